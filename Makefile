@@ -1,0 +1,58 @@
+# tshost: the two commands a newcomer needs.
+#   make run   builds tshost and its example plugins and runs it with examples/config
+#   make test  installs what the tests need (Debian packages) if missing, builds, runs every test
+SHELL := /bin/bash
+CARGO ?= cargo
+CC ?= gcc
+BUILD := build
+PLUGIN_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -fPIC -shared -Iinclude
+PLUGINS := $(patsubst plugins-c/%.c,$(BUILD)/plugins/%.so,$(wildcard plugins-c/*.c))
+APT_PACKAGES := gcc make pkg-config trafficserver-dev libhiredis-dev redis-server curl nghttp2-client
+HEADERS := include/ts/ts.h include/tshost.h
+
+.PHONY: all build plugins run test deps check-header lint clean
+
+all: build plugins
+
+# Install the Debian packages the build and tests use, when any is missing.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+build:
+	$(CARGO) build --release
+
+$(BUILD)/plugins/%.so: plugins-c/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(PLUGIN_CFLAGS) -o $@ $< -lpthread
+
+plugins: build $(PLUGINS)
+
+run: deps all
+	@mkdir -p $(BUILD)/run
+	@echo "tshost with hook_trace and session_count (examples/config); Ctrl-C to stop."
+	@echo "Hook trace: $(BUILD)/run/hook_trace.log"
+	TSHOST_PLUGIN_DIR=$(CURDIR)/$(BUILD)/plugins ./target/release/tshost --config-dir examples/config
+
+# The committed headers must be what build.rs generates from the Rust source.
+check-header:
+	@git diff --exit-code -- $(HEADERS) || { echo "include/ headers are stale: commit the regenerated files"; exit 1; }
+
+test: deps
+	$(CARGO) build --release
+	$(CARGO) build
+	$(MAKE) plugins
+	$(MAKE) check-header
+	$(CARGO) test -- --test-threads=2
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+clean:
+	$(CARGO) clean
+	rm -rf $(BUILD)

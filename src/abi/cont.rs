@@ -1,0 +1,114 @@
+//! TSCont*: continuations.
+use std::os::raw::{c_int, c_void};
+
+use super::handles::Pool;
+use super::types::{TSCont, TSEventFunc, TSEventRaw, TSMutex};
+use super::{guard, mutex::MUTEXES};
+use crate::cont::Cont;
+
+pub static CONTS: Pool<Cont> = Pool::new();
+
+/// Call a plugin's event function. The one place tshost jumps into a continuation.
+pub(crate) fn call_event_func(func: TSEventFunc, handle: usize, event: c_int, edata: *mut c_void) -> c_int {
+    match func {
+        // SAFETY: `func` is the function the plugin gave TSContCreate, with ATS's signature.
+        Some(f) => unsafe { f(handle as TSCont, event, edata) },
+        None => 0,
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn TSContCreate(funcp: TSEventFunc, mutexp: TSMutex) -> TSCont {
+    guard("TSContCreate", std::ptr::null_mut(), || {
+        if funcp.is_none() {
+            crate::error!("TSContCreate: NULL event function");
+            return std::ptr::null_mut();
+        }
+        let mutex = if mutexp.is_null() {
+            None
+        } else {
+            match MUTEXES.get(mutexp as usize) {
+                Some(m) => Some(m),
+                None => {
+                    crate::error!("TSContCreate: {mutexp:p} is not a live TSMutex");
+                    return std::ptr::null_mut();
+                }
+            }
+        };
+        let (h, _) = CONTS.insert(|h| Cont::new(h, funcp, mutex));
+        h as TSCont
+    })
+}
+
+/// The live continuation behind a handle, or an error logged in `who`'s name.
+pub(crate) fn cont_arg(who: &str, contp: TSCont) -> Option<std::sync::Arc<Cont>> {
+    let c = CONTS.get(contp as usize);
+    if c.is_none() {
+        if contp.is_null() {
+            crate::error!("{who}: NULL continuation");
+        } else if CONTS.owns(contp as usize) {
+            crate::error!("{who}: continuation {contp:p} was destroyed");
+        } else {
+            crate::error!("{who}: {contp:p} is not a TSCont");
+        }
+    }
+    c
+}
+
+#[no_mangle]
+pub extern "C" fn TSContDestroy(contp: TSCont) {
+    guard("TSContDestroy", (), || {
+        if let Some(c) = cont_arg("TSContDestroy", contp) {
+            // Pending events and hooks still holding it see the mark and never call it again.
+            c.mark_deleted();
+            CONTS.release(contp as usize);
+        }
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn TSContDataSet(contp: TSCont, data: *mut c_void) {
+    guard("TSContDataSet", (), || {
+        if let Some(c) = CONTS.peek(contp as usize) {
+            c.as_ref().unwrap().set_data(data);
+        } else {
+            cont_arg("TSContDataSet", contp);
+        }
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn TSContDataGet(contp: TSCont) -> *mut c_void {
+    guard("TSContDataGet", std::ptr::null_mut(), || match CONTS.peek(contp as usize) {
+        Some(c) => c.as_ref().unwrap().data(),
+        None => {
+            cont_arg("TSContDataGet", contp);
+            std::ptr::null_mut()
+        }
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn TSContMutexGet(contp: TSCont) -> TSMutex {
+    guard("TSContMutexGet", std::ptr::null_mut(), || match cont_arg("TSContMutexGet", contp) {
+        Some(c) => c.mutex.as_ref().map(|m| m.handle as TSMutex).unwrap_or(std::ptr::null_mut()),
+        None => std::ptr::null_mut(),
+    })
+}
+
+/// Calls the continuation synchronously with its mutex held and returns what it returns. (ATS
+/// aborts if another thread holds the mutex; tshost waits for it.)
+#[no_mangle]
+pub extern "C" fn TSContCall(contp: TSCont, event: TSEventRaw, edata: *mut c_void) -> c_int {
+    guard("TSContCall", 0, || {
+        let Some(c) = cont_arg("TSContCall", contp) else { return 0 };
+        if let Some(m) = &c.mutex {
+            m.lock();
+        }
+        let r = c.call(event, edata);
+        if let Some(m) = &c.mutex {
+            m.unlock();
+        }
+        r
+    })
+}

@@ -1,0 +1,441 @@
+//! tshost.h: start and stop a host from C, and the plugin test harness (synthetic sessions and
+//! transactions through the real hook dispatcher, no sockets).
+//!
+//! Typical plugin unit test:
+//!   tshost_plugin_load("./my_plugin.so", argc, argv);
+//!   tshost_trace_enable(1);
+//!   TSHttpSsn ssn; tshost_ssn_open(NULL, &ssn);
+//!   tshost_txn_result r; tshost_txn_run(ssn, NULL, &r);
+//!   tshost_ssn_close(ssn);
+//!   ... inspect tshost_trace_get(i, &entry) for every hook call ...
+
+use std::cell::RefCell;
+use std::ffi::{CStr, CString};
+use std::net::SocketAddr;
+use std::os::raw::{c_char, c_int};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::{Condvar, Mutex};
+
+use super::guard;
+use super::handles::Pool;
+use super::http::{ssn_arg, SSNS};
+use super::types::{TSCont, TSHttpSsn};
+use crate::harness::{self, SessionOptions, TxnOptions, TxnResult};
+use crate::hooks::trace;
+
+thread_local! {
+    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+}
+
+fn set_error(msg: &str) {
+    crate::error!("{msg}");
+    LAST_ERROR.with(|e| *e.borrow_mut() = CString::new(msg.replace('\0', " ")).unwrap_or_default());
+}
+
+/// The message of the last tshost_* call that failed on this thread ("" if none).
+#[no_mangle]
+pub extern "C" fn tshost_last_error() -> *const c_char {
+    LAST_ERROR.with(|e| e.borrow().as_ptr())
+}
+
+/// tshost's own version (TSTrafficServerVersionGet gives the ATS API version, 9.2.9).
+#[no_mangle]
+pub extern "C" fn tshost_version() -> *const c_char {
+    static V: &CStr = c"tshost 0.1.0";
+    V.as_ptr()
+}
+
+/// Start a host in this process from a configuration directory: records.config (optional; defaults
+/// apply), then every plugin of plugin.config in order. 0 on success, -1 on error (see
+/// tshost_last_error; the message names the file and line). One host per process.
+#[no_mangle]
+pub unsafe extern "C" fn tshost_start(config_dir: *const c_char) -> c_int {
+    guard("tshost_start", -1, || {
+        if config_dir.is_null() {
+            set_error("tshost_start: NULL config_dir");
+            return -1;
+        }
+        let dir = CStr::from_ptr(config_dir).to_string_lossy().into_owned();
+        match crate::host::start(Path::new(&dir)) {
+            Ok(()) => 0,
+            Err(e) => {
+                set_error(&e);
+                -1
+            }
+        }
+    })
+}
+
+/// Stop the host started by tshost_start. Plugins stay loaded (ATS never unloads them). 0 if a host
+/// was running, -1 otherwise.
+#[no_mangle]
+pub extern "C" fn tshost_stop() -> c_int {
+    if crate::host::stop() {
+        0
+    } else {
+        -1
+    }
+}
+
+/// Load one plugin into this process, as a plugin.config line would: `argv[0]` is the path as
+/// written (relative paths resolve against TSPluginDirGet()), `argv[1..]` its arguments. Runs its
+/// TSPluginInit. 0 on success, -1 on error (tshost_last_error says why).
+#[no_mangle]
+pub unsafe extern "C" fn tshost_plugin_load(argc: c_int, argv: *const *const c_char) -> c_int {
+    guard("tshost_plugin_load", -1, || {
+        if argc < 1 || argv.is_null() {
+            set_error("tshost_plugin_load: need argc >= 1 and argv");
+            return -1;
+        }
+        let mut args = Vec::new();
+        for i in 0..argc as usize {
+            let p = *argv.add(i);
+            if p.is_null() {
+                set_error(&format!("tshost_plugin_load: argv[{i}] is NULL"));
+                return -1;
+            }
+            args.push(CStr::from_ptr(p).to_bytes().to_vec());
+        }
+        let dir = crate::host::dirs().plugin_path.clone();
+        match crate::plugin::loader::load("tshost_plugin_load", &dir, &args) {
+            Ok(_) => 0,
+            Err(e) => {
+                set_error(&e);
+                -1
+            }
+        }
+    })
+}
+
+/// Configure debug output as records.config would (proxy.config.diags.debug.enabled/.tags).
+#[no_mangle]
+pub unsafe extern "C" fn tshost_debug_set(enabled: c_int, tags: *const c_char) -> c_int {
+    guard("tshost_debug_set", -1, || {
+        let tags = if tags.is_null() { String::new() } else { CStr::from_ptr(tags).to_string_lossy().into_owned() };
+        match crate::diags::configure_debug(enabled != 0, &tags) {
+            Ok(()) => {
+                super::log::set_diags_on_for_plugins(enabled != 0);
+                0
+            }
+            Err(e) => {
+                set_error(&e);
+                -1
+            }
+        }
+    })
+}
+
+/// Report a hook not reenabled within `ms` milliseconds in the log (0: never). Default 10000.
+#[no_mangle]
+pub extern "C" fn tshost_hook_timeout_set(ms: u64) {
+    crate::hooks::set_hook_timeout_ms(ms);
+}
+
+// -------------------------------------------------------------------------------------------------
+// Trace
+
+/// One hook call, as recorded by the trace.
+#[repr(C)]
+pub struct tshost_trace_entry {
+    pub ssn_id: i64,
+    /// -1 for session hooks (SSN_START, SSN_CLOSE).
+    pub txn_id: i64,
+    /// TSHttpHookID.
+    pub hook: c_int,
+    /// The event delivered (TS_EVENT_HTTP_*).
+    pub event: c_int,
+    /// Where the continuation was added: 0 global (TSHttpHookAdd), 1 session, 2 transaction.
+    pub scope: c_int,
+    pub cont: TSCont,
+    /// The plugin's registered name (truncated).
+    pub plugin: [c_char; 64],
+    /// The event it was reenabled with, -1 while it is still outstanding.
+    pub reenable_event: c_int,
+    /// 1 if the reenable came before the callback returned.
+    pub reenabled_inline: c_int,
+    /// 1 if another thread than the one that ran the callback reenabled it.
+    pub reenabled_from_other_thread: c_int,
+}
+
+/// Record every hook call from now on (1) or stop recording (0).
+#[no_mangle]
+pub extern "C" fn tshost_trace_enable(on: c_int) {
+    trace::set_enabled(on != 0);
+}
+
+#[no_mangle]
+pub extern "C" fn tshost_trace_clear() {
+    trace::clear();
+}
+
+/// Number of recorded hook calls.
+#[no_mangle]
+pub extern "C" fn tshost_trace_count() -> c_int {
+    trace::len() as c_int
+}
+
+/// Copy entry `i` (0 = oldest) into `out`. 0 on success, -1 if there is no such entry.
+#[no_mangle]
+pub unsafe extern "C" fn tshost_trace_get(i: c_int, out: *mut tshost_trace_entry) -> c_int {
+    guard("tshost_trace_get", -1, || {
+        let (Some(e), false) = (if i < 0 { None } else { trace::get(i as usize) }, out.is_null()) else { return -1 };
+        let mut plugin = [0 as c_char; 64];
+        for (d, s) in plugin.iter_mut().zip(e.plugin.bytes().take(63)) {
+            *d = s as c_char;
+        }
+        *out = tshost_trace_entry {
+            ssn_id: e.ssn_id,
+            txn_id: e.txn_id,
+            hook: e.hook,
+            event: e.event,
+            scope: e.scope,
+            cont: e.cont as TSCont,
+            plugin,
+            reenable_event: e.reenable_event,
+            reenabled_inline: e.inline as c_int,
+            reenabled_from_other_thread: e.other_thread as c_int,
+        };
+        0
+    })
+}
+
+// -------------------------------------------------------------------------------------------------
+// Sessions and transactions
+
+/// A synthetic client session. All fields may be 0/NULL.
+#[repr(C)]
+pub struct tshost_ssn_options {
+    /// Client address (a struct sockaddr_in or sockaddr_in6), NULL for 127.0.0.1:40000.
+    pub client_addr: *const libc::sockaddr,
+    /// Local (proxy) address, NULL for 127.0.0.1:8080.
+    pub local_addr: *const libc::sockaddr,
+    /// Protocol stack, outermost first, e.g. {"tls/1.3", "tcp", "ipv4"}; NULL for {"tcp", "ipv4"}.
+    pub protocol_stack: *const *const c_char,
+    pub protocol_stack_len: c_int,
+}
+
+unsafe fn sockaddr_of(p: *const libc::sockaddr) -> Option<SocketAddr> {
+    if p.is_null() {
+        return None;
+    }
+    match (*p).sa_family as c_int {
+        libc::AF_INET => {
+            let a = &*(p as *const libc::sockaddr_in);
+            Some(SocketAddr::from((u32::from_be(a.sin_addr.s_addr).to_be_bytes(), u16::from_be(a.sin_port))))
+        }
+        libc::AF_INET6 => {
+            let a = &*(p as *const libc::sockaddr_in6);
+            Some(SocketAddr::from((a.sin6_addr.s6_addr, u16::from_be(a.sin6_port))))
+        }
+        _ => None,
+    }
+}
+
+/// Open a session: its SSN_START hooks run on the calling thread, which waits for every reenable
+/// (from any thread). Returns 0 and stores the session in `*out` when it is accepted; 1 when an
+/// SSN_START hook reenabled with TS_EVENT_HTTP_ERROR (the session was closed and SSN_CLOSE ran;
+/// `*out` is set to NULL); -1 on a bad argument.
+#[no_mangle]
+pub unsafe extern "C" fn tshost_ssn_open(opts: *const tshost_ssn_options, out: *mut TSHttpSsn) -> c_int {
+    guard("tshost_ssn_open", -1, || {
+        if out.is_null() {
+            set_error("tshost_ssn_open: NULL out");
+            return -1;
+        }
+        let mut so = SessionOptions {
+            client_addr: Some(SocketAddr::from(([127, 0, 0, 1], 40000))),
+            local_addr: Some(SocketAddr::from(([127, 0, 0, 1], 8080))),
+            stack: vec![crate::proxy::proto::TCP, crate::proxy::proto::IPV4],
+        };
+        if !opts.is_null() {
+            let o = &*opts;
+            if !o.client_addr.is_null() {
+                so.client_addr = sockaddr_of(o.client_addr);
+            }
+            if !o.local_addr.is_null() {
+                so.local_addr = sockaddr_of(o.local_addr);
+            }
+            if !o.protocol_stack.is_null() && o.protocol_stack_len > 0 {
+                so.stack.clear();
+                for i in 0..o.protocol_stack_len as usize {
+                    let p = *o.protocol_stack.add(i);
+                    let s = if p.is_null() { String::new() } else { CStr::from_ptr(p).to_string_lossy().into_owned() };
+                    match crate::proxy::proto::canonical(&s) {
+                        Some(t) => so.stack.push(t),
+                        None => {
+                            set_error(&format!("tshost_ssn_open: unknown protocol tag {s:?}"));
+                            return -1;
+                        }
+                    }
+                }
+            }
+        }
+        let (ssn, accepted) = harness::block_on(harness::open_session(so));
+        if accepted {
+            *out = ssn.handle as TSHttpSsn;
+            0
+        } else {
+            *out = std::ptr::null_mut();
+            1
+        }
+    })
+}
+
+/// Close a session: waits until every transaction of it has finished (TXN_CLOSE done), then runs
+/// SSN_CLOSE on the calling thread. The handle is dead afterwards. 0, or -1 for a bad handle.
+#[no_mangle]
+pub extern "C" fn tshost_ssn_close(ssn: TSHttpSsn) -> c_int {
+    guard("tshost_ssn_close", -1, || {
+        let Some(s) = ssn_arg("tshost_ssn_close", ssn) else {
+            set_error("tshost_ssn_close: not a live session");
+            return -1;
+        };
+        harness::block_on(harness::close_session(&s));
+        0
+    })
+}
+
+/// How a synthetic transaction goes. All 0 = a normal request answered 200 by the origin.
+#[repr(C)]
+pub struct tshost_txn_options {
+    /// The client goes away after this hook point (a TSHttpHookID; its callees still finish and
+    /// the transaction then skips to TXN_CLOSE). -1 or 0 with `abort` 0: the client stays.
+    pub abort_after_hook: c_int,
+    /// Set to 1 to use `abort_after_hook` (so that hook 0, READ_REQUEST_HDR, can be named).
+    pub abort: c_int,
+    /// 1: the origin is unreachable (no SEND_REQUEST_HDR / READ_RESPONSE_HDR; 502).
+    pub origin_fails: c_int,
+    /// Status of the origin's response; 0 means 200.
+    pub origin_status: c_int,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct tshost_txn_result {
+    pub txn_id: u64,
+    /// Status of the response the client got; 0 if none (client gone, response refused).
+    pub status: c_int,
+    /// 1 if tshost generated the response (plugin ERROR or status, origin failure).
+    pub error_response: c_int,
+    /// 1 if the client went away (abort_after_hook).
+    pub aborted: c_int,
+}
+
+impl From<TxnResult> for tshost_txn_result {
+    fn from(r: TxnResult) -> Self {
+        tshost_txn_result { txn_id: r.txn_id, status: r.status, error_response: r.error_response as c_int, aborted: r.aborted as c_int }
+    }
+}
+
+unsafe fn txn_options(opts: *const tshost_txn_options) -> TxnOptions {
+    if opts.is_null() {
+        return TxnOptions::default();
+    }
+    let o = &*opts;
+    TxnOptions {
+        abort_after: (o.abort != 0).then_some(o.abort_after_hook),
+        origin_fails: o.origin_fails != 0,
+        origin_status: o.origin_status,
+    }
+}
+
+/// Run one transaction of `ssn` from TXN_START to TXN_CLOSE on the calling thread, waiting for
+/// every reenable. 0 and `*out` filled (if non-NULL), or -1 for a bad session.
+#[no_mangle]
+pub unsafe extern "C" fn tshost_txn_run(ssn: TSHttpSsn, opts: *const tshost_txn_options, out: *mut tshost_txn_result) -> c_int {
+    guard("tshost_txn_run", -1, || {
+        let Some(s) = ssn_arg("tshost_txn_run", ssn) else {
+            set_error("tshost_txn_run: not a live session");
+            return -1;
+        };
+        let r = harness::block_on(harness::run_transaction(&s, txn_options(opts)));
+        if !out.is_null() {
+            *out = r.into();
+        }
+        0
+    })
+}
+
+/// A transaction running on a thread of its own (tshost_txn_spawn).
+pub struct tshost_job {
+    done: Mutex<Option<tshost_txn_result>>,
+    cv: Condvar,
+}
+
+static JOBS: Pool<tshost_job> = Pool::new();
+
+/// Run one transaction of `ssn` on a new thread and return at once. Wait for it with
+/// tshost_job_wait and free it with tshost_job_free. NULL for a bad session.
+#[no_mangle]
+pub unsafe extern "C" fn tshost_txn_spawn(ssn: TSHttpSsn, opts: *const tshost_txn_options) -> *mut tshost_job {
+    guard("tshost_txn_spawn", std::ptr::null_mut(), || {
+        let Some(s) = ssn_arg("tshost_txn_spawn", ssn) else {
+            set_error("tshost_txn_spawn: not a live session");
+            return std::ptr::null_mut();
+        };
+        let o = txn_options(opts);
+        let (h, job) = JOBS.insert(|_| tshost_job { done: Mutex::new(None), cv: Condvar::new() });
+        let j: Arc<tshost_job> = job;
+        std::thread::Builder::new()
+            .name("harness txn".into())
+            .spawn(move || {
+                let r = harness::block_on(harness::run_transaction(&s, o));
+                *j.done.lock() = Some(r.into());
+                j.cv.notify_all();
+            })
+            .map(|_| h as *mut tshost_job)
+            .unwrap_or_else(|e| {
+                set_error(&format!("tshost_txn_spawn: {e}"));
+                std::ptr::null_mut()
+            })
+    })
+}
+
+/// Wait up to `timeout_ms` (negative: forever) for a spawned transaction. 0: it finished and `*out`
+/// is filled (if non-NULL); 1: still running; -1: bad job.
+#[no_mangle]
+pub unsafe extern "C" fn tshost_job_wait(job: *mut tshost_job, timeout_ms: c_int, out: *mut tshost_txn_result) -> c_int {
+    guard("tshost_job_wait", -1, || {
+        let Some(j) = JOBS.get(job as usize) else {
+            set_error("tshost_job_wait: not a live job");
+            return -1;
+        };
+        let mut d = j.done.lock();
+        if timeout_ms < 0 {
+            while d.is_none() {
+                j.cv.wait(&mut d);
+            }
+        } else {
+            let deadline = std::time::Instant::now() + Duration::from_millis(timeout_ms as u64);
+            while d.is_none() {
+                if j.cv.wait_until(&mut d, deadline).timed_out() {
+                    break;
+                }
+            }
+        }
+        match *d {
+            Some(r) => {
+                if !out.is_null() {
+                    *out = r;
+                }
+                0
+            }
+            None => 1,
+        }
+    })
+}
+
+/// Free a job (a still-running transaction carries on to its end).
+#[no_mangle]
+pub extern "C" fn tshost_job_free(job: *mut tshost_job) {
+    JOBS.release(job as usize);
+}
+
+/// 1 if `ssn` is a live session handle, else 0.
+#[no_mangle]
+pub extern "C" fn tshost_ssn_is_live(ssn: TSHttpSsn) -> c_int {
+    SSNS.get(ssn as usize).is_some() as c_int
+}

@@ -1,0 +1,364 @@
+//! Hooks (TSHttpHookAdd, TSHttpSsnHookAdd, TSHttpTxnHookAdd), reenable, session and transaction
+//! accessors, and user argument slots.
+use std::ffi::CStr;
+use std::os::raw::{c_char, c_int, c_void};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use super::cont::cont_arg;
+use super::guard;
+use super::handles::Pool;
+use super::names;
+use super::types::{TSCont, TSEventRaw, TSHttpHookIDRaw, TSHttpSsn, TSHttpStatusRaw, TSHttpTxn, TSReturnCodeRaw, TSUserArgTypeRaw};
+use crate::args;
+use crate::hooks::{self, HOOK_COUNT};
+use crate::proxy::{Session, Txn};
+
+pub static SSNS: Pool<Session> = Pool::new();
+pub static TXNS: Pool<Txn> = Pool::new();
+
+const TS_SUCCESS: TSReturnCodeRaw = 0;
+const TS_ERROR: TSReturnCodeRaw = -1;
+
+pub(crate) fn ssn_arg(who: &str, ssnp: TSHttpSsn) -> Option<Arc<Session>> {
+    let s = SSNS.get(ssnp as usize);
+    if s.is_none() {
+        crate::error!("{who}: {ssnp:p} is not a live TSHttpSsn");
+    }
+    s
+}
+
+pub(crate) fn txn_arg(who: &str, txnp: TSHttpTxn) -> Option<Arc<Txn>> {
+    let t = TXNS.get(txnp as usize);
+    if t.is_none() {
+        crate::error!("{who}: {txnp:p} is not a live TSHttpTxn");
+    }
+    t
+}
+
+fn hook_arg(who: &str, id: TSHttpHookIDRaw) -> Option<i32> {
+    if (0..HOOK_COUNT as i32).contains(&id) {
+        Some(id)
+    } else {
+        crate::error!("{who}: invalid hook id {id}");
+        None
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn TSHttpHookAdd(id: TSHttpHookIDRaw, contp: TSCont) {
+    guard("TSHttpHookAdd", (), || {
+        if let (Some(id), Some(c)) = (hook_arg("TSHttpHookAdd", id), cont_arg("TSHttpHookAdd", contp)) {
+            hooks::GLOBAL.add(id, c);
+        }
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn TSHttpSsnHookAdd(ssnp: TSHttpSsn, id: TSHttpHookIDRaw, contp: TSCont) {
+    guard("TSHttpSsnHookAdd", (), || {
+        if let (Some(s), Some(id), Some(c)) =
+            (ssn_arg("TSHttpSsnHookAdd", ssnp), hook_arg("TSHttpSsnHookAdd", id), cont_arg("TSHttpSsnHookAdd", contp))
+        {
+            s.hooks.add(id, c, false);
+        }
+    })
+}
+
+/// Adding the same continuation twice for one id of a transaction adds it once, as in ATS.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnHookAdd(txnp: TSHttpTxn, id: TSHttpHookIDRaw, contp: TSCont) {
+    guard("TSHttpTxnHookAdd", (), || {
+        if let (Some(t), Some(id), Some(c)) =
+            (txn_arg("TSHttpTxnHookAdd", txnp), hook_arg("TSHttpTxnHookAdd", id), cont_arg("TSHttpTxnHookAdd", contp))
+        {
+            t.hooks.add(id, c, true);
+        }
+    })
+}
+
+/// Resumes the transaction's outstanding hook. Legal from any thread at any later time; inside the
+/// callback it continues as soon as the callback returns, on the same thread.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnReenable(txnp: TSHttpTxn, event: TSEventRaw) {
+    guard("TSHttpTxnReenable", (), || {
+        let Some(t) = TXNS.peek(txnp as usize) else {
+            crate::error!("TSHttpTxnReenable: {txnp:p} is not a live TSHttpTxn (reenabled after TXN_CLOSE?); ignored");
+            return;
+        };
+        let t = t.as_ref().unwrap();
+        if t.gate.reenable(event).is_err() {
+            crate::error!("TSHttpTxnReenable: transaction {} has no hook waiting for a reenable (second reenable?); ignored", t.id);
+        }
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn TSHttpSsnReenable(ssnp: TSHttpSsn, event: TSEventRaw) {
+    guard("TSHttpSsnReenable", (), || {
+        let Some(s) = SSNS.peek(ssnp as usize) else {
+            crate::error!("TSHttpSsnReenable: {ssnp:p} is not a live TSHttpSsn (reenabled after SSN_CLOSE?); ignored");
+            return;
+        };
+        let s = s.as_ref().unwrap();
+        if s.gate.reenable(event).is_err() {
+            crate::error!("TSHttpSsnReenable: session {} has no hook waiting for a reenable (second reenable?); ignored", s.id);
+        }
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn TSHttpEventNameLookup(event: TSEventRaw) -> *const c_char {
+    names::event_name(event).as_ptr()
+}
+
+#[no_mangle]
+pub extern "C" fn TSHttpHookNameLookup(hook: TSHttpHookIDRaw) -> *const c_char {
+    names::hook_name(hook).as_ptr()
+}
+
+#[no_mangle]
+pub extern "C" fn TSHttpSsnIdGet(ssnp: TSHttpSsn) -> i64 {
+    guard("TSHttpSsnIdGet", -1, || ssn_arg("TSHttpSsnIdGet", ssnp).map(|s| s.id).unwrap_or(-1))
+}
+
+#[no_mangle]
+pub extern "C" fn TSHttpTxnIdGet(txnp: TSHttpTxn) -> u64 {
+    guard("TSHttpTxnIdGet", u64::MAX, || txn_arg("TSHttpTxnIdGet", txnp).map(|t| t.id).unwrap_or(u64::MAX))
+}
+
+#[no_mangle]
+pub extern "C" fn TSHttpTxnSsnGet(txnp: TSHttpTxn) -> TSHttpSsn {
+    guard("TSHttpTxnSsnGet", std::ptr::null_mut(), || {
+        txn_arg("TSHttpTxnSsnGet", txnp).map(|t| t.ssn.handle as TSHttpSsn).unwrap_or(std::ptr::null_mut())
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn TSHttpSsnTransactionCount(ssnp: TSHttpSsn) -> c_int {
+    guard("TSHttpSsnTransactionCount", 0, || {
+        ssn_arg("TSHttpSsnTransactionCount", ssnp).map(|s| s.txn_count.load(Ordering::Acquire)).unwrap_or(0)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn TSHttpTxnStatusSet(txnp: TSHttpTxn, status: TSHttpStatusRaw) {
+    guard("TSHttpTxnStatusSet", (), || {
+        if let Some(t) = txn_arg("TSHttpTxnStatusSet", txnp) {
+            t.status.store(status, Ordering::Release);
+        }
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn TSHttpTxnStatusGet(txnp: TSHttpTxn) -> TSHttpStatusRaw {
+    guard("TSHttpTxnStatusGet", 0, || txn_arg("TSHttpTxnStatusGet", txnp).map(|t| t.status.load(Ordering::Acquire)).unwrap_or(0))
+}
+
+// -------------------------------------------------------------------------------------------------
+// User arguments
+
+fn type_arg(who: &str, ty: TSUserArgTypeRaw) -> Option<i32> {
+    if (0..4).contains(&ty) {
+        Some(ty)
+    } else {
+        crate::error!("{who}: invalid TSUserArgType {ty}");
+        None
+    }
+}
+
+unsafe fn cstr<'a>(who: &str, what: &str, p: *const c_char) -> Option<&'a CStr> {
+    if p.is_null() {
+        crate::error!("{who}: NULL {what}");
+        None
+    } else {
+        Some(CStr::from_ptr(p))
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn TSUserArgIndexReserve(
+    ty: TSUserArgTypeRaw,
+    name: *const c_char,
+    description: *const c_char,
+    arg_idx: *mut c_int,
+) -> TSReturnCodeRaw {
+    guard("TSUserArgIndexReserve", TS_ERROR, || {
+        let who = "TSUserArgIndexReserve";
+        let (Some(ty), Some(name)) = (type_arg(who, ty), cstr(who, "name", name)) else { return TS_ERROR };
+        if arg_idx.is_null() {
+            crate::error!("{who}: NULL arg_idx");
+            return TS_ERROR;
+        }
+        let desc = if description.is_null() { None } else { Some(CStr::from_ptr(description)) };
+        match args::reserve(ty, name, desc) {
+            Some(i) => {
+                *arg_idx = i;
+                TS_SUCCESS
+            }
+            None => {
+                crate::error!("{who}: no {} slot left for {:?} (limit {})", args::type_name(ty), name, args::LIMITS[ty as usize]);
+                TS_ERROR
+            }
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn TSUserArgIndexNameLookup(
+    ty: TSUserArgTypeRaw,
+    name: *const c_char,
+    arg_idx: *mut c_int,
+    description: *mut *const c_char,
+) -> TSReturnCodeRaw {
+    guard("TSUserArgIndexNameLookup", TS_ERROR, || {
+        let who = "TSUserArgIndexNameLookup";
+        let (Some(ty), Some(name)) = (type_arg(who, ty), cstr(who, "name", name)) else { return TS_ERROR };
+        match args::lookup_name(ty, name) {
+            Some((i, d)) => {
+                if !arg_idx.is_null() {
+                    *arg_idx = i;
+                }
+                if !description.is_null() {
+                    *description = d;
+                }
+                TS_SUCCESS
+            }
+            None => TS_ERROR,
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn TSUserArgIndexLookup(
+    ty: TSUserArgTypeRaw,
+    arg_idx: c_int,
+    name: *mut *const c_char,
+    description: *mut *const c_char,
+) -> TSReturnCodeRaw {
+    guard("TSUserArgIndexLookup", TS_ERROR, || {
+        let Some(ty) = type_arg("TSUserArgIndexLookup", ty) else { return TS_ERROR };
+        match args::lookup_index(ty, arg_idx) {
+            Some((n, d)) => {
+                if !name.is_null() {
+                    *name = n;
+                }
+                if !description.is_null() {
+                    *description = d;
+                }
+                TS_SUCCESS
+            }
+            None => TS_ERROR,
+        }
+    })
+}
+
+/// Where an argument index of an object lives.
+enum ArgTarget {
+    Txn(Arc<Txn>),
+    Ssn(Arc<Session>),
+    Global,
+}
+
+fn arg_target(who: &str, data: *mut c_void) -> Option<ArgTarget> {
+    if data.is_null() {
+        return Some(ArgTarget::Global);
+    }
+    if let Some(t) = TXNS.get(data as usize) {
+        return Some(ArgTarget::Txn(t));
+    }
+    if let Some(s) = SSNS.get(data as usize) {
+        return Some(ArgTarget::Ssn(s));
+    }
+    crate::error!("{who}: {data:p} is not a live TSHttpTxn, TSHttpSsn or NULL");
+    None
+}
+
+fn with_slot<R>(who: &str, target: &ArgTarget, idx: c_int, f: impl FnOnce(&std::sync::atomic::AtomicPtr<c_void>) -> R) -> Option<R> {
+    let (ty, slots): (i32, &[std::sync::atomic::AtomicPtr<c_void>]) = match target {
+        ArgTarget::Txn(t) => (args::TXN, &t.args),
+        ArgTarget::Ssn(s) => (args::SSN, &s.args),
+        ArgTarget::Global => (args::GLB, &args::GLOBAL),
+    };
+    match args::slot_of(ty, idx) {
+        Some(s) => Some(f(&slots[s])),
+        None => {
+            let hint = match args::type_of(idx) {
+                Some(t) if t != ty => format!(" (a {} index)", args::type_name(t)),
+                _ => String::new(),
+            };
+            crate::error!("{who}: index {idx}{hint} is not a {} argument index", args::type_name(ty));
+            None
+        }
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn TSUserArgSet(data: *mut c_void, arg_idx: c_int, arg: *mut c_void) {
+    guard("TSUserArgSet", (), || {
+        if let Some(t) = arg_target("TSUserArgSet", data) {
+            with_slot("TSUserArgSet", &t, arg_idx, |s| s.store(arg, Ordering::Release));
+        }
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn TSUserArgGet(data: *mut c_void, arg_idx: c_int) -> *mut c_void {
+    guard("TSUserArgGet", std::ptr::null_mut(), || {
+        arg_target("TSUserArgGet", data)
+            .and_then(|t| with_slot("TSUserArgGet", &t, arg_idx, |s| s.load(Ordering::Acquire)))
+            .unwrap_or(std::ptr::null_mut())
+    })
+}
+
+#[no_mangle]
+#[deprecated]
+pub unsafe extern "C" fn TSHttpTxnArgIndexReserve(name: *const c_char, description: *const c_char, arg_idx: *mut c_int) -> TSReturnCodeRaw {
+    TSUserArgIndexReserve(args::TXN, name, description, arg_idx)
+}
+
+#[no_mangle]
+#[deprecated]
+pub unsafe extern "C" fn TSHttpSsnArgIndexReserve(name: *const c_char, description: *const c_char, arg_idx: *mut c_int) -> TSReturnCodeRaw {
+    TSUserArgIndexReserve(args::SSN, name, description, arg_idx)
+}
+
+#[no_mangle]
+#[deprecated]
+pub extern "C" fn TSHttpTxnArgSet(txnp: TSHttpTxn, arg_idx: c_int, arg: *mut c_void) {
+    guard("TSHttpTxnArgSet", (), || {
+        if let Some(t) = txn_arg("TSHttpTxnArgSet", txnp) {
+            with_slot("TSHttpTxnArgSet", &ArgTarget::Txn(t), arg_idx, |s| s.store(arg, Ordering::Release));
+        }
+    })
+}
+
+#[no_mangle]
+#[deprecated]
+pub extern "C" fn TSHttpTxnArgGet(txnp: TSHttpTxn, arg_idx: c_int) -> *mut c_void {
+    guard("TSHttpTxnArgGet", std::ptr::null_mut(), || {
+        txn_arg("TSHttpTxnArgGet", txnp)
+            .and_then(|t| with_slot("TSHttpTxnArgGet", &ArgTarget::Txn(t), arg_idx, |s| s.load(Ordering::Acquire)))
+            .unwrap_or(std::ptr::null_mut())
+    })
+}
+
+#[no_mangle]
+#[deprecated]
+pub extern "C" fn TSHttpSsnArgSet(ssnp: TSHttpSsn, arg_idx: c_int, arg: *mut c_void) {
+    guard("TSHttpSsnArgSet", (), || {
+        if let Some(s) = ssn_arg("TSHttpSsnArgSet", ssnp) {
+            with_slot("TSHttpSsnArgSet", &ArgTarget::Ssn(s), arg_idx, |s| s.store(arg, Ordering::Release));
+        }
+    })
+}
+
+#[no_mangle]
+#[deprecated]
+pub extern "C" fn TSHttpSsnArgGet(ssnp: TSHttpSsn, arg_idx: c_int) -> *mut c_void {
+    guard("TSHttpSsnArgGet", std::ptr::null_mut(), || {
+        ssn_arg("TSHttpSsnArgGet", ssnp)
+            .and_then(|s| with_slot("TSHttpSsnArgGet", &ArgTarget::Ssn(s), arg_idx, |s| s.load(Ordering::Acquire)))
+            .unwrap_or(std::ptr::null_mut())
+    })
+}

@@ -1,0 +1,67 @@
+//! TSDebug & co (the variadic front ends are in varargs.c), TSIsDebugTagSet, assertions.
+use std::ffi::CStr;
+use std::os::raw::{c_char, c_int};
+
+use crate::diags::{self, Level};
+
+/// ATS's `diags_on_for_plugins`: non-zero while debug output is enabled (used by `TSDEBUG`).
+#[no_mangle]
+pub static mut diags_on_for_plugins: c_int = 0;
+
+unsafe fn opt_str<'a>(p: *const c_char) -> Option<std::borrow::Cow<'a, str>> {
+    if p.is_null() {
+        None
+    } else {
+        Some(CStr::from_ptr(p).to_string_lossy())
+    }
+}
+
+/// Called by varargs.c: is debug output on for this tag?
+#[no_mangle]
+pub unsafe extern "C" fn tshost_debug_tag_enabled(tag: *const c_char) -> c_int {
+    std::panic::catch_unwind(|| diags::tag_enabled(opt_str(tag).as_deref()) as c_int).unwrap_or(0)
+}
+
+/// Called by varargs.c: is debug output on at all?
+#[no_mangle]
+pub extern "C" fn tshost_debug_enabled() -> c_int {
+    diags::debug_enabled() as c_int
+}
+
+/// Called by varargs.c with a formatted message.
+#[no_mangle]
+pub unsafe extern "C" fn tshost_diag_emit(level: c_int, tag: *const c_char, msg: *const c_char) {
+    let _ = std::panic::catch_unwind(|| {
+        let level = Level::from_int(level).unwrap_or(Level::Error);
+        let msg = opt_str(msg).unwrap_or_default();
+        diags::emit(level, opt_str(tag).as_deref(), &msg);
+    });
+}
+
+/// Keep `diags_on_for_plugins` in step with the debug setting.
+pub(crate) fn set_diags_on_for_plugins(on: bool) {
+    // SAFETY: a plain int that plugins read; written only at configuration time.
+    unsafe { std::ptr::addr_of_mut!(diags_on_for_plugins).write_volatile(on as c_int) };
+}
+
+/// 1 if debug output is on and `t` matches `proxy.config.diags.debug.tags` (a NULL tag matches).
+#[no_mangle]
+pub unsafe extern "C" fn TSIsDebugTagSet(t: *const c_char) -> c_int {
+    tshost_debug_tag_enabled(t)
+}
+
+/// TSReleaseAssert's failure path: prints `Fatal: <file>:<line>: failed assertion `<text>``
+/// and aborts, as ATS.
+#[no_mangle]
+pub unsafe extern "C" fn _TSReleaseAssert(txt: *const c_char, f: *const c_char, l: c_int) -> ! {
+    let txt = opt_str(txt).unwrap_or_default();
+    let f = opt_str(f).unwrap_or_default();
+    diags::emit(Level::Error, None, &format!("Fatal: {f}:{l}: failed assertion `{txt}`"));
+    std::process::abort()
+}
+
+/// TSAssert's failure path: a no-op returning 0 (ATS release builds).
+#[no_mangle]
+pub extern "C" fn _TSAssert(_txt: *const c_char, _f: *const c_char, _l: c_int) -> c_int {
+    0
+}

@@ -1,0 +1,29 @@
+//! Every `extern "C"` function tshost exports, one file per ATS API family. These functions are
+//! thin: check the arguments, convert, call the core. None lets a panic cross into C, and a bad
+//! argument (NULL, a dead or foreign handle, an unknown enum value) is logged and answered with an
+//! error value instead of ATS's abort.
+#![allow(non_camel_case_types, non_snake_case, non_upper_case_globals, clippy::missing_safety_doc)]
+
+pub mod cont;
+pub mod embed;
+pub mod handles;
+pub mod http;
+pub mod log;
+pub mod mem;
+pub mod mutex;
+pub mod names;
+pub mod plugin;
+pub mod sched;
+pub mod stats;
+pub mod types;
+
+/// Run `f`, turning a panic into `fallback` and an error message naming `name`.
+pub(crate) fn guard<R>(name: &str, fallback: R, f: impl FnOnce() -> R) -> R {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(_) => {
+            crate::error!("{name}: internal error (panic); returned an error value");
+            fallback
+        }
+    }
+}

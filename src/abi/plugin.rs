@@ -1,0 +1,77 @@
+//! TSPluginRegister, version and directory getters.
+use std::ffi::CStr;
+use std::os::raw::{c_char, c_int};
+
+use super::guard;
+use super::types::{TSPluginRegistrationInfo, TSReturnCodeRaw};
+use crate::plugin::Registration;
+
+/// Records the plugin's registration. Only valid while its TSPluginInit runs (TS_ERROR otherwise).
+#[no_mangle]
+pub unsafe extern "C" fn TSPluginRegister(plugin_info: *const TSPluginRegistrationInfo) -> TSReturnCodeRaw {
+    guard("TSPluginRegister", -1, || {
+        if plugin_info.is_null() {
+            crate::error!("TSPluginRegister: NULL plugin_info");
+            return -1;
+        }
+        let Some(p) = crate::plugin::initializing() else {
+            crate::error!("TSPluginRegister: called outside TSPluginInit");
+            return -1;
+        };
+        let info = &*plugin_info;
+        let s = |c: *const c_char| (!c.is_null()).then(|| CStr::from_ptr(c).to_string_lossy().into_owned());
+        *p.registration.lock() = Some(Registration {
+            plugin_name: s(info.plugin_name),
+            vendor_name: s(info.vendor_name),
+            support_email: s(info.support_email),
+        });
+        0
+    })
+}
+
+/// tshost presents itself to plugins as the ATS version whose API it implements.
+pub const VERSION: &CStr = c"9.2.9";
+
+#[no_mangle]
+pub extern "C" fn TSTrafficServerVersionGet() -> *const c_char {
+    VERSION.as_ptr()
+}
+
+#[no_mangle]
+pub extern "C" fn TSTrafficServerVersionGetMajor() -> c_int {
+    9
+}
+
+#[no_mangle]
+pub extern "C" fn TSTrafficServerVersionGetMinor() -> c_int {
+    2
+}
+
+#[no_mangle]
+pub extern "C" fn TSTrafficServerVersionGetPatch() -> c_int {
+    9
+}
+
+/// The configuration directory (absolute).
+#[no_mangle]
+pub extern "C" fn TSConfigDirGet() -> *const c_char {
+    crate::host::dirs().config.as_ptr()
+}
+
+/// The directory relative plugin paths are resolved against (absolute).
+#[no_mangle]
+pub extern "C" fn TSPluginDirGet() -> *const c_char {
+    crate::host::dirs().plugin.as_ptr()
+}
+
+/// The installation prefix (the directory above the one holding the executable).
+#[no_mangle]
+pub extern "C" fn TSInstallDirGet() -> *const c_char {
+    crate::host::dirs().install.as_ptr()
+}
+
+/// `proxy.config.local_state_dir`, or the configuration directory.
+#[no_mangle]
+pub extern "C" fn TSRuntimeDirGet() -> *const c_char {
+    crate::host::dirs().runtime.as_ptr()
+}

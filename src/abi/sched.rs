@@ -1,0 +1,219 @@
+//! TSContSchedule*, TSAction*, TSThread*.
+use std::cell::Cell;
+use std::os::raw::{c_int, c_void};
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::{Condvar, Mutex};
+
+use super::cont::cont_arg;
+use super::guard;
+use super::handles::Pool;
+use super::types::{TSAction, TSCont, TSHRTime, TSThread, TSThreadFunc, TSThreadPoolRaw};
+use crate::sched::{self, PoolKind, ScheduledEvent};
+
+pub static ACTIONS: Pool<ScheduledEvent> = Pool::new();
+pub static THREADS: Pool<ThreadObj> = Pool::new();
+
+const TS_EVENT_IMMEDIATE: c_int = 1;
+const TS_EVENT_TIMEOUT: c_int = 2;
+
+fn pool_arg(who: &str, tp: TSThreadPoolRaw) -> Option<PoolKind> {
+    match tp {
+        0 | 2 | 3 => Some(PoolKind::Net), // NET; DNS and UDP run on NET in tshost
+        1 => Some(PoolKind::Task),
+        _ => {
+            crate::error!("{who}: unknown TSThreadPool {tp}");
+            None
+        }
+    }
+}
+
+fn schedule(who: &str, contp: TSCont, ms: TSHRTime, periodic: bool, pool: Option<PoolKind>) -> TSAction {
+    let null = std::ptr::null_mut();
+    let Some(cont) = cont_arg(who, contp) else { return null };
+    if cont.mutex.is_none() {
+        crate::error!("{who}: continuation {contp:p} has no mutex (ATS requires one to schedule)");
+        return null;
+    }
+    if ms < 0 {
+        crate::error!("{who}: negative time {ms}");
+        return null;
+    }
+    let pool = pool.unwrap_or_else(|| sched::current_pool().unwrap_or(PoolKind::Net));
+    let delay = Duration::from_millis(ms as u64);
+    let (event, period) = match (periodic, ms) {
+        (true, 0) => (TS_EVENT_TIMEOUT, None),
+        (true, _) => (TS_EVENT_TIMEOUT, Some(delay)),
+        (false, 0) => (TS_EVENT_IMMEDIATE, None),
+        (false, _) => (TS_EVENT_TIMEOUT, None),
+    };
+    let (h, ev) = ACTIONS.insert(|h| ScheduledEvent::new(h, cont, event, period, pool));
+    sched::schedule(ev, delay);
+    (h | 1) as TSAction
+}
+
+/// Runs the continuation after `timeout` ms on the calling pool thread's pool (NET otherwise,
+/// including from TSPluginInit, where ATS would never run it).
+#[no_mangle]
+pub extern "C" fn TSContSchedule(contp: TSCont, timeout: TSHRTime) -> TSAction {
+    guard("TSContSchedule", std::ptr::null_mut(), || schedule("TSContSchedule", contp, timeout, false, None))
+}
+
+#[no_mangle]
+pub extern "C" fn TSContScheduleOnPool(contp: TSCont, timeout: TSHRTime, tp: TSThreadPoolRaw) -> TSAction {
+    guard("TSContScheduleOnPool", std::ptr::null_mut(), || match pool_arg("TSContScheduleOnPool", tp) {
+        Some(p) => schedule("TSContScheduleOnPool", contp, timeout, false, Some(p)),
+        None => std::ptr::null_mut(),
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn TSContScheduleEvery(contp: TSCont, every: TSHRTime) -> TSAction {
+    guard("TSContScheduleEvery", std::ptr::null_mut(), || schedule("TSContScheduleEvery", contp, every, true, None))
+}
+
+#[no_mangle]
+pub extern "C" fn TSContScheduleEveryOnPool(contp: TSCont, every: TSHRTime, tp: TSThreadPoolRaw) -> TSAction {
+    guard("TSContScheduleEveryOnPool", std::ptr::null_mut(), || match pool_arg("TSContScheduleEveryOnPool", tp) {
+        Some(p) => schedule("TSContScheduleEveryOnPool", contp, every, true, Some(p)),
+        None => std::ptr::null_mut(),
+    })
+}
+
+/// Cancels a scheduled event before delivery (and stops a periodic one). NULL, or an action whose
+/// event was already delivered, is harmless.
+#[no_mangle]
+pub extern "C" fn TSActionCancel(actionp: TSAction) {
+    guard("TSActionCancel", (), || {
+        let a = actionp as usize;
+        if a == 0 {
+            return;
+        }
+        if a & 1 == 0 || !ACTIONS.owns(a & !1) {
+            crate::error!("TSActionCancel: {actionp:p} is not an action tshost returned");
+            return;
+        }
+        if let Some(ev) = ACTIONS.get(a & !1) {
+            ev.cancel();
+        }
+    })
+}
+
+/// 1 only for ATS's ACTION_RESULT_DONE ((TSAction)3), as in ATS.
+#[no_mangle]
+pub extern "C" fn TSActionDone(actionp: TSAction) -> c_int {
+    (actionp as usize == 3) as c_int
+}
+
+// ---------------------------------------------------------------------------------------------
+// Threads
+
+pub struct ThreadObj {
+    pub handle: usize,
+    /// Made by TSThreadCreate (has a function to wait for).
+    created: bool,
+    finished: Mutex<bool>,
+    cv: Condvar,
+}
+
+thread_local! {
+    static SELF: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Give the calling tshost-made thread (event pools, drivers, main) a TSThread, as ATS's threads
+/// all have an EThread.
+pub(crate) fn adopt_current_thread() -> usize {
+    SELF.with(|s| {
+        if s.get() == 0 {
+            let (h, _) = THREADS.insert(|h| ThreadObj { handle: h, created: false, finished: Mutex::new(false), cv: Condvar::new() });
+            s.set(h);
+        }
+        s.get()
+    })
+}
+
+struct SendPtr(*mut c_void);
+// SAFETY: the plugin hands this pointer to its own thread function; tshost never dereferences it.
+unsafe impl Send for SendPtr {}
+
+#[no_mangle]
+pub extern "C" fn TSThreadCreate(func: TSThreadFunc, data: *mut c_void) -> TSThread {
+    guard("TSThreadCreate", std::ptr::null_mut(), || {
+        let Some(f) = func else {
+            crate::error!("TSThreadCreate: NULL thread function");
+            return std::ptr::null_mut();
+        };
+        let (h, obj) = THREADS.insert(|h| ThreadObj { handle: h, created: true, finished: Mutex::new(false), cv: Condvar::new() });
+        let plugin = crate::plugin::current().or_else(crate::plugin::initializing);
+        let data = SendPtr(data);
+        let spawned = std::thread::Builder::new().name("plugin thread".into()).spawn(move || {
+            let data = data;
+            SELF.with(|s| s.set(h));
+            let _ctx = crate::plugin::enter(plugin);
+            // SAFETY: the plugin's thread function with the data it gave us.
+            unsafe { f(data.0) };
+            *obj.finished.lock() = true;
+            obj.cv.notify_all();
+        });
+        match spawned {
+            Ok(_) => h as TSThread,
+            Err(e) => {
+                crate::error!("TSThreadCreate: {e}");
+                THREADS.release(h);
+                std::ptr::null_mut()
+            }
+        }
+    })
+}
+
+/// Makes the calling thread a tshost thread (TSThreadSelf then returns it).
+#[no_mangle]
+pub extern "C" fn TSThreadInit() -> TSThread {
+    guard("TSThreadInit", std::ptr::null_mut(), || adopt_current_thread() as TSThread)
+}
+
+#[no_mangle]
+pub extern "C" fn TSThreadSelf() -> TSThread {
+    SELF.with(|s| s.get()) as TSThread
+}
+
+/// Waits until the function of a TSThreadCreate thread has returned.
+#[no_mangle]
+pub extern "C" fn TSThreadWait(thread: TSThread) {
+    guard("TSThreadWait", (), || {
+        let Some(t) = THREADS.get(thread as usize) else {
+            crate::error!("TSThreadWait: {thread:p} is not a live TSThread");
+            return;
+        };
+        if !t.created {
+            crate::error!("TSThreadWait: {thread:p} was not made by TSThreadCreate");
+            return;
+        }
+        let mut fin = t.finished.lock();
+        while !*fin {
+            t.cv.wait(&mut fin);
+        }
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn TSThreadDestroy(thread: TSThread) {
+    guard("TSThreadDestroy", (), || {
+        let Some(t) = THREADS.get(thread as usize) else {
+            crate::error!("TSThreadDestroy: {thread:p} is not a live TSThread");
+            return;
+        };
+        if t.created && !*t.finished.lock() {
+            crate::error!("TSThreadDestroy: thread {thread:p} is still running (call TSThreadWait first); not destroyed");
+            return;
+        }
+        SELF.with(|s| {
+            if s.get() == t.handle {
+                s.set(0)
+            }
+        });
+        THREADS.release(thread as usize);
+        drop(Arc::clone(&t));
+    })
+}

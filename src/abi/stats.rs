@@ -1,0 +1,101 @@
+//! TSStatCreate, TSStatInt*, TSStatFindName.
+use std::ffi::CStr;
+use std::os::raw::{c_char, c_int};
+
+use super::guard;
+use super::types::{TSMgmtInt, TSRecordDataTypeRaw, TSReturnCodeRaw, TSStatPersistenceRaw, TSStatSyncRaw};
+use crate::stats::{self, CreateError};
+
+const TS_RECORDDATATYPE_INT: c_int = 1;
+const TS_RECORDDATATYPE_COUNTER: c_int = 4;
+
+/// Returns the new stat's id (from 0), or TS_ERROR (-1). A name that already exists is an error
+/// (ATS exits the process; guard with TSStatFindName).
+#[no_mangle]
+pub unsafe extern "C" fn TSStatCreate(
+    the_name: *const c_char,
+    the_type: TSRecordDataTypeRaw,
+    persist: TSStatPersistenceRaw,
+    sync: TSStatSyncRaw,
+) -> c_int {
+    guard("TSStatCreate", -1, || {
+        if the_name.is_null() {
+            crate::error!("TSStatCreate: NULL name");
+            return -1;
+        }
+        let name = CStr::from_ptr(the_name).to_string_lossy();
+        if the_type != TS_RECORDDATATYPE_INT && the_type != TS_RECORDDATATYPE_COUNTER {
+            crate::error!("TSStatCreate: {name}: only TS_RECORDDATATYPE_INT stats are supported (got type {the_type})");
+            return -1;
+        }
+        if persist != 1 && persist != 2 {
+            crate::error!("TSStatCreate: {name}: invalid TSStatPersistence {persist}");
+            return -1;
+        }
+        if !(0..=3).contains(&sync) {
+            crate::error!("TSStatCreate: {name}: invalid TSStatSync {sync}");
+            return -1;
+        }
+        match stats::create(&name) {
+            Ok(id) => id as c_int,
+            Err(CreateError::Duplicate) => {
+                crate::error!("TSStatCreate: attempted to register {name} twice");
+                -1
+            }
+            Err(CreateError::Full) => {
+                crate::error!("TSStatCreate: {name}: all {} plugin stats are in use", stats::MAX_STATS);
+                -1
+            }
+        }
+    })
+}
+
+fn bad_id(who: &str, id: c_int) {
+    crate::error!("{who}: no stat with id {id}");
+}
+
+#[no_mangle]
+pub extern "C" fn TSStatIntIncrement(the_stat: c_int, amount: TSMgmtInt) {
+    if !stats::add(the_stat, amount) {
+        bad_id("TSStatIntIncrement", the_stat);
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn TSStatIntDecrement(the_stat: c_int, amount: TSMgmtInt) {
+    if !stats::add(the_stat, amount.wrapping_neg()) {
+        bad_id("TSStatIntDecrement", the_stat);
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn TSStatIntGet(the_stat: c_int) -> TSMgmtInt {
+    stats::get(the_stat).unwrap_or_else(|| {
+        bad_id("TSStatIntGet", the_stat);
+        0
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn TSStatIntSet(the_stat: c_int, value: TSMgmtInt) {
+    if !stats::set(the_stat, value) {
+        bad_id("TSStatIntSet", the_stat);
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn TSStatFindName(name: *const c_char, idp: *mut c_int) -> TSReturnCodeRaw {
+    guard("TSStatFindName", -1, || {
+        if name.is_null() || idp.is_null() {
+            crate::error!("TSStatFindName: NULL argument");
+            return -1;
+        }
+        match stats::find(&CStr::from_ptr(name).to_string_lossy()) {
+            Some(id) => {
+                *idp = id as c_int;
+                0
+            }
+            None => -1,
+        }
+    })
+}

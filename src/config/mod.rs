@@ -1,0 +1,2 @@
+//! ATS-format configuration files.
+pub mod records;

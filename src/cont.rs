@@ -1,0 +1,75 @@
+//! Continuations (TSCont): a C event function, a data pointer and an optional mutex.
+
+use std::os::raw::{c_int, c_void};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::Arc;
+
+use crate::abi::types::TSEventFunc;
+use crate::mutex::TsMutex;
+use crate::plugin::{self, PluginInfo};
+
+pub struct Cont {
+    /// The TSCont handle given to C.
+    pub handle: usize,
+    pub(crate) func: TSEventFunc,
+    data: AtomicPtr<c_void>,
+    pub mutex: Option<Arc<TsMutex>>,
+    deleted: AtomicBool,
+    /// The plugin that created it (for diagnostics), if known.
+    pub plugin: Option<Arc<PluginInfo>>,
+}
+
+impl Cont {
+    pub fn new(handle: usize, func: TSEventFunc, mutex: Option<Arc<TsMutex>>) -> Cont {
+        if let Some(m) = &mutex {
+            m.users.fetch_add(1, Ordering::AcqRel);
+        }
+        Cont {
+            handle,
+            func,
+            data: AtomicPtr::new(std::ptr::null_mut()),
+            mutex,
+            deleted: AtomicBool::new(false),
+            plugin: plugin::current(),
+        }
+    }
+
+    pub fn data(&self) -> *mut c_void {
+        self.data.load(Ordering::Acquire)
+    }
+
+    pub fn set_data(&self, p: *mut c_void) {
+        self.data.store(p, Ordering::Release)
+    }
+
+    pub fn is_deleted(&self) -> bool {
+        self.deleted.load(Ordering::Acquire)
+    }
+
+    pub fn mark_deleted(&self) -> bool {
+        !self.deleted.swap(true, Ordering::AcqRel)
+    }
+
+    /// The plugin's name for log messages.
+    pub fn plugin_name(&self) -> String {
+        self.plugin.as_ref().map(|p| p.name()).unwrap_or_else(|| "unknown plugin".to_string())
+    }
+
+    /// Call the event function (the caller holds the mutex if there is one). Continuations created
+    /// during the call are attributed to this continuation's plugin.
+    pub fn call(&self, event: c_int, edata: *mut c_void) -> c_int {
+        let _ctx = plugin::enter(self.plugin.clone());
+        crate::abi::cont::call_event_func(self.func, self.handle, event, edata)
+    }
+}
+
+impl Drop for Cont {
+    fn drop(&mut self) {
+        if let Some(m) = &self.mutex {
+            if m.users.fetch_sub(1, Ordering::AcqRel) == 1 {
+                // The last continuation using the mutex is gone: so is the mutex (as in ATS).
+                crate::abi::mutex::MUTEXES.release(m.handle);
+            }
+        }
+    }
+}

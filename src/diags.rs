@@ -1,0 +1,155 @@
+//! Diagnostics in ATS's format: `[Mon DD HH:MM:SS.mmm] <thread> LEVEL: (tag) message` on stderr.
+//!
+//! The host's own messages and the plugins' (TSDebug, TSError, ...) share this sink. Debug output is
+//! enabled by tag as ATS does it: `proxy.config.diags.debug.enabled` must be 1 and the tag must
+//! match `proxy.config.diags.debug.tags`, a regular expression anchored at the start only (so
+//! `http|dns` enables `http_hdrs` but not `xhttp`).
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+
+use arc_swap::ArcSwapOption;
+use regex::Regex;
+
+/// Levels in ATS's order; the numbers are shared with `src/abi/varargs.c`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Level {
+    Diag = 0,
+    Debug = 1,
+    Status = 2,
+    Note = 3,
+    Warning = 4,
+    Error = 5,
+    Fatal = 6,
+    Alert = 7,
+    Emergency = 8,
+}
+
+impl Level {
+    pub fn from_int(v: i32) -> Option<Level> {
+        Some(match v {
+            0 => Level::Diag,
+            1 => Level::Debug,
+            2 => Level::Status,
+            3 => Level::Note,
+            4 => Level::Warning,
+            5 => Level::Error,
+            6 => Level::Fatal,
+            7 => Level::Alert,
+            8 => Level::Emergency,
+            _ => return None,
+        })
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Level::Diag => "DIAG",
+            Level::Debug => "DEBUG",
+            Level::Status => "STATUS",
+            Level::Note => "NOTE",
+            Level::Warning => "WARNING",
+            Level::Error => "ERROR",
+            Level::Fatal => "FATAL",
+            Level::Alert => "ALERT",
+            Level::Emergency => "EMERGENCY",
+        }
+    }
+}
+
+static DEBUG_ENABLED: AtomicBool = AtomicBool::new(false);
+static TAGS: ArcSwapOption<Regex> = ArcSwapOption::const_empty();
+/// Messages below this level are not printed (debug output is gated by tags, not by this).
+static MIN_LEVEL: AtomicU8 = AtomicU8::new(Level::Status as u8);
+
+/// Configure debug output: `enabled` is `proxy.config.diags.debug.enabled`, `tags` is
+/// `proxy.config.diags.debug.tags`. Returns an error text if the tag expression is invalid.
+pub fn configure_debug(enabled: bool, tags: &str) -> Result<(), String> {
+    let re = Regex::new(&format!("^(?:{tags})")).map_err(|e| format!("bad debug tag expression {tags:?}: {e}"))?;
+    TAGS.store(Some(std::sync::Arc::new(re)));
+    DEBUG_ENABLED.store(enabled, Ordering::Release);
+    Ok(())
+}
+
+/// Quiet mode for tools: only warnings and worse.
+pub fn set_min_level(level: Level) {
+    MIN_LEVEL.store(level as u8, Ordering::Relaxed);
+}
+
+pub fn debug_enabled() -> bool {
+    DEBUG_ENABLED.load(Ordering::Acquire)
+}
+
+/// ATS's tag predicate: debug on and the tag matches (a missing tag counts as matching).
+pub fn tag_enabled(tag: Option<&str>) -> bool {
+    if !debug_enabled() {
+        return false;
+    }
+    match tag {
+        None => true,
+        Some(t) => TAGS.load().as_ref().map(|re| re.is_match(t)).unwrap_or(false),
+    }
+}
+
+fn thread_label() -> String {
+    let t = std::thread::current();
+    match t.name() {
+        Some("main") | None => "tshost".to_string(),
+        Some(n) => format!("[{n}]"),
+    }
+}
+
+/// Print one diagnostic line. FATAL and ALERT end the process with status 70, EMERGENCY with 33,
+/// as ATS does.
+pub fn emit(level: Level, tag: Option<&str>, msg: &str) {
+    if level == Level::Diag || (level as u8) >= MIN_LEVEL.load(Ordering::Relaxed) {
+        let now = chrono::Local::now();
+        let mut line = format!("[{}] {} {}: ", now.format("%b %d %H:%M:%S%.3f"), thread_label(), level.label());
+        if let Some(t) = tag {
+            line.push('(');
+            line.push_str(t);
+            line.push_str(") ");
+        }
+        line.push_str(msg.trim_end_matches('\n'));
+        line.push('\n');
+        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    }
+    match level {
+        Level::Fatal | Level::Alert => std::process::exit(70),
+        Level::Emergency => std::process::exit(33),
+        _ => {}
+    }
+}
+
+#[macro_export]
+macro_rules! note { ($($a:tt)*) => { $crate::diags::emit($crate::diags::Level::Note, None, &format!($($a)*)) } }
+#[macro_export]
+macro_rules! status { ($($a:tt)*) => { $crate::diags::emit($crate::diags::Level::Status, None, &format!($($a)*)) } }
+#[macro_export]
+macro_rules! warning { ($($a:tt)*) => { $crate::diags::emit($crate::diags::Level::Warning, None, &format!($($a)*)) } }
+#[macro_export]
+macro_rules! error { ($($a:tt)*) => { $crate::diags::emit($crate::diags::Level::Error, None, &format!($($a)*)) } }
+/// Debug output under a tag, printed only when the tag is enabled.
+#[macro_export]
+macro_rules! debug {
+    ($tag:expr, $($a:tt)*) => {
+        if $crate::diags::tag_enabled(Some($tag)) {
+            $crate::diags::emit($crate::diags::Level::Diag, Some($tag), &format!($($a)*))
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_prefix_anchored_alternatives() {
+        configure_debug(true, "probe|http").unwrap();
+        assert!(tag_enabled(Some("probe_x")));
+        assert!(tag_enabled(Some("http_hdrs")));
+        assert!(!tag_enabled(Some("xprobe")));
+        assert!(tag_enabled(None));
+        configure_debug(false, "probe").unwrap();
+        assert!(!tag_enabled(Some("probe")));
+    }
+}

@@ -1,0 +1,141 @@
+//! Hooks: the global registry, per-session and per-transaction lists, and the dispatcher.
+//!
+//! For one hook point the callees are the global continuations for that id, then the session's,
+//! then the transaction's, each list in add order. Lists are walked by index and re-read at every
+//! step, so a continuation added to a list during the pass (even to a list that was empty when the
+//! hook point started) still runs in that pass, as in ATS.
+
+pub mod dispatch;
+pub mod trace;
+
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
+
+use arc_swap::ArcSwap;
+use parking_lot::Mutex;
+
+use crate::cont::Cont;
+
+/// TS_HTTP_LAST_HOOK: valid hook ids are 0..HOOK_COUNT.
+pub const HOOK_COUNT: usize = 28;
+
+pub mod id {
+    pub const READ_REQUEST_HDR: i32 = 0;
+    pub const OS_DNS: i32 = 1;
+    pub const SEND_REQUEST_HDR: i32 = 2;
+    pub const READ_CACHE_HDR: i32 = 3;
+    pub const READ_RESPONSE_HDR: i32 = 4;
+    pub const SEND_RESPONSE_HDR: i32 = 5;
+    pub const REQUEST_TRANSFORM: i32 = 6;
+    pub const RESPONSE_TRANSFORM: i32 = 7;
+    pub const SELECT_ALT: i32 = 8;
+    pub const TXN_START: i32 = 9;
+    pub const TXN_CLOSE: i32 = 10;
+    pub const SSN_START: i32 = 11;
+    pub const SSN_CLOSE: i32 = 12;
+    pub const CACHE_LOOKUP_COMPLETE: i32 = 13;
+    pub const PRE_REMAP: i32 = 14;
+    pub const POST_REMAP: i32 = 15;
+    pub const RESPONSE_CLIENT: i32 = 16;
+    pub const REQUEST_BUFFER_READ_COMPLETE: i32 = 27;
+}
+
+/// The event a transaction or session hook delivers: TS_EVENT_HTTP_READ_REQUEST_HDR + id.
+pub fn event_for(hook: i32) -> i32 {
+    60002 + hook
+}
+
+/// Short name of a hook id for log messages ("READ_REQUEST_HDR").
+pub fn short_name(hook: i32) -> String {
+    let full = crate::abi::names::hook_name(hook).to_string_lossy();
+    full.trim_start_matches("TS_HTTP_").trim_start_matches("TS_").trim_end_matches("_HOOK").to_string()
+}
+
+/// Transaction hooks in the order a proxied request reaches them (no cache: DNS comes first).
+pub const TXN_SEQUENCE: [i32; 10] = [
+    id::TXN_START,
+    id::READ_REQUEST_HDR,
+    id::PRE_REMAP,
+    id::POST_REMAP,
+    id::OS_DNS,
+    id::CACHE_LOOKUP_COMPLETE,
+    id::SEND_REQUEST_HDR,
+    id::READ_RESPONSE_HDR,
+    id::SEND_RESPONSE_HDR,
+    id::TXN_CLOSE,
+];
+
+/// Milliseconds after which a hook not reenabled is reported (0: never).
+static HOOK_TIMEOUT_MS: AtomicU64 = AtomicU64::new(10_000);
+
+pub fn set_hook_timeout_ms(ms: u64) {
+    HOOK_TIMEOUT_MS.store(ms, Ordering::Relaxed);
+}
+
+pub fn hook_timeout_ms() -> u64 {
+    HOOK_TIMEOUT_MS.load(Ordering::Relaxed)
+}
+
+/// Global hooks: written at plugin init (rarely later), read lock-free on every hook point.
+pub struct GlobalHooks {
+    lists: [ArcSwap<Vec<Arc<Cont>>>; HOOK_COUNT],
+    mask: AtomicU32,
+    add_lock: Mutex<()>,
+}
+
+pub static GLOBAL: LazyLock<GlobalHooks> = LazyLock::new(|| GlobalHooks {
+    lists: std::array::from_fn(|_| ArcSwap::from_pointee(Vec::new())),
+    mask: AtomicU32::new(0),
+    add_lock: Mutex::new(()),
+});
+
+impl GlobalHooks {
+    /// Append (duplicates allowed, as in ATS).
+    pub fn add(&self, hook: i32, cont: Arc<Cont>) {
+        let _g = self.add_lock.lock();
+        let list = &self.lists[hook as usize];
+        let mut v = Vec::clone(&list.load());
+        v.push(cont);
+        list.store(Arc::new(v));
+        self.mask.fetch_or(1 << hook, Ordering::Release);
+    }
+    pub fn get(&self, hook: i32, i: usize) -> Option<Arc<Cont>> {
+        if self.mask.load(Ordering::Acquire) & (1 << hook) == 0 {
+            return None;
+        }
+        self.lists[hook as usize].load().get(i).cloned()
+    }
+    pub fn any(&self) -> bool {
+        self.mask.load(Ordering::Acquire) != 0
+    }
+}
+
+/// Hooks of one session or transaction.
+#[derive(Default)]
+pub struct HookList {
+    mask: AtomicU32,
+    entries: Mutex<Vec<(i32, Arc<Cont>)>>,
+}
+
+impl HookList {
+    /// Append; with `dedupe` (transaction lists) a continuation already there for that id is not
+    /// added again. Returns whether it was added.
+    pub fn add(&self, hook: i32, cont: Arc<Cont>, dedupe: bool) -> bool {
+        let mut e = self.entries.lock();
+        if dedupe && e.iter().any(|(h, c)| *h == hook && Arc::ptr_eq(c, &cont)) {
+            return false;
+        }
+        e.push((hook, cont));
+        self.mask.fetch_or(1 << hook, Ordering::Release);
+        true
+    }
+    pub fn get(&self, hook: i32, i: usize) -> Option<Arc<Cont>> {
+        if self.mask.load(Ordering::Acquire) & (1 << hook) == 0 {
+            return None;
+        }
+        self.entries.lock().iter().filter(|(h, _)| *h == hook).nth(i).map(|(_, c)| c.clone())
+    }
+    pub fn any(&self) -> bool {
+        self.mask.load(Ordering::Acquire) != 0
+    }
+}

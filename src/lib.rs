@@ -1,0 +1,18 @@
+//! tshost: a Rust host for Apache Traffic Server 9.2 C plugins.
+//!
+//! Modules: `abi` (every exported C function), `plugin` (plugin.config, loading), `hooks`
+//! (registry, dispatch, reenable), `proxy` (sessions, transactions), `sched` (timers, event pools,
+//! plugin threads), `config` (records.config), `host` (start-up), `harness` (the C test harness).
+pub mod abi;
+pub mod args;
+pub mod config;
+pub mod cont;
+pub mod diags;
+pub mod harness;
+pub mod hooks;
+pub mod host;
+pub mod mutex;
+pub mod plugin;
+pub mod proxy;
+pub mod sched;
+pub mod stats;

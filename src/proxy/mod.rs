@@ -1,0 +1,132 @@
+//! Client sessions and transactions (ATS's ProxySession / ProxyTransaction), as plugins see them.
+//!
+//! This issue has no network yet: sessions are opened by the embedding harness (src/harness.rs);
+//! the listeners and the HTTP state machine build on the same objects.
+
+pub mod proto;
+
+use std::future::poll_fn;
+use std::net::SocketAddr;
+use std::os::raw::c_void;
+use std::sync::atomic::{AtomicI32, AtomicI64, AtomicPtr, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Poll, Waker};
+
+use parking_lot::Mutex;
+
+use crate::abi::http::{SSNS, TXNS};
+use crate::hooks::dispatch::Gate;
+use crate::hooks::HookList;
+
+/// Session (connection) ids: one process-wide counter from 0, as ATS's.
+static NEXT_SSN_ID: AtomicI64 = AtomicI64::new(0);
+/// Transaction ids: one process-wide counter from 0.
+static NEXT_TXN_ID: AtomicU64 = AtomicU64::new(0);
+
+pub const SSN_ARGS: usize = 8;
+pub const TXN_ARGS: usize = 16;
+
+pub struct Session {
+    /// The TSHttpSsn handle given to C.
+    pub handle: usize,
+    pub id: i64,
+    pub hooks: HookList,
+    pub gate: Arc<Gate>,
+    pub args: [AtomicPtr<c_void>; SSN_ARGS],
+    /// Transactions started (TSHttpSsnTransactionCount).
+    pub txn_count: AtomicI32,
+    live: Mutex<(usize, Vec<Waker>)>,
+    pub client_addr: Option<SocketAddr>,
+    pub local_addr: Option<SocketAddr>,
+    /// Protocol stack, outermost application protocol first (canonical tags).
+    pub stack: Vec<&'static std::ffi::CStr>,
+}
+
+impl Session {
+    pub fn create(client_addr: Option<SocketAddr>, local_addr: Option<SocketAddr>, stack: Vec<&'static std::ffi::CStr>) -> Arc<Session> {
+        let id = NEXT_SSN_ID.fetch_add(1, Ordering::Relaxed);
+        SSNS.insert(|handle| Session {
+            handle,
+            id,
+            hooks: HookList::default(),
+            gate: Arc::new(Gate::default()),
+            args: Default::default(),
+            txn_count: AtomicI32::new(0),
+            live: Mutex::new((0, Vec::new())),
+            client_addr,
+            local_addr,
+            stack,
+        })
+        .1
+    }
+
+    /// Transactions started and not yet freed.
+    pub fn live_transactions(&self) -> usize {
+        self.live.lock().0
+    }
+
+    /// Completes when every transaction of the session has been freed (after its TXN_CLOSE).
+    pub async fn transactions_done(&self) {
+        poll_fn(|cx| {
+            let mut l = self.live.lock();
+            if l.0 == 0 {
+                Poll::Ready(())
+            } else {
+                l.1.push(cx.waker().clone());
+                Poll::Pending
+            }
+        })
+        .await
+    }
+
+    /// The handle stops resolving (after SSN_CLOSE).
+    pub fn free(&self) {
+        SSNS.release(self.handle);
+    }
+}
+
+pub struct Txn {
+    /// The TSHttpTxn handle given to C.
+    pub handle: usize,
+    pub id: u64,
+    pub ssn: Arc<Session>,
+    pub hooks: HookList,
+    pub gate: Arc<Gate>,
+    pub args: [AtomicPtr<c_void>; TXN_ARGS],
+    /// TSHttpTxnStatusSet.
+    pub status: AtomicI32,
+}
+
+impl Txn {
+    /// A new transaction of `ssn` (counted before TXN_START, as ATS).
+    pub fn create(ssn: &Arc<Session>) -> Arc<Txn> {
+        ssn.txn_count.fetch_add(1, Ordering::AcqRel);
+        ssn.live.lock().0 += 1;
+        let id = NEXT_TXN_ID.fetch_add(1, Ordering::Relaxed);
+        TXNS.insert(|handle| Txn {
+            handle,
+            id,
+            ssn: ssn.clone(),
+            hooks: HookList::default(),
+            gate: Arc::new(Gate::default()),
+            args: Default::default(),
+            status: AtomicI32::new(0),
+        })
+        .1
+    }
+
+    /// After TXN_CLOSE: the handle stops resolving and the session may close.
+    pub fn free(&self) {
+        TXNS.release(self.handle);
+        let wakers = {
+            let mut l = self.ssn.live.lock();
+            l.0 -= 1;
+            if l.0 == 0 {
+                std::mem::take(&mut l.1)
+            } else {
+                Vec::new()
+            }
+        };
+        wakers.into_iter().for_each(Waker::wake);
+    }
+}

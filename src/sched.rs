@@ -1,0 +1,250 @@
+//! Timers, the event thread pools behind TSContSchedule*, and plugin threads (TSThread).
+//!
+//! Scheduled continuations run on tshost's own NET and TASK pool threads, never on the threads that
+//! serve connections, so a plugin that blocks there stalls nothing else. One timer thread keeps the
+//! deadlines; it only hands work on (wakes a task, queues an event), it never runs plugin code.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::future::Future;
+use std::os::raw::{c_int, c_void};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{unbounded, Receiver, Sender};
+use parking_lot::{Condvar, Mutex};
+
+use crate::cont::Cont;
+
+// ---------------------------------------------------------------------------------------------
+// Timer
+
+type Task = Box<dyn FnOnce() + Send>;
+
+struct TimerEntry {
+    at: Instant,
+    seq: u64,
+    task: Task,
+}
+impl PartialEq for TimerEntry {
+    fn eq(&self, o: &Self) -> bool {
+        (self.at, self.seq) == (o.at, o.seq)
+    }
+}
+impl Eq for TimerEntry {}
+impl PartialOrd for TimerEntry {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for TimerEntry {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (self.at, self.seq).cmp(&(o.at, o.seq))
+    }
+}
+
+struct Timer {
+    heap: Mutex<BinaryHeap<Reverse<TimerEntry>>>,
+    cv: Condvar,
+    seq: AtomicU64,
+}
+
+static TIMER: LazyLock<Arc<Timer>> = LazyLock::new(|| {
+    let t = Arc::new(Timer { heap: Mutex::new(BinaryHeap::new()), cv: Condvar::new(), seq: AtomicU64::new(0) });
+    let t2 = t.clone();
+    std::thread::Builder::new().name("tshost timer".into()).spawn(move || timer_loop(&t2)).expect("timer thread");
+    t
+});
+
+fn timer_loop(t: &Timer) {
+    let mut heap = t.heap.lock();
+    loop {
+        let now = Instant::now();
+        match heap.peek() {
+            Some(Reverse(e)) if e.at <= now => {
+                let Reverse(e) = heap.pop().unwrap();
+                drop(heap);
+                (e.task)();
+                heap = t.heap.lock();
+            }
+            Some(Reverse(e)) => {
+                let at = e.at;
+                t.cv.wait_until(&mut heap, at);
+            }
+            None => t.cv.wait(&mut heap),
+        }
+    }
+}
+
+/// Run `task` on the timer thread after `delay`. Tasks must be short: hand work on, never block.
+pub fn after(delay: Duration, task: impl FnOnce() + Send + 'static) {
+    let t = &*TIMER;
+    let e = TimerEntry { at: Instant::now() + delay, seq: t.seq.fetch_add(1, Ordering::Relaxed), task: Box::new(task) };
+    t.heap.lock().push(Reverse(e));
+    t.cv.notify_one();
+}
+
+/// A future that completes after `delay`.
+pub fn sleep(delay: Duration) -> Sleep {
+    Sleep { delay, state: None }
+}
+
+pub struct Sleep {
+    delay: Duration,
+    state: Option<Arc<AtomicBool>>,
+}
+
+impl Future for Sleep {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        match &self.state {
+            Some(done) if done.load(Ordering::Acquire) => Poll::Ready(()),
+            Some(_) => Poll::Pending,
+            None => {
+                let done = Arc::new(AtomicBool::new(false));
+                let (d, w) = (done.clone(), cx.waker().clone());
+                after(self.delay, move || {
+                    d.store(true, Ordering::Release);
+                    w.wake();
+                });
+                self.state = Some(done);
+                Poll::Pending
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Event pools
+
+/// tshost's event pools. ATS's DNS and UDP pools map to NET.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PoolKind {
+    Net,
+    Task,
+}
+
+/// A scheduled delivery of TS_EVENT_IMMEDIATE or TS_EVENT_TIMEOUT to a continuation (a TSAction).
+pub struct ScheduledEvent {
+    /// The event's handle; TSAction is this with bit 0 set, edata is this.
+    pub handle: usize,
+    pub cont: Arc<Cont>,
+    pub event: c_int,
+    pub period: Option<Duration>,
+    pub pool: PoolKind,
+    cancelled: AtomicBool,
+    done: AtomicBool,
+}
+
+impl ScheduledEvent {
+    pub fn new(handle: usize, cont: Arc<Cont>, event: c_int, period: Option<Duration>, pool: PoolKind) -> Self {
+        ScheduledEvent { handle, cont, event, period, pool, cancelled: AtomicBool::new(false), done: AtomicBool::new(false) }
+    }
+    pub fn cancel(&self) -> bool {
+        !self.cancelled.swap(true, Ordering::AcqRel)
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Acquire)
+    }
+    pub fn is_done(&self) -> bool {
+        self.done.load(Ordering::Acquire)
+    }
+}
+
+struct Pools {
+    net: Sender<Arc<ScheduledEvent>>,
+    task: Sender<Arc<ScheduledEvent>>,
+}
+
+/// Number of NET pool threads (set before the first schedule; default 2).
+static NET_THREADS: AtomicU64 = AtomicU64::new(2);
+const TASK_THREADS: usize = 2;
+
+pub fn set_net_threads(n: usize) {
+    NET_THREADS.store(n.max(1) as u64, Ordering::Relaxed);
+}
+
+static POOLS: LazyLock<Pools> = LazyLock::new(|| {
+    let (net, net_rx) = unbounded();
+    let (task, task_rx) = unbounded();
+    for i in 0..NET_THREADS.load(Ordering::Relaxed) {
+        spawn_worker(format!("ET_NET {i}"), PoolKind::Net, net_rx.clone());
+    }
+    for i in 0..TASK_THREADS {
+        spawn_worker(format!("ET_TASK {i}"), PoolKind::Task, task_rx.clone());
+    }
+    Pools { net, task }
+});
+
+thread_local! {
+    static MY_POOL: std::cell::Cell<Option<PoolKind>> = const { std::cell::Cell::new(None) };
+}
+
+/// The pool the calling thread belongs to, if it is a pool thread.
+pub fn current_pool() -> Option<PoolKind> {
+    MY_POOL.with(|p| p.get())
+}
+
+fn spawn_worker(name: String, kind: PoolKind, rx: Receiver<Arc<ScheduledEvent>>) {
+    std::thread::Builder::new()
+        .name(name)
+        .spawn(move || {
+            MY_POOL.with(|p| p.set(Some(kind)));
+            crate::abi::sched::adopt_current_thread();
+            for ev in rx.iter() {
+                deliver(ev);
+            }
+        })
+        .expect("event thread");
+}
+
+/// Queue an event for delivery after `delay`.
+pub fn schedule(ev: Arc<ScheduledEvent>, delay: Duration) {
+    if delay.is_zero() {
+        enqueue(ev);
+    } else {
+        after(delay, move || enqueue(ev));
+    }
+}
+
+fn enqueue(ev: Arc<ScheduledEvent>) {
+    let p = &*POOLS;
+    let tx = match ev.pool {
+        PoolKind::Net => &p.net,
+        PoolKind::Task => &p.task,
+    };
+    let _ = tx.send(ev);
+}
+
+/// ATS retries a busy continuation mutex after 10 ms.
+pub const MUTEX_RETRY: Duration = Duration::from_millis(10);
+
+fn deliver(ev: Arc<ScheduledEvent>) {
+    if ev.is_cancelled() || ev.cont.is_deleted() {
+        finish(&ev);
+        return;
+    }
+    if let Some(m) = &ev.cont.mutex {
+        if !m.try_lock() {
+            after(MUTEX_RETRY, move || enqueue(ev));
+            return;
+        }
+    }
+    ev.cont.call(ev.event, ev.handle as *mut c_void);
+    if let Some(m) = &ev.cont.mutex {
+        m.unlock();
+    }
+    match ev.period {
+        Some(p) if !ev.is_cancelled() && !ev.cont.is_deleted() => after(p, move || enqueue(ev)),
+        _ => finish(&ev),
+    }
+}
+
+fn finish(ev: &ScheduledEvent) {
+    if !ev.done.swap(true, Ordering::AcqRel) {
+        crate::abi::sched::ACTIONS.release(ev.handle);
+    }
+}
