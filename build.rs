@@ -56,7 +56,7 @@ fn declared_types(src: &str) -> Vec<String> {
     let mut names = Vec::new();
     for line in src.lines() {
         let l = line.trim_start();
-        for kw in ["pub enum ", "pub struct ", "pub type "] {
+        for kw in ["pub enum ", "pub struct ", "pub union ", "pub type "] {
             if let Some(rest) = l.strip_prefix(kw) {
                 let name: String = rest
                     .chars()

@@ -185,7 +185,7 @@ tsapi int tshost_ssn_close(TSHttpSsn ssn);
 
 /**
  * Run one transaction of `ssn` from TXN_START to TXN_CLOSE on the calling thread, waiting for
- * every reenable. 0 and `*out` filled (if non-NULL), or -1 for a bad session.
+ * every reenable. 0 and `*out` filled (if non-NULL), or -1 for a bad or closing session.
  */
 tsapi int tshost_txn_run(TSHttpSsn ssn, const tshost_txn_options *opts, tshost_txn_result *out);
 

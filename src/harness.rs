@@ -43,7 +43,7 @@ pub async fn open_session(opts: SessionOptions) -> (Arc<Session>, bool) {
 /// Close a session: waits until every transaction of it has run TXN_CLOSE, then runs SSN_CLOSE
 /// once; the handle is dead afterwards.
 pub async fn close_session(ssn: &Arc<Session>) {
-    ssn.transactions_done().await;
+    ssn.close_transactions().await;
     run_point(ssn, None, id::SSN_CLOSE).await;
     ssn.free();
 }
@@ -73,9 +73,14 @@ fn position(hook: i32) -> usize {
     TXN_SEQUENCE.iter().position(|h| *h == hook).expect("hook in sequence")
 }
 
-/// Run one transaction of `ssn` from TXN_START to TXN_CLOSE.
-pub async fn run_transaction(ssn: &Arc<Session>, opts: TxnOptions) -> TxnResult {
-    let txn = Txn::create(ssn);
+/// Start a transaction of `ssn` (it counts from now on; None if the session is closing).
+pub fn new_transaction(ssn: &Arc<Session>) -> Option<Arc<Txn>> {
+    Txn::create(ssn)
+}
+
+/// Run a transaction from TXN_START to TXN_CLOSE.
+pub async fn run_transaction(txn: Arc<Txn>, opts: TxnOptions) -> TxnResult {
+    let ssn = &txn.ssn;
     let mut res = TxnResult { txn_id: txn.id, ..Default::default() };
     let send_response = position(id::SEND_RESPONSE_HDR);
     let close = position(id::TXN_CLOSE);

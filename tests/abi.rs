@@ -73,7 +73,12 @@ impl Header {
 /// A gcc command that cannot pick up headers from the environment.
 fn gcc() -> Command {
     let mut cmd = Command::new("gcc");
-    for var in ["CPATH", "C_INCLUDE_PATH", "CPLUS_INCLUDE_PATH", "GCC_EXEC_PREFIX"] {
+    for var in [
+        "CPATH",
+        "C_INCLUDE_PATH",
+        "CPLUS_INCLUDE_PATH",
+        "GCC_EXEC_PREFIX",
+    ] {
         cmd.env_remove(var);
     }
     cmd.env("LC_ALL", "C");
@@ -93,14 +98,22 @@ fn stderr_of(out: &Output) -> String {
 /// intended ts.h, so that a broken include path cannot make the comparison vacuous.
 fn assert_uses_header(src: &Path, header: Header, extra: &[&str]) {
     let out = run(gcc().args(extra).args(header.args()).arg("-M").arg(src));
-    assert!(out.status.success(), "gcc -M {header:?} failed:\n{}", stderr_of(&out));
+    assert!(
+        out.status.success(),
+        "gcc -M {header:?} failed:\n{}",
+        stderr_of(&out)
+    );
     let deps = String::from_utf8_lossy(&out.stdout).replace("\\\n", " ");
     let want = fs::canonicalize(header.expected_ts_h()).unwrap();
     let found = deps
         .split_whitespace()
         .filter(|d| d.ends_with("ts/ts.h"))
         .any(|d| fs::canonicalize(d).map(|p| p == want).unwrap_or(false));
-    assert!(found, "compiling with {header:?} flags does not include {}; dependencies: {deps}", want.display());
+    assert!(
+        found,
+        "compiling with {header:?} flags does not include {}; dependencies: {deps}",
+        want.display()
+    );
 }
 
 /// Compiles and runs `tests/c/abi_dump.c` against `header`; returns its output.
@@ -120,7 +133,12 @@ fn abi_dump(header: Header, dir: &Path) -> String {
         stderr_of(&out)
     );
     let out = run(&mut Command::new(&exe));
-    assert!(out.status.success(), "{} failed: {}", exe.display(), stderr_of(&out));
+    assert!(
+        out.status.success(),
+        "{} failed: {}",
+        exe.display(),
+        stderr_of(&out)
+    );
     String::from_utf8(out.stdout).expect("abi_dump output is UTF-8")
 }
 
@@ -130,7 +148,11 @@ fn diff(a: &[&str], b: &[&str]) -> Vec<String> {
     let mut lcs = vec![vec![0u32; m + 1]; n + 1];
     for i in (0..n).rev() {
         for j in (0..m).rev() {
-            lcs[i][j] = if a[i] == b[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
         }
     }
     let (mut i, mut j, mut out) = (0, 0, Vec::new());
@@ -138,12 +160,12 @@ fn diff(a: &[&str], b: &[&str]) -> Vec<String> {
         if i < n && j < m && a[i] == b[j] {
             i += 1;
             j += 1;
-        } else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            out.push(format!("+ {}", b[j]));
-            j += 1;
-        } else {
+        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
             out.push(format!("- {}", a[i]));
             i += 1;
+        } else {
+            out.push(format!("+ {}", b[j]));
+            j += 1;
         }
     }
     out
@@ -156,16 +178,29 @@ fn abi_matches_debian_trafficserver_dev() {
     let debian = abi_dump(Header::Debian, &dir);
     let ours = abi_dump(Header::Ours, &dir);
     let (d, o): (Vec<&str>, Vec<&str>) = (debian.lines().collect(), ours.lines().collect());
-    assert!(d.len() > 500, "abi_dump printed only {} lines against Debian's header", d.len());
+    assert!(
+        d.len() > 500,
+        "abi_dump printed only {} lines against Debian's header",
+        d.len()
+    );
     if d != o {
         let lines = diff(&d, &o);
-        let shown = lines.iter().take(200).cloned().collect::<Vec<_>>().join("\n");
+        let shown = lines
+            .iter()
+            .take(200)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n");
         let more = lines.len().saturating_sub(200);
         panic!(
             "include/ts/ts.h differs from Debian's /usr/include/ts/ts.h \
              (- Debian, + tshost; {} differing lines):\n{shown}{}",
             lines.len(),
-            if more > 0 { format!("\n... and {more} more") } else { String::new() }
+            if more > 0 {
+                format!("\n... and {more} more")
+            } else {
+                String::new()
+            }
         );
     }
     let _ = fs::remove_dir_all(&dir);
@@ -197,9 +232,18 @@ fn abi_dump_covers_every_type_of_types_rs() {
             }
             continue;
         }
-        for kw in ["pub enum ", "pub struct ", "pub union ", "pub type ", "pub const "] {
+        for kw in [
+            "pub enum ",
+            "pub struct ",
+            "pub union ",
+            "pub type ",
+            "pub const ",
+        ] {
             if let Some(rest) = l.strip_prefix(kw) {
-                let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
                 in_enum = kw == "pub enum ";
                 // `XRaw` is spelled `X` in the header.
                 let c_name = name.strip_suffix("Raw").unwrap_or(&name);
@@ -228,7 +272,10 @@ fn plugin_source_compiles_against_both_headers() {
                 .args(header.args())
                 .arg(&src));
             if !out.status.success() {
-                failures.push(format!("--- {header:?} header, {lang}:\n{}", stderr_of(&out)));
+                failures.push(format!(
+                    "--- {header:?} header, {lang}:\n{}",
+                    stderr_of(&out)
+                ));
             }
         }
     }
@@ -273,7 +320,9 @@ fn strip_comments(text: &str) -> String {
 /// `extern "C"`, plus the trailer), each as one line of C without the final `;`.
 fn our_declarations(header: &str) -> Vec<(String, String)> {
     let text = strip_comments(header);
-    let start = text.find("extern \"C\" {").expect("no extern \"C\" block in include/ts/ts.h");
+    let start = text
+        .find("extern \"C\" {")
+        .expect("no extern \"C\" block in include/ts/ts.h");
     let mut body = String::new();
     let mut continued = false;
     for line in text[start..].lines() {
@@ -295,7 +344,11 @@ fn our_declarations(header: &str) -> Vec<(String, String)> {
         // The declared name: the identifier before the first '(' of a function, or the last
         // identifier of a variable.
         let head = stmt.split('(').next().unwrap();
-        let head = if stmt.contains('(') { head } else { stmt.as_str() };
+        let head = if stmt.contains('(') {
+            head
+        } else {
+            stmt.as_str()
+        };
         let name = head
             .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .find(|s| !s.is_empty())
@@ -309,16 +362,23 @@ fn our_declarations(header: &str) -> Vec<(String, String)> {
 #[test]
 fn declarations_match_debian_prototypes() {
     require_debian_header();
-    let header = fs::read_to_string(our_include_dir().join("ts/ts.h")).expect("read include/ts/ts.h");
+    let header =
+        fs::read_to_string(our_include_dir().join("ts/ts.h")).expect("read include/ts/ts.h");
     let mut debian_text = String::new();
     for f in ["ts.h", "apidefs.h", "experimental.h"] {
-        debian_text += &fs::read_to_string(Path::new("/usr/include/ts").join(f)).unwrap_or_default();
+        debian_text +=
+            &fs::read_to_string(Path::new("/usr/include/ts").join(f)).unwrap_or_default();
     }
     let debian_names = identifiers(&debian_text);
 
     let decls = our_declarations(&header);
-    assert!(!decls.is_empty(), "found no declarations in include/ts/ts.h");
-    let (known, unknown): (Vec<_>, Vec<_>) = decls.iter().partition(|(name, _)| debian_names.contains(name.as_str()));
+    assert!(
+        !decls.is_empty(),
+        "found no declarations in include/ts/ts.h"
+    );
+    let (known, unknown): (Vec<_>, Vec<_>) = decls
+        .iter()
+        .partition(|(name, _)| debian_names.contains(name.as_str()));
     if !unknown.is_empty() {
         let mut names: Vec<&str> = unknown.iter().map(|(n, _)| n.as_str()).collect();
         names.sort();
@@ -331,7 +391,11 @@ fn declarations_match_debian_prototypes() {
     let mut c = String::from("#include <ts/ts.h>\n#include <ts/experimental.h>\n\n");
     for line in header.lines() {
         let t = line.trim();
-        if t.starts_with("typedef struct ") && t.ends_with(';') && !t.contains('{') && t.split_whitespace().count() == 4 {
+        if t.starts_with("typedef struct ")
+            && t.ends_with(';')
+            && !t.contains('{')
+            && t.split_whitespace().count() == 4
+        {
             c += t;
             c.push('\n');
         }
@@ -345,7 +409,9 @@ fn declarations_match_debian_prototypes() {
     let src = dir.join("decls.c");
     fs::write(&src, &c).unwrap();
     assert_uses_header(&src, Header::Debian, &[]);
-    let out = run(gcc().args(["-std=gnu11", "-fsyntax-only", "-Wall"]).arg(&src));
+    let out = run(gcc()
+        .args(["-std=gnu11", "-fsyntax-only", "-Wall"])
+        .arg(&src));
     assert!(
         out.status.success(),
         "declarations in include/ts/ts.h conflict with Debian's (checked file: {}):\n{}",

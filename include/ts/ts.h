@@ -47,10 +47,12 @@
 #define TS_HTTP_MINOR(v) ((v)&0xFFFF)
 #define TS_HTTP_MAJOR(v) (((v) >> 16) & 0xFFFF)
 
+#ifndef TS_RES_MEM_PATH
 #define __TS_RES_PATH(x) #x
 #define _TS_RES_PATH(x) __TS_RES_PATH(x)
 #define TS_RES_PATH(x) x __FILE__ ":" _TS_RES_PATH(__LINE__)
 #define TS_RES_MEM_PATH TS_RES_PATH("memory/")
+#endif
 
 #define TSmalloc(s) _TSmalloc((s), TS_RES_MEM_PATH)
 #define TSrealloc(p, s) _TSrealloc((p), (s), TS_RES_MEM_PATH)
@@ -1375,21 +1377,6 @@ tsapi TS_DEPRECATED void TSHttpSsnArgSet(TSHttpSsn ssnp, int arg_idx, void *arg)
 tsapi TS_DEPRECATED void *TSHttpSsnArgGet(TSHttpSsn ssnp, int arg_idx);
 
 /**
- * Called by varargs.c: is debug output on for this tag?
- */
-tsapi int tshost_debug_tag_enabled(const char *tag);
-
-/**
- * Called by varargs.c: is debug output on at all?
- */
-tsapi int tshost_debug_enabled(void);
-
-/**
- * Called by varargs.c with a formatted message.
- */
-tsapi void tshost_diag_emit(int level, const char *tag, const char *msg);
-
-/**
  * 1 if debug output is on and `t` matches `proxy.config.diags.debug.tags` (a NULL tag matches).
  */
 tsapi int TSIsDebugTagSet(const char *t);
@@ -1542,6 +1529,9 @@ tsapi TSReturnCode TSStatFindName(const char *name, int *idp);
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* The entry point every plugin defines; tshost calls it with argv as plugin.config gave it. */
+extern tsapi void TSPluginInit(int argc, const char *argv[]);
+
 /* Variadic functions: defined in src/abi/varargs.c (stable Rust cannot define them). */
 tsapi void TSDebug(const char *tag, const char *format_str, ...) TS_PRINTFLIKE(2, 3);
 tsapi void TSDebugSpecific(int debug_flag, const char *tag, const char *format_str, ...) TS_PRINTFLIKE(3, 4);

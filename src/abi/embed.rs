@@ -343,7 +343,7 @@ unsafe fn txn_options(opts: *const tshost_txn_options) -> TxnOptions {
 }
 
 /// Run one transaction of `ssn` from TXN_START to TXN_CLOSE on the calling thread, waiting for
-/// every reenable. 0 and `*out` filled (if non-NULL), or -1 for a bad session.
+/// every reenable. 0 and `*out` filled (if non-NULL), or -1 for a bad or closing session.
 #[no_mangle]
 pub unsafe extern "C" fn tshost_txn_run(ssn: TSHttpSsn, opts: *const tshost_txn_options, out: *mut tshost_txn_result) -> c_int {
     guard("tshost_txn_run", -1, || {
@@ -351,7 +351,11 @@ pub unsafe extern "C" fn tshost_txn_run(ssn: TSHttpSsn, opts: *const tshost_txn_
             set_error("tshost_txn_run: not a live session");
             return -1;
         };
-        let r = harness::block_on(harness::run_transaction(&s, txn_options(opts)));
+        let Some(txn) = harness::new_transaction(&s) else {
+            set_error("tshost_txn_run: the session is closing");
+            return -1;
+        };
+        let r = harness::block_on(harness::run_transaction(txn, txn_options(opts)));
         if !out.is_null() {
             *out = r.into();
         }
@@ -377,12 +381,17 @@ pub unsafe extern "C" fn tshost_txn_spawn(ssn: TSHttpSsn, opts: *const tshost_tx
             return std::ptr::null_mut();
         };
         let o = txn_options(opts);
+        // Counted now, so a session closed right after this call waits for it.
+        let Some(txn) = harness::new_transaction(&s) else {
+            set_error("tshost_txn_spawn: the session is closing");
+            return std::ptr::null_mut();
+        };
         let (h, job) = JOBS.insert(|_| tshost_job { done: Mutex::new(None), cv: Condvar::new() });
         let j: Arc<tshost_job> = job;
         std::thread::Builder::new()
             .name("harness txn".into())
             .spawn(move || {
-                let r = harness::block_on(harness::run_transaction(&s, o));
+                let r = harness::block_on(harness::run_transaction(txn, o));
                 *j.done.lock() = Some(r.into());
                 j.cv.notify_all();
             })

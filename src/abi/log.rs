@@ -17,18 +17,21 @@ unsafe fn opt_str<'a>(p: *const c_char) -> Option<std::borrow::Cow<'a, str>> {
 }
 
 /// Called by varargs.c: is debug output on for this tag?
+/// cbindgen:ignore
 #[no_mangle]
 pub unsafe extern "C" fn tshost_debug_tag_enabled(tag: *const c_char) -> c_int {
     std::panic::catch_unwind(|| diags::tag_enabled(opt_str(tag).as_deref()) as c_int).unwrap_or(0)
 }
 
 /// Called by varargs.c: is debug output on at all?
+/// cbindgen:ignore
 #[no_mangle]
 pub extern "C" fn tshost_debug_enabled() -> c_int {
     diags::debug_enabled() as c_int
 }
 
 /// Called by varargs.c with a formatted message.
+/// cbindgen:ignore
 #[no_mangle]
 pub unsafe extern "C" fn tshost_diag_emit(level: c_int, tag: *const c_char, msg: *const c_char) {
     let _ = std::panic::catch_unwind(|| {

@@ -158,6 +158,8 @@ pub async fn run_point(ssn: &Session, txn: Option<&Txn>, hook: i32) -> Outcome {
         None => (&ssn.gate, ssn.handle, 2),
     };
     let event = event_for(hook);
+    // At TXN_CLOSE and SSN_CLOSE, ERROR counts as CONTINUE: every callee still gets its close.
+    let closing = hook == super::id::TXN_CLOSE || hook == super::id::SSN_CLOSE;
     let mut scope = 0usize;
     let mut i = 0usize;
     loop {
@@ -184,7 +186,7 @@ pub async fn run_point(ssn: &Session, txn: Option<&Txn>, hook: i32) -> Outcome {
             );
             continue;
         }
-        if call_one(gate, &cont, hook, event, edata, scope, ssn, txn).await == Outcome::Error {
+        if call_one(gate, &cont, hook, event, edata, scope, ssn, txn).await == Outcome::Error && !closing {
             return Outcome::Error;
         }
     }

@@ -35,7 +35,8 @@ pub struct Session {
     pub args: [AtomicPtr<c_void>; SSN_ARGS],
     /// Transactions started (TSHttpSsnTransactionCount).
     pub txn_count: AtomicI32,
-    live: Mutex<(usize, Vec<Waker>)>,
+    /// Live transactions and the tasks waiting for them to end; `closing` once close began.
+    live: Mutex<Live>,
     pub client_addr: Option<SocketAddr>,
     pub local_addr: Option<SocketAddr>,
     /// Protocol stack, outermost application protocol first (canonical tags).
@@ -52,7 +53,7 @@ impl Session {
             gate: Arc::new(Gate::default()),
             args: Default::default(),
             txn_count: AtomicI32::new(0),
-            live: Mutex::new((0, Vec::new())),
+            live: Mutex::new(Live::default()),
             client_addr,
             local_addr,
             stack,
@@ -62,17 +63,19 @@ impl Session {
 
     /// Transactions started and not yet freed.
     pub fn live_transactions(&self) -> usize {
-        self.live.lock().0
+        self.live.lock().count
     }
 
-    /// Completes when every transaction of the session has been freed (after its TXN_CLOSE).
-    pub async fn transactions_done(&self) {
+    /// Begin closing: no transaction starts any more; completes when every transaction of the
+    /// session has been freed (after its TXN_CLOSE).
+    pub async fn close_transactions(&self) {
+        self.live.lock().closing = true;
         poll_fn(|cx| {
             let mut l = self.live.lock();
-            if l.0 == 0 {
+            if l.count == 0 {
                 Poll::Ready(())
             } else {
-                l.1.push(cx.waker().clone());
+                l.waiters.push(cx.waker().clone());
                 Poll::Pending
             }
         })
@@ -83,6 +86,13 @@ impl Session {
     pub fn free(&self) {
         SSNS.release(self.handle);
     }
+}
+
+#[derive(Default)]
+struct Live {
+    count: usize,
+    closing: bool,
+    waiters: Vec<Waker>,
 }
 
 pub struct Txn {
@@ -98,10 +108,17 @@ pub struct Txn {
 }
 
 impl Txn {
-    /// A new transaction of `ssn` (counted before TXN_START, as ATS).
-    pub fn create(ssn: &Arc<Session>) -> Arc<Txn> {
+    /// A new transaction of `ssn` (counted before TXN_START, as ATS); None once the session is
+    /// closing.
+    pub fn create(ssn: &Arc<Session>) -> Option<Arc<Txn>> {
+        {
+            let mut l = ssn.live.lock();
+            if l.closing {
+                return None;
+            }
+            l.count += 1;
+        }
         ssn.txn_count.fetch_add(1, Ordering::AcqRel);
-        ssn.live.lock().0 += 1;
         let id = NEXT_TXN_ID.fetch_add(1, Ordering::Relaxed);
         TXNS.insert(|handle| Txn {
             handle,
@@ -113,6 +130,7 @@ impl Txn {
             status: AtomicI32::new(0),
         })
         .1
+        .into()
     }
 
     /// After TXN_CLOSE: the handle stops resolving and the session may close.
@@ -120,9 +138,9 @@ impl Txn {
         TXNS.release(self.handle);
         let wakers = {
             let mut l = self.ssn.live.lock();
-            l.0 -= 1;
-            if l.0 == 0 {
-                std::mem::take(&mut l.1)
+            l.count -= 1;
+            if l.count == 0 {
+                std::mem::take(&mut l.waiters)
             } else {
                 Vec::new()
             }

@@ -1,0 +1,165 @@
+//! The hook dispatcher's tests, run from C through the harness of tshost.h (tests/c/harness_test.c
+//! drives tests/c/probe_plugin.c and the shipped plugins). Every scenario runs three times: with
+//! the plugin built against tshost's ts.h, against Debian's trafficserver-dev ts.h, and that
+//! Debian-built plugin loaded through a plugin.config; the three outputs must be identical.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+use common::{build_plugin, build_program, crate_dir, temp_dir, Header};
+
+struct Built {
+    harness: PathBuf,
+    probe_ours: PathBuf,
+    probe_debian: PathBuf,
+}
+
+fn built() -> &'static Built {
+    static B: OnceLock<Built> = OnceLock::new();
+    B.get_or_init(|| {
+        let d = temp_dir("harness-build");
+        let c = crate_dir().join("tests/c");
+        let b = Built { harness: d.join("harness_test"), probe_ours: d.join("probe_ours.so"), probe_debian: d.join("probe_debian.so") };
+        build_program(&c.join("harness_test.c"), &b.harness);
+        build_plugin(&c.join("probe_plugin.c"), &b.probe_ours, Header::Ours);
+        build_plugin(&c.join("probe_plugin.c"), &b.probe_debian, Header::Debian);
+        b
+    })
+}
+
+/// Run one scenario; returns stdout. Panics with the whole output if it did not pass.
+fn run(scenario: &str, plugin: &PathBuf, config_dir: Option<&PathBuf>, extra: &[&str]) -> String {
+    let mut cmd = Command::new(&built().harness);
+    cmd.arg(scenario).arg(plugin).args(extra);
+    if let Some(d) = config_dir {
+        cmd.env("HARNESS_CONFIG_DIR", d);
+    }
+    let out = cmd.output().expect("run harness_test");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success() && stdout.ends_with("PASS\n"),
+        "scenario {scenario} with {} failed ({}):\n--- stdout\n{stdout}--- stderr\n{stderr}",
+        plugin.display(),
+        out.status
+    );
+    stdout
+}
+
+/// Run a probe scenario with all three builds; returns stderr-free stdout of the first.
+fn scenario(name: &str) -> String {
+    let b = built();
+    let ours = run(name, &b.probe_ours, None, &[]);
+    let debian = run(name, &b.probe_debian, None, &[]);
+    assert_eq!(ours, debian, "plugin built against Debian's ts.h behaves differently");
+    let dir = temp_dir(&format!("harness-cfg-{name}"));
+    let via_config = run(name, &b.probe_debian, Some(&dir), &[]);
+    assert_eq!(ours, via_config, "plugin loaded through plugin.config behaves differently");
+    ours
+}
+
+#[test]
+fn hook_order_global_session_txn_and_same_hook_additions() {
+    let out = scenario("order");
+    assert!(out.contains("ok order: global, then session, then transaction hooks"));
+}
+
+#[test]
+fn reenable_from_plain_pthread_after_delay_sessions_and_transactions() {
+    let out = scenario("delay");
+    assert!(out.contains("all reenabled later from another thread"));
+}
+
+#[test]
+fn concurrent_transactions_close_before_session_close() {
+    scenario("concurrent");
+}
+
+#[test]
+fn continuation_mutex_held_during_callbacks() {
+    scenario("mutex");
+}
+
+#[test]
+fn error_at_read_request_hdr_gives_500() {
+    scenario("error_read_request");
+}
+
+#[test]
+fn error_with_plugin_status_gives_that_status() {
+    scenario("error_status");
+}
+
+#[test]
+fn error_at_send_response_hdr_is_not_rerun() {
+    scenario("error_send_response");
+}
+
+#[test]
+fn error_at_txn_close_counts_as_continue() {
+    scenario("error_txn_close");
+}
+
+#[test]
+fn error_at_ssn_start_closes_the_session() {
+    scenario("error_ssn_start");
+}
+
+#[test]
+fn double_reenable_is_ignored() {
+    scenario("double");
+}
+
+#[test]
+fn invalid_reenable_event_and_bad_handles_do_not_crash() {
+    scenario("invalid");
+}
+
+#[test]
+fn user_args_txn_ssn_global() {
+    let out = scenario("args");
+    assert!(out.contains("probe: arg indices txn=1000 again=1000 ssn=2000 glb=4000"), "{out}");
+}
+
+#[test]
+fn held_hook_waits_and_is_reported_once() {
+    let b = built();
+    let out = Command::new(&b.harness).arg("hold").arg(&b.probe_ours).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{}\n{stderr}", String::from_utf8_lossy(&out.stdout));
+    let reports: Vec<_> = stderr.lines().filter(|l| l.contains("not reenabled after 100 ms")).collect();
+    assert_eq!(reports.len(), 1, "one watchdog report expected:\n{stderr}");
+    assert!(reports[0].contains("plugin probe: READ_REQUEST_HDR hook of transaction"), "{}", reports[0]);
+    scenario("hold");
+}
+
+#[test]
+fn client_abort_while_hook_held_closes_after_reenable() {
+    scenario("hold_abort");
+}
+
+fn shipped_plugin(name: &str, header: Header) -> PathBuf {
+    let d = temp_dir(&format!("shipped-{name}-{header:?}"));
+    let so = d.join(format!("{name}.so"));
+    build_plugin(&crate_dir().join(format!("plugins-c/{name}.c")), &so, header);
+    so
+}
+
+#[test]
+fn session_count_plugin_counts_sessions_and_transactions() {
+    for h in [Header::Ours, Header::Debian] {
+        run("session_count", &shipped_plugin("session_count", h), None, &[]);
+    }
+}
+
+#[test]
+fn hook_trace_plugin_logs_every_event_in_order() {
+    for h in [Header::Ours, Header::Debian] {
+        let so = shipped_plugin("hook_trace", h);
+        let log = so.with_extension("log");
+        run("hook_trace", &so, None, &[log.to_str().unwrap()]);
+    }
+}
