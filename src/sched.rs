@@ -232,6 +232,13 @@ fn deliver(ev: Arc<ScheduledEvent>) {
             after(MUTEX_RETRY, move || enqueue(ev));
             return;
         }
+        // Look again with the mutex held (as ATS's event loop does): a TSActionCancel or
+        // TSContDestroy made under the mutex while we were getting it must win.
+        if ev.is_cancelled() || ev.cont.is_deleted() {
+            m.unlock();
+            finish(&ev);
+            return;
+        }
     }
     ev.cont.call(ev.event, ev.handle as *mut c_void);
     if let Some(m) = &ev.cont.mutex {

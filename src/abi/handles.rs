@@ -108,7 +108,7 @@ impl<T: 'static> Pool<T> {
             }
             let lo = base as usize;
             let hi = lo + chunk_len(k) * size;
-            if handle >= lo && handle < hi && (handle - lo) % size == 0 {
+            if handle >= lo && handle < hi && (handle - lo).is_multiple_of(size) {
                 let off = (handle - lo) / size;
                 // SAFETY: in bounds and on a slot boundary of a chunk that is never freed.
                 return Some((start_index + off, unsafe { &*(handle as *const Slot<T>) }));

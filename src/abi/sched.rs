@@ -1,7 +1,6 @@
 //! TSContSchedule*, TSAction*, TSThread*.
 use std::cell::Cell;
 use std::os::raw::{c_int, c_void};
-use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex};
@@ -214,6 +213,5 @@ pub extern "C" fn TSThreadDestroy(thread: TSThread) {
             }
         });
         THREADS.release(thread as usize);
-        drop(Arc::clone(&t));
     })
 }

@@ -227,7 +227,7 @@ async fn call_one(
     if let Some(idx) = traced {
         trace::record_reenable(idx, ev, inline, by != me);
     }
-    interpret(ev, hook, cont, &what(ssn, txn), txn.is_some())
+    interpret(ev, hook, cont, ssn, txn)
 }
 
 fn arm_watchdog(gate: &Arc<Gate>, hook: i32, cont: &Arc<Cont>, what: String) {
@@ -248,16 +248,17 @@ fn arm_watchdog(gate: &Arc<Gate>, hook: i32, cont: &Arc<Cont>, what: String) {
     });
 }
 
-fn interpret(ev: i32, hook: i32, cont: &Cont, what: &str, is_txn: bool) -> Outcome {
+fn interpret(ev: i32, hook: i32, cont: &Cont, ssn: &Session, txn: Option<&Txn>) -> Outcome {
     match ev {
         TS_EVENT_HTTP_CONTINUE | TS_EVENT_NONE | TS_EVENT_TIMEOUT => Outcome::Continue,
         TS_EVENT_HTTP_ERROR => Outcome::Error,
         other => {
             crate::error!(
-                "plugin {}: {} reenabled the {} hook of {what} with invalid event {other} ({}); treated as TS_EVENT_HTTP_CONTINUE",
+                "plugin {}: {} reenabled the {} hook of {} with invalid event {other} ({}); treated as TS_EVENT_HTTP_CONTINUE",
                 cont.plugin_name(),
-                if is_txn { "TSHttpTxnReenable" } else { "TSHttpSsnReenable" },
+                if txn.is_some() { "TSHttpTxnReenable" } else { "TSHttpSsnReenable" },
                 short_name(hook),
+                what(ssn, txn),
                 crate::abi::names::event_name(other).to_string_lossy()
             );
             Outcome::Continue
