@@ -7,16 +7,20 @@ CC ?= gcc
 BUILD := build
 PLUGIN_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -fPIC -shared -Iinclude
 PLUGINS := $(patsubst plugins-c/%.c,$(BUILD)/plugins/%.so,$(wildcard plugins-c/*.c))
-APT_PACKAGES := gcc make pkg-config trafficserver-dev libhiredis-dev redis-server curl nghttp2-client
+# Debian packages: what `make run` needs, and what `make test` needs on top.
+RUN_PACKAGES := gcc make
+TEST_PACKAGES := $(RUN_PACKAGES) binutils trafficserver-dev
 HEADERS := include/ts/ts.h include/tshost.h
 
-.PHONY: all build plugins run test deps check-header lint clean
+.PHONY: all build plugins run test deps deps-run check-header lint clean
 
 all: build plugins
 
 # Install the Debian packages the build and tests use, when any is missing.
-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+deps-run: PACKAGES = $(RUN_PACKAGES)
+deps: PACKAGES = $(TEST_PACKAGES)
+deps deps-run:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -35,11 +39,11 @@ $(HEADERS): build
 
 plugins: $(PLUGINS)
 
-run: deps all
+run: deps-run all
 	@mkdir -p $(BUILD)/run
 	@echo "tshost with hook_trace and session_count (examples/config); Ctrl-C to stop."
 	@echo "Hook trace: $(BUILD)/run/hook_trace.log"
-	TSHOST_PLUGIN_DIR=$(CURDIR)/$(BUILD)/plugins ./target/release/tshost --config-dir examples/config
+	./target/release/tshost --config-dir examples/config
 
 # The committed headers must be what build.rs generates from the Rust source.
 check-header:

@@ -45,7 +45,11 @@ fn main() {
 
     // rustc's version script for the cdylib exports only Rust items; add the C ones.
     let map = format!("{out}/varargs.map");
-    let names = VARIADIC.iter().map(|n| format!("{n};")).collect::<Vec<_>>().join(" ");
+    let names = VARIADIC
+        .iter()
+        .map(|n| format!("{n};"))
+        .collect::<Vec<_>>()
+        .join(" ");
     fs::write(&map, format!("{{ global: {names} }};\n")).unwrap();
     println!("cargo:rustc-cdylib-link-arg=-Wl,--version-script={map}");
     generate_headers(&root);
@@ -103,7 +107,10 @@ fn generate_headers(root: &Path) {
     cfg.export.include = include.into_iter().collect();
     let mut b = cbindgen::Builder::new().with_config(cfg);
     // mod.rs would make cbindgen load every submodule a second time.
-    for s in sources.iter().filter(|p| !p.ends_with("embed.rs") && !p.ends_with("mod.rs")) {
+    for s in sources
+        .iter()
+        .filter(|p| !p.ends_with("embed.rs") && !p.ends_with("mod.rs"))
+    {
         b = b.with_src(s);
     }
     b.generate()

@@ -39,7 +39,10 @@ pub fn reserve(ty: i32, name: &CStr, description: Option<&CStr>) -> Option<i32> 
     if v.len() >= LIMITS[ty as usize] {
         return None;
     }
-    v.push(Entry { name: name.to_owned(), description: description.map(CStr::to_owned).unwrap_or_default() });
+    v.push(Entry {
+        name: name.to_owned(),
+        description: description.map(CStr::to_owned).unwrap_or_default(),
+    });
     Some(offset(ty) + v.len() as i32 - 1)
 }
 
@@ -49,20 +52,32 @@ pub fn lookup_name(ty: i32, name: &CStr) -> Option<(i32, *const std::os::raw::c_
     all[ty as usize]
         .iter()
         .position(|e| e.name.as_c_str() == name)
-        .map(|i| (offset(ty) + i as i32, all[ty as usize][i].description.as_ptr()))
+        .map(|i| {
+            (
+                offset(ty) + i as i32,
+                all[ty as usize][i].description.as_ptr(),
+            )
+        })
 }
 
 /// Name and description of a reserved index.
-pub fn lookup_index(ty: i32, idx: i32) -> Option<(*const std::os::raw::c_char, *const std::os::raw::c_char)> {
+pub fn lookup_index(
+    ty: i32,
+    idx: i32,
+) -> Option<(*const std::os::raw::c_char, *const std::os::raw::c_char)> {
     let slot = slot_of(ty, idx)?;
     let all = NAMES.lock();
-    all[ty as usize].get(slot).map(|e| (e.name.as_ptr(), e.description.as_ptr()))
+    all[ty as usize]
+        .get(slot)
+        .map(|e| (e.name.as_ptr(), e.description.as_ptr()))
 }
 
 /// The slot number of an index, if it lies in the type's block and below its limit.
 pub fn slot_of(ty: i32, idx: i32) -> Option<usize> {
     let s = idx - offset(ty);
-    (0..LIMITS[ty as usize] as i32).contains(&s).then_some(s as usize)
+    (0..LIMITS[ty as usize] as i32)
+        .contains(&s)
+        .then_some(s as usize)
 }
 
 /// The type whose block an index lies in (for messages).
@@ -72,5 +87,8 @@ pub fn type_of(idx: i32) -> Option<i32> {
 }
 
 pub fn type_name(ty: i32) -> &'static str {
-    ["TXN", "SSN", "VCONN", "GLB"].get(ty as usize).copied().unwrap_or("?")
+    ["TXN", "SSN", "VCONN", "GLB"]
+        .get(ty as usize)
+        .copied()
+        .unwrap_or("?")
 }

@@ -52,7 +52,10 @@ impl Cont {
 
     /// The plugin's name for log messages.
     pub fn plugin_name(&self) -> String {
-        self.plugin.as_ref().map(|p| p.name()).unwrap_or_else(|| "unknown plugin".to_string())
+        self.plugin
+            .as_ref()
+            .map(|p| p.name())
+            .unwrap_or_else(|| "unknown plugin".to_string())
     }
 
     /// Call the event function (the caller holds the mutex if there is one). Continuations created

@@ -64,7 +64,8 @@ static MIN_LEVEL: AtomicU8 = AtomicU8::new(Level::Status as u8);
 /// Configure debug output: `enabled` is `proxy.config.diags.debug.enabled`, `tags` is
 /// `proxy.config.diags.debug.tags`. Returns an error text if the tag expression is invalid.
 pub fn configure_debug(enabled: bool, tags: &str) -> Result<(), String> {
-    let re = Regex::new(&format!("^(?:{tags})")).map_err(|e| format!("bad debug tag expression {tags:?}: {e}"))?;
+    let re = Regex::new(&format!("^(?:{tags})"))
+        .map_err(|e| format!("bad debug tag expression {tags:?}: {e}"))?;
     TAGS.store(Some(std::sync::Arc::new(re)));
     DEBUG_ENABLED.store(enabled, Ordering::Release);
     Ok(())
@@ -86,7 +87,11 @@ pub fn tag_enabled(tag: Option<&str>) -> bool {
     }
     match tag {
         None => true,
-        Some(t) => TAGS.load().as_ref().map(|re| re.is_match(t)).unwrap_or(false),
+        Some(t) => TAGS
+            .load()
+            .as_ref()
+            .map(|re| re.is_match(t))
+            .unwrap_or(false),
     }
 }
 
@@ -103,7 +108,12 @@ fn thread_label() -> String {
 pub fn emit(level: Level, tag: Option<&str>, msg: &str) {
     if level == Level::Diag || (level as u8) >= MIN_LEVEL.load(Ordering::Relaxed) {
         let now = chrono::Local::now();
-        let mut line = format!("[{}] {} {}: ", now.format("%b %d %H:%M:%S%.3f"), thread_label(), level.label());
+        let mut line = format!(
+            "[{}] {} {}: ",
+            now.format("%b %d %H:%M:%S%.3f"),
+            thread_label(),
+            level.label()
+        );
         if let Some(t) = tag {
             line.push('(');
             line.push_str(t);

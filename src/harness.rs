@@ -70,7 +70,10 @@ pub struct TxnResult {
 }
 
 fn position(hook: i32) -> usize {
-    TXN_SEQUENCE.iter().position(|h| *h == hook).expect("hook in sequence")
+    TXN_SEQUENCE
+        .iter()
+        .position(|h| *h == hook)
+        .expect("hook in sequence")
 }
 
 /// Start a transaction of `ssn` (it counts from now on; None if the session is closing).
@@ -81,7 +84,10 @@ pub fn new_transaction(ssn: &Arc<Session>) -> Option<Arc<Txn>> {
 /// Run a transaction from TXN_START to TXN_CLOSE.
 pub async fn run_transaction(txn: Arc<Txn>, opts: TxnOptions) -> TxnResult {
     let ssn = &txn.ssn;
-    let mut res = TxnResult { txn_id: txn.id, ..Default::default() };
+    let mut res = TxnResult {
+        txn_id: txn.id,
+        ..Default::default()
+    };
     let send_response = position(id::SEND_RESPONSE_HDR);
     let close = position(id::TXN_CLOSE);
     let mut i = 0;
@@ -126,7 +132,11 @@ pub async fn run_transaction(txn: Arc<Txn>, opts: TxnOptions) -> TxnResult {
             }
         }
         if hook == id::READ_RESPONSE_HDR {
-            res.status = if opts.origin_status > 0 { opts.origin_status } else { 200 };
+            res.status = if opts.origin_status > 0 {
+                opts.origin_status
+            } else {
+                200
+            };
         }
         i += 1;
     }

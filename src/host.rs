@@ -25,15 +25,24 @@ fn cstring(p: &Path) -> CString {
 }
 
 fn absolute(p: &Path) -> PathBuf {
-    let p = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
+    let p = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    };
     std::fs::canonicalize(&p).unwrap_or(p)
 }
 
 fn make_dirs(config_dir: &Path, records: &Records) -> Dirs {
     let config = absolute(config_dir);
-    let rel = |v: Option<&str>| v.filter(|s| !s.is_empty()).map(|s| absolute(&config.join(s)));
-    let plugin = rel(records.get_str("proxy.config.plugin.plugin_dir")).unwrap_or_else(|| config.clone());
-    let runtime = rel(records.get_str("proxy.config.local_state_dir")).unwrap_or_else(|| config.clone());
+    let rel = |v: Option<&str>| {
+        v.filter(|s| !s.is_empty())
+            .map(|s| absolute(&config.join(s)))
+    };
+    let plugin =
+        rel(records.get_str("proxy.config.plugin.plugin_dir")).unwrap_or_else(|| config.clone());
+    let runtime =
+        rel(records.get_str("proxy.config.local_state_dir")).unwrap_or_else(|| config.clone());
     let install = std::env::current_exe()
         .ok()
         .and_then(|e| e.parent().and_then(Path::parent).map(Path::to_path_buf))
@@ -52,7 +61,9 @@ fn make_dirs(config_dir: &Path, records: &Records) -> Dirs {
 /// `$PROXY_CONFIG_CONFIG_DIR` or the current directory, as ATS computes them once.
 pub fn dirs() -> &'static Dirs {
     DIRS.get_or_init(|| {
-        let dir = std::env::var_os("PROXY_CONFIG_CONFIG_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+        let dir = std::env::var_os("PROXY_CONFIG_CONFIG_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."));
         make_dirs(&dir, &Records::defaults())
     })
 }
@@ -66,8 +77,13 @@ pub fn records() -> &'static Records {
 
 /// Apply records.config settings that take effect process-wide.
 fn apply(records: &Records) -> Result<(), String> {
-    let debug_on = records.get_int("proxy.config.diags.debug.enabled").unwrap_or(0) != 0;
-    let tags = records.get_str("proxy.config.diags.debug.tags").unwrap_or("");
+    let debug_on = records
+        .get_int("proxy.config.diags.debug.enabled")
+        .unwrap_or(0)
+        != 0;
+    let tags = records
+        .get_str("proxy.config.diags.debug.tags")
+        .unwrap_or("");
     crate::diags::configure_debug(debug_on, tags)?;
     crate::abi::log::set_diags_on_for_plugins(debug_on);
     if let Some(ms) = records.get_int("proxy.config.tshost.hook_timeout_ms") {
@@ -105,7 +121,10 @@ fn start_inner(config_dir: &Path) -> Result<(), String> {
     let plugin_dir = d.plugin_path.clone();
     let config = d.config_path.clone();
     if DIRS.set(d).is_err() && dirs().config_path != config {
-        crate::warning!("directories were already fixed at {} before the host started", dirs().config_path.display());
+        crate::warning!(
+            "directories were already fixed at {} before the host started",
+            dirs().config_path.display()
+        );
     }
     crate::plugin::loader::load_config(&config.join("plugin.config"), &plugin_dir, &records)?;
     let _ = RECORDS.set(records);

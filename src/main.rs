@@ -24,12 +24,28 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Installed before anything is logged, so a signal sent as soon as start-up is reported is
+    // handled.
+    let signals = match signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+    ]) {
+        Ok(s) => s,
+        Err(e) => {
+            tshost::error!("cannot install signal handlers: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let started = match &cli.config_dir {
         Some(dir) => tshost::host::start(dir),
         None => tshost::host::start_with_defaults(),
     };
     if let Err(e) = started {
-        tshost::diags::emit(tshost::diags::Level::Error, None, &format!("start-up failed: {e}"));
+        tshost::diags::emit(
+            tshost::diags::Level::Error,
+            None,
+            &format!("start-up failed: {e}"),
+        );
         // ATS exits with 70 (EX_SOFTWARE) when a plugin cannot be loaded.
         return ExitCode::from(70);
     }
@@ -38,22 +54,25 @@ fn main() -> ExitCode {
         "tshost {} started: {} plugin(s) loaded{}",
         env!("CARGO_PKG_VERSION"),
         plugins.len(),
-        if plugins.is_empty() { String::new() } else { format!(" ({})", plugins.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")) }
+        if plugins.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                plugins
+                    .iter()
+                    .map(|p| p.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
     );
     if cli.check {
         return ExitCode::SUCCESS;
     }
-    let signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM]);
-    match signals {
-        Ok(mut s) => {
-            if let Some(sig) = s.forever().next() {
-                tshost::note!("signal {sig} received, shutting down");
-            }
-        }
-        Err(e) => {
-            tshost::error!("cannot install signal handlers: {e}");
-            return ExitCode::FAILURE;
-        }
+    let mut signals = signals;
+    if let Some(sig) = signals.forever().next() {
+        tshost::note!("signal {sig} received, shutting down");
     }
     tshost::host::stop();
     ExitCode::SUCCESS

@@ -36,7 +36,12 @@ pub struct TsMutex {
 
 impl TsMutex {
     pub fn new(handle: usize) -> Self {
-        TsMutex { handle, state: Mutex::new(State::default()), cv: Condvar::new(), users: AtomicUsize::new(0) }
+        TsMutex {
+            handle,
+            state: Mutex::new(State::default()),
+            cv: Condvar::new(),
+            users: AtomicUsize::new(0),
+        }
     }
 
     pub fn lock(&self) {

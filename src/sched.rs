@@ -53,9 +53,16 @@ struct Timer {
 }
 
 static TIMER: LazyLock<Arc<Timer>> = LazyLock::new(|| {
-    let t = Arc::new(Timer { heap: Mutex::new(BinaryHeap::new()), cv: Condvar::new(), seq: AtomicU64::new(0) });
+    let t = Arc::new(Timer {
+        heap: Mutex::new(BinaryHeap::new()),
+        cv: Condvar::new(),
+        seq: AtomicU64::new(0),
+    });
     let t2 = t.clone();
-    std::thread::Builder::new().name("tshost timer".into()).spawn(move || timer_loop(&t2)).expect("timer thread");
+    std::thread::Builder::new()
+        .name("tshost timer".into())
+        .spawn(move || timer_loop(&t2))
+        .expect("timer thread");
     t
 });
 
@@ -82,7 +89,11 @@ fn timer_loop(t: &Timer) {
 /// Run `task` on the timer thread after `delay`. Tasks must be short: hand work on, never block.
 pub fn after(delay: Duration, task: impl FnOnce() + Send + 'static) {
     let t = &*TIMER;
-    let e = TimerEntry { at: Instant::now() + delay, seq: t.seq.fetch_add(1, Ordering::Relaxed), task: Box::new(task) };
+    let e = TimerEntry {
+        at: Instant::now() + delay,
+        seq: t.seq.fetch_add(1, Ordering::Relaxed),
+        task: Box::new(task),
+    };
     t.heap.lock().push(Reverse(e));
     t.cv.notify_one();
 }
@@ -140,8 +151,22 @@ pub struct ScheduledEvent {
 }
 
 impl ScheduledEvent {
-    pub fn new(handle: usize, cont: Arc<Cont>, event: c_int, period: Option<Duration>, pool: PoolKind) -> Self {
-        ScheduledEvent { handle, cont, event, period, pool, cancelled: AtomicBool::new(false), done: AtomicBool::new(false) }
+    pub fn new(
+        handle: usize,
+        cont: Arc<Cont>,
+        event: c_int,
+        period: Option<Duration>,
+        pool: PoolKind,
+    ) -> Self {
+        ScheduledEvent {
+            handle,
+            cont,
+            event,
+            period,
+            pool,
+            cancelled: AtomicBool::new(false),
+            done: AtomicBool::new(false),
+        }
     }
     pub fn cancel(&self) -> bool {
         !self.cancelled.swap(true, Ordering::AcqRel)

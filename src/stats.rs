@@ -49,7 +49,9 @@ fn slot(id: i32) -> Option<&'static AtomicI64> {
 }
 
 pub fn add(id: i32, amount: i64) -> bool {
-    slot(id).map(|s| s.fetch_add(amount, Ordering::Relaxed)).is_some()
+    slot(id)
+        .map(|s| s.fetch_add(amount, Ordering::Relaxed))
+        .is_some()
 }
 
 pub fn get(id: i32) -> Option<i64> {
@@ -62,5 +64,10 @@ pub fn set(id: i32, v: i64) -> bool {
 
 /// All stats as (name, value), for dumps.
 pub fn all() -> Vec<(String, i64)> {
-    NAMES.lock().iter().enumerate().map(|(i, n)| (n.clone(), VALUES[i].load(Ordering::Relaxed).max(0))).collect()
+    NAMES
+        .lock()
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.clone(), VALUES[i].load(Ordering::Relaxed).max(0)))
+        .collect()
 }

@@ -56,26 +56,47 @@ unsafe extern "C" fn on_hook(_c: TSCont, _ev: c_int, edata: *mut c_void) -> c_in
 fn inline_reenable_runs_without_allocating_on_the_same_thread() {
     // Three global continuations (two with mutexes) on READ_REQUEST_HDR.
     for m in [true, false, true] {
-        let mutex = if m { TSMutexCreate() } else { std::ptr::null_mut() };
+        let mutex = if m {
+            TSMutexCreate()
+        } else {
+            std::ptr::null_mut()
+        };
         let c = TSContCreate(Some(on_hook), mutex);
         assert!(!c.is_null());
         TSHttpHookAdd(id::READ_REQUEST_HDR, c);
     }
     DRIVER.store(thread_key(), Ordering::Relaxed);
-    let (ssn, ok) = block_on(open_session(SessionOptions { client_addr: None, local_addr: None, stack: vec![] }));
+    let (ssn, ok) = block_on(open_session(SessionOptions {
+        client_addr: None,
+        local_addr: None,
+        stack: vec![],
+    }));
     assert!(ok);
     let txn = new_transaction(&ssn).unwrap();
     const POINTS: usize = 1000;
     let allocs = block_on(async {
         // Warm up (first use of lazily created statics).
-        assert_eq!(run_point(&ssn, Some(&txn), id::READ_REQUEST_HDR).await, Outcome::Continue);
+        assert_eq!(
+            run_point(&ssn, Some(&txn), id::READ_REQUEST_HDR).await,
+            Outcome::Continue
+        );
         let before = ALLOCS.with(|a| a.get());
         for _ in 0..POINTS {
-            assert_eq!(run_point(&ssn, Some(&txn), id::READ_REQUEST_HDR).await, Outcome::Continue);
+            assert_eq!(
+                run_point(&ssn, Some(&txn), id::READ_REQUEST_HDR).await,
+                Outcome::Continue
+            );
         }
         ALLOCS.with(|a| a.get()) - before
     });
     assert_eq!(CALLS.load(Ordering::Relaxed), 3 * (POINTS + 1));
-    assert_eq!(WRONG_THREAD.load(Ordering::Relaxed), 0, "callbacks ran on the dispatching thread");
-    assert_eq!(allocs, 0, "{allocs} allocations in {POINTS} hook points with inline reenables");
+    assert_eq!(
+        WRONG_THREAD.load(Ordering::Relaxed),
+        0,
+        "callbacks ran on the dispatching thread"
+    );
+    assert_eq!(
+        allocs, 0,
+        "{allocs} allocations in {POINTS} hook points with inline reenables"
+    );
 }

@@ -22,7 +22,11 @@ fn built() -> &'static Built {
     B.get_or_init(|| {
         let d = temp_dir("harness-build");
         let c = crate_dir().join("tests/c");
-        let b = Built { harness: d.join("harness_test"), probe_ours: d.join("probe_ours.so"), probe_debian: d.join("probe_debian.so") };
+        let b = Built {
+            harness: d.join("harness_test"),
+            probe_ours: d.join("probe_ours.so"),
+            probe_debian: d.join("probe_debian.so"),
+        };
         build_program(&c.join("harness_test.c"), &b.harness);
         build_plugin(&c.join("probe_plugin.c"), &b.probe_ours, Header::Ours);
         build_plugin(&c.join("probe_plugin.c"), &b.probe_debian, Header::Debian);
@@ -54,10 +58,16 @@ fn scenario(name: &str) -> String {
     let b = built();
     let ours = run(name, &b.probe_ours, None, &[]);
     let debian = run(name, &b.probe_debian, None, &[]);
-    assert_eq!(ours, debian, "plugin built against Debian's ts.h behaves differently");
+    assert_eq!(
+        ours, debian,
+        "plugin built against Debian's ts.h behaves differently"
+    );
     let dir = temp_dir(&format!("harness-cfg-{name}"));
     let via_config = run(name, &b.probe_debian, Some(&dir), &[]);
-    assert_eq!(ours, via_config, "plugin loaded through plugin.config behaves differently");
+    assert_eq!(
+        ours, via_config,
+        "plugin loaded through plugin.config behaves differently"
+    );
     ours
 }
 
@@ -121,18 +131,36 @@ fn invalid_reenable_event_and_bad_handles_do_not_crash() {
 #[test]
 fn user_args_txn_ssn_global() {
     let out = scenario("args");
-    assert!(out.contains("probe: arg indices txn=1000 again=1000 ssn=2000 glb=4000"), "{out}");
+    assert!(
+        out.contains("probe: arg indices txn=1000 again=1000 ssn=2000 glb=4000"),
+        "{out}"
+    );
 }
 
 #[test]
 fn held_hook_waits_and_is_reported_once() {
     let b = built();
-    let out = Command::new(&b.harness).arg("hold").arg(&b.probe_ours).output().unwrap();
+    let out = Command::new(&b.harness)
+        .arg("hold")
+        .arg(&b.probe_ours)
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{}\n{stderr}", String::from_utf8_lossy(&out.stdout));
-    let reports: Vec<_> = stderr.lines().filter(|l| l.contains("not reenabled after 100 ms")).collect();
+    assert!(
+        out.status.success(),
+        "{}\n{stderr}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let reports: Vec<_> = stderr
+        .lines()
+        .filter(|l| l.contains("not reenabled after 100 ms"))
+        .collect();
     assert_eq!(reports.len(), 1, "one watchdog report expected:\n{stderr}");
-    assert!(reports[0].contains("plugin probe: READ_REQUEST_HDR hook of transaction"), "{}", reports[0]);
+    assert!(
+        reports[0].contains("plugin probe: READ_REQUEST_HDR hook of transaction"),
+        "{}",
+        reports[0]
+    );
     scenario("hold");
 }
 
@@ -144,14 +172,23 @@ fn client_abort_while_hook_held_closes_after_reenable() {
 fn shipped_plugin(name: &str, header: Header) -> PathBuf {
     let d = temp_dir(&format!("shipped-{name}-{header:?}"));
     let so = d.join(format!("{name}.so"));
-    build_plugin(&crate_dir().join(format!("plugins-c/{name}.c")), &so, header);
+    build_plugin(
+        &crate_dir().join(format!("plugins-c/{name}.c")),
+        &so,
+        header,
+    );
     so
 }
 
 #[test]
 fn session_count_plugin_counts_sessions_and_transactions() {
     for h in [Header::Ours, Header::Debian] {
-        run("session_count", &shipped_plugin("session_count", h), None, &[]);
+        run(
+            "session_count",
+            &shipped_plugin("session_count", h),
+            None,
+            &[],
+        );
     }
 }
 

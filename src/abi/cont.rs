@@ -9,7 +9,12 @@ use crate::cont::Cont;
 pub static CONTS: Pool<Cont> = Pool::new();
 
 /// Call a plugin's event function. The one place tshost jumps into a continuation.
-pub(crate) fn call_event_func(func: TSEventFunc, handle: usize, event: c_int, edata: *mut c_void) -> c_int {
+pub(crate) fn call_event_func(
+    func: TSEventFunc,
+    handle: usize,
+    event: c_int,
+    edata: *mut c_void,
+) -> c_int {
     match func {
         // SAFETY: `func` is the function the plugin gave TSContCreate, with ATS's signature.
         Some(f) => unsafe { f(handle as TSCont, event, edata) },
@@ -79,20 +84,28 @@ pub extern "C" fn TSContDataSet(contp: TSCont, data: *mut c_void) {
 
 #[no_mangle]
 pub extern "C" fn TSContDataGet(contp: TSCont) -> *mut c_void {
-    guard("TSContDataGet", std::ptr::null_mut(), || match CONTS.peek(contp as usize) {
-        Some(c) => c.as_ref().unwrap().data(),
-        None => {
-            cont_arg("TSContDataGet", contp);
-            std::ptr::null_mut()
+    guard("TSContDataGet", std::ptr::null_mut(), || {
+        match CONTS.peek(contp as usize) {
+            Some(c) => c.as_ref().unwrap().data(),
+            None => {
+                cont_arg("TSContDataGet", contp);
+                std::ptr::null_mut()
+            }
         }
     })
 }
 
 #[no_mangle]
 pub extern "C" fn TSContMutexGet(contp: TSCont) -> TSMutex {
-    guard("TSContMutexGet", std::ptr::null_mut(), || match cont_arg("TSContMutexGet", contp) {
-        Some(c) => c.mutex.as_ref().map(|m| m.handle as TSMutex).unwrap_or(std::ptr::null_mut()),
-        None => std::ptr::null_mut(),
+    guard("TSContMutexGet", std::ptr::null_mut(), || {
+        match cont_arg("TSContMutexGet", contp) {
+            Some(c) => c
+                .mutex
+                .as_ref()
+                .map(|m| m.handle as TSMutex)
+                .unwrap_or(std::ptr::null_mut()),
+            None => std::ptr::null_mut(),
+        }
     })
 }
 
@@ -101,7 +114,9 @@ pub extern "C" fn TSContMutexGet(contp: TSCont) -> TSMutex {
 #[no_mangle]
 pub extern "C" fn TSContCall(contp: TSCont, event: TSEventRaw, edata: *mut c_void) -> c_int {
     guard("TSContCall", 0, || {
-        let Some(c) = cont_arg("TSContCall", contp) else { return 0 };
+        let Some(c) = cont_arg("TSContCall", contp) else {
+            return 0;
+        };
         if let Some(m) = &c.mutex {
             m.lock();
         }

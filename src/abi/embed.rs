@@ -114,7 +114,11 @@ pub unsafe extern "C" fn tshost_plugin_load(argc: c_int, argv: *const *const c_c
 #[no_mangle]
 pub unsafe extern "C" fn tshost_debug_set(enabled: c_int, tags: *const c_char) -> c_int {
     guard("tshost_debug_set", -1, || {
-        let tags = if tags.is_null() { String::new() } else { CStr::from_ptr(tags).to_string_lossy().into_owned() };
+        let tags = if tags.is_null() {
+            String::new()
+        } else {
+            CStr::from_ptr(tags).to_string_lossy().into_owned()
+        };
         match crate::diags::configure_debug(enabled != 0, &tags) {
             Ok(()) => {
                 super::log::set_diags_on_for_plugins(enabled != 0);
@@ -181,7 +185,12 @@ pub extern "C" fn tshost_trace_count() -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn tshost_trace_get(i: c_int, out: *mut tshost_trace_entry) -> c_int {
     guard("tshost_trace_get", -1, || {
-        let (Some(e), false) = (if i < 0 { None } else { trace::get(i as usize) }, out.is_null()) else { return -1 };
+        let (Some(e), false) = (
+            if i < 0 { None } else { trace::get(i as usize) },
+            out.is_null(),
+        ) else {
+            return -1;
+        };
         let mut plugin = [0 as c_char; 64];
         for (d, s) in plugin.iter_mut().zip(e.plugin.bytes().take(63)) {
             *d = s as c_char;
@@ -224,11 +233,17 @@ unsafe fn sockaddr_of(p: *const libc::sockaddr) -> Option<SocketAddr> {
     match (*p).sa_family as c_int {
         libc::AF_INET => {
             let a = &*(p as *const libc::sockaddr_in);
-            Some(SocketAddr::from((u32::from_be(a.sin_addr.s_addr).to_be_bytes(), u16::from_be(a.sin_port))))
+            Some(SocketAddr::from((
+                u32::from_be(a.sin_addr.s_addr).to_be_bytes(),
+                u16::from_be(a.sin_port),
+            )))
         }
         libc::AF_INET6 => {
             let a = &*(p as *const libc::sockaddr_in6);
-            Some(SocketAddr::from((a.sin6_addr.s6_addr, u16::from_be(a.sin6_port))))
+            Some(SocketAddr::from((
+                a.sin6_addr.s6_addr,
+                u16::from_be(a.sin6_port),
+            )))
         }
         _ => None,
     }
@@ -239,7 +254,10 @@ unsafe fn sockaddr_of(p: *const libc::sockaddr) -> Option<SocketAddr> {
 /// SSN_START hook reenabled with TS_EVENT_HTTP_ERROR (the session was closed and SSN_CLOSE ran;
 /// `*out` is set to NULL); -1 on a bad argument.
 #[no_mangle]
-pub unsafe extern "C" fn tshost_ssn_open(opts: *const tshost_ssn_options, out: *mut TSHttpSsn) -> c_int {
+pub unsafe extern "C" fn tshost_ssn_open(
+    opts: *const tshost_ssn_options,
+    out: *mut TSHttpSsn,
+) -> c_int {
     guard("tshost_ssn_open", -1, || {
         if out.is_null() {
             set_error("tshost_ssn_open: NULL out");
@@ -262,7 +280,11 @@ pub unsafe extern "C" fn tshost_ssn_open(opts: *const tshost_ssn_options, out: *
                 so.stack.clear();
                 for i in 0..o.protocol_stack_len as usize {
                     let p = *o.protocol_stack.add(i);
-                    let s = if p.is_null() { String::new() } else { CStr::from_ptr(p).to_string_lossy().into_owned() };
+                    let s = if p.is_null() {
+                        String::new()
+                    } else {
+                        CStr::from_ptr(p).to_string_lossy().into_owned()
+                    };
                     match crate::proxy::proto::canonical(&s) {
                         Some(t) => so.stack.push(t),
                         None => {
@@ -326,7 +348,12 @@ pub struct tshost_txn_result {
 
 impl From<TxnResult> for tshost_txn_result {
     fn from(r: TxnResult) -> Self {
-        tshost_txn_result { txn_id: r.txn_id, status: r.status, error_response: r.error_response as c_int, aborted: r.aborted as c_int }
+        tshost_txn_result {
+            txn_id: r.txn_id,
+            status: r.status,
+            error_response: r.error_response as c_int,
+            aborted: r.aborted as c_int,
+        }
     }
 }
 
@@ -345,7 +372,11 @@ unsafe fn txn_options(opts: *const tshost_txn_options) -> TxnOptions {
 /// Run one transaction of `ssn` from TXN_START to TXN_CLOSE on the calling thread, waiting for
 /// every reenable. 0 and `*out` filled (if non-NULL), or -1 for a bad or closing session.
 #[no_mangle]
-pub unsafe extern "C" fn tshost_txn_run(ssn: TSHttpSsn, opts: *const tshost_txn_options, out: *mut tshost_txn_result) -> c_int {
+pub unsafe extern "C" fn tshost_txn_run(
+    ssn: TSHttpSsn,
+    opts: *const tshost_txn_options,
+    out: *mut tshost_txn_result,
+) -> c_int {
     guard("tshost_txn_run", -1, || {
         let Some(s) = ssn_arg("tshost_txn_run", ssn) else {
             set_error("tshost_txn_run: not a live session");
@@ -374,7 +405,10 @@ static JOBS: Pool<tshost_job> = Pool::new();
 /// Run one transaction of `ssn` on a new thread and return at once. Wait for it with
 /// tshost_job_wait and free it with tshost_job_free. NULL for a bad session.
 #[no_mangle]
-pub unsafe extern "C" fn tshost_txn_spawn(ssn: TSHttpSsn, opts: *const tshost_txn_options) -> *mut tshost_job {
+pub unsafe extern "C" fn tshost_txn_spawn(
+    ssn: TSHttpSsn,
+    opts: *const tshost_txn_options,
+) -> *mut tshost_job {
     guard("tshost_txn_spawn", std::ptr::null_mut(), || {
         let Some(s) = ssn_arg("tshost_txn_spawn", ssn) else {
             set_error("tshost_txn_spawn: not a live session");
@@ -386,7 +420,10 @@ pub unsafe extern "C" fn tshost_txn_spawn(ssn: TSHttpSsn, opts: *const tshost_tx
             set_error("tshost_txn_spawn: the session is closing");
             return std::ptr::null_mut();
         };
-        let (h, job) = JOBS.insert(|_| tshost_job { done: Mutex::new(None), cv: Condvar::new() });
+        let (h, job) = JOBS.insert(|_| tshost_job {
+            done: Mutex::new(None),
+            cv: Condvar::new(),
+        });
         let j: Arc<tshost_job> = job;
         std::thread::Builder::new()
             .name("harness txn".into())
@@ -406,7 +443,11 @@ pub unsafe extern "C" fn tshost_txn_spawn(ssn: TSHttpSsn, opts: *const tshost_tx
 /// Wait up to `timeout_ms` (negative: forever) for a spawned transaction. 0: it finished and `*out`
 /// is filled (if non-NULL); 1: still running; -1: bad job.
 #[no_mangle]
-pub unsafe extern "C" fn tshost_job_wait(job: *mut tshost_job, timeout_ms: c_int, out: *mut tshost_txn_result) -> c_int {
+pub unsafe extern "C" fn tshost_job_wait(
+    job: *mut tshost_job,
+    timeout_ms: c_int,
+    out: *mut tshost_txn_result,
+) -> c_int {
     guard("tshost_job_wait", -1, || {
         let Some(j) = JOBS.get(job as usize) else {
             set_error("tshost_job_wait: not a live job");

@@ -65,7 +65,11 @@ impl<T: 'static> Pool<T> {
             let _g = self.grow.lock();
             base = self.chunks[k].load(Ordering::Acquire);
             if base.is_null() {
-                let chunk: Vec<Slot<T>> = (0..chunk_len(k)).map(|_| Slot { inner: ArcSwapOption::const_empty() }).collect();
+                let chunk: Vec<Slot<T>> = (0..chunk_len(k))
+                    .map(|_| Slot {
+                        inner: ArcSwapOption::const_empty(),
+                    })
+                    .collect();
                 base = Box::leak(chunk.into_boxed_slice()).as_mut_ptr();
                 self.chunks[k].store(base, Ordering::Release);
             }
@@ -183,7 +187,10 @@ mod tests {
         assert!(P.get(hs[5] + 1).is_none(), "misaligned pointer rejected");
         assert!(P.get(0).is_none());
         let x = 5u64;
-        assert!(P.get(&x as *const u64 as usize).is_none(), "foreign pointer rejected");
+        assert!(
+            P.get(&x as *const u64 as usize).is_none(),
+            "foreign pointer rejected"
+        );
         P.release(hs[7]);
         assert!(P.get(hs[7]).is_none());
         assert!(P.owns(hs[7]));

@@ -9,7 +9,10 @@ use super::cont::cont_arg;
 use super::guard;
 use super::handles::Pool;
 use super::names;
-use super::types::{TSCont, TSEventRaw, TSHttpHookIDRaw, TSHttpSsn, TSHttpStatusRaw, TSHttpTxn, TSReturnCodeRaw, TSUserArgTypeRaw};
+use super::types::{
+    TSCont, TSEventRaw, TSHttpHookIDRaw, TSHttpSsn, TSHttpStatusRaw, TSHttpTxn, TSReturnCodeRaw,
+    TSUserArgTypeRaw,
+};
 use crate::args;
 use crate::hooks::{self, HOOK_COUNT};
 use crate::proxy::{Session, Txn};
@@ -48,7 +51,10 @@ fn hook_arg(who: &str, id: TSHttpHookIDRaw) -> Option<i32> {
 #[no_mangle]
 pub extern "C" fn TSHttpHookAdd(id: TSHttpHookIDRaw, contp: TSCont) {
     guard("TSHttpHookAdd", (), || {
-        if let (Some(id), Some(c)) = (hook_arg("TSHttpHookAdd", id), cont_arg("TSHttpHookAdd", contp)) {
+        if let (Some(id), Some(c)) = (
+            hook_arg("TSHttpHookAdd", id),
+            cont_arg("TSHttpHookAdd", contp),
+        ) {
             hooks::GLOBAL.add(id, c);
         }
     })
@@ -57,9 +63,11 @@ pub extern "C" fn TSHttpHookAdd(id: TSHttpHookIDRaw, contp: TSCont) {
 #[no_mangle]
 pub extern "C" fn TSHttpSsnHookAdd(ssnp: TSHttpSsn, id: TSHttpHookIDRaw, contp: TSCont) {
     guard("TSHttpSsnHookAdd", (), || {
-        if let (Some(s), Some(id), Some(c)) =
-            (ssn_arg("TSHttpSsnHookAdd", ssnp), hook_arg("TSHttpSsnHookAdd", id), cont_arg("TSHttpSsnHookAdd", contp))
-        {
+        if let (Some(s), Some(id), Some(c)) = (
+            ssn_arg("TSHttpSsnHookAdd", ssnp),
+            hook_arg("TSHttpSsnHookAdd", id),
+            cont_arg("TSHttpSsnHookAdd", contp),
+        ) {
             s.hooks.add(id, c, false);
         }
     })
@@ -69,9 +77,11 @@ pub extern "C" fn TSHttpSsnHookAdd(ssnp: TSHttpSsn, id: TSHttpHookIDRaw, contp: 
 #[no_mangle]
 pub extern "C" fn TSHttpTxnHookAdd(txnp: TSHttpTxn, id: TSHttpHookIDRaw, contp: TSCont) {
     guard("TSHttpTxnHookAdd", (), || {
-        if let (Some(t), Some(id), Some(c)) =
-            (txn_arg("TSHttpTxnHookAdd", txnp), hook_arg("TSHttpTxnHookAdd", id), cont_arg("TSHttpTxnHookAdd", contp))
-        {
+        if let (Some(t), Some(id), Some(c)) = (
+            txn_arg("TSHttpTxnHookAdd", txnp),
+            hook_arg("TSHttpTxnHookAdd", id),
+            cont_arg("TSHttpTxnHookAdd", contp),
+        ) {
             t.hooks.add(id, c, true);
         }
     })
@@ -119,25 +129,35 @@ pub extern "C" fn TSHttpHookNameLookup(hook: TSHttpHookIDRaw) -> *const c_char {
 
 #[no_mangle]
 pub extern "C" fn TSHttpSsnIdGet(ssnp: TSHttpSsn) -> i64 {
-    guard("TSHttpSsnIdGet", -1, || ssn_arg("TSHttpSsnIdGet", ssnp).map(|s| s.id).unwrap_or(-1))
+    guard("TSHttpSsnIdGet", -1, || {
+        ssn_arg("TSHttpSsnIdGet", ssnp).map(|s| s.id).unwrap_or(-1)
+    })
 }
 
 #[no_mangle]
 pub extern "C" fn TSHttpTxnIdGet(txnp: TSHttpTxn) -> u64 {
-    guard("TSHttpTxnIdGet", u64::MAX, || txn_arg("TSHttpTxnIdGet", txnp).map(|t| t.id).unwrap_or(u64::MAX))
+    guard("TSHttpTxnIdGet", u64::MAX, || {
+        txn_arg("TSHttpTxnIdGet", txnp)
+            .map(|t| t.id)
+            .unwrap_or(u64::MAX)
+    })
 }
 
 #[no_mangle]
 pub extern "C" fn TSHttpTxnSsnGet(txnp: TSHttpTxn) -> TSHttpSsn {
     guard("TSHttpTxnSsnGet", std::ptr::null_mut(), || {
-        txn_arg("TSHttpTxnSsnGet", txnp).map(|t| t.ssn.handle as TSHttpSsn).unwrap_or(std::ptr::null_mut())
+        txn_arg("TSHttpTxnSsnGet", txnp)
+            .map(|t| t.ssn.handle as TSHttpSsn)
+            .unwrap_or(std::ptr::null_mut())
     })
 }
 
 #[no_mangle]
 pub extern "C" fn TSHttpSsnTransactionCount(ssnp: TSHttpSsn) -> c_int {
     guard("TSHttpSsnTransactionCount", 0, || {
-        ssn_arg("TSHttpSsnTransactionCount", ssnp).map(|s| s.txn_count.load(Ordering::Acquire)).unwrap_or(0)
+        ssn_arg("TSHttpSsnTransactionCount", ssnp)
+            .map(|s| s.txn_count.load(Ordering::Acquire))
+            .unwrap_or(0)
     })
 }
 
@@ -152,7 +172,11 @@ pub extern "C" fn TSHttpTxnStatusSet(txnp: TSHttpTxn, status: TSHttpStatusRaw) {
 
 #[no_mangle]
 pub extern "C" fn TSHttpTxnStatusGet(txnp: TSHttpTxn) -> TSHttpStatusRaw {
-    guard("TSHttpTxnStatusGet", 0, || txn_arg("TSHttpTxnStatusGet", txnp).map(|t| t.status.load(Ordering::Acquire)).unwrap_or(0))
+    guard("TSHttpTxnStatusGet", 0, || {
+        txn_arg("TSHttpTxnStatusGet", txnp)
+            .map(|t| t.status.load(Ordering::Acquire))
+            .unwrap_or(0)
+    })
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -185,19 +209,30 @@ pub unsafe extern "C" fn TSUserArgIndexReserve(
 ) -> TSReturnCodeRaw {
     guard("TSUserArgIndexReserve", TS_ERROR, || {
         let who = "TSUserArgIndexReserve";
-        let (Some(ty), Some(name)) = (type_arg(who, ty), cstr(who, "name", name)) else { return TS_ERROR };
+        let (Some(ty), Some(name)) = (type_arg(who, ty), cstr(who, "name", name)) else {
+            return TS_ERROR;
+        };
         if arg_idx.is_null() {
             crate::error!("{who}: NULL arg_idx");
             return TS_ERROR;
         }
-        let desc = if description.is_null() { None } else { Some(CStr::from_ptr(description)) };
+        let desc = if description.is_null() {
+            None
+        } else {
+            Some(CStr::from_ptr(description))
+        };
         match args::reserve(ty, name, desc) {
             Some(i) => {
                 *arg_idx = i;
                 TS_SUCCESS
             }
             None => {
-                crate::error!("{who}: no {} slot left for {:?} (limit {})", args::type_name(ty), name, args::LIMITS[ty as usize]);
+                crate::error!(
+                    "{who}: no {} slot left for {:?} (limit {})",
+                    args::type_name(ty),
+                    name,
+                    args::LIMITS[ty as usize]
+                );
                 TS_ERROR
             }
         }
@@ -213,7 +248,9 @@ pub unsafe extern "C" fn TSUserArgIndexNameLookup(
 ) -> TSReturnCodeRaw {
     guard("TSUserArgIndexNameLookup", TS_ERROR, || {
         let who = "TSUserArgIndexNameLookup";
-        let (Some(ty), Some(name)) = (type_arg(who, ty), cstr(who, "name", name)) else { return TS_ERROR };
+        let (Some(ty), Some(name)) = (type_arg(who, ty), cstr(who, "name", name)) else {
+            return TS_ERROR;
+        };
         match args::lookup_name(ty, name) {
             Some((i, d)) => {
                 if !arg_idx.is_null() {
@@ -237,7 +274,9 @@ pub unsafe extern "C" fn TSUserArgIndexLookup(
     description: *mut *const c_char,
 ) -> TSReturnCodeRaw {
     guard("TSUserArgIndexLookup", TS_ERROR, || {
-        let Some(ty) = type_arg("TSUserArgIndexLookup", ty) else { return TS_ERROR };
+        let Some(ty) = type_arg("TSUserArgIndexLookup", ty) else {
+            return TS_ERROR;
+        };
         match args::lookup_index(ty, arg_idx) {
             Some((n, d)) => {
                 if !name.is_null() {
@@ -274,7 +313,12 @@ fn arg_target(who: &str, data: *mut c_void) -> Option<ArgTarget> {
     None
 }
 
-fn with_slot<R>(who: &str, target: &ArgTarget, idx: c_int, f: impl FnOnce(&std::sync::atomic::AtomicPtr<c_void>) -> R) -> Option<R> {
+fn with_slot<R>(
+    who: &str,
+    target: &ArgTarget,
+    idx: c_int,
+    f: impl FnOnce(&std::sync::atomic::AtomicPtr<c_void>) -> R,
+) -> Option<R> {
     let (ty, slots): (i32, &[std::sync::atomic::AtomicPtr<c_void>]) = match target {
         ArgTarget::Txn(t) => (args::TXN, &t.args),
         ArgTarget::Ssn(s) => (args::SSN, &s.args),
@@ -287,7 +331,10 @@ fn with_slot<R>(who: &str, target: &ArgTarget, idx: c_int, f: impl FnOnce(&std::
                 Some(t) if t != ty => format!(" (a {} index)", args::type_name(t)),
                 _ => String::new(),
             };
-            crate::error!("{who}: index {idx}{hint} is not a {} argument index", args::type_name(ty));
+            crate::error!(
+                "{who}: index {idx}{hint} is not a {} argument index",
+                args::type_name(ty)
+            );
             None
         }
     }
@@ -297,7 +344,9 @@ fn with_slot<R>(who: &str, target: &ArgTarget, idx: c_int, f: impl FnOnce(&std::
 pub extern "C" fn TSUserArgSet(data: *mut c_void, arg_idx: c_int, arg: *mut c_void) {
     guard("TSUserArgSet", (), || {
         if let Some(t) = arg_target("TSUserArgSet", data) {
-            with_slot("TSUserArgSet", &t, arg_idx, |s| s.store(arg, Ordering::Release));
+            with_slot("TSUserArgSet", &t, arg_idx, |s| {
+                s.store(arg, Ordering::Release)
+            });
         }
     })
 }
@@ -313,13 +362,21 @@ pub extern "C" fn TSUserArgGet(data: *mut c_void, arg_idx: c_int) -> *mut c_void
 
 #[no_mangle]
 #[deprecated]
-pub unsafe extern "C" fn TSHttpTxnArgIndexReserve(name: *const c_char, description: *const c_char, arg_idx: *mut c_int) -> TSReturnCodeRaw {
+pub unsafe extern "C" fn TSHttpTxnArgIndexReserve(
+    name: *const c_char,
+    description: *const c_char,
+    arg_idx: *mut c_int,
+) -> TSReturnCodeRaw {
     TSUserArgIndexReserve(args::TXN, name, description, arg_idx)
 }
 
 #[no_mangle]
 #[deprecated]
-pub unsafe extern "C" fn TSHttpSsnArgIndexReserve(name: *const c_char, description: *const c_char, arg_idx: *mut c_int) -> TSReturnCodeRaw {
+pub unsafe extern "C" fn TSHttpSsnArgIndexReserve(
+    name: *const c_char,
+    description: *const c_char,
+    arg_idx: *mut c_int,
+) -> TSReturnCodeRaw {
     TSUserArgIndexReserve(args::SSN, name, description, arg_idx)
 }
 
@@ -328,7 +385,9 @@ pub unsafe extern "C" fn TSHttpSsnArgIndexReserve(name: *const c_char, descripti
 pub extern "C" fn TSHttpTxnArgSet(txnp: TSHttpTxn, arg_idx: c_int, arg: *mut c_void) {
     guard("TSHttpTxnArgSet", (), || {
         if let Some(t) = txn_arg("TSHttpTxnArgSet", txnp) {
-            with_slot("TSHttpTxnArgSet", &ArgTarget::Txn(t), arg_idx, |s| s.store(arg, Ordering::Release));
+            with_slot("TSHttpTxnArgSet", &ArgTarget::Txn(t), arg_idx, |s| {
+                s.store(arg, Ordering::Release)
+            });
         }
     })
 }
@@ -338,7 +397,11 @@ pub extern "C" fn TSHttpTxnArgSet(txnp: TSHttpTxn, arg_idx: c_int, arg: *mut c_v
 pub extern "C" fn TSHttpTxnArgGet(txnp: TSHttpTxn, arg_idx: c_int) -> *mut c_void {
     guard("TSHttpTxnArgGet", std::ptr::null_mut(), || {
         txn_arg("TSHttpTxnArgGet", txnp)
-            .and_then(|t| with_slot("TSHttpTxnArgGet", &ArgTarget::Txn(t), arg_idx, |s| s.load(Ordering::Acquire)))
+            .and_then(|t| {
+                with_slot("TSHttpTxnArgGet", &ArgTarget::Txn(t), arg_idx, |s| {
+                    s.load(Ordering::Acquire)
+                })
+            })
             .unwrap_or(std::ptr::null_mut())
     })
 }
@@ -348,7 +411,9 @@ pub extern "C" fn TSHttpTxnArgGet(txnp: TSHttpTxn, arg_idx: c_int) -> *mut c_voi
 pub extern "C" fn TSHttpSsnArgSet(ssnp: TSHttpSsn, arg_idx: c_int, arg: *mut c_void) {
     guard("TSHttpSsnArgSet", (), || {
         if let Some(s) = ssn_arg("TSHttpSsnArgSet", ssnp) {
-            with_slot("TSHttpSsnArgSet", &ArgTarget::Ssn(s), arg_idx, |s| s.store(arg, Ordering::Release));
+            with_slot("TSHttpSsnArgSet", &ArgTarget::Ssn(s), arg_idx, |s| {
+                s.store(arg, Ordering::Release)
+            });
         }
     })
 }
@@ -358,7 +423,11 @@ pub extern "C" fn TSHttpSsnArgSet(ssnp: TSHttpSsn, arg_idx: c_int, arg: *mut c_v
 pub extern "C" fn TSHttpSsnArgGet(ssnp: TSHttpSsn, arg_idx: c_int) -> *mut c_void {
     guard("TSHttpSsnArgGet", std::ptr::null_mut(), || {
         ssn_arg("TSHttpSsnArgGet", ssnp)
-            .and_then(|s| with_slot("TSHttpSsnArgGet", &ArgTarget::Ssn(s), arg_idx, |s| s.load(Ordering::Acquire)))
+            .and_then(|s| {
+                with_slot("TSHttpSsnArgGet", &ArgTarget::Ssn(s), arg_idx, |s| {
+                    s.load(Ordering::Acquire)
+                })
+            })
             .unwrap_or(std::ptr::null_mut())
     })
 }

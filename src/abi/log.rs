@@ -19,21 +19,21 @@ unsafe fn opt_str<'a>(p: *const c_char) -> Option<std::borrow::Cow<'a, str>> {
 /// Called by varargs.c: is debug output on for this tag?
 /// cbindgen:ignore
 #[no_mangle]
-pub unsafe extern "C" fn tshost_debug_tag_enabled(tag: *const c_char) -> c_int {
+pub unsafe extern "C" fn __tshost_debug_tag_enabled(tag: *const c_char) -> c_int {
     std::panic::catch_unwind(|| diags::tag_enabled(opt_str(tag).as_deref()) as c_int).unwrap_or(0)
 }
 
 /// Called by varargs.c: is debug output on at all?
 /// cbindgen:ignore
 #[no_mangle]
-pub extern "C" fn tshost_debug_enabled() -> c_int {
+pub extern "C" fn __tshost_debug_enabled() -> c_int {
     diags::debug_enabled() as c_int
 }
 
 /// Called by varargs.c with a formatted message.
 /// cbindgen:ignore
 #[no_mangle]
-pub unsafe extern "C" fn tshost_diag_emit(level: c_int, tag: *const c_char, msg: *const c_char) {
+pub unsafe extern "C" fn __tshost_diag_emit(level: c_int, tag: *const c_char, msg: *const c_char) {
     let _ = std::panic::catch_unwind(|| {
         let level = Level::from_int(level).unwrap_or(Level::Error);
         let msg = opt_str(msg).unwrap_or_default();
@@ -50,7 +50,7 @@ pub(crate) fn set_diags_on_for_plugins(on: bool) {
 /// 1 if debug output is on and `t` matches `proxy.config.diags.debug.tags` (a NULL tag matches).
 #[no_mangle]
 pub unsafe extern "C" fn TSIsDebugTagSet(t: *const c_char) -> c_int {
-    tshost_debug_tag_enabled(t)
+    __tshost_debug_tag_enabled(t)
 }
 
 /// TSReleaseAssert's failure path: prints `Fatal: <file>:<line>: failed assertion `<text>``
@@ -59,7 +59,11 @@ pub unsafe extern "C" fn TSIsDebugTagSet(t: *const c_char) -> c_int {
 pub unsafe extern "C" fn _TSReleaseAssert(txt: *const c_char, f: *const c_char, l: c_int) -> ! {
     let txt = opt_str(txt).unwrap_or_default();
     let f = opt_str(f).unwrap_or_default();
-    diags::emit(Level::Error, None, &format!("Fatal: {f}:{l}: failed assertion `{txt}`"));
+    diags::emit(
+        Level::Error,
+        None,
+        &format!("Fatal: {f}:{l}: failed assertion `{txt}`"),
+    );
     std::process::abort()
 }
 

@@ -15,7 +15,11 @@ pub unsafe extern "C" fn _TSmalloc(size: usize, _path: *const c_char) -> *mut c_
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn _TSrealloc(ptr: *mut c_void, size: usize, _path: *const c_char) -> *mut c_void {
+pub unsafe extern "C" fn _TSrealloc(
+    ptr: *mut c_void,
+    size: usize,
+    _path: *const c_char,
+) -> *mut c_void {
     let p = libc::realloc(ptr, size);
     if p.is_null() && size != 0 {
         crate::error!("_TSrealloc: out of memory reallocating to {size} bytes");
@@ -25,11 +29,19 @@ pub unsafe extern "C" fn _TSrealloc(ptr: *mut c_void, size: usize, _path: *const
 
 /// Copies at most `length` bytes (all of it if `length` < 0), stopping at a NUL, and terminates.
 #[no_mangle]
-pub unsafe extern "C" fn _TSstrdup(str: *const c_char, length: i64, _path: *const c_char) -> *mut c_char {
+pub unsafe extern "C" fn _TSstrdup(
+    str: *const c_char,
+    length: i64,
+    _path: *const c_char,
+) -> *mut c_char {
     if str.is_null() {
         return std::ptr::null_mut();
     }
-    let len = if length < 0 { libc::strlen(str) } else { length as i32 as usize };
+    let len = if length < 0 {
+        libc::strlen(str)
+    } else {
+        length as i32 as usize
+    };
     let n = libc::strnlen(str, len);
     let p = libc::malloc(len + 1) as *mut c_char;
     if p.is_null() {

@@ -2,7 +2,12 @@
 //! thin: check the arguments, convert, call the core. None lets a panic cross into C, and a bad
 //! argument (NULL, a dead or foreign handle, an unknown enum value) is logged and answered with an
 //! error value instead of ATS's abort.
-#![allow(non_camel_case_types, non_snake_case, non_upper_case_globals, clippy::missing_safety_doc)]
+#![allow(
+    non_camel_case_types,
+    non_snake_case,
+    non_upper_case_globals,
+    clippy::missing_safety_doc
+)]
 
 pub mod cont;
 pub mod embed;

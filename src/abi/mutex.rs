@@ -20,7 +20,9 @@ fn mutex_arg(who: &str, m: TSMutex) -> Option<std::sync::Arc<TsMutex>> {
 
 #[no_mangle]
 pub extern "C" fn TSMutexCreate() -> TSMutex {
-    guard("TSMutexCreate", std::ptr::null_mut(), || MUTEXES.insert(TsMutex::new).0 as TSMutex)
+    guard("TSMutexCreate", std::ptr::null_mut(), || {
+        MUTEXES.insert(TsMutex::new).0 as TSMutex
+    })
 }
 
 /// Frees a mutex no continuation uses. A mutex owned by a continuation dies with it (ATS aborts
@@ -30,7 +32,9 @@ pub extern "C" fn TSMutexDestroy(mutexp: TSMutex) {
     guard("TSMutexDestroy", (), || {
         if let Some(m) = mutex_arg("TSMutexDestroy", mutexp) {
             if m.users.load(Ordering::Acquire) != 0 {
-                crate::error!("TSMutexDestroy: mutex {mutexp:p} belongs to a continuation; not destroyed");
+                crate::error!(
+                    "TSMutexDestroy: mutex {mutexp:p} belongs to a continuation; not destroyed"
+                );
                 return;
             }
             MUTEXES.release(mutexp as usize);
@@ -49,9 +53,11 @@ pub extern "C" fn TSMutexLock(mutexp: TSMutex) {
 
 #[no_mangle]
 pub extern "C" fn TSMutexLockTry(mutexp: TSMutex) -> TSReturnCodeRaw {
-    guard("TSMutexLockTry", TS_ERROR, || match mutex_arg("TSMutexLockTry", mutexp) {
-        Some(m) if m.try_lock() => TS_SUCCESS,
-        _ => TS_ERROR,
+    guard("TSMutexLockTry", TS_ERROR, || {
+        match mutex_arg("TSMutexLockTry", mutexp) {
+            Some(m) if m.try_lock() => TS_SUCCESS,
+            _ => TS_ERROR,
+        }
     })
 }
 

@@ -8,7 +8,9 @@ use crate::plugin::Registration;
 
 /// Records the plugin's registration. Only valid while its TSPluginInit runs (TS_ERROR otherwise).
 #[no_mangle]
-pub unsafe extern "C" fn TSPluginRegister(plugin_info: *const TSPluginRegistrationInfo) -> TSReturnCodeRaw {
+pub unsafe extern "C" fn TSPluginRegister(
+    plugin_info: *const TSPluginRegistrationInfo,
+) -> TSReturnCodeRaw {
     guard("TSPluginRegister", -1, || {
         if plugin_info.is_null() {
             crate::error!("TSPluginRegister: NULL plugin_info");
@@ -19,7 +21,9 @@ pub unsafe extern "C" fn TSPluginRegister(plugin_info: *const TSPluginRegistrati
             return -1;
         };
         let info = &*plugin_info;
-        let s = |c: *const c_char| (!c.is_null()).then(|| CStr::from_ptr(c).to_string_lossy().into_owned());
+        let s = |c: *const c_char| {
+            (!c.is_null()).then(|| CStr::from_ptr(c).to_string_lossy().into_owned())
+        };
         *p.registration.lock() = Some(Registration {
             plugin_name: s(info.plugin_name),
             vendor_name: s(info.vendor_name),

@@ -17,10 +17,14 @@ pub static THREADS: Pool<ThreadObj> = Pool::new();
 const TS_EVENT_IMMEDIATE: c_int = 1;
 const TS_EVENT_TIMEOUT: c_int = 2;
 
-fn pool_arg(who: &str, tp: TSThreadPoolRaw) -> Option<PoolKind> {
+/// ATS's pools: NET 0, TASK 1, DNS 2, UDP 3. tshost has no DNS or UDP pools: one-shot events for
+/// them run on NET, periodic ones on TASK (as ATS's ScheduleEveryOnPool falls back).
+fn pool_arg(who: &str, tp: TSThreadPoolRaw, periodic: bool) -> Option<PoolKind> {
     match tp {
-        0 | 2 | 3 => Some(PoolKind::Net), // NET; DNS and UDP run on NET in tshost
+        0 => Some(PoolKind::Net),
         1 => Some(PoolKind::Task),
+        2 | 3 if periodic => Some(PoolKind::Task),
+        2 | 3 => Some(PoolKind::Net),
         _ => {
             crate::error!("{who}: unknown TSThreadPool {tp}");
             None
@@ -28,9 +32,17 @@ fn pool_arg(who: &str, tp: TSThreadPoolRaw) -> Option<PoolKind> {
     }
 }
 
-fn schedule(who: &str, contp: TSCont, ms: TSHRTime, periodic: bool, pool: Option<PoolKind>) -> TSAction {
+fn schedule(
+    who: &str,
+    contp: TSCont,
+    ms: TSHRTime,
+    periodic: bool,
+    pool: Option<PoolKind>,
+) -> TSAction {
     let null = std::ptr::null_mut();
-    let Some(cont) = cont_arg(who, contp) else { return null };
+    let Some(cont) = cont_arg(who, contp) else {
+        return null;
+    };
     if cont.mutex.is_none() {
         crate::error!("{who}: continuation {contp:p} has no mutex (ATS requires one to schedule)");
         return null;
@@ -56,28 +68,48 @@ fn schedule(who: &str, contp: TSCont, ms: TSHRTime, periodic: bool, pool: Option
 /// including from TSPluginInit, where ATS would never run it).
 #[no_mangle]
 pub extern "C" fn TSContSchedule(contp: TSCont, timeout: TSHRTime) -> TSAction {
-    guard("TSContSchedule", std::ptr::null_mut(), || schedule("TSContSchedule", contp, timeout, false, None))
+    guard("TSContSchedule", std::ptr::null_mut(), || {
+        schedule("TSContSchedule", contp, timeout, false, None)
+    })
 }
 
 #[no_mangle]
-pub extern "C" fn TSContScheduleOnPool(contp: TSCont, timeout: TSHRTime, tp: TSThreadPoolRaw) -> TSAction {
-    guard("TSContScheduleOnPool", std::ptr::null_mut(), || match pool_arg("TSContScheduleOnPool", tp) {
-        Some(p) => schedule("TSContScheduleOnPool", contp, timeout, false, Some(p)),
-        None => std::ptr::null_mut(),
-    })
+pub extern "C" fn TSContScheduleOnPool(
+    contp: TSCont,
+    timeout: TSHRTime,
+    tp: TSThreadPoolRaw,
+) -> TSAction {
+    guard(
+        "TSContScheduleOnPool",
+        std::ptr::null_mut(),
+        || match pool_arg("TSContScheduleOnPool", tp, false) {
+            Some(p) => schedule("TSContScheduleOnPool", contp, timeout, false, Some(p)),
+            None => std::ptr::null_mut(),
+        },
+    )
 }
 
 #[no_mangle]
 pub extern "C" fn TSContScheduleEvery(contp: TSCont, every: TSHRTime) -> TSAction {
-    guard("TSContScheduleEvery", std::ptr::null_mut(), || schedule("TSContScheduleEvery", contp, every, true, None))
+    guard("TSContScheduleEvery", std::ptr::null_mut(), || {
+        schedule("TSContScheduleEvery", contp, every, true, None)
+    })
 }
 
 #[no_mangle]
-pub extern "C" fn TSContScheduleEveryOnPool(contp: TSCont, every: TSHRTime, tp: TSThreadPoolRaw) -> TSAction {
-    guard("TSContScheduleEveryOnPool", std::ptr::null_mut(), || match pool_arg("TSContScheduleEveryOnPool", tp) {
-        Some(p) => schedule("TSContScheduleEveryOnPool", contp, every, true, Some(p)),
-        None => std::ptr::null_mut(),
-    })
+pub extern "C" fn TSContScheduleEveryOnPool(
+    contp: TSCont,
+    every: TSHRTime,
+    tp: TSThreadPoolRaw,
+) -> TSAction {
+    guard(
+        "TSContScheduleEveryOnPool",
+        std::ptr::null_mut(),
+        || match pool_arg("TSContScheduleEveryOnPool", tp, true) {
+            Some(p) => schedule("TSContScheduleEveryOnPool", contp, every, true, Some(p)),
+            None => std::ptr::null_mut(),
+        },
+    )
 }
 
 /// Cancels a scheduled event before delivery (and stops a periodic one). NULL, or an action whose
@@ -125,7 +157,12 @@ thread_local! {
 pub(crate) fn adopt_current_thread() -> usize {
     SELF.with(|s| {
         if s.get() == 0 {
-            let (h, _) = THREADS.insert(|h| ThreadObj { handle: h, created: false, finished: Mutex::new(false), cv: Condvar::new() });
+            let (h, _) = THREADS.insert(|h| ThreadObj {
+                handle: h,
+                created: false,
+                finished: Mutex::new(false),
+                cv: Condvar::new(),
+            });
             s.set(h);
         }
         s.get()
@@ -143,18 +180,25 @@ pub extern "C" fn TSThreadCreate(func: TSThreadFunc, data: *mut c_void) -> TSThr
             crate::error!("TSThreadCreate: NULL thread function");
             return std::ptr::null_mut();
         };
-        let (h, obj) = THREADS.insert(|h| ThreadObj { handle: h, created: true, finished: Mutex::new(false), cv: Condvar::new() });
+        let (h, obj) = THREADS.insert(|h| ThreadObj {
+            handle: h,
+            created: true,
+            finished: Mutex::new(false),
+            cv: Condvar::new(),
+        });
         let plugin = crate::plugin::current().or_else(crate::plugin::initializing);
         let data = SendPtr(data);
-        let spawned = std::thread::Builder::new().name("plugin thread".into()).spawn(move || {
-            let data = data;
-            SELF.with(|s| s.set(h));
-            let _ctx = crate::plugin::enter(plugin);
-            // SAFETY: the plugin's thread function with the data it gave us.
-            unsafe { f(data.0) };
-            *obj.finished.lock() = true;
-            obj.cv.notify_all();
-        });
+        let spawned = std::thread::Builder::new()
+            .name("plugin thread".into())
+            .spawn(move || {
+                let data = data;
+                SELF.with(|s| s.set(h));
+                let _ctx = crate::plugin::enter(plugin);
+                // SAFETY: the plugin's thread function with the data it gave us.
+                unsafe { f(data.0) };
+                *obj.finished.lock() = true;
+                obj.cv.notify_all();
+            });
         match spawned {
             Ok(_) => h as TSThread,
             Err(e) => {
@@ -169,7 +213,9 @@ pub extern "C" fn TSThreadCreate(func: TSThreadFunc, data: *mut c_void) -> TSThr
 /// Makes the calling thread a tshost thread (TSThreadSelf then returns it).
 #[no_mangle]
 pub extern "C" fn TSThreadInit() -> TSThread {
-    guard("TSThreadInit", std::ptr::null_mut(), || adopt_current_thread() as TSThread)
+    guard("TSThreadInit", std::ptr::null_mut(), || {
+        adopt_current_thread() as TSThread
+    })
 }
 
 #[no_mangle]

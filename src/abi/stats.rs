@@ -3,7 +3,9 @@ use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
 
 use super::guard;
-use super::types::{TSMgmtInt, TSRecordDataTypeRaw, TSReturnCodeRaw, TSStatPersistenceRaw, TSStatSyncRaw};
+use super::types::{
+    TSMgmtInt, TSRecordDataTypeRaw, TSReturnCodeRaw, TSStatPersistenceRaw, TSStatSyncRaw,
+};
 use crate::stats::{self, CreateError};
 
 const TS_RECORDDATATYPE_INT: c_int = 1;
@@ -43,7 +45,10 @@ pub unsafe extern "C" fn TSStatCreate(
                 -1
             }
             Err(CreateError::Full) => {
-                crate::error!("TSStatCreate: {name}: all {} plugin stats are in use", stats::MAX_STATS);
+                crate::error!(
+                    "TSStatCreate: {name}: all {} plugin stats are in use",
+                    stats::MAX_STATS
+                );
                 -1
             }
         }

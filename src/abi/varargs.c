@@ -8,9 +8,9 @@
 /* Levels, in ATS's order (DiagsLevel). Keep in sync with src/diags.rs. */
 enum { L_DIAG = 0, L_DEBUG, L_STATUS, L_NOTE, L_WARNING, L_ERROR, L_FATAL, L_ALERT, L_EMERGENCY };
 
-extern int tshost_debug_tag_enabled(const char *tag);
-extern int tshost_debug_enabled(void);
-extern void tshost_diag_emit(int level, const char *tag, const char *msg);
+extern int __tshost_debug_tag_enabled(const char *tag);
+extern int __tshost_debug_enabled(void);
+extern void __tshost_diag_emit(int level, const char *tag, const char *msg);
 
 static void emit(int level, const char *tag, const char *fmt, va_list ap)
 {
@@ -20,23 +20,23 @@ static void emit(int level, const char *tag, const char *fmt, va_list ap)
   int n = vsnprintf(stackbuf, sizeof(stackbuf), fmt ? fmt : "(null)", ap);
   if (n < 0) {
     va_end(ap2);
-    tshost_diag_emit(level, tag, "(unformattable message)");
+    __tshost_diag_emit(level, tag, "(unformattable message)");
     return;
   }
   if ((size_t)n < sizeof(stackbuf)) {
     va_end(ap2);
-    tshost_diag_emit(level, tag, stackbuf);
+    __tshost_diag_emit(level, tag, stackbuf);
     return;
   }
   char *heap = malloc((size_t)n + 1);
   if (heap == NULL) {
     va_end(ap2);
-    tshost_diag_emit(level, tag, stackbuf);
+    __tshost_diag_emit(level, tag, stackbuf);
     return;
   }
   vsnprintf(heap, (size_t)n + 1, fmt, ap2);
   va_end(ap2);
-  tshost_diag_emit(level, tag, heap);
+  __tshost_diag_emit(level, tag, heap);
   free(heap);
 }
 
@@ -53,14 +53,14 @@ LEVEL_FN(TSStatus, L_STATUS)
 LEVEL_FN(TSNote, L_NOTE)
 LEVEL_FN(TSWarning, L_WARNING)
 LEVEL_FN(TSError, L_ERROR)
-/* FATAL, ALERT and EMERGENCY end the process inside tshost_diag_emit (exit 70, 70, 33). */
+/* FATAL, ALERT and EMERGENCY end the process inside __tshost_diag_emit (exit 70, 70, 33). */
 LEVEL_FN(TSFatal, L_FATAL)
 LEVEL_FN(TSAlert, L_ALERT)
 LEVEL_FN(TSEmergency, L_EMERGENCY)
 
 void TSDebug(const char *tag, const char *fmt, ...)
 {
-  if (!tshost_debug_tag_enabled(tag))
+  if (!__tshost_debug_tag_enabled(tag))
     return;
   va_list ap;
   va_start(ap, fmt);
@@ -70,7 +70,7 @@ void TSDebug(const char *tag, const char *fmt, ...)
 
 void TSDebugSpecific(int debug_flag, const char *tag, const char *fmt, ...)
 {
-  if (!((debug_flag && tshost_debug_enabled()) || tshost_debug_tag_enabled(tag)))
+  if (!((debug_flag && __tshost_debug_enabled()) || __tshost_debug_tag_enabled(tag)))
     return;
   va_list ap;
   va_start(ap, fmt);

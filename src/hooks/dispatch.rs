@@ -100,7 +100,12 @@ impl Gate {
             st.waker = None;
             Poll::Ready((st.event, st.by))
         } else {
-            if !st.waker.as_ref().map(|w| w.will_wake(cx.waker())).unwrap_or(false) {
+            if !st
+                .waker
+                .as_ref()
+                .map(|w| w.will_wake(cx.waker()))
+                .unwrap_or(false)
+            {
                 st.waker = Some(cx.waker().clone());
             }
             Poll::Pending
@@ -186,7 +191,9 @@ pub async fn run_point(ssn: &Session, txn: Option<&Txn>, hook: i32) -> Outcome {
             );
             continue;
         }
-        if call_one(gate, &cont, hook, event, edata, scope, ssn, txn).await == Outcome::Error && !closing {
+        if call_one(gate, &cont, hook, event, edata, scope, ssn, txn).await == Outcome::Error
+            && !closing
+        {
             return Outcome::Error;
         }
     }
@@ -210,7 +217,8 @@ async fn call_one(
         }
     }
     gate.begin(hook, cont);
-    let traced = trace::enabled().then(|| trace::record_call(ssn.id, txn.map(|t| t.id as i64), hook, event, scope, cont));
+    let traced = trace::enabled()
+        .then(|| trace::record_call(ssn.id, txn.map(|t| t.id as i64), hook, event, scope, cont));
     let me = thread_token();
     cont.call(event, edata as *mut c_void);
     if let Some(m) = &cont.mutex {

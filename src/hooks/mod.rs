@@ -48,7 +48,10 @@ pub fn event_for(hook: i32) -> i32 {
 /// Short name of a hook id for log messages ("READ_REQUEST_HDR").
 pub fn short_name(hook: i32) -> String {
     let full = crate::abi::names::hook_name(hook).to_string_lossy();
-    full.trim_start_matches("TS_HTTP_").trim_start_matches("TS_").trim_end_matches("_HOOK").to_string()
+    full.trim_start_matches("TS_HTTP_")
+        .trim_start_matches("TS_")
+        .trim_end_matches("_HOOK")
+        .to_string()
 }
 
 /// Transaction hooks in the order a proxied request reaches them (no cache: DNS comes first).
@@ -133,7 +136,12 @@ impl HookList {
         if self.mask.load(Ordering::Acquire) & (1 << hook) == 0 {
             return None;
         }
-        self.entries.lock().iter().filter(|(h, _)| *h == hook).nth(i).map(|(_, c)| c.clone())
+        self.entries
+            .lock()
+            .iter()
+            .filter(|(h, _)| *h == hook)
+            .nth(i)
+            .map(|(_, c)| c.clone())
     }
     pub fn any(&self) -> bool {
         self.mask.load(Ordering::Acquire) != 0

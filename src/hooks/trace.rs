@@ -56,7 +56,14 @@ pub fn get(i: usize) -> Option<TraceEntry> {
     ENTRIES.lock().get(i).cloned()
 }
 
-pub(crate) fn record_call(ssn_id: i64, txn_id: Option<i64>, hook: i32, event: i32, scope: usize, cont: &Cont) -> u64 {
+pub(crate) fn record_call(
+    ssn_id: i64,
+    txn_id: Option<i64>,
+    hook: i32,
+    event: i32,
+    scope: usize,
+    cont: &Cont,
+) -> u64 {
     let seq = SEQ.fetch_add(1, Ordering::Relaxed);
     let mut e = ENTRIES.lock();
     e.push(TraceEntry {

@@ -33,7 +33,11 @@ pub fn loaded() -> Vec<Arc<PluginInfo>> {
 
 /// Load every plugin listed in `config` (plugin.config), in file order. A missing plugin.config
 /// means no plugins (as ATS); any plugin that fails stops loading with "<file>:<line>: <reason>".
-pub fn load_config(config: &Path, plugin_dir: &Path, records: &Records) -> Result<Vec<Arc<PluginInfo>>, String> {
+pub fn load_config(
+    config: &Path,
+    plugin_dir: &Path,
+    records: &Records,
+) -> Result<Vec<Arc<PluginInfo>>, String> {
     let text = match std::fs::read(config) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -57,7 +61,9 @@ pub fn load_config(config: &Path, plugin_dir: &Path, records: &Records) -> Resul
 /// Load one plugin: `argv[0]` as written (resolved against `plugin_dir` unless absolute), the rest
 /// its arguments. `origin` names where it was listed, for messages.
 pub fn load(origin: &str, plugin_dir: &Path, argv: &[Vec<u8>]) -> Result<Arc<PluginInfo>, String> {
-    let Some(argv0) = argv.first() else { return Err("empty plugin line".into()) };
+    let Some(argv0) = argv.first() else {
+        return Err("empty plugin line".into());
+    };
     let path = resolve_plugin_path(plugin_dir, argv0);
     crate::note!("loading plugin '{}'", path.display());
     if LOADED.lock().iter().any(|p| p.path == path) {
@@ -67,11 +73,17 @@ pub fn load(origin: &str, plugin_dir: &Path, argv: &[Vec<u8>]) -> Result<Arc<Plu
         return Err(format!("unable to load '{}': no such file", path.display()));
     }
     // SAFETY: loading a plugin runs its initialisers; that is what the operator asked for.
-    let lib = unsafe { Library::open(Some(&path), RTLD_NOW) }.map_err(|e| format!("unable to load '{}': {e}", path.display()))?;
+    let lib = unsafe { Library::open(Some(&path), RTLD_NOW) }
+        .map_err(|e| format!("unable to load '{}': {e}", path.display()))?;
     // SAFETY: ATS's entry point signature.
     let init: InitFn = match unsafe { lib.get::<InitFn>(b"TSPluginInit\0") } {
         Ok(f) => *f,
-        Err(e) => return Err(format!("unable to find TSPluginInit function in '{}': {e}", path.display())),
+        Err(e) => {
+            return Err(format!(
+                "unable to find TSPluginInit function in '{}': {e}",
+                path.display()
+            ))
+        }
     };
     let info = Arc::new(PluginInfo {
         argv0: String::from_utf8_lossy(argv0).into_owned(),
@@ -81,7 +93,10 @@ pub fn load(origin: &str, plugin_dir: &Path, argv: &[Vec<u8>]) -> Result<Arc<Plu
     });
     LIBRARIES.lock().push(lib);
 
-    let args: Vec<CString> = argv.iter().map(|a| CString::new(a.split(|b| *b == 0).next().unwrap_or(&[]).to_vec()).unwrap()).collect();
+    let args: Vec<CString> = argv
+        .iter()
+        .map(|a| CString::new(a.split(|b| *b == 0).next().unwrap_or(&[]).to_vec()).unwrap())
+        .collect();
     let mut ptrs: Vec<*const c_char> = args.iter().map(|a| a.as_ptr()).collect();
     ptrs.push(std::ptr::null());
     if ptrs.len() > super::config::MAX_PLUGIN_ARGS {
@@ -105,9 +120,11 @@ pub fn load(origin: &str, plugin_dir: &Path, argv: &[Vec<u8>]) -> Result<Arc<Plu
     super::set_initializing(None);
 
     if !info.is_registered() {
-        return Err(format!("plugin '{}' not registered by calling TSPluginRegister", path.display()));
+        return Err(format!(
+            "plugin '{}' not registered by calling TSPluginRegister",
+            path.display()
+        ));
     }
     LOADED.lock().push(info.clone());
     Ok(info)
 }
-

@@ -28,7 +28,11 @@ pub struct Registration {
 impl PluginInfo {
     /// The registered name, or argv[0] before registration.
     pub fn name(&self) -> String {
-        self.registration.lock().as_ref().and_then(|r| r.plugin_name.clone()).unwrap_or_else(|| self.argv0.clone())
+        self.registration
+            .lock()
+            .as_ref()
+            .and_then(|r| r.plugin_name.clone())
+            .unwrap_or_else(|| self.argv0.clone())
     }
     pub fn is_registered(&self) -> bool {
         self.registration.lock().is_some()

@@ -44,7 +44,11 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn create(client_addr: Option<SocketAddr>, local_addr: Option<SocketAddr>, stack: Vec<&'static std::ffi::CStr>) -> Arc<Session> {
+    pub fn create(
+        client_addr: Option<SocketAddr>,
+        local_addr: Option<SocketAddr>,
+        stack: Vec<&'static std::ffi::CStr>,
+    ) -> Arc<Session> {
         let id = NEXT_SSN_ID.fetch_add(1, Ordering::Relaxed);
         SSNS.insert(|handle| Session {
             handle,

@@ -14,7 +14,10 @@ pub static UDP: &CStr = c"udp";
 pub static IPV4: &CStr = c"ipv4";
 pub static IPV6: &CStr = c"ipv6";
 
-pub static ALL: [&CStr; 12] = [HTTP_1_0, HTTP_1_1, HTTP_0_9, HTTP_2_0, TLS_1_0, TLS_1_1, TLS_1_2, TLS_1_3, TCP, UDP, IPV4, IPV6];
+pub static ALL: [&CStr; 12] = [
+    HTTP_1_0, HTTP_1_1, HTTP_0_9, HTTP_2_0, TLS_1_0, TLS_1_1, TLS_1_2, TLS_1_3, TCP, UDP, IPV4,
+    IPV6,
+];
 
 /// The canonical tag equal to `s`, if any.
 pub fn canonical(s: &str) -> Option<&'static CStr> {

@@ -10,13 +10,20 @@ pub fn crate_dir() -> PathBuf {
 
 /// target/<profile>, where cargo puts the tshost binary and libtshost.so.
 pub fn artifact_dir() -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_tshost")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_BIN_EXE_tshost"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// libtshost.so, built by `cargo build` (the Makefile's test target builds it first).
 pub fn libtshost() -> PathBuf {
     let so = artifact_dir().join("libtshost.so");
-    assert!(so.exists(), "{} is missing: run `cargo build` first (make test does)", so.display());
+    assert!(
+        so.exists(),
+        "{} is missing: run `cargo build` first (make test does)",
+        so.display()
+    );
     so
 }
 
@@ -31,7 +38,11 @@ pub fn temp_dir(name: &str) -> PathBuf {
 /// Run gcc; panic with its output on failure.
 pub fn gcc(args: &[&str]) {
     let out = Command::new("gcc").args(args).output().expect("gcc");
-    assert!(out.status.success(), "gcc {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "gcc {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Which ts.h a plugin is compiled against.
@@ -52,7 +63,15 @@ pub fn debian_header_present() -> bool {
 /// Build a plugin .so from C sources against the chosen header.
 pub fn build_plugin(src: &Path, out: &Path, header: Header) {
     let inc = crate_dir().join("include");
-    let mut args = vec!["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-Wno-deprecated-declarations", "-fPIC", "-shared"];
+    let mut args = vec![
+        "-std=gnu11",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-Wno-deprecated-declarations",
+        "-fPIC",
+        "-shared",
+    ];
     let inc_flag = format!("-I{}", inc.display());
     match header {
         Header::Ours => args.push(&inc_flag),

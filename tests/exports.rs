@@ -1,0 +1,432 @@
+//! The exported symbol tables of the `tshost` binary and of `libtshost.so` against the headers.
+//!
+//! * `every_declared_symbol_is_exported_by_binary_and_library`: every function declared in
+//!   `include/ts/ts.h` and `include/tshost.h` (`tsapi <ret> NAME(...)`, including the variadic
+//!   ones of the trailer) and every data symbol they declare `extern` (`diags_on_for_plugins`) is
+//!   in the dynamic symbol table (`nm -D --defined-only`) of both.
+//! * `no_undeclared_exports`: every `TS*`, `_TS*` and `tshost_*` symbol either of them exports is
+//!   declared in one of the headers.
+//! * `plugin_resolves_against_the_binary`: a tiny plugin (TSPluginInit calling TSPluginRegister
+//!   and TSDebug), compiled without linking any tshost library, loads into `tshost --check`:
+//!   its undefined TS symbols can only come from the executable's own exports.
+//!
+//! Functions the plugin itself defines (`TSPluginInit`, declared `extern tsapi` in ts.h) are not
+//! expected in the host's exports.
+//!
+//! These tests need gcc and binutils (nm, readelf).
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::SystemTime;
+
+fn crate_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn tshost_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_tshost"))
+}
+
+/// A fresh scratch directory for one test.
+fn scratch_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tshost-exports-{}-{test}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+fn mtime(p: &Path) -> Option<SystemTime> {
+    fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+/// libtshost.so from the same cargo invocation as the tshost binary: next to it
+/// (`target/<profile>/`) or in its `deps/` directory, the newer of the two; built with
+/// `cargo build --lib` if neither exists.
+fn libtshost_so() -> PathBuf {
+    let profile_dir = tshost_bin()
+        .parent()
+        .expect("binary directory")
+        .to_path_buf();
+    let find = || {
+        [
+            profile_dir.join("libtshost.so"),
+            profile_dir.join("deps/libtshost.so"),
+        ]
+        .into_iter()
+        .filter_map(|p| mtime(&p).map(|t| (t, p)))
+        .max_by_key(|(t, _)| *t)
+        .map(|(_, p)| p)
+    };
+    if let Some(p) = find() {
+        return p;
+    }
+    let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") | None => "dev".to_string(),
+        Some(p) => p.to_string(),
+    };
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--lib", "--profile", &profile])
+        .env(
+            "CARGO_TARGET_DIR",
+            profile_dir.parent().expect("target directory"),
+        )
+        .current_dir(crate_dir())
+        .status()
+        .expect("run cargo build --lib");
+    assert!(status.success(), "cargo build --lib failed");
+    find().expect("libtshost.so not found after cargo build --lib")
+}
+
+/// Names declared by a header: (functions, data symbols).
+///
+/// Comments and preprocessor lines (with their continuations) are removed, the rest is cut into
+/// declarations at `;`, `{` and `}`. A declaration containing the word `tsapi` and a `(` declares
+/// the function whose name is the identifier right before the first `(`; one starting with
+/// `extern` (or `tsapi extern`) without a `(` declares the data symbol named by its last
+/// identifier.
+fn declared_in(header: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    // Strip comments.
+    let mut text = String::with_capacity(header.len());
+    let b = header.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i..].starts_with(b"/*") {
+            let end = header[i + 2..]
+                .find("*/")
+                .map(|e| i + 2 + e + 2)
+                .unwrap_or(b.len());
+            text.push(' ');
+            i = end;
+        } else if b[i..].starts_with(b"//") {
+            i = header[i..].find('\n').map(|e| i + e).unwrap_or(b.len());
+        } else if b[i] == b'"' {
+            // String literals (extern "C") carry no names.
+            let end = header[i + 1..]
+                .find('"')
+                .map(|e| i + 1 + e + 1)
+                .unwrap_or(b.len());
+            text.push(' ');
+            i = end;
+        } else {
+            let c = header[i..].chars().next().unwrap();
+            text.push(c);
+            i += c.len_utf8();
+        }
+    }
+    // Drop preprocessor lines and their backslash continuations.
+    let mut code = String::new();
+    let mut in_directive = false;
+    for line in text.lines() {
+        let t = line.trim_start();
+        if in_directive || t.starts_with('#') {
+            in_directive = line.trim_end().ends_with('\\');
+            continue;
+        }
+        code.push_str(line);
+        code.push('\n');
+    }
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let idents = |s: &str| -> Vec<String> {
+        s.split(|c: char| !is_ident(c))
+            .filter(|w| !w.is_empty() && !w.starts_with(|c: char| c.is_ascii_digit()))
+            .map(str::to_string)
+            .collect()
+    };
+    let mut funcs = BTreeSet::new();
+    let mut data = BTreeSet::new();
+    for decl in code.split([';', '{', '}']) {
+        let words = idents(decl);
+        if let Some(paren) = decl.find('(') {
+            if words.iter().any(|w| w == "tsapi") {
+                let before = idents(&decl[..paren]);
+                let name = before.last().expect("a name before '('");
+                funcs.insert(name.clone());
+            }
+        } else {
+            let w: Vec<&str> = words
+                .iter()
+                .map(String::as_str)
+                .filter(|w| *w != "tsapi")
+                .collect();
+            if w.first() == Some(&"extern") && w.len() >= 3 {
+                data.insert(w.last().unwrap().to_string());
+            }
+        }
+    }
+    (funcs, data)
+}
+
+/// Functions a header may declare that the *plugin* defines (ATS's ts.h and remap.h declare
+/// them too): the host calls them and must not be expected to export them.
+const PLUGIN_ENTRY_POINTS: &[&str] = &[
+    "TSPluginInit",
+    "TSRemapInit",
+    "TSRemapDone",
+    "TSRemapNewInstance",
+    "TSRemapDeleteInstance",
+    "TSRemapDoRemap",
+    "TSRemapOSResponse",
+    "TSRemapPreConfigReload",
+    "TSRemapPostConfigReload",
+];
+
+/// Every header's declarations, checked for plausibility so that a parsing slip cannot make the
+/// export checks vacuous.
+fn declarations() -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut funcs = BTreeSet::new();
+    let mut data = BTreeSet::new();
+    for h in ["include/ts/ts.h", "include/tshost.h"] {
+        let text =
+            fs::read_to_string(crate_dir().join(h)).unwrap_or_else(|e| panic!("read {h}: {e}"));
+        let (f, d) = declared_in(&text);
+        assert!(!f.is_empty(), "no tsapi function declarations found in {h}");
+        funcs.extend(
+            f.into_iter()
+                .filter(|n| !PLUGIN_ENTRY_POINTS.contains(&n.as_str())),
+        );
+        data.extend(d);
+    }
+    for must in [
+        "TSContCreate",
+        "TSPluginRegister",
+        "TSStatCreate",
+        "TSUserArgIndexReserve",
+        "TSHttpTxnArgSet",
+        "_TSmalloc",
+        "TSDebug",
+        "TSDebugSpecific",
+        "TSError",
+        "TSFatal",
+        "TSEmergency",
+        "tshost_start",
+        "tshost_ssn_open",
+    ] {
+        assert!(
+            funcs.contains(must),
+            "header parse found no declaration of {must}"
+        );
+    }
+    assert!(
+        data.contains("diags_on_for_plugins"),
+        "ts.h does not declare `extern int diags_on_for_plugins;` (data found: {data:?})"
+    );
+    for name in funcs.iter().chain(&data) {
+        assert!(
+            name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            "odd name {name:?} parsed from the headers"
+        );
+        for kw in [
+            "tsapi",
+            "TS_DEPRECATED",
+            "TS_NORETURN",
+            "TS_PRINTFLIKE",
+            "void",
+            "int",
+            "char",
+            "const",
+        ] {
+            assert_ne!(name, kw, "parsed a keyword as a declared name");
+        }
+    }
+    (funcs, data)
+}
+
+/// Defined dynamic symbols of an ELF file (`nm -D --defined-only`), version suffixes removed.
+fn dynamic_symbols(file: &Path) -> BTreeSet<String> {
+    let out = Command::new("nm")
+        .args(["-D", "--defined-only"])
+        .arg(file)
+        .env("LC_ALL", "C")
+        .output()
+        .expect("run nm (binutils)");
+    assert!(
+        out.status.success(),
+        "nm -D {} failed: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(2))
+        .map(|s| s.split('@').next().unwrap().to_string())
+        .collect()
+}
+
+fn artifacts() -> Vec<PathBuf> {
+    vec![tshost_bin(), libtshost_so()]
+}
+
+#[test]
+fn every_declared_symbol_is_exported_by_binary_and_library() {
+    let (funcs, data) = declarations();
+    let mut problems = Vec::new();
+    for file in artifacts() {
+        let syms = dynamic_symbols(&file);
+        let missing: Vec<&String> = funcs
+            .iter()
+            .chain(&data)
+            .filter(|n| !syms.contains(*n))
+            .collect();
+        if !missing.is_empty() {
+            problems.push(format!(
+                "{} does not export {} declared symbol(s): {missing:?}",
+                file.display(),
+                missing.len()
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn no_undeclared_exports() {
+    let (funcs, data) = declarations();
+    let mut problems = Vec::new();
+    for file in artifacts() {
+        let syms = dynamic_symbols(&file);
+        let api: Vec<&String> = syms
+            .iter()
+            .filter(|s| s.starts_with("TS") || s.starts_with("_TS") || s.starts_with("tshost_"))
+            .collect();
+        assert!(
+            api.len() >= 50,
+            "{} exports only {} TS symbols",
+            file.display(),
+            api.len()
+        );
+        let undeclared: Vec<&&String> = api
+            .iter()
+            .filter(|s| !funcs.contains(**s) && !data.contains(**s))
+            .collect();
+        if !undeclared.is_empty() {
+            problems.push(format!(
+                "{} exports symbol(s) declared in neither include/ts/ts.h nor include/tshost.h: {undeclared:?}",
+                file.display()
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+const TINY_PLUGIN: &str = r#"
+#include <stdio.h>
+#include <ts/ts.h>
+
+void
+TSPluginInit(int argc, const char *argv[])
+{
+  TSPluginRegistrationInfo info = {"tiny", "tshost tests", "tests@tshost.invalid"};
+  if (TSPluginRegister(&info) != TS_SUCCESS) {
+    TSError("tiny: TSPluginRegister failed");
+    return;
+  }
+  TSDebug("tiny", "initialised with %d argument(s)", argc);
+  if (argc > 1) {
+    FILE *f = fopen(argv[1], "w");
+    if (f != NULL) {
+      fprintf(f, "tiny TSPluginInit ran, argc=%d\n", argc);
+      fclose(f);
+    }
+  }
+}
+"#;
+
+#[test]
+fn plugin_resolves_against_the_binary() {
+    let dir = scratch_dir("tiny_plugin");
+    let src = dir.join("tiny.c");
+    let so = dir.join("tiny.so");
+    fs::write(&src, TINY_PLUGIN).unwrap();
+    let out = Command::new("gcc")
+        .args([
+            "-std=gnu11",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-fPIC",
+            "-shared",
+        ])
+        .arg(format!("-I{}", crate_dir().join("include").display()))
+        .arg("-o")
+        .arg(&so)
+        .arg(&src)
+        .env("LC_ALL", "C")
+        .output()
+        .expect("run gcc (is it installed?)");
+    assert!(
+        out.status.success(),
+        "gcc failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The plugin links no tshost library: its TS symbols are undefined and no NEEDED entry could
+    // provide them, so only the executable's dynamic exports can.
+    let readelf = Command::new("readelf")
+        .arg("-d")
+        .arg(&so)
+        .output()
+        .expect("run readelf");
+    let dynamic = String::from_utf8_lossy(&readelf.stdout);
+    assert!(
+        !dynamic.contains("tshost"),
+        "the plugin depends on a tshost library:\n{dynamic}"
+    );
+    let nm = Command::new("nm")
+        .args(["-D", "--undefined-only"])
+        .arg(&so)
+        .output()
+        .expect("run nm");
+    let undefined = String::from_utf8_lossy(&nm.stdout);
+    for s in ["TSPluginRegister", "TSDebug"] {
+        assert!(
+            undefined.contains(s),
+            "{s} is not an undefined symbol of the plugin:\n{undefined}"
+        );
+    }
+
+    let marker = dir.join("init-ran.txt");
+    fs::write(
+        dir.join("plugin.config"),
+        format!("{} {}\n", so.display(), marker.display()),
+    )
+    .unwrap();
+    let out = Command::new(tshost_bin())
+        .arg("--check")
+        .arg("--config-dir")
+        .arg(&dir)
+        .env_remove("TSHOST_CONFIG_DIR")
+        .env_remove("PROXY_CONFIG_CONFIG_DIR")
+        .output()
+        .expect("run tshost");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "tshost --check failed:\n{stderr}"
+    );
+    let written = fs::read_to_string(&marker).unwrap_or_else(|e| {
+        panic!(
+            "TSPluginInit did not write {}: {e}\nstderr:\n{stderr}",
+            marker.display()
+        )
+    });
+    assert_eq!(written, "tiny TSPluginInit ran, argc=2\n");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn header_parser_handles_multiline_and_trailer_declarations() {
+    let (f, d) = declared_in(
+        "#define TSDEBUG \\\n  if (x) \\\n  TSDebug\n/* tsapi void NotMe(void); */\n\
+         extern int some_data;\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\
+         typedef int (*TSEventFunc)(void *contp);\n\
+         tsapi\nTS_DEPRECATED\nint TSMulti(const char *a,\n  int b);\n\
+         tsapi void TSVar(const char *fmt, ...) TS_PRINTFLIKE(1, 2);\n\
+         typedef struct { int64_t a; } tshost_x;\n",
+    );
+    assert_eq!(f.into_iter().collect::<Vec<_>>(), ["TSMulti", "TSVar"]);
+    assert_eq!(d.into_iter().collect::<Vec<_>>(), ["some_data"]);
+}
