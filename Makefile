@@ -50,15 +50,15 @@ check-header:
 	@git diff --exit-code -- $(HEADERS) || { echo "include/ headers are stale: commit the regenerated files"; exit 1; }
 
 test: deps
+	@mkdir -p $(BUILD)
 	$(CARGO) build --all-targets
 	$(MAKE) check-header
-	$(CARGO) test
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
+	set -o pipefail; $(CARGO) test --all-targets 2>&1 | tee $(BUILD)/test.log
+	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "tests: %d passed, %d failed\n", p, f }' $(BUILD)/test.log
 
 lint:
-	$(CARGO) fmt --check
-	$(CARGO) clippy --all-targets -- -D warnings
 
 clean:
 	$(CARGO) clean
