@@ -71,11 +71,6 @@ pub fn configure_debug(enabled: bool, tags: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Quiet mode for tools: only warnings and worse.
-pub fn set_min_level(level: Level) {
-    MIN_LEVEL.store(level as u8, Ordering::Relaxed);
-}
-
 pub fn debug_enabled() -> bool {
     DEBUG_ENABLED.load(Ordering::Acquire)
 }

@@ -136,10 +136,6 @@ pub fn stop() -> bool {
     STARTED.swap(false, Ordering::AcqRel)
 }
 
-pub fn is_started() -> bool {
-    STARTED.load(Ordering::Acquire)
-}
-
 /// Start with built-in defaults and no plugins (no configuration directory).
 pub fn start_with_defaults() -> Result<(), String> {
     if STARTED.swap(true, Ordering::AcqRel) {

@@ -92,11 +92,6 @@ impl TsMutex {
     pub fn is_locked(&self) -> bool {
         self.state.lock().owner != 0
     }
-
-    /// Is it held by the calling thread?
-    pub fn held_by_me(&self) -> bool {
-        self.state.lock().owner == thread_token()
-    }
 }
 
 #[cfg(test)]

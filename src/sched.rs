@@ -174,9 +174,6 @@ impl ScheduledEvent {
     pub fn is_cancelled(&self) -> bool {
         self.cancelled.load(Ordering::Acquire)
     }
-    pub fn is_done(&self) -> bool {
-        self.done.load(Ordering::Acquire)
-    }
 }
 
 struct Pools {

@@ -40,10 +40,6 @@ pub fn find(name: &str) -> Option<usize> {
     NAMES.lock().iter().position(|n| n == name)
 }
 
-pub fn name(id: usize) -> Option<String> {
-    NAMES.lock().get(id).cloned()
-}
-
 fn slot(id: i32) -> Option<&'static AtomicI64> {
     (id >= 0 && (id as usize) < COUNT.load(Ordering::Acquire)).then(|| &VALUES[id as usize])
 }
@@ -60,14 +56,4 @@ pub fn get(id: i32) -> Option<i64> {
 
 pub fn set(id: i32, v: i64) -> bool {
     slot(id).map(|s| s.store(v, Ordering::Relaxed)).is_some()
-}
-
-/// All stats as (name, value), for dumps.
-pub fn all() -> Vec<(String, i64)> {
-    NAMES
-        .lock()
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.clone(), VALUES[i].load(Ordering::Relaxed).max(0)))
-        .collect()
 }

@@ -14,76 +14,14 @@
 //! These tests need gcc and Debian's `trafficserver-dev` package (`/usr/include/ts/ts.h`); they
 //! fail, rather than skip, without them.
 
+mod common;
+
 use std::collections::HashSet;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-const DEBIAN_TS_H: &str = "/usr/include/ts/ts.h";
-
-fn crate_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn our_include_dir() -> PathBuf {
-    crate_dir().join("include")
-}
-
-fn require_debian_header() {
-    assert!(
-        Path::new(DEBIAN_TS_H).is_file(),
-        "{DEBIAN_TS_H} not found: these ABI tests compare tshost's include/ts/ts.h with Debian's \
-         Apache Traffic Server 9.2 headers. Install them with `apt-get install trafficserver-dev`."
-    );
-}
-
-/// A fresh scratch directory for one test.
-fn scratch_dir(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tshost-abi-{}-{test}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
-}
-
-/// Which ts.h a compilation uses.
-#[derive(Clone, Copy, Debug)]
-enum Header {
-    /// tshost's generated header: `-I<crate>/include` (searched before /usr/include).
-    Ours,
-    /// Debian's /usr/include/ts/ts.h.
-    Debian,
-}
-
-impl Header {
-    fn args(self) -> Vec<String> {
-        match self {
-            Header::Ours => vec![format!("-I{}", our_include_dir().display())],
-            Header::Debian => vec![],
-        }
-    }
-
-    fn expected_ts_h(self) -> PathBuf {
-        match self {
-            Header::Ours => our_include_dir().join("ts/ts.h"),
-            Header::Debian => PathBuf::from(DEBIAN_TS_H),
-        }
-    }
-}
-
-/// A gcc command that cannot pick up headers from the environment.
-fn gcc() -> Command {
-    let mut cmd = Command::new("gcc");
-    for var in [
-        "CPATH",
-        "C_INCLUDE_PATH",
-        "CPLUS_INCLUDE_PATH",
-        "GCC_EXEC_PREFIX",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("LC_ALL", "C");
-    cmd
-}
+use common::{crate_dir, debian_header_present, gcc_command, include_dir, temp_dir, Header};
 
 fn run(cmd: &mut Command) -> Output {
     cmd.output()
@@ -97,14 +35,18 @@ fn stderr_of(out: &Output) -> String {
 /// Checks (with `gcc -M`) that compiling `src` with `header`'s flags really includes the
 /// intended ts.h, so that a broken include path cannot make the comparison vacuous.
 fn assert_uses_header(src: &Path, header: Header, extra: &[&str]) {
-    let out = run(gcc().args(extra).args(header.args()).arg("-M").arg(src));
+    let out = run(gcc_command()
+        .args(extra)
+        .args(header.args())
+        .arg("-M")
+        .arg(src));
     assert!(
         out.status.success(),
         "gcc -M {header:?} failed:\n{}",
         stderr_of(&out)
     );
     let deps = String::from_utf8_lossy(&out.stdout).replace("\\\n", " ");
-    let want = fs::canonicalize(header.expected_ts_h()).unwrap();
+    let want = fs::canonicalize(header.ts_h()).unwrap();
     let found = deps
         .split_whitespace()
         .filter(|d| d.ends_with("ts/ts.h"))
@@ -121,7 +63,7 @@ fn abi_dump(header: Header, dir: &Path) -> String {
     let src = crate_dir().join("tests/c/abi_dump.c");
     assert_uses_header(&src, header, &[]);
     let exe = dir.join(format!("abi_dump_{header:?}"));
-    let out = run(gcc()
+    let out = run(gcc_command()
         .args(["-std=gnu11", "-Wall", "-O0"])
         .args(header.args())
         .arg(&src)
@@ -173,8 +115,8 @@ fn diff(a: &[&str], b: &[&str]) -> Vec<String> {
 
 #[test]
 fn abi_matches_debian_trafficserver_dev() {
-    require_debian_header();
-    let dir = scratch_dir("dump");
+    debian_header_present();
+    let dir = temp_dir("abi-dump");
     let debian = abi_dump(Header::Debian, &dir);
     let ours = abi_dump(Header::Ours, &dir);
     let (d, o): (Vec<&str>, Vec<&str>) = (debian.lines().collect(), ours.lines().collect());
@@ -261,13 +203,13 @@ fn abi_dump_covers_every_type_of_types_rs() {
 
 #[test]
 fn plugin_source_compiles_against_both_headers() {
-    require_debian_header();
+    debian_header_present();
     let src = crate_dir().join("tests/c/plugin_compile.c");
     let mut failures = Vec::new();
     for header in [Header::Debian, Header::Ours] {
         for lang in ["c", "c++"] {
             assert_uses_header(&src, header, &["-x", lang]);
-            let out = run(gcc()
+            let out = run(gcc_command()
                 .args(["-x", lang, "-Wall", "-Wextra", "-Werror", "-fsyntax-only"])
                 .args(header.args())
                 .arg(&src));
@@ -361,9 +303,8 @@ fn our_declarations(header: &str) -> Vec<(String, String)> {
 
 #[test]
 fn declarations_match_debian_prototypes() {
-    require_debian_header();
-    let header =
-        fs::read_to_string(our_include_dir().join("ts/ts.h")).expect("read include/ts/ts.h");
+    debian_header_present();
+    let header = fs::read_to_string(include_dir().join("ts/ts.h")).expect("read include/ts/ts.h");
     let mut debian_text = String::new();
     for f in ["ts.h", "apidefs.h", "experimental.h"] {
         debian_text +=
@@ -405,11 +346,11 @@ fn declarations_match_debian_prototypes() {
         c += stmt;
         c += ";\n";
     }
-    let dir = scratch_dir("decls");
+    let dir = temp_dir("abi-decls");
     let src = dir.join("decls.c");
     fs::write(&src, &c).unwrap();
     assert_uses_header(&src, Header::Debian, &[]);
-    let out = run(gcc()
+    let out = run(gcc_command()
         .args(["-std=gnu11", "-fsyntax-only", "-Wall"])
         .arg(&src));
     assert!(

@@ -9,26 +9,16 @@
 //!
 //! Needs gcc.
 
+mod common;
+
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::process::{Child, ExitStatus, Output, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-fn crate_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `tshost` with no configuration coming from the environment.
-fn tshost() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tshost"));
-    cmd.env_remove("TSHOST_CONFIG_DIR")
-        .env_remove("PROXY_CONFIG_CONFIG_DIR")
-        .env("LC_ALL", "C")
-        .stdin(Stdio::null());
-    cmd
-}
+use common::{build_plugin_with, crate_dir, temp_dir, tshost, Header};
 
 /// One test's scratch directory, which is also its configuration directory.
 struct Scratch {
@@ -37,10 +27,9 @@ struct Scratch {
 
 impl Scratch {
     fn new(test: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("tshost-cli-{}-{test}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).expect("create scratch dir");
-        Scratch { dir }
+        Scratch {
+            dir: temp_dir(&format!("cli-{test}")),
+        }
     }
 
     fn path(&self, rel: &str) -> PathBuf {
@@ -58,29 +47,7 @@ impl Scratch {
         let src = crate_dir().join("tests/c").join(format!("{source}.c"));
         let out = self.path(rel);
         fs::create_dir_all(out.parent().unwrap()).unwrap();
-        let res = Command::new("gcc")
-            .args([
-                "-std=gnu11",
-                "-Wall",
-                "-Wextra",
-                "-Werror",
-                "-fPIC",
-                "-shared",
-            ])
-            .arg(format!("-I{}", crate_dir().join("include").display()))
-            .arg("-o")
-            .arg(&out)
-            .arg(&src)
-            .arg("-lpthread")
-            .env("LC_ALL", "C")
-            .output()
-            .expect("run gcc (is it installed?)");
-        assert!(
-            res.status.success(),
-            "gcc failed on {}:\n{}",
-            src.display(),
-            String::from_utf8_lossy(&res.stderr)
-        );
+        build_plugin_with(&src, &out, Header::Ours, &["-lpthread"]);
         out
     }
 

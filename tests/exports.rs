@@ -15,70 +15,14 @@
 //!
 //! These tests need gcc and binutils (nm, readelf).
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::SystemTime;
 
-fn crate_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn tshost_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_tshost"))
-}
-
-/// A fresh scratch directory for one test.
-fn scratch_dir(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tshost-exports-{}-{test}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
-}
-
-fn mtime(p: &Path) -> Option<SystemTime> {
-    fs::metadata(p).and_then(|m| m.modified()).ok()
-}
-
-/// libtshost.so from the same cargo invocation as the tshost binary: next to it
-/// (`target/<profile>/`) or in its `deps/` directory, the newer of the two; built with
-/// `cargo build --lib` if neither exists.
-fn libtshost_so() -> PathBuf {
-    let profile_dir = tshost_bin()
-        .parent()
-        .expect("binary directory")
-        .to_path_buf();
-    let find = || {
-        [
-            profile_dir.join("libtshost.so"),
-            profile_dir.join("deps/libtshost.so"),
-        ]
-        .into_iter()
-        .filter_map(|p| mtime(&p).map(|t| (t, p)))
-        .max_by_key(|(t, _)| *t)
-        .map(|(_, p)| p)
-    };
-    if let Some(p) = find() {
-        return p;
-    }
-    let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
-        Some("debug") | None => "dev".to_string(),
-        Some(p) => p.to_string(),
-    };
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--lib", "--profile", &profile])
-        .env(
-            "CARGO_TARGET_DIR",
-            profile_dir.parent().expect("target directory"),
-        )
-        .current_dir(crate_dir())
-        .status()
-        .expect("run cargo build --lib");
-    assert!(status.success(), "cargo build --lib failed");
-    find().expect("libtshost.so not found after cargo build --lib")
-}
+use common::{build_plugin_with, crate_dir, libtshost, temp_dir, tshost, tshost_bin, Header};
 
 /// Names declared by a header: (functions, data symbols).
 ///
@@ -256,7 +200,7 @@ fn dynamic_symbols(file: &Path) -> BTreeSet<String> {
 }
 
 fn artifacts() -> Vec<PathBuf> {
-    vec![tshost_bin(), libtshost_so()]
+    vec![tshost_bin(), libtshost()]
 }
 
 #[test]
@@ -336,31 +280,11 @@ TSPluginInit(int argc, const char *argv[])
 
 #[test]
 fn plugin_resolves_against_the_binary() {
-    let dir = scratch_dir("tiny_plugin");
+    let dir = temp_dir("tiny_plugin");
     let src = dir.join("tiny.c");
     let so = dir.join("tiny.so");
     fs::write(&src, TINY_PLUGIN).unwrap();
-    let out = Command::new("gcc")
-        .args([
-            "-std=gnu11",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-fPIC",
-            "-shared",
-        ])
-        .arg(format!("-I{}", crate_dir().join("include").display()))
-        .arg("-o")
-        .arg(&so)
-        .arg(&src)
-        .env("LC_ALL", "C")
-        .output()
-        .expect("run gcc (is it installed?)");
-    assert!(
-        out.status.success(),
-        "gcc failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    build_plugin_with(&src, &so, Header::Ours, &[]);
 
     // The plugin links no tshost library: its TS symbols are undefined and no NEEDED entry could
     // provide them, so only the executable's dynamic exports can.
@@ -393,12 +317,10 @@ fn plugin_resolves_against_the_binary() {
         format!("{} {}\n", so.display(), marker.display()),
     )
     .unwrap();
-    let out = Command::new(tshost_bin())
+    let out = tshost()
         .arg("--check")
         .arg("--config-dir")
         .arg(&dir)
-        .env_remove("TSHOST_CONFIG_DIR")
-        .env_remove("PROXY_CONFIG_CONFIG_DIR")
         .output()
         .expect("run tshost");
     let stderr = String::from_utf8_lossy(&out.stderr);

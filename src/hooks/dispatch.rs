@@ -52,8 +52,6 @@ struct GateState {
     by: u64,
     /// Increases with every callback, so a late watchdog knows whether it is still the same one.
     seq: u64,
-    hook: i32,
-    cont: Option<Arc<Cont>>,
     waker: Option<Waker>,
 }
 
@@ -71,12 +69,10 @@ pub enum ReenableError {
 }
 
 impl Gate {
-    fn begin(&self, hook: i32, cont: &Arc<Cont>) {
+    fn begin(&self) {
         let mut st = self.st.lock();
         st.phase = Phase::InCallback;
         st.seq += 1;
-        st.hook = hook;
-        st.cont = Some(cont.clone());
     }
 
     /// After the callback returned: the event if it already reenabled, else start waiting.
@@ -84,7 +80,6 @@ impl Gate {
         let mut st = self.st.lock();
         if st.phase == Phase::Reenabled {
             st.phase = Phase::Idle;
-            st.cont = None;
             Some((st.event, st.by))
         } else {
             st.phase = Phase::Waiting;
@@ -96,7 +91,6 @@ impl Gate {
         let mut st = self.st.lock();
         if st.phase == Phase::Reenabled {
             st.phase = Phase::Idle;
-            st.cont = None;
             st.waker = None;
             Poll::Ready((st.event, st.by))
         } else {
@@ -130,12 +124,6 @@ impl Gate {
             w.wake();
         }
         Ok(())
-    }
-
-    /// The hook and plugin of the outstanding call, for messages.
-    pub fn describe(&self) -> Option<(i32, String)> {
-        let st = self.st.lock();
-        st.cont.as_ref().map(|c| (st.hook, c.plugin_name()))
     }
 
     fn still_waiting(&self, seq: u64) -> bool {
@@ -216,7 +204,7 @@ async fn call_one(
             sched::sleep(sched::MUTEX_RETRY).await;
         }
     }
-    gate.begin(hook, cont);
+    gate.begin();
     let traced = trace::enabled()
         .then(|| trace::record_call(ssn.id, txn.map(|t| t.id as i64), hook, event, scope, cont));
     let me = thread_token();

@@ -108,9 +108,6 @@ impl GlobalHooks {
         }
         self.lists[hook as usize].load().get(i).cloned()
     }
-    pub fn any(&self) -> bool {
-        self.mask.load(Ordering::Acquire) != 0
-    }
 }
 
 /// Hooks of one session or transaction.
@@ -142,8 +139,5 @@ impl HookList {
             .filter(|(h, _)| *h == hook)
             .nth(i)
             .map(|(_, c)| c.clone())
-    }
-    pub fn any(&self) -> bool {
-        self.mask.load(Ordering::Acquire) != 0
     }
 }

@@ -65,11 +65,6 @@ impl Session {
         .1
     }
 
-    /// Transactions started and not yet freed.
-    pub fn live_transactions(&self) -> usize {
-        self.live.lock().count
-    }
-
     /// Begin closing: no transaction starts any more; completes when every transaction of the
     /// session has been freed (after its TXN_CLOSE).
     pub async fn close_transactions(&self) {

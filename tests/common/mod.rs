@@ -1,43 +1,121 @@
-//! Shared by the integration tests: build C code with gcc against tshost's headers and library.
+//! Shared by the integration tests: where the crate and its build artifacts are, scratch
+//! directories, the `tshost` binary, and building C code with gcc against tshost's headers and
+//! library.
+//!
+//! Each test file includes this with `mod common;` and uses only part of it.
 #![allow(dead_code)]
 
+use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::SystemTime;
+
+/// Debian's trafficserver-dev ts.h.
+pub const DEBIAN_TS_H: &str = "/usr/include/ts/ts.h";
 
 pub fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// target/<profile>, where cargo puts the tshost binary and libtshost.so.
+/// tshost's headers: `include/` (ts/ts.h and tshost.h).
+pub fn include_dir() -> PathBuf {
+    crate_dir().join("include")
+}
+
+/// The `tshost` binary cargo built for this test run.
+pub fn tshost_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_tshost"))
+}
+
+/// A `tshost` command with no configuration coming from the environment (no
+/// `TSHOST_CONFIG_DIR` or `PROXY_CONFIG_CONFIG_DIR`), in the C locale, stdin from /dev/null.
+pub fn tshost() -> Command {
+    let mut cmd = Command::new(tshost_bin());
+    cmd.env_remove("TSHOST_CONFIG_DIR")
+        .env_remove("PROXY_CONFIG_CONFIG_DIR")
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// target/<profile>, where cargo puts the tshost binary (and libtshost.so, see [`libtshost`]).
 pub fn artifact_dir() -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_tshost"))
+    tshost_bin()
         .parent()
-        .unwrap()
+        .expect("binary directory")
         .to_path_buf()
 }
 
-/// libtshost.so, built by `cargo build` (the Makefile's test target builds it first).
-pub fn libtshost() -> PathBuf {
-    let so = artifact_dir().join("libtshost.so");
-    assert!(
-        so.exists(),
-        "{} is missing: run `cargo build` first (make test does)",
-        so.display()
-    );
-    so
+fn mtime(p: &Path) -> Option<SystemTime> {
+    fs::metadata(p).and_then(|m| m.modified()).ok()
 }
 
-/// A fresh directory for one test.
+/// libtshost.so from the same cargo invocation as the tshost binary: next to it
+/// (`target/<profile>/`) or in its `deps/` directory (where `cargo test` leaves a fresh copy),
+/// the newer of the two; built with `cargo build --lib` if neither exists.
+pub fn libtshost() -> PathBuf {
+    let profile_dir = artifact_dir();
+    let find = || {
+        [
+            profile_dir.join("libtshost.so"),
+            profile_dir.join("deps/libtshost.so"),
+        ]
+        .into_iter()
+        .filter_map(|p| mtime(&p).map(|t| (t, p)))
+        .max_by_key(|(t, _)| *t)
+        .map(|(_, p)| p)
+    };
+    if let Some(p) = find() {
+        return p;
+    }
+    let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") | None => "dev".to_string(),
+        Some(p) => p.to_string(),
+    };
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--lib", "--profile", &profile])
+        .env(
+            "CARGO_TARGET_DIR",
+            profile_dir.parent().expect("target directory"),
+        )
+        .current_dir(crate_dir())
+        .status()
+        .expect("run cargo build --lib");
+    assert!(status.success(), "cargo build --lib failed");
+    find().expect("libtshost.so not found after cargo build --lib")
+}
+
+/// A fresh directory for one test (`$TMPDIR/tshost-test-<pid>-<name>`, emptied if it exists).
 pub fn temp_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("tshost-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
+    let _ = fs::remove_dir_all(&d);
+    fs::create_dir_all(&d).expect("create scratch dir");
     d
 }
 
-/// Run gcc; panic with its output on failure.
+/// A gcc command that cannot pick up headers or libraries from the environment, in the C locale.
+pub fn gcc_command() -> Command {
+    let mut cmd = Command::new("gcc");
+    for var in [
+        "CPATH",
+        "C_INCLUDE_PATH",
+        "CPLUS_INCLUDE_PATH",
+        "LIBRARY_PATH",
+        "GCC_EXEC_PREFIX",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("LC_ALL", "C");
+    cmd
+}
+
+/// Run gcc (a [`gcc_command`]) with `args`; panic with its output on failure.
 pub fn gcc(args: &[&str]) {
-    let out = Command::new("gcc").args(args).output().expect("gcc");
+    let out = gcc_command()
+        .args(args)
+        .output()
+        .expect("run gcc (is it installed?)");
     assert!(
         out.status.success(),
         "gcc {args:?} failed:\n{}",
@@ -48,59 +126,104 @@ pub fn gcc(args: &[&str]) {
 /// Which ts.h a plugin is compiled against.
 #[derive(Clone, Copy, Debug)]
 pub enum Header {
-    /// tshost's include/ts/ts.h
+    /// tshost's generated include/ts/ts.h: `-I<crate>/include` (searched before /usr/include).
     Ours,
-    /// Debian's trafficserver-dev /usr/include/ts/ts.h
+    /// Debian's trafficserver-dev /usr/include/ts/ts.h (no -I flag).
     Debian,
 }
 
+impl Header {
+    /// The gcc flags that select this header.
+    pub fn args(self) -> Vec<String> {
+        match self {
+            Header::Ours => vec![format!("-I{}", include_dir().display())],
+            Header::Debian => vec![],
+        }
+    }
+
+    /// The ts.h file those flags make `#include <ts/ts.h>` find.
+    pub fn ts_h(self) -> PathBuf {
+        match self {
+            Header::Ours => include_dir().join("ts/ts.h"),
+            Header::Debian => PathBuf::from(DEBIAN_TS_H),
+        }
+    }
+}
+
+/// Asserts that Debian's /usr/include/ts/ts.h is installed (the tests fail, rather than skip,
+/// without it); returns true.
 pub fn debian_header_present() -> bool {
-    let present = Path::new("/usr/include/ts/ts.h").exists();
-    assert!(present, "Debian's /usr/include/ts/ts.h is missing: apt-get install trafficserver-dev (make test does)");
+    let present = Path::new(DEBIAN_TS_H).is_file();
+    assert!(
+        present,
+        "{DEBIAN_TS_H} not found: the tests compare tshost's include/ts/ts.h with, and build \
+         plugins against, Debian's Apache Traffic Server 9.2 headers. Install them with \
+         `apt-get install trafficserver-dev` (make test does)."
+    );
     present
 }
 
-/// Build a plugin .so from C sources against the chosen header.
-pub fn build_plugin(src: &Path, out: &Path, header: Header) {
-    let inc = crate_dir().join("include");
+/// Build a plugin .so from C source against the chosen header:
+/// `gcc -std=gnu11 -Wall -Wextra -Werror -fPIC -shared <header flags> -o <out> <src> <extra>...`.
+/// The plugin links no tshost library: its TS symbols resolve against the host at load time.
+pub fn build_plugin_with(src: &Path, out: &Path, header: Header, extra: &[&str]) {
+    if let Header::Debian = header {
+        debian_header_present();
+    }
+    let header_args = header.args();
     let mut args = vec![
         "-std=gnu11",
         "-Wall",
         "-Wextra",
         "-Werror",
-        "-Wno-deprecated-declarations",
         "-fPIC",
         "-shared",
     ];
-    let inc_flag = format!("-I{}", inc.display());
-    match header {
-        Header::Ours => args.push(&inc_flag),
-        Header::Debian => {
-            debian_header_present();
-        }
-    }
-    let (s, o) = (src.to_str().unwrap(), out.to_str().unwrap());
-    args.extend(["-o", o, s, "-lpthread"]);
+    args.extend(header_args.iter().map(String::as_str));
+    args.extend(["-o", out.to_str().unwrap(), src.to_str().unwrap()]);
+    args.extend(extra);
     gcc(&args);
 }
 
-/// Build a C program linked against libtshost.so (rpath set), with tshost.h.
-pub fn build_program(src: &Path, out: &Path) {
+/// Build a plugin .so from C source against the chosen header, with deprecated declarations
+/// allowed and -lpthread ([`build_plugin_with`]).
+pub fn build_plugin(src: &Path, out: &Path, header: Header) {
+    build_plugin_with(
+        src,
+        out,
+        header,
+        &["-Wno-deprecated-declarations", "-lpthread"],
+    );
+}
+
+/// Build a C program linked against libtshost.so (rpath set to its directory), with tshost.h:
+/// `gcc -std=gnu11 -Wall -Wextra -Werror -I<crate>/include -o <out> <src> <extra>...
+/// -L<dir> -ltshost -Wl,-rpath,<dir> -lpthread`.
+pub fn build_program_with(src: &Path, out: &Path, extra: &[&str]) {
     let lib = libtshost();
-    let dir = lib.parent().unwrap();
-    gcc(&[
+    let dir = lib.parent().unwrap().display().to_string();
+    let (inc, lib_dir, rpath) = (
+        format!("-I{}", include_dir().display()),
+        format!("-L{dir}"),
+        format!("-Wl,-rpath,{dir}"),
+    );
+    let mut args = vec![
         "-std=gnu11",
         "-Wall",
         "-Wextra",
         "-Werror",
-        "-Wno-unused-parameter",
-        &format!("-I{}", crate_dir().join("include").display()),
+        &inc,
         "-o",
         out.to_str().unwrap(),
         src.to_str().unwrap(),
-        &format!("-L{}", dir.display()),
-        "-ltshost",
-        &format!("-Wl,-rpath,{}", dir.display()),
-        "-lpthread",
-    ]);
+    ];
+    args.extend(extra);
+    args.extend([lib_dir.as_str(), "-ltshost", &rpath, "-lpthread"]);
+    gcc(&args);
+}
+
+/// Build a C program linked against libtshost.so with unused parameters allowed
+/// ([`build_program_with`]).
+pub fn build_program(src: &Path, out: &Path) {
+    build_program_with(src, out, &["-Wno-unused-parameter"]);
 }
