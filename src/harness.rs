@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use crate::hooks::dispatch::{run_point, Outcome};
 use crate::hooks::{id, TXN_SEQUENCE};
-use crate::proxy::{Session, Txn};
+use crate::proxy::{ClientInfo, Session, Txn};
 
 /// Run a future to completion on the calling thread (the "event thread" of what it drives).
 pub fn block_on<F: Future>(f: F) -> F::Output {
@@ -32,7 +32,7 @@ pub struct SessionOptions {
 /// Open a session: SSN_START hooks run. If one of them reenables with TS_EVENT_HTTP_ERROR the
 /// session is closed at once (SSN_CLOSE hooks still run, as in ATS) and `accepted` is false.
 pub async fn open_session(opts: SessionOptions) -> (Arc<Session>, bool) {
-    let ssn = Session::create(opts.client_addr, opts.local_addr, opts.stack);
+    let ssn = Session::create(ClientInfo::new(opts.client_addr, opts.local_addr, -1, opts.stack));
     if run_point(&ssn, None, id::SSN_START).await == Outcome::Error {
         close_session(&ssn).await;
         return (ssn, false);

@@ -962,14 +962,14 @@ typedef int (*TSEventFunc)(TSCont contp, TSEvent event, void *edata);
 typedef tsapi_mutex *TSMutex;
 
 /**
- * An HTTP client session.
- */
-typedef tsapi_httpssn *TSHttpSsn;
-
-/**
  * An HTTP transaction.
  */
 typedef tsapi_httptxn *TSHttpTxn;
+
+/**
+ * An HTTP client session.
+ */
+typedef tsapi_httpssn *TSHttpSsn;
 
 /**
  * Registration information passed to TSPluginRegister.
@@ -1300,6 +1300,12 @@ tsapi TSMutex TSContMutexGet(TSCont contp);
  * aborts if another thread holds the mutex; tshost waits for it.)
  */
 tsapi int TSContCall(TSCont contp, TSEvent event, void *edata);
+
+/**
+ * Takes ownership of `buf` (`buflength` bytes) and `mimetype`, both freed with free() later;
+ * replaces any earlier body. `buf` NULL clears it.
+ */
+tsapi void TSHttpTxnErrorBodySet(TSHttpTxn txnp, char *buf, size_t buflength, char *mimetype);
 
 tsapi void TSHttpHookAdd(TSHttpHookID id, TSCont contp);
 

@@ -6,13 +6,18 @@
 pub mod proto;
 
 use std::future::poll_fn;
+use std::ffi::CStr;
 use std::net::SocketAddr;
+use std::os::fd::RawFd;
 use std::os::raw::c_void;
-use std::sync::atomic::{AtomicI32, AtomicI64, AtomicPtr, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, AtomicPtr, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Poll, Waker};
 
 use parking_lot::Mutex;
+use socket2::SockAddr;
+
+pub use crate::abi::http::ErrorBody;
 
 use crate::abi::http::{SSNS, TXNS};
 use crate::hooks::dispatch::Gate;
@@ -37,18 +42,31 @@ pub struct Session {
     pub txn_count: AtomicI32,
     /// Live transactions and the tasks waiting for them to end; `closing` once close began.
     live: Mutex<Live>,
-    pub client_addr: Option<SocketAddr>,
-    pub local_addr: Option<SocketAddr>,
+    pub client: ClientInfo,
+    /// The client connection is gone (HTTP/1 at SSN_CLOSE): no address, no fd.
+    detached: AtomicBool,
+}
+
+/// What a session knows of its client connection.
+pub struct ClientInfo {
+    pub client_addr: Option<SockAddr>,
+    pub local_addr: Option<SockAddr>,
+    /// The client socket (-1 if none).
+    pub fd: RawFd,
     /// Protocol stack, outermost application protocol first (canonical tags).
-    pub stack: Vec<&'static std::ffi::CStr>,
+    pub stack: Vec<&'static CStr>,
+    /// Created by a plugin (TSHttpConnect), not a real client.
+    pub internal: bool,
+}
+
+impl ClientInfo {
+    pub fn new(client: Option<SocketAddr>, local: Option<SocketAddr>, fd: RawFd, stack: Vec<&'static CStr>) -> Self {
+        ClientInfo { client_addr: client.map(SockAddr::from), local_addr: local.map(SockAddr::from), fd, stack, internal: false }
+    }
 }
 
 impl Session {
-    pub fn create(
-        client_addr: Option<SocketAddr>,
-        local_addr: Option<SocketAddr>,
-        stack: Vec<&'static std::ffi::CStr>,
-    ) -> Arc<Session> {
+    pub fn create(client: ClientInfo) -> Arc<Session> {
         let id = NEXT_SSN_ID.fetch_add(1, Ordering::Relaxed);
         SSNS.insert(|handle| Session {
             handle,
@@ -58,11 +76,21 @@ impl Session {
             args: Default::default(),
             txn_count: AtomicI32::new(0),
             live: Mutex::new(Live::default()),
-            client_addr,
-            local_addr,
-            stack,
+            client,
+            detached: AtomicBool::new(false),
         })
         .1
+    }
+
+    /// The client connection went away; address and fd queries fail from now on (as ATS's at an
+    /// HTTP/1 SSN_CLOSE).
+    pub fn detach(&self) {
+        self.detached.store(true, Ordering::Release);
+    }
+
+    /// The client connection, unless detached.
+    pub fn connection(&self) -> Option<&ClientInfo> {
+        (!self.detached.load(Ordering::Acquire)).then_some(&self.client)
     }
 
     /// Begin closing: no transaction starts any more; completes when every transaction of the
@@ -104,6 +132,10 @@ pub struct Txn {
     pub args: [AtomicPtr<c_void>; TXN_ARGS],
     /// TSHttpTxnStatusSet.
     pub status: AtomicI32,
+    /// TSHttpTxnErrorBodySet: the body (and type) of a response tshost generates.
+    pub error_body: Mutex<Option<ErrorBody>>,
+    /// The client went away before the response was complete (TSHttpTxnAborted).
+    pub aborted: AtomicBool,
 }
 
 impl Txn {
@@ -127,6 +159,8 @@ impl Txn {
             gate: Arc::new(Gate::default()),
             args: Default::default(),
             status: AtomicI32::new(0),
+            error_body: Mutex::new(None),
+            aborted: AtomicBool::new(false),
         })
         .1
         .into()
