@@ -63,10 +63,22 @@ typedef struct {
    */
   const sockaddr *local_addr;
   /**
-   * Protocol stack, outermost first, e.g. {"tls/1.3", "tcp", "ipv4"}; NULL for {"tcp", "ipv4"}.
+   * Protocol stack, outermost first, e.g. {"tls/1.3", "tcp", "ipv4"}; NULL for {"tcp", "ipv4"}
+   * ({"tcp", "ipv6"} with an IPv6 client address). With "h2" in it the session is HTTP/2 and
+   * keeps its client connection at SSN_CLOSE; otherwise, as ATS's HTTP/1 sessions, SSN_CLOSE
+   * sees no address, fd or network tags.
    */
   const char *const *protocol_stack;
   int protocol_stack_len;
+  /**
+   * The client socket TSHttpSsnClientFdGet reports; 0 or negative: none (the call fails, as
+   * for a connection without a socket).
+   */
+  int fd;
+  /**
+   * 1: a plugin-made session (TSHttpSsnIsInternal 1; TSHttpSsnClientFdGet gives -1).
+   */
+  int internal;
 } tshost_ssn_options;
 
 /**
@@ -90,6 +102,22 @@ typedef struct {
    * Status of the origin's response; 0 means 200.
    */
   int origin_status;
+  /**
+   * HTTP version of the client request, TS_HTTP_VERSION(major, minor); 0 means 1.1. Read at
+   * READ_REQUEST_HDR: before that (TXN_START) the request reads as HTTP/1.0, as in ATS.
+   */
+  int request_version;
+  /**
+   * The client request, raw HTTP/1.x text up to the blank line; NULL for
+   * "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n". READ_REQUEST_HDR sees it parsed (TXN_START
+   * sees an empty request). A request that does not parse makes tshost_txn_run fail.
+   */
+  const char *request;
+  /**
+   * The origin's response head, raw text; NULL for "HTTP/1.1 200 OK\r\nContent-Length:
+   * 0\r\n\r\n" (`origin_status`, if set, replaces its status and reason).
+   */
+  const char *response;
 } tshost_txn_options;
 
 typedef struct {
@@ -106,6 +134,16 @@ typedef struct {
    * 1 if the client went away (abort_after_hook).
    */
   int aborted;
+  /**
+   * The request head sent to the origin after the SEND_REQUEST_HDR hooks (NULL if none was
+   * sent). malloc'ed and NUL-terminated: free() it (or TSfree).
+   */
+  char *server_request;
+  /**
+   * The response sent to the client after the SEND_RESPONSE_HDR hooks: the head, followed by
+   * the body when tshost made the response (NULL if none was sent). free() it.
+   */
+  char *client_response;
 } tshost_txn_result;
 
 #ifdef __cplusplus
@@ -197,7 +235,8 @@ tsapi tshost_job *tshost_txn_spawn(TSHttpSsn ssn, const tshost_txn_options *opts
 
 /**
  * Wait up to `timeout_ms` (negative: forever) for a spawned transaction. 0: it finished and `*out`
- * is filled (if non-NULL); 1: still running; -1: bad job.
+ * is filled (if non-NULL; its `server_request`/`client_response` strings go to the first such
+ * wait, later ones get NULL); 1: still running; -1: bad job.
  */
 tsapi int tshost_job_wait(tshost_job *job, int timeout_ms, tshost_txn_result *out);
 

@@ -967,6 +967,16 @@ typedef tsapi_mutex *TSMutex;
 typedef tsapi_httptxn *TSHttpTxn;
 
 /**
+ * A marshal buffer holding HTTP headers, URLs and MIME fields.
+ */
+typedef tsapi_mbuffer *TSMBuffer;
+
+/**
+ * A location (header, URL, field) inside a TSMBuffer.
+ */
+typedef tsapi_mloc *TSMLoc;
+
+/**
  * An HTTP client session.
  */
 typedef tsapi_httpssn *TSHttpSsn;
@@ -1141,16 +1151,6 @@ typedef tsapi_iobufferdata *TSIOBufferData;
 typedef tsapi_bufferreader *TSIOBufferReader;
 
 /**
- * A marshal buffer holding HTTP headers, URLs and MIME fields.
- */
-typedef tsapi_mbuffer *TSMBuffer;
-
-/**
- * A location (header, URL, field) inside a TSMBuffer.
- */
-typedef tsapi_mloc *TSMLoc;
-
-/**
  * Counter value of a management record (TSMgmtCounterGet).
  */
 typedef int64_t TSMgmtCounter;
@@ -1280,10 +1280,655 @@ typedef tsapi_vio *TSVIO;
 extern "C" {
 #endif // __cplusplus
 
+extern const char *TS_MIME_FIELD_ACCEPT;
+
+extern const char *TS_MIME_FIELD_ACCEPT_CHARSET;
+
+extern const char *TS_MIME_FIELD_ACCEPT_ENCODING;
+
+extern const char *TS_MIME_FIELD_ACCEPT_LANGUAGE;
+
+extern const char *TS_MIME_FIELD_ACCEPT_RANGES;
+
+extern const char *TS_MIME_FIELD_AGE;
+
+extern const char *TS_MIME_FIELD_ALLOW;
+
+extern const char *TS_MIME_FIELD_APPROVED;
+
+extern const char *TS_MIME_FIELD_AUTHORIZATION;
+
+extern const char *TS_MIME_FIELD_BYTES;
+
+extern const char *TS_MIME_FIELD_CACHE_CONTROL;
+
+extern const char *TS_MIME_FIELD_CLIENT_IP;
+
+extern const char *TS_MIME_FIELD_CONNECTION;
+
+extern const char *TS_MIME_FIELD_CONTENT_BASE;
+
+extern const char *TS_MIME_FIELD_CONTENT_ENCODING;
+
+extern const char *TS_MIME_FIELD_CONTENT_LANGUAGE;
+
+extern const char *TS_MIME_FIELD_CONTENT_LENGTH;
+
+extern const char *TS_MIME_FIELD_CONTENT_LOCATION;
+
+extern const char *TS_MIME_FIELD_CONTENT_MD5;
+
+extern const char *TS_MIME_FIELD_CONTENT_RANGE;
+
+extern const char *TS_MIME_FIELD_CONTENT_TYPE;
+
+extern const char *TS_MIME_FIELD_CONTROL;
+
+extern const char *TS_MIME_FIELD_COOKIE;
+
+extern const char *TS_MIME_FIELD_DATE;
+
+extern const char *TS_MIME_FIELD_DISTRIBUTION;
+
+extern const char *TS_MIME_FIELD_ETAG;
+
+extern const char *TS_MIME_FIELD_EXPECT;
+
+extern const char *TS_MIME_FIELD_EXPIRES;
+
+extern const char *TS_MIME_FIELD_FOLLOWUP_TO;
+
+extern const char *TS_MIME_FIELD_FROM;
+
+extern const char *TS_MIME_FIELD_HOST;
+
+extern const char *TS_MIME_FIELD_IF_MATCH;
+
+extern const char *TS_MIME_FIELD_IF_MODIFIED_SINCE;
+
+extern const char *TS_MIME_FIELD_IF_NONE_MATCH;
+
+extern const char *TS_MIME_FIELD_IF_RANGE;
+
+extern const char *TS_MIME_FIELD_IF_UNMODIFIED_SINCE;
+
+extern const char *TS_MIME_FIELD_KEEP_ALIVE;
+
+extern const char *TS_MIME_FIELD_KEYWORDS;
+
+extern const char *TS_MIME_FIELD_LAST_MODIFIED;
+
+extern const char *TS_MIME_FIELD_LINES;
+
+extern const char *TS_MIME_FIELD_LOCATION;
+
+extern const char *TS_MIME_FIELD_MAX_FORWARDS;
+
+extern const char *TS_MIME_FIELD_MESSAGE_ID;
+
+extern const char *TS_MIME_FIELD_NEWSGROUPS;
+
+extern const char *TS_MIME_FIELD_ORGANIZATION;
+
+extern const char *TS_MIME_FIELD_PATH;
+
+extern const char *TS_MIME_FIELD_PRAGMA;
+
+extern const char *TS_MIME_FIELD_PROXY_AUTHENTICATE;
+
+extern const char *TS_MIME_FIELD_PROXY_AUTHORIZATION;
+
+extern const char *TS_MIME_FIELD_PROXY_CONNECTION;
+
+extern const char *TS_MIME_FIELD_PUBLIC;
+
+extern const char *TS_MIME_FIELD_RANGE;
+
+extern const char *TS_MIME_FIELD_REFERENCES;
+
+extern const char *TS_MIME_FIELD_REFERER;
+
+extern const char *TS_MIME_FIELD_REPLY_TO;
+
+extern const char *TS_MIME_FIELD_RETRY_AFTER;
+
+extern const char *TS_MIME_FIELD_SENDER;
+
+extern const char *TS_MIME_FIELD_SERVER;
+
+extern const char *TS_MIME_FIELD_SET_COOKIE;
+
+extern const char *TS_MIME_FIELD_STRICT_TRANSPORT_SECURITY;
+
+extern const char *TS_MIME_FIELD_SUBJECT;
+
+extern const char *TS_MIME_FIELD_SUMMARY;
+
+extern const char *TS_MIME_FIELD_TE;
+
+extern const char *TS_MIME_FIELD_TRANSFER_ENCODING;
+
+extern const char *TS_MIME_FIELD_UPGRADE;
+
+extern const char *TS_MIME_FIELD_USER_AGENT;
+
+extern const char *TS_MIME_FIELD_VARY;
+
+extern const char *TS_MIME_FIELD_VIA;
+
+extern const char *TS_MIME_FIELD_WARNING;
+
+extern const char *TS_MIME_FIELD_WWW_AUTHENTICATE;
+
+extern const char *TS_MIME_FIELD_XREF;
+
+extern const char *TS_MIME_FIELD_X_FORWARDED_FOR;
+
+extern const char *TS_MIME_FIELD_FORWARDED;
+
+extern int TS_MIME_LEN_ACCEPT;
+
+extern int TS_MIME_LEN_ACCEPT_CHARSET;
+
+extern int TS_MIME_LEN_ACCEPT_ENCODING;
+
+extern int TS_MIME_LEN_ACCEPT_LANGUAGE;
+
+extern int TS_MIME_LEN_ACCEPT_RANGES;
+
+extern int TS_MIME_LEN_AGE;
+
+extern int TS_MIME_LEN_ALLOW;
+
+extern int TS_MIME_LEN_APPROVED;
+
+extern int TS_MIME_LEN_AUTHORIZATION;
+
+extern int TS_MIME_LEN_BYTES;
+
+extern int TS_MIME_LEN_CACHE_CONTROL;
+
+extern int TS_MIME_LEN_CLIENT_IP;
+
+extern int TS_MIME_LEN_CONNECTION;
+
+extern int TS_MIME_LEN_CONTENT_BASE;
+
+extern int TS_MIME_LEN_CONTENT_ENCODING;
+
+extern int TS_MIME_LEN_CONTENT_LANGUAGE;
+
+extern int TS_MIME_LEN_CONTENT_LENGTH;
+
+extern int TS_MIME_LEN_CONTENT_LOCATION;
+
+extern int TS_MIME_LEN_CONTENT_MD5;
+
+extern int TS_MIME_LEN_CONTENT_RANGE;
+
+extern int TS_MIME_LEN_CONTENT_TYPE;
+
+extern int TS_MIME_LEN_CONTROL;
+
+extern int TS_MIME_LEN_COOKIE;
+
+extern int TS_MIME_LEN_DATE;
+
+extern int TS_MIME_LEN_DISTRIBUTION;
+
+extern int TS_MIME_LEN_ETAG;
+
+extern int TS_MIME_LEN_EXPECT;
+
+extern int TS_MIME_LEN_EXPIRES;
+
+extern int TS_MIME_LEN_FOLLOWUP_TO;
+
+extern int TS_MIME_LEN_FROM;
+
+extern int TS_MIME_LEN_HOST;
+
+extern int TS_MIME_LEN_IF_MATCH;
+
+extern int TS_MIME_LEN_IF_MODIFIED_SINCE;
+
+extern int TS_MIME_LEN_IF_NONE_MATCH;
+
+extern int TS_MIME_LEN_IF_RANGE;
+
+extern int TS_MIME_LEN_IF_UNMODIFIED_SINCE;
+
+extern int TS_MIME_LEN_KEEP_ALIVE;
+
+extern int TS_MIME_LEN_KEYWORDS;
+
+extern int TS_MIME_LEN_LAST_MODIFIED;
+
+extern int TS_MIME_LEN_LINES;
+
+extern int TS_MIME_LEN_LOCATION;
+
+extern int TS_MIME_LEN_MAX_FORWARDS;
+
+extern int TS_MIME_LEN_MESSAGE_ID;
+
+extern int TS_MIME_LEN_NEWSGROUPS;
+
+extern int TS_MIME_LEN_ORGANIZATION;
+
+extern int TS_MIME_LEN_PATH;
+
+extern int TS_MIME_LEN_PRAGMA;
+
+extern int TS_MIME_LEN_PROXY_AUTHENTICATE;
+
+extern int TS_MIME_LEN_PROXY_AUTHORIZATION;
+
+extern int TS_MIME_LEN_PROXY_CONNECTION;
+
+extern int TS_MIME_LEN_PUBLIC;
+
+extern int TS_MIME_LEN_RANGE;
+
+extern int TS_MIME_LEN_REFERENCES;
+
+extern int TS_MIME_LEN_REFERER;
+
+extern int TS_MIME_LEN_REPLY_TO;
+
+extern int TS_MIME_LEN_RETRY_AFTER;
+
+extern int TS_MIME_LEN_SENDER;
+
+extern int TS_MIME_LEN_SERVER;
+
+extern int TS_MIME_LEN_SET_COOKIE;
+
+extern int TS_MIME_LEN_STRICT_TRANSPORT_SECURITY;
+
+extern int TS_MIME_LEN_SUBJECT;
+
+extern int TS_MIME_LEN_SUMMARY;
+
+extern int TS_MIME_LEN_TE;
+
+extern int TS_MIME_LEN_TRANSFER_ENCODING;
+
+extern int TS_MIME_LEN_UPGRADE;
+
+extern int TS_MIME_LEN_USER_AGENT;
+
+extern int TS_MIME_LEN_VARY;
+
+extern int TS_MIME_LEN_VIA;
+
+extern int TS_MIME_LEN_WARNING;
+
+extern int TS_MIME_LEN_WWW_AUTHENTICATE;
+
+extern int TS_MIME_LEN_XREF;
+
+extern int TS_MIME_LEN_X_FORWARDED_FOR;
+
+extern int TS_MIME_LEN_FORWARDED;
+
+extern const char *TS_HTTP_VALUE_BYTES;
+
+extern const char *TS_HTTP_VALUE_CHUNKED;
+
+extern const char *TS_HTTP_VALUE_CLOSE;
+
+extern const char *TS_HTTP_VALUE_COMPRESS;
+
+extern const char *TS_HTTP_VALUE_DEFLATE;
+
+extern const char *TS_HTTP_VALUE_GZIP;
+
+extern const char *TS_HTTP_VALUE_BROTLI;
+
+extern const char *TS_HTTP_VALUE_IDENTITY;
+
+extern const char *TS_HTTP_VALUE_KEEP_ALIVE;
+
+extern const char *TS_HTTP_VALUE_MAX_AGE;
+
+extern const char *TS_HTTP_VALUE_MAX_STALE;
+
+extern const char *TS_HTTP_VALUE_MIN_FRESH;
+
+extern const char *TS_HTTP_VALUE_MUST_REVALIDATE;
+
+extern const char *TS_HTTP_VALUE_NONE;
+
+extern const char *TS_HTTP_VALUE_NO_CACHE;
+
+extern const char *TS_HTTP_VALUE_NO_STORE;
+
+extern const char *TS_HTTP_VALUE_NO_TRANSFORM;
+
+extern const char *TS_HTTP_VALUE_ONLY_IF_CACHED;
+
+extern const char *TS_HTTP_VALUE_PRIVATE;
+
+extern const char *TS_HTTP_VALUE_PROXY_REVALIDATE;
+
+extern const char *TS_HTTP_VALUE_PUBLIC;
+
+extern const char *TS_HTTP_VALUE_S_MAXAGE;
+
+extern int TS_HTTP_LEN_BYTES;
+
+extern int TS_HTTP_LEN_CHUNKED;
+
+extern int TS_HTTP_LEN_CLOSE;
+
+extern int TS_HTTP_LEN_COMPRESS;
+
+extern int TS_HTTP_LEN_DEFLATE;
+
+extern int TS_HTTP_LEN_GZIP;
+
+extern int TS_HTTP_LEN_BROTLI;
+
+extern int TS_HTTP_LEN_IDENTITY;
+
+extern int TS_HTTP_LEN_KEEP_ALIVE;
+
+extern int TS_HTTP_LEN_MAX_AGE;
+
+extern int TS_HTTP_LEN_MAX_STALE;
+
+extern int TS_HTTP_LEN_MIN_FRESH;
+
+extern int TS_HTTP_LEN_MUST_REVALIDATE;
+
+extern int TS_HTTP_LEN_NONE;
+
+extern int TS_HTTP_LEN_NO_CACHE;
+
+extern int TS_HTTP_LEN_NO_STORE;
+
+extern int TS_HTTP_LEN_NO_TRANSFORM;
+
+extern int TS_HTTP_LEN_ONLY_IF_CACHED;
+
+extern int TS_HTTP_LEN_PRIVATE;
+
+extern int TS_HTTP_LEN_PROXY_REVALIDATE;
+
+extern int TS_HTTP_LEN_PUBLIC;
+
+extern int TS_HTTP_LEN_S_MAXAGE;
+
+extern const char *TS_HTTP_METHOD_CONNECT;
+
+extern const char *TS_HTTP_METHOD_DELETE;
+
+extern const char *TS_HTTP_METHOD_GET;
+
+extern const char *TS_HTTP_METHOD_HEAD;
+
+extern const char *TS_HTTP_METHOD_OPTIONS;
+
+extern const char *TS_HTTP_METHOD_POST;
+
+extern const char *TS_HTTP_METHOD_PURGE;
+
+extern const char *TS_HTTP_METHOD_PUT;
+
+extern const char *TS_HTTP_METHOD_TRACE;
+
+extern const char *TS_HTTP_METHOD_PUSH;
+
+extern int TS_HTTP_LEN_CONNECT;
+
+extern int TS_HTTP_LEN_DELETE;
+
+extern int TS_HTTP_LEN_GET;
+
+extern int TS_HTTP_LEN_HEAD;
+
+extern int TS_HTTP_LEN_OPTIONS;
+
+extern int TS_HTTP_LEN_POST;
+
+extern int TS_HTTP_LEN_PURGE;
+
+extern int TS_HTTP_LEN_PUT;
+
+extern int TS_HTTP_LEN_TRACE;
+
+extern int TS_HTTP_LEN_PUSH;
+
+extern const char *TS_URL_SCHEME_FILE;
+
+extern const char *TS_URL_SCHEME_FTP;
+
+extern const char *TS_URL_SCHEME_GOPHER;
+
+extern const char *TS_URL_SCHEME_HTTP;
+
+extern const char *TS_URL_SCHEME_HTTPS;
+
+extern const char *TS_URL_SCHEME_MAILTO;
+
+extern const char *TS_URL_SCHEME_NEWS;
+
+extern const char *TS_URL_SCHEME_NNTP;
+
+extern const char *TS_URL_SCHEME_PROSPERO;
+
+extern const char *TS_URL_SCHEME_TELNET;
+
+extern const char *TS_URL_SCHEME_TUNNEL;
+
+extern const char *TS_URL_SCHEME_WAIS;
+
+extern const char *TS_URL_SCHEME_PNM;
+
+extern const char *TS_URL_SCHEME_RTSP;
+
+extern const char *TS_URL_SCHEME_RTSPU;
+
+extern const char *TS_URL_SCHEME_MMS;
+
+extern const char *TS_URL_SCHEME_MMSU;
+
+extern const char *TS_URL_SCHEME_MMST;
+
+extern const char *TS_URL_SCHEME_WS;
+
+extern const char *TS_URL_SCHEME_WSS;
+
+extern int TS_URL_LEN_FILE;
+
+extern int TS_URL_LEN_FTP;
+
+extern int TS_URL_LEN_GOPHER;
+
+extern int TS_URL_LEN_HTTP;
+
+extern int TS_URL_LEN_HTTPS;
+
+extern int TS_URL_LEN_MAILTO;
+
+extern int TS_URL_LEN_NEWS;
+
+extern int TS_URL_LEN_NNTP;
+
+extern int TS_URL_LEN_PROSPERO;
+
+extern int TS_URL_LEN_TELNET;
+
+extern int TS_URL_LEN_TUNNEL;
+
+extern int TS_URL_LEN_WAIS;
+
+extern int TS_URL_LEN_PNM;
+
+extern int TS_URL_LEN_RTSP;
+
+extern int TS_URL_LEN_RTSPU;
+
+extern int TS_URL_LEN_MMS;
+
+extern int TS_URL_LEN_MMSU;
+
+extern int TS_URL_LEN_MMST;
+
+extern int TS_URL_LEN_WS;
+
+extern int TS_URL_LEN_WSS;
+
 /**
  * ATS's `diags_on_for_plugins`: non-zero while debug output is enabled (used by `TSDEBUG`).
  */
 extern int diags_on_for_plugins;
+
+/**
+ * `"http/0.9"`.
+ */
+extern const char *const TS_ALPN_PROTOCOL_HTTP_0_9;
+
+/**
+ * `"http/1.0"`.
+ */
+extern const char *const TS_ALPN_PROTOCOL_HTTP_1_0;
+
+/**
+ * `"http/1.1"`.
+ */
+extern const char *const TS_ALPN_PROTOCOL_HTTP_1_1;
+
+/**
+ * `"h2"`.
+ */
+extern const char *const TS_ALPN_PROTOCOL_HTTP_2_0;
+
+/**
+ * `"h3-29"`.
+ */
+extern const char *const TS_ALPN_PROTOCOL_HTTP_3;
+
+/**
+ * `"h3-27"`.
+ */
+extern const char *const TS_ALPN_PROTOCOL_HTTP_3_D27;
+
+/**
+ * `"hq-29"`.
+ */
+extern const char *const TS_ALPN_PROTOCOL_HTTP_QUIC;
+
+/**
+ * `"hq-27"`.
+ */
+extern const char *const TS_ALPN_PROTOCOL_HTTP_QUIC_D27;
+
+/**
+ * `"http"`: the protocol group of HTTP/0.9, 1.0 and 1.1 (server_ports `proto=` values).
+ */
+extern const char *const TS_ALPN_PROTOCOL_GROUP_HTTP;
+
+/**
+ * `"http2"`: the protocol group of HTTP/2.
+ */
+extern const char *const TS_ALPN_PROTOCOL_GROUP_HTTP2;
+
+/**
+ * `"http/1.0"` (the same pointer as `TS_ALPN_PROTOCOL_HTTP_1_0`).
+ */
+extern const char *const TS_PROTO_TAG_HTTP_1_0;
+
+/**
+ * `"http/1.1"`.
+ */
+extern const char *const TS_PROTO_TAG_HTTP_1_1;
+
+/**
+ * `"h2"`.
+ */
+extern const char *const TS_PROTO_TAG_HTTP_2_0;
+
+/**
+ * `"h3-29"`.
+ */
+extern const char *const TS_PROTO_TAG_HTTP_3;
+
+/**
+ * `"hq-29"`.
+ */
+extern const char *const TS_PROTO_TAG_HTTP_QUIC;
+
+/**
+ * `"tls/1.3"`.
+ */
+extern const char *const TS_PROTO_TAG_TLS_1_3;
+
+/**
+ * `"tls/1.2"`.
+ */
+extern const char *const TS_PROTO_TAG_TLS_1_2;
+
+/**
+ * `"tls/1.1"`.
+ */
+extern const char *const TS_PROTO_TAG_TLS_1_1;
+
+/**
+ * `"tls/1.0"`.
+ */
+extern const char *const TS_PROTO_TAG_TLS_1_0;
+
+/**
+ * `"tcp"`.
+ */
+extern const char *const TS_PROTO_TAG_TCP;
+
+/**
+ * `"udp"`.
+ */
+extern const char *const TS_PROTO_TAG_UDP;
+
+/**
+ * `"ipv4"`.
+ */
+extern const char *const TS_PROTO_TAG_IPV4;
+
+/**
+ * `"ipv6"`.
+ */
+extern const char *const TS_PROTO_TAG_IPV6;
+
+/**
+ * Registry index of `http/0.9` (0).
+ */
+extern int TS_ALPN_PROTOCOL_INDEX_HTTP_0_9;
+
+/**
+ * Registry index of `http/1.0` (1).
+ */
+extern int TS_ALPN_PROTOCOL_INDEX_HTTP_1_0;
+
+/**
+ * Registry index of `http/1.1` (2).
+ */
+extern int TS_ALPN_PROTOCOL_INDEX_HTTP_1_1;
+
+/**
+ * Registry index of `h2` (3).
+ */
+extern int TS_ALPN_PROTOCOL_INDEX_HTTP_2_0;
+
+/**
+ * Registry index of `h3-29` (4).
+ */
+extern int TS_ALPN_PROTOCOL_INDEX_HTTP_3;
+
+/**
+ * Registry index of `hq-29` (6; `h3-27` is 5).
+ */
+extern int TS_ALPN_PROTOCOL_INDEX_HTTP_QUIC;
 
 tsapi TSCont TSContCreate(TSEventFunc funcp, TSMutex mutexp);
 
@@ -1300,6 +1945,477 @@ tsapi TSMutex TSContMutexGet(TSCont contp);
  * aborts if another thread holds the mutex; tshost waits for it.)
  */
 tsapi int TSContCall(TSCont contp, TSEvent event, void *edata);
+
+/**
+ * The client request: from TXN_START (empty until READ_REQUEST_HDR) to TXN_CLOSE.
+ */
+tsapi TSReturnCode TSHttpTxnClientReqGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *offset);
+
+/**
+ * The request to the origin: from SEND_REQUEST_HDR.
+ */
+tsapi TSReturnCode TSHttpTxnServerReqGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *offset);
+
+/**
+ * The origin's response: from READ_RESPONSE_HDR.
+ */
+tsapi TSReturnCode TSHttpTxnServerRespGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *offset);
+
+/**
+ * The response to the client: from SEND_RESPONSE_HDR.
+ */
+tsapi TSReturnCode TSHttpTxnClientRespGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *offset);
+
+/**
+ * TS_NULL_MLOC: success (any buffer). A header or URL: a no-op. A field handle: freed; TS_ERROR
+ * if `parent` is given and is not the field's header.
+ */
+tsapi TSReturnCode TSHandleMLocRelease(TSMBuffer bufp, TSMLoc parent, TSMLoc mloc);
+
+/**
+ * A new empty heap, owned by the plugin until TSMBufferDestroy.
+ */
+tsapi TSMBuffer TSMBufferCreate(void);
+
+/**
+ * Destroy a heap made by TSMBufferCreate (every TSMLoc of it dies). A transaction's heaps are not
+ * the plugin's to destroy: TS_ERROR (ATS would free them under the transaction).
+ */
+tsapi TSReturnCode TSMBufferDestroy(TSMBuffer bufp);
+
+/**
+ * A new HTTP header of unknown type in the heap (give it a type with TSHttpHdrTypeSet).
+ */
+tsapi TSMLoc TSHttpHdrCreate(TSMBuffer bufp);
+
+/**
+ * A no-op, as in ATS (the header lives as long as its heap).
+ */
+tsapi void TSHttpHdrDestroy(TSMBuffer bufp, TSMLoc offset);
+
+/**
+ * A copy of `src_hdr` as a new header of `dest_bufp`.
+ */
+tsapi
+TSReturnCode TSHttpHdrClone(TSMBuffer dest_bufp,
+                            TSMBuffer src_bufp,
+                            TSMLoc src_hdr,
+                            TSMLoc *locp);
+
+/**
+ * Copy `src_obj` (type, line and fields) onto `dest_obj`.
+ */
+tsapi
+TSReturnCode TSHttpHdrCopy(TSMBuffer dest_bufp,
+                           TSMLoc dest_obj,
+                           TSMBuffer src_bufp,
+                           TSMLoc src_obj);
+
+tsapi TSHttpType TSHttpHdrTypeGet(TSMBuffer bufp, TSMLoc offset);
+
+/**
+ * Only a header of unknown type takes a type; later calls change nothing (TS_SUCCESS), as ATS.
+ */
+tsapi TSReturnCode TSHttpHdrTypeSet(TSMBuffer bufp, TSMLoc offset, TSHttpType type_);
+
+/**
+ * The method (the interned `TS_HTTP_METHOD_*` pointer for a well-known one); NULL and 0 before
+ * the request is read (TXN_START).
+ */
+tsapi const char *TSHttpHdrMethodGet(TSMBuffer bufp, TSMLoc offset, int *length);
+
+tsapi TSReturnCode TSHttpHdrMethodSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
+
+/**
+ * The host the request is for: the URL's, else the Host field's (without the port).
+ */
+tsapi const char *TSHttpHdrHostGet(TSMBuffer bufp, TSMLoc offset, int *length);
+
+/**
+ * The URL of a request header (releasing it is a no-op); TS_ERROR for a response.
+ */
+tsapi TSReturnCode TSHttpHdrUrlGet(TSMBuffer bufp, TSMLoc offset, TSMLoc *locp);
+
+/**
+ * Make `url` the request's URL. A URL of the same heap is then that header's URL (the `url`
+ * handle reads and changes it); one of another heap is copied.
+ */
+tsapi TSReturnCode TSHttpHdrUrlSet(TSMBuffer bufp, TSMLoc offset, TSMLoc url);
+
+/**
+ * `TS_HTTP_VERSION(major, minor)`.
+ */
+tsapi int TSHttpHdrVersionGet(TSMBuffer bufp, TSMLoc offset);
+
+tsapi TSReturnCode TSHttpHdrVersionSet(TSMBuffer bufp, TSMLoc offset, int ver);
+
+/**
+ * The status of a response (0 for a request, where ATS reads garbage).
+ */
+tsapi TSHttpStatus TSHttpHdrStatusGet(TSMBuffer bufp, TSMLoc offset);
+
+/**
+ * Sets the status only (the reason stays).
+ */
+tsapi TSReturnCode TSHttpHdrStatusSet(TSMBuffer bufp, TSMLoc offset, TSHttpStatus status);
+
+tsapi const char *TSHttpHdrReasonGet(TSMBuffer bufp, TSMLoc offset, int *length);
+
+tsapi TSReturnCode TSHttpHdrReasonSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
+
+/**
+ * ATS's default reason phrase (with its odd spellings: 203 "Non - Authoritative Information"),
+ * or NULL for a code it does not know (211, 451, ...).
+ */
+tsapi const char *TSHttpHdrReasonLookup(TSHttpStatus status);
+
+/**
+ * The length of the printed header (request line with the URL as stored, fields, blank line).
+ */
+tsapi int TSHttpHdrLengthGet(TSMBuffer bufp, TSMLoc offset);
+
+/**
+ * A new empty URL in the heap.
+ */
+tsapi TSReturnCode TSUrlCreate(TSMBuffer bufp, TSMLoc *locp);
+
+/**
+ * A copy of `src_url` as a new URL of `dest_bufp`.
+ */
+tsapi
+TSReturnCode TSUrlClone(TSMBuffer dest_bufp,
+                        TSMBuffer src_bufp,
+                        TSMLoc src_url,
+                        TSMLoc *locp);
+
+/**
+ * Copy `src_obj` onto `dest_obj`.
+ */
+tsapi
+TSReturnCode TSUrlCopy(TSMBuffer dest_bufp,
+                       TSMLoc dest_obj,
+                       TSMBuffer src_bufp,
+                       TSMLoc src_obj);
+
+/**
+ * Clear the URL and parse `[*start, end)` into it; `*start` moves to `end` when done.
+ */
+tsapi TSParseResult TSUrlParse(TSMBuffer bufp, TSMLoc offset, const char **start, const char *end);
+
+/**
+ * The URL printed (`http:///path` for an origin-form client request), malloc'ed and
+ * NUL-terminated: free it with TSfree. `bufp` may be NULL.
+ */
+tsapi char *TSUrlStringGet(TSMBuffer bufp, TSMLoc offset, int *length);
+
+/**
+ * The length of TSUrlStringGet's string.
+ */
+tsapi int TSUrlLengthGet(TSMBuffer bufp, TSMLoc offset);
+
+/**
+ * The scheme as stored (a well-known one interned: `TS_URL_SCHEME_HTTP`), with no default.
+ */
+tsapi const char *TSUrlRawSchemeGet(TSMBuffer bufp, TSMLoc offset, int *length);
+
+/**
+ * The scheme; with none written, `http`/`https` from the URL's type (interned), else NULL/0.
+ */
+tsapi const char *TSUrlSchemeGet(TSMBuffer bufp, TSMLoc offset, int *length);
+
+tsapi TSReturnCode TSUrlSchemeSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
+
+tsapi const char *TSUrlUserGet(TSMBuffer bufp, TSMLoc offset, int *length);
+
+tsapi TSReturnCode TSUrlUserSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
+
+tsapi const char *TSUrlPasswordGet(TSMBuffer bufp, TSMLoc offset, int *length);
+
+tsapi TSReturnCode TSUrlPasswordSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
+
+/**
+ * The host; NULL/0 for an origin-form client request before remap.
+ */
+tsapi const char *TSUrlHostGet(TSMBuffer bufp, TSMLoc offset, int *length);
+
+tsapi TSReturnCode TSUrlHostSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
+
+/**
+ * The port, else the default of the scheme (80, 443), else 0.
+ */
+tsapi int TSUrlPortGet(TSMBuffer bufp, TSMLoc offset);
+
+/**
+ * The port written in the URL (0 if none).
+ */
+tsapi int TSUrlRawPortGet(TSMBuffer bufp, TSMLoc offset);
+
+/**
+ * 0 removes the port; a negative port is TS_ERROR (as ATS), one above 65535 too.
+ */
+tsapi TSReturnCode TSUrlPortSet(TSMBuffer bufp, TSMLoc offset, int port);
+
+/**
+ * The path without its leading '/' (no params, query or fragment).
+ */
+tsapi const char *TSUrlPathGet(TSMBuffer bufp, TSMLoc offset, int *length);
+
+/**
+ * Leading slashes of the value are dropped (the path is stored without them).
+ */
+tsapi TSReturnCode TSUrlPathSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
+
+tsapi const char *TSUrlHttpParamsGet(TSMBuffer bufp, TSMLoc offset, int *length);
+
+tsapi TSReturnCode TSUrlHttpParamsSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
+
+/**
+ * The query without its '?'.
+ */
+tsapi const char *TSUrlHttpQueryGet(TSMBuffer bufp, TSMLoc offset, int *length);
+
+tsapi TSReturnCode TSUrlHttpQuerySet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
+
+tsapi const char *TSUrlHttpFragmentGet(TSMBuffer bufp, TSMLoc offset, int *length);
+
+tsapi
+TSReturnCode TSUrlHttpFragmentSet(TSMBuffer bufp,
+                                  TSMLoc offset,
+                                  const char *value,
+                                  int length);
+
+/**
+ * Live fields, duplicates counted separately; created-but-unappended fields are not.
+ */
+tsapi int TSMimeHdrFieldsCount(TSMBuffer bufp, TSMLoc offset);
+
+/**
+ * Remove every field.
+ */
+tsapi TSReturnCode TSMimeHdrFieldsClear(TSMBuffer bufp, TSMLoc offset);
+
+/**
+ * Length of the printed fields and the final CRLF.
+ */
+tsapi int TSMimeHdrLengthGet(TSMBuffer bufp, TSMLoc offset);
+
+/**
+ * The `idx`-th live field in wire order (a new handle), or TS_NULL_MLOC.
+ */
+tsapi TSMLoc TSMimeHdrFieldGet(TSMBuffer bufp, TSMLoc hdr, int idx);
+
+/**
+ * The first field of this name (case-insensitive; `length` -1: NUL-terminated), a new handle,
+ * or TS_NULL_MLOC.
+ */
+tsapi TSMLoc TSMimeHdrFieldFind(TSMBuffer bufp, TSMLoc hdr, const char *name, int length);
+
+/**
+ * The next live field in wire order (duplicates included), a new handle, or TS_NULL_MLOC.
+ */
+tsapi TSMLoc TSMimeHdrFieldNext(TSMBuffer bufp, TSMLoc hdr, TSMLoc field);
+
+/**
+ * The next field of the same name, a new handle, or TS_NULL_MLOC.
+ */
+tsapi TSMLoc TSMimeHdrFieldNextDup(TSMBuffer bufp, TSMLoc hdr, TSMLoc field);
+
+/**
+ * A new field without a name, not in the header until TSMimeHdrFieldAppend.
+ */
+tsapi TSReturnCode TSMimeHdrFieldCreate(TSMBuffer bufp, TSMLoc hdr, TSMLoc *locp);
+
+/**
+ * A new named field (well-known names interned), not in the header until TSMimeHdrFieldAppend.
+ */
+tsapi
+TSReturnCode TSMimeHdrFieldCreateNamed(TSMBuffer bufp,
+                                       TSMLoc mh_mloc,
+                                       const char *name,
+                                       int name_len,
+                                       TSMLoc *locp);
+
+/**
+ * Put a created (or removed) field into the header. It takes the place it was created at (in
+ * ATS a field's slot is fixed at creation); after others of its name it is a duplicate.
+ */
+tsapi TSReturnCode TSMimeHdrFieldAppend(TSMBuffer bufp, TSMLoc hdr, TSMLoc field);
+
+/**
+ * Take this field (only this duplicate) out of the header; it can be appended again.
+ */
+tsapi TSReturnCode TSMimeHdrFieldRemove(TSMBuffer bufp, TSMLoc hdr, TSMLoc field);
+
+/**
+ * Delete this field (not its duplicates). The handle must still be released.
+ */
+tsapi TSReturnCode TSMimeHdrFieldDestroy(TSMBuffer bufp, TSMLoc hdr, TSMLoc field);
+
+/**
+ * 1 if both handles are the same field.
+ */
+tsapi int TSMimeHdrFieldEqual(TSMBuffer bufp, TSMLoc hdr_obj, TSMLoc field1_obj, TSMLoc field2_obj);
+
+/**
+ * The name: for a well-known name the interned string (`TS_MIME_FIELD_HOST` itself for `host`).
+ */
+tsapi const char *TSMimeHdrFieldNameGet(TSMBuffer bufp, TSMLoc hdr, TSMLoc field, int *length);
+
+tsapi
+TSReturnCode TSMimeHdrFieldNameSet(TSMBuffer bufp,
+                                   TSMLoc hdr,
+                                   TSMLoc field,
+                                   const char *name,
+                                   int length);
+
+/**
+ * `idx < 0`: the whole value of this field (not its duplicates). Else element `idx` of a list
+ * field (trimmed, unquoted: `a, "b,c" , d` has `b,c` at 1), or the whole value as element 0 of a
+ * non-list field (Date, Cookie, Set-Cookie, ...); NULL and 0 past the end.
+ */
+tsapi
+const char *TSMimeHdrFieldValueStringGet(TSMBuffer bufp,
+                                         TSMLoc hdr,
+                                         TSMLoc field,
+                                         int idx,
+                                         int *value_len_ptr);
+
+/**
+ * `idx < 0` replaces the whole value; else element `idx` (the list re-joined with ", "); an
+ * index past the end changes nothing (TS_SUCCESS).
+ */
+tsapi
+TSReturnCode TSMimeHdrFieldValueStringSet(TSMBuffer bufp,
+                                          TSMLoc hdr,
+                                          TSMLoc field,
+                                          int idx,
+                                          const char *value,
+                                          int length);
+
+/**
+ * A new element before element `idx` (`idx < 0` or the count: at the end).
+ */
+tsapi
+TSReturnCode TSMimeHdrFieldValueStringInsert(TSMBuffer bufp,
+                                             TSMLoc hdr,
+                                             TSMLoc field,
+                                             int idx,
+                                             const char *value,
+                                             int length);
+
+/**
+ * Appends `value` to element `idx` (`a, b` + (0, "ZZ") gives `aZZ, b`); adds no element.
+ */
+tsapi
+TSReturnCode TSMimeHdrFieldValueAppend(TSMBuffer bufp,
+                                       TSMLoc hdr,
+                                       TSMLoc field,
+                                       int idx,
+                                       const char *value,
+                                       int length);
+
+/**
+ * Remove element `idx`.
+ */
+tsapi TSReturnCode TSMimeHdrFieldValueDelete(TSMBuffer bufp, TSMLoc hdr, TSMLoc field, int idx);
+
+/**
+ * Elements of a list field; 0 or 1 for a non-list field.
+ */
+tsapi int TSMimeHdrFieldValuesCount(TSMBuffer bufp, TSMLoc hdr, TSMLoc field);
+
+/**
+ * The value becomes empty.
+ */
+tsapi TSReturnCode TSMimeHdrFieldValuesClear(TSMBuffer bufp, TSMLoc hdr, TSMLoc field);
+
+/**
+ * `Name: value\r\n` length.
+ */
+tsapi int TSMimeHdrFieldLengthGet(TSMBuffer bufp, TSMLoc hdr, TSMLoc field);
+
+/**
+ * The element `idx` (or the whole value for `idx < 0`) as an int; 0 if none.
+ */
+tsapi int TSMimeHdrFieldValueIntGet(TSMBuffer bufp, TSMLoc hdr, TSMLoc field, int idx);
+
+tsapi unsigned int TSMimeHdrFieldValueUintGet(TSMBuffer bufp, TSMLoc hdr, TSMLoc field, int idx);
+
+tsapi int64_t TSMimeHdrFieldValueInt64Get(TSMBuffer bufp, TSMLoc hdr, TSMLoc field, int idx);
+
+/**
+ * As TSMimeHdrFieldValueStringSet with the number in decimal.
+ */
+tsapi
+TSReturnCode TSMimeHdrFieldValueIntSet(TSMBuffer bufp,
+                                       TSMLoc hdr,
+                                       TSMLoc field,
+                                       int idx,
+                                       int value);
+
+tsapi
+TSReturnCode TSMimeHdrFieldValueUintSet(TSMBuffer bufp,
+                                        TSMLoc hdr,
+                                        TSMLoc field,
+                                        int idx,
+                                        unsigned int value);
+
+tsapi
+TSReturnCode TSMimeHdrFieldValueInt64Set(TSMBuffer bufp,
+                                         TSMLoc hdr,
+                                         TSMLoc field,
+                                         int idx,
+                                         int64_t value);
+
+/**
+ * As TSMimeHdrFieldValueStringInsert with the number in decimal.
+ */
+tsapi
+TSReturnCode TSMimeHdrFieldValueIntInsert(TSMBuffer bufp,
+                                          TSMLoc hdr,
+                                          TSMLoc field,
+                                          int idx,
+                                          int value);
+
+tsapi
+TSReturnCode TSMimeHdrFieldValueUintInsert(TSMBuffer bufp,
+                                           TSMLoc hdr,
+                                           TSMLoc field,
+                                           int idx,
+                                           unsigned int value);
+
+/**
+ * Give `dest_field` the name and value of `src_field` (any heaps).
+ */
+tsapi
+TSReturnCode TSMimeHdrFieldCopy(TSMBuffer dest_bufp,
+                                TSMLoc dest_hdr,
+                                TSMLoc dest_field,
+                                TSMBuffer src_bufp,
+                                TSMLoc src_hdr,
+                                TSMLoc src_field);
+
+/**
+ * Give `dest_field` the value of `src_field`.
+ */
+tsapi
+TSReturnCode TSMimeHdrFieldCopyValues(TSMBuffer dest_bufp,
+                                      TSMLoc dest_hdr,
+                                      TSMLoc dest_field,
+                                      TSMBuffer src_bufp,
+                                      TSMLoc src_hdr,
+                                      TSMLoc src_field);
+
+/**
+ * A new (unappended) field of `dest_hdr` with the name and value of `src_field`.
+ */
+tsapi
+TSReturnCode TSMimeHdrFieldClone(TSMBuffer dest_bufp,
+                                 TSMLoc dest_hdr,
+                                 TSMBuffer src_bufp,
+                                 TSMLoc src_hdr,
+                                 TSMLoc src_field,
+                                 TSMLoc *locp);
 
 /**
  * Takes ownership of `buf` (`buflength` bytes) and `mimetype`, both freed with free() later;
@@ -1507,6 +2623,87 @@ tsapi TSThread TSThreadSelf(void);
 tsapi void TSThreadWait(TSThread thread);
 
 tsapi void TSThreadDestroy(TSThread thread);
+
+/**
+ * The client's address (a `struct sockaddr_in` or `sockaddr_in6` owned by the session), NULL
+ * for a NULL session or once the client connection is gone (HTTP/1 SSN_CLOSE).
+ */
+tsapi const sockaddr *TSHttpSsnClientAddrGet(TSHttpSsn ssnp);
+
+/**
+ * The local (proxy) address the client connected to; same rules as TSHttpSsnClientAddrGet.
+ */
+tsapi const sockaddr *TSHttpSsnIncomingAddrGet(TSHttpSsn ssnp);
+
+tsapi const sockaddr *TSHttpTxnClientAddrGet(TSHttpTxn txnp);
+
+tsapi const sockaddr *TSHttpTxnIncomingAddrGet(TSHttpTxn txnp);
+
+/**
+ * The client socket in `*fdp`. TS_ERROR for a NULL or dead session, a NULL `fdp`, once the
+ * client connection is gone (`*fdp` untouched) or when the session has no socket; an internal
+ * (plugin-made) session gives TS_SUCCESS with -1, as ATS.
+ */
+tsapi TSReturnCode TSHttpSsnClientFdGet(TSHttpSsn ssnp, int *fdp);
+
+tsapi TSReturnCode TSHttpTxnClientFdGet(TSHttpTxn txnp, int *fdp);
+
+/**
+ * 1 if the session was created by a plugin (TSHttpConnect), 0 otherwise, for a NULL session and
+ * once the client connection is gone.
+ */
+tsapi int TSHttpSsnIsInternal(TSHttpSsn ssnp);
+
+tsapi int TSHttpTxnIsInternal(TSHttpTxn txnp);
+
+/**
+ * Up to `count` tags of the session's client protocol stack, outermost first (`h2` for HTTP/2,
+ * then `tls/1.x`, `tcp`/`udp`, `ipv4`/`ipv6`), pointer-equal to the `TS_PROTO_TAG_*` variables;
+ * `*actual` (if non-NULL) = the number filled. Always TS_SUCCESS for a live session.
+ */
+tsapi
+TSReturnCode TSHttpSsnClientProtocolStackGet(TSHttpSsn ssnp,
+                                             int count,
+                                             const char **result,
+                                             int *actual);
+
+/**
+ * The client request's HTTP version tag (`http/1.0` until the request is parsed), then the
+ * session's stack; nothing if the version has no tag.
+ */
+tsapi
+TSReturnCode TSHttpTxnClientProtocolStackGet(TSHttpTxn txnp,
+                                             int count,
+                                             const char **result,
+                                             int *actual);
+
+/**
+ * The first tag of the session's stack that `tag` is a prefix of (`"tls"` gives `"tls/1.3"`),
+ * NULL if none. Case-sensitive for `h2` and TLS, case-insensitive for tcp/udp/ipv4/ipv6.
+ */
+tsapi const char *TSHttpSsnClientProtocolStackContains(TSHttpSsn ssnp, const char *tag);
+
+/**
+ * As TSHttpSsnClientProtocolStackContains, the request's HTTP version tag checked first.
+ */
+tsapi const char *TSHttpTxnClientProtocolStackContains(TSHttpTxn txnp, const char *tag);
+
+/**
+ * The canonical (static, pointer-comparable) copy of a protocol tag, matched exactly; NULL if
+ * ATS 9.2 does not know it (`http/0.9` included, as in ATS).
+ */
+tsapi const char *TSNormalizedProtocolTag(const char *tag);
+
+/**
+ * Not implemented in ATS 9.2: always NULL.
+ */
+tsapi const char *TSRegisterProtocolTag(const char *tag);
+
+/**
+ * TS_SUCCESS if the transaction was aborted (the client went away before the response was
+ * complete), TS_ERROR otherwise or for a bad transaction.
+ */
+tsapi TSReturnCode TSHttpTxnAborted(TSHttpTxn txnp);
 
 /**
  * Returns the new stat's id (from 0), or TS_ERROR (-1). A name that already exists is an error

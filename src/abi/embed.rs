@@ -25,6 +25,7 @@ use super::http::{ssn_arg, SSNS};
 use super::types::{TSCont, TSHttpSsn};
 use crate::harness::{self, SessionOptions, TxnOptions, TxnResult};
 use crate::hooks::trace;
+use crate::proxy::ClientInfo;
 
 thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
@@ -221,9 +222,17 @@ pub struct tshost_ssn_options {
     pub client_addr: *const libc::sockaddr,
     /// Local (proxy) address, NULL for 127.0.0.1:8080.
     pub local_addr: *const libc::sockaddr,
-    /// Protocol stack, outermost first, e.g. {"tls/1.3", "tcp", "ipv4"}; NULL for {"tcp", "ipv4"}.
+    /// Protocol stack, outermost first, e.g. {"tls/1.3", "tcp", "ipv4"}; NULL for {"tcp", "ipv4"}
+    /// ({"tcp", "ipv6"} with an IPv6 client address). With "h2" in it the session is HTTP/2 and
+    /// keeps its client connection at SSN_CLOSE; otherwise, as ATS's HTTP/1 sessions, SSN_CLOSE
+    /// sees no address, fd or network tags.
     pub protocol_stack: *const *const c_char,
     pub protocol_stack_len: c_int,
+    /// The client socket TSHttpSsnClientFdGet reports; 0 or negative: none (the call fails, as
+    /// for a connection without a socket).
+    pub fd: c_int,
+    /// 1: a plugin-made session (TSHttpSsnIsInternal 1; TSHttpSsnClientFdGet gives -1).
+    pub internal: c_int,
 }
 
 unsafe fn sockaddr_of(p: *const libc::sockaddr) -> Option<SocketAddr> {
@@ -240,12 +249,19 @@ unsafe fn sockaddr_of(p: *const libc::sockaddr) -> Option<SocketAddr> {
         }
         libc::AF_INET6 => {
             let a = &*(p as *const libc::sockaddr_in6);
-            Some(SocketAddr::from((
-                a.sin6_addr.s6_addr,
+            Some(SocketAddr::V6(std::net::SocketAddrV6::new(
+                a.sin6_addr.s6_addr.into(),
                 u16::from_be(a.sin6_port),
+                u32::from_be(a.sin6_flowinfo),
+                a.sin6_scope_id,
             )))
         }
-        _ => None,
+        f => {
+            crate::warning!(
+                "tshost_ssn_open: address family {f} is not AF_INET or AF_INET6; no address"
+            );
+            None
+        }
     }
 }
 
@@ -268,10 +284,18 @@ pub unsafe extern "C" fn tshost_ssn_open(
             local_addr: Some(SocketAddr::from(([127, 0, 0, 1], 8080))),
             stack: vec![crate::proxy::proto::TCP, crate::proxy::proto::IPV4],
         };
+        let (mut fd, mut internal) = (-1, false);
         if !opts.is_null() {
             let o = &*opts;
+            if o.fd > 0 {
+                fd = o.fd;
+            }
+            internal = o.internal != 0;
             if !o.client_addr.is_null() {
                 so.client_addr = sockaddr_of(o.client_addr);
+                if matches!(so.client_addr, Some(SocketAddr::V6(_))) {
+                    so.stack = vec![crate::proxy::proto::TCP, crate::proxy::proto::IPV6];
+                }
             }
             if !o.local_addr.is_null() {
                 so.local_addr = sockaddr_of(o.local_addr);
@@ -295,7 +319,9 @@ pub unsafe extern "C" fn tshost_ssn_open(
                 }
             }
         }
-        let (ssn, accepted) = harness::block_on(harness::open_session(so));
+        let mut info = ClientInfo::new(so.client_addr, so.local_addr, fd, so.stack);
+        info.internal = internal;
+        let (ssn, accepted) = harness::block_on(harness::open_client_session(info));
         if accepted {
             *out = ssn.handle as TSHttpSsn;
             0
@@ -332,10 +358,20 @@ pub struct tshost_txn_options {
     pub origin_fails: c_int,
     /// Status of the origin's response; 0 means 200.
     pub origin_status: c_int,
+    /// HTTP version of the client request, TS_HTTP_VERSION(major, minor); 0 means 1.1. Read at
+    /// READ_REQUEST_HDR: before that (TXN_START) the request reads as HTTP/1.0, as in ATS.
+    pub request_version: c_int,
+    /// The client request, raw HTTP/1.x text up to the blank line; NULL for
+    /// "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n". READ_REQUEST_HDR sees it parsed (TXN_START
+    /// sees an empty request). A request that does not parse makes tshost_txn_run fail.
+    pub request: *const c_char,
+    /// The origin's response head, raw text; NULL for "HTTP/1.1 200 OK\r\nContent-Length:
+    /// 0\r\n\r\n" (`origin_status`, if set, replaces its status and reason).
+    pub response: *const c_char,
 }
 
 #[repr(C)]
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 pub struct tshost_txn_result {
     pub txn_id: u64,
     /// Status of the response the client got; 0 if none (client gone, response refused).
@@ -344,6 +380,41 @@ pub struct tshost_txn_result {
     pub error_response: c_int,
     /// 1 if the client went away (abort_after_hook).
     pub aborted: c_int,
+    /// The request head sent to the origin after the SEND_REQUEST_HDR hooks (NULL if none was
+    /// sent). malloc'ed and NUL-terminated: free() it (or TSfree).
+    pub server_request: *mut c_char,
+    /// The response sent to the client after the SEND_RESPONSE_HDR hooks: the head, followed by
+    /// the body when tshost made the response (NULL if none was sent). free() it.
+    pub client_response: *mut c_char,
+}
+
+impl Default for tshost_txn_result {
+    fn default() -> Self {
+        tshost_txn_result {
+            txn_id: 0,
+            status: 0,
+            error_response: 0,
+            aborted: 0,
+            server_request: std::ptr::null_mut(),
+            client_response: std::ptr::null_mut(),
+        }
+    }
+}
+
+/// A malloc'ed NUL-terminated copy (NULL for None or when out of memory).
+fn c_string(b: Option<Vec<u8>>) -> *mut c_char {
+    let Some(b) = b else {
+        return std::ptr::null_mut();
+    };
+    // SAFETY: a fresh allocation of b.len() + 1 bytes, filled below.
+    unsafe {
+        let p = libc::malloc(b.len() + 1).cast::<c_char>();
+        if !p.is_null() {
+            std::ptr::copy_nonoverlapping(b.as_ptr().cast::<c_char>(), p, b.len());
+            *p.add(b.len()) = 0;
+        }
+        p
+    }
 }
 
 impl From<TxnResult> for tshost_txn_result {
@@ -353,20 +424,38 @@ impl From<TxnResult> for tshost_txn_result {
             status: r.status,
             error_response: r.error_response as c_int,
             aborted: r.aborted as c_int,
+            server_request: c_string(r.server_request),
+            client_response: c_string(r.client_response),
         }
     }
 }
 
-unsafe fn txn_options(opts: *const tshost_txn_options) -> TxnOptions {
+/// Raw header text from C, parsed.
+unsafe fn raw_hdr(
+    p: *const c_char,
+    parse: fn(&[u8]) -> Result<crate::hdrs::HttpHdr, String>,
+) -> Result<Option<crate::hdrs::HttpHdr>, String> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    parse(CStr::from_ptr(p).to_bytes()).map(Some)
+}
+
+unsafe fn txn_options(opts: *const tshost_txn_options) -> Result<TxnOptions, String> {
     if opts.is_null() {
-        return TxnOptions::default();
+        return Ok(TxnOptions::default());
     }
     let o = &*opts;
-    TxnOptions {
+    Ok(TxnOptions {
         abort_after: (o.abort != 0).then_some(o.abort_after_hook),
         origin_fails: o.origin_fails != 0,
         origin_status: o.origin_status,
-    }
+        request_version: o.request_version as u32,
+        request: raw_hdr(o.request, crate::hdrs::HttpHdr::parse_request)
+            .map_err(|e| format!("request: {e}"))?,
+        response: raw_hdr(o.response, crate::hdrs::HttpHdr::parse_response)
+            .map_err(|e| format!("response: {e}"))?,
+    })
 }
 
 /// Run one transaction of `ssn` from TXN_START to TXN_CLOSE on the calling thread, waiting for
@@ -382,11 +471,18 @@ pub unsafe extern "C" fn tshost_txn_run(
             set_error("tshost_txn_run: not a live session");
             return -1;
         };
+        let o = match txn_options(opts) {
+            Ok(o) => o,
+            Err(e) => {
+                set_error(&format!("tshost_txn_run: {e}"));
+                return -1;
+            }
+        };
         let Some(txn) = harness::new_transaction(&s) else {
             set_error("tshost_txn_run: the session is closing");
             return -1;
         };
-        let r = harness::block_on(harness::run_transaction(txn, txn_options(opts)));
+        let r = harness::block_on(harness::run_transaction(txn, o));
         if !out.is_null() {
             *out = r.into();
         }
@@ -396,7 +492,7 @@ pub unsafe extern "C" fn tshost_txn_run(
 
 /// A transaction running on a thread of its own (tshost_txn_spawn).
 pub struct tshost_job {
-    done: Mutex<Option<tshost_txn_result>>,
+    done: Mutex<Option<TxnResult>>,
     cv: Condvar,
 }
 
@@ -414,7 +510,13 @@ pub unsafe extern "C" fn tshost_txn_spawn(
             set_error("tshost_txn_spawn: not a live session");
             return std::ptr::null_mut();
         };
-        let o = txn_options(opts);
+        let o = match txn_options(opts) {
+            Ok(o) => o,
+            Err(e) => {
+                set_error(&format!("tshost_txn_spawn: {e}"));
+                return std::ptr::null_mut();
+            }
+        };
         // Counted now, so a session closed right after this call waits for it.
         let Some(txn) = harness::new_transaction(&s) else {
             set_error("tshost_txn_spawn: the session is closing");
@@ -429,7 +531,7 @@ pub unsafe extern "C" fn tshost_txn_spawn(
             .name("harness txn".into())
             .spawn(move || {
                 let r = harness::block_on(harness::run_transaction(txn, o));
-                *j.done.lock() = Some(r.into());
+                *j.done.lock() = Some(r);
                 j.cv.notify_all();
             })
             .map(|_| h as *mut tshost_job)
@@ -441,7 +543,8 @@ pub unsafe extern "C" fn tshost_txn_spawn(
 }
 
 /// Wait up to `timeout_ms` (negative: forever) for a spawned transaction. 0: it finished and `*out`
-/// is filled (if non-NULL); 1: still running; -1: bad job.
+/// is filled (if non-NULL; its `server_request`/`client_response` strings go to the first such
+/// wait, later ones get NULL); 1: still running; -1: bad job.
 #[no_mangle]
 pub unsafe extern "C" fn tshost_job_wait(
     job: *mut tshost_job,
@@ -466,10 +569,16 @@ pub unsafe extern "C" fn tshost_job_wait(
                 }
             }
         }
-        match *d {
+        match d.as_mut() {
             Some(r) => {
                 if !out.is_null() {
-                    *out = r;
+                    // The strings go to this caller: a later wait gets NULL ones.
+                    let strings = TxnResult {
+                        server_request: r.server_request.take(),
+                        client_response: r.client_response.take(),
+                        ..r.clone()
+                    };
+                    *out = strings.into();
                 }
                 0
             }

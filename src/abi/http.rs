@@ -60,11 +60,22 @@ impl Drop for ErrorBody {
 /// Takes ownership of `buf` (`buflength` bytes) and `mimetype`, both freed with free() later;
 /// replaces any earlier body. `buf` NULL clears it.
 #[no_mangle]
-pub extern "C" fn TSHttpTxnErrorBodySet(txnp: TSHttpTxn, buf: *mut c_char, buflength: usize, mimetype: *mut c_char) {
+pub extern "C" fn TSHttpTxnErrorBodySet(
+    txnp: TSHttpTxn,
+    buf: *mut c_char,
+    buflength: usize,
+    mimetype: *mut c_char,
+) {
     guard("TSHttpTxnErrorBodySet", (), || {
-        let Some(t) = txn_arg("TSHttpTxnErrorBodySet", txnp) else { return };
+        let Some(t) = txn_arg("TSHttpTxnErrorBodySet", txnp) else {
+            return;
+        };
         let len = if buf.is_null() { 0 } else { buflength };
-        *t.error_body.lock() = Some(ErrorBody { buf, len, mime: mimetype });
+        *t.error_body.lock() = Some(ErrorBody {
+            buf,
+            len,
+            mime: mimetype,
+        });
     })
 }
 pub static TXNS: Pool<Txn> = Pool::new();

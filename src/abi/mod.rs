@@ -12,6 +12,7 @@
 pub mod cont;
 pub mod embed;
 pub mod handles;
+pub mod hdrs;
 pub mod http;
 pub mod log;
 pub mod mem;
@@ -19,6 +20,7 @@ pub mod mutex;
 pub mod names;
 pub mod plugin;
 pub mod sched;
+pub mod ssn;
 pub mod stats;
 pub mod types;
 

@@ -3,10 +3,12 @@
 //! This issue has no network yet: sessions are opened by the embedding harness (src/harness.rs);
 //! the listeners and the HTTP state machine build on the same objects.
 
+pub mod body;
+pub mod origin;
 pub mod proto;
 
-use std::future::poll_fn;
 use std::ffi::CStr;
+use std::future::poll_fn;
 use std::net::SocketAddr;
 use std::os::fd::RawFd;
 use std::os::raw::c_void;
@@ -60,8 +62,19 @@ pub struct ClientInfo {
 }
 
 impl ClientInfo {
-    pub fn new(client: Option<SocketAddr>, local: Option<SocketAddr>, fd: RawFd, stack: Vec<&'static CStr>) -> Self {
-        ClientInfo { client_addr: client.map(SockAddr::from), local_addr: local.map(SockAddr::from), fd, stack, internal: false }
+    pub fn new(
+        client: Option<SocketAddr>,
+        local: Option<SocketAddr>,
+        fd: RawFd,
+        stack: Vec<&'static CStr>,
+    ) -> Self {
+        ClientInfo {
+            client_addr: client.map(SockAddr::from),
+            local_addr: local.map(SockAddr::from),
+            fd,
+            stack,
+            internal: false,
+        }
     }
 }
 
@@ -136,6 +149,11 @@ pub struct Txn {
     pub error_body: Mutex<Option<ErrorBody>>,
     /// The client went away before the response was complete (TSHttpTxnAborted).
     pub aborted: AtomicBool,
+    /// HTTP version of the client request (`major << 16 | minor`); 0 until the request header is
+    /// parsed, which reads as HTTP/1.0 as in ATS (TSHttpTxnClientProtocolStackGet).
+    pub request_version: std::sync::atomic::AtomicU32,
+    /// The transaction's headers (TSHttpTxnClientReqGet & co), each set when ATS has it.
+    pub headers: crate::hdrs::TxnHeaders,
 }
 
 impl Txn {
@@ -161,6 +179,8 @@ impl Txn {
             status: AtomicI32::new(0),
             error_body: Mutex::new(None),
             aborted: AtomicBool::new(false),
+            request_version: std::sync::atomic::AtomicU32::new(0),
+            headers: crate::hdrs::TxnHeaders::default(),
         })
         .1
         .into()

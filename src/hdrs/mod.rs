@@ -1,0 +1,449 @@
+//! The HTTP header model (ATS's `HdrHeap`/`HTTPHdr`/`MIMEHdr`/`URL`, proxy/hdrs/), shared by the C
+//! API (`TSMBuffer`/`TSMLoc`, src/abi/hdrs.rs) and tshost's HTTP state machine.
+//!
+//! * [`MBuffer`] is one header heap: a mutex-protected set of objects (HTTP headers, URLs) that
+//!   plugins may touch from any thread. A transaction's headers ([`TxnHeaders`]) are one heap
+//!   each; C plugins can create more (`TSMBufferCreate`). Its `TSMBuffer` handle is a slot of
+//!   [`BUFFERS`] that refers to it weakly: when the last `Arc<MBuffer>` goes, the handle dies.
+//! * Every `TSMLoc` is a slot of [`LOCS`]: the header and URL objects get one each for their life
+//!   (releasing them is a no-op, as in ATS); each field lookup allocates a field handle, freed by
+//!   `TSHandleMLocRelease` or with its heap. Handles are validated (pool, owning heap, kind), so a
+//!   stale or foreign one is an error, never a crash.
+//! * Strings handed to C are [`text::HStr`]s: own allocations that a read never moves, valid
+//!   until that string is changed or the heap destroyed (as ATS's). Well-known names and methods
+//!   are interned ([`tokens`]).
+
+pub mod http;
+pub mod text;
+pub mod tokens;
+pub mod url;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
+
+use arc_swap::ArcSwapOption;
+use parking_lot::{Mutex, MutexGuard};
+
+use crate::abi::handles::Pool;
+
+pub use http::{Field, HdrType, HttpHdr};
+pub use tokens::reason;
+pub use url::{Url, UrlType};
+
+/// The TSMBuffer handles.
+pub(crate) static BUFFERS: Pool<BufSlot> = Pool::new();
+/// The TSMLoc handles.
+pub(crate) static LOCS: Pool<Loc> = Pool::new();
+
+/// What a TSMBuffer handle refers to.
+pub(crate) struct BufSlot {
+    buf: Weak<MBuffer>,
+    /// The buffer itself for a heap C owns (TSMBufferCreate) until TSMBufferDestroy.
+    owned: Mutex<Option<Arc<MBuffer>>>,
+}
+
+/// What a TSMLoc refers to inside its heap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// An HTTP header object.
+    Hdr(u32),
+    /// The URL of an HTTP request header.
+    HdrUrl(u32),
+    /// A URL of its own (TSUrlCreate).
+    Url(u32),
+    /// A field handle: a field of a header.
+    Field { hdr: u32, field: u64 },
+}
+
+/// A TSMLoc: the heap (its TSMBuffer handle) and the object.
+pub(crate) struct Loc {
+    pub buf: usize,
+    /// A URL handle can come to stand for a header's URL (TSHttpHdrUrlSet).
+    target: Mutex<Target>,
+}
+
+impl Loc {
+    pub fn target(&self) -> Target {
+        *self.target.lock()
+    }
+}
+
+/// An HTTP header object of a heap.
+pub(crate) struct HdrObj {
+    pub id: u32,
+    /// Its TSMLoc.
+    pub loc: usize,
+    /// The TSMLoc of its URL.
+    pub url_loc: usize,
+    pub hdr: HttpHdr,
+}
+
+/// A URL object of its own.
+pub(crate) struct UrlObj {
+    pub id: u32,
+    pub loc: usize,
+    pub url: Url,
+}
+
+/// The objects of one heap.
+pub(crate) struct Heap {
+    /// The heap's TSMBuffer handle (stored in every TSMLoc).
+    buf: usize,
+    next_id: u32,
+    /// HTTP headers; the first is the heap's main header (the one [`MBuffer::with`] sees).
+    pub hdrs: Vec<HdrObj>,
+    pub urls: Vec<UrlObj>,
+    /// Field handles not released yet (freed with the heap).
+    field_handles: Vec<usize>,
+}
+
+impl Heap {
+    fn new_loc(&self, t: Target) -> usize {
+        LOCS.insert(|_| Loc {
+            buf: self.buf,
+            target: Mutex::new(t),
+        })
+        .0
+    }
+
+    fn next_id(&mut self) -> u32 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Add an HTTP header object; returns its TSMLoc.
+    pub fn add_hdr(&mut self, hdr: HttpHdr) -> usize {
+        let id = self.next_id();
+        let obj = HdrObj {
+            id,
+            loc: self.new_loc(Target::Hdr(id)),
+            url_loc: self.new_loc(Target::HdrUrl(id)),
+            hdr,
+        };
+        let loc = obj.loc;
+        self.hdrs.push(obj);
+        loc
+    }
+
+    /// Add a URL object; returns its TSMLoc.
+    pub fn add_url(&mut self, url: Url) -> usize {
+        let id = self.next_id();
+        let loc = self.new_loc(Target::Url(id));
+        self.urls.push(UrlObj { id, loc, url });
+        loc
+    }
+
+    /// The main header, created (of unknown type) if the heap has none.
+    fn main(&mut self) -> &mut HdrObj {
+        if self.hdrs.is_empty() {
+            self.add_hdr(HttpHdr::new(HdrType::Unknown));
+        }
+        &mut self.hdrs[0]
+    }
+
+    pub fn hdr(&mut self, id: u32) -> Option<&mut HdrObj> {
+        self.hdrs.iter_mut().find(|h| h.id == id)
+    }
+
+    /// The URL a URL target stands for (a request header's, or one of its own).
+    pub fn url(&mut self, t: Target) -> Option<&mut Url> {
+        match t {
+            Target::HdrUrl(id) => self
+                .hdr(id)
+                .filter(|h| h.hdr.hdr_type() == HdrType::Request)
+                .map(|h| h.hdr.url_mut()),
+            Target::Url(id) => self
+                .urls
+                .iter_mut()
+                .find(|u| u.id == id)
+                .map(|u| &mut u.url),
+            _ => None,
+        }
+    }
+
+    /// A new field handle.
+    pub fn field_handle(&mut self, hdr: u32, field: u64) -> usize {
+        let h = self.new_loc(Target::Field { hdr, field });
+        self.field_handles.push(h);
+        h
+    }
+
+    /// Free a field handle.
+    pub fn release_field_handle(&mut self, h: usize) {
+        if let Some(i) = self.field_handles.iter().position(|x| *x == h) {
+            self.field_handles.swap_remove(i);
+        }
+        LOCS.release(h);
+    }
+}
+
+/// One header heap. Thread-safe; C sees it as a TSMBuffer ([`MBuffer::handle`]).
+pub struct MBuffer {
+    handle: usize,
+    heap: Mutex<Heap>,
+    writable: AtomicBool,
+}
+
+impl MBuffer {
+    fn create(hdr: Option<HttpHdr>) -> Arc<MBuffer> {
+        Arc::new_cyclic(|weak| {
+            let (handle, _) = BUFFERS.insert(|_| BufSlot {
+                buf: weak.clone(),
+                owned: Mutex::new(None),
+            });
+            let mut heap = Heap {
+                buf: handle,
+                next_id: 0,
+                hdrs: Vec::new(),
+                urls: Vec::new(),
+                field_handles: Vec::new(),
+            };
+            if let Some(h) = hdr {
+                heap.add_hdr(h);
+            }
+            MBuffer {
+                handle,
+                heap: Mutex::new(heap),
+                writable: AtomicBool::new(true),
+            }
+        })
+    }
+
+    /// A heap holding this header.
+    pub fn from_hdr(hdr: HttpHdr) -> Arc<MBuffer> {
+        MBuffer::create(Some(hdr))
+    }
+
+    /// A heap holding a request. `target` is origin-form `/p?q`, absolute-form
+    /// `http://h:8080/p`, authority-form `h:443` or `*`.
+    pub fn new_request(
+        method: &[u8],
+        target: &[u8],
+        version: (u8, u8),
+        fields: &[(&[u8], &[u8])],
+    ) -> Arc<MBuffer> {
+        MBuffer::from_hdr(HttpHdr::request(method, target, version, fields))
+    }
+
+    /// A heap holding a response.
+    pub fn new_response(
+        version: (u8, u8),
+        status: u16,
+        reason: &[u8],
+        fields: &[(&[u8], &[u8])],
+    ) -> Arc<MBuffer> {
+        MBuffer::from_hdr(HttpHdr::response(version, status, reason, fields))
+    }
+
+    /// The client request as TXN_START sees it: a request with no method, no URL and no fields,
+    /// HTTP/1.0.
+    pub fn empty_request() -> Arc<MBuffer> {
+        MBuffer::from_hdr(HttpHdr::new(HdrType::Request))
+    }
+
+    /// An empty heap owned by C (TSMBufferCreate), alive until [`MBuffer::destroy_owned`].
+    pub(crate) fn create_owned() -> Arc<MBuffer> {
+        let b = MBuffer::create(None);
+        if let Some(slot) = BUFFERS.get(b.handle) {
+            *slot.owned.lock() = Some(b.clone());
+        }
+        b
+    }
+
+    /// TSMBufferDestroy: drop C's ownership. False if C does not own this heap.
+    pub(crate) fn destroy_owned(&self) -> bool {
+        let Some(slot) = BUFFERS.get(self.handle) else {
+            return false;
+        };
+        let owned = slot.owned.lock().take();
+        owned.is_some()
+    }
+
+    /// The live heap behind a TSMBuffer handle.
+    pub(crate) fn from_handle(h: usize) -> Option<Arc<MBuffer>> {
+        BUFFERS.get(h)?.buf.upgrade()
+    }
+
+    /// Its TSMBuffer.
+    pub fn handle(&self) -> usize {
+        self.handle
+    }
+
+    /// The TSMLoc of the main header (what TSHttpTxnClientReqGet & co return).
+    pub fn hdr_loc(&self) -> usize {
+        self.heap.lock().main().loc
+    }
+
+    /// A new heap with a copy of the main header (the server request from the client request).
+    pub fn deep_copy(&self) -> Arc<MBuffer> {
+        let h = self.with(|h| h.clone());
+        MBuffer::from_hdr(h)
+    }
+
+    /// Replace the main header's content; the heap and its handles stay (a plugin that kept
+    /// the TSMBuffer and TSMLoc from TXN_START still reaches the parsed request).
+    pub fn replace(&self, hdr: HttpHdr) {
+        self.with_mut(|h| *h = hdr);
+    }
+
+    /// Read the main header.
+    pub fn with<R>(&self, f: impl FnOnce(&HttpHdr) -> R) -> R {
+        let mut heap = self.heap.lock();
+        f(&heap.main().hdr)
+    }
+
+    /// Change the main header.
+    pub fn with_mut<R>(&self, f: impl FnOnce(&mut HttpHdr) -> R) -> R {
+        let mut heap = self.heap.lock();
+        f(&mut heap.main().hdr)
+    }
+
+    /// Make the heap read-only for plugins (a cached header): their changes get TS_ERROR.
+    pub fn set_read_only(&self, ro: bool) {
+        self.writable.store(!ro, Ordering::Release);
+    }
+
+    pub fn is_writable(&self) -> bool {
+        self.writable.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Heap> {
+        self.heap.lock()
+    }
+}
+
+impl Drop for MBuffer {
+    fn drop(&mut self) {
+        BUFFERS.release(self.handle);
+        let heap = self.heap.get_mut();
+        for h in &heap.hdrs {
+            LOCS.release(h.loc);
+            LOCS.release(h.url_loc);
+        }
+        for u in &heap.urls {
+            LOCS.release(u.loc);
+        }
+        for f in heap.field_handles.drain(..) {
+            LOCS.release(f);
+        }
+    }
+}
+
+impl std::fmt::Debug for MBuffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MBuffer({:#x})", self.handle)
+    }
+}
+
+/// The heap and target of a TSMLoc, if it is a live one.
+pub(crate) fn loc_target(loc: usize) -> Option<(usize, Target)> {
+    LOCS.get(loc).map(|l| (l.buf, l.target()))
+}
+
+/// Make a URL handle stand for a header's URL (after TSHttpHdrUrlSet within one heap, as in ATS
+/// where the header then uses that very URL object).
+pub(crate) fn retarget(loc: usize, t: Target) {
+    if let Some(l) = LOCS.get(loc) {
+        *l.target.lock() = t;
+    }
+}
+
+/// The four headers of a transaction, each there from the hook point ATS makes it available:
+/// client request from TXN_START (empty until READ_REQUEST_HDR), server request from
+/// SEND_REQUEST_HDR, server response from READ_RESPONSE_HDR, client response from
+/// SEND_RESPONSE_HDR.
+#[derive(Default)]
+pub struct TxnHeaders {
+    pub client_req: ArcSwapOption<MBuffer>,
+    pub server_req: ArcSwapOption<MBuffer>,
+    pub server_resp: ArcSwapOption<MBuffer>,
+    pub client_resp: ArcSwapOption<MBuffer>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handles_live_and_die_with_the_heap() {
+        let b = MBuffer::new_request(b"GET", b"/x?y", (1, 1), &[(b"Host", b"h")]);
+        let h = b.handle();
+        let loc = b.hdr_loc();
+        assert!(MBuffer::from_handle(h).is_some());
+        assert_eq!(loc_target(loc).map(|(buf, _)| buf), Some(h));
+        let fh = {
+            let mut heap = b.lock();
+            let id = heap.hdrs[0].id;
+            let f = heap.hdrs[0].hdr.find(b"host").unwrap();
+            heap.field_handle(id, f)
+        };
+        assert!(loc_target(fh).is_some());
+        let c = b.deep_copy();
+        assert_ne!(c.handle(), h);
+        assert_eq!(c.with(|h| h.url().path().to_vec()), b"x");
+        drop(b);
+        assert!(
+            MBuffer::from_handle(h).is_none(),
+            "the TSMBuffer dies with the heap"
+        );
+        assert!(loc_target(loc).is_none());
+        assert!(
+            loc_target(fh).is_none(),
+            "unreleased field handles are freed with the heap"
+        );
+        assert!(MBuffer::from_handle(c.handle()).is_some());
+    }
+
+    #[test]
+    fn owned_heaps_live_until_destroyed() {
+        let b = MBuffer::create_owned();
+        let h = b.handle();
+        drop(b);
+        let b = MBuffer::from_handle(h).expect("C owns it");
+        assert!(b.destroy_owned());
+        assert!(!b.destroy_owned());
+        drop(b);
+        assert!(MBuffer::from_handle(h).is_none());
+        let t = MBuffer::empty_request();
+        assert!(
+            !t.destroy_owned(),
+            "a transaction's heap is not C's to destroy"
+        );
+        assert_eq!(
+            t.with(|h| (h.method().len(), h.version(), h.hdr_type())),
+            (0, (1, 0), HdrType::Request)
+        );
+    }
+
+    #[test]
+    fn heaps_are_shared_between_threads() {
+        let b = MBuffer::new_response((1, 1), 200, b"OK", &[]);
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let b = b.clone();
+                std::thread::spawn(move || {
+                    for i in 0..100 {
+                        b.with_mut(|h| {
+                            h.append_field(format!("X-{t}").as_bytes(), i.to_string().as_bytes())
+                        });
+                        b.with(|h| assert!(h.field(format!("x-{t}").as_bytes()).is_some()));
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(b.with(|h| h.field_count()), 400);
+        assert_eq!(b.with(|h| h.field_values(b"X-3").len()), 100);
+    }
+
+    #[test]
+    fn replace_keeps_the_handles() {
+        let b = MBuffer::empty_request();
+        let (h, loc) = (b.handle(), b.hdr_loc());
+        b.replace(HttpHdr::request(b"POST", b"/p", (1, 1), &[]));
+        assert_eq!((b.handle(), b.hdr_loc()), (h, loc));
+        assert_eq!(b.with(|h| h.method().to_vec()), b"POST");
+    }
+}

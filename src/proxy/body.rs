@@ -1,0 +1,363 @@
+//! Message bodies on HTTP/1.1 connections: a buffered connection, framing (Content-Length,
+//! chunked, until close), streaming decoders and encoders. Bodies are streamed piece by piece,
+//! never buffered whole.
+
+use bytes::{Buf, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+/// Largest piece read at once.
+const READ_CHUNK: usize = 32 * 1024;
+/// Longest chunk-size line or trailer line accepted.
+const MAX_LINE: usize = 4096;
+
+/// A connection with its read buffer (bytes read ahead, e.g. a pipelined request).
+pub struct Conn<S> {
+    pub io: S,
+    pub buf: BytesMut,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum BodyError {
+    /// The peer closed before the body was complete.
+    Truncated,
+    /// The body is not framed as announced (bad chunk size, missing CRLF, ...).
+    Malformed(&'static str),
+    Io(std::io::ErrorKind),
+}
+
+impl From<std::io::Error> for BodyError {
+    fn from(e: std::io::Error) -> Self {
+        BodyError::Io(e.kind())
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
+    pub fn new(io: S) -> Self {
+        Conn {
+            io,
+            buf: BytesMut::with_capacity(8192),
+        }
+    }
+
+    /// Read more bytes into the buffer; Ok(0) at end of stream.
+    pub async fn fill(&mut self) -> std::io::Result<usize> {
+        self.buf.reserve(READ_CHUNK);
+        self.io.read_buf(&mut self.buf).await
+    }
+
+    /// Read until the buffer holds a complete message head (ends with CRLF CRLF). Returns its
+    /// length, None at a clean end of stream before any byte, or an error (TooLarge, Truncated).
+    pub async fn read_head(&mut self, max: usize) -> Result<Option<usize>, HeadError> {
+        let mut scanned = 0;
+        loop {
+            if let Some(pos) = find_head_end(&self.buf, scanned) {
+                return Ok(Some(pos));
+            }
+            scanned = self.buf.len().saturating_sub(3);
+            if self.buf.len() > max {
+                return Err(HeadError::TooLarge);
+            }
+            match self.fill().await {
+                Ok(0) if self.buf.is_empty() => return Ok(None),
+                Ok(0) => return Err(HeadError::Truncated),
+                Ok(_) => {}
+                Err(e) => return Err(HeadError::Io(e.kind())),
+            }
+        }
+    }
+
+    /// Take up to `max` buffered or newly read bytes; empty at end of stream.
+    async fn take_some(&mut self, max: usize) -> std::io::Result<BytesMut> {
+        if self.buf.is_empty() && self.fill().await? == 0 {
+            return Ok(BytesMut::new());
+        }
+        let n = self.buf.len().min(max);
+        Ok(self.buf.split_to(n))
+    }
+
+    /// Read one CRLF-terminated line (without the CRLF), bounded.
+    async fn read_line(&mut self) -> Result<BytesMut, BodyError> {
+        loop {
+            if let Some(i) = self.buf.iter().position(|b| *b == b'\n') {
+                let mut line = self.buf.split_to(i + 1);
+                line.truncate(i);
+                if line.last() != Some(&b'\r') {
+                    return Err(BodyError::Malformed("line not ended by CRLF"));
+                }
+                line.truncate(i - 1);
+                return Ok(line);
+            }
+            if self.buf.len() > MAX_LINE {
+                return Err(BodyError::Malformed("line too long"));
+            }
+            if self.fill().await? == 0 {
+                return Err(BodyError::Truncated);
+            }
+        }
+    }
+
+    pub async fn write_all(&mut self, data: &[u8]) -> std::io::Result<()> {
+        self.io.write_all(data).await
+    }
+
+    pub async fn flush(&mut self) -> std::io::Result<()> {
+        self.io.flush().await
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum HeadError {
+    TooLarge,
+    Truncated,
+    Io(std::io::ErrorKind),
+}
+
+fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
+    buf[from.min(buf.len())..]
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| from + p + 4)
+}
+
+/// How a body is delimited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Framing {
+    /// No body.
+    None,
+    Length(u64),
+    Chunked,
+    /// Until the connection closes (responses only).
+    Close,
+}
+
+/// Reads one body from a connection, piece by piece.
+pub struct BodyReader {
+    framing: Framing,
+    /// Bytes left in the current chunk, or of the Content-Length.
+    left: u64,
+    done: bool,
+    /// Bytes delivered so far.
+    pub received: u64,
+}
+
+impl BodyReader {
+    pub fn new(framing: Framing) -> Self {
+        let (left, done) = match framing {
+            Framing::None | Framing::Length(0) => (0, true),
+            Framing::Length(n) => (n, false),
+            Framing::Chunked | Framing::Close => (0, false),
+        };
+        BodyReader {
+            framing,
+            left,
+            done,
+            received: 0,
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// The next piece of the body, or None when it is complete.
+    pub async fn next<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        conn: &mut Conn<S>,
+    ) -> Result<Option<BytesMut>, BodyError> {
+        if self.done {
+            return Ok(None);
+        }
+        let piece = match self.framing {
+            Framing::None => return Ok(None),
+            Framing::Length(_) => {
+                let p = conn
+                    .take_some(self.left.min(READ_CHUNK as u64) as usize)
+                    .await?;
+                if p.is_empty() {
+                    return Err(BodyError::Truncated);
+                }
+                self.left -= p.len() as u64;
+                self.done = self.left == 0;
+                p
+            }
+            Framing::Close => {
+                let p = conn.take_some(READ_CHUNK).await?;
+                if p.is_empty() {
+                    self.done = true;
+                    return Ok(None);
+                }
+                p
+            }
+            Framing::Chunked => {
+                if self.left == 0 {
+                    let line = conn.read_line().await?;
+                    let size = parse_chunk_size(&line)?;
+                    if size == 0 {
+                        // Trailers (ignored, bounded), then the final CRLF.
+                        let mut n = 0;
+                        while !conn.read_line().await?.is_empty() {
+                            n += 1;
+                            if n > 100 {
+                                return Err(BodyError::Malformed("too many trailers"));
+                            }
+                        }
+                        self.done = true;
+                        return Ok(None);
+                    }
+                    self.left = size;
+                }
+                let p = conn
+                    .take_some(self.left.min(READ_CHUNK as u64) as usize)
+                    .await?;
+                if p.is_empty() {
+                    return Err(BodyError::Truncated);
+                }
+                self.left -= p.len() as u64;
+                if self.left == 0 {
+                    // The CRLF that ends the chunk data.
+                    while conn.buf.len() < 2 {
+                        if conn.fill().await? == 0 {
+                            return Err(BodyError::Truncated);
+                        }
+                    }
+                    if &conn.buf[..2] != b"\r\n" {
+                        return Err(BodyError::Malformed("chunk not followed by CRLF"));
+                    }
+                    conn.buf.advance(2);
+                }
+                p
+            }
+        };
+        self.received += piece.len() as u64;
+        Ok(Some(piece))
+    }
+}
+
+/// A chunk-size line: hex digits, optional `;extension`. Anything else is malformed.
+fn parse_chunk_size(line: &[u8]) -> Result<u64, BodyError> {
+    let digits = line.split(|b| *b == b';').next().unwrap_or(&[]);
+    let digits = trim_ows(digits);
+    if digits.is_empty() || digits.len() > 15 || !digits.iter().all(u8::is_ascii_hexdigit) {
+        return Err(BodyError::Malformed("bad chunk size"));
+    }
+    Ok(u64::from_str_radix(std::str::from_utf8(digits).unwrap(), 16).unwrap())
+}
+
+fn trim_ows(s: &[u8]) -> &[u8] {
+    let start = s
+        .iter()
+        .position(|b| *b != b' ' && *b != b'\t')
+        .unwrap_or(s.len());
+    let end = s
+        .iter()
+        .rposition(|b| *b != b' ' && *b != b'\t')
+        .map(|i| i + 1)
+        .unwrap_or(start);
+    &s[start..end]
+}
+
+/// Writes one body with the given framing.
+pub struct BodyWriter {
+    framing: Framing,
+}
+
+impl BodyWriter {
+    pub fn new(framing: Framing) -> Self {
+        BodyWriter { framing }
+    }
+
+    pub async fn write<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        conn: &mut Conn<S>,
+        data: &[u8],
+    ) -> std::io::Result<()> {
+        if data.is_empty() || self.framing == Framing::None {
+            return Ok(());
+        }
+        if self.framing == Framing::Chunked {
+            let mut head = format!("{:x}\r\n", data.len()).into_bytes();
+            head.extend_from_slice(data);
+            head.extend_from_slice(b"\r\n");
+            conn.write_all(&head).await
+        } else {
+            conn.write_all(data).await
+        }
+    }
+
+    pub async fn finish<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        conn: &mut Conn<S>,
+    ) -> std::io::Result<()> {
+        if self.framing == Framing::Chunked {
+            conn.write_all(b"0\r\n\r\n").await?;
+        }
+        conn.flush().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn read_all(input: &[u8], framing: Framing) -> Result<Vec<u8>, BodyError> {
+        let (mut a, b) = tokio::io::duplex(1 << 20);
+        a.write_all(input).await.unwrap();
+        drop(a);
+        let mut conn = Conn::new(b);
+        let mut r = BodyReader::new(framing);
+        let mut out = Vec::new();
+        while let Some(p) = r.next(&mut conn).await? {
+            out.extend_from_slice(&p);
+        }
+        Ok(out)
+    }
+
+    #[tokio::test]
+    async fn chunked_roundtrip_and_errors() {
+        assert_eq!(
+            read_all(
+                b"5\r\nhello\r\n6;x=y\r\n world\r\n0\r\nT: v\r\n\r\n",
+                Framing::Chunked
+            )
+            .await
+            .unwrap(),
+            b"hello world"
+        );
+        assert_eq!(
+            read_all(b"zz\r\nhello\r\n", Framing::Chunked).await,
+            Err(BodyError::Malformed("bad chunk size"))
+        );
+        assert_eq!(
+            read_all(b"5\r\nhelloXX0\r\n\r\n", Framing::Chunked).await,
+            Err(BodyError::Malformed("chunk not followed by CRLF"))
+        );
+        assert_eq!(
+            read_all(b"-1\r\n", Framing::Chunked).await,
+            Err(BodyError::Malformed("bad chunk size"))
+        );
+        assert_eq!(
+            read_all(b"5\r\nhel", Framing::Chunked).await,
+            Err(BodyError::Truncated)
+        );
+        assert_eq!(
+            read_all(b"abc", Framing::Length(5)).await,
+            Err(BodyError::Truncated)
+        );
+        assert_eq!(
+            read_all(b"abcdef", Framing::Length(5)).await.unwrap(),
+            b"abcde"
+        );
+        assert_eq!(
+            read_all(b"until close", Framing::Close).await.unwrap(),
+            b"until close"
+        );
+    }
+
+    #[tokio::test]
+    async fn head_is_bounded() {
+        let (mut a, b) = tokio::io::duplex(1 << 20);
+        a.write_all(&vec![b'a'; 5000]).await.unwrap();
+        let mut conn = Conn::new(b);
+        assert_eq!(conn.read_head(4096).await, Err(HeadError::TooLarge));
+    }
+}

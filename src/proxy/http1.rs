@@ -1,0 +1,58 @@
+//! HTTP/1.x client sessions: one connection, its transactions one after the other (pipelined
+//! requests are answered in order), then SSN_CLOSE once every TXN_CLOSE has run.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::watch;
+
+use super::body::Conn;
+use super::sm::{self, Proxy};
+use super::{ClientInfo, Session, Txn};
+use crate::hooks::dispatch::{run_point, Outcome};
+use crate::hooks::id;
+
+/// Serve one client connection. `conn.buf` may already hold the first bytes.
+pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+    proxy: Arc<Proxy>,
+    mut conn: Conn<S>,
+    info: ClientInfo,
+    scheme: &'static str,
+    keep_alive_timeout: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let ssn = Session::create(info);
+    if run_point(&ssn, None, id::SSN_START).await == Outcome::Continue {
+        loop {
+            if conn.buf.is_empty() {
+                // Idle between requests: wait for the next one, the keep-alive timeout or a stop.
+                let more = tokio::select! {
+                    r = tokio::time::timeout(keep_alive_timeout, conn.fill()) => matches!(r, Ok(Ok(n)) if n > 0),
+                    _ = stop.changed() => false,
+                };
+                if !more {
+                    break;
+                }
+            }
+            let Some(txn) = Txn::create(&ssn) else { break };
+            let done = sm::run(&proxy, &ssn, &txn, &mut conn, scheme).await;
+            close_transaction(&ssn, &txn).await;
+            if !done.keep_alive || *stop.borrow() {
+                break;
+            }
+        }
+    }
+    // The connection is gone for plugins from here on (as ATS's HTTP/1 SSN_CLOSE).
+    drop(conn);
+    ssn.detach();
+    ssn.close_transactions().await;
+    run_point(&ssn, None, id::SSN_CLOSE).await;
+    ssn.free();
+}
+
+async fn close_transaction(ssn: &Session, txn: &Arc<Txn>) {
+    // ERROR at TXN_CLOSE counts as CONTINUE.
+    run_point(ssn, Some(txn), id::TXN_CLOSE).await;
+    txn.free();
+}

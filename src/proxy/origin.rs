@@ -1,0 +1,77 @@
+//! The origin side: connections to origin servers, kept alive and reused per address.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use tokio::net::TcpStream;
+
+use super::body::Conn;
+
+/// An idle connection is not reused after this long.
+const IDLE_MAX: Duration = Duration::from_secs(30);
+/// At most this many idle connections are kept per origin.
+const IDLE_PER_ORIGIN: usize = 64;
+
+pub type OriginConn = Conn<TcpStream>;
+
+#[derive(Default)]
+pub struct OriginPool {
+    idle: Mutex<HashMap<SocketAddr, Vec<(OriginConn, Instant)>>>,
+}
+
+#[derive(Debug)]
+pub enum ConnectError {
+    Timeout,
+    Failed(std::io::Error),
+}
+
+impl OriginPool {
+    /// An idle connection to `addr` if one is there (true: reused), else a new one.
+    pub async fn get(
+        &self,
+        addr: SocketAddr,
+        connect_timeout: Duration,
+    ) -> Result<(OriginConn, bool), ConnectError> {
+        if let Some(c) = self.take_idle(addr) {
+            return Ok((c, true));
+        }
+        Ok((Self::connect(addr, connect_timeout).await?, false))
+    }
+
+    pub async fn connect(
+        addr: SocketAddr,
+        connect_timeout: Duration,
+    ) -> Result<OriginConn, ConnectError> {
+        match tokio::time::timeout(connect_timeout, TcpStream::connect(addr)).await {
+            Err(_) => Err(ConnectError::Timeout),
+            Ok(Err(e)) => Err(ConnectError::Failed(e)),
+            Ok(Ok(s)) => {
+                let _ = s.set_nodelay(true);
+                Ok(Conn::new(s))
+            }
+        }
+    }
+
+    fn take_idle(&self, addr: SocketAddr) -> Option<OriginConn> {
+        let mut idle = self.idle.lock();
+        let list = idle.get_mut(&addr)?;
+        while let Some((c, at)) = list.pop() {
+            if at.elapsed() < IDLE_MAX && c.buf.is_empty() {
+                return Some(c);
+            }
+        }
+        None
+    }
+
+    /// Keep a connection whose last response was complete, for the next request to `addr`.
+    pub fn put(&self, addr: SocketAddr, conn: OriginConn) {
+        let mut idle = self.idle.lock();
+        let list = idle.entry(addr).or_default();
+        list.retain(|(_, at)| at.elapsed() < IDLE_MAX);
+        if list.len() < IDLE_PER_ORIGIN {
+            list.push((conn, Instant::now()));
+        }
+    }
+}

@@ -1,0 +1,623 @@
+//! The HTTP state machine (ATS's HttpSM): drives one transaction through its hook points, remap,
+//! the origin and back. It does not know the client protocol beyond the [`ClientSide`] it is given.
+//!
+//! Hook order (ATS with the cache off): TXN_START, READ_REQUEST_HDR, PRE_REMAP, POST_REMAP, OS_DNS,
+//! CACHE_LOOKUP_COMPLETE, SEND_REQUEST_HDR, READ_RESPONSE_HDR, SEND_RESPONSE_HDR (TXN_CLOSE is run
+//! by the session). A hook reenabled with TS_EVENT_HTTP_ERROR, a status set by a plugin before the
+//! end of remap, a failed origin, a request that cannot be framed: each produces a response made by
+//! tshost, sent after the SEND_RESPONSE_HDR hooks.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use super::body::{BodyError, BodyReader, BodyWriter, Conn, Framing, HeadError};
+use super::origin::{ConnectError, OriginConn, OriginPool};
+use super::{Session, Txn};
+use crate::config::remap::RemapTable;
+use crate::hdrs::{HttpHdr, MBuffer};
+use crate::hooks::dispatch::{run_point, Outcome};
+use crate::hooks::id;
+
+/// Settings the state machine needs (from records.config and remap.config).
+pub struct SmConfig {
+    pub remap: RemapTable,
+    pub remap_required: bool,
+    pub request_header_max: usize,
+    pub response_header_max: usize,
+    pub client_request_timeout: Duration,
+    pub origin_connect_timeout: Duration,
+    pub origin_response_timeout: Duration,
+    pub pristine_host: bool,
+    pub insert_xff: bool,
+    pub via: Option<String>,
+}
+
+pub struct Proxy {
+    pub config: SmConfig,
+    pub pool: OriginPool,
+}
+
+/// How the transaction ended, for the session.
+pub struct Done {
+    /// The client connection can carry another request.
+    pub keep_alive: bool,
+}
+
+/// Hop-by-hop fields, never forwarded (RFC 9110 7.6.1, plus the proxy ones).
+const HOP_BY_HOP: &[&[u8]] = &[
+    b"connection",
+    b"keep-alive",
+    b"proxy-connection",
+    b"te",
+    b"trailer",
+    b"transfer-encoding",
+    b"upgrade",
+    b"proxy-authenticate",
+];
+
+enum Failure {
+    /// Answer with this status (tshost makes the response).
+    Respond(u16),
+    /// The client is gone: no response.
+    ClientGone,
+}
+
+/// Run a transaction whose TXN_START has not run yet; `scheme` ("http", "https") is the client
+/// connection's, for remap.
+pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(proxy: &Proxy, ssn: &Arc<Session>, txn: &Arc<Txn>, client: &mut Conn<S>, scheme: &str) -> Done {
+    txn.headers.client_req.store(Some(MBuffer::empty_request()));
+    if run_point(ssn, Some(txn), id::TXN_START).await == Outcome::Error {
+        return respond_error(proxy, ssn, txn, client, plugin_status(txn), true, false).await;
+    }
+
+    // The request head.
+    let head = tokio::time::timeout(proxy.config.client_request_timeout, client.read_head(proxy.config.request_header_max)).await;
+    let head_len = match head {
+        Err(_) => return respond_error(proxy, ssn, txn, client, 408, true, true).await,
+        Ok(Ok(Some(n))) => n,
+        Ok(Ok(None)) | Ok(Err(HeadError::Truncated)) | Ok(Err(HeadError::Io(_))) => {
+            txn.aborted.store(true, Ordering::Release);
+            return Done { keep_alive: false };
+        }
+        Ok(Err(HeadError::TooLarge)) => return respond_error(proxy, ssn, txn, client, 400, true, true).await,
+    };
+    let head = client.buf.split_to(head_len);
+    let parsed = match parse_request(&head) {
+        Ok(p) => p,
+        Err(why) => {
+            crate::debug!("http", "transaction {}: bad request: {why}", txn.id);
+            return respond_error(proxy, ssn, txn, client, 400, true, true).await;
+        }
+    };
+    txn.headers.client_req.store(Some(parsed.hdr.clone()));
+    txn.request_version.store(((parsed.version.0 as u32) << 16) | parsed.version.1 as u32, Ordering::Release);
+    let request_framing = parsed.framing;
+    let client_keep_alive = parsed.hdr.with(|h| wants_keep_alive(h));
+    let is_head = parsed.hdr.with(|h| h.method() == b"HEAD");
+
+    let result = forward(proxy, ssn, txn, client, scheme, request_framing, is_head).await;
+    match result {
+        Ok(done) => Done { keep_alive: done.keep_alive && client_keep_alive },
+        Err(Failure::ClientGone) => {
+            txn.aborted.store(true, Ordering::Release);
+            Done { keep_alive: false }
+        }
+        Err(Failure::Respond(status)) => {
+            // A request body not read yet would be taken for the next request: close after.
+            let body_left = request_framing != Framing::None;
+            let d = respond_error(proxy, ssn, txn, client, status, false, body_left).await;
+            Done { keep_alive: d.keep_alive && client_keep_alive }
+        }
+    }
+}
+
+/// The status a plugin set with TSHttpTxnStatusSet if it is an error status, else 500.
+fn plugin_status(txn: &Txn) -> u16 {
+    match txn.status.load(Ordering::Acquire) {
+        s @ 400..=599 => s as u16,
+        _ => 500,
+    }
+}
+
+/// Run a request hook; ERROR becomes an error response with the plugin's status.
+async fn hook(ssn: &Session, txn: &Txn, hook: i32) -> Result<(), Failure> {
+    match run_point(ssn, Some(txn), hook).await {
+        Outcome::Continue => Ok(()),
+        Outcome::Error => Err(Failure::Respond(plugin_status(txn))),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn forward<S: AsyncRead + AsyncWrite + Unpin>(
+    proxy: &Proxy,
+    ssn: &Session,
+    txn: &Arc<Txn>,
+    client: &mut Conn<S>,
+    scheme: &str,
+    request_framing: Framing,
+    is_head: bool,
+) -> Result<Done, Failure> {
+    hook(ssn, txn, id::READ_REQUEST_HDR).await?;
+    hook(ssn, txn, id::PRE_REMAP).await?;
+    let status = txn.status.load(Ordering::Acquire);
+    if status != 0 {
+        // A status set by a plugin up to the end of remap: tshost answers with it.
+        return Err(Failure::Respond(status as u16));
+    }
+    let client_req = txn.headers.client_req.load_full().expect("client request");
+    let target = remap(proxy, &client_req, scheme)?;
+    hook(ssn, txn, id::POST_REMAP).await?;
+
+    // OS_DNS: resolve the origin.
+    let addr = resolve(&target.host, target.port).await.ok_or(Failure::Respond(502))?;
+    hook(ssn, txn, id::OS_DNS).await?;
+    hook(ssn, txn, id::CACHE_LOOKUP_COMPLETE).await?;
+
+    let (mut origin, reused) = match proxy.pool.get(addr, proxy.config.origin_connect_timeout).await {
+        Ok(c) => c,
+        Err(ConnectError::Timeout) => return Err(Failure::Respond(504)),
+        Err(ConnectError::Failed(e)) => {
+            crate::debug!("http", "transaction {}: origin {addr}: {e}", txn.id);
+            return Err(Failure::Respond(502));
+        }
+    };
+
+    // The server request: the client request, remapped, with the proxy's fields.
+    let server_req = client_req.deep_copy();
+    let expect_continue = server_req.with_mut(|h| {
+        prepare_server_request(h, &target, proxy, ssn, request_framing);
+        let e = h.field(b"expect").map(|v| v.eq_ignore_ascii_case(b"100-continue")).unwrap_or(false);
+        h.remove_field(b"expect");
+        e
+    });
+    txn.headers.server_req.store(Some(server_req.clone()));
+    hook(ssn, txn, id::SEND_REQUEST_HDR).await?;
+
+    let mut head = Vec::with_capacity(512);
+    server_req.with(|h| h.write_request(&mut head));
+    let mut sent = send_request(proxy, client, &mut origin, &head, request_framing, expect_continue).await;
+    if reused && matches!(sent, Err(SendError::Origin)) && request_framing == Framing::None {
+        // The idle connection had been closed by the origin: once more on a fresh one.
+        origin = OriginPool::connect(addr, proxy.config.origin_connect_timeout).await.map_err(|_| Failure::Respond(502))?;
+        sent = send_request(proxy, client, &mut origin, &head, request_framing, expect_continue).await;
+    }
+    match sent {
+        Ok(()) => {}
+        Err(SendError::Client) => return Err(Failure::ClientGone),
+        Err(SendError::BadClientBody) => return Err(Failure::Respond(400)),
+        Err(SendError::Origin) => return Err(Failure::Respond(502)),
+    }
+
+    // The origin's response head.
+    let (server_resp, resp_framing) = loop {
+        let head = tokio::time::timeout(proxy.config.origin_response_timeout, origin.read_head(proxy.config.response_header_max)).await;
+        let n = match head {
+            Err(_) => return Err(Failure::Respond(504)),
+            Ok(Ok(Some(n))) => n,
+            Ok(_) => return Err(Failure::Respond(502)),
+        };
+        let raw = origin.buf.split_to(n);
+        let (resp, framing) = parse_response(&raw, is_head).map_err(|_| Failure::Respond(502))?;
+        let status = resp.with(|h| h.status());
+        if (100..200).contains(&status) && status != 101 {
+            continue; // interim responses are not forwarded
+        }
+        break (resp, framing);
+    };
+    txn.headers.server_resp.store(Some(server_resp.clone()));
+    hook(ssn, txn, id::READ_RESPONSE_HDR).await?;
+
+    // The client response.
+    let client_resp = server_resp.deep_copy();
+    let client_version = client_req.with(|h| h.version());
+    let client_framing = client_resp.with_mut(|h| prepare_client_response(h, resp_framing, client_version, is_head));
+    txn.headers.client_resp.store(Some(client_resp.clone()));
+    hook(ssn, txn, id::SEND_RESPONSE_HDR).await?;
+
+    let mut out = Vec::with_capacity(512);
+    client_resp.with(|h| h.write_response(&mut out));
+    if client.write_all(&out).await.is_err() {
+        return Err(Failure::ClientGone);
+    }
+    let mut reader = BodyReader::new(resp_framing);
+    let mut writer = BodyWriter::new(client_framing);
+    loop {
+        match reader.next(&mut origin).await {
+            Ok(Some(piece)) => {
+                if writer.write(client, &piece).await.is_err() {
+                    return Err(Failure::ClientGone);
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                // The origin died mid-response: the client cannot get a complete response.
+                crate::debug!("http", "transaction {}: origin body: {e:?}", txn.id);
+                let _ = client.flush().await;
+                return Ok(Done { keep_alive: false });
+            }
+        }
+    }
+    if writer.finish(client).await.is_err() {
+        return Err(Failure::ClientGone);
+    }
+    let origin_keep_alive = resp_framing != Framing::Close && server_resp.with(|h| wants_keep_alive(h));
+    if origin_keep_alive {
+        proxy.pool.put(addr, origin);
+    }
+    let client_keep_alive = client_framing != Framing::Close && client_resp.with(|h| !h.has_token(b"connection", b"close"));
+    Ok(Done { keep_alive: client_keep_alive })
+}
+
+enum SendError {
+    Client,
+    BadClientBody,
+    Origin,
+}
+
+/// Write the request head and stream the client's body to the origin.
+async fn send_request<S: AsyncRead + AsyncWrite + Unpin>(
+    _proxy: &Proxy,
+    client: &mut Conn<S>,
+    origin: &mut OriginConn,
+    head: &[u8],
+    framing: Framing,
+    expect_continue: bool,
+) -> Result<(), SendError> {
+    origin.write_all(head).await.map_err(|_| SendError::Origin)?;
+    if framing != Framing::None {
+        if expect_continue && client.buf.is_empty() {
+            client.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await.map_err(|_| SendError::Client)?;
+            client.flush().await.map_err(|_| SendError::Client)?;
+        }
+        let mut reader = BodyReader::new(framing);
+        let mut writer = BodyWriter::new(framing);
+        loop {
+            match reader.next(client).await {
+                Ok(Some(piece)) => writer.write(origin, &piece).await.map_err(|_| SendError::Origin)?,
+                Ok(None) => break,
+                Err(BodyError::Malformed(_)) => return Err(SendError::BadClientBody),
+                Err(_) => return Err(SendError::Client),
+            }
+        }
+        writer.finish(origin).await.map_err(|_| SendError::Origin)?;
+    } else {
+        origin.flush().await.map_err(|_| SendError::Origin)?;
+    }
+    Ok(())
+}
+
+/// Where a request goes after remap.
+pub struct Target {
+    pub host: String,
+    pub port: u16,
+    pub scheme: String,
+    /// New path (without the leading '/').
+    pub path: Vec<u8>,
+}
+
+fn remap(proxy: &Proxy, req: &MBuffer, scheme: &str) -> Result<Target, Failure> {
+    let (host, port, path) = req.with(|h| {
+        let url = h.url();
+        let (host, port) = match url.host() {
+            Some(host) if !host.is_empty() => (String::from_utf8_lossy(host).into_owned(), url.port()),
+            _ => {
+                let hv = h.field(b"host").unwrap_or_default();
+                split_host_port(hv)
+            }
+        };
+        (host, port, url.path().to_vec())
+    });
+    let port = port.unwrap_or(if scheme == "https" { 443 } else { 80 });
+    let path_str = String::from_utf8_lossy(&path);
+    match proxy.config.remap.lookup(scheme, &host, port, &format!("/{path_str}")) {
+        Some((rule, new_path)) => Ok(Target {
+            host: rule.to.host.clone(),
+            port: rule.to.port,
+            scheme: rule.to.scheme.clone(),
+            path: new_path.trim_start_matches('/').as_bytes().to_vec(),
+        }),
+        None if proxy.config.remap_required => Err(Failure::Respond(404)),
+        None if host.is_empty() => Err(Failure::Respond(400)),
+        None => Ok(Target { host, port, scheme: scheme.to_string(), path }),
+    }
+}
+
+fn split_host_port(v: &[u8]) -> (String, Option<u16>) {
+    let s = String::from_utf8_lossy(v).trim().to_string();
+    if let Some(rest) = s.strip_prefix('[') {
+        // [v6]:port
+        if let Some((h, p)) = rest.split_once(']') {
+            return (h.to_string(), p.strip_prefix(':').and_then(|p| p.parse().ok()));
+        }
+    }
+    match s.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') => (h.to_string(), p.parse().ok()),
+        _ => (s, None),
+    }
+}
+
+async fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return Some(SocketAddr::new(ip, port));
+    }
+    tokio::net::lookup_host((host, port)).await.ok()?.next()
+}
+
+fn prepare_server_request(h: &mut HttpHdr, target: &Target, proxy: &Proxy, ssn: &Session, framing: Framing) {
+    {
+        let url = h.url_mut();
+        url.set_path(&target.path);
+        url.set_host(None);
+        url.set_scheme(None);
+        url.set_port(None);
+    }
+    strip_hop_by_hop(h);
+    if !proxy.config.pristine_host {
+        let default = if target.scheme == "https" { 443 } else { 80 };
+        let host = if target.port == default { target.host.clone() } else { format!("{}:{}", target.host, target.port) };
+        h.set_field(b"Host", host.as_bytes());
+    }
+    h.set_version((1, 1));
+    match framing {
+        Framing::Chunked => h.set_field(b"Transfer-Encoding", b"chunked"),
+        Framing::Length(n) => h.set_field(b"Content-Length", n.to_string().as_bytes()),
+        _ => {}
+    }
+    if proxy.config.insert_xff {
+        if let Some(ip) = ssn.client.client_addr.as_ref().and_then(|a| a.as_socket()).map(|a| a.ip().to_string()) {
+            h.append_field(b"X-Forwarded-For", ip.as_bytes());
+        }
+    }
+    if let Some(via) = &proxy.config.via {
+        let v = h.version();
+        h.append_field(b"Via", format!("http/{}.{} {via}", v.0, v.1).as_bytes());
+    }
+}
+
+/// Remove hop-by-hop fields, including those the Connection field names.
+fn strip_hop_by_hop(h: &mut HttpHdr) {
+    let named: Vec<Vec<u8>> = h
+        .field_values(b"connection")
+        .iter()
+        .flat_map(|v| v.split(|b| *b == b','))
+        .map(|t| t.trim_ascii().to_ascii_lowercase())
+        .filter(|t| !t.is_empty())
+        .collect();
+    for n in HOP_BY_HOP.iter().copied().chain(named.iter().map(Vec::as_slice)) {
+        h.remove_field(n);
+    }
+    h.remove_field(b"content-length");
+}
+
+/// Make the client response from the origin's: hop-by-hop fields out, framing for this client.
+fn prepare_client_response(h: &mut HttpHdr, origin: Framing, client_version: (u8, u8), is_head: bool) -> Framing {
+    let status = h.status();
+    let cl = h.field(b"content-length").map(<[u8]>::to_vec);
+    strip_hop_by_hop(h);
+    let http11 = client_version >= (1, 1);
+    h.set_version((1, 1));
+    let no_body = is_head || status == 204 || status == 304 || (100..200).contains(&status);
+    if no_body {
+        if let Some(cl) = cl {
+            h.set_field(b"Content-Length", &cl);
+        }
+        return Framing::None;
+    }
+    match origin {
+        Framing::Length(n) => {
+            h.set_field(b"Content-Length", n.to_string().as_bytes());
+            Framing::Length(n)
+        }
+        Framing::None => {
+            h.set_field(b"Content-Length", b"0");
+            Framing::None
+        }
+        Framing::Chunked | Framing::Close if http11 => {
+            h.set_field(b"Transfer-Encoding", b"chunked");
+            Framing::Chunked
+        }
+        _ => {
+            h.set_field(b"Connection", b"close");
+            Framing::Close
+        }
+    }
+}
+
+fn wants_keep_alive(h: &HttpHdr) -> bool {
+    if h.version() >= (1, 1) {
+        !h.has_token(b"connection", b"close")
+    } else {
+        h.has_token(b"connection", b"keep-alive")
+    }
+}
+
+/// Send a response made by tshost (error status, plugin body). `from_start` is true when the
+/// request was never handled (hooks before SEND_RESPONSE_HDR did not run for this response).
+async fn respond_error<S: AsyncRead + AsyncWrite + Unpin>(
+    _proxy: &Proxy,
+    ssn: &Session,
+    txn: &Arc<Txn>,
+    client: &mut Conn<S>,
+    status: u16,
+    _from_start: bool,
+    close_after: bool,
+) -> Done {
+    let reason = crate::hdrs::reason(status).unwrap_or("Error");
+    let (body, ctype) = match txn.error_body.lock().as_ref() {
+        Some(b) => (b.body().to_vec(), b.mime().map(|m| m.to_string_lossy().into_owned()).unwrap_or_else(|| "text/html".into())),
+        None => (default_body(status, reason).into_bytes(), "text/html".into()),
+    };
+    let is_head = txn.headers.client_req.load().as_ref().map(|r| r.with(|h| h.method() == b"HEAD")).unwrap_or(false);
+    let mut fields: Vec<(&[u8], Vec<u8>)> = vec![
+        (b"Content-Type", ctype.into_bytes()),
+        (b"Content-Length", body.len().to_string().into_bytes()),
+        (b"Cache-Control", b"no-store".to_vec()),
+    ];
+    if close_after {
+        fields.push((b"Connection", b"close".to_vec()));
+    }
+    let pairs: Vec<(&[u8], &[u8])> = fields.iter().map(|(n, v)| (*n, v.as_slice())).collect();
+    let resp = MBuffer::new_response((1, 1), status, reason.as_bytes(), &pairs);
+    txn.headers.client_resp.store(Some(resp.clone()));
+    let mut keep = !close_after;
+    if run_point(ssn, Some(txn), id::SEND_RESPONSE_HDR).await == Outcome::Error {
+        // ERROR at SEND_RESPONSE_HDR of an error response: no response at all.
+        return Done { keep_alive: false };
+    }
+    let mut out = Vec::with_capacity(256 + body.len());
+    resp.with(|h| {
+        keep &= !h.has_token(b"connection", b"close");
+        h.write_response(&mut out)
+    });
+    if !is_head {
+        out.extend_from_slice(&body);
+    }
+    if client.write_all(&out).await.is_err() || client.flush().await.is_err() {
+        txn.aborted.store(true, Ordering::Release);
+        return Done { keep_alive: false };
+    }
+    Done { keep_alive: keep }
+}
+
+fn default_body(status: u16, reason: &str) -> String {
+    format!("<HTML>\n<HEAD><TITLE>{status} {reason}</TITLE></HEAD>\n<BODY>\n<H1>{reason}</H1>\n<HR>\n<I>tshost</I>\n</BODY>\n</HTML>\n")
+}
+
+pub struct ParsedRequest {
+    pub hdr: Arc<MBuffer>,
+    pub version: (u8, u8),
+    pub framing: Framing,
+}
+
+/// Parse and validate a request head. Anything that cannot be framed without ambiguity is refused
+/// (the caller answers 400 and closes): Content-Length with Transfer-Encoding, differing
+/// Content-Lengths, a Transfer-Encoding other than chunked, obs-fold, bad values.
+pub fn parse_request(head: &[u8]) -> Result<ParsedRequest, &'static str> {
+    let mut headers = [httparse::EMPTY_HEADER; 128];
+    let mut req = httparse::Request::new(&mut headers);
+    match req.parse(head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Ok(httparse::Status::Partial) => return Err("incomplete head"),
+        Err(httparse::Error::TooManyHeaders) => return Err("too many header fields"),
+        Err(_) => return Err("malformed head"),
+    }
+    let method = req.method.ok_or("no method")?.as_bytes();
+    let target = req.path.ok_or("no target")?.as_bytes();
+    let version = (1, req.version.ok_or("no version")?);
+    let fields: Vec<(&[u8], &[u8])> = req.headers.iter().map(|h| (h.name.as_bytes(), h.value)).collect();
+    let framing = request_framing(&fields)?;
+    if version >= (1, 1) && !fields.iter().any(|(n, _)| n.eq_ignore_ascii_case(b"host")) {
+        return Err("HTTP/1.1 request without Host");
+    }
+    if fields.iter().filter(|(n, _)| n.eq_ignore_ascii_case(b"host")).count() > 1 {
+        return Err("more than one Host field");
+    }
+    if target.is_empty() || target.contains(&b' ') {
+        return Err("bad request target");
+    }
+    Ok(ParsedRequest { hdr: MBuffer::new_request(method, target, version, &fields), version, framing })
+}
+
+fn request_framing(fields: &[(&[u8], &[u8])]) -> Result<Framing, &'static str> {
+    let te: Vec<&[u8]> = fields.iter().filter(|(n, _)| n.eq_ignore_ascii_case(b"transfer-encoding")).map(|(_, v)| *v).collect();
+    let cl: Vec<&[u8]> = fields.iter().filter(|(n, _)| n.eq_ignore_ascii_case(b"content-length")).map(|(_, v)| *v).collect();
+    if !te.is_empty() {
+        if !cl.is_empty() {
+            return Err("both Content-Length and Transfer-Encoding");
+        }
+        let codings: Vec<Vec<u8>> = te
+            .iter()
+            .flat_map(|v| v.split(|b| *b == b','))
+            .map(|t| t.trim_ascii().to_ascii_lowercase())
+            .filter(|t| !t.is_empty())
+            .collect();
+        if codings != [b"chunked".to_vec()] {
+            return Err("Transfer-Encoding other than chunked");
+        }
+        return Ok(Framing::Chunked);
+    }
+    let mut length = None;
+    for v in cl {
+        for part in v.split(|b| *b == b',') {
+            let n = parse_length(part.trim_ascii()).ok_or("bad Content-Length")?;
+            if length.is_some_and(|l| l != n) {
+                return Err("differing Content-Length values");
+            }
+            length = Some(n);
+        }
+    }
+    Ok(match length {
+        Some(0) | None => Framing::None,
+        Some(n) => Framing::Length(n),
+    })
+}
+
+fn parse_length(v: &[u8]) -> Option<u64> {
+    if v.is_empty() || v.len() > 18 || !v.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(v).ok()?.parse().ok()
+}
+
+/// Parse an origin response head; the framing of its body (HEAD responses have none).
+fn parse_response(head: &[u8], is_head: bool) -> Result<(Arc<MBuffer>, Framing), &'static str> {
+    let mut headers = [httparse::EMPTY_HEADER; 128];
+    let mut resp = httparse::Response::new(&mut headers);
+    match resp.parse(head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        _ => return Err("malformed response head"),
+    }
+    let status = resp.code.ok_or("no status")?;
+    let version = (1, resp.version.ok_or("no version")?);
+    let fields: Vec<(&[u8], &[u8])> = resp.headers.iter().map(|h| (h.name.as_bytes(), h.value)).collect();
+    let hdr = MBuffer::new_response(version, status, resp.reason.unwrap_or("").as_bytes(), &fields);
+    let framing = if is_head || status == 204 || status == 304 || (100..200).contains(&status) {
+        Framing::None
+    } else if fields.iter().any(|(n, v)| n.eq_ignore_ascii_case(b"transfer-encoding") && last_coding_is_chunked(v)) {
+        Framing::Chunked
+    } else if let Some((_, v)) = fields.iter().find(|(n, _)| n.eq_ignore_ascii_case(b"content-length")) {
+        Framing::Length(parse_length(v.trim_ascii()).ok_or("bad Content-Length")?)
+    } else {
+        Framing::Close
+    };
+    Ok((hdr, framing))
+}
+
+fn last_coding_is_chunked(v: &[u8]) -> bool {
+    v.split(|b| *b == b',').next_back().map(|t| t.trim_ascii().eq_ignore_ascii_case(b"chunked")).unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn framing(head: &str) -> Result<Framing, &'static str> {
+        parse_request(head.as_bytes()).map(|p| p.framing)
+    }
+
+    #[test]
+    fn ambiguous_requests_are_refused() {
+        assert!(framing("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n").is_err());
+        assert!(framing("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n").is_err());
+        assert!(framing("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 6\r\n\r\n").is_err());
+        assert!(framing("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n").is_err());
+        assert!(framing("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n").is_err());
+        assert!(framing("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\n").is_err());
+        assert!(framing("GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n").is_err(), "obs-fold");
+        assert!(framing("GET / HTTP/1.1\r\nX: a\r\n\r\n").is_err(), "1.1 without Host");
+        assert_eq!(framing("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n"), Ok(Framing::Length(5)));
+        assert_eq!(framing("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n"), Ok(Framing::Chunked));
+        assert_eq!(framing("GET / HTTP/1.0\r\n\r\n"), Ok(Framing::None));
+    }
+
+    #[test]
+    fn host_and_port() {
+        assert_eq!(split_host_port(b"a.example:8080"), ("a.example".into(), Some(8080)));
+        assert_eq!(split_host_port(b"a.example"), ("a.example".into(), None));
+        assert_eq!(split_host_port(b"[::1]:81"), ("::1".into(), Some(81)));
+    }
+}

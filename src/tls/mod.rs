@@ -1,0 +1,213 @@
+//! TLS termination: one SSL_CTX per certificate, chosen by SNI; ALPN; self-signed certificates for
+//! running without configuration.
+
+use std::collections::HashMap;
+use std::ffi::CStr;
+use std::path::Path;
+use std::sync::Arc;
+
+use openssl::asn1::Asn1Time;
+use openssl::bn::{BigNum, MsbOption};
+use openssl::hash::MessageDigest;
+use openssl::nid::Nid;
+use openssl::pkey::{PKey, Private};
+use openssl::rsa::Rsa;
+use openssl::ssl::{
+    AlpnError, NameType, SniError, Ssl, SslContext, SslContextBuilder, SslMethod, SslVersion,
+};
+use openssl::x509::extension::SubjectAlternativeName;
+use openssl::x509::{X509NameBuilder, X509};
+
+use crate::proxy::proto;
+
+/// Server-side TLS: the certificates and how to pick one.
+pub struct TlsServer {
+    default: SslContext,
+    /// Exact names (lowercase) and wildcard suffixes ("*.example.com" stored as ".example.com").
+    by_name: HashMap<String, SslContext>,
+}
+
+/// ALPN protocols tshost speaks, in preference order (wire format).
+const ALPN: &[u8] = b"\x08http/1.1";
+
+fn context_builder() -> Result<SslContextBuilder, String> {
+    let mut b = SslContextBuilder::new(SslMethod::tls_server()).map_err(|e| e.to_string())?;
+    b.set_min_proto_version(Some(SslVersion::TLS1_2))
+        .map_err(|e| e.to_string())?;
+    b.set_alpn_select_callback(|_, client| {
+        openssl::ssl::select_next_proto(ALPN, client).ok_or(AlpnError::NOACK)
+    });
+    Ok(b)
+}
+
+/// Names a certificate is valid for: its DNS subjectAltNames, else its subject CN.
+fn names_of(cert: &X509) -> Vec<String> {
+    let mut names: Vec<String> = cert
+        .subject_alt_names()
+        .map(|sans| {
+            sans.iter()
+                .filter_map(|n| n.dnsname().map(|s| s.to_ascii_lowercase()))
+                .collect()
+        })
+        .unwrap_or_default();
+    if names.is_empty() {
+        names.extend(
+            cert.subject_name()
+                .entries_by_nid(Nid::COMMONNAME)
+                .filter_map(|e| e.data().to_string().ok().map(|s| s.to_ascii_lowercase())),
+        );
+    }
+    names
+}
+
+/// One certificate (with its chain) and key, loaded from PEM files.
+pub struct CertKey {
+    pub chain: Vec<X509>,
+    pub key: PKey<Private>,
+}
+
+impl CertKey {
+    pub fn load(cert: &Path, key: Option<&Path>) -> Result<CertKey, String> {
+        let pem = std::fs::read(cert).map_err(|e| format!("{}: {e}", cert.display()))?;
+        let chain = X509::stack_from_pem(&pem)
+            .map_err(|e| format!("{}: not a PEM certificate: {e}", cert.display()))?;
+        if chain.is_empty() {
+            return Err(format!("{}: no certificate in it", cert.display()));
+        }
+        let key_pem = match key {
+            Some(k) => std::fs::read(k).map_err(|e| format!("{}: {e}", k.display()))?,
+            None => pem.clone(),
+        };
+        let key = PKey::private_key_from_pem(&key_pem).map_err(|e| {
+            format!(
+                "{}: not a PEM private key: {e}",
+                key.unwrap_or(cert).display()
+            )
+        })?;
+        Ok(CertKey { chain, key })
+    }
+
+    /// A self-signed certificate for `names` (RSA-2048, valid one year).
+    pub fn self_signed(names: &[&str]) -> Result<CertKey, String> {
+        let e = |e: openssl::error::ErrorStack| e.to_string();
+        let key = PKey::from_rsa(Rsa::generate(2048).map_err(e)?).map_err(e)?;
+        let mut name = X509NameBuilder::new().map_err(e)?;
+        name.append_entry_by_nid(
+            Nid::COMMONNAME,
+            names.first().copied().unwrap_or("localhost"),
+        )
+        .map_err(e)?;
+        let name = name.build();
+        let mut b = X509::builder().map_err(e)?;
+        b.set_version(2).map_err(e)?;
+        let mut serial = BigNum::new().map_err(e)?;
+        serial.rand(64, MsbOption::MAYBE_ZERO, false).map_err(e)?;
+        let serial = serial.to_asn1_integer().map_err(e)?;
+        b.set_serial_number(&serial).map_err(e)?;
+        b.set_subject_name(&name).map_err(e)?;
+        b.set_issuer_name(&name).map_err(e)?;
+        b.set_pubkey(&key).map_err(e)?;
+        let (from, until) = (
+            Asn1Time::days_from_now(0).map_err(e)?,
+            Asn1Time::days_from_now(365).map_err(e)?,
+        );
+        b.set_not_before(&from).map_err(e)?;
+        b.set_not_after(&until).map_err(e)?;
+        let mut san = SubjectAlternativeName::new();
+        for n in names {
+            if n.parse::<std::net::IpAddr>().is_ok() {
+                san.ip(n);
+            } else {
+                san.dns(n);
+            }
+        }
+        let san = san.build(&b.x509v3_context(None, None)).map_err(e)?;
+        b.append_extension(san).map_err(e)?;
+        b.sign(&key, MessageDigest::sha256()).map_err(e)?;
+        Ok(CertKey {
+            chain: vec![b.build()],
+            key,
+        })
+    }
+
+    fn context(&self) -> Result<SslContext, String> {
+        let mut b = context_builder()?;
+        b.set_certificate(&self.chain[0])
+            .map_err(|e| e.to_string())?;
+        for c in &self.chain[1..] {
+            b.add_extra_chain_cert(c.clone())
+                .map_err(|e| e.to_string())?;
+        }
+        b.set_private_key(&self.key).map_err(|e| e.to_string())?;
+        b.check_private_key()
+            .map_err(|e| format!("certificate and key do not match: {e}"))?;
+        Ok(b.build())
+    }
+}
+
+impl TlsServer {
+    /// Contexts for every certificate; the first is the default (no SNI, or no name matches).
+    pub fn new(certs: &[CertKey]) -> Result<Arc<TlsServer>, String> {
+        let Some(first) = certs.first() else {
+            return Err("no certificate".into());
+        };
+        let mut by_name = HashMap::new();
+        for c in certs {
+            let ctx = c.context()?;
+            for n in names_of(&c.chain[0]) {
+                let key = n.strip_prefix('*').map(str::to_string).unwrap_or(n);
+                by_name.entry(key).or_insert_with(|| ctx.clone());
+            }
+        }
+        let by_name_for_cb = by_name.clone();
+        // The default context picks the certificate by SNI and switches to its context.
+        let mut b = context_builder()?;
+        b.set_certificate(&first.chain[0])
+            .map_err(|e| e.to_string())?;
+        for c in &first.chain[1..] {
+            b.add_extra_chain_cert(c.clone())
+                .map_err(|e| e.to_string())?;
+        }
+        b.set_private_key(&first.key).map_err(|e| e.to_string())?;
+        b.set_servername_callback(move |ssl, _alert| {
+            if let Some(name) = ssl
+                .servername(NameType::HOST_NAME)
+                .map(str::to_ascii_lowercase)
+            {
+                let wildcard = name.find('.').map(|i| name[i..].to_string());
+                let ctx = by_name_for_cb
+                    .get(&name)
+                    .or_else(|| wildcard.and_then(|w| by_name_for_cb.get(&w)));
+                if let Some(ctx) = ctx {
+                    ssl.set_ssl_context(ctx)
+                        .map_err(|_| SniError::ALERT_FATAL)?;
+                }
+            }
+            Ok(())
+        });
+        Ok(Arc::new(TlsServer {
+            default: b.build(),
+            by_name,
+        }))
+    }
+
+    /// A new server-side SSL object for one connection.
+    pub fn ssl(&self) -> Result<Ssl, String> {
+        Ssl::new(&self.default).map_err(|e| e.to_string())
+    }
+
+    /// Number of names certificates were registered for (diagnostics).
+    pub fn names(&self) -> usize {
+        self.by_name.len()
+    }
+}
+
+/// The protocol tag of a negotiated TLS version.
+pub fn version_tag(ssl: &openssl::ssl::SslRef) -> &'static CStr {
+    match ssl.version_str() {
+        "TLSv1.3" => proto::TLS_1_3,
+        "TLSv1.2" => proto::TLS_1_2,
+        "TLSv1.1" => proto::TLS_1_1,
+        _ => proto::TLS_1_0,
+    }
+}
