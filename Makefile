@@ -41,9 +41,13 @@ plugins: $(PLUGINS)
 
 run: deps-run all
 	@mkdir -p $(BUILD)/run
-	@echo "tshost with hook_trace and session_count (examples/config); Ctrl-C to stop."
-	@echo "Hook trace: $(BUILD)/run/hook_trace.log"
-	./target/release/tshost --config-dir examples/config
+	@echo "tshost on 127.0.0.1:8080 (and :8443 TLS) -> example origin on 127.0.0.1:8081, with"
+	@echo "hook_trace (events in $(BUILD)/run/hook_trace.log) and session_count. Try:"
+	@echo "  curl -v http://127.0.0.1:8080/echo      curl -vk https://127.0.0.1:8443/size/100"
+	@echo "Ctrl-C stops both."
+	@./target/release/tshost-origin 127.0.0.1:8081 & origin=$$!; \
+	  trap 'kill $$origin 2>/dev/null' EXIT INT TERM; \
+	  ./target/release/tshost --config-dir examples/config
 
 # The committed headers must be what build.rs generates from the Rust source.
 check-header:

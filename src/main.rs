@@ -4,76 +4,80 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// tshost: runs Apache Traffic Server 9.2 C plugins, unchanged, in a Rust host.
+/// tshost: runs Apache Traffic Server 9.2 C plugins, unchanged, in a Rust reverse proxy.
 ///
-/// Reads records.config (optional: defaults apply) and plugin.config from the configuration
-/// directory, loads every plugin in order (TSPluginInit) and runs until SIGINT or SIGTERM.
+/// Reads records.config, plugin.config, remap.config and ssl_multicert.config from the
+/// configuration directory (each optional: defaults apply), loads every plugin in order
+/// (TSPluginInit), listens on proxy.config.http.server_ports and proxies until SIGINT or SIGTERM.
+/// Without a configuration directory it listens on 127.0.0.1:8080 and 127.0.0.1:8443 (TLS, with a
+/// self-signed certificate) and forwards requests to the host they name.
 #[derive(Parser, Debug)]
 #[command(name = "tshost", version = concat!(env!("CARGO_PKG_VERSION"), " (ATS plugin API 9.2.9)"))]
 struct Cli {
-    /// Configuration directory (records.config, plugin.config). Without it tshost runs on
-    /// built-in defaults with no plugins.
+    /// Configuration directory (records.config, plugin.config, remap.config,
+    /// ssl_multicert.config).
     #[arg(long, short = 'c', value_name = "DIR", env = "TSHOST_CONFIG_DIR")]
     config_dir: Option<PathBuf>,
 
     /// Load the configuration and the plugins, then exit (0 if everything loaded), like
-    /// `traffic_server -C verify_config`.
+    /// `traffic_server -C verify_config`. Does not listen.
     #[arg(long)]
     check: bool,
 }
 
+fn fail(msg: &str, code: u8) -> ExitCode {
+    tshost::diags::emit(
+        tshost::diags::Level::Error,
+        None,
+        &format!("start-up failed: {msg}"),
+    );
+    ExitCode::from(code)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Installed before anything is logged, so a signal sent as soon as start-up is reported is
-    // handled.
-    let signals = match signal_hook::iterator::Signals::new([
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-    ]) {
-        Ok(s) => s,
-        Err(e) => {
-            tshost::error!("cannot install signal handlers: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
     let started = match &cli.config_dir {
         Some(dir) => tshost::host::start(dir),
         None => tshost::host::start_with_defaults(),
     };
     if let Err(e) = started {
-        tshost::diags::emit(
-            tshost::diags::Level::Error,
-            None,
-            &format!("start-up failed: {e}"),
-        );
         // ATS exits with 70 (EX_SOFTWARE) when a plugin cannot be loaded.
-        return ExitCode::from(70);
+        return fail(&e, 70);
     }
     let plugins = tshost::plugin::loader::loaded();
-    tshost::note!(
+    let names = plugins
+        .iter()
+        .map(|p| p.name())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let summary = format!(
         "tshost {} started: {} plugin(s) loaded{}",
         env!("CARGO_PKG_VERSION"),
         plugins.len(),
-        if plugins.is_empty() {
+        if names.is_empty() {
             String::new()
         } else {
-            format!(
-                " ({})",
-                plugins
-                    .iter()
-                    .map(|p| p.name())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
+            format!(" ({names})")
         }
     );
     if cli.check {
+        tshost::note!("{summary}");
         return ExitCode::SUCCESS;
     }
-    let mut signals = signals;
-    if let Some(sig) = signals.forever().next() {
-        tshost::note!("signal {sig} received, shutting down");
+    let records = tshost::host::records();
+    let setup = tshost::proxy::start::NetSetup {
+        config_dir: cli.config_dir.as_deref(),
+    };
+    let prepared = match tshost::proxy::start::prepare(records, &setup) {
+        Ok(p) => p,
+        Err(e) => return fail(&e, 1),
+    };
+    let threads = records
+        .get_int("proxy.config.exec_thread.limit")
+        .unwrap_or(2)
+        .max(1) as usize;
+    match tshost::proxy::start::run(prepared, threads, &summary) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e, 1),
     }
-    tshost::host::stop();
-    ExitCode::SUCCESS
 }

@@ -494,7 +494,16 @@ struct Daemon {
 }
 
 impl Daemon {
+    /// Serves on an ephemeral loopback port unless the test wrote its own records.config.
     fn start(config_dir: &Path) -> Daemon {
+        let records = config_dir.join("records.config");
+        if !records.exists() {
+            fs::write(
+                &records,
+                "CONFIG proxy.config.http.server_ports STRING 0:ip-in=127.0.0.1\n",
+            )
+            .unwrap();
+        }
         let mut child = tshost()
             .arg("--config-dir")
             .arg(config_dir)

@@ -243,6 +243,35 @@ fn parse_chunk_size(line: &[u8]) -> Result<u64, BodyError> {
     Ok(u64::from_str_radix(std::str::from_utf8(digits).unwrap(), 16).unwrap())
 }
 
+/// Check the chunked framing of the bytes received so far (a prefix of a body): every complete
+/// chunk-size line is valid and every complete chunk is followed by CRLF. An incomplete tail is
+/// fine; it is checked as it is streamed.
+pub fn chunked_prefix_is_valid(mut buf: &[u8]) -> bool {
+    loop {
+        let Some(nl) = buf.iter().position(|b| *b == b'\n') else {
+            return buf.len() <= MAX_LINE;
+        };
+        if nl == 0 || buf[nl - 1] != b'\r' {
+            return false;
+        }
+        let Ok(size) = parse_chunk_size(&buf[..nl - 1]) else {
+            return false;
+        };
+        buf = &buf[nl + 1..];
+        if size == 0 {
+            return true; // trailers follow
+        }
+        let size = size as usize;
+        if buf.len() < size + 2 {
+            return true;
+        }
+        if &buf[size..size + 2] != b"\r\n" {
+            return false;
+        }
+        buf = &buf[size + 2..];
+    }
+}
+
 fn trim_ows(s: &[u8]) -> &[u8] {
     let start = s
         .iter()
@@ -351,6 +380,16 @@ mod tests {
             read_all(b"until close", Framing::Close).await.unwrap(),
             b"until close"
         );
+    }
+
+    #[test]
+    fn chunked_prefix_check() {
+        assert!(chunked_prefix_is_valid(b"5\r\nhello\r\n0\r\n\r\n"));
+        assert!(chunked_prefix_is_valid(b"5\r\nhel"));
+        assert!(chunked_prefix_is_valid(b"5"));
+        assert!(!chunked_prefix_is_valid(b"zz\r\nhello\r\n"));
+        assert!(!chunked_prefix_is_valid(b"5\r\nhelloXX"));
+        assert!(!chunked_prefix_is_valid(b"5\nhello\r\n"));
     }
 
     #[tokio::test]

@@ -4,8 +4,12 @@
 //! the listeners and the HTTP state machine build on the same objects.
 
 pub mod body;
+pub mod http1;
 pub mod origin;
 pub mod proto;
+pub mod server;
+pub mod sm;
+pub mod start;
 
 use std::ffi::CStr;
 use std::future::poll_fn;

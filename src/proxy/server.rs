@@ -54,13 +54,18 @@ pub struct ClientTimeouts {
 
 impl Server {
     /// Start accepting on every port (inside a tokio runtime).
-    pub fn start(proxy: Arc<Proxy>, ports: Vec<Port>, timeouts: ClientTimeouts) -> std::io::Result<Server> {
+    pub fn start(
+        proxy: Arc<Proxy>,
+        ports: Vec<Port>,
+        timeouts: ClientTimeouts,
+    ) -> std::io::Result<Server> {
         let (stop, _) = watch::channel(false);
         let sessions = Arc::new(Sessions::default());
         for p in ports {
             p.listener.set_nonblocking(true)?;
             let listener = TcpListener::from_std(p.listener)?;
-            let (proxy, tls, sessions, mut stop_rx) = (proxy.clone(), p.tls, sessions.clone(), stop.subscribe());
+            let (proxy, tls, sessions, mut stop_rx) =
+                (proxy.clone(), p.tls, sessions.clone(), stop.subscribe());
             tokio::spawn(async move {
                 loop {
                     let accepted = tokio::select! {
@@ -144,7 +149,9 @@ async fn connection(
                     return;
                 }
             };
-            let Ok(mut s) = tokio_openssl::SslStream::new(ssl, stream) else { return };
+            let Ok(mut s) = tokio_openssl::SslStream::new(ssl, stream) else {
+                return;
+            };
             match tokio::time::timeout(timeouts.tls_handshake, Pin::new(&mut s).accept()).await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => {
@@ -154,8 +161,21 @@ async fn connection(
                 Err(_) => return,
             }
             let version = crate::tls::version_tag(s.ssl());
-            let info = ClientInfo::new(Some(peer), local, fd, vec![version, proto::TCP, ip_tag(&peer)]);
-            http1::serve(proxy, Conn::new(s), info, "https", timeouts.keep_alive, stop).await;
+            let info = ClientInfo::new(
+                Some(peer),
+                local,
+                fd,
+                vec![version, proto::TCP, ip_tag(&peer)],
+            );
+            http1::serve(
+                proxy,
+                Conn::new(s),
+                info,
+                "https",
+                timeouts.keep_alive,
+                stop,
+            )
+            .await;
         }
     }
 }

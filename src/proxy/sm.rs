@@ -68,14 +68,27 @@ enum Failure {
 
 /// Run a transaction whose TXN_START has not run yet; `scheme` ("http", "https") is the client
 /// connection's, for remap.
-pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(proxy: &Proxy, ssn: &Arc<Session>, txn: &Arc<Txn>, client: &mut Conn<S>, scheme: &str) -> Done {
-    txn.headers.client_req.store(Some(MBuffer::empty_request()));
+pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
+    proxy: &Proxy,
+    ssn: &Arc<Session>,
+    txn: &Arc<Txn>,
+    client: &mut Conn<S>,
+    scheme: &str,
+) -> Done {
+    // TXN_START sees an empty request; the parsed one goes into the same heap, so handles a plugin
+    // took at TXN_START stay valid.
+    let creq = MBuffer::empty_request();
+    txn.headers.client_req.store(Some(creq.clone()));
     if run_point(ssn, Some(txn), id::TXN_START).await == Outcome::Error {
         return respond_error(proxy, ssn, txn, client, plugin_status(txn), true, false).await;
     }
 
     // The request head.
-    let head = tokio::time::timeout(proxy.config.client_request_timeout, client.read_head(proxy.config.request_header_max)).await;
+    let head = tokio::time::timeout(
+        proxy.config.client_request_timeout,
+        client.read_head(proxy.config.request_header_max),
+    )
+    .await;
     let head_len = match head {
         Err(_) => return respond_error(proxy, ssn, txn, client, 408, true, true).await,
         Ok(Ok(Some(n))) => n,
@@ -83,25 +96,33 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(proxy: &Proxy, ssn: &Arc<Ses
             txn.aborted.store(true, Ordering::Release);
             return Done { keep_alive: false };
         }
-        Ok(Err(HeadError::TooLarge)) => return respond_error(proxy, ssn, txn, client, 400, true, true).await,
+        Ok(Err(HeadError::TooLarge)) => {
+            return respond_error(proxy, ssn, txn, client, 400, true, true).await
+        }
     };
     let head = client.buf.split_to(head_len);
-    let parsed = match parse_request(&head) {
+    let mut parsed = match parse_request(&head) {
         Ok(p) => p,
         Err(why) => {
             crate::debug!("http", "transaction {}: bad request: {why}", txn.id);
             return respond_error(proxy, ssn, txn, client, 400, true, true).await;
         }
     };
-    txn.headers.client_req.store(Some(parsed.hdr.clone()));
-    txn.request_version.store(((parsed.version.0 as u32) << 16) | parsed.version.1 as u32, Ordering::Release);
+    parsed.hdr.apply_client_request_defaults(scheme == "https");
+    txn.request_version.store(
+        ((parsed.version.0 as u32) << 16) | parsed.version.1 as u32,
+        Ordering::Release,
+    );
     let request_framing = parsed.framing;
-    let client_keep_alive = parsed.hdr.with(|h| wants_keep_alive(h));
-    let is_head = parsed.hdr.with(|h| h.method() == b"HEAD");
+    let client_keep_alive = wants_keep_alive(&parsed.hdr);
+    let is_head = parsed.hdr.method() == b"HEAD";
+    creq.replace(parsed.hdr);
 
     let result = forward(proxy, ssn, txn, client, scheme, request_framing, is_head).await;
     match result {
-        Ok(done) => Done { keep_alive: done.keep_alive && client_keep_alive },
+        Ok(done) => Done {
+            keep_alive: done.keep_alive && client_keep_alive,
+        },
         Err(Failure::ClientGone) => {
             txn.aborted.store(true, Ordering::Release);
             Done { keep_alive: false }
@@ -110,7 +131,9 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(proxy: &Proxy, ssn: &Arc<Ses
             // A request body not read yet would be taken for the next request: close after.
             let body_left = request_framing != Framing::None;
             let d = respond_error(proxy, ssn, txn, client, status, false, body_left).await;
-            Done { keep_alive: d.keep_alive && client_keep_alive }
+            Done {
+                keep_alive: d.keep_alive && client_keep_alive,
+            }
         }
     }
 }
@@ -153,11 +176,24 @@ async fn forward<S: AsyncRead + AsyncWrite + Unpin>(
     hook(ssn, txn, id::POST_REMAP).await?;
 
     // OS_DNS: resolve the origin.
-    let addr = resolve(&target.host, target.port).await.ok_or(Failure::Respond(502))?;
+    let addr = resolve(&target.host, target.port)
+        .await
+        .ok_or(Failure::Respond(502))?;
     hook(ssn, txn, id::OS_DNS).await?;
     hook(ssn, txn, id::CACHE_LOOKUP_COMPLETE).await?;
 
-    let (mut origin, reused) = match proxy.pool.get(addr, proxy.config.origin_connect_timeout).await {
+    if request_framing == Framing::Chunked
+        && !client_req.with(|h| h.has_token(b"expect", b"100-continue"))
+    {
+        // Nothing ambiguous reaches the origin: the chunk framing the client already sent is
+        // checked before the origin is contacted.
+        check_chunked_prefix(proxy, client).await?;
+    }
+    let (mut origin, reused) = match proxy
+        .pool
+        .get(addr, proxy.config.origin_connect_timeout)
+        .await
+    {
         Ok(c) => c,
         Err(ConnectError::Timeout) => return Err(Failure::Respond(504)),
         Err(ConnectError::Failed(e)) => {
@@ -170,7 +206,10 @@ async fn forward<S: AsyncRead + AsyncWrite + Unpin>(
     let server_req = client_req.deep_copy();
     let expect_continue = server_req.with_mut(|h| {
         prepare_server_request(h, &target, proxy, ssn, request_framing);
-        let e = h.field(b"expect").map(|v| v.eq_ignore_ascii_case(b"100-continue")).unwrap_or(false);
+        let e = h
+            .field(b"expect")
+            .map(|v| v.eq_ignore_ascii_case(b"100-continue"))
+            .unwrap_or(false);
         h.remove_field(b"expect");
         e
     });
@@ -179,11 +218,29 @@ async fn forward<S: AsyncRead + AsyncWrite + Unpin>(
 
     let mut head = Vec::with_capacity(512);
     server_req.with(|h| h.write_request(&mut head));
-    let mut sent = send_request(proxy, client, &mut origin, &head, request_framing, expect_continue).await;
+    let mut sent = send_request(
+        proxy,
+        client,
+        &mut origin,
+        &head,
+        request_framing,
+        expect_continue,
+    )
+    .await;
     if reused && matches!(sent, Err(SendError::Origin)) && request_framing == Framing::None {
         // The idle connection had been closed by the origin: once more on a fresh one.
-        origin = OriginPool::connect(addr, proxy.config.origin_connect_timeout).await.map_err(|_| Failure::Respond(502))?;
-        sent = send_request(proxy, client, &mut origin, &head, request_framing, expect_continue).await;
+        origin = OriginPool::connect(addr, proxy.config.origin_connect_timeout)
+            .await
+            .map_err(|_| Failure::Respond(502))?;
+        sent = send_request(
+            proxy,
+            client,
+            &mut origin,
+            &head,
+            request_framing,
+            expect_continue,
+        )
+        .await;
     }
     match sent {
         Ok(()) => {}
@@ -194,7 +251,11 @@ async fn forward<S: AsyncRead + AsyncWrite + Unpin>(
 
     // The origin's response head.
     let (server_resp, resp_framing) = loop {
-        let head = tokio::time::timeout(proxy.config.origin_response_timeout, origin.read_head(proxy.config.response_header_max)).await;
+        let head = tokio::time::timeout(
+            proxy.config.origin_response_timeout,
+            origin.read_head(proxy.config.response_header_max),
+        )
+        .await;
         let n = match head {
             Err(_) => return Err(Failure::Respond(504)),
             Ok(Ok(Some(n))) => n,
@@ -214,7 +275,8 @@ async fn forward<S: AsyncRead + AsyncWrite + Unpin>(
     // The client response.
     let client_resp = server_resp.deep_copy();
     let client_version = client_req.with(|h| h.version());
-    let client_framing = client_resp.with_mut(|h| prepare_client_response(h, resp_framing, client_version, is_head));
+    let client_framing =
+        client_resp.with_mut(|h| prepare_client_response(h, resp_framing, client_version, is_head));
     txn.headers.client_resp.store(Some(client_resp.clone()));
     hook(ssn, txn, id::SEND_RESPONSE_HDR).await?;
 
@@ -244,12 +306,42 @@ async fn forward<S: AsyncRead + AsyncWrite + Unpin>(
     if writer.finish(client).await.is_err() {
         return Err(Failure::ClientGone);
     }
-    let origin_keep_alive = resp_framing != Framing::Close && server_resp.with(|h| wants_keep_alive(h));
+    let origin_keep_alive =
+        resp_framing != Framing::Close && server_resp.with(|h| wants_keep_alive(h));
     if origin_keep_alive {
         proxy.pool.put(addr, origin);
     }
-    let client_keep_alive = client_framing != Framing::Close && client_resp.with(|h| !h.has_token(b"connection", b"close"));
-    Ok(Done { keep_alive: client_keep_alive })
+    let client_keep_alive = client_framing != Framing::Close
+        && client_resp.with(|h| !h.has_token(b"connection", b"close"));
+    Ok(Done {
+        keep_alive: client_keep_alive,
+    })
+}
+
+/// Wait for the first chunk-size line of a chunked request body, then check the framing of every
+/// chunk already received. A malformed one is a 400 before any byte goes to the origin.
+async fn check_chunked_prefix<S: AsyncRead + AsyncWrite + Unpin>(
+    proxy: &Proxy,
+    client: &mut Conn<S>,
+) -> Result<(), Failure> {
+    let wait = async {
+        while !client.buf.contains(&b'\n') && client.buf.len() < 4096 {
+            match client.fill().await {
+                Ok(0) | Err(_) => return Err(Failure::ClientGone),
+                Ok(_) => {}
+            }
+        }
+        Ok(())
+    };
+    match tokio::time::timeout(proxy.config.client_request_timeout, wait).await {
+        Err(_) => return Err(Failure::Respond(408)),
+        Ok(r) => r?,
+    }
+    if super::body::chunked_prefix_is_valid(&client.buf) {
+        Ok(())
+    } else {
+        Err(Failure::Respond(400))
+    }
 }
 
 enum SendError {
@@ -267,17 +359,26 @@ async fn send_request<S: AsyncRead + AsyncWrite + Unpin>(
     framing: Framing,
     expect_continue: bool,
 ) -> Result<(), SendError> {
-    origin.write_all(head).await.map_err(|_| SendError::Origin)?;
+    origin
+        .write_all(head)
+        .await
+        .map_err(|_| SendError::Origin)?;
     if framing != Framing::None {
         if expect_continue && client.buf.is_empty() {
-            client.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await.map_err(|_| SendError::Client)?;
+            client
+                .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+                .await
+                .map_err(|_| SendError::Client)?;
             client.flush().await.map_err(|_| SendError::Client)?;
         }
         let mut reader = BodyReader::new(framing);
         let mut writer = BodyWriter::new(framing);
         loop {
             match reader.next(client).await {
-                Ok(Some(piece)) => writer.write(origin, &piece).await.map_err(|_| SendError::Origin)?,
+                Ok(Some(piece)) => writer
+                    .write(origin, &piece)
+                    .await
+                    .map_err(|_| SendError::Origin)?,
                 Ok(None) => break,
                 Err(BodyError::Malformed(_)) => return Err(SendError::BadClientBody),
                 Err(_) => return Err(SendError::Client),
@@ -303,7 +404,9 @@ fn remap(proxy: &Proxy, req: &MBuffer, scheme: &str) -> Result<Target, Failure> 
     let (host, port, path) = req.with(|h| {
         let url = h.url();
         let (host, port) = match url.host() {
-            Some(host) if !host.is_empty() => (String::from_utf8_lossy(host).into_owned(), url.port()),
+            Some(host) if !host.is_empty() => {
+                (String::from_utf8_lossy(host).into_owned(), url.port())
+            }
             _ => {
                 let hv = h.field(b"host").unwrap_or_default();
                 split_host_port(hv)
@@ -313,7 +416,11 @@ fn remap(proxy: &Proxy, req: &MBuffer, scheme: &str) -> Result<Target, Failure> 
     });
     let port = port.unwrap_or(if scheme == "https" { 443 } else { 80 });
     let path_str = String::from_utf8_lossy(&path);
-    match proxy.config.remap.lookup(scheme, &host, port, &format!("/{path_str}")) {
+    match proxy
+        .config
+        .remap
+        .lookup(scheme, &host, port, &format!("/{path_str}"))
+    {
         Some((rule, new_path)) => Ok(Target {
             host: rule.to.host.clone(),
             port: rule.to.port,
@@ -322,7 +429,12 @@ fn remap(proxy: &Proxy, req: &MBuffer, scheme: &str) -> Result<Target, Failure> 
         }),
         None if proxy.config.remap_required => Err(Failure::Respond(404)),
         None if host.is_empty() => Err(Failure::Respond(400)),
-        None => Ok(Target { host, port, scheme: scheme.to_string(), path }),
+        None => Ok(Target {
+            host,
+            port,
+            scheme: scheme.to_string(),
+            path,
+        }),
     }
 }
 
@@ -331,7 +443,10 @@ fn split_host_port(v: &[u8]) -> (String, Option<u16>) {
     if let Some(rest) = s.strip_prefix('[') {
         // [v6]:port
         if let Some((h, p)) = rest.split_once(']') {
-            return (h.to_string(), p.strip_prefix(':').and_then(|p| p.parse().ok()));
+            return (
+                h.to_string(),
+                p.strip_prefix(':').and_then(|p| p.parse().ok()),
+            );
         }
     }
     match s.rsplit_once(':') {
@@ -347,7 +462,13 @@ async fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
     tokio::net::lookup_host((host, port)).await.ok()?.next()
 }
 
-fn prepare_server_request(h: &mut HttpHdr, target: &Target, proxy: &Proxy, ssn: &Session, framing: Framing) {
+fn prepare_server_request(
+    h: &mut HttpHdr,
+    target: &Target,
+    proxy: &Proxy,
+    ssn: &Session,
+    framing: Framing,
+) {
     {
         let url = h.url_mut();
         url.set_path(&target.path);
@@ -358,7 +479,11 @@ fn prepare_server_request(h: &mut HttpHdr, target: &Target, proxy: &Proxy, ssn: 
     strip_hop_by_hop(h);
     if !proxy.config.pristine_host {
         let default = if target.scheme == "https" { 443 } else { 80 };
-        let host = if target.port == default { target.host.clone() } else { format!("{}:{}", target.host, target.port) };
+        let host = if target.port == default {
+            target.host.clone()
+        } else {
+            format!("{}:{}", target.host, target.port)
+        };
         h.set_field(b"Host", host.as_bytes());
     }
     h.set_version((1, 1));
@@ -368,7 +493,13 @@ fn prepare_server_request(h: &mut HttpHdr, target: &Target, proxy: &Proxy, ssn: 
         _ => {}
     }
     if proxy.config.insert_xff {
-        if let Some(ip) = ssn.client.client_addr.as_ref().and_then(|a| a.as_socket()).map(|a| a.ip().to_string()) {
+        if let Some(ip) = ssn
+            .client
+            .client_addr
+            .as_ref()
+            .and_then(|a| a.as_socket())
+            .map(|a| a.ip().to_string())
+        {
             h.append_field(b"X-Forwarded-For", ip.as_bytes());
         }
     }
@@ -387,14 +518,23 @@ fn strip_hop_by_hop(h: &mut HttpHdr) {
         .map(|t| t.trim_ascii().to_ascii_lowercase())
         .filter(|t| !t.is_empty())
         .collect();
-    for n in HOP_BY_HOP.iter().copied().chain(named.iter().map(Vec::as_slice)) {
+    for n in HOP_BY_HOP
+        .iter()
+        .copied()
+        .chain(named.iter().map(Vec::as_slice))
+    {
         h.remove_field(n);
     }
     h.remove_field(b"content-length");
 }
 
 /// Make the client response from the origin's: hop-by-hop fields out, framing for this client.
-fn prepare_client_response(h: &mut HttpHdr, origin: Framing, client_version: (u8, u8), is_head: bool) -> Framing {
+fn prepare_client_response(
+    h: &mut HttpHdr,
+    origin: Framing,
+    client_version: (u8, u8),
+    is_head: bool,
+) -> Framing {
     let status = h.status();
     let cl = h.field(b"content-length").map(<[u8]>::to_vec);
     strip_hop_by_hop(h);
@@ -448,10 +588,24 @@ async fn respond_error<S: AsyncRead + AsyncWrite + Unpin>(
 ) -> Done {
     let reason = crate::hdrs::reason(status).unwrap_or("Error");
     let (body, ctype) = match txn.error_body.lock().as_ref() {
-        Some(b) => (b.body().to_vec(), b.mime().map(|m| m.to_string_lossy().into_owned()).unwrap_or_else(|| "text/html".into())),
-        None => (default_body(status, reason).into_bytes(), "text/html".into()),
+        Some(b) => (
+            b.body().to_vec(),
+            b.mime()
+                .map(|m| m.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "text/html".into()),
+        ),
+        None => (
+            default_body(status, reason).into_bytes(),
+            "text/html".into(),
+        ),
     };
-    let is_head = txn.headers.client_req.load().as_ref().map(|r| r.with(|h| h.method() == b"HEAD")).unwrap_or(false);
+    let is_head = txn
+        .headers
+        .client_req
+        .load()
+        .as_ref()
+        .map(|r| r.with(|h| h.method() == b"HEAD"))
+        .unwrap_or(false);
     let mut fields: Vec<(&[u8], Vec<u8>)> = vec![
         (b"Content-Type", ctype.into_bytes()),
         (b"Content-Length", body.len().to_string().into_bytes()),
@@ -488,7 +642,7 @@ fn default_body(status: u16, reason: &str) -> String {
 }
 
 pub struct ParsedRequest {
-    pub hdr: Arc<MBuffer>,
+    pub hdr: HttpHdr,
     pub version: (u8, u8),
     pub framing: Framing,
 }
@@ -508,23 +662,44 @@ pub fn parse_request(head: &[u8]) -> Result<ParsedRequest, &'static str> {
     let method = req.method.ok_or("no method")?.as_bytes();
     let target = req.path.ok_or("no target")?.as_bytes();
     let version = (1, req.version.ok_or("no version")?);
-    let fields: Vec<(&[u8], &[u8])> = req.headers.iter().map(|h| (h.name.as_bytes(), h.value)).collect();
+    let fields: Vec<(&[u8], &[u8])> = req
+        .headers
+        .iter()
+        .map(|h| (h.name.as_bytes(), h.value))
+        .collect();
     let framing = request_framing(&fields)?;
     if version >= (1, 1) && !fields.iter().any(|(n, _)| n.eq_ignore_ascii_case(b"host")) {
         return Err("HTTP/1.1 request without Host");
     }
-    if fields.iter().filter(|(n, _)| n.eq_ignore_ascii_case(b"host")).count() > 1 {
+    if fields
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case(b"host"))
+        .count()
+        > 1
+    {
         return Err("more than one Host field");
     }
     if target.is_empty() || target.contains(&b' ') {
         return Err("bad request target");
     }
-    Ok(ParsedRequest { hdr: MBuffer::new_request(method, target, version, &fields), version, framing })
+    Ok(ParsedRequest {
+        hdr: HttpHdr::request(method, target, version, &fields),
+        version,
+        framing,
+    })
 }
 
 fn request_framing(fields: &[(&[u8], &[u8])]) -> Result<Framing, &'static str> {
-    let te: Vec<&[u8]> = fields.iter().filter(|(n, _)| n.eq_ignore_ascii_case(b"transfer-encoding")).map(|(_, v)| *v).collect();
-    let cl: Vec<&[u8]> = fields.iter().filter(|(n, _)| n.eq_ignore_ascii_case(b"content-length")).map(|(_, v)| *v).collect();
+    let te: Vec<&[u8]> = fields
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case(b"transfer-encoding"))
+        .map(|(_, v)| *v)
+        .collect();
+    let cl: Vec<&[u8]> = fields
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case(b"content-length"))
+        .map(|(_, v)| *v)
+        .collect();
     if !te.is_empty() {
         if !cl.is_empty() {
             return Err("both Content-Length and Transfer-Encoding");
@@ -573,13 +748,28 @@ fn parse_response(head: &[u8], is_head: bool) -> Result<(Arc<MBuffer>, Framing),
     }
     let status = resp.code.ok_or("no status")?;
     let version = (1, resp.version.ok_or("no version")?);
-    let fields: Vec<(&[u8], &[u8])> = resp.headers.iter().map(|h| (h.name.as_bytes(), h.value)).collect();
-    let hdr = MBuffer::new_response(version, status, resp.reason.unwrap_or("").as_bytes(), &fields);
+    let fields: Vec<(&[u8], &[u8])> = resp
+        .headers
+        .iter()
+        .map(|h| (h.name.as_bytes(), h.value))
+        .collect();
+    let hdr = MBuffer::new_response(
+        version,
+        status,
+        resp.reason.unwrap_or("").as_bytes(),
+        &fields,
+    );
     let framing = if is_head || status == 204 || status == 304 || (100..200).contains(&status) {
         Framing::None
-    } else if fields.iter().any(|(n, v)| n.eq_ignore_ascii_case(b"transfer-encoding") && last_coding_is_chunked(v)) {
+    } else if fields
+        .iter()
+        .any(|(n, v)| n.eq_ignore_ascii_case(b"transfer-encoding") && last_coding_is_chunked(v))
+    {
         Framing::Chunked
-    } else if let Some((_, v)) = fields.iter().find(|(n, _)| n.eq_ignore_ascii_case(b"content-length")) {
+    } else if let Some((_, v)) = fields
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(b"content-length"))
+    {
         Framing::Length(parse_length(v.trim_ascii()).ok_or("bad Content-Length")?)
     } else {
         Framing::Close
@@ -588,7 +778,10 @@ fn parse_response(head: &[u8], is_head: bool) -> Result<(Arc<MBuffer>, Framing),
 }
 
 fn last_coding_is_chunked(v: &[u8]) -> bool {
-    v.split(|b| *b == b',').next_back().map(|t| t.trim_ascii().eq_ignore_ascii_case(b"chunked")).unwrap_or(false)
+    v.split(|b| *b == b',')
+        .next_back()
+        .map(|t| t.trim_ascii().eq_ignore_ascii_case(b"chunked"))
+        .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -601,22 +794,49 @@ mod tests {
 
     #[test]
     fn ambiguous_requests_are_refused() {
-        assert!(framing("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n").is_err());
-        assert!(framing("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n").is_err());
+        assert!(framing(
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        .is_err());
+        assert!(framing(
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"
+        )
+        .is_err());
         assert!(framing("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 6\r\n\r\n").is_err());
-        assert!(framing("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n").is_err());
-        assert!(framing("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n").is_err());
+        assert!(
+            framing("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n")
+                .is_err()
+        );
+        assert!(
+            framing("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n")
+                .is_err()
+        );
         assert!(framing("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\n").is_err());
-        assert!(framing("GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n").is_err(), "obs-fold");
-        assert!(framing("GET / HTTP/1.1\r\nX: a\r\n\r\n").is_err(), "1.1 without Host");
-        assert_eq!(framing("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n"), Ok(Framing::Length(5)));
-        assert_eq!(framing("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n"), Ok(Framing::Chunked));
+        assert!(
+            framing("GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n").is_err(),
+            "obs-fold"
+        );
+        assert!(
+            framing("GET / HTTP/1.1\r\nX: a\r\n\r\n").is_err(),
+            "1.1 without Host"
+        );
+        assert_eq!(
+            framing("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n"),
+            Ok(Framing::Length(5))
+        );
+        assert_eq!(
+            framing("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n"),
+            Ok(Framing::Chunked)
+        );
         assert_eq!(framing("GET / HTTP/1.0\r\n\r\n"), Ok(Framing::None));
     }
 
     #[test]
     fn host_and_port() {
-        assert_eq!(split_host_port(b"a.example:8080"), ("a.example".into(), Some(8080)));
+        assert_eq!(
+            split_host_port(b"a.example:8080"),
+            ("a.example".into(), Some(8080))
+        );
         assert_eq!(split_host_port(b"a.example"), ("a.example".into(), None));
         assert_eq!(split_host_port(b"[::1]:81"), ("::1".into(), Some(81)));
     }

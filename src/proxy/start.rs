@@ -37,25 +37,52 @@ fn secs(records: &Records, name: &str, default: i64) -> Duration {
 pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> {
     let (specs, remap, certs) = match setup.config_dir {
         Some(dir) => {
-            let ports = records.get_str("proxy.config.http.server_ports").unwrap_or("8080");
-            let specs = parse_server_ports(ports).map_err(|e| format!("proxy.config.http.server_ports: {e}"))?;
+            let ports = records
+                .get_str("proxy.config.http.server_ports")
+                .unwrap_or("8080");
+            let specs = parse_server_ports(ports)
+                .map_err(|e| format!("proxy.config.http.server_ports: {e}"))?;
             let remap = RemapTable::load(&dir.join("remap.config")).map_err(|e| e.to_string())?;
-            let cert_dir = dir.join(records.get_str("proxy.config.ssl.server.cert.path").unwrap_or(""));
-            let key_dir = dir.join(records.get_str("proxy.config.ssl.server.private_key.path").unwrap_or(""));
-            let multicert = records.get_str("proxy.config.ssl.server.multicert.filename").unwrap_or("ssl_multicert.config");
+            let cert_dir = dir.join(
+                records
+                    .get_str("proxy.config.ssl.server.cert.path")
+                    .unwrap_or(""),
+            );
+            let key_dir = dir.join(
+                records
+                    .get_str("proxy.config.ssl.server.private_key.path")
+                    .unwrap_or(""),
+            );
+            let multicert = records
+                .get_str("proxy.config.ssl.server.multicert.filename")
+                .unwrap_or("ssl_multicert.config");
             let specs_certs =
-                crate::config::ssl_multicert::load(&dir.join(multicert), &cert_dir, &key_dir).map_err(|e| e.to_string())?;
+                crate::config::ssl_multicert::load(&dir.join(multicert), &cert_dir, &key_dir)
+                    .map_err(|e| e.to_string())?;
             let mut certs = Vec::new();
             for c in &specs_certs {
-                certs.push(CertKey::load(&c.cert, c.key.as_deref()).map_err(|e| format!("{multicert} line {}: {e}", c.line))?);
+                certs.push(
+                    CertKey::load(&c.cert, c.key.as_deref())
+                        .map_err(|e| format!("{multicert} line {}: {e}", c.line))?,
+                );
             }
             (specs, remap, certs)
         }
         None => {
             let lo = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
             let specs = vec![
-                PortSpec { port: 8080, tls: false, ipv6: false, addr: lo },
-                PortSpec { port: 8443, tls: true, ipv6: false, addr: lo },
+                PortSpec {
+                    port: 8080,
+                    tls: false,
+                    ipv6: false,
+                    addr: lo,
+                },
+                PortSpec {
+                    port: 8443,
+                    tls: true,
+                    ipv6: false,
+                    addr: lo,
+                },
             ];
             (specs, RemapTable::default(), Vec::new())
         }
@@ -73,39 +100,93 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
     };
     let mut ports = Vec::new();
     for spec in &specs {
-        let ip = spec.addr.unwrap_or(if spec.ipv6 { IpAddr::V6(Ipv6Addr::UNSPECIFIED) } else { IpAddr::V4(Ipv4Addr::UNSPECIFIED) });
+        let ip = spec.addr.unwrap_or(if spec.ipv6 {
+            IpAddr::V6(Ipv6Addr::UNSPECIFIED)
+        } else {
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+        });
         let addr = SocketAddr::new(ip, spec.port);
         let listener = bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         let bound = listener.local_addr().map_err(|e| e.to_string())?;
-        crate::note!("listening on {bound}{}", if spec.tls { " (tls)" } else { "" });
-        ports.push(Port { listener, tls: if spec.tls { tls.clone() } else { None } });
+        crate::note!(
+            "listening on {bound}{}",
+            if spec.tls { " (tls)" } else { "" }
+        );
+        ports.push(Port {
+            listener,
+            tls: if spec.tls { tls.clone() } else { None },
+        });
     }
     let config = SmConfig {
         remap,
-        remap_required: records.get_int("proxy.config.url_remap.remap_required").unwrap_or(1) != 0 && setup.config_dir.is_some(),
-        request_header_max: records.get_int("proxy.config.http.request_header_max_size").unwrap_or(131072).max(1024) as usize,
-        response_header_max: records.get_int("proxy.config.http.response_header_max_size").unwrap_or(131072).max(1024) as usize,
-        client_request_timeout: secs(records, "proxy.config.http.transaction_no_activity_timeout_in", 30),
+        remap_required: records
+            .get_int("proxy.config.url_remap.remap_required")
+            .unwrap_or(1)
+            != 0
+            && setup.config_dir.is_some(),
+        request_header_max: records
+            .get_int("proxy.config.http.request_header_max_size")
+            .unwrap_or(131072)
+            .max(1024) as usize,
+        response_header_max: records
+            .get_int("proxy.config.http.response_header_max_size")
+            .unwrap_or(131072)
+            .max(1024) as usize,
+        client_request_timeout: secs(
+            records,
+            "proxy.config.http.transaction_no_activity_timeout_in",
+            30,
+        ),
         origin_connect_timeout: secs(records, "proxy.config.http.connect_attempts_timeout", 30),
-        origin_response_timeout: secs(records, "proxy.config.http.transaction_no_activity_timeout_out", 30),
-        pristine_host: records.get_int("proxy.config.url_remap.pristine_host_hdr").unwrap_or(0) != 0,
-        insert_xff: records.get_int("proxy.config.http.insert_squid_x_forwarded_for").unwrap_or(1) != 0,
-        via: (records.get_int("proxy.config.http.insert_request_via_str").unwrap_or(1) != 0)
-            .then(|| format!("tshost (tshost/{} ATS-API/9.2.9)", env!("CARGO_PKG_VERSION"))),
+        origin_response_timeout: secs(
+            records,
+            "proxy.config.http.transaction_no_activity_timeout_out",
+            30,
+        ),
+        pristine_host: records
+            .get_int("proxy.config.url_remap.pristine_host_hdr")
+            .unwrap_or(0)
+            != 0,
+        insert_xff: records
+            .get_int("proxy.config.http.insert_squid_x_forwarded_for")
+            .unwrap_or(1)
+            != 0,
+        via: (records
+            .get_int("proxy.config.http.insert_request_via_str")
+            .unwrap_or(1)
+            != 0)
+            .then(|| {
+                format!(
+                    "tshost (tshost/{} ATS-API/9.2.9)",
+                    env!("CARGO_PKG_VERSION")
+                )
+            }),
     };
     Ok(Prepared {
-        proxy: Arc::new(Proxy { config, pool: OriginPool::default() }),
+        proxy: Arc::new(Proxy {
+            config,
+            pool: OriginPool::default(),
+        }),
         ports,
         timeouts: ClientTimeouts {
-            keep_alive: secs(records, "proxy.config.http.keep_alive_no_activity_timeout_in", 120),
-            tls_handshake: secs(records, "proxy.config.ssl.handshake_timeout_in", 30).max(Duration::from_secs(1)),
+            keep_alive: secs(
+                records,
+                "proxy.config.http.keep_alive_no_activity_timeout_in",
+                120,
+            ),
+            tls_handshake: secs(records, "proxy.config.ssl.handshake_timeout_in", 30)
+                .max(Duration::from_secs(1)),
         },
         shutdown_timeout: secs(records, "proxy.config.stop.shutdown_timeout", 30),
     })
 }
 
 fn bind(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
-    let s = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::STREAM, None)?;
+    let s = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        None,
+    )?;
     s.set_reuse_address(true)?;
     if addr.is_ipv6() {
         s.set_only_v6(true)?;
@@ -116,7 +197,8 @@ fn bind(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
 }
 
 /// Serve until SIGINT or SIGTERM, then stop gracefully.
-pub fn run(prepared: Prepared, threads: usize) -> Result<(), String> {
+/// `started` is logged once the signal handlers are in place.
+pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), String> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads.max(1))
         .thread_name("ET_NET")
@@ -127,17 +209,22 @@ pub fn run(prepared: Prepared, threads: usize) -> Result<(), String> {
         .build()
         .map_err(|e| format!("runtime: {e}"))?;
     rt.block_on(async move {
-        let server = Server::start(prepared.proxy, prepared.ports, prepared.timeouts).map_err(|e| e.to_string())?;
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| e.to_string())?;
-        let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).map_err(|e| e.to_string())?;
-        crate::note!("tshost {} serving", env!("CARGO_PKG_VERSION"));
+        let server = Server::start(prepared.proxy, prepared.ports, prepared.timeouts)
+            .map_err(|e| e.to_string())?;
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(|e| e.to_string())?;
+        let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+            .map_err(|e| e.to_string())?;
+        crate::note!("{started}");
         tokio::select! {
             _ = term.recv() => crate::note!("SIGTERM: stopping"),
             _ = int.recv() => crate::note!("SIGINT: stopping"),
         }
         let left = server.shutdown(prepared.shutdown_timeout).await;
         if left > 0 {
-            crate::warning!("{left} session(s) still open after proxy.config.stop.shutdown_timeout; exiting");
+            crate::warning!(
+                "{left} session(s) still open after proxy.config.stop.shutdown_timeout; exiting"
+            );
         } else {
             crate::note!("all sessions closed");
         }

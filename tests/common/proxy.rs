@@ -1,0 +1,402 @@
+//! Running the real proxy in tests: a `tshost-origin`, a `tshost` configured to forward to it on
+//! ephemeral loopback ports with `hook_trace` loaded, and the checks every test makes on the hook
+//! trace (starts == closes, nesting, order).
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use super::{build_plugin, crate_dir, temp_dir, tshost, Header};
+
+/// A running tshost-origin.
+pub struct Origin {
+    child: Child,
+    pub port: u16,
+}
+
+impl Origin {
+    pub fn start() -> Origin {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tshost-origin"))
+            .arg("127.0.0.1:0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start tshost-origin");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .parse()
+            .expect("origin port");
+        Origin { child, port }
+    }
+
+    /// Requests it has received (other than /count).
+    pub fn count(&self) -> u64 {
+        let r = raw_request(
+            self.port,
+            b"GET /count HTTP/1.1\r\nHost: o\r\nConnection: close\r\n\r\n",
+        );
+        let text = String::from_utf8_lossy(&r);
+        text.rsplit("\r\n\r\n")
+            .next()
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    }
+}
+
+impl Drop for Origin {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What a test wants in its configuration directory besides the defaults.
+#[derive(Default)]
+pub struct Setup {
+    /// Extra records.config lines.
+    pub records: Vec<String>,
+    /// Extra plugin.config lines (after hook_trace).
+    pub plugins: Vec<String>,
+    /// Extra remap.config lines (after the default rules).
+    pub remap: Vec<String>,
+    /// ssl_multicert.config content.
+    pub multicert: Option<String>,
+    /// Files to write into the directory (name, content).
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+/// A running tshost with hook_trace, forwarding `example.com` (http and https) to an origin.
+pub struct Proxy {
+    child: Child,
+    stderr: Arc<(Mutex<String>, Condvar)>,
+    pub dir: PathBuf,
+    pub port: u16,
+    pub tls_port: u16,
+    pub trace: PathBuf,
+}
+
+/// hook_trace.so built once per test binary.
+pub fn hook_trace_so() -> PathBuf {
+    static SO: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    SO.get_or_init(|| {
+        let d = temp_dir("proxy-plugins");
+        let so = d.join("hook_trace.so");
+        build_plugin(
+            &crate_dir().join("plugins-c/hook_trace.c"),
+            &so,
+            Header::Ours,
+        );
+        so
+    })
+    .clone()
+}
+
+impl Proxy {
+    /// Start tshost for `origin` in a fresh config dir named after the test.
+    pub fn start(name: &str, origin: &Origin, setup: Setup) -> Proxy {
+        let dir = temp_dir(&format!("proxy-{name}"));
+        let trace = dir.join("trace.log");
+        let mut records = vec![
+            "CONFIG proxy.config.http.server_ports STRING 0:ip-in=127.0.0.1 0:ssl:ip-in=127.0.0.1"
+                .to_string(),
+            "CONFIG proxy.config.exec_thread.limit INT 2".to_string(),
+        ];
+        records.extend(setup.records);
+        std::fs::write(dir.join("records.config"), records.join("\n") + "\n").unwrap();
+        let mut plugins = vec![format!("{} {}", hook_trace_so().display(), trace.display())];
+        plugins.extend(setup.plugins);
+        std::fs::write(dir.join("plugin.config"), plugins.join("\n") + "\n").unwrap();
+        let mut remap = vec![
+            format!("map http://example.com/ http://127.0.0.1:{}/", origin.port),
+            format!("map https://example.com/ http://127.0.0.1:{}/", origin.port),
+        ];
+        remap.extend(setup.remap);
+        std::fs::write(dir.join("remap.config"), remap.join("\n") + "\n").unwrap();
+        if let Some(m) = setup.multicert {
+            std::fs::write(dir.join("ssl_multicert.config"), m).unwrap();
+        }
+        for (name, content) in setup.files {
+            std::fs::write(dir.join(name), content).unwrap();
+        }
+        let mut child = tshost()
+            .arg("--config-dir")
+            .arg(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start tshost");
+        let pipe = child.stderr.take().unwrap();
+        let stderr = Arc::new((Mutex::new(String::new()), Condvar::new()));
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines() {
+                let Ok(line) = line else { break };
+                let (t, cv) = &*sink;
+                t.lock().unwrap().push_str(&(line + "\n"));
+                cv.notify_all();
+            }
+        });
+        let mut p = Proxy {
+            child,
+            stderr,
+            dir,
+            port: 0,
+            tls_port: 0,
+            trace,
+        };
+        assert!(
+            p.wait_for_stderr("started", Duration::from_secs(20)),
+            "tshost did not start:\n{}",
+            p.stderr()
+        );
+        for line in p.stderr().lines().filter(|l| l.contains("listening on")) {
+            let port: u16 = line
+                .split("listening on ")
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap()
+                .rsplit(':')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            if line.contains("(tls)") {
+                p.tls_port = port;
+            } else {
+                p.port = port;
+            }
+        }
+        assert!(
+            p.port != 0 && p.tls_port != 0,
+            "ports not found:\n{}",
+            p.stderr()
+        );
+        p
+    }
+
+    pub fn stderr(&self) -> String {
+        self.stderr.0.lock().unwrap().clone()
+    }
+
+    pub fn wait_for_stderr(&self, needle: &str, timeout: Duration) -> bool {
+        let end = Instant::now() + timeout;
+        let (text, cv) = &*self.stderr;
+        let mut t = text.lock().unwrap();
+        while !t.contains(needle) {
+            let now = Instant::now();
+            if now >= end {
+                return false;
+            }
+            t = cv.wait_timeout(t, end - now).unwrap().0;
+        }
+        true
+    }
+
+    /// SIGTERM and wait for the exit (None: still running after `timeout`).
+    pub fn terminate(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let end = Instant::now() + timeout;
+        loop {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                return Some(st);
+            }
+            if Instant::now() >= end {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// The hook trace lines so far.
+    pub fn trace_lines(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.trace)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Wait until the trace shows `n` SSN_CLOSEs (sessions close asynchronously after a client
+    /// leaves), then check the invariants. Returns the trace.
+    pub fn settled_trace(&self, sessions: usize, timeout: Duration) -> Vec<String> {
+        let end = Instant::now() + timeout;
+        loop {
+            let t = self.trace_lines();
+            let closes = t.iter().filter(|l| l.starts_with("SSN_CLOSE")).count();
+            if closes >= sessions || Instant::now() >= end {
+                check_invariants(&t);
+                assert_eq!(
+                    closes,
+                    sessions,
+                    "SSN_CLOSE count; trace:\n{}",
+                    t.join("\n")
+                );
+                return t;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// ATS's transaction hook order; a transaction may skip hooks but never reorder them.
+const TXN_ORDER: [&str; 10] = [
+    "TXN_START",
+    "READ_REQUEST_HDR",
+    "PRE_REMAP",
+    "POST_REMAP",
+    "OS_DNS",
+    "CACHE_LOOKUP_COMPLETE",
+    "SEND_REQUEST_HDR",
+    "READ_RESPONSE_HDR",
+    "SEND_RESPONSE_HDR",
+    "TXN_CLOSE",
+];
+
+fn field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    line.split(' ')
+        .find_map(|w| w.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+}
+
+/// The lifecycle laws on a hook_trace log: every SSN_START has one SSN_CLOSE, every TXN_START one
+/// TXN_CLOSE; a session's transactions start after its SSN_START and close before its SSN_CLOSE;
+/// nothing about a transaction after its TXN_CLOSE; hooks of a transaction in ATS's order.
+pub fn check_invariants(trace: &[String]) {
+    let dump = || trace.join("\n");
+    let mut ssn_state: HashMap<String, u8> = HashMap::new(); // 1 open, 2 closed
+    let mut txn_pos: HashMap<String, usize> = HashMap::new(); // index in TXN_ORDER, 99 closed
+    let mut txn_ssn: HashMap<String, String> = HashMap::new();
+    for line in trace {
+        let ev = line.split(' ').next().unwrap_or("");
+        let ssn = field(line, "ssn").unwrap_or("-").to_string();
+        let txn = field(line, "txn").unwrap_or("-").to_string();
+        match ev {
+            "SSN_START" => {
+                assert!(
+                    ssn_state.insert(ssn.clone(), 1).is_none(),
+                    "second SSN_START of {ssn}:\n{}",
+                    dump()
+                );
+            }
+            "SSN_CLOSE" => {
+                assert_eq!(
+                    ssn_state.insert(ssn.clone(), 2),
+                    Some(1),
+                    "SSN_CLOSE of {ssn} not after one SSN_START:\n{}",
+                    dump()
+                );
+                for (t, s) in &txn_ssn {
+                    if *s == ssn {
+                        assert_eq!(
+                            txn_pos.get(t),
+                            Some(&99),
+                            "SSN_CLOSE of {ssn} before TXN_CLOSE of {t}:\n{}",
+                            dump()
+                        );
+                    }
+                }
+            }
+            _ => {
+                let pos = TXN_ORDER
+                    .iter()
+                    .position(|h| *h == ev)
+                    .unwrap_or_else(|| panic!("unknown event line {line}"));
+                assert_eq!(
+                    ssn_state.get(&ssn),
+                    Some(&1),
+                    "{line}: session not open:\n{}",
+                    dump()
+                );
+                if ev == "TXN_START" {
+                    assert!(
+                        txn_pos.insert(txn.clone(), 0).is_none(),
+                        "second TXN_START of {txn}:\n{}",
+                        dump()
+                    );
+                    txn_ssn.insert(txn.clone(), ssn.clone());
+                    continue;
+                }
+                let prev = *txn_pos
+                    .get(&txn)
+                    .unwrap_or_else(|| panic!("{line} without TXN_START:\n{}", dump()));
+                assert!(prev != 99, "{line} after TXN_CLOSE:\n{}", dump());
+                assert!(
+                    pos > prev || (ev == "SEND_REQUEST_HDR" && prev == pos),
+                    "{line} out of order:\n{}",
+                    dump()
+                );
+                txn_pos.insert(txn.clone(), if ev == "TXN_CLOSE" { 99 } else { pos });
+            }
+        }
+    }
+    for (t, p) in &txn_pos {
+        assert_eq!(*p, 99, "transaction {t} never closed:\n{}", dump());
+    }
+    let starts = trace.iter().filter(|l| l.starts_with("TXN_START")).count();
+    let closes = trace.iter().filter(|l| l.starts_with("TXN_CLOSE")).count();
+    assert_eq!(starts, closes, "TXN_START vs TXN_CLOSE:\n{}", dump());
+}
+
+/// Send raw bytes, read until the peer closes (or 5 s pass); returns what came back.
+pub fn raw_request(port: u16, req: &[u8]) -> Vec<u8> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(req).unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    out
+}
+
+/// Run curl with these arguments; returns (exit status, stdout).
+pub fn curl(args: &[&str]) -> (i32, Vec<u8>) {
+    let out = Command::new("curl")
+        .args(["-s", "--max-time", "20"])
+        .args(args)
+        .output()
+        .expect("curl (apt-get install curl)");
+    (out.status.code().unwrap_or(-1), out.stdout)
+}
+
+/// Byte `i` of tshost-origin's body pattern.
+pub fn pattern(n: u64) -> Vec<u8> {
+    (0..n).map(|i| ((i * 31 + 7) % 251) as u8).collect()
+}
+
+/// FNV-1a 64 as tshost-origin's /echo reports it.
+pub fn fnv(data: &[u8]) -> String {
+    let h = data.iter().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ *b as u64).wrapping_mul(0x100000001b3)
+    });
+    format!("{h:016x}")
+}
+
+pub fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
