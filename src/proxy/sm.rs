@@ -307,7 +307,7 @@ async fn forward<S: AsyncRead + AsyncWrite + Unpin>(
         return Err(Failure::ClientGone);
     }
     let origin_keep_alive =
-        resp_framing != Framing::Close && server_resp.with(|h| wants_keep_alive(h));
+        resp_framing != Framing::Close && server_resp.with(wants_keep_alive);
     if origin_keep_alive {
         proxy.pool.put(addr, origin);
     }
