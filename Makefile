@@ -9,7 +9,7 @@ PLUGIN_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -fPIC -shared -Iinclude
 PLUGINS := $(patsubst plugins-c/%.c,$(BUILD)/plugins/%.so,$(wildcard plugins-c/*.c))
 # Debian packages: what `make run` needs, and what `make test` needs on top.
 RUN_PACKAGES := gcc make pkg-config libssl-dev
-TEST_PACKAGES := $(RUN_PACKAGES) binutils trafficserver-dev
+TEST_PACKAGES := $(RUN_PACKAGES) binutils trafficserver-dev curl openssl
 HEADERS := include/ts/ts.h include/tshost.h
 
 .PHONY: all build plugins run test deps deps-run check-header lint clean
