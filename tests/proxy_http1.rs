@@ -1,11 +1,62 @@
 //! The real tshost binary as an HTTP/1.1 reverse proxy, driven by curl and raw sockets, with
-//! hook_trace loaded; every test checks the hook trace's invariants.
+//! hook_trace loaded; every test checks the hook trace's invariants (pairing, nesting, order).
+//!
+//! Each test runs its own tshost-origin and tshost on ephemeral 127.0.0.1 ports; every wait is
+//! bounded (socket read timeouts, deadlines).
 
 mod common;
 
-use std::time::Duration;
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
 
-use common::proxy::{curl, pattern, Origin, Proxy, Setup};
+use common::proxy::{count_events, curl, fnv, pattern, txn_events, Client, Origin, Proxy, Setup};
+
+/// How long a test waits for the trace to settle.
+const SETTLE: Duration = Duration::from_secs(10);
+
+fn get(path: &str) -> Vec<u8> {
+    format!("GET {path} HTTP/1.1\r\nHost: example.com\r\n\r\n").into_bytes()
+}
+
+/// A body that is not the origin's pattern (so an echo cannot be confused with a download).
+fn noise(n: usize) -> Vec<u8> {
+    let mut x: u64 = 0x9e3779b97f4a7c15;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+/// The value of `name: ` in an /echo body (the request head the origin received).
+fn echoed<'a>(body: &'a str, name: &str) -> Vec<&'a str> {
+    body.lines()
+        .filter_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.trim()
+                .eq_ignore_ascii_case(name)
+                .then_some(v.trim_end_matches('\r').trim())
+        })
+        .collect()
+}
+
+/// A loopback port nothing listens on.
+fn closed_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+fn assert_no_origin_request(trace: &[String]) {
+    assert_eq!(
+        count_events(trace, "SEND_REQUEST_HDR"),
+        0,
+        "a request went to the origin:\n{}",
+        trace.join("\n")
+    );
+}
 
 #[test]
 fn keep_alive_requests_share_one_session() {
@@ -17,4 +68,855 @@ fn keep_alive_requests_share_one_session() {
     assert_eq!(out, [pattern(100), pattern(100), pattern(100)].concat());
     let t = proxy.settled_trace(1, Duration::from_secs(5));
     assert_eq!(t.iter().filter(|l| l.starts_with("TXN_START")).count(), 3);
+}
+
+#[test]
+fn keep_alive_raw_mixed_framings_one_session() {
+    let origin = Origin::start();
+    let proxy = Proxy::start("keepalive-raw", &origin, Setup::default());
+    let mut c = Client::connect(proxy.port);
+    for (path, n) in [
+        ("/size/1000", 1000),
+        ("/chunked/20000", 20000),
+        ("/size/0", 0),
+        ("/close/3000", 3000),
+        ("/size/7", 7),
+    ] {
+        c.send(&get(path));
+        let r = c.response(false);
+        assert_eq!(r.status, 200, "{path}: {}", r.head);
+        assert_eq!(r.version, "HTTP/1.1");
+        assert_eq!(r.body, pattern(n), "{path}");
+        if path.starts_with("/close") {
+            // A close-delimited origin body is chunked to an HTTP/1.1 client, which keeps its
+            // connection.
+            assert!(r.chunked, "{}", r.head);
+        }
+        assert_ne!(r.header("connection"), Some("close"), "{}", r.head);
+    }
+    drop(c);
+    let t = proxy.settled_trace(1, SETTLE);
+    assert_eq!(count_events(&t, "TXN_START"), 5);
+    for (txn, evs) in txn_events(&t) {
+        assert_eq!(
+            evs,
+            [
+                "TXN_START",
+                "READ_REQUEST_HDR",
+                "PRE_REMAP",
+                "POST_REMAP",
+                "OS_DNS",
+                "CACHE_LOOKUP_COMPLETE",
+                "SEND_REQUEST_HDR",
+                "READ_RESPONSE_HDR",
+                "SEND_RESPONSE_HDR",
+                "TXN_CLOSE"
+            ],
+            "transaction {txn}"
+        );
+    }
+}
+
+#[test]
+fn pipelined_requests_are_answered_in_order() {
+    let origin = Origin::start();
+    let proxy = Proxy::start("pipeline", &origin, Setup::default());
+    let body = noise(5000);
+    let mut req = Vec::new();
+    req.extend(get("/size/10"));
+    req.extend(get("/chunked/30000"));
+    // A body-less POST (Content-Length: 0) then a GET: two requests at the origin.
+    req.extend(b"POST /echo/a HTTP/1.1\r\nHost: example.com\r\nContent-Length: 0\r\n\r\n");
+    req.extend(get("/size/20"));
+    // A POST with a body, then a HEAD, then a chunked POST, then a GET.
+    req.extend(
+        format!(
+            "POST /echo/b HTTP/1.1\r\nHost: example.com\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    );
+    req.extend(&body);
+    req.extend(b"HEAD /size/50 HTTP/1.1\r\nHost: example.com\r\n\r\n");
+    req.extend(b"POST /echo/c HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n");
+    req.extend(b"3\r\nabc\r\n4;ext=1\r\ndefg\r\n0\r\n\r\n");
+    req.extend(get("/size/30"));
+    let mut c = Client::connect(proxy.port);
+    c.send(&req);
+
+    let r = c.response(false);
+    assert_eq!(r.body, pattern(10));
+    let r = c.response(false);
+    assert_eq!(r.body, pattern(30000));
+    let r = c.response(false);
+    assert!(
+        r.body_str().starts_with("POST /echo/a "),
+        "{}",
+        r.body_str()
+    );
+    assert_eq!(echoed(&r.body_str(), "body-bytes"), ["0"]);
+    let r = c.response(false);
+    assert_eq!(r.body, pattern(20));
+    let r = c.response(false);
+    assert!(
+        r.body_str().starts_with("POST /echo/b "),
+        "{}",
+        r.body_str()
+    );
+    assert_eq!(echoed(&r.body_str(), "body-bytes"), ["5000"]);
+    assert_eq!(echoed(&r.body_str(), "body-fnv"), [fnv(&body)]);
+    let r = c.response(true);
+    assert_eq!(r.header("content-length"), Some("50"));
+    assert!(r.body.is_empty());
+    let r = c.response(false);
+    assert!(
+        r.body_str().starts_with("POST /echo/c "),
+        "{}",
+        r.body_str()
+    );
+    assert_eq!(echoed(&r.body_str(), "body-bytes"), ["7"]);
+    assert_eq!(echoed(&r.body_str(), "body-fnv"), [fnv(b"abcdefg")]);
+    let r = c.response(false);
+    assert_eq!(r.body, pattern(30));
+    assert!(c.buffered().is_empty());
+    drop(c);
+
+    assert_eq!(origin.count(), 8);
+    let t = proxy.settled_trace(1, SETTLE);
+    assert_eq!(count_events(&t, "TXN_START"), 8);
+    assert_eq!(count_events(&t, "SEND_REQUEST_HDR"), 8);
+}
+
+#[test]
+fn large_chunked_upload_and_download_are_checksummed() {
+    let origin = Origin::start();
+    let proxy = Proxy::start("large", &origin, Setup::default());
+    let dir = proxy.dir.clone();
+    let upload = noise(6 << 20);
+    let file = dir.join("upload.bin");
+    std::fs::write(&file, &upload).unwrap();
+    let data = format!("@{}", file.display());
+    let echo = format!("http://127.0.0.1:{}/echo", proxy.port);
+
+    // Chunked upload, without and with Expect: 100-continue.
+    for expect in ["Expect:", "Expect: 100-continue"] {
+        let (rc, out) = curl(&[
+            "-H",
+            "Host: example.com",
+            "-H",
+            "Transfer-Encoding: chunked",
+            "-H",
+            expect,
+            "--data-binary",
+            &data,
+            &echo,
+        ]);
+        assert_eq!(rc, 0, "{expect}");
+        let out = String::from_utf8_lossy(&out).into_owned();
+        assert!(
+            out.contains("Transfer-Encoding: chunked\r\n"),
+            "not chunked to the origin: {out}"
+        );
+        assert_eq!(echoed(&out, "body-bytes"), [upload.len().to_string()]);
+        assert_eq!(echoed(&out, "body-fnv"), [fnv(&upload)]);
+    }
+    // The same body with a Content-Length.
+    let (rc, out) = curl(&["-H", "Host: example.com", "--data-binary", &data, &echo]);
+    assert_eq!(rc, 0);
+    let out = String::from_utf8_lossy(&out).into_owned();
+    assert_eq!(echoed(&out, "content-length"), [upload.len().to_string()]);
+    assert_eq!(echoed(&out, "body-fnv"), [fnv(&upload)]);
+
+    // Downloads: chunked (8 KiB chunks), Content-Length, close-delimited.
+    let n = 12 << 20;
+    for path in [
+        format!("/chunked/{n}"),
+        format!("/size/{n}"),
+        format!("/close/{n}"),
+    ] {
+        let (rc, out) = curl(&[
+            "-H",
+            "Host: example.com",
+            &format!("http://127.0.0.1:{}{path}", proxy.port),
+        ]);
+        assert_eq!(rc, 0, "{path}");
+        assert_eq!(out.len(), n as usize, "{path}");
+        assert!(out == pattern(n), "{path}: body differs");
+    }
+    // Raw: the chunked download stays chunked and well framed.
+    let mut c = Client::connect(proxy.port);
+    c.send(&get(&format!("/chunked/{n}")));
+    let r = c.response(false);
+    assert!(r.chunked);
+    assert_eq!(fnv(&r.body), fnv(&pattern(n)));
+    drop(c);
+    proxy.settled_trace(7, SETTLE);
+}
+
+#[test]
+fn head_requests_get_no_body() {
+    let origin = Origin::start();
+    let proxy = Proxy::start("head", &origin, Setup::default());
+    let mut c = Client::connect(proxy.port);
+    c.send(b"HEAD /size/1000 HTTP/1.1\r\nHost: example.com\r\n\r\n");
+    let r = c.response(true);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-length"), Some("1000"));
+    c.send(b"HEAD /chunked/5000 HTTP/1.1\r\nHost: example.com\r\n\r\n");
+    let r = c.response(true);
+    assert_eq!(r.status, 200);
+    // Nothing may follow the heads: the next response must come right after them.
+    c.send(&get("/size/33"));
+    let r = c.response(false);
+    assert_eq!(r.body, pattern(33));
+    assert!(c.buffered().is_empty());
+    // curl agrees (it would fail on a body after a HEAD response).
+    let url = format!("http://127.0.0.1:{}/size/4096", proxy.port);
+    let (rc, out) = curl(&["-I", "-H", "Host: example.com", &url, &url]);
+    assert_eq!(rc, 0);
+    let out = String::from_utf8_lossy(&out).into_owned();
+    assert_eq!(out.matches("Content-Length: 4096").count(), 2, "{out}");
+    drop(c);
+    let t = proxy.settled_trace(2, SETTLE);
+    assert_eq!(count_events(&t, "TXN_CLOSE"), 5);
+}
+
+#[test]
+fn no_body_for_204_and_304() {
+    let origin = Origin::start();
+    let proxy = Proxy::start("nobody", &origin, Setup::default());
+    let mut c = Client::connect(proxy.port);
+    for s in [204u16, 304] {
+        c.send(&get(&format!("/status/{s}")));
+        let r = c.response(false);
+        assert_eq!(r.status, s);
+        assert!(!r.has_header("transfer-encoding"), "{}", r.head);
+        assert!(
+            r.header("content-length").is_none_or(|v| v == "0"),
+            "{}",
+            r.head
+        );
+        // The next response follows at once: no body bytes in between.
+        c.send(&get("/size/5"));
+        let r = c.response(false);
+        assert_eq!(r.body, pattern(5), "after {s}");
+        assert!(c.buffered().is_empty());
+    }
+    drop(c);
+    let t = proxy.settled_trace(1, SETTLE);
+    assert_eq!(count_events(&t, "TXN_CLOSE"), 4);
+}
+
+#[test]
+fn expect_100_continue() {
+    let origin = Origin::start();
+    let proxy = Proxy::start("continue", &origin, Setup::default());
+    let body = noise(200_000);
+    let mut c = Client::connect(proxy.port);
+    c.send(
+        format!(
+            "POST /echo HTTP/1.1\r\nHost: example.com\r\nExpect: 100-continue\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    );
+    // The body is held back until the proxy says 100 Continue.
+    let r = c.response(false);
+    assert_eq!(r.status, 100, "{}", r.head);
+    c.send(&body);
+    let r = c.final_response();
+    assert_eq!(r.status, 200);
+    let text = r.body_str();
+    assert_eq!(echoed(&text, "body-bytes"), [body.len().to_string()]);
+    assert_eq!(echoed(&text, "body-fnv"), [fnv(&body)]);
+    // The connection goes on.
+    c.send(&get("/size/9"));
+    assert_eq!(c.response(false).body, pattern(9));
+    drop(c);
+    let t = proxy.settled_trace(1, SETTLE);
+    assert_eq!(count_events(&t, "TXN_CLOSE"), 2);
+}
+
+#[test]
+fn client_aborts_before_the_request_header() {
+    let origin = Origin::start();
+    let proxy = Proxy::start("abort-head", &origin, Setup::default());
+    // A connection that sends nothing: no session at all (ATS's protocol probe).
+    drop(Client::connect(proxy.port));
+    std::thread::sleep(Duration::from_millis(200));
+    // Half a request header, then gone.
+    let mut c = Client::connect(proxy.port);
+    c.send(b"GET /size/10 HTTP/1.1\r\nHo");
+    std::thread::sleep(Duration::from_millis(100));
+    drop(c);
+    let t = proxy.settled_trace(1, SETTLE);
+    assert_eq!(count_events(&t, "SSN_START"), 1);
+    let txns = txn_events(&t);
+    assert_eq!(txns.len(), 1);
+    assert_eq!(txns[0].1, ["TXN_START", "TXN_CLOSE"]);
+    assert_eq!(origin.count(), 0);
+}
+
+#[test]
+fn client_aborts_mid_request_body() {
+    let origin = Origin::start();
+    let proxy = Proxy::start("abort-body", &origin, Setup::default());
+    for chunked in [false, true] {
+        let mut c = Client::connect(proxy.port);
+        if chunked {
+            c.send(b"POST /echo HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n10000\r\n");
+        } else {
+            c.send(b"POST /echo HTTP/1.1\r\nHost: example.com\r\nContent-Length: 10000000\r\n\r\n");
+        }
+        c.send(&noise(30000));
+        std::thread::sleep(Duration::from_millis(200));
+        drop(c);
+    }
+    let t = proxy.settled_trace(2, SETTLE);
+    for (txn, evs) in txn_events(&t) {
+        assert!(
+            evs.contains(&"SEND_REQUEST_HDR".to_string()),
+            "{txn}: {evs:?}"
+        );
+        assert!(!evs.contains(&"READ_RESPONSE_HDR".to_string()), "{evs:?}");
+    }
+    // The proxy still works.
+    let mut c = Client::connect(proxy.port);
+    c.send(&get("/size/100"));
+    assert_eq!(c.response(false).body, pattern(100));
+    drop(c);
+    proxy.settled_trace(3, SETTLE);
+}
+
+#[test]
+fn client_aborts_mid_response() {
+    let origin = Origin::start();
+    let proxy = Proxy::start("abort-resp", &origin, Setup::default());
+    for path in ["/size/40000000", "/chunked/40000000"] {
+        let mut c = Client::connect(proxy.port);
+        c.send(&get(path));
+        let mut got = 0;
+        let mut buf = [0u8; 65536];
+        while got < 200_000 {
+            let n = std::io::Read::read(&mut c.stream, &mut buf).unwrap();
+            assert!(n > 0, "closed early");
+            got += n;
+        }
+        drop(c);
+    }
+    let t = proxy.settled_trace(2, SETTLE);
+    assert_eq!(count_events(&t, "SEND_RESPONSE_HDR"), 2);
+    // The proxy and its origin connections still work (the aborted ones are not reused).
+    let mut c = Client::connect(proxy.port);
+    for _ in 0..3 {
+        c.send(&get("/size/1000"));
+        assert_eq!(c.response(false).body, pattern(1000));
+    }
+    drop(c);
+    proxy.settled_trace(3, SETTLE);
+}
+
+#[test]
+fn origin_dies_mid_response() {
+    let origin = Origin::start();
+    let proxy = Proxy::start("origin-dies", &origin, Setup::default());
+    // Content-Length framing: the client gets the head and part of the body, then a close.
+    let mut c = Client::connect(proxy.port);
+    c.send(&get("/die/100000"));
+    let err = c.try_response(false).unwrap_err();
+    assert!(err.contains("closed"), "{err}");
+    // curl reports the truncation (18: partial file).
+    let (rc, out) = curl(&[
+        "-H",
+        "Host: example.com",
+        &format!("http://127.0.0.1:{}/die/50000", proxy.port),
+    ]);
+    assert_eq!(rc, 18);
+    assert_eq!(out, pattern(50000));
+    // Chunked framing: no terminating chunk may reach the client.
+    let mut c = Client::connect(proxy.port);
+    c.send(&get("/die-chunked/100000"));
+    let mut head = c.response(true);
+    assert!(head.header("transfer-encoding").is_some(), "{}", head.head);
+    let (rest, closed) = c.read_to_end();
+    assert!(closed);
+    head.body = rest;
+    assert!(
+        !head.body.ends_with(b"0\r\n\r\n"),
+        "a truncated chunked body was terminated"
+    );
+    drop(c);
+    let t = proxy.settled_trace(3, SETTLE);
+    assert_eq!(count_events(&t, "READ_RESPONSE_HDR"), 3);
+}
+
+#[test]
+fn origin_down_gives_502() {
+    let origin = Origin::start();
+    let dead = closed_port();
+    let proxy = Proxy::start(
+        "origin-down",
+        &origin,
+        Setup {
+            remap: vec![format!("map http://dead.example/ http://127.0.0.1:{dead}/")],
+            ..Setup::default()
+        },
+    );
+    let mut c = Client::connect(proxy.port);
+    c.send(b"GET /x HTTP/1.1\r\nHost: dead.example\r\n\r\n");
+    let r = c.response(false);
+    assert_eq!(r.status, 502, "{}", r.head);
+    // An error response keeps a body-less request's connection.
+    c.send(&get("/size/3"));
+    assert_eq!(c.response(false).body, pattern(3));
+    // The origin goes away: its idle pooled connection and new connections both fail: 502.
+    drop(origin);
+    c.send(&get("/size/3"));
+    let r = c.response(false);
+    assert_eq!(r.status, 502, "{}", r.head);
+    drop(c);
+    let t = proxy.settled_trace(1, SETTLE);
+    let txns = txn_events(&t);
+    assert_eq!(txns.len(), 3);
+    assert!(!txns[0].1.contains(&"SEND_REQUEST_HDR".to_string()));
+    assert!(txns[0].1.contains(&"SEND_RESPONSE_HDR".to_string()));
+}
+
+#[test]
+fn origin_closing_an_idle_connection_is_retried() {
+    let origin = Origin::start();
+    let proxy = Proxy::start("origin-idle-close", &origin, Setup::default());
+    let mut c = Client::connect(proxy.port);
+    for i in 0..3 {
+        // The origin answers, then closes its side without announcing it.
+        c.send(&get(&format!("/size/10?then-close={i}")));
+        assert_eq!(c.response(false).body, pattern(10));
+        std::thread::sleep(Duration::from_millis(100));
+        // The pooled connection is dead: the proxy must use a fresh one, not answer 502.
+        c.send(&get("/size/11"));
+        let r = c.response(false);
+        assert_eq!(r.status, 200, "{}", r.head);
+        assert_eq!(r.body, pattern(11));
+    }
+    drop(c);
+    proxy.settled_trace(1, SETTLE);
+}
+
+#[test]
+fn timeouts() {
+    let origin = Origin::start();
+    let proxy = Proxy::start(
+        "timeouts",
+        &origin,
+        Setup {
+            records: vec![
+                "CONFIG proxy.config.http.transaction_no_activity_timeout_out INT 1".into(),
+                "CONFIG proxy.config.http.transaction_no_activity_timeout_in INT 1".into(),
+                "CONFIG proxy.config.http.keep_alive_no_activity_timeout_in INT 1".into(),
+            ],
+            ..Setup::default()
+        },
+    );
+    let window = |t: Instant| {
+        let e = t.elapsed();
+        assert!(
+            e >= Duration::from_millis(800) && e < Duration::from_secs(5),
+            "{e:?}"
+        );
+    };
+    // Origin slower than transaction_no_activity_timeout_out: 504.
+    let t0 = Instant::now();
+    let mut c = Client::connect(proxy.port);
+    c.send(&get("/slow/3000"));
+    let r = c.response(false);
+    assert_eq!(r.status, 504, "{}", r.head);
+    window(t0);
+    drop(c);
+    // A request header that never completes: 408, then the connection is closed.
+    let t0 = Instant::now();
+    let mut c = Client::connect(proxy.port);
+    c.send(b"GET /size/10 HTTP/1.1\r\nHost: exa");
+    let r = c.response(false);
+    assert_eq!(r.status, 408, "{}", r.head);
+    assert!(c.is_closed());
+    window(t0);
+    // An idle keep-alive connection is closed after keep_alive_no_activity_timeout_in.
+    let mut c = Client::connect(proxy.port);
+    c.send(&get("/size/10"));
+    assert_eq!(c.response(false).body, pattern(10));
+    let t0 = Instant::now();
+    assert!(c.is_closed());
+    window(t0);
+    let t = proxy.settled_trace(3, SETTLE);
+    let txns = txn_events(&t);
+    assert_eq!(txns.len(), 3);
+    assert!(txns[0].1.contains(&"SEND_REQUEST_HDR".to_string()));
+    assert!(!txns[0].1.contains(&"READ_RESPONSE_HDR".to_string()));
+    assert_eq!(txns[1].1, ["TXN_START", "SEND_RESPONSE_HDR", "TXN_CLOSE"]);
+}
+
+/// Request smuggling inputs: each gets 400 (406 for Transfer-Encoding in HTTP/1.0, as ATS) and a
+/// closed connection, and the origin sees nothing.
+#[test]
+fn ambiguous_requests_get_400_and_close() {
+    let origin = Origin::start();
+    let proxy = Proxy::start("smuggling", &origin, Setup::default());
+    let smuggled = "GET /size/1 HTTP/1.1\r\nHost: example.com\r\n\r\n";
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "CL.TE",
+            format!("POST /echo HTTP/1.1\r\nHost: example.com\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n{smuggled}"),
+        ),
+        (
+            "TE.CL",
+            format!("POST /echo HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n5c\r\n{smuggled}\r\n0\r\n\r\n"),
+        ),
+        (
+            "duplicate differing Content-Length",
+            format!("POST /echo HTTP/1.1\r\nHost: example.com\r\nContent-Length: 0\r\nContent-Length: 38\r\n\r\n{smuggled}"),
+        ),
+        (
+            "Content-Length list",
+            "POST /echo HTTP/1.1\r\nHost: example.com\r\nContent-Length: 3, 4\r\n\r\nabcd".into(),
+        ),
+        (
+            "Content-Length not digits",
+            "POST /echo HTTP/1.1\r\nHost: example.com\r\nContent-Length: +3\r\n\r\nabc".into(),
+        ),
+        (
+            "obs-fold",
+            "GET /size/1 HTTP/1.1\r\nHost: example.com\r\nX-A: a\r\n b\r\n\r\n".into(),
+        ),
+        (
+            "obs-fold of Transfer-Encoding",
+            "POST /echo HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n".into(),
+        ),
+        (
+            "space before colon",
+            "POST /echo HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n".into(),
+        ),
+        (
+            "Transfer-Encoding not chunked last",
+            "POST /echo HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n".into(),
+        ),
+        (
+            "Transfer-Encoding in HTTP/1.0",
+            "POST /echo HTTP/1.0\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".into(),
+        ),
+        (
+            "bad chunk size",
+            "POST /echo HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n".into(),
+        ),
+        (
+            "negative chunk size",
+            "POST /echo HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\nhello\r\n0\r\n\r\n".into(),
+        ),
+        (
+            "0x chunk size",
+            "POST /echo HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n0x5\r\nhello\r\n0\r\n\r\n".into(),
+        ),
+        (
+            "overflowing chunk size",
+            "POST /echo HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n10000000000000005\r\nhello\r\n0\r\n\r\n".into(),
+        ),
+        (
+            "bare LF after chunk size",
+            "POST /echo HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n".into(),
+        ),
+        (
+            "chunk longer than its size",
+            format!("POST /echo HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nhello\r\n0\r\n\r\n{smuggled}"),
+        ),
+        (
+            "bad second chunk",
+            "POST /echo HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nq\r\n0\r\n\r\n".into(),
+        ),
+        (
+            "two Host fields",
+            "GET /size/1 HTTP/1.1\r\nHost: example.com\r\nHost: evil.example\r\n\r\n".into(),
+        ),
+        ("HTTP/1.1 without Host", "GET /size/1 HTTP/1.1\r\n\r\n".into()),
+        ("garbage", "\x16\x03\x01\x02\x00\x01\x00\x01\x7f\x03\x03\r\n\r\n".into()),
+    ];
+    for (what, req) in &cases {
+        let mut c = Client::connect(proxy.port);
+        c.send(req.as_bytes());
+        let r = c
+            .try_response(false)
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        // ATS answers Transfer-Encoding in HTTP/1.0 with 406 (after remap), the others with 400.
+        let want = if what.contains("HTTP/1.0") { 406 } else { 400 };
+        assert_eq!(r.status, want, "{what}: {}", r.head);
+        assert_eq!(r.header("connection"), Some("close"), "{what}: {}", r.head);
+        assert!(c.is_closed(), "{what}: connection left open");
+    }
+    assert_eq!(origin.count(), 0, "the origin saw a request");
+    let t = proxy.settled_trace(cases.len(), SETTLE);
+    assert_no_origin_request(&t);
+    assert_eq!(count_events(&t, "TXN_START"), cases.len());
+}
+
+#[test]
+fn http10_keep_alive_only_when_asked() {
+    let origin = Origin::start();
+    let proxy = Proxy::start("http10", &origin, Setup::default());
+    // Plain HTTP/1.0: one response, then the proxy closes.
+    let mut c = Client::connect(proxy.port);
+    c.send(b"GET /size/10 HTTP/1.0\r\nHost: example.com\r\n\r\n");
+    let r = c.response(false);
+    assert_eq!(r.version, "HTTP/1.0", "{}", r.head);
+    assert_eq!(r.body, pattern(10));
+    assert_ne!(r.header("connection"), Some("keep-alive"));
+    assert!(c.is_closed());
+    // HTTP/1.0 with Connection: keep-alive: the connection stays, and the response says so.
+    let mut c = Client::connect(proxy.port);
+    for n in [11, 12, 13] {
+        c.send(
+            format!(
+                "GET /size/{n} HTTP/1.0\r\nHost: example.com\r\nConnection: keep-alive\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        let r = c.response(false);
+        assert_eq!(r.version, "HTTP/1.0", "{}", r.head);
+        assert_eq!(r.header("connection"), Some("keep-alive"), "{}", r.head);
+        assert_eq!(r.header("content-length"), Some(n.to_string().as_str()));
+        assert_eq!(r.body, pattern(n));
+    }
+    // A response HTTP/1.0 cannot frame (chunked at the origin) is delimited by closing.
+    c.send(b"GET /chunked/5000 HTTP/1.0\r\nHost: example.com\r\nConnection: keep-alive\r\n\r\n");
+    let r = c.response(false);
+    assert!(!r.chunked, "{}", r.head);
+    assert_eq!(r.header("connection"), Some("close"), "{}", r.head);
+    assert_eq!(r.body, pattern(5000));
+    assert!(c.is_closed());
+    // curl -0 agrees.
+    let url = format!("http://127.0.0.1:{}/size/64", proxy.port);
+    let (rc, out) = curl(&["-0", "-H", "Host: example.com", &url, &url]);
+    assert_eq!(rc, 0);
+    assert_eq!(out, [pattern(64), pattern(64)].concat());
+    let t = proxy.settled_trace(4, SETTLE);
+    assert_eq!(count_events(&t, "TXN_START"), 7);
+}
+
+#[test]
+fn connection_close_is_honoured() {
+    let origin = Origin::start();
+    let proxy = Proxy::start("conn-close", &origin, Setup::default());
+    let mut c = Client::connect(proxy.port);
+    c.send(b"GET /size/10 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n");
+    let r = c.response(false);
+    assert_eq!(r.body, pattern(10));
+    assert_eq!(r.header("connection"), Some("close"), "{}", r.head);
+    assert!(c.is_closed());
+    // Pipelined after a Connection: close: never answered, never forwarded.
+    let mut c = Client::connect(proxy.port);
+    let mut req =
+        b"GET /size/20 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n".to_vec();
+    req.extend(get("/size/30"));
+    c.send(&req);
+    assert_eq!(c.response(false).body, pattern(20));
+    assert!(c.is_closed());
+    assert_eq!(origin.count(), 2);
+    // The origin's Connection: close does not close the client connection.
+    let mut c = Client::connect(proxy.port);
+    c.send(b"GET /size/5 HTTP/1.1\r\nHost: example.com\r\n\r\n");
+    assert_eq!(c.response(false).body, pattern(5));
+    c.send(&get("/close/5"));
+    let r = c.response(false);
+    assert_eq!(r.body, pattern(5));
+    assert_ne!(r.header("connection"), Some("close"), "{}", r.head);
+    c.send(&get("/size/6"));
+    assert_eq!(c.response(false).body, pattern(6));
+    drop(c);
+    proxy.settled_trace(3, SETTLE);
+}
+
+#[test]
+fn no_remap_match_is_404() {
+    let origin = Origin::start();
+    let proxy = Proxy::start("no-remap", &origin, Setup::default());
+    let mut c = Client::connect(proxy.port);
+    c.send(b"GET /size/10 HTTP/1.1\r\nHost: unknown.example\r\n\r\n");
+    let r = c.response(false);
+    assert_eq!(r.status, 404, "{}", r.head);
+    // Absolute-form to an unmapped host, on the same connection.
+    c.send(b"GET http://other.example/size/10 HTTP/1.1\r\nHost: example.com\r\n\r\n");
+    assert_eq!(c.response(false).status, 404);
+    c.send(&get("/size/10"));
+    assert_eq!(c.response(false).body, pattern(10));
+    drop(c);
+    assert_eq!(origin.count(), 1);
+    let t = proxy.settled_trace(1, SETTLE);
+    let txns = txn_events(&t);
+    assert!(!txns[0].1.contains(&"SEND_REQUEST_HDR".to_string()));
+    assert!(txns[0].1.contains(&"SEND_RESPONSE_HDR".to_string()));
+}
+
+#[test]
+fn request_header_too_large_is_400() {
+    let origin = Origin::start();
+    let proxy = Proxy::start(
+        "header-max",
+        &origin,
+        Setup {
+            records: vec!["CONFIG proxy.config.http.request_header_max_size INT 4096".into()],
+            ..Setup::default()
+        },
+    );
+    // Just under the limit: fine.
+    let mut c = Client::connect(proxy.port);
+    c.send(
+        format!(
+            "GET /size/1 HTTP/1.1\r\nHost: example.com\r\nX-Big: {}\r\n\r\n",
+            "a".repeat(3900)
+        )
+        .as_bytes(),
+    );
+    assert_eq!(c.response(false).status, 200);
+    drop(c);
+    // Complete but too large (arrives in one read), and incomplete and too large.
+    for (big, end) in [(8000, "\r\n\r\n"), (20000, "")] {
+        let mut c = Client::connect(proxy.port);
+        c.send(
+            format!(
+                "GET /size/1 HTTP/1.1\r\nHost: example.com\r\nX-Big: {}{end}",
+                "a".repeat(big)
+            )
+            .as_bytes(),
+        );
+        let r = c.response(false);
+        assert_eq!(r.status, 400, "{}", r.head);
+        assert!(c.is_closed());
+    }
+    assert_eq!(origin.count(), 1);
+    let t = proxy.settled_trace(3, SETTLE);
+    assert_eq!(count_events(&t, "SEND_REQUEST_HDR"), 1);
+}
+
+#[test]
+fn origin_sees_host_via_and_forwarded_for() {
+    let origin = Origin::start();
+    let proxy = Proxy::start("echo-headers", &origin, Setup::default());
+    let mut c = Client::connect(proxy.port);
+    c.send(
+        b"GET /echo?q=1 HTTP/1.1\r\nHost: example.com\r\nConnection: keep-alive, X-Hop\r\nX-Hop: secret\r\nKeep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\nTE: trailers\r\nX-Kept: yes\r\n\r\n",
+    );
+    let r = c.response(false);
+    assert_eq!(r.status, 200);
+    let text = r.body_str();
+    assert!(text.starts_with("GET /echo?q=1 HTTP/1.1\r\n"), "{text}");
+    assert_eq!(
+        echoed(&text, "host"),
+        [format!("127.0.0.1:{}", origin.port)]
+    );
+    let via = echoed(&text, "via");
+    assert_eq!(via.len(), 1, "{text}");
+    assert!(
+        via[0].starts_with("http/1.1 ") && via[0].contains("tshost"),
+        "{text}"
+    );
+    assert_eq!(echoed(&text, "x-forwarded-for"), ["127.0.0.1"]);
+    assert_eq!(echoed(&text, "x-kept"), ["yes"]);
+    for hop in [
+        "x-hop",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "connection",
+    ] {
+        assert!(echoed(&text, hop).is_empty(), "{hop} forwarded: {text}");
+    }
+    // Absolute-form: the Host the origin sees is still the remapped one.
+    c.send(b"GET http://example.com/echo HTTP/1.1\r\nHost: example.com\r\n\r\n");
+    let text = c.response(false).body_str();
+    assert!(text.starts_with("GET /echo HTTP/1.1\r\n"), "{text}");
+    assert_eq!(
+        echoed(&text, "host"),
+        [format!("127.0.0.1:{}", origin.port)]
+    );
+    drop(c);
+    proxy.settled_trace(1, SETTLE);
+}
+
+#[test]
+fn graceful_stop_under_load() {
+    let origin = Origin::start();
+    let mut proxy = Proxy::start(
+        "stop",
+        &origin,
+        Setup {
+            records: vec!["CONFIG proxy.config.stop.shutdown_timeout INT 20".into()],
+            ..Setup::default()
+        },
+    );
+    // An idle keep-alive session, and a connection that never sends a byte.
+    let mut idle = Client::connect(proxy.port);
+    idle.send(&get("/size/10"));
+    assert_eq!(idle.response(false).body, pattern(10));
+    let mut silent = Client::connect(proxy.port);
+    // In-flight requests: slow responses, a slow upload, a large download.
+    let port = proxy.port;
+    let mut workers = Vec::new();
+    for i in 0..4 {
+        workers.push(std::thread::spawn(move || {
+            let mut c = Client::connect(port);
+            c.send(&get(&format!("/slow/{}", 1000 + 100 * i)));
+            let r = c.response(false);
+            let closed = c.is_closed();
+            let connection = r.header("connection").map(str::to_string);
+            (r.status, r.body, connection, closed)
+        }));
+    }
+    let upload = std::thread::spawn(move || {
+        let body = noise(300_000);
+        let mut c = Client::connect(port);
+        c.send(
+            format!(
+                "POST /echo HTTP/1.1\r\nHost: example.com\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            )
+            .as_bytes(),
+        );
+        c.send(&body[..1000]);
+        std::thread::sleep(Duration::from_millis(1200));
+        c.send(&body[1000..]);
+        let r = c.response(false);
+        assert_eq!(r.header("connection"), Some("close"), "{}", r.head);
+        (r.status, r.body_str(), fnv(&body))
+    });
+    // Every in-flight request has reached the origin (the upload: its head).
+    let end = Instant::now() + SETTLE;
+    while origin.count() < 6 {
+        assert!(Instant::now() < end, "requests did not reach the origin");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let t0 = Instant::now();
+    let status = proxy
+        .terminate(Duration::from_secs(15))
+        .expect("tshost did not exit");
+    assert!(status.success(), "exit status {status:?}");
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    for w in workers {
+        // Complete, and saying that the connection closes (ATS's draining).
+        let (s, body, connection, closed) = w.join().unwrap();
+        assert_eq!(s, 200);
+        assert_eq!(body, b"slow\n");
+        assert_eq!(connection.as_deref(), Some("close"));
+        assert!(closed);
+    }
+    let (s, text, sum) = upload.join().unwrap();
+    assert_eq!(s, 200);
+    assert_eq!(echoed(&text, "body-fnv"), [sum]);
+    assert!(idle.is_closed());
+    assert!(silent.is_closed());
+    // Nobody listens any more.
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+    let t = proxy.settled_trace(6, SETTLE);
+    assert_eq!(count_events(&t, "TXN_CLOSE"), 6);
+    assert!(
+        proxy.stderr().contains("all sessions closed"),
+        "{}",
+        proxy.stderr()
+    );
 }

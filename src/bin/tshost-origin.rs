@@ -6,12 +6,15 @@
 //!   /chunked/N  the same bytes, chunked
 //!   /close/N    the same bytes, delimited by closing the connection
 //!   /die/N      announces 2N bytes, sends N, closes (an origin dying mid-response)
+//!   /die-chunked/N  N bytes in chunks, then closes without the last chunk
 //!   /slow/MS    answers after MS milliseconds
 //!   /status/N   answers with status N
 //!   /echo       the request head as received, then "body-bytes: N" and "body-fnv: X" (FNV-1a 64
 //!               of the request body), so tests can see what the proxy forwarded
 //!   /count      how many requests (other than /count) this origin has received
 //!   anything else: a short greeting
+//! A query containing `then-close` makes the origin close the connection after its response
+//! without announcing it (as an origin whose keep-alive timeout expired).
 //! HEAD gets the same head without a body; Expect: 100-continue gets a 100 first.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -233,6 +236,17 @@ fn serve(stream: TcpStream) {
             out.extend_from_slice(&body(n));
             let _ = w.write_all(&out);
             return;
+        } else if let Some(n) = number(p, "/die-chunked/") {
+            let mut out =
+                b"HTTP/1.1 200 OK\r\nServer: tshost-origin\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    .to_vec();
+            for c in body(n).chunks(8192) {
+                out.extend_from_slice(format!("{:x}\r\n", c.len()).as_bytes());
+                out.extend_from_slice(c);
+                out.extend_from_slice(b"\r\n");
+            }
+            let _ = w.write_all(&out);
+            return;
         } else if let Some(ms) = number(p, "/slow/") {
             std::thread::sleep(Duration::from_millis(ms));
             respond(&mut w, 200, "", b"slow\n", head_only)
@@ -265,6 +279,7 @@ fn serve(stream: TcpStream) {
             )
         };
         if res.is_err()
+            || p.contains("then-close")
             || req
                 .header("connection")
                 .is_some_and(|v| v.eq_ignore_ascii_case("close"))

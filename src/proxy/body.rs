@@ -51,6 +51,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         let mut scanned = 0;
         loop {
             if let Some(pos) = find_head_end(&self.buf, scanned) {
+                // A complete head counts against the limit too, however it arrived (ATS:
+                // client_request_hdr_bytes > request_hdr_max_size is a parse error).
+                if pos > max {
+                    return Err(HeadError::TooLarge);
+                }
                 return Ok(Some(pos));
             }
             scanned = self.buf.len().saturating_sub(3);
@@ -102,6 +107,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
 
     pub async fn flush(&mut self) -> std::io::Result<()> {
         self.io.flush().await
+    }
+
+    /// Close the sending side: a TLS close_notify (then FIN), or a FIN.
+    pub async fn shutdown(&mut self) -> std::io::Result<()> {
+        self.io.shutdown().await
     }
 }
 
@@ -398,5 +408,14 @@ mod tests {
         a.write_all(&vec![b'a'; 5000]).await.unwrap();
         let mut conn = Conn::new(b);
         assert_eq!(conn.read_head(4096).await, Err(HeadError::TooLarge));
+        // Complete, and in the buffer at once, but larger than the limit.
+        let (mut a, b) = tokio::io::duplex(1 << 20);
+        let mut head = b"GET / HTTP/1.1\r\nX: ".to_vec();
+        head.extend(vec![b'a'; 5000]);
+        head.extend(b"\r\n\r\n");
+        a.write_all(&head).await.unwrap();
+        let mut conn = Conn::new(b);
+        assert_eq!(conn.read_head(4096).await, Err(HeadError::TooLarge));
+        assert_eq!(conn.read_head(8192).await, Ok(Some(head.len())));
     }
 }

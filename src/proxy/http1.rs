@@ -43,6 +43,10 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
             }
         }
     }
+    // A clean close: on TLS a close_notify, so that a close-delimited response is not taken
+    // for a truncated one (ATS shuts TLS down with SSL_shutdown). Bounded: a client that does
+    // not read must not hold the session.
+    let _ = tokio::time::timeout(Duration::from_secs(1), conn.shutdown()).await;
     // The connection is gone for plugins from here on (as ATS's HTTP/1 SSN_CLOSE).
     drop(conn);
     ssn.detach();

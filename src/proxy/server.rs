@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
 
@@ -25,6 +26,7 @@ pub struct Port {
 
 /// The running proxy: its listeners' tasks and its sessions.
 pub struct Server {
+    proxy: Arc<Proxy>,
     stop: watch::Sender<bool>,
     sessions: Arc<Sessions>,
 }
@@ -90,12 +92,18 @@ impl Server {
                 }
             });
         }
-        Ok(Server { stop, sessions })
+        Ok(Server {
+            proxy,
+            stop,
+            sessions,
+        })
     }
 
     /// Stop accepting, end idle sessions, let the others finish their current transaction; waits
     /// at most `timeout` for every session to close. Returns the number still open.
     pub async fn shutdown(&self, timeout: Duration) -> usize {
+        // Responses from now on say Connection: close.
+        self.proxy.draining.store(true, Ordering::Release);
         let _ = self.stop.send(true);
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
@@ -132,11 +140,9 @@ async fn connection(
     let fd = stream.as_raw_fd();
     match tls {
         None => {
-            // As ATS's protocol probe: a session starts only once the client sent a byte.
             let mut conn = Conn::new(stream);
-            match tokio::time::timeout(timeouts.keep_alive, conn.fill()).await {
-                Ok(Ok(n)) if n > 0 => {}
-                _ => return,
+            if !probe(&mut conn, timeouts.keep_alive, &stop).await {
+                return;
             }
             let info = ClientInfo::new(Some(peer), local, fd, vec![proto::TCP, ip_tag(&peer)]);
             http1::serve(proxy, conn, info, "http", timeouts.keep_alive, stop).await;
@@ -152,7 +158,13 @@ async fn connection(
             let Ok(mut s) = tokio_openssl::SslStream::new(ssl, stream) else {
                 return;
             };
-            match tokio::time::timeout(timeouts.tls_handshake, Pin::new(&mut s).accept()).await {
+            let mut stop_handshake = stop.clone();
+            let accept = tokio::time::timeout(timeouts.tls_handshake, Pin::new(&mut s).accept());
+            let handshake = tokio::select! {
+                r = accept => r,
+                _ = stop_handshake.changed() => return,
+            };
+            match handshake {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => {
                     crate::debug!("ssl", "handshake with {peer}: {e}");
@@ -161,21 +173,36 @@ async fn connection(
                 Err(_) => return,
             }
             let version = crate::tls::version_tag(s.ssl());
+            let mut conn = Conn::new(s);
+            // ALPN http/1.1: the session starts now; no ALPN: after the probe (ATS).
+            if conn.io.ssl().selected_alpn_protocol().is_none()
+                && !probe(&mut conn, timeouts.keep_alive, &stop).await
+            {
+                return;
+            }
             let info = ClientInfo::new(
                 Some(peer),
                 local,
                 fd,
                 vec![version, proto::TCP, ip_tag(&peer)],
             );
-            http1::serve(
-                proxy,
-                Conn::new(s),
-                info,
-                "https",
-                timeouts.keep_alive,
-                stop,
-            )
-            .await;
+            http1::serve(proxy, conn, info, "https", timeouts.keep_alive, stop).await;
         }
     }
+}
+
+/// ATS's protocol probe: a session starts only once the client sent a byte (false: it closed, or
+/// said nothing within `timeout`). A stop ends the wait: a silent connection must not hold up a
+/// graceful stop.
+async fn probe<S: AsyncRead + AsyncWrite + Unpin>(
+    conn: &mut Conn<S>,
+    timeout: Duration,
+    stop: &watch::Receiver<bool>,
+) -> bool {
+    let mut stop = stop.clone();
+    let first = tokio::select! {
+        r = tokio::time::timeout(timeout, conn.fill()) => r,
+        _ = stop.changed() => return false,
+    };
+    matches!(first, Ok(Ok(n)) if n > 0)
 }

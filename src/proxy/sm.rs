@@ -39,6 +39,9 @@ pub struct SmConfig {
 pub struct Proxy {
     pub config: SmConfig,
     pub pool: OriginPool,
+    /// Stopping (SIGTERM): every response says `Connection: close` (ATS's draining state,
+    /// HttpTransact::build_response).
+    pub draining: std::sync::atomic::AtomicBool,
 }
 
 /// How the transaction ended, for the session.
@@ -62,6 +65,8 @@ const HOP_BY_HOP: &[&[u8]] = &[
 enum Failure {
     /// Answer with this status (tshost makes the response).
     Respond(u16),
+    /// A hook point (this one) ended with TS_EVENT_HTTP_ERROR: the API error response.
+    Api(i32),
     /// The client is gone: no response.
     ClientGone,
 }
@@ -80,7 +85,7 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     let creq = MBuffer::empty_request();
     txn.headers.client_req.store(Some(creq.clone()));
     if run_point(ssn, Some(txn), id::TXN_START).await == Outcome::Error {
-        return respond_error(proxy, ssn, txn, client, plugin_status(txn), true, false).await;
+        return respond_api_error(ssn, txn, client, id::TXN_START, true).await;
     }
 
     // The request head.
@@ -128,9 +133,23 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
             Done { keep_alive: false }
         }
         Err(Failure::Respond(status)) => {
-            // A request body not read yet would be taken for the next request: close after.
-            let body_left = request_framing != Framing::None;
-            let d = respond_error(proxy, ssn, txn, client, status, false, body_left).await;
+            // A request body not read yet would be taken for the next request: close after. So
+            // after a 400 (ATS's build_error_response: the request stream is in an undetermined
+            // state), and when the client does not keep alive (the response says close).
+            let close = request_framing != Framing::None
+                || status == 400
+                || !client_keep_alive
+                || proxy.draining.load(Ordering::Acquire);
+            let d = respond_error(proxy, ssn, txn, client, status, false, close).await;
+            Done {
+                keep_alive: d.keep_alive && client_keep_alive,
+            }
+        }
+        Err(Failure::Api(at)) => {
+            let close = request_framing != Framing::None
+                || !client_keep_alive
+                || proxy.draining.load(Ordering::Acquire);
+            let d = respond_api_error(ssn, txn, client, at, close).await;
             Done {
                 keep_alive: d.keep_alive && client_keep_alive,
             }
@@ -138,19 +157,21 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     }
 }
 
-/// The status a plugin set with TSHttpTxnStatusSet if it is an error status, else 500.
-fn plugin_status(txn: &Txn) -> u16 {
+/// The status and reason of the response to TS_EVENT_HTTP_ERROR (ATS's HandleApiErrorJump): the
+/// status set with TSHttpTxnStatusSet if it is >= 400, with its standard reason or "Error"; else
+/// "500 INKApi Error".
+fn api_error_status(txn: &Txn) -> (u16, &'static str) {
     match txn.status.load(Ordering::Acquire) {
-        s @ 400..=599 => s as u16,
-        _ => 500,
+        s @ 400..=999 => (s as u16, crate::hdrs::reason(s as u16).unwrap_or("Error")),
+        _ => (500, "INKApi Error"),
     }
 }
 
-/// Run a request hook; ERROR becomes an error response with the plugin's status.
+/// Run a hook point; ERROR becomes the API error response.
 async fn hook(ssn: &Session, txn: &Txn, hook: i32) -> Result<(), Failure> {
     match run_point(ssn, Some(txn), hook).await {
         Outcome::Continue => Ok(()),
-        Outcome::Error => Err(Failure::Respond(plugin_status(txn))),
+        Outcome::Error => Err(Failure::Api(hook)),
     }
 }
 
@@ -173,9 +194,21 @@ async fn forward<S: AsyncRead + AsyncWrite + Unpin>(
     }
     let client_req = txn.headers.client_req.load_full().expect("client request");
     let target = remap(proxy, &client_req, scheme)?;
+    if target.mapped {
+        // As ATS, remap rewrites the client request itself (its URL, and Host unless
+        // pristine_host_hdr): plugins see the mapped request from POST_REMAP on, and what they
+        // change in it is what the server request is made from.
+        client_req.with_mut(|h| apply_remap(h, &target, proxy.config.pristine_host));
+    }
     hook(ssn, txn, id::POST_REMAP).await?;
+    if request_framing == Framing::Chunked && client_req.with(|h| h.version()) < (1, 1) {
+        // Transfer-Encoding exists in HTTP/1.1 only; ATS refuses it in older requests with 406
+        // after remap (HttpTransact::check_request_validity, UNACCEPTABLE_TE_REQUIRED, #8451).
+        return Err(Failure::Respond(406));
+    }
 
-    // OS_DNS: resolve the origin.
+    // OS_DNS: resolve the origin, the one the client request names now (POST_REMAP may change it).
+    let target = client_req.with(|h| mapped_target(h, target));
     let addr = resolve(&target.host, target.port)
         .await
         .ok_or(Failure::Respond(502))?;
@@ -218,21 +251,12 @@ async fn forward<S: AsyncRead + AsyncWrite + Unpin>(
 
     let mut head = Vec::with_capacity(512);
     server_req.with(|h| h.write_request(&mut head));
-    let mut sent = send_request(
-        proxy,
-        client,
-        &mut origin,
-        &head,
-        request_framing,
-        expect_continue,
-    )
-    .await;
-    if reused && matches!(sent, Err(SendError::Origin)) && request_framing == Framing::None {
-        // The idle connection had been closed by the origin: once more on a fresh one.
-        origin = OriginPool::connect(addr, proxy.config.origin_connect_timeout)
-            .await
-            .map_err(|_| Failure::Respond(502))?;
-        sent = send_request(
+    // An idle connection the origin closed (its keep-alive timeout) fails on the write or ends
+    // before the first byte of a response: a request without a body goes once more, on a fresh
+    // connection (as ATS retries a request that failed on a reused server session).
+    let mut retry = reused && request_framing == Framing::None;
+    let (server_resp, resp_framing) = loop {
+        let sent = send_request(
             proxy,
             client,
             &mut origin,
@@ -241,33 +265,28 @@ async fn forward<S: AsyncRead + AsyncWrite + Unpin>(
             expect_continue,
         )
         .await;
-    }
-    match sent {
-        Ok(()) => {}
-        Err(SendError::Client) => return Err(Failure::ClientGone),
-        Err(SendError::BadClientBody) => return Err(Failure::Respond(400)),
-        Err(SendError::Origin) => return Err(Failure::Respond(502)),
-    }
-
-    // The origin's response head.
-    let (server_resp, resp_framing) = loop {
-        let head = tokio::time::timeout(
-            proxy.config.origin_response_timeout,
-            origin.read_head(proxy.config.response_header_max),
-        )
-        .await;
-        let n = match head {
-            Err(_) => return Err(Failure::Respond(504)),
-            Ok(Ok(Some(n))) => n,
-            Ok(_) => return Err(Failure::Respond(502)),
+        let closed = match sent {
+            Ok(()) => match read_response_head(proxy, &mut origin, is_head).await {
+                Ok(r) => break r,
+                Err(None) => true,
+                Err(Some(f)) => return Err(f),
+            },
+            Err(SendError::Client) => return Err(Failure::ClientGone),
+            Err(SendError::BadClientBody) => return Err(Failure::Respond(400)),
+            Err(SendError::Origin) => true,
         };
-        let raw = origin.buf.split_to(n);
-        let (resp, framing) = parse_response(&raw, is_head).map_err(|_| Failure::Respond(502))?;
-        let status = resp.with(|h| h.status());
-        if (100..200).contains(&status) && status != 101 {
-            continue; // interim responses are not forwarded
+        if !(closed && retry) {
+            return Err(Failure::Respond(502));
         }
-        break (resp, framing);
+        retry = false;
+        crate::debug!(
+            "http",
+            "transaction {}: reused origin connection closed, retrying",
+            txn.id
+        );
+        origin = OriginPool::connect(addr, proxy.config.origin_connect_timeout)
+            .await
+            .map_err(|_| Failure::Respond(502))?;
     };
     txn.headers.server_resp.store(Some(server_resp.clone()));
     hook(ssn, txn, id::READ_RESPONSE_HDR).await?;
@@ -275,8 +294,12 @@ async fn forward<S: AsyncRead + AsyncWrite + Unpin>(
     // The client response.
     let client_resp = server_resp.deep_copy();
     let client_version = client_req.with(|h| h.version());
-    let client_framing =
-        client_resp.with_mut(|h| prepare_client_response(h, resp_framing, client_version, is_head));
+    let client_ka = client_req.with(wants_keep_alive);
+    let client_framing = client_resp
+        .with_mut(|h| prepare_client_response(h, resp_framing, client_version, is_head, client_ka));
+    if proxy.draining.load(Ordering::Acquire) {
+        client_resp.with_mut(|h| h.set_field(b"Connection", b"close"));
+    }
     txn.headers.client_resp.store(Some(client_resp.clone()));
     hook(ssn, txn, id::SEND_RESPONSE_HDR).await?;
 
@@ -306,8 +329,7 @@ async fn forward<S: AsyncRead + AsyncWrite + Unpin>(
     if writer.finish(client).await.is_err() {
         return Err(Failure::ClientGone);
     }
-    let origin_keep_alive =
-        resp_framing != Framing::Close && server_resp.with(wants_keep_alive);
+    let origin_keep_alive = resp_framing != Framing::Close && server_resp.with(wants_keep_alive);
     if origin_keep_alive {
         proxy.pool.put(addr, origin);
     }
@@ -316,6 +338,40 @@ async fn forward<S: AsyncRead + AsyncWrite + Unpin>(
     Ok(Done {
         keep_alive: client_keep_alive,
     })
+}
+
+/// Read the origin's final response head (interim 1xx responses are skipped). `Err(None)`: the
+/// connection ended before any byte of a response.
+async fn read_response_head(
+    proxy: &Proxy,
+    origin: &mut OriginConn,
+    is_head: bool,
+) -> Result<(Arc<MBuffer>, Framing), Option<Failure>> {
+    let mut first = true;
+    loop {
+        let head = tokio::time::timeout(
+            proxy.config.origin_response_timeout,
+            origin.read_head(proxy.config.response_header_max),
+        )
+        .await;
+        let n = match head {
+            Err(_) => return Err(Some(Failure::Respond(504))),
+            Ok(Ok(Some(n))) => n,
+            Ok(Ok(None)) | Ok(Err(HeadError::Io(_))) if first && origin.buf.is_empty() => {
+                return Err(None)
+            }
+            Ok(_) => return Err(Some(Failure::Respond(502))),
+        };
+        first = false;
+        let raw = origin.buf.split_to(n);
+        let (resp, framing) =
+            parse_response(&raw, is_head).map_err(|_| Some(Failure::Respond(502)))?;
+        let status = resp.with(|h| h.status());
+        if (100..200).contains(&status) && status != 101 {
+            continue; // interim responses are not forwarded
+        }
+        return Ok((resp, framing));
+    }
 }
 
 /// Wait for the first chunk-size line of a chunked request body, then check the framing of every
@@ -398,6 +454,8 @@ pub struct Target {
     pub scheme: String,
     /// New path (without the leading '/').
     pub path: Vec<u8>,
+    /// A remap rule matched (the client request was rewritten to this target).
+    pub mapped: bool,
 }
 
 fn remap(proxy: &Proxy, req: &MBuffer, scheme: &str) -> Result<Target, Failure> {
@@ -426,6 +484,7 @@ fn remap(proxy: &Proxy, req: &MBuffer, scheme: &str) -> Result<Target, Failure> 
             port: rule.to.port,
             scheme: rule.to.scheme.clone(),
             path: new_path.trim_start_matches('/').as_bytes().to_vec(),
+            mapped: true,
         }),
         None if proxy.config.remap_required => Err(Failure::Respond(404)),
         None if host.is_empty() => Err(Failure::Respond(400)),
@@ -434,6 +493,7 @@ fn remap(proxy: &Proxy, req: &MBuffer, scheme: &str) -> Result<Target, Failure> 
             port,
             scheme: scheme.to_string(),
             path,
+            mapped: false,
         }),
     }
 }
@@ -462,6 +522,44 @@ async fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
     tokio::net::lookup_host((host, port)).await.ok()?.next()
 }
 
+/// Rewrite a client request to its remap target (ATS's remap: scheme, host, port, path; the Host
+/// field too unless `pristine_host`).
+fn apply_remap(h: &mut HttpHdr, t: &Target, pristine_host: bool) {
+    let default = if t.scheme == "https" { 443 } else { 80 };
+    let url = h.url_mut();
+    url.set_scheme(Some(t.scheme.as_bytes()));
+    url.set_host(Some(t.host.as_bytes()));
+    url.set_port((t.port != default).then_some(t.port));
+    url.set_path(&t.path);
+    if !pristine_host {
+        let host = if t.port == default {
+            t.host.clone()
+        } else {
+            format!("{}:{}", t.host, t.port)
+        };
+        h.set_field(b"Host", host.as_bytes());
+    }
+}
+
+/// Where a remapped client request goes: the host, port, scheme and path of its URL (which
+/// plugins may have changed since remap); `remapped` if the URL names no host.
+fn mapped_target(h: &HttpHdr, remapped: Target) -> Target {
+    let url = h.url();
+    match url.host() {
+        Some(host) if remapped.mapped && !host.is_empty() => Target {
+            host: String::from_utf8_lossy(host).into_owned(),
+            port: url.port_or_default(),
+            scheme: url
+                .effective_scheme()
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .unwrap_or(remapped.scheme),
+            path: url.path().to_vec(),
+            mapped: true,
+        },
+        _ => remapped,
+    }
+}
+
 fn prepare_server_request(
     h: &mut HttpHdr,
     target: &Target,
@@ -477,7 +575,8 @@ fn prepare_server_request(
         url.set_port(None);
     }
     strip_hop_by_hop(h);
-    if !proxy.config.pristine_host {
+    // A mapped request's Host was set at remap (and is the plugins' to change since).
+    if !proxy.config.pristine_host && !target.mapped {
         let default = if target.scheme == "https" { 443 } else { 80 };
         let host = if target.port == default {
             target.host.clone()
@@ -528,18 +627,34 @@ fn strip_hop_by_hop(h: &mut HttpHdr) {
     h.remove_field(b"content-length");
 }
 
-/// Make the client response from the origin's: hop-by-hop fields out, framing for this client.
+/// Make the client response from the origin's: hop-by-hop fields out, the client's HTTP version,
+/// framing for this client, and the Connection field ATS puts in
+/// (`HttpTransact::handle_response_keep_alive_headers`): `keep-alive` when the connection stays
+/// (for HTTP/1.0 and 1.1 alike), `close` when it does not and the client is HTTP/1.1 or asked
+/// for keep-alive.
 fn prepare_client_response(
     h: &mut HttpHdr,
     origin: Framing,
     client_version: (u8, u8),
     is_head: bool,
+    client_keep_alive: bool,
 ) -> Framing {
+    let http11 = client_version >= (1, 1);
+    // ATS answers in the client's version (HttpTransactHeaders::convert_response).
+    h.set_version(if http11 { (1, 1) } else { (1, 0) });
+    let framing = client_body_framing(h, origin, http11, is_head);
+    if client_keep_alive && framing != Framing::Close {
+        h.set_field(b"Connection", b"keep-alive");
+    } else if client_keep_alive || http11 {
+        h.set_field(b"Connection", b"close");
+    }
+    framing
+}
+
+fn client_body_framing(h: &mut HttpHdr, origin: Framing, http11: bool, is_head: bool) -> Framing {
     let status = h.status();
     let cl = h.field(b"content-length").map(<[u8]>::to_vec);
     strip_hop_by_hop(h);
-    let http11 = client_version >= (1, 1);
-    h.set_version((1, 1));
     let no_body = is_head || status == 204 || status == 304 || (100..200).contains(&status);
     if no_body {
         if let Some(cl) = cl {
@@ -560,10 +675,7 @@ fn prepare_client_response(
             h.set_field(b"Transfer-Encoding", b"chunked");
             Framing::Chunked
         }
-        _ => {
-            h.set_field(b"Connection", b"close");
-            Framing::Close
-        }
+        _ => Framing::Close,
     }
 }
 
@@ -575,8 +687,10 @@ fn wants_keep_alive(h: &HttpHdr) -> bool {
     }
 }
 
-/// Send a response made by tshost (error status, plugin body). `from_start` is true when the
-/// request was never handled (hooks before SEND_RESPONSE_HDR did not run for this response).
+/// Send a response made by tshost for `status` (ATS's build_error_response: the standard reason or
+/// "Unknown HTTP Status", a generated page unless a plugin set a body, `Cache-Control: no-store`).
+/// `from_start` is true when the request was never handled (hooks before SEND_RESPONSE_HDR did not
+/// run for this response).
 async fn respond_error<S: AsyncRead + AsyncWrite + Unpin>(
     _proxy: &Proxy,
     ssn: &Session,
@@ -586,18 +700,50 @@ async fn respond_error<S: AsyncRead + AsyncWrite + Unpin>(
     _from_start: bool,
     close_after: bool,
 ) -> Done {
-    let reason = crate::hdrs::reason(status).unwrap_or("Error");
-    let (body, ctype) = match txn.error_body.lock().as_ref() {
-        Some(b) => (
-            b.body().to_vec(),
-            b.mime()
-                .map(|m| m.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "text/html".into()),
-        ),
-        None => (
-            default_body(status, reason).into_bytes(),
-            "text/html".into(),
-        ),
+    respond(ssn, txn, client, Generated::Status(status), close_after).await
+}
+
+/// Send the response to TS_EVENT_HTTP_ERROR at hook point `at` (ATS's HandleApiErrorJump).
+async fn respond_api_error<S: AsyncRead + AsyncWrite + Unpin>(
+    ssn: &Session,
+    txn: &Arc<Txn>,
+    client: &mut Conn<S>,
+    at: i32,
+    close_after: bool,
+) -> Done {
+    respond(ssn, txn, client, Generated::Api(at), close_after).await
+}
+
+/// A response tshost makes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Generated {
+    /// Its own status (bad request, origin failure, a status a plugin set before remap ended).
+    Status(u16),
+    /// TS_EVENT_HTTP_ERROR at this hook point.
+    Api(i32),
+}
+
+/// Send a response made by tshost, after the SEND_RESPONSE_HDR hooks (not run again when the
+/// ERROR came from SEND_RESPONSE_HDR itself, as in ATS). As ATS's setup_internal_transfer, the body
+/// and its Content-Length and Content-Type are settled after those hooks: a body set with
+/// TSHttpTxnErrorBodySet (its type, or text/html), else the generated page of a `Status`
+/// response, else none (`Content-Length: 0`).
+async fn respond<S: AsyncRead + AsyncWrite + Unpin>(
+    ssn: &Session,
+    txn: &Arc<Txn>,
+    client: &mut Conn<S>,
+    what: Generated,
+    close_after: bool,
+) -> Done {
+    let (status, reason, mut page) = match what {
+        Generated::Status(s) => {
+            let reason = crate::hdrs::reason(s).unwrap_or("Unknown HTTP Status");
+            (s, reason, Some(default_body(s, reason).into_bytes()))
+        }
+        Generated::Api(_) => {
+            let (s, reason) = api_error_status(txn);
+            (s, reason, None)
+        }
     };
     let is_head = txn
         .headers
@@ -606,22 +752,79 @@ async fn respond_error<S: AsyncRead + AsyncWrite + Unpin>(
         .as_ref()
         .map(|r| r.with(|h| h.method() == b"HEAD"))
         .unwrap_or(false);
-    let mut fields: Vec<(&[u8], Vec<u8>)> = vec![
-        (b"Content-Type", ctype.into_bytes()),
-        (b"Content-Length", body.len().to_string().into_bytes()),
-        (b"Cache-Control", b"no-store".to_vec()),
-    ];
-    if close_after {
-        fields.push((b"Connection", b"close".to_vec()));
+    // In the client's HTTP version once its request was parsed (as ATS).
+    let version = match txn.request_version.load(Ordering::Acquire) {
+        0x10000 => (1, 0),
+        _ => (1, 1),
+    };
+    let connection: &[u8] = if close_after { b"close" } else { b"keep-alive" };
+    let plugin_body = |page: &Option<Vec<u8>>| -> Option<(Vec<u8>, Vec<u8>)> {
+        match txn.error_body.lock().as_ref() {
+            Some(b) => Some((
+                b.body().to_vec(),
+                b.mime()
+                    .map(|m| m.to_bytes().to_vec())
+                    .unwrap_or_else(|| b"text/html".to_vec()),
+            )),
+            None => page.clone().map(|p| (p, b"text/html".to_vec())),
+        }
+    };
+    let build = |h: &mut HttpHdr, status: u16, reason: &str, page: &Option<Vec<u8>>| {
+        h.clear_fields();
+        h.set_version(version);
+        h.set_status(status);
+        h.set_reason(reason.as_bytes());
+        match plugin_body(page) {
+            Some((body, ctype)) => {
+                h.set_field(b"Content-Type", &ctype);
+                h.set_field(b"Content-Length", body.len().to_string().as_bytes());
+            }
+            None => h.set_field(b"Content-Length", b"0"),
+        }
+        if matches!(what, Generated::Status(_)) {
+            h.set_field(b"Cache-Control", b"no-store");
+        }
+        h.set_field(b"Connection", connection);
+    };
+    let resp = match txn.headers.client_resp.load_full() {
+        // ERROR at SEND_RESPONSE_HDR: ATS rebuilds the client response in place (fields cleared).
+        Some(r) if what == Generated::Api(id::SEND_RESPONSE_HDR) => r,
+        _ => {
+            let r = MBuffer::new_response(version, status, reason.as_bytes(), &[]);
+            txn.headers.client_resp.store(Some(r.clone()));
+            r
+        }
+    };
+    resp.with_mut(|h| build(h, status, reason, &page));
+    if what != Generated::Api(id::SEND_RESPONSE_HDR)
+        && run_point(ssn, Some(txn), id::SEND_RESPONSE_HDR).await == Outcome::Error
+    {
+        // ERROR at SEND_RESPONSE_HDR of this response: the API error response instead, without
+        // running those hooks again (ATS).
+        let (status, reason) = api_error_status(txn);
+        page = None;
+        resp.with_mut(|h| build(h, status, reason, &page));
     }
-    let pairs: Vec<(&[u8], &[u8])> = fields.iter().map(|(n, v)| (*n, v.as_slice())).collect();
-    let resp = MBuffer::new_response((1, 1), status, reason.as_bytes(), &pairs);
-    txn.headers.client_resp.store(Some(resp.clone()));
+    let body = match plugin_body(&page) {
+        Some((body, ctype)) => {
+            resp.with_mut(|h| {
+                h.set_field(b"Content-Length", body.len().to_string().as_bytes());
+                h.remove_field(b"transfer-encoding");
+                h.set_field(b"Content-Type", &ctype);
+            });
+            body
+        }
+        None => {
+            resp.with_mut(|h| {
+                if !matches!(h.status(), 100..=199 | 204 | 304) {
+                    h.set_field(b"Content-Length", b"0");
+                    h.remove_field(b"transfer-encoding");
+                }
+            });
+            Vec::new()
+        }
+    };
     let mut keep = !close_after;
-    if run_point(ssn, Some(txn), id::SEND_RESPONSE_HDR).await == Outcome::Error {
-        // ERROR at SEND_RESPONSE_HDR of an error response: no response at all.
-        return Done { keep_alive: false };
-    }
     let mut out = Vec::with_capacity(256 + body.len());
     resp.with(|h| {
         keep &= !h.has_token(b"connection", b"close");

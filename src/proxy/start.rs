@@ -66,6 +66,15 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
                         .map_err(|e| format!("{multicert} line {}: {e}", c.line))?,
                 );
             }
+            // The `dest_ip=*` certificate is the default one (no SNI, or no name matches), as in
+            // ATS; without one, the first line's.
+            if let Some(i) = specs_certs
+                .iter()
+                .position(|c| c.dest_ip == Some(crate::config::ssl_multicert::DestIp::Any))
+            {
+                let default = certs.remove(i);
+                certs.insert(0, default);
+            }
             (specs, remap, certs)
         }
         None => {
@@ -166,6 +175,7 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
         proxy: Arc::new(Proxy {
             config,
             pool: OriginPool::default(),
+            draining: Default::default(),
         }),
         ports,
         timeouts: ClientTimeouts {

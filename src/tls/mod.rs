@@ -35,7 +35,9 @@ fn context_builder() -> Result<SslContextBuilder, String> {
     b.set_min_proto_version(Some(SslVersion::TLS1_2))
         .map_err(|e| e.to_string())?;
     b.set_alpn_select_callback(|_, client| {
-        openssl::ssl::select_next_proto(ALPN, client).ok_or(AlpnError::NOACK)
+        // A client that offers ALPN without a protocol tshost speaks is refused with a fatal
+        // no_application_protocol alert (RFC 7301 3.2; ATS 9.2, #7981).
+        openssl::ssl::select_next_proto(ALPN, client).ok_or(AlpnError::ALERT_FATAL)
     });
     Ok(b)
 }

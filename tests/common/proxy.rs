@@ -130,7 +130,9 @@ impl Proxy {
             std::fs::write(dir.join("ssl_multicert.config"), m).unwrap();
         }
         for (name, content) in setup.files {
-            std::fs::write(dir.join(name), content).unwrap();
+            let path = dir.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, content).unwrap();
         }
         let mut child = tshost()
             .arg("--config-dir")
@@ -399,4 +401,315 @@ pub fn fnv(data: &[u8]) -> String {
 
 pub fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
+}
+
+/// An HTTP/1.x response as read off the wire by [`Client`].
+#[derive(Debug)]
+pub struct Response {
+    /// "HTTP/1.1", "HTTP/1.0".
+    pub version: String,
+    pub status: u16,
+    /// The head as received (status line and fields, CRLFs included).
+    pub head: String,
+    pub headers: Vec<(String, String)>,
+    /// The body, de-chunked.
+    pub body: Vec<u8>,
+    /// The body was chunked.
+    pub chunked: bool,
+}
+
+impl Response {
+    /// The first field named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn has_header(&self, name: &str) -> bool {
+        self.header(name).is_some()
+    }
+
+    pub fn body_str(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// A raw HTTP/1.x client over any byte stream (TCP, TLS): sends bytes, reads responses with
+/// their framing checked strictly, tells whether the peer closed. Every read has a timeout (set
+/// on the socket), so a test never hangs.
+pub struct Client<S> {
+    pub stream: S,
+    buf: Vec<u8>,
+}
+
+/// How long one read may wait before a [`Client`] gives up.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Client<TcpStream> {
+    /// Connect to 127.0.0.1:`port`.
+    pub fn connect(port: u16) -> Client<TcpStream> {
+        let s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        s.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+        s.set_write_timeout(Some(READ_TIMEOUT)).unwrap();
+        let _ = s.set_nodelay(true);
+        Client::new(s)
+    }
+
+    /// Change the read timeout of the socket.
+    pub fn set_timeout(&mut self, t: Duration) {
+        self.stream.set_read_timeout(Some(t)).unwrap();
+    }
+}
+
+impl<S: Read + Write> Client<S> {
+    pub fn new(stream: S) -> Self {
+        Client {
+            stream,
+            buf: Vec::new(),
+        }
+    }
+
+    pub fn send(&mut self, data: &[u8]) {
+        self.stream.write_all(data).expect("send to the proxy");
+        self.stream.flush().expect("flush");
+    }
+
+    /// More bytes into the buffer; Ok(0) at end of stream.
+    fn fill(&mut self) -> std::io::Result<usize> {
+        let mut tmp = [0u8; 65536];
+        let n = self.stream.read(&mut tmp)?;
+        self.buf.extend_from_slice(&tmp[..n]);
+        Ok(n)
+    }
+
+    fn fill_or_err(&mut self, what: &str) -> Result<(), String> {
+        match self.fill() {
+            Ok(0) => Err(format!("connection closed while reading {what}")),
+            Ok(_) => Ok(()),
+            Err(e) => Err(format!("reading {what}: {e}")),
+        }
+    }
+
+    fn line(&mut self, what: &str) -> Result<Vec<u8>, String> {
+        loop {
+            if let Some(i) = self.buf.windows(2).position(|w| w == b"\r\n") {
+                let line = self.buf[..i].to_vec();
+                self.buf.drain(..i + 2);
+                return Ok(line);
+            }
+            self.fill_or_err(what)?;
+        }
+    }
+
+    fn exact(&mut self, n: usize, what: &str) -> Result<Vec<u8>, String> {
+        while self.buf.len() < n {
+            self.fill_or_err(what)?;
+        }
+        Ok(self.buf.drain(..n).collect())
+    }
+
+    /// Read one response. `head_request`: it answers a HEAD (no body whatever the fields say).
+    /// Interim (1xx) responses are returned like any other.
+    pub fn try_response(&mut self, head_request: bool) -> Result<Response, String> {
+        let end = loop {
+            if let Some(p) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break p + 4;
+            }
+            self.fill_or_err("a response head")?;
+        };
+        let head = String::from_utf8_lossy(&self.buf[..end]).into_owned();
+        self.buf.drain(..end);
+        let mut lines = head.split("\r\n");
+        let status_line = lines.next().unwrap_or_default();
+        let mut parts = status_line.splitn(3, ' ');
+        let version = parts.next().unwrap_or_default().to_string();
+        let status: u16 = parts
+            .next()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| format!("bad status line {status_line:?}"))?;
+        let headers: Vec<(String, String)> = lines
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                let (n, v) = l.split_once(':').unwrap_or((l, ""));
+                (n.to_string(), v.trim().to_string())
+            })
+            .collect();
+        let mut r = Response {
+            version,
+            status,
+            head,
+            headers,
+            body: Vec::new(),
+            chunked: false,
+        };
+        let te = r.header("transfer-encoding").map(str::to_ascii_lowercase);
+        let cl = r.header("content-length").map(|v| v.parse::<usize>());
+        if head_request || status < 200 || status == 204 || status == 304 {
+            return Ok(r);
+        }
+        if let Some(te) = te {
+            if te != "chunked" {
+                return Err(format!("unexpected Transfer-Encoding {te}"));
+            }
+            if cl.is_some() {
+                return Err("both Content-Length and Transfer-Encoding".into());
+            }
+            r.chunked = true;
+            loop {
+                let line = self.line("a chunk size")?;
+                let line = String::from_utf8_lossy(&line).into_owned();
+                let size = usize::from_str_radix(line.split(';').next().unwrap().trim(), 16)
+                    .map_err(|_| format!("bad chunk size line {line:?}"))?;
+                if size == 0 {
+                    while !self.line("trailers")?.is_empty() {}
+                    return Ok(r);
+                }
+                let data = self.exact(size, "chunk data")?;
+                r.body.extend_from_slice(&data);
+                if !self.line("a chunk end")?.is_empty() {
+                    return Err("chunk data not followed by CRLF".into());
+                }
+            }
+        }
+        match cl {
+            Some(Ok(n)) => {
+                r.body = self.exact(n, "the body")?;
+            }
+            Some(Err(_)) => return Err("bad Content-Length".into()),
+            None => loop {
+                // Delimited by the end of the connection.
+                r.body.append(&mut self.buf);
+                match self.fill() {
+                    Ok(0) => break,
+                    Ok(_) => {}
+                    Err(e) => return Err(format!("reading a close-delimited body: {e}")),
+                }
+            },
+        }
+        Ok(r)
+    }
+
+    /// Read one response; panics (with the reason) if there is none.
+    pub fn response(&mut self, head_request: bool) -> Response {
+        self.try_response(head_request)
+            .unwrap_or_else(|e| panic!("no response: {e}"))
+    }
+
+    /// Read one final response, skipping interim (1xx) ones.
+    pub fn final_response(&mut self) -> Response {
+        loop {
+            let r = self.response(false);
+            if r.status >= 200 {
+                return r;
+            }
+        }
+    }
+
+    /// Everything until the peer closes: (bytes, closed). `closed` is false when a read timed out
+    /// first (the peer kept the connection open). A reset counts as closed.
+    pub fn read_to_end(&mut self) -> (Vec<u8>, bool) {
+        loop {
+            match self.fill() {
+                Ok(0) => return (std::mem::take(&mut self.buf), true),
+                Ok(_) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return (std::mem::take(&mut self.buf), false)
+                }
+                Err(_) => return (std::mem::take(&mut self.buf), true),
+            }
+        }
+    }
+
+    /// The peer closed the connection with nothing more sent (within the read timeout).
+    pub fn is_closed(&mut self) -> bool {
+        let (rest, closed) = self.read_to_end();
+        assert!(
+            rest.is_empty(),
+            "unexpected bytes: {:?}",
+            String::from_utf8_lossy(&rest)
+        );
+        closed
+    }
+
+    /// Bytes already read but not consumed.
+    pub fn buffered(&self) -> &[u8] {
+        &self.buf
+    }
+}
+
+/// Count the trace lines of one event (`TXN_START`, `SSN_CLOSE`, ...).
+pub fn count_events(trace: &[String], event: &str) -> usize {
+    trace
+        .iter()
+        .filter(|l| l.split(' ').next() == Some(event))
+        .count()
+}
+
+/// The events of each transaction, in order, keyed by transaction id (in order of TXN_START).
+pub fn txn_events(trace: &[String]) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for line in trace {
+        let ev = line.split(' ').next().unwrap_or("");
+        let Some(txn) = field(line, "txn").filter(|t| *t != "-") else {
+            continue;
+        };
+        match out.iter_mut().find(|(t, _)| t == txn) {
+            Some((_, evs)) => evs.push(ev.to_string()),
+            None => out.push((txn.to_string(), vec![ev.to_string()])),
+        }
+    }
+    out
+}
+
+/// Run a command with a deadline; returns (exit code, stdout, stderr). Killed after `timeout`
+/// (exit code -1 then).
+pub fn run_with_timeout(
+    cmd: &mut Command,
+    stdin: &[u8],
+    timeout: Duration,
+) -> (i32, Vec<u8>, Vec<u8>) {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn command");
+    let mut input = child.stdin.take().unwrap();
+    let stdin = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&stdin);
+    });
+    let mut out_pipe = child.stdout.take().unwrap();
+    let mut err_pipe = child.stderr.take().unwrap();
+    let out_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out_pipe.read_to_end(&mut v);
+        v
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err_pipe.read_to_end(&mut v);
+        v
+    });
+    let end = Instant::now() + timeout;
+    let code = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st.code().unwrap_or(-1);
+        }
+        if Instant::now() >= end {
+            let _ = child.kill();
+            let _ = child.wait();
+            break -1;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let _ = writer.join();
+    (code, out_t.join().unwrap(), err_t.join().unwrap())
 }

@@ -1,0 +1,779 @@
+//! Plugins in the real tshost binary, between curl (or a raw socket) and tshost-origin: what a
+//! plugin changes in the headers is what goes on the wire, in both directions; TS_EVENT_HTTP_ERROR
+//! and TSHttpTxnStatusSet make the responses ATS makes; hooks reenabled later from plain pthreads
+//! delay but do not break transactions; a client leaving during a held hook closes the
+//! transaction only after the reenable; the client connection as plugins see it (plain and TLS).
+//!
+//! The plugins are tests/c/edit_plugin.c (its header comment lists its features) and the shipped
+//! plugins-c/add_header.c, each built against tshost's ts.h and, where the results must be the
+//! same, Debian's. hook_trace is always loaded first; every test checks the trace's invariants.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::net::{Shutdown, TcpStream};
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use common::proxy::{curl, fnv, pattern, Origin, Proxy, Setup};
+use common::{build_plugin, crate_dir, temp_dir, Header};
+
+const SETTLE: Duration = Duration::from_secs(5);
+
+/// `name`.so from `src`, built once per header.
+fn plugin(src: &str, name: &str, h: Header) -> PathBuf {
+    static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
+    let key = format!("{name}-{h:?}");
+    let mut built = BUILT.get_or_init(Default::default).lock().unwrap();
+    built
+        .entry(key.clone())
+        .or_insert_with(|| {
+            let so = temp_dir(&format!("plugins-{key}")).join(format!("{name}.so"));
+            build_plugin(&crate_dir().join(src), &so, h);
+            so
+        })
+        .clone()
+}
+
+fn edit_plugin(h: Header) -> PathBuf {
+    plugin("tests/c/edit_plugin.c", "edit_plugin", h)
+}
+
+fn add_header(h: Header) -> PathBuf {
+    plugin("plugins-c/add_header.c", "add_header", h)
+}
+
+/// Proxy with hook_trace, then `plugins` lines, with TSDebug on for the test plugins' tags.
+fn start(name: &str, origin: &Origin, plugins: Vec<String>) -> Proxy {
+    Proxy::start(
+        name,
+        origin,
+        Setup {
+            records: vec![
+                "CONFIG proxy.config.diags.debug.enabled INT 1".into(),
+                "CONFIG proxy.config.diags.debug.tags STRING edit_plugin|add_header".into(),
+            ],
+            plugins,
+            ..Setup::default()
+        },
+    )
+}
+
+/// A response as curl -i shows it.
+struct Resp {
+    status_line: String,
+    fields: Vec<(String, String)>,
+    body: Vec<u8>,
+    /// curl's %{local_port}.
+    local_port: u16,
+}
+
+impl Resp {
+    fn status(&self) -> u16 {
+        self.status_line.split(' ').nth(1).unwrap().parse().unwrap()
+    }
+
+    fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn fields_named(&self, name: &str) -> Vec<&str> {
+        self.fields
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+impl std::fmt::Debug for Resp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{}", self.status_line)?;
+        for (n, v) in &self.fields {
+            writeln!(f, "{n}: {v}")?;
+        }
+        write!(f, "\n{}", self.text())
+    }
+}
+
+/// One request through curl -i to `url` (Host: example.com), with extra curl arguments.
+fn fetch(url: &str, extra: &[&str]) -> Resp {
+    let mut args = vec![
+        "-i",
+        "-H",
+        "Host: example.com",
+        "-w",
+        "\n@@local_port=%{local_port}",
+    ];
+    args.extend_from_slice(extra);
+    args.push(url);
+    let (rc, out) = curl(&args);
+    assert_eq!(rc, 0, "curl {args:?}: {}", String::from_utf8_lossy(&out));
+    const MARK: &[u8] = b"\n@@local_port=";
+    let tail = out
+        .windows(MARK.len())
+        .rposition(|w| w == MARK)
+        .expect("curl -w output");
+    let local_port = String::from_utf8_lossy(&out[tail + MARK.len()..])
+        .trim()
+        .parse()
+        .unwrap();
+    let out = &out[..tail];
+    let split = out
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no head in {}", String::from_utf8_lossy(out)));
+    let head = String::from_utf8_lossy(&out[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().unwrap().to_string();
+    let fields = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.to_string(), v.trim().to_string()))
+        .collect();
+    Resp {
+        status_line,
+        fields,
+        body: out[split + 4..].to_vec(),
+        local_port,
+    }
+}
+
+fn http(proxy: &Proxy, path: &str) -> String {
+    format!("http://127.0.0.1:{}{path}", proxy.port)
+}
+
+fn field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    line.split(' ')
+        .find_map(|w| w.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+}
+
+/// The transaction ids of a trace, in TXN_START order.
+fn txns(trace: &[String]) -> Vec<String> {
+    trace
+        .iter()
+        .filter(|l| l.starts_with("TXN_START "))
+        .map(|l| field(l, "txn").unwrap().to_string())
+        .collect()
+}
+
+/// The hook events of one transaction, in trace order.
+fn events_of<'a>(trace: &'a [String], txn: &str) -> Vec<&'a str> {
+    trace
+        .iter()
+        .filter(|l| field(l, "txn") == Some(txn))
+        .map(|l| l.split(' ').next().unwrap())
+        .collect()
+}
+
+const FULL: [&str; 10] = [
+    "TXN_START",
+    "READ_REQUEST_HDR",
+    "PRE_REMAP",
+    "POST_REMAP",
+    "OS_DNS",
+    "CACHE_LOOKUP_COMPLETE",
+    "SEND_REQUEST_HDR",
+    "READ_RESPONSE_HDR",
+    "SEND_RESPONSE_HDR",
+    "TXN_CLOSE",
+];
+
+// ---- (a) header edits on the wire ----
+
+fn request_edits(h: Header) {
+    let origin = Origin::start();
+    let proxy = start(
+        &format!("req-edits-{h:?}"),
+        &origin,
+        vec![format!("{} edit", edit_plugin(h).display())],
+    );
+    let r = fetch(
+        &http(&proxy, "/echo/orig?x=1"),
+        &[
+            "-H",
+            "X-Replace: old",
+            "-H",
+            "X-Remove: a",
+            "-H",
+            "X-Remove: b",
+            "-H",
+            "X-Keep: k",
+            "-H",
+            "X-Strip-Upstream: 1",
+        ],
+    );
+    assert_eq!(r.status(), 200, "{r:?}");
+    let echo = r.text();
+    let lines: Vec<&str> = echo.split("\r\n").collect();
+    assert_eq!(
+        lines[0], "GET /echo/new?from=plugin HTTP/1.1",
+        "path and query set at READ_REQUEST_HDR: {echo}"
+    );
+    for want in [
+        "X-Added: yes",
+        "X-Replace: replaced",
+        "X-Keep: k",
+        "X-Server-Req: sent",
+    ] {
+        assert!(
+            lines.contains(&want),
+            "{want:?} not sent to the origin:\n{echo}"
+        );
+    }
+    for gone in ["X-Remove", "X-Strip-Upstream", "X-Replace: old"] {
+        assert!(
+            !lines.iter().any(|l| l.starts_with(gone)),
+            "{gone:?} reached the origin:\n{echo}"
+        );
+    }
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("X-Replace")).count(),
+        1
+    );
+    // Remap rewrites the client request itself (ATS): POST_REMAP sees the mapped URL and Host,
+    // and a path it sets is the one the origin gets.
+    let r = fetch(&http(&proxy, "/echo/post-remap?z=3"), &[]);
+    let echo = r.text();
+    let lines: Vec<&str> = echo.split("\r\n").collect();
+    let origin_at = format!("127.0.0.1:{}", origin.port);
+    assert_eq!(lines[0], "GET /echo/after-remap?z=3 HTTP/1.1", "{echo}");
+    assert!(
+        lines.contains(
+            &format!("X-Post-Remap-Url: http://{origin_at}/echo/post-remap?z=3").as_str()
+        ),
+        "{echo}"
+    );
+    assert!(
+        lines.contains(&format!("X-Post-Remap-Host: {origin_at}").as_str()),
+        "{echo}"
+    );
+    assert!(
+        lines.contains(&format!("Host: {origin_at}").as_str()),
+        "{echo}"
+    );
+    // A path that stays: only the fields change.
+    let r = fetch(&http(&proxy, "/echo/keep?y=2"), &[]);
+    assert!(
+        r.text().starts_with("GET /echo/keep?y=2 HTTP/1.1\r\n"),
+        "{r:?}"
+    );
+    let t = proxy.settled_trace(3, SETTLE);
+    for id in txns(&t) {
+        assert_eq!(events_of(&t, &id), FULL);
+    }
+}
+
+#[test]
+fn request_edits_reach_the_origin() {
+    request_edits(Header::Ours);
+}
+
+#[test]
+fn request_edits_reach_the_origin_debian_header() {
+    request_edits(Header::Debian);
+}
+
+fn response_edits(h: Header) {
+    let origin = Origin::start();
+    let proxy = start(
+        &format!("resp-edits-{h:?}"),
+        &origin,
+        vec![
+            format!("{} edit", edit_plugin(h).display()),
+            format!(
+                "{} \"X-Served-By: tshost\" \"X-Other: v\"",
+                add_header(h).display()
+            ),
+        ],
+    );
+    let url = http(&proxy, "/size/3000");
+
+    // READ_RESPONSE_HDR edits the server response; the client response is made from it.
+    let r = fetch(&url, &["-H", "X-Test-Resp: read"]);
+    assert_eq!(r.status_line, "HTTP/1.1 201 Created By Plugin", "{r:?}");
+    assert_eq!(r.field("X-Read-Resp"), Some("1"));
+    assert_eq!(r.field("Server"), None, "removed at READ_RESPONSE_HDR");
+    assert_eq!(r.field("X-Served-By"), Some("tshost"), "add_header");
+    assert_eq!(r.field("X-Other"), Some("v"), "add_header");
+    assert_eq!(r.body, pattern(3000));
+
+    // SEND_RESPONSE_HDR edits the client response itself.
+    let r = fetch(&url, &["-H", "X-Test-Resp: send"]);
+    assert_eq!(r.status_line, "HTTP/1.1 202 Accepted By Plugin", "{r:?}");
+    assert_eq!(r.field("X-Send-Resp"), Some("1"));
+    assert_eq!(r.field("X-Read-Resp"), None);
+    assert_eq!(r.fields_named("Content-Type"), ["text/x-plugin"]);
+    assert_eq!(r.field("Server"), Some("tshost-origin"));
+    assert_eq!(r.body, pattern(3000));
+
+    // Both: SEND_RESPONSE_HDR sees what READ_RESPONSE_HDR made and has the last word.
+    let r = fetch(
+        &http(&proxy, "/chunked/20000"),
+        &["-H", "X-Test-Resp: read,send"],
+    );
+    assert_eq!(r.status_line, "HTTP/1.1 202 Accepted By Plugin", "{r:?}");
+    assert_eq!(
+        (r.field("X-Read-Resp"), r.field("X-Send-Resp")),
+        (Some("1"), Some("1"))
+    );
+    assert_eq!(r.fields_named("X-Served-By"), ["tshost"], "added once");
+    assert_eq!(r.body, pattern(20000));
+
+    // No edits asked for: the origin's response plus add_header's fields.
+    let r = fetch(&url, &[]);
+    assert_eq!(r.status_line, "HTTP/1.1 200 OK", "{r:?}");
+    assert_eq!(r.field("X-Served-By"), Some("tshost"));
+    assert_eq!(r.body, pattern(3000));
+
+    let t = proxy.settled_trace(4, SETTLE);
+    for id in txns(&t) {
+        assert_eq!(events_of(&t, &id), FULL);
+    }
+}
+
+#[test]
+fn response_edits_reach_the_client() {
+    response_edits(Header::Ours);
+}
+
+#[test]
+fn response_edits_reach_the_client_debian_header() {
+    response_edits(Header::Debian);
+}
+
+#[test]
+fn add_header_on_the_server_request_skips_bad_arguments() {
+    let origin = Origin::start();
+    let proxy = start(
+        "add-header-request",
+        &origin,
+        vec![format!(
+            "{} --request \"X-Up: 1\" NoColon \": empty\" \"Bad Name: x\" --bogus \"X-Up2:   spaced  \"",
+            add_header(Header::Ours).display()
+        )],
+    );
+    let r = fetch(&http(&proxy, "/echo"), &[]);
+    let echo = r.text();
+    let lines: Vec<&str> = echo.split("\r\n").collect();
+    assert!(lines.contains(&"X-Up: 1"), "{echo}");
+    assert!(lines.contains(&"X-Up2: spaced"), "{echo}");
+    assert_eq!(r.field("X-Up"), None, "--request: not on the response");
+    let err = proxy.stderr();
+    for bad in ["'NoColon'", "': empty'", "'Bad Name: x'", "'--bogus'"] {
+        assert!(
+            err.lines()
+                .any(|l| l.contains("ERROR") && l.contains("[add_header]") && l.contains(bad)),
+            "no TSError for {bad}:\n{err}"
+        );
+    }
+    proxy.settled_trace(1, SETTLE);
+}
+
+// ---- (b) ERROR with a status and a body; errors at later hooks ----
+
+fn error_reenable(h: Header) {
+    let origin = Origin::start();
+    let proxy = start(
+        &format!("error-{h:?}"),
+        &origin,
+        vec![format!("{} deny", edit_plugin(h).display())],
+    );
+    let r = fetch(&http(&proxy, "/deny"), &[]);
+    assert_eq!(r.status_line, "HTTP/1.1 403 Forbidden", "{r:?}");
+    assert_eq!(r.body, b"denied\n");
+    assert_eq!(r.fields_named("Content-Type"), ["text/plain"]);
+    assert_eq!(r.field("Content-Length"), Some("7"));
+
+    // ERROR without a status or a body: ATS's "500 INKApi Error" with an empty body.
+    let r = fetch(&http(&proxy, "/deny-plain"), &[]);
+    assert_eq!(r.status_line, "HTTP/1.1 500 INKApi Error", "{r:?}");
+    assert_eq!(r.field("Content-Length"), Some("0"));
+    assert!(r.body.is_empty(), "{r:?}");
+
+    // ERROR again at the SEND_RESPONSE_HDR of the error response: the API error response is
+    // rebuilt (status 429 set there) and sent; SEND_RESPONSE_HDR does not run a second time.
+    let r = fetch(&http(&proxy, "/deny-twice"), &[]);
+    assert_eq!(r.status_line, "HTTP/1.1 429 Too Many Requests", "{r:?}");
+    assert_eq!(r.field("Content-Length"), Some("0"));
+
+    // The connection stays open after an API error response to a GET.
+    let url = http(&proxy, "/deny");
+    let (rc, out) = curl(&[
+        "-H",
+        "Host: example.com",
+        "-w",
+        "%{http_code} %{num_connects}\n",
+        "-o",
+        "/dev/null",
+        &url,
+        "-o",
+        "/dev/null",
+        &url,
+    ]);
+    assert_eq!(rc, 0);
+    assert_eq!(String::from_utf8_lossy(&out), "403 1\n403 0\n");
+    assert_eq!(origin.count(), 0, "the origin saw a denied request");
+
+    let t = proxy.settled_trace(4, SETTLE);
+    for id in txns(&t) {
+        assert_eq!(
+            events_of(&t, &id),
+            [
+                "TXN_START",
+                "READ_REQUEST_HDR",
+                "SEND_RESPONSE_HDR",
+                "TXN_CLOSE"
+            ]
+        );
+    }
+}
+
+#[test]
+fn error_reenable_answers_with_the_plugin_status_and_body() {
+    error_reenable(Header::Ours);
+}
+
+#[test]
+fn error_reenable_answers_with_the_plugin_status_and_body_debian_header() {
+    error_reenable(Header::Debian);
+}
+
+#[test]
+fn error_reenable_at_txn_start() {
+    let origin = Origin::start();
+    let proxy = start(
+        "error-start",
+        &origin,
+        vec![format!(
+            "{} deny-start",
+            edit_plugin(Header::Ours).display()
+        )],
+    );
+    let r = fetch(&http(&proxy, "/echo"), &[]);
+    assert_eq!(r.status_line, "HTTP/1.1 503 Service Unavailable", "{r:?}");
+    assert_eq!(r.field("Content-Length"), Some("0"));
+    assert_eq!(origin.count(), 0);
+    let t = proxy.settled_trace(1, SETTLE);
+    assert_eq!(
+        events_of(&t, &txns(&t)[0]),
+        ["TXN_START", "SEND_RESPONSE_HDR", "TXN_CLOSE"]
+    );
+}
+
+#[test]
+fn error_reenable_at_later_hooks() {
+    let origin = Origin::start();
+    let proxy = start(
+        "error-later",
+        &origin,
+        vec![format!("{} deny", edit_plugin(Header::Ours).display())],
+    );
+    // SEND_REQUEST_HDR: nothing goes to the origin; 451 has no reason in ATS's table: "Error".
+    let r = fetch(&http(&proxy, "/echo/deny-send-req"), &[]);
+    assert_eq!(r.status_line, "HTTP/1.1 451 Error", "{r:?}");
+    assert_eq!(r.field("Content-Length"), Some("0"));
+    assert_eq!(origin.count(), 0, "the origin saw the request");
+
+    // READ_RESPONSE_HDR: the origin's response is dropped for the plugin's.
+    let r = fetch(&http(&proxy, "/echo/deny-response"), &[]);
+    assert_eq!(r.status_line, "HTTP/1.1 502 Bad Gateway", "{r:?}");
+    assert_eq!(r.body, b"bad origin answer\n");
+    assert_eq!(r.fields_named("Content-Type"), ["text/plain"]);
+
+    // SEND_RESPONSE_HDR: an error response, and SEND_RESPONSE_HDR does not run again for it.
+    let r = fetch(&http(&proxy, "/echo/deny-late"), &[]);
+    assert_eq!(r.status_line, "HTTP/1.1 403 Forbidden", "{r:?}");
+    assert_eq!(r.field("Content-Length"), Some("0"));
+    assert!(r.body.is_empty());
+    assert_eq!(r.field("Server"), None, "the origin's fields are gone");
+    let r = fetch(&http(&proxy, "/echo/deny-late-body"), &[]);
+    assert_eq!(r.status_line, "HTTP/1.1 403 Forbidden", "{r:?}");
+    assert_eq!(r.body, b"late\n");
+    assert_eq!(
+        r.fields_named("Content-Type"),
+        ["text/html"],
+        "no type given: ATS's text/html"
+    );
+
+    let t = proxy.settled_trace(4, SETTLE);
+    let ids = txns(&t);
+    let upto = |last: &str| -> Vec<&str> {
+        let n = FULL.iter().position(|h| *h == last).unwrap();
+        let mut v = FULL[..=n].to_vec();
+        if last != "SEND_RESPONSE_HDR" {
+            v.push("SEND_RESPONSE_HDR");
+        }
+        v.push("TXN_CLOSE");
+        v
+    };
+    assert_eq!(events_of(&t, &ids[0]), upto("SEND_REQUEST_HDR"));
+    assert_eq!(events_of(&t, &ids[1]), upto("READ_RESPONSE_HDR"));
+    assert_eq!(events_of(&t, &ids[2]), upto("SEND_RESPONSE_HDR"));
+    assert_eq!(events_of(&t, &ids[3]), upto("SEND_RESPONSE_HDR"));
+}
+
+// ---- (c) a status set at PRE_REMAP ----
+
+#[test]
+fn status_set_before_remap_answers_with_it() {
+    let origin = Origin::start();
+    let proxy = start(
+        "status",
+        &origin,
+        vec![format!("{} status", edit_plugin(Header::Ours).display())],
+    );
+    let r = fetch(&http(&proxy, "/pre-remap/403"), &[]);
+    assert_eq!(r.status_line, "HTTP/1.1 403 Forbidden", "{r:?}");
+    assert_eq!(r.fields_named("Content-Type"), ["text/html"]);
+    assert_eq!(
+        r.field("Content-Length")
+            .map(|v| v.parse::<usize>().unwrap()),
+        Some(r.body.len())
+    );
+    assert!(!r.body.is_empty(), "a generated page");
+
+    // With a plugin body; a status without a standard reason is ATS's "Unknown HTTP Status".
+    let r = fetch(&http(&proxy, "/pre-remap/451/body"), &[]);
+    assert_eq!(r.status_line, "HTTP/1.1 451 Unknown HTTP Status", "{r:?}");
+    assert_eq!(r.body, b"set at pre-remap\n");
+    assert_eq!(r.fields_named("Content-Type"), ["text/plain"]);
+    assert_eq!(origin.count(), 0, "the origin saw a request");
+
+    // Set after remap without ERROR: no effect on the response (ATS).
+    let r = fetch(&http(&proxy, "/echo/late-status"), &[]);
+    assert_eq!(r.status_line, "HTTP/1.1 200 OK", "{r:?}");
+    assert_eq!(origin.count(), 1);
+
+    let t = proxy.settled_trace(3, SETTLE);
+    let ids = txns(&t);
+    let early = [
+        "TXN_START",
+        "READ_REQUEST_HDR",
+        "PRE_REMAP",
+        "SEND_RESPONSE_HDR",
+        "TXN_CLOSE",
+    ];
+    assert_eq!(events_of(&t, &ids[0]), early);
+    assert_eq!(events_of(&t, &ids[1]), early);
+    assert_eq!(events_of(&t, &ids[2]), FULL);
+}
+
+// ---- (d) every hook reenabled later from a plain pthread ----
+
+#[test]
+fn every_hook_reenabled_later_from_a_thread() {
+    const DELAY_MS: u64 = 50;
+    let origin = Origin::start();
+    let proxy = start(
+        "slow",
+        &origin,
+        vec![format!(
+            "{} slow={DELAY_MS}",
+            edit_plugin(Header::Ours).display()
+        )],
+    );
+    let dir = temp_dir("proxy-plugins-slow");
+    let upload: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 253) as u8).collect();
+    let up = dir.join("upload");
+    std::fs::write(&up, &upload).unwrap();
+    let (o1, o2, o3) = (dir.join("o1"), dir.join("o2"), dir.join("o3"));
+    let base = format!("http://127.0.0.1:{}", proxy.port);
+    let began = Instant::now();
+    let (rc, _) = curl(&[
+        "-H",
+        "Host: example.com",
+        "-o",
+        o1.to_str().unwrap(),
+        &format!("{base}/size/5000"),
+        "-o",
+        o2.to_str().unwrap(),
+        &format!("{base}/chunked/70000"),
+        "--next",
+        "-H",
+        "Host: example.com",
+        "--data-binary",
+        &format!("@{}", up.display()),
+        "-o",
+        o3.to_str().unwrap(),
+        &format!("{base}/echo"),
+    ]);
+    let elapsed = began.elapsed();
+    assert_eq!(rc, 0);
+    assert_eq!(std::fs::read(&o1).unwrap(), pattern(5000));
+    assert_eq!(std::fs::read(&o2).unwrap(), pattern(70000));
+    let echo = String::from_utf8_lossy(&std::fs::read(&o3).unwrap()).into_owned();
+    assert!(echo.starts_with("POST /echo HTTP/1.1\r\n"), "{echo}");
+    assert!(echo.contains("body-bytes: 100000\n"), "{echo}");
+    assert!(
+        echo.contains(&format!("body-fnv: {}\n", fnv(&upload))),
+        "{echo}"
+    );
+
+    let t = proxy.settled_trace(1, SETTLE);
+    let ids = txns(&t);
+    assert_eq!(ids.len(), 3, "keep-alive: three transactions, one session");
+    for id in &ids {
+        assert_eq!(events_of(&t, id), FULL);
+    }
+    // SSN_START, then 9 hooks per transaction before its response, and the TXN_CLOSEs of the
+    // first two before the next request is read: each waits DELAY_MS.
+    let waits = 1 + 3 * 9 + 2;
+    assert!(
+        elapsed >= Duration::from_millis(waits * DELAY_MS * 9 / 10),
+        "{elapsed:?} for {waits} waits of {DELAY_MS} ms"
+    );
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+}
+
+// ---- (e) the client leaves while a hook is held ----
+
+fn wait_for_trace(proxy: &Proxy, what: &str, timeout: Duration) -> Option<Instant> {
+    let end = Instant::now() + timeout;
+    loop {
+        if proxy.trace_lines().iter().any(|l| l.starts_with(what)) {
+            return Some(Instant::now());
+        }
+        if Instant::now() >= end {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn client_leaving_during_a_held_hook_closes_after_the_reenable() {
+    const HOLD_MS: u64 = 600;
+    let origin = Origin::start();
+    let proxy = start(
+        "hold",
+        &origin,
+        vec![format!(
+            "{} hold={HOLD_MS}",
+            edit_plugin(Header::Ours).display()
+        )],
+    );
+    let mut s = TcpStream::connect(("127.0.0.1", proxy.port)).unwrap();
+    let sent = Instant::now();
+    s.write_all(b"GET /hold HTTP/1.1\r\nHost: example.com\r\n\r\n")
+        .unwrap();
+    wait_for_trace(&proxy, "READ_REQUEST_HDR", Duration::from_secs(5)).expect("READ_REQUEST_HDR");
+    s.shutdown(Shutdown::Both).unwrap();
+    drop(s);
+
+    // Well before the plugin's thread reenables (HOLD_MS after the hook began).
+    std::thread::sleep(Duration::from_millis(HOLD_MS / 4));
+    let t = proxy.trace_lines();
+    assert!(
+        !t.iter()
+            .any(|l| l.starts_with("TXN_CLOSE") || l.starts_with("SSN_CLOSE")),
+        "closed while the hook was held:\n{}",
+        t.join("\n")
+    );
+    let closed = wait_for_trace(&proxy, "TXN_CLOSE", Duration::from_secs(5)).expect("TXN_CLOSE");
+    assert!(
+        closed - sent >= Duration::from_millis(HOLD_MS),
+        "TXN_CLOSE {:?} after the request was sent",
+        closed - sent
+    );
+    let t = proxy.settled_trace(1, SETTLE);
+    let id = &txns(&t)[0];
+    let ev = events_of(&t, id);
+    assert_eq!(
+        ev.iter().filter(|e| **e == "TXN_CLOSE").count(),
+        1,
+        "{ev:?}"
+    );
+    assert_eq!(ev[..2], ["TXN_START", "READ_REQUEST_HDR"]);
+    assert!(
+        proxy.wait_for_stderr(&format!("hold released txn={id}"), SETTLE),
+        "{}",
+        proxy.stderr()
+    );
+    // Still exactly one of each a little later.
+    std::thread::sleep(Duration::from_millis(100));
+    let t = proxy.trace_lines();
+    assert_eq!(t.iter().filter(|l| l.starts_with("TXN_CLOSE")).count(), 1);
+    assert_eq!(t.iter().filter(|l| l.starts_with("SSN_CLOSE")).count(), 1);
+}
+
+// ---- (f) the client connection as plugins see it ----
+
+fn probe(proxy: &Proxy, url: &str, curl_tls: &[&str], want_stack: &str, want_tls: &str) {
+    let mut extra = vec!["-k"];
+    extra.extend_from_slice(curl_tls);
+    let r = fetch(url, &extra);
+    assert_eq!(r.status(), 200, "{r:?}");
+    let client = format!("127.0.0.1:{}", r.local_port);
+    assert_eq!(r.field("X-Probe-Stack"), Some(want_stack), "{r:?}");
+    let ssn_stack = want_stack.strip_prefix("http/1.1,").unwrap();
+    assert_eq!(r.field("X-Probe-Ssn-Stack"), Some(ssn_stack), "{r:?}");
+    assert_eq!(
+        r.field("X-Probe-Start-Stack"),
+        Some(format!("http/1.0,{ssn_stack}").as_str()),
+        "TXN_START: the request is not parsed yet (HTTP/1.0)"
+    );
+    assert_eq!(r.field("X-Probe-Client"), Some(client.as_str()));
+    let port = url.split(':').nth(2).unwrap().split('/').next().unwrap();
+    assert_eq!(
+        r.field("X-Probe-Incoming"),
+        Some(format!("127.0.0.1:{port}").as_str())
+    );
+    assert_eq!(r.field("X-Probe-Fd"), Some("peer-match"));
+    assert_eq!(r.field("X-Probe-Tls"), Some(want_tls));
+    let layers = ssn_stack.split(',').count();
+    assert!(
+        proxy.wait_for_stderr(
+            &format!("addr={client} fd=ok stack={layers}"),
+            Duration::from_secs(2)
+        ),
+        "SSN_START probe for {client}:\n{}",
+        proxy.stderr()
+    );
+}
+
+#[test]
+fn client_connection_as_plugins_see_it() {
+    let origin = Origin::start();
+    let proxy = start(
+        "probe",
+        &origin,
+        vec![format!("{} probe", edit_plugin(Header::Ours).display())],
+    );
+    let plain = http(&proxy, "/size/10");
+    let tls = format!("https://127.0.0.1:{}/size/10", proxy.tls_port);
+    probe(&proxy, &plain, &[], "http/1.1,tcp,ipv4", "none");
+    probe(
+        &proxy,
+        &tls,
+        &["--tlsv1.3"],
+        "http/1.1,tls/1.3,tcp,ipv4",
+        "tls/1.3 same-pointer",
+    );
+    probe(
+        &proxy,
+        &tls,
+        &["--tlsv1.2", "--tls-max", "1.2"],
+        "http/1.1,tls/1.2,tcp,ipv4",
+        "tls/1.2 same-pointer",
+    );
+    proxy.settled_trace(3, SETTLE);
+    // HTTP/1 SSN_CLOSE: the connection is gone (ATS: address NULL, fd TS_ERROR, empty stack).
+    let err = proxy.stderr();
+    let closes: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("probe SSN_CLOSE"))
+        .collect();
+    assert_eq!(closes.len(), 3, "{err}");
+    for l in closes {
+        assert!(l.ends_with("addr=NULL fd=TS_ERROR stack=0"), "{l}");
+    }
+}
