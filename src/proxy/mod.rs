@@ -4,6 +4,7 @@
 //! the listeners and the HTTP state machine build on the same objects.
 
 pub mod body;
+pub mod client;
 pub mod http1;
 pub mod origin;
 pub mod proto;

@@ -15,6 +15,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::body::{BodyError, BodyReader, BodyWriter, Conn, Framing, HeadError};
+use super::client::{ClientIo, H1Client, PrefixError};
 use super::origin::{ConnectError, OriginConn, OriginPool};
 use super::{Session, Txn};
 use crate::config::remap::RemapTable;
@@ -85,7 +86,8 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     let creq = MBuffer::empty_request();
     txn.headers.client_req.store(Some(creq.clone()));
     if run_point(ssn, Some(txn), id::TXN_START).await == Outcome::Error {
-        return respond_api_error(ssn, txn, client, id::TXN_START, true).await;
+        let mut c = H1Client::new(client, Framing::None);
+        return respond_api_error(ssn, txn, &mut c, id::TXN_START, true).await;
     }
 
     // The request head.
@@ -95,14 +97,18 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     )
     .await;
     let head_len = match head {
-        Err(_) => return respond_error(proxy, ssn, txn, client, 408, true, true).await,
+        Err(_) => {
+            let mut c = H1Client::new(client, Framing::None);
+            return respond_error(proxy, ssn, txn, &mut c, 408, true, true).await;
+        }
         Ok(Ok(Some(n))) => n,
         Ok(Ok(None)) | Ok(Err(HeadError::Truncated)) | Ok(Err(HeadError::Io(_))) => {
             txn.aborted.store(true, Ordering::Release);
             return Done { keep_alive: false };
         }
         Ok(Err(HeadError::TooLarge)) => {
-            return respond_error(proxy, ssn, txn, client, 400, true, true).await
+            let mut c = H1Client::new(client, Framing::None);
+            return respond_error(proxy, ssn, txn, &mut c, 400, true, true).await;
         }
     };
     let head = client.buf.split_to(head_len);
@@ -110,7 +116,8 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
         Ok(p) => p,
         Err(why) => {
             crate::debug!("http", "transaction {}: bad request: {why}", txn.id);
-            return respond_error(proxy, ssn, txn, client, 400, true, true).await;
+            let mut c = H1Client::new(client, Framing::None);
+            return respond_error(proxy, ssn, txn, &mut c, 400, true, true).await;
         }
     };
     parsed.hdr.apply_client_request_defaults(scheme == "https");
@@ -123,6 +130,33 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     let is_head = parsed.hdr.method() == b"HEAD";
     creq.replace(parsed.hdr);
 
+    let mut c = H1Client::new(client, request_framing);
+    process(
+        proxy,
+        ssn,
+        txn,
+        &mut c,
+        scheme,
+        request_framing,
+        client_keep_alive,
+        is_head,
+    )
+    .await
+}
+
+/// The rest of a transaction once its request is in the client request header: hooks, remap,
+/// origin, response; or the response tshost makes when any of those fails.
+#[allow(clippy::too_many_arguments)]
+pub async fn process<C: ClientIo>(
+    proxy: &Proxy,
+    ssn: &Arc<Session>,
+    txn: &Arc<Txn>,
+    client: &mut C,
+    scheme: &str,
+    request_framing: Framing,
+    client_keep_alive: bool,
+    is_head: bool,
+) -> Done {
     let result = forward(proxy, ssn, txn, client, scheme, request_framing, is_head).await;
     match result {
         Ok(done) => Done {
@@ -176,11 +210,11 @@ async fn hook(ssn: &Session, txn: &Txn, hook: i32) -> Result<(), Failure> {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn forward<S: AsyncRead + AsyncWrite + Unpin>(
+async fn forward<C: ClientIo>(
     proxy: &Proxy,
     ssn: &Session,
     txn: &Arc<Txn>,
-    client: &mut Conn<S>,
+    client: &mut C,
     scheme: &str,
     request_framing: Framing,
     is_head: bool,
@@ -220,7 +254,15 @@ async fn forward<S: AsyncRead + AsyncWrite + Unpin>(
     {
         // Nothing ambiguous reaches the origin: the chunk framing the client already sent is
         // checked before the origin is contacted.
-        check_chunked_prefix(proxy, client).await?;
+        match client
+            .check_body_prefix(proxy.config.client_request_timeout)
+            .await
+        {
+            Ok(()) => {}
+            Err(PrefixError::Gone) => return Err(Failure::ClientGone),
+            Err(PrefixError::Timeout) => return Err(Failure::Respond(408)),
+            Err(PrefixError::Malformed) => return Err(Failure::Respond(400)),
+        }
     }
     let (mut origin, reused) = match proxy
         .pool
@@ -303,17 +345,15 @@ async fn forward<S: AsyncRead + AsyncWrite + Unpin>(
     txn.headers.client_resp.store(Some(client_resp.clone()));
     hook(ssn, txn, id::SEND_RESPONSE_HDR).await?;
 
-    let mut out = Vec::with_capacity(512);
-    client_resp.with(|h| h.write_response(&mut out));
-    if client.write_all(&out).await.is_err() {
+    let head_ok = client_resp.with(|h| h.clone());
+    if client.send_head(&head_ok, client_framing).await.is_err() {
         return Err(Failure::ClientGone);
     }
     let mut reader = BodyReader::new(resp_framing);
-    let mut writer = BodyWriter::new(client_framing);
     loop {
         match reader.next(&mut origin).await {
             Ok(Some(piece)) => {
-                if writer.write(client, &piece).await.is_err() {
+                if client.send_body(&piece).await.is_err() {
                     return Err(Failure::ClientGone);
                 }
             }
@@ -321,12 +361,12 @@ async fn forward<S: AsyncRead + AsyncWrite + Unpin>(
             Err(e) => {
                 // The origin died mid-response: the client cannot get a complete response.
                 crate::debug!("http", "transaction {}: origin body: {e:?}", txn.id);
-                let _ = client.flush().await;
+                client.abort().await;
                 return Ok(Done { keep_alive: false });
             }
         }
     }
-    if writer.finish(client).await.is_err() {
+    if client.finish().await.is_err() {
         return Err(Failure::ClientGone);
     }
     let origin_keep_alive = resp_framing != Framing::Close && server_resp.with(wants_keep_alive);
@@ -374,32 +414,6 @@ async fn read_response_head(
     }
 }
 
-/// Wait for the first chunk-size line of a chunked request body, then check the framing of every
-/// chunk already received. A malformed one is a 400 before any byte goes to the origin.
-async fn check_chunked_prefix<S: AsyncRead + AsyncWrite + Unpin>(
-    proxy: &Proxy,
-    client: &mut Conn<S>,
-) -> Result<(), Failure> {
-    let wait = async {
-        while !client.buf.contains(&b'\n') && client.buf.len() < 4096 {
-            match client.fill().await {
-                Ok(0) | Err(_) => return Err(Failure::ClientGone),
-                Ok(_) => {}
-            }
-        }
-        Ok(())
-    };
-    match tokio::time::timeout(proxy.config.client_request_timeout, wait).await {
-        Err(_) => return Err(Failure::Respond(408)),
-        Ok(r) => r?,
-    }
-    if super::body::chunked_prefix_is_valid(&client.buf) {
-        Ok(())
-    } else {
-        Err(Failure::Respond(400))
-    }
-}
-
 enum SendError {
     Client,
     BadClientBody,
@@ -407,9 +421,9 @@ enum SendError {
 }
 
 /// Write the request head and stream the client's body to the origin.
-async fn send_request<S: AsyncRead + AsyncWrite + Unpin>(
+async fn send_request<C: ClientIo>(
     _proxy: &Proxy,
-    client: &mut Conn<S>,
+    client: &mut C,
     origin: &mut OriginConn,
     head: &[u8],
     framing: Framing,
@@ -420,17 +434,15 @@ async fn send_request<S: AsyncRead + AsyncWrite + Unpin>(
         .await
         .map_err(|_| SendError::Origin)?;
     if framing != Framing::None {
-        if expect_continue && client.buf.is_empty() {
+        if expect_continue {
             client
-                .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+                .send_continue()
                 .await
                 .map_err(|_| SendError::Client)?;
-            client.flush().await.map_err(|_| SendError::Client)?;
         }
-        let mut reader = BodyReader::new(framing);
         let mut writer = BodyWriter::new(framing);
         loop {
-            match reader.next(client).await {
+            match client.body_piece().await {
                 Ok(Some(piece)) => writer
                     .write(origin, &piece)
                     .await
@@ -691,11 +703,11 @@ fn wants_keep_alive(h: &HttpHdr) -> bool {
 /// "Unknown HTTP Status", a generated page unless a plugin set a body, `Cache-Control: no-store`).
 /// `from_start` is true when the request was never handled (hooks before SEND_RESPONSE_HDR did not
 /// run for this response).
-async fn respond_error<S: AsyncRead + AsyncWrite + Unpin>(
+async fn respond_error<C: ClientIo>(
     _proxy: &Proxy,
     ssn: &Session,
     txn: &Arc<Txn>,
-    client: &mut Conn<S>,
+    client: &mut C,
     status: u16,
     _from_start: bool,
     close_after: bool,
@@ -704,10 +716,10 @@ async fn respond_error<S: AsyncRead + AsyncWrite + Unpin>(
 }
 
 /// Send the response to TS_EVENT_HTTP_ERROR at hook point `at` (ATS's HandleApiErrorJump).
-async fn respond_api_error<S: AsyncRead + AsyncWrite + Unpin>(
+async fn respond_api_error<C: ClientIo>(
     ssn: &Session,
     txn: &Arc<Txn>,
-    client: &mut Conn<S>,
+    client: &mut C,
     at: i32,
     close_after: bool,
 ) -> Done {
@@ -728,10 +740,10 @@ enum Generated {
 /// and its Content-Length and Content-Type are settled after those hooks: a body set with
 /// TSHttpTxnErrorBodySet (its type, or text/html), else the generated page of a `Status`
 /// response, else none (`Content-Length: 0`).
-async fn respond<S: AsyncRead + AsyncWrite + Unpin>(
+async fn respond<C: ClientIo>(
     ssn: &Session,
     txn: &Arc<Txn>,
-    client: &mut Conn<S>,
+    client: &mut C,
     what: Generated,
     close_after: bool,
 ) -> Done {
@@ -824,16 +836,21 @@ async fn respond<S: AsyncRead + AsyncWrite + Unpin>(
             Vec::new()
         }
     };
-    let mut keep = !close_after;
-    let mut out = Vec::with_capacity(256 + body.len());
-    resp.with(|h| {
-        keep &= !h.has_token(b"connection", b"close");
-        h.write_response(&mut out)
-    });
-    if !is_head {
-        out.extend_from_slice(&body);
-    }
-    if client.write_all(&out).await.is_err() || client.flush().await.is_err() {
+    let head = resp.with(|h| h.clone());
+    let keep = !close_after && !head.has_token(b"connection", b"close");
+    let framing = if is_head || body.is_empty() {
+        Framing::None
+    } else {
+        Framing::Length(body.len() as u64)
+    };
+    let sent = async {
+        client.send_head(&head, framing).await?;
+        if framing != Framing::None {
+            client.send_body(&body).await?;
+        }
+        client.finish().await
+    };
+    if sent.await.is_err() {
         txn.aborted.store(true, Ordering::Release);
         return Done { keep_alive: false };
     }

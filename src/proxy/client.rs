@@ -1,0 +1,118 @@
+//! The client side of a transaction as the state machine sees it: a request body to read and a
+//! response to write. HTTP/1 sessions implement it on the connection (with its framing); HTTP/2
+//! on a stream. The state machine does not know which.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use super::body::{chunked_prefix_is_valid, BodyError, BodyReader, BodyWriter, Conn, Framing};
+use crate::hdrs::HttpHdr;
+
+/// Why the check of a request body's first bytes failed.
+pub enum PrefixError {
+    /// The client is gone.
+    Gone,
+    /// It sent nothing within the timeout.
+    Timeout,
+    /// The body's framing is malformed.
+    Malformed,
+}
+
+#[allow(async_fn_in_trait)]
+pub trait ClientIo {
+    /// The next piece of the request body; None at its end.
+    async fn body_piece(&mut self) -> Result<Option<Bytes>, BodyError>;
+    /// Check the framing of what the client already sent of its body, before anything goes to
+    /// the origin (nothing ambiguous is forwarded).
+    async fn check_body_prefix(&mut self, timeout: Duration) -> Result<(), PrefixError>;
+    /// Tell a client that waits (Expect: 100-continue) to send its body.
+    async fn send_continue(&mut self) -> std::io::Result<()>;
+    /// The response head; its body follows with this framing.
+    async fn send_head(&mut self, resp: &HttpHdr, framing: Framing) -> std::io::Result<()>;
+    async fn send_body(&mut self, data: &[u8]) -> std::io::Result<()>;
+    /// The response is complete.
+    async fn finish(&mut self) -> std::io::Result<()>;
+    /// The response ends incomplete (the origin died mid-body): make that visible to the client.
+    async fn abort(&mut self);
+}
+
+/// HTTP/1.x: the connection, the request body's framing and the response's.
+pub struct H1Client<'a, S> {
+    conn: &'a mut Conn<S>,
+    reader: BodyReader,
+    request_chunked: bool,
+    writer: BodyWriter,
+}
+
+impl<'a, S> H1Client<'a, S> {
+    pub fn new(conn: &'a mut Conn<S>, request_framing: Framing) -> Self {
+        H1Client {
+            conn,
+            reader: BodyReader::new(request_framing),
+            request_chunked: request_framing == Framing::Chunked,
+            writer: BodyWriter::new(Framing::None),
+        }
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> ClientIo for H1Client<'_, S> {
+    async fn body_piece(&mut self) -> Result<Option<Bytes>, BodyError> {
+        Ok(self.reader.next(self.conn).await?.map(|b| b.freeze()))
+    }
+
+    async fn check_body_prefix(&mut self, timeout: Duration) -> Result<(), PrefixError> {
+        if !self.request_chunked {
+            return Ok(());
+        }
+        let conn = &mut *self.conn;
+        let wait = async {
+            while !conn.buf.contains(&b'\n') && conn.buf.len() < 4096 {
+                match conn.fill().await {
+                    Ok(0) | Err(_) => return Err(PrefixError::Gone),
+                    Ok(_) => {}
+                }
+            }
+            Ok(())
+        };
+        match tokio::time::timeout(timeout, wait).await {
+            Err(_) => return Err(PrefixError::Timeout),
+            Ok(r) => r?,
+        }
+        if chunked_prefix_is_valid(&self.conn.buf) {
+            Ok(())
+        } else {
+            Err(PrefixError::Malformed)
+        }
+    }
+
+    async fn send_continue(&mut self) -> std::io::Result<()> {
+        if self.conn.buf.is_empty() {
+            self.conn
+                .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+                .await?;
+            self.conn.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn send_head(&mut self, resp: &HttpHdr, framing: Framing) -> std::io::Result<()> {
+        let mut out = Vec::with_capacity(512);
+        resp.write_response(&mut out);
+        self.writer = BodyWriter::new(framing);
+        self.conn.write_all(&out).await
+    }
+
+    async fn send_body(&mut self, data: &[u8]) -> std::io::Result<()> {
+        self.writer.write(self.conn, data).await
+    }
+
+    async fn finish(&mut self) -> std::io::Result<()> {
+        self.writer.finish(self.conn).await
+    }
+
+    async fn abort(&mut self) {
+        let _ = self.conn.flush().await;
+    }
+}
