@@ -754,14 +754,14 @@ fn client_connection_as_plugins_see_it() {
     probe(
         &proxy,
         &tls,
-        &["--tlsv1.3"],
+        &["--tlsv1.3", "--http1.1"],
         "http/1.1,tls/1.3,tcp,ipv4",
         "tls/1.3 same-pointer",
     );
     probe(
         &proxy,
         &tls,
-        &["--tlsv1.2", "--tls-max", "1.2"],
+        &["--tlsv1.2", "--tls-max", "1.2", "--http1.1"],
         "http/1.1,tls/1.2,tcp,ipv4",
         "tls/1.2 same-pointer",
     );

@@ -6,6 +6,7 @@
 pub mod body;
 pub mod client;
 pub mod http1;
+pub mod http2;
 pub mod origin;
 pub mod proto;
 pub mod server;

@@ -13,6 +13,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
 
 use super::body::Conn;
+use super::http2::{self, H2Settings};
 use super::proto;
 use super::sm::Proxy;
 use super::{http1, ClientInfo};
@@ -52,6 +53,8 @@ impl Drop for SessionGuard {
 pub struct ClientTimeouts {
     pub keep_alive: Duration,
     pub tls_handshake: Duration,
+    /// HTTP/2 sessions (ALPN h2 on TLS ports).
+    pub h2: H2Settings,
 }
 
 impl Server {
@@ -173,6 +176,16 @@ async fn connection(
                 Err(_) => return,
             }
             let version = crate::tls::version_tag(s.ssl());
+            if s.ssl().selected_alpn_protocol() == Some(b"h2") {
+                let info = ClientInfo::new(
+                    Some(peer),
+                    local,
+                    fd,
+                    vec![proto::HTTP_2_0, version, proto::TCP, ip_tag(&peer)],
+                );
+                http2::serve(proxy, s, info, timeouts.h2, stop).await;
+                return;
+            }
             let mut conn = Conn::new(s);
             // ALPN http/1.1: the session starts now; no ALPN: after the probe (ATS).
             if conn.io.ssl().selected_alpn_protocol().is_none()

@@ -716,7 +716,7 @@ async fn respond_error<C: ClientIo>(
 }
 
 /// Send the response to TS_EVENT_HTTP_ERROR at hook point `at` (ATS's HandleApiErrorJump).
-async fn respond_api_error<C: ClientIo>(
+pub(crate) async fn respond_api_error<C: ClientIo>(
     ssn: &Session,
     txn: &Arc<Txn>,
     client: &mut C,

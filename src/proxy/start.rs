@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::http2::H2Settings;
 use super::origin::OriginPool;
 use super::server::{ClientTimeouts, Port, Server};
 use super::sm::{Proxy, SmConfig};
@@ -186,6 +187,31 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
             ),
             tls_handshake: secs(records, "proxy.config.ssl.handshake_timeout_in", 30)
                 .max(Duration::from_secs(1)),
+            h2: H2Settings {
+                max_concurrent_streams: records
+                    .get_int("proxy.config.http2.max_concurrent_streams_in")
+                    .unwrap_or(100)
+                    .clamp(1, u32::MAX as i64) as u32,
+                initial_window_size: records
+                    .get_int("proxy.config.http2.initial_window_size_in")
+                    .unwrap_or(65535)
+                    .clamp(1, (1 << 31) - 1) as u32,
+                max_header_list_size: records
+                    .get_int("proxy.config.http2.max_header_list_size")
+                    .unwrap_or(131072)
+                    .clamp(1024, u32::MAX as i64) as u32,
+                no_activity_timeout: secs(
+                    records,
+                    "proxy.config.http2.no_activity_timeout_in",
+                    120,
+                )
+                .max(Duration::from_secs(1)),
+                active_timeout: secs(records, "proxy.config.http2.active_timeout_in", 0),
+                max_pending_resets: records
+                    .get_int("proxy.config.http2.max_rst_stream_frames_per_minute")
+                    .unwrap_or(200)
+                    .clamp(1, 100_000) as usize,
+            },
         },
         shutdown_timeout: secs(records, "proxy.config.stop.shutdown_timeout", 30),
     })

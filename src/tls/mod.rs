@@ -28,7 +28,7 @@ pub struct TlsServer {
 }
 
 /// ALPN protocols tshost speaks, in preference order (wire format).
-const ALPN: &[u8] = b"\x08http/1.1";
+const ALPN: &[u8] = b"\x02h2\x08http/1.1";
 
 fn context_builder() -> Result<SslContextBuilder, String> {
     let mut b = SslContextBuilder::new(SslMethod::tls_server()).map_err(|e| e.to_string())?;
