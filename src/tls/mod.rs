@@ -1,6 +1,8 @@
 //! TLS termination: one SSL_CTX per certificate, chosen by SNI; ALPN; self-signed certificates for
 //! running without configuration.
 
+pub mod cache;
+
 use std::collections::HashMap;
 use std::ffi::CStr;
 use std::path::Path;
