@@ -89,6 +89,21 @@ fn apply(records: &Records) -> Result<(), String> {
     if let Some(ms) = records.get_int("proxy.config.tshost.hook_timeout_ms") {
         crate::hooks::set_hook_timeout_ms(ms.max(0) as u64);
     }
+    let int = |name: &str, default: i64| records.get_int(name).unwrap_or(default);
+    let timeout = int("proxy.config.ssl.session_cache.timeout", 0);
+    crate::tls::session::configure(
+        int("proxy.config.ssl.session_cache", 2) as i32,
+        crate::tls::cache::CacheConfig {
+            size: int("proxy.config.ssl.session_cache.size", 102400).max(1) as usize,
+            buckets: int("proxy.config.ssl.session_cache.num_buckets", 256).max(1) as usize,
+            timeout: std::time::Duration::from_secs(if timeout > 0 { timeout as u64 } else { 300 }),
+            skip_on_contention: int(
+                "proxy.config.ssl.session_cache.skip_cache_on_bucket_contention",
+                0,
+            ) != 0,
+        },
+        int("proxy.config.ssl.session_cache.tls13", 0) != 0,
+    );
     if let Some(n) = records.get_int("proxy.config.exec_thread.limit") {
         crate::sched::set_net_threads(n.max(1) as usize);
     }

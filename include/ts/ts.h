@@ -1011,6 +1011,24 @@ typedef tsapi_thread *TSThread;
 typedef void *(*TSThreadFunc)(void *data);
 
 /**
+ * A TLS session (really an OpenSSL `SSL_SESSION *`).
+ */
+typedef tsapi_ssl_session *TSSslSession;
+
+/**
+ * A TLS session id (mirrors ATS's SSLSessionID).
+ */
+typedef struct {
+  size_t len;
+  char bytes[TS_SSL_MAX_SSL_SESSION_ID_LENGTH];
+} TSSslSessionID;
+
+/**
+ * A TLS connection (really an OpenSSL `SSL *`).
+ */
+typedef tsapi_ssl_obj *TSSslConnection;
+
+/**
  * Integer value of a management record (TSMgmtIntGet).
  */
 typedef int64_t TSMgmtInt;
@@ -1224,27 +1242,9 @@ typedef struct {
 } TSSecretID;
 
 /**
- * A TLS connection (really an OpenSSL `SSL *`).
- */
-typedef tsapi_ssl_obj *TSSslConnection;
-
-/**
  * A TLS context (really an OpenSSL `SSL_CTX *`).
  */
 typedef tsapi_ssl_context *TSSslContext;
-
-/**
- * A TLS session (really an OpenSSL `SSL_SESSION *`).
- */
-typedef tsapi_ssl_session *TSSslSession;
-
-/**
- * A TLS session id (mirrors ATS's SSLSessionID).
- */
-typedef struct {
-  size_t len;
-  char bytes[TS_SSL_MAX_SSL_SESSION_ID_LENGTH];
-} TSSslSessionID;
 
 /**
  * A certificate verification context (really an OpenSSL `X509_STORE_CTX *`).
@@ -2623,6 +2623,29 @@ tsapi TSThread TSThreadSelf(void);
 tsapi void TSThreadWait(TSThread thread);
 
 tsapi void TSThreadDestroy(TSThread thread);
+
+/**
+ * A new SSL_SESSION for the id (the caller owns it: SSL_SESSION_free), or NULL.
+ */
+tsapi TSSslSession TSSslSessionGet(const TSSslSessionID *session_id);
+
+/**
+ * ATS's length protocol: copies min(size, *len_ptr) bytes of the DER session into `buffer`, sets
+ * *len_ptr to the number copied and returns the full size; 0 (nothing touched) on a miss, a NULL
+ * argument or a NULL buffer.
+ */
+tsapi int TSSslSessionGetBuffer(const TSSslSessionID *session_id, char *buffer, int *len_ptr);
+
+/**
+ * Store `add_session` (serialised; the caller keeps its reference) under the given id, replacing
+ * an entry of that id. `ssl_conn` may be NULL.
+ */
+tsapi
+TSReturnCode TSSslSessionInsert(const TSSslSessionID *session_id,
+                                TSSslSession add_session,
+                                TSSslConnection _ssl_conn);
+
+tsapi TSReturnCode TSSslSessionRemove(const TSSslSessionID *session_id);
 
 /**
  * The client's address (a `struct sockaddr_in` or `sockaddr_in6` owned by the session), NULL

@@ -20,6 +20,7 @@ pub mod mutex;
 pub mod names;
 pub mod plugin;
 pub mod sched;
+pub mod ssl;
 pub mod ssn;
 pub mod stats;
 pub mod types;

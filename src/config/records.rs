@@ -90,6 +90,8 @@ const DEFAULTS: &[(&str, Def)] = &[
     ("proxy.config.http.insert_request_via_str", I(1)),
     ("proxy.config.http.insert_response_via_str", I(0)),
     ("proxy.config.ssl.handshake_timeout_in", I(30)),
+    // tshost's own: TLS 1.3 sessions through the session cache and its hooks (ATS: tickets only).
+    ("proxy.config.ssl.session_cache.tls13", I(0)),
     (
         "proxy.config.http.keep_alive_no_activity_timeout_in",
         I(120),

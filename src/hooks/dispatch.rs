@@ -261,3 +261,23 @@ fn interpret(ev: i32, hook: i32, cont: &Cont, ssn: &Session, txn: Option<&Txn>) 
         }
     }
 }
+
+/// Deliver `event` to every global continuation of `hook`, in add order, synchronously, each with
+/// its mutex held; no reenable is expected (ATS's APIHook::invoke, used for TS_SSL_SESSION_HOOK).
+/// Where ATS aborts on a busy mutex, tshost waits for it.
+pub fn invoke_global(hook: i32, event: i32, edata: *mut c_void) {
+    let mut i = 0;
+    while let Some(cont) = GLOBAL.get(hook, i) {
+        i += 1;
+        if cont.is_deleted() {
+            continue;
+        }
+        if let Some(m) = &cont.mutex {
+            m.lock();
+        }
+        cont.call(event, edata);
+        if let Some(m) = &cont.mutex {
+            m.unlock();
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! running without configuration.
 
 pub mod cache;
+pub mod session;
 
 use std::collections::HashMap;
 use std::ffi::CStr;
@@ -41,7 +42,17 @@ fn context_builder() -> Result<SslContextBuilder, String> {
         // no_application_protocol alert (RFC 7301 3.2; ATS 9.2, #7981).
         openssl::ssl::select_next_proto(ALPN, client).ok_or(AlpnError::ALERT_FATAL)
     });
+    session::install(&mut b);
     Ok(b)
+}
+
+/// The session id context of a certificate: sessions resume only in a context with the same
+/// certificate (on this host or another with the same configuration).
+fn session_id_context(cert: &X509) -> Result<Vec<u8>, String> {
+    let d = cert
+        .digest(MessageDigest::sha256())
+        .map_err(|e| e.to_string())?;
+    Ok(d[..32].to_vec())
 }
 
 /// Names a certificate is valid for: its DNS subjectAltNames, else its subject CN.
@@ -143,6 +154,8 @@ impl CertKey {
                 .map_err(|e| e.to_string())?;
         }
         b.set_private_key(&self.key).map_err(|e| e.to_string())?;
+        b.set_session_id_context(&session_id_context(&self.chain[0])?)
+            .map_err(|e| e.to_string())?;
         b.check_private_key()
             .map_err(|e| format!("certificate and key do not match: {e}"))?;
         Ok(b.build())
@@ -173,6 +186,8 @@ impl TlsServer {
                 .map_err(|e| e.to_string())?;
         }
         b.set_private_key(&first.key).map_err(|e| e.to_string())?;
+        b.set_session_id_context(&session_id_context(&first.chain[0])?)
+            .map_err(|e| e.to_string())?;
         b.set_servername_callback(move |ssl, _alert| {
             if let Some(name) = ssl
                 .servername(NameType::HOST_NAME)

@@ -1,0 +1,130 @@
+//! TSSslSessionGet, TSSslSessionGetBuffer, TSSslSessionInsert, TSSslSessionRemove: tshost's TLS
+//! session cache from plugins. Callable from hooks and from any thread, a plain pthread included;
+//! they fire no hook (no echo between peers sharing sessions).
+use std::os::raw::{c_char, c_int};
+
+use foreign_types_shared::{ForeignType, ForeignTypeRef};
+use openssl::ssl::{SslSession, SslSessionRef};
+
+use super::guard;
+use super::types::{TSReturnCodeRaw, TSSslConnection, TSSslSession, TSSslSessionID};
+use crate::tls::cache::SessionId;
+use crate::tls::session::cache;
+
+const TS_SUCCESS: TSReturnCodeRaw = 0;
+const TS_ERROR: TSReturnCodeRaw = -1;
+
+/// The id a plugin passed, checked (NULL, length over 32: error).
+unsafe fn id_arg(who: &str, id: *const TSSslSessionID) -> Option<SessionId> {
+    if id.is_null() {
+        crate::error!("{who}: NULL session id");
+        return None;
+    }
+    let id = &*id;
+    if id.len > 32 {
+        crate::error!("{who}: session id length {} is over 32", id.len);
+        return None;
+    }
+    let bytes: Vec<u8> = id.bytes[..id.len].iter().map(|b| *b as u8).collect();
+    SessionId::new(&bytes)
+}
+
+/// A new SSL_SESSION for the id (the caller owns it: SSL_SESSION_free), or NULL.
+#[no_mangle]
+pub unsafe extern "C" fn TSSslSessionGet(session_id: *const TSSslSessionID) -> TSSslSession {
+    guard("TSSslSessionGet", std::ptr::null_mut(), || {
+        let Some(id) = id_arg("TSSslSessionGet", session_id) else {
+            return std::ptr::null_mut();
+        };
+        let Some(der) = cache().and_then(|c| c.get(&id)) else {
+            return std::ptr::null_mut();
+        };
+        match SslSession::from_der(&der) {
+            Ok(s) => {
+                // The caller owns this reference now.
+                let p = s.as_ptr();
+                std::mem::forget(s);
+                p as TSSslSession
+            }
+            Err(_) => std::ptr::null_mut(),
+        }
+    })
+}
+
+/// ATS's length protocol: copies min(size, *len_ptr) bytes of the DER session into `buffer`, sets
+/// *len_ptr to the number copied and returns the full size; 0 (nothing touched) on a miss, a NULL
+/// argument or a NULL buffer.
+#[no_mangle]
+pub unsafe extern "C" fn TSSslSessionGetBuffer(
+    session_id: *const TSSslSessionID,
+    buffer: *mut c_char,
+    len_ptr: *mut c_int,
+) -> c_int {
+    guard("TSSslSessionGetBuffer", 0, || {
+        let Some(id) = id_arg("TSSslSessionGetBuffer", session_id) else {
+            return 0;
+        };
+        if len_ptr.is_null() || buffer.is_null() {
+            return 0;
+        }
+        let Some(der) = cache().and_then(|c| c.get(&id)) else {
+            return 0;
+        };
+        let room = (*len_ptr).max(0) as usize;
+        let n = room.min(der.len());
+        std::ptr::copy_nonoverlapping(der.as_ptr(), buffer as *mut u8, n);
+        *len_ptr = n as c_int;
+        der.len() as c_int
+    })
+}
+
+/// Store `add_session` (serialised; the caller keeps its reference) under the given id, replacing
+/// an entry of that id. `ssl_conn` may be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn TSSslSessionInsert(
+    session_id: *const TSSslSessionID,
+    add_session: TSSslSession,
+    _ssl_conn: TSSslConnection,
+) -> TSReturnCodeRaw {
+    guard("TSSslSessionInsert", TS_ERROR, || {
+        let Some(id) = id_arg("TSSslSessionInsert", session_id) else {
+            return TS_ERROR;
+        };
+        if add_session.is_null() {
+            crate::error!("TSSslSessionInsert: NULL session");
+            return TS_ERROR;
+        }
+        let Some(c) = cache() else {
+            crate::error!("TSSslSessionInsert: the session cache is off (proxy.config.ssl.session_cache is not 2)");
+            return TS_ERROR;
+        };
+        // SAFETY: an SSL_SESSION the plugin owns; only borrowed for serialisation.
+        let s = SslSessionRef::from_ptr(add_session as *mut openssl_sys::SSL_SESSION);
+        match s.to_der() {
+            Ok(der) => {
+                c.insert(&id, der);
+                TS_SUCCESS
+            }
+            Err(e) => {
+                crate::error!("TSSslSessionInsert: cannot serialise the session: {e}");
+                TS_ERROR
+            }
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn TSSslSessionRemove(session_id: *const TSSslSessionID) -> TSReturnCodeRaw {
+    guard("TSSslSessionRemove", TS_ERROR, || {
+        let Some(id) = id_arg("TSSslSessionRemove", session_id) else {
+            return TS_ERROR;
+        };
+        match cache() {
+            Some(c) => {
+                c.remove(&id);
+                TS_SUCCESS
+            }
+            None => TS_ERROR,
+        }
+    })
+}
