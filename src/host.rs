@@ -104,6 +104,10 @@ fn apply(records: &Records) -> Result<(), String> {
         },
         int("proxy.config.ssl.session_cache.tls13", 0) != 0,
     );
+    crate::tls::tickets::configure(
+        int("proxy.config.ssl.server.session_ticket.enable", 1) != 0,
+        int("proxy.config.ssl.server.session_ticket.number", 2).max(0) as usize,
+    );
     if let Some(n) = records.get_int("proxy.config.exec_thread.limit") {
         crate::sched::set_net_threads(n.max(1) as usize);
     }
@@ -132,6 +136,17 @@ fn start_inner(config_dir: &Path) -> Result<(), String> {
         crate::warning!("records.config: unknown setting {name} (ignored)");
     }
     apply(&records)?;
+    if let Some(f) = records
+        .get_str("proxy.config.ssl.server.ticket_key.filename")
+        .filter(|f| !f.is_empty())
+    {
+        let cert_dir = config_dir.join(
+            records
+                .get_str("proxy.config.ssl.server.cert.path")
+                .unwrap_or(""),
+        );
+        crate::tls::tickets::load_file(&cert_dir.join(f))?;
+    }
     let d = make_dirs(config_dir, &records);
     let plugin_dir = d.plugin_path.clone();
     let config = d.config_path.clone();

@@ -2648,6 +2648,13 @@ TSReturnCode TSSslSessionInsert(const TSSslSessionID *session_id,
 tsapi TSReturnCode TSSslSessionRemove(const TSSslSessionID *session_id);
 
 /**
+ * Install session ticket keys: `ticketDataLen / 48` records (80-byte nginx/HAProxy records are
+ * accepted too); record 0 encrypts, all decrypt. NULL or a length <= 0 installs a random key. A
+ * length under one record is TS_ERROR and the keys in use stay.
+ */
+tsapi TSReturnCode TSSslTicketKeyUpdate(char *ticketData, int ticketDataLen);
+
+/**
  * The client's address (a `struct sockaddr_in` or `sockaddr_in6` owned by the session), NULL
  * for a NULL session or once the client connection is gone (HTTP/1 SSN_CLOSE).
  */

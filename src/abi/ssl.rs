@@ -128,3 +128,30 @@ pub unsafe extern "C" fn TSSslSessionRemove(session_id: *const TSSslSessionID) -
         }
     })
 }
+
+/// Install session ticket keys: `ticketDataLen / 48` records (80-byte nginx/HAProxy records are
+/// accepted too); record 0 encrypts, all decrypt. NULL or a length <= 0 installs a random key. A
+/// length under one record is TS_ERROR and the keys in use stay.
+#[no_mangle]
+pub unsafe extern "C" fn TSSslTicketKeyUpdate(
+    ticketData: *mut c_char,
+    ticketDataLen: c_int,
+) -> TSReturnCodeRaw {
+    guard("TSSslTicketKeyUpdate", TS_ERROR, || {
+        if ticketData.is_null() || ticketDataLen <= 0 {
+            crate::tls::tickets::set_keys(crate::tls::tickets::random_keys());
+            return TS_SUCCESS;
+        }
+        let data = std::slice::from_raw_parts(ticketData as *const u8, ticketDataLen as usize);
+        match crate::tls::tickets::parse_keys(data) {
+            Some(keys) => {
+                crate::tls::tickets::set_keys(keys);
+                TS_SUCCESS
+            }
+            None => {
+                crate::error!("SSL session ticket key is too short (>= 48 bytes are required)");
+                TS_ERROR
+            }
+        }
+    })
+}

@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod session;
+pub mod tickets;
 
 use std::collections::HashMap;
 use std::ffi::CStr;
@@ -43,6 +44,13 @@ fn context_builder() -> Result<SslContextBuilder, String> {
         openssl::ssl::select_next_proto(ALPN, client).ok_or(AlpnError::ALERT_FATAL)
     });
     session::install(&mut b);
+    let (tickets, number) = tickets::config();
+    if tickets {
+        tickets::install(&mut b);
+        b.set_num_tickets(number).map_err(|e| e.to_string())?;
+    } else {
+        b.set_options(openssl::ssl::SslOptions::NO_TICKET);
+    }
     Ok(b)
 }
 
