@@ -44,7 +44,7 @@ impl Drop for TicketKey {
 /// 48, of 80 bytes (nginx/HAProxy). Trailing bytes are ignored, as ATS. None if shorter than a
 /// record.
 pub fn parse_keys(data: &[u8]) -> Option<Vec<TicketKey>> {
-    let record = if data.len() % 48 != 0 && data.len() % 80 == 0 {
+    let record = if !data.len().is_multiple_of(48) && data.len().is_multiple_of(80) {
         80
     } else {
         48
