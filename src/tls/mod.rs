@@ -10,6 +10,7 @@ use std::ffi::CStr;
 use std::path::Path;
 use std::sync::Arc;
 
+use foreign_types_shared::ForeignTypeRef;
 use openssl::asn1::Asn1Time;
 use openssl::bn::{BigNum, MsbOption};
 use openssl::hash::MessageDigest;
@@ -17,7 +18,8 @@ use openssl::nid::Nid;
 use openssl::pkey::{PKey, Private};
 use openssl::rsa::Rsa;
 use openssl::ssl::{
-    AlpnError, NameType, SniError, Ssl, SslContext, SslContextBuilder, SslMethod, SslVersion,
+    AlpnError, ClientHelloResponse, NameType, SniError, Ssl, SslContext, SslContextBuilder,
+    SslMethod, SslRef, SslVersion,
 };
 use openssl::x509::extension::SubjectAlternativeName;
 use openssl::x509::{X509NameBuilder, X509};
@@ -28,7 +30,7 @@ use crate::proxy::proto;
 pub struct TlsServer {
     default: SslContext,
     /// Exact names (lowercase) and wildcard suffixes ("*.example.com" stored as ".example.com").
-    by_name: HashMap<String, SslContext>,
+    by_name: Arc<HashMap<String, SslContext>>,
 }
 
 /// ALPN protocols tshost speaks, in preference order (wire format).
@@ -184,8 +186,12 @@ impl TlsServer {
                 by_name.entry(key).or_insert_with(|| ctx.clone());
             }
         }
-        let by_name_for_cb = by_name.clone();
-        // The default context picks the certificate by SNI and switches to its context.
+        let by_name = Arc::new(by_name);
+        // The default context picks the certificate by SNI and switches to its context, in the
+        // ClientHello callback: that runs before OpenSSL looks up the offered session or ticket,
+        // so the lookup compares it with the chosen certificate's session id context and a
+        // session of one certificate never resumes under another (the servername callback runs
+        // after the lookup).
         let mut b = context_builder()?;
         b.set_certificate(&first.chain[0])
             .map_err(|e| e.to_string())?;
@@ -196,16 +202,30 @@ impl TlsServer {
         b.set_private_key(&first.key).map_err(|e| e.to_string())?;
         b.set_session_id_context(&session_id_context(&first.chain[0])?)
             .map_err(|e| e.to_string())?;
+        let names = by_name.clone();
+        b.set_client_hello_callback(move |ssl, _alert| {
+            if let Some(name) = client_hello_sni(ssl) {
+                if let Some(ctx) = lookup(&names, &name) {
+                    ssl.set_ssl_context(ctx)?;
+                }
+            }
+            if session::tls13_stateful() && client_hello_offers_tls13(ssl) {
+                // Stateful TLS 1.3 tickets: the ticket is a session id, stored and looked up
+                // through tshost's cache and TS_SSL_SESSION_HOOK.
+                // SAFETY: the connection's own SSL object.
+                unsafe {
+                    SSL_set_options(ssl.as_ptr(), openssl_sys::SSL_OP_NO_TICKET);
+                }
+            }
+            Ok(ClientHelloResponse::SUCCESS)
+        });
+        let names = by_name.clone();
         b.set_servername_callback(move |ssl, _alert| {
             if let Some(name) = ssl
                 .servername(NameType::HOST_NAME)
                 .map(str::to_ascii_lowercase)
             {
-                let wildcard = name.find('.').map(|i| name[i..].to_string());
-                let ctx = by_name_for_cb
-                    .get(&name)
-                    .or_else(|| wildcard.and_then(|w| by_name_for_cb.get(&w)));
-                if let Some(ctx) = ctx {
+                if let Some(ctx) = lookup(&names, &name) {
                     ssl.set_ssl_context(ctx)
                         .map_err(|_| SniError::ALERT_FATAL)?;
                 }
@@ -227,6 +247,57 @@ impl TlsServer {
     pub fn names(&self) -> usize {
         self.by_name.len()
     }
+}
+
+extern "C" {
+    fn SSL_set_options(ssl: *mut openssl_sys::SSL, op: u64) -> u64;
+}
+
+/// The context for a server name: exact, else the wildcard of its parent domain.
+fn lookup<'a>(by_name: &'a HashMap<String, SslContext>, name: &str) -> Option<&'a SslContext> {
+    let wildcard = name.find('.').map(|i| &name[i..]);
+    by_name
+        .get(name)
+        .or_else(|| wildcard.and_then(|w| by_name.get(w)))
+}
+
+/// A ClientHello extension's bytes (in the ClientHello callback).
+fn client_hello_ext(ssl: &SslRef, ext: u32) -> Option<&[u8]> {
+    let mut p: *const u8 = std::ptr::null();
+    let mut len = 0usize;
+    // SAFETY: called inside the ClientHello callback; the bytes live as long as the handshake.
+    unsafe {
+        if openssl_sys::SSL_client_hello_get0_ext(ssl.as_ptr(), ext as _, &mut p, &mut len) != 1
+            || p.is_null()
+        {
+            return None;
+        }
+        Some(std::slice::from_raw_parts(p, len))
+    }
+}
+
+/// The host_name of the server_name extension, lowercase.
+fn client_hello_sni(ssl: &SslRef) -> Option<String> {
+    let e = client_hello_ext(ssl, 0)?;
+    // ServerNameList: u16 length, then (u8 type, u16 length, name)...
+    let list = e.get(2..2 + u16::from_be_bytes([*e.first()?, *e.get(1)?]) as usize)?;
+    let mut rest = list;
+    while rest.len() >= 3 {
+        let (t, n) = (rest[0], u16::from_be_bytes([rest[1], rest[2]]) as usize);
+        let name = rest.get(3..3 + n)?;
+        if t == 0 {
+            return std::str::from_utf8(name).ok().map(str::to_ascii_lowercase);
+        }
+        rest = &rest[3 + n..];
+    }
+    None
+}
+
+/// Whether supported_versions lists TLS 1.3 (tshost then negotiates it).
+fn client_hello_offers_tls13(ssl: &SslRef) -> bool {
+    client_hello_ext(ssl, 43)
+        .and_then(|e| e.get(1..1 + *e.first()? as usize))
+        .is_some_and(|v| v.chunks_exact(2).any(|c| c == [3, 4]))
 }
 
 /// The protocol tag of a negotiated TLS version.

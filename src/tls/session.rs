@@ -4,8 +4,8 @@
 //! plugin code runs. TLS 1.3 sessions stay out of the cache unless
 //! proxy.config.ssl.session_cache.tls13 is 1.
 
-use std::os::raw::c_void;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::os::raw::{c_long, c_void};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use arc_swap::ArcSwapOption;
@@ -25,12 +25,32 @@ static CACHE: ArcSwapOption<SessionCache> = ArcSwapOption::const_empty();
 /// proxy.config.ssl.session_cache: 0 off, 1 OpenSSL's, 2 tshost's.
 static MODE: AtomicI32 = AtomicI32::new(2);
 static TLS13: AtomicBool = AtomicBool::new(false);
+/// Session lifetime in seconds (proxy.config.ssl.session_cache.timeout, OpenSSL's 300 when 0).
+static TIMEOUT: AtomicU32 = AtomicU32::new(300);
+/// proxy.config.ssl.session_cache.size (OpenSSL's internal cache size in mode 1).
+static SIZE: AtomicUsize = AtomicUsize::new(102400);
+
+extern "C" {
+    fn SSL_CTX_set_timeout(ctx: *mut openssl_sys::SSL_CTX, t: c_long) -> c_long;
+}
 
 /// Set the cache mode and settings (at start-up, before contexts are built).
 pub fn configure(mode: i32, config: CacheConfig, tls13: bool) {
     MODE.store(mode, Ordering::Release);
     TLS13.store(tls13, Ordering::Release);
+    SIZE.store(config.size, Ordering::Release);
+    TIMEOUT.store(
+        config.timeout.as_secs().clamp(1, u32::MAX as u64) as u32,
+        Ordering::Release,
+    );
     CACHE.store((mode == 2).then(|| Arc::new(SessionCache::new(config))));
+}
+
+/// TLS 1.3 resumes statefully through tshost's cache (mode 2 and
+/// proxy.config.ssl.session_cache.tls13 1): connections that negotiate TLS 1.3 get
+/// SSL_OP_NO_TICKET, so OpenSSL's TLS 1.3 tickets are session ids looked up in the cache.
+pub fn tls13_stateful() -> bool {
+    MODE.load(Ordering::Acquire) == 2 && TLS13.load(Ordering::Acquire)
 }
 
 /// tshost's cache, in mode 2.
@@ -61,12 +81,19 @@ fn fire(event: i32, id: &[u8]) {
 
 /// Install the session cache on a server context.
 pub fn install(ctx: &mut SslContextBuilder) {
+    // Sessions and tickets live as long as cache entries (ATS: SSL_CTX_set_timeout when the
+    // record is set; OpenSSL's default is the same 300 s).
+    // SAFETY: a valid context being built.
+    unsafe {
+        SSL_CTX_set_timeout(ctx.as_ptr(), TIMEOUT.load(Ordering::Acquire) as c_long);
+    }
     match MODE.load(Ordering::Acquire) {
         0 => {
             ctx.set_session_cache_mode(SslSessionCacheMode::OFF);
         }
         1 => {
             ctx.set_session_cache_mode(SslSessionCacheMode::SERVER);
+            ctx.set_session_cache_size(SIZE.load(Ordering::Acquire).min(i32::MAX as usize) as i32);
         }
         _ => {
             ctx.set_session_cache_mode(

@@ -17,6 +17,7 @@
 typedef struct ssl_session_st SSL_SESSION;
 extern SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long length);
 extern void SSL_SESSION_free(SSL_SESSION *s);
+extern SSL_SESSION *SSL_SESSION_new(void);
 
 static FILE *out;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -112,5 +113,18 @@ TSPluginInit(int argc, const char *argv[])
   TSSslSessionID big = {.len = 33};
   logf_("INIT bad_id=%d null_id=%d null_get=%s", TSSslSessionRemove(&big), TSSslSessionInsert(NULL, NULL, NULL),
         TSSslSessionGet(NULL) ? "yes" : "no");
+  /* The API with a valid id, outside any hook: works in mode 2 only (NULL/0/TS_ERROR otherwise). */
+  TSSslSessionID ok = {.len = 32};
+  memset(ok.bytes, 0x5a, sizeof ok.bytes);
+  SSL_SESSION *fresh = SSL_SESSION_new();
+  int ins = TSSslSessionInsert(&ok, (TSSslSession)fresh, NULL);
+  SSL_SESSION_free(fresh);
+  TSSslSession got = TSSslSessionGet(&ok);
+  char buf[4096];
+  int blen = sizeof buf;
+  int size = TSSslSessionGetBuffer(&ok, buf, &blen);
+  logf_("API insert=%d get=%s buffer=%d remove=%d", ins, got ? "yes" : "no", size, TSSslSessionRemove(&ok));
+  if (got)
+    SSL_SESSION_free((SSL_SESSION *)got);
   TSHttpHookAdd(TS_SSL_SESSION_HOOK, TSContCreate(on_session, TSMutexCreate()));
 }
