@@ -9,7 +9,7 @@ PLUGIN_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -fPIC -shared -Iinclude
 PLUGINS := $(patsubst plugins-c/%.c,$(BUILD)/plugins/%.so,$(wildcard plugins-c/*.c))
 # Debian packages: what `make run` needs, and what `make test` needs on top.
 RUN_PACKAGES := gcc make pkg-config libssl-dev
-TEST_PACKAGES := $(RUN_PACKAGES) binutils trafficserver-dev curl openssl
+TEST_PACKAGES := $(RUN_PACKAGES) binutils trafficserver-dev curl openssl nghttp2-client python3-pip
 HEADERS := include/ts/ts.h include/tshost.h
 
 .PHONY: all build plugins run test deps deps-run check-header lint clean
@@ -26,6 +26,7 @@ deps deps-run:
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+	@if [ "$@" = deps ]; then python3 -c 'import h2' 2>/dev/null || pip install -q h2; fi
 
 build:
 	$(CARGO) build --release

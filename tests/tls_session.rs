@@ -11,16 +11,21 @@ use std::time::{Duration, Instant};
 use common::proxy::{Origin, Proxy, Setup};
 use common::{build_plugin_with, crate_dir, temp_dir, Header};
 
+/// The test plugin, built once per test binary (tests run in parallel).
 fn plugin() -> std::path::PathBuf {
-    let d = temp_dir("tls-session-plugin");
-    let so = d.join("ssl_session_plugin.so");
-    build_plugin_with(
-        &crate_dir().join("tests/c/ssl_session_plugin.c"),
-        &so,
-        Header::Ours,
-        &["-lpthread"],
-    );
-    so
+    static SO: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    SO.get_or_init(|| {
+        let d = temp_dir("tls-session-plugin");
+        let so = d.join("ssl_session_plugin.so");
+        build_plugin_with(
+            &crate_dir().join("tests/c/ssl_session_plugin.c"),
+            &so,
+            Header::Ours,
+            &["-lpthread"],
+        );
+        so
+    })
+    .clone()
 }
 
 /// One TLS 1.2 connection without tickets (session ids), saving or reusing the session; returns

@@ -4,15 +4,18 @@
 //! that stream. SSN_CLOSE comes once, after every stream's TXN_CLOSE, however the connection ends.
 
 use std::future::poll_fn;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use h2::server::SendResponse;
 use h2::{Reason, RecvStream, SendStream};
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::watch;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 use super::body::{BodyError, Framing};
 use super::client::{ClientIo, PrefixError};
@@ -31,8 +34,15 @@ pub struct H2Settings {
     pub no_activity_timeout: Duration,
     /// 0: none.
     pub active_timeout: Duration,
-    /// Client resets (RST_STREAM) tolerated before GOAWAY ENHANCE_YOUR_CALM (rapid reset).
+    /// Streams reset by the client before they were accepted, tolerated by the h2 crate.
     pub max_pending_resets: usize,
+    /// Per-minute caps on frames received from the client (ATS's
+    /// `proxy.config.http2.max_*_frames_per_minute`); past one, GOAWAY ENHANCE_YOUR_CALM. 0: no
+    /// cap. RST_STREAM is the rapid-reset (CVE-2023-44487) guard.
+    pub max_rst_stream_frames_per_minute: u32,
+    pub max_settings_frames_per_minute: u32,
+    pub max_ping_frames_per_minute: u32,
+    pub max_priority_frames_per_minute: u32,
 }
 
 /// Fields that are connection-specific in HTTP/1.1 and forbidden in HTTP/2 (RFC 9113 8.2.2).
@@ -65,16 +75,26 @@ pub async fn serve<S>(
             .max_pending_accept_reset_streams(settings.max_pending_resets)
             .max_local_error_reset_streams(Some(1024))
             .max_send_buffer_size(256 * 1024);
+        let calm = Arc::new(Notify::new());
+        let mut io = FrameCaps::new(io, &settings, calm.clone());
         let handshake = tokio::time::timeout(
             settings.no_activity_timeout,
-            builder.handshake::<_, Bytes>(io),
+            builder.handshake::<_, Bytes>(&mut io),
         )
         .await;
-        if let Ok(Ok(mut conn)) = handshake {
+        if let Some(mut conn) = handshake.ok().and_then(Result::ok) {
             let mut streams = JoinSet::new();
             let mut stopping = false;
-            let started = tokio::time::Instant::now();
+            // Set when the connection was shut down abruptly: it may take this long to flush.
+            let mut closing_by: Option<Instant> = None;
+            let started = Instant::now();
             loop {
+                let closing = async {
+                    match closing_by {
+                        Some(t) => tokio::time::sleep_until(t).await,
+                        None => std::future::pending::<()>().await,
+                    }
+                };
                 let idle = tokio::time::sleep(settings.no_activity_timeout);
                 let active = async {
                     if settings.active_timeout.is_zero() {
@@ -87,7 +107,8 @@ pub async fn serve<S>(
                     next = conn.accept() => match next {
                         Some(Ok((req, respond))) => {
                             let (proxy, ssn) = (proxy.clone(), ssn.clone());
-                            streams.spawn(async move { stream(proxy, ssn, req, respond).await });
+                            let idle = settings.no_activity_timeout;
+                            streams.spawn(async move { stream(proxy, ssn, req, respond, idle).await });
                         }
                         Some(Err(e)) => {
                             crate::debug!("http2", "session {}: {e}", ssn.id);
@@ -96,6 +117,14 @@ pub async fn serve<S>(
                         None => break,
                     },
                     Some(_) = streams.join_next(), if !streams.is_empty() => {}
+                    _ = calm.notified(), if closing_by.is_none() => {
+                        // A frame cap was passed (ATS: GOAWAY ENHANCE_YOUR_CALM, then close).
+                        crate::debug!("http2", "session {}: frame flood, GOAWAY ENHANCE_YOUR_CALM", ssn.id);
+                        conn.abrupt_shutdown(Reason::ENHANCE_YOUR_CALM);
+                        stopping = true;
+                        closing_by = Some(Instant::now() + Duration::from_secs(2));
+                    }
+                    _ = closing => break,
                     _ = idle, if streams.is_empty() => {
                         // No stream and no activity: close gracefully.
                         conn.graceful_shutdown();
@@ -117,6 +146,13 @@ pub async fn serve<S>(
             drop(conn);
             while streams.join_next().await.is_some() {}
         }
+        if io.tripped {
+            // Lingering close after GOAWAY ENHANCE_YOUR_CALM: a flooding client still has
+            // frames in flight, and closing with unread input would reset the connection
+            // and lose the GOAWAY (RFC 9113 6.8: the sender should give it a chance to
+            // arrive). Bounded: at most a second.
+            let _ = tokio::time::timeout(Duration::from_secs(1), io.linger()).await;
+        }
     }
     ssn.close_transactions().await;
     run_point(&ssn, None, id::SSN_CLOSE).await;
@@ -129,6 +165,7 @@ async fn stream(
     ssn: Arc<Session>,
     req: http::Request<RecvStream>,
     mut respond: SendResponse<Bytes>,
+    idle: Duration,
 ) {
     let Some(txn) = Txn::create(&ssn) else {
         respond.send_reset(Reason::REFUSED_STREAM);
@@ -141,6 +178,7 @@ async fn stream(
         recv: body,
         respond,
         send: None,
+        idle,
     };
     if run_point(&ssn, Some(&txn), id::TXN_START).await == Outcome::Error {
         sm::respond_api_error(&ssn, &txn, &mut client, id::TXN_START, false).await;
@@ -237,11 +275,18 @@ pub struct H2Client {
     recv: RecvStream,
     respond: SendResponse<Bytes>,
     send: Option<SendStream<Bytes>>,
+    /// `no_activity_timeout_in`: the longest a stream waits for the client's DATA or for window
+    /// (a zero-window stall ends the stream, as in ATS).
+    idle: Duration,
 }
 
 impl ClientIo for H2Client {
     async fn body_piece(&mut self) -> Result<Option<Bytes>, BodyError> {
-        match self.recv.data().await {
+        let next = match tokio::time::timeout(self.idle, self.recv.data()).await {
+            Ok(next) => next,
+            Err(_) => return Err(BodyError::Truncated),
+        };
+        match next {
             Some(Ok(data)) => {
                 // Flow control: the client may send as much again.
                 let _ = self.recv.flow_control().release_capacity(data.len());
@@ -306,11 +351,13 @@ impl ClientIo for H2Client {
         while !data.is_empty() {
             // Flow control: send only what the client's window allows.
             send.reserve_capacity(data.len());
-            let cap = match poll_fn(|cx| send.poll_capacity(cx)).await {
-                Some(Ok(n)) => n,
-                Some(Err(e)) => return Err(std::io::Error::other(e)),
-                None => return Err(std::io::ErrorKind::BrokenPipe.into()),
-            };
+            let cap =
+                match tokio::time::timeout(self.idle, poll_fn(|cx| send.poll_capacity(cx))).await {
+                    Err(_) => return Err(std::io::ErrorKind::TimedOut.into()),
+                    Ok(Some(Ok(n))) => n,
+                    Ok(Some(Err(e))) => return Err(std::io::Error::other(e)),
+                    Ok(None) => return Err(std::io::ErrorKind::BrokenPipe.into()),
+                };
             let n = cap.min(data.len());
             if n == 0 {
                 continue;
@@ -336,5 +383,158 @@ impl ClientIo for H2Client {
             Some(s) => s.send_reset(Reason::INTERNAL_ERROR),
             None => self.respond.send_reset(Reason::INTERNAL_ERROR),
         }
+    }
+}
+
+/// The client's byte stream with its frames counted by type, per minute (ATS's
+/// `Http2FrequencyCounter` caps). Past a cap it notifies the session (which sends GOAWAY
+/// ENHANCE_YOUR_CALM) and reads nothing more from the client.
+struct FrameCaps<S> {
+    io: S,
+    /// Bytes of the client preface still to pass.
+    preface: usize,
+    head: [u8; 9],
+    head_len: usize,
+    /// Payload bytes of the current frame still to pass.
+    skip: usize,
+    /// (cap, count in this window) for RST_STREAM, SETTINGS, PING, PRIORITY.
+    caps: [(u32, u32); 4],
+    window: Instant,
+    tripped: bool,
+    calm: Arc<Notify>,
+}
+
+const PREFACE_LEN: usize = 24;
+
+impl<S> FrameCaps<S> {
+    fn new(io: S, s: &H2Settings, calm: Arc<Notify>) -> Self {
+        FrameCaps {
+            io,
+            preface: PREFACE_LEN,
+            head: [0; 9],
+            head_len: 0,
+            skip: 0,
+            caps: [
+                (s.max_rst_stream_frames_per_minute, 0),
+                (s.max_settings_frames_per_minute, 0),
+                (s.max_ping_frames_per_minute, 0),
+                (s.max_priority_frames_per_minute, 0),
+            ],
+            window: Instant::now(),
+            tripped: false,
+            calm,
+        }
+    }
+
+    fn frame(&mut self, kind: u8) {
+        let i = match kind {
+            0x3 => 0, // RST_STREAM
+            0x4 => 1, // SETTINGS
+            0x6 => 2, // PING
+            0x2 => 3, // PRIORITY
+            _ => return,
+        };
+        let now = Instant::now();
+        if now.duration_since(self.window) >= Duration::from_secs(60) {
+            self.window = now;
+            for c in &mut self.caps {
+                c.1 = 0;
+            }
+        }
+        let (cap, count) = &mut self.caps[i];
+        *count += 1;
+        if *cap != 0 && *count > *cap && !self.tripped {
+            self.tripped = true;
+            self.calm.notify_one();
+        }
+    }
+
+    fn scan(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            if self.preface > 0 {
+                let n = self.preface.min(data.len());
+                self.preface -= n;
+                data = &data[n..];
+            } else if self.skip > 0 {
+                let n = self.skip.min(data.len());
+                self.skip -= n;
+                data = &data[n..];
+            } else {
+                let n = (9 - self.head_len).min(data.len());
+                self.head[self.head_len..self.head_len + n].copy_from_slice(&data[..n]);
+                self.head_len += n;
+                data = &data[n..];
+                if self.head_len == 9 {
+                    self.head_len = 0;
+                    let h = self.head;
+                    self.skip = (h[0] as usize) << 16 | (h[1] as usize) << 8 | h[2] as usize;
+                    self.frame(h[3]);
+                }
+            }
+        }
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> FrameCaps<S> {
+    /// Drop the client's input until it closes (the GOAWAY and close_notify are already sent:
+    /// the h2 connection shut the stream down).
+    async fn linger(&mut self) {
+        use tokio::io::AsyncReadExt;
+        let mut scratch = [0u8; 8192];
+        let mut total = 0;
+        let end = loop {
+            match self.io.read(&mut scratch).await {
+                Ok(0) => break "closed".to_string(),
+                Ok(n) => total += n,
+                Err(e) => break e.to_string(),
+            }
+        };
+        crate::debug!("http2", "linger: {total} bytes dropped, {end}");
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for FrameCaps<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        if self.tripped {
+            // The session is closing: what the client still sends is read and dropped (so its
+            // flood cannot fill the socket buffers and stall the GOAWAY).
+            let mut scratch = [0u8; 8192];
+            loop {
+                let mut b = ReadBuf::new(&mut scratch);
+                match Pin::new(&mut self.io).poll_read(cx, &mut b) {
+                    Poll::Ready(Ok(())) if !b.filled().is_empty() => continue,
+                    other => return other,
+                }
+            }
+        }
+        let before = buf.filled().len();
+        let me = &mut *self;
+        let r = Pin::new(&mut me.io).poll_read(cx, buf);
+        if r.is_ready() {
+            me.scan(&buf.filled()[before..]);
+        }
+        r
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for FrameCaps<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, data)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
     }
 }

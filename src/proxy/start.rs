@@ -29,6 +29,13 @@ pub struct Prepared {
     pub shutdown_timeout: Duration,
 }
 
+fn per_minute(records: &Records, name: &str, default: i64) -> u32 {
+    records
+        .get_int(name)
+        .unwrap_or(default)
+        .clamp(0, u32::MAX as i64) as u32
+}
+
 fn secs(records: &Records, name: &str, default: i64) -> Duration {
     Duration::from_secs(records.get_int(name).unwrap_or(default).max(0) as u64)
 }
@@ -211,6 +218,27 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
                     .get_int("proxy.config.http2.max_rst_stream_frames_per_minute")
                     .unwrap_or(200)
                     .clamp(1, 100_000) as usize,
+                // ATS 9.2 defaults (mgmt/RecordsConfig.cc); 0 disables a cap.
+                max_rst_stream_frames_per_minute: per_minute(
+                    records,
+                    "proxy.config.http2.max_rst_stream_frames_per_minute",
+                    200,
+                ),
+                max_settings_frames_per_minute: per_minute(
+                    records,
+                    "proxy.config.http2.max_settings_frames_per_minute",
+                    14,
+                ),
+                max_ping_frames_per_minute: per_minute(
+                    records,
+                    "proxy.config.http2.max_ping_frames_per_minute",
+                    60,
+                ),
+                max_priority_frames_per_minute: per_minute(
+                    records,
+                    "proxy.config.http2.max_priority_frames_per_minute",
+                    120,
+                ),
             },
         },
         shutdown_timeout: secs(records, "proxy.config.stop.shutdown_timeout", 30),

@@ -192,6 +192,11 @@ impl Proxy {
         p
     }
 
+    /// The tshost process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn stderr(&self) -> String {
         self.stderr.0.lock().unwrap().clone()
     }

@@ -1,0 +1,322 @@
+#!/usr/bin/env python3
+"""Raw HTTP/2 frame client for tests/proxy_http2.rs: speaks h2 over TLS (ALPN h2) to tshost with
+frames built by hand (only HPACK comes from the `hpack` package that `pip install h2` brings), so a
+test can send what a well-behaved client never would. Usage: client.py PORT MODE [ARGS...].
+Prints one JSON object: per stream its status, body length and checksum, the RST_STREAM code
+received, and the connection's GOAWAY code (or "closed"). Every read has a deadline."""
+import json
+import socket
+import ssl
+import struct
+import sys
+import time
+
+import hpack
+
+DATA, HEADERS, PRIORITY, RST, SETTINGS, PUSH, PING, GOAWAY, WINDOW, CONT = range(10)
+END_STREAM, ACK, END_HEADERS = 0x1, 0x1, 0x4
+
+
+def fnv(data, h=0xCBF29CE484222325):
+    for b in data:
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+class Conn:
+    def __init__(self, port, window=(1 << 31) - 1, deadline=20.0):
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.set_alpn_protocols(["h2"])
+        raw = socket.create_connection(("127.0.0.1", port), timeout=deadline)
+        self.raw = raw
+        self.s = ctx.wrap_socket(raw, server_hostname="example.com")
+        assert self.s.selected_alpn_protocol() == "h2", self.s.selected_alpn_protocol()
+        self.enc = hpack.Encoder()
+        self.dec = hpack.Decoder()
+        self.dec.max_header_list_size = 1 << 30
+        self.buf = b""
+        self.streams = {}
+        self.goaway = None
+        self.closed = False
+        self.events = []
+        self.t0 = time.monotonic()
+        self.s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+        self.frame(SETTINGS, 0, 0, struct.pack(">HI", 4, window))
+        if window > 65535:
+            self.frame(WINDOW, 0, 0, struct.pack(">I", (1 << 31) - 1 - 65535))
+
+    def frame(self, kind, flags, sid, payload=b""):
+        self.s.sendall(struct.pack(">I", len(payload))[1:] + bytes([kind, flags]) + struct.pack(">I", sid) + payload)
+
+    def st(self, sid):
+        return self.streams.setdefault(sid, {"status": None, "len": 0, "fnv": 0xCBF29CE484222325,
+                                             "rst": None, "end": False, "t": None, "headers": {},
+                                             "trailers": None})
+
+    def request(self, sid, path, method="GET", end=True, extra=()):
+        hdrs = [(":method", method), (":scheme", "https"), (":authority", "example.com"),
+                (":path", path)] + list(extra)
+        self.frame(HEADERS, END_HEADERS | (END_STREAM if end else 0), sid, self.enc.encode(hdrs))
+        self.st(sid)
+
+    def read_frame(self, timeout):
+        self.s.settimeout(timeout)
+        while len(self.buf) < 9 or len(self.buf) < 9 + int.from_bytes(self.buf[:3], "big"):
+            try:
+                d = self.s.recv(1 << 20)
+            except (socket.timeout, TimeoutError):
+                return None
+            except (ConnectionError, ssl.SSLError, OSError):
+                d = b""
+            if not d:
+                self.closed = True
+                return None
+            self.buf += d
+        n = int.from_bytes(self.buf[:3], "big")
+        kind, flags = self.buf[3], self.buf[4]
+        sid = int.from_bytes(self.buf[5:9], "big") & 0x7FFFFFFF
+        payload = self.buf[9:9 + n]
+        self.buf = self.buf[9 + n:]
+        self.handle(kind, flags, sid, payload)
+        return kind
+
+    def reply(self, *frame):
+        try:
+            self.frame(*frame)
+        except OSError:
+            pass  # the server already closed: what it sent before still counts
+
+    def handle(self, kind, flags, sid, p):
+        now = round(time.monotonic() - self.t0, 3)
+        if kind == SETTINGS and not flags & ACK:
+            self.reply(SETTINGS, ACK, 0)
+        elif kind == PING and not flags & ACK:
+            self.reply(PING, ACK, 0, p)
+        elif kind == GOAWAY:
+            self.goaway = struct.unpack(">II", p[:8])[1]
+        elif kind == RST:
+            self.st(sid)["rst"] = struct.unpack(">I", p)[0]
+            self.st(sid)["t"] = now
+        elif kind == HEADERS:
+            if flags & 0x8:
+                p = p[1:len(p) - p[0]]
+            if flags & 0x20:
+                p = p[5:]
+            hs = {k: v for k, v in self.dec.decode(p)}
+            s = self.st(sid)
+            if ":status" in hs:
+                if not hs[":status"].startswith("1"):
+                    s["status"] = int(hs[":status"])
+                    s["headers"] = hs
+            else:
+                s["trailers"] = hs
+            if flags & END_STREAM:
+                s["end"] = True
+                s["t"] = now
+        elif kind == DATA:
+            s = self.st(sid)
+            if flags & 0x8:
+                p = p[1:len(p) - p[0]]
+            s["len"] += len(p)
+            s["fnv"] = fnv(p, s["fnv"]) if s.get("sum", True) else 0
+            if flags & END_STREAM:
+                s["end"] = True
+                s["t"] = now
+
+    def peek(self, i):
+        """While flooding: every 50 frames, take what the server sent (True: it said GOAWAY)."""
+        if i % 50 == 0:
+            while self.read_frame(0.0001) is not None:
+                pass
+        return self.goaway is not None or self.closed
+
+    def done(self, sid):
+        s = self.st(sid)
+        return s["end"] or s["rst"] is not None
+
+    def run(self, until, timeout):
+        end = time.monotonic() + timeout
+        while not until() and not self.closed and time.monotonic() < end:
+            self.read_frame(min(0.5, max(0.01, end - time.monotonic())))
+
+    def result(self, **extra):
+        out = {"goaway": self.goaway, "closed": self.closed, "streams": {}}
+        for sid, s in sorted(self.streams.items()):
+            s = dict(s)
+            s["fnv"] = "%016x" % s["fnv"]
+            out["streams"][str(sid)] = s
+        out.update(extra)
+        print(json.dumps(out))
+
+
+def until_all(c, sids):
+    return lambda: all(c.done(x) for x in sids)
+
+
+def main():
+    port, mode, args = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+    if mode == "get":
+        # get PATH... : one stream per path, all at once; wait for every answer.
+        c = Conn(port)
+        sids = [1 + 2 * i for i in range(len(args))]
+        for sid, path in zip(sids, args):
+            c.request(sid, path)
+        c.run(until_all(c, sids), 30)
+        c.result()
+    elif mode == "rst-one":
+        # Stream 1 downloads PATH1; stream 3 (PATH2) is reset once stream 1 got data.
+        c = Conn(port)
+        c.request(1, args[0])
+        c.request(3, args[1])
+        c.run(lambda: c.st(1)["len"] > 100000, 20)
+        c.frame(RST, 0, 3, struct.pack(">I", 8))  # CANCEL
+        c.run(until_all(c, [1]), 30)
+        # The connection still serves a new stream.
+        c.request(5, "/size/10")
+        c.run(until_all(c, [5]), 10)
+        c.result()
+    elif mode == "goaway" or mode == "tcp-reset":
+        # Open streams (PATHS), wait a moment, then GOAWAY and close, or reset the TCP connection.
+        c = Conn(port)
+        for i, path in enumerate(args):
+            c.request(1 + 2 * i, path)
+        c.run(lambda: False, 0.3)
+        if mode == "goaway":
+            c.frame(GOAWAY, 0, 0, struct.pack(">II", 0, 0))
+            c.s.close()
+        else:
+            c.s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            c.s.close()
+        print(json.dumps({"ok": True}))
+    elif mode == "rapid-reset":
+        # HEADERS then RST_STREAM, N times, without waiting; then what the server says.
+        n = int(args[0])
+        c = Conn(port)
+        sent = 0
+        try:
+            for i in range(n):
+                sid = 1 + 2 * i
+                c.request(sid, "/slow/200")
+                c.frame(RST, 0, sid, struct.pack(">I", 8))
+                sent += 1
+                if c.peek(i):
+                    break
+        except OSError:
+            pass
+        c.run(lambda: c.goaway is not None, 10)
+        c.run(lambda: False, 1)
+        c.result(sent=sent, streams={})
+    elif mode == "continuation":
+        # HEADERS without END_HEADERS, then N CONTINUATION frames that never end the block.
+        n = int(args[0])
+        size = int(args[1])
+        c = Conn(port)
+        block = c.enc.encode([(":method", "GET"), (":scheme", "https"),
+                              (":authority", "example.com"), (":path", "/size/10")])
+        c.frame(HEADERS, END_STREAM, 1, block)
+        sent = 0
+        try:
+            for i in range(n):
+                c.frame(CONT, 0, 1, b"\x40\x01x\x01y" * (size // 5))
+                sent += 1
+                if c.peek(i):
+                    break
+        except OSError:
+            pass
+        c.run(lambda: c.goaway is not None, 10)
+        c.result(sent=sent)
+    elif mode == "hpack-bomb":
+        # One big field added to the dynamic table, then referenced R times per request.
+        value, refs = int(args[0]), int(args[1])
+        c = Conn(port)
+        base = c.enc.encode([(":method", "GET"), (":scheme", "https"),
+                             (":authority", "example.com"), (":path", "/size/10")])
+        name = b"x-bomb"
+        lit = b"\x40" + bytes([len(name)]) + name
+        # value length as an HPACK integer with a 7-bit prefix (no Huffman)
+        v = value
+        if v < 127:
+            lit += bytes([v])
+        else:
+            lit += b"\x7f"
+            v -= 127
+            while v >= 128:
+                lit += bytes([(v & 0x7F) | 0x80])
+                v >>= 7
+            lit += bytes([v])
+        lit += b"a" * value
+        block = base + lit + b"\xbe" * refs  # 0xbe: indexed field 62 (the newest entry)
+        c.frame(HEADERS, END_HEADERS | END_STREAM, 1, block[:16384])
+        if len(block) > 16384:
+            raise SystemExit("block too big for one frame")
+        c.run(until_all(c, [1]), 10)
+        # The table the server decoded with must still agree with ours: a normal request after.
+        if c.goaway is None and not c.closed:
+            c.enc.header_table.add(b"x-bomb", b"a" * value)  # what the bomb block indexed
+            c.request(3, "/size/10")
+            c.run(until_all(c, [3]), 10)
+        c.result(block=len(block))
+    elif mode == "flood":
+        # KIND (settings|ping|priority) N frames, then what the server says.
+        kind, n = args[0], int(args[1])
+        c = Conn(port)
+        sent = 0
+        try:
+            for i in range(n):
+                if kind == "settings":
+                    c.frame(SETTINGS, 0, 0)
+                elif kind == "ping":
+                    c.frame(PING, 0, 0, struct.pack(">Q", i))
+                else:
+                    c.frame(PRIORITY, 0, 1 + 2 * i, struct.pack(">IB", 0, 15))
+                sent += 1
+                if c.peek(i):
+                    break
+        except OSError:
+            pass
+        c.run(lambda: c.goaway is not None, 10)
+        c.result(sent=sent)
+    elif mode == "zero-window":
+        # Initial window 0: the server can send headers but no DATA; it must give up on its own.
+        c = Conn(port, window=0)
+        c.request(1, args[0])
+        c.run(until_all(c, [1]), float(args[1]))
+        c.run(lambda: c.closed or c.goaway is not None, float(args[1]))
+        c.result(elapsed=round(time.monotonic() - c.t0, 3))
+    elif mode == "upload":
+        # POST /echo, SIZE bytes (at most one initial window) in 16 KB DATA frames, declared
+        # content-length CL ("-": none), extra fields NAME=VALUE, and "trailers" to end with a
+        # trailer HEADERS frame.
+        size, cl = int(args[0]), args[1]
+        extra = [tuple(a.split("=", 1)) for a in args[2:] if a != "trailers"]
+        trailers = "trailers" in args[2:]
+        c = Conn(port)
+        hdrs = list(extra)
+        if cl != "-":
+            hdrs.append(("content-length", cl))
+        c.request(1, "/echo", method="POST", end=False, extra=hdrs)
+        body = bytes((i * 31 + 7) % 251 for i in range(size))
+        assert size <= 65535, "within the initial windows"
+        off = 0
+        try:
+            while off < len(body) and not c.done(1):
+                chunk = body[off:off + 16384]
+                last = off + len(chunk) >= len(body) and not trailers
+                c.frame(DATA, END_STREAM if last else 0, 1, chunk)
+                off += len(chunk)
+            if trailers and not c.done(1):
+                c.frame(HEADERS, END_HEADERS | END_STREAM, 1, c.enc.encode([("x-trailer", "t1")]))
+            if len(body) == 0 and not trailers:
+                c.frame(DATA, END_STREAM, 1)
+        except OSError:
+            pass
+        c.run(until_all(c, [1]), 20)
+        c.result(sent_fnv="%016x" % fnv(body))
+    else:
+        raise SystemExit("unknown mode " + mode)
+
+
+if __name__ == "__main__":
+    main()

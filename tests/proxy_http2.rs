@@ -1,0 +1,575 @@
+//! HTTP/2 client sessions on the real tshost binary (ALPN h2 on its TLS port): curl --http2,
+//! nghttp, h2load and a raw-frame client (tests/h2/client.py, `pip install h2`) for what a
+//! well-behaved client never sends. hook_trace is loaded and every test checks the trace's
+//! invariants (per-stream TXN pairs, SSN_CLOSE last, starts == closes).
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use common::proxy::{
+    count_events, fnv, pattern, run_with_timeout, txn_events, Origin, Proxy, Setup,
+};
+use common::{build_plugin, crate_dir, temp_dir, Header};
+use serde_json::Value;
+
+const SETTLE: Duration = Duration::from_secs(10);
+const CMD_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn start(name: &str, origin: &Origin, records: &[&str], plugins: Vec<String>) -> Proxy {
+    let mut r = vec![
+        "CONFIG proxy.config.diags.debug.enabled INT 1".to_string(),
+        "CONFIG proxy.config.diags.debug.tags STRING edit_plugin|http2".to_string(),
+    ];
+    r.extend(records.iter().map(|s| s.to_string()));
+    Proxy::start(
+        name,
+        origin,
+        Setup {
+            records: r,
+            plugins,
+            ..Setup::default()
+        },
+    )
+}
+
+fn edit_plugin() -> PathBuf {
+    static SO: OnceLock<PathBuf> = OnceLock::new();
+    SO.get_or_init(|| {
+        let so = temp_dir("h2-plugins").join("edit_plugin.so");
+        build_plugin(
+            &crate_dir().join("tests/c/edit_plugin.c"),
+            &so,
+            Header::Ours,
+        );
+        so
+    })
+    .clone()
+}
+
+/// The raw-frame client: client.py PORT MODE ARGS → its JSON report.
+fn raw(proxy: &Proxy, mode: &str, args: &[&str]) -> Value {
+    let script = crate_dir().join("tests/h2/client.py");
+    let port = proxy.tls_port.to_string();
+    let (rc, out, err) = run_with_timeout(
+        Command::new("python3")
+            .arg(&script)
+            .arg(&port)
+            .arg(mode)
+            .args(args),
+        b"",
+        CMD_TIMEOUT,
+    );
+    assert_eq!(
+        rc,
+        0,
+        "client.py {mode} {args:?} (pip install h2): {}\n{}",
+        String::from_utf8_lossy(&err),
+        String::from_utf8_lossy(&out)
+    );
+    serde_json::from_slice(&out)
+        .unwrap_or_else(|e| panic!("client.py output {e}: {}", String::from_utf8_lossy(&out)))
+}
+
+/// curl --http2 to the TLS port: (exit code, stdout, stderr).
+fn curl_h2(proxy: &Proxy, args: &[&str], paths: &[&str]) -> (i32, Vec<u8>, String) {
+    let port = proxy.tls_port;
+    let mut cmd = Command::new("curl");
+    cmd.args([
+        "-sS",
+        "-k",
+        "--http2",
+        "--max-time",
+        "25",
+        "-H",
+        "Host: example.com",
+    ])
+    .args(args);
+    for p in paths {
+        cmd.arg(format!("https://127.0.0.1:{port}{p}"));
+    }
+    let (rc, out, err) = run_with_timeout(&mut cmd, b"", CMD_TIMEOUT);
+    (rc, out, String::from_utf8_lossy(&err).into_owned())
+}
+
+/// VmRSS of a process in kB.
+fn rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// Memory stays bounded: at most this much growth over an abuse case (generous: allocator
+/// slack, the runtime's threads).
+const RSS_SLACK_KB: u64 = 64 * 1024;
+
+fn assert_rss_bounded(proxy: &Proxy, before: u64, what: &str) {
+    let after = rss_kb(proxy.pid());
+    assert!(
+        after <= before + RSS_SLACK_KB,
+        "{what}: VmRSS {before} kB -> {after} kB"
+    );
+}
+
+fn stream(v: &Value, sid: u32) -> &Value {
+    &v["streams"][sid.to_string()]
+}
+
+const ENHANCE_YOUR_CALM: u64 = 0xb;
+const REFUSED_STREAM: u64 = 0x7;
+const PROTOCOL_ERROR: u64 = 0x1;
+
+/// The trace of `sessions` sessions, settled and checked; every transaction is a TXN pair.
+fn settled(proxy: &Proxy, sessions: usize) -> Vec<String> {
+    let t = proxy.settled_trace(sessions, SETTLE);
+    assert_eq!(
+        t.last().map(|l| l.starts_with("SSN_CLOSE")),
+        Some(true),
+        "SSN_CLOSE last:\n{}",
+        t.join("\n")
+    );
+    t
+}
+
+// ---- concurrency ----
+
+#[test]
+fn hundred_concurrent_streams_on_one_connection() {
+    let origin = Origin::start();
+    let proxy = start("h2-100", &origin, &[], vec![]);
+    let paths: Vec<String> = (0..100).map(|i| format!("/size/{}", 1000 + i)).collect();
+    let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let v = raw(&proxy, "get", &refs);
+    for i in 0..100u32 {
+        let s = stream(&v, 1 + 2 * i);
+        assert_eq!(s["status"], 200, "stream {}: {s}", 1 + 2 * i);
+        assert_eq!(s["len"], 1000 + i as u64, "{s}");
+        assert_eq!(s["fnv"], fnv(&pattern(1000 + i as u64)), "{s}");
+    }
+    let t = settled(&proxy, 1);
+    assert_eq!(count_events(&t, "SSN_START"), 1);
+    assert_eq!(count_events(&t, "TXN_START"), 100);
+    assert_eq!(count_events(&t, "TXN_CLOSE"), 100);
+    // Every stream went the whole way through the state machine.
+    for (txn, evs) in txn_events(&t) {
+        assert_eq!(evs.first().map(String::as_str), Some("TXN_START"), "{txn}");
+        assert_eq!(evs.last().map(String::as_str), Some("TXN_CLOSE"), "{txn}");
+        assert!(
+            evs.iter().any(|e| e == "SEND_RESPONSE_HDR"),
+            "{txn}: {evs:?}"
+        );
+    }
+}
+
+#[test]
+fn stream_held_by_plugin_does_not_stall_the_others() {
+    let origin = Origin::start();
+    let proxy = start(
+        "h2-hold",
+        &origin,
+        &[],
+        vec![format!("{} hold=500", edit_plugin().display())],
+    );
+    let v = raw(
+        &proxy,
+        "get",
+        &["/hold", "/size/10", "/size/20", "/size/30"],
+    );
+    let held = stream(&v, 1);
+    // /hold is answered by the origin's default page once released.
+    assert_eq!(held["status"], 200, "{v}");
+    let held_t = held["t"].as_f64().unwrap();
+    assert!(held_t >= 0.45, "held stream answered after {held_t} s");
+    for sid in [3, 5, 7] {
+        let s = stream(&v, sid);
+        assert_eq!(s["status"], 200, "{s}");
+        let t = s["t"].as_f64().unwrap();
+        assert!(
+            t < held_t - 0.2,
+            "stream {sid} at {t} s, held one at {held_t} s"
+        );
+    }
+    assert!(
+        proxy.stderr().contains("hold released"),
+        "{}",
+        proxy.stderr()
+    );
+    let t = settled(&proxy, 1);
+    assert_eq!(count_events(&t, "TXN_CLOSE"), 4);
+}
+
+#[test]
+fn too_many_concurrent_streams_are_refused() {
+    let origin = Origin::start();
+    let proxy = start(
+        "h2-refused",
+        &origin,
+        &["CONFIG proxy.config.http2.max_concurrent_streams_in INT 4"],
+        vec![],
+    );
+    let paths = ["/slow/400"; 8];
+    let v = raw(&proxy, "get", &paths);
+    let (mut ok, mut refused) = (0, 0);
+    for i in 0..8u32 {
+        let s = stream(&v, 1 + 2 * i);
+        if s["status"] == 200 {
+            ok += 1;
+        } else {
+            assert_eq!(s["rst"], REFUSED_STREAM, "{v}");
+            refused += 1;
+        }
+    }
+    assert_eq!((ok, refused), (4, 4), "{v}");
+    let t = settled(&proxy, 1);
+    assert_eq!(
+        count_events(&t, "TXN_START"),
+        4,
+        "refused streams never start"
+    );
+}
+
+// ---- client resets and disconnects ----
+
+#[test]
+fn reset_of_one_stream_while_another_keeps_streaming() {
+    let origin = Origin::start();
+    let proxy = start("h2-rst-one", &origin, &[], vec![]);
+    let big = 8 << 20;
+    let v = raw(
+        &proxy,
+        "rst-one",
+        &[&format!("/size/{big}"), &format!("/size/{big}")],
+    );
+    let s1 = stream(&v, 1);
+    assert_eq!(s1["status"], 200, "{v}");
+    assert_eq!(s1["len"], big, "{s1}");
+    assert_eq!(s1["fnv"], fnv(&pattern(big)));
+    assert_eq!(stream(&v, 5)["status"], 200, "{v}");
+    assert_eq!(v["goaway"], Value::Null, "{v}");
+    let t = settled(&proxy, 1);
+    assert_eq!(count_events(&t, "TXN_CLOSE"), 3);
+}
+
+#[test]
+fn client_goaway_and_tcp_reset_with_streams_open() {
+    let origin = Origin::start();
+    let proxy = start(
+        "h2-goaway",
+        &origin,
+        &[],
+        vec![format!("{} hold=800", edit_plugin().display())],
+    );
+    let paths = ["/slow/1000", "/size/50000000", "/hold", "/size/10"];
+    raw(&proxy, "goaway", &paths);
+    raw(&proxy, "tcp-reset", &paths);
+    let t = settled(&proxy, 2);
+    assert_eq!(count_events(&t, "TXN_START"), 8);
+    // The proxy still serves.
+    let (rc, out, err) = curl_h2(&proxy, &[], &["/size/100"]);
+    assert_eq!((rc, out.len()), (0, 100), "{err}");
+    settled(&proxy, 3);
+}
+
+// ---- abuse ----
+
+#[test]
+fn rapid_reset_gets_goaway_enhance_your_calm() {
+    let origin = Origin::start();
+    let proxy = start(
+        "h2-rapid-reset",
+        &origin,
+        &["CONFIG proxy.config.http2.max_rst_stream_frames_per_minute INT 100"],
+        vec![],
+    );
+    let before = rss_kb(proxy.pid());
+    for _ in 0..3 {
+        let v = raw(&proxy, "rapid-reset", &["2000"]);
+        assert_eq!(v["goaway"], ENHANCE_YOUR_CALM, "{v}");
+    }
+    assert_rss_bounded(&proxy, before, "rapid reset");
+    let t = settled(&proxy, 3);
+    let starts = count_events(&t, "TXN_START");
+    // The streams the proxy accepted before the cap were few, not 2000 per connection.
+    assert!(starts <= 3 * 400, "{starts} transactions");
+    // A well-behaved client is still served.
+    let (rc, out, err) = curl_h2(&proxy, &[], &["/size/100"]);
+    assert_eq!((rc, out.len()), (0, 100), "{err}");
+    settled(&proxy, 4);
+}
+
+#[test]
+fn continuation_flood_is_cut_off() {
+    let origin = Origin::start();
+    let proxy = start("h2-continuation", &origin, &[], vec![]);
+    let before = rss_kb(proxy.pid());
+    for (n, size) in [("100000", "100"), ("100000", "0"), ("2000", "16000")] {
+        let v = raw(&proxy, "continuation", &[n, size]);
+        assert!(v["goaway"].is_u64() || v["closed"] == true, "{v}");
+        assert_ne!(
+            v["sent"].as_u64(),
+            Some(n.parse().unwrap()),
+            "all sent: {v}"
+        );
+        assert_ne!(v["goaway"], 0, "{v}");
+    }
+    assert_rss_bounded(&proxy, before, "CONTINUATION flood");
+    let t = settled(&proxy, 3);
+    assert_eq!(count_events(&t, "TXN_START"), 0);
+}
+
+#[test]
+fn hpack_bomb_is_bounded_by_max_header_list_size() {
+    let origin = Origin::start();
+    let proxy = start("h2-hpack-bomb", &origin, &[], vec![]);
+    let before = rss_kb(proxy.pid());
+    // 4000-byte field referenced 3000 times: a 7 KB block decoding to 12 MB.
+    let v = raw(&proxy, "hpack-bomb", &["4000", "3000"]);
+    let s1 = stream(&v, 1);
+    // h2 (as RFC 9113 10.5.1 allows): 431, or a stream/connection error; never a 200.
+    assert!(
+        s1["status"] == 431 || s1["rst"].is_u64() || v["goaway"].is_u64(),
+        "{v}"
+    );
+    assert_ne!(s1["status"], 200, "{v}");
+    // A field list under the limit is served.
+    let v = raw(&proxy, "hpack-bomb", &["1000", "20"]);
+    assert_eq!(stream(&v, 1)["status"], 200, "{v}");
+    assert_eq!(stream(&v, 3)["status"], 200, "{v}");
+    assert_rss_bounded(&proxy, before, "HPACK bomb");
+    settled(&proxy, 2);
+}
+
+#[test]
+fn settings_ping_and_priority_floods_get_goaway() {
+    let origin = Origin::start();
+    let proxy = start("h2-floods", &origin, &[], vec![]);
+    let before = rss_kb(proxy.pid());
+    for kind in ["settings", "ping", "priority"] {
+        let v = raw(&proxy, "flood", &[kind, "100000"]);
+        assert_eq!(
+            v["goaway"],
+            ENHANCE_YOUR_CALM,
+            "{kind}: {v}\n{}",
+            proxy.stderr()
+        );
+    }
+    assert_rss_bounded(&proxy, before, "SETTINGS/PING/PRIORITY floods");
+    settled(&proxy, 3);
+}
+
+#[test]
+fn zero_window_stall_times_out() {
+    let origin = Origin::start();
+    let proxy = start(
+        "h2-zero-window",
+        &origin,
+        &["CONFIG proxy.config.http2.no_activity_timeout_in INT 1"],
+        vec![],
+    );
+    let before = rss_kb(proxy.pid());
+    let v = raw(&proxy, "zero-window", &["/size/10000000", "6"]);
+    let s1 = stream(&v, 1);
+    assert_eq!(s1["status"], 200, "{v}");
+    assert_eq!(s1["len"], 0, "no DATA through a zero window: {v}");
+    assert!(s1["rst"].is_u64(), "the stalled stream is ended: {v}");
+    assert!(v["closed"] == true || v["goaway"].is_u64(), "{v}");
+    assert!(v["elapsed"].as_f64().unwrap() < 8.0, "{v}");
+    assert_rss_bounded(&proxy, before, "zero window");
+    settled(&proxy, 1);
+}
+
+// ---- bodies, framing, trailers ----
+
+#[test]
+fn large_upload_and_download_checksummed() {
+    let origin = Origin::start();
+    let proxy = start("h2-bodies", &origin, &[], vec![]);
+    let dir = temp_dir("h2-bodies");
+    let up = pattern(6 << 20);
+    let file = dir.join("up.bin");
+    std::fs::write(&file, &up).unwrap();
+    let (rc, out, err) = curl_h2(
+        &proxy,
+        &["--data-binary", &format!("@{}", file.display())],
+        &["/echo"],
+    );
+    assert_eq!(rc, 0, "{err}");
+    let echo = String::from_utf8_lossy(&out);
+    assert!(
+        echo.contains(&format!("body-bytes: {}", up.len())),
+        "{echo}"
+    );
+    assert!(echo.contains(&format!("body-fnv: {}", fnv(&up))), "{echo}");
+    let lower = echo.to_ascii_lowercase();
+    assert!(!lower.contains("transfer-encoding"), "{echo}");
+    assert!(
+        lower.contains(&format!("content-length: {}", up.len())),
+        "{echo}"
+    );
+    for path in ["/size/20000000", "/chunked/5000000"] {
+        let n: u64 = path.rsplit('/').next().unwrap().parse().unwrap();
+        let (rc, out, err) = curl_h2(&proxy, &[], &[path]);
+        assert_eq!(rc, 0, "{err}");
+        assert_eq!(out.len() as u64, n);
+        assert_eq!(fnv(&out), fnv(&pattern(n)), "{path}");
+    }
+    settled(&proxy, 3);
+}
+
+#[test]
+fn request_framing_to_the_origin_is_unambiguous() {
+    let origin = Origin::start();
+    let proxy = start("h2-framing", &origin, &[], vec![]);
+    // Content-length agreeing with DATA: forwarded with that length.
+    let v = raw(&proxy, "upload", &["30000", "30000"]);
+    let s = stream(&v, 1);
+    assert_eq!(s["status"], 200, "{v}");
+    // DATA shorter or longer than content-length: a stream error, not a request.
+    for (size, cl) in [("1000", "2000"), ("3000", "2000")] {
+        let v = raw(&proxy, "upload", &[size, cl]);
+        let s = stream(&v, 1);
+        assert_ne!(s["status"], 200, "{size} vs {cl}: {v}");
+        assert_eq!(s["rst"], PROTOCOL_ERROR, "{size} vs {cl}: {v}");
+    }
+    // Connection-specific fields are malformed in HTTP/2 (RFC 9113 8.2.2).
+    for field in [
+        "transfer-encoding=chunked",
+        "connection=keep-alive",
+        "te=gzip",
+    ] {
+        let v = raw(&proxy, "upload", &["10", "-", field]);
+        assert_eq!(stream(&v, 1)["rst"], PROTOCOL_ERROR, "{field}: {v}");
+    }
+    // No content-length: chunked to the origin, by the proxy; the body arrives whole.
+    let v = raw(&proxy, "upload", &["20000", "-"]);
+    assert_eq!(stream(&v, 1)["status"], 200, "{v}");
+    settled(&proxy, 7);
+}
+
+#[test]
+fn request_trailers() {
+    let origin = Origin::start();
+    let proxy = start("h2-trailers", &origin, &[], vec![]);
+    let v = raw(&proxy, "upload", &["5000", "-", "trailers"]);
+    let s = stream(&v, 1);
+    assert_eq!(s["status"], 200, "{v}");
+    settled(&proxy, 1);
+}
+
+// ---- tools ----
+
+#[test]
+fn nghttp_and_curl_http2() {
+    let origin = Origin::start();
+    let proxy = start("h2-tools", &origin, &[], vec![]);
+    let (rc, out, err) = curl_h2(&proxy, &["-w", "%{http_version}"], &["/size/10"]);
+    assert_eq!(rc, 0, "{err}");
+    assert!(out.ends_with(b"2"), "{}", String::from_utf8_lossy(&out));
+    let url = format!("https://127.0.0.1:{}/size/1000", proxy.tls_port);
+    let (rc, out, err) = run_with_timeout(
+        Command::new("nghttp").args([
+            "-n",
+            "-s",
+            "-m",
+            "20",
+            "-H",
+            ":authority: example.com",
+            &url,
+        ]),
+        b"",
+        CMD_TIMEOUT,
+    );
+    let out = String::from_utf8_lossy(&out);
+    assert_eq!(
+        rc,
+        0,
+        "nghttp (apt-get install nghttp2-client): {out}\n{}",
+        String::from_utf8_lossy(&err)
+    );
+    assert!(!out.contains("RST_STREAM"), "{out}");
+    let t = settled(&proxy, 2);
+    assert_eq!(count_events(&t, "TXN_CLOSE"), 21);
+}
+
+fn h2load(proxy: &Proxy, n: u32) {
+    let url = format!("https://127.0.0.1:{}/size/100", proxy.tls_port);
+    let (rc, out, err) = run_with_timeout(
+        Command::new("h2load").args([
+            "-n",
+            &n.to_string(),
+            "-c",
+            "10",
+            "-m",
+            "10",
+            "-H",
+            ":authority: example.com",
+            &url,
+        ]),
+        b"",
+        Duration::from_secs(40),
+    );
+    let out = String::from_utf8_lossy(&out);
+    assert_eq!(rc, 0, "h2load: {out}\n{}", String::from_utf8_lossy(&err));
+    assert!(
+        out.contains(&format!(
+            "requests: {n} total, {n} started, {n} done, {n} succeeded, 0 failed, 0 errored"
+        )),
+        "{out}"
+    );
+}
+
+/// The issue's `h2load -n 100000 -c 10 -m 10`, scaled to 20000 for the debug build under
+/// `cargo test`; the full run is made by hand against target/release/tshost.
+#[test]
+fn h2load_many_requests() {
+    static ONE: Mutex<()> = Mutex::new(());
+    let _g = ONE.lock().unwrap();
+    let origin = Origin::start();
+    let proxy = start("h2-h2load", &origin, &[], vec![]);
+    let t0 = Instant::now();
+    h2load(&proxy, 20000);
+    eprintln!("h2load 20000 in {:?}", t0.elapsed());
+    let t = proxy.settled_trace(10, Duration::from_secs(30));
+    assert_eq!(count_events(&t, "TXN_CLOSE"), 20000);
+}
+
+#[test]
+fn protocol_stack_seen_by_plugins_has_h2() {
+    let origin = Origin::start();
+    let proxy = start(
+        "h2-probe",
+        &origin,
+        &[],
+        vec![format!("{} probe", edit_plugin().display())],
+    );
+    let (rc, out, err) = curl_h2(
+        &proxy,
+        &["--tlsv1.3", "-D", "-", "-o", "/dev/null"],
+        &["/size/10"],
+    );
+    assert_eq!(rc, 0, "{err}");
+    let head = String::from_utf8_lossy(&out).to_ascii_lowercase();
+    assert!(head.starts_with("http/2 200"), "{head}");
+    // ATS 9.2 converts an HTTP/2 request to an HTTP/1.1 header (http2_convert_header_from_2_to_1_1)
+    // and HttpSM::populate_client_protocol puts the request's version first, then the session's.
+    assert!(
+        head.contains("x-probe-stack: http/1.1,h2,tls/1.3,tcp,ipv4"),
+        "{head}"
+    );
+    assert!(
+        head.contains("x-probe-start-stack: http/1.0,h2,tls/1.3,tcp,ipv4"),
+        "{head}"
+    );
+    assert!(
+        head.contains("x-probe-ssn-stack: h2,tls/1.3,tcp,ipv4"),
+        "{head}"
+    );
+    assert!(head.contains("x-probe-tls: tls/1.3 same-pointer"), "{head}");
+    settled(&proxy, 1);
+}
