@@ -90,6 +90,9 @@ const DEFAULTS: &[(&str, Def)] = &[
     ("proxy.config.http.insert_request_via_str", I(1)),
     ("proxy.config.http.insert_response_via_str", I(0)),
     ("proxy.config.ssl.handshake_timeout_in", I(30)),
+    ("proxy.config.http2.max_settings_frames_per_minute", I(14)),
+    ("proxy.config.http2.max_ping_frames_per_minute", I(60)),
+    ("proxy.config.http2.max_priority_frames_per_minute", I(120)),
     // tshost's own: TLS 1.3 sessions through the session cache and its hooks (ATS: tickets only).
     ("proxy.config.ssl.session_cache.tls13", I(0)),
     (
