@@ -26,7 +26,8 @@ deps deps-run:
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
-	@if [ "$@" = deps ]; then python3 -c 'import h2' 2>/dev/null || pip install -q h2; fi
+	@if [ "$@" = deps ]; then python3 -c 'import h2' 2>/dev/null || python3 -m pip install -q h2 2>/dev/null \
+	  || python3 -m pip install -q --break-system-packages h2; fi
 
 build:
 	$(CARGO) build --release

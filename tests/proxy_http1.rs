@@ -920,3 +920,26 @@ fn graceful_stop_under_load() {
         proxy.stderr()
     );
 }
+
+#[test]
+fn chunked_trailers_pass_through_both_ways() {
+    let origin = Origin::start();
+    let proxy = Proxy::start("h1-trailers", &origin, Setup::default());
+    let r = common::proxy::raw_request(
+        proxy.port,
+        b"GET /trailers/10 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n",
+    );
+    let text = String::from_utf8_lossy(&r);
+    let sum = common::proxy::fnv(&pattern(10));
+    assert!(
+        text.ends_with(&format!("0\r\nX-Checksum: {sum}\r\n\r\n")),
+        "{text}"
+    );
+    let r = common::proxy::raw_request(
+        proxy.port,
+        b"POST /echo HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-Req-Trailer: yes\r\n\r\n",
+    );
+    let text = String::from_utf8_lossy(&r);
+    assert!(text.contains("trailer: X-Req-Trailer: yes"), "{text}");
+    proxy.settled_trace(2, Duration::from_secs(5));
+}

@@ -459,7 +459,21 @@ fn request_trailers() {
     let v = raw(&proxy, "upload", &["5000", "-", "trailers"]);
     let s = stream(&v, 1);
     assert_eq!(s["status"], 200, "{v}");
-    settled(&proxy, 1);
+    // The request's trailer reached the origin (chunked, in its last chunk).
+    let text = s["text"].as_str().unwrap_or_default();
+    assert!(text.contains("trailer: x-trailer: t1"), "{v}");
+    // The origin's trailer reaches the client (a trailer HEADERS frame).
+    let v = raw(&proxy, "get", &["/trailers/3000"]);
+    let s = stream(&v, 1);
+    assert_eq!(s["status"], 200, "{v}");
+    let sum = format!("{:016x}", {
+        let data: Vec<u8> = (0..3000u64).map(|i| ((i * 31 + 7) % 251) as u8).collect();
+        data.iter().fold(0xcbf29ce484222325u64, |h, b| {
+            (h ^ *b as u64).wrapping_mul(0x100000001b3)
+        })
+    });
+    assert_eq!(s["trailers"]["x-checksum"], sum.as_str(), "{v}");
+    settled(&proxy, 2);
 }
 
 // ---- tools ----

@@ -9,8 +9,10 @@
 //!   /die-chunked/N  N bytes in chunks, then closes without the last chunk
 //!   /slow/MS    answers after MS milliseconds
 //!   /status/N   answers with status N
+//!   /trailers/N the same bytes, chunked, with a trailer "X-Checksum: <FNV-1a 64 of them>"
 //!   /echo       the request head as received, then "body-bytes: N" and "body-fnv: X" (FNV-1a 64
-//!               of the request body), so tests can see what the proxy forwarded
+//!               of the request body) and "trailer: Name: value" per request trailer, so tests can see what the
+//!               proxy forwarded
 //!   /count      how many requests (other than /count) this origin has received
 //!   anything else: a short greeting
 //! A query containing `then-close` makes the origin close the connection after its response
@@ -88,7 +90,11 @@ fn read_head(r: &mut BufReader<TcpStream>) -> Option<Request> {
 }
 
 /// Read the request body; returns (bytes, fnv).
-fn read_body(r: &mut BufReader<TcpStream>, req: &Request) -> Option<(u64, u64)> {
+fn read_body(
+    r: &mut BufReader<TcpStream>,
+    req: &Request,
+    trailers: &mut Vec<String>,
+) -> Option<(u64, u64)> {
     let mut n = 0u64;
     let mut h = FNV_INIT;
     if req
@@ -106,6 +112,7 @@ fn read_body(r: &mut BufReader<TcpStream>, req: &Request) -> Option<(u64, u64)> 
                     if t == "\r\n" || t.is_empty() {
                         break;
                     }
+                    trailers.push(t.trim_end().to_string());
                 }
                 break;
             }
@@ -195,7 +202,8 @@ fn serve(stream: TcpStream) {
         {
             return;
         }
-        let Some((n, h)) = read_body(&mut r, &req) else {
+        let mut trailers = Vec::new();
+        let Some((n, h)) = read_body(&mut r, &req, &mut trailers) else {
             return;
         };
         let head_only = req.method == "HEAD";
@@ -208,6 +216,21 @@ fn serve(stream: TcpStream) {
                 &body(n),
                 head_only,
             )
+        } else if let Some(n) = number(p, "/trailers/") {
+            // N bytes chunked, then a trailer with their FNV-1a checksum.
+            let data = body(n);
+            let mut out = b"HTTP/1.1 200 OK\r\nServer: tshost-origin\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n".to_vec();
+            if !head_only {
+                for c in data.chunks(8192) {
+                    out.extend_from_slice(format!("{:x}\r\n", c.len()).as_bytes());
+                    out.extend_from_slice(c);
+                    out.extend_from_slice(b"\r\n");
+                }
+                out.extend_from_slice(
+                    format!("0\r\nX-Checksum: {:016x}\r\n\r\n", fnv(FNV_INIT, &data)).as_bytes(),
+                );
+            }
+            w.write_all(&out)
         } else if let Some(n) = number(p, "/chunked/") {
             let mut out =
                 b"HTTP/1.1 200 OK\r\nServer: tshost-origin\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -260,6 +283,9 @@ fn serve(stream: TcpStream) {
         } else if p.starts_with("/echo") {
             let mut b = req.head.clone();
             b.extend_from_slice(format!("body-bytes: {n}\nbody-fnv: {h:016x}\n").as_bytes());
+            for t in &trailers {
+                b.extend_from_slice(format!("trailer: {t}\n").as_bytes());
+            }
             respond(&mut w, 200, "Content-Type: text/plain\r\n", &b, head_only)
         } else if p.starts_with("/count") {
             respond(

@@ -148,6 +148,26 @@ pub struct BodyReader {
     done: bool,
     /// Bytes delivered so far.
     pub received: u64,
+    /// Trailer fields of a chunked body (complete once `next` returned None).
+    pub trailers: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+/// Trailer fields: (name, value).
+pub type Trailers = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// Hop-by-hop or framing fields that are never passed on as trailers (RFC 9110 6.5.1).
+fn trailer_allowed(name: &[u8]) -> bool {
+    const DENY: &[&[u8]] = &[
+        b"content-length",
+        b"transfer-encoding",
+        b"host",
+        b"connection",
+        b"te",
+        b"trailer",
+        b"keep-alive",
+        b"upgrade",
+    ];
+    !DENY.iter().any(|d| d.eq_ignore_ascii_case(name))
 }
 
 impl BodyReader {
@@ -162,6 +182,7 @@ impl BodyReader {
             left,
             done,
             received: 0,
+            trailers: Vec::new(),
         }
     }
 
@@ -203,12 +224,25 @@ impl BodyReader {
                     let line = conn.read_line().await?;
                     let size = parse_chunk_size(&line)?;
                     if size == 0 {
-                        // Trailers (ignored, bounded), then the final CRLF.
-                        let mut n = 0;
-                        while !conn.read_line().await?.is_empty() {
-                            n += 1;
-                            if n > 100 {
+                        // Trailers (bounded), then the final CRLF.
+                        loop {
+                            let line = conn.read_line().await?;
+                            if line.is_empty() {
+                                break;
+                            }
+                            if self.trailers.len() >= 100 {
                                 return Err(BodyError::Malformed("too many trailers"));
+                            }
+                            let Some(colon) = line.iter().position(|b| *b == b':') else {
+                                return Err(BodyError::Malformed("bad trailer field"));
+                            };
+                            let name = line[..colon].to_vec();
+                            if name.is_empty() || name.iter().any(|b| b.is_ascii_whitespace()) {
+                                return Err(BodyError::Malformed("bad trailer field"));
+                            }
+                            if trailer_allowed(&name) {
+                                self.trailers
+                                    .push((name, trim_ows(&line[colon + 1..]).to_vec()));
                             }
                         }
                         self.done = true;
@@ -327,8 +361,25 @@ impl BodyWriter {
         &mut self,
         conn: &mut Conn<S>,
     ) -> std::io::Result<()> {
+        self.finish_with_trailers(conn, &[]).await
+    }
+
+    /// End the body; a chunked one carries these trailer fields (others cannot: dropped).
+    pub async fn finish_with_trailers<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        conn: &mut Conn<S>,
+        trailers: &[(Vec<u8>, Vec<u8>)],
+    ) -> std::io::Result<()> {
         if self.framing == Framing::Chunked {
-            conn.write_all(b"0\r\n\r\n").await?;
+            let mut end = b"0\r\n".to_vec();
+            for (n, v) in trailers {
+                end.extend_from_slice(n);
+                end.extend_from_slice(b": ");
+                end.extend_from_slice(v);
+                end.extend_from_slice(b"\r\n");
+            }
+            end.extend_from_slice(b"\r\n");
+            conn.write_all(&end).await?;
         }
         conn.flush().await
     }

@@ -7,7 +7,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::body::{chunked_prefix_is_valid, BodyError, BodyReader, BodyWriter, Conn, Framing};
+use super::body::{
+    chunked_prefix_is_valid, BodyError, BodyReader, BodyWriter, Conn, Framing, Trailers,
+};
 use crate::hdrs::HttpHdr;
 
 /// Why the check of a request body's first bytes failed.
@@ -32,8 +34,11 @@ pub trait ClientIo {
     /// The response head; its body follows with this framing.
     async fn send_head(&mut self, resp: &HttpHdr, framing: Framing) -> std::io::Result<()>;
     async fn send_body(&mut self, data: &[u8]) -> std::io::Result<()>;
-    /// The response is complete.
-    async fn finish(&mut self) -> std::io::Result<()>;
+    /// The request body's trailer fields (after its end).
+    async fn request_trailers(&mut self) -> Trailers;
+    /// The response is complete, with these trailer fields (dropped where the framing has no
+    /// room for them).
+    async fn finish(&mut self, trailers: &[(Vec<u8>, Vec<u8>)]) -> std::io::Result<()>;
     /// The response ends incomplete (the origin died mid-body): make that visible to the client.
     async fn abort(&mut self);
 }
@@ -108,8 +113,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ClientIo for H1Client<'_, S> {
         self.writer.write(self.conn, data).await
     }
 
-    async fn finish(&mut self) -> std::io::Result<()> {
-        self.writer.finish(self.conn).await
+    async fn request_trailers(&mut self) -> Trailers {
+        std::mem::take(&mut self.reader.trailers)
+    }
+
+    async fn finish(&mut self, trailers: &[(Vec<u8>, Vec<u8>)]) -> std::io::Result<()> {
+        self.writer.finish_with_trailers(self.conn, trailers).await
     }
 
     async fn abort(&mut self) {

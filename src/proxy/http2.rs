@@ -17,7 +17,7 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::body::{BodyError, Framing};
+use super::body::{BodyError, Framing, Trailers};
 use super::client::{ClientIo, PrefixError};
 use super::sm::{self, Proxy};
 use super::{ClientInfo, Session, Txn};
@@ -369,12 +369,36 @@ impl ClientIo for H2Client {
         Ok(())
     }
 
-    async fn finish(&mut self) -> std::io::Result<()> {
-        match self.send.take() {
-            Some(mut s) => s
-                .send_data(Bytes::new(), true)
-                .map_err(std::io::Error::other),
-            None => Ok(()),
+    async fn request_trailers(&mut self) -> Trailers {
+        let trailers = match tokio::time::timeout(self.idle, self.recv.trailers()).await {
+            Ok(Ok(Some(map))) => map,
+            _ => return Vec::new(),
+        };
+        trailers
+            .iter()
+            .map(|(n, v)| (n.as_str().as_bytes().to_vec(), v.as_bytes().to_vec()))
+            .collect()
+    }
+
+    async fn finish(&mut self, trailers: &[(Vec<u8>, Vec<u8>)]) -> std::io::Result<()> {
+        let Some(mut s) = self.send.take() else {
+            return Ok(());
+        };
+        let mut map = http::HeaderMap::new();
+        for (n, v) in trailers {
+            let lower = n.to_ascii_lowercase();
+            if let (Ok(n), Ok(v)) = (
+                http::HeaderName::from_bytes(&lower),
+                http::HeaderValue::from_bytes(v),
+            ) {
+                map.append(n, v);
+            }
+        }
+        if map.is_empty() {
+            s.send_data(Bytes::new(), true)
+                .map_err(std::io::Error::other)
+        } else {
+            s.send_trailers(map).map_err(std::io::Error::other)
         }
     }
 

@@ -366,7 +366,7 @@ async fn forward<C: ClientIo>(
             }
         }
     }
-    if client.finish().await.is_err() {
+    if client.finish(&reader.trailers).await.is_err() {
         return Err(Failure::ClientGone);
     }
     let origin_keep_alive = resp_framing != Framing::Close && server_resp.with(wants_keep_alive);
@@ -452,7 +452,11 @@ async fn send_request<C: ClientIo>(
                 Err(_) => return Err(SendError::Client),
             }
         }
-        writer.finish(origin).await.map_err(|_| SendError::Origin)?;
+        let trailers = client.request_trailers().await;
+        writer
+            .finish_with_trailers(origin, &trailers)
+            .await
+            .map_err(|_| SendError::Origin)?;
     } else {
         origin.flush().await.map_err(|_| SendError::Origin)?;
     }
@@ -848,7 +852,7 @@ async fn respond<C: ClientIo>(
         if framing != Framing::None {
             client.send_body(&body).await?;
         }
-        client.finish().await
+        client.finish(&[]).await
     };
     if sent.await.is_err() {
         txn.aborted.store(true, Ordering::Release);

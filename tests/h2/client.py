@@ -121,6 +121,8 @@ class Conn:
                 p = p[1:len(p) - p[0]]
             s["len"] += len(p)
             s["fnv"] = fnv(p, s["fnv"]) if s.get("sum", True) else 0
+            if s["len"] <= 65536:
+                s["text"] = s.get("text", "") + p.decode("latin1")
             if flags & END_STREAM:
                 s["end"] = True
                 s["t"] = now
