@@ -587,3 +587,40 @@ fn protocol_stack_seen_by_plugins_has_h2() {
     assert!(head.contains("x-probe-tls: tls/1.3 same-pointer"), "{head}");
     settled(&proxy, 1);
 }
+
+#[test]
+fn graceful_stop_finishes_open_streams_then_closes() {
+    let origin = Origin::start();
+    let mut proxy = start("h2-stop", &origin, &[], vec![]);
+    // Two streams open when SIGTERM arrives: both are answered, then GOAWAY; tshost exits 0.
+    let port = proxy.tls_port.to_string();
+    let client = std::thread::spawn(move || {
+        let script = crate_dir().join("tests/h2/client.py");
+        let out = Command::new("python3")
+            .arg(&script)
+            .arg(&port)
+            .arg("get")
+            .args(["/slow/800", "/slow/600"])
+            .output()
+            .unwrap();
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let st = proxy.terminate(Duration::from_secs(10));
+    let v = client.join().unwrap();
+    assert_eq!(stream(&v, 1)["status"], 200, "{v}");
+    assert_eq!(stream(&v, 3)["status"], 200, "{v}");
+    assert_eq!(v["goaway"], 0, "GOAWAY NO_ERROR: {v}");
+    assert!(
+        st.is_some_and(|s| s.success()),
+        "exit status {st:?}\n{}",
+        proxy.stderr()
+    );
+    let t = settled(&proxy, 1);
+    assert_eq!(
+        t.iter().filter(|l| l.starts_with("TXN_CLOSE")).count(),
+        2,
+        "{}",
+        t.join("\n")
+    );
+}
