@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -23,36 +22,15 @@ fn conn(
     sess_out: Option<&Path>,
     extra: &[&str],
 ) -> String {
-    let mut cmd = Command::new("openssl");
-    cmd.args([
-        "s_client",
-        "-connect",
-        &format!("127.0.0.1:{port}"),
-        "-servername",
-        sni,
-        "-ign_eof",
-    ]);
-    cmd.args(extra);
+    let mut args = vec!["-servername", sni];
+    args.extend_from_slice(extra);
     if let Some(p) = sess_in {
-        cmd.arg("-sess_in").arg(p);
+        args.extend(["-sess_in", p.to_str().unwrap()]);
     }
     if let Some(p) = sess_out {
-        cmd.arg("-sess_out").arg(p);
+        args.extend(["-sess_out", p.to_str().unwrap()]);
     }
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("openssl");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"GET /size/5 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    common::proxy::s_client(port, &args)
 }
 
 /// A full handshake saving the session to `sess`.

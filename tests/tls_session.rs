@@ -5,7 +5,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+
 use std::time::{Duration, Instant};
 
 use common::proxy::{Origin, Proxy, Setup};
@@ -31,32 +31,13 @@ fn plugin() -> std::path::PathBuf {
 /// One TLS 1.2 connection without tickets (session ids), saving or reusing the session; returns
 /// s_client's output.
 fn s_client(port: u16, sess: &Path, reuse: bool, extra: &[&str]) -> String {
-    let mut cmd = Command::new("openssl");
-    cmd.args([
-        "s_client",
-        "-connect",
-        &format!("127.0.0.1:{port}"),
-        "-no_ticket",
-        "-ign_eof",
+    let mut args = vec!["-no_ticket"];
+    args.extend_from_slice(extra);
+    args.extend([
+        if reuse { "-sess_in" } else { "-sess_out" },
+        sess.to_str().unwrap(),
     ]);
-    cmd.args(extra);
-    cmd.arg(if reuse { "-sess_in" } else { "-sess_out" })
-        .arg(sess);
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("openssl");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"GET /size/5 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    common::proxy::s_client(port, &args)
 }
 
 fn wait_log(log: &Path, needle: &str) -> String {

@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -13,32 +12,13 @@ use common::{build_plugin_with, crate_dir, temp_dir, Header};
 
 /// One connection; saves (or reuses) the session; returns s_client's output.
 fn s_client(port: u16, sess: &Path, reuse: bool, extra: &[&str]) -> String {
-    let mut cmd = Command::new("openssl");
-    cmd.args([
-        "s_client",
-        "-connect",
-        &format!("127.0.0.1:{port}"),
-        "-servername",
-        "example.com",
-        "-ign_eof",
+    let mut args = vec!["-servername", "example.com"];
+    args.extend_from_slice(extra);
+    args.extend([
+        if reuse { "-sess_in" } else { "-sess_out" },
+        sess.to_str().unwrap(),
     ]);
-    cmd.args(extra);
-    cmd.arg(if reuse { "-sess_in" } else { "-sess_out" })
-        .arg(sess);
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("openssl");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"GET /size/5 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    common::proxy::s_client(port, &args)
 }
 
 /// A certificate for example.com and two 48-byte key files, in `dir`.

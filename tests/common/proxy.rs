@@ -718,3 +718,30 @@ pub fn run_with_timeout(
     let _ = writer.join();
     (code, out_t.join().unwrap(), err_t.join().unwrap())
 }
+
+/// One `openssl s_client` connection to 127.0.0.1:`port` that sends `GET /size/5` for
+/// example.com and reads the answer; `args` are further s_client options (-servername, -tls1_2,
+/// -no_ticket, -sess_in FILE, ...). Returns stdout and stderr together.
+pub fn s_client(port: u16, args: &[&str]) -> String {
+    let mut child = Command::new("openssl")
+        .args([
+            "s_client",
+            "-connect",
+            &format!("127.0.0.1:{port}"),
+            "-ign_eof",
+        ])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("openssl (apt-get install openssl)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"GET /size/5 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
