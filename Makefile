@@ -8,8 +8,9 @@ BUILD := build
 PLUGIN_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -fPIC -shared -Iinclude
 PLUGINS := $(patsubst plugins-c/%.c,$(BUILD)/plugins/%.so,$(wildcard plugins-c/*.c))
 # Debian packages: what `make run` needs, and what `make test` needs on top.
-RUN_PACKAGES := gcc make pkg-config libssl-dev
-TEST_PACKAGES := $(RUN_PACKAGES) binutils trafficserver-dev curl openssl nghttp2-client python3-pip
+RUN_PACKAGES := gcc make pkg-config libssl-dev libhiredis-dev
+TEST_PACKAGES := $(RUN_PACKAGES) binutils trafficserver-dev curl openssl nghttp2-client python3-pip \
+  redis-server
 HEADERS := include/ts/ts.h include/tshost.h
 
 .PHONY: all build plugins run test deps deps-run check-header lint clean
@@ -35,6 +36,11 @@ build:
 $(BUILD)/plugins/%.so: plugins-c/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(PLUGIN_CFLAGS) -o $@ $< -lpthread
+
+# ssl_session_share talks to Redis (hiredis) and seals its messages with libcrypto.
+$(BUILD)/plugins/ssl_session_share.so: plugins-c/ssl_session_share.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(PLUGIN_CFLAGS) -o $@ $< -lhiredis -lcrypto -lpthread
 
 # The headers come from build.rs; plugins are built against the committed copies.
 $(HEADERS): build

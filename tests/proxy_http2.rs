@@ -605,7 +605,18 @@ fn graceful_stop_finishes_open_streams_then_closes() {
             .unwrap();
         serde_json::from_slice::<Value>(&out.stdout).unwrap()
     });
-    std::thread::sleep(Duration::from_millis(300));
+    // SIGTERM once both streams are in flight (their TXN_STARTs are in the trace).
+    let end = std::time::Instant::now() + Duration::from_secs(15);
+    while proxy
+        .trace_lines()
+        .iter()
+        .filter(|l| l.starts_with("TXN_START"))
+        .count()
+        < 2
+        && std::time::Instant::now() < end
+    {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let st = proxy.terminate(Duration::from_secs(10));
     let v = client.join().unwrap();
     assert_eq!(stream(&v, 1)["status"], 200, "{v}");

@@ -1,0 +1,753 @@
+/*
+ * ssl_session_share.c - global plugin: a farm of proxies resumes each other's TLS session-id
+ * sessions through Redis (hiredis), encrypted and authenticated with a pre-shared AES-256-GCM key.
+ * The Redis version of session_peer.c; the idea of ATS's former ssl_session_reuse plugin.
+ *
+ * Design
+ * ------
+ *   TS_EVENT_SSL_SESSION_NEW     the hook copies the session's DER bytes (TSSslSessionGetBuffer)
+ *                                into a bounded queue (full: the oldest entry is dropped and
+ *                                counted) and returns: a handshake never waits for Redis. A worker
+ *                                thread (TSThreadCreate) seals each entry and does
+ *                                  SET tshost:<cluster>:sess:<hex id> <message> EX <session_ttl>
+ *                                  PUBLISH tshost:<cluster>:sessions <message>
+ *                                If Redis is unreachable the worker keeps the queue and retries
+ *                                with backoff (the queue bound still applies).
+ *   TS_EVENT_SSL_SESSION_REMOVE  queued too: the worker DELs the key and publishes a removal.
+ *   subscriber thread            its own connection, SUBSCRIBE to the channel, reconnect with
+ *                                backoff (50 ms doubling to 2 s, counted). A peer's message is
+ *                                verified and decrypted (failure: dropped, auth_failures++); a
+ *                                session is TSSslSessionInsert'ed (d2i_SSL_SESSION, then
+ *                                SSL_SESSION_free), a removal TSSslSessionRemove'd. Messages carry
+ *                                the sender's random box id: a box skips its own.
+ *   TS_EVENT_SSL_SESSION_GET     if the local cache misses (TSSslSessionGetBuffer returns 0), one
+ *                                bounded GET of the key (its own connection behind a mutex, waited
+ *                                for at most get_timeout_ms, socket timeouts get_timeout_ms; while
+ *                                Redis is down a reconnect is tried at most every 500 ms) and, if
+ *                                it is there and authentic, an insert: the lookup that follows
+ *                                finds it. This covers a box that started late and a message that
+ *                                is still in flight.
+ *   Insert/Remove fire no hook, so nothing echoes between boxes.
+ *
+ * Message (the same bytes are stored and published):
+ *   "TS" | version 1 | op ('N' new, 'R' remove) | box id (8) | id length (1) | id |
+ *   nonce (12, random) | AES-256-GCM ciphertext of the DER session (empty for a removal) | tag (16)
+ *   AAD = cluster name | everything before the nonce (so the id, op and box id are authenticated).
+ *   A message with a stale or wrong key, a different cluster or a tampered byte fails the tag.
+ *   Not covered: replay of an authentic message (it re-inserts a session a box already had, or
+ *   removes one again).
+ *
+ * Config file (the plugin's argument): `key value` lines, `#` starts a comment
+ *   redis        host:port       one per line; several lines are a failover list, tried in order
+ *   cluster      name            keys and channel are tshost:<cluster>:...   (default: default)
+ *   key_file     path            32 raw bytes, the AES-256-GCM key, the same on every box (required;
+ *                                relative paths are relative to the config file's directory)
+ *   auth_file    path            optional: a Redis AUTH password (first line of the file)
+ *   session_ttl  seconds         EX of the stored sessions (default 300, the session timeout)
+ *   queue_max    entries         bound of the publish queue (default 10000)
+ *   get_timeout_ms  ms           bound of the GET fallback (default 50)
+ * A bad line is reported with TSError as `<file>:<line>: <reason>`; the plugin then stays
+ * registered but disabled (no hook).
+ *
+ * plugin.config line:
+ *   ssl_session_share.so /etc/tshost/ssl_session_share.conf
+ *
+ * Stats (TSStat, created once, guarded by TSStatFindName): ssl_session_share.published, .received,
+ * .inserted, .dropped (queue overflow, undecodable sessions), .auth_failures, .reconnects.
+ * Debug tag: ssl_session_share.
+ *
+ * Requirements as for session_peer.c: proxy.config.ssl.session_cache 2, the same certificate on
+ * every box, clients resuming by session id (TLS 1.2 without tickets, or TLS 1.3 with
+ * proxy.config.ssl.session_cache.tls13 1).
+ *
+ * Build: gcc -std=gnu11 -Wall -Wextra -Werror -fPIC -shared -Iinclude -o ssl_session_share.so \
+ *          plugins-c/ssl_session_share.c -lhiredis -lcrypto -lpthread
+ * (libssl's d2i_SSL_SESSION/SSL_SESSION_free resolve from the proxy at load time.)
+ */
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <ts/ts.h>
+
+#define PLUGIN_NAME "ssl_session_share"
+#define MAX_SESSION_SIZE (64 * 1024)
+#define MAX_ENDPOINTS 8
+#define BOX_ID_LEN 8
+#define NONCE_LEN 12
+#define TAG_LEN 16
+#define MSG_VERSION 1
+#define OP_NEW 'N'
+#define OP_REMOVE 'R'
+
+/* From OpenSSL's libssl (the proxy links it): a TSSslSession is an SSL_SESSION *. */
+typedef struct ssl_session_st SSL_SESSION;
+extern SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long length);
+extern void SSL_SESSION_free(SSL_SESSION *s);
+
+typedef struct {
+  char host[256];
+  int port;
+} endpoint;
+
+static struct {
+  endpoint ep[MAX_ENDPOINTS];
+  int n_ep;
+  char cluster[128];
+  unsigned char key[32];
+  char *password;
+  int session_ttl;
+  int queue_max;
+  int get_timeout_ms;
+} cfg;
+
+static unsigned char box_id[BOX_ID_LEN];
+static char channel[192];
+
+enum { ST_PUBLISHED, ST_RECEIVED, ST_INSERTED, ST_DROPPED, ST_AUTH_FAILURES, ST_RECONNECTS, ST_N };
+static const char *stat_names[ST_N] = {"published", "received", "inserted", "dropped", "auth_failures", "reconnects"};
+static int stats[ST_N];
+
+static void
+count(int which)
+{
+  TSStatIntIncrement(stats[which], 1);
+}
+
+/* ---- the publish queue ---- */
+
+typedef struct {
+  char op;
+  TSSslSessionID id;
+  char *der; /* NULL for a removal */
+  int der_len;
+} item;
+
+static item *queue;
+static int q_head, q_len;
+static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t q_cond  = PTHREAD_COND_INITIALIZER;
+
+static void
+enqueue(char op, const TSSslSessionID *id, char *der, int der_len)
+{
+  pthread_mutex_lock(&q_lock);
+  if (q_len == cfg.queue_max) {
+    TSfree(queue[q_head].der); /* drop the oldest */
+    q_head = (q_head + 1) % cfg.queue_max;
+    q_len--;
+    count(ST_DROPPED);
+  }
+  item *it   = &queue[(q_head + q_len) % cfg.queue_max];
+  it->op     = op;
+  it->id     = *id;
+  it->der    = der;
+  it->der_len = der_len;
+  q_len++;
+  pthread_cond_signal(&q_cond);
+  pthread_mutex_unlock(&q_lock);
+}
+
+/* ---- messages ---- */
+
+static void
+hex_id(const TSSslSessionID *id, char *out)
+{
+  for (size_t i = 0; i < id->len; i++) {
+    snprintf(out + 2 * i, 3, "%02x", (unsigned char)id->bytes[i]);
+  }
+  out[2 * id->len] = 0;
+}
+
+static void
+redis_key(const TSSslSessionID *id, char *out, size_t size)
+{
+  char hex[2 * TS_SSL_MAX_SSL_SESSION_ID_LENGTH + 1];
+  hex_id(id, hex);
+  snprintf(out, size, "tshost:%s:sess:%s", cfg.cluster, hex);
+}
+
+/* Seals op/id/der into a new message (TSfree it); NULL on a crypto failure. */
+static unsigned char *
+seal(char op, const TSSslSessionID *id, const char *der, int der_len, size_t *out_len)
+{
+  size_t head_len = 2 + 1 + 1 + BOX_ID_LEN + 1 + id->len;
+  size_t total    = head_len + NONCE_LEN + (size_t)der_len + TAG_LEN;
+  unsigned char *m = TSmalloc(total), *p = m;
+  *p++ = 'T';
+  *p++ = 'S';
+  *p++ = MSG_VERSION;
+  *p++ = (unsigned char)op;
+  memcpy(p, box_id, BOX_ID_LEN);
+  p += BOX_ID_LEN;
+  *p++ = (unsigned char)id->len;
+  memcpy(p, id->bytes, id->len);
+  p += id->len;
+  unsigned char *nonce = p, *ct = p + NONCE_LEN, *tag = ct + der_len;
+  EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+  int n, ok = c && RAND_bytes(nonce, NONCE_LEN) == 1 && EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
+              EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, NONCE_LEN, NULL) == 1 &&
+              EVP_EncryptInit_ex(c, NULL, NULL, cfg.key, nonce) == 1 &&
+              EVP_EncryptUpdate(c, NULL, &n, (const unsigned char *)cfg.cluster, (int)strlen(cfg.cluster)) == 1 &&
+              EVP_EncryptUpdate(c, NULL, &n, m, (int)head_len) == 1 &&
+              (der_len == 0 || EVP_EncryptUpdate(c, ct, &n, (const unsigned char *)der, der_len) == 1) &&
+              EVP_EncryptFinal_ex(c, ct + der_len, &n) == 1 && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG_LEN, tag) == 1;
+  EVP_CIPHER_CTX_free(c);
+  if (!ok) {
+    TSfree(m);
+    return NULL;
+  }
+  *out_len = total;
+  return m;
+}
+
+/* An opened message: op, id, and the DER session (TSfree it; NULL for a removal). */
+typedef struct {
+  char op;
+  TSSslSessionID id;
+  unsigned char *der;
+  int der_len;
+  int own; /* this box sent it (nothing else is set) */
+} opened;
+
+/* 1 if authentic (or own), 0 if malformed or failing authentication. */
+static int
+open_msg(const unsigned char *m, size_t len, opened *o)
+{
+  memset(o, 0, sizeof *o);
+  size_t fixed = 2 + 1 + 1 + BOX_ID_LEN + 1;
+  if (len < fixed || m[0] != 'T' || m[1] != 'S' || m[2] != MSG_VERSION || (m[3] != OP_NEW && m[3] != OP_REMOVE)) {
+    return 0;
+  }
+  size_t id_len = m[fixed - 1];
+  if (id_len == 0 || id_len > TS_SSL_MAX_SSL_SESSION_ID_LENGTH || len < fixed + id_len + NONCE_LEN + TAG_LEN) {
+    return 0;
+  }
+  if (memcmp(m + 4, box_id, BOX_ID_LEN) == 0) {
+    o->own = 1;
+    return 1;
+  }
+  size_t head_len        = fixed + id_len;
+  const unsigned char *nonce = m + head_len, *ct = nonce + NONCE_LEN;
+  int ct_len             = (int)(len - head_len - NONCE_LEN - TAG_LEN);
+  if (ct_len > MAX_SESSION_SIZE || (m[3] == OP_REMOVE && ct_len != 0)) {
+    return 0;
+  }
+  unsigned char *pt = TSmalloc(ct_len > 0 ? ct_len : 1);
+  EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+  int n, ok = c && EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
+              EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, NONCE_LEN, NULL) == 1 &&
+              EVP_DecryptInit_ex(c, NULL, NULL, cfg.key, nonce) == 1 &&
+              EVP_DecryptUpdate(c, NULL, &n, (const unsigned char *)cfg.cluster, (int)strlen(cfg.cluster)) == 1 &&
+              EVP_DecryptUpdate(c, NULL, &n, m, (int)head_len) == 1 &&
+              (ct_len == 0 || EVP_DecryptUpdate(c, pt, &n, ct, ct_len) == 1) &&
+              EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, TAG_LEN, (void *)(ct + ct_len)) == 1 &&
+              EVP_DecryptFinal_ex(c, pt + ct_len, &n) == 1;
+  EVP_CIPHER_CTX_free(c);
+  if (!ok) {
+    TSfree(pt);
+    return 0;
+  }
+  o->op     = (char)m[3];
+  o->id.len = id_len;
+  memcpy(o->id.bytes, m + fixed, id_len);
+  if (o->op == OP_NEW) {
+    o->der     = pt;
+    o->der_len = ct_len;
+  } else {
+    TSfree(pt);
+  }
+  return 1;
+}
+
+/* Applies an authentic peer message (id checked against `expect` if given); 1 if a session was
+ * inserted. */
+static int
+apply(opened *o, const TSSslSessionID *expect)
+{
+  int inserted = 0;
+  if (expect && (expect->len != o->id.len || memcmp(expect->bytes, o->id.bytes, o->id.len) != 0)) {
+    count(ST_AUTH_FAILURES); /* an authentic message under the wrong key: moved, not made here */
+  } else if (o->op == OP_REMOVE) {
+    TSSslSessionRemove(&o->id);
+  } else {
+    const unsigned char *p = o->der;
+    SSL_SESSION *s         = d2i_SSL_SESSION(NULL, &p, o->der_len);
+    if (!s) {
+      count(ST_DROPPED);
+    } else {
+      if (TSSslSessionInsert(&o->id, (TSSslSession)s, NULL) == TS_SUCCESS) {
+        count(ST_INSERTED);
+        inserted = 1;
+      }
+      SSL_SESSION_free(s); /* the cache keeps its own copy */
+    }
+  }
+  TSfree(o->der);
+  o->der = NULL;
+  return inserted;
+}
+
+/* ---- Redis connections ---- */
+
+/* A connection to the first endpoint that answers (and accepts AUTH); NULL if none. */
+static redisContext *
+connect_any(int timeout_ms)
+{
+  struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+  for (int i = 0; i < cfg.n_ep; i++) {
+    redisContext *c = redisConnectWithTimeout(cfg.ep[i].host, cfg.ep[i].port, tv);
+    if (!c || c->err) {
+      if (c) {
+        TSDebug(PLUGIN_NAME, "%s:%d: %s", cfg.ep[i].host, cfg.ep[i].port, c->errstr);
+        redisFree(c);
+      }
+      continue;
+    }
+    if (cfg.password) {
+      redisReply *r = redisCommand(c, "AUTH %s", cfg.password);
+      int ok        = r && r->type != REDIS_REPLY_ERROR;
+      if (r) {
+        freeReplyObject(r);
+      }
+      if (!ok) {
+        TSError("[%s] %s:%d: AUTH failed", PLUGIN_NAME, cfg.ep[i].host, cfg.ep[i].port);
+        redisFree(c);
+        continue;
+      }
+    }
+    return c;
+  }
+  return NULL;
+}
+
+static void
+sleep_ms(int ms)
+{
+  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+/* The worker: seals and publishes the queue. */
+static void *
+publisher(void *arg)
+{
+  (void)arg;
+  redisContext *c = NULL;
+  int backoff = 50, ever = 0;
+  for (;;) {
+    pthread_mutex_lock(&q_lock);
+    while (q_len == 0) {
+      pthread_cond_wait(&q_cond, &q_lock);
+    }
+    pthread_mutex_unlock(&q_lock);
+    if (!c) {
+      c = connect_any(1000);
+      if (!c) {
+        sleep_ms(backoff);
+        backoff = backoff < 2000 ? backoff * 2 : 2000;
+        continue;
+      }
+      if (ever) {
+        count(ST_RECONNECTS);
+      }
+      ever    = 1;
+      backoff = 50;
+      struct timeval tv = {1, 0};
+      redisSetTimeout(c, tv);
+    }
+    /* Take the oldest entry; it goes back to the front if Redis fails. */
+    pthread_mutex_lock(&q_lock);
+    if (q_len == 0) {
+      pthread_mutex_unlock(&q_lock);
+      continue;
+    }
+    item it = queue[q_head];
+    q_head  = (q_head + 1) % cfg.queue_max;
+    q_len--;
+    pthread_mutex_unlock(&q_lock);
+
+    size_t len;
+    unsigned char *m = seal(it.op, &it.id, it.der, it.der_len, &len);
+    if (!m) {
+      TSError("[%s] cannot seal a message", PLUGIN_NAME);
+      TSfree(it.der);
+      count(ST_DROPPED);
+      continue;
+    }
+    char key[256];
+    redis_key(&it.id, key, sizeof key);
+    if (it.op == OP_NEW) {
+      redisAppendCommand(c, "SET %s %b EX %d", key, m, len, cfg.session_ttl);
+    } else {
+      redisAppendCommand(c, "DEL %s", key);
+    }
+    redisAppendCommand(c, "PUBLISH %s %b", channel, m, len);
+    TSfree(m);
+    int ok = 1;
+    for (int i = 0; i < 2; i++) {
+      redisReply *r = NULL;
+      if (redisGetReply(c, (void **)&r) != REDIS_OK || !r) {
+        ok = 0;
+        break;
+      }
+      if (r->type == REDIS_REPLY_ERROR) {
+        TSError("[%s] redis: %s", PLUGIN_NAME, r->str);
+      }
+      freeReplyObject(r);
+    }
+    if (ok) {
+      count(ST_PUBLISHED);
+      TSDebug(PLUGIN_NAME, "published %s (%c)", key, it.op);
+      TSfree(it.der);
+      continue;
+    }
+    TSDebug(PLUGIN_NAME, "redis lost while publishing: %s", c->errstr);
+    redisFree(c);
+    c = NULL;
+    /* Put the entry back at the front, unless newer entries filled the queue meanwhile. */
+    pthread_mutex_lock(&q_lock);
+    if (q_len < cfg.queue_max) {
+      q_head        = (q_head + cfg.queue_max - 1) % cfg.queue_max;
+      queue[q_head] = it;
+      q_len++;
+    } else {
+      TSfree(it.der);
+      count(ST_DROPPED);
+    }
+    pthread_mutex_unlock(&q_lock);
+  }
+  return NULL;
+}
+
+/* The subscriber: applies peers' messages. */
+static void *
+subscriber(void *arg)
+{
+  (void)arg;
+  int backoff = 50, ever = 0;
+  for (;;) {
+    redisContext *c = connect_any(1000);
+    if (!c) {
+      sleep_ms(backoff);
+      backoff = backoff < 2000 ? backoff * 2 : 2000;
+      continue;
+    }
+    redisEnableKeepAlive(c);
+    redisReply *r = redisCommand(c, "SUBSCRIBE %s", channel);
+    if (!r) {
+      redisFree(c);
+      continue;
+    }
+    freeReplyObject(r);
+    if (ever) {
+      count(ST_RECONNECTS);
+    }
+    ever    = 1;
+    backoff = 50;
+    TSDebug(PLUGIN_NAME, "subscribed to %s", channel);
+    while (redisGetReply(c, (void **)&r) == REDIS_OK && r) {
+      if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 && r->element[2]->type == REDIS_REPLY_STRING) {
+        opened o;
+        const redisReply *payload = r->element[2];
+        if (!open_msg((const unsigned char *)payload->str, payload->len, &o)) {
+          count(ST_AUTH_FAILURES);
+          TSDebug(PLUGIN_NAME, "dropped a message that failed authentication (%zu bytes)", (size_t)payload->len);
+        } else if (!o.own) {
+          count(ST_RECEIVED);
+          apply(&o, NULL);
+        }
+      }
+      freeReplyObject(r);
+    }
+    TSDebug(PLUGIN_NAME, "subscription lost: %s", c->errstr);
+    redisFree(c);
+  }
+  return NULL;
+}
+
+/* The GET fallback's connection. */
+static pthread_mutex_t get_lock = PTHREAD_MUTEX_INITIALIZER;
+static redisContext *get_conn;
+static struct timespec get_next_try;
+
+static void
+get_fallback(const TSSslSessionID *id)
+{
+  struct timespec deadline;
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_nsec += (long)cfg.get_timeout_ms * 1000000L;
+  deadline.tv_sec += deadline.tv_nsec / 1000000000L;
+  deadline.tv_nsec %= 1000000000L;
+  if (pthread_mutex_timedlock(&get_lock, &deadline) != 0) {
+    return; /* other handshakes are waiting for Redis: full handshake */
+  }
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  if (!get_conn && (now.tv_sec > get_next_try.tv_sec || (now.tv_sec == get_next_try.tv_sec && now.tv_nsec >= get_next_try.tv_nsec))) {
+    get_conn = connect_any(cfg.get_timeout_ms);
+    if (get_conn) {
+      struct timeval tv = {cfg.get_timeout_ms / 1000, (cfg.get_timeout_ms % 1000) * 1000};
+      redisSetTimeout(get_conn, tv);
+    } else {
+      get_next_try = now;
+      get_next_try.tv_nsec += 500000000L;
+      get_next_try.tv_sec += get_next_try.tv_nsec / 1000000000L;
+      get_next_try.tv_nsec %= 1000000000L;
+    }
+  }
+  redisReply *r = NULL;
+  if (get_conn) {
+    char key[256];
+    redis_key(id, key, sizeof key);
+    r = redisCommand(get_conn, "GET %s", key);
+    if (!r) {
+      redisFree(get_conn); /* timed out or lost: a new connection next time */
+      get_conn = NULL;
+    }
+  }
+  pthread_mutex_unlock(&get_lock);
+  if (!r) {
+    return;
+  }
+  if (r->type == REDIS_REPLY_STRING) {
+    opened o;
+    if (!open_msg((const unsigned char *)r->str, r->len, &o)) {
+      count(ST_AUTH_FAILURES);
+    } else if (!o.own && o.op == OP_NEW) {
+      count(ST_RECEIVED);
+      if (apply(&o, id)) {
+        TSDebug(PLUGIN_NAME, "GET fallback inserted a session");
+      }
+    } else {
+      TSfree(o.der);
+    }
+  }
+  freeReplyObject(r);
+}
+
+/* ---- the hook ---- */
+
+static int
+on_session(TSCont contp, TSEvent event, void *edata)
+{
+  (void)contp;
+  const TSSslSessionID *id = edata;
+  if (!id || id->len == 0 || id->len > TS_SSL_MAX_SSL_SESSION_ID_LENGTH) {
+    return 0;
+  }
+  char probe[1];
+  int len = 0;
+  switch (event) {
+  case TS_EVENT_SSL_SESSION_NEW: {
+    int size = TSSslSessionGetBuffer(id, probe, &len); /* size query */
+    if (size <= 0 || size > MAX_SESSION_SIZE) {
+      break;
+    }
+    char *der = TSmalloc(size);
+    len       = size;
+    if (TSSslSessionGetBuffer(id, der, &len) != size || len != size) {
+      TSfree(der);
+      break;
+    }
+    enqueue(OP_NEW, id, der, size);
+    break;
+  }
+  case TS_EVENT_SSL_SESSION_GET:
+    if (TSSslSessionGetBuffer(id, probe, &len) == 0) {
+      get_fallback(id);
+    }
+    break;
+  case TS_EVENT_SSL_SESSION_REMOVE:
+    enqueue(OP_REMOVE, id, NULL, 0);
+    break;
+  default:
+    break;
+  }
+  return 0;
+}
+
+/* ---- configuration ---- */
+
+static int
+read_key(const char *path, char *err, size_t err_size)
+{
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    snprintf(err, err_size, "key_file %s: %s", path, strerror(errno));
+    return 0;
+  }
+  unsigned char extra;
+  size_t n = fread(cfg.key, 1, sizeof cfg.key, f);
+  int more = fread(&extra, 1, 1, f) == 1;
+  fclose(f);
+  if (n != sizeof cfg.key || more) {
+    snprintf(err, err_size, "key_file %s: must hold exactly 32 bytes", path);
+    return 0;
+  }
+  return 1;
+}
+
+static void
+resolve(const char *conf, const char *value, char *out, size_t size)
+{
+  const char *slash = strrchr(conf, '/');
+  if (value[0] == '/' || !slash) {
+    snprintf(out, size, "%s", value);
+  } else {
+    snprintf(out, size, "%.*s/%s", (int)(slash - conf), conf, value);
+  }
+}
+
+static int
+parse_int(const char *v, int min, int max, int *out)
+{
+  char *end;
+  errno  = 0;
+  long n = strtol(v, &end, 10);
+  if (errno || *end || end == v || n < min || n > max) {
+    return 0;
+  }
+  *out = (int)n;
+  return 1;
+}
+
+/* 1 if the file is valid; otherwise 0 with `<file>:<line>: reason` logged. */
+static int
+load_config(const char *path)
+{
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    TSError("[%s] %s: %s", PLUGIN_NAME, path, strerror(errno));
+    return 0;
+  }
+  snprintf(cfg.cluster, sizeof cfg.cluster, "default");
+  cfg.session_ttl    = 300;
+  cfg.queue_max      = 10000;
+  cfg.get_timeout_ms = 50;
+  char line[1024], err[PATH_MAX + 128] = "", file[PATH_MAX];
+  int lineno = 0, have_key = 0;
+  while (!err[0] && fgets(line, sizeof line, f)) {
+    lineno++;
+    char *hash = strchr(line, '#');
+    if (hash) {
+      *hash = 0;
+    }
+    char key[64], value[PATH_MAX], rest[2];
+    int n = sscanf(line, "%63s %4095s %1s", key, value, rest);
+    if (n <= 0) {
+      continue;
+    }
+    if (n != 2) {
+      snprintf(err, sizeof err, "expected `key value`");
+    } else if (strcmp(key, "redis") == 0) {
+      char *colon = strrchr(value, ':');
+      int port;
+      if (!colon || colon == value || (size_t)(colon - value) >= sizeof cfg.ep[0].host || !parse_int(colon + 1, 1, 65535, &port)) {
+        snprintf(err, sizeof err, "redis: expected host:port, not %s", value);
+      } else if (cfg.n_ep == MAX_ENDPOINTS) {
+        snprintf(err, sizeof err, "redis: at most %d endpoints", MAX_ENDPOINTS);
+      } else {
+        snprintf(cfg.ep[cfg.n_ep].host, sizeof cfg.ep[0].host, "%.*s", (int)(colon - value), value);
+        cfg.ep[cfg.n_ep++].port = port;
+      }
+    } else if (strcmp(key, "cluster") == 0) {
+      if (strlen(value) >= sizeof cfg.cluster) {
+        snprintf(err, sizeof err, "cluster: name too long");
+      } else {
+        memcpy(cfg.cluster, value, strlen(value) + 1);
+      }
+    } else if (strcmp(key, "key_file") == 0) {
+      resolve(path, value, file, sizeof file);
+      have_key = read_key(file, err, sizeof err);
+    } else if (strcmp(key, "auth_file") == 0) {
+      resolve(path, value, file, sizeof file);
+      FILE *a = fopen(file, "r");
+      char pw[512];
+      if (!a || !fgets(pw, sizeof pw, a)) {
+        snprintf(err, sizeof err, "auth_file %s: cannot read", file);
+      } else {
+        pw[strcspn(pw, "\r\n")] = 0;
+        TSfree(cfg.password);
+        cfg.password = TSstrdup(pw);
+      }
+      if (a) {
+        fclose(a);
+      }
+    } else if (strcmp(key, "session_ttl") == 0) {
+      if (!parse_int(value, 1, 86400 * 7, &cfg.session_ttl)) {
+        snprintf(err, sizeof err, "session_ttl: expected seconds (1..604800), not %s", value);
+      }
+    } else if (strcmp(key, "queue_max") == 0) {
+      if (!parse_int(value, 1, 10000000, &cfg.queue_max)) {
+        snprintf(err, sizeof err, "queue_max: expected 1..10000000, not %s", value);
+      }
+    } else if (strcmp(key, "get_timeout_ms") == 0) {
+      if (!parse_int(value, 1, 10000, &cfg.get_timeout_ms)) {
+        snprintf(err, sizeof err, "get_timeout_ms: expected 1..10000, not %s", value);
+      }
+    } else {
+      snprintf(err, sizeof err, "unknown key %s", key);
+    }
+  }
+  fclose(f);
+  if (err[0]) {
+    TSError("[%s] %s:%d: %s; plugin disabled", PLUGIN_NAME, path, lineno, err);
+    return 0;
+  }
+  if (cfg.n_ep == 0 || !have_key) {
+    TSError("[%s] %s: `redis` and `key_file` are required; plugin disabled", PLUGIN_NAME, path);
+    return 0;
+  }
+  return 1;
+}
+
+void
+TSPluginInit(int argc, const char *argv[])
+{
+  TSPluginRegistrationInfo info = {PLUGIN_NAME, "tshost", "dev@tshost.invalid"};
+  if (TSPluginRegister(&info) != TS_SUCCESS) {
+    TSError("[%s] registration failed", PLUGIN_NAME);
+    return;
+  }
+  if (argc < 2) {
+    TSError("[%s] usage: %s.so <config file>; plugin disabled", PLUGIN_NAME, PLUGIN_NAME);
+    return;
+  }
+  if (!load_config(argv[1])) {
+    return;
+  }
+  if (RAND_bytes(box_id, sizeof box_id) != 1) {
+    TSError("[%s] no random box id; plugin disabled", PLUGIN_NAME);
+    return;
+  }
+  snprintf(channel, sizeof channel, "tshost:%s:sessions", cfg.cluster);
+  for (int i = 0; i < ST_N; i++) {
+    char name[128];
+    snprintf(name, sizeof name, "%s.%s", PLUGIN_NAME, stat_names[i]);
+    if (TSStatFindName(name, &stats[i]) != TS_SUCCESS) {
+      stats[i] = TSStatCreate(name, TS_RECORDDATATYPE_INT, TS_STAT_NON_PERSISTENT, TS_STAT_SYNC_SUM);
+    }
+  }
+  queue = TSmalloc((size_t)cfg.queue_max * sizeof(item));
+  if (!TSThreadCreate(publisher, NULL) || !TSThreadCreate(subscriber, NULL)) {
+    TSError("[%s] cannot start threads; plugin disabled", PLUGIN_NAME);
+    return;
+  }
+  /* No mutex: events arrive on several threads at once; the plugin's state has its own locks. */
+  TSHttpHookAdd(TS_SSL_SESSION_HOOK, TSContCreate(on_session, NULL));
+  TSDebug(PLUGIN_NAME, "cluster %s, %d endpoint(s), queue %d, ttl %d s", cfg.cluster, cfg.n_ep, cfg.queue_max, cfg.session_ttl);
+}
