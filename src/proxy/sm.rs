@@ -99,7 +99,7 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     let head_len = match head {
         Err(_) => {
             let mut c = H1Client::new(client, Framing::None);
-            return respond_error(proxy, ssn, txn, &mut c, 408, true, true).await;
+            return respond_error(ssn, txn, &mut c, 408, true).await;
         }
         Ok(Ok(Some(n))) => n,
         Ok(Ok(None)) | Ok(Err(HeadError::Truncated)) | Ok(Err(HeadError::Io(_))) => {
@@ -108,7 +108,7 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
         }
         Ok(Err(HeadError::TooLarge)) => {
             let mut c = H1Client::new(client, Framing::None);
-            return respond_error(proxy, ssn, txn, &mut c, 400, true, true).await;
+            return respond_error(ssn, txn, &mut c, 400, true).await;
         }
     };
     let head = client.buf.split_to(head_len);
@@ -117,7 +117,7 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
         Err(why) => {
             crate::debug!("http", "transaction {}: bad request: {why}", txn.id);
             let mut c = H1Client::new(client, Framing::None);
-            return respond_error(proxy, ssn, txn, &mut c, 400, true, true).await;
+            return respond_error(ssn, txn, &mut c, 400, true).await;
         }
     };
     parsed.hdr.apply_client_request_defaults(scheme == "https");
@@ -174,7 +174,7 @@ pub async fn process<C: ClientIo>(
                 || status == 400
                 || !client_keep_alive
                 || proxy.draining.load(Ordering::Acquire);
-            let d = respond_error(proxy, ssn, txn, client, status, false, close).await;
+            let d = respond_error(ssn, txn, client, status, close).await;
             Done {
                 keep_alive: d.keep_alive && client_keep_alive,
             }
@@ -298,15 +298,7 @@ async fn forward<C: ClientIo>(
     // connection (as ATS retries a request that failed on a reused server session).
     let mut retry = reused && request_framing == Framing::None;
     let (server_resp, resp_framing) = loop {
-        let sent = send_request(
-            proxy,
-            client,
-            &mut origin,
-            &head,
-            request_framing,
-            expect_continue,
-        )
-        .await;
+        let sent = send_request(client, &mut origin, &head, request_framing, expect_continue).await;
         let closed = match sent {
             Ok(()) => match read_response_head(proxy, &mut origin, is_head).await {
                 Ok(r) => break r,
@@ -422,7 +414,6 @@ enum SendError {
 
 /// Write the request head and stream the client's body to the origin.
 async fn send_request<C: ClientIo>(
-    _proxy: &Proxy,
     client: &mut C,
     origin: &mut OriginConn,
     head: &[u8],
@@ -705,15 +696,11 @@ fn wants_keep_alive(h: &HttpHdr) -> bool {
 
 /// Send a response made by tshost for `status` (ATS's build_error_response: the standard reason or
 /// "Unknown HTTP Status", a generated page unless a plugin set a body, `Cache-Control: no-store`).
-/// `from_start` is true when the request was never handled (hooks before SEND_RESPONSE_HDR did not
-/// run for this response).
 async fn respond_error<C: ClientIo>(
-    _proxy: &Proxy,
     ssn: &Session,
     txn: &Arc<Txn>,
     client: &mut C,
     status: u16,
-    _from_start: bool,
     close_after: bool,
 ) -> Done {
     respond(ssn, txn, client, Generated::Status(status), close_after).await
