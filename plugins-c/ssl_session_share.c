@@ -1,6 +1,8 @@
 /*
  * ssl_session_share.c - global plugin: a farm of proxies resumes each other's TLS session-id
- * sessions through Redis (hiredis), encrypted and authenticated with a pre-shared AES-256-GCM key.
+ * sessions and session tickets through Redis (hiredis): sessions are shared, and the ticket keys
+ * (STEK) are made by one master and rotated on every box; everything sent is encrypted and
+ * authenticated with a pre-shared AES-256-GCM key.
  * The Redis version of session_peer.c; the idea of ATS's former ssl_session_reuse plugin.
  *
  * Design
@@ -29,9 +31,41 @@
  *                                is still in flight.
  *   Insert/Remove fire no hook, so nothing echoes between boxes.
  *
+ * Ticket keys (stek_interval > 0)
+ * -------------------------------
+ *   master thread                (stek_master yes or auto) every stek_interval/4 seconds: with
+ *                                auto, SET tshost:<cluster>:stek:master <box id hex> NX EX
+ *                                <3*interval>, or, if the key holds this box's id, EXPIRE it (the
+ *                                renewal): a dead master is replaced within 3 intervals. With yes
+ *                                the box is master unconditionally (configure one such box). A
+ *                                master without a ring first GETs the stored one and continues it.
+ *                                Once the installed ring is stek_interval old, the master rotates:
+ *                                  [cur, pending, old...] -> [pending, new, cur, old...]
+ *                                (the pending key becomes record 0, the encryption key; a new
+ *                                random 48-byte key is pending, decrypt-only; at most stek_overlap
+ *                                old keys are kept). The first ring of a cluster is one key.
+ *                                The ring is sealed (op 'K', id = its 8-byte generation) and
+ *                                  SET tshost:<cluster>:stek:ring <message>
+ *                                  PUBLISH tshost:<cluster>:stek <message>
+ *                                then installed on the master itself. Two phases, so a key
+ *                                encrypts only an interval after every box received it: no box
+ *                                issues a ticket another cannot read.
+ *   every box                    the subscriber thread also subscribes to tshost:<cluster>:stek
+ *                                and, after each (re)subscription, GETs the stored ring (a box
+ *                                that starts late or reconnects catches up). A ring is installed
+ *                                with TSSslTicketKeyUpdate (record 0 encrypts, all decrypt; a
+ *                                ticket under another record is renewed under record 0) if its
+ *                                generation is newer than the installed one; never from a
+ *                                handshake. Until the first ring arrives a box uses the proxy's
+ *                                own key (or ticket_key.filename).
+ *   Not covered: two masters at once (two `yes` boxes, or a partition under auto) publish rings of
+ *   the same generation; boxes keep the first they see.
+ *
  * Message (the same bytes are stored and published):
- *   "TS" | version 1 | op ('N' new, 'R' remove) | box id (8) | id length (1) | id |
+ *   "TS" | version 1 | op ('N' new, 'R' remove, 'K' keys) | box id (8) | id length (1) | id |
  *   nonce (12, random) | AES-256-GCM ciphertext of the DER session (empty for a removal) | tag (16)
+ *   A 'K' message's id is the ring's generation (8 bytes, big-endian) and its plaintext is
+ *   pending flag (1: record 1 is decrypt-only) | N records of 48 bytes (name | HMAC | AES).
  *   AAD = cluster name | everything before the nonce (so the id, op and box id are authenticated).
  *   A message with a stale or wrong key, a different cluster or a tampered byte fails the tag.
  *   Not covered: replay of an authentic message (it re-inserts a session a box already had, or
@@ -46,19 +80,27 @@
  *   session_ttl  seconds         EX of the stored sessions (default 300, the session timeout)
  *   queue_max    entries         bound of the publish queue (default 10000)
  *   get_timeout_ms  ms           bound of the GET fallback (default 50)
+ *   stek_interval   seconds      ticket-key rotation period; 0 (default): ticket keys are not
+ *                                shared (each box keeps the proxy's own)
+ *   stek_overlap    keys         old keys kept for decryption after their rotation (0..64,
+ *                                default 2): a ticket resumes for at least overlap+1 intervals
+ *   stek_master     yes|no|auto  whether this box makes the keys; auto (default) elects one
  * A bad line is reported with TSError as `<file>:<line>: <reason>`; the plugin then stays
  * registered but disabled (no hook).
  *
  * plugin.config line:
  *   ssl_session_share.so /etc/tshost/ssl_session_share.conf
  *
- * Stats (TSStat, created once, guarded by TSStatFindName): ssl_session_share.published, .received,
- * .inserted, .dropped (queue overflow, undecodable sessions), .auth_failures, .reconnects.
+ * Stats (TSStat, created once, guarded by TSStatFindName): ssl_session_share.published, .received
+ * (peers' messages, rings included), .inserted, .dropped (queue overflow, undecodable sessions),
+ * .auth_failures, .reconnects, .stek_updates (rings installed), .stek_master (1 while this box is
+ * the ticket-key master).
  * Debug tag: ssl_session_share.
  *
  * Requirements as for session_peer.c: proxy.config.ssl.session_cache 2, the same certificate on
  * every box, clients resuming by session id (TLS 1.2 without tickets, or TLS 1.3 with
- * proxy.config.ssl.session_cache.tls13 1).
+ * proxy.config.ssl.session_cache.tls13 1). Tickets (TLS 1.2 and 1.3) need stek_interval > 0 and
+ * the same certificate.
  *
  * Build: gcc -std=gnu11 -Wall -Wextra -Werror -fPIC -shared -Iinclude -o ssl_session_share.so \
  *          plugins-c/ssl_session_share.c -lhiredis -lcrypto -lpthread
@@ -91,6 +133,10 @@
 #define MSG_VERSION 1
 #define OP_NEW 'N'
 #define OP_REMOVE 'R'
+#define OP_KEYS 'K'
+#define STEK_RECORD 48
+#define MAX_OVERLAP 64
+#define MAX_RING (2 + MAX_OVERLAP)
 
 /* From OpenSSL's libssl (the proxy links it): a TSSslSession is an SSL_SESSION *. */
 typedef struct ssl_session_st SSL_SESSION;
@@ -111,13 +157,20 @@ static struct {
   int session_ttl;
   int queue_max;
   int get_timeout_ms;
+  int stek_interval; /* seconds; 0: no ticket keys through Redis */
+  int stek_overlap;  /* old keys kept for decryption */
+  int stek_master;   /* STEK_NO, STEK_YES, STEK_AUTO */
 } cfg;
 
-static unsigned char box_id[BOX_ID_LEN];
-static char channel[192];
+enum { STEK_NO, STEK_YES, STEK_AUTO };
 
-enum { ST_PUBLISHED, ST_RECEIVED, ST_INSERTED, ST_DROPPED, ST_AUTH_FAILURES, ST_RECONNECTS, ST_N };
-static const char *stat_names[ST_N] = {"published", "received", "inserted", "dropped", "auth_failures", "reconnects"};
+static unsigned char box_id[BOX_ID_LEN];
+static char box_hex[2 * BOX_ID_LEN + 1];
+static char channel[192], stek_channel[192], stek_ring_key[192], stek_master_key[192];
+
+enum { ST_PUBLISHED, ST_RECEIVED, ST_INSERTED, ST_DROPPED, ST_AUTH_FAILURES, ST_RECONNECTS, ST_STEK_UPDATES, ST_STEK_MASTER, ST_N };
+static const char *stat_names[ST_N] = {"published",     "received",   "inserted",     "dropped",
+                                       "auth_failures", "reconnects", "stek_updates", "stek_master"};
 static int stats[ST_N];
 
 static void
@@ -228,7 +281,8 @@ open_msg(const unsigned char *m, size_t len, opened *o)
 {
   memset(o, 0, sizeof *o);
   size_t fixed = 2 + 1 + 1 + BOX_ID_LEN + 1;
-  if (len < fixed || m[0] != 'T' || m[1] != 'S' || m[2] != MSG_VERSION || (m[3] != OP_NEW && m[3] != OP_REMOVE)) {
+  if (len < fixed || m[0] != 'T' || m[1] != 'S' || m[2] != MSG_VERSION ||
+      (m[3] != OP_NEW && m[3] != OP_REMOVE && m[3] != OP_KEYS)) {
     return 0;
   }
   size_t id_len = m[fixed - 1];
@@ -242,7 +296,9 @@ open_msg(const unsigned char *m, size_t len, opened *o)
   size_t head_len        = fixed + id_len;
   const unsigned char *nonce = m + head_len, *ct = nonce + NONCE_LEN;
   int ct_len             = (int)(len - head_len - NONCE_LEN - TAG_LEN);
-  if (ct_len > MAX_SESSION_SIZE || (m[3] == OP_REMOVE && ct_len != 0)) {
+  if (ct_len > MAX_SESSION_SIZE || (m[3] == OP_REMOVE && ct_len != 0) ||
+      (m[3] == OP_KEYS &&
+       (id_len != 8 || ct_len < 1 + STEK_RECORD || (ct_len - 1) % STEK_RECORD != 0 || ct_len > 1 + MAX_RING * STEK_RECORD))) {
     return 0;
   }
   unsigned char *pt = TSmalloc(ct_len > 0 ? ct_len : 1);
@@ -263,13 +319,60 @@ open_msg(const unsigned char *m, size_t len, opened *o)
   o->op     = (char)m[3];
   o->id.len = id_len;
   memcpy(o->id.bytes, m + fixed, id_len);
-  if (o->op == OP_NEW) {
+  if (o->op == OP_NEW || o->op == OP_KEYS) {
     o->der     = pt;
     o->der_len = ct_len;
   } else {
     TSfree(pt);
   }
   return 1;
+}
+
+/* ---- the ticket-key ring ---- */
+
+/* The ring this box installed: records of 48 bytes, record 0 encrypts; if `pending`, record 1 is a
+ * new key that decrypts only (it encrypts from the next rotation); the rest are older keys. */
+static pthread_mutex_t ring_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t ring_gen; /* 0: none installed yet (the proxy's own random key) */
+static int ring_pending, ring_n;
+static unsigned char ring_keys[MAX_RING * STEK_RECORD];
+static struct timespec ring_installed_at; /* CLOCK_MONOTONIC */
+
+/* Installs a ring newer than the installed one (TSSslTicketKeyUpdate); 1 if installed. */
+static int
+ring_install(uint64_t gen, int pending, const unsigned char *keys, int n)
+{
+  if (n < 1 || n > MAX_RING || (pending && n < 2)) {
+    return 0;
+  }
+  pthread_mutex_lock(&ring_lock);
+  int ok = gen > ring_gen;
+  if (ok) {
+    memcpy(ring_keys, keys, (size_t)n * STEK_RECORD);
+    ok = TSSslTicketKeyUpdate((char *)ring_keys, n * STEK_RECORD) == TS_SUCCESS;
+  }
+  if (ok) {
+    ring_gen     = gen;
+    ring_pending = pending;
+    ring_n       = n;
+    clock_gettime(CLOCK_MONOTONIC, &ring_installed_at);
+    count(ST_STEK_UPDATES);
+    TSDebug(PLUGIN_NAME, "installed ticket-key ring %llu: %d key(s)%s", (unsigned long long)gen, n,
+            pending ? ", the second one decrypt-only" : "");
+  }
+  pthread_mutex_unlock(&ring_lock);
+  return ok;
+}
+
+/* Installs the ring of an opened OP_KEYS message (the id is the generation, big-endian). */
+static void
+ring_apply(const opened *o)
+{
+  uint64_t gen = 0;
+  for (int i = 0; i < 8; i++) {
+    gen = gen << 8 | o->id.bytes[i];
+  }
+  ring_install(gen, o->der[0] == 1, o->der + 1, (o->der_len - 1) / STEK_RECORD);
 }
 
 /* Applies an authentic peer message (id checked against `expect` if given); 1 if a session was
@@ -282,6 +385,10 @@ apply(opened *o, const TSSslSessionID *expect)
     count(ST_AUTH_FAILURES); /* an authentic message under the wrong key: moved, not made here */
   } else if (o->op == OP_REMOVE) {
     TSSslSessionRemove(&o->id);
+  } else if (o->op == OP_KEYS) {
+    if (cfg.stek_interval > 0) {
+      ring_apply(o);
+    }
   } else {
     const unsigned char *p = o->der;
     SSL_SESSION *s         = d2i_SSL_SESSION(NULL, &p, o->der_len);
@@ -433,6 +540,28 @@ publisher(void *arg)
   return NULL;
 }
 
+/* Loads the stored ring (GET) and installs it if it is newer; 0 if the connection failed. */
+static int
+ring_load(redisContext *c)
+{
+  redisReply *r = redisCommand(c, "GET %s", stek_ring_key);
+  if (!r) {
+    return 0;
+  }
+  if (r->type == REDIS_REPLY_STRING) {
+    opened o;
+    if (!open_msg((const unsigned char *)r->str, r->len, &o) || (!o.own && o.op != OP_KEYS)) {
+      count(ST_AUTH_FAILURES);
+      TSfree(o.der);
+    } else if (!o.own) {
+      ring_apply(&o);
+      TSfree(o.der);
+    }
+  }
+  freeReplyObject(r);
+  return 1;
+}
+
 /* The subscriber: applies peers' messages. */
 static void *
 subscriber(void *arg)
@@ -447,12 +576,23 @@ subscriber(void *arg)
       continue;
     }
     redisEnableKeepAlive(c);
-    redisReply *r = redisCommand(c, "SUBSCRIBE %s", channel);
+    redisReply *r = cfg.stek_interval > 0 ? redisCommand(c, "SUBSCRIBE %s %s", channel, stek_channel)
+                                          : redisCommand(c, "SUBSCRIBE %s", channel);
     if (!r) {
       redisFree(c);
       continue;
     }
     freeReplyObject(r);
+    if (cfg.stek_interval > 0) {
+      /* Subscribed first, then the stored ring: nothing published meanwhile is missed. */
+      redisContext *g = connect_any(1000);
+      if (g) {
+        struct timeval tv = {1, 0};
+        redisSetTimeout(g, tv);
+        ring_load(g);
+        redisFree(g);
+      }
+    }
     if (ever) {
       count(ST_RECONNECTS);
     }
@@ -475,6 +615,160 @@ subscriber(void *arg)
     }
     TSDebug(PLUGIN_NAME, "subscription lost: %s", c->errstr);
     redisFree(c);
+  }
+  return NULL;
+}
+
+/* ---- the ticket-key master ---- */
+
+static int
+elapsed_ms(const struct timespec *since)
+{
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (int)((now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000);
+}
+
+/* 1 if this box is (or has just become) the master: SET NX EX, or renewal of its own key. -1 if the
+ * connection failed. */
+static int
+elect(redisContext *c)
+{
+  int ttl       = 3 * cfg.stek_interval;
+  redisReply *r = redisCommand(c, "SET %s %s NX EX %d", stek_master_key, box_hex, ttl);
+  if (!r) {
+    return -1;
+  }
+  int master = r->type == REDIS_REPLY_STATUS;
+  freeReplyObject(r);
+  if (master) {
+    return 1;
+  }
+  r = redisCommand(c, "GET %s", stek_master_key);
+  if (!r) {
+    return -1;
+  }
+  master = r->type == REDIS_REPLY_STRING && r->len == strlen(box_hex) && memcmp(r->str, box_hex, r->len) == 0;
+  freeReplyObject(r);
+  if (master) {
+    r = redisCommand(c, "EXPIRE %s %d", stek_master_key, ttl);
+    if (!r) {
+      return -1;
+    }
+    freeReplyObject(r);
+  }
+  return master;
+}
+
+/* The master's rotation: the pending key (if any) becomes record 0, the old record 0 an old key, a
+ * new random key is pending, at most stek_overlap old keys stay. Stored, published, installed.
+ * 0 if the connection failed. */
+static int
+rotate(redisContext *c)
+{
+  unsigned char plain[1 + MAX_RING * STEK_RECORD], *keys = plain + 1;
+  int n = 0, pending = 0;
+  uint64_t gen;
+  pthread_mutex_lock(&ring_lock);
+  gen = ring_gen + 1;
+  if (ring_gen == 0) {
+    /* The first ring of the cluster: no shared tickets exist yet, its key encrypts at once. */
+    n = 1;
+  } else {
+    const unsigned char *cur = ring_keys, *pend = ring_pending ? ring_keys + STEK_RECORD : NULL;
+    const unsigned char *old = ring_keys + (ring_pending ? 2 : 1) * STEK_RECORD;
+    int n_old                = ring_n - (ring_pending ? 2 : 1);
+    if (pend) {
+      memcpy(keys, pend, STEK_RECORD); /* every box has had it for an interval */
+      n = 2;                           /* record 1: the new pending key, below */
+      if (cfg.stek_overlap > 0) {
+        memcpy(keys + 2 * STEK_RECORD, cur, STEK_RECORD);
+        n++;
+      }
+      for (int i = 0; i < n_old && n < 2 + cfg.stek_overlap; i++) {
+        memcpy(keys + (size_t)n++ * STEK_RECORD, old + (size_t)i * STEK_RECORD, STEK_RECORD);
+      }
+    } else {
+      memcpy(keys, cur, STEK_RECORD);
+      n = 2;
+      for (int i = 0; i < n_old && n < 2 + cfg.stek_overlap; i++) {
+        memcpy(keys + (size_t)n++ * STEK_RECORD, old + (size_t)i * STEK_RECORD, STEK_RECORD);
+      }
+    }
+    pending = 1;
+  }
+  pthread_mutex_unlock(&ring_lock);
+  if (RAND_bytes(keys + (pending ? STEK_RECORD : 0), STEK_RECORD) != 1) {
+    TSError("[%s] no random ticket key", PLUGIN_NAME);
+    return 1;
+  }
+  plain[0] = (unsigned char)pending;
+  TSSslSessionID id;
+  memset(&id, 0, sizeof id);
+  id.len = 8;
+  for (int i = 0; i < 8; i++) {
+    id.bytes[i] = (char)(gen >> (56 - 8 * i));
+  }
+  size_t len;
+  unsigned char *m = seal(OP_KEYS, &id, (const char *)plain, 1 + n * STEK_RECORD, &len);
+  if (!m) {
+    TSError("[%s] cannot seal the ticket-key ring", PLUGIN_NAME);
+    return 1;
+  }
+  redisAppendCommand(c, "SET %s %b", stek_ring_key, m, len);
+  redisAppendCommand(c, "PUBLISH %s %b", stek_channel, m, len);
+  TSfree(m);
+  for (int i = 0; i < 2; i++) {
+    redisReply *r = NULL;
+    if (redisGetReply(c, (void **)&r) != REDIS_OK || !r) {
+      return 0; /* not installed either: the next master tick tries again */
+    }
+    freeReplyObject(r);
+  }
+  ring_install(gen, pending, keys, n);
+  return 1;
+}
+
+/* The master thread (stek_master yes or auto): elects itself (auto) and rotates. */
+static void *
+stek_thread(void *arg)
+{
+  (void)arg;
+  redisContext *c = NULL;
+  int tick_ms     = cfg.stek_interval * 1000 / 4, was_master = 0;
+  for (;; sleep_ms(tick_ms)) {
+    if (!c) {
+      c = connect_any(1000);
+      if (!c) {
+        continue;
+      }
+      struct timeval tv = {1, 0};
+      redisSetTimeout(c, tv);
+    }
+    int master = cfg.stek_master == STEK_YES ? 1 : elect(c);
+    pthread_mutex_lock(&ring_lock);
+    int none = ring_gen == 0;
+    pthread_mutex_unlock(&ring_lock);
+    if (master > 0 && none) {
+      master = ring_load(c) ? 1 : -1; /* continue the cluster's ring, if there is one */
+    }
+    if (master < 0) {
+      redisFree(c);
+      c = NULL;
+      continue;
+    }
+    if (master != was_master) {
+      TSDebug(PLUGIN_NAME, "%s the ticket-key master", master ? "now" : "no longer");
+      TSStatIntSet(stats[ST_STEK_MASTER], master);
+      was_master = master;
+    }
+    pthread_mutex_lock(&ring_lock);
+    int due = ring_gen == 0 || elapsed_ms(&ring_installed_at) >= cfg.stek_interval * 1000;
+    pthread_mutex_unlock(&ring_lock);
+    if (master && due && !rotate(c)) {
+      redisFree(c);
+      c = NULL;
+    }
   }
   return NULL;
 }
@@ -638,6 +932,9 @@ load_config(const char *path)
   cfg.session_ttl    = 300;
   cfg.queue_max      = 10000;
   cfg.get_timeout_ms = 50;
+  cfg.stek_interval  = 0;
+  cfg.stek_overlap   = 2;
+  cfg.stek_master    = STEK_AUTO;
   char line[1024], err[PATH_MAX + 128] = "", file[PATH_MAX];
   int lineno = 0, have_key = 0;
   while (!err[0] && fgets(line, sizeof line, f)) {
@@ -699,6 +996,24 @@ load_config(const char *path)
       if (!parse_int(value, 1, 10000, &cfg.get_timeout_ms)) {
         snprintf(err, sizeof err, "get_timeout_ms: expected 1..10000, not %s", value);
       }
+    } else if (strcmp(key, "stek_interval") == 0) {
+      if (!parse_int(value, 0, 86400 * 7, &cfg.stek_interval)) {
+        snprintf(err, sizeof err, "stek_interval: expected seconds (0..604800), not %s", value);
+      }
+    } else if (strcmp(key, "stek_overlap") == 0) {
+      if (!parse_int(value, 0, MAX_OVERLAP, &cfg.stek_overlap)) {
+        snprintf(err, sizeof err, "stek_overlap: expected 0..%d, not %s", MAX_OVERLAP, value);
+      }
+    } else if (strcmp(key, "stek_master") == 0) {
+      if (strcmp(value, "yes") == 0) {
+        cfg.stek_master = STEK_YES;
+      } else if (strcmp(value, "no") == 0) {
+        cfg.stek_master = STEK_NO;
+      } else if (strcmp(value, "auto") == 0) {
+        cfg.stek_master = STEK_AUTO;
+      } else {
+        snprintf(err, sizeof err, "stek_master: expected yes, no or auto, not %s", value);
+      }
     } else {
       snprintf(err, sizeof err, "unknown key %s", key);
     }
@@ -735,6 +1050,12 @@ TSPluginInit(int argc, const char *argv[])
     return;
   }
   snprintf(channel, sizeof channel, "tshost:%s:sessions", cfg.cluster);
+  snprintf(stek_channel, sizeof stek_channel, "tshost:%s:stek", cfg.cluster);
+  snprintf(stek_ring_key, sizeof stek_ring_key, "tshost:%s:stek:ring", cfg.cluster);
+  snprintf(stek_master_key, sizeof stek_master_key, "tshost:%s:stek:master", cfg.cluster);
+  for (int i = 0; i < BOX_ID_LEN; i++) {
+    snprintf(box_hex + 2 * i, 3, "%02x", box_id[i]);
+  }
   for (int i = 0; i < ST_N; i++) {
     char name[128];
     snprintf(name, sizeof name, "%s.%s", PLUGIN_NAME, stat_names[i]);
@@ -743,11 +1064,14 @@ TSPluginInit(int argc, const char *argv[])
     }
   }
   queue = TSmalloc((size_t)cfg.queue_max * sizeof(item));
-  if (!TSThreadCreate(publisher, NULL) || !TSThreadCreate(subscriber, NULL)) {
+  if (!TSThreadCreate(publisher, NULL) || !TSThreadCreate(subscriber, NULL) ||
+      (cfg.stek_interval > 0 && cfg.stek_master != STEK_NO && !TSThreadCreate(stek_thread, NULL))) {
     TSError("[%s] cannot start threads; plugin disabled", PLUGIN_NAME);
     return;
   }
   /* No mutex: events arrive on several threads at once; the plugin's state has its own locks. */
   TSHttpHookAdd(TS_SSL_SESSION_HOOK, TSContCreate(on_session, NULL));
-  TSDebug(PLUGIN_NAME, "cluster %s, %d endpoint(s), queue %d, ttl %d s", cfg.cluster, cfg.n_ep, cfg.queue_max, cfg.session_ttl);
+  TSDebug(PLUGIN_NAME, "cluster %s, %d endpoint(s), queue %d, ttl %d s, ticket keys every %d s (overlap %d, master %s)", cfg.cluster,
+          cfg.n_ep, cfg.queue_max, cfg.session_ttl, cfg.stek_interval, cfg.stek_overlap,
+          cfg.stek_master == STEK_YES ? "yes" : cfg.stek_master == STEK_NO ? "no" : "auto");
 }

@@ -1,6 +1,7 @@
 //! A farm of three tshost processes sharing TLS 1.2 session-id sessions through a real
 //! redis-server with plugins-c/ssl_session_share.c: resumption on any box, a box started late
-//! (GET fallback), forged messages rejected, Redis killed and restarted.
+//! (GET fallback), forged messages rejected, Redis killed and restarted; ticket keys (STEK) made by
+//! an elected master and rotated through Redis, so TLS 1.2 and 1.3 tickets resume on any box.
 //!
 //! Stats are read through tests/c/stat_dump.c, a tiny plugin that writes the plugin's TSStat
 //! values to a file every 20 ms.
@@ -15,17 +16,19 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::proxy::{Origin, Proxy, Setup};
+use common::proxy::{s_client, Origin, Proxy, Setup};
 use common::{build_plugin_with, crate_dir, temp_dir, Header};
 
 const CLUSTER: &str = "farm";
-const STATS: [&str; 6] = [
+const STATS: [&str; 8] = [
     "published",
     "received",
     "inserted",
     "dropped",
     "auth_failures",
     "reconnects",
+    "stek_updates",
+    "stek_master",
 ];
 
 /// A redis-server on a loopback port, without persistence, in its own directory.
@@ -250,6 +253,11 @@ fn example_cert() -> &'static CertSetup {
 
 /// The plugin's config file (and a 32-byte key file next to it) for a farm on `redis`.
 fn share_conf(name: &str, redis: &Redis) -> PathBuf {
+    share_conf_with(name, redis, "")
+}
+
+/// share_conf with `extra` lines appended.
+fn share_conf_with(name: &str, redis: &Redis, extra: &str) -> PathBuf {
     let d = temp_dir(&format!("farm-conf-{name}"));
     let key: Vec<u8> = (0..32u8)
         .map(|i| i.wrapping_mul(37).wrapping_add(11))
@@ -260,7 +268,7 @@ fn share_conf(name: &str, redis: &Redis) -> PathBuf {
         &conf,
         format!(
             "# farm test\nredis 127.0.0.1:{}\ncluster {CLUSTER}\nkey_file farm.key\n\
-             session_ttl 120   # seconds\nqueue_max 1000\n",
+             session_ttl 120   # seconds\nqueue_max 1000\n{extra}",
             redis.port
         ),
     )
@@ -579,4 +587,163 @@ fn redis_down_keeps_serving_and_recovers() {
         "{:?}",
         boxes.iter().map(Box_::stats).collect::<Vec<_>>()
     );
+}
+
+/// One connection with tickets (`-tls1_2` or `-tls1_3`), saving and/or reusing the session.
+fn ticket_conn(port: u16, sess_in: Option<&Path>, sess_out: Option<&Path>, ver: &str) -> String {
+    let mut args = vec!["-servername", "example.com", ver];
+    if let Some(p) = sess_in {
+        args.extend(["-sess_in", p.to_str().unwrap()]);
+    }
+    if let Some(p) = sess_out {
+        args.extend(["-sess_out", p.to_str().unwrap()]);
+    }
+    let out = s_client(port, &args);
+    assert!(
+        out.contains("Reused, TLSv1.") || out.contains("New, TLSv1."),
+        "handshake failed:\n{out}"
+    );
+    assert!(out.contains("HTTP/1.1 200"), "request failed:\n{out}");
+    out
+}
+
+/// A full handshake saving a ticket to `sess`.
+fn fresh_ticket(port: u16, sess: &Path, ver: &str) {
+    let out = ticket_conn(port, None, Some(sess), ver);
+    assert!(out.contains("New, TLSv1."), "{out}");
+    assert!(
+        std::fs::metadata(sess)
+            .map(|m| m.len() > 0)
+            .unwrap_or(false),
+        "no session saved:\n{out}"
+    );
+}
+
+fn resumes_ticket(port: u16, sess: &Path, ver: &str) -> bool {
+    ticket_conn(port, Some(sess), None, ver).contains("Reused, TLSv1.")
+}
+
+#[test]
+fn ticket_keys_rotate_through_redis_and_resume_anywhere() {
+    let redis = Redis::start("stek");
+    let conf = share_conf_with(
+        "stek",
+        &redis,
+        "stek_interval 1\nstek_overlap 4\nstek_master auto\n",
+    );
+    let origin = Origin::start();
+    let mut boxes: Vec<Box_> = (0..3)
+        .map(|i| Box_::start(&format!("farm-stek-{i}"), &origin, &conf))
+        .collect();
+    // One master is elected; every box installs its rings (the first, then a pending key).
+    assert!(
+        eventually(10, || boxes.iter().all(|b| b.stat("stek_updates") >= 2)),
+        "{:?}",
+        boxes.iter().map(Box_::stats).collect::<Vec<_>>()
+    );
+    let masters = || boxes.iter().map(|b| b.stat("stek_master")).sum::<i64>();
+    assert_eq!(masters(), 1);
+    let before: Vec<i64> = boxes.iter().map(|b| b.stat("stek_updates")).collect();
+
+    let dir = temp_dir("farm-stek-sess");
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let rounds = 40;
+    let mut resumed = 0;
+    let start = Instant::now();
+    for round in 0..rounds {
+        // Paced over ~6 s: several rotations happen during the run.
+        let due = start + Duration::from_millis(150 * round as u64);
+        std::thread::sleep(due.saturating_duration_since(Instant::now()));
+        let ver = if round % 2 == 0 { "-tls1_3" } else { "-tls1_2" };
+        let a = rng.below(3);
+        let b = (a + 1 + rng.below(2)) % 3;
+        let sess = dir.join(format!("{round}.pem"));
+        fresh_ticket(boxes[a].tls_port(), &sess, ver);
+        if resumes_ticket(boxes[b].tls_port(), &sess, ver) {
+            resumed += 1;
+        } else {
+            eprintln!("round {round} {ver}: box {a} -> {b} not resumed");
+        }
+    }
+    let elapsed = start.elapsed();
+    let stats: Vec<_> = boxes.iter().map(Box_::stats).collect();
+    eprintln!("{resumed}/{rounds} resumed in {elapsed:?}; {stats:?}");
+    assert!(
+        resumed * 100 >= rounds * 99,
+        "{resumed}/{rounds} resumed on another box"
+    );
+    for (b, s) in before.iter().zip(&stats) {
+        assert!(
+            s["stek_updates"] - b >= 3,
+            "too few rotations during the run: {before:?} {stats:?}"
+        );
+        assert_eq!(s["auth_failures"], 0, "{stats:?}");
+    }
+    assert_eq!(masters(), 1);
+
+    // A box started after the tickets were made loads the ring from Redis and resumes them.
+    let early: Vec<(PathBuf, &str)> = ["-tls1_3", "-tls1_2"]
+        .iter()
+        .map(|&ver| {
+            let sess = dir.join(format!("early{ver}.pem"));
+            fresh_ticket(boxes[0].tls_port(), &sess, ver);
+            (sess, ver)
+        })
+        .collect();
+    let late = Box_::start("farm-stek-late", &origin, &conf);
+    assert!(
+        eventually(5, || late.stat("stek_updates") >= 1),
+        "{:?}",
+        late.stats()
+    );
+    for (sess, ver) in &early {
+        assert!(
+            resumes_ticket(late.tls_port(), sess, ver),
+            "{ver}: the late box did not resume a ticket made before it started"
+        );
+    }
+    assert_eq!(late.stat("stek_master"), 0);
+    assert_eq!(masters(), 1);
+
+    // The master dies: another box takes over within 3 intervals (its key expires), continues the
+    // ring, and tickets still resume across the boxes that are left.
+    let m = boxes
+        .iter()
+        .position(|b| b.stat("stek_master") == 1)
+        .unwrap();
+    drop(boxes.remove(m));
+    boxes.push(late);
+    let at: Vec<i64> = boxes.iter().map(|b| b.stat("stek_updates")).collect();
+    let t = Instant::now();
+    assert!(
+        eventually(6, || boxes
+            .iter()
+            .map(|b| b.stat("stek_master"))
+            .sum::<i64>()
+            == 1),
+        "no new master: {:?}",
+        boxes.iter().map(Box_::stats).collect::<Vec<_>>()
+    );
+    eprintln!("a new master after {:?}", t.elapsed());
+    assert!(
+        eventually(5, || boxes
+            .iter()
+            .zip(&at)
+            .all(|(b, a)| b.stat("stek_updates") >= a + 2)),
+        "no rotation after the failover: {at:?} {:?}",
+        boxes.iter().map(Box_::stats).collect::<Vec<_>>()
+    );
+    for (i, ver) in ["-tls1_3", "-tls1_2", "-tls1_3", "-tls1_2"]
+        .iter()
+        .enumerate()
+    {
+        let sess = dir.join(format!("after-failover-{i}.pem"));
+        fresh_ticket(boxes[i % 3].tls_port(), &sess, ver);
+        assert!(
+            resumes_ticket(boxes[(i + 1) % 3].tls_port(), &sess, ver),
+            "{ver}: not resumed after the failover"
+        );
+    }
+    let stats: Vec<_> = boxes.iter().map(Box_::stats).collect();
+    assert!(stats.iter().all(|s| s["auth_failures"] == 0), "{stats:?}");
 }
