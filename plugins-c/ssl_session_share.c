@@ -21,7 +21,8 @@
  *                                verified and decrypted (failure: dropped, auth_failures++); a
  *                                session is TSSslSessionInsert'ed (d2i_SSL_SESSION, then
  *                                SSL_SESSION_free), a removal TSSslSessionRemove'd. Messages carry
- *                                the sender's random box id: a box skips its own.
+ *                                the sender's random box id: a box skips its own. A session or
+ *                                removal must also be fresh (see Replays below; else replays++).
  *   TS_EVENT_SSL_SESSION_GET     if the local cache misses (TSSslSessionGetBuffer returns 0), one
  *                                bounded GET of the key (its own connection behind a mutex, waited
  *                                for at most get_timeout_ms, socket timeouts get_timeout_ms; while
@@ -62,14 +63,36 @@
  *   the same generation; boxes keep the first they see.
  *
  * Message (the same bytes are stored and published):
- *   "TS" | version 1 | op ('N' new, 'R' remove, 'K' keys) | box id (8) | id length (1) | id |
+ *   "TS" | version 2 | op ('N' new, 'R' remove, 'K' keys) | box id (8) |
+ *   timestamp (8: the sender's clock, ms since the epoch, big-endian) | id length (1) | id |
  *   nonce (12, random) | AES-256-GCM ciphertext of the DER session (empty for a removal) | tag (16)
  *   A 'K' message's id is the ring's generation (8 bytes, big-endian) and its plaintext is
  *   pending flag (1: record 1 is decrypt-only) | N records of 48 bytes (name | HMAC | AES).
- *   AAD = cluster name | everything before the nonce (so the id, op and box id are authenticated).
- *   A message with a stale or wrong key, a different cluster or a tampered byte fails the tag.
- *   Not covered: replay of an authentic message (it re-inserts a session a box already had, or
- *   removes one again).
+ *   AAD = cluster name | everything before the nonce (so the id, op, box id and timestamp are
+ *   authenticated). A message with a stale or wrong key, a different cluster or a tampered byte
+ *   fails the tag. Version 1 messages (no timestamp) are rejected as malformed (auth_failures).
+ *
+ * Replays
+ * -------
+ *   pub/sub ('N', 'R')           an authentic peer message is rejected and counted (replays; not
+ *                                received) if its timestamp is more than replay_window seconds old
+ *                                or more than 5 s in the future (the boxes' clocks must agree to a
+ *                                few seconds: a message rejected for skew still resumes through the
+ *                                GET fallback), or if its (box id, nonce) was accepted before. The
+ *                                subscriber remembers the pairs of the last 4096 accepted messages
+ *                                (a ring buffer and a hash table, per box); once a pair is
+ *                                forgotten, nothing with a timestamp as old as its message is
+ *                                accepted any more, so the memory is bounded without a gap (under
+ *                                more than 4096 messages per window the window shrinks instead).
+ *   GET fallback                 stored messages are legitimately older than the window and read
+ *                                many times (by every box that misses): only authenticity, the
+ *                                session id the key names, and the key's TTL (session_ttl, set by
+ *                                Redis EX) apply. Not covered: whoever can write to Redis can
+ *                                store a captured message again (a removed session comes back; its
+ *                                own timeout, inside the DER, still bounds it).
+ *   ticket rings ('K')           not checked by time or nonce: a ring is installed only if its
+ *                                generation is newer than the installed one, so an old ring
+ *                                re-published is ignored whatever its age.
  *
  * Config file (the plugin's argument): `key value` lines, `#` starts a comment
  *   redis        host:port       one per line; several lines are a failover list, tried in order
@@ -85,6 +108,8 @@
  *   stek_overlap    keys         old keys kept for decryption after their rotation (0..64,
  *                                default 2): a ticket resumes for at least overlap+1 intervals
  *   stek_master     yes|no|auto  whether this box makes the keys; auto (default) elects one
+ *   replay_window   seconds      pub/sub messages older than this are replays (1..86400,
+ *                                default 30)
  * A bad line is reported with TSError as `<file>:<line>: <reason>`; the plugin then stays
  * registered but disabled (no hook).
  *
@@ -94,7 +119,7 @@
  * Stats (TSStat, created once, guarded by TSStatFindName): ssl_session_share.published, .received
  * (peers' messages, rings included), .inserted, .dropped (queue overflow, undecodable sessions),
  * .auth_failures, .reconnects, .stek_updates (rings installed), .stek_master (1 while this box is
- * the ticket-key master).
+ * the ticket-key master), .replays (authentic pub/sub messages rejected as stale or seen before).
  * Debug tag: ssl_session_share.
  *
  * Requirements as for session_peer.c: proxy.config.ssl.session_cache 2, the same certificate on
@@ -130,7 +155,12 @@
 #define BOX_ID_LEN 8
 #define NONCE_LEN 12
 #define TAG_LEN 16
-#define MSG_VERSION 1
+#define MSG_VERSION 2
+#define TS_LEN 8                /* sender timestamp, ms since the epoch, big-endian */
+#define FIXED_LEN (2 + 1 + 1 + BOX_ID_LEN + TS_LEN + 1) /* up to and including the id length */
+#define FUTURE_SLACK_MS 5000    /* clock skew tolerated for a message from the future */
+#define SEEN_MAX 4096           /* nonces remembered (the pub/sub replay check) */
+#define SEEN_BUCKETS 8192
 #define OP_NEW 'N'
 #define OP_REMOVE 'R'
 #define OP_KEYS 'K'
@@ -160,6 +190,7 @@ static struct {
   int stek_interval; /* seconds; 0: no ticket keys through Redis */
   int stek_overlap;  /* old keys kept for decryption */
   int stek_master;   /* STEK_NO, STEK_YES, STEK_AUTO */
+  int replay_window; /* seconds: older pub/sub messages are rejected */
 } cfg;
 
 enum { STEK_NO, STEK_YES, STEK_AUTO };
@@ -168,9 +199,20 @@ static unsigned char box_id[BOX_ID_LEN];
 static char box_hex[2 * BOX_ID_LEN + 1];
 static char channel[192], stek_channel[192], stek_ring_key[192], stek_master_key[192];
 
-enum { ST_PUBLISHED, ST_RECEIVED, ST_INSERTED, ST_DROPPED, ST_AUTH_FAILURES, ST_RECONNECTS, ST_STEK_UPDATES, ST_STEK_MASTER, ST_N };
-static const char *stat_names[ST_N] = {"published",     "received",   "inserted",     "dropped",
-                                       "auth_failures", "reconnects", "stek_updates", "stek_master"};
+enum {
+  ST_PUBLISHED,
+  ST_RECEIVED,
+  ST_INSERTED,
+  ST_DROPPED,
+  ST_AUTH_FAILURES,
+  ST_RECONNECTS,
+  ST_STEK_UPDATES,
+  ST_STEK_MASTER,
+  ST_REPLAYS,
+  ST_N
+};
+static const char *stat_names[ST_N] = {"published",  "received",     "inserted",    "dropped", "auth_failures",
+                                       "reconnects", "stek_updates", "stek_master", "replays"};
 static int stats[ST_N];
 
 static void
@@ -232,11 +274,20 @@ redis_key(const TSSslSessionID *id, char *out, size_t size)
   snprintf(out, size, "tshost:%s:sess:%s", cfg.cluster, hex);
 }
 
+/* Milliseconds since the epoch (CLOCK_REALTIME). */
+static int64_t
+now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Seals op/id/der into a new message (TSfree it); NULL on a crypto failure. */
 static unsigned char *
 seal(char op, const TSSslSessionID *id, const char *der, int der_len, size_t *out_len)
 {
-  size_t head_len = 2 + 1 + 1 + BOX_ID_LEN + 1 + id->len;
+  size_t head_len = FIXED_LEN + id->len;
   size_t total    = head_len + NONCE_LEN + (size_t)der_len + TAG_LEN;
   unsigned char *m = TSmalloc(total), *p = m;
   *p++ = 'T';
@@ -245,6 +296,10 @@ seal(char op, const TSSslSessionID *id, const char *der, int der_len, size_t *ou
   *p++ = (unsigned char)op;
   memcpy(p, box_id, BOX_ID_LEN);
   p += BOX_ID_LEN;
+  uint64_t ts = (uint64_t)now_ms();
+  for (int i = 0; i < TS_LEN; i++) {
+    *p++ = (unsigned char)(ts >> (56 - 8 * i));
+  }
   *p++ = (unsigned char)id->len;
   memcpy(p, id->bytes, id->len);
   p += id->len;
@@ -272,7 +327,10 @@ typedef struct {
   TSSslSessionID id;
   unsigned char *der;
   int der_len;
-  int own; /* this box sent it (nothing else is set) */
+  int own;                         /* this box sent it (nothing else is set) */
+  unsigned char sender[BOX_ID_LEN]; /* the sender's box id */
+  int64_t sent_ms;                 /* the sender's timestamp */
+  unsigned char nonce[NONCE_LEN];
 } opened;
 
 /* 1 if authentic (or own), 0 if malformed or failing authentication. */
@@ -280,7 +338,7 @@ static int
 open_msg(const unsigned char *m, size_t len, opened *o)
 {
   memset(o, 0, sizeof *o);
-  size_t fixed = 2 + 1 + 1 + BOX_ID_LEN + 1;
+  size_t fixed = FIXED_LEN;
   if (len < fixed || m[0] != 'T' || m[1] != 'S' || m[2] != MSG_VERSION ||
       (m[3] != OP_NEW && m[3] != OP_REMOVE && m[3] != OP_KEYS)) {
     return 0;
@@ -317,6 +375,13 @@ open_msg(const unsigned char *m, size_t len, opened *o)
     return 0;
   }
   o->op     = (char)m[3];
+  memcpy(o->sender, m + 4, BOX_ID_LEN);
+  uint64_t ts = 0;
+  for (int i = 0; i < TS_LEN; i++) {
+    ts = ts << 8 | m[4 + BOX_ID_LEN + i];
+  }
+  o->sent_ms = (int64_t)ts;
+  memcpy(o->nonce, nonce, NONCE_LEN);
   o->id.len = id_len;
   memcpy(o->id.bytes, m + fixed, id_len);
   if (o->op == OP_NEW || o->op == OP_KEYS) {
@@ -325,6 +390,84 @@ open_msg(const unsigned char *m, size_t len, opened *o)
   } else {
     TSfree(pt);
   }
+  return 1;
+}
+
+/* ---- replay protection (the pub/sub path only) ---- */
+
+/* The (sender, nonce) pairs of the last SEEN_MAX accepted pub/sub messages: a ring buffer in
+ * arrival order, chained in a hash table. Used by the subscriber thread alone: no lock. */
+typedef struct {
+  unsigned char sender[BOX_ID_LEN];
+  unsigned char nonce[NONCE_LEN];
+  int64_t sent_ms;
+  int next; /* the next entry of its bucket, -1: none */
+} seen_entry;
+
+static seen_entry seen[SEEN_MAX];
+static int seen_bucket[SEEN_BUCKETS];
+static int seen_next, seen_n;
+static int64_t seen_floor = INT64_MIN; /* the newest timestamp evicted from the ring */
+
+static unsigned
+seen_hash(const unsigned char *sender, const unsigned char *nonce)
+{
+  uint32_t h = 2166136261u; /* FNV-1a: nonces are random, authentic messages cannot choose them */
+  for (int i = 0; i < BOX_ID_LEN; i++) {
+    h = (h ^ sender[i]) * 16777619u;
+  }
+  for (int i = 0; i < NONCE_LEN; i++) {
+    h = (h ^ nonce[i]) * 16777619u;
+  }
+  return h % SEEN_BUCKETS;
+}
+
+static void
+seen_init(void)
+{
+  for (int i = 0; i < SEEN_BUCKETS; i++) {
+    seen_bucket[i] = -1;
+  }
+}
+
+/* 1 if an authentic peer message from the subscription is fresh and new (its nonce is then
+ * remembered); 0 if it is a replay: older than replay_window, more than FUTURE_SLACK_MS in the
+ * future, not newer than a timestamp the bounded memory has forgotten, or a (sender, nonce) seen
+ * before. */
+static int
+fresh_msg(const opened *o)
+{
+  int64_t now = now_ms();
+  if (o->sent_ms < now - (int64_t)cfg.replay_window * 1000 || o->sent_ms > now + FUTURE_SLACK_MS || o->sent_ms <= seen_floor) {
+    return 0;
+  }
+  unsigned h = seen_hash(o->sender, o->nonce);
+  for (int i = seen_bucket[h]; i >= 0; i = seen[i].next) {
+    if (memcmp(seen[i].nonce, o->nonce, NONCE_LEN) == 0 && memcmp(seen[i].sender, o->sender, BOX_ID_LEN) == 0) {
+      return 0;
+    }
+  }
+  seen_entry *e = &seen[seen_next];
+  if (seen_n == SEEN_MAX) {
+    /* Forget the oldest entry; from now on nothing as old as it is accepted. */
+    unsigned eh = seen_hash(e->sender, e->nonce);
+    int *link   = &seen_bucket[eh];
+    while (*link != seen_next) {
+      link = &seen[*link].next;
+    }
+    *link = e->next;
+    if (e->sent_ms > seen_floor) {
+      seen_floor = e->sent_ms;
+    }
+  } else {
+    seen_n++;
+  }
+  memcpy(e->sender, o->sender, BOX_ID_LEN);
+  memcpy(e->nonce, o->nonce, NONCE_LEN);
+  e->sent_ms     = o->sent_ms;
+  e->next        = seen_bucket[h];
+  seen_bucket[h] = seen_next;
+  seen_next      = (seen_next + 1) % SEEN_MAX;
   return 1;
 }
 
@@ -606,6 +749,10 @@ subscriber(void *arg)
         if (!open_msg((const unsigned char *)payload->str, payload->len, &o)) {
           count(ST_AUTH_FAILURES);
           TSDebug(PLUGIN_NAME, "dropped a message that failed authentication (%zu bytes)", (size_t)payload->len);
+        } else if (!o.own && o.op != OP_KEYS && !fresh_msg(&o)) {
+          count(ST_REPLAYS);
+          TSDebug(PLUGIN_NAME, "dropped a replayed or stale message (sent %lld ms ago)", (long long)(now_ms() - o.sent_ms));
+          TSfree(o.der);
         } else if (!o.own) {
           count(ST_RECEIVED);
           apply(&o, NULL);
@@ -935,6 +1082,7 @@ load_config(const char *path)
   cfg.stek_interval  = 0;
   cfg.stek_overlap   = 2;
   cfg.stek_master    = STEK_AUTO;
+  cfg.replay_window  = 30;
   char line[1024], err[PATH_MAX + 128] = "", file[PATH_MAX];
   int lineno = 0, have_key = 0;
   while (!err[0] && fgets(line, sizeof line, f)) {
@@ -1004,6 +1152,10 @@ load_config(const char *path)
       if (!parse_int(value, 0, MAX_OVERLAP, &cfg.stek_overlap)) {
         snprintf(err, sizeof err, "stek_overlap: expected 0..%d, not %s", MAX_OVERLAP, value);
       }
+    } else if (strcmp(key, "replay_window") == 0) {
+      if (!parse_int(value, 1, 86400, &cfg.replay_window)) {
+        snprintf(err, sizeof err, "replay_window: expected seconds (1..86400), not %s", value);
+      }
     } else if (strcmp(key, "stek_master") == 0) {
       if (strcmp(value, "yes") == 0) {
         cfg.stek_master = STEK_YES;
@@ -1064,6 +1216,7 @@ TSPluginInit(int argc, const char *argv[])
     }
   }
   queue = TSmalloc((size_t)cfg.queue_max * sizeof(item));
+  seen_init();
   if (!TSThreadCreate(publisher, NULL) || !TSThreadCreate(subscriber, NULL) ||
       (cfg.stek_interval > 0 && cfg.stek_master != STEK_NO && !TSThreadCreate(stek_thread, NULL))) {
     TSError("[%s] cannot start threads; plugin disabled", PLUGIN_NAME);
@@ -1071,7 +1224,7 @@ TSPluginInit(int argc, const char *argv[])
   }
   /* No mutex: events arrive on several threads at once; the plugin's state has its own locks. */
   TSHttpHookAdd(TS_SSL_SESSION_HOOK, TSContCreate(on_session, NULL));
-  TSDebug(PLUGIN_NAME, "cluster %s, %d endpoint(s), queue %d, ttl %d s, ticket keys every %d s (overlap %d, master %s)", cfg.cluster,
-          cfg.n_ep, cfg.queue_max, cfg.session_ttl, cfg.stek_interval, cfg.stek_overlap,
+  TSDebug(PLUGIN_NAME, "cluster %s, %d endpoint(s), queue %d, ttl %d s, replay window %d s, ticket keys every %d s (overlap %d, master %s)",
+          cfg.cluster, cfg.n_ep, cfg.queue_max, cfg.session_ttl, cfg.replay_window, cfg.stek_interval, cfg.stek_overlap,
           cfg.stek_master == STEK_YES ? "yes" : cfg.stek_master == STEK_NO ? "no" : "auto");
 }

@@ -1,6 +1,6 @@
 //! A farm of three tshost processes sharing TLS 1.2 session-id sessions through a real
 //! redis-server with plugins-c/ssl_session_share.c: resumption on any box, a box started late
-//! (GET fallback), forged messages rejected, Redis killed and restarted; ticket keys (STEK) made by
+//! (GET fallback), forged and replayed messages rejected, Redis killed and restarted; ticket keys (STEK) made by
 //! an elected master and rotated through Redis, so TLS 1.2 and 1.3 tickets resume on any box.
 //!
 //! Stats are read through tests/c/stat_dump.c, a tiny plugin that writes the plugin's TSStat
@@ -20,7 +20,7 @@ use common::proxy::{s_client, Origin, Proxy, Setup};
 use common::{build_plugin_with, crate_dir, temp_dir, Header};
 
 const CLUSTER: &str = "farm";
-const STATS: [&str; 8] = [
+const STATS: [&str; 9] = [
     "published",
     "received",
     "inserted",
@@ -28,6 +28,7 @@ const STATS: [&str; 8] = [
     "auth_failures",
     "reconnects",
     "stek_updates",
+    "replays",
     "stek_master",
 ];
 
@@ -466,6 +467,42 @@ fn a_box_started_late_resumes_earlier_sessions() {
     );
 }
 
+/// Waits (at most 10 s) until `n` subscribers listen on the sessions channel.
+fn wait_subscribers(redis: &Redis, n: usize) {
+    let channel = format!("tshost:{CLUSTER}:sessions");
+    let want = n.to_string();
+    assert!(
+        eventually(10, || {
+            let out = Command::new("redis-cli")
+                .args(["-p", &redis.port.to_string(), "PUBSUB", "NUMSUB", &channel])
+                .output()
+                .expect("redis-cli");
+            String::from_utf8_lossy(&out.stdout).lines().last() == Some(want.as_str())
+        }),
+        "not {n} subscribers"
+    );
+}
+
+/// The sealed message Redis stores for a session (GET of its key), as published.
+fn stored_message(redis: &Redis, hex_id: &str) -> Vec<u8> {
+    let mut s = TcpStream::connect(("127.0.0.1", redis.port)).unwrap();
+    let k = session_key(hex_id);
+    write!(s, "*2\r\n$3\r\nGET\r\n${}\r\n{k}\r\n", k.len()).unwrap();
+    let mut blob = Vec::new();
+    s.set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = s.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        blob.extend(&buf[..n]);
+    }
+    assert!(blob.starts_with(b"$"), "{}", String::from_utf8_lossy(&blob));
+    let body_start = blob.iter().position(|&c| c == b'\n').unwrap() + 1;
+    blob[body_start..blob.len() - 2].to_vec()
+}
+
 #[test]
 fn forged_messages_are_rejected() {
     let redis = Redis::start("forged");
@@ -476,18 +513,17 @@ fn forged_messages_are_rejected() {
         .collect();
     // Every subscriber is up before anything is published.
     let channel = format!("tshost:{CLUSTER}:sessions");
-    assert!(eventually(10, || {
-        let out = Command::new("redis-cli")
-            .args(["-p", &redis.port.to_string(), "PUBSUB", "NUMSUB", &channel])
-            .output()
-            .expect("redis-cli");
-        String::from_utf8_lossy(&out.stdout).lines().last() == Some("3")
-    }));
+    wait_subscribers(&redis, 3);
     let before: Vec<_> = boxes.iter().map(Box_::stats).collect();
     // A well-formed message from someone without the key: header, a session id, a nonce, a
     // "ciphertext" and a tag that cannot verify.
-    let mut forged = b"TS\x01N".to_vec();
+    let mut forged = b"TS\x02N".to_vec();
     forged.extend([0xee; 8]); // a box id of nobody
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    forged.extend(now_ms.to_be_bytes()); // a current timestamp
     forged.push(32);
     forged.extend([0x42; 32]); // the session id
     forged.extend([7; 12]); // nonce
@@ -500,21 +536,7 @@ fn forged_messages_are_rejected() {
     let sess = dir.join("real.pem");
     let id = fresh(boxes[0].tls_port(), &sess);
     assert!(wait_stored(&redis, &id));
-    let mut s = TcpStream::connect(("127.0.0.1", redis.port)).unwrap();
-    let k = session_key(&id);
-    write!(s, "*2\r\n$3\r\nGET\r\n${}\r\n{k}\r\n", k.len()).unwrap();
-    let mut blob = Vec::new();
-    s.set_read_timeout(Some(Duration::from_millis(300)))
-        .unwrap();
-    let mut buf = [0u8; 4096];
-    while let Ok(n) = s.read(&mut buf) {
-        if n == 0 {
-            break;
-        }
-        blob.extend(&buf[..n]);
-    }
-    let body_start = blob.iter().position(|&c| c == b'\n').unwrap() + 1;
-    let mut tampered = blob[body_start..blob.len() - 2].to_vec();
+    let mut tampered = stored_message(&redis, &id);
     let last = tampered.len() - 20;
     tampered[last] ^= 1;
     let r = resp(redis.port, &[b"PUBLISH", channel.as_bytes(), &tampered]);
@@ -535,6 +557,69 @@ fn forged_messages_are_rejected() {
         assert_eq!((s["auth_failures"], s["inserted"]), want(i), "{after:?}");
         assert_eq!(s["received"], want(i).1, "{after:?}");
     }
+}
+
+#[test]
+fn replayed_messages_are_rejected() {
+    let redis = Redis::start("replay");
+    let conf = share_conf("replay", &redis);
+    let origin = Origin::start();
+    let boxes: Vec<Box_> = (0..3)
+        .map(|i| Box_::start(&format!("farm-replay-{i}"), &origin, &conf))
+        .collect();
+    wait_subscribers(&redis, 3);
+    let channel = format!("tshost:{CLUSTER}:sessions");
+    let dir = temp_dir("farm-replay-sess");
+    // A session made on box 0 reaches boxes 1 and 2 through the subscription.
+    let sess = dir.join("a.pem");
+    let id = fresh(boxes[0].tls_port(), &sess);
+    assert!(wait_stored(&redis, &id));
+    assert!(
+        eventually(3, || boxes[1..].iter().all(|b| b.stat("inserted") == 1)),
+        "{:?}",
+        boxes.iter().map(Box_::stats).collect::<Vec<_>>()
+    );
+    // The authentic message, captured from Redis, published again twice.
+    let captured = stored_message(&redis, &id);
+    for _ in 0..2 {
+        let r = resp(redis.port, &[b"PUBLISH", channel.as_bytes(), &captured]);
+        assert!(r.starts_with(b":3"), "{}", String::from_utf8_lossy(&r));
+    }
+    // Boxes 1 and 2 count both copies as replays and insert nothing; box 0 skips its own.
+    let ok = eventually(3, || boxes[1..].iter().all(|b| b.stat("replays") == 2));
+    std::thread::sleep(Duration::from_millis(200));
+    let after: Vec<_> = boxes.iter().map(Box_::stats).collect();
+    assert!(ok, "{after:?}");
+    assert_eq!(after[0]["replays"], 0, "{after:?}");
+    for s in &after[1..] {
+        assert_eq!(
+            (
+                s["replays"],
+                s["inserted"],
+                s["received"],
+                s["auth_failures"]
+            ),
+            (2, 1, 1, 0),
+            "{after:?}"
+        );
+    }
+    // Normal traffic is unaffected: the captured session resumes on box 1, and a new session
+    // made on box 2 reaches the others and resumes on box 0.
+    assert!(resumes(boxes[1].tls_port(), &sess), "box 1 did not resume");
+    let sess2 = dir.join("b.pem");
+    let id2 = fresh(boxes[2].tls_port(), &sess2);
+    assert!(wait_stored(&redis, &id2));
+    assert!(
+        eventually(3, || boxes[0].stat("inserted") == 1
+            && boxes[1].stat("inserted") == 2),
+        "{:?}",
+        boxes.iter().map(Box_::stats).collect::<Vec<_>>()
+    );
+    assert!(resumes(boxes[0].tls_port(), &sess2), "box 0 did not resume");
+    let end: Vec<_> = boxes.iter().map(Box_::stats).collect();
+    let replays: Vec<i64> = end.iter().map(|s| s["replays"]).collect();
+    assert_eq!(replays, [0, 2, 2], "{end:?}");
+    assert!(end.iter().all(|s| s["auth_failures"] == 0), "{end:?}");
 }
 
 #[test]
