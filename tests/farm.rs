@@ -137,35 +137,14 @@ fn wait_stored(redis: &Redis, hex_id: &str) -> bool {
 
 /// One TLS 1.2 connection without tickets, saving and/or reusing a session; s_client's output.
 fn conn(port: u16, sess_in: Option<&Path>, sess_out: Option<&Path>) -> String {
-    let mut cmd = Command::new("openssl");
-    cmd.args(["s_client", "-connect", &format!("127.0.0.1:{port}")])
-        .args([
-            "-servername",
-            "example.com",
-            "-ign_eof",
-            "-tls1_2",
-            "-no_ticket",
-        ]);
+    let mut args = vec!["-servername", "example.com", "-tls1_2", "-no_ticket"];
     if let Some(p) = sess_in {
-        cmd.arg("-sess_in").arg(p);
+        args.extend(["-sess_in", p.to_str().unwrap()]);
     }
     if let Some(p) = sess_out {
-        cmd.arg("-sess_out").arg(p);
+        args.extend(["-sess_out", p.to_str().unwrap()]);
     }
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("openssl");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"GET /size/5 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    s_client(port, &args)
 }
 
 /// A full handshake (and request) saving the session to `sess`; the session id in hex.
