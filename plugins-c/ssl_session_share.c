@@ -17,7 +17,7 @@
  *                                with backoff (the queue bound still applies).
  *   TS_EVENT_SSL_SESSION_REMOVE  queued too: the worker DELs the key and publishes a removal.
  *   subscriber thread            its own connection, SUBSCRIBE to the channel, reconnect with
- *                                backoff (50 ms doubling to 2 s, counted). A peer's message is
+ *                                backoff (50 ms doubling to 400 ms, counted). A peer's message is
  *                                verified and decrypted (failure: dropped, auth_failures++); a
  *                                session is TSSslSessionInsert'ed (d2i_SSL_SESSION, then
  *                                SSL_SESSION_free), a removal TSSslSessionRemove'd. Messages carry
@@ -59,18 +59,24 @@
  *                                generation is newer than the installed one; never from a
  *                                handshake. Until the first ring arrives a box uses the proxy's
  *                                own key (or ticket_key.filename).
- *   Not covered: two masters at once (two `yes` boxes, or a partition under auto) publish rings of
- *   the same generation; boxes keep the first they see.
+ *   Split brain: two masters at once (two `yes` boxes, or a partition under auto) may publish
+ *   rings of the same generation. Every box then keeps the one made by the greater box id (the
+ *   sender id is authenticated), so the farm converges within one delivery; the pending keys
+ *   differ, the encryption key does not (both rings continue the same ring). A box whose installed
+ *   ring is replaced by one that lacks its encryption key (after a partition heals) keeps that
+ *   key, decrypt-only, so its own tickets still resume on it. Each box publishes its generation
+ *   as the stat stek_generation.
  *
  * Message (the same bytes are stored and published):
- *   "TS" | version 2 | op ('N' new, 'R' remove, 'K' keys) | box id (8) |
- *   timestamp (8: the sender's clock, ms since the epoch, big-endian) | id length (1) | id |
+ *   "TS" | version 3 | op ('N' new, 'R' remove, 'K' keys) | box id (8) |
+ *   timestamp (8: the sender's clock, us since the epoch, big-endian) | id length (1) | id |
  *   nonce (12, random) | AES-256-GCM ciphertext of the DER session (empty for a removal) | tag (16)
  *   A 'K' message's id is the ring's generation (8 bytes, big-endian) and its plaintext is
  *   pending flag (1: record 1 is decrypt-only) | N records of 48 bytes (name | HMAC | AES).
  *   AAD = cluster name | everything before the nonce (so the id, op, box id and timestamp are
  *   authenticated). A message with a stale or wrong key, a different cluster or a tampered byte
- *   fails the tag. Version 1 messages (no timestamp) are rejected as malformed (auth_failures).
+ *   fails the tag. Messages of other versions (1: no timestamp, 2: in ms) are rejected as malformed
+ *   (auth_failures).
  *
  * Replays
  * -------
@@ -155,8 +161,8 @@
 #define BOX_ID_LEN 8
 #define NONCE_LEN 12
 #define TAG_LEN 16
-#define MSG_VERSION 2
-#define TS_LEN 8                /* sender timestamp, ms since the epoch, big-endian */
+#define MSG_VERSION 3
+#define TS_LEN 8                /* sender timestamp, us since the epoch, big-endian */
 #define FIXED_LEN (2 + 1 + 1 + BOX_ID_LEN + TS_LEN + 1) /* up to and including the id length */
 #define FUTURE_SLACK_MS 5000    /* clock skew tolerated for a message from the future */
 #define SEEN_MAX 4096           /* nonces remembered (the pub/sub replay check) */
@@ -167,6 +173,7 @@
 #define STEK_RECORD 48
 #define MAX_OVERLAP 64
 #define MAX_RING (2 + MAX_OVERLAP)
+#define MAX_BACKOFF_MS 400 /* reconnect backoff cap: Redis back -> serving again well within 1 s */
 
 /* From OpenSSL's libssl (the proxy links it): a TSSslSession is an SSL_SESSION *. */
 typedef struct ssl_session_st SSL_SESSION;
@@ -209,10 +216,14 @@ enum {
   ST_STEK_UPDATES,
   ST_STEK_MASTER,
   ST_REPLAYS,
+  ST_PROPAGATION_US,
+  ST_PROPAGATION_US_AVG,
+  ST_STEK_GENERATION,
   ST_N
 };
-static const char *stat_names[ST_N] = {"published",  "received",     "inserted",    "dropped", "auth_failures",
-                                       "reconnects", "stek_updates", "stek_master", "replays"};
+static const char *stat_names[ST_N] = {"published",      "received",        "inserted",       "dropped",
+                                       "auth_failures",  "reconnects",      "stek_updates",   "stek_master",
+                                       "replays",        "propagation_us",  "propagation_us_avg", "stek_generation"};
 static int stats[ST_N];
 
 static void
@@ -274,13 +285,20 @@ redis_key(const TSSslSessionID *id, char *out, size_t size)
   snprintf(out, size, "tshost:%s:sess:%s", cfg.cluster, hex);
 }
 
+/* Microseconds since the epoch (CLOCK_REALTIME). */
+static int64_t
+now_us(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* Milliseconds since the epoch (CLOCK_REALTIME). */
 static int64_t
 now_ms(void)
 {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  return now_us() / 1000;
 }
 
 /* Seals op/id/der into a new message (TSfree it); NULL on a crypto failure. */
@@ -296,7 +314,7 @@ seal(char op, const TSSslSessionID *id, const char *der, int der_len, size_t *ou
   *p++ = (unsigned char)op;
   memcpy(p, box_id, BOX_ID_LEN);
   p += BOX_ID_LEN;
-  uint64_t ts = (uint64_t)now_ms();
+  uint64_t ts = (uint64_t)now_us();
   for (int i = 0; i < TS_LEN; i++) {
     *p++ = (unsigned char)(ts >> (56 - 8 * i));
   }
@@ -329,7 +347,8 @@ typedef struct {
   int der_len;
   int own;                         /* this box sent it (nothing else is set) */
   unsigned char sender[BOX_ID_LEN]; /* the sender's box id */
-  int64_t sent_ms;                 /* the sender's timestamp */
+  int64_t sent_us;                 /* the sender's timestamp */
+  int64_t sent_ms;                 /* the same in ms */
   unsigned char nonce[NONCE_LEN];
 } opened;
 
@@ -380,7 +399,8 @@ open_msg(const unsigned char *m, size_t len, opened *o)
   for (int i = 0; i < TS_LEN; i++) {
     ts = ts << 8 | m[4 + BOX_ID_LEN + i];
   }
-  o->sent_ms = (int64_t)ts;
+  o->sent_us = (int64_t)ts;
+  o->sent_ms = o->sent_us / 1000;
   memcpy(o->nonce, nonce, NONCE_LEN);
   o->id.len = id_len;
   memcpy(o->id.bytes, m + fixed, id_len);
@@ -480,28 +500,51 @@ static uint64_t ring_gen; /* 0: none installed yet (the proxy's own random key) 
 static int ring_pending, ring_n;
 static unsigned char ring_keys[MAX_RING * STEK_RECORD];
 static struct timespec ring_installed_at; /* CLOCK_MONOTONIC */
+static unsigned char ring_sender[BOX_ID_LEN]; /* the box that made the installed ring */
 
-/* Installs a ring newer than the installed one (TSSslTicketKeyUpdate); 1 if installed. */
+/* Installs a ring newer than the installed one (TSSslTicketKeyUpdate); 1 if installed.
+ * Split brain (two masters: two `yes` boxes, or a partition under auto): rings can collide. Of two
+ * rings of the same generation the one from the greater box id wins on every box, so the farm
+ * converges on one ring. And a box never forgets the key it was encrypting with: if the ring that
+ * replaces its own lacks the installed record 0, that key is kept at the end, decrypt-only, so
+ * the tickets this box issued still resume here (and, once the next ring built on this one
+ * spreads, everywhere). */
 static int
-ring_install(uint64_t gen, int pending, const unsigned char *keys, int n)
+ring_install(uint64_t gen, const unsigned char *sender, int pending, const unsigned char *keys, int n)
 {
   if (n < 1 || n > MAX_RING || (pending && n < 2)) {
     return 0;
   }
   pthread_mutex_lock(&ring_lock);
-  int ok = gen > ring_gen;
+  int cmp = ring_gen == 0 ? 1 : gen != ring_gen ? (gen > ring_gen ? 1 : -1) : memcmp(sender, ring_sender, BOX_ID_LEN);
+  int ok  = cmp > 0;
   if (ok) {
-    memcpy(ring_keys, keys, (size_t)n * STEK_RECORD);
+    unsigned char merged[MAX_RING * STEK_RECORD];
+    memcpy(merged, keys, (size_t)n * STEK_RECORD);
+    int kept = 0;
+    if (ring_gen != 0 && n < MAX_RING) {
+      int found = 0;
+      for (int i = 0; i < n && !found; i++) {
+        found = memcmp(merged + (size_t)i * STEK_RECORD, ring_keys, STEK_RECORD) == 0;
+      }
+      if (!found) {
+        memcpy(merged + (size_t)n++ * STEK_RECORD, ring_keys, STEK_RECORD);
+        kept = 1;
+      }
+    }
+    memcpy(ring_keys, merged, (size_t)n * STEK_RECORD);
     ok = TSSslTicketKeyUpdate((char *)ring_keys, n * STEK_RECORD) == TS_SUCCESS;
-  }
-  if (ok) {
-    ring_gen     = gen;
-    ring_pending = pending;
-    ring_n       = n;
-    clock_gettime(CLOCK_MONOTONIC, &ring_installed_at);
-    count(ST_STEK_UPDATES);
-    TSDebug(PLUGIN_NAME, "installed ticket-key ring %llu: %d key(s)%s", (unsigned long long)gen, n,
-            pending ? ", the second one decrypt-only" : "");
+    if (ok) {
+      ring_gen     = gen;
+      ring_pending = pending;
+      ring_n       = n;
+      memcpy(ring_sender, sender, BOX_ID_LEN);
+      clock_gettime(CLOCK_MONOTONIC, &ring_installed_at);
+      count(ST_STEK_UPDATES);
+      TSStatIntSet(stats[ST_STEK_GENERATION], (int64_t)gen);
+      TSDebug(PLUGIN_NAME, "installed ticket-key ring %llu: %d key(s)%s%s", (unsigned long long)gen, n,
+              pending ? ", the second one decrypt-only" : "", kept ? ", the replaced encryption key kept to decrypt" : "");
+    }
   }
   pthread_mutex_unlock(&ring_lock);
   return ok;
@@ -515,7 +558,7 @@ ring_apply(const opened *o)
   for (int i = 0; i < 8; i++) {
     gen = gen << 8 | o->id.bytes[i];
   }
-  ring_install(gen, o->der[0] == 1, o->der + 1, (o->der_len - 1) / STEK_RECORD);
+  ring_install(gen, o->sender, o->der[0] == 1, o->der + 1, (o->der_len - 1) / STEK_RECORD);
 }
 
 /* Applies an authentic peer message (id checked against `expect` if given); 1 if a session was
@@ -608,7 +651,7 @@ publisher(void *arg)
       c = connect_any(1000);
       if (!c) {
         sleep_ms(backoff);
-        backoff = backoff < 2000 ? backoff * 2 : 2000;
+        backoff = backoff < MAX_BACKOFF_MS ? backoff * 2 : MAX_BACKOFF_MS;
         continue;
       }
       if (ever) {
@@ -683,6 +726,18 @@ publisher(void *arg)
   return NULL;
 }
 
+/* Propagation latency of a peer's new session (its NEW hook -> here, by the two boxes' clocks):
+ * the last one, and a moving average (weight 1/16), in microseconds. Subscriber thread only. */
+static void
+note_propagation(int64_t us)
+{
+  static int64_t avg_us = -1;
+  us                    = us < 0 ? 0 : us;
+  avg_us                = avg_us < 0 ? us : avg_us + (us - avg_us) / 16;
+  TSStatIntSet(stats[ST_PROPAGATION_US], us);
+  TSStatIntSet(stats[ST_PROPAGATION_US_AVG], avg_us);
+}
+
 /* Loads the stored ring (GET) and installs it if it is newer; 0 if the connection failed. */
 static int
 ring_load(redisContext *c)
@@ -715,7 +770,7 @@ subscriber(void *arg)
     redisContext *c = connect_any(1000);
     if (!c) {
       sleep_ms(backoff);
-      backoff = backoff < 2000 ? backoff * 2 : 2000;
+      backoff = backoff < MAX_BACKOFF_MS ? backoff * 2 : MAX_BACKOFF_MS;
       continue;
     }
     redisEnableKeepAlive(c);
@@ -755,6 +810,9 @@ subscriber(void *arg)
           TSfree(o.der);
         } else if (!o.own) {
           count(ST_RECEIVED);
+          if (o.op == OP_NEW) {
+            note_propagation(now_us() - o.sent_us);
+          }
           apply(&o, NULL);
         }
       }
@@ -872,7 +930,7 @@ rotate(redisContext *c)
     }
     freeReplyObject(r);
   }
-  ring_install(gen, pending, keys, n);
+  ring_install(gen, box_id, pending, keys, n);
   return 1;
 }
 
