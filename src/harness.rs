@@ -339,7 +339,7 @@ pub async fn run_transaction(txn: Arc<Txn>, opts: TxnOptions) -> TxnResult {
             res.status = txn
                 .headers
                 .server_resp
-                .load()
+                .load_full()
                 .as_ref()
                 .map(|r| r.with(|h| h.status()) as i32)
                 .unwrap_or(200);

@@ -16,5 +16,6 @@ pub mod mutex;
 pub mod plugin;
 pub mod proxy;
 pub mod sched;
+pub mod shared;
 pub mod stats;
 pub mod tls;

@@ -4,6 +4,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// Rust's own allocations (headers, buffers, tasks) go to mimalloc: the request path allocates
+// per transaction, and glibc's malloc showed as about a tenth of its profile. Memory that crosses
+// the C boundary (TSmalloc/TSfree, strings plugins free) stays with the C library's allocator.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// tshost: runs Apache Traffic Server 9.2 C plugins, unchanged, in a Rust reverse proxy.
 ///
 /// Reads records.config, plugin.config, remap.config and ssl_multicert.config from the

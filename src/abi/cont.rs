@@ -75,7 +75,7 @@ pub extern "C" fn TSContDestroy(contp: TSCont) {
 pub extern "C" fn TSContDataSet(contp: TSCont, data: *mut c_void) {
     guard("TSContDataSet", (), || {
         if let Some(c) = CONTS.peek(contp as usize) {
-            c.as_ref().unwrap().set_data(data);
+            c.set_data(data);
         } else {
             cont_arg("TSContDataSet", contp);
         }
@@ -86,7 +86,7 @@ pub extern "C" fn TSContDataSet(contp: TSCont, data: *mut c_void) {
 pub extern "C" fn TSContDataGet(contp: TSCont) -> *mut c_void {
     guard("TSContDataGet", std::ptr::null_mut(), || {
         match CONTS.peek(contp as usize) {
-            Some(c) => c.as_ref().unwrap().data(),
+            Some(c) => c.data(),
             None => {
                 cont_arg("TSContDataGet", contp);
                 std::ptr::null_mut()

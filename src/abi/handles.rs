@@ -13,7 +13,6 @@ use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arc_swap::{ArcSwapOption, Guard};
 use parking_lot::Mutex;
 
 const CHUNKS: usize = 32;
@@ -22,7 +21,7 @@ const FIRST_CHUNK: usize = 64;
 const QUARANTINE: Duration = Duration::from_secs(2);
 
 pub struct Slot<T> {
-    inner: ArcSwapOption<T>,
+    inner: crate::shared::Shared<T>,
 }
 
 pub struct Pool<T> {
@@ -67,7 +66,7 @@ impl<T: 'static> Pool<T> {
             if base.is_null() {
                 let chunk: Vec<Slot<T>> = (0..chunk_len(k))
                     .map(|_| Slot {
-                        inner: ArcSwapOption::const_empty(),
+                        inner: crate::shared::Shared::empty(),
                     })
                     .collect();
                 base = Box::leak(chunk.into_boxed_slice()).as_mut_ptr();
@@ -127,15 +126,9 @@ impl<T: 'static> Pool<T> {
         self.slot(handle).and_then(|(_, s)| s.inner.load_full())
     }
 
-    /// Borrow the live object without touching its reference count.
-    pub fn peek(&self, handle: usize) -> Option<Guard<Option<Arc<T>>>> {
-        let (_, s) = self.slot(handle)?;
-        let g = s.inner.load();
-        if g.is_some() {
-            Some(g)
-        } else {
-            None
-        }
+    /// The live object (as `get`; no allocation either way).
+    pub fn peek(&self, handle: usize) -> Option<Arc<T>> {
+        self.get(handle)
     }
 
     /// Is this a handle of this pool (live or dead)?

@@ -264,7 +264,7 @@ unsafe fn txn_hdr(
     txnp: TSHttpTxn,
     bufp: *mut TSMBuffer,
     offset: *mut TSMLoc,
-    pick: fn(&TxnHeaders) -> &arc_swap::ArcSwapOption<MBuffer>,
+    pick: fn(&TxnHeaders) -> &crate::shared::Shared<MBuffer>,
 ) -> TSReturnCodeRaw {
     let Some(t) = txn_arg(who, txnp) else {
         return TS_ERROR;

@@ -156,7 +156,6 @@ pub extern "C" fn TSHttpTxnReenable(txnp: TSHttpTxn, event: TSEventRaw) {
             crate::error!("TSHttpTxnReenable: {txnp:p} is not a live TSHttpTxn (reenabled after TXN_CLOSE?); ignored");
             return;
         };
-        let t = t.as_ref().unwrap();
         if t.gate.reenable(event).is_err() {
             crate::error!("TSHttpTxnReenable: transaction {} has no hook waiting for a reenable (second reenable?); ignored", t.id);
         }
@@ -170,7 +169,6 @@ pub extern "C" fn TSHttpSsnReenable(ssnp: TSHttpSsn, event: TSEventRaw) {
             crate::error!("TSHttpSsnReenable: {ssnp:p} is not a live TSHttpSsn (reenabled after SSN_CLOSE?); ignored");
             return;
         };
-        let s = s.as_ref().unwrap();
         if s.gate.reenable(event).is_err() {
             crate::error!("TSHttpSsnReenable: session {} has no hook waiting for a reenable (second reenable?); ignored", s.id);
         }

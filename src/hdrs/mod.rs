@@ -21,7 +21,6 @@ pub mod url;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 
-use arc_swap::ArcSwapOption;
 use parking_lot::{Mutex, MutexGuard};
 
 use crate::abi::handles::Pool;
@@ -354,10 +353,10 @@ pub(crate) fn retarget(loc: usize, t: Target) {
 /// SEND_RESPONSE_HDR.
 #[derive(Default)]
 pub struct TxnHeaders {
-    pub client_req: ArcSwapOption<MBuffer>,
-    pub server_req: ArcSwapOption<MBuffer>,
-    pub server_resp: ArcSwapOption<MBuffer>,
-    pub client_resp: ArcSwapOption<MBuffer>,
+    pub client_req: crate::shared::Shared<MBuffer>,
+    pub server_req: crate::shared::Shared<MBuffer>,
+    pub server_resp: crate::shared::Shared<MBuffer>,
+    pub client_resp: crate::shared::Shared<MBuffer>,
 }
 
 #[cfg(test)]

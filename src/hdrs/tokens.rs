@@ -209,9 +209,24 @@ tokens! {
 /// The well-known string equal to `s` ignoring ASCII case (ATS's `hdrtoken_tokenize`, used for
 /// field names and URL schemes).
 pub fn lookup(s: &[u8]) -> Option<usize> {
-    TOKENS
+    // Tokens by length, in table order (so the first match is the same as a scan's): a lookup
+    // compares a handful of candidates, not the whole table; it runs for every parsed field.
+    static BY_LEN: std::sync::LazyLock<Vec<Vec<usize>>> = std::sync::LazyLock::new(|| {
+        let mut v: Vec<Vec<usize>> = Vec::new();
+        for (i, t) in TOKENS.iter().enumerate() {
+            let n = t.text().len();
+            if v.len() <= n {
+                v.resize(n + 1, Vec::new());
+            }
+            v[n].push(i);
+        }
+        v
+    });
+    BY_LEN
+        .get(s.len())?
         .iter()
-        .position(|t| t.text().len() == s.len() && t.text().eq_ignore_ascii_case(s))
+        .copied()
+        .find(|&i| TOKENS[i].text().eq_ignore_ascii_case(s))
 }
 
 /// The well-known string exactly equal to `s` (ATS's `hdrtoken_method_tokenize`: methods are

@@ -10,10 +10,16 @@ const READ_CHUNK: usize = 32 * 1024;
 /// Longest chunk-size line or trailer line accepted.
 const MAX_LINE: usize = 4096;
 
-/// A connection with its read buffer (bytes read ahead, e.g. a pipelined request).
+/// Bytes written are gathered up to this size and go out in one write (one TLS record).
+const WRITE_GATHER: usize = 16 * 1024;
+
+/// A connection with its read buffer (bytes read ahead, e.g. a pipelined request) and its write
+/// buffer: small writes (a response head, then its first body piece) are gathered and go out
+/// together at the next `write_out`/`flush`, in one system call and one TLS record.
 pub struct Conn<S> {
     pub io: S,
     pub buf: BytesMut,
+    out: Vec<u8>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -36,6 +42,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         Conn {
             io,
             buf: BytesMut::with_capacity(8192),
+            out: Vec::new(),
         }
     }
 
@@ -101,16 +108,43 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         }
     }
 
+    /// Queue `data`; it goes out at the next `write_out` or `flush` (or now, if the queue is full).
     pub async fn write_all(&mut self, data: &[u8]) -> std::io::Result<()> {
-        self.io.write_all(data).await
+        if self.out.len() + data.len() <= WRITE_GATHER {
+            self.out.extend_from_slice(data);
+            return Ok(());
+        }
+        self.write_out().await?;
+        if data.len() <= WRITE_GATHER {
+            self.out.extend_from_slice(data);
+            Ok(())
+        } else {
+            self.io.write_all(data).await
+        }
+    }
+
+    /// Write what is queued.
+    pub async fn write_out(&mut self) -> std::io::Result<()> {
+        if !self.out.is_empty() {
+            let r = self.io.write_all(&self.out).await;
+            self.out.clear();
+            if self.out.capacity() > 4096 {
+                // An idle connection keeps no large buffer.
+                self.out = Vec::new();
+            }
+            r?;
+        }
+        Ok(())
     }
 
     pub async fn flush(&mut self) -> std::io::Result<()> {
+        self.write_out().await?;
         self.io.flush().await
     }
 
-    /// Close the sending side: a TLS close_notify (then FIN), or a FIN.
+    /// Close the sending side (after what is queued): a TLS close_notify (then FIN), or a FIN.
     pub async fn shutdown(&mut self) -> std::io::Result<()> {
+        let _ = self.write_out().await;
         self.io.shutdown().await
     }
 }
@@ -351,10 +385,12 @@ impl BodyWriter {
             let mut head = format!("{:x}\r\n", data.len()).into_bytes();
             head.extend_from_slice(data);
             head.extend_from_slice(b"\r\n");
-            conn.write_all(&head).await
+            conn.write_all(&head).await?;
         } else {
-            conn.write_all(data).await
+            conn.write_all(data).await?;
         }
+        // A body piece goes out now (with the head queued before it): bodies stream.
+        conn.write_out().await
     }
 
     pub async fn finish<S: AsyncRead + AsyncWrite + Unpin>(

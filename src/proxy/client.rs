@@ -41,6 +41,10 @@ pub trait ClientIo {
     async fn finish(&mut self, trailers: &[(Vec<u8>, Vec<u8>)]) -> std::io::Result<()>;
     /// The response ends incomplete (the origin died mid-body): make that visible to the client.
     async fn abort(&mut self);
+    /// Send what is queued now (the response head, when its body is not there yet).
+    async fn push(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// HTTP/1.x: the connection, the request body's framing and the response's.
@@ -123,5 +127,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ClientIo for H1Client<'_, S> {
 
     async fn abort(&mut self) {
         let _ = self.conn.flush().await;
+    }
+
+    async fn push(&mut self) -> std::io::Result<()> {
+        self.conn.write_out().await
     }
 }

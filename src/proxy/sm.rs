@@ -343,6 +343,10 @@ async fn forward<C: ClientIo>(
     }
     let mut reader = BodyReader::new(resp_framing);
     loop {
+        // The head (queued) goes out with the first body piece if it is already here; else now.
+        if origin.buf.is_empty() && client.push().await.is_err() {
+            return Err(Failure::ClientGone);
+        }
         match reader.next(&mut origin).await {
             Ok(Some(piece)) => {
                 if client.send_body(&piece).await.is_err() {
@@ -751,8 +755,7 @@ async fn respond<C: ClientIo>(
     let is_head = txn
         .headers
         .client_req
-        .load()
-        .as_ref()
+        .load_full()
         .map(|r| r.with(|h| h.method() == b"HEAD"))
         .unwrap_or(false);
     // In the client's HTTP version once its request was parsed (as ATS).
