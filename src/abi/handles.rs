@@ -11,14 +11,25 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
 const CHUNKS: usize = 32;
 const FIRST_CHUNK: usize = 64;
-/// A released slot is not reused before this much time has passed.
-const QUARANTINE: Duration = Duration::from_secs(2);
+/// A released slot is not reused before this much time has passed (ms).
+const QUARANTINE_MS: u64 = 2000;
+
+/// A coarse monotonic clock in ms (CLOCK_MONOTONIC_COARSE: a few ns, no system call): the
+/// quarantine is timed on every handle's birth and death.
+fn coarse_ms() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
+    ts.tv_sec as u64 * 1000 + ts.tv_nsec as u64 / 1_000_000
+}
 
 pub struct Slot<T> {
     inner: crate::shared::Shared<T>,
@@ -29,7 +40,7 @@ pub struct Pool<T> {
     chunks: [AtomicPtr<Slot<T>>; CHUNKS],
     /// Slots handed out so far (fresh ones come from the end).
     used: AtomicUsize,
-    free: Mutex<VecDeque<(usize, Instant)>>,
+    free: Mutex<VecDeque<(usize, u64)>>,
     grow: Mutex<()>,
 }
 
@@ -82,7 +93,7 @@ impl<T: 'static> Pool<T> {
         let reuse = {
             let mut free = self.free.lock();
             match free.front() {
-                Some(&(i, at)) if at.elapsed() >= QUARANTINE => {
+                Some(&(i, at)) if coarse_ms().saturating_sub(at) >= QUARANTINE_MS => {
                     free.pop_front();
                     Some(i)
                 }
@@ -140,7 +151,8 @@ impl<T: 'static> Pool<T> {
     pub fn release(&self, handle: usize) {
         if let Some((i, s)) = self.slot(handle) {
             if s.inner.swap(None).is_some() {
-                self.free.lock().push_back((i, Instant::now()));
+                let now = coarse_ms();
+                self.free.lock().push_back((i, now));
             }
         }
     }

@@ -10,7 +10,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use super::body::{
     chunked_prefix_is_valid, BodyError, BodyReader, BodyWriter, Conn, Framing, Trailers,
 };
-use crate::hdrs::HttpHdr;
+use crate::hdrs::MBuffer;
 
 /// Why the check of a request body's first bytes failed.
 pub enum PrefixError {
@@ -32,7 +32,7 @@ pub trait ClientIo {
     /// Tell a client that waits (Expect: 100-continue) to send its body.
     async fn send_continue(&mut self) -> std::io::Result<()>;
     /// The response head; its body follows with this framing.
-    async fn send_head(&mut self, resp: &HttpHdr, framing: Framing) -> std::io::Result<()>;
+    async fn send_head(&mut self, resp: &MBuffer, framing: Framing) -> std::io::Result<()>;
     async fn send_body(&mut self, data: &[u8]) -> std::io::Result<()>;
     /// The request body's trailer fields (after its end).
     async fn request_trailers(&mut self) -> Trailers;
@@ -106,9 +106,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ClientIo for H1Client<'_, S> {
         Ok(())
     }
 
-    async fn send_head(&mut self, resp: &HttpHdr, framing: Framing) -> std::io::Result<()> {
+    async fn send_head(&mut self, resp: &MBuffer, framing: Framing) -> std::io::Result<()> {
         let mut out = Vec::with_capacity(512);
-        resp.write_response(&mut out);
+        resp.with(|h| h.write_response(&mut out));
         self.writer = BodyWriter::new(framing);
         self.conn.write_all(&out).await
     }

@@ -318,21 +318,24 @@ impl ClientIo for H2Client {
             .map_err(std::io::Error::other)
     }
 
-    async fn send_head(&mut self, resp: &HttpHdr, framing: Framing) -> std::io::Result<()> {
-        let mut b = http::Response::builder().status(resp.status());
-        for (name, value) in resp.fields() {
-            let lower = name.to_ascii_lowercase();
-            if CONNECTION_SPECIFIC.contains(&lower.as_slice()) || lower == b"te" {
-                continue;
+    async fn send_head(&mut self, resp: &MBuffer, framing: Framing) -> std::io::Result<()> {
+        let head = resp.with(|resp| {
+            let mut b = http::Response::builder().status(resp.status());
+            for (name, value) in resp.fields() {
+                let lower = name.to_ascii_lowercase();
+                if CONNECTION_SPECIFIC.contains(&lower.as_slice()) || lower == b"te" {
+                    continue;
+                }
+                if let (Ok(n), Ok(v)) = (
+                    http::HeaderName::from_bytes(&lower),
+                    http::HeaderValue::from_bytes(value),
+                ) {
+                    b = b.header(n, v);
+                }
             }
-            if let (Ok(n), Ok(v)) = (
-                http::HeaderName::from_bytes(&lower),
-                http::HeaderValue::from_bytes(value),
-            ) {
-                b = b.header(n, v);
-            }
-        }
-        let head = b.body(()).map_err(std::io::Error::other)?;
+            b.body(())
+        });
+        let head = head.map_err(std::io::Error::other)?;
         let end = framing == Framing::None;
         let send = self
             .respond

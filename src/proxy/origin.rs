@@ -69,9 +69,10 @@ impl OriginPool {
     pub fn put(&self, addr: SocketAddr, conn: OriginConn) {
         let mut idle = self.idle.lock();
         let list = idle.entry(addr).or_default();
-        list.retain(|(_, at)| at.elapsed() < IDLE_MAX);
+        let now = Instant::now();
+        list.retain(|(_, at)| now.duration_since(*at) < IDLE_MAX);
         if list.len() < IDLE_PER_ORIGIN {
-            list.push((conn, Instant::now()));
+            list.push((conn, now));
         }
     }
 }

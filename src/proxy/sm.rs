@@ -337,8 +337,11 @@ async fn forward<C: ClientIo>(
     txn.headers.client_resp.store(Some(client_resp.clone()));
     hook(ssn, txn, id::SEND_RESPONSE_HDR).await?;
 
-    let head_ok = client_resp.with(|h| h.clone());
-    if client.send_head(&head_ok, client_framing).await.is_err() {
+    if client
+        .send_head(&client_resp, client_framing)
+        .await
+        .is_err()
+    {
         return Err(Failure::ClientGone);
     }
     let mut reader = BodyReader::new(resp_framing);
@@ -830,15 +833,14 @@ async fn respond<C: ClientIo>(
             Vec::new()
         }
     };
-    let head = resp.with(|h| h.clone());
-    let keep = !close_after && !head.has_token(b"connection", b"close");
+    let keep = !close_after && !resp.with(|h| h.has_token(b"connection", b"close"));
     let framing = if is_head || body.is_empty() {
         Framing::None
     } else {
         Framing::Length(body.len() as u64)
     };
     let sent = async {
-        client.send_head(&head, framing).await?;
+        client.send_head(&resp, framing).await?;
         if framing != Framing::None {
             client.send_body(&body).await?;
         }
