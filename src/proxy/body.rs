@@ -41,9 +41,24 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     pub fn new(io: S) -> Self {
         Conn {
             io,
-            buf: BytesMut::with_capacity(8192),
+            buf: BytesMut::new(),
             out: Vec::new(),
         }
+    }
+
+    /// Wait for the first bytes of an idle connection without holding a heap buffer (they land
+    /// in a small array in the future); a large read buffer left by a transaction is dropped.
+    pub async fn fill_idle(&mut self) -> std::io::Result<usize> {
+        if !self.buf.is_empty() {
+            return self.fill().await;
+        }
+        if self.buf.capacity() > 4096 {
+            self.buf = BytesMut::new();
+        }
+        let mut small = [0u8; 256];
+        let n = tokio::io::AsyncReadExt::read(&mut self.io, &mut small).await?;
+        self.buf.extend_from_slice(&small[..n]);
+        Ok(n)
     }
 
     /// Read more bytes into the buffer; Ok(0) at end of stream.
@@ -126,13 +141,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     /// Write what is queued.
     pub async fn write_out(&mut self) -> std::io::Result<()> {
         if !self.out.is_empty() {
-            let r = self.io.write_all(&self.out).await;
-            self.out.clear();
-            if self.out.capacity() > 4096 {
-                // An idle connection keeps no large buffer.
-                self.out = Vec::new();
-            }
-            r?;
+            // Taken, so an idle connection keeps no write buffer.
+            let out = std::mem::take(&mut self.out);
+            self.io.write_all(&out).await?;
         }
         Ok(())
     }

@@ -28,7 +28,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
             if conn.buf.is_empty() {
                 // Idle between requests: wait for the next one, the keep-alive timeout or a stop.
                 let more = tokio::select! {
-                    r = tokio::time::timeout(keep_alive_timeout, conn.fill()) => matches!(r, Ok(Ok(n)) if n > 0),
+                    r = tokio::time::timeout(keep_alive_timeout, conn.fill_idle()) => matches!(r, Ok(Ok(n)) if n > 0),
                     _ = stop.changed() => false,
                 };
                 if !more {
@@ -36,7 +36,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
                 }
             }
             let Some(txn) = Txn::create(&ssn) else { break };
-            let done = sm::run(&proxy, &ssn, &txn, &mut conn, scheme).await;
+            let done = Box::pin(sm::run(&proxy, &ssn, &txn, &mut conn, scheme)).await;
             close_transaction(&ssn, &txn).await;
             if !done.keep_alive || *stop.borrow() {
                 break;

@@ -148,7 +148,15 @@ async fn connection(
                 return;
             }
             let info = ClientInfo::new(Some(peer), local, fd, vec![proto::TCP, ip_tag(&peer)]);
-            http1::serve(proxy, conn, info, "http", timeouts.keep_alive, stop).await;
+            Box::pin(http1::serve(
+                proxy,
+                conn,
+                info,
+                "http",
+                timeouts.keep_alive,
+                stop,
+            ))
+            .await;
         }
         Some(tls) => {
             let ssl = match tls.ssl() {
@@ -183,7 +191,7 @@ async fn connection(
                     fd,
                     vec![proto::HTTP_2_0, version, proto::TCP, ip_tag(&peer)],
                 );
-                http2::serve(proxy, s, info, timeouts.h2, stop).await;
+                Box::pin(http2::serve(proxy, s, info, timeouts.h2, stop)).await;
                 return;
             }
             let mut conn = Conn::new(s);
@@ -199,7 +207,15 @@ async fn connection(
                 fd,
                 vec![version, proto::TCP, ip_tag(&peer)],
             );
-            http1::serve(proxy, conn, info, "https", timeouts.keep_alive, stop).await;
+            Box::pin(http1::serve(
+                proxy,
+                conn,
+                info,
+                "https",
+                timeouts.keep_alive,
+                stop,
+            ))
+            .await;
         }
     }
 }
@@ -214,7 +230,7 @@ async fn probe<S: AsyncRead + AsyncWrite + Unpin>(
 ) -> bool {
     let mut stop = stop.clone();
     let first = tokio::select! {
-        r = tokio::time::timeout(timeout, conn.fill()) => r,
+        r = tokio::time::timeout(timeout, conn.fill_idle()) => r,
         _ = stop.changed() => return false,
     };
     matches!(first, Ok(Ok(n)) if n > 0)

@@ -45,6 +45,8 @@ fn context_builder() -> Result<SslContextBuilder, String> {
         // no_application_protocol alert (RFC 7301 3.2; ATS 9.2, #7981).
         openssl::ssl::select_next_proto(ALPN, client).ok_or(AlpnError::ALERT_FATAL)
     });
+    // OpenSSL frees a connection's read and write buffers (about 34 KiB) when they are empty.
+    b.set_mode(openssl::ssl::SslMode::RELEASE_BUFFERS);
     session::install(&mut b);
     let (tickets, number) = tickets::config();
     if tickets {
