@@ -152,6 +152,10 @@ pub extern "C" fn TSHttpTxnHookAdd(txnp: TSHttpTxn, id: TSHttpHookIDRaw, contp: 
 #[no_mangle]
 pub extern "C" fn TSHttpTxnReenable(txnp: TSHttpTxn, event: TSEventRaw) {
     guard("TSHttpTxnReenable", (), || {
+        // Inside the transaction's own callback: its gate is at hand.
+        if let Some(Ok(())) = crate::hooks::dispatch::reenable_current(txnp as usize, event) {
+            return;
+        }
         let Some(t) = TXNS.peek(txnp as usize) else {
             crate::error!("TSHttpTxnReenable: {txnp:p} is not a live TSHttpTxn (reenabled after TXN_CLOSE?); ignored");
             return;
@@ -165,6 +169,9 @@ pub extern "C" fn TSHttpTxnReenable(txnp: TSHttpTxn, event: TSEventRaw) {
 #[no_mangle]
 pub extern "C" fn TSHttpSsnReenable(ssnp: TSHttpSsn, event: TSEventRaw) {
     guard("TSHttpSsnReenable", (), || {
+        if let Some(Ok(())) = crate::hooks::dispatch::reenable_current(ssnp as usize, event) {
+            return;
+        }
         let Some(s) = SSNS.peek(ssnp as usize) else {
             crate::error!("TSHttpSsnReenable: {ssnp:p} is not a live TSHttpSsn (reenabled after SSN_CLOSE?); ignored");
             return;

@@ -9,6 +9,7 @@
 
 use std::future::poll_fn;
 use std::os::raw::c_void;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -35,30 +36,30 @@ pub enum Outcome {
     Error,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-enum Phase {
-    #[default]
-    Idle,
-    InCallback,
-    Waiting,
-    Reenabled,
+// The gate's state is one atomic word: phase (8 bits) | the reenabling thread's token (24 bits,
+// for traces only) | the event (32 bits). A hook whose callback reenables inline touches no lock.
+const IDLE: u64 = 0;
+const IN_CALLBACK: u64 = 1;
+const WAITING: u64 = 2;
+const REENABLED: u64 = 3;
+const TOKEN_MASK: u64 = 0xff_ffff;
+
+fn pack(phase: u64, by: u64, event: i32) -> u64 {
+    phase | (by & TOKEN_MASK) << 8 | (event as u32 as u64) << 32
 }
 
-#[derive(Default)]
-struct GateState {
-    phase: Phase,
-    event: i32,
-    /// Thread that reenabled.
-    by: u64,
-    /// Increases with every callback, so a late watchdog knows whether it is still the same one.
-    seq: u64,
-    waker: Option<Waker>,
+fn unpack(s: u64) -> (u64, u64, i32) {
+    (s & 0xff, (s >> 8) & TOKEN_MASK, (s >> 32) as u32 as i32)
 }
 
 /// The outstanding hook call of one transaction or session.
 #[derive(Default)]
 pub struct Gate {
-    st: Mutex<GateState>,
+    state: AtomicU64,
+    /// Increases with every callback, so a late watchdog knows whether it is still the same one.
+    seq: AtomicU64,
+    /// The task waiting for a reenable from elsewhere (the slow path only).
+    waker: Mutex<Option<Waker>>,
 }
 
 /// Why a reenable was refused.
@@ -70,70 +71,130 @@ pub enum ReenableError {
 
 impl Gate {
     fn begin(&self) {
-        let mut st = self.st.lock();
-        st.phase = Phase::InCallback;
-        st.seq += 1;
+        self.seq.fetch_add(1, Ordering::AcqRel);
+        self.state.store(IN_CALLBACK, Ordering::Release);
+    }
+
+    /// Takes a completed reenable: (event, reenabling thread's token, masked).
+    fn take(&self) -> Option<(i32, u64)> {
+        let s = self.state.load(Ordering::Acquire);
+        let (phase, by, event) = unpack(s);
+        (phase == REENABLED
+            && self
+                .state
+                .compare_exchange(s, IDLE, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok())
+        .then_some((event, by))
     }
 
     /// After the callback returned: the event if it already reenabled, else start waiting.
     fn end_callback(&self) -> Option<(i32, u64)> {
-        let mut st = self.st.lock();
-        if st.phase == Phase::Reenabled {
-            st.phase = Phase::Idle;
-            Some((st.event, st.by))
-        } else {
-            st.phase = Phase::Waiting;
-            None
+        loop {
+            if let Some(r) = self.take() {
+                return Some(r);
+            }
+            // Still in the callback's phase: wait (unless a reenable lands right now: again).
+            if self
+                .state
+                .compare_exchange(IN_CALLBACK, WAITING, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                return None;
+            }
         }
     }
 
     fn poll_reenabled(&self, cx: &mut Context<'_>) -> Poll<(i32, u64)> {
-        let mut st = self.st.lock();
-        if st.phase == Phase::Reenabled {
-            st.phase = Phase::Idle;
-            st.waker = None;
-            Poll::Ready((st.event, st.by))
-        } else {
-            if !st
-                .waker
-                .as_ref()
-                .map(|w| w.will_wake(cx.waker()))
-                .unwrap_or(false)
-            {
-                st.waker = Some(cx.waker().clone());
-            }
-            Poll::Pending
+        if let Some(r) = self.take() {
+            *self.waker.lock() = None;
+            return Poll::Ready(r);
         }
+        {
+            let mut w = self.waker.lock();
+            if !w.as_ref().map(|w| w.will_wake(cx.waker())).unwrap_or(false) {
+                *w = Some(cx.waker().clone());
+            }
+        }
+        // A reenable between the first look and the waker's registration did not see the waker.
+        if let Some(r) = self.take() {
+            *self.waker.lock() = None;
+            return Poll::Ready(r);
+        }
+        Poll::Pending
     }
 
     /// TSHttpTxnReenable / TSHttpSsnReenable: complete the outstanding hook call.
     pub fn reenable(&self, event: i32) -> Result<(), ReenableError> {
-        let waker = {
-            let mut st = self.st.lock();
-            match st.phase {
-                Phase::InCallback | Phase::Waiting => {
-                    st.phase = Phase::Reenabled;
-                    st.event = event;
-                    st.by = thread_token();
-                    st.waker.take()
-                }
-                Phase::Idle | Phase::Reenabled => return Err(ReenableError::NotWaiting),
+        let by = thread_token();
+        loop {
+            let s = self.state.load(Ordering::Acquire);
+            let phase = s & 0xff;
+            if phase != IN_CALLBACK && phase != WAITING {
+                return Err(ReenableError::NotWaiting);
             }
-        };
-        if let Some(w) = waker {
-            w.wake();
+            if self
+                .state
+                .compare_exchange(
+                    s,
+                    pack(REENABLED, by, event),
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                )
+                .is_ok()
+            {
+                if phase == WAITING {
+                    let w = self.waker.lock().take();
+                    if let Some(w) = w {
+                        w.wake();
+                    }
+                }
+                return Ok(());
+            }
         }
-        Ok(())
     }
 
     fn still_waiting(&self, seq: u64) -> bool {
-        let st = self.st.lock();
-        st.seq == seq && st.phase == Phase::Waiting
+        self.seq.load(Ordering::Acquire) == seq
+            && self.state.load(Ordering::Acquire) & 0xff == WAITING
     }
 
     fn seq(&self) -> u64 {
-        self.st.lock().seq
+        self.seq.load(Ordering::Acquire)
     }
+}
+
+thread_local! {
+    /// The transaction or session handle whose hook callback runs on this thread, and its gate: a
+    /// reenable made inside the callback (the common case) finds the gate without a handle lookup.
+    static CURRENT: std::cell::RefCell<Option<(usize, Arc<Gate>)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Marks the callback running on this thread (nested calls restore the outer one).
+struct CurrentCall(Option<(usize, Arc<Gate>)>);
+
+impl CurrentCall {
+    fn enter(handle: usize, gate: &Arc<Gate>) -> CurrentCall {
+        CurrentCall(CURRENT.with(|c| c.replace(Some((handle, gate.clone())))))
+    }
+}
+
+impl Drop for CurrentCall {
+    fn drop(&mut self) {
+        let outer = self.0.take();
+        CURRENT.with(|c| *c.borrow_mut() = outer);
+    }
+}
+
+/// Reenable `handle`'s outstanding hook if it is the one whose callback runs on this thread;
+/// None if it is not (the caller then looks the handle up).
+pub fn reenable_current(handle: usize, event: i32) -> Option<Result<(), ReenableError>> {
+    CURRENT.with(|c| {
+        let c = c.borrow();
+        match &*c {
+            Some((h, gate)) if *h == handle => Some(gate.reenable(event)),
+            _ => None,
+        }
+    })
 }
 
 /// What an object is, for messages: "transaction 12" or "session 3".
@@ -155,9 +216,17 @@ pub async fn run_point(ssn: &Session, txn: Option<&Txn>, hook: i32) -> Outcome {
     let closing = hook == super::id::TXN_CLOSE || hook == super::id::SSN_CLOSE;
     let mut scope = 0usize;
     let mut i = 0usize;
+    let mut global = GLOBAL.snapshot(hook);
     loop {
         let next = match scope {
-            0 => GLOBAL.get(hook, i),
+            0 => match global.as_ref().and_then(|l| l.get(i)) {
+                Some(c) => Some(c.clone()),
+                None => {
+                    // The end of the snapshot: anything added since?
+                    global = GLOBAL.snapshot(hook);
+                    global.as_ref().and_then(|l| l.get(i)).cloned()
+                }
+            },
             1 => ssn.hooks.get(hook, i),
             _ => txn.and_then(|t| t.hooks.get(hook, i)),
         };
@@ -205,6 +274,7 @@ async fn call_one(
         }
     }
     gate.begin();
+    let _current = CurrentCall::enter(edata, gate);
     let traced = trace::enabled()
         .then(|| trace::record_call(ssn.id, txn.map(|t| t.id as i64), hook, event, scope, cont));
     let me = thread_token();
@@ -221,7 +291,7 @@ async fn call_one(
         }
     };
     if let Some(idx) = traced {
-        trace::record_reenable(idx, ev, inline, by != me);
+        trace::record_reenable(idx, ev, inline, by != me & TOKEN_MASK);
     }
     interpret(ev, hook, cont, ssn, txn)
 }

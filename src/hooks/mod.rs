@@ -108,6 +108,15 @@ impl GlobalHooks {
         }
         self.lists[hook as usize].load().get(i).cloned()
     }
+
+    /// The list of `hook` as it is now (None if empty): a hook point walks one snapshot and looks
+    /// again only at its end, so a continuation added meanwhile still runs.
+    pub fn snapshot(&self, hook: i32) -> Option<Arc<Vec<Arc<Cont>>>> {
+        if self.mask.load(Ordering::Acquire) & (1 << hook) == 0 {
+            return None;
+        }
+        Some(self.lists[hook as usize].load_full())
+    }
 }
 
 /// Hooks of one session or transaction.
