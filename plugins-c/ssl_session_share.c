@@ -125,7 +125,10 @@
  * Stats (TSStat, created once, guarded by TSStatFindName): ssl_session_share.published, .received
  * (peers' messages, rings included), .inserted, .dropped (queue overflow, undecodable sessions),
  * .auth_failures, .reconnects, .stek_updates (rings installed), .stek_master (1 while this box is
- * the ticket-key master), .replays (authentic pub/sub messages rejected as stale or seen before).
+ * the ticket-key master), .replays (authentic pub/sub messages rejected as stale or seen before),
+ * .stek_generation (of the installed ring), .propagation_us (the last peer session: the sender's
+ * NEW hook to this box's subscriber, by the two clocks) and .propagation_us_avg (its moving
+ * average, weight 1/16).
  * Debug tag: ssl_session_share.
  *
  * Requirements as for session_peer.c: proxy.config.ssl.session_cache 2, the same certificate on
