@@ -10,11 +10,11 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures::stream::{FuturesUnordered, StreamExt};
 use h2::server::SendResponse;
 use h2::{Reason, RecvStream, SendStream};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::{watch, Notify};
-use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::body::{BodyError, Framing, Trailers};
@@ -83,7 +83,10 @@ pub async fn serve<S>(
         )
         .await;
         if let Some(mut conn) = handshake.ok().and_then(Result::ok) {
-            let mut streams = JoinSet::new();
+            // The streams run inside the connection's task, not as tasks of their own: they share
+            // the h2 connection's state, and on the connection's thread they neither contend for
+            // its lock nor wake another worker (a profile under h2load showed both).
+            let mut streams = FuturesUnordered::new();
             let mut stopping = false;
             // Set when the connection was shut down abruptly: it may take this long to flush.
             let mut closing_by: Option<Instant> = None;
@@ -108,7 +111,7 @@ pub async fn serve<S>(
                         Some(Ok((req, respond))) => {
                             let (proxy, ssn) = (proxy.clone(), ssn.clone());
                             let idle = settings.no_activity_timeout;
-                            streams.spawn(async move { stream(proxy, ssn, req, respond, idle).await });
+                            streams.push(Box::pin(stream(proxy, ssn, req, respond, idle)));
                         }
                         Some(Err(e)) => {
                             crate::debug!("http2", "session {}: {e}", ssn.id);
@@ -116,7 +119,7 @@ pub async fn serve<S>(
                         }
                         None => break,
                     },
-                    Some(_) = streams.join_next(), if !streams.is_empty() => {}
+                    Some(()) = streams.next(), if !streams.is_empty() => {}
                     _ = calm.notified(), if closing_by.is_none() => {
                         // A frame cap was passed (ATS: GOAWAY ENHANCE_YOUR_CALM, then close).
                         crate::debug!("http2", "session {}: frame flood, GOAWAY ENHANCE_YOUR_CALM", ssn.id);
@@ -144,7 +147,7 @@ pub async fn serve<S>(
             // The connection is over (or broken): every stream still running finishes on its own
             // (its I/O fails); each gets its TXN_CLOSE before SSN_CLOSE.
             drop(conn);
-            while streams.join_next().await.is_some() {}
+            while streams.next().await.is_some() {}
         }
         if io.tripped {
             // Lingering close after GOAWAY ENHANCE_YOUR_CALM: a flooding client still has
