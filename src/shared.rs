@@ -27,10 +27,6 @@ impl<T> Shared<T> {
     pub fn swap(&self, v: Option<Arc<T>>) -> Option<Arc<T>> {
         std::mem::replace(&mut *self.0.lock(), v)
     }
-
-    pub fn is_some(&self) -> bool {
-        self.0.lock().is_some()
-    }
 }
 
 impl<T> Default for Shared<T> {

@@ -74,7 +74,7 @@ pub extern "C" fn TSContDestroy(contp: TSCont) {
 #[no_mangle]
 pub extern "C" fn TSContDataSet(contp: TSCont, data: *mut c_void) {
     guard("TSContDataSet", (), || {
-        if let Some(c) = CONTS.peek(contp as usize) {
+        if let Some(c) = CONTS.get(contp as usize) {
             c.set_data(data);
         } else {
             cont_arg("TSContDataSet", contp);
@@ -85,7 +85,7 @@ pub extern "C" fn TSContDataSet(contp: TSCont, data: *mut c_void) {
 #[no_mangle]
 pub extern "C" fn TSContDataGet(contp: TSCont) -> *mut c_void {
     guard("TSContDataGet", std::ptr::null_mut(), || {
-        match CONTS.peek(contp as usize) {
+        match CONTS.get(contp as usize) {
             Some(c) => c.data(),
             None => {
                 cont_arg("TSContDataGet", contp);

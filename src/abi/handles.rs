@@ -137,11 +137,6 @@ impl<T: 'static> Pool<T> {
         self.slot(handle).and_then(|(_, s)| s.inner.load_full())
     }
 
-    /// The live object (as `get`; no allocation either way).
-    pub fn peek(&self, handle: usize) -> Option<Arc<T>> {
-        self.get(handle)
-    }
-
     /// Is this a handle of this pool (live or dead)?
     pub fn owns(&self, handle: usize) -> bool {
         self.slot(handle).is_some()

@@ -156,7 +156,7 @@ pub extern "C" fn TSHttpTxnReenable(txnp: TSHttpTxn, event: TSEventRaw) {
         if let Some(Ok(())) = crate::hooks::dispatch::reenable_current(txnp as usize, event) {
             return;
         }
-        let Some(t) = TXNS.peek(txnp as usize) else {
+        let Some(t) = TXNS.get(txnp as usize) else {
             crate::error!("TSHttpTxnReenable: {txnp:p} is not a live TSHttpTxn (reenabled after TXN_CLOSE?); ignored");
             return;
         };
@@ -172,7 +172,7 @@ pub extern "C" fn TSHttpSsnReenable(ssnp: TSHttpSsn, event: TSEventRaw) {
         if let Some(Ok(())) = crate::hooks::dispatch::reenable_current(ssnp as usize, event) {
             return;
         }
-        let Some(s) = SSNS.peek(ssnp as usize) else {
+        let Some(s) = SSNS.get(ssnp as usize) else {
             crate::error!("TSHttpSsnReenable: {ssnp:p} is not a live TSHttpSsn (reenabled after SSN_CLOSE?); ignored");
             return;
         };

@@ -8,8 +8,8 @@
 
 use std::ffi::CStr;
 
-/// `s` followed by a NUL byte, as an array of exactly that length.
-const fn nul_terminated<const N: usize>(s: &str) -> [u8; N] {
+/// `s` followed by a NUL byte, as an array of exactly that length (also for src/proxy/proto.rs).
+pub(crate) const fn nul_terminated<const N: usize>(s: &str) -> [u8; N] {
     let b = s.as_bytes();
     assert!(b.len() + 1 == N);
     let mut out = [0u8; N];

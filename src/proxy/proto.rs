@@ -8,19 +8,7 @@
 //! Strings as in ATS 9.2.9 src/tscore/ink_inet.cc.
 use std::ffi::CStr;
 
-/// `s` followed by a NUL byte, as an array of exactly that length.
-const fn nul_terminated<const N: usize>(s: &str) -> [u8; N] {
-    let b = s.as_bytes();
-    assert!(b.len() + 1 == N);
-    let mut out = [0u8; N];
-    let mut i = 0;
-    while i < b.len() {
-        assert!(b[i] != 0);
-        out[i] = b[i];
-        i += 1;
-    }
-    out
-}
+use crate::hdrs::tokens::nul_terminated;
 
 /// The bytes of a tag array as a `&CStr` (the array is NUL-terminated with no inner NUL).
 const fn as_cstr(b: &'static [u8]) -> &'static CStr {
