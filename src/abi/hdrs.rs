@@ -581,11 +581,10 @@ pub unsafe extern "C" fn TSHttpHdrUrlGet(
             return TS_ERROR;
         };
         with_hdr(who, bufp, offset, false, TS_ERROR, |heap, id| {
-            let o = heap.hdr(id).unwrap();
-            if o.hdr.hdr_type() != HdrType::Request {
+            if heap.hdr(id).unwrap().hdr.hdr_type() != HdrType::Request {
                 return TS_ERROR;
             }
-            *locp = o.url_loc as TSMLoc;
+            *locp = heap.hdr_url_loc(id).unwrap() as TSMLoc;
             TS_SUCCESS
         })
     })

@@ -70,10 +70,10 @@ impl Loc {
 /// An HTTP header object of a heap.
 pub(crate) struct HdrObj {
     pub id: u32,
-    /// Its TSMLoc.
-    pub loc: usize,
-    /// The TSMLoc of its URL.
-    pub url_loc: usize,
+    /// Its TSMLoc (0: not made yet; made when C first needs it).
+    loc: usize,
+    /// The TSMLoc of its URL (0: not made yet).
+    url_loc: usize,
     pub hdr: HttpHdr,
 }
 
@@ -86,7 +86,8 @@ pub(crate) struct UrlObj {
 
 /// The objects of one heap.
 pub(crate) struct Heap {
-    /// The heap's TSMBuffer handle (stored in every TSMLoc).
+    /// The heap's TSMBuffer handle (stored in every TSMLoc); set by [`MBuffer::lock`], the only
+    /// way C's calls reach a heap, so it is there whenever a TSMLoc is made.
     buf: usize,
     next_id: u32,
     /// HTTP headers; the first is the heap's main header (the one [`MBuffer::with`] sees).
@@ -98,6 +99,7 @@ pub(crate) struct Heap {
 
 impl Heap {
     fn new_loc(&self, t: Target) -> usize {
+        debug_assert!(self.buf != 0, "a TSMLoc made before its heap's TSMBuffer");
         LOCS.insert(|_| Loc {
             buf: self.buf,
             target: Mutex::new(t),
@@ -110,18 +112,41 @@ impl Heap {
         self.next_id
     }
 
+    /// Add an HTTP header object; returns its id. Its handles are made when C asks for them:
+    /// most of a transaction's headers never reach a plugin.
+    fn push_hdr(&mut self, hdr: HttpHdr) -> u32 {
+        let id = self.next_id();
+        self.hdrs.push(HdrObj {
+            id,
+            loc: 0,
+            url_loc: 0,
+            hdr,
+        });
+        id
+    }
+
     /// Add an HTTP header object; returns its TSMLoc.
     pub fn add_hdr(&mut self, hdr: HttpHdr) -> usize {
-        let id = self.next_id();
-        let obj = HdrObj {
-            id,
-            loc: self.new_loc(Target::Hdr(id)),
-            url_loc: self.new_loc(Target::HdrUrl(id)),
-            hdr,
-        };
-        let loc = obj.loc;
-        self.hdrs.push(obj);
-        loc
+        let id = self.push_hdr(hdr);
+        self.hdr_loc(id).expect("just added")
+    }
+
+    /// The TSMLoc of header `id`.
+    pub fn hdr_loc(&mut self, id: u32) -> Option<usize> {
+        let i = self.hdrs.iter().position(|h| h.id == id)?;
+        if self.hdrs[i].loc == 0 {
+            self.hdrs[i].loc = self.new_loc(Target::Hdr(id));
+        }
+        Some(self.hdrs[i].loc)
+    }
+
+    /// The TSMLoc of header `id`'s URL.
+    pub fn hdr_url_loc(&mut self, id: u32) -> Option<usize> {
+        let i = self.hdrs.iter().position(|h| h.id == id)?;
+        if self.hdrs[i].url_loc == 0 {
+            self.hdrs[i].url_loc = self.new_loc(Target::HdrUrl(id));
+        }
+        Some(self.hdrs[i].url_loc)
     }
 
     /// Add a URL object; returns its TSMLoc.
@@ -135,7 +160,7 @@ impl Heap {
     /// The main header, created (of unknown type) if the heap has none.
     fn main(&mut self) -> &mut HdrObj {
         if self.hdrs.is_empty() {
-            self.add_hdr(HttpHdr::new(HdrType::Unknown));
+            self.push_hdr(HttpHdr::new(HdrType::Unknown));
         }
         &mut self.hdrs[0]
     }
@@ -176,9 +201,12 @@ impl Heap {
     }
 }
 
-/// One header heap. Thread-safe; C sees it as a TSMBuffer ([`MBuffer::handle`]).
+/// One header heap. Thread-safe; C sees it as a TSMBuffer ([`MBuffer::handle`]), made the first
+/// time it is asked for.
 pub struct MBuffer {
-    handle: usize,
+    handle: std::sync::OnceLock<usize>,
+    /// Itself, for the TSMBuffer slot (which refers to the heap weakly).
+    me: Weak<MBuffer>,
     heap: Mutex<Heap>,
     writable: AtomicBool,
 }
@@ -186,22 +214,19 @@ pub struct MBuffer {
 impl MBuffer {
     fn create(hdr: Option<HttpHdr>) -> Arc<MBuffer> {
         Arc::new_cyclic(|weak| {
-            let (handle, _) = BUFFERS.insert(|_| BufSlot {
-                buf: weak.clone(),
-                owned: Mutex::new(None),
-            });
             let mut heap = Heap {
-                buf: handle,
+                buf: 0,
                 next_id: 0,
                 hdrs: Vec::new(),
                 urls: Vec::new(),
                 field_handles: Vec::new(),
             };
             if let Some(h) = hdr {
-                heap.add_hdr(h);
+                heap.push_hdr(h);
             }
             MBuffer {
-                handle,
+                handle: std::sync::OnceLock::new(),
+                me: weak.clone(),
                 heap: Mutex::new(heap),
                 writable: AtomicBool::new(true),
             }
@@ -243,7 +268,7 @@ impl MBuffer {
     /// An empty heap owned by C (TSMBufferCreate), alive until [`MBuffer::destroy_owned`].
     pub(crate) fn create_owned() -> Arc<MBuffer> {
         let b = MBuffer::create(None);
-        if let Some(slot) = BUFFERS.get(b.handle) {
+        if let Some(slot) = BUFFERS.get(b.handle()) {
             *slot.owned.lock() = Some(b.clone());
         }
         b
@@ -251,7 +276,7 @@ impl MBuffer {
 
     /// TSMBufferDestroy: drop C's ownership. False if C does not own this heap.
     pub(crate) fn destroy_owned(&self) -> bool {
-        let Some(slot) = BUFFERS.get(self.handle) else {
+        let Some(slot) = BUFFERS.get(self.handle()) else {
             return false;
         };
         let owned = slot.owned.lock().take();
@@ -265,12 +290,21 @@ impl MBuffer {
 
     /// Its TSMBuffer.
     pub fn handle(&self) -> usize {
-        self.handle
+        *self.handle.get_or_init(|| {
+            BUFFERS
+                .insert(|_| BufSlot {
+                    buf: self.me.clone(),
+                    owned: Mutex::new(None),
+                })
+                .0
+        })
     }
 
     /// The TSMLoc of the main header (what TSHttpTxnClientReqGet & co return).
     pub fn hdr_loc(&self) -> usize {
-        self.heap.lock().main().loc
+        let mut heap = self.lock();
+        let id = heap.main().id;
+        heap.hdr_loc(id).expect("the main header")
     }
 
     /// A new heap with a copy of the main header (the server request from the client request).
@@ -306,18 +340,27 @@ impl MBuffer {
         self.writable.load(Ordering::Acquire)
     }
 
+    /// The heap, for C's calls (its TSMBuffer exists from now on).
     pub(crate) fn lock(&self) -> MutexGuard<'_, Heap> {
-        self.heap.lock()
+        let buf = self.handle();
+        let mut heap = self.heap.lock();
+        heap.buf = buf;
+        heap
     }
 }
 
 impl Drop for MBuffer {
     fn drop(&mut self) {
-        BUFFERS.release(self.handle);
+        if let Some(&h) = self.handle.get() {
+            BUFFERS.release(h);
+        }
         let heap = self.heap.get_mut();
         for h in &heap.hdrs {
-            LOCS.release(h.loc);
-            LOCS.release(h.url_loc);
+            for loc in [h.loc, h.url_loc] {
+                if loc != 0 {
+                    LOCS.release(loc);
+                }
+            }
         }
         for u in &heap.urls {
             LOCS.release(u.loc);
@@ -330,7 +373,7 @@ impl Drop for MBuffer {
 
 impl std::fmt::Debug for MBuffer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "MBuffer({:#x})", self.handle)
+        write!(f, "MBuffer({:#x})", self.handle.get().copied().unwrap_or(0))
     }
 }
 

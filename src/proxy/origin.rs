@@ -16,9 +16,24 @@ const IDLE_PER_ORIGIN: usize = 64;
 
 pub type OriginConn = Conn<TcpStream>;
 
+/// Idle connections are kept per network thread: a connection is registered with its thread's
+/// reactor and serves that thread's transactions (threads outside the proxy's share number 0).
 #[derive(Default)]
 pub struct OriginPool {
-    idle: Mutex<HashMap<SocketAddr, Vec<(OriginConn, Instant)>>>,
+    idle: Mutex<HashMap<(usize, SocketAddr), Vec<(OriginConn, Instant)>>>,
+}
+
+thread_local! {
+    static WORKER: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Mark the current thread as network thread `n` (1-based) for the origin pools.
+pub fn set_worker(n: usize) {
+    WORKER.with(|w| w.set(n));
+}
+
+fn worker() -> usize {
+    WORKER.with(|w| w.get())
 }
 
 #[derive(Debug)]
@@ -56,7 +71,7 @@ impl OriginPool {
 
     fn take_idle(&self, addr: SocketAddr) -> Option<OriginConn> {
         let mut idle = self.idle.lock();
-        let list = idle.get_mut(&addr)?;
+        let list = idle.get_mut(&(worker(), addr))?;
         while let Some((c, at)) = list.pop() {
             if at.elapsed() < IDLE_MAX && c.buf.is_empty() {
                 return Some(c);
@@ -68,7 +83,7 @@ impl OriginPool {
     /// Keep a connection whose last response was complete, for the next request to `addr`.
     pub fn put(&self, addr: SocketAddr, conn: OriginConn) {
         let mut idle = self.idle.lock();
-        let list = idle.entry(addr).or_default();
+        let list = idle.entry((worker(), addr)).or_default();
         let now = Instant::now();
         list.retain(|(_, at)| now.duration_since(*at) < IDLE_MAX);
         if list.len() < IDLE_PER_ORIGIN {

@@ -57,21 +57,84 @@ pub struct ClientTimeouts {
     pub h2: H2Settings,
 }
 
+/// A network thread's runtime: connections accepted on any port are handed to the worker with
+/// the fewest live sessions, and live on it (with their origin connections) until they close.
+pub struct Worker {
+    pub handle: tokio::runtime::Handle,
+    live: Arc<AtomicUsize>,
+}
+
+impl Worker {
+    pub fn new(handle: tokio::runtime::Handle) -> Worker {
+        Worker {
+            handle,
+            live: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+}
+
+struct WorkerGuard(Arc<AtomicUsize>);
+
+impl Drop for WorkerGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// The worker for a new connection: the least loaded; of equals, the next after `last`.
+fn pick(workers: &[Worker], last: &mut usize) -> usize {
+    let n = workers.len();
+    let mut best = (*last + 1) % n;
+    let mut best_live = workers[best].live.load(Ordering::Relaxed);
+    for k in 1..n {
+        let i = (*last + 1 + k) % n;
+        let live = workers[i].live.load(Ordering::Relaxed);
+        if live < best_live {
+            (best, best_live) = (i, live);
+        }
+    }
+    *last = best;
+    best
+}
+
 impl Server {
-    /// Start accepting on every port (inside a tokio runtime).
+    /// Start accepting on every port, in the current tokio runtime (connections live in it).
     pub fn start(
         proxy: Arc<Proxy>,
         ports: Vec<Port>,
         timeouts: ClientTimeouts,
     ) -> std::io::Result<Server> {
+        let workers = vec![Worker::new(tokio::runtime::Handle::current())];
+        Self::start_on(proxy, ports, timeouts, Arc::new(workers))
+    }
+
+    /// Start accepting on every port; each connection goes to one of `workers` (least loaded
+    /// first) and stays there. Port k's accept loop runs on worker k mod n.
+    pub fn start_on(
+        proxy: Arc<Proxy>,
+        ports: Vec<Port>,
+        timeouts: ClientTimeouts,
+        workers: Arc<Vec<Worker>>,
+    ) -> std::io::Result<Server> {
+        assert!(!workers.is_empty(), "Server::start_on: no workers");
         let (stop, _) = watch::channel(false);
         let sessions = Arc::new(Sessions::default());
-        for p in ports {
+        for (k, p) in ports.into_iter().enumerate() {
             p.listener.set_nonblocking(true)?;
-            let listener = TcpListener::from_std(p.listener)?;
-            let (proxy, tls, sessions, mut stop_rx) =
-                (proxy.clone(), p.tls, sessions.clone(), stop.subscribe());
-            tokio::spawn(async move {
+            let home = k % workers.len();
+            let listener = {
+                let _in = workers[home].handle.enter();
+                TcpListener::from_std(p.listener)?
+            };
+            let (proxy, tls, sessions, mut stop_rx, workers) = (
+                proxy.clone(),
+                p.tls,
+                sessions.clone(),
+                stop.subscribe(),
+                workers.clone(),
+            );
+            workers.clone()[home].handle.spawn(async move {
+                let mut last = home;
                 loop {
                     let accepted = tokio::select! {
                         a = listener.accept() => a,
@@ -81,10 +144,33 @@ impl Server {
                         Ok((stream, peer)) => {
                             sessions.live.fetch_add(1, Ordering::AcqRel);
                             let guard = SessionGuard(sessions.clone());
+                            let w = pick(&workers, &mut last);
+                            workers[w].live.fetch_add(1, Ordering::AcqRel);
+                            let wguard = WorkerGuard(workers[w].live.clone());
                             let (proxy, tls, stop) = (proxy.clone(), tls.clone(), stop_rx.clone());
-                            tokio::spawn(async move {
-                                connection(proxy, stream, peer, tls, timeouts, stop).await;
-                                drop(guard);
+                            if w == home {
+                                tokio::spawn(async move {
+                                    connection(proxy, stream, peer, tls, timeouts, stop).await;
+                                    drop((wguard, guard));
+                                });
+                                continue;
+                            }
+                            // Another worker's: the socket moves to that runtime's reactor.
+                            let std = match stream.into_std() {
+                                Ok(s) => s,
+                                Err(e) => {
+                                    crate::warning!("accept: {e}");
+                                    continue;
+                                }
+                            };
+                            workers[w].handle.spawn(async move {
+                                match TcpStream::from_std(std) {
+                                    Ok(stream) => {
+                                        connection(proxy, stream, peer, tls, timeouts, stop).await
+                                    }
+                                    Err(e) => crate::warning!("accept: {e}"),
+                                }
+                                drop((wguard, guard));
                             });
                         }
                         Err(e) => {
@@ -234,4 +320,33 @@ async fn probe<S: AsyncRead + AsyncWrite + Unpin>(
         _ = stop.changed() => return false,
     };
     matches!(first, Ok(Ok(n)) if n > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_connections_go_to_the_least_loaded_worker() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let workers: Vec<Worker> = (0..3).map(|_| Worker::new(rt.handle().clone())).collect();
+        let mut last = 0;
+        // All idle: round robin, starting after `last`.
+        let picks: Vec<usize> = (0..3)
+            .map(|_| {
+                let w = pick(&workers, &mut last);
+                workers[w].live.fetch_add(1, Ordering::Relaxed);
+                w
+            })
+            .collect();
+        assert_eq!(picks, vec![1, 2, 0]);
+        // Worker 2 lost its connections: it gets the next ones until it catches up.
+        workers[2].live.store(0, Ordering::Relaxed);
+        workers[0].live.store(3, Ordering::Relaxed);
+        assert_eq!(pick(&workers, &mut last), 2);
+        workers[2].live.fetch_add(1, Ordering::Relaxed);
+        assert_eq!(pick(&workers, &mut last), 1);
+    }
 }

@@ -262,19 +262,61 @@ fn bind(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
 
 /// Serve until SIGINT or SIGTERM, then stop gracefully.
 /// `started` is logged once the signal handlers are in place.
+///
+/// Each of the `threads` network threads (ET_NET, as ATS's) runs a single-threaded tokio runtime
+/// of its own: a connection is accepted, handed to the least loaded thread and served there to
+/// its end, with the origin connections of that thread: no work stealing, no cross-thread
+/// wakeups on the request path. The calling thread keeps the signals and the graceful stop.
 pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), String> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads.max(1))
-        .thread_name("ET_NET")
-        .on_thread_start(|| {
-            crate::abi::sched::adopt_current_thread();
-        })
+    let threads = threads.max(1);
+    let mut joins = Vec::with_capacity(threads);
+    let mut workers = Vec::with_capacity(threads);
+    let mut exits = Vec::with_capacity(threads);
+    for n in 1..=threads {
+        let (handle_tx, handle_rx) = std::sync::mpsc::channel();
+        let (exit_tx, exit_rx) = tokio::sync::oneshot::channel::<()>();
+        let join = std::thread::Builder::new()
+            .name("ET_NET".into())
+            .spawn(move || {
+                crate::abi::sched::adopt_current_thread();
+                super::origin::set_worker(n);
+                let rt = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = handle_tx.send(Err(format!("runtime: {e}")));
+                        return;
+                    }
+                };
+                let _ = handle_tx.send(Ok(rt.handle().clone()));
+                rt.block_on(async move {
+                    let _ = exit_rx.await;
+                });
+                // Sessions still open after the graceful stop are dropped here.
+                rt.shutdown_timeout(Duration::from_millis(100));
+            })
+            .map_err(|e| format!("network thread: {e}"))?;
+        let handle = handle_rx
+            .recv()
+            .map_err(|_| "network thread: died at start".to_string())??;
+        joins.push(join);
+        workers.push(super::server::Worker::new(handle));
+        exits.push(exit_tx);
+    }
+    let control = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("runtime: {e}"))?;
-    rt.block_on(async move {
-        let server = Server::start(prepared.proxy, prepared.ports, prepared.timeouts)
-            .map_err(|e| e.to_string())?;
+    let result = control.block_on(async move {
+        let server = Server::start_on(
+            prepared.proxy,
+            prepared.ports,
+            prepared.timeouts,
+            Arc::new(workers),
+        )
+        .map_err(|e| e.to_string())?;
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .map_err(|e| e.to_string())?;
         let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
@@ -293,5 +335,12 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
             crate::note!("all sessions closed");
         }
         Ok(())
-    })
+    });
+    for exit in exits {
+        let _ = exit.send(());
+    }
+    for join in joins {
+        let _ = join.join();
+    }
+    result
 }

@@ -47,6 +47,10 @@ fn context_builder() -> Result<SslContextBuilder, String> {
     });
     // OpenSSL frees a connection's read and write buffers (about 34 KiB) when they are empty.
     b.set_mode(openssl::ssl::SslMode::RELEASE_BUFFERS);
+    // Read as much as the socket has, not a record header and then its body: one read per
+    // request instead of two or three (what is read beyond a record waits in OpenSSL's buffer,
+    // and every read goes through SSL_read first).
+    b.set_read_ahead(true);
     session::install(&mut b);
     let (tickets, number) = tickets::config();
     if tickets {
