@@ -15,12 +15,14 @@ const IDLE_MAX: Duration = Duration::from_secs(30);
 const IDLE_PER_ORIGIN: usize = 64;
 
 pub type OriginConn = Conn<TcpStream>;
+/// An idle connection and when it became idle.
+type IdleConn = (OriginConn, Instant);
 
 /// Idle connections are kept per network thread: a connection is registered with its thread's
 /// reactor and serves that thread's transactions (threads outside the proxy's share number 0).
 #[derive(Default)]
 pub struct OriginPool {
-    idle: Mutex<HashMap<(usize, SocketAddr), Vec<(OriginConn, Instant)>>>,
+    idle: Mutex<HashMap<(usize, SocketAddr), Vec<IdleConn>>>,
 }
 
 thread_local! {
