@@ -767,7 +767,20 @@ fn client_connection_as_plugins_see_it() {
     );
     proxy.settled_trace(3, SETTLE);
     // HTTP/1 SSN_CLOSE: the connection is gone (ATS: address NULL, fd TS_ERROR, empty stack).
-    let err = proxy.stderr();
+    // The probe's SSN_CLOSE hook runs after the tracer's, whose line settled_trace saw: wait
+    // for the probe's line too.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let err = loop {
+        let err = proxy.stderr();
+        let n = err
+            .lines()
+            .filter(|l| l.contains("probe SSN_CLOSE"))
+            .count();
+        if n >= 3 || Instant::now() >= deadline {
+            break err;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
     let closes: Vec<&str> = err
         .lines()
         .filter(|l| l.contains("probe SSN_CLOSE"))

@@ -482,14 +482,26 @@ impl RemapTable {
         path: &str,
     ) -> Option<(&RemapRule, String)> {
         let req = path.strip_prefix('/').unwrap_or(path).as_bytes();
-        let host = host.to_ascii_lowercase();
+        let (rule, new) = self.lookup_path(scheme, host, port, req)?;
+        Some((rule, format!("/{}", String::from_utf8_lossy(&new))))
+    }
+
+    /// [`RemapTable::lookup`] for a request path given without its leading '/'; the new path
+    /// comes without it too.
+    pub fn lookup_path(
+        &self,
+        scheme: &str,
+        host: &str,
+        port: u16,
+        req: &[u8],
+    ) -> Option<(&RemapRule, Vec<u8>)> {
         let prefix_ok = |r: &RemapRule| req.starts_with(r.from.path_prefix.as_bytes());
         let maps = || self.rules.iter().filter(|r| r.kind == MapKind::Map);
         let found = if host.is_empty() {
             None
         } else {
             maps().find(|r| {
-                r.from.host == host
+                r.from.host.eq_ignore_ascii_case(host)
                     && r.from.scheme.eq_ignore_ascii_case(scheme)
                     && r.from.port == port
                     && prefix_ok(r)
@@ -501,7 +513,7 @@ impl RemapTable {
             found.to.path_prefix.as_bytes(),
             req,
         );
-        Some((found, format!("/{}", String::from_utf8_lossy(&new))))
+        Some((found, new))
     }
 
     /// The `reverse_map` rules, in file order.

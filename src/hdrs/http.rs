@@ -9,7 +9,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::text::HStr;
+use super::text::{Dec, HStr};
 use super::tokens;
 use super::url::Url;
 
@@ -25,6 +25,26 @@ pub enum HdrType {
 /// Field ids are unique in the process, so a handle to a field that is gone never reaches
 /// another field.
 static NEXT_FIELD_ID: AtomicU64 = AtomicU64::new(1);
+/// Ids are taken from [`NEXT_FIELD_ID`] this many at a time by each thread (a shared counter
+/// bumped for every field of every request is a cache line the threads fight over).
+const FIELD_ID_BLOCK: u64 = 4096;
+
+thread_local! {
+    /// The next id of this thread's block, and the end of the block.
+    static FIELD_IDS: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+fn next_field_id() -> u64 {
+    FIELD_IDS.with(|c| {
+        let (mut next, mut end) = c.get();
+        if next == end {
+            next = NEXT_FIELD_ID.fetch_add(FIELD_ID_BLOCK, Ordering::Relaxed);
+            end = next + FIELD_ID_BLOCK;
+        }
+        c.set((next + 1, end));
+        next
+    })
+}
 
 #[derive(Debug)]
 pub struct Field {
@@ -132,7 +152,7 @@ fn join(parts: &[&[u8]]) -> Vec<u8> {
 impl Clone for Field {
     fn clone(&self) -> Field {
         Field {
-            id: NEXT_FIELD_ID.fetch_add(1, Ordering::Relaxed),
+            id: next_field_id(),
             wks: self.wks,
             name: self.name.clone(),
             value: self.value.clone(),
@@ -144,7 +164,7 @@ impl Clone for Field {
 impl Field {
     fn new(name: Option<&[u8]>, value: Option<&[u8]>, live: bool) -> Field {
         Field {
-            id: NEXT_FIELD_ID.fetch_add(1, Ordering::Relaxed),
+            id: next_field_id(),
             wks: name.and_then(tokens::lookup),
             name: name.map(HStr::new),
             value: value.map(HStr::new),
@@ -754,7 +774,8 @@ impl HttpHdr {
         if let (Some(host), false, false) = (self.url.host(), max_forwards == Some(0), connect) {
             let mut hostname = host.to_vec();
             if let Some(p) = self.url.port() {
-                hostname.extend_from_slice(format!(":{p}").as_bytes());
+                hostname.push(b':');
+                hostname.extend_from_slice(Dec::new(p.into()).as_bytes());
             }
             if self
                 .field(b"Host")
@@ -805,7 +826,16 @@ impl HttpHdr {
     }
 
     fn write_version(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(format!("HTTP/{}.{}", self.version.0, self.version.1).as_bytes());
+        match self.version {
+            (1, 1) => out.extend_from_slice(b"HTTP/1.1"),
+            (1, 0) => out.extend_from_slice(b"HTTP/1.0"),
+            (a, b) => {
+                out.extend_from_slice(b"HTTP/");
+                out.extend_from_slice(Dec::new(a.into()).as_bytes());
+                out.push(b'.');
+                out.extend_from_slice(Dec::new(b.into()).as_bytes());
+            }
+        }
     }
 
     /// The request head as sent to an origin: `GET /p?q HTTP/1.1\r\nName: v\r\n...\r\n\r\n`,
@@ -817,8 +847,9 @@ impl HttpHdr {
             match self.url.host() {
                 Some(h) => {
                     out.extend_from_slice(h);
+                    out.push(b':');
                     out.extend_from_slice(
-                        format!(":{}", self.url.port().unwrap_or(443)).as_bytes(),
+                        Dec::new(self.url.port().unwrap_or(443).into()).as_bytes(),
                     );
                 }
                 None => out.extend_from_slice(self.field(b"Host").unwrap_or_default()),
@@ -835,7 +866,9 @@ impl HttpHdr {
     /// The response head: `HTTP/1.1 200 OK\r\nName: v\r\n...\r\n\r\n`.
     pub fn write_response(&self, out: &mut Vec<u8>) {
         self.write_version(out);
-        out.extend_from_slice(format!(" {} ", self.status).as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(Dec::new(self.status.into()).as_bytes());
+        out.push(b' ');
         out.extend_from_slice(self.reason());
         out.extend_from_slice(b"\r\n");
         self.write_fields(out);

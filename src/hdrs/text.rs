@@ -3,18 +3,20 @@
 use std::fmt;
 use std::os::raw::c_char;
 
-/// Bytes in an allocation of their own, followed by a NUL that is not part of them. A pointer to
-/// them handed to C stays valid until this value is replaced or dropped (reading never moves
-/// it), and a plugin that wrongly treats it as a C string still finds the terminator.
+/// Immutable bytes in an allocation of their own, followed by a NUL that is not part of them. A
+/// pointer to them handed to C stays valid until this value is replaced or dropped (reading never
+/// moves it), and a plugin that wrongly treats it as a C string still finds the terminator.
+///
+/// Copies share the allocation (a reference count): copying a header (the server request from
+/// the client request, the client response from the server response) allocates no strings. A
+/// change to a copy replaces its string and leaves the other copies' alone.
 #[derive(Clone, PartialEq, Eq)]
-pub struct HStr(Box<[u8]>);
+pub struct HStr(std::sync::Arc<[u8]>);
 
 impl HStr {
     pub fn new(b: &[u8]) -> HStr {
-        let mut v = Vec::with_capacity(b.len() + 1);
-        v.extend_from_slice(b);
-        v.push(0);
-        HStr(v.into_boxed_slice())
+        // One allocation: the iterator's exact length is known (TrustedLen).
+        HStr(b.iter().copied().chain(std::iter::once(0)).collect())
     }
 
     pub fn as_bytes(&self) -> &[u8] {
@@ -49,4 +51,55 @@ impl fmt::Debug for HStr {
 /// `Some(HStr)` unless `b` is empty (ATS stores an empty URL part or name as NULL).
 pub fn non_empty(b: &[u8]) -> Option<HStr> {
     (!b.is_empty()).then(|| HStr::new(b))
+}
+
+/// A number in decimal ASCII, made without the formatting machinery (headers are written on
+/// every request).
+pub struct Dec {
+    buf: [u8; 20],
+    start: usize,
+}
+
+impl Dec {
+    pub fn new(mut n: u64) -> Dec {
+        let mut buf = [0u8; 20];
+        let mut start = buf.len();
+        loop {
+            start -= 1;
+            buf[start] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        Dec { buf, start }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal() {
+        for n in [0, 7, 10, 99, 100, 65535, 1234567890, u64::MAX] {
+            assert_eq!(Dec::new(n).as_bytes(), n.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn copies_share_and_terminate() {
+        let a = HStr::new(b"abc");
+        let b = a.clone();
+        assert_eq!(a.as_ptr(), b.as_ptr(), "a copy shares the bytes");
+        assert_eq!(b.as_bytes(), b"abc");
+        assert_eq!(HStr::new(b"").len(), 0);
+        // The NUL after the bytes.
+        let c = std::ffi::CStr::from_bytes_until_nul(&a.0).unwrap();
+        assert_eq!(c.to_bytes(), b"abc");
+    }
 }

@@ -405,7 +405,7 @@ impl Url {
     pub fn set_port(&mut self, port: Option<u16>) {
         match port.filter(|p| *p != 0) {
             Some(p) => {
-                self.port_text = Some(HStr::new(p.to_string().as_bytes()));
+                self.port_text = Some(HStr::new(super::text::Dec::new(p.into()).as_bytes()));
                 self.port = p;
             }
             None => {

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures::stream::{FuturesUnordered, StreamExt};
+use futures::FutureExt;
 use h2::server::SendResponse;
 use h2::{Reason, RecvStream, SendStream};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -92,6 +93,11 @@ pub async fn serve<S>(
             let mut closing_by: Option<Instant> = None;
             let started = Instant::now();
             loop {
+                // Every stream that can finish now does, before the connection is polled: their
+                // responses then go out together, in one write (one TLS record, one send)
+                // instead of one each. (The select below polls the streams again with this
+                // task's waker.)
+                while let Some(Some(())) = streams.next().now_or_never() {}
                 let closing = async {
                     match closing_by {
                         Some(t) => tokio::time::sleep_until(t).await,
@@ -107,6 +113,8 @@ pub async fn serve<S>(
                     }
                 };
                 tokio::select! {
+                    biased;
+                    Some(()) = streams.next(), if !streams.is_empty() => {}
                     next = conn.accept() => match next {
                         Some(Ok((req, respond))) => {
                             let (proxy, ssn) = (proxy.clone(), ssn.clone());
@@ -119,7 +127,6 @@ pub async fn serve<S>(
                         }
                         None => break,
                     },
-                    Some(()) = streams.next(), if !streams.is_empty() => {}
                     _ = calm.notified(), if closing_by.is_none() => {
                         // A frame cap was passed (ATS: GOAWAY ENHANCE_YOUR_CALM, then close).
                         crate::debug!("http2", "session {}: frame flood, GOAWAY ENHANCE_YOUR_CALM", ssn.id);

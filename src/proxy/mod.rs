@@ -65,6 +65,8 @@ pub struct ClientInfo {
     pub stack: Vec<&'static CStr>,
     /// Created by a plugin (TSHttpConnect), not a real client.
     pub internal: bool,
+    /// The client's IP address as text (X-Forwarded-For), made once per session.
+    pub client_ip: Option<Box<[u8]>>,
 }
 
 impl ClientInfo {
@@ -80,6 +82,7 @@ impl ClientInfo {
             fd,
             stack,
             internal: false,
+            client_ip: client.map(|a| a.ip().to_string().into_bytes().into_boxed_slice()),
         }
     }
 }

@@ -11,8 +11,9 @@ use super::body::Conn;
 
 /// An idle connection is not reused after this long.
 const IDLE_MAX: Duration = Duration::from_secs(30);
-/// At most this many idle connections are kept per origin.
-const IDLE_PER_ORIGIN: usize = 64;
+/// At most this many idle connections are kept per origin and network thread (ATS keeps them
+/// without a limit by default; an HTTP/2 client alone may have 100 requests in flight).
+const IDLE_PER_ORIGIN: usize = 256;
 
 pub type OriginConn = Conn<TcpStream>;
 /// An idle connection and when it became idle.

@@ -19,6 +19,7 @@ use super::client::{ClientIo, H1Client, PrefixError};
 use super::origin::{ConnectError, OriginConn, OriginPool};
 use super::{Session, Txn};
 use crate::config::remap::RemapTable;
+use crate::hdrs::text::Dec;
 use crate::hdrs::{HttpHdr, MBuffer};
 use crate::hooks::dispatch::{run_point, Outcome};
 use crate::hooks::id;
@@ -487,17 +488,12 @@ fn remap(proxy: &Proxy, req: &MBuffer, scheme: &str) -> Result<Target, Failure> 
         (host, port, url.path().to_vec())
     });
     let port = port.unwrap_or(if scheme == "https" { 443 } else { 80 });
-    let path_str = String::from_utf8_lossy(&path);
-    match proxy
-        .config
-        .remap
-        .lookup(scheme, &host, port, &format!("/{path_str}"))
-    {
+    match proxy.config.remap.lookup_path(scheme, &host, port, &path) {
         Some((rule, new_path)) => Ok(Target {
             host: rule.to.host.clone(),
             port: rule.to.port,
             scheme: rule.to.scheme.clone(),
-            path: new_path.trim_start_matches('/').as_bytes().to_vec(),
+            path: new_path,
             mapped: true,
         }),
         None if proxy.config.remap_required => Err(Failure::Respond(404)),
@@ -546,13 +542,19 @@ fn apply_remap(h: &mut HttpHdr, t: &Target, pristine_host: bool) {
     url.set_port((t.port != default).then_some(t.port));
     url.set_path(&t.path);
     if !pristine_host {
-        let host = if t.port == default {
-            t.host.clone()
-        } else {
-            format!("{}:{}", t.host, t.port)
-        };
-        h.set_field(b"Host", host.as_bytes());
+        h.set_field(b"Host", &host_field(&t.host, t.port, default));
     }
+}
+
+/// `host` or `host:port` (the port when it is not the scheme's default).
+fn host_field(host: &str, port: u16, default: u16) -> Vec<u8> {
+    let mut v = Vec::with_capacity(host.len() + 6);
+    v.extend_from_slice(host.as_bytes());
+    if port != default {
+        v.push(b':');
+        v.extend_from_slice(Dec::new(port.into()).as_bytes());
+    }
+    v
 }
 
 /// Where a remapped client request goes: the host, port, scheme and path of its URL (which
@@ -592,33 +594,25 @@ fn prepare_server_request(
     // A mapped request's Host was set at remap (and is the plugins' to change since).
     if !proxy.config.pristine_host && !target.mapped {
         let default = if target.scheme == "https" { 443 } else { 80 };
-        let host = if target.port == default {
-            target.host.clone()
-        } else {
-            format!("{}:{}", target.host, target.port)
-        };
-        h.set_field(b"Host", host.as_bytes());
+        h.set_field(b"Host", &host_field(&target.host, target.port, default));
     }
     h.set_version((1, 1));
     match framing {
         Framing::Chunked => h.set_field(b"Transfer-Encoding", b"chunked"),
-        Framing::Length(n) => h.set_field(b"Content-Length", n.to_string().as_bytes()),
+        Framing::Length(n) => h.set_field(b"Content-Length", Dec::new(n).as_bytes()),
         _ => {}
     }
     if proxy.config.insert_xff {
-        if let Some(ip) = ssn
-            .client
-            .client_addr
-            .as_ref()
-            .and_then(|a| a.as_socket())
-            .map(|a| a.ip().to_string())
-        {
-            h.append_field(b"X-Forwarded-For", ip.as_bytes());
+        if let Some(ip) = &ssn.client.client_ip {
+            h.append_field(b"X-Forwarded-For", ip);
         }
     }
     if let Some(via) = &proxy.config.via {
-        let v = h.version();
-        h.append_field(b"Via", format!("http/{}.{} {via}", v.0, v.1).as_bytes());
+        // The server request is HTTP/1.1 (just set).
+        let mut v = Vec::with_capacity(9 + via.len());
+        v.extend_from_slice(b"http/1.1 ");
+        v.extend_from_slice(via.as_bytes());
+        h.append_field(b"Via", &v);
     }
 }
 
@@ -678,7 +672,7 @@ fn client_body_framing(h: &mut HttpHdr, origin: Framing, http11: bool, is_head: 
     }
     match origin {
         Framing::Length(n) => {
-            h.set_field(b"Content-Length", n.to_string().as_bytes());
+            h.set_field(b"Content-Length", Dec::new(n).as_bytes());
             Framing::Length(n)
         }
         Framing::None => {
