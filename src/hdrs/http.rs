@@ -161,12 +161,22 @@ impl Clone for Field {
     }
 }
 
+/// A field name as written: the interned string when it is a well-known name in its canonical
+/// spelling (most are), else a copy.
+fn name_str(name: &[u8], wks: Option<usize>) -> HStr {
+    match wks.map(tokens::token) {
+        Some(t) if t.text() == name => HStr::from_static_nul(t.nul()),
+        _ => HStr::new(name),
+    }
+}
+
 impl Field {
     fn new(name: Option<&[u8]>, value: Option<&[u8]>, live: bool) -> Field {
+        let wks = name.and_then(tokens::lookup);
         Field {
             id: next_field_id(),
-            wks: name.and_then(tokens::lookup),
-            name: name.map(HStr::new),
+            wks,
+            name: name.map(|n| name_str(n, wks)),
             value: value.map(HStr::new),
             live,
         }
@@ -214,7 +224,7 @@ impl Field {
 
     pub fn set_name(&mut self, name: &[u8]) {
         self.wks = tokens::lookup(name);
-        self.name = Some(HStr::new(name));
+        self.name = Some(name_str(name, self.wks));
     }
 
     /// Replace the whole value (None: no value, as TSMimeHdrFieldValuesClear).
@@ -386,7 +396,7 @@ pub fn parse_uint(v: &[u8]) -> u32 {
 
 /// An HTTP header: method, URL and version of a request, or version, status and reason of a
 /// response, and its fields.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct HttpHdr {
     htype: HdrType,
     method: Option<HStr>,
@@ -398,6 +408,27 @@ pub struct HttpHdr {
     reason: Option<HStr>,
     /// Slot order; deleted fields are removed, detached ones stay in their slot.
     fields: Vec<Field>,
+}
+
+/// Room for the fields a proxy adds to a header it copies or parses (Via, X-Forwarded-For,
+/// Connection, ...) without growing the field list.
+const FIELDS_SPARE: usize = 4;
+
+impl Clone for HttpHdr {
+    fn clone(&self) -> HttpHdr {
+        let mut fields = Vec::with_capacity(self.fields.len() + FIELDS_SPARE);
+        fields.extend(self.fields.iter().cloned());
+        HttpHdr {
+            htype: self.htype,
+            method: self.method.clone(),
+            method_wks: self.method_wks,
+            url: self.url.clone(),
+            version: self.version,
+            status: self.status,
+            reason: self.reason.clone(),
+            fields,
+        }
+    }
 }
 
 impl Default for HttpHdr {
@@ -431,6 +462,7 @@ impl HttpHdr {
         fields: &[(&[u8], &[u8])],
     ) -> HttpHdr {
         let mut h = HttpHdr::new(HdrType::Request);
+        h.fields.reserve_exact(fields.len() + FIELDS_SPARE);
         h.set_method(method);
         h.url = Url::parse(target).unwrap_or_else(|| {
             let mut u = Url::default();
@@ -452,6 +484,7 @@ impl HttpHdr {
         fields: &[(&[u8], &[u8])],
     ) -> HttpHdr {
         let mut h = HttpHdr::new(HdrType::Response);
+        h.fields.reserve_exact(fields.len() + FIELDS_SPARE);
         h.version = version;
         h.status = status;
         h.reason = Some(HStr::new(reason));

@@ -10,21 +10,49 @@ use std::os::raw::c_char;
 /// Copies share the allocation (a reference count): copying a header (the server request from
 /// the client request, the client response from the server response) allocates no strings. A
 /// change to a copy replaces its string and leaves the other copies' alone.
-#[derive(Clone, PartialEq, Eq)]
-pub struct HStr(std::sync::Arc<[u8]>);
+///
+/// A well-known name written in its canonical spelling is not copied at all: it is the interned
+/// string ([`super::tokens`]).
+#[derive(Clone)]
+pub struct HStr(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    /// NUL-terminated static bytes.
+    Static(&'static [u8]),
+    /// The bytes and a NUL.
+    Shared(std::sync::Arc<[u8]>),
+}
 
 impl HStr {
     pub fn new(b: &[u8]) -> HStr {
         // One allocation: the iterator's exact length is known (TrustedLen).
-        HStr(b.iter().copied().chain(std::iter::once(0)).collect())
+        HStr(Repr::Shared(
+            b.iter().copied().chain(std::iter::once(0)).collect(),
+        ))
+    }
+
+    /// Static bytes that end with a NUL (not part of the string).
+    pub fn from_static_nul(nul: &'static [u8]) -> HStr {
+        assert_eq!(nul.last(), Some(&0), "HStr::from_static_nul: no NUL");
+        HStr(Repr::Static(nul))
+    }
+
+    /// The bytes and the NUL after them.
+    fn raw(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Static(s) => s,
+            Repr::Shared(a) => a,
+        }
     }
 
     pub fn as_bytes(&self) -> &[u8] {
-        &self.0[..self.0.len() - 1]
+        let r = self.raw();
+        &r[..r.len() - 1]
     }
 
     pub fn len(&self) -> usize {
-        self.0.len() - 1
+        self.raw().len() - 1
     }
 
     pub fn is_empty(&self) -> bool {
@@ -32,9 +60,17 @@ impl HStr {
     }
 
     pub fn as_ptr(&self) -> *const c_char {
-        self.0.as_ptr().cast()
+        self.raw().as_ptr().cast()
     }
 }
+
+impl PartialEq for HStr {
+    fn eq(&self, other: &HStr) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for HStr {}
 
 impl Default for HStr {
     fn default() -> Self {
@@ -99,7 +135,10 @@ mod tests {
         assert_eq!(b.as_bytes(), b"abc");
         assert_eq!(HStr::new(b"").len(), 0);
         // The NUL after the bytes.
-        let c = std::ffi::CStr::from_bytes_until_nul(&a.0).unwrap();
+        let c = std::ffi::CStr::from_bytes_until_nul(a.raw()).unwrap();
         assert_eq!(c.to_bytes(), b"abc");
+        let s = HStr::from_static_nul(b"Host\0");
+        assert_eq!((s.as_bytes(), s.len()), (&b"Host"[..], 4));
+        assert_eq!(s, HStr::new(b"Host"));
     }
 }

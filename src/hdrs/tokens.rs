@@ -42,6 +42,11 @@ pub struct Token {
 
 impl Token {
     /// The canonical spelling (without the NUL).
+    /// The canonical spelling and its NUL.
+    pub fn nul(&self) -> &'static [u8] {
+        self.nul
+    }
+
     pub fn text(&self) -> &'static [u8] {
         &self.nul[..self.nul.len() - 1]
     }

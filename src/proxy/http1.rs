@@ -23,7 +23,9 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     mut stop: watch::Receiver<bool>,
 ) {
     let ssn = Session::create(info);
-    if run_point(&ssn, None, id::SSN_START).await == Outcome::Continue {
+    // Hook points and the transactions run in futures of their own (boxed): the session's own
+    // future, which an idle keep-alive connection holds, stays small.
+    if Box::pin(run_point(&ssn, None, id::SSN_START)).await == Outcome::Continue {
         loop {
             if conn.buf.is_empty() {
                 // Idle between requests: wait for the next one, the keep-alive timeout or a stop.
@@ -37,7 +39,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
             }
             let Some(txn) = Txn::create(&ssn) else { break };
             let done = Box::pin(sm::run(&proxy, &ssn, &txn, &mut conn, scheme)).await;
-            close_transaction(&ssn, &txn).await;
+            Box::pin(close_transaction(&ssn, &txn)).await;
             if !done.keep_alive || *stop.borrow() {
                 break;
             }
@@ -46,12 +48,19 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     // A clean close: on TLS a close_notify, so that a close-delimited response is not taken
     // for a truncated one (ATS shuts TLS down with SSL_shutdown). Bounded: a client that does
     // not read must not hold the session.
-    let _ = tokio::time::timeout(Duration::from_secs(1), conn.shutdown()).await;
+    let _ = Box::pin(tokio::time::timeout(
+        Duration::from_secs(1),
+        conn.shutdown(),
+    ))
+    .await;
     // The connection is gone for plugins from here on (as ATS's HTTP/1 SSN_CLOSE).
     drop(conn);
     ssn.detach();
-    ssn.close_transactions().await;
-    run_point(&ssn, None, id::SSN_CLOSE).await;
+    Box::pin(async {
+        ssn.close_transactions().await;
+        run_point(&ssn, None, id::SSN_CLOSE).await;
+    })
+    .await;
     ssn.free();
 }
 

@@ -230,7 +230,7 @@ async fn connection(
     match tls {
         None => {
             let mut conn = Conn::new(stream);
-            if !probe(&mut conn, timeouts.keep_alive, &stop).await {
+            if !Box::pin(probe(&mut conn, timeouts.keep_alive, &stop)).await {
                 return;
             }
             let info = ClientInfo::new(Some(peer), local, fd, vec![proto::TCP, ip_tag(&peer)]);
@@ -245,30 +245,11 @@ async fn connection(
             .await;
         }
         Some(tls) => {
-            let ssl = match tls.ssl() {
-                Ok(s) => s,
-                Err(e) => {
-                    crate::error!("TLS: {e}");
-                    return;
-                }
-            };
-            let Ok(mut s) = tokio_openssl::SslStream::new(ssl, stream) else {
+            // The handshake's state is large and only lives until it ends: boxed, it is freed
+            // before the session starts (an idle connection keeps only what it needs).
+            let Some(s) = Box::pin(tls_accept(tls, stream, peer, timeouts, &stop)).await else {
                 return;
             };
-            let mut stop_handshake = stop.clone();
-            let accept = tokio::time::timeout(timeouts.tls_handshake, Pin::new(&mut s).accept());
-            let handshake = tokio::select! {
-                r = accept => r,
-                _ = stop_handshake.changed() => return,
-            };
-            match handshake {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    crate::debug!("ssl", "handshake with {peer}: {e}");
-                    return;
-                }
-                Err(_) => return,
-            }
             let version = crate::tls::version_tag(s.ssl());
             if s.ssl().selected_alpn_protocol() == Some(b"h2") {
                 let info = ClientInfo::new(
@@ -283,7 +264,7 @@ async fn connection(
             let mut conn = Conn::new(s);
             // ALPN http/1.1: the session starts now; no ALPN: after the probe (ATS).
             if conn.io.ssl().selected_alpn_protocol().is_none()
-                && !probe(&mut conn, timeouts.keep_alive, &stop).await
+                && !Box::pin(probe(&mut conn, timeouts.keep_alive, &stop)).await
             {
                 return;
             }
@@ -303,6 +284,38 @@ async fn connection(
             ))
             .await;
         }
+    }
+}
+
+/// The TLS handshake of a new client connection (None: it failed, timed out, or a stop came).
+async fn tls_accept(
+    tls: Arc<TlsServer>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    timeouts: ClientTimeouts,
+    stop: &watch::Receiver<bool>,
+) -> Option<tokio_openssl::SslStream<TcpStream>> {
+    let ssl = match tls.ssl() {
+        Ok(s) => s,
+        Err(e) => {
+            crate::error!("TLS: {e}");
+            return None;
+        }
+    };
+    let mut s = tokio_openssl::SslStream::new(ssl, stream).ok()?;
+    let mut stop = stop.clone();
+    let accept = tokio::time::timeout(timeouts.tls_handshake, Pin::new(&mut s).accept());
+    let handshake = tokio::select! {
+        r = accept => r,
+        _ = stop.changed() => return None,
+    };
+    match handshake {
+        Ok(Ok(())) => Some(s),
+        Ok(Err(e)) => {
+            crate::debug!("ssl", "handshake with {peer}: {e}");
+            None
+        }
+        Err(_) => None,
     }
 }
 

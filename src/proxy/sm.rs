@@ -861,9 +861,10 @@ pub struct ParsedRequest {
 /// (the caller answers 400 and closes): Content-Length with Transfer-Encoding, differing
 /// Content-Lengths, a Transfer-Encoding other than chunked, obs-fold, bad values.
 pub fn parse_request(head: &[u8]) -> Result<ParsedRequest, &'static str> {
-    let mut headers = [httparse::EMPTY_HEADER; 128];
-    let mut req = httparse::Request::new(&mut headers);
-    match req.parse(head) {
+    // Not initialised: httparse writes the ones it uses (no 4 KiB of zeroes per request).
+    let mut headers = [const { std::mem::MaybeUninit::<httparse::Header>::uninit() }; 128];
+    let mut req = httparse::Request::new(&mut []);
+    match req.parse_with_uninit_headers(head, &mut headers) {
         Ok(httparse::Status::Complete(_)) => {}
         Ok(httparse::Status::Partial) => return Err("incomplete head"),
         Err(httparse::Error::TooManyHeaders) => return Err("too many header fields"),
