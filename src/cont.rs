@@ -61,7 +61,7 @@ impl Cont {
     /// Call the event function (the caller holds the mutex if there is one). Continuations created
     /// during the call are attributed to this continuation's plugin.
     pub fn call(&self, event: c_int, edata: *mut c_void) -> c_int {
-        let _ctx = plugin::enter(self.plugin.clone());
+        let _ctx = plugin::enter(self.plugin.as_ref());
         crate::abi::cont::call_event_func(self.func, self.handle, event, edata)
     }
 }

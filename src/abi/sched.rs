@@ -193,7 +193,7 @@ pub extern "C" fn TSThreadCreate(func: TSThreadFunc, data: *mut c_void) -> TSThr
             .spawn(move || {
                 let data = data;
                 SELF.with(|s| s.set(h));
-                let _ctx = crate::plugin::enter(plugin);
+                let _ctx = crate::plugin::enter(plugin.as_ref());
                 // SAFETY: the plugin's thread function with the data it gave us.
                 unsafe { f(data.0) };
                 *obj.finished.lock() = true;

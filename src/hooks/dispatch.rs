@@ -218,25 +218,46 @@ pub async fn run_point(ssn: &Session, txn: Option<&Txn>, hook: i32) -> Outcome {
     let mut i = 0usize;
     let mut global = GLOBAL.snapshot(hook);
     loop {
-        let next = match scope {
-            0 => match global.as_ref().and_then(|l| l.get(i)) {
-                Some(c) => Some(c.clone()),
-                None => {
-                    // The end of the snapshot: anything added since?
+        // The global list's continuations are called borrowed from the snapshot (which keeps
+        // them alive): no reference count per call. The others are cloned out of their list's
+        // lock.
+        let owned;
+        let cont: &Arc<Cont> = match scope {
+            0 => {
+                if global.as_ref().is_none_or(|l| i >= l.len()) && GLOBAL.longer_than(hook, i) {
+                    // The end of the snapshot, and continuations were added since.
                     global = GLOBAL.snapshot(hook);
-                    global.as_ref().and_then(|l| l.get(i)).cloned()
                 }
-            },
-            1 => ssn.hooks.get(hook, i),
-            _ => txn.and_then(|t| t.hooks.get(hook, i)),
-        };
-        let Some(cont) = next else {
-            scope += 1;
-            i = 0;
-            if scope >= scopes {
-                return Outcome::Continue;
+                match global.as_ref().and_then(|l| l.get(i)) {
+                    Some(c) => c,
+                    None => {
+                        scope += 1;
+                        i = 0;
+                        continue;
+                    }
+                }
             }
-            continue;
+            _ => {
+                let next = if scope == 1 {
+                    ssn.hooks.get(hook, i)
+                } else {
+                    txn.and_then(|t| t.hooks.get(hook, i))
+                };
+                match next {
+                    Some(c) => {
+                        owned = c;
+                        &owned
+                    }
+                    None => {
+                        scope += 1;
+                        i = 0;
+                        if scope >= scopes {
+                            return Outcome::Continue;
+                        }
+                        continue;
+                    }
+                }
+            }
         };
         i += 1;
         if cont.is_deleted() {
@@ -248,7 +269,7 @@ pub async fn run_point(ssn: &Session, txn: Option<&Txn>, hook: i32) -> Outcome {
             );
             continue;
         }
-        if call_one(gate, &cont, hook, event, edata, scope, ssn, txn).await == Outcome::Error
+        if call_one(gate, cont, hook, event, edata, scope, ssn, txn).await == Outcome::Error
             && !closing
         {
             return Outcome::Error;

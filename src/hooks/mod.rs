@@ -117,6 +117,12 @@ impl GlobalHooks {
         }
         Some(self.lists[hook as usize].load_full())
     }
+
+    /// Does the list of `hook` have more than `n` continuations now? (A cheap look, no snapshot.)
+    pub fn longer_than(&self, hook: i32, n: usize) -> bool {
+        self.mask.load(Ordering::Acquire) & (1 << hook) != 0
+            && self.lists[hook as usize].load().len() > n
+    }
 }
 
 /// Hooks of one session or transaction.

@@ -106,7 +106,7 @@ pub fn load(origin: &str, plugin_dir: &Path, argv: &[Vec<u8>]) -> Result<Arc<Plu
 
     crate::abi::sched::adopt_current_thread();
     super::set_initializing(Some(info.clone()));
-    let ctx = super::enter(Some(info.clone()));
+    let ctx = super::enter(Some(&info));
     // SAFETY: glibc's getopt state is reset the way ATS resets it before each TSPluginInit, so
     // plugins can parse their argv with getopt_long; then the plugin's init runs with argv[argc]
     // NULL and strings valid for the duration of the call.

@@ -2,7 +2,8 @@
 pub mod config;
 pub mod loader;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::marker::PhantomData;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -40,13 +41,26 @@ impl PluginInfo {
 }
 
 thread_local! {
-    static CURRENT: RefCell<Option<Arc<PluginInfo>>> = const { RefCell::new(None) };
+    /// The running plugin: the `Arc::as_ptr` of a live `Arc<PluginInfo>` (kept alive by the
+    /// [`Context`] that set it), or null. A pointer, so entering a plugin's code on every hook
+    /// call costs no reference-count traffic.
+    static CURRENT: Cell<*const PluginInfo> = const { Cell::new(std::ptr::null()) };
     static IN_INIT: RefCell<Option<Arc<PluginInfo>>> = const { RefCell::new(None) };
 }
 
 /// The plugin whose code is running on this thread, if known.
 pub fn current() -> Option<Arc<PluginInfo>> {
-    CURRENT.with(|c| c.borrow().clone())
+    let p = CURRENT.with(Cell::get);
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: a non-null CURRENT comes from `Arc::as_ptr` of an Arc that the Context which set it
+    // borrows for its whole life (and CURRENT is reset when that Context drops), so the
+    // PluginInfo is alive and owned by an Arc: one more strong count makes a new Arc of it.
+    unsafe {
+        Arc::increment_strong_count(p);
+        Some(Arc::from_raw(p))
+    }
 }
 
 /// The plugin whose TSPluginInit is running on this thread.
@@ -55,20 +69,23 @@ pub fn initializing() -> Option<Arc<PluginInfo>> {
 }
 
 /// Restores the previous current plugin when dropped.
-pub struct Context {
-    prev: Option<Arc<PluginInfo>>,
+pub struct Context<'a> {
+    prev: *const PluginInfo,
+    _plugin: PhantomData<&'a Arc<PluginInfo>>,
 }
 
 /// Make `p` the current plugin of this thread until the returned guard is dropped.
-pub fn enter(p: Option<Arc<PluginInfo>>) -> Context {
-    let prev = CURRENT.with(|c| std::mem::replace(&mut *c.borrow_mut(), p));
-    Context { prev }
+pub fn enter(p: Option<&Arc<PluginInfo>>) -> Context<'_> {
+    let ptr = p.map_or(std::ptr::null(), Arc::as_ptr);
+    Context {
+        prev: CURRENT.with(|c| c.replace(ptr)),
+        _plugin: PhantomData,
+    }
 }
 
-impl Drop for Context {
+impl Drop for Context<'_> {
     fn drop(&mut self) {
-        let prev = self.prev.take();
-        CURRENT.with(|c| *c.borrow_mut() = prev);
+        CURRENT.with(|c| c.set(self.prev));
     }
 }
 
