@@ -214,21 +214,26 @@ tokens! {
 /// The well-known string equal to `s` ignoring ASCII case (ATS's `hdrtoken_tokenize`, used for
 /// field names and URL schemes).
 pub fn lookup(s: &[u8]) -> Option<usize> {
-    // Tokens by length, in table order (so the first match is the same as a scan's): a lookup
-    // compares a handful of candidates, not the whole table; it runs for every parsed field.
-    static BY_LEN: std::sync::LazyLock<Vec<Vec<usize>>> = std::sync::LazyLock::new(|| {
-        let mut v: Vec<Vec<usize>> = Vec::new();
+    // Tokens by length and first letter (ASCII letters of either case share a bucket: `& 31`),
+    // in table order (so the first match is the same as a scan's): a lookup compares one or two
+    // candidates, not the whole table; it runs for every parsed field.
+    type Buckets = Vec<[Vec<usize>; 32]>;
+    static BY_LEN: std::sync::LazyLock<Buckets> = std::sync::LazyLock::new(|| {
+        let mut v: Buckets = Vec::new();
         for (i, t) in TOKENS.iter().enumerate() {
             let n = t.text().len();
-            if v.len() <= n {
-                v.resize(n + 1, Vec::new());
+            if n == 0 {
+                continue;
             }
-            v[n].push(i);
+            if v.len() <= n {
+                v.resize_with(n + 1, Default::default);
+            }
+            v[n][(t.text()[0] & 31) as usize].push(i);
         }
         v
     });
-    BY_LEN
-        .get(s.len())?
+    let first = *s.first()?;
+    BY_LEN.get(s.len())?[(first & 31) as usize]
         .iter()
         .copied()
         .find(|&i| TOKENS[i].text().eq_ignore_ascii_case(s))
@@ -372,7 +377,10 @@ mod tests {
                 "{:?}",
                 std::str::from_utf8(t.text())
             );
+            assert_eq!(lookup(&t.text().to_ascii_uppercase()), Some(i));
+            assert_eq!(lookup(&t.text().to_ascii_lowercase()), Some(i));
         }
+        assert_eq!(lookup(b""), None);
     }
 
     #[test]

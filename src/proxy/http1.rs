@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 use super::body::Conn;
 use super::sm::{self, Proxy};
@@ -26,12 +27,26 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     // Hook points and the transactions run in futures of their own (boxed): the session's own
     // future, which an idle keep-alive connection holds, stays small.
     if Box::pin(run_point(&ssn, None, id::SSN_START)).await == Outcome::Continue {
+        // One keep-alive timer for the whole session, not one per request: it is set once and
+        // moved on only when it fires early (the connection was busy since), so a request costs
+        // no timer registration for it.
+        let idle_timer = tokio::time::sleep(keep_alive_timeout);
+        tokio::pin!(idle_timer);
         loop {
             if conn.buf.is_empty() {
                 // Idle between requests: wait for the next one, the keep-alive timeout or a stop.
-                let more = tokio::select! {
-                    r = tokio::time::timeout(keep_alive_timeout, conn.fill_idle()) => matches!(r, Ok(Ok(n)) if n > 0),
-                    _ = stop.changed() => false,
+                let deadline = Instant::now() + keep_alive_timeout;
+                let more = loop {
+                    tokio::select! {
+                        r = conn.fill_idle() => break matches!(r, Ok(n) if n > 0),
+                        _ = &mut idle_timer => {
+                            if Instant::now() >= deadline {
+                                break false;
+                            }
+                            idle_timer.as_mut().reset(deadline);
+                        }
+                        _ = stop.changed() => break false,
+                    }
                 };
                 if !more {
                     break;
