@@ -694,6 +694,12 @@ impl HttpHdr {
         self.fields.push(Field::new(Some(name), Some(value), true));
     }
 
+    /// Delete every live field whose name (as written) `pred` accepts, in one pass.
+    pub fn remove_fields_where(&mut self, mut pred: impl FnMut(&[u8]) -> bool) {
+        self.fields
+            .retain(|f| !(f.live && f.name.as_ref().is_some_and(|n| pred(n.as_bytes()))));
+    }
+
     /// Delete every field of this name; false if there was none.
     pub fn remove_field(&mut self, name: &[u8]) -> bool {
         let before = self.fields.len();
@@ -706,6 +712,13 @@ impl HttpHdr {
     pub fn has_token(&self, name: &[u8], token: &[u8]) -> bool {
         self.live().filter(|f| f.is_named(name)).any(|f| {
             let v = f.value();
+            if v.is_empty() {
+                return false;
+            }
+            if !v.iter().any(|&c| c == b',' || c == b'"') {
+                // One element: the value, trimmed (what tok_list gives, without a list).
+                return trim(v).eq_ignore_ascii_case(token);
+            }
             tok_list(v, true)
                 .into_iter()
                 .any(|(s, e)| v[s..e].eq_ignore_ascii_case(token))

@@ -26,10 +26,7 @@ enum Repr {
 
 impl HStr {
     pub fn new(b: &[u8]) -> HStr {
-        // One allocation: the iterator's exact length is known (TrustedLen).
-        HStr(Repr::Shared(
-            b.iter().copied().chain(std::iter::once(0)).collect(),
-        ))
+        HStr(Repr::Shared(crate::abi::mem::arc_bytes_with_nul(b)))
     }
 
     /// Static bytes that end with a NUL (not part of the string).

@@ -618,21 +618,23 @@ fn prepare_server_request(
 
 /// Remove hop-by-hop fields, including those the Connection field names.
 fn strip_hop_by_hop(h: &mut HttpHdr) {
-    let named: Vec<Vec<u8>> = h
-        .field_values(b"connection")
-        .iter()
-        .flat_map(|v| v.split(|b| *b == b','))
-        .map(|t| t.trim_ascii().to_ascii_lowercase())
-        .filter(|t| !t.is_empty())
-        .collect();
-    for n in HOP_BY_HOP
-        .iter()
-        .copied()
-        .chain(named.iter().map(Vec::as_slice))
-    {
-        h.remove_field(n);
+    let listed = |t: &[u8]| {
+        HOP_BY_HOP.iter().any(|n| n.eq_ignore_ascii_case(t))
+            || t.eq_ignore_ascii_case(b"content-length")
+    };
+    // The fields the Connection field names (beyond the fixed list).
+    let mut named: Vec<Vec<u8>> = Vec::new();
+    for v in h.field_values(b"connection") {
+        for t in v.split(|b| *b == b',') {
+            let t = t.trim_ascii();
+            if !t.is_empty() && !listed(t) {
+                named.push(t.to_vec());
+            }
+        }
     }
-    h.remove_field(b"content-length");
+    h.remove_fields_where(|name| {
+        listed(name) || named.iter().any(|n| n.eq_ignore_ascii_case(name))
+    });
 }
 
 /// Make the client response from the origin's: hop-by-hop fields out, the client's HTTP version,
