@@ -215,9 +215,10 @@ tokens! {
 /// field names and URL schemes).
 pub fn lookup(s: &[u8]) -> Option<usize> {
     // Tokens by length and first letter (ASCII letters of either case share a bucket: `& 31`),
-    // in table order (so the first match is the same as a scan's): a lookup compares one or two
-    // candidates, not the whole table; it runs for every parsed field.
-    type Buckets = Vec<[Vec<usize>; 32]>;
+    // in table order (so the first match is the same as a scan's), each with its text lowercased
+    // in 8-byte words: a lookup compares one or two candidates a word at a time. It runs for
+    // every parsed field.
+    type Buckets = Vec<[Vec<(usize, Vec<u64>)>; 32]>;
     static BY_LEN: std::sync::LazyLock<Buckets> = std::sync::LazyLock::new(|| {
         let mut v: Buckets = Vec::new();
         for (i, t) in TOKENS.iter().enumerate() {
@@ -228,15 +229,44 @@ pub fn lookup(s: &[u8]) -> Option<usize> {
             if v.len() <= n {
                 v.resize_with(n + 1, Default::default);
             }
-            v[n][(t.text()[0] & 31) as usize].push(i);
+            let words = (0..n.div_ceil(8))
+                .map(|k| lower8(word(t.text(), k)))
+                .collect();
+            v[n][(t.text()[0] & 31) as usize].push((i, words));
         }
         v
     });
     let first = *s.first()?;
     BY_LEN.get(s.len())?[(first & 31) as usize]
         .iter()
-        .copied()
-        .find(|&i| TOKENS[i].text().eq_ignore_ascii_case(s))
+        .find(|(_, words)| {
+            words
+                .iter()
+                .enumerate()
+                .all(|(k, w)| lower8(word(s, k)) == *w)
+        })
+        .map(|(i, _)| *i)
+}
+
+/// Bytes 8k..8k+8 of `s` as a little-endian word, zero-padded past the end.
+fn word(s: &[u8], k: usize) -> u64 {
+    let mut b = [0u8; 8];
+    let part = &s[8 * k..s.len().min(8 * k + 8)];
+    b[..part.len()].copy_from_slice(part);
+    u64::from_le_bytes(b)
+}
+
+/// ASCII lowercase of the 8 bytes of a word at once (as `to_ascii_lowercase`: only `A`-`Z`
+/// change).
+fn lower8(x: u64) -> u64 {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let low7 = x & !HIGH;
+    // Bit 7 of each byte: its low 7 bits are >= 'A' (0x41 + 0x3f = 0x80), > 'Z' (0x5b + 0x25).
+    // No carry crosses a byte: 0x7f + 0x3f < 0x100.
+    let ge_a = low7.wrapping_add(0x3f3f_3f3f_3f3f_3f3f);
+    let gt_z = low7.wrapping_add(0x2525_2525_2525_2525);
+    let upper = ge_a & !gt_z & !x & HIGH;
+    x | (upper >> 2)
 }
 
 /// The well-known string exactly equal to `s` (ATS's `hdrtoken_method_tokenize`: methods are
@@ -381,6 +411,26 @@ mod tests {
             assert_eq!(lookup(&t.text().to_ascii_lowercase()), Some(i));
         }
         assert_eq!(lookup(b""), None);
+        // Against the plain definition, on names around the tokens (case, a changed byte,
+        // bytes outside ASCII).
+        let reference = |s: &[u8]| TOKENS.iter().position(|t| t.text().eq_ignore_ascii_case(s));
+        for t in TOKENS.iter() {
+            let text = t.text();
+            for k in 0..text.len() {
+                for c in [b'-', b'@', b'[', b'`', b'{', 0x80, 0xc1, 0xe1, b'\r', 0] {
+                    let mut v = text.to_vec();
+                    v[k] = c;
+                    assert_eq!(lookup(&v), reference(&v), "{v:?}");
+                }
+                let mut v = text.to_vec();
+                v[k] ^= 0x20;
+                assert_eq!(lookup(&v), reference(&v), "{v:?}");
+            }
+        }
+        for b in 0..=255u8 {
+            let w = lower8(u64::from_le_bytes([b; 8]));
+            assert_eq!(w, u64::from_le_bytes([b.to_ascii_lowercase(); 8]), "{b:#x}");
+        }
     }
 
     #[test]

@@ -20,7 +20,13 @@ pub struct Conn<S> {
     pub io: S,
     pub buf: BytesMut,
     out: Vec<u8>,
+    /// The timer of [`Conn::read_head_within`], kept for the connection's next messages.
+    timer: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
 }
+
+/// A read that did not complete in time.
+#[derive(Debug)]
+pub struct Elapsed;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum BodyError {
@@ -43,7 +49,41 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             io,
             buf: BytesMut::new(),
             out: Vec::new(),
+            timer: None,
         }
+    }
+
+    /// [`Conn::read_head`] within `timeout`. The connection keeps one timer for all its
+    /// messages and moves it on only when it fires early, so a message (an origin's response on
+    /// a kept-alive connection) costs no timer registration.
+    pub async fn read_head_within(
+        &mut self,
+        max: usize,
+        timeout: std::time::Duration,
+    ) -> Result<Result<Option<usize>, HeadError>, Elapsed> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut timer = match self.timer.take() {
+            Some(t) => t,
+            None => Box::pin(tokio::time::sleep_until(deadline)),
+        };
+        if timer.deadline() > deadline {
+            // Never later than asked (a shorter timeout than the last one).
+            timer.as_mut().reset(deadline);
+        }
+        let result = loop {
+            tokio::select! {
+                biased;
+                r = self.read_head(max) => break Ok(r),
+                _ = timer.as_mut() => {
+                    if tokio::time::Instant::now() >= deadline {
+                        break Err(Elapsed);
+                    }
+                    timer.as_mut().reset(deadline);
+                }
+            }
+        };
+        self.timer = Some(timer);
+        result
     }
 
     /// Wait for the first bytes of an idle connection without holding a heap buffer (they land

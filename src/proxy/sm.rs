@@ -389,11 +389,12 @@ async fn read_response_head(
 ) -> Result<(Arc<MBuffer>, Framing), Option<Failure>> {
     let mut first = true;
     loop {
-        let head = tokio::time::timeout(
-            proxy.config.origin_response_timeout,
-            origin.read_head(proxy.config.response_header_max),
-        )
-        .await;
+        let head = origin
+            .read_head_within(
+                proxy.config.response_header_max,
+                proxy.config.origin_response_timeout,
+            )
+            .await;
         let n = match head {
             Err(_) => return Err(Some(Failure::Respond(504))),
             Ok(Ok(Some(n))) => n,
