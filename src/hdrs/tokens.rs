@@ -250,10 +250,14 @@ pub fn lookup(s: &[u8]) -> Option<usize> {
 
 /// Bytes 8k..8k+8 of `s` as a little-endian word, zero-padded past the end.
 fn word(s: &[u8], k: usize) -> u64 {
-    let mut b = [0u8; 8];
-    let part = &s[8 * k..s.len().min(8 * k + 8)];
-    b[..part.len()].copy_from_slice(part);
-    u64::from_le_bytes(b)
+    let start = 8 * k;
+    match s.get(start..start + 8) {
+        Some(w) => u64::from_le_bytes(w.try_into().expect("8 bytes")),
+        None => s[start..]
+            .iter()
+            .enumerate()
+            .fold(0, |w, (i, &b)| w | (b as u64) << (8 * i)),
+    }
 }
 
 /// ASCII lowercase of the 8 bytes of a word at once (as `to_ascii_lowercase`: only `A`-`Z`

@@ -207,6 +207,10 @@ fn what(ssn: &Session, txn: Option<&Txn>) -> String {
 
 /// Run hook point `hook` for a session (txn None: SSN_START, SSN_CLOSE) or a transaction.
 pub async fn run_point(ssn: &Session, txn: Option<&Txn>, hook: i32) -> Outcome {
+    if !GLOBAL.has(hook) && !ssn.hooks.has(hook) && !txn.is_some_and(|t| t.hooks.has(hook)) {
+        // Nobody is hooked here (the usual case for most points): nothing to set up.
+        return Outcome::Continue;
+    }
     let (gate, edata, scopes) = match txn {
         Some(t) => (&t.gate, t.handle, 3),
         None => (&ssn.gate, ssn.handle, 2),

@@ -118,6 +118,11 @@ impl GlobalHooks {
         Some(self.lists[hook as usize].load_full())
     }
 
+    /// Is any continuation registered for `hook`?
+    pub fn has(&self, hook: i32) -> bool {
+        self.mask.load(Ordering::Acquire) & (1 << hook) != 0
+    }
+
     /// Does the list of `hook` have more than `n` continuations now? (A cheap look, no snapshot.)
     pub fn longer_than(&self, hook: i32, n: usize) -> bool {
         self.mask.load(Ordering::Acquire) & (1 << hook) != 0
@@ -144,6 +149,12 @@ impl HookList {
         self.mask.fetch_or(1 << hook, Ordering::Release);
         true
     }
+
+    /// Is any continuation registered for `hook`?
+    pub fn has(&self, hook: i32) -> bool {
+        self.mask.load(Ordering::Acquire) & (1 << hook) != 0
+    }
+
     pub fn get(&self, hook: i32, i: usize) -> Option<Arc<Cont>> {
         if self.mask.load(Ordering::Acquire) & (1 << hook) == 0 {
             return None;
