@@ -217,7 +217,8 @@ impl MBuffer {
             let mut heap = Heap {
                 buf: 0,
                 next_id: 0,
-                hdrs: Vec::new(),
+                // Most heaps hold one header for life.
+                hdrs: Vec::with_capacity(1),
                 urls: Vec::new(),
                 field_handles: Vec::new(),
             };
