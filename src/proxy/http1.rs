@@ -54,7 +54,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
             }
             let Some(txn) = Txn::create(&ssn) else { break };
             let done = Box::pin(sm::run(&proxy, &ssn, &txn, &mut conn, scheme)).await;
-            Box::pin(close_transaction(&ssn, &txn)).await;
+            close_transaction(&ssn, &txn).await;
             if !done.keep_alive || *stop.borrow() {
                 break;
             }
