@@ -103,7 +103,7 @@ impl GlobalHooks {
         self.mask.fetch_or(1 << hook, Ordering::Release);
     }
     pub fn get(&self, hook: i32, i: usize) -> Option<Arc<Cont>> {
-        if self.mask.load(Ordering::Acquire) & (1 << hook) == 0 {
+        if !self.has(hook) {
             return None;
         }
         self.lists[hook as usize].load().get(i).cloned()
@@ -112,10 +112,8 @@ impl GlobalHooks {
     /// The list of `hook` as it is now (None if empty): a hook point walks one snapshot and looks
     /// again only at its end, so a continuation added meanwhile still runs.
     pub fn snapshot(&self, hook: i32) -> Option<Arc<Vec<Arc<Cont>>>> {
-        if self.mask.load(Ordering::Acquire) & (1 << hook) == 0 {
-            return None;
-        }
-        Some(self.lists[hook as usize].load_full())
+        self.has(hook)
+            .then(|| self.lists[hook as usize].load_full())
     }
 
     /// Is any continuation registered for `hook`?
@@ -125,8 +123,7 @@ impl GlobalHooks {
 
     /// Does the list of `hook` have more than `n` continuations now? (A cheap look, no snapshot.)
     pub fn longer_than(&self, hook: i32, n: usize) -> bool {
-        self.mask.load(Ordering::Acquire) & (1 << hook) != 0
-            && self.lists[hook as usize].load().len() > n
+        self.has(hook) && self.lists[hook as usize].load().len() > n
     }
 }
 
@@ -156,7 +153,7 @@ impl HookList {
     }
 
     pub fn get(&self, hook: i32, i: usize) -> Option<Arc<Cont>> {
-        if self.mask.load(Ordering::Acquire) & (1 << hook) == 0 {
+        if !self.has(hook) {
             return None;
         }
         self.entries

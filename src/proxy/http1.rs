@@ -24,9 +24,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     mut stop: watch::Receiver<bool>,
 ) {
     let ssn = Session::create(info);
-    // Hook points and the transactions run in futures of their own (boxed): the session's own
-    // future, which an idle keep-alive connection holds, stays small.
-    if Box::pin(run_point(&ssn, None, id::SSN_START)).await == Outcome::Continue {
+    if run_point(&ssn, None, id::SSN_START).await == Outcome::Continue {
         // One keep-alive timer for the whole session, not one per request: it is set once and
         // moved on only when it fires early (the connection was busy since), so a request costs
         // no timer registration for it.
@@ -53,6 +51,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
                 }
             }
             let Some(txn) = Txn::create(&ssn) else { break };
+            // Boxed: the transaction's large future is not part of an idle session's.
             let done = Box::pin(sm::run(&proxy, &ssn, &txn, &mut conn, scheme)).await;
             close_transaction(&ssn, &txn).await;
             if !done.keep_alive || *stop.borrow() {
@@ -63,19 +62,12 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     // A clean close: on TLS a close_notify, so that a close-delimited response is not taken
     // for a truncated one (ATS shuts TLS down with SSL_shutdown). Bounded: a client that does
     // not read must not hold the session.
-    let _ = Box::pin(tokio::time::timeout(
-        Duration::from_secs(1),
-        conn.shutdown(),
-    ))
-    .await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), conn.shutdown()).await;
     // The connection is gone for plugins from here on (as ATS's HTTP/1 SSN_CLOSE).
     drop(conn);
     ssn.detach();
-    Box::pin(async {
-        ssn.close_transactions().await;
-        run_point(&ssn, None, id::SSN_CLOSE).await;
-    })
-    .await;
+    ssn.close_transactions().await;
+    run_point(&ssn, None, id::SSN_CLOSE).await;
     ssn.free();
 }
 
