@@ -8,7 +8,7 @@ use clap::Parser;
 // per transaction, and glibc's malloc showed as about a tenth of its profile. Memory that crosses
 // the C boundary (TSmalloc/TSfree, strings plugins free) stays with the C library's allocator.
 #[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOC: tshost::abi::mem::MiAlloc = tshost::abi::mem::MiAlloc;
 
 /// tshost: runs Apache Traffic Server 9.2 C plugins, unchanged, in a Rust reverse proxy.
 ///

@@ -43,6 +43,7 @@
 //! The new path is the target's path followed by the rest of the request's path, with ATS's
 //! slash handling.
 
+use crate::hdrs::text::{Dec, HStr};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -78,6 +79,34 @@ pub struct Target {
     pub port: u16,
     /// Replaces the matched prefix; without its leading `/`.
     pub path_prefix: String,
+    /// Made once for every request the rule maps: the host as a header string, the port in
+    /// decimal, the Host field's value (`host` or `host:port` when the port is not the scheme's
+    /// default), and the host's address when it is an IP literal (no resolving per request).
+    pub host_str: HStr,
+    pub port_text: HStr,
+    pub host_field: HStr,
+    pub ip: Option<std::net::IpAddr>,
+}
+
+impl Target {
+    pub fn new(scheme: String, host: String, port: u16, path_prefix: String) -> Target {
+        let default = if scheme == "https" { 443 } else { 80 };
+        let mut field = host.clone().into_bytes();
+        if port != default {
+            field.push(b':');
+            field.extend_from_slice(Dec::new(port.into()).as_bytes());
+        }
+        Target {
+            host_str: HStr::new(host.as_bytes()),
+            port_text: HStr::new(Dec::new(port.into()).as_bytes()),
+            host_field: HStr::new(&field),
+            ip: host.parse().ok(),
+            scheme,
+            host,
+            port,
+            path_prefix,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -153,7 +182,7 @@ fn split_url(s: &str) -> Option<RawUrl<'_>> {
 
 /// Outcome of reading one line.
 enum Line {
-    Rule(RemapRule),
+    Rule(Box<RemapRule>),
     Skip,
 }
 
@@ -317,7 +346,7 @@ impl Parser {
             }
         }
         let to_path = to.path.split(['?', '#']).next().unwrap_or("");
-        Ok(Line::Rule(RemapRule {
+        Ok(Line::Rule(Box::new(RemapRule {
             kind,
             from: UrlPattern {
                 port: port(from.port, &from_scheme, "From")?,
@@ -325,14 +354,14 @@ impl Parser {
                 host: from.host.to_ascii_lowercase(),
                 path_prefix: from.path.to_string(),
             },
-            to: Target {
-                port: port(to.port, &to_scheme, "To")?,
-                scheme: to_scheme,
-                host: to.host.to_string(),
-                path_prefix: to_path.to_string(),
-            },
+            to: Target::new(
+                to_scheme.clone(),
+                to.host.to_string(),
+                port(to.port, &to_scheme, "To")?,
+                to_path.to_string(),
+            ),
             line,
-        }))
+        })))
     }
 }
 
@@ -434,7 +463,7 @@ impl RemapTable {
                         )));
                     }
                     seen.insert(key, line);
-                    rules.push(r);
+                    rules.push(*r);
                 }
             }
         }
@@ -571,12 +600,7 @@ mod tests {
                     port: 80,
                     path_prefix: "".into()
                 },
-                to: Target {
-                    scheme: "http".into(),
-                    host: "origin.internal".into(),
-                    port: 8080,
-                    path_prefix: "app/".into()
-                },
+                to: Target::new("http".into(), "origin.internal".into(), 8080, "app/".into()),
                 line: 3
             }
         );

@@ -164,10 +164,7 @@ impl Clone for Field {
 /// A field name as written: the interned string when it is a well-known name in its canonical
 /// spelling (most are), else a copy.
 fn name_str(name: &[u8], wks: Option<usize>) -> HStr {
-    match wks.map(tokens::token) {
-        Some(t) if t.text() == name => HStr::from_static_nul(t.nul()),
-        _ => HStr::new(name),
-    }
+    HStr::known_or_new(name, wks)
 }
 
 impl Field {
@@ -230,6 +227,11 @@ impl Field {
     /// Replace the whole value (None: no value, as TSMimeHdrFieldValuesClear).
     pub fn set_value(&mut self, value: Option<&[u8]>) {
         self.value = value.map(HStr::new);
+    }
+
+    /// Set the value to a string made before (shared, not copied).
+    pub fn set_value_hstr(&mut self, value: HStr) {
+        self.value = Some(value);
     }
 
     /// TSMimeHdrFieldValueStringGet: `idx < 0` the whole value; else element `idx` of a list
@@ -675,18 +677,34 @@ impl HttpHdr {
     /// Give this name exactly one field with this value (ATS's `value_set`): a single field
     /// keeps its place, duplicates are replaced by one new field at the end.
     pub fn set_field(&mut self, name: &[u8], value: &[u8]) {
-        let n = self.live().filter(|f| f.is_named(name)).count();
-        if n == 1 {
-            let f = self
-                .fields
-                .iter_mut()
-                .find(|f| f.live && f.is_named(name))
-                .unwrap();
+        if let Some(f) = self.single_field_mut(name) {
             f.set_value(Some(value));
             return;
         }
         self.remove_field(name);
         self.append_field(name, value);
+    }
+
+    /// [`HttpHdr::set_field`] with a value made before (shared, not copied).
+    pub fn set_field_hstr(&mut self, name: &[u8], value: HStr) {
+        if let Some(f) = self.single_field_mut(name) {
+            f.set_value_hstr(value);
+            return;
+        }
+        self.remove_field(name);
+        let mut f = Field::new(Some(name), None, true);
+        f.set_value_hstr(value);
+        self.fields.push(f);
+    }
+
+    /// The live field of this name if there is exactly one.
+    fn single_field_mut(&mut self, name: &[u8]) -> Option<&mut Field> {
+        let mut named = self
+            .fields
+            .iter_mut()
+            .filter(|f| f.live && f.is_named(name));
+        let first = named.next()?;
+        named.next().is_none().then_some(first)
     }
 
     /// Add a field at the end (after any of the same name).

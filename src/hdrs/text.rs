@@ -29,6 +29,15 @@ impl HStr {
         HStr(Repr::Shared(crate::abi::mem::arc_bytes_with_nul(b)))
     }
 
+    /// The interned string of well-known string `wks` when `b` is spelled exactly as it (no
+    /// allocation), else a copy of `b`.
+    pub fn known_or_new(b: &[u8], wks: Option<usize>) -> HStr {
+        match wks.map(super::tokens::token) {
+            Some(t) if t.text() == b => HStr::from_static_nul(t.nul()),
+            _ => HStr::new(b),
+        }
+    }
+
     /// Static bytes that end with a NUL (not part of the string).
     pub fn from_static_nul(nul: &'static [u8]) -> HStr {
         assert_eq!(nul.last(), Some(&0), "HStr::from_static_nul: no NUL");

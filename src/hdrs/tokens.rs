@@ -211,52 +211,91 @@ tokens! {
     BROTLI = "br", Value, false;
 }
 
+/// The longest well-known string a lookup can find, in 8-byte words (the table asserts it).
+const MAX_WORDS: usize = 8;
+
+/// The lookup table of [`lookup`]: tokens grouped by length and first letter (ASCII letters of
+/// either case share a group: `& 31`), each group in table order (so the first match is the same
+/// as a scan's), each token with its text lowercased in 8-byte words.
+struct Table {
+    /// Group `len * 32 + (first & 31)` is `entries[start[g]..start[g + 1]]`.
+    start: Vec<u32>,
+    entries: Vec<(usize, [u64; MAX_WORDS])>,
+}
+
 /// The well-known string equal to `s` ignoring ASCII case (ATS's `hdrtoken_tokenize`, used for
-/// field names and URL schemes).
+/// field names and URL schemes). It runs for every parsed field: `s` is read into lowercased
+/// words once, and the candidates of its group (rarely more than two) are compared word by word.
 pub fn lookup(s: &[u8]) -> Option<usize> {
-    // Tokens by length and first letter (ASCII letters of either case share a bucket: `& 31`),
-    // in table order (so the first match is the same as a scan's), each with its text lowercased
-    // in 8-byte words: a lookup compares one or two candidates a word at a time. It runs for
-    // every parsed field.
-    type Buckets = Vec<[Vec<(usize, Vec<u64>)>; 32]>;
-    static BY_LEN: std::sync::LazyLock<Buckets> = std::sync::LazyLock::new(|| {
-        let mut v: Buckets = Vec::new();
+    static TABLE: std::sync::LazyLock<Table> = std::sync::LazyLock::new(|| {
+        let max = TOKENS.iter().map(|t| t.text().len()).max().unwrap_or(0);
+        assert!(
+            max <= 8 * MAX_WORDS,
+            "a well-known string longer than the lookup's words"
+        );
+        let mut groups: Vec<Vec<(usize, [u64; MAX_WORDS])>> = vec![Vec::new(); (max + 1) * 32];
         for (i, t) in TOKENS.iter().enumerate() {
             let n = t.text().len();
             if n == 0 {
                 continue;
             }
-            if v.len() <= n {
-                v.resize_with(n + 1, Default::default);
-            }
-            let words = (0..n.div_ceil(8))
-                .map(|k| lower8(word(t.text(), k)))
-                .collect();
-            v[n][(t.text()[0] & 31) as usize].push((i, words));
+            groups[n * 32 + (t.text()[0] & 31) as usize].push((i, lower_words(t.text())));
         }
-        v
+        let mut start = vec![0u32];
+        let mut entries = Vec::new();
+        for g in groups {
+            entries.extend(g);
+            start.push(entries.len() as u32);
+        }
+        Table { start, entries }
     });
     let first = *s.first()?;
-    BY_LEN.get(s.len())?[(first & 31) as usize]
-        .iter()
-        .find(|(_, words)| {
-            words
-                .iter()
-                .enumerate()
-                .all(|(k, w)| lower8(word(s, k)) == *w)
+    let g = s.len() * 32 + (first & 31) as usize;
+    let t = &*TABLE;
+    let (&a, &b) = (t.start.get(g)?, t.start.get(g + 1)?);
+    if a == b {
+        return None;
+    }
+    let n = s.len();
+    // Word k of `s`, lowercased; most candidates differ in the first word.
+    let word = |k: usize| {
+        let at = 8 * k;
+        lower8(match s.get(at..at + 8) {
+            Some(w) => u64::from_le_bytes(w.try_into().expect("8 bytes")),
+            None => tail_word(&s[at..]),
         })
+    };
+    t.entries[a as usize..b as usize]
+        .iter()
+        .find(|(_, tw)| (0..n.div_ceil(8)).all(|k| word(k) == tw[k]))
         .map(|(i, _)| *i)
 }
 
-/// Bytes 8k..8k+8 of `s` as a little-endian word, zero-padded past the end.
-fn word(s: &[u8], k: usize) -> u64 {
-    let start = 8 * k;
-    match s.get(start..start + 8) {
-        Some(w) => u64::from_le_bytes(w.try_into().expect("8 bytes")),
-        None => s[start..]
-            .iter()
-            .enumerate()
-            .fold(0, |w, (i, &b)| w | (b as u64) << (8 * i)),
+/// `s` (at most `8 * MAX_WORDS` bytes) as little-endian words, lowercased, zero-padded.
+fn lower_words(s: &[u8]) -> [u64; MAX_WORDS] {
+    let mut out = [0u64; MAX_WORDS];
+    for (k, c) in s.chunks(8).enumerate() {
+        out[k] = lower8(match c.try_into() {
+            Ok(w) => u64::from_le_bytes(w),
+            Err(_) => tail_word(c),
+        });
+    }
+    out
+}
+
+/// 1 to 7 bytes as a little-endian word, zero-padded: two overlapping loads, no byte loop.
+fn tail_word(t: &[u8]) -> u64 {
+    let n = t.len();
+    if n >= 4 {
+        let lo = u32::from_le_bytes(t[..4].try_into().expect("4 bytes")) as u64;
+        let hi = u32::from_le_bytes(t[n - 4..].try_into().expect("4 bytes")) as u64;
+        lo | hi << (8 * (n - 4))
+    } else if n >= 2 {
+        let lo = u16::from_le_bytes(t[..2].try_into().expect("2 bytes")) as u64;
+        let hi = u16::from_le_bytes(t[n - 2..].try_into().expect("2 bytes")) as u64;
+        lo | hi << (8 * (n - 2))
+    } else {
+        t[0] as u64
     }
 }
 
@@ -415,6 +454,8 @@ mod tests {
             assert_eq!(lookup(&t.text().to_ascii_lowercase()), Some(i));
         }
         assert_eq!(lookup(b""), None);
+        assert_eq!(lookup(&[b'a'; 100]), None);
+        assert_eq!(lookup(&[b'a'; 64]), None);
         // Against the plain definition, on names around the tokens (case, a changed byte,
         // bytes outside ASCII).
         let reference = |s: &[u8]| TOKENS.iter().position(|t| t.text().eq_ignore_ascii_case(s));

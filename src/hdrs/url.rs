@@ -372,7 +372,10 @@ impl Url {
     // Writing
 
     fn set_scheme_wks(&mut self, scheme: Option<&[u8]>, wks: Option<usize>) {
-        self.scheme = scheme.and_then(non_empty);
+        // A scheme spelled as its well-known string is that string (no copy).
+        self.scheme = scheme
+            .filter(|s| !s.is_empty())
+            .map(|s| HStr::known_or_new(s, wks));
         self.scheme_wks = if self.scheme.is_some() { wks } else { None };
         let known = self.scheme_wks.map(|i| tokens::token(i).text());
         // As ATS's URLImpl::set_scheme: any scheme (or none) makes an HTTP URL, https/wss HTTPS.
@@ -401,6 +404,11 @@ impl Url {
         self.host = host.and_then(non_empty);
     }
 
+    /// Set the host to a string made before (shared, not copied); an empty one removes it.
+    pub fn set_host_hstr(&mut self, host: HStr) {
+        self.host = (!host.is_empty()).then_some(host);
+    }
+
     /// Set (or with None or 0 remove) the explicit port.
     pub fn set_port(&mut self, port: Option<u16>) {
         match port.filter(|p| *p != 0) {
@@ -413,6 +421,21 @@ impl Url {
                 self.port = 0;
             }
         }
+    }
+
+    /// Set the explicit port with its text made before (shared, not copied): `text` must be
+    /// `port` in decimal. Port 0 removes it.
+    pub fn set_port_hstr(&mut self, port: u16, text: HStr) {
+        debug_assert_eq!(
+            text.as_bytes(),
+            super::text::Dec::new(port.into()).as_bytes()
+        );
+        if port == 0 {
+            self.set_port(None);
+            return;
+        }
+        self.port_text = Some(text);
+        self.port = port;
     }
 
     /// The port as written: the number is its leading digits (as ATS's).

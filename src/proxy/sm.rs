@@ -7,6 +7,7 @@
 //! end of remap, a failed origin, a request that cannot be framed: each produces a response made by
 //! tshost, sent after the SEND_RESPONSE_HDR hooks.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -244,9 +245,12 @@ async fn forward<C: ClientIo>(
 
     // OS_DNS: resolve the origin, the one the client request names now (POST_REMAP may change it).
     let target = client_req.with(|h| mapped_target(h, target));
-    let addr = resolve(&target.host, target.port)
-        .await
-        .ok_or(Failure::Respond(502))?;
+    let addr = match target.rule.and_then(|r| r.ip) {
+        Some(ip) => SocketAddr::new(ip, target.port),
+        None => resolve(&target.host, target.port)
+            .await
+            .ok_or(Failure::Respond(502))?,
+    };
     hook(ssn, txn, id::OS_DNS).await?;
     hook(ssn, txn, id::CACHE_LOOKUP_COMPLETE).await?;
 
@@ -463,65 +467,76 @@ async fn send_request<C: ClientIo>(
     Ok(())
 }
 
-/// Where a request goes after remap.
-pub struct Target {
-    pub host: String,
+/// Where a request goes after remap. A mapped request borrows the rule's strings.
+pub struct Target<'p> {
+    pub host: Cow<'p, str>,
     pub port: u16,
-    pub scheme: String,
+    pub scheme: Cow<'p, str>,
     /// New path (without the leading '/').
     pub path: Vec<u8>,
     /// A remap rule matched (the client request was rewritten to this target).
     pub mapped: bool,
+    /// The rule's target, while the host and port are still the rule's (its strings are made
+    /// once: the request takes them without a copy, and its IP address without resolving).
+    pub rule: Option<&'p crate::config::remap::Target>,
 }
 
-fn remap(proxy: &Proxy, req: &MBuffer, scheme: &str) -> Result<Target, Failure> {
-    let (host, port, path) = req.with(|h| {
+/// Bytes as text: borrowed when they are UTF-8 (a host name always is), else with U+FFFD.
+fn text(b: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
+}
+
+fn remap<'p>(proxy: &'p Proxy, req: &MBuffer, scheme: &str) -> Result<Target<'p>, Failure> {
+    req.with(|h| {
         let url = h.url();
         let (host, port) = match url.host() {
-            Some(host) if !host.is_empty() => {
-                (String::from_utf8_lossy(host).into_owned(), url.port())
-            }
-            _ => {
-                let hv = h.field(b"host").unwrap_or_default();
-                split_host_port(hv)
-            }
+            Some(host) if !host.is_empty() => (host, url.port()),
+            _ => split_host_port(h.field(b"host").unwrap_or_default()),
         };
-        (host, port, url.path().to_vec())
-    });
-    let port = port.unwrap_or(if scheme == "https" { 443 } else { 80 });
-    match proxy.config.remap.lookup_path(scheme, &host, port, &path) {
-        Some((rule, new_path)) => Ok(Target {
-            host: rule.to.host.clone(),
-            port: rule.to.port,
-            scheme: rule.to.scheme.clone(),
-            path: new_path,
-            mapped: true,
-        }),
-        None if proxy.config.remap_required => Err(Failure::Respond(404)),
-        None if host.is_empty() => Err(Failure::Respond(400)),
-        None => Ok(Target {
-            host,
-            port,
-            scheme: scheme.to_string(),
-            path,
-            mapped: false,
-        }),
-    }
+        let host = text(host);
+        let port = port.unwrap_or(if scheme == "https" { 443 } else { 80 });
+        match proxy
+            .config
+            .remap
+            .lookup_path(scheme, &host, port, url.path())
+        {
+            Some((rule, new_path)) => Ok(Target {
+                host: Cow::Borrowed(&rule.to.host),
+                port: rule.to.port,
+                scheme: Cow::Borrowed(&rule.to.scheme),
+                path: new_path,
+                mapped: true,
+                rule: Some(&rule.to),
+            }),
+            None if proxy.config.remap_required => Err(Failure::Respond(404)),
+            None if host.is_empty() => Err(Failure::Respond(400)),
+            None => Ok(Target {
+                host: Cow::Owned(host.into_owned()),
+                port,
+                scheme: Cow::Owned(scheme.to_string()),
+                path: url.path().to_vec(),
+                mapped: false,
+                rule: None,
+            }),
+        }
+    })
 }
 
-fn split_host_port(v: &[u8]) -> (String, Option<u16>) {
-    let s = String::from_utf8_lossy(v).trim().to_string();
-    if let Some(rest) = s.strip_prefix('[') {
-        // [v6]:port
-        if let Some((h, p)) = rest.split_once(']') {
-            return (
-                h.to_string(),
-                p.strip_prefix(':').and_then(|p| p.parse().ok()),
-            );
+/// A Host value's host and port (whitespace around it trimmed; `[v6]:port` for IPv6).
+fn split_host_port(v: &[u8]) -> (&[u8], Option<u16>) {
+    let s = v.trim_ascii();
+    let port = |p: &[u8]| std::str::from_utf8(p).ok()?.parse().ok();
+    if let Some(rest) = s.strip_prefix(b"[") {
+        if let Some(end) = rest.iter().position(|c| *c == b']') {
+            let p = &rest[end + 1..];
+            return (&rest[..end], p.strip_prefix(b":").and_then(port));
         }
     }
-    match s.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') => (h.to_string(), p.parse().ok()),
+    match s.iter().rposition(|c| *c == b':') {
+        Some(i) if !s[..i].contains(&b':') => (&s[..i], port(&s[i + 1..])),
         _ => (s, None),
     }
 }
@@ -534,16 +549,21 @@ async fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
 }
 
 /// Rewrite a client request to its remap target (ATS's remap: scheme, host, port, path; the Host
-/// field too unless `pristine_host`).
+/// field too unless `pristine_host`). The rule's strings are shared, not copied.
 fn apply_remap(h: &mut HttpHdr, t: &Target, pristine_host: bool) {
-    let default = if t.scheme == "https" { 443 } else { 80 };
+    let Some(rule) = t.rule else { return };
+    let default = if rule.scheme == "https" { 443 } else { 80 };
     let url = h.url_mut();
-    url.set_scheme(Some(t.scheme.as_bytes()));
-    url.set_host(Some(t.host.as_bytes()));
-    url.set_port((t.port != default).then_some(t.port));
+    url.set_scheme(Some(rule.scheme.as_bytes()));
+    url.set_host_hstr(rule.host_str.clone());
+    if rule.port == default {
+        url.set_port(None);
+    } else {
+        url.set_port_hstr(rule.port, rule.port_text.clone());
+    }
     url.set_path(&t.path);
     if !pristine_host {
-        h.set_field(b"Host", &host_field(&t.host, t.port, default));
+        h.set_field_hstr(b"Host", rule.host_field.clone());
     }
 }
 
@@ -559,20 +579,34 @@ fn host_field(host: &str, port: u16, default: u16) -> Vec<u8> {
 }
 
 /// Where a remapped client request goes: the host, port, scheme and path of its URL (which
-/// plugins may have changed since remap); `remapped` if the URL names no host.
-fn mapped_target(h: &HttpHdr, remapped: Target) -> Target {
+/// plugins may have changed since remap); `remapped` if the URL names no host, or names what
+/// remap put there.
+fn mapped_target<'p>(h: &HttpHdr, remapped: Target<'p>) -> Target<'p> {
     let url = h.url();
     match url.host() {
-        Some(host) if remapped.mapped && !host.is_empty() => Target {
-            host: String::from_utf8_lossy(host).into_owned(),
-            port: url.port_or_default(),
-            scheme: url
-                .effective_scheme()
-                .map(|s| String::from_utf8_lossy(s).into_owned())
-                .unwrap_or(remapped.scheme),
-            path: url.path().to_vec(),
-            mapped: true,
-        },
+        Some(host) if remapped.mapped && !host.is_empty() => {
+            let port = url.port_or_default();
+            let scheme = url.effective_scheme();
+            let path = url.path();
+            if host == remapped.host.as_bytes()
+                && port == remapped.port
+                && scheme.is_none_or(|s| s == remapped.scheme.as_bytes())
+                && path == remapped.path.as_slice()
+            {
+                return remapped;
+            }
+            let same_host = host == remapped.host.as_bytes() && port == remapped.port;
+            Target {
+                host: Cow::Owned(text(host).into_owned()),
+                port,
+                scheme: scheme
+                    .map(|s| Cow::Owned(text(s).into_owned()))
+                    .unwrap_or(remapped.scheme),
+                path: path.to_vec(),
+                mapped: true,
+                rule: remapped.rule.filter(|_| same_host),
+            }
+        }
         _ => remapped,
     }
 }
@@ -1048,10 +1082,13 @@ mod tests {
     #[test]
     fn host_and_port() {
         assert_eq!(
-            split_host_port(b"a.example:8080"),
-            ("a.example".into(), Some(8080))
+            split_host_port(b" a.example:8080 "),
+            (&b"a.example"[..], Some(8080))
         );
-        assert_eq!(split_host_port(b"a.example"), ("a.example".into(), None));
-        assert_eq!(split_host_port(b"[::1]:81"), ("::1".into(), Some(81)));
+        assert_eq!(split_host_port(b"a.example"), (&b"a.example"[..], None));
+        assert_eq!(split_host_port(b"a.example:x"), (&b"a.example"[..], None));
+        assert_eq!(split_host_port(b"[::1]:81"), (&b"::1"[..], Some(81)));
+        assert_eq!(split_host_port(b"[::1]"), (&b"::1"[..], None));
+        assert_eq!(split_host_port(b"::1"), (&b"::1"[..], None));
     }
 }
