@@ -207,6 +207,11 @@ impl Field {
         self.live
     }
 
+    /// The well-known string of the name, if it is one ([`tokens::lookup`]).
+    pub fn wks(&self) -> Option<usize> {
+        self.wks
+    }
+
     /// Does this field have this name (ASCII case-insensitive)?
     pub fn is_named(&self, name: &[u8]) -> bool {
         self.name
@@ -710,6 +715,18 @@ impl HttpHdr {
     /// Add a field at the end (after any of the same name).
     pub fn append_field(&mut self, name: &[u8], value: &[u8]) {
         self.fields.push(Field::new(Some(name), Some(value), true));
+    }
+
+    /// Delete every live field `pred` accepts, in one pass.
+    pub fn remove_fields_by(&mut self, mut pred: impl FnMut(&Field) -> bool) {
+        self.fields.retain(|f| !(f.live && pred(f)));
+    }
+
+    /// The value of the field of this name if there is exactly one.
+    pub fn only_field(&self, name: &[u8]) -> Option<&[u8]> {
+        let mut named = self.live().filter(|f| f.is_named(name));
+        let first = named.next()?;
+        named.next().is_none().then(|| first.value())
     }
 
     /// Delete every live field whose name (as written) `pred` accepts, in one pass.

@@ -633,9 +633,14 @@ fn prepare_server_request(
     }
     h.set_version((1, 1));
     match framing {
-        Framing::Chunked => h.set_field(b"Transfer-Encoding", b"chunked"),
-        Framing::Length(n) => h.set_field(b"Content-Length", Dec::new(n).as_bytes()),
-        _ => {}
+        Framing::Length(n) => set_content_length(h, n),
+        Framing::Chunked => {
+            h.remove_field(b"content-length");
+            h.set_field(b"Transfer-Encoding", b"chunked");
+        }
+        _ => {
+            h.remove_field(b"content-length");
+        }
     }
     if proxy.config.insert_xff {
         if let Some(ip) = &ssn.client.client_ip {
@@ -651,8 +656,25 @@ fn prepare_server_request(
     }
 }
 
-/// Remove hop-by-hop fields, including those the Connection field names.
+/// Remove hop-by-hop fields, including those the Connection field names. Content-Length is the
+/// caller's: it goes with the framing ([`set_content_length`]).
 fn strip_hop_by_hop(h: &mut HttpHdr) {
+    // The fixed list split into well-known strings and other names: a parsed field's name was
+    // looked up when it was parsed, so a field with a well-known name is checked against the
+    // list by index, and only one without is compared by name.
+    type Split = (Vec<usize>, Vec<&'static [u8]>);
+    static SPLIT: std::sync::LazyLock<Split> = std::sync::LazyLock::new(|| {
+        let mut known = Vec::new();
+        let mut other = Vec::new();
+        for n in HOP_BY_HOP {
+            match crate::hdrs::tokens::lookup(n) {
+                Some(i) => known.push(i),
+                None => other.push(*n),
+            }
+        }
+        (known, other)
+    });
+    let (known, other) = &*SPLIT;
     let listed = |t: &[u8]| {
         HOP_BY_HOP.iter().any(|n| n.eq_ignore_ascii_case(t))
             || t.eq_ignore_ascii_case(b"content-length")
@@ -667,9 +689,27 @@ fn strip_hop_by_hop(h: &mut HttpHdr) {
             }
         }
     }
-    h.remove_fields_where(|name| {
-        listed(name) || named.iter().any(|n| n.eq_ignore_ascii_case(name))
+    h.remove_fields_by(|f| {
+        match f.wks() {
+            Some(i) if known.contains(&i) => return true,
+            Some(_) => {}
+            None => {
+                if other.iter().any(|n| f.is_named(n)) {
+                    return true;
+                }
+            }
+        }
+        named.iter().any(|n| f.is_named(n))
     });
+}
+
+/// Give the header exactly one Content-Length, `n`; a single field that says so already stays
+/// as it is (no new string).
+fn set_content_length(h: &mut HttpHdr, n: u64) {
+    let dec = Dec::new(n);
+    if h.only_field(b"content-length") != Some(dec.as_bytes()) {
+        h.set_field(b"Content-Length", dec.as_bytes());
+    }
 }
 
 /// Make the client response from the origin's: hop-by-hop fields out, the client's HTTP version,
@@ -698,29 +738,37 @@ fn prepare_client_response(
 
 fn client_body_framing(h: &mut HttpHdr, origin: Framing, http11: bool, is_head: bool) -> Framing {
     let status = h.status();
-    let cl = h.field(b"content-length").map(<[u8]>::to_vec);
     strip_hop_by_hop(h);
     let no_body = is_head || status == 204 || status == 304 || (100..200).contains(&status);
     if no_body {
-        if let Some(cl) = cl {
-            h.set_field(b"Content-Length", &cl);
+        // The Content-Length the origin gave (a HEAD response's says what a GET would get),
+        // made one field.
+        if let Some(cl) = h.field(b"content-length") {
+            if h.only_field(b"content-length").is_none() {
+                let cl = cl.to_vec();
+                h.set_field(b"Content-Length", &cl);
+            }
         }
         return Framing::None;
     }
     match origin {
         Framing::Length(n) => {
-            h.set_field(b"Content-Length", Dec::new(n).as_bytes());
+            set_content_length(h, n);
             Framing::Length(n)
         }
         Framing::None => {
-            h.set_field(b"Content-Length", b"0");
+            set_content_length(h, 0);
             Framing::None
         }
         Framing::Chunked | Framing::Close if http11 => {
+            h.remove_field(b"content-length");
             h.set_field(b"Transfer-Encoding", b"chunked");
             Framing::Chunked
         }
-        _ => Framing::Close,
+        _ => {
+            h.remove_field(b"content-length");
+            Framing::Close
+        }
     }
 }
 
