@@ -494,7 +494,11 @@ impl HttpHdr {
         h.fields.reserve_exact(fields.len() + FIELDS_SPARE);
         h.version = version;
         h.status = status;
-        h.reason = Some(HStr::new(reason));
+        // The usual reason of the status is the static string (no copy).
+        h.reason = Some(match tokens::reason_cstr(status.into()) {
+            Some(r) if r.to_bytes() == reason => HStr::from_static_nul(r.to_bytes_with_nul()),
+            _ => HStr::new(reason),
+        });
         for (n, v) in fields {
             h.append_field(n, v);
         }
