@@ -114,6 +114,7 @@ impl Heap {
 
     /// Add an HTTP header object; returns its id. Its handles are made when C asks for them:
     /// most of a transaction's headers never reach a plugin.
+    #[inline(always)]
     fn push_hdr(&mut self, hdr: HttpHdr) -> u32 {
         let id = self.next_id();
         self.hdrs.push(HdrObj {
@@ -212,6 +213,7 @@ pub struct MBuffer {
 }
 
 impl MBuffer {
+    #[inline(always)]
     fn create(hdr: Option<HttpHdr>) -> Arc<MBuffer> {
         Arc::new_cyclic(|weak| {
             let mut heap = Heap {
@@ -235,6 +237,7 @@ impl MBuffer {
     }
 
     /// A heap holding this header.
+    #[inline(always)]
     pub fn from_hdr(hdr: HttpHdr) -> Arc<MBuffer> {
         MBuffer::create(Some(hdr))
     }

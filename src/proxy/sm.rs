@@ -1036,9 +1036,14 @@ fn parse_length(v: &[u8]) -> Option<u64> {
 
 /// Parse an origin response head; the framing of its body (HEAD responses have none).
 fn parse_response(head: &[u8], is_head: bool) -> Result<(Arc<MBuffer>, Framing), &'static str> {
-    let mut headers = [httparse::EMPTY_HEADER; 128];
-    let mut resp = httparse::Response::new(&mut headers);
-    match resp.parse(head) {
+    // Not initialised: httparse writes the ones it uses (no 4 KiB of zeroes per response).
+    let mut headers = [const { std::mem::MaybeUninit::<httparse::Header>::uninit() }; 128];
+    let mut resp = httparse::Response::new(&mut []);
+    match httparse::ParserConfig::default().parse_response_with_uninit_headers(
+        &mut resp,
+        head,
+        &mut headers,
+    ) {
         Ok(httparse::Status::Complete(_)) => {}
         _ => return Err("malformed response head"),
     }
