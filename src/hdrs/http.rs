@@ -169,11 +169,16 @@ fn name_str(name: &[u8], wks: Option<usize>) -> HStr {
 
 impl Field {
     fn new(name: Option<&[u8]>, value: Option<&[u8]>, live: bool) -> Field {
-        let wks = name.and_then(tokens::lookup);
+        let spelled = name.and_then(tokens::lookup_spelled);
+        let wks = spelled.map(|(i, _)| i);
         Field {
             id: next_field_id(),
             wks,
-            name: name.map(|n| name_str(n, wks)),
+            // A name spelled as its well-known string is that string (no copy).
+            name: name.map(|n| match spelled {
+                Some((i, true)) => HStr::from_static_nul(tokens::token(i).nul()),
+                _ => HStr::new(n),
+            }),
             value: value.map(HStr::new),
             live,
         }

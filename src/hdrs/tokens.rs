@@ -216,59 +216,107 @@ const MAX_WORDS: usize = 8;
 
 /// The lookup table of [`lookup`]: tokens grouped by length and first letter (ASCII letters of
 /// either case share a group: `& 31`), each group in table order (so the first match is the same
-/// as a scan's), each token with its text lowercased in 8-byte words.
+/// as a scan's), each token with its text in 8-byte words, lowercased and as spelled.
 struct Table {
     /// Group `len * 32 + (first & 31)` is `entries[start[g]..start[g + 1]]`.
     start: Vec<u32>,
-    entries: Vec<(usize, [u64; MAX_WORDS])>,
+    entries: Vec<Entry>,
+}
+
+#[derive(Clone)]
+struct Entry {
+    index: usize,
+    lower: [u64; MAX_WORDS],
+    spelled: [u64; MAX_WORDS],
+}
+
+static TABLE: std::sync::LazyLock<Table> = std::sync::LazyLock::new(|| {
+    let max = TOKENS.iter().map(|t| t.text().len()).max().unwrap_or(0);
+    assert!(
+        max <= 8 * MAX_WORDS,
+        "a well-known string longer than the lookup's words"
+    );
+    let mut groups: Vec<Vec<Entry>> = vec![Vec::new(); (max + 1) * 32];
+    for (index, t) in TOKENS.iter().enumerate() {
+        let n = t.text().len();
+        if n == 0 {
+            continue;
+        }
+        let mut spelled = [0u64; MAX_WORDS];
+        for (k, w) in spelled.iter_mut().enumerate().take(n.div_ceil(8)) {
+            *w = word(t.text(), k);
+        }
+        groups[n * 32 + (t.text()[0] & 31) as usize].push(Entry {
+            index,
+            lower: lower_words(t.text()),
+            spelled,
+        });
+    }
+    let mut start = vec![0u32];
+    let mut entries = Vec::new();
+    for g in groups {
+        entries.extend(g);
+        start.push(entries.len() as u32);
+    }
+    Table { start, entries }
+});
+
+/// The candidates for `s`: the tokens of its length and first letter.
+fn group(s: &[u8]) -> &'static [Entry] {
+    let Some(first) = s.first() else { return &[] };
+    let g = s.len() * 32 + (first & 31) as usize;
+    let t = &*TABLE;
+    match (t.start.get(g), t.start.get(g + 1)) {
+        (Some(&a), Some(&b)) => &t.entries[a as usize..b as usize],
+        _ => &[],
+    }
+}
+
+/// Bytes 8k..8k+8 of `s` as a little-endian word, zero-padded past the end.
+fn word(s: &[u8], k: usize) -> u64 {
+    let at = 8 * k;
+    match s.get(at..at + 8) {
+        Some(w) => u64::from_le_bytes(w.try_into().expect("8 bytes")),
+        None => tail_word(&s[at..]),
+    }
 }
 
 /// The well-known string equal to `s` ignoring ASCII case (ATS's `hdrtoken_tokenize`, used for
-/// field names and URL schemes). It runs for every parsed field: `s` is read into lowercased
-/// words once, and the candidates of its group (rarely more than two) are compared word by word.
+/// field names and URL schemes). It runs for every parsed field: the candidates of its group
+/// (rarely more than two) are compared with `s` a word at a time.
 pub fn lookup(s: &[u8]) -> Option<usize> {
-    static TABLE: std::sync::LazyLock<Table> = std::sync::LazyLock::new(|| {
-        let max = TOKENS.iter().map(|t| t.text().len()).max().unwrap_or(0);
-        assert!(
-            max <= 8 * MAX_WORDS,
-            "a well-known string longer than the lookup's words"
-        );
-        let mut groups: Vec<Vec<(usize, [u64; MAX_WORDS])>> = vec![Vec::new(); (max + 1) * 32];
-        for (i, t) in TOKENS.iter().enumerate() {
-            let n = t.text().len();
-            if n == 0 {
-                continue;
-            }
-            groups[n * 32 + (t.text()[0] & 31) as usize].push((i, lower_words(t.text())));
-        }
-        let mut start = vec![0u32];
-        let mut entries = Vec::new();
-        for g in groups {
-            entries.extend(g);
-            start.push(entries.len() as u32);
-        }
-        Table { start, entries }
-    });
-    let first = *s.first()?;
-    let g = s.len() * 32 + (first & 31) as usize;
-    let t = &*TABLE;
-    let (&a, &b) = (t.start.get(g)?, t.start.get(g + 1)?);
-    if a == b {
+    lookup_spelled(s).map(|(i, _)| i)
+}
+
+/// [`lookup`], and whether `s` is spelled exactly as the well-known string (then a header can
+/// store the interned string instead of a copy).
+pub fn lookup_spelled(s: &[u8]) -> Option<(usize, bool)> {
+    let cands = group(s);
+    if cands.is_empty() {
         return None;
     }
-    let n = s.len();
-    // Word k of `s`, lowercased; most candidates differ in the first word.
-    let word = |k: usize| {
-        let at = 8 * k;
-        lower8(match s.get(at..at + 8) {
-            Some(w) => u64::from_le_bytes(w.try_into().expect("8 bytes")),
-            None => tail_word(&s[at..]),
-        })
-    };
-    t.entries[a as usize..b as usize]
+    let words = s.len().div_ceil(8);
+    cands.iter().find_map(|e| {
+        let mut exact = true;
+        for k in 0..words {
+            let w = word(s, k);
+            if lower8(w) != e.lower[k] {
+                return None;
+            }
+            exact &= w == e.spelled[k];
+        }
+        Some((e.index, exact))
+    })
+}
+
+/// The well-known string exactly equal to `s` (ATS's `hdrtoken_method_tokenize`: methods are
+/// case-sensitive).
+pub fn lookup_exact(s: &[u8]) -> Option<usize> {
+    let words = s.len().div_ceil(8);
+    group(s)
         .iter()
-        .find(|(_, tw)| (0..n.div_ceil(8)).all(|k| word(k) == tw[k]))
-        .map(|(i, _)| *i)
+        .find(|e| (0..words).all(|k| word(s, k) == e.spelled[k]))
+        .map(|e| e.index)
 }
 
 /// `s` (at most `8 * MAX_WORDS` bytes) as little-endian words, lowercased, zero-padded.
@@ -310,12 +358,6 @@ fn lower8(x: u64) -> u64 {
     let gt_z = low7.wrapping_add(0x2525_2525_2525_2525);
     let upper = ge_a & !gt_z & !x & HIGH;
     x | (upper >> 2)
-}
-
-/// The well-known string exactly equal to `s` (ATS's `hdrtoken_method_tokenize`: methods are
-/// case-sensitive).
-pub fn lookup_exact(s: &[u8]) -> Option<usize> {
-    TOKENS.iter().position(|t| t.text() == s)
 }
 
 /// The token at a well-known string index.
@@ -454,6 +496,19 @@ mod tests {
             assert_eq!(lookup(&t.text().to_ascii_lowercase()), Some(i));
         }
         assert_eq!(lookup(b""), None);
+        assert_eq!(lookup_exact(b""), None);
+        assert_eq!(lookup_spelled(b"hOsT").map(|(_, e)| e), Some(false));
+        assert_eq!(lookup_spelled(b"Host").map(|(_, e)| e), Some(true));
+        for (i, t) in TOKENS.iter().enumerate() {
+            let first_exact = TOKENS.iter().position(|u| u.text() == t.text());
+            assert_eq!(lookup_exact(t.text()), first_exact, "{:?}", t.text());
+            let first = lookup(t.text());
+            assert_eq!(
+                lookup_spelled(t.text()),
+                first.map(|f| (f, TOKENS[f].text() == t.text())),
+                "{i}"
+            );
+        }
         assert_eq!(lookup(&[b'a'; 100]), None);
         assert_eq!(lookup(&[b'a'; 64]), None);
         // Against the plain definition, on names around the tokens (case, a changed byte,
