@@ -295,6 +295,23 @@ pub fn lookup_spelled(s: &[u8]) -> Option<(usize, bool)> {
     if cands.is_empty() {
         return None;
     }
+    // Most names are one or two words long: those are read once, outside the loop.
+    let w0 = word(s, 0);
+    let l0 = lower8(w0);
+    if s.len() <= 8 {
+        return cands
+            .iter()
+            .find(|e| e.lower[0] == l0)
+            .map(|e| (e.index, e.spelled[0] == w0));
+    }
+    let w1 = word(s, 1);
+    let l1 = lower8(w1);
+    if s.len() <= 16 {
+        return cands
+            .iter()
+            .find(|e| e.lower[0] == l0 && e.lower[1] == l1)
+            .map(|e| (e.index, e.spelled[0] == w0 && e.spelled[1] == w1));
+    }
     let words = s.len().div_ceil(8);
     cands.iter().find_map(|e| {
         let mut exact = true;
