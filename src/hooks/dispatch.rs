@@ -220,6 +220,7 @@ pub async fn run_point(ssn: &Session, txn: Option<&Txn>, hook: i32) -> Outcome {
     let closing = hook == super::id::TXN_CLOSE || hook == super::id::SSN_CLOSE;
     let mut scope = 0usize;
     let mut i = 0usize;
+    let mut version = GLOBAL.version();
     let mut global = GLOBAL.snapshot(hook);
     loop {
         // The global list's continuations are called borrowed from the snapshot (which keeps
@@ -228,8 +229,12 @@ pub async fn run_point(ssn: &Session, txn: Option<&Txn>, hook: i32) -> Outcome {
         let owned;
         let cont: &Arc<Cont> = match scope {
             0 => {
-                if global.as_ref().is_none_or(|l| i >= l.len()) && GLOBAL.longer_than(hook, i) {
+                if global.as_ref().is_none_or(|l| i >= l.len())
+                    && GLOBAL.changed_since(version)
+                    && GLOBAL.longer_than(hook, i)
+                {
                     // The end of the snapshot, and continuations were added since.
+                    version = GLOBAL.version();
                     global = GLOBAL.snapshot(hook);
                 }
                 match global.as_ref().and_then(|l| l.get(i)) {

@@ -84,12 +84,27 @@ pub struct GlobalHooks {
     lists: [ArcSwap<Vec<Arc<Cont>>>; HOOK_COUNT],
     mask: AtomicU32,
     add_lock: Mutex<()>,
+    /// Bumped after every change of a list: a thread's cached snapshots are good while it has
+    /// not moved.
+    version: AtomicU64,
+}
+
+/// A list of continuations as it was at some moment.
+pub type Snapshot = Arc<Vec<Arc<Cont>>>;
+
+thread_local! {
+    /// This thread's snapshots of the global lists, and the [`GlobalHooks::version`] they were
+    /// taken at: a hook point takes its snapshot with one atomic load and a reference count,
+    /// not with arc-swap's load protocol.
+    static SNAPSHOTS: std::cell::RefCell<(u64, [Option<Snapshot>; HOOK_COUNT])> =
+        std::cell::RefCell::new((u64::MAX, std::array::from_fn(|_| None)));
 }
 
 pub static GLOBAL: LazyLock<GlobalHooks> = LazyLock::new(|| GlobalHooks {
     lists: std::array::from_fn(|_| ArcSwap::from_pointee(Vec::new())),
     mask: AtomicU32::new(0),
     add_lock: Mutex::new(()),
+    version: AtomicU64::new(0),
 });
 
 impl GlobalHooks {
@@ -100,6 +115,7 @@ impl GlobalHooks {
         let mut v = Vec::clone(&list.load());
         v.push(cont);
         list.store(Arc::new(v));
+        self.version.fetch_add(1, Ordering::Release);
         self.mask.fetch_or(1 << hook, Ordering::Release);
     }
     pub fn get(&self, hook: i32, i: usize) -> Option<Arc<Cont>> {
@@ -111,9 +127,34 @@ impl GlobalHooks {
 
     /// The list of `hook` as it is now (None if empty): a hook point walks one snapshot and looks
     /// again only at its end, so a continuation added meanwhile still runs.
-    pub fn snapshot(&self, hook: i32) -> Option<Arc<Vec<Arc<Cont>>>> {
-        self.has(hook)
-            .then(|| self.lists[hook as usize].load_full())
+    pub fn snapshot(&self, hook: i32) -> Option<Snapshot> {
+        if !self.has(hook) {
+            return None;
+        }
+        let version = self.version.load(Ordering::Acquire);
+        let fresh = || self.lists[hook as usize].load_full();
+        // A list stored after `version` was read may be cached under it: newer, and replaced
+        // at the next look since the version has moved on by then.
+        SNAPSHOTS
+            .try_with(|cache| {
+                let mut cache = cache.borrow_mut();
+                if cache.0 != version {
+                    *cache = (version, std::array::from_fn(|_| None));
+                }
+                cache.1[hook as usize].get_or_insert_with(fresh).clone()
+            })
+            .ok()
+            .or_else(|| Some(fresh()))
+    }
+
+    /// The version of the lists now (see [`GlobalHooks::changed_since`]).
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
+    }
+
+    /// Has any list changed since `version` was read?
+    pub fn changed_since(&self, version: u64) -> bool {
+        self.version.load(Ordering::Acquire) != version
     }
 
     /// Is any continuation registered for `hook`?
