@@ -662,13 +662,18 @@ fn strip_hop_by_hop(h: &mut HttpHdr) {
     // The fixed list split into well-known strings and other names: a parsed field's name was
     // looked up when it was parsed, so a field with a well-known name is checked against the
     // list by index, and only one without is compared by name.
-    type Split = (Vec<usize>, Vec<&'static [u8]>);
+    type Split = (Vec<u64>, Vec<&'static [u8]>);
     static SPLIT: std::sync::LazyLock<Split> = std::sync::LazyLock::new(|| {
         let mut known = Vec::new();
         let mut other = Vec::new();
         for n in HOP_BY_HOP {
             match crate::hdrs::tokens::lookup(n) {
-                Some(i) => known.push(i),
+                Some(i) => {
+                    if known.len() <= i / 64 {
+                        known.resize(i / 64 + 1, 0);
+                    }
+                    known[i / 64] |= 1 << (i % 64);
+                }
                 None => other.push(*n),
             }
         }
@@ -681,7 +686,10 @@ fn strip_hop_by_hop(h: &mut HttpHdr) {
     };
     // The fields the Connection field names (beyond the fixed list).
     let mut named: Vec<Vec<u8>> = Vec::new();
-    for v in h.field_values(b"connection") {
+    for (n, v) in h.fields() {
+        if !n.eq_ignore_ascii_case(b"connection") {
+            continue;
+        }
         for t in v.split(|b| *b == b',') {
             let t = t.trim_ascii();
             if !t.is_empty() && !listed(t) {
@@ -691,15 +699,18 @@ fn strip_hop_by_hop(h: &mut HttpHdr) {
     }
     h.remove_fields_by(|f| {
         match f.wks() {
-            Some(i) if known.contains(&i) => return true,
-            Some(_) => {}
+            Some(i) => {
+                if known.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 != 0) {
+                    return true;
+                }
+            }
             None => {
                 if other.iter().any(|n| f.is_named(n)) {
                     return true;
                 }
             }
         }
-        named.iter().any(|n| f.is_named(n))
+        !named.is_empty() && named.iter().any(|n| f.is_named(n))
     });
 }
 
