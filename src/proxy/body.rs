@@ -145,7 +145,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     /// Read one CRLF-terminated line (without the CRLF), bounded.
     async fn read_line(&mut self) -> Result<BytesMut, BodyError> {
         loop {
-            if let Some(i) = self.buf.iter().position(|b| *b == b'\n') {
+            if let Some(i) = memchr::memchr(b'\n', &self.buf) {
                 let mut line = self.buf.split_to(i + 1);
                 line.truncate(i);
                 if line.last() != Some(&b'\r') {
@@ -200,6 +200,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     }
 }
 
+#[cfg(test)]
+#[test]
+fn head_end_is_found_from_where_the_last_read_ended() {
+    let head = b"GET / HTTP/1.1\r\nHost: a\r\n\r\nbody";
+    assert_eq!(find_head_end(head, 0), Some(head.len() - 4));
+    assert_eq!(find_head_end(head, 20), Some(head.len() - 4));
+    assert_eq!(find_head_end(&head[..head.len() - 5], 0), None);
+    assert_eq!(find_head_end(b"\r\n\r\n", 0), Some(4));
+    assert_eq!(find_head_end(b"ab", 7), None);
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum HeadError {
     TooLarge,
@@ -207,11 +218,13 @@ pub enum HeadError {
     Io(std::io::ErrorKind),
 }
 
+/// The end of a head (just past its CRLF CRLF) found in `buf` from `from` on: memchr's
+/// vectorised search, not a 4-byte window per byte (this runs on every head read).
 fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
-    buf[from.min(buf.len())..]
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|p| from + p + 4)
+    static CRLFCRLF: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\r\n\r\n"));
+    let from = from.min(buf.len());
+    CRLFCRLF.find(&buf[from..]).map(|p| from + p + 4)
 }
 
 /// How a body is delimited.
@@ -377,7 +390,7 @@ fn parse_chunk_size(line: &[u8]) -> Result<u64, BodyError> {
 /// fine; it is checked as it is streamed.
 pub fn chunked_prefix_is_valid(mut buf: &[u8]) -> bool {
     loop {
-        let Some(nl) = buf.iter().position(|b| *b == b'\n') else {
+        let Some(nl) = memchr::memchr(b'\n', buf) else {
             return buf.len() <= MAX_LINE;
         };
         if nl == 0 || buf[nl - 1] != b'\r' {
