@@ -561,7 +561,9 @@ fn apply_remap(h: &mut HttpHdr, t: &Target, pristine_host: bool) {
     } else {
         url.set_port_hstr(rule.port, rule.port_text.clone());
     }
-    url.set_path(&t.path);
+    if url.path() != t.path.as_slice() {
+        url.set_path(&t.path);
+    }
     if !pristine_host {
         h.set_field_hstr(b"Host", rule.host_field.clone());
     }
@@ -620,7 +622,10 @@ fn prepare_server_request(
 ) {
     {
         let url = h.url_mut();
-        url.set_path(&target.path);
+        // The path stays as it is when remap left it so (no new string).
+        if url.path() != target.path.as_slice() {
+            url.set_path(&target.path);
+        }
         url.set_host(None);
         url.set_scheme(None);
         url.set_port(None);
