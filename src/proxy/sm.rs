@@ -20,7 +20,7 @@ use super::client::{ClientIo, H1Client, PrefixError};
 use super::origin::{ConnectError, OriginConn, OriginPool};
 use super::{Session, Txn};
 use crate::config::remap::RemapTable;
-use crate::hdrs::text::Dec;
+use crate::hdrs::text::{Dec, HStr};
 use crate::hdrs::{HttpHdr, MBuffer};
 use crate::hooks::dispatch::{run_point, Outcome};
 use crate::hooks::id;
@@ -337,7 +337,7 @@ async fn forward<C: ClientIo>(
     let client_framing = client_resp
         .with_mut(|h| prepare_client_response(h, resp_framing, client_version, is_head, client_ka));
     if proxy.draining.load(Ordering::Acquire) {
-        client_resp.with_mut(|h| h.set_field(b"Connection", b"close"));
+        client_resp.with_mut(|h| set_static(h, b"Connection", b"close\0"));
     }
     txn.headers.client_resp.store(Some(client_resp.clone()));
     hook(ssn, txn, id::SEND_RESPONSE_HDR).await?;
@@ -641,7 +641,7 @@ fn prepare_server_request(
         Framing::Length(n) => set_content_length(h, n),
         Framing::Chunked => {
             h.remove_field(b"content-length");
-            h.set_field(b"Transfer-Encoding", b"chunked");
+            set_static(h, b"Transfer-Encoding", b"chunked\0");
         }
         _ => {
             h.remove_field(b"content-length");
@@ -719,6 +719,12 @@ fn strip_hop_by_hop(h: &mut HttpHdr) {
     });
 }
 
+/// [`HttpHdr::set_field`] with a value the proxy always writes the same way: a static string
+/// (NUL-terminated, the NUL not part of the value), not a new one per response.
+fn set_static(h: &mut HttpHdr, name: &[u8], value_nul: &'static [u8]) {
+    h.set_field_hstr(name, HStr::from_static_nul(value_nul));
+}
+
 /// Give the header exactly one Content-Length, `n`; a single field that says so already stays
 /// as it is (no new string).
 fn set_content_length(h: &mut HttpHdr, n: u64) {
@@ -745,9 +751,9 @@ fn prepare_client_response(
     h.set_version(if http11 { (1, 1) } else { (1, 0) });
     let framing = client_body_framing(h, origin, http11, is_head);
     if client_keep_alive && framing != Framing::Close {
-        h.set_field(b"Connection", b"keep-alive");
+        set_static(h, b"Connection", b"keep-alive\0");
     } else if client_keep_alive || http11 {
-        h.set_field(b"Connection", b"close");
+        set_static(h, b"Connection", b"close\0");
     }
     framing
 }
@@ -778,7 +784,7 @@ fn client_body_framing(h: &mut HttpHdr, origin: Framing, http11: bool, is_head: 
         }
         Framing::Chunked | Framing::Close if http11 => {
             h.remove_field(b"content-length");
-            h.set_field(b"Transfer-Encoding", b"chunked");
+            set_static(h, b"Transfer-Encoding", b"chunked\0");
             Framing::Chunked
         }
         _ => {
