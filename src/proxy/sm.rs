@@ -528,7 +528,24 @@ fn remap<'p>(proxy: &'p Proxy, req: &MBuffer, scheme: &str) -> Result<Target<'p>
 /// A Host value's host and port (whitespace around it trimmed; `[v6]:port` for IPv6).
 fn split_host_port(v: &[u8]) -> (&[u8], Option<u16>) {
     let s = v.trim_ascii();
-    let port = |p: &[u8]| std::str::from_utf8(p).ok()?.parse().ok();
+    // As `str::parse::<u16>`: an optional `+`, then decimal digits (leading zeros allowed).
+    let port = |p: &[u8]| -> Option<u16> {
+        let digits = p.strip_prefix(b"+").unwrap_or(p);
+        if digits.is_empty() {
+            return None;
+        }
+        let mut n: u32 = 0;
+        for &c in digits {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            n = n * 10 + u32::from(c - b'0');
+            if n > u32::from(u16::MAX) {
+                return None;
+            }
+        }
+        Some(n as u16)
+    };
     if let Some(rest) = s.strip_prefix(b"[") {
         if let Some(end) = rest.iter().position(|c| *c == b']') {
             let p = &rest[end + 1..];
@@ -1165,5 +1182,24 @@ mod tests {
         assert_eq!(split_host_port(b"[::1]:81"), (&b"::1"[..], Some(81)));
         assert_eq!(split_host_port(b"[::1]"), (&b"::1"[..], None));
         assert_eq!(split_host_port(b"::1"), (&b"::1"[..], None));
+        for p in [
+            "80",
+            "+80",
+            "0080",
+            "65535",
+            "65536",
+            "",
+            "+",
+            "8a",
+            "-1",
+            "99999999999",
+        ] {
+            let host = format!("h:{p}");
+            assert_eq!(
+                split_host_port(host.as_bytes()).1,
+                p.parse::<u16>().ok(),
+                "{p:?}"
+            );
+        }
     }
 }
