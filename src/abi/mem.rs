@@ -86,15 +86,18 @@ pub unsafe extern "C" fn _TSfree(ptr: *mut c_void) {
 /// instructions per call on a request path that allocates a few dozen times per request.
 pub struct MiAlloc;
 
-/// The alignment every `mi_malloc` block of at least this size has (MI_MAX_ALIGN_SIZE).
-const MI_MIN_ALIGN: usize = 16;
+/// Does a plain `mi_malloc` block of `size` bytes have alignment `align`? Every block of at
+/// least 16 bytes is 16-aligned (MI_MAX_ALIGN_SIZE), a smaller one aligned to its size class.
+fn plain_block_aligns(align: usize, size: usize) -> bool {
+    align <= 16 && align <= size
+}
 
 // SAFETY: every call goes to mimalloc with a size and alignment it accepts; a block is freed and
 // reallocated by the allocator that made it (mi_free takes aligned and unaligned blocks alike).
 unsafe impl std::alloc::GlobalAlloc for MiAlloc {
     #[inline]
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        if layout.align() <= MI_MIN_ALIGN && layout.align() <= layout.size() {
+        if plain_block_aligns(layout.align(), layout.size()) {
             libmimalloc_sys::mi_malloc(layout.size()).cast()
         } else {
             libmimalloc_sys::mi_malloc_aligned(layout.size(), layout.align()).cast()
@@ -103,7 +106,7 @@ unsafe impl std::alloc::GlobalAlloc for MiAlloc {
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
-        if layout.align() <= MI_MIN_ALIGN && layout.align() <= layout.size() {
+        if plain_block_aligns(layout.align(), layout.size()) {
             libmimalloc_sys::mi_zalloc(layout.size()).cast()
         } else {
             libmimalloc_sys::mi_zalloc_aligned(layout.size(), layout.align()).cast()
@@ -117,7 +120,7 @@ unsafe impl std::alloc::GlobalAlloc for MiAlloc {
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
-        if layout.align() <= MI_MIN_ALIGN && layout.align() <= new_size {
+        if plain_block_aligns(layout.align(), new_size) {
             libmimalloc_sys::mi_realloc(ptr.cast(), new_size).cast()
         } else {
             libmimalloc_sys::mi_realloc_aligned(ptr.cast(), new_size, layout.align()).cast()

@@ -88,18 +88,24 @@ pub struct Target {
     pub ip: Option<std::net::IpAddr>,
 }
 
+/// A Host field's value: `host`, or `host:port` when the port is not the scheme's default.
+pub fn host_field(host: &str, port: u16, scheme: &str) -> Vec<u8> {
+    let default = if scheme == "https" { 443 } else { 80 };
+    let mut v = Vec::with_capacity(host.len() + 6);
+    v.extend_from_slice(host.as_bytes());
+    if port != default {
+        v.push(b':');
+        v.extend_from_slice(Dec::new(port.into()).as_bytes());
+    }
+    v
+}
+
 impl Target {
     pub fn new(scheme: String, host: String, port: u16, path_prefix: String) -> Target {
-        let default = if scheme == "https" { 443 } else { 80 };
-        let mut field = host.clone().into_bytes();
-        if port != default {
-            field.push(b':');
-            field.extend_from_slice(Dec::new(port.into()).as_bytes());
-        }
         Target {
             host_str: HStr::new(host.as_bytes()),
             port_text: HStr::new(Dec::new(port.into()).as_bytes()),
-            host_field: HStr::new(&field),
+            host_field: HStr::new(&host_field(&host, port, &scheme)),
             ip: host.parse().ok(),
             scheme,
             host,

@@ -161,12 +161,6 @@ impl Clone for Field {
     }
 }
 
-/// A field name as written: the interned string when it is a well-known name in its canonical
-/// spelling (most are), else a copy.
-fn name_str(name: &[u8], wks: Option<usize>) -> HStr {
-    HStr::known_or_new(name, wks)
-}
-
 impl Field {
     fn new(name: Option<&[u8]>, value: Option<&[u8]>, live: bool) -> Field {
         let spelled = name.and_then(tokens::lookup_spelled);
@@ -231,7 +225,7 @@ impl Field {
 
     pub fn set_name(&mut self, name: &[u8]) {
         self.wks = tokens::lookup(name);
-        self.name = Some(name_str(name, self.wks));
+        self.name = Some(HStr::known_or_new(name, self.wks));
     }
 
     /// Replace the whole value (None: no value, as TSMimeHdrFieldValuesClear).
@@ -736,12 +730,6 @@ impl HttpHdr {
         let mut named = self.live().filter(|f| f.is_named(name));
         let first = named.next()?;
         named.next().is_none().then(|| first.value())
-    }
-
-    /// Delete every live field whose name (as written) `pred` accepts, in one pass.
-    pub fn remove_fields_where(&mut self, mut pred: impl FnMut(&[u8]) -> bool) {
-        self.fields
-            .retain(|f| !(f.live && f.name.as_ref().is_some_and(|n| pred(n.as_bytes()))));
     }
 
     /// Delete every field of this name; false if there was none.

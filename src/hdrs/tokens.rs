@@ -248,7 +248,7 @@ static TABLE: std::sync::LazyLock<Table> = std::sync::LazyLock::new(|| {
         }
         groups[n * 32 + (t.text()[0] & 31) as usize].push(Entry {
             index,
-            lower: lower_words(t.text()),
+            lower: spelled.map(lower8),
             spelled,
         });
     }
@@ -334,18 +334,6 @@ pub fn lookup_exact(s: &[u8]) -> Option<usize> {
         .iter()
         .find(|e| (0..words).all(|k| word(s, k) == e.spelled[k]))
         .map(|e| e.index)
-}
-
-/// `s` (at most `8 * MAX_WORDS` bytes) as little-endian words, lowercased, zero-padded.
-fn lower_words(s: &[u8]) -> [u64; MAX_WORDS] {
-    let mut out = [0u64; MAX_WORDS];
-    for (k, c) in s.chunks(8).enumerate() {
-        out[k] = lower8(match c.try_into() {
-            Ok(w) => u64::from_le_bytes(w),
-            Err(_) => tail_word(c),
-        });
-    }
-    out
 }
 
 /// 1 to 7 bytes as a little-endian word, zero-padded: two overlapping loads, no byte loop.

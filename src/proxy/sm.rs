@@ -586,17 +586,6 @@ fn apply_remap(h: &mut HttpHdr, t: &Target, pristine_host: bool) {
     }
 }
 
-/// `host` or `host:port` (the port when it is not the scheme's default).
-fn host_field(host: &str, port: u16, default: u16) -> Vec<u8> {
-    let mut v = Vec::with_capacity(host.len() + 6);
-    v.extend_from_slice(host.as_bytes());
-    if port != default {
-        v.push(b':');
-        v.extend_from_slice(Dec::new(port.into()).as_bytes());
-    }
-    v
-}
-
 /// Where a remapped client request goes: the host, port, scheme and path of its URL (which
 /// plugins may have changed since remap); `remapped` if the URL names no host, or names what
 /// remap put there.
@@ -650,8 +639,8 @@ fn prepare_server_request(
     strip_hop_by_hop(h);
     // A mapped request's Host was set at remap (and is the plugins' to change since).
     if !proxy.config.pristine_host && !target.mapped {
-        let default = if target.scheme == "https" { 443 } else { 80 };
-        h.set_field(b"Host", &host_field(&target.host, target.port, default));
+        let host = crate::config::remap::host_field(&target.host, target.port, &target.scheme);
+        h.set_field(b"Host", &host);
     }
     h.set_version((1, 1));
     match framing {
