@@ -135,16 +135,3 @@ pub fn disable_transparent_huge_pages() {
     // SAFETY: prctl with integer arguments only.
     unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
 }
-
-/// `b` followed by a NUL, in one shared allocation (the storage of header strings, which C reads
-/// through pointers). A copy, not a byte-by-byte iterator: this runs for every header string.
-pub fn arc_bytes_with_nul(b: &[u8]) -> std::sync::Arc<[u8]> {
-    let mut a = std::sync::Arc::<[u8]>::new_uninit_slice(b.len() + 1);
-    let dst = std::sync::Arc::get_mut(&mut a).expect("a new Arc has no other reference");
-    // SAFETY: MaybeUninit<u8> has the layout of u8, and `dst` has b.len() + 1 elements.
-    let raw = unsafe { std::slice::from_raw_parts_mut(dst.as_mut_ptr().cast::<u8>(), dst.len()) };
-    raw[..b.len()].copy_from_slice(b);
-    raw[b.len()] = 0;
-    // SAFETY: every element was written just above.
-    unsafe { a.assume_init() }
-}

@@ -9,6 +9,7 @@
     clippy::missing_safety_doc
 )]
 
+pub mod bytes;
 pub mod cont;
 pub mod embed;
 pub mod handles;

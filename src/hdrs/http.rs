@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::text::{Dec, HStr};
 use super::tokens;
 use super::url::Url;
+use crate::abi::bytes::Block;
 
 /// ATS's `TSHttpType`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -163,17 +164,32 @@ impl Clone for Field {
 
 impl Field {
     fn new(name: Option<&[u8]>, value: Option<&[u8]>, live: bool) -> Field {
+        Field::new_in(None, name, value, live)
+    }
+
+    /// A field whose strings are taken from `block` (a parsed head's) when there is one.
+    #[inline(always)]
+    fn new_in(
+        mut block: Option<&mut Block>,
+        name: Option<&[u8]>,
+        value: Option<&[u8]>,
+        live: bool,
+    ) -> Field {
         let spelled = name.and_then(tokens::lookup_spelled);
         let wks = spelled.map(|(i, _)| i);
+        let mut text = |b: &[u8]| match block.as_deref_mut() {
+            Some(blk) => HStr::in_block(blk, b),
+            None => HStr::new(b),
+        };
         Field {
             id: next_field_id(),
             wks,
             // A name spelled as its well-known string is that string (no copy).
             name: name.map(|n| match spelled {
                 Some((i, true)) => HStr::from_static_nul(tokens::token(i).nul()),
-                _ => HStr::new(n),
+                _ => text(n),
             }),
-            value: value.map(HStr::new),
+            value: value.map(text),
             live,
         }
     }
@@ -467,9 +483,37 @@ impl HttpHdr {
         version: (u8, u8),
         fields: &[(&[u8], &[u8])],
     ) -> HttpHdr {
+        HttpHdr::request_in(None, method, target, version, fields)
+    }
+
+    /// [`HttpHdr::request`] of a parsed head: `method` and `fields` are slices of `head`, and
+    /// their strings share one copy of it (one allocation instead of one per string).
+    pub fn parsed_request(
+        head: &[u8],
+        method: &[u8],
+        target: &[u8],
+        version: (u8, u8),
+        fields: &[(&[u8], &[u8])],
+    ) -> HttpHdr {
+        let mut block = Block::copy_of(head);
+        HttpHdr::request_in(Some(&mut block), method, target, version, fields)
+    }
+
+    #[inline(always)]
+    fn request_in(
+        mut block: Option<&mut Block>,
+        method: &[u8],
+        target: &[u8],
+        version: (u8, u8),
+        fields: &[(&[u8], &[u8])],
+    ) -> HttpHdr {
         let mut h = HttpHdr::new(HdrType::Request);
         h.fields.reserve_exact(fields.len() + FIELDS_SPARE);
-        h.set_method(method);
+        h.method_wks = tokens::lookup_exact(method);
+        h.method = Some(match block.as_deref_mut() {
+            Some(b) => HStr::in_block(b, method),
+            None => HStr::new(method),
+        });
         h.url = Url::parse(target).unwrap_or_else(|| {
             let mut u = Url::default();
             u.set_path(target);
@@ -477,13 +521,38 @@ impl HttpHdr {
         });
         h.version = version;
         for (n, v) in fields {
-            h.append_field(n, v);
+            h.fields
+                .push(Field::new_in(block.as_deref_mut(), Some(n), Some(v), true));
         }
         h
     }
 
     /// A response.
     pub fn response(
+        version: (u8, u8),
+        status: u16,
+        reason: &[u8],
+        fields: &[(&[u8], &[u8])],
+    ) -> HttpHdr {
+        HttpHdr::response_in(None, version, status, reason, fields)
+    }
+
+    /// [`HttpHdr::response`] of a parsed head: `reason` and `fields` are slices of `head`, and
+    /// their strings share one copy of it.
+    pub fn parsed_response(
+        head: &[u8],
+        version: (u8, u8),
+        status: u16,
+        reason: &[u8],
+        fields: &[(&[u8], &[u8])],
+    ) -> HttpHdr {
+        let mut block = Block::copy_of(head);
+        HttpHdr::response_in(Some(&mut block), version, status, reason, fields)
+    }
+
+    #[inline(always)]
+    fn response_in(
+        mut block: Option<&mut Block>,
         version: (u8, u8),
         status: u16,
         reason: &[u8],
@@ -496,10 +565,14 @@ impl HttpHdr {
         // The usual reason of the status is the static string (no copy).
         h.reason = Some(match tokens::reason_cstr(status.into()) {
             Some(r) if r.to_bytes() == reason => HStr::from_static_nul(r.to_bytes_with_nul()),
-            _ => HStr::new(reason),
+            _ => match block.as_deref_mut() {
+                Some(b) => HStr::in_block(b, reason),
+                None => HStr::new(reason),
+            },
         });
         for (n, v) in fields {
-            h.append_field(n, v);
+            h.fields
+                .push(Field::new_in(block.as_deref_mut(), Some(n), Some(v), true));
         }
         h
     }
@@ -512,8 +585,8 @@ impl HttpHdr {
         loop {
             let mut headers = vec![httparse::EMPTY_HEADER; n];
             let mut req = httparse::Request::new(&mut headers);
-            match req.parse(raw) {
-                Ok(httparse::Status::Complete(_)) => {}
+            let end = match req.parse(raw) {
+                Ok(httparse::Status::Complete(end)) => end,
                 Ok(httparse::Status::Partial) => {
                     return Err("incomplete request head (no blank line)".into())
                 }
@@ -522,7 +595,7 @@ impl HttpHdr {
                     continue;
                 }
                 Err(e) => return Err(format!("malformed request head: {e}")),
-            }
+            };
             let method = req.method.unwrap_or_default().as_bytes();
             let target = req.path.unwrap_or_default().as_bytes();
             let url = Url::parse(target).ok_or_else(|| {
@@ -536,7 +609,13 @@ impl HttpHdr {
                 .iter()
                 .map(|f| (f.name.as_bytes(), trim(f.value)))
                 .collect();
-            let mut h = HttpHdr::request(method, b"/", (1, req.version.unwrap_or(1)), &fields);
+            let mut h = HttpHdr::parsed_request(
+                &raw[..end],
+                method,
+                b"/",
+                (1, req.version.unwrap_or(1)),
+                &fields,
+            );
             h.url = url;
             return Ok(h);
         }
@@ -548,8 +627,8 @@ impl HttpHdr {
         loop {
             let mut headers = vec![httparse::EMPTY_HEADER; n];
             let mut resp = httparse::Response::new(&mut headers);
-            match resp.parse(raw) {
-                Ok(httparse::Status::Complete(_)) => {}
+            let end = match resp.parse(raw) {
+                Ok(httparse::Status::Complete(end)) => end,
                 Ok(httparse::Status::Partial) => {
                     return Err("incomplete response head (no blank line)".into())
                 }
@@ -558,13 +637,14 @@ impl HttpHdr {
                     continue;
                 }
                 Err(e) => return Err(format!("malformed response head: {e}")),
-            }
+            };
             let fields: Vec<(&[u8], &[u8])> = resp
                 .headers
                 .iter()
                 .map(|f| (f.name.as_bytes(), trim(f.value)))
                 .collect();
-            return Ok(HttpHdr::response(
+            return Ok(HttpHdr::parsed_response(
+                &raw[..end],
                 (1, resp.version.unwrap_or(1)),
                 resp.code.unwrap_or(0),
                 resp.reason.unwrap_or("").as_bytes(),

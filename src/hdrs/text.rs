@@ -3,8 +3,10 @@
 use std::fmt;
 use std::os::raw::c_char;
 
-/// Immutable bytes in an allocation of their own, followed by a NUL that is not part of them. A
-/// pointer to them handed to C stays valid until this value is replaced or dropped (reading never
+use crate::abi::bytes::{Block, Bytes};
+
+/// Immutable bytes followed by a NUL that is not part of them ([`Bytes`]): in an allocation of
+/// their own, or in the one block that holds the strings of a parsed head. A pointer to them handed to C stays valid until this value is replaced or dropped (reading never
 /// moves it), and a plugin that wrongly treats it as a C string still finds the terminator.
 ///
 /// Copies share the allocation (a reference count): copying a header (the server request from
@@ -14,19 +16,17 @@ use std::os::raw::c_char;
 /// A well-known name written in its canonical spelling is not copied at all: it is the interned
 /// string ([`super::tokens`]).
 #[derive(Clone)]
-pub struct HStr(Repr);
-
-#[derive(Clone)]
-enum Repr {
-    /// NUL-terminated static bytes.
-    Static(&'static [u8]),
-    /// The bytes and a NUL.
-    Shared(std::sync::Arc<[u8]>),
-}
+pub struct HStr(Bytes);
 
 impl HStr {
     pub fn new(b: &[u8]) -> HStr {
-        HStr(Repr::Shared(crate::abi::mem::arc_bytes_with_nul(b)))
+        HStr(Bytes::copy(b))
+    }
+
+    /// The string `b` of a parsed head whose bytes `block` copies: no allocation of its own
+    /// ([`Block::take`]).
+    pub fn in_block(block: &mut Block, b: &[u8]) -> HStr {
+        HStr(block.take(b))
     }
 
     /// The interned string of well-known string `wks` when `b` is spelled exactly as it (no
@@ -38,35 +38,39 @@ impl HStr {
         }
     }
 
-    /// Static bytes that end with a NUL (not part of the string).
-    pub fn from_static_nul(nul: &'static [u8]) -> HStr {
-        assert_eq!(nul.last(), Some(&0), "HStr::from_static_nul: no NUL");
-        HStr(Repr::Static(nul))
-    }
-
-    /// The bytes and the NUL after them.
-    fn raw(&self) -> &[u8] {
-        match &self.0 {
-            Repr::Static(s) => s,
-            Repr::Shared(a) => a,
+    /// As [`HStr::known_or_new`], the copy made in `block`.
+    pub fn known_or_in_block(block: &mut Block, b: &[u8], wks: Option<usize>) -> HStr {
+        match wks.map(super::tokens::token) {
+            Some(t) if t.text() == b => HStr::from_static_nul(t.nul()),
+            _ => HStr::in_block(block, b),
         }
     }
 
+    /// Static bytes that end with a NUL (not part of the string).
+    pub fn from_static_nul(nul: &'static [u8]) -> HStr {
+        HStr(Bytes::from_static_nul(nul))
+    }
+
+    /// The bytes and the NUL after them.
+    #[cfg(test)]
+    fn raw(&self) -> &[u8] {
+        self.0.with_nul()
+    }
+
     pub fn as_bytes(&self) -> &[u8] {
-        let r = self.raw();
-        &r[..r.len() - 1]
+        self.0.as_bytes()
     }
 
     pub fn len(&self) -> usize {
-        self.raw().len() - 1
+        self.0.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.0.is_empty()
     }
 
     pub fn as_ptr(&self) -> *const c_char {
-        self.raw().as_ptr().cast()
+        self.0.as_ptr().cast()
     }
 }
 

@@ -977,12 +977,12 @@ pub fn parse_request(head: &[u8]) -> Result<ParsedRequest, &'static str> {
     // Not initialised: httparse writes the ones it uses (no 4 KiB of zeroes per request).
     let mut headers = [const { std::mem::MaybeUninit::<httparse::Header>::uninit() }; 128];
     let mut req = httparse::Request::new(&mut []);
-    match req.parse_with_uninit_headers(head, &mut headers) {
-        Ok(httparse::Status::Complete(_)) => {}
+    let end = match req.parse_with_uninit_headers(head, &mut headers) {
+        Ok(httparse::Status::Complete(end)) => end,
         Ok(httparse::Status::Partial) => return Err("incomplete head"),
         Err(httparse::Error::TooManyHeaders) => return Err("too many header fields"),
         Err(_) => return Err("malformed head"),
-    }
+    };
     let method = req.method.ok_or("no method")?.as_bytes();
     let target = req.path.ok_or("no target")?.as_bytes();
     let version = (1, req.version.ok_or("no version")?);
@@ -1007,7 +1007,7 @@ pub fn parse_request(head: &[u8]) -> Result<ParsedRequest, &'static str> {
         return Err("bad request target");
     }
     Ok(ParsedRequest {
-        hdr: HttpHdr::request(method, target, version, &fields),
+        hdr: HttpHdr::parsed_request(&head[..end], method, target, version, &fields),
         version,
         framing,
     })
@@ -1067,14 +1067,14 @@ fn parse_response(head: &[u8], is_head: bool) -> Result<(Arc<MBuffer>, Framing),
     // Not initialised: httparse writes the ones it uses (no 4 KiB of zeroes per response).
     let mut headers = [const { std::mem::MaybeUninit::<httparse::Header>::uninit() }; 128];
     let mut resp = httparse::Response::new(&mut []);
-    match httparse::ParserConfig::default().parse_response_with_uninit_headers(
+    let end = match httparse::ParserConfig::default().parse_response_with_uninit_headers(
         &mut resp,
         head,
         &mut headers,
     ) {
-        Ok(httparse::Status::Complete(_)) => {}
+        Ok(httparse::Status::Complete(end)) => end,
         _ => return Err("malformed response head"),
-    }
+    };
     let status = resp.code.ok_or("no status")?;
     let version = (1, resp.version.ok_or("no version")?);
     let fields: Vec<(&[u8], &[u8])> = resp
@@ -1082,12 +1082,13 @@ fn parse_response(head: &[u8], is_head: bool) -> Result<(Arc<MBuffer>, Framing),
         .iter()
         .map(|h| (h.name.as_bytes(), h.value))
         .collect();
-    let hdr = MBuffer::new_response(
+    let hdr = MBuffer::from_hdr(HttpHdr::parsed_response(
+        &head[..end],
         version,
         status,
         resp.reason.unwrap_or("").as_bytes(),
         &fields,
-    );
+    ));
     let framing = if is_head || status == 204 || status == 304 || (100..200).contains(&status) {
         Framing::None
     } else if fields
