@@ -23,6 +23,9 @@ struct BlockHead {
 const HEAD: usize = std::mem::size_of::<BlockHead>();
 /// The offset of a static string (it has no block).
 const STATIC: u32 = u32::MAX;
+/// The references a [`Block`] holds while strings are taken from it (more than can be taken:
+/// a string takes at least one byte of the block, and a block is shorter than u32::MAX).
+const RESERVED: usize = 1 << 40;
 
 fn layout(size: usize) -> Layout {
     Layout::from_size_align(HEAD + size, std::mem::align_of::<BlockHead>())
@@ -69,11 +72,11 @@ fn retain(head: NonNull<BlockHead>) {
     }
 }
 
-/// Drop one reference to a block, freeing it with the last.
-fn release(head: NonNull<BlockHead>) {
-    // SAFETY: the caller holds a reference, so the block is alive.
+/// Drop `n` references to a block, freeing it with the last.
+fn release(head: NonNull<BlockHead>, n: usize) {
+    // SAFETY: the caller holds the references, so the block is alive.
     let h = unsafe { head.as_ref() };
-    if h.refs.fetch_sub(1, Ordering::Release) != 1 {
+    if h.refs.fetch_sub(n, Ordering::Release) != n {
         return;
     }
     // Every other holder's use of the bytes happens before the free (as Arc's drop).
@@ -186,7 +189,7 @@ impl Clone for Bytes {
 impl Drop for Bytes {
     fn drop(&mut self) {
         if let Some(h) = self.block() {
-            release(h);
+            release(h, 1);
         }
     }
 }
@@ -194,8 +197,14 @@ impl Drop for Bytes {
 /// A block being filled with the strings of one parsed head: a copy of the head's bytes, from
 /// which [`Block::take`] makes strings without allocating. The block lives as long as any of
 /// them.
+///
+/// While it is being filled the block holds [`RESERVED`] references, so that taking a string
+/// is no atomic operation: the references of the strings taken are counted here and the
+/// reservation is given back less them, in one operation, when the Block goes.
 pub struct Block {
     head: NonNull<BlockHead>,
+    /// Strings taken so far.
+    taken: usize,
     /// Where the copied bytes were: a string to take is given as a slice of them.
     src: *const u8,
     size: usize,
@@ -215,8 +224,13 @@ impl Block {
             std::ptr::copy_nonoverlapping(src.as_ptr(), d, src.len());
             d.add(src.len()).write(0);
         }
+        // SAFETY: the block is new: nothing else refers to it yet.
+        unsafe { head.as_ref() }
+            .refs
+            .store(RESERVED, Ordering::Relaxed);
         Block {
             head,
+            taken: 0,
             src: src.as_ptr(),
             size: src.len(),
             free: 0,
@@ -239,7 +253,8 @@ impl Block {
         // after it.
         unsafe { d.add(end).write(0) };
         self.free = end + 1;
-        retain(self.head);
+        // Its reference is one of the reservation's.
+        self.taken += 1;
         Bytes {
             // SAFETY: a pointer into an allocation is not null.
             ptr: unsafe { NonNull::new_unchecked(d.add(start)) },
@@ -251,7 +266,8 @@ impl Block {
 
 impl Drop for Block {
     fn drop(&mut self) {
-        release(self.head);
+        // The reservation back, but for the strings taken (which may be gone already).
+        release(self.head, RESERVED - self.taken);
     }
 }
 
@@ -302,6 +318,18 @@ mod tests {
             (&b"Host"[..], &b"Host\0"[..])
         );
         assert_eq!(Bytes::copy(b"").with_nul(), b"\0");
+    }
+
+    #[test]
+    fn strings_may_go_before_their_block() {
+        let head = b"a b c d".to_vec();
+        let mut b = Block::copy_of(&head);
+        drop(b.take(&head[0..1]));
+        let c = b.take(&head[4..5]);
+        drop(b.take(&head[6..7]));
+        drop(b);
+        assert_eq!(c.with_nul(), b"c\0");
+        drop(Block::copy_of(&head));
     }
 
     #[test]
