@@ -109,6 +109,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
 
     /// Read until the buffer holds a complete message head (ends with CRLF CRLF). Returns its
     /// length, None at a clean end of stream before any byte, or an error (TooLarge, Truncated).
+    /// The head already in the buffer, if a whole one is (as [`Conn::read_head`], without
+    /// waiting, so with no timer either).
+    pub fn buffered_head(&self, max: usize) -> Option<Result<Option<usize>, HeadError>> {
+        let pos = find_head_end(&self.buf, 0)?;
+        Some(if pos > max {
+            Err(HeadError::TooLarge)
+        } else {
+            Ok(Some(pos))
+        })
+    }
+
     pub async fn read_head(&mut self, max: usize) -> Result<Option<usize>, HeadError> {
         let mut scanned = 0;
         loop {

@@ -92,12 +92,17 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
         return respond_api_error(ssn, txn, &mut c, id::TXN_START, true).await;
     }
 
-    // The request head.
-    let head = tokio::time::timeout(
-        proxy.config.client_request_timeout,
-        client.read_head(proxy.config.request_header_max),
-    )
-    .await;
+    // The request head: usually all here already (it woke the session up), then without a timer.
+    let head = match client.buffered_head(proxy.config.request_header_max) {
+        Some(r) => Ok(r),
+        None => {
+            tokio::time::timeout(
+                proxy.config.client_request_timeout,
+                client.read_head(proxy.config.request_header_max),
+            )
+            .await
+        }
+    };
     let head_len = match head {
         Err(_) => {
             let mut c = H1Client::new(client, Framing::None);
@@ -332,13 +337,15 @@ async fn forward<C: ClientIo>(
 
     // The client response.
     let client_resp = server_resp.deep_copy();
-    let client_version = client_req.with(|h| h.version());
-    let client_ka = client_req.with(wants_keep_alive);
-    let client_framing = client_resp
-        .with_mut(|h| prepare_client_response(h, resp_framing, client_version, is_head, client_ka));
-    if proxy.draining.load(Ordering::Acquire) {
-        client_resp.with_mut(|h| set_static(h, b"Connection", b"close\0"));
-    }
+    let (client_version, client_ka) = client_req.with(|h| (h.version(), wants_keep_alive(h)));
+    let draining = proxy.draining.load(Ordering::Acquire);
+    let client_framing = client_resp.with_mut(|h| {
+        let framing = prepare_client_response(h, resp_framing, client_version, is_head, client_ka);
+        if draining {
+            set_static(h, b"Connection", b"close\0");
+        }
+        framing
+    });
     txn.headers.client_resp.store(Some(client_resp.clone()));
     hook(ssn, txn, id::SEND_RESPONSE_HDR).await?;
 
@@ -409,9 +416,8 @@ async fn read_response_head(
         };
         first = false;
         let raw = origin.buf.split_to(n);
-        let (resp, framing) =
+        let (resp, framing, status) =
             parse_response(&raw, is_head).map_err(|_| Some(Failure::Respond(502)))?;
-        let status = resp.with(|h| h.status());
         if (100..200).contains(&status) && status != 101 {
             continue; // interim responses are not forwarded
         }
@@ -1063,7 +1069,11 @@ fn parse_length(v: &[u8]) -> Option<u64> {
 }
 
 /// Parse an origin response head; the framing of its body (HEAD responses have none).
-fn parse_response(head: &[u8], is_head: bool) -> Result<(Arc<MBuffer>, Framing), &'static str> {
+/// The parsed response's heap, framing and status.
+fn parse_response(
+    head: &[u8],
+    is_head: bool,
+) -> Result<(Arc<MBuffer>, Framing, u16), &'static str> {
     // Not initialised: httparse writes the ones it uses (no 4 KiB of zeroes per response).
     let mut headers = [const { std::mem::MaybeUninit::<httparse::Header>::uninit() }; 128];
     let mut resp = httparse::Response::new(&mut []);
@@ -1104,7 +1114,7 @@ fn parse_response(head: &[u8], is_head: bool) -> Result<(Arc<MBuffer>, Framing),
     } else {
         Framing::Close
     };
-    Ok((hdr, framing))
+    Ok((hdr, framing, status))
 }
 
 fn last_coding_is_chunked(v: &[u8]) -> bool {
