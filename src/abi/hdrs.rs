@@ -43,11 +43,11 @@ fn heap_arg(who: &str, bufp: TSMBuffer) -> Option<Arc<MBuffer>> {
 /// What a TSMLoc of heap `b` refers to.
 fn loc_arg(who: &str, b: &MBuffer, loc: TSMLoc) -> Option<Target> {
     match hdrs::loc_target(loc as usize) {
-        Some((buf, t)) if buf == b.handle() => Some(t),
+        Some((buf, t)) if buf == b.handle_made() => Some(t),
         Some(_) => {
             crate::error!(
                 "{who}: TSMLoc {loc:p} belongs to another TSMBuffer than {:#x}",
-                b.handle()
+                b.handle_made()
             );
             None
         }

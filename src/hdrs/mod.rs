@@ -206,8 +206,6 @@ impl Heap {
 /// time it is asked for.
 pub struct MBuffer {
     handle: std::sync::OnceLock<usize>,
-    /// Itself, for the TSMBuffer slot (which refers to the heap weakly).
-    me: Weak<MBuffer>,
     heap: Mutex<Heap>,
     writable: AtomicBool,
 }
@@ -215,24 +213,21 @@ pub struct MBuffer {
 impl MBuffer {
     #[inline(always)]
     fn create(hdr: Option<HttpHdr>) -> Arc<MBuffer> {
-        Arc::new_cyclic(|weak| {
-            let mut heap = Heap {
-                buf: 0,
-                next_id: 0,
-                // Most heaps hold one header for life.
-                hdrs: Vec::with_capacity(1),
-                urls: Vec::new(),
-                field_handles: Vec::new(),
-            };
-            if let Some(h) = hdr {
-                heap.push_hdr(h);
-            }
-            MBuffer {
-                handle: std::sync::OnceLock::new(),
-                me: weak.clone(),
-                heap: Mutex::new(heap),
-                writable: AtomicBool::new(true),
-            }
+        let mut heap = Heap {
+            buf: 0,
+            next_id: 0,
+            // Most heaps hold one header for life.
+            hdrs: Vec::with_capacity(1),
+            urls: Vec::new(),
+            field_handles: Vec::new(),
+        };
+        if let Some(h) = hdr {
+            heap.push_hdr(h);
+        }
+        Arc::new(MBuffer {
+            handle: std::sync::OnceLock::new(),
+            heap: Mutex::new(heap),
+            writable: AtomicBool::new(true),
         })
     }
 
@@ -280,7 +275,7 @@ impl MBuffer {
 
     /// TSMBufferDestroy: drop C's ownership. False if C does not own this heap.
     pub(crate) fn destroy_owned(&self) -> bool {
-        let Some(slot) = BUFFERS.get(self.handle()) else {
+        let Some(slot) = BUFFERS.get(self.handle_made()) else {
             return false;
         };
         let owned = slot.owned.lock().take();
@@ -292,20 +287,25 @@ impl MBuffer {
         BUFFERS.get(h)?.buf.upgrade()
     }
 
-    /// Its TSMBuffer.
-    pub fn handle(&self) -> usize {
+    /// Its TSMBuffer, made the first time it is asked for (the slot refers to the heap weakly).
+    pub fn handle(self: &Arc<Self>) -> usize {
         *self.handle.get_or_init(|| {
             BUFFERS
                 .insert(|_| BufSlot {
-                    buf: self.me.clone(),
+                    buf: Arc::downgrade(self),
                     owned: Mutex::new(None),
                 })
                 .0
         })
     }
 
+    /// Its TSMBuffer if it has one already (0: none).
+    pub fn handle_made(&self) -> usize {
+        self.handle.get().copied().unwrap_or(0)
+    }
+
     /// The TSMLoc of the main header (what TSHttpTxnClientReqGet & co return).
-    pub fn hdr_loc(&self) -> usize {
+    pub fn hdr_loc(self: &Arc<Self>) -> usize {
         let mut heap = self.lock();
         let id = heap.main().id;
         heap.hdr_loc(id).expect("the main header")
@@ -345,7 +345,7 @@ impl MBuffer {
     }
 
     /// The heap, for C's calls (its TSMBuffer exists from now on).
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Heap> {
+    pub(crate) fn lock(self: &Arc<Self>) -> MutexGuard<'_, Heap> {
         let buf = self.handle();
         let mut heap = self.heap.lock();
         heap.buf = buf;
@@ -377,7 +377,7 @@ impl Drop for MBuffer {
 
 impl std::fmt::Debug for MBuffer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "MBuffer({:#x})", self.handle.get().copied().unwrap_or(0))
+        write!(f, "MBuffer({:#x})", self.handle_made())
     }
 }
 
