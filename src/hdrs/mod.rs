@@ -313,8 +313,15 @@ impl MBuffer {
 
     /// A new heap with a copy of the main header (the server request from the client request).
     pub fn deep_copy(&self) -> Arc<MBuffer> {
-        let h = self.with(|h| h.clone());
-        MBuffer::from_hdr(h)
+        self.copy_with(|_| ()).0
+    }
+
+    /// [`MBuffer::deep_copy`], the copy changed by `f` before it is shared (so without taking
+    /// its lock).
+    pub fn copy_with<R>(&self, f: impl FnOnce(&mut HttpHdr) -> R) -> (Arc<MBuffer>, R) {
+        let mut h = self.with(|h| h.clone());
+        let r = f(&mut h);
+        (MBuffer::from_hdr(h), r)
     }
 
     /// Replace the main header's content; the heap and its handles stay (a plugin that kept

@@ -288,8 +288,7 @@ async fn forward<C: ClientIo>(
     };
 
     // The server request: the client request, remapped, with the proxy's fields.
-    let server_req = client_req.deep_copy();
-    let expect_continue = server_req.with_mut(|h| {
+    let (server_req, expect_continue) = client_req.copy_with(|h| {
         prepare_server_request(h, &target, proxy, ssn, request_framing);
         let e = h
             .field(b"expect")
@@ -336,10 +335,9 @@ async fn forward<C: ClientIo>(
     hook(ssn, txn, id::READ_RESPONSE_HDR).await?;
 
     // The client response.
-    let client_resp = server_resp.deep_copy();
     let (client_version, client_ka) = client_req.with(|h| (h.version(), wants_keep_alive(h)));
     let draining = proxy.draining.load(Ordering::Acquire);
-    let client_framing = client_resp.with_mut(|h| {
+    let (client_resp, client_framing) = server_resp.copy_with(|h| {
         let framing = prepare_client_response(h, resp_framing, client_version, is_head, client_ka);
         if draining {
             set_static(h, b"Connection", b"close\0");
