@@ -398,7 +398,8 @@ fn logical_lines(text: &str) -> Vec<(usize, String)> {
 /// ATS's `url_rewrite_remap_request` path arithmetic on paths without their leading `/`.
 fn rewrite_path(from_path: &[u8], to_path: &[u8], req: &[u8]) -> Vec<u8> {
     let mut from_len = from_path.len();
-    let mut new = to_path.to_vec();
+    let mut new = Vec::with_capacity(to_path.len() + 1 + req.len());
+    new.extend_from_slice(to_path);
     if from_len == 0 && !req.is_empty() && !new.is_empty() && new.last() != Some(&b'/') {
         new.push(b'/');
     }

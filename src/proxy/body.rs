@@ -12,6 +12,8 @@ const MAX_LINE: usize = 4096;
 
 /// Bytes written are gathered up to this size and go out in one write (one TLS record).
 const WRITE_GATHER: usize = 16 * 1024;
+/// The first allocation of the write buffer.
+const WRITE_FIRST: usize = 2048;
 
 /// A connection with its read buffer (bytes read ahead, e.g. a pipelined request) and its write
 /// buffer: small writes (a response head, then its first body piece) are gathered and go out
@@ -177,6 +179,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     /// Queue `data`; it goes out at the next `write_out` or `flush` (or now, if the queue is full).
     pub async fn write_all(&mut self, data: &[u8]) -> std::io::Result<()> {
         if self.out.len() + data.len() <= WRITE_GATHER {
+            if self.out.capacity() == 0 {
+                // Room for a head and a small body at once (one allocation, no regrowth).
+                self.out.reserve(data.len().max(WRITE_FIRST));
+            }
             self.out.extend_from_slice(data);
             return Ok(());
         }
@@ -187,6 +193,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         } else {
             self.io.write_all(data).await
         }
+    }
+
+    /// Queue what `put` writes into the queue itself (a head printed in place, not copied);
+    /// written out now if the queue grows past what is gathered.
+    pub async fn write_with(&mut self, put: impl FnOnce(&mut Vec<u8>)) -> std::io::Result<()> {
+        if self.out.capacity() == 0 {
+            self.out.reserve(WRITE_FIRST);
+        }
+        put(&mut self.out);
+        if self.out.len() > WRITE_GATHER {
+            self.write_out().await?;
+        }
+        Ok(())
     }
 
     /// Write what is queued.

@@ -107,10 +107,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ClientIo for H1Client<'_, S> {
     }
 
     async fn send_head(&mut self, resp: &MBuffer, framing: Framing) -> std::io::Result<()> {
-        let mut out = Vec::with_capacity(512);
-        resp.with(|h| h.write_response(&mut out));
         self.writer = BodyWriter::new(framing);
-        self.conn.write_all(&out).await
+        self.conn
+            .write_with(|out| resp.with(|h| h.write_response(out)))
+            .await
     }
 
     async fn send_body(&mut self, data: &[u8]) -> std::io::Result<()> {

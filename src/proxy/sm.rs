@@ -300,14 +300,19 @@ async fn forward<C: ClientIo>(
     txn.headers.server_req.store(Some(server_req.clone()));
     hook(ssn, txn, id::SEND_REQUEST_HDR).await?;
 
-    let mut head = Vec::with_capacity(512);
-    server_req.with(|h| h.write_request(&mut head));
     // An idle connection the origin closed (its keep-alive timeout) fails on the write or ends
     // before the first byte of a response: a request without a body goes once more, on a fresh
     // connection (as ATS retries a request that failed on a reused server session).
     let mut retry = reused && request_framing == Framing::None;
     let (server_resp, resp_framing) = loop {
-        let sent = send_request(client, &mut origin, &head, request_framing, expect_continue).await;
+        let sent = send_request(
+            client,
+            &mut origin,
+            &server_req,
+            request_framing,
+            expect_continue,
+        )
+        .await;
         let closed = match sent {
             Ok(()) => match read_response_head(proxy, &mut origin, is_head).await {
                 Ok(r) => break r,
@@ -433,12 +438,13 @@ enum SendError {
 async fn send_request<C: ClientIo>(
     client: &mut C,
     origin: &mut OriginConn,
-    head: &[u8],
+    req: &MBuffer,
     framing: Framing,
     expect_continue: bool,
 ) -> Result<(), SendError> {
+    // Printed into the connection's write queue (again for a retry).
     origin
-        .write_all(head)
+        .write_with(|out| req.with(|h| h.write_request(out)))
         .await
         .map_err(|_| SendError::Origin)?;
     if framing != Framing::None {
