@@ -118,8 +118,11 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
             return respond_error(ssn, txn, &mut c, 400, true).await;
         }
     };
-    let head = client.buf.split_to(head_len);
-    let mut parsed = match parse_request(&head) {
+    // Parsed where it lies (its strings are copied into the header's block), then consumed: no
+    // split of the buffer, which would make its storage shared.
+    let parsed = parse_request(&client.buf[..head_len]);
+    bytes::Buf::advance(&mut client.buf, head_len);
+    let mut parsed = match parsed {
         Ok(p) => p,
         Err(why) => {
             crate::debug!("http", "transaction {}: bad request: {why}", txn.id);
@@ -418,9 +421,9 @@ async fn read_response_head(
             Ok(_) => return Err(Some(Failure::Respond(502))),
         };
         first = false;
-        let raw = origin.buf.split_to(n);
-        let (resp, framing, status) =
-            parse_response(&raw, is_head).map_err(|_| Some(Failure::Respond(502)))?;
+        let parsed = parse_response(&origin.buf[..n], is_head);
+        bytes::Buf::advance(&mut origin.buf, n);
+        let (resp, framing, status) = parsed.map_err(|_| Some(Failure::Respond(502)))?;
         if (100..200).contains(&status) && status != 101 {
             continue; // interim responses are not forwarded
         }
