@@ -729,6 +729,16 @@ fn probe(proxy: &Proxy, url: &str, curl_tls: &[&str], want_stack: &str, want_tls
     );
     assert_eq!(r.field("X-Probe-Fd"), Some("peer-match"));
     assert_eq!(r.field("X-Probe-Tls"), Some(want_tls));
+    // Every string of the parsed request and response (which share one copy of their head) is
+    // followed by a NUL: method and reason, names and values. curl sends 3 fields, the origin
+    // at least 2.
+    let unterminated = r.field("X-Probe-Unterminated").unwrap_or_default();
+    let (bad, checked) = unterminated.split_once(" of ").expect("B of N");
+    assert_eq!(bad, "0", "{r:?}");
+    assert!(
+        checked.parse::<u32>().unwrap() >= 1 + 2 * 3 + 1 + 2 * 2,
+        "{r:?}"
+    );
     let layers = ssn_stack.split(',').count();
     assert!(
         proxy.wait_for_stderr(

@@ -36,7 +36,9 @@
  *             TXN_START), X-Probe-Ssn-Stack, X-Probe-Client / X-Probe-Incoming (ip:port),
  *             X-Probe-Fd ("peer-match" when getpeername(TSHttpTxnClientFdGet) is the client
  *             address), X-Probe-Tls (TSHttpTxnClientProtocolStackContains(txn, "tls") and whether
- *             it is the TS_PROTO_TAG_* pointer). SSN_START and SSN_CLOSE log (TSDebug) "probe
+ *             it is the TS_PROTO_TAG_* pointer), X-Probe-Unterminated ("B of N": how many of
+ *             the N strings of the client request and the server response are not followed by
+ *             a NUL). SSN_START and SSN_CLOSE log (TSDebug) "probe
  *             <HOOK> ssn=N addr=<ip:port|NULL> fd=<ok|TS_ERROR> stack=<count>".
  * Debug tag: edit_plugin. */
 #include <ts/ts.h>
@@ -284,6 +286,36 @@ same_addr(const struct sockaddr *a, const struct sockaddr *b)
   return 0;
 }
 
+/* How many of a header's strings (method or reason, every field's name and value) are not
+ * followed by a NUL, and how many were checked (ATS does not promise the NUL; tshost does, for
+ * plugins that wrongly read them as C strings). */
+static void
+count_unterminated(TSMBuffer b, TSMLoc h, int *bad, int *checked)
+{
+  int len = 0;
+  const char *p = TSHttpHdrTypeGet(b, h) == TS_HTTP_TYPE_REQUEST ? TSHttpHdrMethodGet(b, h, &len)
+                                                                  : TSHttpHdrReasonGet(b, h, &len);
+  if (p != NULL) {
+    *checked += 1;
+    *bad += p[len] != '\0';
+  }
+  for (TSMLoc f = TSMimeHdrFieldGet(b, h, 0); f != TS_NULL_MLOC;) {
+    p = TSMimeHdrFieldNameGet(b, h, f, &len);
+    if (p != NULL) {
+      *checked += 1;
+      *bad += p[len] != '\0';
+    }
+    p = TSMimeHdrFieldValueStringGet(b, h, f, -1, &len);
+    if (p != NULL) {
+      *checked += 1;
+      *bad += p[len] != '\0';
+    }
+    TSMLoc next = TSMimeHdrFieldNext(b, h, f);
+    TSHandleMLocRelease(b, h, f);
+    f = next;
+  }
+}
+
 static void
 probe_response(TSHttpTxn txn, TSMBuffer buf, TSMLoc hdr)
 {
@@ -316,6 +348,21 @@ probe_response(TSHttpTxn txn, TSMBuffer buf, TSMLoc hdr)
     }
   }
   add_field(buf, hdr, "X-Probe-Fd", fd_result);
+
+  /* The parsed client request and server response: their strings end with a NUL. */
+  int bad = 0, checked = 0;
+  TSMBuffer b;
+  TSMLoc h;
+  if (TSHttpTxnClientReqGet(txn, &b, &h) == TS_SUCCESS) {
+    count_unterminated(b, h, &bad, &checked);
+    TSHandleMLocRelease(b, TS_NULL_MLOC, h);
+  }
+  if (TSHttpTxnServerRespGet(txn, &b, &h) == TS_SUCCESS) {
+    count_unterminated(b, h, &bad, &checked);
+    TSHandleMLocRelease(b, TS_NULL_MLOC, h);
+  }
+  snprintf(s, sizeof(s), "%d of %d", bad, checked);
+  add_field(buf, hdr, "X-Probe-Unterminated", s);
 
   const char *tls = TSHttpTxnClientProtocolStackContains(txn, "tls");
   if (tls == NULL) {
