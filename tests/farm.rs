@@ -56,6 +56,15 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// A loopback port where connections are refused, held (bound, not listening) for as long as the
+/// socket lives, so that no server another test starts meanwhile can take it.
+fn refused_port() -> (tokio::net::TcpSocket, u16) {
+    let s = tokio::net::TcpSocket::new_v4().unwrap();
+    s.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = s.local_addr().unwrap().port();
+    (s, port)
+}
+
 impl Redis {
     fn start(name: &str) -> Redis {
         Redis::start_with(name, &[])
@@ -1273,7 +1282,7 @@ fn two_ticket_key_masters_converge_and_tickets_still_resume() {
 fn failover_list_and_auth_password_file() {
     let redis = Redis::start_with("auth", &["--requirepass", "s3cret-farm"]);
     let port = redis.port;
-    let dead = free_port();
+    let (_held, dead) = refused_port();
     let d = temp_dir("farm-auth-conf");
     let key: Vec<u8> = (0..32u8).map(|i| i ^ 0x5a).collect();
     std::fs::write(d.join("farm.key"), key).unwrap();
