@@ -19,9 +19,10 @@ const FIRST_CHUNK: usize = 64;
 /// A released slot is not reused before this much time has passed (ms).
 const QUARANTINE_MS: u64 = 2000;
 
-/// A coarse monotonic clock in ms (CLOCK_MONOTONIC_COARSE: a few ns, no system call): the
-/// quarantine is timed on every handle's birth and death.
-fn coarse_ms() -> u64 {
+/// A coarse monotonic clock in ms (CLOCK_MONOTONIC_COARSE: a few ns, no system call, no clock
+/// read): the quarantine is timed on every handle's birth and death, and the origin pool's idle
+/// connections on every request.
+pub(crate) fn coarse_ms() -> u64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,

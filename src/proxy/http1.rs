@@ -11,6 +11,7 @@ use tokio::time::Instant;
 use super::body::Conn;
 use super::sm::{self, Proxy};
 use super::{ClientInfo, Session, Txn};
+use crate::abi::handles::coarse_ms;
 use crate::hooks::dispatch::{run_point, Outcome};
 use crate::hooks::id;
 
@@ -33,15 +34,17 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
         loop {
             if conn.buf.is_empty() {
                 // Idle between requests: wait for the next one, the keep-alive timeout or a stop.
-                let deadline = Instant::now() + keep_alive_timeout;
+                // When it went idle is read from the coarse clock (no clock read per request).
+                let idle_since = coarse_ms();
                 let more = loop {
                     tokio::select! {
                         r = conn.fill_idle() => break matches!(r, Ok(n) if n > 0),
                         _ = &mut idle_timer => {
-                            if Instant::now() >= deadline {
+                            let idle = Duration::from_millis(coarse_ms().saturating_sub(idle_since));
+                            if idle >= keep_alive_timeout {
                                 break false;
                             }
-                            idle_timer.as_mut().reset(deadline);
+                            idle_timer.as_mut().reset(Instant::now() + (keep_alive_timeout - idle));
                         }
                         _ = stop.changed() => break false,
                     }

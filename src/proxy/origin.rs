@@ -2,22 +2,25 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::abi::handles::coarse_ms;
 
 use parking_lot::Mutex;
 use tokio::net::TcpStream;
 
 use super::body::Conn;
 
-/// An idle connection is not reused after this long.
-const IDLE_MAX: Duration = Duration::from_secs(30);
+/// An idle connection is not reused after this long (ms).
+const IDLE_MAX_MS: u64 = 30_000;
 /// At most this many idle connections are kept per origin and network thread (ATS keeps them
 /// without a limit by default; an HTTP/2 client alone may have 100 requests in flight).
 const IDLE_PER_ORIGIN: usize = 256;
 
 pub type OriginConn = Conn<TcpStream>;
-/// An idle connection and when it became idle.
-type IdleConn = (OriginConn, Instant);
+/// An idle connection and when it became idle ([`coarse_ms`]: timed on every request, so without
+/// reading the clock).
+type IdleConn = (OriginConn, u64);
 
 /// Idle connections are kept per network thread: a connection is registered with its thread's
 /// reactor and serves that thread's transactions (threads outside the proxy's share number 0).
@@ -78,8 +81,9 @@ impl OriginPool {
     fn take_idle(&self, addr: SocketAddr) -> Option<OriginConn> {
         let mut idle = self.idle.lock();
         let list = idle.get_mut(&(worker(), addr))?;
+        let now = coarse_ms();
         while let Some((c, at)) = list.pop() {
-            if at.elapsed() < IDLE_MAX && c.buf.is_empty() {
+            if now.saturating_sub(at) < IDLE_MAX_MS && c.buf.is_empty() {
                 return Some(c);
             }
         }
@@ -90,8 +94,8 @@ impl OriginPool {
     pub fn put(&self, addr: SocketAddr, conn: OriginConn) {
         let mut idle = self.idle.lock();
         let list = idle.entry((worker(), addr)).or_default();
-        let now = Instant::now();
-        list.retain(|(_, at)| now.duration_since(*at) < IDLE_MAX);
+        let now = coarse_ms();
+        list.retain(|(_, at)| now.saturating_sub(*at) < IDLE_MAX_MS);
         if list.len() < IDLE_PER_ORIGIN {
             list.push((conn, now));
         }
