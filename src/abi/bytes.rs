@@ -32,8 +32,9 @@ fn layout(size: usize) -> Layout {
         .expect("a string block's layout")
 }
 
-/// A new block of `size` bytes with one reference; its bytes are not initialised.
-fn alloc_block(size: usize) -> NonNull<BlockHead> {
+/// A new block holding `src` and a NUL after it, with `refs` references.
+fn new_block(src: &[u8], refs: usize) -> NonNull<BlockHead> {
+    let size = src.len() + 1;
     assert!(
         size < STATIC as usize,
         "a header string of {size} bytes is too long"
@@ -47,10 +48,16 @@ fn alloc_block(size: usize) -> NonNull<BlockHead> {
     // SAFETY: `p` is a fresh allocation big and aligned enough for the header.
     unsafe {
         p.as_ptr().write(BlockHead {
-            refs: AtomicUsize::new(1),
+            refs: AtomicUsize::new(refs),
             size,
         })
     };
+    let d = data(p);
+    // SAFETY: the block has src.len() + 1 bytes and does not overlap `src`.
+    unsafe {
+        std::ptr::copy_nonoverlapping(src.as_ptr(), d, src.len());
+        d.add(src.len()).write(0);
+    }
     p
 }
 
@@ -103,16 +110,10 @@ unsafe impl Sync for Bytes {}
 impl Bytes {
     /// A copy of `b` in a block of its own.
     pub fn copy(b: &[u8]) -> Bytes {
-        let head = alloc_block(b.len() + 1);
-        let d = data(head);
-        // SAFETY: the block has b.len() + 1 bytes and does not overlap `b`.
-        unsafe {
-            std::ptr::copy_nonoverlapping(b.as_ptr(), d, b.len());
-            d.add(b.len()).write(0);
-        }
+        let head = new_block(b, 1);
         Bytes {
             // SAFETY: a pointer into an allocation is not null.
-            ptr: unsafe { NonNull::new_unchecked(d) },
+            ptr: unsafe { NonNull::new_unchecked(data(head)) },
             len: b.len() as u32,
             off: 0,
         }
@@ -167,8 +168,9 @@ impl Bytes {
         self.ptr.as_ptr()
     }
 
-    /// Whether the two share one allocation (for tests).
-    pub fn same_block(&self, other: &Bytes) -> bool {
+    /// Whether the two share one allocation.
+    #[cfg(test)]
+    fn same_block(&self, other: &Bytes) -> bool {
         self.block().is_some() && self.block() == other.block()
     }
 }
@@ -217,19 +219,8 @@ impl Block {
     /// A block with a copy of `src` (and one byte more, so that a string that ends `src` still
     /// has a NUL).
     pub fn copy_of(src: &[u8]) -> Block {
-        let head = alloc_block(src.len() + 1);
-        let d = data(head);
-        // SAFETY: the block has src.len() + 1 bytes and does not overlap `src`.
-        unsafe {
-            std::ptr::copy_nonoverlapping(src.as_ptr(), d, src.len());
-            d.add(src.len()).write(0);
-        }
-        // SAFETY: the block is new: nothing else refers to it yet.
-        unsafe { head.as_ref() }
-            .refs
-            .store(RESERVED, Ordering::Relaxed);
         Block {
-            head,
+            head: new_block(src, RESERVED),
             taken: 0,
             src: src.as_ptr(),
             size: src.len(),

@@ -177,10 +177,7 @@ impl Field {
     ) -> Field {
         let spelled = name.and_then(tokens::lookup_spelled);
         let wks = spelled.map(|(i, _)| i);
-        let mut text = |b: &[u8]| match block.as_deref_mut() {
-            Some(blk) => HStr::in_block(blk, b),
-            None => HStr::new(b),
-        };
+        let mut text = |b: &[u8]| HStr::in_block(block.as_deref_mut(), b);
         Field {
             id: next_field_id(),
             wks,
@@ -510,10 +507,7 @@ impl HttpHdr {
         let mut h = HttpHdr::new(HdrType::Request);
         h.fields.reserve_exact(fields.len() + FIELDS_SPARE);
         h.method_wks = tokens::lookup_exact(method);
-        h.method = Some(match block.as_deref_mut() {
-            Some(b) => HStr::in_block(b, method),
-            None => HStr::new(method),
-        });
+        h.method = Some(HStr::in_block(block.as_deref_mut(), method));
         h.url = Url::parse(target).unwrap_or_else(|| {
             let mut u = Url::default();
             u.set_path(target);
@@ -565,10 +559,7 @@ impl HttpHdr {
         // The usual reason of the status is the static string (no copy).
         h.reason = Some(match tokens::reason_cstr(status.into()) {
             Some(r) if r.to_bytes() == reason => HStr::from_static_nul(r.to_bytes_with_nul()),
-            _ => match block.as_deref_mut() {
-                Some(b) => HStr::in_block(b, reason),
-                None => HStr::new(reason),
-            },
+            _ => HStr::in_block(block.as_deref_mut(), reason),
         });
         for (n, v) in fields {
             h.fields

@@ -23,10 +23,13 @@ impl HStr {
         HStr(Bytes::copy(b))
     }
 
-    /// The string `b` of a parsed head whose bytes `block` copies: no allocation of its own
-    /// ([`Block::take`]).
-    pub fn in_block(block: &mut Block, b: &[u8]) -> HStr {
-        HStr(block.take(b))
+    /// The string `b` of a parsed head whose bytes `block` copies, with no allocation of its own
+    /// ([`Block::take`]); a copy of its own without a block.
+    pub fn in_block(block: Option<&mut Block>, b: &[u8]) -> HStr {
+        match block {
+            Some(blk) => HStr(blk.take(b)),
+            None => HStr::new(b),
+        }
     }
 
     /// The interned string of well-known string `wks` when `b` is spelled exactly as it (no
@@ -35,14 +38,6 @@ impl HStr {
         match wks.map(super::tokens::token) {
             Some(t) if t.text() == b => HStr::from_static_nul(t.nul()),
             _ => HStr::new(b),
-        }
-    }
-
-    /// As [`HStr::known_or_new`], the copy made in `block`.
-    pub fn known_or_in_block(block: &mut Block, b: &[u8], wks: Option<usize>) -> HStr {
-        match wks.map(super::tokens::token) {
-            Some(t) if t.text() == b => HStr::from_static_nul(t.nul()),
-            _ => HStr::in_block(block, b),
         }
     }
 

@@ -114,24 +114,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     /// The head already in the buffer, if a whole one is (as [`Conn::read_head`], without
     /// waiting, so with no timer either).
     pub fn buffered_head(&self, max: usize) -> Option<Result<Option<usize>, HeadError>> {
-        let pos = find_head_end(&self.buf, 0)?;
-        Some(if pos > max {
-            Err(HeadError::TooLarge)
-        } else {
-            Ok(Some(pos))
-        })
+        find_head_end(&self.buf, 0).map(|pos| head_within(pos, max))
     }
 
     pub async fn read_head(&mut self, max: usize) -> Result<Option<usize>, HeadError> {
         let mut scanned = 0;
         loop {
             if let Some(pos) = find_head_end(&self.buf, scanned) {
-                // A complete head counts against the limit too, however it arrived (ATS:
-                // client_request_hdr_bytes > request_hdr_max_size is a parse error).
-                if pos > max {
-                    return Err(HeadError::TooLarge);
-                }
-                return Ok(Some(pos));
+                return head_within(pos, max);
             }
             scanned = self.buf.len().saturating_sub(3);
             if self.buf.len() > max {
@@ -179,16 +169,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     /// Queue `data`; it goes out at the next `write_out` or `flush` (or now, if the queue is full).
     pub async fn write_all(&mut self, data: &[u8]) -> std::io::Result<()> {
         if self.out.len() + data.len() <= WRITE_GATHER {
-            if self.out.capacity() == 0 {
-                // Room for a head and a small body at once (one allocation, no regrowth).
-                self.out.reserve(data.len().max(WRITE_FIRST));
-            }
-            self.out.extend_from_slice(data);
+            self.queue(data.len()).extend_from_slice(data);
             return Ok(());
         }
         self.write_out().await?;
         if data.len() <= WRITE_GATHER {
-            self.out.extend_from_slice(data);
+            self.queue(data.len()).extend_from_slice(data);
             Ok(())
         } else {
             self.io.write_all(data).await
@@ -198,14 +184,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     /// Queue what `put` writes into the queue itself (a head printed in place, not copied);
     /// written out now if the queue grows past what is gathered.
     pub async fn write_with(&mut self, put: impl FnOnce(&mut Vec<u8>)) -> std::io::Result<()> {
-        if self.out.capacity() == 0 {
-            self.out.reserve(WRITE_FIRST);
-        }
-        put(&mut self.out);
+        put(self.queue(0));
         if self.out.len() > WRITE_GATHER {
             self.write_out().await?;
         }
         Ok(())
+    }
+
+    /// The write queue, about to take `n` bytes: its first allocation has room for a head and a
+    /// small body at once (no regrowth).
+    fn queue(&mut self, n: usize) -> &mut Vec<u8> {
+        if self.out.capacity() == 0 {
+            self.out.reserve(n.max(WRITE_FIRST));
+        }
+        &mut self.out
     }
 
     /// Write what is queued.
@@ -227,6 +219,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     pub async fn shutdown(&mut self) -> std::io::Result<()> {
         let _ = self.write_out().await;
         self.io.shutdown().await
+    }
+}
+
+/// A complete head of `pos` bytes, or TooLarge: a complete head counts against the limit too,
+/// however it arrived (ATS: client_request_hdr_bytes > request_hdr_max_size is a parse error).
+fn head_within(pos: usize, max: usize) -> Result<Option<usize>, HeadError> {
+    if pos > max {
+        Err(HeadError::TooLarge)
+    } else {
+        Ok(Some(pos))
     }
 }
 
