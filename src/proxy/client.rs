@@ -45,6 +45,12 @@ pub trait ClientIo {
     async fn push(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+    /// Completes when the client is known to have left (connection reset, stream reset, TLS
+    /// closed) while tshost waits on the origin; pending otherwise. Cancel-safe: it is raced
+    /// against origin reads and dropped when they finish first.
+    async fn gone(&mut self) {
+        std::future::pending::<()>().await
+    }
 }
 
 /// HTTP/1.x: the connection, the request body's framing and the response's.

@@ -5,6 +5,7 @@
 
 pub mod body;
 pub mod client;
+pub mod deadline;
 pub mod http1;
 pub mod http2;
 pub mod origin;

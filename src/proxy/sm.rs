@@ -1077,7 +1077,7 @@ fn parse_length(v: &[u8]) -> Option<u64> {
 
 /// Parse an origin response head; the framing of its body (HEAD responses have none).
 /// The parsed response's heap, framing and status.
-fn parse_response(
+pub fn parse_response(
     head: &[u8],
     is_head: bool,
 ) -> Result<(Arc<MBuffer>, Framing, u16), &'static str> {
