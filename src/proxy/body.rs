@@ -118,6 +118,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         std::future::pending().await
     }
 
+    /// Read and drop what the peer sends, up to `max` bytes, until the end of its stream.
+    pub async fn drain(&mut self, max: usize) {
+        let mut dropped = 0;
+        while dropped < max {
+            self.buf.clear();
+            match self.fill().await {
+                Ok(n) if n > 0 => dropped += n,
+                _ => return,
+            }
+        }
+    }
+
     /// Read more bytes into the buffer; Ok(0) at end of stream.
     pub async fn fill(&mut self) -> std::io::Result<usize> {
         self.buf.reserve(READ_CHUNK);
@@ -256,6 +268,13 @@ fn head_end_is_found_from_where_the_last_read_ended() {
     assert_eq!(find_head_end(&head[..head.len() - 5], 0), None);
     assert_eq!(find_head_end(b"\r\n\r\n", 0), Some(4));
     assert_eq!(find_head_end(b"ab", 7), None);
+    // Bare LF line ends, and a mix.
+    let lf = b"GET / HTTP/1.1\nHost: a\n\nbody";
+    assert_eq!(find_head_end(lf, 0), Some(lf.len() - 4));
+    let mixed = b"GET / HTTP/1.1\r\nHost: a\n\r\nbody";
+    assert_eq!(find_head_end(mixed, 0), Some(mixed.len() - 4));
+    assert_eq!(find_head_end(b"GET / HTTP/1.1\r\nHost: a\r\n\r", 0), None);
+    assert_eq!(find_head_end(b"a\r\r\n", 0), None);
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -265,13 +284,18 @@ pub enum HeadError {
     Io(std::io::ErrorKind),
 }
 
-/// The end of a head (just past its CRLF CRLF) found in `buf` from `from` on: memchr's
-/// vectorised search, not a 4-byte window per byte (this runs on every head read).
+/// The end of a head (just past the empty line that ends it) found in `buf` from `from` on. Lines
+/// may end in CRLF or in a bare LF (RFC 9112 2.2, as ATS): the head ends at the first LF followed
+/// by LF or by CRLF. memchr's vectorised search for LF: a head has a few of them.
 fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
-    static CRLFCRLF: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\r\n\r\n"));
     let from = from.min(buf.len());
-    CRLFCRLF.find(&buf[from..]).map(|p| from + p + 4)
+    memchr::memchr_iter(b'\n', &buf[from..])
+        .map(|p| from + p)
+        .find_map(|i| match buf.get(i + 1..) {
+            Some([b'\n', ..]) => Some(i + 2),
+            Some([b'\r', b'\n', ..]) => Some(i + 3),
+            _ => None,
+        })
 }
 
 /// How a body is delimited.
@@ -422,14 +446,28 @@ impl BodyReader {
     }
 }
 
-/// A chunk-size line: hex digits, optional `;extension`. Anything else is malformed.
+/// Largest chunk accepted: ATS keeps a chunk's size in an `int` and refuses a larger one.
+const MAX_CHUNK_SIZE: u64 = i32::MAX as u64;
+
+/// A chunk-size line (without its CRLF): hex digits, optional `;extension`. Anything else is
+/// malformed: a size over [`MAX_CHUNK_SIZE`], a control character (a bare CR) anywhere.
 fn parse_chunk_size(line: &[u8]) -> Result<u64, BodyError> {
+    if line
+        .iter()
+        .any(|b| (b.is_ascii_control() && *b != b'\t') || *b == 0x7f)
+    {
+        return Err(BodyError::Malformed("control character in chunk-size line"));
+    }
     let digits = line.split(|b| *b == b';').next().unwrap_or(&[]);
     let digits = trim_ows(digits);
     if digits.is_empty() || digits.len() > 15 || !digits.iter().all(u8::is_ascii_hexdigit) {
         return Err(BodyError::Malformed("bad chunk size"));
     }
-    Ok(u64::from_str_radix(std::str::from_utf8(digits).unwrap(), 16).unwrap())
+    let size = u64::from_str_radix(std::str::from_utf8(digits).unwrap(), 16).unwrap();
+    if size > MAX_CHUNK_SIZE {
+        return Err(BodyError::Malformed("chunk size too large"));
+    }
+    Ok(size)
 }
 
 /// Check the chunked framing of the bytes received so far (a prefix of a body): every complete
@@ -598,6 +636,12 @@ mod tests {
         assert!(!chunked_prefix_is_valid(b"zz\r\nhello\r\n"));
         assert!(!chunked_prefix_is_valid(b"5\r\nhelloXX"));
         assert!(!chunked_prefix_is_valid(b"5\nhello\r\n"));
+        // Over ATS's largest chunk, and a bare CR in an extension.
+        assert!(!chunked_prefix_is_valid(b"111111113\r\n"));
+        assert!(chunked_prefix_is_valid(b"7fffffff\r\n"));
+        assert!(!chunked_prefix_is_valid(b"80000000\r\n"));
+        assert!(!chunked_prefix_is_valid(b"1;a=\"x\ry\"\r\nz\r\n"));
+        assert!(chunked_prefix_is_valid(b"1;a=\"x\ty\"\r\nz\r\n"));
     }
 
     #[tokio::test]

@@ -10,6 +10,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use super::body::{
     chunked_prefix_is_valid, BodyError, BodyReader, BodyWriter, Conn, Framing, Trailers,
 };
+use super::deadline::{io_within, within, Elapsed};
 use crate::hdrs::MBuffer;
 
 /// Why the check of a request body's first bytes failed.
@@ -45,6 +46,14 @@ pub trait ClientIo {
     async fn push(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+    /// The client side can tell when a client that sent `Expect: 100-continue` starts its body
+    /// without waiting (so the origin's answer to Expect can be relayed).
+    const RELAYS_CONTINUE: bool = false;
+    /// Completes when the client has begun to send its request body, or left (the body read
+    /// that follows tells). Cancel-safe.
+    async fn body_started(&mut self) {
+        std::future::pending::<()>().await
+    }
     /// Completes when the client is known to have left (connection reset, stream reset, TLS
     /// closed) while tshost waits on the origin; pending otherwise. Cancel-safe: it is raced
     /// against origin reads and dropped when they finish first.
@@ -61,6 +70,9 @@ pub struct H1Client<'a, S> {
     writer: BodyWriter,
     /// The end of the client's stream means it left (TLS); else it may be a half-close.
     eof_is_gone: bool,
+    /// The longest a read of the request body or a write of the response may wait
+    /// (transaction_no_activity_timeout_in).
+    idle: Duration,
 }
 
 /// Bytes a client may send ahead (its next requests) while its response is being made; past
@@ -68,21 +80,26 @@ pub struct H1Client<'a, S> {
 const READ_AHEAD: usize = 64 * 1024;
 
 impl<'a, S> H1Client<'a, S> {
-    /// `tls`: the connection is TLS, where the end of the client's stream means it left.
-    pub fn new(conn: &'a mut Conn<S>, request_framing: Framing, tls: bool) -> Self {
+    /// `tls`: the connection is TLS, where the end of the client's stream means it left. `idle`:
+    /// the longest one read or write may wait.
+    pub fn new(conn: &'a mut Conn<S>, request_framing: Framing, tls: bool, idle: Duration) -> Self {
         H1Client {
             conn,
             reader: BodyReader::new(request_framing),
             request_chunked: request_framing == Framing::Chunked,
             writer: BodyWriter::new(Framing::None),
             eof_is_gone: tls,
+            idle,
         }
     }
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> ClientIo for H1Client<'_, S> {
     async fn body_piece(&mut self) -> Result<Option<Bytes>, BodyError> {
-        Ok(self.reader.next(self.conn).await?.map(|b| b.freeze()))
+        match within(self.idle, self.reader.next(self.conn)).await {
+            Ok(piece) => Ok(piece?.map(|b| b.freeze())),
+            Err(Elapsed) => Err(BodyError::Io(std::io::ErrorKind::TimedOut)),
+        }
     }
 
     async fn check_body_prefix(&mut self, timeout: Duration) -> Result<(), PrefixError> {
@@ -115,20 +132,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ClientIo for H1Client<'_, S> {
             self.conn
                 .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
                 .await?;
-            self.conn.flush().await?;
+            io_within(self.idle, self.conn.flush()).await?;
         }
         Ok(())
     }
 
     async fn send_head(&mut self, resp: &MBuffer, framing: Framing) -> std::io::Result<()> {
         self.writer = BodyWriter::new(framing);
-        self.conn
-            .write_with(|out| resp.with(|h| h.write_response(out)))
-            .await
+        let write = self
+            .conn
+            .write_with(|out| resp.with(|h| h.write_response(out)));
+        io_within(self.idle, write).await
     }
 
     async fn send_body(&mut self, data: &[u8]) -> std::io::Result<()> {
-        self.writer.write(self.conn, data).await
+        io_within(self.idle, self.writer.write(self.conn, data)).await
     }
 
     async fn request_trailers(&mut self) -> Trailers {
@@ -136,15 +154,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ClientIo for H1Client<'_, S> {
     }
 
     async fn finish(&mut self, trailers: &[(Vec<u8>, Vec<u8>)]) -> std::io::Result<()> {
-        self.writer.finish_with_trailers(self.conn, trailers).await
+        let finish = self.writer.finish_with_trailers(self.conn, trailers);
+        io_within(self.idle, finish).await
     }
 
     async fn abort(&mut self) {
-        let _ = self.conn.flush().await;
+        let _ = io_within(self.idle, self.conn.flush()).await;
     }
 
     async fn push(&mut self) -> std::io::Result<()> {
-        self.conn.write_out().await
+        io_within(self.idle, self.conn.write_out()).await
+    }
+
+    const RELAYS_CONTINUE: bool = true;
+
+    async fn body_started(&mut self) {
+        while self.conn.buf.is_empty() {
+            if !matches!(self.conn.fill().await, Ok(n) if n > 0) {
+                return;
+            }
+        }
     }
 
     async fn gone(&mut self) {
