@@ -10,7 +10,6 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use super::body::{
     chunked_prefix_is_valid, BodyError, BodyReader, BodyWriter, Conn, Framing, Trailers,
 };
-use super::deadline::{io_within, within, Elapsed};
 use crate::hdrs::MBuffer;
 
 /// Why the check of a request body's first bytes failed.
@@ -70,9 +69,6 @@ pub struct H1Client<'a, S> {
     writer: BodyWriter,
     /// The end of the client's stream means it left (TLS); else it may be a half-close.
     eof_is_gone: bool,
-    /// The longest a read of the request body or a write of the response may wait
-    /// (transaction_no_activity_timeout_in).
-    idle: Duration,
 }
 
 /// Bytes a client may send ahead (its next requests) while its response is being made; past
@@ -80,26 +76,22 @@ pub struct H1Client<'a, S> {
 const READ_AHEAD: usize = 64 * 1024;
 
 impl<'a, S> H1Client<'a, S> {
-    /// `tls`: the connection is TLS, where the end of the client's stream means it left. `idle`:
-    /// the longest one read or write may wait.
-    pub fn new(conn: &'a mut Conn<S>, request_framing: Framing, tls: bool, idle: Duration) -> Self {
+    /// `tls`: the connection is TLS, where the end of the client's stream means it left. Its
+    /// reads and writes are bounded by the connection's limit ([`Conn::set_limit`]).
+    pub fn new(conn: &'a mut Conn<S>, request_framing: Framing, tls: bool) -> Self {
         H1Client {
             conn,
             reader: BodyReader::new(request_framing),
             request_chunked: request_framing == Framing::Chunked,
             writer: BodyWriter::new(Framing::None),
             eof_is_gone: tls,
-            idle,
         }
     }
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> ClientIo for H1Client<'_, S> {
     async fn body_piece(&mut self) -> Result<Option<Bytes>, BodyError> {
-        match within(self.idle, self.reader.next(self.conn)).await {
-            Ok(piece) => Ok(piece?.map(|b| b.freeze())),
-            Err(Elapsed) => Err(BodyError::Io(std::io::ErrorKind::TimedOut)),
-        }
+        Ok(self.reader.next(self.conn).await?.map(|b| b.freeze()))
     }
 
     async fn check_body_prefix(&mut self, timeout: Duration) -> Result<(), PrefixError> {
@@ -132,21 +124,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ClientIo for H1Client<'_, S> {
             self.conn
                 .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
                 .await?;
-            io_within(self.idle, self.conn.flush()).await?;
+            self.conn.flush().await?;
         }
         Ok(())
     }
 
     async fn send_head(&mut self, resp: &MBuffer, framing: Framing) -> std::io::Result<()> {
         self.writer = BodyWriter::new(framing);
-        let write = self
-            .conn
-            .write_with(|out| resp.with(|h| h.write_response(out)));
-        io_within(self.idle, write).await
+        self.conn
+            .write_with(|out| resp.with(|h| h.write_response(out)))
+            .await
     }
 
     async fn send_body(&mut self, data: &[u8]) -> std::io::Result<()> {
-        io_within(self.idle, self.writer.write(self.conn, data)).await
+        self.writer.write(self.conn, data).await
     }
 
     async fn request_trailers(&mut self) -> Trailers {
@@ -154,23 +145,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ClientIo for H1Client<'_, S> {
     }
 
     async fn finish(&mut self, trailers: &[(Vec<u8>, Vec<u8>)]) -> std::io::Result<()> {
-        let finish = self.writer.finish_with_trailers(self.conn, trailers);
-        io_within(self.idle, finish).await
+        self.writer.finish_with_trailers(self.conn, trailers).await
     }
 
     async fn abort(&mut self) {
-        let _ = io_within(self.idle, self.conn.flush()).await;
+        let _ = self.conn.flush().await;
     }
 
     async fn push(&mut self) -> std::io::Result<()> {
-        io_within(self.idle, self.conn.write_out()).await
+        self.conn.write_out().await
     }
 
     const RELAYS_CONTINUE: bool = true;
 
     async fn body_started(&mut self) {
         while self.conn.buf.is_empty() {
-            if !matches!(self.conn.fill().await, Ok(n) if n > 0) {
+            if !matches!(self.conn.fill_unbounded().await, Ok(n) if n > 0) {
                 return;
             }
         }

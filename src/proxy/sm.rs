@@ -16,10 +16,9 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::body::{
-    chunked_prefix_is_valid, BodyError, BodyReader, BodyWriter, Conn, Framing, HeadError,
+    chunked_prefix_is_valid, BodyError, BodyReader, BodyWriter, Conn, Framing, HeadError, Limit,
 };
 use super::client::{ClientIo, H1Client, PrefixError};
-use super::deadline::{io_within, until, within};
 use super::origin::{ConnectError, OriginConn, OriginPool};
 use super::{Session, Txn};
 use crate::config::remap::RemapTable;
@@ -100,15 +99,17 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     // TXN_START sees an empty request; the parsed one goes into the same heap, so handles a plugin
     // took at TXN_START stay valid.
     let tls = scheme == "https";
+    // Every read and write of the client from here on: each within
+    // transaction_no_activity_timeout_in, all within transaction_active_timeout_in.
+    let active = proxy.config.client_active_timeout.as_millis() as u64;
+    client.set_limit(Some(Limit {
+        idle: proxy.config.client_request_timeout,
+        until_ms: (active > 0).then(|| crate::abi::handles::coarse_ms() + active),
+    }));
     let creq = MBuffer::empty_request();
     txn.headers.client_req.store(Some(creq.clone()));
     if run_point(ssn, Some(txn), id::TXN_START).await == Outcome::Error {
-        let mut c = H1Client::new(
-            client,
-            Framing::None,
-            tls,
-            proxy.config.client_request_timeout,
-        );
+        let mut c = H1Client::new(client, Framing::None, tls);
         return respond_api_error(ssn, txn, &mut c, id::TXN_START, true).await;
     }
 
@@ -125,12 +126,7 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     };
     let head_len = match head {
         Err(_) => {
-            let mut c = H1Client::new(
-                client,
-                Framing::None,
-                tls,
-                proxy.config.client_request_timeout,
-            );
+            let mut c = H1Client::new(client, Framing::None, tls);
             return respond_error(ssn, txn, &mut c, 408, true).await;
         }
         Ok(Ok(Some(n))) => n,
@@ -139,12 +135,7 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
             return Done { keep_alive: false };
         }
         Ok(Err(HeadError::TooLarge)) => {
-            let mut c = H1Client::new(
-                client,
-                Framing::None,
-                tls,
-                proxy.config.client_request_timeout,
-            );
+            let mut c = H1Client::new(client, Framing::None, tls);
             return respond_error(ssn, txn, &mut c, 400, true).await;
         }
     };
@@ -164,12 +155,7 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
         Ok(p) => p,
         Err(why) => {
             crate::debug!("http", "transaction {}: bad request: {why}", txn.id);
-            let mut c = H1Client::new(
-                client,
-                Framing::None,
-                tls,
-                proxy.config.client_request_timeout,
-            );
+            let mut c = H1Client::new(client, Framing::None, tls);
             return respond_error(ssn, txn, &mut c, 400, true).await;
         }
     };
@@ -183,12 +169,7 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     let is_head = parsed.hdr.method() == b"HEAD";
     creq.replace(parsed.hdr);
 
-    let mut c = H1Client::new(
-        client,
-        request_framing,
-        tls,
-        proxy.config.client_request_timeout,
-    );
+    let mut c = H1Client::new(client, request_framing, tls);
     process(
         proxy,
         ssn,
@@ -215,22 +196,7 @@ pub async fn process<C: ClientIo>(
     client_keep_alive: bool,
     is_head: bool,
 ) -> Done {
-    let active = proxy.config.client_active_timeout.as_millis() as u64;
-    let io = Limits {
-        client_until: (active > 0).then(|| crate::abi::handles::coarse_ms() + active),
-        origin_idle: proxy.config.origin_response_timeout,
-    };
-    let result = forward(
-        proxy,
-        ssn,
-        txn,
-        client,
-        scheme,
-        request_framing,
-        is_head,
-        io,
-    )
-    .await;
+    let result = forward(proxy, ssn, txn, client, scheme, request_framing, is_head).await;
     match result {
         Ok(done) => Done {
             keep_alive: done.keep_alive && client_keep_alive,
@@ -291,7 +257,6 @@ async fn forward<C: ClientIo>(
     scheme: &str,
     request_framing: Framing,
     is_head: bool,
-    io: Limits,
 ) -> Result<Done, Failure> {
     hook(ssn, txn, id::READ_REQUEST_HDR).await?;
     hook(ssn, txn, id::PRE_REMAP).await?;
@@ -353,6 +318,12 @@ async fn forward<C: ClientIo>(
             return Err(Failure::Respond(502));
         }
     };
+    // Each read and write of the origin within transaction_no_activity_timeout_out.
+    let origin_limit = Some(Limit {
+        idle: proxy.config.origin_response_timeout,
+        until_ms: None,
+    });
+    origin.set_limit(origin_limit);
 
     // The server request: the client request, remapped, with the proxy's fields. Expect:
     // 100-continue goes to the origin, whose answer the client gets (ATS with
@@ -385,12 +356,20 @@ async fn forward<C: ClientIo>(
     let (server_resp, resp_framing) = loop {
         let sent = if relay_continue {
             let max = proxy.config.response_header_max;
-            match relay_expect(client, &mut origin, &server_req, max, io).await {
+            match relay_expect(
+                client,
+                &mut origin,
+                &server_req,
+                max,
+                proxy.config.origin_response_timeout,
+            )
+            .await
+            {
                 Ok(Expected::FinalFirst) => {
                     body_unsent = true;
                     Ok(())
                 }
-                Ok(Expected::Body) => send_body(client, &mut origin, request_framing, io).await,
+                Ok(Expected::Body) => send_body(client, &mut origin, request_framing).await,
                 Err(e) => Err(e),
             }
         } else {
@@ -400,7 +379,6 @@ async fn forward<C: ClientIo>(
                 &server_req,
                 request_framing,
                 expect_continue,
-                io,
             )
             .await
         };
@@ -432,6 +410,7 @@ async fn forward<C: ClientIo>(
         origin = OriginPool::connect(addr, proxy.config.origin_connect_timeout)
             .await
             .map_err(|_| Failure::Respond(502))?;
+        origin.set_limit(origin_limit);
     };
     txn.headers.server_resp.store(Some(server_resp.clone()));
     hook(ssn, txn, id::READ_RESPONSE_HDR).await?;
@@ -450,42 +429,34 @@ async fn forward<C: ClientIo>(
     txn.headers.client_resp.store(Some(client_resp.clone()));
     hook(ssn, txn, id::SEND_RESPONSE_HDR).await?;
 
-    // Every write to the client within the transaction's deadline (and each within its idle
-    // timeout, the client's own); a client that does not take its response in time is let go.
-    if !matches!(
-        until(
-            io.client_until,
-            client.send_head(&client_resp, client_framing)
-        )
-        .await,
-        Ok(Ok(()))
-    ) {
+    // Each write to the client within its limit (the connection's, or the HTTP/2 stream's): a
+    // client that does not take its response in time is let go.
+    if client
+        .send_head(&client_resp, client_framing)
+        .await
+        .is_err()
+    {
         return Err(Failure::ClientGone);
     }
     let mut reader = BodyReader::new(resp_framing);
     loop {
         // The head (queued) goes out with the first body piece if it is already here; else now.
-        if origin.buf.is_empty()
-            && !matches!(until(io.client_until, client.push()).await, Ok(Ok(())))
-        {
+        if origin.buf.is_empty() && client.push().await.is_err() {
             return Err(Failure::ClientGone);
         }
-        let next = within(io.origin_idle, reader.next(&mut origin));
-        let Some(next) = unless_gone(client, next).await else {
+        let Some(next) = unless_gone(client, reader.next(&mut origin)).await else {
             return Err(Failure::ClientGone);
         };
-        match next.unwrap_or(Err(BodyError::Io(std::io::ErrorKind::TimedOut))) {
+        match next {
             Ok(Some(piece)) => {
-                if !matches!(
-                    until(io.client_until, client.send_body(&piece)).await,
-                    Ok(Ok(()))
-                ) {
+                if client.send_body(&piece).await.is_err() {
                     return Err(Failure::ClientGone);
                 }
             }
             Ok(None) => break,
             Err(e) => {
-                // The origin died mid-response: the client cannot get a complete response.
+                // The origin died mid-response, or stalled past its limit: the client cannot get
+                // a complete response.
                 crate::debug!("http", "transaction {}: origin body: {e:?}", txn.id);
                 // ATS counts it as an aborted transaction (TSHttpTxnAborted at TXN_CLOSE).
                 txn.aborted.store(true, Ordering::Release);
@@ -494,10 +465,7 @@ async fn forward<C: ClientIo>(
             }
         }
     }
-    if !matches!(
-        until(io.client_until, client.finish(&reader.trailers)).await,
-        Ok(Ok(()))
-    ) {
+    if client.finish(&reader.trailers).await.is_err() {
         return Err(Failure::ClientGone);
     }
     let origin_keep_alive =
@@ -564,15 +532,6 @@ async fn read_response_head(
     }
 }
 
-/// The limits of a transaction's waits beyond each side's idle timeout.
-#[derive(Clone, Copy)]
-struct Limits {
-    /// transaction_active_timeout_in: when the client side's waits end (coarse ms).
-    client_until: Option<u64>,
-    /// transaction_no_activity_timeout_out: the longest one read or write of the origin waits.
-    origin_idle: Duration,
-}
-
 enum SendError {
     Client,
     /// The client's body did not come in time (no activity, or the transaction's deadline).
@@ -600,17 +559,14 @@ async fn send_request<C: ClientIo>(
     req: &MBuffer,
     framing: Framing,
     expect_continue: bool,
-    io: Limits,
 ) -> Result<(), SendError> {
     // Printed into the connection's write queue (again for a retry).
-    let head = origin.write_with(|out| req.with(|h| h.write_request(out)));
-    io_within(io.origin_idle, head)
+    origin
+        .write_with(|out| req.with(|h| h.write_request(out)))
         .await
         .map_err(SendError::origin)?;
     if framing == Framing::None {
-        return io_within(io.origin_idle, origin.flush())
-            .await
-            .map_err(SendError::origin);
+        return origin.flush().await.map_err(SendError::origin);
     }
     if expect_continue {
         client
@@ -618,7 +574,7 @@ async fn send_request<C: ClientIo>(
             .await
             .map_err(|_| SendError::Client)?;
     }
-    send_body(client, origin, framing, io).await
+    send_body(client, origin, framing).await
 }
 
 /// What came first after a request with `Expect: 100-continue` went to the origin.
@@ -638,19 +594,17 @@ async fn relay_expect<C: ClientIo>(
     origin: &mut OriginConn,
     req: &MBuffer,
     head_max: usize,
-    io: Limits,
+    head_timeout: Duration,
 ) -> Result<Expected, SendError> {
     origin
         .write_with(|out| req.with(|h| h.write_request(out)))
         .await
         .map_err(SendError::origin)?;
-    io_within(io.origin_idle, origin.flush())
-        .await
-        .map_err(SendError::origin)?;
+    origin.flush().await.map_err(SendError::origin)?;
     loop {
         let head = tokio::select! {
             biased;
-            r = origin.read_head_within(head_max, io.origin_idle) => r,
+            r = origin.read_head_within(head_max, head_timeout) => r,
             () = client.body_started() => return Ok(Expected::Body),
         };
         let n = match head {
@@ -689,37 +643,28 @@ async fn send_body<C: ClientIo>(
     client: &mut C,
     origin: &mut OriginConn,
     framing: Framing,
-    io: Limits,
 ) -> Result<(), SendError> {
-    {
-        let mut writer = BodyWriter::new(framing);
-        loop {
-            // Each piece within the client's idle timeout (in body_piece), all of them within
-            // the transaction's deadline.
-            let piece = until(io.client_until, client.body_piece())
+    let mut writer = BodyWriter::new(framing);
+    loop {
+        // Each read within the client side's limit, each write within the origin's.
+        match client.body_piece().await {
+            Ok(Some(piece)) => writer
+                .write(origin, &piece)
                 .await
-                .unwrap_or(Err(BodyError::Io(std::io::ErrorKind::TimedOut)));
-            match piece {
-                Ok(Some(piece)) => io_within(io.origin_idle, writer.write(origin, &piece))
-                    .await
-                    .map_err(SendError::origin)?,
-                Ok(None) => break,
-                Err(BodyError::Malformed(_)) => return Err(SendError::BadClientBody),
-                Err(BodyError::Io(std::io::ErrorKind::TimedOut)) => {
-                    return Err(SendError::ClientTimeout)
-                }
-                Err(_) => return Err(SendError::Client),
+                .map_err(SendError::origin)?,
+            Ok(None) => break,
+            Err(BodyError::Malformed(_)) => return Err(SendError::BadClientBody),
+            Err(BodyError::Io(std::io::ErrorKind::TimedOut)) => {
+                return Err(SendError::ClientTimeout)
             }
+            Err(_) => return Err(SendError::Client),
         }
-        let trailers = client.request_trailers().await;
-        io_within(
-            io.origin_idle,
-            writer.finish_with_trailers(origin, &trailers),
-        )
-        .await
-        .map_err(SendError::origin)?;
     }
-    Ok(())
+    let trailers = client.request_trailers().await;
+    writer
+        .finish_with_trailers(origin, &trailers)
+        .await
+        .map_err(SendError::origin)
 }
 
 /// Where a request goes after remap. A mapped request borrows the rule's strings.
@@ -1315,7 +1260,7 @@ fn request_framing(fields: &[(&[u8], &[u8])]) -> Result<Framing, &'static str> {
         }
         return Ok(Framing::Chunked);
     }
-    Ok(match content_length(&cl)? {
+    Ok(match content_length(cl)? {
         Some(0) | None => Framing::None,
         Some(n) => Framing::Length(n),
     })
@@ -1323,7 +1268,9 @@ fn request_framing(fields: &[(&[u8], &[u8])]) -> Result<Framing, &'static str> {
 
 /// The length the Content-Length values (fields, comma-separated lists) agree on; an error when
 /// one is not a number or they differ.
-fn content_length(values: &[&[u8]]) -> Result<Option<u64>, &'static str> {
+fn content_length<'a>(
+    values: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<Option<u64>, &'static str> {
     let mut length = None;
     for v in values {
         for part in v.split(|b| *b == b',') {
@@ -1378,25 +1325,23 @@ pub fn parse_response(
     // As strict as a request's framing: Content-Length with Transfer-Encoding, differing or bad
     // lengths are refused (the caller answers 502 and never reuses the connection), whatever the
     // status (a bodiless response with ambiguous framing says the origin is confused).
-    let te: Vec<&[u8]> = fields
+    let te = fields
         .iter()
-        .filter(|(n, _)| n.eq_ignore_ascii_case(b"transfer-encoding"))
-        .map(|(_, v)| *v)
-        .collect();
-    let cl: Vec<&[u8]> = fields
+        .rfind(|(n, _)| n.eq_ignore_ascii_case(b"transfer-encoding"))
+        .map(|(_, v)| *v);
+    let cl = fields
         .iter()
         .filter(|(n, _)| n.eq_ignore_ascii_case(b"content-length"))
-        .map(|(_, v)| *v)
-        .collect();
-    if !te.is_empty() && !cl.is_empty() {
+        .map(|(_, v)| *v);
+    let length = content_length(cl)?;
+    if te.is_some() && length.is_some() {
         return Err("both Content-Length and Transfer-Encoding");
     }
-    let length = content_length(&cl)?;
     let framing = if is_head || status == 204 || status == 304 || (100..200).contains(&status) {
         Framing::None
-    } else if te.last().is_some_and(|v| last_coding_is_chunked(v)) {
+    } else if te.is_some_and(last_coding_is_chunked) {
         Framing::Chunked
-    } else if !te.is_empty() {
+    } else if te.is_some() {
         // Codings without chunked last: the body ends with the connection (RFC 9112 6.3).
         Framing::Close
     } else if let Some(n) = length {
