@@ -32,7 +32,7 @@ pub struct Conn<S> {
     timer: Option<Pin<Box<Sleep>>>,
     /// How long each read or write may wait (None: as long as it takes).
     limit: Option<Limit>,
-    /// The timer of the wait in progress, kept for the next ones (armed only when one waits).
+    /// The timer of the waits bounded by `limit` (made at the first wait, then moved on).
     wait: Option<Pin<Box<Sleep>>>,
 }
 
@@ -48,54 +48,47 @@ pub struct Limit {
 }
 
 impl Limit {
-    /// What is left of the limit for a wait starting now.
-    fn remaining(&self) -> Duration {
-        match self.until_ms {
-            None => self.idle,
-            Some(until) => {
-                let now = crate::abi::handles::coarse_ms();
-                self.idle
-                    .min(Duration::from_millis(until.saturating_sub(now)))
-            }
-        }
+    /// When a wait that started at `start_ms` (coarse clock) must end.
+    fn end_ms(&self, start_ms: u64) -> u64 {
+        let idle_end = start_ms.saturating_add(self.idle.as_millis() as u64);
+        self.until_ms.map_or(idle_end, |u| u.min(idle_end))
     }
 }
 
-/// Run one I/O operation of a connection under its limit: the operation is polled first, and the
-/// timer is armed (reset from now) only once it has to wait, so I/O that is ready costs no
-/// timer. Past the limit: a `TimedOut` error.
+/// Run one I/O operation of a connection under its limit. The operation is polled first; only
+/// once it has to wait is the coarse clock read. The connection keeps one timer for all its
+/// waits and moves it only when it fires before the wait in progress is over, so a wait costs
+/// no timer registration (a timer armed by an earlier wait always ends no later than this one's
+/// limit, or the limit changed, and then it fires early and is moved). Past the limit: a
+/// `TimedOut` error.
 async fn bounded<T>(
     op: impl Future<Output = std::io::Result<T>>,
     limit: Option<Limit>,
-    wait: &mut Option<Pin<Box<Sleep>>>,
+    timer: &mut Option<Pin<Box<Sleep>>>,
 ) -> std::io::Result<T> {
     let Some(limit) = limit else {
         return op.await;
     };
     let mut op = pin!(op);
-    let mut armed = false;
+    let mut end_ms = None;
     poll_fn(|cx| {
         if let Poll::Ready(r) = op.as_mut().poll(cx) {
             return Poll::Ready(r);
         }
-        let timer = match wait {
-            Some(t) if armed => t,
-            _ => {
-                armed = true;
-                let at = tokio::time::Instant::now() + limit.remaining();
-                match wait {
-                    Some(t) => {
-                        t.as_mut().reset(at);
-                        t
-                    }
-                    None => wait.insert(Box::pin(tokio::time::sleep_until(at))),
-                }
+        let end = *end_ms.get_or_insert_with(|| limit.end_ms(crate::abi::handles::coarse_ms()));
+        let t = timer.get_or_insert_with(|| {
+            let left = end.saturating_sub(crate::abi::handles::coarse_ms());
+            Box::pin(tokio::time::sleep(Duration::from_millis(left)))
+        });
+        while t.as_mut().poll(cx).is_ready() {
+            let now = crate::abi::handles::coarse_ms();
+            if now >= end {
+                return Poll::Ready(Err(std::io::ErrorKind::TimedOut.into()));
             }
-        };
-        match timer.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(std::io::ErrorKind::TimedOut.into())),
-            Poll::Pending => Poll::Pending,
+            let left = Duration::from_millis(end - now);
+            t.as_mut().reset(tokio::time::Instant::now() + left);
         }
+        Poll::Pending
     })
     .await
 }
