@@ -9,6 +9,7 @@
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
+use std::pin::pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -356,20 +357,23 @@ async fn forward<C: ClientIo>(
     let (server_resp, resp_framing) = loop {
         let sent = if relay_continue {
             let max = proxy.config.response_header_max;
-            match relay_expect(
+            // Boxed: the rare path's futures are not part of every transaction's.
+            match Box::pin(relay_expect(
                 client,
                 &mut origin,
                 &server_req,
                 max,
                 proxy.config.origin_response_timeout,
-            )
+            ))
             .await
             {
                 Ok(Expected::FinalFirst) => {
                     body_unsent = true;
                     Ok(())
                 }
-                Ok(Expected::Body) => send_body(client, &mut origin, request_framing).await,
+                Ok(Expected::Body) => {
+                    Box::pin(send_body(client, &mut origin, request_framing)).await
+                }
                 Err(e) => Err(e),
             }
         } else {
@@ -384,7 +388,8 @@ async fn forward<C: ClientIo>(
         };
         let closed = match sent {
             Ok(()) => {
-                match unless_gone(client, read_response_head(proxy, &mut origin, is_head)).await {
+                let head = pin!(read_response_head(proxy, &mut origin, is_head));
+                match unless_gone(client, head).await {
                     Some(Ok(r)) => break r,
                     Some(Err(None)) => true,
                     Some(Err(Some(f))) => return Err(f),
@@ -444,7 +449,7 @@ async fn forward<C: ClientIo>(
         if origin.buf.is_empty() && client.push().await.is_err() {
             return Err(Failure::ClientGone);
         }
-        let Some(next) = unless_gone(client, reader.next(&mut origin)).await else {
+        let Some(next) = unless_gone(client, pin!(reader.next(&mut origin))).await else {
             return Err(Failure::ClientGone);
         };
         match next {
@@ -482,7 +487,8 @@ async fn forward<C: ClientIo>(
 }
 
 /// Wait for `origin_io` unless the client leaves first (None then). The origin is polled first:
-/// bytes already there cost no look at the client.
+/// bytes already there cost no look at the client. Give it pinned in place (`pin!`): a large
+/// future moved in would be copied on every call.
 async fn unless_gone<C: ClientIo, T>(
     client: &mut C,
     origin_io: impl std::future::Future<Output = T>,
@@ -512,6 +518,10 @@ async fn read_response_head(
         let n = match head {
             Err(_) => return Err(Some(Failure::Respond(504))),
             Ok(Ok(Some(n))) => n,
+            // The connection's limit (transaction_no_activity_timeout_out) cut a read.
+            Ok(Err(HeadError::Io(std::io::ErrorKind::TimedOut))) => {
+                return Err(Some(Failure::Respond(504)))
+            }
             Ok(Ok(None)) | Ok(Err(HeadError::Io(_))) if first && origin.buf.is_empty() => {
                 return Err(None)
             }
