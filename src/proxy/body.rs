@@ -213,9 +213,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     }
 
     /// Read more bytes into the buffer, however long it takes (a wait raced against another).
-    /// Small reads land in an array first: watching a quiet connection makes no buffer.
+    /// Small reads land in a small array first: watching a quiet connection makes no buffer (and
+    /// the array is part of the watching future: kept small).
     pub async fn fill_unbounded(&mut self) -> std::io::Result<usize> {
-        let mut small = [0u8; 512];
+        let mut small = [0u8; 64];
         let n = self.io.read(&mut small).await?;
         self.buf.extend_from_slice(&small[..n]);
         Ok(n)
@@ -322,9 +323,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         Ok(())
     }
 
+    /// Write what is queued (within the limit), then flush the stream (TCP: nothing to do; TLS:
+    /// what OpenSSL holds, written by `write_out` already).
     pub async fn flush(&mut self) -> std::io::Result<()> {
         self.write_out().await?;
-        bounded(self.io.flush(), self.limit, &mut self.wait).await
+        self.io.flush().await
     }
 
     /// Close the sending side (after what is queued): a TLS close_notify (then FIN), or a FIN.
