@@ -884,3 +884,62 @@ fn sigpipe_never_kills() {
     };
     assert_eq!(st.and_then(|s| s.code()), Some(0));
 }
+
+/// Issue 14 item 13: a continuation added for a hook tshost never fires (VCONN, SSL, cache hooks)
+/// was silently accepted. Now one warning per plugin and hook, naming both, from TSHttpHookAdd,
+/// TSHttpSsnHookAdd and TSHttpTxnHookAdd alike; none for the hooks tshost fires.
+#[test]
+fn hook_tshost_never_fires_is_warned_once_naming_plugin_and_hook() {
+    let s = Scratch::new("unfired_hook");
+    let so = s.plugin("cli_unfired_hook", "cli_unfired_hook.so");
+    s.write(
+        "plugin.config",
+        &format!("{} {}\n", so.display(), s.path("out.txt").display()),
+    );
+    let mut d = Daemon::start(&s.dir);
+    assert!(
+        d.wait_for_stderr("started", Duration::from_secs(10)),
+        "tshost did not start:\n{}",
+        d.stderr()
+    );
+    let port = d.port();
+    for _ in 0..3 {
+        assert!(status_line(port).starts_with("HTTP/1.1 "), "{}", d.stderr());
+    }
+    let end = Instant::now() + Duration::from_secs(5);
+    while s.read("out.txt").lines().count() < 3 && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(s.read("out.txt").lines().count(), 3, "{}", d.stderr());
+    let st = d.terminate(Duration::from_secs(5));
+    assert_eq!(st.and_then(|s| s.code()), Some(0), "{}", d.stderr());
+    let log = d.stderr();
+    let lines = |hook: &str| -> Vec<&str> {
+        log.lines()
+            .filter(|l| l.contains(hook) && l.contains("never fires"))
+            .collect()
+    };
+    for (hook, api) in [
+        ("TS_VCONN_START_HOOK", "TSHttpHookAdd"),
+        ("TS_SSL_CERT_HOOK", "TSHttpSsnHookAdd"),
+        ("TS_HTTP_READ_CACHE_HDR_HOOK", "TSHttpTxnHookAdd"),
+    ] {
+        let l = lines(hook);
+        assert_eq!(l.len(), 1, "{hook}: not warned exactly once:\n{log}");
+        assert!(
+            l[0].contains("WARNING")
+                && l[0].contains("plugin cli_unfired_hook")
+                && l[0].contains(api),
+            "{}",
+            l[0]
+        );
+    }
+    for fired in ["TS_HTTP_SSN_START_HOOK", "TS_HTTP_TXN_START_HOOK"] {
+        assert!(lines(fired).is_empty(), "{fired} warned:\n{log}");
+    }
+    assert_eq!(
+        log.matches("never fires").count(),
+        3,
+        "other warnings:\n{log}"
+    );
+}
