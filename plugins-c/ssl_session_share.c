@@ -24,12 +24,19 @@
  *                                the sender's random box id: a box skips its own. A session or
  *                                removal must also be fresh (see Replays below; else replays++).
  *   TS_EVENT_SSL_SESSION_GET     if the local cache misses (TSSslSessionGetBuffer returns 0), one
- *                                bounded GET of the key (its own connection behind a mutex, waited
- *                                for at most get_timeout_ms, socket timeouts get_timeout_ms; while
- *                                Redis is down a reconnect is tried at most every 500 ms) and, if
- *                                it is there and authentic, an insert: the lookup that follows
- *                                finds it. This covers a box that started late and a message that
- *                                is still in flight.
+ *                                GET of the key and, if it is there and authentic, an insert: the
+ *                                lookup that follows finds it. This covers a box that started late
+ *                                and a message that is still in flight. It runs on a network
+ *                                thread, so it has a hard budget (get_timeout_ms, connect and AUTH
+ *                                included: a non-blocking socket of that thread's own, polled
+ *                                against one deadline); while Redis is down a reconnect is tried at
+ *                                most every 500 ms. After breaker_failures lookups in a row took
+ *                                the whole budget (a hung Redis: its sockets open, no answer) a
+ *                                circuit breaker opens: no lookup for breaker_cooldown_ms, then a
+ *                                single probe closes it (or opens it again). Opening is logged
+ *                                with TSWarning, closing with TSNote, once per transition. Nothing
+ *                                else on a network thread talks to Redis: NEW and REMOVE only
+ *                                queue, and endpoint names are resolved at start.
  *   Insert/Remove fire no hook, so nothing echoes between boxes.
  *
  * Ticket keys (stek_interval > 0)
@@ -108,7 +115,12 @@
  *   auth_file    path            optional: a Redis AUTH password (first line of the file)
  *   session_ttl  seconds         EX of the stored sessions (default 300, the session timeout)
  *   queue_max    entries         bound of the publish queue (default 10000)
- *   get_timeout_ms  ms           bound of the GET fallback (default 50)
+ *   get_timeout_ms  ms           hard budget of one GET fallback lookup, connect and AUTH
+ *                                included (1..10000, default 5)
+ *   breaker_failures  n          lookups in a row over the budget that open the circuit breaker
+ *                                (1..1000, default 3)
+ *   breaker_cooldown_ms  ms      how long an open breaker makes no lookup before its probe
+ *                                (10..3600000, default 5000)
  *   stek_interval   seconds      ticket-key rotation period; 0 (default): ticket keys are not
  *                                shared (each box keeps the proxy's own)
  *   stek_overlap    keys         old keys kept for decryption after their rotation (0..64,
@@ -128,7 +140,8 @@
  * the ticket-key master), .replays (authentic pub/sub messages rejected as stale or seen before),
  * .stek_generation (of the installed ring), .propagation_us (the last peer session: the sender's
  * NEW hook to this box's subscriber, by the two clocks) and .propagation_us_avg (its moving
- * average, weight 1/16).
+ * average, weight 1/16), .get_timeouts (GET fallback lookups that took the whole budget) and
+ * .get_skipped (misses not looked up while the circuit breaker was open).
  * Debug tag: ssl_session_share.
  *
  * Requirements as for session_peer.c: proxy.config.ssl.session_cache 2, the same certificate on
@@ -143,6 +156,8 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -151,6 +166,10 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <hiredis/hiredis.h>
 #include <openssl/evp.h>
@@ -186,6 +205,7 @@ extern void SSL_SESSION_free(SSL_SESSION *s);
 typedef struct {
   char host[256];
   int port;
+  char addr[256]; /* host resolved at start: the GET fallback never resolves names */
 } endpoint;
 
 static struct {
@@ -196,7 +216,9 @@ static struct {
   char *password;
   int session_ttl;
   int queue_max;
-  int get_timeout_ms;
+  int get_timeout_ms;      /* the budget of one GET fallback lookup, connect and AUTH included */
+  int breaker_failures;    /* lookups in a row over the budget that open the circuit breaker */
+  int breaker_cooldown_ms; /* how long an open breaker makes no lookup */
   int stek_interval; /* seconds; 0: no ticket keys through Redis */
   int stek_overlap;  /* old keys kept for decryption */
   int stek_master;   /* STEK_NO, STEK_YES, STEK_AUTO */
@@ -222,11 +244,14 @@ enum {
   ST_PROPAGATION_US,
   ST_PROPAGATION_US_AVG,
   ST_STEK_GENERATION,
+  ST_GET_TIMEOUTS,
+  ST_GET_SKIPPED,
   ST_N
 };
 static const char *stat_names[ST_N] = {"published",      "received",        "inserted",       "dropped",
                                        "auth_failures",  "reconnects",      "stek_updates",   "stek_master",
-                                       "replays",        "propagation_us",  "propagation_us_avg", "stek_generation"};
+                                       "replays",        "propagation_us",  "propagation_us_avg", "stek_generation",
+                                       "get_timeouts",   "get_skipped"};
 static int stats[ST_N];
 
 static void
@@ -981,47 +1006,190 @@ stek_thread(void *arg)
   return NULL;
 }
 
-/* The GET fallback's connection. */
-static pthread_mutex_t get_lock = PTHREAD_MUTEX_INITIALIZER;
-static redisContext *get_conn;
-static struct timespec get_next_try;
+/* ---- the GET fallback ----
+ * It runs inside the session hook, on a network thread, in the middle of a handshake, with every
+ * other connection of that thread waiting: each lookup (connect and AUTH included) has a hard
+ * budget of get_timeout_ms, kept with a non-blocking socket and poll() against one deadline. A
+ * Redis that is down fails fast (and is reconnected to at most every 500 ms); a hung one (the
+ * process stopped, its sockets open) would cost the budget on every handshake that misses, so
+ * after breaker_failures lookups in a row hit the budget a circuit breaker opens: no lookup for
+ * breaker_cooldown_ms, then one lookup (the probe; the other threads still skip) closes it if it
+ * does not time out, or opens it again. The transitions are logged once each. */
 
+/* Each network thread has a connection of its own: no lock, no waiting for another's lookup. */
+static __thread redisContext *get_conn;
+static __thread int get_ep; /* the endpoint that thread connects to first */
+
+static int breaker_fails;          /* lookups in a row that hit the budget */
+static int64_t breaker_until;      /* 0: closed; else open, no lookup before (monotonic us) */
+static int breaker_probing;        /* 1 while the probe after a cooldown runs */
+static int64_t get_next_connect;   /* Redis down: no connection attempt before (monotonic us) */
+
+enum { LOOKUP_OK, LOOKUP_TIMEOUT, LOOKUP_ERROR, LOOKUP_SKIPPED };
+
+/* Microseconds of CLOCK_MONOTONIC. */
+static int64_t
+mono_us(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Waits until `fd` is ready for `events`: 1, or 0 once `deadline` (monotonic us) has passed. */
+static int
+wait_fd(int fd, short events, int64_t deadline)
+{
+  for (;;) {
+    int64_t left = deadline - mono_us();
+    if (left <= 0) {
+      return 0;
+    }
+    struct pollfd p = {fd, events, 0};
+    int n           = poll(&p, 1, (int)((left + 999) / 1000));
+    if (n > 0 || (n < 0 && errno != EINTR)) {
+      return 1; /* ready, or an error the next read or write reports */
+    }
+  }
+}
+
+/* Writes what the context has buffered and reads `n` replies before `deadline`; the last one in
+ * *out (an error reply among the earlier ones, AUTH's, is LOOKUP_ERROR). */
+static int
+roundtrip(redisContext *c, int n, int64_t deadline, redisReply **out)
+{
+  int done = 0;
+  while (!done) {
+    if (redisBufferWrite(c, &done) != REDIS_OK) {
+      return LOOKUP_ERROR;
+    }
+    if (!done && !wait_fd(c->fd, POLLOUT, deadline)) {
+      return LOOKUP_TIMEOUT;
+    }
+  }
+  for (int i = 0; i < n; i++) {
+    void *r = NULL;
+    for (;;) {
+      if (redisGetReplyFromReader(c, &r) != REDIS_OK) {
+        return LOOKUP_ERROR;
+      }
+      if (r) {
+        break;
+      }
+      if (!wait_fd(c->fd, POLLIN, deadline)) {
+        return LOOKUP_TIMEOUT;
+      }
+      if (redisBufferRead(c) != REDIS_OK) {
+        return LOOKUP_ERROR;
+      }
+    }
+    if (i + 1 == n) {
+      *out = r;
+    } else {
+      int refused = ((redisReply *)r)->type == REDIS_REPLY_ERROR;
+      freeReplyObject(r);
+      if (refused) {
+        TSDebug(PLUGIN_NAME, "GET fallback: AUTH failed"); /* the publisher reports it */
+        return LOOKUP_ERROR;
+      }
+    }
+  }
+  return LOOKUP_OK;
+}
+
+/* GET of the session's key on this thread's connection (made first if needed), all of it before
+ * `deadline`. */
+static int
+lookup(const TSSslSessionID *id, int64_t deadline, redisReply **out)
+{
+  int replies = 1, fresh = !get_conn;
+  int64_t now = mono_us();
+  if (fresh) {
+    if (now < __atomic_load_n(&get_next_connect, __ATOMIC_RELAXED)) {
+      return LOOKUP_SKIPPED;
+    }
+    /* Non-blocking: a refused connection fails here, one in progress completes in roundtrip(). */
+    for (int i = 0; i < cfg.n_ep && !get_conn; i++) {
+      int e            = (get_ep + i) % cfg.n_ep;
+      redisContext *c  = redisConnectNonBlock(cfg.ep[e].addr, cfg.ep[e].port);
+      if (c && !c->err) {
+        get_conn = c;
+        get_ep   = e;
+      } else if (c) {
+        TSDebug(PLUGIN_NAME, "%s:%d: %s", cfg.ep[e].host, cfg.ep[e].port, c->errstr);
+        redisFree(c);
+      }
+    }
+    if (!get_conn) {
+      __atomic_store_n(&get_next_connect, now + 500000, __ATOMIC_RELAXED);
+      return LOOKUP_ERROR;
+    }
+    if (cfg.password) {
+      redisAppendCommand(get_conn, "AUTH %s", cfg.password);
+      replies = 2;
+    }
+  }
+  char key[256];
+  redis_key(id, key, sizeof key);
+  redisAppendCommand(get_conn, "GET %s", key);
+  int res = roundtrip(get_conn, replies, deadline, out);
+  if (res != LOOKUP_OK) {
+    /* A reply may still come: this connection is done. The next endpoint is tried first next. */
+    TSDebug(PLUGIN_NAME, "GET fallback: %s", res == LOOKUP_TIMEOUT ? "budget exceeded" : get_conn->errstr);
+    redisFree(get_conn);
+    get_conn = NULL;
+    if (res == LOOKUP_ERROR) {
+      get_ep = (get_ep + 1) % cfg.n_ep;
+      if (fresh) {
+        __atomic_store_n(&get_next_connect, now + 500000, __ATOMIC_RELAXED);
+      }
+    }
+  }
+  return res;
+}
+
+/* The lookup, unless the breaker is open; keeps the breaker. */
 static void
 get_fallback(const TSSslSessionID *id)
 {
-  struct timespec deadline;
-  clock_gettime(CLOCK_REALTIME, &deadline);
-  deadline.tv_nsec += (long)cfg.get_timeout_ms * 1000000L;
-  deadline.tv_sec += deadline.tv_nsec / 1000000000L;
-  deadline.tv_nsec %= 1000000000L;
-  if (pthread_mutex_timedlock(&get_lock, &deadline) != 0) {
-    return; /* other handshakes are waiting for Redis: full handshake */
-  }
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  if (!get_conn && (now.tv_sec > get_next_try.tv_sec || (now.tv_sec == get_next_try.tv_sec && now.tv_nsec >= get_next_try.tv_nsec))) {
-    get_conn = connect_any(cfg.get_timeout_ms);
-    if (get_conn) {
-      struct timeval tv = {cfg.get_timeout_ms / 1000, (cfg.get_timeout_ms % 1000) * 1000};
-      redisSetTimeout(get_conn, tv);
-    } else {
-      get_next_try = now;
-      get_next_try.tv_nsec += 500000000L;
-      get_next_try.tv_sec += get_next_try.tv_nsec / 1000000000L;
-      get_next_try.tv_nsec %= 1000000000L;
+  int64_t start = mono_us();
+  int probe     = 0;
+  if (__atomic_load_n(&breaker_until, __ATOMIC_ACQUIRE) != 0) {
+    int idle = 0;
+    if (start < __atomic_load_n(&breaker_until, __ATOMIC_ACQUIRE) ||
+        !__atomic_compare_exchange_n(&breaker_probing, &idle, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+      count(ST_GET_SKIPPED);
+      return;
     }
+    probe = 1;
   }
   redisReply *r = NULL;
-  if (get_conn) {
-    char key[256];
-    redis_key(id, key, sizeof key);
-    r = redisCommand(get_conn, "GET %s", key);
-    if (!r) {
-      redisFree(get_conn); /* timed out or lost: a new connection next time */
-      get_conn = NULL;
+  int res       = lookup(id, start + (int64_t)cfg.get_timeout_ms * 1000, &r);
+  if (res == LOOKUP_TIMEOUT) {
+    count(ST_GET_TIMEOUTS);
+    int n          = __atomic_add_fetch(&breaker_fails, 1, __ATOMIC_ACQ_REL);
+    int64_t reopen = mono_us() + (int64_t)cfg.breaker_cooldown_ms * 1000;
+    int64_t closed = 0;
+    if (probe) {
+      __atomic_store_n(&breaker_until, reopen, __ATOMIC_RELEASE);
+      TSDebug(PLUGIN_NAME, "probe timed out: circuit breaker stays open");
+    } else if (n >= cfg.breaker_failures &&
+               __atomic_compare_exchange_n(&breaker_until, &closed, reopen, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+      TSWarning("[%s] redis: %d lookups in a row took the whole budget (get_timeout_ms %d): circuit breaker open, "
+                "no lookups for %d ms, then one probe",
+                PLUGIN_NAME, n, cfg.get_timeout_ms, cfg.breaker_cooldown_ms);
+    }
+  } else if (res != LOOKUP_SKIPPED) {
+    __atomic_store_n(&breaker_fails, 0, __ATOMIC_RELEASE);
+    if (probe) {
+      __atomic_store_n(&breaker_until, 0, __ATOMIC_RELEASE);
+      TSNote("[%s] redis: a probe lookup %s within the budget: circuit breaker closed", PLUGIN_NAME,
+             res == LOOKUP_OK ? "was answered" : "failed fast");
     }
   }
-  pthread_mutex_unlock(&get_lock);
+  if (probe) {
+    __atomic_store_n(&breaker_probing, 0, __ATOMIC_RELEASE);
+  }
   if (!r) {
     return;
   }
@@ -1127,6 +1295,31 @@ parse_int(const char *v, int min, int max, int *out)
   return 1;
 }
 
+/* Each endpoint's address, resolved once here: a name lookup must not happen on a network thread.
+ * (The worker threads connect by name, so they follow DNS changes.) */
+static void
+resolve_endpoints(void)
+{
+  for (int i = 0; i < cfg.n_ep; i++) {
+    endpoint *e              = &cfg.ep[i];
+    struct addrinfo hints    = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *ai      = NULL;
+    const void *a            = NULL;
+    if (getaddrinfo(e->host, NULL, &hints, &ai) == 0 && ai) {
+      a = ai->ai_family == AF_INET ? (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr
+                                   : (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
+    }
+    if (!a || !inet_ntop(ai->ai_family, a, e->addr, sizeof e->addr)) {
+      TSWarning("[%s] redis %s: cannot resolve it now; the GET fallback will resolve it on a network thread", PLUGIN_NAME,
+                e->host);
+      memcpy(e->addr, e->host, sizeof e->addr); /* both 256 bytes, NUL-terminated */
+    }
+    if (ai) {
+      freeaddrinfo(ai);
+    }
+  }
+}
+
 /* 1 if the file is valid; otherwise 0 with `<file>:<line>: reason` logged. */
 static int
 load_config(const char *path)
@@ -1139,7 +1332,9 @@ load_config(const char *path)
   snprintf(cfg.cluster, sizeof cfg.cluster, "default");
   cfg.session_ttl    = 300;
   cfg.queue_max      = 10000;
-  cfg.get_timeout_ms = 50;
+  cfg.get_timeout_ms = 5;
+  cfg.breaker_failures    = 3;
+  cfg.breaker_cooldown_ms = 5000;
   cfg.stek_interval  = 0;
   cfg.stek_overlap   = 2;
   cfg.stek_master    = STEK_AUTO;
@@ -1204,6 +1399,14 @@ load_config(const char *path)
     } else if (strcmp(key, "get_timeout_ms") == 0) {
       if (!parse_int(value, 1, 10000, &cfg.get_timeout_ms)) {
         snprintf(err, sizeof err, "get_timeout_ms: expected 1..10000, not %s", value);
+      }
+    } else if (strcmp(key, "breaker_failures") == 0) {
+      if (!parse_int(value, 1, 1000, &cfg.breaker_failures)) {
+        snprintf(err, sizeof err, "breaker_failures: expected 1..1000, not %s", value);
+      }
+    } else if (strcmp(key, "breaker_cooldown_ms") == 0) {
+      if (!parse_int(value, 10, 3600000, &cfg.breaker_cooldown_ms)) {
+        snprintf(err, sizeof err, "breaker_cooldown_ms: expected 10..3600000, not %s", value);
       }
     } else if (strcmp(key, "stek_interval") == 0) {
       if (!parse_int(value, 0, 86400 * 7, &cfg.stek_interval)) {
@@ -1276,6 +1479,7 @@ TSPluginInit(int argc, const char *argv[])
       stats[i] = TSStatCreate(name, TS_RECORDDATATYPE_INT, TS_STAT_NON_PERSISTENT, TS_STAT_SYNC_SUM);
     }
   }
+  resolve_endpoints();
   queue = TSmalloc((size_t)cfg.queue_max * sizeof(item));
   seen_init();
   if (!TSThreadCreate(publisher, NULL) || !TSThreadCreate(subscriber, NULL) ||

@@ -41,6 +41,7 @@ fn fail(msg: &str, code: u8) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    tshost::proxy::start::ignore_signals_until_run();
     tshost::abi::mem::disable_transparent_huge_pages();
     let cli = Cli::parse();
     let started = match &cli.config_dir {

@@ -692,3 +692,254 @@ fn tsplugin_register_outside_init_returns_ts_error() {
         d.stderr()
     );
 }
+
+impl Daemon {
+    /// The plain HTTP port from the "listening on" line.
+    fn port(&self) -> u16 {
+        let text = self.stderr();
+        let line = text
+            .lines()
+            .find(|l| l.contains("listening on") && !l.contains("(tls)"))
+            .unwrap_or_else(|| panic!("no \"listening on\" line:\n{text}"));
+        line.split("listening on ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .and_then(|a| a.rsplit(':').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no port in {line:?}"))
+    }
+
+    fn send(&self, sig: libc::c_int) {
+        // SAFETY: signalling the child we started (still running: checked by the callers).
+        assert_eq!(
+            unsafe { libc::kill(self.child.id() as libc::pid_t, sig) },
+            0
+        );
+    }
+
+    #[track_caller]
+    fn assert_running(&mut self, after: &str) {
+        assert!(
+            matches!(self.child.try_wait(), Ok(None)),
+            "tshost exited after {after}: {:?}\n{}",
+            self.child.try_wait(),
+            self.stderr()
+        );
+    }
+}
+
+/// One request on a new connection; the status line of the answer ("" if none).
+fn status_line(port: u16) -> String {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return String::new();
+    };
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let _ = s.write_all(b"GET / HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n");
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Issue 14 item 12: `kill -HUP` (logrotate sends it) killed tshost, the signal's default action.
+/// ATS's traffic_server ignores SIGHUP and acts on SIGUSR1 and SIGUSR2; tshost logs each (what ATS
+/// would do, that tshost does not yet) and keeps serving. SIGTERM still stops it cleanly.
+#[test]
+fn sighup_usr1_usr2_are_logged_and_survived() {
+    let s = Scratch::new("sighup");
+    let mut d = Daemon::start(&s.dir);
+    assert!(
+        d.wait_for_stderr("started", Duration::from_secs(10)),
+        "tshost did not start:\n{}",
+        d.stderr()
+    );
+    let port = d.port();
+    assert!(status_line(port).starts_with("HTTP/1.1 "), "{}", d.stderr());
+    for (sig, name) in [
+        (libc::SIGHUP, "SIGHUP"),
+        (libc::SIGUSR1, "SIGUSR1"),
+        (libc::SIGUSR2, "SIGUSR2"),
+        (libc::SIGHUP, "SIGHUP"),
+    ] {
+        let before = d.stderr().matches(&format!("{name} received")).count();
+        d.send(sig);
+        let end = Instant::now() + Duration::from_secs(5);
+        while d.stderr().matches(&format!("{name} received")).count() == before
+            && Instant::now() < end
+            && matches!(d.child.try_wait(), Ok(None))
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        d.assert_running(name);
+        assert_eq!(
+            d.stderr().matches(&format!("{name} received")).count(),
+            before + 1,
+            "{name} not logged once:\n{}",
+            d.stderr()
+        );
+        let line = d.stderr();
+        let line = line
+            .lines()
+            .rfind(|l| l.contains(&format!("{name} received")))
+            .unwrap();
+        assert!(
+            line.contains("NOTE") && line.contains("ATS") && line.contains("still running"),
+            "{line}"
+        );
+        let status = status_line(port);
+        assert!(
+            status.starts_with("HTTP/1.1 "),
+            "no answer after {name}: {status:?}\n{}",
+            d.stderr()
+        );
+    }
+    let st = d.terminate(Duration::from_secs(5));
+    assert_eq!(st.and_then(|s| s.code()), Some(0), "{}", d.stderr());
+}
+
+/// Issue 14 item 12: SIGPIPE never kills: sent outright, raised by a log line written to a stderr
+/// pipe nobody reads any more, or by responses written to clients that left.
+#[test]
+fn sigpipe_never_kills() {
+    let s = Scratch::new("sigpipe");
+    fs::write(
+        s.path("records.config"),
+        "CONFIG proxy.config.http.server_ports STRING 0:ip-in=127.0.0.1\n",
+    )
+    .unwrap();
+    let mut child = tshost()
+        .arg("--config-dir")
+        .arg(&s.dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start tshost");
+    let mut text = String::new();
+    {
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        while !text.contains("started") {
+            match lines.next() {
+                Some(Ok(l)) => text.push_str(&(l + "\n")),
+                _ => panic!("tshost did not start:\n{text}"),
+            }
+        }
+        // The reading end of tshost's stderr closes here.
+    }
+    let port: u16 = text
+        .lines()
+        .find_map(|l| l.split("listening on ").nth(1))
+        .and_then(|r| r.split(' ').next())
+        .and_then(|a| a.rsplit(':').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port:\n{text}"));
+    let pid = child.id() as libc::pid_t;
+    let alive = |child: &mut Child, after: &str| {
+        assert!(
+            matches!(child.try_wait(), Ok(None)),
+            "tshost died after {after}: {:?}",
+            child.try_wait()
+        );
+    };
+    // SAFETY: signalling the child we started.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGPIPE) }, 0);
+    std::thread::sleep(Duration::from_millis(200));
+    alive(&mut child, "SIGPIPE");
+    // Log lines into the closed pipe (each SIGHUP logs one).
+    for _ in 0..3 {
+        // SAFETY: as above.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGHUP) }, 0);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    alive(&mut child, "writing to a closed stderr pipe");
+    // Clients that send a request and leave at once (a reset, so the answer hits a dead socket).
+    for _ in 0..20 {
+        use std::io::Write;
+        let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let _ = c.write_all(b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n");
+        let _ = socket2::SockRef::from(&c).set_linger(Some(Duration::ZERO));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    alive(&mut child, "clients that left");
+    assert!(
+        status_line(port).starts_with("HTTP/1.1 "),
+        "no answer after the SIGPIPEs"
+    );
+    // SAFETY: as above.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    let end = Instant::now() + Duration::from_secs(5);
+    let st = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break Some(st);
+        }
+        if Instant::now() >= end {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(st.and_then(|s| s.code()), Some(0));
+}
+
+/// Issue 14 item 13: a continuation added for a hook tshost never fires (VCONN, SSL, cache hooks)
+/// was silently accepted. Now one warning per plugin and hook, naming both, from TSHttpHookAdd,
+/// TSHttpSsnHookAdd and TSHttpTxnHookAdd alike; none for the hooks tshost fires.
+#[test]
+fn hook_tshost_never_fires_is_warned_once_naming_plugin_and_hook() {
+    let s = Scratch::new("unfired_hook");
+    let so = s.plugin("cli_unfired_hook", "cli_unfired_hook.so");
+    s.write(
+        "plugin.config",
+        &format!("{} {}\n", so.display(), s.path("out.txt").display()),
+    );
+    let mut d = Daemon::start(&s.dir);
+    assert!(
+        d.wait_for_stderr("started", Duration::from_secs(10)),
+        "tshost did not start:\n{}",
+        d.stderr()
+    );
+    let port = d.port();
+    for _ in 0..3 {
+        assert!(status_line(port).starts_with("HTTP/1.1 "), "{}", d.stderr());
+    }
+    let end = Instant::now() + Duration::from_secs(5);
+    while s.read("out.txt").lines().count() < 3 && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(s.read("out.txt").lines().count(), 3, "{}", d.stderr());
+    let st = d.terminate(Duration::from_secs(5));
+    assert_eq!(st.and_then(|s| s.code()), Some(0), "{}", d.stderr());
+    let log = d.stderr();
+    let lines = |hook: &str| -> Vec<&str> {
+        log.lines()
+            .filter(|l| l.contains(hook) && l.contains("never fires"))
+            .collect()
+    };
+    for (hook, api) in [
+        ("TS_VCONN_START_HOOK", "TSHttpHookAdd"),
+        ("TS_SSL_CERT_HOOK", "TSHttpSsnHookAdd"),
+        ("TS_HTTP_READ_CACHE_HDR_HOOK", "TSHttpTxnHookAdd"),
+    ] {
+        let l = lines(hook);
+        assert_eq!(l.len(), 1, "{hook}: not warned exactly once:\n{log}");
+        assert!(
+            l[0].contains("WARNING")
+                && l[0].contains("plugin cli_unfired_hook")
+                && l[0].contains(api),
+            "{}",
+            l[0]
+        );
+    }
+    for fired in ["TS_HTTP_SSN_START_HOOK", "TS_HTTP_TXN_START_HOOK"] {
+        assert!(lines(fired).is_empty(), "{fired} warned:\n{log}");
+    }
+    assert_eq!(
+        log.matches("never fires").count(),
+        3,
+        "other warnings:\n{log}"
+    );
+}

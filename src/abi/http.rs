@@ -115,6 +115,7 @@ pub extern "C" fn TSHttpHookAdd(id: TSHttpHookIDRaw, contp: TSCont) {
             hook_arg("TSHttpHookAdd", id),
             cont_arg("TSHttpHookAdd", contp),
         ) {
+            hooks::warn_if_never_fired("TSHttpHookAdd", id, &c);
             hooks::GLOBAL.add(id, c);
         }
     })
@@ -128,6 +129,7 @@ pub extern "C" fn TSHttpSsnHookAdd(ssnp: TSHttpSsn, id: TSHttpHookIDRaw, contp: 
             hook_arg("TSHttpSsnHookAdd", id),
             cont_arg("TSHttpSsnHookAdd", contp),
         ) {
+            hooks::warn_if_never_fired("TSHttpSsnHookAdd", id, &c);
             s.hooks.add(id, c, false);
         }
     })
@@ -142,6 +144,7 @@ pub extern "C" fn TSHttpTxnHookAdd(txnp: TSHttpTxn, id: TSHttpHookIDRaw, contp: 
             hook_arg("TSHttpTxnHookAdd", id),
             cont_arg("TSHttpTxnHookAdd", contp),
         ) {
+            hooks::warn_if_never_fired("TSHttpTxnHookAdd", id, &c);
             t.hooks.add(id, c, true);
         }
     })

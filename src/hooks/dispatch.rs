@@ -207,6 +207,10 @@ fn what(ssn: &Session, txn: Option<&Txn>) -> String {
 
 /// Run hook point `hook` for a session (txn None: SSN_START, SSN_CLOSE) or a transaction.
 pub async fn run_point(ssn: &Session, txn: Option<&Txn>, hook: i32) -> Outcome {
+    debug_assert!(
+        super::is_fired(hook),
+        "hook {hook} is fired: add it to hooks::FIRED"
+    );
     if !GLOBAL.has(hook) && !ssn.hooks.has(hook) && !txn.is_some_and(|t| t.hooks.has(hook)) {
         // Nobody is hooked here (the usual case for most points): nothing to set up.
         return Outcome::Continue;
@@ -366,6 +370,10 @@ fn interpret(ev: i32, hook: i32, cont: &Cont, ssn: &Session, txn: Option<&Txn>) 
 /// its mutex held; no reenable is expected (ATS's APIHook::invoke, used for TS_SSL_SESSION_HOOK).
 /// Where ATS aborts on a busy mutex, tshost waits for it.
 pub fn invoke_global(hook: i32, event: i32, edata: *mut c_void) {
+    debug_assert!(
+        super::is_fired(hook),
+        "hook {hook} is fired: add it to hooks::FIRED"
+    );
     let mut i = 0;
     while let Some(cont) = GLOBAL.get(hook, i) {
         i += 1;

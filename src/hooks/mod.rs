@@ -37,6 +37,8 @@ pub mod id {
     pub const PRE_REMAP: i32 = 14;
     pub const POST_REMAP: i32 = 15;
     pub const RESPONSE_CLIENT: i32 = 16;
+    pub const VCONN_START: i32 = 17;
+    pub const SSL_SESSION: i32 = 24;
     pub const REQUEST_BUFFER_READ_COMPLETE: i32 = 27;
 }
 
@@ -67,6 +69,67 @@ pub const TXN_SEQUENCE: [i32; 10] = [
     id::SEND_RESPONSE_HDR,
     id::TXN_CLOSE,
 ];
+
+/// Every hook id tshost fires, and nothing else: the transaction hooks of [`TXN_SEQUENCE`], the
+/// session's start and close, and TS_SSL_SESSION_HOOK (src/tls/session.rs). The one list of
+/// them: [`dispatch::run_point`] and [`dispatch::invoke_global`] check (in debug builds) that the
+/// hook they run is here, and a continuation added for any other id gets a warning
+/// ([`warn_if_never_fired`]). Implementing a hook means adding it here, which ends its warning.
+pub const FIRED: [i32; TXN_SEQUENCE.len() + 3] = {
+    let mut all = [0; TXN_SEQUENCE.len() + 3];
+    let mut i = 0;
+    while i < TXN_SEQUENCE.len() {
+        all[i] = TXN_SEQUENCE[i];
+        i += 1;
+    }
+    all[i] = id::SSN_START;
+    all[i + 1] = id::SSN_CLOSE;
+    all[i + 2] = id::SSL_SESSION;
+    all
+};
+
+/// [`FIRED`] as a bit mask.
+const FIRED_MASK: u32 = {
+    let mut m = 0u32;
+    let mut i = 0;
+    while i < FIRED.len() {
+        m |= 1 << FIRED[i];
+        i += 1;
+    }
+    m
+};
+
+/// Does tshost ever fire `hook` (a valid id, 0..HOOK_COUNT)?
+pub fn is_fired(hook: i32) -> bool {
+    (0..HOOK_COUNT as i32).contains(&hook) && FIRED_MASK & (1 << hook) != 0
+}
+
+/// A continuation was added for `hook` with `api`: if tshost never fires that hook, say so, once
+/// per plugin and hook (ATS would call it; tshost silently would not). A bit test when the hook is
+/// fired, which is every add on the request path of a working plugin.
+pub fn warn_if_never_fired(api: &str, hook: i32, cont: &Cont) {
+    if is_fired(hook) {
+        return;
+    }
+    // The plugin making the call (during TSPluginInit or a callback), else the one that made
+    // the continuation.
+    let plugin = crate::plugin::current()
+        .map(|p| p.name())
+        .unwrap_or_else(|| cont.plugin_name());
+    static WARNED: Mutex<Vec<(String, i32)>> = Mutex::new(Vec::new());
+    {
+        let mut warned = WARNED.lock();
+        if warned.iter().any(|(p, h)| *p == plugin && *h == hook) {
+            return;
+        }
+        warned.push((plugin.clone(), hook));
+    }
+    let name = crate::abi::names::hook_name(hook).to_string_lossy();
+    crate::warning!(
+        "plugin {plugin}: {api} for {name}, which tshost never fires (not implemented yet): \
+         the continuation will not be called there"
+    );
+}
 
 /// Milliseconds after which a hook not reenabled is reported (0: never).
 static HOOK_TIMEOUT_MS: AtomicU64 = AtomicU64::new(10_000);

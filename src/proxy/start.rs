@@ -277,7 +277,40 @@ fn bind(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
     Ok(s.into())
 }
 
-/// Serve until SIGINT or SIGTERM, then stop gracefully.
+/// From the start of the process until [`run`] handles them: SIGHUP, SIGUSR1 and SIGUSR2 ignored
+/// (their default action ends the process, and a logrotate script sends one whenever it rotates),
+/// SIGPIPE ignored for good (a peer or a log reader that went away is an EPIPE on that write, as in
+/// ATS; Rust's runtime already ignores it in the tshost binary, this also covers an embedder).
+pub fn ignore_signals_until_run() {
+    for sig in [libc::SIGPIPE, libc::SIGHUP, libc::SIGUSR1, libc::SIGUSR2] {
+        // SAFETY: setting a standard signal's disposition to SIG_IGN installs no handler code;
+        // run() later replaces the disposition of the last three with tokio's handler.
+        unsafe { libc::signal(sig, libc::SIG_IGN) };
+    }
+}
+
+/// What ATS's traffic_server does on a signal tshost survives without acting on it (yet), for
+/// the line it logs.
+fn survived(name: &str) -> String {
+    let ats = match name {
+        "SIGHUP" => {
+            "ATS's traffic_server ignores it too (configuration reload is `traffic_ctl config \
+             reload` there); tshost does not reload its configuration yet"
+        }
+        "SIGUSR1" => {
+            "ATS dumps its allocator free lists and memory statistics here; tshost has none to \
+             dump"
+        }
+        _ => {
+            "ATS reopens traffic.out, diags.log and its access logs here (log rotation); tshost \
+             logs to stderr only and has nothing to reopen yet"
+        }
+    };
+    format!("{name} received: {ats}; still running")
+}
+
+/// Serve until SIGINT or SIGTERM, then stop gracefully. SIGHUP, SIGUSR1 and SIGUSR2 are logged
+/// and survived; SIGPIPE is ignored ([`ignore_signals_until_run`]).
 /// `started` is logged once the signal handlers are in place.
 ///
 /// Each of the `threads` network threads (ET_NET, as ATS's) runs a single-threaded tokio runtime
@@ -334,14 +367,22 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
             Arc::new(workers),
         )
         .map_err(|e| e.to_string())?;
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .map_err(|e| e.to_string())?;
-        let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-            .map_err(|e| e.to_string())?;
+        use tokio::signal::unix::{signal, SignalKind};
+        let on = |kind: SignalKind| signal(kind).map_err(|e| e.to_string());
+        let mut term = on(SignalKind::terminate())?;
+        let mut int = on(SignalKind::interrupt())?;
+        let mut hup = on(SignalKind::hangup())?;
+        let mut usr1 = on(SignalKind::user_defined1())?;
+        let mut usr2 = on(SignalKind::user_defined2())?;
         crate::note!("{started}");
-        tokio::select! {
-            _ = term.recv() => crate::note!("SIGTERM: stopping"),
-            _ = int.recv() => crate::note!("SIGINT: stopping"),
+        loop {
+            tokio::select! {
+                _ = term.recv() => break crate::note!("SIGTERM: stopping"),
+                _ = int.recv() => break crate::note!("SIGINT: stopping"),
+                _ = hup.recv() => crate::note!("{}", survived("SIGHUP")),
+                _ = usr1.recv() => crate::note!("{}", survived("SIGUSR1")),
+                _ = usr2.recv() => crate::note!("{}", survived("SIGUSR2")),
+            }
         }
         let left = server.shutdown(prepared.shutdown_timeout).await;
         if left > 0 {

@@ -16,7 +16,7 @@ use crate::abi::types::TSSslSessionID;
 use crate::hooks::dispatch::invoke_global;
 
 /// TS_SSL_SESSION_HOOK and its events.
-pub const TS_SSL_SESSION_HOOK: i32 = 24;
+pub const TS_SSL_SESSION_HOOK: i32 = crate::hooks::id::SSL_SESSION;
 pub const TS_EVENT_SSL_SESSION_GET: i32 = 2000;
 pub const TS_EVENT_SSL_SESSION_NEW: i32 = 2001;
 pub const TS_EVENT_SSL_SESSION_REMOVE: i32 = 2002;
