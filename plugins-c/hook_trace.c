@@ -18,11 +18,12 @@
  *
  * Line format (fields are separated by one space, always in this order):
  *
- *   <SHORT> event=<TSHttpEventNameLookup(event)> id=<event number> ssn=<TSHttpSsnIdGet> txn=<TSHttpTxnIdGet>[ mark=<text>]
+ *   <SHORT> event=<TSHttpEventNameLookup(event)> id=<event number> ssn=<TSHttpSsnIdGet> txn=<TSHttpTxnIdGet>[ aborted=<0|1>][ mark=<text>]
  *
  *   <SHORT>  the TS_EVENT_HTTP_* enumerator without its prefix (SSN_START, TXN_START, ...);
  *   ssn=     for transaction events the session comes from TSHttpTxnSsnGet; "-" if there is none;
  *   txn=     "-" for the session events SSN_START and SSN_CLOSE;
+ *   aborted= TXN_CLOSE only: 1 when TSHttpTxnAborted says the transaction was aborted, else 0;
  *   mark=    only present when --mark=<text> was given.
  *
  * Example:
@@ -118,18 +119,18 @@ short_event_name(TSEvent event)
 }
 
 static void
-write_line(const char *short_name, TSEvent event, const char *ssn_str, const char *txn_str)
+write_line(const char *short_name, TSEvent event, const char *ssn_str, const char *txn_str, const char *extra)
 {
   const char *long_name = TSHttpEventNameLookup(event);
 
   pthread_mutex_lock(&trace_file_mtx);
-  fprintf(trace_file, "%s event=%s id=%d ssn=%s txn=%s%s%s\n", short_name, long_name, (int)event, ssn_str, txn_str,
-          trace_mark ? " mark=" : "", trace_mark ? trace_mark : "");
+  fprintf(trace_file, "%s event=%s id=%d ssn=%s txn=%s%s%s%s\n", short_name, long_name, (int)event, ssn_str, txn_str,
+          extra, trace_mark ? " mark=" : "", trace_mark ? trace_mark : "");
   fflush(trace_file);
   pthread_mutex_unlock(&trace_file_mtx);
 
-  TSDebug(PLUGIN_NAME, "%s event=%s id=%d ssn=%s txn=%s%s%s", short_name, long_name, (int)event, ssn_str, txn_str,
-          trace_mark ? " mark=" : "", trace_mark ? trace_mark : "");
+  TSDebug(PLUGIN_NAME, "%s event=%s id=%d ssn=%s txn=%s%s%s%s", short_name, long_name, (int)event, ssn_str, txn_str,
+          extra, trace_mark ? " mark=" : "", trace_mark ? trace_mark : "");
 }
 
 static int
@@ -138,13 +139,14 @@ trace_event(TSCont contp, TSEvent event, void *edata)
   char ssn_str[32] = "-";
   char txn_str[32] = "-";
   const char *short_name;
+  const char *extra = "";
 
   (void)contp;
 
   short_name = short_event_name(event);
   if (short_name == NULL) {
     /* Not one of the hooks registered above: log it, but there is nothing sensible to reenable. */
-    write_line("UNKNOWN", event, ssn_str, txn_str);
+    write_line("UNKNOWN", event, ssn_str, txn_str, "");
     TSError("[%s] unexpected event %d (%s)", PLUGIN_NAME, (int)event, TSHttpEventNameLookup(event));
     return 0;
   }
@@ -153,7 +155,7 @@ trace_event(TSCont contp, TSEvent event, void *edata)
     TSHttpSsn ssnp = (TSHttpSsn)edata;
 
     snprintf(ssn_str, sizeof(ssn_str), "%" PRId64, TSHttpSsnIdGet(ssnp));
-    write_line(short_name, event, ssn_str, txn_str);
+    write_line(short_name, event, ssn_str, txn_str, "");
     TSHttpSsnReenable(ssnp, TS_EVENT_HTTP_CONTINUE);
   } else {
     TSHttpTxn txnp = (TSHttpTxn)edata;
@@ -163,7 +165,10 @@ trace_event(TSCont contp, TSEvent event, void *edata)
       snprintf(ssn_str, sizeof(ssn_str), "%" PRId64, TSHttpSsnIdGet(ssnp));
     }
     snprintf(txn_str, sizeof(txn_str), "%" PRIu64, TSHttpTxnIdGet(txnp));
-    write_line(short_name, event, ssn_str, txn_str);
+    if (event == TS_EVENT_HTTP_TXN_CLOSE) {
+      extra = TSHttpTxnAborted(txnp) == TS_SUCCESS ? " aborted=1" : " aborted=0";
+    }
+    write_line(short_name, event, ssn_str, txn_str, extra);
     TSHttpTxnReenable(txnp, TS_EVENT_HTTP_CONTINUE);
   }
 

@@ -103,6 +103,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         Ok(n)
     }
 
+    /// Completes when the peer is known to have left: a read error (a reset), or the end of its
+    /// stream when `eof_is_gone` (a TLS peer; a plain TCP peer may have only half-closed, and
+    /// still reads, as ATS's allow_half_open). Bytes it sends meanwhile (a pipelined request)
+    /// are kept, up to `keep` in the buffer; past that it is no longer read. Cancel-safe.
+    pub async fn watch_gone(&mut self, eof_is_gone: bool, keep: usize) {
+        while self.buf.len() < keep {
+            match self.fill().await {
+                Ok(0) if !eof_is_gone => break,
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+        std::future::pending().await
+    }
+
     /// Read more bytes into the buffer; Ok(0) at end of stream.
     pub async fn fill(&mut self) -> std::io::Result<usize> {
         self.buf.reserve(READ_CHUNK);

@@ -59,15 +59,23 @@ pub struct H1Client<'a, S> {
     reader: BodyReader,
     request_chunked: bool,
     writer: BodyWriter,
+    /// The end of the client's stream means it left (TLS); else it may be a half-close.
+    eof_is_gone: bool,
 }
 
+/// Bytes a client may send ahead (its next requests) while its response is being made; past
+/// that they stay in the socket.
+const READ_AHEAD: usize = 64 * 1024;
+
 impl<'a, S> H1Client<'a, S> {
-    pub fn new(conn: &'a mut Conn<S>, request_framing: Framing) -> Self {
+    /// `tls`: the connection is TLS, where the end of the client's stream means it left.
+    pub fn new(conn: &'a mut Conn<S>, request_framing: Framing, tls: bool) -> Self {
         H1Client {
             conn,
             reader: BodyReader::new(request_framing),
             request_chunked: request_framing == Framing::Chunked,
             writer: BodyWriter::new(Framing::None),
+            eof_is_gone: tls,
         }
     }
 }
@@ -137,5 +145,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ClientIo for H1Client<'_, S> {
 
     async fn push(&mut self) -> std::io::Result<()> {
         self.conn.write_out().await
+    }
+
+    async fn gone(&mut self) {
+        if !self.reader.is_done() {
+            // Its bytes are request body still to be read: not watched (the body read notices).
+            return std::future::pending().await;
+        }
+        self.conn.watch_gone(self.eof_is_gone, READ_AHEAD).await
     }
 }

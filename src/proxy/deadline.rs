@@ -50,12 +50,18 @@ mod tests {
         // that finishes well within it is not cut (10 ms against 5 s: no flake on a busy box).
         assert_eq!(within(Duration::from_millis(1), async { 7 }).await, Ok(7));
         let stalled = std::future::pending::<()>();
-        assert_eq!(within(Duration::from_millis(20), stalled).await, Err(Elapsed));
+        assert_eq!(
+            within(Duration::from_millis(20), stalled).await,
+            Err(Elapsed)
+        );
         let slow = tokio::time::sleep(Duration::from_millis(10));
         assert_eq!(within(Duration::from_secs(5), slow).await, Ok(()));
-        let err = io_within(Duration::from_millis(20), std::future::pending::<std::io::Result<()>>())
-            .await
-            .unwrap_err();
+        let err = io_within(
+            Duration::from_millis(20),
+            std::future::pending::<std::io::Result<()>>(),
+        )
+        .await
+        .unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
     }
 }

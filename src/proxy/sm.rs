@@ -85,10 +85,11 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
 ) -> Done {
     // TXN_START sees an empty request; the parsed one goes into the same heap, so handles a plugin
     // took at TXN_START stay valid.
+    let tls = scheme == "https";
     let creq = MBuffer::empty_request();
     txn.headers.client_req.store(Some(creq.clone()));
     if run_point(ssn, Some(txn), id::TXN_START).await == Outcome::Error {
-        let mut c = H1Client::new(client, Framing::None);
+        let mut c = H1Client::new(client, Framing::None, tls);
         return respond_api_error(ssn, txn, &mut c, id::TXN_START, true).await;
     }
 
@@ -105,7 +106,7 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     };
     let head_len = match head {
         Err(_) => {
-            let mut c = H1Client::new(client, Framing::None);
+            let mut c = H1Client::new(client, Framing::None, tls);
             return respond_error(ssn, txn, &mut c, 408, true).await;
         }
         Ok(Ok(Some(n))) => n,
@@ -114,7 +115,7 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
             return Done { keep_alive: false };
         }
         Ok(Err(HeadError::TooLarge)) => {
-            let mut c = H1Client::new(client, Framing::None);
+            let mut c = H1Client::new(client, Framing::None, tls);
             return respond_error(ssn, txn, &mut c, 400, true).await;
         }
     };
@@ -126,7 +127,7 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
         Ok(p) => p,
         Err(why) => {
             crate::debug!("http", "transaction {}: bad request: {why}", txn.id);
-            let mut c = H1Client::new(client, Framing::None);
+            let mut c = H1Client::new(client, Framing::None, tls);
             return respond_error(ssn, txn, &mut c, 400, true).await;
         }
     };
@@ -140,7 +141,7 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     let is_head = parsed.hdr.method() == b"HEAD";
     creq.replace(parsed.hdr);
 
-    let mut c = H1Client::new(client, request_framing);
+    let mut c = H1Client::new(client, request_framing, tls);
     process(
         proxy,
         ssn,
@@ -317,11 +318,15 @@ async fn forward<C: ClientIo>(
         )
         .await;
         let closed = match sent {
-            Ok(()) => match read_response_head(proxy, &mut origin, is_head).await {
-                Ok(r) => break r,
-                Err(None) => true,
-                Err(Some(f)) => return Err(f),
-            },
+            Ok(()) => {
+                match unless_gone(client, read_response_head(proxy, &mut origin, is_head)).await {
+                    Some(Ok(r)) => break r,
+                    Some(Err(None)) => true,
+                    Some(Err(Some(f))) => return Err(f),
+                    // The origin connection is dropped: closed, never reused.
+                    None => return Err(Failure::ClientGone),
+                }
+            }
             Err(SendError::Client) => return Err(Failure::ClientGone),
             Err(SendError::BadClientBody) => return Err(Failure::Respond(400)),
             Err(SendError::Origin) => true,
@@ -368,7 +373,10 @@ async fn forward<C: ClientIo>(
         if origin.buf.is_empty() && client.push().await.is_err() {
             return Err(Failure::ClientGone);
         }
-        match reader.next(&mut origin).await {
+        let Some(next) = unless_gone(client, reader.next(&mut origin)).await else {
+            return Err(Failure::ClientGone);
+        };
+        match next {
             Ok(Some(piece)) => {
                 if client.send_body(&piece).await.is_err() {
                     return Err(Failure::ClientGone);
@@ -378,6 +386,8 @@ async fn forward<C: ClientIo>(
             Err(e) => {
                 // The origin died mid-response: the client cannot get a complete response.
                 crate::debug!("http", "transaction {}: origin body: {e:?}", txn.id);
+                // ATS counts it as an aborted transaction (TSHttpTxnAborted at TXN_CLOSE).
+                txn.aborted.store(true, Ordering::Release);
                 client.abort().await;
                 return Ok(Done { keep_alive: false });
             }
@@ -395,6 +405,19 @@ async fn forward<C: ClientIo>(
     Ok(Done {
         keep_alive: client_keep_alive,
     })
+}
+
+/// Wait for `origin_io` unless the client leaves first (None then). The origin is polled first:
+/// bytes already there cost no look at the client.
+async fn unless_gone<C: ClientIo, T>(
+    client: &mut C,
+    origin_io: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    tokio::select! {
+        biased;
+        r = origin_io => Some(r),
+        () = client.gone() => None,
+    }
 }
 
 /// Read the origin's final response head (interim 1xx responses are skipped). `Err(None)`: the
