@@ -850,6 +850,10 @@ fn leave_while_origin_works(
     out.read_to_string(&mut rest).unwrap();
     let _ = child.wait();
     let client = serde_json::from_str(rest.trim()).unwrap_or(Value::Null);
+    eprintln!(
+        "{how} x{n}: TXN_CLOSEs after {txn_closes:?}, origin released after \
+         {origin_released:?}, SSN_CLOSE after {ssn_close:?}"
+    );
     Leaving {
         txn_closes,
         ssn_close,
