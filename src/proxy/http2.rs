@@ -488,7 +488,9 @@ impl ClientIo for H2Client {
     }
 
     /// The client reset the stream, or the connection is gone (the h2 connection then fails every
-    /// stream), or the stream was reset for its WINDOW_UPDATEs.
+    /// stream), or the stream is reset for its WINDOW_UPDATEs (flagged before this wait; one
+    /// flagged during it is reset by its next send, not woken here: a waiter on the alarms would
+    /// cost two locks on every wait for the origin).
     async fn gone(&mut self) {
         let H2Client {
             send,
@@ -497,27 +499,15 @@ impl ClientIo for H2Client {
             id,
             ..
         } = self;
-        loop {
-            let alarm = alarms.streams.notified();
-            if calm(alarms, *id, send, respond) {
-                return;
-            }
-            let mut alarm = std::pin::pin!(alarm);
-            let reset = poll_fn(|cx| {
-                let reset = match send.as_mut() {
-                    Some(s) => s.poll_reset(cx),
-                    None => respond.poll_reset(cx),
-                };
-                if reset.is_ready() {
-                    return Poll::Ready(true);
-                }
-                alarm.as_mut().poll(cx).map(|()| false)
-            })
-            .await;
-            if reset {
-                return;
-            }
+        if calm(alarms, *id, send, respond) {
+            return;
         }
+        // Ready with the client's reason, or with an error once the connection is gone.
+        let _ = poll_fn(|cx| match send.as_mut() {
+            Some(s) => s.poll_reset(cx),
+            None => respond.poll_reset(cx),
+        })
+        .await;
     }
 }
 
