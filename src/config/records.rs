@@ -446,6 +446,18 @@ mod tests {
             Some(10000)
         );
         assert_eq!(
+            r.get_float("proxy.config.http2.min_avg_window_update"),
+            Some(2560.0)
+        );
+        assert_eq!(
+            r.get_int("proxy.config.http2.incomplete_header_timeout_in"),
+            Some(10)
+        );
+        assert_eq!(
+            r.get_int("proxy.config.http2.settings_ack_timeout_in"),
+            Some(10)
+        );
+        assert_eq!(
             r.get("proxy.config.exec_thread.autoconfig.scale"),
             Some(&RecValue::Float(1.0))
         );
