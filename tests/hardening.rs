@@ -51,8 +51,13 @@ enum OriginEvent {
 }
 
 /// An origin on loopback that reads one request head per connection, then answers with
-/// `answer` after `delay` (if the proxy is still there), reporting what it saw.
-fn scripted_origin(delay: Duration, answer: &'static [u8]) -> (u16, mpsc::Receiver<OriginEvent>) {
+/// `answer` after `delay` and holds the connection for `hold`, reporting what it saw (the head,
+/// and whether the proxy closed the connection while it waited).
+fn scripted_origin(
+    delay: Duration,
+    answer: &'static [u8],
+    hold: Duration,
+) -> (u16, mpsc::Receiver<OriginEvent>) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
     let (tx, rx) = mpsc::channel();
@@ -77,30 +82,43 @@ fn scripted_origin(delay: Duration, answer: &'static [u8]) -> (u16, mpsc::Receiv
                 let _ = tx.send(OriginEvent::Request(
                     String::from_utf8_lossy(&head).into_owned(),
                 ));
-                // Until the delay is over, watch for the proxy closing the connection.
-                while t0.elapsed() < delay {
-                    match s.read(&mut buf) {
-                        Ok(0) | Err(_) if t0.elapsed() >= delay => break,
-                        Ok(0) => {
-                            let _ = tx.send(OriginEvent::Closed(t0.elapsed()));
-                            return;
-                        }
-                        Err(e)
-                            if e.kind() == std::io::ErrorKind::WouldBlock
-                                || e.kind() == std::io::ErrorKind::TimedOut => {}
-                        Err(_) => {
-                            let _ = tx.send(OriginEvent::Closed(t0.elapsed()));
-                            return;
-                        }
-                        Ok(_) => {}
-                    }
+                if watch_close(&mut s, delay, t0, &tx) {
+                    return;
                 }
                 let _ = s.write_all(answer);
-                std::thread::sleep(Duration::from_millis(200));
+                watch_close(&mut s, hold, t0, &tx);
             });
         }
     });
     (port, rx)
+}
+
+/// Read (and drop) from `s` for `how_long`; true (and a Closed event) if the peer closed it.
+fn watch_close(
+    s: &mut TcpStream,
+    how_long: Duration,
+    t0: Instant,
+    tx: &mpsc::Sender<OriginEvent>,
+) -> bool {
+    let end = Instant::now() + how_long;
+    let mut buf = [0u8; 4096];
+    while Instant::now() < end {
+        match s.read(&mut buf) {
+            Ok(0) => {
+                let _ = tx.send(OriginEvent::Closed(t0.elapsed()));
+                return true;
+            }
+            Ok(_) => {}
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(_) => {
+                let _ = tx.send(OriginEvent::Closed(t0.elapsed()));
+                return true;
+            }
+        }
+    }
+    false
 }
 
 const SLOW_ANSWER: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
@@ -145,7 +163,7 @@ fn wait_txn_close(proxy: &Proxy, within: Duration) -> Option<String> {
 /// at once with TSHttpTxnAborted true, no response hook runs, the origin connection is closed.
 #[test]
 fn tls_client_reset_while_origin_works_closes_txn_at_once_aborted() {
-    let (port, seen) = scripted_origin(Duration::from_secs(8), SLOW_ANSWER);
+    let (port, seen) = scripted_origin(Duration::from_secs(8), SLOW_ANSWER, Duration::ZERO);
     let (_o, proxy) = proxy_to("gone-tls", port, &[]);
     let mut c = tls_connect(proxy.tls_port);
     c.write_all(b"GET /x HTTP/1.1\r\nHost: slow.test\r\n\r\n")
@@ -177,7 +195,11 @@ fn tls_client_reset_while_origin_works_closes_txn_at_once_aborted() {
 /// read, as ATS's allow_half_open: it gets its response, and the transaction is not aborted.
 #[test]
 fn plain_client_half_close_still_gets_its_response() {
-    let (port, _seen) = scripted_origin(Duration::from_millis(300), SLOW_ANSWER);
+    let (port, _seen) = scripted_origin(
+        Duration::from_millis(300),
+        SLOW_ANSWER,
+        Duration::from_millis(200),
+    );
     let (_o, proxy) = proxy_to("half-close", port, &[]);
     let mut c = Client::connect(proxy.port);
     c.send(b"GET /x HTTP/1.1\r\nHost: slow.test\r\nConnection: close\r\n\r\n");
@@ -196,6 +218,7 @@ fn client_reset_while_origin_body_stalls_closes_txn_at_once() {
     let (port, seen) = scripted_origin(
         Duration::ZERO,
         b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nfirst bytes",
+        Duration::from_secs(8),
     );
     let (_o, proxy) = proxy_to("gone-body", port, &[]);
     let mut c = Client::connect(proxy.port);
@@ -240,4 +263,328 @@ fn origin_dying_mid_body_marks_the_transaction_aborted() {
     assert!(closes[0].contains(" aborted=1"), "{closes:?}");
     assert!(closes[1].contains(" aborted=0"), "{closes:?}");
     assert_eq!(txn_events(&t).len(), 2);
+}
+
+/// Start a proxy to tshost-origin (example.com) with these records.
+fn proxy_with(name: &str, records: &[&str]) -> (Origin, Proxy) {
+    let origin = Origin::start();
+    let proxy = Proxy::start(
+        name,
+        &origin,
+        Setup {
+            records: records.iter().map(|r| r.to_string()).collect(),
+            ..Setup::default()
+        },
+    );
+    (origin, proxy)
+}
+
+/// Item 1: a slow POST (a byte every 300 ms, never idle for long) is cut off by
+/// transaction_active_timeout_in: 408, connection closed.
+#[test]
+fn slow_post_is_cut_off_by_the_active_timeout() {
+    let (_o, proxy) = proxy_with(
+        "slow-post",
+        &[
+            "CONFIG proxy.config.http.transaction_active_timeout_in INT 2",
+            "CONFIG proxy.config.http.transaction_no_activity_timeout_in INT 5",
+        ],
+    );
+    let mut c = Client::connect(proxy.port);
+    c.send(b"POST /echo HTTP/1.1\r\nHost: example.com\r\nContent-Length: 100\r\n\r\n");
+    let t0 = Instant::now();
+    let mut sent = 0;
+    // Bounded: 40 bytes at most (12 s), far past the 2 s limit.
+    while sent < 40 && c.stream.write_all(b"x").is_ok() {
+        sent += 1;
+        let _ = c.stream.flush();
+        std::thread::sleep(Duration::from_millis(300));
+        if t0.elapsed() > Duration::from_secs(4) {
+            break;
+        }
+    }
+    c.set_timeout(Duration::from_secs(5));
+    let r = c.response(false);
+    let took = t0.elapsed();
+    assert_eq!(r.status, 408, "{}", r.head);
+    assert!(
+        took >= Duration::from_millis(1500) && took < Duration::from_secs(5),
+        "cut off after {took:?}"
+    );
+    assert!(c.is_closed());
+    proxy.settled_trace(1, SETTLE);
+}
+
+/// Item 1: a request body that stops coming is cut off by transaction_no_activity_timeout_in.
+#[test]
+fn stalled_request_body_is_cut_off_by_the_no_activity_timeout() {
+    let (origin, proxy) = proxy_with(
+        "stalled-body",
+        &["CONFIG proxy.config.http.transaction_no_activity_timeout_in INT 1"],
+    );
+    for chunked in [false, true] {
+        let mut c = Client::connect(proxy.port);
+        if chunked {
+            c.send(b"POST /echo HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n64\r\n0123456789");
+        } else {
+            c.send(b"POST /echo HTTP/1.1\r\nHost: example.com\r\nContent-Length: 100\r\n\r\n0123456789");
+        }
+        let t0 = Instant::now();
+        let r = c.response(false);
+        let took = t0.elapsed();
+        assert_eq!(r.status, 408, "{}", r.head);
+        assert!(
+            took >= Duration::from_millis(800) && took < Duration::from_secs(4),
+            "{took:?}"
+        );
+        assert!(c.is_closed());
+    }
+    // Both requests reached the origin with part of their body; neither got a response from it.
+    let t = proxy.settled_trace(2, SETTLE);
+    assert_eq!(count_events(&t, "READ_RESPONSE_HDR"), 0);
+    assert_eq!(origin.count(), 2);
+}
+
+/// Item 1, the response side: a client that does not read its response is let go after
+/// transaction_no_activity_timeout_in (its socket buffers full), the transaction aborted.
+#[test]
+fn client_that_does_not_read_its_response_is_let_go() {
+    let (_o, proxy) = proxy_with(
+        "no-reader",
+        &["CONFIG proxy.config.http.transaction_no_activity_timeout_in INT 1"],
+    );
+    let c = Client::connect(proxy.port);
+    socket2::SockRef::from(&c.stream)
+        .set_recv_buffer_size(4096)
+        .unwrap();
+    let mut c = c;
+    c.send(&get("/size/20000000"));
+    let t0 = Instant::now();
+    let close = wait_txn_close(&proxy, Duration::from_secs(8)).expect("no TXN_CLOSE within 8 s");
+    assert!(t0.elapsed() < Duration::from_secs(6), "{:?}", t0.elapsed());
+    assert!(close.contains(" aborted=1"), "{close}");
+    drop(c);
+    proxy.settled_trace(1, SETTLE);
+}
+
+/// Item 1, the origin side: an origin whose body stalls is cut off after
+/// transaction_no_activity_timeout_out; the client sees the truncation, the transaction is
+/// aborted, the origin connection closed.
+#[test]
+fn stalled_origin_body_is_cut_off_by_the_no_activity_timeout_out() {
+    let (port, seen) = scripted_origin(
+        Duration::ZERO,
+        b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\nfirst bytes",
+        Duration::from_secs(8),
+    );
+    let (_o, proxy) = proxy_to(
+        "stalled-origin",
+        port,
+        &["CONFIG proxy.config.http.transaction_no_activity_timeout_out INT 1"],
+    );
+    let mut c = Client::connect(proxy.port);
+    c.send(b"GET /x HTTP/1.1\r\nHost: slow.test\r\n\r\n");
+    let t0 = Instant::now();
+    let err = c.try_response(false).unwrap_err();
+    assert!(err.contains("closed"), "{err}");
+    assert!(t0.elapsed() < Duration::from_secs(4), "{:?}", t0.elapsed());
+    assert!(matches!(
+        seen.recv_timeout(Duration::from_secs(2)),
+        Ok(OriginEvent::Request(_))
+    ));
+    match seen.recv_timeout(Duration::from_secs(3)) {
+        Ok(OriginEvent::Closed(after)) => assert!(after < Duration::from_secs(4), "{after:?}"),
+        other => panic!("origin connection not closed: {other:?}"),
+    }
+    let t = proxy.settled_trace(1, SETTLE);
+    let close = t.iter().find(|l| l.starts_with("TXN_CLOSE")).unwrap();
+    assert!(close.contains(" aborted=1"), "{close}");
+}
+
+/// Item 6: a request whose lines end in bare LF is answered at once (RFC 9112 2.2, as ATS), and
+/// forwarded with CRLF line ends.
+#[test]
+fn bare_lf_request_is_answered_and_forwarded_with_crlf() {
+    let (_o, proxy) = proxy_with("bare-lf", &[]);
+    let mut c = Client::connect(proxy.port);
+    c.set_timeout(Duration::from_secs(3));
+    c.send(b"GET /echo HTTP/1.1\nHost: example.com\nX-Probe: lf\n\n");
+    let r = c.response(false);
+    assert_eq!(r.status, 200, "{}", r.head);
+    let body = r.body_str();
+    assert!(body.contains("X-Probe: lf\r\n"), "{body}");
+    let head_part = body.split("\r\n\r\n").next().unwrap();
+    assert!(
+        !head_part.replace("\r\n", "").contains('\n'),
+        "bare LF forwarded: {head_part:?}"
+    );
+    // Mixed line ends, and the connection goes on.
+    c.send(b"GET /size/7 HTTP/1.1\r\nHost: example.com\n\r\n");
+    assert_eq!(c.response(false).body, pattern(7));
+    drop(c);
+    proxy.settled_trace(1, SETTLE);
+}
+
+/// Item 7: a request line longer than request_line_max_size (65535 by default) is refused
+/// with 400 and never forwarded; a header field longer than header_field_max_size too.
+#[test]
+fn request_line_and_field_over_their_max_size_get_400() {
+    let (origin, proxy) = proxy_with(
+        "line-max",
+        &["CONFIG proxy.config.http.header_field_max_size INT 1000"],
+    );
+    let long = "a".repeat(70_000);
+    let mut c = Client::connect(proxy.port);
+    c.send(format!("GET /size/1?{long} HTTP/1.1\r\nHost: example.com\r\n\r\n").as_bytes());
+    let r = c.response(false);
+    assert_eq!(r.status, 400, "{}", r.head);
+    assert!(c.is_closed());
+    let field = "b".repeat(2000);
+    let mut c = Client::connect(proxy.port);
+    c.send(
+        format!("GET /size/1 HTTP/1.1\r\nHost: example.com\r\nX-Big: {field}\r\n\r\n").as_bytes(),
+    );
+    assert_eq!(c.response(false).status, 400);
+    assert_eq!(origin.count(), 0);
+    // Within the limits: served (a 60,000-byte line, a 900-byte field).
+    let ok_line = "a".repeat(60_000);
+    let ok_field = "b".repeat(900);
+    let mut c = Client::connect(proxy.port);
+    c.send(
+        format!("GET /size/3?{ok_line} HTTP/1.1\r\nHost: example.com\r\nX-Big: {ok_field}\r\n\r\n")
+            .as_bytes(),
+    );
+    assert_eq!(c.response(false).body, pattern(3));
+    drop(c);
+    proxy.settled_trace(3, SETTLE);
+}
+
+/// Item 8: a chunk size over ATS's limit (a 32-bit int) and a bare CR in a chunk extension are
+/// refused with 400 and the connection closed: nothing after them (a pipelined request hidden
+/// in the "chunk") reaches the origin.
+#[test]
+fn oversized_chunk_and_bare_cr_in_extension_are_refused() {
+    let (origin, proxy) = proxy_with("chunk-strict", &[]);
+    let smuggled = b"GET /size/5 HTTP/1.1\r\nHost: example.com\r\n\r\n";
+    for size_line in [&b"111111113"[..], b"1;a=\"x\ry\"", b"80000000"] {
+        let mut c = Client::connect(proxy.port);
+        let mut req =
+            b"POST /echo HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n"
+                .to_vec();
+        req.extend_from_slice(size_line);
+        req.extend_from_slice(b"\r\nz\r\n0\r\n\r\n");
+        req.extend_from_slice(smuggled);
+        c.send(&req);
+        let r = c.response(false);
+        assert_eq!(
+            r.status,
+            400,
+            "{:?}: {}",
+            String::from_utf8_lossy(size_line),
+            r.head
+        );
+        assert!(c.is_closed(), "{:?}", String::from_utf8_lossy(size_line));
+    }
+    assert_eq!(origin.count(), 0);
+    proxy.settled_trace(3, SETTLE);
+}
+
+/// Item 9: an origin response with ambiguous framing (differing Content-Lengths, Content-Length
+/// with Transfer-Encoding, malformed chunks) gets 502, and that origin connection is closed,
+/// never reused.
+#[test]
+fn ambiguous_origin_response_framing_is_502_and_never_reused() {
+    let answers: [&'static [u8]; 4] = [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\nhello!",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+    ];
+    for (i, answer) in answers.into_iter().enumerate() {
+        let (port, seen) = scripted_origin(Duration::ZERO, answer, Duration::from_secs(5));
+        let (_o, proxy) = proxy_to(&format!("resp-framing-{i}"), port, &[]);
+        let mut c = Client::connect(proxy.port);
+        c.send(b"GET /x HTTP/1.1\r\nHost: slow.test\r\n\r\n");
+        let r = c.response(false);
+        assert_eq!(r.status, 502, "answer {i}: {}", r.head);
+        assert!(matches!(
+            seen.recv_timeout(Duration::from_secs(2)),
+            Ok(OriginEvent::Request(_))
+        ));
+        match seen.recv_timeout(Duration::from_secs(3)) {
+            Ok(OriginEvent::Closed(_)) => {}
+            other => panic!("answer {i}: origin connection kept: {other:?}"),
+        }
+        drop(c);
+        proxy.settled_trace(1, SETTLE);
+    }
+}
+
+/// Item 10: `Expect: 100-continue` is forwarded (send_100_continue_response 0, ATS's default)
+/// and the origin's answer relayed: an origin that refuses with 417 before the body gives the
+/// client 417, never a 100 then a 502. Twenty times.
+#[test]
+fn expect_100_continue_gets_the_origins_417() {
+    let (port, seen) = scripted_origin(
+        Duration::ZERO,
+        b"HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\n\r\n",
+        Duration::from_millis(300),
+    );
+    let (_o, proxy) = proxy_to("expect-417", port, &[]);
+    for i in 0..20 {
+        let mut c = Client::connect(proxy.port);
+        c.send(b"POST /x HTTP/1.1\r\nHost: slow.test\r\nExpect: 100-continue\r\nContent-Length: 1000\r\n\r\n");
+        let r = c.response(false);
+        assert_eq!(r.status, 417, "try {i}: {}", r.head);
+        assert!(
+            c.is_closed(),
+            "try {i}: the unsent body leaves the connection unusable"
+        );
+        // The origin's events: this request's head (and the closes of earlier connections).
+        let head = loop {
+            match seen.recv_timeout(Duration::from_secs(2)) {
+                Ok(OriginEvent::Request(head)) => break head,
+                Ok(OriginEvent::Closed(_)) => {}
+                Err(e) => panic!("try {i}: no request at the origin: {e}"),
+            }
+        };
+        let expect = head.to_ascii_lowercase().contains("expect: 100-continue");
+        assert!(expect, "{head}");
+    }
+    proxy.settled_trace(20, SETTLE);
+}
+
+/// Item 10, the other answers: the origin's own 100 reaches the client, which then sends its
+/// body; a client that does not wait for a 100 has its body forwarded too.
+#[test]
+fn expect_100_continue_relays_the_origins_100_or_the_clients_early_body() {
+    let (_o, proxy) = proxy_with("expect-relay", &[]);
+    let body = vec![b'q'; 5000];
+    // Waits for the 100 (tshost-origin sends one).
+    let mut c = Client::connect(proxy.port);
+    c.send(b"POST /echo HTTP/1.1\r\nHost: example.com\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n");
+    assert_eq!(c.response(false).status, 100);
+    c.send(&body);
+    let r = c.final_response();
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body_str().contains("body-bytes: 5000"),
+        "{}",
+        r.body_str()
+    );
+    // Does not wait: head and body at once.
+    let mut req =
+        b"POST /echo HTTP/1.1\r\nHost: example.com\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n"
+            .to_vec();
+    req.extend_from_slice(&body);
+    c.send(&req);
+    let r = c.final_response();
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body_str().contains("body-bytes: 5000"),
+        "{}",
+        r.body_str()
+    );
+    drop(c);
+    proxy.settled_trace(1, SETTLE);
 }

@@ -2,8 +2,14 @@
 //! chunked, until close), streaming decoders and encoders. Bodies are streamed piece by piece,
 //! never buffered whole.
 
+use std::future::{poll_fn, Future};
+use std::pin::{pin, Pin};
+use std::task::Poll;
+use std::time::Duration;
+
 use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::time::Sleep;
 
 /// Largest piece read at once.
 const READ_CHUNK: usize = 32 * 1024;
@@ -23,7 +29,75 @@ pub struct Conn<S> {
     pub buf: BytesMut,
     out: Vec<u8>,
     /// The timer of [`Conn::read_head_within`], kept for the connection's next messages.
-    timer: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+    timer: Option<Pin<Box<Sleep>>>,
+    /// How long each read or write may wait (None: as long as it takes).
+    limit: Option<Limit>,
+    /// The timer of the wait in progress, kept for the next ones (armed only when one waits).
+    wait: Option<Pin<Box<Sleep>>>,
+}
+
+/// How long one wait on a connection may last: a read that gets nothing, a write the peer does
+/// not take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    /// Each wait at most this long (a no-activity timeout).
+    pub idle: Duration,
+    /// And none past this point of the coarse monotonic clock, in ms (a deadline for a whole
+    /// phase made of many waits: an active timeout).
+    pub until_ms: Option<u64>,
+}
+
+impl Limit {
+    /// What is left of the limit for a wait starting now.
+    fn remaining(&self) -> Duration {
+        match self.until_ms {
+            None => self.idle,
+            Some(until) => {
+                let now = crate::abi::handles::coarse_ms();
+                self.idle
+                    .min(Duration::from_millis(until.saturating_sub(now)))
+            }
+        }
+    }
+}
+
+/// Run one I/O operation of a connection under its limit: the operation is polled first, and the
+/// timer is armed (reset from now) only once it has to wait, so I/O that is ready costs no
+/// timer. Past the limit: a `TimedOut` error.
+async fn bounded<T>(
+    op: impl Future<Output = std::io::Result<T>>,
+    limit: Option<Limit>,
+    wait: &mut Option<Pin<Box<Sleep>>>,
+) -> std::io::Result<T> {
+    let Some(limit) = limit else {
+        return op.await;
+    };
+    let mut op = pin!(op);
+    let mut armed = false;
+    poll_fn(|cx| {
+        if let Poll::Ready(r) = op.as_mut().poll(cx) {
+            return Poll::Ready(r);
+        }
+        let timer = match wait {
+            Some(t) if armed => t,
+            _ => {
+                armed = true;
+                let at = tokio::time::Instant::now() + limit.remaining();
+                match wait {
+                    Some(t) => {
+                        t.as_mut().reset(at);
+                        t
+                    }
+                    None => wait.insert(Box::pin(tokio::time::sleep_until(at))),
+                }
+            }
+        };
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(std::io::ErrorKind::TimedOut.into())),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
 }
 
 /// A read that did not complete in time.
@@ -52,7 +126,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             buf: BytesMut::new(),
             out: Vec::new(),
             timer: None,
+            limit: None,
+            wait: None,
         }
+    }
+
+    /// Bound each read and write from now on (None: no bound). Waits that outlast the owner's
+    /// interest (an idle keep-alive connection, a watch for a client that leaves) are not bound.
+    pub fn set_limit(&mut self, limit: Option<Limit>) {
+        self.limit = limit;
     }
 
     /// [`Conn::read_head`] within `timeout`. The connection keeps one timer for all its
@@ -68,6 +150,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             Some(t) => t,
             None => Box::pin(tokio::time::sleep_until(deadline)),
         };
+        // (Each read in it is bounded by the connection's limit too.)
         if timer.deadline() > deadline {
             // Never later than asked (a shorter timeout than the last one).
             timer.as_mut().reset(deadline);
@@ -109,7 +192,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     /// are kept, up to `keep` in the buffer; past that it is no longer read. Cancel-safe.
     pub async fn watch_gone(&mut self, eof_is_gone: bool, keep: usize) {
         while self.buf.len() < keep {
-            match self.fill().await {
+            match self.fill_unbounded().await {
                 Ok(0) if !eof_is_gone => break,
                 Ok(0) | Err(_) => return,
                 Ok(_) => {}
@@ -118,10 +201,31 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         std::future::pending().await
     }
 
-    /// Read more bytes into the buffer; Ok(0) at end of stream.
+    /// Read and drop what the peer sends, up to `max` bytes, until the end of its stream.
+    pub async fn drain(&mut self, max: usize) {
+        let mut dropped = 0;
+        while dropped < max {
+            self.buf.clear();
+            match self.fill_unbounded().await {
+                Ok(n) if n > 0 => dropped += n,
+                _ => return,
+            }
+        }
+    }
+
+    /// Read more bytes into the buffer, within the connection's limit; Ok(0) at end of stream.
     pub async fn fill(&mut self) -> std::io::Result<usize> {
         self.buf.reserve(READ_CHUNK);
-        self.io.read_buf(&mut self.buf).await
+        bounded(self.io.read_buf(&mut self.buf), self.limit, &mut self.wait).await
+    }
+
+    /// Read more bytes into the buffer, however long it takes (a wait raced against another).
+    /// Small reads land in an array first: watching a quiet connection makes no buffer.
+    pub async fn fill_unbounded(&mut self) -> std::io::Result<usize> {
+        let mut small = [0u8; 512];
+        let n = self.io.read(&mut small).await?;
+        self.buf.extend_from_slice(&small[..n]);
+        Ok(n)
     }
 
     /// Read until the buffer holds a complete message head (ends with CRLF CRLF). Returns its
@@ -192,7 +296,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             self.queue(data.len()).extend_from_slice(data);
             Ok(())
         } else {
-            self.io.write_all(data).await
+            bounded(self.io.write_all(data), self.limit, &mut self.wait).await
         }
     }
 
@@ -220,14 +324,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         if !self.out.is_empty() {
             // Taken, so an idle connection keeps no write buffer.
             let out = std::mem::take(&mut self.out);
-            self.io.write_all(&out).await?;
+            bounded(self.io.write_all(&out), self.limit, &mut self.wait).await?;
         }
         Ok(())
     }
 
     pub async fn flush(&mut self) -> std::io::Result<()> {
         self.write_out().await?;
-        self.io.flush().await
+        bounded(self.io.flush(), self.limit, &mut self.wait).await
     }
 
     /// Close the sending side (after what is queued): a TLS close_notify (then FIN), or a FIN.
@@ -256,6 +360,13 @@ fn head_end_is_found_from_where_the_last_read_ended() {
     assert_eq!(find_head_end(&head[..head.len() - 5], 0), None);
     assert_eq!(find_head_end(b"\r\n\r\n", 0), Some(4));
     assert_eq!(find_head_end(b"ab", 7), None);
+    // Bare LF line ends, and a mix.
+    let lf = b"GET / HTTP/1.1\nHost: a\n\nbody";
+    assert_eq!(find_head_end(lf, 0), Some(lf.len() - 4));
+    let mixed = b"GET / HTTP/1.1\r\nHost: a\n\r\nbody";
+    assert_eq!(find_head_end(mixed, 0), Some(mixed.len() - 4));
+    assert_eq!(find_head_end(b"GET / HTTP/1.1\r\nHost: a\r\n\r", 0), None);
+    assert_eq!(find_head_end(b"a\r\r\n", 0), None);
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -265,13 +376,25 @@ pub enum HeadError {
     Io(std::io::ErrorKind),
 }
 
-/// The end of a head (just past its CRLF CRLF) found in `buf` from `from` on: memchr's
-/// vectorised search, not a 4-byte window per byte (this runs on every head read).
+/// The end of a head (just past the empty line that ends it) found in `buf` from `from` on. Lines
+/// may end in CRLF or in a bare LF (RFC 9112 2.2, as ATS): the head ends at the first LF followed
+/// by CRLF or by LF. Two vectorised searches (memchr's memmem), the second only up to where the
+/// first matched: this runs on every head read.
 fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
-    static CRLFCRLF: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\r\n\r\n"));
-    let from = from.min(buf.len());
-    CRLFCRLF.find(&buf[from..]).map(|p| from + p + 4)
+    use std::sync::LazyLock;
+    static LF_CRLF: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b"\n\r\n"));
+    static LF_LF: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b"\n\n"));
+    let rest = &buf[from.min(buf.len())..];
+    let base = buf.len() - rest.len();
+    match LF_CRLF.find(rest) {
+        Some(p) => Some(match LF_LF.find(&rest[..p + 1]) {
+            Some(q) => base + q + 2,
+            None => base + p + 3,
+        }),
+        None => LF_LF.find(rest).map(|q| base + q + 2),
+    }
 }
 
 /// How a body is delimited.
@@ -422,14 +545,28 @@ impl BodyReader {
     }
 }
 
-/// A chunk-size line: hex digits, optional `;extension`. Anything else is malformed.
+/// Largest chunk accepted: ATS keeps a chunk's size in an `int` and refuses a larger one.
+const MAX_CHUNK_SIZE: u64 = i32::MAX as u64;
+
+/// A chunk-size line (without its CRLF): hex digits, optional `;extension`. Anything else is
+/// malformed: a size over [`MAX_CHUNK_SIZE`], a control character (a bare CR) anywhere.
 fn parse_chunk_size(line: &[u8]) -> Result<u64, BodyError> {
+    if line
+        .iter()
+        .any(|b| (b.is_ascii_control() && *b != b'\t') || *b == 0x7f)
+    {
+        return Err(BodyError::Malformed("control character in chunk-size line"));
+    }
     let digits = line.split(|b| *b == b';').next().unwrap_or(&[]);
     let digits = trim_ows(digits);
     if digits.is_empty() || digits.len() > 15 || !digits.iter().all(u8::is_ascii_hexdigit) {
         return Err(BodyError::Malformed("bad chunk size"));
     }
-    Ok(u64::from_str_radix(std::str::from_utf8(digits).unwrap(), 16).unwrap())
+    let size = u64::from_str_radix(std::str::from_utf8(digits).unwrap(), 16).unwrap();
+    if size > MAX_CHUNK_SIZE {
+        return Err(BodyError::Malformed("chunk size too large"));
+    }
+    Ok(size)
 }
 
 /// Check the chunked framing of the bytes received so far (a prefix of a body): every complete
@@ -598,6 +735,12 @@ mod tests {
         assert!(!chunked_prefix_is_valid(b"zz\r\nhello\r\n"));
         assert!(!chunked_prefix_is_valid(b"5\r\nhelloXX"));
         assert!(!chunked_prefix_is_valid(b"5\nhello\r\n"));
+        // Over ATS's largest chunk, and a bare CR in an extension.
+        assert!(!chunked_prefix_is_valid(b"111111113\r\n"));
+        assert!(chunked_prefix_is_valid(b"7fffffff\r\n"));
+        assert!(!chunked_prefix_is_valid(b"80000000\r\n"));
+        assert!(!chunked_prefix_is_valid(b"1;a=\"x\ry\"\r\nz\r\n"));
+        assert!(chunked_prefix_is_valid(b"1;a=\"x\ty\"\r\nz\r\n"));
     }
 
     #[tokio::test]

@@ -45,6 +45,14 @@ pub trait ClientIo {
     async fn push(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+    /// The client side can tell when a client that sent `Expect: 100-continue` starts its body
+    /// without waiting (so the origin's answer to Expect can be relayed).
+    const RELAYS_CONTINUE: bool = false;
+    /// Completes when the client has begun to send its request body, or left (the body read
+    /// that follows tells). Cancel-safe.
+    async fn body_started(&mut self) {
+        std::future::pending::<()>().await
+    }
     /// Completes when the client is known to have left (connection reset, stream reset, TLS
     /// closed) while tshost waits on the origin; pending otherwise. Cancel-safe: it is raced
     /// against origin reads and dropped when they finish first.
@@ -68,7 +76,8 @@ pub struct H1Client<'a, S> {
 const READ_AHEAD: usize = 64 * 1024;
 
 impl<'a, S> H1Client<'a, S> {
-    /// `tls`: the connection is TLS, where the end of the client's stream means it left.
+    /// `tls`: the connection is TLS, where the end of the client's stream means it left. Its
+    /// reads and writes are bounded by the connection's limit ([`Conn::set_limit`]).
     pub fn new(conn: &'a mut Conn<S>, request_framing: Framing, tls: bool) -> Self {
         H1Client {
             conn,
@@ -145,6 +154,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ClientIo for H1Client<'_, S> {
 
     async fn push(&mut self) -> std::io::Result<()> {
         self.conn.write_out().await
+    }
+
+    const RELAYS_CONTINUE: bool = true;
+
+    async fn body_started(&mut self) {
+        while self.conn.buf.is_empty() {
+            if !matches!(self.conn.fill_unbounded().await, Ok(n) if n > 0) {
+                return;
+            }
+        }
     }
 
     async fn gone(&mut self) {

@@ -13,14 +13,40 @@ pub struct Elapsed;
 
 /// Run `fut`, giving up once it has waited `limit` (measured from its first wait, not its start).
 pub async fn within<F: Future>(limit: Duration, fut: F) -> Result<F::Output, Elapsed> {
+    within_with(|| limit, fut).await
+}
+
+/// Run `fut`, giving up at `until_ms` on the coarse monotonic clock
+/// ([`crate::abi::handles::coarse_ms`]), if there is a deadline: one for a whole phase, made of
+/// many waits.
+pub async fn until<F: Future>(until_ms: Option<u64>, fut: F) -> Result<F::Output, Elapsed> {
+    match until_ms {
+        None => Ok(fut.await),
+        Some(ms) => {
+            within_with(
+                || Duration::from_millis(ms.saturating_sub(crate::abi::handles::coarse_ms())),
+                fut,
+            )
+            .await
+        }
+    }
+}
+
+/// Run `fut`, giving up once it has waited the limit `limit()` gives when it first has to wait
+/// (the limit is worked out only then: nothing is read from a clock for a future that is ready).
+async fn within_with<F: Future>(
+    limit: impl FnOnce() -> Duration,
+    fut: F,
+) -> Result<F::Output, Elapsed> {
     let mut fut = pin!(fut);
+    let mut limit = Some(limit);
     let mut timer = pin!(None::<tokio::time::Sleep>);
     poll_fn(|cx| {
         if let Poll::Ready(v) = fut.as_mut().poll(cx) {
             return Poll::Ready(Ok(v));
         }
-        if timer.is_none() {
-            timer.set(Some(tokio::time::sleep(limit)));
+        if let Some(limit) = limit.take() {
+            timer.set(Some(tokio::time::sleep(limit())));
         }
         match timer.as_mut().as_pin_mut().map(|t| t.poll(cx)) {
             Some(Poll::Ready(())) => Poll::Ready(Err(Elapsed)),
@@ -63,5 +89,13 @@ mod tests {
         .await
         .unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+        // A deadline: one already past cuts a wait at once, one far off lets it finish.
+        let now = crate::abi::handles::coarse_ms();
+        let stalled = std::future::pending::<()>();
+        assert_eq!(until(Some(now), stalled).await, Err(Elapsed));
+        let slow = tokio::time::sleep(Duration::from_millis(10));
+        assert_eq!(until(Some(now + 5000), slow).await, Ok(()));
+        let slow = tokio::time::sleep(Duration::from_millis(10));
+        assert_eq!(until(None, slow).await, Ok(()));
     }
 }

@@ -15,6 +15,10 @@ use crate::abi::handles::coarse_ms;
 use crate::hooks::dispatch::{run_point, Outcome};
 use crate::hooks::id;
 
+/// How long, and how many bytes, a closing connection reads and drops.
+const LINGER: Duration = Duration::from_millis(500);
+const LINGER_BYTES: usize = 256 * 1024;
+
 /// Serve one client connection. `conn.buf` may already hold the first bytes.
 pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     proxy: Arc<Proxy>,
@@ -66,6 +70,10 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     // for a truncated one (ATS shuts TLS down with SSL_shutdown). Bounded: a client that does
     // not read must not hold the session.
     let _ = tokio::time::timeout(Duration::from_secs(1), conn.shutdown()).await;
+    // A lingering close: what the client still sends (a request body the response did not wait
+    // for) is read and dropped for a moment, so that closing does not reset the connection under
+    // a response the client has not read yet. Bounded in time and bytes.
+    let _ = super::deadline::within(LINGER, conn.drain(LINGER_BYTES)).await;
     // The connection is gone for plugins from here on (as ATS's HTTP/1 SSN_CLOSE).
     drop(conn);
     ssn.detach();

@@ -15,7 +15,9 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::body::{BodyError, BodyReader, BodyWriter, Conn, Framing, HeadError};
+use super::body::{
+    chunked_prefix_is_valid, BodyError, BodyReader, BodyWriter, Conn, Framing, HeadError, Limit,
+};
 use super::client::{ClientIo, H1Client, PrefixError};
 use super::origin::{ConnectError, OriginConn, OriginPool};
 use super::{Session, Txn};
@@ -31,7 +33,18 @@ pub struct SmConfig {
     pub remap_required: bool,
     pub request_header_max: usize,
     pub response_header_max: usize,
+    /// Longest request line (proxy.config.http.request_line_max_size).
+    pub request_line_max: usize,
+    /// Longest request header field line (proxy.config.http.header_field_max_size).
+    pub header_field_max: usize,
+    /// transaction_no_activity_timeout_in: the longest wait for the client (a request head, a
+    /// read of its body, a write of its response).
     pub client_request_timeout: Duration,
+    /// transaction_active_timeout_in: the longest a transaction may take (0: no limit).
+    pub client_active_timeout: Duration,
+    /// send_100_continue_response: tshost answers `Expect: 100-continue` itself (and does not
+    /// forward it); else (ATS's default) the origin's answer is relayed.
+    pub send_100_continue: bool,
     pub origin_connect_timeout: Duration,
     pub origin_response_timeout: Duration,
     pub pristine_host: bool,
@@ -86,6 +99,13 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     // TXN_START sees an empty request; the parsed one goes into the same heap, so handles a plugin
     // took at TXN_START stay valid.
     let tls = scheme == "https";
+    // Every read and write of the client from here on: each within
+    // transaction_no_activity_timeout_in, all within transaction_active_timeout_in.
+    let active = proxy.config.client_active_timeout.as_millis() as u64;
+    client.set_limit(Some(Limit {
+        idle: proxy.config.client_request_timeout,
+        until_ms: (active > 0).then(|| crate::abi::handles::coarse_ms() + active),
+    }));
     let creq = MBuffer::empty_request();
     txn.headers.client_req.store(Some(creq.clone()));
     if run_point(ssn, Some(txn), id::TXN_START).await == Outcome::Error {
@@ -121,7 +141,15 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     };
     // Parsed where it lies (its strings are copied into the header's block), then consumed: no
     // split of the buffer, which would make its storage shared.
-    let parsed = parse_request(&client.buf[..head_len]);
+    let head = &client.buf[..head_len];
+    let parsed = match lines_within(
+        head,
+        proxy.config.request_line_max,
+        proxy.config.header_field_max,
+    ) {
+        Ok(()) => parse_request(head),
+        Err(why) => Err(why),
+    };
     bytes::Buf::advance(&mut client.buf, head_len);
     let mut parsed = match parsed {
         Ok(p) => p,
@@ -290,17 +318,34 @@ async fn forward<C: ClientIo>(
             return Err(Failure::Respond(502));
         }
     };
+    // Each read and write of the origin within transaction_no_activity_timeout_out.
+    let origin_limit = Some(Limit {
+        idle: proxy.config.origin_response_timeout,
+        until_ms: None,
+    });
+    origin.set_limit(origin_limit);
 
-    // The server request: the client request, remapped, with the proxy's fields.
+    // The server request: the client request, remapped, with the proxy's fields. Expect:
+    // 100-continue goes to the origin, whose answer the client gets (ATS with
+    // send_100_continue_response 0), where the client side can tell a body that comes without
+    // waiting; else tshost answers 100 itself.
+    let relay_continue =
+        C::RELAYS_CONTINUE && !proxy.config.send_100_continue && request_framing != Framing::None;
     let (server_req, expect_continue) = client_req.copy_with(|h| {
         prepare_server_request(h, &target, proxy, ssn, request_framing);
         let e = h
             .field(b"expect")
             .map(|v| v.eq_ignore_ascii_case(b"100-continue"))
             .unwrap_or(false);
-        h.remove_field(b"expect");
+        if !(e && relay_continue) {
+            h.remove_field(b"expect");
+        }
         e
     });
+    let relay_continue = relay_continue && expect_continue;
+    // The origin answered before it had the body (a final response to Expect): the body is not
+    // sent, so neither connection can carry another request.
+    let mut body_unsent = false;
     txn.headers.server_req.store(Some(server_req.clone()));
     hook(ssn, txn, id::SEND_REQUEST_HDR).await?;
 
@@ -309,14 +354,34 @@ async fn forward<C: ClientIo>(
     // connection (as ATS retries a request that failed on a reused server session).
     let mut retry = reused && request_framing == Framing::None;
     let (server_resp, resp_framing) = loop {
-        let sent = send_request(
-            client,
-            &mut origin,
-            &server_req,
-            request_framing,
-            expect_continue,
-        )
-        .await;
+        let sent = if relay_continue {
+            let max = proxy.config.response_header_max;
+            match relay_expect(
+                client,
+                &mut origin,
+                &server_req,
+                max,
+                proxy.config.origin_response_timeout,
+            )
+            .await
+            {
+                Ok(Expected::FinalFirst) => {
+                    body_unsent = true;
+                    Ok(())
+                }
+                Ok(Expected::Body) => send_body(client, &mut origin, request_framing).await,
+                Err(e) => Err(e),
+            }
+        } else {
+            send_request(
+                client,
+                &mut origin,
+                &server_req,
+                request_framing,
+                expect_continue,
+            )
+            .await
+        };
         let closed = match sent {
             Ok(()) => {
                 match unless_gone(client, read_response_head(proxy, &mut origin, is_head)).await {
@@ -328,7 +393,9 @@ async fn forward<C: ClientIo>(
                 }
             }
             Err(SendError::Client) => return Err(Failure::ClientGone),
+            Err(SendError::ClientTimeout) => return Err(Failure::Respond(408)),
             Err(SendError::BadClientBody) => return Err(Failure::Respond(400)),
+            Err(SendError::OriginTimeout) => return Err(Failure::Respond(504)),
             Err(SendError::Origin) => true,
         };
         if !(closed && retry) {
@@ -343,6 +410,7 @@ async fn forward<C: ClientIo>(
         origin = OriginPool::connect(addr, proxy.config.origin_connect_timeout)
             .await
             .map_err(|_| Failure::Respond(502))?;
+        origin.set_limit(origin_limit);
     };
     txn.headers.server_resp.store(Some(server_resp.clone()));
     hook(ssn, txn, id::READ_RESPONSE_HDR).await?;
@@ -351,7 +419,8 @@ async fn forward<C: ClientIo>(
     let (client_version, client_ka) = client_req.with(|h| (h.version(), wants_keep_alive(h)));
     let draining = proxy.draining.load(Ordering::Acquire);
     let (client_resp, client_framing) = server_resp.copy_with(|h| {
-        let framing = prepare_client_response(h, resp_framing, client_version, is_head, client_ka);
+        let keep = client_ka && !body_unsent;
+        let framing = prepare_client_response(h, resp_framing, client_version, is_head, keep);
         if draining {
             set_static(h, b"Connection", b"close\0");
         }
@@ -360,6 +429,8 @@ async fn forward<C: ClientIo>(
     txn.headers.client_resp.store(Some(client_resp.clone()));
     hook(ssn, txn, id::SEND_RESPONSE_HDR).await?;
 
+    // Each write to the client within its limit (the connection's, or the HTTP/2 stream's): a
+    // client that does not take its response in time is let go.
     if client
         .send_head(&client_resp, client_framing)
         .await
@@ -384,7 +455,8 @@ async fn forward<C: ClientIo>(
             }
             Ok(None) => break,
             Err(e) => {
-                // The origin died mid-response: the client cannot get a complete response.
+                // The origin died mid-response, or stalled past its limit: the client cannot get
+                // a complete response.
                 crate::debug!("http", "transaction {}: origin body: {e:?}", txn.id);
                 // ATS counts it as an aborted transaction (TSHttpTxnAborted at TXN_CLOSE).
                 txn.aborted.store(true, Ordering::Release);
@@ -396,11 +468,13 @@ async fn forward<C: ClientIo>(
     if client.finish(&reader.trailers).await.is_err() {
         return Err(Failure::ClientGone);
     }
-    let origin_keep_alive = resp_framing != Framing::Close && server_resp.with(wants_keep_alive);
+    let origin_keep_alive =
+        resp_framing != Framing::Close && !body_unsent && server_resp.with(wants_keep_alive);
     if origin_keep_alive {
         proxy.pool.put(addr, origin);
     }
     let client_keep_alive = client_framing != Framing::Close
+        && !body_unsent
         && client_resp.with(|h| !h.has_token(b"connection", b"close"));
     Ok(Done {
         keep_alive: client_keep_alive,
@@ -450,14 +524,32 @@ async fn read_response_head(
         if (100..200).contains(&status) && status != 101 {
             continue; // interim responses are not forwarded
         }
+        if framing == Framing::Chunked && !chunked_prefix_is_valid(&origin.buf) {
+            // Chunks already here that are malformed: nothing of this response goes out.
+            return Err(Some(Failure::Respond(502)));
+        }
         return Ok((resp, framing));
     }
 }
 
 enum SendError {
     Client,
+    /// The client's body did not come in time (no activity, or the transaction's deadline).
+    ClientTimeout,
     BadClientBody,
     Origin,
+    /// The origin did not take the request in time.
+    OriginTimeout,
+}
+
+impl SendError {
+    fn origin(e: std::io::Error) -> SendError {
+        if e.kind() == std::io::ErrorKind::TimedOut {
+            SendError::OriginTimeout
+        } else {
+            SendError::Origin
+        }
+    }
 }
 
 /// Write the request head and stream the client's body to the origin.
@@ -472,35 +564,107 @@ async fn send_request<C: ClientIo>(
     origin
         .write_with(|out| req.with(|h| h.write_request(out)))
         .await
-        .map_err(|_| SendError::Origin)?;
-    if framing != Framing::None {
-        if expect_continue {
-            client
-                .send_continue()
-                .await
-                .map_err(|_| SendError::Client)?;
-        }
-        let mut writer = BodyWriter::new(framing);
-        loop {
-            match client.body_piece().await {
-                Ok(Some(piece)) => writer
-                    .write(origin, &piece)
-                    .await
-                    .map_err(|_| SendError::Origin)?,
-                Ok(None) => break,
-                Err(BodyError::Malformed(_)) => return Err(SendError::BadClientBody),
-                Err(_) => return Err(SendError::Client),
-            }
-        }
-        let trailers = client.request_trailers().await;
-        writer
-            .finish_with_trailers(origin, &trailers)
-            .await
-            .map_err(|_| SendError::Origin)?;
-    } else {
-        origin.flush().await.map_err(|_| SendError::Origin)?;
+        .map_err(SendError::origin)?;
+    if framing == Framing::None {
+        return origin.flush().await.map_err(SendError::origin);
     }
-    Ok(())
+    if expect_continue {
+        client
+            .send_continue()
+            .await
+            .map_err(|_| SendError::Client)?;
+    }
+    send_body(client, origin, framing).await
+}
+
+/// What came first after a request with `Expect: 100-continue` went to the origin.
+enum Expected {
+    /// The origin's 100 (relayed to the client), or the client's body without waiting: the body
+    /// follows.
+    Body,
+    /// The origin's final response (in its buffer, unread): the body is not sent.
+    FinalFirst,
+}
+
+/// Send the request head, Expect included, and wait for what comes first: the origin's 100
+/// (relayed), its final response (417, or any other), or the client's body (a client need not
+/// wait for a 100). Interim responses other than 100 are skipped.
+async fn relay_expect<C: ClientIo>(
+    client: &mut C,
+    origin: &mut OriginConn,
+    req: &MBuffer,
+    head_max: usize,
+    head_timeout: Duration,
+) -> Result<Expected, SendError> {
+    origin
+        .write_with(|out| req.with(|h| h.write_request(out)))
+        .await
+        .map_err(SendError::origin)?;
+    origin.flush().await.map_err(SendError::origin)?;
+    loop {
+        let head = tokio::select! {
+            biased;
+            r = origin.read_head_within(head_max, head_timeout) => r,
+            () = client.body_started() => return Ok(Expected::Body),
+        };
+        let n = match head {
+            Err(_) => return Err(SendError::OriginTimeout),
+            Ok(Ok(Some(n))) => n,
+            Ok(_) => return Err(SendError::Origin),
+        };
+        match response_status(&origin.buf[..n]) {
+            Some(100) => {
+                bytes::Buf::advance(&mut origin.buf, n);
+                client
+                    .send_continue()
+                    .await
+                    .map_err(|_| SendError::Client)?;
+                return Ok(Expected::Body);
+            }
+            Some(101..=199) => bytes::Buf::advance(&mut origin.buf, n),
+            _ => return Ok(Expected::FinalFirst),
+        }
+    }
+}
+
+/// The status code of a response head (None if the status line is malformed: the full parse
+/// says why).
+fn response_status(head: &[u8]) -> Option<u16> {
+    match head.get(8..13)? {
+        [b' ', a, b, c, b' ' | b'\r' | b'\n'] if head.starts_with(b"HTTP/1.") => {
+            std::str::from_utf8(&[*a, *b, *c]).ok()?.parse().ok()
+        }
+        _ => None,
+    }
+}
+
+/// Stream the client's request body to the origin.
+async fn send_body<C: ClientIo>(
+    client: &mut C,
+    origin: &mut OriginConn,
+    framing: Framing,
+) -> Result<(), SendError> {
+    let mut writer = BodyWriter::new(framing);
+    loop {
+        // Each read within the client side's limit, each write within the origin's.
+        match client.body_piece().await {
+            Ok(Some(piece)) => writer
+                .write(origin, &piece)
+                .await
+                .map_err(SendError::origin)?,
+            Ok(None) => break,
+            Err(BodyError::Malformed(_)) => return Err(SendError::BadClientBody),
+            Err(BodyError::Io(std::io::ErrorKind::TimedOut)) => {
+                return Err(SendError::ClientTimeout)
+            }
+            Err(_) => return Err(SendError::Client),
+        }
+    }
+    let trailers = client.request_trailers().await;
+    writer
+        .finish_with_trailers(origin, &trailers)
+        .await
+        .map_err(SendError::origin)
 }
 
 /// Where a request goes after remap. A mapped request borrows the rule's strings.
@@ -1049,6 +1213,27 @@ pub fn parse_request(head: &[u8]) -> Result<ParsedRequest, &'static str> {
     })
 }
 
+/// A request line no longer than `line_max` and header field lines no longer than `field_max`
+/// (ATS's request_line_max_size and header_field_max_size; a longer one makes the request
+/// invalid). A head shorter than both limits is not looked at.
+fn lines_within(head: &[u8], line_max: usize, field_max: usize) -> Result<(), &'static str> {
+    if head.len() <= line_max.min(field_max) {
+        return Ok(());
+    }
+    let mut start = 0;
+    for (i, end) in memchr::memchr_iter(b'\n', head).enumerate() {
+        let len = end - start;
+        if i == 0 && len > line_max {
+            return Err("request line too long");
+        }
+        if i > 0 && len > field_max {
+            return Err("header field too long");
+        }
+        start = end + 1;
+    }
+    Ok(())
+}
+
 fn request_framing(fields: &[(&[u8], &[u8])]) -> Result<Framing, &'static str> {
     let te: Vec<&[u8]> = fields
         .iter()
@@ -1075,8 +1260,19 @@ fn request_framing(fields: &[(&[u8], &[u8])]) -> Result<Framing, &'static str> {
         }
         return Ok(Framing::Chunked);
     }
+    Ok(match content_length(cl)? {
+        Some(0) | None => Framing::None,
+        Some(n) => Framing::Length(n),
+    })
+}
+
+/// The length the Content-Length values (fields, comma-separated lists) agree on; an error when
+/// one is not a number or they differ.
+fn content_length<'a>(
+    values: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<Option<u64>, &'static str> {
     let mut length = None;
-    for v in cl {
+    for v in values {
         for part in v.split(|b| *b == b',') {
             let n = parse_length(part.trim_ascii()).ok_or("bad Content-Length")?;
             if length.is_some_and(|l| l != n) {
@@ -1085,10 +1281,7 @@ fn request_framing(fields: &[(&[u8], &[u8])]) -> Result<Framing, &'static str> {
             length = Some(n);
         }
     }
-    Ok(match length {
-        Some(0) | None => Framing::None,
-        Some(n) => Framing::Length(n),
-    })
+    Ok(length)
 }
 
 fn parse_length(v: &[u8]) -> Option<u64> {
@@ -1129,18 +1322,30 @@ pub fn parse_response(
         resp.reason.unwrap_or("").as_bytes(),
         &fields,
     ));
+    // As strict as a request's framing: Content-Length with Transfer-Encoding, differing or bad
+    // lengths are refused (the caller answers 502 and never reuses the connection), whatever the
+    // status (a bodiless response with ambiguous framing says the origin is confused).
+    let te = fields
+        .iter()
+        .rfind(|(n, _)| n.eq_ignore_ascii_case(b"transfer-encoding"))
+        .map(|(_, v)| *v);
+    let cl = fields
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case(b"content-length"))
+        .map(|(_, v)| *v);
+    let length = content_length(cl)?;
+    if te.is_some() && length.is_some() {
+        return Err("both Content-Length and Transfer-Encoding");
+    }
     let framing = if is_head || status == 204 || status == 304 || (100..200).contains(&status) {
         Framing::None
-    } else if fields
-        .iter()
-        .any(|(n, v)| n.eq_ignore_ascii_case(b"transfer-encoding") && last_coding_is_chunked(v))
-    {
+    } else if te.is_some_and(last_coding_is_chunked) {
         Framing::Chunked
-    } else if let Some((_, v)) = fields
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(b"content-length"))
-    {
-        Framing::Length(parse_length(v.trim_ascii()).ok_or("bad Content-Length")?)
+    } else if te.is_some() {
+        // Codings without chunked last: the body ends with the connection (RFC 9112 6.3).
+        Framing::Close
+    } else if let Some(n) = length {
+        Framing::Length(n)
     } else {
         Framing::Close
     };

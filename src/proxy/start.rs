@@ -149,10 +149,27 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
             .get_int("proxy.config.http.response_header_max_size")
             .unwrap_or(131072)
             .max(1024) as usize,
+        request_line_max: records
+            .get_int("proxy.config.http.request_line_max_size")
+            .unwrap_or(65535)
+            .max(16) as usize,
+        header_field_max: records
+            .get_int("proxy.config.http.header_field_max_size")
+            .unwrap_or(131070)
+            .max(16) as usize,
         client_request_timeout: secs(
             records,
             "proxy.config.http.transaction_no_activity_timeout_in",
             30,
+        ),
+        send_100_continue: records
+            .get_int("proxy.config.http.send_100_continue_response")
+            .unwrap_or(0)
+            != 0,
+        client_active_timeout: secs(
+            records,
+            "proxy.config.http.transaction_active_timeout_in",
+            900,
         ),
         origin_connect_timeout: secs(records, "proxy.config.http.connect_attempts_timeout", 30),
         origin_response_timeout: secs(
