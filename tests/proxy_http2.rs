@@ -635,3 +635,316 @@ fn graceful_stop_finishes_open_streams_then_closes() {
         t.join("\n")
     );
 }
+
+// ---- deadlines and limits on what the client sends ----
+
+const COMPRESSION_ERROR: u64 = 0x9;
+const SETTINGS_TIMEOUT: u64 = 0x4;
+
+#[test]
+fn h2_slow_window_updates_get_enhance_your_calm() {
+    const BIG: &str = "/size/10000000";
+    // The issue's slow read: initial window 0, a large download (10 MB here: the debug-built
+    // origin makes 50 MB slowly), 1-byte WINDOW_UPDATEs every 10 ms. With the default min_avg_window_update (2560.0, ATS's) the fifth update makes the
+    // average of the last five too small: RST_STREAM ENHANCE_YOUR_CALM (the connection stays
+    // and serves the next request). On the connection's window: GOAWAY ENHANCE_YOUR_CALM.
+    let origin = Origin::start();
+    let proxy = start("h2-slow-window", &origin, &[], vec![]);
+    let before = rss_kb(proxy.pid());
+    let v = raw(&proxy, "slow-window", &["stream", BIG]);
+    let s1 = stream(&v, 1);
+    assert_eq!(s1["status"], 200, "{v}");
+    assert_eq!(s1["rst"], ENHANCE_YOUR_CALM, "{v}");
+    let after = v["calm_after"].as_f64().unwrap();
+    assert!(after < 1.0, "reset {after} s after the first update: {v}");
+    assert_eq!(v["goaway"], Value::Null, "a stream error only: {v}");
+    assert_eq!(
+        stream(&v, 3)["status"],
+        200,
+        "the connection still serves: {v}"
+    );
+    assert_eq!(stream(&v, 3)["len"], 10, "{v}");
+    let v = raw(&proxy, "slow-window", &["conn", BIG]);
+    assert_eq!(v["goaway"], ENHANCE_YOUR_CALM, "{v}");
+    let after = v["calm_after"].as_f64().unwrap();
+    assert!(after < 1.0, "GOAWAY {after} s after the first update: {v}");
+    assert_rss_bounded(&proxy, before, "slow WINDOW_UPDATEs");
+    let t = settled(&proxy, 2);
+    assert_eq!(count_events(&t, "TXN_CLOSE"), 3);
+}
+
+#[test]
+fn h2_header_block_never_finished_is_closed() {
+    // A header block left open (HEADERS without END_HEADERS, then nothing; CONTINUATIONs that
+    // never end it, dripped slower than any flood cap; a HEADERS frame cut short) is closed
+    // once incomplete_header_timeout_in has passed since it began, with GOAWAY
+    // COMPRESSION_ERROR as ATS (the HPACK state is lost with the block).
+    let origin = Origin::start();
+    let proxy = start(
+        "h2-incomplete-header",
+        &origin,
+        &["CONFIG proxy.config.http2.incomplete_header_timeout_in INT 1"],
+        vec![],
+    );
+    for how in ["open", "drip", "partial"] {
+        let v = raw(&proxy, "hdr-stall", &[how, "6"]);
+        assert_eq!(v["goaway"], COMPRESSION_ERROR, "{how}: {v}");
+        let t = v["elapsed"].as_f64().unwrap();
+        assert!((0.9..3.0).contains(&t), "{how}: closed after {t} s: {v}");
+        if how == "drip" {
+            assert!(v["drips"].as_u64().unwrap() >= 2, "{v}");
+        }
+    }
+    let t = settled(&proxy, 3);
+    assert_eq!(count_events(&t, "TXN_START"), 0);
+    // A well-behaved client is still served.
+    let (rc, out, err) = curl_h2(&proxy, &[], &["/size/100"]);
+    assert_eq!((rc, out.len()), (0, 100), "{err}");
+    settled(&proxy, 4);
+}
+
+#[test]
+fn h2_settings_never_acked_times_out() {
+    // A client that never acknowledges the proxy's SETTINGS while it opens stream after stream
+    // (500, 10 ms apart) is cut off with GOAWAY SETTINGS_TIMEOUT once
+    // settings_ack_timeout_in has passed (RFC 9113 6.5.3).
+    let origin = Origin::start();
+    let proxy = start(
+        "h2-settings-timeout",
+        &origin,
+        &["CONFIG proxy.config.http2.settings_ack_timeout_in INT 1"],
+        vec![],
+    );
+    let v = raw(&proxy, "no-ack", &["500", "0.01"]);
+    assert_eq!(v["goaway"], SETTINGS_TIMEOUT, "{v}");
+    let answered = v["answered"].as_u64().unwrap();
+    assert!(answered < 500, "{v}");
+    let t = v["elapsed"].as_f64().unwrap();
+    assert!(t < 3.0, "cut off after {t} s: {v}");
+    settled(&proxy, 1);
+    // One that acknowledges is served past the deadline.
+    let v = raw(&proxy, "get", &["/slow/1500", "/size/10"]);
+    assert_eq!(stream(&v, 1)["status"], 200, "{v}");
+    assert_eq!(v["goaway"], Value::Null, "{v}");
+    settled(&proxy, 2);
+}
+
+#[test]
+fn h2_zero_connection_window_stall_times_out() {
+    // Waiting for window is bounded whichever window is at 0: here the connection's (the
+    // stream's is large), never updated. The stream ends after no_activity_timeout_in.
+    let origin = Origin::start();
+    let proxy = start(
+        "h2-zero-conn-window",
+        &origin,
+        &[
+            "CONFIG proxy.config.http2.no_activity_timeout_in INT 1",
+            "CONFIG proxy.config.http2.min_avg_window_update FLOAT 0.0",
+        ],
+        vec![],
+    );
+    let v = raw(&proxy, "zero-conn-window", &["/size/10000000", "6"]);
+    let s1 = stream(&v, 1);
+    assert_eq!(s1["status"], 200, "{v}");
+    assert_eq!(s1["len"], 65535, "one connection window's worth: {v}");
+    assert!(s1["rst"].is_u64(), "the stalled stream is ended: {v}");
+    assert!(v["elapsed"].as_f64().unwrap() < 8.0, "{v}");
+    settled(&proxy, 1);
+}
+
+// ---- a client that leaves while the origin works ----
+
+/// Established connections the origin holds (its side of them: local port `port`), read from
+/// /proc/net/tcp.
+fn origin_connections(port: u16) -> usize {
+    let local = format!(":{port:04X}");
+    std::fs::read_to_string("/proc/net/tcp")
+        .unwrap_or_default()
+        .lines()
+        .skip(1)
+        .filter(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.len() > 3 && f[1].ends_with(&local) && f[3] == "01"
+        })
+        .count()
+}
+
+/// Poll `f` every 5 ms until it is true; how long that took (None: not within `limit`).
+fn time_until(limit: Duration, mut f: impl FnMut() -> bool) -> Option<Duration> {
+    let t0 = Instant::now();
+    while t0.elapsed() < limit {
+        if f() {
+            return Some(t0.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    f().then(|| t0.elapsed())
+}
+
+/// What a client that leaves was seen to cause, timed from its leaving.
+struct Leaving {
+    txn_closes: Duration,
+    ssn_close: Option<Duration>,
+    origin_released: Duration,
+    client: Value,
+}
+
+/// client.py `cancel HOW N PATH HOLD`: once the N requests hold N origin connections, the
+/// client leaves (every stream reset, or the TCP connection reset); then the N TXN_CLOSEs, the
+/// SSN_CLOSE (within `ssn_within`) and the origin connections' release are timed.
+fn leave_while_origin_works(
+    proxy: &Proxy,
+    origin: &Origin,
+    how: &str,
+    n: usize,
+    ssn_within: Duration,
+) -> Leaving {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::Stdio;
+    let script = crate_dir().join("tests/h2/client.py");
+    let mut child = Command::new("python3")
+        .arg(&script)
+        .arg(proxy.tls_port.to_string())
+        .args(["cancel", how, &n.to_string(), "/slow/8000", "1"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "open", "client.py: {line}");
+    let held = time_until(Duration::from_secs(15), || {
+        origin_connections(origin.port) >= n
+            && count_events(&proxy.trace_lines(), "SEND_REQUEST_HDR") >= n
+    });
+    assert!(
+        held.is_some(),
+        "{} origin connections\n{}",
+        origin_connections(origin.port),
+        proxy.trace_lines().join("\n")
+    );
+    // The requests are written once SEND_REQUEST_HDR is done; give them a moment to arrive.
+    std::thread::sleep(Duration::from_millis(200));
+    let closes = || count_events(&proxy.trace_lines(), "TXN_CLOSE");
+    assert_eq!(closes(), 0, "nothing closed before the client left");
+    child.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    let t0 = Instant::now();
+    let txn_closes = time_until(Duration::from_secs(12), || closes() >= n)
+        .unwrap_or_else(|| panic!("{} TXN_CLOSEs of {n}", closes()));
+    let origin_released = time_until(Duration::from_secs(12), || {
+        origin_connections(origin.port) == 0
+    })
+    .map(|_| t0.elapsed())
+    .unwrap_or_else(|| {
+        panic!(
+            "{} origin connections left",
+            origin_connections(origin.port)
+        )
+    });
+    let ssn_close = time_until(ssn_within, || {
+        count_events(&proxy.trace_lines(), "SSN_CLOSE") >= 1
+    })
+    .map(|_| t0.elapsed());
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    let _ = child.wait();
+    let client = serde_json::from_str(rest.trim()).unwrap_or(Value::Null);
+    eprintln!(
+        "{how} x{n}: TXN_CLOSEs after {txn_closes:?}, origin released after \
+         {origin_released:?}, SSN_CLOSE after {ssn_close:?}"
+    );
+    Leaving {
+        txn_closes,
+        ssn_close,
+        origin_released,
+        client,
+    }
+}
+
+/// Every transaction ended without a response: no response hooks, and TSHttpTxnAborted true at
+/// TXN_CLOSE (hook_trace's `aborted=`).
+fn assert_aborted_without_response(proxy: &Proxy, n: usize) {
+    let t = proxy.trace_lines();
+    for (txn, evs) in txn_events(&t) {
+        assert!(
+            !evs.iter()
+                .any(|e| e == "READ_RESPONSE_HDR" || e == "SEND_RESPONSE_HDR"),
+            "{txn}: {evs:?}"
+        );
+    }
+    let aborted = t
+        .iter()
+        .filter(|l| l.starts_with("TXN_CLOSE") && l.contains(" aborted=1"))
+        .count();
+    assert_eq!(
+        aborted,
+        n,
+        "TSHttpTxnAborted at TXN_CLOSE:\n{}",
+        t.join("\n")
+    );
+}
+
+#[test]
+fn h2_rst_stream_while_origin_slow_closes_txn_at_once_aborted() {
+    let origin = Origin::start();
+    let proxy = start("h2-rst-slow", &origin, &[], vec![]);
+    let l = leave_while_origin_works(&proxy, &origin, "rst", 1, Duration::from_secs(5));
+    assert!(
+        l.txn_closes < Duration::from_millis(500),
+        "TXN_CLOSE {:?} after RST_STREAM",
+        l.txn_closes
+    );
+    assert!(
+        l.origin_released < Duration::from_secs(1),
+        "{:?}",
+        l.origin_released
+    );
+    assert_eq!(l.client["goaway"], Value::Null, "{}", l.client);
+    assert_aborted_without_response(&proxy, 1);
+    settled(&proxy, 1);
+}
+
+#[test]
+fn h2_connection_reset_while_origin_slow_closes_txn_and_ssn_at_once() {
+    let origin = Origin::start();
+    let proxy = start("h2-reset-slow", &origin, &[], vec![]);
+    let l = leave_while_origin_works(&proxy, &origin, "tcp-reset", 1, Duration::from_secs(10));
+    assert!(
+        l.txn_closes < Duration::from_millis(500),
+        "TXN_CLOSE {:?} after the reset",
+        l.txn_closes
+    );
+    let ssn = l.ssn_close.expect("SSN_CLOSE");
+    assert!(
+        ssn < Duration::from_millis(500),
+        "SSN_CLOSE {ssn:?} after the reset"
+    );
+    assert!(
+        l.origin_released < Duration::from_secs(1),
+        "{:?}",
+        l.origin_released
+    );
+    assert_aborted_without_response(&proxy, 1);
+    settled(&proxy, 1);
+}
+
+#[test]
+fn h2_hundred_cancelled_streams_release_their_origin_connections() {
+    let origin = Origin::start();
+    let proxy = start("h2-cancel-100", &origin, &[], vec![]);
+    let l = leave_while_origin_works(&proxy, &origin, "rst", 100, Duration::from_secs(5));
+    assert!(
+        l.txn_closes < Duration::from_secs(1),
+        "100 TXN_CLOSEs {:?} after the resets",
+        l.txn_closes
+    );
+    assert!(
+        l.origin_released < Duration::from_secs(2),
+        "origin connections released {:?} after the resets",
+        l.origin_released
+    );
+    assert_aborted_without_response(&proxy, 100);
+    let t = settled(&proxy, 1);
+    assert_eq!(count_events(&t, "TXN_CLOSE"), 100);
+}

@@ -150,6 +150,11 @@ const DEFAULTS: &[(&str, Def)] = &[
         "proxy.config.http2.max_rst_stream_frames_per_minute",
         I(200),
     ),
+    ("proxy.config.http2.min_avg_window_update", F(2560.0)),
+    ("proxy.config.http2.incomplete_header_timeout_in", I(10)),
+    // tshost's own (ATS 9.2 has no deadline for it): seconds for the client to acknowledge our
+    // SETTINGS (RFC 9113 6.5.3), else GOAWAY SETTINGS_TIMEOUT; 0 = none.
+    ("proxy.config.http2.settings_ack_timeout_in", I(10)),
     // tshost's own: a hook not reenabled within this many ms is reported once (0 = never).
     ("proxy.config.tshost.hook_timeout_ms", I(10000)),
 ];
@@ -442,6 +447,18 @@ mod tests {
         assert_eq!(
             r.get_int("proxy.config.tshost.hook_timeout_ms"),
             Some(10000)
+        );
+        assert_eq!(
+            r.get_float("proxy.config.http2.min_avg_window_update"),
+            Some(2560.0)
+        );
+        assert_eq!(
+            r.get_int("proxy.config.http2.incomplete_header_timeout_in"),
+            Some(10)
+        );
+        assert_eq!(
+            r.get_int("proxy.config.http2.settings_ack_timeout_in"),
+            Some(10)
         );
         assert_eq!(
             r.get("proxy.config.exec_thread.autoconfig.scale"),

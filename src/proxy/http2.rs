@@ -3,9 +3,11 @@
 //! headers, as ATS does). Streams run concurrently; a stream held by a plugin hook stalls only
 //! that stream. SSN_CLOSE comes once, after every stream's TXN_CLOSE, however the connection ends.
 
-use std::future::poll_fn;
+use std::collections::HashMap;
+use std::future::{poll_fn, Future};
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -20,6 +22,7 @@ use tokio::time::Instant;
 
 use super::body::{BodyError, Framing, Trailers};
 use super::client::{ClientIo, PrefixError};
+use super::deadline::within;
 use super::sm::{self, Proxy};
 use super::{ClientInfo, Session, Txn};
 use crate::hdrs::{HttpHdr, MBuffer};
@@ -44,6 +47,15 @@ pub struct H2Settings {
     pub max_settings_frames_per_minute: u32,
     pub max_ping_frames_per_minute: u32,
     pub max_priority_frames_per_minute: u32,
+    /// `min_avg_window_update`: the least average of a stream's (or the connection's) last five
+    /// WINDOW_UPDATE increments; below it, RST_STREAM (or GOAWAY) ENHANCE_YOUR_CALM. 0: none.
+    pub min_avg_window_update: f64,
+    /// `incomplete_header_timeout_in`: a header block must be finished within this, else GOAWAY
+    /// COMPRESSION_ERROR. 0: none.
+    pub incomplete_header_timeout: Duration,
+    /// tshost's `settings_ack_timeout_in`: our SETTINGS must be acknowledged within this, else
+    /// GOAWAY SETTINGS_TIMEOUT (RFC 9113 6.5.3). 0: none.
+    pub settings_ack_timeout: Duration,
 }
 
 /// Fields that are connection-specific in HTTP/1.1 and forbidden in HTTP/2 (RFC 9113 8.2.2).
@@ -76,14 +88,16 @@ pub async fn serve<S>(
             .max_pending_accept_reset_streams(settings.max_pending_resets)
             .max_local_error_reset_streams(Some(1024))
             .max_send_buffer_size(256 * 1024);
-        let calm = Arc::new(Notify::new());
-        let mut io = FrameCaps::new(io, &settings, calm.clone());
-        let handshake = tokio::time::timeout(
-            settings.no_activity_timeout,
-            builder.handshake::<_, Bytes>(&mut io),
-        )
-        .await;
-        if let Some(mut conn) = handshake.ok().and_then(Result::ok) {
+        let alarms = Arc::new(Alarms::default());
+        let mut io = FrameCaps::new(io, &settings, alarms.clone());
+        // (A connection error before the preface was through ends it: no GOAWAY to say it on.)
+        if let Some(mut conn) = tokio::select! {
+            h = tokio::time::timeout(
+                settings.no_activity_timeout,
+                builder.handshake::<_, Bytes>(&mut io),
+            ) => h.ok().and_then(Result::ok),
+            _ = alarms.session.notified() => None,
+        } {
             // The streams run inside the connection's task, not as tasks of their own: they share
             // the h2 connection's state, and on the connection's thread they neither contend for
             // its lock nor wake another worker (a profile under h2load showed both).
@@ -119,7 +133,8 @@ pub async fn serve<S>(
                         Some(Ok((req, respond))) => {
                             let (proxy, ssn) = (proxy.clone(), ssn.clone());
                             let idle = settings.no_activity_timeout;
-                            streams.push(Box::pin(stream(proxy, ssn, req, respond, idle)));
+                            let alarms = alarms.clone();
+                            streams.push(Box::pin(stream(proxy, ssn, req, respond, idle, alarms)));
                         }
                         Some(Err(e)) => {
                             crate::debug!("http2", "session {}: {e}", ssn.id);
@@ -127,10 +142,12 @@ pub async fn serve<S>(
                         }
                         None => break,
                     },
-                    _ = calm.notified(), if closing_by.is_none() => {
-                        // A frame cap was passed (ATS: GOAWAY ENHANCE_YOUR_CALM, then close).
-                        crate::debug!("http2", "session {}: frame flood, GOAWAY ENHANCE_YOUR_CALM", ssn.id);
-                        conn.abrupt_shutdown(Reason::ENHANCE_YOUR_CALM);
+                    _ = alarms.session.notified(), if closing_by.is_none() => {
+                        // A connection error found by the tap: a frame cap passed, WINDOW_UPDATEs
+                        // too small, a header block or our SETTINGS' ACK overdue. GOAWAY, close.
+                        let reason = Reason::from(alarms.goaway.load(Ordering::Acquire));
+                        crate::debug!("http2", "session {}: GOAWAY {reason:?}", ssn.id);
+                        conn.abrupt_shutdown(reason);
                         stopping = true;
                         closing_by = Some(Instant::now() + Duration::from_secs(2));
                     }
@@ -157,7 +174,7 @@ pub async fn serve<S>(
             while streams.next().await.is_some() {}
         }
         if io.tripped {
-            // Lingering close after GOAWAY ENHANCE_YOUR_CALM: a flooding client still has
+            // Lingering close after a connection error's GOAWAY: a flooding client still has
             // frames in flight, and closing with unread input would reset the connection
             // and lose the GOAWAY (RFC 9113 6.8: the sender should give it a chance to
             // arrive). Bounded: at most a second.
@@ -176,6 +193,7 @@ async fn stream(
     req: http::Request<RecvStream>,
     mut respond: SendResponse<Bytes>,
     idle: Duration,
+    alarms: Arc<Alarms>,
 ) {
     let Some(txn) = Txn::create(&ssn) else {
         respond.send_reset(Reason::REFUSED_STREAM);
@@ -185,10 +203,12 @@ async fn stream(
     txn.headers.client_req.store(Some(creq.clone()));
     let (parts, body) = req.into_parts();
     let mut client = H2Client {
+        id: respond.stream_id().into(),
         recv: body,
         respond,
         send: None,
         idle,
+        alarms,
     };
     if run_point(&ssn, Some(&txn), id::TXN_START).await == Outcome::Error {
         sm::respond_api_error(&ssn, &txn, &mut client, id::TXN_START, false).await;
@@ -288,6 +308,29 @@ pub struct H2Client {
     /// `no_activity_timeout_in`: the longest a stream waits for the client's DATA or for window
     /// (a zero-window stall ends the stream, as in ATS).
     idle: Duration,
+    id: u32,
+    alarms: Arc<Alarms>,
+}
+
+/// Reset the stream if the tap flagged its WINDOW_UPDATEs as too small.
+fn calm(
+    alarms: &Alarms,
+    id: u32,
+    send: &mut Option<SendStream<Bytes>>,
+    respond: &mut SendResponse<Bytes>,
+) -> bool {
+    if !alarms.take_calm(id) {
+        return false;
+    }
+    crate::debug!(
+        "http2",
+        "stream {id}: WINDOW_UPDATEs too small, RST_STREAM ENHANCE_YOUR_CALM"
+    );
+    match send.as_mut() {
+        Some(s) => s.send_reset(Reason::ENHANCE_YOUR_CALM),
+        None => respond.send_reset(Reason::ENHANCE_YOUR_CALM),
+    }
+    true
 }
 
 impl ClientIo for H2Client {
@@ -358,19 +401,41 @@ impl ClientIo for H2Client {
     }
 
     async fn send_body(&mut self, mut data: &[u8]) -> std::io::Result<()> {
-        let Some(send) = self.send.as_mut() else {
+        let H2Client {
+            send: send_slot,
+            respond,
+            alarms,
+            id,
+            idle,
+            ..
+        } = self;
+        if send_slot.is_none() {
             return Ok(());
-        };
+        }
         while !data.is_empty() {
-            // Flow control: send only what the client's window allows.
+            // Made before the check: a flag raised after it wakes the wait below.
+            let alarm = alarms.streams.notified();
+            if calm(alarms, *id, send_slot, respond) {
+                return Err(std::io::ErrorKind::ConnectionAborted.into());
+            }
+            let Some(send) = send_slot.as_mut() else {
+                return Ok(());
+            };
+            // Flow control: send only what the client's window allows; waiting for it is
+            // bounded by the idle timeout (a window left at 0 ends the stream).
             send.reserve_capacity(data.len());
-            let cap =
-                match tokio::time::timeout(self.idle, poll_fn(|cx| send.poll_capacity(cx))).await {
-                    Err(_) => return Err(std::io::ErrorKind::TimedOut.into()),
-                    Ok(Some(Ok(n))) => n,
-                    Ok(Some(Err(e))) => return Err(std::io::Error::other(e)),
-                    Ok(None) => return Err(std::io::ErrorKind::BrokenPipe.into()),
-                };
+            let mut alarm = std::pin::pin!(alarm);
+            let wait = poll_fn(|cx| match send.poll_capacity(cx) {
+                Poll::Ready(c) => Poll::Ready(Some(c)),
+                Poll::Pending => alarm.as_mut().poll(cx).map(|()| None),
+            });
+            let cap = match within(*idle, wait).await {
+                Err(_) => return Err(std::io::ErrorKind::TimedOut.into()),
+                Ok(None) => continue, // some stream was flagged: this one?
+                Ok(Some(Some(Ok(n)))) => n,
+                Ok(Some(Some(Err(e)))) => return Err(std::io::Error::other(e)),
+                Ok(Some(None)) => return Err(std::io::ErrorKind::BrokenPipe.into()),
+            };
             let n = cap.min(data.len());
             if n == 0 {
                 continue;
@@ -421,11 +486,148 @@ impl ClientIo for H2Client {
             None => self.respond.send_reset(Reason::INTERNAL_ERROR),
         }
     }
+
+    /// The client reset the stream, or the connection is gone (the h2 connection then fails every
+    /// stream), or the stream is reset for its WINDOW_UPDATEs (flagged before this wait; one
+    /// flagged during it is reset by its next send, not woken here: a waiter on the alarms would
+    /// cost two locks on every wait for the origin).
+    async fn gone(&mut self) {
+        let H2Client {
+            send,
+            respond,
+            alarms,
+            id,
+            ..
+        } = self;
+        if calm(alarms, *id, send, respond) {
+            return;
+        }
+        // Ready with the client's reason, or with an error once the connection is gone.
+        let _ = poll_fn(|cx| match send.as_mut() {
+            Some(s) => s.poll_reset(cx),
+            None => respond.poll_reset(cx),
+        })
+        .await;
+    }
 }
 
-/// The client's byte stream with its frames counted by type, per minute (ATS's
-/// `Http2FrequencyCounter` caps). Past a cap it notifies the session (which sends GOAWAY
-/// ENHANCE_YOUR_CALM) and reads nothing more from the client.
+/// What the frame tap found that the session or a stream must act on: the tap runs inside the h2
+/// connection's reads and writes, which cannot reach either.
+#[derive(Default)]
+struct Alarms {
+    /// The connection error to end the session with (GOAWAY with this code, then close); 0 until
+    /// one is raised (NO_ERROR is never an alarm). The first one raised stays.
+    goaway: AtomicU32,
+    /// Wakes the session for `goaway` (one permit: it may not be waiting yet).
+    session: Notify,
+    /// Streams whose WINDOW_UPDATEs average below `min_avg_window_update`: each is reset with
+    /// ENHANCE_YOUR_CALM by its own task, which takes its id out.
+    calm: Mutex<Vec<u32>>,
+    /// `calm` is not empty (checked without the lock on every wait for window).
+    any_calm: AtomicBool,
+    /// Wakes every stream waiting on the client when `calm` grows.
+    streams: Notify,
+}
+
+/// Streams flagged and not yet reset past which the whole connection is cut instead (the flags of
+/// streams that are already closed are never taken).
+const MAX_CALM_STREAMS: usize = 64;
+
+impl Alarms {
+    fn raise(&self, reason: Reason) {
+        let _ = self
+            .goaway
+            .compare_exchange(0, reason.into(), Ordering::AcqRel, Ordering::Acquire);
+        self.session.notify_one();
+    }
+
+    fn calm_stream(&self, id: u32) {
+        let mut calm = self.calm.lock().unwrap_or_else(|e| e.into_inner());
+        if calm.len() >= MAX_CALM_STREAMS {
+            drop(calm);
+            self.raise(Reason::ENHANCE_YOUR_CALM);
+            return;
+        }
+        calm.push(id);
+        self.any_calm.store(true, Ordering::Release);
+        drop(calm);
+        self.streams.notify_waiters();
+    }
+
+    /// Whether stream `id` was flagged (the flag is taken).
+    fn take_calm(&self, id: u32) -> bool {
+        if !self.any_calm.load(Ordering::Acquire) {
+            return false;
+        }
+        let mut calm = self.calm.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(i) = calm.iter().position(|&s| s == id) else {
+            return false;
+        };
+        calm.swap_remove(i);
+        if calm.is_empty() {
+            self.any_calm.store(false, Ordering::Release);
+        }
+        true
+    }
+}
+
+/// The last five WINDOW_UPDATE increments of a stream or of the connection (ATS keeps five,
+/// starting as "huge", so the average can fall below the minimum only after five small ones).
+#[derive(Clone, Copy)]
+struct Increments {
+    last: [u32; 5],
+    next: u8,
+    /// Already reported: later updates are ignored.
+    tripped: bool,
+}
+
+impl Increments {
+    const NEW: Increments = Increments {
+        last: [u32::MAX; 5],
+        next: 0,
+        tripped: false,
+    };
+
+    /// Record one increment; whether the average of the last five is now below `min`.
+    fn below(&mut self, increment: u32, min: f64) -> bool {
+        self.last[self.next as usize] = increment;
+        self.next = (self.next + 1) % 5;
+        let sum: u64 = self.last.iter().map(|&i| i as u64).sum();
+        let below = !self.tripped && (sum as f64 / 5.0) < min;
+        self.tripped |= below;
+        below
+    }
+}
+
+/// Streams whose increments are remembered at most (the lowest id, most likely closed, is
+/// forgotten first; it then starts over as "huge").
+const MAX_STREAM_INCREMENTS: usize = 256;
+
+/// What the end of the current frame's payload means to the tap.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AtEnd {
+    Nothing,
+    /// A HEADERS, PUSH_PROMISE or CONTINUATION frame with END_HEADERS: the header block is done.
+    BlockDone,
+    /// A WINDOW_UPDATE (its 4-byte payload is collected in `increment`).
+    Window,
+}
+
+/// The client's byte stream, its frame headers read as they pass (never the payloads, but for a
+/// WINDOW_UPDATE's 4 bytes):
+/// - frames counted by type, per minute (ATS's `Http2FrequencyCounter` caps);
+/// - WINDOW_UPDATE increments averaged over the last five, per stream and for the connection
+///   (ATS's `min_avg_window_update`): a stream below the minimum is reset, the connection gets
+///   GOAWAY (both ENHANCE_YOUR_CALM);
+/// - a header block (HEADERS or PUSH_PROMISE without END_HEADERS, a frame not whole yet) must be
+///   finished within `incomplete_header_timeout` of being seen open, else GOAWAY
+///   COMPRESSION_ERROR (ATS's `incomplete_header_timeout_in`);
+/// - our SETTINGS must be acknowledged within `settings_ack_timeout`, else GOAWAY SETTINGS_TIMEOUT
+///   (RFC 9113 6.5.3).
+///
+/// A timer runs only while a deadline is pending (before the ACK, while a header block is open).
+/// On a connection error it raises the alarm (the session sends GOAWAY) and reads nothing more
+/// from the client.
 struct FrameCaps<S> {
     io: S,
     /// Bytes of the client preface still to pass.
@@ -434,39 +636,109 @@ struct FrameCaps<S> {
     head_len: usize,
     /// Payload bytes of the current frame still to pass.
     skip: usize,
+    at_end: AtEnd,
+    /// The WINDOW_UPDATE payload read so far.
+    increment: u32,
     /// (cap, count in this window) for RST_STREAM, SETTINGS, PING, PRIORITY.
     caps: [(u32, u32); 4],
     window: Instant,
     tripped: bool,
-    calm: Arc<Notify>,
+    alarms: Arc<Alarms>,
+    /// 0: no minimum.
+    min_avg_window_update: f64,
+    conn_increments: Increments,
+    stream_increments: HashMap<u32, Increments>,
+    /// Until the client acknowledges our SETTINGS.
+    settings_ack_by: Option<Instant>,
+    /// 0: none.
+    header_timeout: Duration,
+    /// A header block has begun and has not ended.
+    block_open: bool,
+    /// Its deadline, from when it was first seen open at the end of a read.
+    block_by: Option<Instant>,
+    /// The earliest pending deadline's timer.
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 const PREFACE_LEN: usize = 24;
 
 impl<S> FrameCaps<S> {
-    fn new(io: S, s: &H2Settings, calm: Arc<Notify>) -> Self {
+    fn new(io: S, s: &H2Settings, alarms: Arc<Alarms>) -> Self {
+        let now = Instant::now();
         FrameCaps {
             io,
             preface: PREFACE_LEN,
             head: [0; 9],
             head_len: 0,
             skip: 0,
+            at_end: AtEnd::Nothing,
+            increment: 0,
             caps: [
                 (s.max_rst_stream_frames_per_minute, 0),
                 (s.max_settings_frames_per_minute, 0),
                 (s.max_ping_frames_per_minute, 0),
                 (s.max_priority_frames_per_minute, 0),
             ],
-            window: Instant::now(),
+            window: now,
             tripped: false,
-            calm,
+            alarms,
+            min_avg_window_update: s.min_avg_window_update,
+            conn_increments: Increments::NEW,
+            stream_increments: HashMap::new(),
+            settings_ack_by: (!s.settings_ack_timeout.is_zero())
+                .then(|| now + s.settings_ack_timeout),
+            header_timeout: s.incomplete_header_timeout,
+            block_open: false,
+            block_by: None,
+            timer: None,
         }
     }
 
-    fn frame(&mut self, kind: u8) {
+    /// End the connection with GOAWAY `reason` (once).
+    fn trip(&mut self, reason: Reason) {
+        if !self.tripped {
+            self.tripped = true;
+            self.timer = None;
+            self.alarms.raise(reason);
+        }
+    }
+
+    /// A frame header, whole: what it starts.
+    fn frame(&mut self, kind: u8, flags: u8, len: usize) {
+        const END_HEADERS: u8 = 0x4;
+        self.at_end = AtEnd::Nothing;
         let i = match kind {
+            0x1 | 0x5 => {
+                // HEADERS, PUSH_PROMISE
+                self.block_open = true;
+                if flags & END_HEADERS != 0 {
+                    self.at_end = AtEnd::BlockDone;
+                }
+                return;
+            }
+            0x9 => {
+                // CONTINUATION
+                if flags & END_HEADERS != 0 {
+                    self.at_end = AtEnd::BlockDone;
+                }
+                return;
+            }
+            0x8 => {
+                // WINDOW_UPDATE (another length is the h2 crate's FRAME_SIZE_ERROR)
+                if len == 4 {
+                    self.at_end = AtEnd::Window;
+                    self.increment = 0;
+                }
+                return;
+            }
             0x3 => 0, // RST_STREAM
-            0x4 => 1, // SETTINGS
+            0x4 => {
+                if flags & 0x1 != 0 {
+                    // SETTINGS ACK: ours arrived.
+                    self.settings_ack_by = None;
+                }
+                1
+            }
             0x6 => 2, // PING
             0x2 => 3, // PRIORITY
             _ => return,
@@ -480,9 +752,51 @@ impl<S> FrameCaps<S> {
         }
         let (cap, count) = &mut self.caps[i];
         *count += 1;
-        if *cap != 0 && *count > *cap && !self.tripped {
-            self.tripped = true;
-            self.calm.notify_one();
+        if *cap != 0 && *count > *cap {
+            self.trip(Reason::ENHANCE_YOUR_CALM);
+        }
+    }
+
+    /// The current frame's payload has passed.
+    fn payload_end(&mut self) {
+        match std::mem::replace(&mut self.at_end, AtEnd::Nothing) {
+            AtEnd::Nothing => {}
+            AtEnd::BlockDone => {
+                self.block_open = false;
+                self.block_by = None;
+            }
+            AtEnd::Window => {
+                let h = self.head;
+                let stream = u32::from_be_bytes([h[5], h[6], h[7], h[8]]) & 0x7fff_ffff;
+                self.window_update(stream, self.increment & 0x7fff_ffff);
+            }
+        }
+    }
+
+    fn window_update(&mut self, stream: u32, increment: u32) {
+        let min = self.min_avg_window_update;
+        // An increment of 0 is the h2 crate's PROTOCOL_ERROR.
+        if min <= 0.0 || increment == 0 {
+            return;
+        }
+        if stream == 0 {
+            if self.conn_increments.below(increment, min) {
+                self.trip(Reason::ENHANCE_YOUR_CALM);
+            }
+            return;
+        }
+        let map = &mut self.stream_increments;
+        if map.len() >= MAX_STREAM_INCREMENTS && !map.contains_key(&stream) {
+            if let Some(&oldest) = map.keys().min() {
+                map.remove(&oldest);
+            }
+        }
+        if map
+            .entry(stream)
+            .or_insert(Increments::NEW)
+            .below(increment, min)
+        {
+            self.alarms.calm_stream(stream);
         }
     }
 
@@ -494,8 +808,16 @@ impl<S> FrameCaps<S> {
                 data = &data[n..];
             } else if self.skip > 0 {
                 let n = self.skip.min(data.len());
+                if self.at_end == AtEnd::Window {
+                    for &b in &data[..n] {
+                        self.increment = self.increment << 8 | b as u32;
+                    }
+                }
                 self.skip -= n;
                 data = &data[n..];
+                if self.skip == 0 && self.at_end != AtEnd::Nothing {
+                    self.payload_end();
+                }
             } else {
                 let n = (9 - self.head_len).min(data.len());
                 self.head[self.head_len..self.head_len + n].copy_from_slice(&data[..n]);
@@ -505,9 +827,68 @@ impl<S> FrameCaps<S> {
                     self.head_len = 0;
                     let h = self.head;
                     self.skip = (h[0] as usize) << 16 | (h[1] as usize) << 8 | h[2] as usize;
-                    self.frame(h[3]);
+                    self.frame(h[3], h[4], self.skip);
+                    if self.skip == 0 && self.at_end != AtEnd::Nothing {
+                        self.payload_end();
+                    }
                 }
             }
+        }
+    }
+
+    /// Whether a deadline may be pending (a few loads: checked on every read and write).
+    fn deadlines(&self) -> bool {
+        self.settings_ack_by.is_some() || self.block_open || self.timer.is_some()
+    }
+
+    /// Run the timer for the earliest pending deadline (none pending: no timer); past one, trip.
+    fn poll_deadlines(&mut self, cx: &mut Context<'_>) {
+        if self.tripped {
+            self.timer = None;
+            return;
+        }
+        if self.block_open && self.block_by.is_none() && !self.header_timeout.is_zero() {
+            self.block_by = Some(Instant::now() + self.header_timeout);
+        }
+        let next = match (self.settings_ack_by, self.block_by) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            (None, None) => {
+                self.timer = None;
+                return;
+            }
+        };
+        let timer = match &mut self.timer {
+            Some(t) => {
+                if t.deadline() != next {
+                    t.as_mut().reset(next);
+                }
+                t
+            }
+            None => self.timer.insert(Box::pin(tokio::time::sleep_until(next))),
+        };
+        if timer.as_mut().poll(cx).is_pending() {
+            return;
+        }
+        let now = Instant::now();
+        if self.settings_ack_by.is_some_and(|t| t <= now) {
+            crate::debug!(
+                "http2",
+                "SETTINGS not acknowledged in time: GOAWAY SETTINGS_TIMEOUT"
+            );
+            self.trip(Reason::SETTINGS_TIMEOUT);
+        } else if self.block_by.is_some_and(|t| t <= now) {
+            // ATS: the stream's incomplete-header timeout is a connection error (its HPACK state
+            // is lost with the unfinished block).
+            crate::debug!(
+                "http2",
+                "header block not finished in time: GOAWAY COMPRESSION_ERROR"
+            );
+            self.trip(Reason::COMPRESSION_ERROR);
+        } else {
+            // Fired early for a deadline since moved: start over.
+            self.timer = None;
+            cx.waker().wake_by_ref();
         }
     }
 }
@@ -554,6 +935,9 @@ impl<S: AsyncRead + Unpin> AsyncRead for FrameCaps<S> {
         if r.is_ready() {
             me.scan(&buf.filled()[before..]);
         }
+        if me.deadlines() {
+            me.poll_deadlines(cx);
+        }
         r
     }
 }
@@ -564,10 +948,18 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for FrameCaps<S> {
         cx: &mut Context<'_>,
         data: &[u8],
     ) -> Poll<std::io::Result<usize>> {
+        // Deadlines are polled on writes too: the h2 connection does not read while its writes
+        // are blocked (a client that does not read either).
+        if self.deadlines() {
+            self.poll_deadlines(cx);
+        }
         Pin::new(&mut self.io).poll_write(cx, data)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        if self.deadlines() {
+            self.poll_deadlines(cx);
+        }
         Pin::new(&mut self.io).poll_flush(cx)
     }
 

@@ -256,6 +256,20 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
                     "proxy.config.http2.max_priority_frames_per_minute",
                     120,
                 ),
+                min_avg_window_update: records
+                    .get_float("proxy.config.http2.min_avg_window_update")
+                    .unwrap_or(2560.0)
+                    .max(0.0),
+                incomplete_header_timeout: secs(
+                    records,
+                    "proxy.config.http2.incomplete_header_timeout_in",
+                    10,
+                ),
+                settings_ack_timeout: secs(
+                    records,
+                    "proxy.config.http2.settings_ack_timeout_in",
+                    10,
+                ),
             },
         },
         shutdown_timeout: secs(records, "proxy.config.stop.shutdown_timeout", 30),

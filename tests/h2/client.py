@@ -24,7 +24,7 @@ def fnv(data, h=0xCBF29CE484222325):
 
 
 class Conn:
-    def __init__(self, port, window=(1 << 31) - 1, deadline=20.0):
+    def __init__(self, port, window=(1 << 31) - 1, deadline=20.0, conn_window=True, ack=True):
         ctx = ssl.create_default_context()
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
@@ -42,9 +42,11 @@ class Conn:
         self.closed = False
         self.events = []
         self.t0 = time.monotonic()
+        self.ack = ack  # False: the server's SETTINGS are never acknowledged
+        self.settings = False  # the server's SETTINGS arrived
         self.s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
         self.frame(SETTINGS, 0, 0, struct.pack(">HI", 4, window))
-        if window > 65535:
+        if window > 65535 and conn_window:
             self.frame(WINDOW, 0, 0, struct.pack(">I", (1 << 31) - 1 - 65535))
 
     def frame(self, kind, flags, sid, payload=b""):
@@ -91,7 +93,9 @@ class Conn:
     def handle(self, kind, flags, sid, p):
         now = round(time.monotonic() - self.t0, 3)
         if kind == SETTINGS and not flags & ACK:
-            self.reply(SETTINGS, ACK, 0)
+            self.settings = True
+            if self.ack:
+                self.reply(SETTINGS, ACK, 0)
         elif kind == PING and not flags & ACK:
             self.reply(PING, ACK, 0, p)
         elif kind == GOAWAY:
@@ -142,6 +146,12 @@ class Conn:
         end = time.monotonic() + timeout
         while not until() and not self.closed and time.monotonic() < end:
             self.read_frame(min(0.5, max(0.01, end - time.monotonic())))
+
+    def elapsed(self):
+        return round(time.monotonic() - self.t0, 3)
+
+    def over(self):
+        return self.goaway is not None or self.closed
 
     def result(self, **extra):
         out = {"goaway": self.goaway, "closed": self.closed, "streams": {}}
@@ -287,6 +297,12 @@ def main():
         c.run(until_all(c, [1]), float(args[1]))
         c.run(lambda: c.closed or c.goaway is not None, float(args[1]))
         c.result(elapsed=round(time.monotonic() - c.t0, 3))
+    elif mode == "zero-conn-window":
+        # Stream windows open, the connection's window never updated past its first 65535 bytes.
+        c = Conn(port, conn_window=False)
+        c.request(1, args[0])
+        c.run(until_all(c, [1]), float(args[1]))
+        c.result(elapsed=c.elapsed())
     elif mode == "upload":
         # POST /echo, SIZE bytes (at most one initial window) in 16 KB DATA frames, declared
         # content-length CL ("-": none), extra fields NAME=VALUE, and "trailers" to end with a
@@ -316,6 +332,112 @@ def main():
             pass
         c.run(until_all(c, [1]), 20)
         c.result(sent_fnv="%016x" % fnv(body))
+    elif mode == "slow-window":
+        # WHERE (stream|conn) PATH: a download fed by 1-byte WINDOW_UPDATEs every
+        # 10 ms, on its stream (initial window 0) or on the connection (its 65535 bytes used up
+        # first), until the server resets the stream or the connection, or 5 s. "calm_after": from
+        # the first update to that. A stream reset is followed by a request on the same
+        # connection (with windows opened again).
+        where = args[0]
+        c = Conn(port, window=0) if where == "stream" else Conn(port, conn_window=False)
+        c.request(1, args[1])
+        if where == "stream":
+            c.run(lambda: c.st(1)["status"] is not None, 10)
+        else:
+            c.run(lambda: c.st(1)["len"] >= 65535, 10)
+        sid = 1 if where == "stream" else 0
+        first = time.monotonic()
+        updates, at = 0, first
+        try:
+            while not c.done(1) and not c.over() and time.monotonic() < first + 5:
+                now = time.monotonic()
+                if now >= at:
+                    c.frame(WINDOW, 0, sid, struct.pack(">I", 1))
+                    updates += 1
+                    at += 0.01
+                else:
+                    c.read_frame(at - now)
+        except OSError:
+            pass
+        calm_after = round(time.monotonic() - first, 3)
+        if c.st(1)["rst"] is not None and not c.over():
+            c.frame(SETTINGS, 0, 0, struct.pack(">HI", 4, 65535))
+            c.request(3, "/size/10")
+            c.run(until_all(c, [3]), 10)
+        else:
+            c.run(lambda: c.over(), 3)
+        c.result(calm_after=calm_after, updates=updates)
+    elif mode == "hdr-stall":
+        # A header block never finished: HOW "open" (HEADERS without END_HEADERS, then silence),
+        # "drip" (then a CONTINUATION without END_HEADERS every 300 ms) or "partial" (a HEADERS
+        # frame cut short); then what the server says within WAIT s.
+        how, wait = args[0], float(args[1])
+        c = Conn(port)
+        # Our ACK of the server's SETTINGS must not come inside the block (PROTOCOL_ERROR).
+        c.run(lambda: c.settings, 5)
+        block = c.enc.encode([(":method", "GET"), (":scheme", "https"),
+                              (":authority", "example.com"), (":path", "/size/10")])
+        if how == "partial":
+            head = struct.pack(">I", len(block) + 100)[1:] + bytes([HEADERS, END_HEADERS | END_STREAM])
+            c.s.sendall(head + struct.pack(">I", 1) + block)
+        else:
+            c.frame(HEADERS, END_STREAM, 1, block)
+        end = time.monotonic() + wait
+        drips = 0
+        try:
+            while not c.over() and time.monotonic() < end:
+                if how == "drip":
+                    c.run(lambda: False, 0.3)
+                    if not c.over():
+                        c.frame(CONT, 0, 1, b"\x40\x01x\x01y")
+                        drips += 1
+                else:
+                    c.read_frame(0.2)
+        except OSError:
+            pass
+        c.result(elapsed=c.elapsed(), drips=drips)
+    elif mode == "no-ack":
+        # N requests one after the other, INTERVAL s apart, never acknowledging the server's
+        # SETTINGS; stops when the server cuts the connection.
+        n, interval = int(args[0]), float(args[1])
+        c = Conn(port, ack=False)
+        answered = 0
+        try:
+            for i in range(n):
+                sid = 1 + 2 * i
+                c.request(sid, "/size/10")
+                c.run(lambda: c.done(sid), 5)
+                if c.st(sid)["end"]:
+                    answered += 1
+                if c.over():
+                    break
+                c.run(lambda: False, interval)
+                if c.over():
+                    break
+        except OSError:
+            pass
+        c.run(lambda: c.over(), 3)
+        c.result(answered=answered, elapsed=c.elapsed(), streams={})
+    elif mode == "cancel":
+        # HOW (rst|tcp-reset) N PATH HOLD: N streams for PATH; "open" on stdout; at a line on
+        # stdin every stream is reset (RST_STREAM CANCEL; the connection then stays open HOLD s,
+        # read) or the TCP connection is reset.
+        how, n, path, hold = args[0], int(args[1]), args[2], float(args[3])
+        c = Conn(port)
+        sids = [1 + 2 * i for i in range(n)]
+        for sid in sids:
+            c.request(sid, path)
+        print("open", flush=True)
+        sys.stdin.readline()
+        if how == "rst":
+            for sid in sids:
+                c.frame(RST, 0, sid, struct.pack(">I", 8))  # CANCEL
+            c.run(lambda: False, hold)
+            c.result()
+        else:
+            c.s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            c.s.close()
+            print(json.dumps({"ok": True}))
     else:
         raise SystemExit("unknown mode " + mode)
 
