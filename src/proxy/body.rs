@@ -34,6 +34,8 @@ pub struct Conn<S> {
     limit: Option<Limit>,
     /// The timer of the waits bounded by `limit` (made at the first wait, then moved on).
     wait: Option<Pin<Box<Sleep>>>,
+    /// The timer of [`Conn::after`].
+    grace: Option<Pin<Box<Sleep>>>,
 }
 
 /// How long one wait on a connection may last: a read that gets nothing, a write the peer does
@@ -121,6 +123,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             timer: None,
             limit: None,
             wait: None,
+            grace: None,
         }
     }
 
@@ -212,6 +215,34 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         bounded(self.io.read_buf(&mut self.buf), self.limit, &mut self.wait).await
     }
 
+    /// [`Conn::fill`] without the connection's limit (for a wait bounded as a whole).
+    async fn fill_raw(&mut self) -> std::io::Result<usize> {
+        self.buf.reserve(READ_CHUNK);
+        self.io.read_buf(&mut self.buf).await
+    }
+
+    /// Complete once `grace` has passed from now. The connection keeps one timer for these waits
+    /// and moves it only when it fires before the wait in progress is over, so a wait that ends
+    /// first (the usual case) costs no timer registration.
+    pub async fn after(&mut self, grace: Duration) {
+        let end = crate::abi::handles::coarse_ms() + grace.as_millis() as u64;
+        let timer = self
+            .grace
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(grace)));
+        poll_fn(|cx| {
+            while timer.as_mut().poll(cx).is_ready() {
+                let now = crate::abi::handles::coarse_ms();
+                if now >= end {
+                    return Poll::Ready(());
+                }
+                let left = Duration::from_millis(end - now);
+                timer.as_mut().reset(tokio::time::Instant::now() + left);
+            }
+            Poll::Pending
+        })
+        .await
+    }
+
     /// Read more bytes into the buffer, however long it takes (a wait raced against another).
     /// Small reads land in a small array first: watching a quiet connection makes no buffer (and
     /// the array is part of the watching future: kept small).
@@ -240,7 +271,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             if self.buf.len() > max {
                 return Err(HeadError::TooLarge);
             }
-            match self.fill().await {
+            // Not under the connection's limit: the callers bound the whole head.
+            match self.fill_raw().await {
                 Ok(0) if self.buf.is_empty() => return Ok(None),
                 Ok(0) => return Err(HeadError::Truncated),
                 Ok(_) => {}
@@ -262,6 +294,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     async fn read_line(&mut self) -> Result<BytesMut, BodyError> {
         loop {
             if let Some(i) = memchr::memchr(b'\n', &self.buf) {
+                if i > MAX_LINE {
+                    // However the bytes arrived (in pieces, or with their CRLF at once).
+                    return Err(BodyError::Malformed("line too long"));
+                }
                 let mut line = self.buf.split_to(i + 1);
                 line.truncate(i);
                 if line.last() != Some(&b'\r') {
@@ -372,24 +408,29 @@ pub enum HeadError {
     Io(std::io::ErrorKind),
 }
 
-/// The end of a head (just past the empty line that ends it) found in `buf` from `from` on. Lines
-/// may end in CRLF or in a bare LF (RFC 9112 2.2, as ATS): the head ends at the first LF followed
-/// by CRLF or by LF. Two vectorised searches (memchr's memmem), the second only up to where the
-/// first matched: this runs on every head read.
+/// The end of a head (just past an empty line) found in `buf` from `from` on: the first CRLF CRLF
+/// (one vectorised search: this runs on every head read). Lines may also end in a bare LF (RFC
+/// 9112 2.2, as ATS): without a CRLF CRLF, the first LF followed by LF or CRLF ends it. Where a
+/// bare-LF head is followed by bytes with a CRLF CRLF, the parser, which stops at the first
+/// empty line, says where the head really ends.
 fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
     use std::sync::LazyLock;
+    static CRLFCRLF: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b"\r\n\r\n"));
     static LF_CRLF: LazyLock<memchr::memmem::Finder<'static>> =
         LazyLock::new(|| memchr::memmem::Finder::new(b"\n\r\n"));
     static LF_LF: LazyLock<memchr::memmem::Finder<'static>> =
         LazyLock::new(|| memchr::memmem::Finder::new(b"\n\n"));
-    let rest = &buf[from.min(buf.len())..];
-    let base = buf.len() - rest.len();
-    match LF_CRLF.find(rest) {
-        Some(p) => Some(match LF_LF.find(&rest[..p + 1]) {
-            Some(q) => base + q + 2,
-            None => base + p + 3,
-        }),
-        None => LF_LF.find(rest).map(|q| base + q + 2),
+    let from = from.min(buf.len());
+    let rest = &buf[from..];
+    if let Some(p) = CRLFCRLF.find(rest) {
+        return Some(from + p + 4);
+    }
+    let lf_lf = LF_LF.find(rest).map(|q| q + 2);
+    let lf_crlf = LF_CRLF.find(rest).map(|q| q + 3);
+    match (lf_lf, lf_crlf) {
+        (Some(a), Some(b)) => Some(from + a.min(b)),
+        (a, b) => a.or(b).map(|e| from + e),
     }
 }
 
@@ -573,7 +614,7 @@ pub fn chunked_prefix_is_valid(mut buf: &[u8]) -> bool {
         let Some(nl) = memchr::memchr(b'\n', buf) else {
             return buf.len() <= MAX_LINE;
         };
-        if nl == 0 || buf[nl - 1] != b'\r' {
+        if nl == 0 || nl > MAX_LINE || buf[nl - 1] != b'\r' {
             return false;
         }
         let Ok(size) = parse_chunk_size(&buf[..nl - 1]) else {
@@ -709,6 +750,15 @@ mod tests {
             read_all(b"5\r\nhel", Framing::Chunked).await,
             Err(BodyError::Truncated)
         );
+        // A chunk-size line over the limit is refused however it arrives (found by fuzzing: it
+        // passed when its CRLF came in the same read).
+        let mut long = b"5;".to_vec();
+        long.extend(vec![b'a'; 5000]);
+        long.extend(b"\r\nhello\r\n0\r\n\r\n");
+        assert_eq!(
+            read_all(&long, Framing::Chunked).await,
+            Err(BodyError::Malformed("line too long"))
+        );
         assert_eq!(
             read_all(b"abc", Framing::Length(5)).await,
             Err(BodyError::Truncated)
@@ -737,6 +787,11 @@ mod tests {
         assert!(!chunked_prefix_is_valid(b"80000000\r\n"));
         assert!(!chunked_prefix_is_valid(b"1;a=\"x\ry\"\r\nz\r\n"));
         assert!(chunked_prefix_is_valid(b"1;a=\"x\ty\"\r\nz\r\n"));
+        // A chunk-size line over the limit, arrived whole with its CRLF (found by fuzzing).
+        let mut long = b"5;".to_vec();
+        long.extend(vec![b'a'; 5000]);
+        long.extend(b"\r\nhello\r\n0\r\n\r\n");
+        assert!(!chunked_prefix_is_valid(&long));
     }
 
     #[tokio::test]

@@ -75,6 +75,10 @@ pub struct H1Client<'a, S> {
 /// that they stay in the socket.
 const READ_AHEAD: usize = 64 * 1024;
 
+/// How long tshost waits on the origin before it watches the client for leaving (ATS notices a
+/// client that leaves within about 0.1 s).
+const WATCH_AFTER: Duration = Duration::from_millis(20);
+
 impl<'a, S> H1Client<'a, S> {
     /// `tls`: the connection is TLS, where the end of the client's stream means it left. Its
     /// reads and writes are bounded by the connection's limit ([`Conn::set_limit`]).
@@ -171,6 +175,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ClientIo for H1Client<'_, S> {
             // Its bytes are request body still to be read: not watched (the body read notices).
             return std::future::pending().await;
         }
+        // Only a wait on the origin that lasts is watched: an origin that answers within the
+        // grace (the usual case) costs no look at the client.
+        self.conn.after(WATCH_AFTER).await;
         self.conn.watch_gone(self.eof_is_gone, READ_AHEAD).await
     }
 }

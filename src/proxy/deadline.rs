@@ -13,40 +13,33 @@ pub struct Elapsed;
 
 /// Run `fut`, giving up once it has waited `limit` (measured from its first wait, not its start).
 pub async fn within<F: Future>(limit: Duration, fut: F) -> Result<F::Output, Elapsed> {
-    within_with(|| limit, fut).await
+    limited(limit, None, fut).await
 }
 
-/// Run `fut`, giving up at `until_ms` on the coarse monotonic clock
-/// ([`crate::abi::handles::coarse_ms`]), if there is a deadline: one for a whole phase, made of
-/// many waits.
-pub async fn until<F: Future>(until_ms: Option<u64>, fut: F) -> Result<F::Output, Elapsed> {
-    match until_ms {
-        None => Ok(fut.await),
-        Some(ms) => {
-            within_with(
-                || Duration::from_millis(ms.saturating_sub(crate::abi::handles::coarse_ms())),
-                fut,
-            )
-            .await
-        }
-    }
-}
-
-/// Run `fut`, giving up once it has waited the limit `limit()` gives when it first has to wait
-/// (the limit is worked out only then: nothing is read from a clock for a future that is ready).
-async fn within_with<F: Future>(
-    limit: impl FnOnce() -> Duration,
+/// Run `fut`, giving up once it has waited `idle`, or at `until_ms` on the coarse monotonic clock
+/// ([`crate::abi::handles::coarse_ms`]) if that comes first: a deadline for a whole phase made of
+/// many waits. The limit is worked out only when the future first has to wait: nothing is read
+/// from a clock for a future that is ready.
+pub async fn limited<F: Future>(
+    idle: Duration,
+    until_ms: Option<u64>,
     fut: F,
 ) -> Result<F::Output, Elapsed> {
     let mut fut = pin!(fut);
-    let mut limit = Some(limit);
     let mut timer = pin!(None::<tokio::time::Sleep>);
     poll_fn(|cx| {
         if let Poll::Ready(v) = fut.as_mut().poll(cx) {
             return Poll::Ready(Ok(v));
         }
-        if let Some(limit) = limit.take() {
-            timer.set(Some(tokio::time::sleep(limit())));
+        if timer.is_none() {
+            let limit = match until_ms {
+                None => idle,
+                Some(until) => {
+                    let left = until.saturating_sub(crate::abi::handles::coarse_ms());
+                    idle.min(Duration::from_millis(left))
+                }
+            };
+            timer.set(Some(tokio::time::sleep(limit)));
         }
         match timer.as_mut().as_pin_mut().map(|t| t.poll(cx)) {
             Some(Poll::Ready(())) => Poll::Ready(Err(Elapsed)),
@@ -54,16 +47,6 @@ async fn within_with<F: Future>(
         }
     })
     .await
-}
-
-/// As [`within`], mapping the time-out to an I/O error (`TimedOut`).
-pub async fn io_within<T, F>(limit: Duration, fut: F) -> std::io::Result<T>
-where
-    F: Future<Output = std::io::Result<T>>,
-{
-    within(limit, fut)
-        .await
-        .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()))
 }
 
 #[cfg(test)]
@@ -82,20 +65,11 @@ mod tests {
         );
         let slow = tokio::time::sleep(Duration::from_millis(10));
         assert_eq!(within(Duration::from_secs(5), slow).await, Ok(()));
-        let err = io_within(
-            Duration::from_millis(20),
-            std::future::pending::<std::io::Result<()>>(),
-        )
-        .await
-        .unwrap_err();
-        assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
         // A deadline: one already past cuts a wait at once, one far off lets it finish.
         let now = crate::abi::handles::coarse_ms();
-        let stalled = std::future::pending::<()>();
-        assert_eq!(until(Some(now), stalled).await, Err(Elapsed));
+        let (idle, stalled) = (Duration::from_secs(5), std::future::pending::<()>());
+        assert_eq!(limited(idle, Some(now), stalled).await, Err(Elapsed));
         let slow = tokio::time::sleep(Duration::from_millis(10));
-        assert_eq!(until(Some(now + 5000), slow).await, Ok(()));
-        let slow = tokio::time::sleep(Duration::from_millis(10));
-        assert_eq!(until(None, slow).await, Ok(()));
+        assert_eq!(limited(idle, Some(now + 5000), slow).await, Ok(()));
     }
 }

@@ -22,7 +22,7 @@ use tokio::time::Instant;
 
 use super::body::{BodyError, Framing, Trailers};
 use super::client::{ClientIo, PrefixError};
-use super::deadline::within;
+use super::deadline::limited;
 use super::sm::{self, Proxy};
 use super::{ClientInfo, Session, Txn};
 use crate::hdrs::{HttpHdr, MBuffer};
@@ -208,6 +208,10 @@ async fn stream(
         respond,
         send: None,
         idle,
+        until_ms: {
+            let active = proxy.config.client_active_timeout.as_millis() as u64;
+            (active > 0).then(|| crate::abi::handles::coarse_ms() + active)
+        },
         alarms,
     };
     if run_point(&ssn, Some(&txn), id::TXN_START).await == Outcome::Error {
@@ -308,6 +312,8 @@ pub struct H2Client {
     /// `no_activity_timeout_in`: the longest a stream waits for the client's DATA or for window
     /// (a zero-window stall ends the stream, as in ATS).
     idle: Duration,
+    /// transaction_active_timeout_in: no wait of the stream goes past this (coarse ms).
+    until_ms: Option<u64>,
     id: u32,
     alarms: Arc<Alarms>,
 }
@@ -335,7 +341,7 @@ fn calm(
 
 impl ClientIo for H2Client {
     async fn body_piece(&mut self) -> Result<Option<Bytes>, BodyError> {
-        let next = match tokio::time::timeout(self.idle, self.recv.data()).await {
+        let next = match limited(self.idle, self.until_ms, self.recv.data()).await {
             Ok(next) => next,
             Err(_) => return Err(BodyError::Truncated),
         };
@@ -407,6 +413,7 @@ impl ClientIo for H2Client {
             alarms,
             id,
             idle,
+            until_ms,
             ..
         } = self;
         if send_slot.is_none() {
@@ -429,7 +436,7 @@ impl ClientIo for H2Client {
                 Poll::Ready(c) => Poll::Ready(Some(c)),
                 Poll::Pending => alarm.as_mut().poll(cx).map(|()| None),
             });
-            let cap = match within(*idle, wait).await {
+            let cap = match limited(*idle, *until_ms, wait).await {
                 Err(_) => return Err(std::io::ErrorKind::TimedOut.into()),
                 Ok(None) => continue, // some stream was flagged: this one?
                 Ok(Some(Some(Ok(n)))) => n,
@@ -448,7 +455,7 @@ impl ClientIo for H2Client {
     }
 
     async fn request_trailers(&mut self) -> Trailers {
-        let trailers = match tokio::time::timeout(self.idle, self.recv.trailers()).await {
+        let trailers = match limited(self.idle, self.until_ms, self.recv.trailers()).await {
             Ok(Ok(Some(map))) => map,
             _ => return Vec::new(),
         };

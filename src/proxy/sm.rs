@@ -151,7 +151,10 @@ pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
         Ok(()) => parse_request(head),
         Err(why) => Err(why),
     };
-    bytes::Buf::advance(&mut client.buf, head_len);
+    // The head ends where the parser says (its first empty line: a bare-LF head may be followed
+    // by bytes with a CRLF CRLF in them, which is where the head was found to end).
+    let consumed = parsed.as_ref().map_or(head_len, |p| p.len);
+    bytes::Buf::advance(&mut client.buf, consumed);
     let mut parsed = match parsed {
         Ok(p) => p,
         Err(why) => {
@@ -529,8 +532,8 @@ async fn read_response_head(
         };
         first = false;
         let parsed = parse_response(&origin.buf[..n], is_head);
-        bytes::Buf::advance(&mut origin.buf, n);
-        let (resp, framing, status) = parsed.map_err(|_| Some(Failure::Respond(502)))?;
+        let (resp, framing, status, len) = parsed.map_err(|_| Some(Failure::Respond(502)))?;
+        bytes::Buf::advance(&mut origin.buf, len);
         if (100..200).contains(&status) && status != 101 {
             continue; // interim responses are not forwarded
         }
@@ -1178,6 +1181,8 @@ pub struct ParsedRequest {
     pub hdr: HttpHdr,
     pub version: (u8, u8),
     pub framing: Framing,
+    /// The head's length (up to and with its empty line).
+    pub len: usize,
 }
 
 /// Parse and validate a request head. Anything that cannot be framed without ambiguity is refused
@@ -1220,6 +1225,7 @@ pub fn parse_request(head: &[u8]) -> Result<ParsedRequest, &'static str> {
         hdr: HttpHdr::parsed_request(&head[..end], method, target, version, &fields),
         version,
         framing,
+        len: end,
     })
 }
 
@@ -1302,11 +1308,12 @@ fn parse_length(v: &[u8]) -> Option<u64> {
 }
 
 /// Parse an origin response head; the framing of its body (HEAD responses have none).
-/// The parsed response's heap, framing and status.
+/// The parsed response's heap, framing, status and the head's length (up to and with its empty
+/// line).
 pub fn parse_response(
     head: &[u8],
     is_head: bool,
-) -> Result<(Arc<MBuffer>, Framing, u16), &'static str> {
+) -> Result<(Arc<MBuffer>, Framing, u16, usize), &'static str> {
     // Not initialised: httparse writes the ones it uses (no 4 KiB of zeroes per response).
     let mut headers = [const { std::mem::MaybeUninit::<httparse::Header>::uninit() }; 128];
     let mut resp = httparse::Response::new(&mut []);
@@ -1359,7 +1366,7 @@ pub fn parse_response(
     } else {
         Framing::Close
     };
-    Ok((hdr, framing, status))
+    Ok((hdr, framing, status, end))
 }
 
 fn last_coding_is_chunked(v: &[u8]) -> bool {
@@ -1375,6 +1382,20 @@ mod tests {
 
     fn framing(head: &str) -> Result<Framing, &'static str> {
         parse_request(head.as_bytes()).map(|p| p.framing)
+    }
+
+    #[test]
+    fn a_bare_lf_head_ends_at_its_first_empty_line() {
+        // Found to end at the later CRLF CRLF (the fast search), parsed to its real end.
+        let two = b"GET /a HTTP/1.1\nHost: a\n\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n";
+        let p = parse_request(two).unwrap();
+        assert_eq!(p.len, b"GET /a HTTP/1.1\nHost: a\n\n".len());
+        let resp = b"HTTP/1.1 200 OK\nContent-Length: 0\n\nHTTP/1.1 200 OK\r\n\r\n";
+        let (_, _, status, len) = parse_response(resp, false).unwrap();
+        assert_eq!(
+            (status, len),
+            (200, b"HTTP/1.1 200 OK\nContent-Length: 0\n\n".len())
+        );
     }
 
     #[test]
