@@ -11,6 +11,8 @@ use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::Sleep;
 
+use super::deadline::Elapsed;
+
 /// Largest piece read at once.
 const READ_CHUNK: usize = 32 * 1024;
 /// Longest chunk-size line or trailer line accepted.
@@ -78,26 +80,34 @@ async fn bounded<T>(
             return Poll::Ready(r);
         }
         let end = *end_ms.get_or_insert_with(|| limit.end_ms(crate::abi::handles::coarse_ms()));
-        let t = timer.get_or_insert_with(|| {
-            let left = end.saturating_sub(crate::abi::handles::coarse_ms());
-            Box::pin(tokio::time::sleep(Duration::from_millis(left)))
-        });
-        while t.as_mut().poll(cx).is_ready() {
-            let now = crate::abi::handles::coarse_ms();
-            if now >= end {
-                return Poll::Ready(Err(std::io::ErrorKind::TimedOut.into()));
-            }
-            let left = Duration::from_millis(end - now);
-            t.as_mut().reset(tokio::time::Instant::now() + left);
-        }
-        Poll::Pending
+        poll_kept_timer(timer, end, cx).map(|()| Err(std::io::ErrorKind::TimedOut.into()))
     })
     .await
 }
 
-/// A read that did not complete in time.
-#[derive(Debug)]
-pub struct Elapsed;
+/// Poll a timer a connection keeps for many waits, for a wait that ends at `end_ms` (coarse
+/// clock): made at the first wait, and moved only when it fires before `end_ms`. A timer armed
+/// by an earlier wait ends no later than this one (or its limit changed), so a wait that ends
+/// first costs no timer registration.
+fn poll_kept_timer(
+    timer: &mut Option<Pin<Box<Sleep>>>,
+    end_ms: u64,
+    cx: &mut std::task::Context<'_>,
+) -> Poll<()> {
+    let t = timer.get_or_insert_with(|| {
+        let left = end_ms.saturating_sub(crate::abi::handles::coarse_ms());
+        Box::pin(tokio::time::sleep(Duration::from_millis(left)))
+    });
+    while t.as_mut().poll(cx).is_ready() {
+        let now = crate::abi::handles::coarse_ms();
+        if now >= end_ms {
+            return Poll::Ready(());
+        }
+        t.as_mut()
+            .reset(tokio::time::Instant::now() + Duration::from_millis(end_ms - now));
+    }
+    Poll::Pending
+}
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum BodyError {
@@ -226,21 +236,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     /// first (the usual case) costs no timer registration.
     pub async fn after(&mut self, grace: Duration) {
         let end = crate::abi::handles::coarse_ms() + grace.as_millis() as u64;
-        let timer = self
-            .grace
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep(grace)));
-        poll_fn(|cx| {
-            while timer.as_mut().poll(cx).is_ready() {
-                let now = crate::abi::handles::coarse_ms();
-                if now >= end {
-                    return Poll::Ready(());
-                }
-                let left = Duration::from_millis(end - now);
-                timer.as_mut().reset(tokio::time::Instant::now() + left);
-            }
-            Poll::Pending
-        })
-        .await
+        poll_fn(|cx| poll_kept_timer(&mut self.grace, end, cx)).await
     }
 
     /// Read more bytes into the buffer, however long it takes (a wait raced against another).
