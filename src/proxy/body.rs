@@ -36,8 +36,26 @@ pub struct Conn<S> {
     limit: Option<Limit>,
     /// The timer of the waits bounded by `limit` (made at the first wait, then moved on).
     wait: Option<Pin<Box<Sleep>>>,
-    /// The timer of [`Conn::after`].
-    grace: Option<Pin<Box<Sleep>>>,
+}
+
+/// A client connection's transport (TCP, or TLS over TCP): read and written, and its socket's
+/// readability can be awaited without reading (to watch for a client that leaves at no cost
+/// while it is quiet).
+pub trait Transport: AsyncRead + AsyncWrite + Unpin {
+    /// Ready once the socket has something to read (bytes, its end, or an error).
+    fn poll_read_ready(&self, cx: &mut std::task::Context<'_>) -> Poll<std::io::Result<()>>;
+}
+
+impl Transport for tokio::net::TcpStream {
+    fn poll_read_ready(&self, cx: &mut std::task::Context<'_>) -> Poll<std::io::Result<()>> {
+        tokio::net::TcpStream::poll_read_ready(self, cx)
+    }
+}
+
+impl Transport for tokio_openssl::SslStream<tokio::net::TcpStream> {
+    fn poll_read_ready(&self, cx: &mut std::task::Context<'_>) -> Poll<std::io::Result<()>> {
+        self.get_ref().poll_read_ready(cx)
+    }
 }
 
 /// How long one wait on a connection may last: a read that gets nothing, a write the peer does
@@ -133,7 +151,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             timer: None,
             limit: None,
             wait: None,
-            grace: None,
         }
     }
 
@@ -231,14 +248,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         self.io.read_buf(&mut self.buf).await
     }
 
-    /// Complete once `grace` has passed from now. The connection keeps one timer for these waits
-    /// and moves it only when it fires before the wait in progress is over, so a wait that ends
-    /// first (the usual case) costs no timer registration.
-    pub async fn after(&mut self, grace: Duration) {
-        let end = crate::abi::handles::coarse_ms() + grace.as_millis() as u64;
-        poll_fn(|cx| poll_kept_timer(&mut self.grace, end, cx)).await
-    }
-
     /// Read more bytes into the buffer, however long it takes (a wait raced against another).
     /// Small reads land in a small array first: watching a quiet connection makes no buffer (and
     /// the array is part of the watching future: kept small).
@@ -322,8 +331,40 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             self.queue(data.len()).extend_from_slice(data);
             Ok(())
         } else {
-            bounded(self.io.write_all(data), self.limit, &mut self.wait).await
+            self.write_bounded(data).await
         }
+    }
+
+    /// Write all of `data`, each wait for the peer to take more within the connection's limit
+    /// (TimedOut past it). The stream's writes are polled directly, with no future around them:
+    /// this runs for every head and body piece, and a write that completes (the usual case)
+    /// looks at no clock.
+    async fn write_bounded(&mut self, data: &[u8]) -> std::io::Result<()> {
+        let (io, limit, wait) = (&mut self.io, self.limit, &mut self.wait);
+        let mut done = 0;
+        let mut end_ms = None;
+        poll_fn(|cx| {
+            while done < data.len() {
+                match Pin::new(&mut *io).poll_write(cx, &data[done..]) {
+                    Poll::Ready(Ok(0)) => {
+                        return Poll::Ready(Err(std::io::ErrorKind::WriteZero.into()))
+                    }
+                    Poll::Ready(Ok(n)) => done += n,
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => {
+                        let Some(limit) = limit else {
+                            return Poll::Pending;
+                        };
+                        let end = *end_ms
+                            .get_or_insert_with(|| limit.end_ms(crate::abi::handles::coarse_ms()));
+                        return poll_kept_timer(wait, end, cx)
+                            .map(|()| Err(std::io::ErrorKind::TimedOut.into()));
+                    }
+                }
+            }
+            Poll::Ready(Ok(()))
+        })
+        .await
     }
 
     /// Queue what `put` writes into the queue itself (a head printed in place, not copied);
@@ -350,7 +391,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         if !self.out.is_empty() {
             // Taken, so an idle connection keeps no write buffer.
             let out = std::mem::take(&mut self.out);
-            bounded(self.io.write_all(&out), self.limit, &mut self.wait).await?;
+            self.write_bounded(&out).await?;
         }
         Ok(())
     }

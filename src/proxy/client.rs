@@ -2,13 +2,13 @@
 //! response to write. HTTP/1 sessions implement it on the connection (with its framing); HTTP/2
 //! on a stream. The state machine does not know which.
 
+use std::future::poll_fn;
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::body::{
-    chunked_prefix_is_valid, BodyError, BodyReader, BodyWriter, Conn, Framing, Trailers,
+    chunked_prefix_is_valid, BodyError, BodyReader, BodyWriter, Conn, Framing, Trailers, Transport,
 };
 use crate::hdrs::MBuffer;
 
@@ -75,10 +75,6 @@ pub struct H1Client<'a, S> {
 /// that they stay in the socket.
 const READ_AHEAD: usize = 64 * 1024;
 
-/// How long tshost waits on the origin before it watches the client for leaving (ATS notices a
-/// client that leaves within about 0.1 s).
-const WATCH_AFTER: Duration = Duration::from_millis(20);
-
 impl<'a, S> H1Client<'a, S> {
     /// `tls`: the connection is TLS, where the end of the client's stream means it left. Its
     /// reads and writes are bounded by the connection's limit ([`Conn::set_limit`]).
@@ -93,7 +89,7 @@ impl<'a, S> H1Client<'a, S> {
     }
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> ClientIo for H1Client<'_, S> {
+impl<S: Transport> ClientIo for H1Client<'_, S> {
     async fn body_piece(&mut self) -> Result<Option<Bytes>, BodyError> {
         Ok(self.reader.next(self.conn).await?.map(|b| b.freeze()))
     }
@@ -175,9 +171,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ClientIo for H1Client<'_, S> {
             // Its bytes are request body still to be read: not watched (the body read notices).
             return std::future::pending().await;
         }
-        // Only a wait on the origin that lasts is watched: an origin that answers within the
-        // grace (the usual case) costs no look at the client.
-        self.conn.after(WATCH_AFTER).await;
+        // Nothing is read while the client is quiet (the usual case): its socket's readiness is
+        // awaited, which costs no system call and no timer.
+        if poll_fn(|cx| self.conn.io.poll_read_ready(cx))
+            .await
+            .is_err()
+        {
+            return;
+        }
         self.conn.watch_gone(self.eof_is_gone, READ_AHEAD).await
     }
 }

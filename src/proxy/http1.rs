@@ -4,11 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::body::Conn;
+use super::body::{Conn, Transport};
 use super::sm::{self, Proxy};
 use super::{ClientInfo, Session, Txn};
 use crate::abi::handles::coarse_ms;
@@ -20,7 +19,7 @@ const LINGER: Duration = Duration::from_millis(500);
 const LINGER_BYTES: usize = 256 * 1024;
 
 /// Serve one client connection. `conn.buf` may already hold the first bytes.
-pub async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+pub async fn serve<S: Transport>(
     proxy: Arc<Proxy>,
     mut conn: Conn<S>,
     info: ClientInfo,

@@ -17,7 +17,9 @@ const IDLE_MAX_MS: u64 = 30_000;
 /// without a limit by default; an HTTP/2 client alone may have 100 requests in flight).
 const IDLE_PER_ORIGIN: usize = 256;
 
-pub type OriginConn = Conn<TcpStream>;
+/// Boxed: a connection moves in and out of the pool and into each transaction's future, and a
+/// box moves as one pointer (the connection itself is a few hundred bytes: its buffers and timers).
+pub type OriginConn = Box<Conn<TcpStream>>;
 /// An idle connection and when it became idle ([`coarse_ms`]: timed on every request, so without
 /// reading the clock).
 type IdleConn = (OriginConn, u64);
@@ -73,7 +75,7 @@ impl OriginPool {
             Ok(Err(e)) => Err(ConnectError::Failed(e)),
             Ok(Ok(s)) => {
                 let _ = s.set_nodelay(true);
-                Ok(Conn::new(s))
+                Ok(Box::new(Conn::new(s)))
             }
         }
     }

@@ -8,16 +8,16 @@
 //! tshost, sent after the SEND_RESPONSE_HDR hooks.
 
 use std::borrow::Cow;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncWrite};
-
 use super::body::{
     chunked_prefix_is_valid, BodyError, BodyReader, BodyWriter, Conn, Framing, HeadError, Limit,
+    Transport,
 };
 use super::client::{ClientIo, H1Client, PrefixError};
 use super::origin::{ConnectError, OriginConn, OriginPool};
@@ -90,7 +90,7 @@ enum Failure {
 
 /// Run a transaction whose TXN_START has not run yet; `scheme` ("http", "https") is the client
 /// connection's, for remap.
-pub async fn run<S: AsyncRead + AsyncWrite + Unpin>(
+pub async fn run<S: Transport>(
     proxy: &Proxy,
     ssn: &Arc<Session>,
     txn: &Arc<Txn>,
@@ -494,13 +494,17 @@ async fn forward<C: ClientIo>(
 /// future moved in would be copied on every call.
 async fn unless_gone<C: ClientIo, T>(
     client: &mut C,
-    origin_io: impl std::future::Future<Output = T>,
+    origin_io: impl Future<Output = T>,
 ) -> Option<T> {
-    tokio::select! {
-        biased;
-        r = origin_io => Some(r),
-        () = client.gone() => None,
-    }
+    let mut origin_io = pin!(origin_io);
+    let mut gone = pin!(client.gone());
+    std::future::poll_fn(|cx| {
+        if let std::task::Poll::Ready(r) = origin_io.as_mut().poll(cx) {
+            return std::task::Poll::Ready(Some(r));
+        }
+        gone.as_mut().poll(cx).map(|()| None)
+    })
+    .await
 }
 
 /// Read the origin's final response head (interim 1xx responses are skipped). `Err(None)`: the
