@@ -100,7 +100,7 @@ fuzz: fuzz-build
 	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
 	  $(CARGO_FUZZ) run --fuzz-dir fuzz $(FUZZ_BUILD) $$t fuzz/target/corpus/$$t fuzz/corpus/$$t -- \
 	    -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=fuzz/target/artifacts/$$t/ \
-	    2>&1 | tee fuzz/target/fuzz-$$t.log | grep -E '^#[0-9]+ +(DONE|pulse|NEW)' | tail -n 1; \
+	    2>&1 | tee fuzz/target/fuzz-$$t.log | grep -aE '^(#[0-9]+[[:space:]]+DONE|Done [0-9]+ runs)'; \
 	  test $${PIPESTATUS[0]} -eq 0; \
 	done
 

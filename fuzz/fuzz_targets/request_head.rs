@@ -94,11 +94,11 @@ fuzz_target!(|data: &[u8]| {
     }
 
     // The header library's parser (TSHttpHdrParseReq's and the C harness's).
-    // (A CONNECT target without a port is written with `:443` added, as ATS prints it; with
-    // colons in its host, which ATS's URL parser takes as IPv6-like, that is a new target at each
-    // pass: not compared. The proxy refuses such requests, above.)
+    // (A CONNECT target without a host is written as the Host field's value, one without a port
+    // with `:443` added; with colons in its host, which ATS's URL parser takes as IPv6-like,
+    // that is a new target at each pass: not compared. The proxy refuses such requests, above.)
     if let Ok(h) = HttpHdr::parse_request(head).and_then(|h| {
-        if h.method() == b"CONNECT" && h.url().port().is_none() {
+        if h.method() == b"CONNECT" && (h.url().host().is_none() || h.url().port().is_none()) {
             Err(String::new())
         } else {
             Ok(h)
