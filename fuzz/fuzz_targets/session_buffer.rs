@@ -31,9 +31,18 @@ fn session(id: &[u8], der_in: &[u8], room: usize) {
         return;
     };
     let der = s.to_der().expect("a decoded session serialises");
-    // Serialising is stable: decoded again, it serialises to the same bytes.
-    let s2 = SslSession::from_der(&der).expect("a serialised session decodes");
-    assert_eq!(s2.to_der().unwrap(), der);
+    // Serialising is stable where OpenSSL decodes its own bytes again: decoded, they serialise
+    // to the same bytes. OpenSSL does not always: a session whose peer certificate it took
+    // leniently can serialise to bytes it refuses (found by this target, an X509 whose sig_alg
+    // ends early: the seed `openssl-refuses-its-own-bytes`). Then tshost stores the bytes and a
+    // lookup misses: TSSslSessionGet gives NULL (a full handshake), nothing else breaks.
+    let decodes_again = match SslSession::from_der(&der) {
+        Ok(s2) => {
+            assert_eq!(s2.to_der().unwrap(), der);
+            true
+        }
+        Err(_) => false,
+    };
 
     let cid = c_id(id);
     // SAFETY: a valid id and session; the session stays the caller's.
@@ -51,10 +60,14 @@ fn session(id: &[u8], der_in: &[u8], room: usize) {
         assert_eq!(&buf[..len as usize], &der[..len as usize]);
         // A new reference the caller owns, serialising to the bytes stored.
         let got = TSSslSessionGet(&cid);
-        assert!(!got.is_null());
-        let got = SslSession::from_ptr(got as *mut openssl_sys::SSL_SESSION);
-        assert_eq!(got.to_der().unwrap(), der);
-        drop(got);
+        if decodes_again {
+            assert!(!got.is_null());
+            let got = SslSession::from_ptr(got as *mut openssl_sys::SSL_SESSION);
+            assert_eq!(got.to_der().unwrap(), der);
+            drop(got);
+        } else {
+            assert!(got.is_null());
+        }
         assert_eq!(TSSslSessionRemove(&cid), 0);
         let mut len = room as c_int;
         assert_eq!(
