@@ -13,7 +13,8 @@ TEST_PACKAGES := $(RUN_PACKAGES) binutils trafficserver-dev curl openssl nghttp2
   redis-server
 HEADERS := include/ts/ts.h include/tshost.h
 
-.PHONY: all build plugins run test deps deps-run check-header lint clean
+.PHONY: all build plugins run test deps deps-run check-header lint clean \
+  fuzz-deps fuzz-build fuzz fuzz-smoke
 
 all: build plugins
 
@@ -69,6 +70,52 @@ test: deps
 	$(CARGO) clippy --all-targets -- -D warnings
 	set -o pipefail; $(CARGO) test --all-targets 2>&1 | tee $(BUILD)/test.log
 	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "tests: %d passed, %d failed\n", p, f }' $(BUILD)/test.log
+	$(MAKE) fuzz-smoke
+
+# Fuzzing (docs/fuzzing.md): cargo-fuzz + libFuzzer on the stable toolchain (RUSTC_BOOTSTRAP=1
+# lets cargo-fuzz pass its nightly flags). The fuzz crate is its own workspace in fuzz/; what the
+# runs find grows in fuzz/target/corpus/<target> (not committed), seeded from fuzz/corpus/<target>.
+FUZZ_TARGETS := request_head response_head chunked records_config remap_config session_buffer
+FUZZ_SECONDS ?= 1200
+FUZZ_SMOKE_SECONDS ?= 15
+# The targets are Rust parsers: no sanitizer (panics, overflow checks and the targets' own
+# assertions are the oracle); FUZZ_SANITIZER=address for an ASan build.
+FUZZ_SANITIZER ?= none
+# The smoke builds unoptimised (cheaper to build from scratch than it is slower to run).
+FUZZ_SMOKE_BUILD := --dev --sanitizer none
+FUZZ_BUILD = --sanitizer $(FUZZ_SANITIZER) --codegen-units 16
+CARGO_FUZZ := RUSTC_BOOTSTRAP=1 $(CARGO) fuzz
+
+fuzz-deps:
+	@$(CARGO) fuzz --version >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
+
+fuzz-build: fuzz-deps
+	$(CARGO_FUZZ) build --fuzz-dir fuzz $(FUZZ_BUILD)
+
+# Every target for FUZZ_SECONDS, one after the other (one process: libFuzzer's -workers/-jobs
+# are not used).
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/target/corpus/$$t fuzz/target/artifacts/$$t; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  $(CARGO_FUZZ) run --fuzz-dir fuzz $(FUZZ_BUILD) $$t fuzz/target/corpus/$$t fuzz/corpus/$$t -- \
+	    -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=fuzz/target/artifacts/$$t/ \
+	    2>&1 | tee fuzz/target/fuzz-$$t.log | grep -aE '^(#[0-9]+[[:space:]]+DONE|Done [0-9]+ runs)'; \
+	  test $${PIPESTATUS[0]} -eq 0; \
+	done
+
+# What `make test` runs: every target for FUZZ_SMOKE_SECONDS from the committed seeds (a fresh
+# corpus each time).
+fuzz-smoke: fuzz-deps
+	$(CARGO_FUZZ) build --fuzz-dir fuzz $(FUZZ_SMOKE_BUILD)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  rm -rf fuzz/target/smoke-corpus/$$t; mkdir -p fuzz/target/smoke-corpus/$$t fuzz/target/artifacts/$$t; \
+	  $(CARGO_FUZZ) run --fuzz-dir fuzz $(FUZZ_SMOKE_BUILD) $$t fuzz/target/smoke-corpus/$$t fuzz/corpus/$$t -- \
+	    -max_total_time=$(FUZZ_SMOKE_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=fuzz/target/artifacts/$$t/ >fuzz/target/smoke-$$t.log 2>&1 \
+	    || { tail -n 40 fuzz/target/smoke-$$t.log; echo "fuzz-smoke: $$t failed"; exit 1; }; \
+	  echo "fuzz-smoke: $$t ok, $$(grep -o 'number_of_executed_units: [0-9]*' fuzz/target/smoke-$$t.log | grep -o '[0-9]*$$') runs"; \
+	done
 
 lint:
 

@@ -496,11 +496,40 @@ impl HttpHdr {
         HttpHdr::request_in(Some(&mut block), method, target, version, fields)
     }
 
+    /// [`HttpHdr::parsed_request`] with its target parsed already (the proxy refuses a target
+    /// that does not parse instead of taking it as a path).
+    pub fn parsed_request_url(
+        head: &[u8],
+        method: &[u8],
+        url: Url,
+        version: (u8, u8),
+        fields: &[(&[u8], &[u8])],
+    ) -> HttpHdr {
+        let mut block = Block::copy_of(head);
+        HttpHdr::request_in_url(Some(&mut block), method, url, version, fields)
+    }
+
     #[inline(always)]
     fn request_in(
-        mut block: Option<&mut Block>,
+        block: Option<&mut Block>,
         method: &[u8],
         target: &[u8],
+        version: (u8, u8),
+        fields: &[(&[u8], &[u8])],
+    ) -> HttpHdr {
+        let url = Url::parse(target).unwrap_or_else(|| {
+            let mut u = Url::default();
+            u.set_path(target);
+            u
+        });
+        HttpHdr::request_in_url(block, method, url, version, fields)
+    }
+
+    #[inline(always)]
+    fn request_in_url(
+        mut block: Option<&mut Block>,
+        method: &[u8],
+        url: Url,
         version: (u8, u8),
         fields: &[(&[u8], &[u8])],
     ) -> HttpHdr {
@@ -508,11 +537,7 @@ impl HttpHdr {
         h.fields.reserve_exact(fields.len() + FIELDS_SPARE);
         h.method_wks = tokens::lookup_exact(method);
         h.method = Some(HStr::in_block(block.as_deref_mut(), method));
-        h.url = Url::parse(target).unwrap_or_else(|| {
-            let mut u = Url::default();
-            u.set_path(target);
-            u
-        });
+        h.url = url;
         h.version = version;
         for (n, v) in fields {
             h.fields
@@ -1016,6 +1041,14 @@ impl HttpHdr {
     pub fn write_response(&self, out: &mut Vec<u8>) {
         self.write_version(out);
         out.push(b' ');
+        // Always three digits (`011`, as parsed), as the status-line needs and as `length`
+        // counts (found by fuzzing: 11 was printed `11`).
+        if self.status < 100 {
+            out.push(b'0');
+            if self.status < 10 {
+                out.push(b'0');
+            }
+        }
         out.extend_from_slice(Dec::new(self.status.into()).as_bytes());
         out.push(b' ');
         out.extend_from_slice(self.reason());
@@ -1260,6 +1293,19 @@ mod tests {
         r.write_response(&mut out);
         assert_eq!(out, b"HTTP/1.0 404 Not Found\r\nA: b\r\n\r\n");
         assert_eq!(r.length(), out.len());
+    }
+
+    #[test]
+    fn status_under_100_is_printed_with_three_digits() {
+        // Found by fuzzing: `011` parsed as 11 and printed as `11`, unlike its length.
+        let r = HttpHdr::parse_response(b"HTTP/1.0 011\n\n").unwrap();
+        let mut out = Vec::new();
+        r.write_response(&mut out);
+        assert_eq!(out, b"HTTP/1.0 011 \r\n\r\n");
+        assert_eq!(r.length(), out.len());
+        let mut out = Vec::new();
+        HttpHdr::response((1, 1), 5, b"x", &[]).write_response(&mut out);
+        assert!(out.starts_with(b"HTTP/1.1 005 x\r\n"));
     }
 
     #[test]

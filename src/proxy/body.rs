@@ -450,7 +450,11 @@ pub enum HeadError {
 /// 9112 2.2, as ATS): without a CRLF CRLF, the first LF followed by LF or CRLF ends it. Where a
 /// bare-LF head is followed by bytes with a CRLF CRLF, the parser, which stops at the first
 /// empty line, says where the head really ends.
-fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
+///
+/// Public only for the fuzz targets (fuzz/, docs/fuzzing.md), which check it against the
+/// parser; not part of tshost's API.
+#[doc(hidden)]
+pub fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
     use std::sync::LazyLock;
     static CRLFCRLF: LazyLock<memchr::memmem::Finder<'static>> =
         LazyLock::new(|| memchr::memmem::Finder::new(b"\r\n\r\n"));

@@ -1225,8 +1225,19 @@ pub fn parse_request(head: &[u8]) -> Result<ParsedRequest, &'static str> {
     if target.is_empty() || target.contains(&b' ') {
         return Err("bad request target");
     }
+    // A target that is not a URL is refused (found by fuzzing: `http://a:b://c/?` went out as
+    // the path `/http://a:b://c/?`, which itself went out differently when parsed again).
+    let url = crate::hdrs::url::Url::parse(target).ok_or("bad request target")?;
+    let hdr = HttpHdr::parsed_request_url(&head[..end], method, url, version, &fields);
+    // CONNECT takes authority-form (host:port) only (RFC 9110 9.3.6). Found by fuzzing: any
+    // other target was forwarded with the Host field's value, whatever bytes it held, as the
+    // request target; one without a port went out with `:443` added (to a host with colons,
+    // which the URL parser takes as IPv6-like: a new target at each pass).
+    if method == b"CONNECT" && (hdr.url().host().is_none() || hdr.url().port().is_none()) {
+        return Err("CONNECT target not host:port");
+    }
     Ok(ParsedRequest {
-        hdr: HttpHdr::parsed_request(&head[..end], method, target, version, &fields),
+        hdr,
         version,
         framing,
         len: end,
@@ -1330,6 +1341,11 @@ pub fn parse_response(
         _ => return Err("malformed response head"),
     };
     let status = resp.code.ok_or("no status")?;
+    // Three digits, the first 1-9 (RFC 9110 15): httparse takes `011` as 11, which has no class
+    // and would go to the client as a two-digit status (found by fuzzing).
+    if status < 100 {
+        return Err("status under 100");
+    }
     let version = (1, resp.version.ok_or("no version")?);
     let fields: Vec<(&[u8], &[u8])> = resp
         .headers
@@ -1400,6 +1416,44 @@ mod tests {
             (status, len),
             (200, b"HTTP/1.1 200 OK\nContent-Length: 0\n\n".len())
         );
+    }
+
+    #[test]
+    fn connect_target_not_authority_form_is_refused() {
+        // Found by fuzzing: the Host field's bytes became the forwarded request target.
+        assert!(parse_request(
+            b"CONNECT uxampQlA.com:]43 HTTP/1.1\r\nHost: exos\xe3om:886\r\n\r\n"
+        )
+        .is_err());
+        assert!(parse_request(b"CONNECT /p HTTP/1.1\r\nHost: a:443\r\n\r\n").is_err());
+        // Without a port (colons in the host: no port at all), it went out as host:443, a
+        // different target each time it was parsed and written.
+        assert!(parse_request(b"CONNECT a.com:4.com:443 HTTP/1.1\r\nHost: a\r\n\r\n").is_err());
+        assert!(parse_request(b"CONNECT a.example HTTP/1.1\r\nHost: a\r\n\r\n").is_err());
+        let p = parse_request(b"CONNECT a.example:443 HTTP/1.1\r\nHost: a.example:443\r\n\r\n")
+            .unwrap();
+        let mut out = Vec::new();
+        p.hdr.write_request(&mut out);
+        assert!(out.starts_with(b"CONNECT a.example:443 HTTP/1.1\r\n"));
+    }
+
+    #[test]
+    fn request_target_that_is_not_a_url_is_refused() {
+        // Found by fuzzing: it was taken as a path, and forwarded as `/` + the target.
+        assert!(parse_request(b"GET http://amtp://o.example/? HTTP/1.0\r\n\r\n").is_err());
+        let p = parse_request(b"GET http://o.example/a?b HTTP/1.0\r\n\r\n").unwrap();
+        let mut out = Vec::new();
+        p.hdr.write_request(&mut out);
+        assert!(out.starts_with(b"GET /a?b HTTP/1.0\r\n"));
+    }
+
+    #[test]
+    fn origin_status_under_100_is_refused() {
+        // Found by fuzzing: `011` parsed as 11 and was printed to the client as `11`.
+        assert!(parse_response(b"HTTP/1.0 011\n\n", false).is_err());
+        assert!(parse_response(b"HTTP/1.1 000 x\r\n\r\n", false).is_err());
+        let (_, _, status, _) = parse_response(b"HTTP/1.1 100 Continue\r\n\r\n", false).unwrap();
+        assert_eq!(status, 100);
     }
 
     #[test]
