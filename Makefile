@@ -68,8 +68,12 @@ test: deps
 	$(MAKE) check-header
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
-	set -o pipefail; $(CARGO) test --all-targets 2>&1 | tee $(BUILD)/test.log
-	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "tests: %d passed, %d failed\n", p, f }' $(BUILD)/test.log
+	@# Every test binary runs even when one fails; the summary comes either way (tests/summary.py:
+	@# counts, failed tests by name, binaries that printed no result), then the fuzz smoke.
+	@set -o pipefail; status=0; \
+	  $(CARGO) test --all-targets --no-fail-fast 2>&1 | tee $(BUILD)/test.log || status=$$?; \
+	  python3 tests/summary.py $(BUILD)/test.log || status=1; \
+	  exit $$status
 	$(MAKE) fuzz-smoke
 
 # Fuzzing (docs/fuzzing.md): cargo-fuzz + libFuzzer on the stable toolchain (RUSTC_BOOTSTRAP=1
