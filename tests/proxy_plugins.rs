@@ -447,56 +447,121 @@ fn error_reenable_answers_with_the_plugin_status_and_body_debian_header() {
     error_reenable(Header::Debian);
 }
 
-#[test]
-fn error_reenable_at_txn_start() {
+/// The client side of the ERROR tests: HTTP/1.1 in the clear, or HTTP/2 over TLS.
+#[derive(Clone, Copy, PartialEq)]
+enum Client {
+    H1,
+    H2,
+}
+
+impl Client {
+    fn fetch(self, proxy: &Proxy, path: &str) -> Resp {
+        match self {
+            Client::H1 => fetch(&http(proxy, path), &[]),
+            Client::H2 => fetch(
+                &format!("https://127.0.0.1:{}{path}", proxy.tls_port),
+                &["-k", "--http2"],
+            ),
+        }
+    }
+
+    /// For the proxy's directory name (tests run in parallel).
+    fn name(self) -> &'static str {
+        match self {
+            Client::H1 => "h1",
+            Client::H2 => "h2",
+        }
+    }
+
+    /// The status line curl shows: HTTP/2 has no reason phrase.
+    fn status_line(self, code: u16, reason: &str) -> String {
+        match self {
+            Client::H1 => format!("HTTP/1.1 {code} {reason}"),
+            Client::H2 => format!("HTTP/2 {code}"),
+        }
+    }
+}
+
+fn error_at_txn_start(client: Client) {
     let origin = Origin::start();
     let proxy = start(
-        "error-start",
+        &format!("error-start-{}", client.name()),
         &origin,
         vec![format!(
             "{} deny-start",
             edit_plugin(Header::Ours).display()
         )],
     );
-    let r = fetch(&http(&proxy, "/echo"), &[]);
-    assert_eq!(r.status_line, "HTTP/1.1 503 Service Unavailable", "{r:?}");
+    let r = client.fetch(&proxy, "/echo");
+    assert_eq!(
+        r.status_line.trim_end(),
+        client.status_line(503, "Service Unavailable"),
+        "{r:?}"
+    );
     assert_eq!(r.field("Content-Length"), Some("0"));
     assert_eq!(origin.count(), 0);
     let t = proxy.settled_trace(1, SETTLE);
+    let ids = txns(&t);
+    assert_eq!(ids.len(), 1, "{t:?}");
     assert_eq!(
-        events_of(&t, &txns(&t)[0]),
+        events_of(&t, &ids[0]),
         ["TXN_START", "SEND_RESPONSE_HDR", "TXN_CLOSE"]
     );
 }
 
 #[test]
-fn error_reenable_at_later_hooks() {
+fn error_reenable_at_txn_start() {
+    error_at_txn_start(Client::H1);
+}
+
+#[test]
+fn error_reenable_at_txn_start_over_http2() {
+    error_at_txn_start(Client::H2);
+}
+
+fn error_at_later_hooks(client: Client) {
     let origin = Origin::start();
     let proxy = start(
-        "error-later",
+        &format!("error-later-{}", client.name()),
         &origin,
         vec![format!("{} deny", edit_plugin(Header::Ours).display())],
     );
     // SEND_REQUEST_HDR: nothing goes to the origin; 451 has no reason in ATS's table: "Error".
-    let r = fetch(&http(&proxy, "/echo/deny-send-req"), &[]);
-    assert_eq!(r.status_line, "HTTP/1.1 451 Error", "{r:?}");
+    let r = client.fetch(&proxy, "/echo/deny-send-req");
+    assert_eq!(
+        r.status_line.trim_end(),
+        client.status_line(451, "Error"),
+        "{r:?}"
+    );
     assert_eq!(r.field("Content-Length"), Some("0"));
     assert_eq!(origin.count(), 0, "the origin saw the request");
 
     // READ_RESPONSE_HDR: the origin's response is dropped for the plugin's.
-    let r = fetch(&http(&proxy, "/echo/deny-response"), &[]);
-    assert_eq!(r.status_line, "HTTP/1.1 502 Bad Gateway", "{r:?}");
+    let r = client.fetch(&proxy, "/echo/deny-response");
+    assert_eq!(
+        r.status_line.trim_end(),
+        client.status_line(502, "Bad Gateway"),
+        "{r:?}"
+    );
     assert_eq!(r.body, b"bad origin answer\n");
     assert_eq!(r.fields_named("Content-Type"), ["text/plain"]);
 
     // SEND_RESPONSE_HDR: an error response, and SEND_RESPONSE_HDR does not run again for it.
-    let r = fetch(&http(&proxy, "/echo/deny-late"), &[]);
-    assert_eq!(r.status_line, "HTTP/1.1 403 Forbidden", "{r:?}");
+    let r = client.fetch(&proxy, "/echo/deny-late");
+    assert_eq!(
+        r.status_line.trim_end(),
+        client.status_line(403, "Forbidden"),
+        "{r:?}"
+    );
     assert_eq!(r.field("Content-Length"), Some("0"));
     assert!(r.body.is_empty());
     assert_eq!(r.field("Server"), None, "the origin's fields are gone");
-    let r = fetch(&http(&proxy, "/echo/deny-late-body"), &[]);
-    assert_eq!(r.status_line, "HTTP/1.1 403 Forbidden", "{r:?}");
+    let r = client.fetch(&proxy, "/echo/deny-late-body");
+    assert_eq!(
+        r.status_line.trim_end(),
+        client.status_line(403, "Forbidden"),
+        "{r:?}"
+    );
     assert_eq!(r.body, b"late\n");
     assert_eq!(
         r.fields_named("Content-Type"),
@@ -506,6 +571,7 @@ fn error_reenable_at_later_hooks() {
 
     let t = proxy.settled_trace(4, SETTLE);
     let ids = txns(&t);
+    assert_eq!(ids.len(), 4, "{t:?}");
     let upto = |last: &str| -> Vec<&str> {
         let n = FULL.iter().position(|h| *h == last).unwrap();
         let mut v = FULL[..=n].to_vec();
@@ -519,6 +585,16 @@ fn error_reenable_at_later_hooks() {
     assert_eq!(events_of(&t, &ids[1]), upto("READ_RESPONSE_HDR"));
     assert_eq!(events_of(&t, &ids[2]), upto("SEND_RESPONSE_HDR"));
     assert_eq!(events_of(&t, &ids[3]), upto("SEND_RESPONSE_HDR"));
+}
+
+#[test]
+fn error_reenable_at_later_hooks() {
+    error_at_later_hooks(Client::H1);
+}
+
+#[test]
+fn error_reenable_at_later_hooks_over_http2() {
+    error_at_later_hooks(Client::H2);
 }
 
 // ---- (c) a status set at PRE_REMAP ----

@@ -86,9 +86,13 @@ pub fn libtshost() -> PathBuf {
     find().expect("libtshost.so not found after cargo build --lib")
 }
 
-/// A fresh directory for one test (`$TMPDIR/tshost-test-<pid>-<name>`, emptied if it exists).
+/// A fresh directory for one test (`$TMPDIR/tshost-test-<pid>-<n>-<name>`, emptied if it exists).
 pub fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("tshost-test-{}-{name}", std::process::id()));
+    // Numbered: two tests of one binary that pick the same name still get directories of their
+    // own (they run in parallel; a shared trace file would mix their events).
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let d = std::env::temp_dir().join(format!("tshost-test-{}-{n}-{name}", std::process::id()));
     let _ = fs::remove_dir_all(&d);
     fs::create_dir_all(&d).expect("create scratch dir");
     d

@@ -242,14 +242,21 @@ impl Proxy {
             .collect()
     }
 
-    /// Wait until the trace shows `n` SSN_CLOSEs (sessions close asynchronously after a client
-    /// leaves), then check the invariants. Returns the trace.
+    /// Wait until the trace shows `sessions` SSN_CLOSEs (sessions close asynchronously after a
+    /// client leaves) and then stays quiet for [`TRACE_QUIET`], so that an event written after
+    /// the last expected one (a second TXN_CLOSE or SSN_CLOSE) is in what is checked; then check
+    /// the invariants and the exact SSN_CLOSE count. Returns the trace.
     pub fn settled_trace(&self, sessions: usize, timeout: Duration) -> Vec<String> {
         let end = Instant::now() + timeout;
+        let (mut len, mut changed) = (usize::MAX, Instant::now());
         loop {
             let t = self.trace_lines();
+            if t.len() != len {
+                (len, changed) = (t.len(), Instant::now());
+            }
             let closes = t.iter().filter(|l| l.starts_with("SSN_CLOSE")).count();
-            if closes >= sessions || Instant::now() >= end {
+            let quiet = changed.elapsed() >= TRACE_QUIET;
+            if (closes >= sessions && quiet) || Instant::now() >= end {
                 check_invariants(&t);
                 assert_eq!(
                     closes,
@@ -263,6 +270,11 @@ impl Proxy {
         }
     }
 }
+
+/// How long a trace must stay unchanged to count as settled. A duplicate close would be written
+/// by the same task microseconds after the first; 250 ms is that with room for a loaded 2-core
+/// machine descheduling the proxy, and costs 250 ms per settled trace.
+pub const TRACE_QUIET: Duration = Duration::from_millis(250);
 
 impl Drop for Proxy {
     fn drop(&mut self) {
