@@ -158,7 +158,12 @@ fn identifiers(text: &str) -> HashSet<&str> {
 #[test]
 fn abi_dump_covers_every_type_of_types_rs() {
     let types = fs::read_to_string(crate_dir().join("src/abi/types.rs")).unwrap();
-    let dump = fs::read_to_string(crate_dir().join("tests/c/abi_dump.c")).unwrap();
+    // What abi_dump prints, not its source: a name only in a comment or an unused macro is
+    // not a check. Every identifier of the output was printed by a check (the subject of a
+    // `const`/`enum`/`type`/`field` line, or a type spelled out in a `compatible` or `field`
+    // line: opaque `struct tsapi_*` tags are checked that way, being incomplete types).
+    let dir = temp_dir("abi-coverage");
+    let dump = abi_dump(Header::Ours, &dir);
     let checked = identifiers(&dump);
     let mut missing = Vec::new();
     let mut in_enum = false;

@@ -373,13 +373,33 @@ fn client_aborts_mid_request_body() {
         drop(c);
     }
     let t = proxy.settled_trace(2, SETTLE);
-    for (txn, evs) in txn_events(&t) {
-        assert!(
-            evs.contains(&"SEND_REQUEST_HDR".to_string()),
-            "{txn}: {evs:?}"
+    let txns = txn_events(&t);
+    assert_eq!(txns.len(), 2, "{t:?}");
+    // The request went to the origin (its body streams), no response came back to hooks, and
+    // the transaction closed as aborted.
+    for (txn, evs) in &txns {
+        assert_eq!(
+            evs,
+            &[
+                "TXN_START",
+                "READ_REQUEST_HDR",
+                "PRE_REMAP",
+                "POST_REMAP",
+                "OS_DNS",
+                "CACHE_LOOKUP_COMPLETE",
+                "SEND_REQUEST_HDR",
+                "TXN_CLOSE"
+            ],
+            "transaction {txn}"
         );
-        assert!(!evs.contains(&"READ_RESPONSE_HDR".to_string()), "{evs:?}");
     }
+    assert_eq!(
+        t.iter()
+            .filter(|l| l.starts_with("TXN_CLOSE") && l.contains(" aborted=1"))
+            .count(),
+        2,
+        "{t:?}"
+    );
     // The proxy still works.
     let mut c = Client::connect(proxy.port);
     c.send(&get("/size/100"));
