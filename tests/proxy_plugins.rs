@@ -597,6 +597,46 @@ fn error_reenable_at_later_hooks_over_http2() {
     error_at_later_hooks(Client::H2);
 }
 
+/// The second-reenable rule (README, differences from ATS): a plugin that reenables twice for
+/// one event has the second logged and ignored: every hook of the transaction still runs once,
+/// in order, and the response is the origin's, over HTTP/1.1 and HTTP/2.
+fn second_reenable(client: Client) {
+    let origin = Origin::start();
+    let proxy = start(
+        &format!("twice-{}", client.name()),
+        &origin,
+        vec![format!("{} twice", edit_plugin(Header::Ours).display())],
+    );
+    let r = client.fetch(&proxy, "/size/100");
+    assert_eq!(
+        r.status_line.trim_end(),
+        client.status_line(200, "OK"),
+        "{r:?}"
+    );
+    assert_eq!(r.body, pattern(100));
+    assert_eq!(origin.count(), 1);
+    let t = proxy.settled_trace(1, SETTLE);
+    let ids = txns(&t);
+    assert_eq!(ids.len(), 1, "{t:?}");
+    assert_eq!(events_of(&t, &ids[0]), FULL);
+    // One ignored reenable per hook edit_plugin saw: SSN_START, the ten transaction hooks,
+    // SSN_CLOSE (the trace is settled: SSN_CLOSE's callback has returned).
+    let log = proxy.stderr();
+    let count = |what: &str| log.matches(what).count();
+    assert_eq!(count("has no hook waiting for a reenable"), 12, "{log}");
+    assert_eq!(count("TSHttpSsnReenable: session"), 2, "{log}");
+}
+
+#[test]
+fn second_reenable_is_logged_and_ignored() {
+    second_reenable(Client::H1);
+}
+
+#[test]
+fn second_reenable_is_logged_and_ignored_over_http2() {
+    second_reenable(Client::H2);
+}
+
 // ---- (c) a status set at PRE_REMAP ----
 
 #[test]

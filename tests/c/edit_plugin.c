@@ -27,6 +27,8 @@
  *   status    PRE_REMAP, path "pre-remap/N[/body]": TSHttpTxnStatusSet(N) (and an error body
  *             "set at pre-remap\n" text/plain), then CONTINUE. READ_RESPONSE_HDR, path
  *             "echo/late-status": TSHttpTxnStatusSet(404), CONTINUE (no effect in ATS).
+ *   twice     every reenable made in the callback (not a delayed one) is made twice in a row:
+ *             the second must be logged and ignored.
  *   slow=MS   every hook (session and transaction) is reenabled MS ms later from a new plain
  *             pthread.
  *   hold=MS   READ_REQUEST_HDR of path "hold" is reenabled MS ms later from a plain pthread;
@@ -55,7 +57,7 @@
 
 #define TAG "edit_plugin"
 
-static int f_edit, f_deny, f_deny_start, f_status, f_probe, slow_ms, hold_ms;
+static int f_edit, f_deny, f_deny_start, f_status, f_probe, f_twice, slow_ms, hold_ms;
 static int start_stack_arg = -1;
 
 static const TSHttpHookID all_hooks[] = {
@@ -209,10 +211,13 @@ reenable(void *obj, int is_ssn, TSEvent event, int ms, const char *note)
     free(l);
     TSError("[%s] pthread_create failed; reenabling now", TAG);
   }
-  if (is_ssn) {
-    TSHttpSsnReenable((TSHttpSsn)obj, event);
-  } else {
-    TSHttpTxnReenable((TSHttpTxn)obj, event);
+  /* `twice`: a reenable made in the callback is made a second time right after the first. */
+  for (int n = f_twice ? 2 : 1; n > 0; --n) {
+    if (is_ssn) {
+      TSHttpSsnReenable((TSHttpSsn)obj, event);
+    } else {
+      TSHttpTxnReenable((TSHttpTxn)obj, event);
+    }
   }
 }
 
@@ -571,6 +576,8 @@ TSPluginInit(int argc, const char *argv[])
       f_status = 1;
     } else if (strcmp(argv[i], "probe") == 0) {
       f_probe = 1;
+    } else if (strcmp(argv[i], "twice") == 0) {
+      f_twice = 1;
     } else if (strncmp(argv[i], "slow=", 5) == 0) {
       slow_ms = atoi(argv[i] + 5);
     } else if (strncmp(argv[i], "hold=", 5) == 0) {
