@@ -10,7 +10,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::proxy::{count_events, pattern, txn_events, Client, Origin, Proxy, Setup};
+use common::proxy::{count_events, curl, pattern, txn_events, Client, Origin, Proxy, Setup};
 use openssl::ssl::{SslConnector, SslMethod, SslStream, SslVerifyMode};
 
 const SETTLE: Duration = Duration::from_secs(10);
@@ -263,6 +263,41 @@ fn origin_dying_mid_body_marks_the_transaction_aborted() {
     assert!(closes[0].contains(" aborted=1"), "{closes:?}");
     assert!(closes[1].contains(" aborted=0"), "{closes:?}");
     assert_eq!(txn_events(&t).len(), 2);
+}
+
+/// Item 11 over HTTP/2: the origin dies mid-response: the client's stream is reset (curl: the
+/// stream "was not closed cleanly", exit 92), the transaction is aborted at TXN_CLOSE, and the
+/// next stream of a new connection is served.
+#[test]
+fn origin_dying_mid_body_over_http2_resets_the_stream_and_marks_it_aborted() {
+    let origin = Origin::start();
+    let proxy = Proxy::start("origin-dies-aborted-h2", &origin, Setup::default());
+    let url = |path: &str| format!("https://127.0.0.1:{}{path}", proxy.tls_port);
+    let base = [
+        "-k",
+        "--http2",
+        "-H",
+        "Host: example.com",
+        "-o",
+        "/dev/null",
+    ];
+    let (rc, out) = curl(&[&base[..], &[url("/die/100000").as_str()]].concat());
+    assert_eq!(rc, 92, "{}", String::from_utf8_lossy(&out));
+    let (rc, out) = curl(
+        &[
+            &base[..],
+            &["-w", "%{http_code} %{size_download}"],
+            &[url("/size/10").as_str()],
+        ]
+        .concat(),
+    );
+    assert_eq!(rc, 0);
+    assert_eq!(String::from_utf8_lossy(&out), "200 10");
+    let t = proxy.settled_trace(2, SETTLE);
+    let closes: Vec<_> = t.iter().filter(|l| l.starts_with("TXN_CLOSE")).collect();
+    assert_eq!(closes.len(), 2, "{t:?}");
+    assert!(closes[0].contains(" aborted=1"), "{closes:?}");
+    assert!(closes[1].contains(" aborted=0"), "{closes:?}");
 }
 
 /// Start a proxy to tshost-origin (example.com) with these records.
