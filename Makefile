@@ -14,7 +14,7 @@ TEST_PACKAGES := $(RUN_PACKAGES) binutils trafficserver-dev curl openssl nghttp2
 HEADERS := include/ts/ts.h include/tshost.h
 
 .PHONY: all build plugins run test deps deps-run check-header lint clean \
-  fuzz-deps fuzz-build fuzz fuzz-smoke
+  fuzz-deps fuzz-build fuzz fuzz-smoke mutants-deps mutants
 
 all: build plugins
 
@@ -126,3 +126,12 @@ lint:
 clean:
 	$(CARGO) clean
 	rm -rf $(BUILD)
+
+# Mutation testing (tests/README.md): cargo-mutants on the modules that carry the laws, each group
+# against the test binaries that cover it. Slow (about a minute per mutant on 2 cores, some 900
+# mutants in all): `make mutants MUTANTS=cache` runs one group (`tests/mutants --list`).
+MUTANTS ?=
+mutants-deps:
+	@$(CARGO) mutants --version >/dev/null 2>&1 || $(CARGO) install cargo-mutants --locked
+mutants: deps mutants-deps
+	tests/mutants $(MUTANTS)
