@@ -597,6 +597,66 @@ fn error_reenable_at_later_hooks_over_http2() {
     error_at_later_hooks(Client::H2);
 }
 
+/// ERROR (no status, no body) at each transaction hook from READ_REQUEST_HDR on, over HTTP/1.1
+/// and HTTP/2: before SEND_RESPONSE_HDR, ATS's "500 INKApi Error" with an empty body, the hooks
+/// up to that one, then SEND_RESPONSE_HDR (of the error response) and TXN_CLOSE; the origin
+/// sees the request only when the ERROR comes after SEND_REQUEST_HDR. ERROR at
+/// SEND_RESPONSE_HDR replaces the origin's response (that hook does not run again); at
+/// TXN_CLOSE it counts as CONTINUE. TXN_START is `error_at_txn_start`.
+fn error_at_each_hook(client: Client) {
+    let origin = Origin::start();
+    let proxy = start(
+        &format!("error-at-{}", client.name()),
+        &origin,
+        vec![format!("{} error-at", edit_plugin(Header::Ours).display())],
+    );
+    let hooks = &FULL[1..];
+    for hook in hooks {
+        let r = client.fetch(&proxy, &format!("/echo/error-at-{hook}"));
+        if *hook == "TXN_CLOSE" {
+            assert_eq!(
+                r.status_line.trim_end(),
+                client.status_line(200, "OK"),
+                "{hook}: {r:?}"
+            );
+        } else {
+            assert_eq!(
+                r.status_line.trim_end(),
+                client.status_line(500, "INKApi Error"),
+                "{hook}: {r:?}"
+            );
+            assert_eq!(r.field("Content-Length"), Some("0"), "{hook}: {r:?}");
+            assert!(r.body.is_empty(), "{hook}: {r:?}");
+        }
+    }
+    // READ_RESPONSE_HDR, SEND_RESPONSE_HDR and TXN_CLOSE come after the request went out.
+    assert_eq!(origin.count(), 3);
+    let t = proxy.settled_trace(hooks.len(), SETTLE);
+    let ids = txns(&t);
+    assert_eq!(ids.len(), hooks.len(), "{t:?}");
+    for (id, hook) in ids.iter().zip(hooks) {
+        let n = FULL.iter().position(|h| h == hook).unwrap();
+        let want: Vec<&str> = if n >= FULL.len() - 2 {
+            FULL.to_vec()
+        } else {
+            let mut v = FULL[..=n].to_vec();
+            v.extend(["SEND_RESPONSE_HDR", "TXN_CLOSE"]);
+            v
+        };
+        assert_eq!(events_of(&t, id), want, "ERROR at {hook}");
+    }
+}
+
+#[test]
+fn error_at_each_hook_answers_500_and_skips_to_the_response() {
+    error_at_each_hook(Client::H1);
+}
+
+#[test]
+fn error_at_each_hook_answers_500_and_skips_to_the_response_over_http2() {
+    error_at_each_hook(Client::H2);
+}
+
 /// The second-reenable rule (README, differences from ATS): a plugin that reenables twice for
 /// one event has the second logged and ignored: every hook of the transaction still runs once,
 /// in order, and the response is the origin's, over HTTP/1.1 and HTTP/2.

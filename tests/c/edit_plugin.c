@@ -27,6 +27,8 @@
  *   status    PRE_REMAP, path "pre-remap/N[/body]": TSHttpTxnStatusSet(N) (and an error body
  *             "set at pre-remap\n" text/plain), then CONTINUE. READ_RESPONSE_HDR, path
  *             "echo/late-status": TSHttpTxnStatusSet(404), CONTINUE (no effect in ATS).
+ *   error-at  path "echo/error-at-HOOK" (HOOK: READ_REQUEST_HDR ... TXN_CLOSE, as in ts.h without
+ *             TS_HTTP_ and _HOOK): ERROR, no status and no body, at that hook.
  *   twice     every reenable made in the callback (not a delayed one) is made twice in a row:
  *             the second must be logged and ignored.
  *   slow=MS   every hook (session and transaction) is reenabled MS ms later from a new plain
@@ -57,7 +59,7 @@
 
 #define TAG "edit_plugin"
 
-static int f_edit, f_deny, f_deny_start, f_status, f_probe, f_twice, slow_ms, hold_ms;
+static int f_edit, f_deny, f_deny_start, f_status, f_probe, f_twice, f_error_at, slow_ms, hold_ms;
 static int start_stack_arg = -1;
 
 static const TSHttpHookID all_hooks[] = {
@@ -381,6 +383,34 @@ probe_response(TSHttpTxn txn, TSMBuffer buf, TSMLoc hdr)
 
 /* ---- the hooks ---- */
 
+/* The transaction hook an event is for, as the paths of `error-at` spell it. */
+static const char *
+txn_hook_name(TSEvent event)
+{
+  switch (event) {
+  case TS_EVENT_HTTP_READ_REQUEST_HDR:
+    return "READ_REQUEST_HDR";
+  case TS_EVENT_HTTP_PRE_REMAP:
+    return "PRE_REMAP";
+  case TS_EVENT_HTTP_POST_REMAP:
+    return "POST_REMAP";
+  case TS_EVENT_HTTP_OS_DNS:
+    return "OS_DNS";
+  case TS_EVENT_HTTP_CACHE_LOOKUP_COMPLETE:
+    return "CACHE_LOOKUP_COMPLETE";
+  case TS_EVENT_HTTP_SEND_REQUEST_HDR:
+    return "SEND_REQUEST_HDR";
+  case TS_EVENT_HTTP_READ_RESPONSE_HDR:
+    return "READ_RESPONSE_HDR";
+  case TS_EVENT_HTTP_SEND_RESPONSE_HDR:
+    return "SEND_RESPONSE_HDR";
+  case TS_EVENT_HTTP_TXN_CLOSE:
+    return "TXN_CLOSE";
+  default:
+    return "";
+  }
+}
+
 static TSEvent
 on_txn(TSHttpTxn txn, TSEvent event, int *delay, char *note, size_t note_size)
 {
@@ -389,6 +419,9 @@ on_txn(TSHttpTxn txn, TSEvent event, int *delay, char *note, size_t note_size)
   TSMLoc hdr, url;
 
   client_path(txn, path, sizeof(path));
+  if (f_error_at && strncmp(path, "echo/error-at-", 14) == 0 && strcmp(path + 14, txn_hook_name(event)) == 0) {
+    return TS_EVENT_HTTP_ERROR;
+  }
   switch (event) {
   case TS_EVENT_HTTP_TXN_START:
     if (f_deny_start) {
@@ -578,6 +611,8 @@ TSPluginInit(int argc, const char *argv[])
       f_probe = 1;
     } else if (strcmp(argv[i], "twice") == 0) {
       f_twice = 1;
+    } else if (strcmp(argv[i], "error-at") == 0) {
+      f_error_at = 1;
     } else if (strncmp(argv[i], "slow=", 5) == 0) {
       slow_ms = atoi(argv[i] + 5);
     } else if (strncmp(argv[i], "hold=", 5) == 0) {
