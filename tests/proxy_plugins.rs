@@ -657,6 +657,56 @@ fn error_at_each_hook_answers_500_and_skips_to_the_response_over_http2() {
     error_at_each_hook(Client::H2);
 }
 
+/// ERROR at SSN_START: the session ends without a transaction (ATS closes the client
+/// connection), and SSN_CLOSE still comes once, over HTTP/1.1 and HTTP/2.
+#[test]
+fn error_at_ssn_start_closes_the_session_without_a_transaction() {
+    let origin = Origin::start();
+    let proxy = start(
+        "error-ssn-start",
+        &origin,
+        vec![format!(
+            "{} error-ssn-start",
+            edit_plugin(Header::Ours).display()
+        )],
+    );
+    let h1 = common::proxy::raw_request(
+        proxy.port,
+        b"GET /size/10 HTTP/1.1\r\nHost: example.com\r\n\r\n",
+    );
+    assert!(h1.is_empty(), "{}", String::from_utf8_lossy(&h1));
+    // HTTP/2 (TLS, ALPN h2): SSN_START comes before tshost sends its SETTINGS, so the client
+    // gets nothing at all, then the end of the stream (curl's exit code would race: 55 or 56,
+    // depending on whether its preface was written before the close).
+    let mut b = openssl::ssl::SslConnector::builder(openssl::ssl::SslMethod::tls_client()).unwrap();
+    b.set_verify(openssl::ssl::SslVerifyMode::NONE);
+    b.set_alpn_protos(b"\x02h2").unwrap();
+    let tcp = TcpStream::connect(("127.0.0.1", proxy.tls_port)).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut tls = b
+        .build()
+        .configure()
+        .unwrap()
+        .verify_hostname(false)
+        .connect("example.com", tcp)
+        .expect("TLS handshake");
+    assert_eq!(tls.ssl().selected_alpn_protocol(), Some(&b"h2"[..]));
+    let mut got = Vec::new();
+    let end = std::io::Read::read_to_end(&mut tls, &mut got);
+    assert!(got.is_empty(), "{got:?}");
+    // The end of the stream, with a close_notify (a clean TLS close, as for any session).
+    assert_eq!(end.unwrap(), 0);
+    assert_eq!(origin.count(), 0);
+    let t = proxy.settled_trace(2, SETTLE);
+    assert_eq!(txns(&t).len(), 0, "{t:?}");
+    let events: Vec<&str> = t.iter().map(|l| l.split(' ').next().unwrap()).collect();
+    assert_eq!(
+        events,
+        ["SSN_START", "SSN_CLOSE", "SSN_START", "SSN_CLOSE"],
+        "{t:?}"
+    );
+}
+
 /// The second-reenable rule (README, differences from ATS): a plugin that reenables twice for
 /// one event has the second logged and ignored: every hook of the transaction still runs once,
 /// in order, and the response is the origin's, over HTTP/1.1 and HTTP/2.

@@ -29,6 +29,7 @@
  *             "echo/late-status": TSHttpTxnStatusSet(404), CONTINUE (no effect in ATS).
  *   error-at  path "echo/error-at-HOOK" (HOOK: READ_REQUEST_HDR ... TXN_CLOSE, as in ts.h without
  *             TS_HTTP_ and _HOOK): ERROR, no status and no body, at that hook.
+ *   error-ssn-start  ERROR at every SSN_START.
  *   twice     every reenable made in the callback (not a delayed one) is made twice in a row:
  *             the second must be logged and ignored.
  *   slow=MS   every hook (session and transaction) is reenabled MS ms later from a new plain
@@ -59,7 +60,7 @@
 
 #define TAG "edit_plugin"
 
-static int f_edit, f_deny, f_deny_start, f_status, f_probe, f_twice, f_error_at, slow_ms, hold_ms;
+static int f_edit, f_deny, f_deny_start, f_status, f_probe, f_twice, f_error_at, f_error_ssn, slow_ms, hold_ms;
 static int start_stack_arg = -1;
 
 static const TSHttpHookID all_hooks[] = {
@@ -579,7 +580,8 @@ on_event(TSCont contp, TSEvent event, void *edata)
     if (f_probe) {
       probe_session(ssn, event == TS_EVENT_HTTP_SSN_START ? "SSN_START" : "SSN_CLOSE");
     }
-    reenable(ssn, 1, TS_EVENT_HTTP_CONTINUE, slow_ms, NULL);
+    reenable(ssn, 1, f_error_ssn && event == TS_EVENT_HTTP_SSN_START ? TS_EVENT_HTTP_ERROR : TS_EVENT_HTTP_CONTINUE,
+             slow_ms, NULL);
     return 0;
   }
   TSHttpTxn txn = (TSHttpTxn)edata;
@@ -613,6 +615,8 @@ TSPluginInit(int argc, const char *argv[])
       f_twice = 1;
     } else if (strcmp(argv[i], "error-at") == 0) {
       f_error_at = 1;
+    } else if (strcmp(argv[i], "error-ssn-start") == 0) {
+      f_error_ssn = 1;
     } else if (strncmp(argv[i], "slow=", 5) == 0) {
       slow_ms = atoi(argv[i] + 5);
     } else if (strncmp(argv[i], "hold=", 5) == 0) {
