@@ -297,6 +297,56 @@ mod tests {
     }
 
     #[test]
+    fn replacing_an_id_many_times_keeps_the_cache_and_its_queue_bounded() {
+        let c = SessionCache::new(CacheConfig {
+            size: 4,
+            buckets: 1,
+            ..Default::default()
+        });
+        // Each replacement leaves a stale record in the eviction queue; the queue is compacted
+        // past 2 x per-bucket + 16 records (24 here), keeping the live records.
+        for n in 0..100u8 {
+            c.insert(&id(1), vec![n]);
+            assert!(c.buckets[0].read().fifo.len() <= 2 * 4 + 16 + 1);
+        }
+        assert_eq!(c.get(&id(1)).unwrap(), vec![99]);
+        // id(1) is still the oldest live entry: the fourth new id evicts it, then each next one
+        // the oldest of the new.
+        for n in 2..=7 {
+            c.insert(&id(n), vec![n as u8]);
+        }
+        assert_eq!(c.len(), 4);
+        for n in 1..=3 {
+            assert!(c.get(&id(n)).is_none(), "id {n} should be evicted");
+        }
+        for n in 4..=7 {
+            assert!(c.get(&id(n)).is_some(), "id {n} should be there");
+        }
+        assert_eq!(c.counters.evictions.load(Ordering::Relaxed), 3);
+    }
+
+    #[test]
+    fn busy_bucket_is_skipped_and_counted_with_skip_on_contention() {
+        let c = SessionCache::new(CacheConfig {
+            size: 4,
+            buckets: 1,
+            skip_on_contention: true,
+            ..Default::default()
+        });
+        assert!(c.insert(&id(1), vec![1]));
+        let held = c.buckets[0].write();
+        // The bucket is busy (a writer holds it): both give up at once.
+        assert!(c.get(&id(1)).is_none());
+        assert!(!c.insert(&id(2), vec![2]));
+        drop(held);
+        assert_eq!(c.counters.lock_contention.load(Ordering::Relaxed), 2);
+        assert_eq!(c.counters.misses.load(Ordering::Relaxed), 1);
+        assert_eq!(c.counters.inserts.load(Ordering::Relaxed), 1);
+        assert_eq!(c.get(&id(1)).unwrap(), vec![1]);
+        assert!(c.get(&id(2)).is_none());
+    }
+
+    #[test]
     fn entries_expire() {
         let c = SessionCache::new(CacheConfig {
             timeout: Duration::from_millis(30),
@@ -330,7 +380,9 @@ mod tests {
             })
             .collect();
         threads.into_iter().for_each(|t| t.join().unwrap());
-        assert!(c.len() <= 1000);
+        // Full: 8,000 ids spread over 8 buckets fill every bucket's 125 places (ids that hash
+        // to few buckets would leave the others part-empty).
+        assert_eq!(c.len(), 1000);
         // Every insert is either still there or was evicted; nothing is lost or counted twice.
         let (ins, ev) = (
             c.counters.inserts.load(Ordering::Relaxed),
