@@ -105,9 +105,12 @@ fn rss_kb(pid: u32) -> u64 {
         .unwrap()
 }
 
-/// Memory stays bounded: at most this much growth over an abuse case (generous: allocator
-/// slack, the runtime's threads).
-const RSS_SLACK_KB: u64 = 64 * 1024;
+/// Memory stays bounded: at most this much growth over an abuse case. Well under every attack
+/// it checks (the 12 MB the HPACK bomb decodes to, the 10 MB bodies stalled by a closed window,
+/// the 32 MB of CONTINUATIONs offered), so keeping any of them would fail; over what a debug build
+/// grows by anyway (seen over three runs of each: 1.1 to 2.9 MB, most of it the first connections'
+/// one-time costs: TLS, the runtime's and the allocator's buffers), with 2 MB of margin.
+const RSS_SLACK_KB: u64 = 5 * 1024;
 
 fn assert_rss_bounded(proxy: &Proxy, before: u64, what: &str) {
     let after = rss_kb(proxy.pid());
@@ -121,9 +124,19 @@ fn stream(v: &Value, sid: u32) -> &Value {
     &v["streams"][sid.to_string()]
 }
 
-const ENHANCE_YOUR_CALM: u64 = 0xb;
-const REFUSED_STREAM: u64 = 0x7;
+const NO_ERROR: u64 = 0x0;
 const PROTOCOL_ERROR: u64 = 0x1;
+const REFUSED_STREAM: u64 = 0x7;
+const CANCEL: u64 = 0x8;
+const ENHANCE_YOUR_CALM: u64 = 0xb;
+
+/// Stream 1 of a client.py report was reset once no_activity_timeout_in (1 s) had passed: not
+/// before it (a timer never fires early), and within 5 s of the start (seen: 1.7 s, the timeout
+/// counting from the last DATA written; the rest is slack for a loaded 2-core machine).
+fn assert_stalled_for_the_timeout(v: &Value) {
+    let t = stream(v, 1)["t"].as_f64().unwrap();
+    assert!((1.0..5.0).contains(&t), "reset after {t} s: {v}");
+}
 
 /// The trace of `sessions` sessions, settled and checked; every transaction is a TXN pair.
 fn settled(proxy: &Proxy, sessions: usize) -> Vec<String> {
@@ -185,11 +198,15 @@ fn stream_held_by_plugin_does_not_stall_the_others() {
     // /hold is answered by the origin's default page once released.
     assert_eq!(held["status"], 200, "{v}");
     let held_t = held["t"].as_f64().unwrap();
-    assert!(held_t >= 0.45, "held stream answered after {held_t} s");
+    // Held 500 ms by a nanosleep that began after the request was sent (the client's clock
+    // starts before): never sooner.
+    assert!(held_t >= 0.5, "held stream answered after {held_t} s");
     for sid in [3, 5, 7] {
         let s = stream(&v, sid);
         assert_eq!(s["status"], 200, "{s}");
         let t = s["t"].as_f64().unwrap();
+        // The others do not wait for it: answered at least 200 ms before it (seen: 15 ms
+        // against 509 ms; 300 ms of slack for a loaded 2-core machine).
         assert!(
             t < held_t - 0.2,
             "stream {sid} at {t} s, held one at {held_t} s"
@@ -295,8 +312,12 @@ fn rapid_reset_gets_goaway_enhance_your_calm() {
     assert_rss_bounded(&proxy, before, "rapid reset");
     let t = settled(&proxy, 3);
     let starts = count_events(&t, "TXN_START");
-    // The streams the proxy accepted before the cap were few, not 2000 per connection.
-    assert!(starts <= 3 * 400, "{starts} transactions");
+    // No stream past the cap's RST_STREAM starts: on each connection the tap stops handing the
+    // client's bytes to the h2 connection at the 101st RST_STREAM (client.py writes each frame
+    // in a TLS record of its own and a TLS read returns one record), so at most the 101 streams
+    // whose HEADERS came before it start. Which of those do is a race (a stream reset before the
+    // h2 connection handed it out never starts): seen 0 or 101 per connection, 101 to 303 in all.
+    assert!(starts <= 3 * (100 + 1), "{starts} transactions");
     // A well-behaved client is still served.
     let (rc, out, err) = curl_h2(&proxy, &[], &["/size/100"]);
     assert_eq!((rc, out.len()), (0, 100), "{err}");
@@ -304,19 +325,46 @@ fn rapid_reset_gets_goaway_enhance_your_calm() {
 }
 
 #[test]
-fn continuation_flood_is_cut_off() {
+fn rst_stream_cap_tolerates_exactly_max_rst_stream_frames_per_minute() {
+    // The cap is "more than max_rst_stream_frames_per_minute in a minute" (ATS 9.2's
+    // rcv_rst_stream_frame: count > configured max, GOAWAY ENHANCE_YOUR_CALM): 100 HEADERS +
+    // RST_STREAM pairs leave the connection serving the next request; a 101st RST_STREAM ends it.
+    let origin = Origin::start();
+    let proxy = start(
+        "h2-rst-cap",
+        &origin,
+        &["CONFIG proxy.config.http2.max_rst_stream_frames_per_minute INT 100"],
+        vec![],
+    );
+    let v = raw(&proxy, "rapid-reset", &["100", "/size/10"]);
+    assert_eq!(v["goaway"], Value::Null, "100 tolerated: {v}");
+    let s = stream(&v, 201);
+    assert_eq!((&s["status"], &s["len"]), (&200.into(), &10.into()), "{v}");
+    let v = raw(&proxy, "rapid-reset", &["101", "/size/10"]);
+    assert_eq!(v["goaway"], ENHANCE_YOUR_CALM, "the 101st: {v}");
+    assert_eq!(stream(&v, 203)["status"], Value::Null, "{v}");
+    settled(&proxy, 2);
+}
+
+#[test]
+fn continuation_flood_gets_goaway_enhance_your_calm() {
+    // A header block that never ends: small CONTINUATIONs (the h2 crate's cap on CONTINUATIONs
+    // per block, 10 here), empty ones (the same cap) and 16 KB ones (decoded past 4 x
+    // max_header_list_size) are each a connection error ENHANCE_YOUR_CALM. ATS 9.2 says the same
+    // for a CONTINUATION flood (Http2ConnectionState.cc rcv_continuation_frame: "reset too frequent
+    // CONTINUATION frames" past max_continuation_frames_per_minute, "header blocks too large" past
+    // 2 x max_header_list_size, both HTTP2_ERROR_ENHANCE_YOUR_CALM).
     let origin = Origin::start();
     let proxy = start("h2-continuation", &origin, &[], vec![]);
     let before = rss_kb(proxy.pid());
     for (n, size) in [("100000", "100"), ("100000", "0"), ("2000", "16000")] {
         let v = raw(&proxy, "continuation", &[n, size]);
-        assert!(v["goaway"].is_u64() || v["closed"] == true, "{v}");
+        assert_eq!(v["goaway"], ENHANCE_YOUR_CALM, "{n} x {size} bytes: {v}");
         assert_ne!(
             v["sent"].as_u64(),
             Some(n.parse().unwrap()),
             "all sent: {v}"
         );
-        assert_ne!(v["goaway"], 0, "{v}");
     }
     assert_rss_bounded(&proxy, before, "CONTINUATION flood");
     let t = settled(&proxy, 3);
@@ -324,19 +372,25 @@ fn continuation_flood_is_cut_off() {
 }
 
 #[test]
-fn hpack_bomb_is_bounded_by_max_header_list_size() {
+fn hpack_bomb_gets_goaway_enhance_your_calm() {
     let origin = Origin::start();
     let proxy = start("h2-hpack-bomb", &origin, &[], vec![]);
     let before = rss_kb(proxy.pid());
     // 4000-byte field referenced 3000 times: a 7 KB block decoding to 12 MB.
     let v = raw(&proxy, "hpack-bomb", &["4000", "3000"]);
     let s1 = stream(&v, 1);
-    // h2 (as RFC 9113 10.5.1 allows): 431, or a stream/connection error; never a 200.
-    assert!(
-        s1["status"] == 431 || s1["rst"].is_u64() || v["goaway"].is_u64(),
+    // Decoded past 4 x max_header_list_size (the h2 crate's abuse limit; 12 MB against 512 KB) the
+    // block is not decoded further: a connection error ENHANCE_YOUR_CALM, the stream never
+    // answered nor reset on its own. ATS 9.2 answers a decoded list over max_header_list_size
+    // the same way (HTTP2.cc http2_decode_header_blocks: HPACK_ERROR_SIZE_EXCEEDED_ERROR is
+    // HTTP2_ERROR_ENHANCE_YOUR_CALM; Http2ConnectionState.cc rcv_headers_frame makes it a
+    // connection error, "recv headers enhance your calm").
+    assert_eq!(v["goaway"], ENHANCE_YOUR_CALM, "{v}");
+    assert_eq!(
+        (&s1["status"], &s1["rst"]),
+        (&Value::Null, &Value::Null),
         "{v}"
     );
-    assert_ne!(s1["status"], 200, "{v}");
     // A field list under the limit is served.
     let v = raw(&proxy, "hpack-bomb", &["1000", "20"]);
     assert_eq!(stream(&v, 1)["status"], 200, "{v}");
@@ -364,7 +418,7 @@ fn settings_ping_and_priority_floods_get_goaway() {
 }
 
 #[test]
-fn zero_window_stall_times_out() {
+fn zero_window_stall_is_cancelled_after_no_activity_timeout() {
     let origin = Origin::start();
     let proxy = start(
         "h2-zero-window",
@@ -377,8 +431,15 @@ fn zero_window_stall_times_out() {
     let s1 = stream(&v, 1);
     assert_eq!(s1["status"], 200, "{v}");
     assert_eq!(s1["len"], 0, "no DATA through a zero window: {v}");
-    assert!(s1["rst"].is_u64(), "the stalled stream is ended: {v}");
-    assert!(v["closed"] == true || v["goaway"].is_u64(), "{v}");
+    // The stalled stream is given up after no_activity_timeout_in (1 s): RST_STREAM CANCEL (the
+    // proxy no longer wants the stream, RFC 9113 7). (ATS 9.2 sends RST_STREAM NO_ERROR when its
+    // HttpSM gives up, Http2ConnectionState::delete_stream; tshost says CANCEL.)
+    assert_eq!(s1["rst"], CANCEL, "the stalled stream is ended: {v}");
+    assert_stalled_for_the_timeout(&v);
+    // Then the connection, without a stream, idles for another no_activity_timeout_in and is
+    // closed gracefully: GOAWAY NO_ERROR.
+    assert_eq!(v["goaway"], NO_ERROR, "{v}");
+    // 2 x 1 s of timeouts, 6 s of slack for a loaded 2-core machine (seen: 2.7 s).
     assert!(v["elapsed"].as_f64().unwrap() < 8.0, "{v}");
     assert_rss_bounded(&proxy, before, "zero window");
     settled(&proxy, 1);
@@ -434,7 +495,8 @@ fn request_framing_to_the_origin_is_unambiguous() {
     for (size, cl) in [("1000", "2000"), ("3000", "2000")] {
         let v = raw(&proxy, "upload", &[size, cl]);
         let s = stream(&v, 1);
-        assert_ne!(s["status"], 200, "{size} vs {cl}: {v}");
+        // Never answered (the echo answers only a whole body): just the reset.
+        assert_eq!(s["status"], Value::Null, "{size} vs {cl}: {v}");
         assert_eq!(s["rst"], PROTOCOL_ERROR, "{size} vs {cl}: {v}");
     }
     // Connection-specific fields are malformed in HTTP/2 (RFC 9113 8.2.2).
@@ -444,7 +506,9 @@ fn request_framing_to_the_origin_is_unambiguous() {
         "te=gzip",
     ] {
         let v = raw(&proxy, "upload", &["10", "-", field]);
-        assert_eq!(stream(&v, 1)["rst"], PROTOCOL_ERROR, "{field}: {v}");
+        let s = stream(&v, 1);
+        assert_eq!(s["status"], Value::Null, "{field}: {v}");
+        assert_eq!(s["rst"], PROTOCOL_ERROR, "{field}: {v}");
     }
     // No content-length: chunked to the origin, by the proxy; the body arrives whole.
     let v = raw(&proxy, "upload", &["20000", "-"]);
@@ -655,6 +719,9 @@ fn h2_slow_window_updates_get_enhance_your_calm() {
     let s1 = stream(&v, 1);
     assert_eq!(s1["status"], 200, "{v}");
     assert_eq!(s1["rst"], ENHANCE_YOUR_CALM, "{v}");
+    // The fifth update comes 40 ms after the first: reset within 1 s of the first (seen: 42 ms;
+    // the rest is slack for a loaded 2-core machine, still far below the 5 s the client would
+    // go on for).
     let after = v["calm_after"].as_f64().unwrap();
     assert!(after < 1.0, "reset {after} s after the first update: {v}");
     assert_eq!(v["goaway"], Value::Null, "a stream error only: {v}");
@@ -666,6 +733,7 @@ fn h2_slow_window_updates_get_enhance_your_calm() {
     assert_eq!(stream(&v, 3)["len"], 10, "{v}");
     let v = raw(&proxy, "slow-window", &["conn", BIG]);
     assert_eq!(v["goaway"], ENHANCE_YOUR_CALM, "{v}");
+    // As for the stream (seen: 43 ms).
     let after = v["calm_after"].as_f64().unwrap();
     assert!(after < 1.0, "GOAWAY {after} s after the first update: {v}");
     assert_rss_bounded(&proxy, before, "slow WINDOW_UPDATEs");
@@ -689,6 +757,9 @@ fn h2_header_block_never_finished_is_closed() {
     for how in ["open", "drip", "partial"] {
         let v = raw(&proxy, "hdr-stall", &[how, "6"]);
         assert_eq!(v["goaway"], COMPRESSION_ERROR, "{how}: {v}");
+        // At the 1 s deadline (seen: 1.01 to 1.05 s), counted from when the block was seen open,
+        // a little after the client's clock started (hence 0.9); 2 s of slack for a loaded
+        // 2-core machine.
         let t = v["elapsed"].as_f64().unwrap();
         assert!((0.9..3.0).contains(&t), "{how}: closed after {t} s: {v}");
         if how == "drip" {
@@ -717,10 +788,15 @@ fn h2_settings_never_acked_times_out() {
     );
     let v = raw(&proxy, "no-ack", &["500", "0.01"]);
     assert_eq!(v["goaway"], SETTINGS_TIMEOUT, "{v}");
+    // Streams are served while the ACK is awaited (seen: 69 within the second; how many depends
+    // on the machine's speed), and the connection is cut at the deadline, not once all 500 were
+    // sent (that alone takes 5 s of intervals).
     let answered = v["answered"].as_u64().unwrap();
-    assert!(answered < 500, "{v}");
+    assert!((1..500).contains(&answered), "{v}");
+    // At the 1 s deadline, counted from the connection's start, a little before the client's
+    // clock (seen: 1.005 s); 2 s of slack for a loaded 2-core machine.
     let t = v["elapsed"].as_f64().unwrap();
-    assert!(t < 3.0, "cut off after {t} s: {v}");
+    assert!((0.9..3.0).contains(&t), "cut off after {t} s: {v}");
     settled(&proxy, 1);
     // One that acknowledges is served past the deadline.
     let v = raw(&proxy, "get", &["/slow/1500", "/size/10"]);
@@ -730,7 +806,7 @@ fn h2_settings_never_acked_times_out() {
 }
 
 #[test]
-fn h2_zero_connection_window_stall_times_out() {
+fn h2_zero_connection_window_stall_is_cancelled_after_no_activity_timeout() {
     // Waiting for window is bounded whichever window is at 0: here the connection's (the
     // stream's is large), never updated. The stream ends after no_activity_timeout_in.
     let origin = Origin::start();
@@ -747,8 +823,9 @@ fn h2_zero_connection_window_stall_times_out() {
     let s1 = stream(&v, 1);
     assert_eq!(s1["status"], 200, "{v}");
     assert_eq!(s1["len"], 65535, "one connection window's worth: {v}");
-    assert!(s1["rst"].is_u64(), "the stalled stream is ended: {v}");
-    assert!(v["elapsed"].as_f64().unwrap() < 8.0, "{v}");
+    // As for a stream window at 0 (zero_window_stall_is_cancelled_after_no_activity_timeout).
+    assert_eq!(s1["rst"], CANCEL, "the stalled stream is ended: {v}");
+    assert_stalled_for_the_timeout(&v);
     settled(&proxy, 1);
 }
 
@@ -890,6 +967,9 @@ fn h2_rst_stream_while_origin_slow_closes_txn_at_once_aborted() {
     let origin = Origin::start();
     let proxy = start("h2-rst-slow", &origin, &[], vec![]);
     let l = leave_while_origin_works(&proxy, &origin, "rst", 1, Duration::from_secs(5));
+    // "At once": the origin would answer only after 8 s. Seen: TXN_CLOSE 0.07 ms and the origin
+    // connection closed 10 ms after the RST_STREAM; the bounds leave slack for a loaded 2-core
+    // machine and are still far from the origin's 8 s.
     assert!(
         l.txn_closes < Duration::from_millis(500),
         "TXN_CLOSE {:?} after RST_STREAM",
@@ -910,6 +990,8 @@ fn h2_connection_reset_while_origin_slow_closes_txn_and_ssn_at_once() {
     let origin = Origin::start();
     let proxy = start("h2-reset-slow", &origin, &[], vec![]);
     let l = leave_while_origin_works(&proxy, &origin, "tcp-reset", 1, Duration::from_secs(10));
+    // Seen: TXN_CLOSE 5 ms, SSN_CLOSE and the origin connection closed 20 ms after the reset;
+    // the bounds as in h2_rst_stream_while_origin_slow_closes_txn_at_once_aborted.
     assert!(
         l.txn_closes < Duration::from_millis(500),
         "TXN_CLOSE {:?} after the reset",
@@ -934,6 +1016,8 @@ fn h2_hundred_cancelled_streams_release_their_origin_connections() {
     let origin = Origin::start();
     let proxy = start("h2-cancel-100", &origin, &[], vec![]);
     let l = leave_while_origin_works(&proxy, &origin, "rst", 100, Duration::from_secs(5));
+    // Seen: the 100 TXN_CLOSEs 35 ms and the origin connections closed 48 ms after the resets;
+    // twice the one-stream bounds for 100 of them on a loaded 2-core machine, far from 8 s.
     assert!(
         l.txn_closes < Duration::from_secs(1),
         "100 TXN_CLOSEs {:?} after the resets",

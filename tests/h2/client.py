@@ -203,8 +203,10 @@ def main():
             c.s.close()
         print(json.dumps({"ok": True}))
     elif mode == "rapid-reset":
-        # HEADERS then RST_STREAM, N times, without waiting; then what the server says.
+        # HEADERS then RST_STREAM, N times, without waiting; then what the server says. With
+        # PATH: then (if the connection is still up) one more request, for PATH, and its answer.
         n = int(args[0])
+        then = args[1] if len(args) > 1 else None
         c = Conn(port)
         sent = 0
         try:
@@ -217,6 +219,17 @@ def main():
                     break
         except OSError:
             pass
+        if then is not None:
+            c.streams = {}
+            last = 1 + 2 * n
+            if not c.over():
+                c.request(last, then)
+                c.run(lambda: c.done(last) or c.over(), 10)
+            # Anything the server says after the answer (a GOAWAY would come at once).
+            c.run(lambda: c.over(), 0.5)
+            c.streams = {k: v for k, v in c.streams.items() if k == last}
+            c.result(sent=sent)
+            return
         c.run(lambda: c.goaway is not None, 10)
         c.run(lambda: False, 1)
         c.result(sent=sent, streams={})
@@ -225,6 +238,9 @@ def main():
         n = int(args[0])
         size = int(args[1])
         c = Conn(port)
+        # Our ACK of the server's SETTINGS must not come inside the block (that would be a
+        # PROTOCOL_ERROR of ours, not the flood's verdict): take the SETTINGS first.
+        c.run(lambda: c.settings, 5)
         block = c.enc.encode([(":method", "GET"), (":scheme", "https"),
                               (":authority", "example.com"), (":path", "/size/10")])
         c.frame(HEADERS, END_STREAM, 1, block)
