@@ -10,7 +10,7 @@ mod common;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
@@ -41,9 +41,20 @@ const STATS: [&str; 14] = [
 ];
 
 /// A redis-server on a loopback port, without persistence, in its own directory.
+///
+/// redis-server binds its port itself, so a port cannot be handed over to it ready-bound.
+/// Instead the test holds the port with a socket bound (SO_REUSEADDR) but not listening whenever
+/// the server is not up: before the first start, and between [`Redis::kill`] and
+/// [`Redis::restart`]. Connections to it are refused meanwhile (as to a port nobody uses), and no
+/// other process can take it: automatic port selection (`bind` to port 0, as every other server
+/// of the tests does) never picks a port someone holds, and an explicit bind with SO_REUSEADDR
+/// (redis-server's) may share the port with the held socket, but only one socket can listen. The
+/// held socket is closed once this test's redis-server answers on the port.
 struct Redis {
     child: Option<Child>,
     port: u16,
+    /// The port, held while the server is down.
+    hold: Option<socket2::Socket>,
     dir: PathBuf,
     /// Extra redis-server arguments.
     args: Vec<String>,
@@ -57,13 +68,14 @@ struct Redis {
 /// neighbours.
 static EXCLUSIVE: std::sync::RwLock<()> = std::sync::RwLock::new(());
 
-/// A free loopback port (nothing listens on it once this returns).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// A socket bound to loopback `port` (0: a free port, chosen by the kernel) with SO_REUSEADDR,
+/// not listening: it holds the port (see [`Redis`]).
+fn hold_port(port: u16) -> std::io::Result<socket2::Socket> {
+    use socket2::{Domain, Socket, Type};
+    let s = Socket::new(Domain::IPV4, Type::STREAM, None)?;
+    s.set_reuse_address(true)?;
+    s.bind(&std::net::SocketAddr::from(([127, 0, 0, 1], port)).into())?;
+    Ok(s)
 }
 
 /// A loopback port where connections are refused, held (bound, not listening) for as long as the
@@ -90,6 +102,8 @@ impl Redis {
         Redis::launch(name, &[], None)
     }
 
+    /// Starts on a free port. Should redis-server not come up there anyway (it could not listen:
+    /// the hold in [`Redis`] makes that unexpected), another port is tried, up to 5 in all.
     fn launch(
         name: &str,
         args: &[&str],
@@ -97,18 +111,58 @@ impl Redis {
     ) -> Redis {
         let mut r = Redis {
             child: None,
-            port: free_port(),
+            port: 0,
+            hold: None,
             dir: temp_dir(&format!("farm-redis-{name}")),
             args: args.iter().map(|a| a.to_string()).collect(),
             _shared: shared,
         };
-        r.restart();
-        r
+        for attempt in 1..=5 {
+            let hold = hold_port(0).expect("bind a loopback port");
+            r.port = hold.local_addr().unwrap().as_socket().unwrap().port();
+            r.hold = Some(hold);
+            match r.spawn() {
+                Ok(()) => return r,
+                Err(e) => eprintln!(
+                    "redis-server did not start on port {} ({e}), attempt {attempt} of 5",
+                    r.port
+                ),
+            }
+        }
+        panic!("redis-server did not start on 5 ports");
     }
 
-    /// Starts (again) on the same port; waits until it answers PING.
+    /// Starts again on the same port (after [`Redis::kill`]); waits until it answers.
+    ///
+    /// The same port, because the boxes' plugin config names this address: the tests are about
+    /// the plugin reconnecting to the Redis it was configured with. The port was held since the
+    /// kill, so nobody else can be listening there; should redis-server still fail to come up,
+    /// it is started again, for at most 20 s, then the test fails (loudly: never a pass).
     fn restart(&mut self) {
-        let child = Command::new("redis-server")
+        let end = Instant::now() + Duration::from_secs(20);
+        loop {
+            if self.hold.is_none() {
+                // A bind over the killed server's closing connections (SO_REUSEADDR) succeeds;
+                // a server another process started there (it got the port before we held it:
+                // never, see Redis) would make this fail until the deadline.
+                self.hold = hold_port(self.port).ok();
+            }
+            match self.spawn() {
+                Ok(()) => return,
+                Err(e) if Instant::now() < end => {
+                    eprintln!("redis-server did not restart on port {} ({e})", self.port);
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(e) => panic!("redis-server did not restart on port {}: {e}", self.port),
+            }
+        }
+    }
+
+    /// Spawns redis-server on `self.port`; waits (at most 20 s: a loaded machine, a debug build
+    /// of everything else) until it answers as itself: `INFO server` names its process id. Then
+    /// the port is no longer held.
+    fn spawn(&mut self) -> Result<(), String> {
+        let mut child = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
             .arg("--dir")
@@ -118,25 +172,77 @@ impl Redis {
             .stderr(Stdio::null())
             .spawn()
             .expect("redis-server (apt-get install redis-server)");
-        self.child = Some(child);
-        let end = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < end {
-            if let Ok(mut c) = TcpStream::connect(("127.0.0.1", self.port)) {
-                // PONG, or NOAUTH from a server with a password: it answers.
-                let mut pong = [0u8; 5];
-                if c.write_all(b"PING\r\n").is_ok()
-                    && c.read_exact(&mut pong).is_ok()
-                    && (&pong == b"+PONG" || &pong == b"-NOAU")
-                {
-                    return;
-                }
+        let end = Instant::now() + Duration::from_secs(20);
+        let result = loop {
+            if let Ok(Some(st)) = child.try_wait() {
+                // redis-server exits at once when it cannot listen on its port.
+                break Err(format!("exited ({st})"));
+            }
+            if self.server_pid() == Some(child.id()) {
+                break Ok(());
+            }
+            if Instant::now() >= end {
+                let _ = child.kill();
+                let _ = child.wait();
+                break Err("did not answer within 20 s".into());
             }
             std::thread::sleep(Duration::from_millis(20));
+        };
+        if result.is_ok() {
+            self.child = Some(child);
+            self.hold = None;
         }
-        panic!("redis-server did not start on port {}", self.port);
+        result
     }
 
+    /// The process id of the redis-server answering on the port (after AUTH, if it has a
+    /// password), if one answers.
+    fn server_pid(&self) -> Option<u32> {
+        let mut c = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        c.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        let mut req = Vec::new();
+        if let Some(i) = self.args.iter().position(|a| a == "--requirepass") {
+            req.extend(format!("AUTH {}\r\n", self.args[i + 1]).as_bytes());
+        }
+        req.extend(b"INFO server\r\n");
+        c.write_all(&req).ok()?;
+        let mut text = String::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            if let Some(pid) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("process_id:"))
+                .filter(|_| text.contains("\r\nrun_id:"))
+            {
+                return pid.trim().parse().ok();
+            }
+            let n = c.read(&mut buf).ok()?;
+            if n == 0 || text.starts_with('-') {
+                return None;
+            }
+            text.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    }
+
+    /// Kills the server; its port is held until [`Redis::restart`] (connections are refused).
     fn kill(&mut self) {
+        self.stop();
+        // A bind over the killed server's closing connections (SO_REUSEADDR) succeeds at once:
+        // bounded retries in case the kernel is slow to release the listener.
+        let end = Instant::now() + Duration::from_secs(5);
+        while self.hold.is_none() {
+            match hold_port(self.port) {
+                Ok(s) => self.hold = Some(s),
+                Err(e) if Instant::now() < end => {
+                    eprintln!("holding redis port {}: {e}; retrying", self.port);
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) => panic!("could not hold redis port {}: {e}", self.port),
+            }
+        }
+    }
+
+    fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();
@@ -146,14 +252,15 @@ impl Redis {
 
 impl Drop for Redis {
     fn drop(&mut self) {
-        self.kill();
+        self.stop();
     }
 }
 
 /// One RESP command on a new connection; the raw reply (up to its first line's end).
 fn resp(port: u16, args: &[&[u8]]) -> Vec<u8> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect to redis");
-    s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    // A bound on a reply that takes microseconds, not a measurement: slack for a loaded machine.
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let mut req = format!("*{}\r\n", args.len()).into_bytes();
     for a in args {
         req.extend(format!("${}\r\n", a.len()).as_bytes());
@@ -175,10 +282,11 @@ fn session_key(hex_id: &str) -> String {
     format!("tshost:{CLUSTER}:sess:{}", hex_id.to_ascii_lowercase())
 }
 
-/// Waits (at most 3 s) until Redis holds the session's key.
+/// Waits (at most 10 s: publishing takes milliseconds, the rest is slack for a loaded 2-core
+/// machine; it returns as soon as the key is there) until Redis holds the session's key.
 fn wait_stored(redis: &Redis, hex_id: &str) -> bool {
     let key = session_key(hex_id);
-    let end = Instant::now() + Duration::from_secs(3);
+    let end = Instant::now() + Duration::from_secs(10);
     while Instant::now() < end {
         if resp(redis.port, &[b"EXISTS", key.as_bytes()]).starts_with(b":1") {
             return true;
@@ -373,9 +481,11 @@ impl Box_ {
         self.proxy.tls_port
     }
 
-    /// The plugin's stats, by short name.
+    /// The plugin's stats, by short name. stat_dump rewrites the file every 20 ms; until it has
+    /// written every stat once (a box just started), this waits, at most 10 s (slack for a loaded
+    /// machine; it returns as soon as the file is complete).
     fn stats(&self) -> HashMap<String, i64> {
-        let end = Instant::now() + Duration::from_secs(2);
+        let end = Instant::now() + Duration::from_secs(10);
         loop {
             let text = std::fs::read_to_string(&self.stats).unwrap_or_default();
             let m: HashMap<String, i64> = text
@@ -400,7 +510,9 @@ impl Box_ {
     }
 }
 
-/// Waits (at most `secs`) until `f` holds.
+/// Waits (at most `secs`) until `f` holds. The deadlines given are slack for a loaded 2-core
+/// machine running debug builds (what they wait for takes milliseconds when the machine is idle):
+/// `eventually` returns as soon as `f` holds, so slack costs nothing when a test passes.
 fn eventually(secs: u64, mut f: impl FnMut() -> bool) -> bool {
     let end = Instant::now() + Duration::from_secs(secs);
     while Instant::now() < end {
@@ -452,7 +564,11 @@ fn plugin_config_errors_name_the_line_and_disable_it() {
 #[test]
 fn sessions_resume_on_any_box() {
     let redis = Redis::start("any");
-    let conf = share_conf("any", &redis);
+    // Box b may look the session up (GET fallback) before its subscriber has inserted it; this
+    // test is about sessions resuming anywhere, not about the lookup's budget (5 ms by default,
+    // which a loaded 2-core machine may exceed: hung_redis_costs_a_handshake_at_most_the_budget
+    // is about the budget).
+    let conf = share_conf_with("any", &redis, "get_timeout_ms 200\n");
     let origin = Origin::start();
     let boxes: Vec<Box_> = (0..3)
         .map(|i| Box_::start(&format!("farm-any-{i}"), &origin, &conf))
@@ -508,7 +624,7 @@ fn a_box_started_late_resumes_earlier_sessions() {
     }
     // Each came from the GET fallback (the stats file lags by up to 20 ms).
     assert!(
-        eventually(2, || {
+        eventually(10, || {
             let st = c.stats();
             st["inserted"] == 5 && st["received"] == 5
         }),
@@ -538,17 +654,30 @@ fn stored_message(redis: &Redis, hex_id: &str) -> Vec<u8> {
     let mut s = TcpStream::connect(("127.0.0.1", redis.port)).unwrap();
     let k = session_key(hex_id);
     write!(s, "*2\r\n$3\r\nGET\r\n${}\r\n{k}\r\n", k.len()).unwrap();
+    // The reply is read up to the length it announces (no idle window that a loaded machine
+    // could exceed); the timeout only bounds a hang.
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let mut blob = Vec::new();
-    s.set_read_timeout(Some(Duration::from_millis(300)))
-        .unwrap();
     let mut buf = [0u8; 4096];
-    while let Ok(n) = s.read(&mut buf) {
-        if n == 0 {
-            break;
-        }
+    // The reply's length: a bulk string's head, its length and CRLF; another reply's line.
+    let want = |b: &[u8]| {
+        let eol = b.windows(2).position(|w| w == b"\r\n")?;
+        let len: i64 = match b[0] {
+            b'$' => std::str::from_utf8(&b[1..eol]).ok()?.parse().ok()?,
+            _ => -1,
+        };
+        Some(eol + 2 + usize::try_from(len).map_or(0, |n| n + 2))
+    };
+    while want(&blob).is_none_or(|n| blob.len() < n) {
+        let n = s.read(&mut buf).expect("redis GET reply");
+        assert!(n > 0, "{}", String::from_utf8_lossy(&blob));
         blob.extend(&buf[..n]);
     }
-    assert!(blob.starts_with(b"$"), "{}", String::from_utf8_lossy(&blob));
+    assert!(
+        blob.starts_with(b"$") && !blob.starts_with(b"$-"),
+        "{}",
+        String::from_utf8_lossy(&blob)
+    );
     let body_start = blob.iter().position(|&c| c == b'\n').unwrap() + 1;
     blob[body_start..blob.len() - 2].to_vec()
 }
@@ -594,7 +723,7 @@ fn forged_messages_are_rejected() {
     // Box 0 skips the tampered copy of its own message (its box id); 1 and 2 reject it. Nothing
     // of the forgeries is inserted: 1 and 2 hold just the real session, from the subscription.
     let want = |i: usize| (if i == 0 { 1 } else { 2 }, if i == 0 { 0 } else { 1 });
-    let ok = eventually(3, || {
+    let ok = eventually(10, || {
         boxes.iter().enumerate().all(|(i, b)| {
             let s = b.stats();
             (s["auth_failures"], s["inserted"]) == want(i)
@@ -625,7 +754,7 @@ fn replayed_messages_are_rejected() {
     let id = fresh(boxes[0].tls_port(), &sess);
     assert!(wait_stored(&redis, &id));
     assert!(
-        eventually(3, || boxes[1..].iter().all(|b| b.stat("inserted") == 1)),
+        eventually(10, || boxes[1..].iter().all(|b| b.stat("inserted") == 1)),
         "{:?}",
         boxes.iter().map(Box_::stats).collect::<Vec<_>>()
     );
@@ -636,7 +765,7 @@ fn replayed_messages_are_rejected() {
         assert!(r.starts_with(b":3"), "{}", String::from_utf8_lossy(&r));
     }
     // Boxes 1 and 2 count both copies as replays and insert nothing; box 0 skips its own.
-    let ok = eventually(3, || boxes[1..].iter().all(|b| b.stat("replays") == 2));
+    let ok = eventually(10, || boxes[1..].iter().all(|b| b.stat("replays") == 2));
     std::thread::sleep(Duration::from_millis(200));
     let after: Vec<_> = boxes.iter().map(Box_::stats).collect();
     assert!(ok, "{after:?}");
@@ -660,7 +789,7 @@ fn replayed_messages_are_rejected() {
     let id2 = fresh(boxes[2].tls_port(), &sess2);
     assert!(wait_stored(&redis, &id2));
     assert!(
-        eventually(3, || boxes[0].stat("inserted") == 1
+        eventually(10, || boxes[0].stat("inserted") == 1
             && boxes[1].stat("inserted") == 2),
         "{:?}",
         boxes.iter().map(Box_::stats).collect::<Vec<_>>()
@@ -684,30 +813,40 @@ fn redis_down_keeps_serving_and_recovers() {
     let s0 = dir.join("before.pem");
     let id = fresh(boxes[0].tls_port(), &s0);
     assert!(wait_stored(&redis, &id));
-    assert!(resumes(boxes[1].tls_port(), &s0));
+    // Box 1 gets it from its subscription (or the GET fallback, within its 5 ms budget): on a
+    // loaded machine either may lag behind the store, so a miss is retried.
+    assert!(eventually(10, || resumes(boxes[1].tls_port(), &s0)));
 
     redis.kill();
-    // Every handshake and request still succeeds, and a box resumes its own sessions.
+    // Every handshake and request still succeeds, and a box resumes its own sessions, without
+    // waiting for Redis. A pair (two s_client runs: full handshake, resumption) takes ~50 ms on
+    // an idle machine; a plugin that waited for a dead Redis on the handshake path (a connect
+    // timeout, a reconnect backoff: 50-400 ms) would slow every pair. Bounds: the median pair
+    // under 2 s, any pair under 5 s: slack for a loaded 2-core machine, where one pair may be
+    // stalled for seconds by its neighbours but not most of them.
+    let mut pairs = Vec::new();
     for (i, b) in boxes.iter().enumerate() {
         for j in 0..3 {
             let sess = dir.join(format!("down-{i}-{j}.pem"));
             let t = Instant::now();
             fresh(b.tls_port(), &sess);
             assert!(resumes(b.tls_port(), &sess), "local resumption failed");
-            assert!(
-                t.elapsed() < Duration::from_secs(2),
-                "handshakes slowed down: {:?}",
-                t.elapsed()
-            );
+            pairs.push(t.elapsed());
         }
     }
+    eprintln!("with redis down, full handshake + resumption: {pairs:?}");
+    assert!(
+        percentile(&pairs, 50) < Duration::from_secs(2)
+            && percentile(&pairs, 100) < Duration::from_secs(5),
+        "handshakes slowed down: {pairs:?}"
+    );
     // A session made before the outage still resumes on the box that inserted it.
     assert!(resumes(boxes[1].tls_port(), &s0));
 
     redis.restart();
     let t = Instant::now();
     let mut n = 0;
-    let recovered = eventually(10, || {
+    let recovered = eventually(20, || {
         n += 1;
         let sess = dir.join(format!("after-{n}.pem"));
         let id = fresh(boxes[2].tls_port(), &sess);
@@ -718,7 +857,7 @@ fn redis_down_keeps_serving_and_recovers() {
     assert!(recovered, "no propagation after Redis restarted");
     eprintln!("propagation recovered {:?} after the restart", t.elapsed());
     assert!(
-        eventually(5, || boxes.iter().all(|b| b.stat("reconnects") >= 1)),
+        eventually(10, || boxes.iter().all(|b| b.stat("reconnects") >= 1)),
         "{:?}",
         boxes.iter().map(Box_::stats).collect::<Vec<_>>()
     );
@@ -782,11 +921,23 @@ fn ticket_keys_rotate_through_redis_and_resume_anywhere() {
 
     let dir = temp_dir("farm-stek-sess");
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
-    let rounds = 40;
     let mut resumed = 0;
     let start = Instant::now();
-    for round in 0..rounds {
-        // Paced over ~6 s: several rotations happen during the run.
+    // At least 40 rounds paced 150 ms apart (~6 s: about 6 rotations on an idle machine), and
+    // on until every box has installed at least 3 more rings, so that tickets are made and
+    // resumed across several rotations however slow the machine is (on a loaded 2-core machine
+    // the master's timer and the ring's delivery lag). The run stops extending after 30 s: with
+    // rotations every second, fewer than 3 in 30 s means rotation is broken, not slow.
+    let rotated = |boxes: &[Box_]| {
+        boxes
+            .iter()
+            .zip(&before)
+            .all(|(b, n)| b.stat("stek_updates") - n >= 3)
+    };
+    let mut rounds = 0;
+    while rounds < 40 || (!rotated(&boxes) && start.elapsed() < Duration::from_secs(30)) {
+        let round = rounds;
+        rounds += 1;
         let due = start + Duration::from_millis(150 * round as u64);
         std::thread::sleep(due.saturating_duration_since(Instant::now()));
         let ver = if round % 2 == 0 { "-tls1_3" } else { "-tls1_2" };
@@ -827,7 +978,7 @@ fn ticket_keys_rotate_through_redis_and_resume_anywhere() {
         .collect();
     let late = Box_::start("farm-stek-late", &origin, &conf);
     assert!(
-        eventually(5, || late.stat("stek_updates") >= 1),
+        eventually(10, || late.stat("stek_updates") >= 1),
         "{:?}",
         late.stats()
     );
@@ -841,7 +992,8 @@ fn ticket_keys_rotate_through_redis_and_resume_anywhere() {
     assert_eq!(masters(), 1);
 
     // The master dies: another box takes over within 3 intervals (its key expires), continues the
-    // ring, and tickets still resume across the boxes that are left.
+    // ring, and tickets still resume across the boxes that are left. Waited for up to 15 s (3 s
+    // nominally, slack for a loaded 2-core machine); no failover at all still fails.
     let m = boxes
         .iter()
         .position(|b| b.stat("stek_master") == 1)
@@ -851,7 +1003,7 @@ fn ticket_keys_rotate_through_redis_and_resume_anywhere() {
     let at: Vec<i64> = boxes.iter().map(|b| b.stat("stek_updates")).collect();
     let t = Instant::now();
     assert!(
-        eventually(6, || boxes
+        eventually(15, || boxes
             .iter()
             .map(|b| b.stat("stek_master"))
             .sum::<i64>()
@@ -861,7 +1013,7 @@ fn ticket_keys_rotate_through_redis_and_resume_anywhere() {
     );
     eprintln!("a new master after {:?}", t.elapsed());
     assert!(
-        eventually(5, || boxes
+        eventually(15, || boxes
             .iter()
             .zip(&at)
             .all(|(b, a)| b.stat("stek_updates") >= a + 2)),
@@ -1112,7 +1264,7 @@ fn a_thousand_tls12_sessions_and_tls13_tickets_resume_on_other_boxes() {
 
     // TLS 1.2 session ids: each resumes through the sessions the plugin shares.
     let t = Instant::now();
-    let run = cross_box_run(ports, &[Kind::Tls12Id], 1000, 4, ms(150), ms(0));
+    let run = cross_box_run(ports, &[Kind::Tls12Id], 1000, 4, SHARED_AGE, ms(0));
     let (ok, n) = run.resumed(Kind::Tls12Id);
     eprintln!(
         "TLS 1.2 session ids: {ok}/{n} resumed on another box in {:?}",
@@ -1122,10 +1274,29 @@ fn a_thousand_tls12_sessions_and_tls13_tickets_resume_on_other_boxes() {
     assert_eq!(n, 1000);
     assert!(ok * 100 >= n * 99, "{ok}/{n} resumed");
 
-    // TLS 1.3 tickets, paced over about 5 s: the ticket keys rotate every second meanwhile.
+    // TLS 1.3 tickets, paced over about 5 s: the ticket keys rotate every second meanwhile. The
+    // tickets must resume across at least 3 rotations on every box: on a loaded 2-core machine
+    // the master's timer and the rings' delivery lag, so batches of 200 more follow until every
+    // box has installed 3 more rings (nominally done within the first 5 s), for at most 30 s in
+    // all: rotations every second and fewer than 3 in 30 s is broken rotation, not a slow one.
     let before: Vec<i64> = boxes.iter().map(|b| b.stat("stek_updates")).collect();
+    let rotations = || {
+        boxes
+            .iter()
+            .zip(&before)
+            .map(|(b, n)| b.stat("stek_updates") - n)
+            .min()
+            .unwrap()
+    };
     let t = Instant::now();
-    let run = cross_box_run(ports, &[Kind::Tls13Ticket], 1000, 4, ms(150), ms(20));
+    let mut run = cross_box_run(ports, &[Kind::Tls13Ticket], 1000, 4, ms(150), ms(20));
+    let mut total = 1000;
+    while rotations() < 3 && t.elapsed() < Duration::from_secs(30) {
+        let more = cross_box_run(ports, &[Kind::Tls13Ticket], 200, 4, ms(150), ms(20));
+        run.attempts.extend(more.attempts);
+        run.failures.extend(more.failures);
+        total += 200;
+    }
     let (ok, n) = run.resumed(Kind::Tls13Ticket);
     let stats = all_stats(boxes);
     eprintln!(
@@ -1133,7 +1304,7 @@ fn a_thousand_tls12_sessions_and_tls13_tickets_resume_on_other_boxes() {
         t.elapsed()
     );
     assert!(run.failures.is_empty(), "{:?}", run.failures);
-    assert_eq!(n, 1000);
+    assert_eq!(n, total);
     assert_eq!(ok, n, "tickets lost to a rotation");
     for (b, s) in before.iter().zip(&stats) {
         assert!(
@@ -1153,6 +1324,13 @@ fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
+/// How long after its full handshake a session (id or TLS 1.3 stateful) is offered to another
+/// box: the time the plugin has to share it (publish, Redis, the peers' subscribers). A few
+/// milliseconds on an idle machine (see propagation_latency); 500 ms (it was 150 ms) lets a
+/// loaded 2-core machine stall a box's subscriber thread for that long without failing a
+/// resumption. A session that is not shared at all still fails.
+const SHARED_AGE: Duration = Duration::from_millis(500);
+
 #[test]
 fn a_thousand_tls13_stateful_sessions_resume_on_other_boxes() {
     let redis = Redis::start("stateful");
@@ -1169,7 +1347,7 @@ fn a_thousand_tls13_stateful_sessions_resume_on_other_boxes() {
     let ports: Vec<u16> = boxes.iter().map(Box_::tls_port).collect();
     wait_subscribers(&redis, 3);
     let t = Instant::now();
-    let run = cross_box_run(&ports, &[Kind::Tls13Stateful], 1000, 4, ms(150), ms(0));
+    let run = cross_box_run(&ports, &[Kind::Tls13Stateful], 1000, 4, SHARED_AGE, ms(0));
     let (ok, n) = run.resumed(Kind::Tls13Stateful);
     let stats = all_stats(&boxes);
     eprintln!(
@@ -1194,17 +1372,21 @@ fn redis_killed_mid_run_fails_nothing_and_resumption_recovers_within_2s() {
         redis,
         ..
     } = &mut rotating_farm("kill");
-    // About 8 s of cross-box resumptions (session ids and tickets, alternating); Redis is killed
-    // 2 s in and restarted 2 s later.
+    // About 12 s of cross-box resumptions (session ids and tickets, alternating); Redis is
+    // killed 2 s in and restarted 2 s later (its port held meanwhile, see Redis). The run lasts
+    // until ~6 s after the recovery deadline (restart + 2 s) on an idle machine, ~150 session-id
+    // attempts after it of which at least 50 are required: a slow restart or a stalled load
+    // (loaded 2-core machine) leaves enough (8 s of load, as before, left ~50 on an idle
+    // machine: no slack at all).
     let start = Instant::now();
     let (run, restarted) = std::thread::scope(|sc| {
         let load = sc.spawn(|| {
             cross_box_run(
                 ports,
                 &[Kind::Tls12Id, Kind::Tls13Ticket],
-                200,
+                300,
                 2,
-                ms(150),
+                SHARED_AGE,
                 ms(40),
             )
         });
@@ -1237,6 +1419,9 @@ fn redis_killed_mid_run_fails_nothing_and_resumption_recovers_within_2s() {
         .map(|a| a.at.duration_since(restarted))
         .max();
     eprintln!("last missed session-id resumption after the restart: {last_miss:?}");
+    // Recovery within 2 s of the restart (Redis answering): the plugin reconnects with a backoff
+    // capped at 400 ms (then a session made is offered SHARED_AGE later), so 2 s leaves over a
+    // second for a loaded machine; the test's name promises it.
     let late = ids_after(restarted + ms(2000));
     assert!(
         late.len() >= 50,
@@ -1519,8 +1704,10 @@ fn hung_redis_costs_a_handshake_at_most_the_budget() {
         a.proxy.stderr()
     );
     eprintln!("breaker closed {:?} after SIGCONT", resumed_at.elapsed());
+    // Up to 15 s (slack for a loaded machine; milliseconds when idle): new sessions from box b,
+    // each offered to box a for up to 1 s.
     assert!(
-        eventually(5, || {
+        eventually(15, || {
             let (_, s) = tls_get(&c, b.tls_port(), None).unwrap();
             eventually(1, || tls_get(&c, a.tls_port(), Some(&s)).unwrap().0)
         }),
@@ -1612,7 +1799,7 @@ fn failover_list_and_auth_password_file() {
         let sess = sess_dir.join(format!("{i}.pem"));
         fresh(boxes[i % 2].tls_port(), &sess);
         assert!(
-            eventually(3, || resumes(boxes[(i + 1) % 2].tls_port(), &sess)),
+            eventually(10, || resumes(boxes[(i + 1) % 2].tls_port(), &sess)),
             "session {i} not resumed on the other box"
         );
     }

@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use common::proxy::{count_events, curl, fnv, pattern, txn_events, Client, Origin, Proxy, Setup};
@@ -43,10 +42,56 @@ fn echoed<'a>(body: &'a str, name: &str) -> Vec<&'a str> {
         .collect()
 }
 
-/// A loopback port nothing listens on.
-fn closed_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
+/// A loopback port where connecting is refused, for as long as this lives: a socket is bound to
+/// it but never listens, so the kernel refuses connections and no other process (another test's
+/// server) can listen on the port meanwhile. (Binding a listener and dropping it, as before, left
+/// a window in which the port was free for anyone to take.)
+struct ClosedPort {
+    _held: socket2::Socket,
+    port: u16,
+}
+
+impl ClosedPort {
+    /// Binds (without listening) `port`, or a free port if 0; asserts a connect is refused.
+    /// `reuse` (SO_REUSEADDR) lets the bind succeed over the TIME_WAIT and closing sockets a
+    /// server that just went away leaves on its port; the kernel never hands such a port out to
+    /// the `bind(0)` of other servers (automatic port selection ignores SO_REUSEADDR).
+    fn bind(port: u16, reuse: bool) -> std::io::Result<ClosedPort> {
+        use socket2::{Domain, Socket, Type};
+        let s = Socket::new(Domain::IPV4, Type::STREAM, None)?;
+        s.set_reuse_address(reuse)?;
+        s.bind(&std::net::SocketAddr::from(([127, 0, 0, 1], port)).into())?;
+        let port = s.local_addr()?.as_socket().unwrap().port();
+        let refused = std::net::TcpStream::connect(("127.0.0.1", port));
+        assert_eq!(
+            refused.as_ref().map_err(std::io::Error::kind).err(),
+            Some(std::io::ErrorKind::ConnectionRefused),
+            "a connect to the held port {port} was not refused: {refused:?}"
+        );
+        Ok(ClosedPort { _held: s, port })
+    }
+
+    /// Holds the port of a server that has just exited (its listener is closed), so that
+    /// connecting to it stays refused: nothing else can start listening there.
+    fn take_over(port: u16) -> ClosedPort {
+        // The exited server's listener is gone once its process was reaped; a bind can still
+        // fail briefly while the kernel tears its sockets down: retry, bounded.
+        let end = Instant::now() + Duration::from_secs(5);
+        loop {
+            match ClosedPort::bind(port, true) {
+                Ok(c) => return c,
+                Err(e) if Instant::now() < end => {
+                    eprintln!("holding port {port}: {e}; retrying");
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) => panic!("could not hold port {port}: {e}"),
+            }
+        }
+    }
+}
+
+fn closed_port() -> ClosedPort {
+    ClosedPort::bind(0, false).expect("bind a loopback port")
 }
 
 fn assert_no_origin_request(trace: &[String]) {
@@ -473,12 +518,16 @@ fn origin_dies_mid_response() {
 #[test]
 fn origin_down_gives_502() {
     let origin = Origin::start();
+    // Held until the test ends: nothing can start listening on it meanwhile.
     let dead = closed_port();
     let proxy = Proxy::start(
         "origin-down",
         &origin,
         Setup {
-            remap: vec![format!("map http://dead.example/ http://127.0.0.1:{dead}/")],
+            remap: vec![format!(
+                "map http://dead.example/ http://127.0.0.1:{}/",
+                dead.port
+            )],
             ..Setup::default()
         },
     );
@@ -489,8 +538,11 @@ fn origin_down_gives_502() {
     // An error response keeps a body-less request's connection.
     c.send(&get("/size/3"));
     assert_eq!(c.response(false).body, pattern(3));
-    // The origin goes away: its idle pooled connection and new connections both fail: 502.
+    // The origin goes away: its idle pooled connection and new connections both fail: 502. Its
+    // port is held from then on, so that no server of another test can take it and answer.
+    let origin_port = origin.port;
     drop(origin);
+    let _gone = ClosedPort::take_over(origin_port);
     c.send(&get("/size/3"));
     let r = c.response(false);
     assert_eq!(r.status, 502, "{}", r.head);

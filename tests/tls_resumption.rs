@@ -195,34 +195,49 @@ fn session_peer_shares_sessions_between_proxies() {
 
 #[test]
 fn sessions_expire_after_the_timeout() {
+    // A 4 s timeout (it was 1 s, with three full handshakes and three resumptions inside it).
+    // Each session is resumed right after it is made: two s_client runs, ~50 ms on an idle
+    // machine, so a loaded 2-core machine may stall them for ~4 s before an unexpired session
+    // looks expired. Sessions kept by the timeout, i.e. resumed after it, still fail the test.
+    const TIMEOUT: u64 = 4;
     let origin = Origin::start();
     let p = start(
         "expiry",
         &origin,
-        &["CONFIG proxy.config.ssl.session_cache.timeout INT 1"],
+        &[&format!(
+            "CONFIG proxy.config.ssl.session_cache.timeout INT {TIMEOUT}"
+        )],
         vec![],
     );
     let dir = temp_dir("resumption-expiry");
-    let (id, t12, t13) = (dir.join("id.pem"), dir.join("t12.pem"), dir.join("t13.pem"));
-    fresh(p.tls_port, &id, TLS12_ID);
-    fresh(p.tls_port, &t12, &["-tls1_2"]);
-    fresh(p.tls_port, &t13, &["-tls1_3"]);
-    assert!(resumes(p.tls_port, "example.com", &id, TLS12_ID));
-    assert!(resumes(p.tls_port, "example.com", &t12, &["-tls1_2"]));
-    assert!(resumes(p.tls_port, "example.com", &t13, &["-tls1_3"]));
-    std::thread::sleep(Duration::from_millis(2100));
-    assert!(
-        !resumes(p.tls_port, "example.com", &id, TLS12_ID),
-        "expired session id"
+    let kinds: [(&str, &[&str], PathBuf); 3] = [
+        ("session id", TLS12_ID, dir.join("id.pem")),
+        ("TLS 1.2 ticket", &["-tls1_2"], dir.join("t12.pem")),
+        ("TLS 1.3 ticket", &["-tls1_3"], dir.join("t13.pem")),
+    ];
+    let mut made = Instant::now();
+    for (what, flags, sess) in &kinds {
+        let t = Instant::now();
+        fresh(p.tls_port, sess, flags);
+        assert!(
+            resumes(p.tls_port, "example.com", sess, flags),
+            "{what}: not resumed {:?} after the full handshake began (timeout {TIMEOUT} s)",
+            t.elapsed()
+        );
+        made = Instant::now();
+    }
+    // Past the timeout for the last session made and resumed (and so for all): 1 s more for the
+    // sessions' times, which OpenSSL keeps in whole seconds; later is only safer.
+    std::thread::sleep(
+        (made + Duration::from_secs(TIMEOUT + 1) + Duration::from_millis(100))
+            .saturating_duration_since(Instant::now()),
     );
-    assert!(
-        !resumes(p.tls_port, "example.com", &t12, &["-tls1_2"]),
-        "expired TLS 1.2 ticket"
-    );
-    assert!(
-        !resumes(p.tls_port, "example.com", &t13, &["-tls1_3"]),
-        "expired TLS 1.3 ticket"
-    );
+    for (what, flags, sess) in &kinds {
+        assert!(
+            !resumes(p.tls_port, "example.com", sess, flags),
+            "expired {what} resumed"
+        );
+    }
 }
 
 #[test]

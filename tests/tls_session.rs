@@ -52,6 +52,16 @@ fn wait_log(log: &Path, needle: &str) -> String {
 }
 
 fn start(name: &str, origin: &Origin, mode: &str) -> (Proxy, std::path::PathBuf) {
+    start_with(name, origin, mode, &[])
+}
+
+/// `start` with extra records.config lines.
+fn start_with(
+    name: &str,
+    origin: &Origin,
+    mode: &str,
+    records: &[&str],
+) -> (Proxy, std::path::PathBuf) {
     let so = plugin();
     let dir = temp_dir(&format!("tls-session-{name}"));
     let log = dir.join("session.log");
@@ -60,6 +70,7 @@ fn start(name: &str, origin: &Origin, mode: &str) -> (Proxy, std::path::PathBuf)
         origin,
         Setup {
             plugins: vec![format!("{} {} {mode}", so.display(), log.display())],
+            records: records.iter().map(|r| r.to_string()).collect(),
             ..Default::default()
         },
     );
@@ -142,6 +153,9 @@ fn removed_session_does_not_resume_and_reinserted_one_does() {
     );
 }
 
+/// Positive controls, so that the exclusion cannot pass on a plugin or log that records nothing:
+/// the same proxy and plugin log NEW for a TLS 1.2 session-id connection made right after, and
+/// the same TLS 1.3 connection logs NEW on a proxy with proxy.config.ssl.session_cache.tls13 1.
 #[test]
 fn tls13_stays_out_of_the_cache() {
     let origin = Origin::start();
@@ -149,10 +163,39 @@ fn tls13_stays_out_of_the_cache() {
     let sess = log.with_file_name("sess.pem");
     let first = s_client(p.tls_port, &sess, false, &["-tls1_3"]);
     assert!(first.contains("New, TLSv1.3"), "{first}");
-    std::thread::sleep(Duration::from_millis(200));
+    assert!(first.contains("HTTP/1.1 200 OK"), "{first}");
+    // The plugin writes (and flushes) its line in the hook, which runs before the server's
+    // response is sent: had the TLS 1.3 connection fired NEW, the line would be there now.
     let t = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(
         !t.contains("NEW"),
         "TLS 1.3 sessions never enter the cache or fire NEW:\n{t}"
+    );
+    // The same proxy and plugin record a TLS 1.2 session-id connection: exactly one NEW (the
+    // TLS 1.3 connection's, had it come late, would make two).
+    let sess12 = log.with_file_name("sess12.pem");
+    let tls12 = s_client(p.tls_port, &sess12, false, &["-tls1_2"]);
+    assert!(tls12.contains("New, TLSv1.2"), "{tls12}");
+    let t = wait_log(&log, "NEW");
+    let new: Vec<&str> = t.lines().filter(|l| l.starts_with("NEW")).collect();
+    assert_eq!(new.len(), 1, "one NEW, the TLS 1.2 session's:\n{t}");
+    assert!(new[0].starts_with("NEW len=32 "), "{t}");
+    drop(p);
+
+    // The same plugin and TLS 1.3 connection, on a proxy that lets TLS 1.3 sessions into the
+    // cache: NEW fires.
+    let (p, log) = start_with(
+        "tls13-cached",
+        &origin,
+        "keep",
+        &["CONFIG proxy.config.ssl.session_cache.tls13 INT 1"],
+    );
+    let sess = log.with_file_name("sess.pem");
+    let first = s_client(p.tls_port, &sess, false, &["-tls1_3"]);
+    assert!(first.contains("New, TLSv1.3"), "{first}");
+    let t = wait_log(&log, "NEW");
+    assert!(
+        t.lines().any(|l| l.starts_with("NEW len=32 ")),
+        "with session_cache.tls13 1 a TLS 1.3 session enters the cache and fires NEW:\n{t}"
     );
 }
