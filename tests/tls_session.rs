@@ -199,3 +199,35 @@ fn tls13_stays_out_of_the_cache() {
         "with session_cache.tls13 1 a TLS 1.3 session enters the cache and fires NEW:\n{t}"
     );
 }
+
+/// A TLS 1.2 session a plugin put in the cache past its timeout (as one from a peer can be):
+/// the GET finds it, OpenSSL refuses to resume it and removes it, and tshost fires REMOVE for it
+/// (TLS 1.2 sessions are the cache's) and drops it: a full handshake, and the next lookup
+/// misses.
+#[test]
+fn tls12_expired_session_from_the_cache_is_removed_with_a_remove_event() {
+    let origin = Origin::start();
+    let (p, log) = start("stale", &origin, "stale");
+    let sess = log.with_file_name("sess.pem");
+    let first = s_client(p.tls_port, &sess, false, &["-tls1_2"]);
+    assert!(first.contains("New, TLSv1.2"), "{first}");
+    assert!(wait_log(&log, "STALE").contains("STALE rc=0"));
+    let second = s_client(p.tls_port, &sess, true, &["-tls1_2"]);
+    assert!(
+        second.contains("New, TLSv1.2"),
+        "an expired session resumed:\n{second}"
+    );
+    let t = wait_log(&log, "REMOVE");
+    let events: Vec<&str> = t
+        .lines()
+        .filter(|l| !l.starts_with("INIT") && !l.starts_with("API"))
+        .collect();
+    assert_eq!(events.len(), 6, "{t}");
+    assert!(events[0].starts_with("NEW len=32 "), "{t}");
+    assert_eq!(events[1], "STALE rc=0", "{t}");
+    assert_eq!(events[2..4], ["GET len=32", "REMOVE len=32"], "{t}");
+    // The second connection's own new session (made stale in turn).
+    assert!(events[4].starts_with("NEW len=32 "), "{t}");
+    assert_eq!(events[5], "STALE rc=0", "{t}");
+    p.settled_trace(2, Duration::from_secs(5));
+}

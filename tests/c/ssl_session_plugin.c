@@ -3,7 +3,10 @@
  *   keep    (default) log events; on NEW, read the session back with TSSslSessionGetBuffer.
  *   forget  on NEW, remove the session again (TSSslSessionRemove): resumption then fails.
  *   thread  on NEW, copy the session out, remove it, and re-insert it 100 ms later from a plain
- *           pthread with TSSslSessionInsert(id, session, NULL): resumption works again. */
+ *           pthread with TSSslSessionInsert(id, session, NULL): resumption works again.
+ *   stale   on NEW, replace the session with a copy made an hour older (past its timeout), as
+ *           a plugin inserting an expired session from a peer would: OpenSSL refuses to resume
+ *           it and removes it (REMOVE). */
 #include <ts/ts.h>
 
 #include <pthread.h>
@@ -17,6 +20,8 @@
 typedef struct ssl_session_st SSL_SESSION;
 extern SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long length);
 extern void SSL_SESSION_free(SSL_SESSION *s);
+extern long SSL_SESSION_get_time(const SSL_SESSION *s);
+extern long SSL_SESSION_set_time(SSL_SESSION *s, long t);
 extern SSL_SESSION *SSL_SESSION_new(void);
 
 static FILE *out;
@@ -85,6 +90,13 @@ on_session(TSCont contp, TSEvent event, void *edata)
     SSL_SESSION_free((SSL_SESSION *)s);
   if (strcmp(mode, "forget") == 0) {
     logf_("REMOVE-API rc=%d", TSSslSessionRemove(id));
+  } else if (strcmp(mode, "stale") == 0) {
+    SSL_SESSION *old = (SSL_SESSION *)TSSslSessionGet(id);
+    if (old != NULL) {
+      SSL_SESSION_set_time(old, SSL_SESSION_get_time(old) - 3600);
+      logf_("STALE rc=%d", TSSslSessionInsert(id, (TSSslSession)old, NULL));
+      SSL_SESSION_free(old);
+    }
   } else if (strcmp(mode, "thread") == 0) {
     struct later *l = malloc(sizeof *l);
     l->id = *id;
