@@ -11,6 +11,13 @@ use tshost::abi::ssl::{
 use tshost::abi::types::TSSslSession;
 use tshost::tls::cache::CacheConfig;
 
+/// The cache is the process's, and configuring it makes a new one: done once, or a test running
+/// in parallel would lose the other's entries.
+fn configure_once() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| tshost::tls::session::configure(2, CacheConfig::default(), false));
+}
+
 /// A session from a seed of the fuzz target: control byte, id of (ctl >> 1) % 33 bytes, DER.
 fn seed(name: &str) -> (Vec<u8>, Vec<u8>) {
     let input = std::fs::read(
@@ -44,7 +51,7 @@ fn get_buffer(id: &[u8]) -> Option<Vec<u8>> {
 /// session `TSSslSessionGet` returns is the new one.
 #[test]
 fn session_insert_of_a_present_id_replaces_the_entry() {
-    tshost::tls::session::configure(2, CacheConfig::default(), false);
+    configure_once();
     let (id, der12) = seed("tls12_session");
     let (_, der13) = seed("tls13_session_small_buffer");
     let first = SslSession::from_der(&der12).unwrap();
@@ -89,7 +96,7 @@ fn session_openssl_cannot_decode_again_is_a_miss_not_a_crash() {
         "this OpenSSL decodes its own serialisation of the session: the input no longer pins it"
     );
 
-    tshost::tls::session::configure(2, CacheConfig::default(), false);
+    configure_once();
     let cid = tshost::tls::session::c_id(&id);
     // SAFETY: a valid id and session (which stays ours); buffers of the lengths given.
     unsafe {
