@@ -174,18 +174,8 @@ fn events_of<'a>(trace: &'a [String], txn: &str) -> Vec<&'a str> {
         .collect()
 }
 
-const FULL: [&str; 10] = [
-    "TXN_START",
-    "READ_REQUEST_HDR",
-    "PRE_REMAP",
-    "POST_REMAP",
-    "OS_DNS",
-    "CACHE_LOOKUP_COMPLETE",
-    "SEND_REQUEST_HDR",
-    "READ_RESPONSE_HDR",
-    "SEND_RESPONSE_HDR",
-    "TXN_CLOSE",
-];
+/// Every transaction hook, in ATS's order.
+const FULL: [&str; 10] = common::proxy::TXN_ORDER;
 
 // ---- (a) header edits on the wire ----
 

@@ -286,7 +286,7 @@ impl Drop for Proxy {
 }
 
 /// ATS's transaction hook order; a transaction may skip hooks but never reorder them.
-const TXN_ORDER: [&str; 10] = [
+pub const TXN_ORDER: [&str; 10] = [
     "TXN_START",
     "READ_REQUEST_HDR",
     "PRE_REMAP",
