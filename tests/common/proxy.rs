@@ -639,6 +639,9 @@ impl<S: Read + Write> Client<S> {
                 {
                     return (std::mem::take(&mut self.buf), false)
                 }
+                // A reset is a close too: a server that closes while client bytes it never read
+                // sit in its socket makes the kernel send RST instead of FIN (ATS and tshost
+                // alike), so which one arrives says nothing about the server.
                 Err(_) => return (std::mem::take(&mut self.buf), true),
             }
         }
