@@ -202,14 +202,20 @@ pub fn build_plugin(src: &Path, out: &Path, header: Header) {
 
 /// Build a C program linked against libtshost.so (rpath set to its directory), with tshost.h:
 /// `gcc -std=gnu11 -Wall -Wextra -Werror -I<crate>/include -o <out> <src> <extra>...
-/// -L<dir> -ltshost -Wl,-rpath,<dir> -lpthread`.
+/// -L<dir> -ltshost -Wl,--disable-new-dtags,-rpath,<dir> -lpthread`.
+///
+/// An old-style RPATH, not RUNPATH: `cargo test` puts the target's `debug/` directory on
+/// LD_LIBRARY_PATH, which a RUNPATH yields to, and `debug/libtshost.so` is the copy made by the
+/// last `cargo build`, not the library `cargo test` just built in `debug/deps`. With RUNPATH the
+/// programs ran against a stale library (seen under `make mutants`: a broken dispatcher passed
+/// the harness tests).
 pub fn build_program_with(src: &Path, out: &Path, extra: &[&str]) {
     let lib = libtshost();
     let dir = lib.parent().unwrap().display().to_string();
     let (inc, lib_dir, rpath) = (
         format!("-I{}", include_dir().display()),
         format!("-L{dir}"),
-        format!("-Wl,-rpath,{dir}"),
+        format!("-Wl,--disable-new-dtags,-rpath,{dir}"),
     );
     let mut args = vec![
         "-std=gnu11",
