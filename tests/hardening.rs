@@ -400,6 +400,45 @@ fn stalled_request_body_is_cut_off_by_the_no_activity_timeout() {
     assert_eq!(origin.count(), 2);
 }
 
+/// A request body that comes in pieces, each within the no-activity timeout, then stops: cut
+/// off one timeout after the last piece, not one timeout after the first (each piece moves the
+/// deadline) and not never (the connection's one timer, armed for the first wait, fires before
+/// the later waits end and is moved on: a wrong move left it in the far future).
+#[test]
+fn request_body_that_trickles_then_stops_is_cut_off_one_timeout_after_the_last_piece() {
+    let (_origin, proxy) = proxy_with(
+        "trickle-body",
+        &["CONFIG proxy.config.http.transaction_no_activity_timeout_in INT 1"],
+    );
+    let mut c = Client::connect(proxy.port);
+    c.send(b"POST /echo HTTP/1.1\r\nHost: example.com\r\nContent-Length: 100\r\n\r\n");
+    let t0 = Instant::now();
+    // Five pieces 400 ms apart (2 s in all, twice the timeout): none of them waits long enough.
+    for _ in 0..5 {
+        std::thread::sleep(Duration::from_millis(400));
+        c.send(b"0123456789");
+    }
+    let last = Instant::now();
+    c.set_timeout(Duration::from_secs(8));
+    let r = c.response(false);
+    let (since_start, since_last) = (t0.elapsed(), last.elapsed());
+    assert_eq!(r.status, 408, "{}", r.head);
+    // The 1 s timeout counts from the last piece: at least 800 ms after it (timer
+    // granularity), and more than the 2 s of pieces after the head. Upper bound 4 s after
+    // the last piece: 3 s of slack for a loaded 2-core debug build, below the client's 8 s.
+    assert!(
+        since_start >= Duration::from_millis(2800),
+        "cut off {since_start:?} after the head, before the pieces ended"
+    );
+    assert!(
+        since_last >= Duration::from_millis(800) && since_last < Duration::from_secs(4),
+        "cut off {since_last:?} after the last piece"
+    );
+    assert!(c.is_closed());
+    let t = proxy.settled_trace(1, SETTLE);
+    assert_eq!(count_events(&t, "TXN_CLOSE"), 1);
+}
+
 /// Item 1, the response side: a client that does not read its response is let go after
 /// transaction_no_activity_timeout_in (its socket buffers full), the transaction aborted.
 #[test]
