@@ -11,7 +11,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use common::proxy::{
-    count_events, fnv, pattern, run_with_timeout, txn_events, Origin, Proxy, Setup,
+    count_events, fnv, pattern, rss_kb, run_with_timeout, txn_events, Origin, Proxy, Setup,
 };
 use common::{build_plugin, crate_dir, temp_dir, Header};
 use serde_json::Value;
@@ -93,16 +93,6 @@ fn curl_h2(proxy: &Proxy, args: &[&str], paths: &[&str]) -> (i32, Vec<u8>, Strin
     }
     let (rc, out, err) = run_with_timeout(&mut cmd, b"", CMD_TIMEOUT);
     (rc, out, String::from_utf8_lossy(&err).into_owned())
-}
-
-/// VmRSS of a process in kB.
-fn rss_kb(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
 }
 
 /// Memory stays bounded: at most this much growth over an abuse case. Well under every attack
