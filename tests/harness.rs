@@ -8,7 +8,9 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
+use std::time::Duration;
 
+use common::proxy::run_with_timeout;
 use common::{build_plugin, build_program, crate_dir, temp_dir, Header};
 
 struct Built {
@@ -34,6 +36,11 @@ fn built() -> &'static Built {
     })
 }
 
+/// The longest scenario takes 0.5 s (`delay`: ten hooks reenabled 40 ms late); a hook that never
+/// proceeds is a failure after this long (20 times that, for a loaded 2-core debug build) rather
+/// than a test binary that never ends.
+const SCENARIO_TIMEOUT: Duration = Duration::from_secs(20);
+
 /// Run one scenario; returns stdout. Panics with the whole output if it did not pass.
 fn run(scenario: &str, plugin: &PathBuf, config_dir: Option<&PathBuf>, extra: &[&str]) -> String {
     let mut cmd = Command::new(&built().harness);
@@ -41,14 +48,14 @@ fn run(scenario: &str, plugin: &PathBuf, config_dir: Option<&PathBuf>, extra: &[
     if let Some(d) = config_dir {
         cmd.env("HARNESS_CONFIG_DIR", d);
     }
-    let out = cmd.output().expect("run harness_test");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let (code, out, err) = run_with_timeout(&mut cmd, b"", SCENARIO_TIMEOUT);
+    let stdout = String::from_utf8_lossy(&out).into_owned();
+    let stderr = String::from_utf8_lossy(&err).into_owned();
     assert!(
-        out.status.success() && stdout.ends_with("PASS\n"),
-        "scenario {scenario} with {} failed ({}):\n--- stdout\n{stdout}--- stderr\n{stderr}",
+        code == 0 && stdout.ends_with("PASS\n"),
+        "scenario {scenario} with {} failed (exit {code}; -1: killed after {SCENARIO_TIMEOUT:?}, a \
+         hook that never proceeded):\n--- stdout\n{stdout}--- stderr\n{stderr}",
         plugin.display(),
-        out.status
     );
     stdout
 }
