@@ -37,7 +37,7 @@ fn built() -> &'static Built {
 }
 
 /// The longest scenario takes 0.5 s (`delay`: ten hooks reenabled 40 ms late); a hook that never
-/// proceeds is a failure after this long (20 times that, for a loaded 2-core debug build) rather
+/// proceeds is a failure after this long (40 times that, for a loaded 2-core debug build) rather
 /// than a test binary that never ends.
 const SCENARIO_TIMEOUT: Duration = Duration::from_secs(20);
 
