@@ -165,8 +165,20 @@ fn wait_txn_close(proxy: &Proxy, within: Duration) -> Option<String> {
 /// at once with TSHttpTxnAborted true, no response hook runs, the origin connection is closed.
 #[test]
 fn tls_client_reset_while_origin_works_closes_txn_at_once_aborted() {
+    tls_client_leaves_while_origin_works(true);
+}
+
+/// The same when the TLS client closes cleanly (close_notify, then FIN) instead: over TLS the end
+/// of the client's stream is the end of the client (no half-open TLS connection), unlike plain
+/// TCP (`plain_client_half_close_still_gets_its_response`).
+#[test]
+fn tls_client_close_notify_while_origin_works_closes_txn_at_once_aborted() {
+    tls_client_leaves_while_origin_works(false);
+}
+
+fn tls_client_leaves_while_origin_works(by_reset: bool) {
     let (port, seen) = scripted_origin(Duration::from_secs(8), SLOW_ANSWER, Duration::ZERO);
-    let (_o, proxy) = proxy_to("gone-tls", port, &[]);
+    let (_o, proxy) = proxy_to(if by_reset { "gone-tls" } else { "closed-tls" }, port, &[]);
     let mut c = tls_connect(proxy.tls_port);
     c.write_all(b"GET /x HTTP/1.1\r\nHost: slow.test\r\n\r\n")
         .unwrap();
@@ -175,7 +187,12 @@ fn tls_client_reset_while_origin_works_closes_txn_at_once_aborted() {
         other => panic!("origin: {other:?}"),
     }
     let t0 = Instant::now();
-    reset(c.get_ref());
+    if by_reset {
+        reset(c.get_ref());
+    } else {
+        c.shutdown().expect("close_notify");
+        c.get_ref().shutdown(std::net::Shutdown::Write).unwrap();
+    }
     drop(c);
     let close = wait_txn_close(&proxy, Duration::from_secs(3)).expect("no TXN_CLOSE within 3 s");
     let late = t0.elapsed();

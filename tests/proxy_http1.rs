@@ -824,6 +824,31 @@ fn connection_close_is_honoured() {
     proxy.settled_trace(3, SETTLE);
 }
 
+/// A response that does not wait for the request body (a 404 before it is read) ends the
+/// connection; what the client still sends meanwhile is read and dropped for a moment (a
+/// lingering close), so the client reads the whole response instead of a reset that takes it away.
+#[test]
+fn refused_request_with_a_body_still_coming_gets_its_response_not_a_reset() {
+    let origin = Origin::start();
+    let proxy = Proxy::start("linger", &origin, Setup::default());
+    let mut c = Client::connect(proxy.port);
+    c.send(b"POST /size/10 HTTP/1.1\r\nHost: unknown.example\r\nContent-Length: 100000\r\n\r\n");
+    c.send(&[b'x'; 1000]);
+    // The 404 is written and the connection shut down while the body still comes: more of it
+    // after 200 ms (within the proxy's 500 ms linger), read only 200 ms after that.
+    std::thread::sleep(Duration::from_millis(200));
+    c.send(&[b'y'; 30_000]);
+    std::thread::sleep(Duration::from_millis(200));
+    let r = c.response(false);
+    assert_eq!(r.status, 404, "{}", r.head);
+    // As ATS 9.2.9 (asked the same way, 2026-12-06): 404, Connection: close, the whole
+    // response, then the end of the connection.
+    assert_eq!(r.header("connection"), Some("close"), "{}", r.head);
+    assert!(c.is_closed());
+    assert_eq!(origin.count(), 0);
+    proxy.settled_trace(1, SETTLE);
+}
+
 #[test]
 fn no_remap_match_is_404() {
     let origin = Origin::start();
