@@ -5,7 +5,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::os::raw::{c_int, c_void};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use tshost::abi::cont::TSContCreate;
 use tshost::abi::http::{TSHttpHookAdd, TSHttpTxnReenable};
@@ -66,6 +66,20 @@ fn inline_reenable_runs_without_allocating_on_the_same_thread() {
         TSHttpHookAdd(id::READ_REQUEST_HDR, c);
     }
     DRIVER.store(thread_key(), Ordering::Relaxed);
+    // A hook point that never proceeds would block this test forever: after 10 s (the test
+    // takes well under 1 s) the binary fails instead. The watchdog's own allocations are on its
+    // thread and not counted.
+    static DONE: AtomicBool = AtomicBool::new(false);
+    std::thread::spawn(|| {
+        for _ in 0..100 {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            if DONE.load(Ordering::Relaxed) {
+                return;
+            }
+        }
+        eprintln!("a hook point did not proceed within 10 s");
+        std::process::exit(1);
+    });
     let (ssn, ok) = block_on(open_session(SessionOptions {
         client_addr: None,
         local_addr: None,
@@ -89,6 +103,7 @@ fn inline_reenable_runs_without_allocating_on_the_same_thread() {
         }
         ALLOCS.with(|a| a.get()) - before
     });
+    DONE.store(true, Ordering::Relaxed);
     assert_eq!(CALLS.load(Ordering::Relaxed), 3 * (POINTS + 1));
     assert_eq!(
         WRONG_THREAD.load(Ordering::Relaxed),
