@@ -43,6 +43,16 @@ const SCENARIO_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Run one scenario; returns stdout. Panics with the whole output if it did not pass.
 fn run(scenario: &str, plugin: &PathBuf, config_dir: Option<&PathBuf>, extra: &[&str]) -> String {
+    run_with_stderr(scenario, plugin, config_dir, extra).0
+}
+
+/// [`run`], with stderr (tshost's log) too.
+fn run_with_stderr(
+    scenario: &str,
+    plugin: &PathBuf,
+    config_dir: Option<&PathBuf>,
+    extra: &[&str],
+) -> (String, String) {
     let mut cmd = Command::new(&built().harness);
     cmd.arg(scenario).arg(plugin).args(extra);
     if let Some(d) = config_dir {
@@ -57,7 +67,7 @@ fn run(scenario: &str, plugin: &PathBuf, config_dir: Option<&PathBuf>, extra: &[
          hook that never proceeded):\n--- stdout\n{stdout}--- stderr\n{stderr}",
         plugin.display(),
     );
-    stdout
+    (stdout, stderr)
 }
 
 /// Run a probe scenario with all three builds; returns stderr-free stdout of the first.
@@ -88,6 +98,13 @@ fn hook_order_global_session_txn_and_same_hook_additions() {
 fn reenable_from_plain_pthread_after_delay_sessions_and_transactions() {
     let out = scenario("delay");
     assert!(out.contains("all reenabled later from another thread"));
+    // The hook watchdog (400 ms in this scenario) reports only hooks still held when it fires:
+    // these were reenabled after 40 ms.
+    let (_, stderr) = run_with_stderr("delay", &built().probe_ours, None, &[]);
+    assert!(
+        !stderr.contains("not reenabled after"),
+        "a hook reenabled in time was reported:\n{stderr}"
+    );
 }
 
 #[test]
