@@ -95,6 +95,12 @@ fn hook_order_global_session_txn_and_same_hook_additions() {
 }
 
 #[test]
+fn session_and_transaction_hooks_run_where_no_global_hook_is() {
+    let out = scenario("sparse");
+    assert!(out.contains("ok a hook point with no global hook still runs"));
+}
+
+#[test]
 fn reenable_from_plain_pthread_after_delay_sessions_and_transactions() {
     let out = scenario("delay");
     assert!(out.contains("all reenabled later from another thread"));

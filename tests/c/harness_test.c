@@ -208,6 +208,21 @@ scenario_order(void)
 }
 
 static void
+scenario_sparse(void)
+{
+  load("sparse");
+  tshost_trace_enable(1);
+  TSHttpSsn ssn = open_ssn();
+  tshost_txn_result r;
+  tshost_txn_run(ssn, NULL, &r);
+  CHECK(r.status == 200, "transaction answered 200");
+  tshost_ssn_close(ssn);
+  expect_trace(0, -1,
+               "SSN_START:G1/g TXN_START:G1/g READ_REQUEST_HDR:S1/s SEND_RESPONSE_HDR:T1/t TXN_CLOSE:T1/t SSN_CLOSE:S1/s",
+               "a hook point with no global hook still runs its session's and its transaction's hooks");
+}
+
+static void
 scenario_delay(void)
 {
   load("delay=40");
@@ -537,6 +552,8 @@ main(int argc, char **argv)
     scenario_invalid();
   else if (!strcmp(s, "args"))
     scenario_args();
+  else if (!strcmp(s, "sparse"))
+    scenario_sparse();
   else if (!strcmp(s, "hold"))
     scenario_hold(0);
   else if (!strcmp(s, "hold_abort"))

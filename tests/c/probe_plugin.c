@@ -16,6 +16,10 @@
  *   args         G1 checks user argument slots of transactions, sessions and the global table.
  *   hold=HOOK    G1 does not reenable HOOK; it publishes the transaction in global arg
  *                "probe.held" and the test reenables it.
+ *   sparse       G1 on SSN_START and TXN_START only; it adds S1 on READ_REQUEST_HDR and SSN_CLOSE
+ *                (session) and T1 on SEND_RESPONSE_HDR and TXN_CLOSE (transaction): points where
+ *                no global hook is, each reached only through its session's or its transaction's
+ *                list.
  * Continuation handles are published in global user args "probe.G1", "probe.G2", ... so the test
  * can name them in the trace. Counters are TSStats "probe.*". */
 #include <ts/ts.h>
@@ -27,7 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum mode { M_ORDER, M_INLINE, M_DELAY, M_MUTEX, M_ERROR, M_DOUBLE, M_INVALID, M_ARGS, M_HOLD };
+enum mode { M_ORDER, M_INLINE, M_DELAY, M_MUTEX, M_ERROR, M_DOUBLE, M_INVALID, M_ARGS, M_HOLD, M_SPARSE };
 static enum mode mode;
 static int delay_ms, error_hook = -1, error_status, hold_hook = -1;
 static TSCont G1, G2, G3, S1, T1;
@@ -156,6 +160,16 @@ handler(TSCont contp, TSEvent ev, void *edata)
     }
   }
 
+  if (contp == G1 && mode == M_SPARSE) {
+    if (ev == TS_EVENT_HTTP_SSN_START) {
+      TSHttpSsnHookAdd(edata, TS_HTTP_READ_REQUEST_HDR_HOOK, S1);
+      TSHttpSsnHookAdd(edata, TS_HTTP_SSN_CLOSE_HOOK, S1);
+    } else if (ev == TS_EVENT_HTTP_TXN_START) {
+      TSHttpTxnHookAdd(edata, TS_HTTP_SEND_RESPONSE_HDR_HOOK, T1);
+      TSHttpTxnHookAdd(edata, TS_HTTP_TXN_CLOSE_HOOK, T1);
+    }
+  }
+
   if (contp == G1 && mode == M_MUTEX) {
     check(TSContMutexGet(contp) == M, "TSContMutexGet");
     struct trylock t = {M, TS_SUCCESS};
@@ -258,6 +272,8 @@ TSPluginInit(int argc, const char *argv[])
     mode = M_ARGS;
   else if (sscanf(m, "hold=%d", &hold_hook) == 1)
     mode = M_HOLD;
+  else if (strcmp(m, "sparse") == 0)
+    mode = M_SPARSE;
   else {
     TSError("probe: unknown mode %s", m);
     return;
@@ -295,6 +311,11 @@ TSPluginInit(int argc, const char *argv[])
   publish("probe.T1", T1);
   publish("probe.M", M);
 
+  if (mode == M_SPARSE) {
+    TSHttpHookAdd(TS_HTTP_SSN_START_HOOK, G1);
+    TSHttpHookAdd(TS_HTTP_TXN_START_HOOK, G1);
+    return;
+  }
   for (size_t i = 0; i < sizeof(all_hooks) / sizeof(all_hooks[0]); i++) {
     TSHttpHookAdd(all_hooks[i], G1);
     if (mode == M_ORDER || mode == M_ERROR)
