@@ -95,6 +95,12 @@ fn hook_order_global_session_txn_and_same_hook_additions() {
 }
 
 #[test]
+fn reenable_of_another_transaction_inside_a_callback_reaches_that_transaction() {
+    let out = scenario("cross");
+    assert!(out.contains("ok the first transaction, reenabled from inside another"));
+}
+
+#[test]
 fn session_and_transaction_hooks_run_where_no_global_hook_is() {
     let out = scenario("sparse");
     assert!(out.contains("ok a hook point with no global hook still runs"));

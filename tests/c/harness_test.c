@@ -208,6 +208,27 @@ scenario_order(void)
 }
 
 static void
+scenario_cross(void)
+{
+  load("cross");
+  TSHttpSsn a = open_ssn(), b = open_ssn();
+  tshost_txn_options o = {0};
+  tshost_job *job = tshost_txn_spawn(a, &o);
+  double t0 = now_ms();
+  while (stat_value("probe.held") < 1 && now_ms() - t0 < 2000)
+    usleep(1000);
+  CHECK(stat_value("probe.held") == 1, "the plugin holds the first transaction's READ_REQUEST_HDR");
+  tshost_txn_result r1, r2;
+  tshost_txn_run(b, NULL, &r2);
+  CHECK(r2.status == 200, "the second transaction, which reenabled the first from its callback, completed");
+  CHECK(tshost_job_wait(job, 2000, &r1) == 0 && r1.status == 200,
+        "the first transaction, reenabled from inside another transaction's callback, completed");
+  tshost_job_free(job);
+  tshost_ssn_close(a);
+  tshost_ssn_close(b);
+}
+
+static void
 scenario_sparse(void)
 {
   load("sparse");
@@ -552,6 +573,8 @@ main(int argc, char **argv)
     scenario_invalid();
   else if (!strcmp(s, "args"))
     scenario_args();
+  else if (!strcmp(s, "cross"))
+    scenario_cross();
   else if (!strcmp(s, "sparse"))
     scenario_sparse();
   else if (!strcmp(s, "hold"))

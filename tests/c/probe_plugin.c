@@ -16,6 +16,8 @@
  *   args         G1 checks user argument slots of transactions, sessions and the global table.
  *   hold=HOOK    G1 does not reenable HOOK; it publishes the transaction in global arg
  *                "probe.held" and the test reenables it.
+ *   cross        G1 holds the first transaction's READ_REQUEST_HDR (published as in hold); in the
+ *                next transaction's READ_REQUEST_HDR callback it reenables the held one, then its own.
  *   sparse       G1 on SSN_START and TXN_START only; it adds S1 on READ_REQUEST_HDR and SSN_CLOSE
  *                (session) and T1 on SEND_RESPONSE_HDR and TXN_CLOSE (transaction): points where
  *                no global hook is, each reached only through its session's or its transaction's
@@ -31,7 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum mode { M_ORDER, M_INLINE, M_DELAY, M_MUTEX, M_ERROR, M_DOUBLE, M_INVALID, M_ARGS, M_HOLD, M_SPARSE };
+enum mode { M_ORDER, M_INLINE, M_DELAY, M_MUTEX, M_ERROR, M_DOUBLE, M_INVALID, M_ARGS, M_HOLD, M_SPARSE, M_CROSS };
 static enum mode mode;
 static int delay_ms, error_hook = -1, error_status, hold_hook = -1;
 static TSCont G1, G2, G3, S1, T1;
@@ -160,6 +162,19 @@ handler(TSCont contp, TSEvent ev, void *edata)
     }
   }
 
+  if (contp == G1 && mode == M_CROSS && ev == TS_EVENT_HTTP_READ_REQUEST_HDR) {
+    void *held = TSUserArgGet(NULL, held_arg);
+    if (held == NULL) {
+      TSUserArgSet(NULL, held_arg, edata);
+      TSStatIntIncrement(st_held, 1);
+      return 0;
+    }
+    TSUserArgSet(NULL, held_arg, NULL);
+    TSHttpTxnReenable(held, TS_EVENT_HTTP_CONTINUE); /* another transaction's hook, from inside this callback */
+    reenable(ev, edata, TS_EVENT_HTTP_CONTINUE);
+    return 0;
+  }
+
   if (contp == G1 && mode == M_SPARSE) {
     if (ev == TS_EVENT_HTTP_SSN_START) {
       TSHttpSsnHookAdd(edata, TS_HTTP_READ_REQUEST_HDR_HOOK, S1);
@@ -274,6 +289,8 @@ TSPluginInit(int argc, const char *argv[])
     mode = M_HOLD;
   else if (strcmp(m, "sparse") == 0)
     mode = M_SPARSE;
+  else if (strcmp(m, "cross") == 0)
+    mode = M_CROSS;
   else {
     TSError("probe: unknown mode %s", m);
     return;
