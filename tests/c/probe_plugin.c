@@ -4,8 +4,9 @@
  * and against Debian's trafficserver-dev <ts/ts.h>, and expect the same results.
  *
  * argv[1] selects the behaviour:
- *   order        G1 and G2 on every hook; G1 adds session hooks (S1) at SSN_START, transaction
- *                hooks (T1) at TXN_START, and a global hook (G3) during the first READ_REQUEST_HDR.
+ *   order        G1 and G2 on every hook; G1 adds session hooks (S1) at SSN_START and transaction
+ *                hooks (T1) at TXN_START; G2, the last global one, adds a global hook (G3) during the
+ *                first READ_REQUEST_HDR.
  *   inline       G1 on every hook, reenabled inside the callback.
  *   delay=MS     G1 on every hook, reenabled MS ms later from a plain pthread the plugin makes.
  *   mutex        G1 (with a mutex) checks that its mutex is held during every callback.
@@ -156,10 +157,12 @@ handler(TSCont contp, TSEvent ev, void *edata)
       TSHttpTxnHookAdd(edata, TS_HTTP_READ_REQUEST_HDR_HOOK, T1); /* duplicate: ignored */
       TSHttpTxnHookAdd(edata, TS_HTTP_TXN_CLOSE_HOOK, T1);
       TSHttpTxnHookAdd(edata, TS_HTTP_SSN_CLOSE_HOOK, T1); /* txn-level SSN_CLOSE never fires */
-    } else if (ev == TS_EVENT_HTTP_READ_REQUEST_HDR && !g3_added) {
-      g3_added = 1;
-      TSHttpHookAdd(TS_HTTP_READ_REQUEST_HDR_HOOK, G3); /* global, during this pass: runs now */
     }
+  }
+  if (contp == G2 && mode == M_ORDER && ev == TS_EVENT_HTTP_READ_REQUEST_HDR && !g3_added) {
+    /* Added by the last global continuation of the pass (G2), during it: runs now, after G2. */
+    g3_added = 1;
+    TSHttpHookAdd(TS_HTTP_READ_REQUEST_HDR_HOOK, G3);
   }
 
   if (contp == G1 && mode == M_CROSS && ev == TS_EVENT_HTTP_READ_REQUEST_HDR) {
