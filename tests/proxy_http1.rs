@@ -1081,3 +1081,46 @@ fn chunked_trailers_pass_through_both_ways() {
     assert!(text.contains("trailer: X-Req-Trailer: yes"), "{text}");
     proxy.settled_trace(2, Duration::from_secs(5));
 }
+
+/// Request trailers that are framing or hop-by-hop fields (Content-Length, Host, ...; RFC 9110
+/// 6.5.1) are dropped, the others passed on; a trailer with an empty or spaced name is a
+/// malformed body (400, never forwarded whole); the CRLF after a chunk's data may come later.
+#[test]
+fn request_trailers_are_filtered_and_checked_and_chunk_ends_may_come_late() {
+    let origin = Origin::start();
+    let proxy = Proxy::start("h1-trailer-rules", &origin, Setup::default());
+    let head = "POST /echo HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let r = common::proxy::raw_request(
+        proxy.port,
+        format!(
+            "{head}5\r\nhello\r\n0\r\nContent-Length: 5\r\nHost: evil.example\r\nX-Ok: 1\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    let text = String::from_utf8_lossy(&r);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(text.contains("trailer: X-Ok: 1"), "{text}");
+    assert!(!text.contains("trailer: Content-Length"), "{text}");
+    assert!(!text.contains("trailer: Host"), "{text}");
+    for bad in [": empty-name", "Bad Name: x"] {
+        let r = common::proxy::raw_request(
+            proxy.port,
+            format!("{head}5\r\nhello\r\n0\r\n{bad}\r\n\r\n").as_bytes(),
+        );
+        let text = String::from_utf8_lossy(&r);
+        assert!(
+            text.starts_with("HTTP/1.1 400 Bad Request\r\n"),
+            "{bad:?}: {text}"
+        );
+        assert!(!text.contains("trailer: "), "{bad:?} forwarded: {text}");
+    }
+    // The chunk's data, then its CRLF 200 ms later.
+    let mut c = Client::connect(proxy.port);
+    c.send(format!("{head}5\r\nhello").as_bytes());
+    std::thread::sleep(Duration::from_millis(200));
+    c.send(b"\r\n0\r\n\r\n");
+    let r = c.response(false);
+    assert_eq!(r.status, 200, "{}", r.head);
+    assert!(String::from_utf8_lossy(&r.body).contains("\nbody-bytes: 5\n"));
+    proxy.settled_trace(4, Duration::from_secs(5));
+}
