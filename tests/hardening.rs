@@ -719,6 +719,30 @@ fn ambiguous_origin_response_framing_is_502_and_never_reused() {
     }
 }
 
+/// The origin's chunk-size lines have the client's limit: 4096 bytes with the CR accepted, one
+/// more a 502 (the first chunks are checked before any of the response goes out).
+#[test]
+fn origin_chunk_size_line_limit_is_exact() {
+    for (len, status) in [(4096, 200), (4097, 502)] {
+        let mut answer = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;".to_vec();
+        let start = answer.len() - 2;
+        answer.resize(start + len - 1, b'a');
+        answer.extend_from_slice(b"\r\nz\r\n0\r\n\r\n");
+        let answer: &'static [u8] = Box::leak(answer.into_boxed_slice());
+        let (port, _seen) = scripted_origin(Duration::ZERO, answer, Duration::from_secs(5));
+        let (_o, proxy) = proxy_to(&format!("resp-chunk-line-{len}"), port, &[]);
+        let mut c = Client::connect(proxy.port);
+        c.send(b"GET /x HTTP/1.1\r\nHost: slow.test\r\n\r\n");
+        let r = c.response(false);
+        assert_eq!(r.status, status, "line of {len} bytes: {}", r.head);
+        if status == 200 {
+            assert_eq!(r.body, b"z");
+        }
+        drop(c);
+        proxy.settled_trace(1, SETTLE);
+    }
+}
+
 /// Item 10: `Expect: 100-continue` is forwarded (send_100_continue_response 0, ATS's default)
 /// and the origin's answer relayed: an origin that refuses with 417 before the body gives the
 /// client 417, never a 100 then a 502. Twenty times.
