@@ -719,13 +719,6 @@ impl BodyWriter {
         conn.write_out().await
     }
 
-    pub async fn finish<S: AsyncRead + AsyncWrite + Unpin>(
-        &mut self,
-        conn: &mut Conn<S>,
-    ) -> std::io::Result<()> {
-        self.finish_with_trailers(conn, &[]).await
-    }
-
     /// End the body; a chunked one carries these trailer fields (others cannot: dropped).
     pub async fn finish_with_trailers<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
