@@ -89,6 +89,15 @@ stat_value(const char *name)
   return TSStatIntGet(id);
 }
 
+/* Wait (up to 2 s) until the probe holds a hook (its "probe.held" counter). */
+static void
+wait_held(void)
+{
+  double t0 = now_ms();
+  while (stat_value("probe.held") < 1 && now_ms() - t0 < 2000)
+    usleep(1000);
+}
+
 /* ---- trace helpers: entries rendered as "HOOK:NAME" with the continuation's probe name ---- */
 
 static const char *
@@ -214,9 +223,7 @@ scenario_cross(void)
   TSHttpSsn a = open_ssn(), b = open_ssn();
   tshost_txn_options o = {0};
   tshost_job *job = tshost_txn_spawn(a, &o);
-  double t0 = now_ms();
-  while (stat_value("probe.held") < 1 && now_ms() - t0 < 2000)
-    usleep(1000);
+  wait_held();
   CHECK(stat_value("probe.held") == 1, "the plugin holds the first transaction's READ_REQUEST_HDR");
   tshost_txn_result r1, r2;
   tshost_txn_run(b, NULL, &r2);
@@ -438,9 +445,7 @@ scenario_hold(int abort)
     o.abort_after_hook = TS_HTTP_READ_REQUEST_HDR_HOOK;
   }
   tshost_job *job = tshost_txn_spawn(ssn, &o);
-  double t0 = now_ms();
-  while (stat_value("probe.held") < 1 && now_ms() - t0 < 2000)
-    usleep(1000);
+  wait_held();
   CHECK(stat_value("probe.held") == 1, "the plugin holds READ_REQUEST_HDR");
   usleep(300 * 1000);
   tshost_txn_result r;
