@@ -306,6 +306,99 @@ fn client_reset_while_origin_body_stalls_closes_txn_at_once() {
     proxy.settled_trace(1, SETTLE);
 }
 
+/// A TLS client that leaves while an early final response streams (the origin answered its
+/// `Expect: 100-continue` with a 401 before the body, which is then never read) is let go at once,
+/// as one that leaves during any other response: its request body being unread does not stop the
+/// proxy from watching it.
+#[test]
+fn tls_client_close_notify_during_an_early_final_response_closes_txn_at_once() {
+    let (port, seen) = scripted_origin(
+        Duration::ZERO,
+        b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 10\r\n\r\nhello",
+        Duration::from_secs(8),
+    );
+    let (_o, proxy) = proxy_to("early-final-tls", port, &[]);
+    let mut c = tls_connect(proxy.tls_port);
+    c.write_all(
+        b"POST /x HTTP/1.1\r\nHost: slow.test\r\nExpect: 100-continue\r\nContent-Length: 1000\r\n\r\n",
+    )
+    .unwrap();
+    // The 401's head and first half: the response streams while the origin holds the rest.
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !got.ends_with(b"hello") {
+        match c.read(&mut buf) {
+            Ok(n) if n > 0 => got.extend_from_slice(&buf[..n]),
+            other => panic!("{other:?} after {}", String::from_utf8_lossy(&got)),
+        }
+    }
+    assert!(
+        got.starts_with(b"HTTP/1.1 401 "),
+        "{}",
+        String::from_utf8_lossy(&got)
+    );
+    assert!(matches!(
+        seen.recv_timeout(Duration::from_secs(5)),
+        Ok(OriginEvent::Request(_))
+    ));
+    let t0 = Instant::now();
+    c.shutdown().expect("close_notify");
+    c.get_ref().shutdown(std::net::Shutdown::Write).unwrap();
+    drop(c);
+    let close = wait_txn_close(&proxy, Duration::from_secs(3)).expect("no TXN_CLOSE within 3 s");
+    // As in tls_client_close_notify_while_origin_works_...: milliseconds in fact, 1 s for a loaded
+    // debug build, far below the origin's 8 s hold.
+    let late = t0.elapsed();
+    assert!(
+        late < Duration::from_millis(1000),
+        "TXN_CLOSE after {late:?}"
+    );
+    assert!(close.contains(" aborted=1"), "{close}");
+    match seen.recv_timeout(Duration::from_secs(2)) {
+        Ok(OriginEvent::Closed(_)) => {}
+        other => panic!("the origin connection stayed open: {other:?}"),
+    }
+    proxy.settled_trace(1, SETTLE);
+}
+
+/// A chunk of a chunked response is passed on as soon as it is whole: one whose closing CRLF is
+/// the last byte received so far is not held until the origin sends more (an event stream, a long
+/// poll, a progress report).
+#[test]
+fn chunk_ending_the_bytes_received_is_passed_on_at_once() {
+    let (port, _seen) = scripted_origin(
+        Duration::ZERO,
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+        Duration::from_secs(6),
+    );
+    let (_o, proxy) = proxy_to("chunk-at-once", port, &[]);
+    let mut c = Client::connect(proxy.port);
+    c.send(b"GET /x HTTP/1.1\r\nHost: slow.test\r\n\r\n");
+    c.stream
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let t0 = Instant::now();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    // Milliseconds in fact; 3 s is slack for a loaded 2-core debug build, and half the origin's
+    // 6 s hold, after which it closes (what a proxy that held the chunk would wait for).
+    while !got.windows(5).any(|w| w == b"hello") && t0.elapsed() < Duration::from_secs(3) {
+        match c.stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+    }
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.starts_with("HTTP/1.1 200 "), "{text}");
+    assert!(
+        text.ends_with("\r\n5\r\nhello\r\n"),
+        "the chunk was not passed on within 3 s: {text}"
+    );
+    drop(c);
+    proxy.settled_trace(1, SETTLE);
+}
+
 /// Item 11: the origin dies mid-response (promises more than it sends): the transaction is
 /// aborted, as ATS says at TXN_CLOSE.
 #[test]

@@ -101,6 +101,12 @@ fn reenable_of_another_transaction_inside_a_callback_reaches_that_transaction() 
 }
 
 #[test]
+fn reused_handle_reenabled_from_the_thread_of_its_old_callbacks_reaches_the_new_transaction() {
+    let out = scenario("reuse");
+    assert!(out.contains("ok the reenable reached the second transaction"));
+}
+
+#[test]
 fn session_and_transaction_hooks_run_where_no_global_hook_is() {
     let out = scenario("sparse");
     assert!(out.contains("ok a hook point with no global hook still runs"));

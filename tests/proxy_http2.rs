@@ -555,6 +555,83 @@ fn request_trailers() {
     settled(&proxy, 2);
 }
 
+/// An origin for one request with a chunked body: it reads the head and the chunks, then for
+/// 300 ms whatever else the proxy sends on the connection, and answers "body-bytes: N" and
+/// "after-body: M" (bytes past the body's last chunk: none, unless the framing is broken).
+fn chunked_tail_origin() -> u16 {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let Ok((s, _)) = l.accept() else { return };
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut w = s.try_clone().unwrap();
+        let mut r = BufReader::new(s);
+        let mut line = String::new();
+        while r.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+            line.clear();
+        }
+        let mut body = 0usize;
+        loop {
+            line.clear();
+            r.read_line(&mut line).unwrap();
+            let size = usize::from_str_radix(line.trim_end(), 16).expect("chunk size");
+            let mut data = vec![0u8; size + 2];
+            r.read_exact(&mut data).unwrap();
+            body += size;
+            if size == 0 {
+                break; // its "\r\n": no trailers
+            }
+        }
+        r.get_ref()
+            .set_read_timeout(Some(Duration::from_millis(300)))
+            .unwrap();
+        let mut after = r.buffer().len();
+        let mut buf = [0u8; 1024];
+        while let Ok(n @ 1..) = r.get_mut().read(&mut buf) {
+            after += n;
+        }
+        let text = format!("body-bytes: {body}\nafter-body: {after}\n");
+        let _ = write!(
+            w,
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+            text.len()
+        );
+    });
+    port
+}
+
+/// An upload that ends with an empty DATA frame (END_STREAM, no payload), relayed chunked (it
+/// has no content-length): the body's last chunk is sent once, and nothing follows it on the
+/// origin connection (an empty piece written as a chunk would be a second last-chunk, taken by
+/// the origin as the start of a next request).
+#[test]
+fn upload_ending_with_an_empty_data_frame_is_ended_once() {
+    let origin = Origin::start();
+    let port = chunked_tail_origin();
+    let proxy = Proxy::start(
+        "h2-empty-end",
+        &origin,
+        Setup {
+            remap: vec![format!("map https://tail.test/ http://127.0.0.1:{port}/")],
+            ..Setup::default()
+        },
+    );
+    let v = raw(
+        &proxy,
+        "upload",
+        &["20000", "-", ":authority=tail.test", "empty-end"],
+    );
+    let s = stream(&v, 1);
+    assert_eq!(s["status"], 200, "{v}");
+    assert_eq!(
+        s["text"].as_str().unwrap_or_default(),
+        "body-bytes: 20000\nafter-body: 0\n",
+        "{v}"
+    );
+    settled(&proxy, 1);
+}
+
 // ---- tools ----
 
 #[test]

@@ -532,10 +532,6 @@ impl BodyReader {
         }
     }
 
-    pub fn is_done(&self) -> bool {
-        self.done
-    }
-
     /// The next piece of the body, or None when it is complete.
     pub async fn next<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,

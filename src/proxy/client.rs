@@ -167,10 +167,9 @@ impl<S: Transport> ClientIo for H1Client<'_, S> {
     }
 
     async fn gone(&mut self) {
-        if !self.reader.is_done() {
-            // Its bytes are request body still to be read: not watched (the body read notices).
-            return std::future::pending().await;
-        }
+        // Awaited only once the request body is sent, or when it never will be (the origin gave
+        // a final answer to Expect: 100-continue first): body bytes the client still sends are
+        // then read ahead like a next request's, bounded, and dropped by the close that follows.
         // Nothing is read while the client is quiet (the usual case): its socket's readiness is
         // awaited, which costs no system call and no timer.
         if poll_fn(|cx| self.conn.io.poll_read_ready(cx))

@@ -89,13 +89,19 @@ stat_value(const char *name)
   return TSStatIntGet(id);
 }
 
-/* Wait (up to 2 s) until the probe holds a hook (its "probe.held" counter). */
+/* Wait (up to 2 s) until the probe has held n hooks (its "probe.held" counter). */
+static void
+wait_held_n(int64_t n)
+{
+  double t0 = now_ms();
+  while (stat_value("probe.held") < n && now_ms() - t0 < 2000)
+    usleep(1000);
+}
+
 static void
 wait_held(void)
 {
-  double t0 = now_ms();
-  while (stat_value("probe.held") < 1 && now_ms() - t0 < 2000)
-    usleep(1000);
+  wait_held_n(1);
 }
 
 /* ---- trace helpers: entries rendered as "HOOK:NAME" with the continuation's probe name ---- */
@@ -233,6 +239,45 @@ scenario_cross(void)
   tshost_job_free(job);
   tshost_ssn_close(a);
   tshost_ssn_close(b);
+}
+
+/* Reenables the first held hook, from a thread of its own. */
+static void *
+reenable_first_held(void *unused)
+{
+  (void)unused;
+  wait_held();
+  TSHttpTxnReenable(global_arg("probe.held"), TS_EVENT_HTTP_CONTINUE);
+  return NULL;
+}
+
+/* A transaction handle is reused once its 2 s quarantine has passed. A reenable of the new
+ * transaction, outside any callback, from the thread that ran the old one's callbacks, reaches the
+ * new transaction (not the old one's finished hook, which the thread must have forgotten). */
+static void
+scenario_reuse(void)
+{
+  load("hold=0"); /* READ_REQUEST_HDR */
+  TSHttpSsn ssn = open_ssn();
+  pthread_t th;
+  pthread_create(&th, NULL, reenable_first_held, NULL);
+  tshost_txn_result r;
+  tshost_txn_run(ssn, NULL, &r); /* its callbacks run on this thread */
+  pthread_join(th, NULL);
+  CHECK(r.status == 200, "the first transaction, run on the main thread and reenabled from another, completed");
+  TSHttpTxn first = global_arg("probe.held");
+  usleep(2200 * 1000); /* past the quarantine (2 s) */
+  tshost_txn_options o = {0};
+  tshost_job *job = tshost_txn_spawn(ssn, &o);
+  wait_held_n(2);
+  CHECK(stat_value("probe.held") == 2, "the plugin holds the second transaction's READ_REQUEST_HDR");
+  TSHttpTxn second = global_arg("probe.held");
+  CHECK(second == first, "the second transaction has the first one's handle, reused after its quarantine");
+  TSHttpTxnReenable(second, TS_EVENT_HTTP_CONTINUE); /* from the main thread, outside any callback */
+  CHECK(tshost_job_wait(job, 2000, &r) == 0 && r.status == 200,
+        "the reenable reached the second transaction, which completed");
+  tshost_job_free(job);
+  tshost_ssn_close(ssn);
 }
 
 static void
@@ -582,6 +627,8 @@ main(int argc, char **argv)
     scenario_cross();
   else if (!strcmp(s, "sparse"))
     scenario_sparse();
+  else if (!strcmp(s, "reuse"))
+    scenario_reuse();
   else if (!strcmp(s, "hold"))
     scenario_hold(0);
   else if (!strcmp(s, "hold_abort"))

@@ -58,8 +58,15 @@ class Conn:
                                              "trailers": None})
 
     def request(self, sid, path, method="GET", end=True, extra=()):
-        hdrs = [(":method", method), (":scheme", "https"), (":authority", "example.com"),
-                (":path", path)] + list(extra)
+        # A pseudo-header in extra replaces the default one (":authority=HOST").
+        pseudo = {":method": method, ":scheme": "https", ":authority": "example.com", ":path": path}
+        rest = []
+        for n, v in extra:
+            if n in pseudo:
+                pseudo[n] = v
+            else:
+                rest.append((n, v))
+        hdrs = list(pseudo.items()) + rest
         self.frame(HEADERS, END_HEADERS | (END_STREAM if end else 0), sid, self.enc.encode(hdrs))
         self.st(sid)
 
@@ -322,10 +329,12 @@ def main():
     elif mode == "upload":
         # POST /echo, SIZE bytes (at most one initial window) in 16 KB DATA frames, declared
         # content-length CL ("-": none), extra fields NAME=VALUE, and "trailers" to end with a
-        # trailer HEADERS frame.
+        # trailer HEADERS frame or "empty-end" with an empty DATA frame (END_STREAM).
         size, cl = int(args[0]), args[1]
-        extra = [tuple(a.split("=", 1)) for a in args[2:] if a != "trailers"]
+        flags = ("trailers", "empty-end")
+        extra = [tuple(a.split("=", 1)) for a in args[2:] if a not in flags]
         trailers = "trailers" in args[2:]
+        empty_end = "empty-end" in args[2:]
         c = Conn(port)
         hdrs = list(extra)
         if cl != "-":
@@ -337,12 +346,12 @@ def main():
         try:
             while off < len(body) and not c.done(1):
                 chunk = body[off:off + 16384]
-                last = off + len(chunk) >= len(body) and not trailers
+                last = off + len(chunk) >= len(body) and not trailers and not empty_end
                 c.frame(DATA, END_STREAM if last else 0, 1, chunk)
                 off += len(chunk)
             if trailers and not c.done(1):
                 c.frame(HEADERS, END_HEADERS | END_STREAM, 1, c.enc.encode([("x-trailer", "t1")]))
-            if len(body) == 0 and not trailers:
+            if (len(body) == 0 and not trailers or empty_end) and not c.done(1):
                 c.frame(DATA, END_STREAM, 1)
         except OSError:
             pass
