@@ -835,9 +835,14 @@ fn refused_request_with_a_body_still_coming_gets_its_response_not_a_reset() {
     c.send(b"POST /size/10 HTTP/1.1\r\nHost: unknown.example\r\nContent-Length: 100000\r\n\r\n");
     c.send(&[b'x'; 1000]);
     // The 404 is written and the connection shut down while the body still comes: more of it
-    // after 200 ms (within the proxy's 500 ms linger), read only 200 ms after that.
+    // after 200 ms, in ten pieces 10 ms apart (30 KB, all within the proxy's 500 ms linger and
+    // its 256 KiB), read only 200 ms after that. A linger that stopped after a few KB would
+    // close with bytes still coming: a reset.
     std::thread::sleep(Duration::from_millis(200));
-    c.send(&[b'y'; 30_000]);
+    for _ in 0..10 {
+        c.send(&[b'y'; 3_000]);
+        std::thread::sleep(Duration::from_millis(10));
+    }
     std::thread::sleep(Duration::from_millis(200));
     let r = c.response(false);
     assert_eq!(r.status, 404, "{}", r.head);
