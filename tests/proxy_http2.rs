@@ -460,6 +460,57 @@ fn zero_window_stall_is_cancelled_after_no_activity_timeout() {
     settled(&proxy, 1);
 }
 
+/// proxy.config.http2.active_timeout_in: a connection is closed gracefully (GOAWAY NO_ERROR) once
+/// it has been open that long, busy or not; until then it serves its requests.
+#[test]
+fn h2_active_timeout_closes_the_connection_then_not_before() {
+    let origin = Origin::start();
+    let proxy = start(
+        "h2-active",
+        &origin,
+        &["CONFIG proxy.config.http2.active_timeout_in INT 4"],
+        vec![],
+    );
+    // Three requests 500 ms apart (the last sent after about 1 s, 3 s before the timeout: slack
+    // for a loaded 2-core machine's slow answers), then the wait for the GOAWAY.
+    let v = raw(&proxy, "spaced", &["500", "3"]);
+    for sid in [1, 3, 5] {
+        assert_eq!(stream(&v, sid)["status"], 200, "stream {sid}: {v}");
+    }
+    assert_eq!(v["goaway"], NO_ERROR, "{v}");
+    // Timed from the client's end of the TLS handshake, a few ms before the proxy's start of the
+    // session: at 4 s; up to 3 s late on a loaded machine.
+    let at = v["goaway_t"].as_f64().unwrap_or(-1.0);
+    assert!((3.9..7.0).contains(&at), "GOAWAY at {at} s: {v}");
+    settled(&proxy, 1);
+}
+
+/// transaction_active_timeout_in bounds an HTTP/2 stream as it bounds an HTTP/1 transaction: a
+/// request body that trickles on past it is cut off then.
+#[test]
+fn h2_stream_past_transaction_active_timeout_is_cut_off() {
+    let origin = Origin::start();
+    let proxy = start(
+        "h2-txn-active",
+        &origin,
+        &["CONFIG proxy.config.http.transaction_active_timeout_in INT 2"],
+        vec![],
+    );
+    // 100 bytes every 200 ms: the 5,000-byte body would take 10 s.
+    let v = raw(&proxy, "trickle", &["5000", "200"]);
+    let s = stream(&v, 1);
+    // Given up at the deadline: RST_STREAM CANCEL, as a stream stalled past its no-activity
+    // timeout (zero_window_stall_is_cancelled_after_no_activity_timeout), without a response.
+    assert_eq!(s["rst"], CANCEL, "{v}");
+    assert_eq!(s["status"], Value::Null, "{v}");
+    assert!(v["sent"].as_u64().unwrap() < 5000, "{v}");
+    // At 2 s (seen: 2.05 s); up to 3 s late on a loaded 2-core machine, far from the 10 s the
+    // body would take.
+    let t = s["t"].as_f64().unwrap_or(-1.0);
+    assert!((1.9..5.0).contains(&t), "reset at {t} s: {v}");
+    settled(&proxy, 1);
+}
+
 // ---- bodies, framing, trailers ----
 
 #[test]

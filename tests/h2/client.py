@@ -39,6 +39,7 @@ class Conn:
         self.buf = b""
         self.streams = {}
         self.goaway = None
+        self.goaway_t = None  # when the first GOAWAY came (s from the handshake)
         self.closed = False
         self.events = []
         self.t0 = time.monotonic()
@@ -106,6 +107,8 @@ class Conn:
         elif kind == PING and not flags & ACK:
             self.reply(PING, ACK, 0, p)
         elif kind == GOAWAY:
+            if self.goaway is None:
+                self.goaway_t = now
             self.goaway = struct.unpack(">II", p[:8])[1]
         elif kind == RST:
             self.st(sid)["rst"] = struct.unpack(">I", p)[0]
@@ -154,6 +157,15 @@ class Conn:
         while not until() and not self.closed and time.monotonic() < end:
             self.read_frame(min(0.5, max(0.01, end - time.monotonic())))
 
+    def wait(self, secs, stop=lambda: False):
+        """Read frames for secs (no longer), or until stop()."""
+        end = time.monotonic() + secs
+        while not stop() and not self.closed:
+            left = end - time.monotonic()
+            if left <= 0:
+                break
+            self.read_frame(left)
+
     def elapsed(self):
         return round(time.monotonic() - self.t0, 3)
 
@@ -161,7 +173,7 @@ class Conn:
         return self.goaway is not None or self.closed
 
     def result(self, **extra):
-        out = {"goaway": self.goaway, "closed": self.closed, "streams": {}}
+        out = {"goaway": self.goaway, "goaway_t": self.goaway_t, "closed": self.closed, "streams": {}}
         for sid, s in sorted(self.streams.items()):
             s = dict(s)
             s["fnv"] = "%016x" % s["fnv"]
@@ -326,6 +338,39 @@ def main():
         c.request(1, args[0])
         c.run(until_all(c, [1]), float(args[1]))
         c.result(elapsed=c.elapsed())
+    elif mode == "spaced":
+        # GAP_MS N: N requests (/size/10) on one connection, one GAP_MS after the answer to the
+        # last; then up to 10 s for the server's GOAWAY (goaway_t: when it came).
+        gap, n = int(args[0]) / 1000, int(args[1])
+        c = Conn(port)
+        for i in range(n):
+            if c.over():
+                break
+            sid = 1 + 2 * i
+            c.request(sid, "/size/10")
+            c.run(until_all(c, [sid]), 10)
+            if i + 1 < n:
+                c.wait(gap)
+        c.run(c.over, 10)
+        c.result()
+    elif mode == "trickle":
+        # SIZE GAP_MS: POST /echo with content-length SIZE, its body 100 bytes every GAP_MS,
+        # until the server answers or resets the stream (or 15 s); "sent": the bytes sent.
+        size, gap = int(args[0]), int(args[1]) / 1000
+        c = Conn(port)
+        c.request(1, "/echo", method="POST", end=False, extra=[("content-length", str(size))])
+        sent = 0
+        end = time.monotonic() + 15
+        try:
+            while sent < size and not c.done(1) and not c.over() and time.monotonic() < end:
+                n = min(100, size - sent)
+                c.frame(DATA, END_STREAM if sent + n >= size else 0, 1, b"t" * n)
+                sent += n
+                c.wait(gap, lambda: c.done(1))
+        except OSError:
+            pass
+        c.run(until_all(c, [1]), 10)
+        c.result(sent=sent)
     elif mode == "upload":
         # POST /echo, SIZE bytes (at most one initial window) in 16 KB DATA frames, declared
         # content-length CL ("-": none), extra fields NAME=VALUE, and "trailers" to end with a
