@@ -511,6 +511,30 @@ fn h2_stream_past_transaction_active_timeout_is_cut_off() {
     settled(&proxy, 1);
 }
 
+/// transaction_active_timeout_in 0 is no limit (as in ATS): a stream whose body takes a second
+/// is answered.
+#[test]
+fn h2_transaction_active_timeout_zero_is_no_limit() {
+    let origin = Origin::start();
+    let proxy = start(
+        "h2-txn-active-0",
+        &origin,
+        &["CONFIG proxy.config.http.transaction_active_timeout_in INT 0"],
+        vec![],
+    );
+    let v = raw(&proxy, "trickle", &["1000", "100"]);
+    let s = stream(&v, 1);
+    assert_eq!(s["status"], 200, "{v}");
+    assert!(
+        s["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("body-bytes: 1000"),
+        "{v}"
+    );
+    settled(&proxy, 1);
+}
+
 // ---- bodies, framing, trailers ----
 
 #[test]
