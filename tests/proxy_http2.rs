@@ -606,6 +606,45 @@ fn request_framing_to_the_origin_is_unambiguous() {
     settled(&proxy, 7);
 }
 
+/// What an HTTP/2 request may carry and what makes it malformed (RFC 9113 8.2.2, 8.3.1), beyond
+/// what the h2 crate checks itself.
+#[test]
+fn h2_request_fields_accepted_and_refused() {
+    let origin = Origin::start();
+    let proxy = start("h2-fields", &origin, &[], vec![]);
+    // Accepted: TE: trailers (hop-by-hop: not forwarded); content-length twice with one value
+    // (forwarded once); a host field instead of :authority.
+    for args in [
+        &["10", "10", "te=trailers"][..],
+        &["10", "10", "content-length=10"],
+        &["10", "10", ":authority=", "host=example.com"],
+    ] {
+        let v = raw(&proxy, "upload", args);
+        let s = stream(&v, 1);
+        assert_eq!(s["status"], 200, "{args:?}: {v}");
+        let seen = s["text"].as_str().unwrap_or_default().to_ascii_lowercase();
+        assert!(seen.contains("body-bytes: 10\n"), "{args:?}: {v}");
+        assert_eq!(
+            seen.matches("content-length: 10\r\n").count(),
+            1,
+            "{args:?}: {v}"
+        );
+        assert!(!seen.contains("\r\nte:"), "{args:?}: {v}");
+    }
+    // Malformed: two different content-length values; neither :authority nor host. A stream
+    // error, not a request.
+    for args in [
+        &["10", "10", "content-length=20"][..],
+        &["10", "10", ":authority="],
+    ] {
+        let v = raw(&proxy, "upload", args);
+        let s = stream(&v, 1);
+        assert_eq!(s["status"], Value::Null, "{args:?}: {v}");
+        assert_eq!(s["rst"], PROTOCOL_ERROR, "{args:?}: {v}");
+    }
+    settled(&proxy, 5);
+}
+
 #[test]
 fn request_trailers() {
     let origin = Origin::start();

@@ -59,11 +59,14 @@ class Conn:
                                              "trailers": None})
 
     def request(self, sid, path, method="GET", end=True, extra=()):
-        # A pseudo-header in extra replaces the default one (":authority=HOST").
+        # A pseudo-header in extra replaces the default one (":authority=HOST"), or removes it
+        # when empty (":authority=").
         pseudo = {":method": method, ":scheme": "https", ":authority": "example.com", ":path": path}
         rest = []
         for n, v in extra:
-            if n in pseudo:
+            if n in pseudo and v == "":
+                del pseudo[n]
+            elif n in pseudo:
                 pseudo[n] = v
             else:
                 rest.append((n, v))
