@@ -645,6 +645,32 @@ fn h2_request_fields_accepted_and_refused() {
     settled(&proxy, 5);
 }
 
+/// Expect: 100-continue from an HTTP/2 client: the origin's 100 reaches it as an interim
+/// response (a HEADERS frame with :status 100), and it then sends its body.
+#[test]
+fn h2_expect_100_continue_gets_the_interim_response() {
+    let origin = Origin::start();
+    let proxy = start("h2-expect", &origin, &[], vec![]);
+    let v = raw(
+        &proxy,
+        "upload",
+        &["5000", "5000", "expect=100-continue", "wait-100"],
+    );
+    let s = stream(&v, 1);
+    assert_eq!(s["interim"], serde_json::json!([100]), "{v}");
+    // The 100 came at once (seen: a few ms), not after the client's 5 s of waiting for it.
+    assert!(s["waited"].as_f64().unwrap_or(9.0) < 3.0, "{v}");
+    assert_eq!(s["status"], 200, "{v}");
+    assert!(
+        s["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("body-bytes: 5000\n"),
+        "{v}"
+    );
+    settled(&proxy, 1);
+}
+
 #[test]
 fn request_trailers() {
     let origin = Origin::start();

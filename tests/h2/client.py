@@ -55,7 +55,7 @@ class Conn:
 
     def st(self, sid):
         return self.streams.setdefault(sid, {"status": None, "len": 0, "fnv": 0xCBF29CE484222325,
-                                             "rst": None, "end": False, "t": None, "headers": {},
+                                             "rst": None, "end": False, "t": None, "headers": {}, "interim": [],
                                              "trailers": None})
 
     def request(self, sid, path, method="GET", end=True, extra=()):
@@ -127,6 +127,8 @@ class Conn:
                 if not hs[":status"].startswith("1"):
                     s["status"] = int(hs[":status"])
                     s["headers"] = hs
+                else:
+                    s["interim"].append(int(hs[":status"]))
             else:
                 s["trailers"] = hs
             if flags & END_STREAM:
@@ -377,17 +379,22 @@ def main():
     elif mode == "upload":
         # POST /echo, SIZE bytes (at most one initial window) in 16 KB DATA frames, declared
         # content-length CL ("-": none), extra fields NAME=VALUE, and "trailers" to end with a
-        # trailer HEADERS frame or "empty-end" with an empty DATA frame (END_STREAM).
+        # trailer HEADERS frame or "empty-end" with an empty DATA frame (END_STREAM); "wait-100":
+        # the body only after an interim response (or 5 s).
         size, cl = int(args[0]), args[1]
-        flags = ("trailers", "empty-end")
+        flags = ("trailers", "empty-end", "wait-100")
         extra = [tuple(a.split("=", 1)) for a in args[2:] if a not in flags]
         trailers = "trailers" in args[2:]
         empty_end = "empty-end" in args[2:]
+        wait_100 = "wait-100" in args[2:]
         c = Conn(port)
         hdrs = list(extra)
         if cl != "-":
             hdrs.append(("content-length", cl))
         c.request(1, "/echo", method="POST", end=False, extra=hdrs)
+        if wait_100:
+            c.wait(5, lambda: c.st(1)["interim"] or c.done(1))
+            c.st(1)["waited"] = c.elapsed()
         body = bytes((i * 31 + 7) % 251 for i in range(size))
         assert size <= 65535, "within the initial windows"
         off = 0
