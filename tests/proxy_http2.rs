@@ -118,6 +118,7 @@ const NO_ERROR: u64 = 0x0;
 const PROTOCOL_ERROR: u64 = 0x1;
 const REFUSED_STREAM: u64 = 0x7;
 const CANCEL: u64 = 0x8;
+const INTERNAL_ERROR: u64 = 0x2;
 const ENHANCE_YOUR_CALM: u64 = 0xb;
 
 /// Stream 1 of a client.py report was reset once no_activity_timeout_in (1 s) had passed: not
@@ -669,6 +670,26 @@ fn h2_expect_100_continue_gets_the_interim_response() {
         "{v}"
     );
     settled(&proxy, 1);
+}
+
+/// An origin that dies mid-response (Content-Length or chunked): the HTTP/2 stream ends with
+/// RST_STREAM INTERNAL_ERROR (never a clean END_STREAM, which would pass a truncated body for a
+/// whole one; what was queued for the stream may be dropped with it), and the transaction counts
+/// as aborted.
+#[test]
+fn h2_origin_dying_mid_body_resets_the_stream_with_internal_error() {
+    let origin = Origin::start();
+    let proxy = start("h2-origin-dies", &origin, &[], vec![]);
+    let v = raw(&proxy, "get", &["/die/5000", "/die-chunked/5000"]);
+    for sid in [1, 3] {
+        let s = stream(&v, sid);
+        assert_eq!(s["end"], false, "stream {sid}: {v}");
+        assert_eq!(s["rst"], INTERNAL_ERROR, "stream {sid}: {v}");
+    }
+    let t = settled(&proxy, 1);
+    let closes: Vec<_> = t.iter().filter(|l| l.starts_with("TXN_CLOSE")).collect();
+    assert_eq!(closes.len(), 2, "{t:?}");
+    assert!(closes.iter().all(|l| l.contains(" aborted=1")), "{t:?}");
 }
 
 #[test]
