@@ -999,6 +999,82 @@ fn h2_slow_window_updates_get_enhance_your_calm() {
 }
 
 #[test]
+fn h2_window_updates_averaging_below_the_minimum_reset_the_stream_once_and_at_it_not_at_all() {
+    // min_avg_window_update (2560.0 by default, ATS's) against the average of a stream's last
+    // five increments, compared with `<` as ATS: five of 1,000 (well above the 1-byte
+    // increments of h2_slow_window_updates_get_enhance_your_calm) reset the stream with
+    // ENHANCE_YOUR_CALM; 70 more small ones after the reset are not reported again (each report
+    // of a stream no task takes any more would count toward the 64 past which the whole
+    // connection is cut), and the connection goes on serving. Five of exactly 2,560 are not
+    // below the minimum: the stream is served whole.
+    let origin = Origin::start();
+    let proxy = start("h2-avg-window", &origin, &[], vec![]);
+    let v = raw(&proxy, "avg-window", &["1000", "5", "70", "/size/10000000"]);
+    assert_eq!(v["rst_before_more"], ENHANCE_YOUR_CALM, "{v}");
+    assert_eq!(stream(&v, 1)["rst"], ENHANCE_YOUR_CALM, "{v}");
+    assert_eq!(
+        v["goaway"],
+        Value::Null,
+        "a stream error only, reported once: {v}"
+    );
+    assert_eq!(stream(&v, 3)["status"], 200, "{v}");
+    assert_eq!(stream(&v, 3)["len"], 10, "{v}");
+    let v = raw(&proxy, "avg-window", &["2560", "5", "0", "/size/100000"]);
+    assert_eq!(v["rst_before_more"], Value::Null, "{v}");
+    let s1 = stream(&v, 1);
+    assert_eq!(
+        (&s1["status"], &s1["len"], &s1["end"], &s1["rst"]),
+        (
+            &Value::from(200),
+            &Value::from(100000),
+            &Value::Bool(true),
+            &Value::Null
+        ),
+        "{v}"
+    );
+    assert_eq!(stream(&v, 3)["len"], 10, "{v}");
+    assert_eq!(v["goaway"], Value::Null, "{v}");
+    let t = settled(&proxy, 2);
+    assert_eq!(count_events(&t, "TXN_CLOSE"), 4);
+}
+
+#[test]
+fn h2_window_update_of_zero_is_a_protocol_error_not_a_small_increment() {
+    // An increment of 0 is a PROTOCOL_ERROR (RFC 9113 6.9): on the connection a connection
+    // error; on a stream the h2 crate makes it a connection error too, as nghttp2 does (the RFC
+    // allows a stream error there). It is not counted as a (very) small increment: after four
+    // of 1,000, a fifth of 0 would bring the average to 800, below min_avg_window_update, and
+    // the answer could become ENHANCE_YOUR_CALM.
+    let origin = Origin::start();
+    let proxy = start("h2-zero-increment", &origin, &[], vec![]);
+    let v = raw(&proxy, "zero-increment", &["conn"]);
+    assert_eq!(v["goaway"], PROTOCOL_ERROR, "{v}");
+    let v = raw(&proxy, "zero-increment", &["stream"]);
+    assert_eq!(v["goaway"], PROTOCOL_ERROR, "{v}");
+    assert_eq!(stream(&v, 1)["rst"], Value::Null, "{v}");
+    settled(&proxy, 2);
+}
+
+#[test]
+fn h2_window_update_history_of_a_stream_outlives_255_other_streams() {
+    // The increments of 256 streams are remembered (the lowest id is forgotten first when a
+    // 257th comes). Stream 1 gets one update of 1,000, then 255 other streams are answered and
+    // get one each (the table is now full), then stream 1 gets four more: its last five
+    // average 1,000, below the minimum, so it is reset with ENHANCE_YOUR_CALM. Forgetting
+    // stream 1 on the way (too early, or on an update of a stream already known) would let it
+    // go on.
+    let origin = Origin::start();
+    let proxy = start("h2-evict-window", &origin, &[], vec![]);
+    let v = raw(&proxy, "evict-window", &["255", "/size/10000000"]);
+    assert_eq!(v["answered"], 255, "{v}");
+    assert_eq!(stream(&v, 1)["status"], 200, "{v}");
+    assert_eq!(stream(&v, 1)["rst"], ENHANCE_YOUR_CALM, "{v}");
+    assert_eq!(v["goaway"], Value::Null, "{v}");
+    let t = settled(&proxy, 1);
+    assert_eq!(count_events(&t, "TXN_CLOSE"), 256);
+}
+
+#[test]
 fn h2_header_block_never_finished_is_closed() {
     // A header block left open (HEADERS without END_HEADERS, then nothing; CONTINUATIONs that
     // never end it, dripped slower than any flood cap; a HEADERS frame cut short) is closed
@@ -1029,6 +1105,13 @@ fn h2_header_block_never_finished_is_closed() {
     let (rc, out, err) = curl_h2(&proxy, &[], &["/size/100"]);
     assert_eq!((rc, out.len()), (0, 100), "{err}");
     settled(&proxy, 4);
+    // A block split over HEADERS and a CONTINUATION with END_HEADERS is finished: no deadline
+    // runs on after it (2.5 s: past the 1 s one, with slack), and the connection serves on.
+    let v = raw(&proxy, "hdr-stall", &["split", "2.5"]);
+    assert_eq!(v["goaway"], Value::Null, "{v}");
+    assert_eq!(stream(&v, 1)["len"], 10, "{v}");
+    assert_eq!(stream(&v, 3)["len"], 10, "{v}");
+    settled(&proxy, 5);
 }
 
 #[test]

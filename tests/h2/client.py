@@ -447,10 +447,83 @@ def main():
         else:
             c.run(lambda: c.over(), 3)
         c.result(calm_after=calm_after, updates=updates)
+    elif mode == "avg-window":
+        # INC N MORE PATH: PATH on stream 1 (initial window 0), then N WINDOW_UPDATEs of INC on
+        # it at once; read 1.5 s or until it is reset. Then MORE further updates of INC on it
+        # (after a reset too: a client may still send them) and 1 s of reading. Then both windows
+        # opened wide (stream 1 may finish) and /size/10 on stream 3.
+        inc, n, more, path = int(args[0]), int(args[1]), int(args[2]), args[3]
+        c = Conn(port, window=0)
+        c.request(1, path)
+        c.run(lambda: c.st(1)["status"] is not None or c.done(1), 10)
+        try:
+            for _ in range(n):
+                c.frame(WINDOW, 0, 1, struct.pack(">I", inc))
+            c.run(lambda: c.done(1), 1.5)
+            rst_before_more = c.st(1)["rst"]
+            for _ in range(more):
+                c.frame(WINDOW, 0, 1, struct.pack(">I", inc))
+            c.wait(1.0, c.over)
+            if not c.over():
+                big = (1 << 31) - 1
+                c.frame(WINDOW, 0, 0, struct.pack(">I", big - 65535))
+                if c.st(1)["rst"] is None:
+                    c.frame(WINDOW, 0, 1, struct.pack(">I", 1 << 24))
+                c.frame(SETTINGS, 0, 0, struct.pack(">HI", 4, 65535))
+                c.request(3, "/size/10")
+                c.run(until_all(c, [1, 3]), 10)
+        except OSError:
+            rst_before_more = c.st(1)["rst"]
+        c.st(1).pop("text", None)
+        c.result(rst_before_more=rst_before_more)
+    elif mode == "zero-increment":
+        # WHERE (conn|stream): four WINDOW_UPDATEs of 1,000 on the connection or on stream 1 (a
+        # download held by its window 0), then one of 0 (RFC 9113 6.9: PROTOCOL_ERROR); read 2 s
+        # or until the connection ends.
+        where = args[0]
+        c = Conn(port, window=0)
+        c.request(1, "/size/10000000")
+        c.run(lambda: c.st(1)["status"] is not None or c.done(1), 10)
+        sid = 0 if where == "conn" else 1
+        try:
+            for _ in range(4):
+                c.frame(WINDOW, 0, sid, struct.pack(">I", 1000))
+            c.frame(WINDOW, 0, sid, struct.pack(">I", 0))
+            c.wait(2.0, c.over)
+        except OSError:
+            pass
+        c.st(1).pop("text", None)
+        c.result()
+    elif mode == "evict-window":
+        # FILLERS PATH: PATH on stream 1 (initial window 0) and one WINDOW_UPDATE of 1000 on it;
+        # then FILLERS streams of /size/0 (no DATA to wait for), answered, and one update of 1000
+        # on each of them (closed by then); then four more updates of 1000 on stream 1, whose
+        # last five now average 1000; read 2 s or until stream 1 is reset.
+        fillers, path = int(args[0]), args[1]
+        c = Conn(port, window=0)
+        c.request(1, path)
+        c.run(lambda: c.st(1)["status"] is not None or c.done(1), 10)
+        one = struct.pack(">I", 1000)
+        c.frame(WINDOW, 0, 1, one)
+        sids = [3 + 2 * i for i in range(fillers)]
+        for at in range(0, fillers, 50):
+            batch = sids[at:at + 50]
+            for sid in batch:
+                c.request(sid, "/size/0")
+            c.run(until_all(c, batch), 20)
+        answered = sum(1 for sid in sids if c.st(sid)["end"])
+        for sid in sids:
+            c.frame(WINDOW, 0, sid, one)
+        for _ in range(4):
+            c.frame(WINDOW, 0, 1, one)
+        c.run(lambda: c.done(1) or c.over(), 2)
+        c.st(1).pop("text", None)
+        c.result(answered=answered, streams={"1": c.st(1)})
     elif mode == "hdr-stall":
         # A header block never finished: HOW "open" (HEADERS without END_HEADERS, then silence),
         # "drip" (then a CONTINUATION without END_HEADERS every 300 ms) or "partial" (a HEADERS
-        # frame cut short); then what the server says within WAIT s.
+        # frame cut short) or "split" (HEADERS, then a CONTINUATION with END_HEADERS: finished;
+        # after WAIT s, /size/10 on stream 3); then what the server says within WAIT s.
         how, wait = args[0], float(args[1])
         c = Conn(port)
         # Our ACK of the server's SETTINGS must not come inside the block (PROTOCOL_ERROR).
@@ -460,6 +533,9 @@ def main():
         if how == "partial":
             head = struct.pack(">I", len(block) + 100)[1:] + bytes([HEADERS, END_HEADERS | END_STREAM])
             c.s.sendall(head + struct.pack(">I", 1) + block)
+        elif how == "split":
+            c.frame(HEADERS, END_STREAM, 1, block[:3])
+            c.frame(CONT, END_HEADERS, 1, block[3:])
         else:
             c.frame(HEADERS, END_STREAM, 1, block)
         end = time.monotonic() + wait
@@ -475,6 +551,9 @@ def main():
                     c.read_frame(0.2)
         except OSError:
             pass
+        if how == "split" and not c.over():
+            c.request(3, "/size/10")
+            c.run(until_all(c, [3]), 10)
         c.result(elapsed=c.elapsed(), drips=drips)
     elif mode == "no-ack":
         # N requests one after the other, INTERVAL s apart, never acknowledging the server's
