@@ -1730,6 +1730,18 @@ mod tests {
     }
 
     #[test]
+    fn status_of_a_response_head_is_read_from_its_status_line_only() {
+        assert_eq!(response_status(b"HTTP/1.1 200 OK\r\n"), Some(200));
+        assert_eq!(response_status(b"HTTP/1.0 404\r\n"), Some(404));
+        assert_eq!(response_status(b"HTTP/1.1 100\n"), Some(100));
+        assert_eq!(response_status(b"HTTP/2.0 200 OK\r\n"), None);
+        assert_eq!(response_status(b"HTTP/1.1 20 OK\r\n"), None);
+        assert_eq!(response_status(b"HTTP/1.1 2000 OK\r\n"), None);
+        assert_eq!(response_status(b"HTTP/1.1 2x0 OK\r\n"), None);
+        assert_eq!(response_status(b"HTTP/1.1 200"), None, "cut short");
+    }
+
+    #[test]
     fn host_and_port() {
         assert_eq!(
             split_host_port(b" a.example:8080 "),
