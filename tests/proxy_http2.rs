@@ -1034,8 +1034,14 @@ fn h2_window_updates_averaging_below_the_minimum_reset_the_stream_once_and_at_it
     );
     assert_eq!(stream(&v, 3)["len"], 10, "{v}");
     assert_eq!(v["goaway"], Value::Null, "{v}");
-    let t = settled(&proxy, 2);
-    assert_eq!(count_events(&t, "TXN_CLOSE"), 4);
+    // An increment is read whole (all four bytes): 65,537 is 0x00010001, whose last byte alone
+    // would be 1.
+    let v = raw(&proxy, "avg-window", &["65537", "5", "0", "/size/100000"]);
+    assert_eq!(v["rst_before_more"], Value::Null, "{v}");
+    assert_eq!(stream(&v, 1)["len"], 100000, "{v}");
+    assert_eq!(v["goaway"], Value::Null, "{v}");
+    let t = settled(&proxy, 3);
+    assert_eq!(count_events(&t, "TXN_CLOSE"), 6);
 }
 
 #[test]
