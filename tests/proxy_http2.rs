@@ -607,6 +607,27 @@ fn request_framing_to_the_origin_is_unambiguous() {
     settled(&proxy, 7);
 }
 
+#[test]
+fn h2_data_payload_is_never_taken_for_frames() {
+    // The frame tap reads each frame's 24-bit length and skips the payload. A 768-byte DATA
+    // frame (0x000300: a zero low byte) whose body is 85 PING frame headers is an upload like
+    // any other: it reaches the origin whole, no GOAWAY (a tap that misread the length would count 85 PINGs,
+    // past max_ping_frames_per_minute's 60, and send ENHANCE_YOUR_CALM).
+    let origin = Origin::start();
+    let proxy = start("h2-data-payload", &origin, &[], vec![]);
+    let v = raw(&proxy, "upload", &["768", "768", "ping-body"]);
+    let s = stream(&v, 1);
+    assert_eq!(s["status"], 200, "{v}");
+    let sent = v["sent_fnv"].as_str().unwrap();
+    let echo = s["text"].as_str().unwrap();
+    assert!(
+        echo.ends_with(&format!("\r\n\r\nbody-bytes: 768\nbody-fnv: {sent}\n")),
+        "{v}"
+    );
+    assert_eq!(v["goaway"], Value::Null, "{v}");
+    settled(&proxy, 1);
+}
+
 /// What an HTTP/2 request may carry and what makes it malformed (RFC 9113 8.2.2, 8.3.1), beyond
 /// what the h2 crate checks itself.
 #[test]
@@ -1111,13 +1132,48 @@ fn h2_header_block_never_finished_is_closed() {
     let (rc, out, err) = curl_h2(&proxy, &[], &["/size/100"]);
     assert_eq!((rc, out.len()), (0, 100), "{err}");
     settled(&proxy, 4);
-    // A block split over HEADERS and a CONTINUATION with END_HEADERS is finished: no deadline
-    // runs on after it (2.5 s: past the 1 s one, with slack), and the connection serves on.
-    let v = raw(&proxy, "hdr-stall", &["split", "2.5"]);
-    assert_eq!(v["goaway"], Value::Null, "{v}");
-    assert_eq!(stream(&v, 1)["len"], 10, "{v}");
-    assert_eq!(stream(&v, 3)["len"], 10, "{v}");
-    settled(&proxy, 5);
+    // A block split over HEADERS and a CONTINUATION with END_HEADERS (one with the rest of the
+    // block, or an empty one) is finished: no deadline runs on after it (2.5 s: past the 1 s
+    // one, with slack), and the connection serves on.
+    for (i, how) in ["split", "split-empty"].into_iter().enumerate() {
+        let v = raw(&proxy, "hdr-stall", &[how, "2.5"]);
+        assert_eq!(v["goaway"], Value::Null, "{how}: {v}");
+        assert_eq!(stream(&v, 1)["len"], 10, "{how}: {v}");
+        assert_eq!(stream(&v, 3)["len"], 10, "{how}: {v}");
+        settled(&proxy, 5 + i);
+    }
+}
+
+#[test]
+fn h2_header_block_deadline_holds_whatever_the_settings_deadline() {
+    // The header-block deadline (1 s here) shares one timer with the SETTINGS-ACK deadline:
+    // it is kept when the ACK deadline is off, and it moves the timer forward when the ACK
+    // deadline (5 s) is still pending (the client never acknowledges).
+    let origin = Origin::start();
+    for (ack, args) in [
+        ("0", &["open", "4"][..]),
+        ("5", &["open", "4", "noack"][..]),
+    ] {
+        let proxy = start(
+            "h2-header-deadline",
+            &origin,
+            &[
+                "CONFIG proxy.config.http2.incomplete_header_timeout_in INT 1",
+                &format!("CONFIG proxy.config.http2.settings_ack_timeout_in INT {ack}"),
+            ],
+            vec![],
+        );
+        let v = raw(&proxy, "hdr-stall", args);
+        assert_eq!(v["goaway"], COMPRESSION_ERROR, "ACK deadline {ack}: {v}");
+        // As in h2_header_block_never_finished_is_closed (seen: about 1.0 s); well before the
+        // 5 s ACK deadline.
+        let t = v["elapsed"].as_f64().unwrap();
+        assert!(
+            (0.9..3.0).contains(&t),
+            "ACK deadline {ack}: closed after {t} s: {v}"
+        );
+        settled(&proxy, 1);
+    }
 }
 
 #[test]

@@ -380,9 +380,10 @@ def main():
         # POST /echo, SIZE bytes (at most one initial window) in 16 KB DATA frames, declared
         # content-length CL ("-": none), extra fields NAME=VALUE, and "trailers" to end with a
         # trailer HEADERS frame or "empty-end" with an empty DATA frame (END_STREAM); "wait-100":
-        # the body only after an interim response (or 5 s).
+        # the body only after an interim response (or 5 s); "ping-body": the body is made of
+        # 9-byte PING frame headers (what a frame tap that lost its place would count).
         size, cl = int(args[0]), args[1]
-        flags = ("trailers", "empty-end", "wait-100")
+        flags = ("trailers", "empty-end", "wait-100", "ping-body")
         extra = [tuple(a.split("=", 1)) for a in args[2:] if a not in flags]
         trailers = "trailers" in args[2:]
         empty_end = "empty-end" in args[2:]
@@ -396,6 +397,8 @@ def main():
             c.wait(5, lambda: c.st(1)["interim"] or c.done(1))
             c.st(1)["waited"] = c.elapsed()
         body = bytes((i * 31 + 7) % 251 for i in range(size))
+        if "ping-body" in args[2:]:
+            body = (bytes([0, 0, 0, PING, 0, 0, 0, 0, 0]) * (size // 9 + 1))[:size]
         assert size <= 65535, "within the initial windows"
         off = 0
         try:
@@ -522,10 +525,12 @@ def main():
     elif mode == "hdr-stall":
         # A header block never finished: HOW "open" (HEADERS without END_HEADERS, then silence),
         # "drip" (then a CONTINUATION without END_HEADERS every 300 ms) or "partial" (a HEADERS
-        # frame cut short) or "split" (HEADERS, then a CONTINUATION with END_HEADERS: finished;
-        # after WAIT s, /size/10 on stream 3); then what the server says within WAIT s.
+        # frame cut short), "split" (HEADERS, then a CONTINUATION with END_HEADERS: finished;
+        # after WAIT s, /size/10 on stream 3) or "split-empty" (the same, the CONTINUATION
+        # empty); then what the server says within WAIT s. "noack": the server's SETTINGS are
+        # never acknowledged.
         how, wait = args[0], float(args[1])
-        c = Conn(port)
+        c = Conn(port, ack="noack" not in args[2:])
         # Our ACK of the server's SETTINGS must not come inside the block (PROTOCOL_ERROR).
         c.run(lambda: c.settings, 5)
         block = c.enc.encode([(":method", "GET"), (":scheme", "https"),
@@ -536,6 +541,9 @@ def main():
         elif how == "split":
             c.frame(HEADERS, END_STREAM, 1, block[:3])
             c.frame(CONT, END_HEADERS, 1, block[3:])
+        elif how == "split-empty":
+            c.frame(HEADERS, END_STREAM, 1, block)
+            c.frame(CONT, END_HEADERS, 1, b"")
         else:
             c.frame(HEADERS, END_STREAM, 1, block)
         end = time.monotonic() + wait
@@ -551,7 +559,7 @@ def main():
                     c.read_frame(0.2)
         except OSError:
             pass
-        if how == "split" and not c.over():
+        if how.startswith("split") and not c.over():
             c.request(3, "/size/10")
             c.run(until_all(c, [3]), 10)
         c.result(elapsed=c.elapsed(), drips=drips)
