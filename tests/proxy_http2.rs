@@ -611,8 +611,8 @@ fn request_framing_to_the_origin_is_unambiguous() {
 fn h2_data_payload_is_never_taken_for_frames() {
     // The frame tap reads each frame's 24-bit length and skips the payload. A 768-byte DATA
     // frame (0x000300: a zero low byte) whose body is 85 PING frame headers is an upload like
-    // any other: it reaches the origin whole, no GOAWAY (a tap that misread the length would count 85 PINGs,
-    // past max_ping_frames_per_minute's 60, and send ENHANCE_YOUR_CALM).
+    // any other: it reaches the origin whole, no GOAWAY (a tap that misread the length would
+    // count 85 PINGs, past max_ping_frames_per_minute's 60, and send ENHANCE_YOUR_CALM).
     let origin = Origin::start();
     let proxy = start("h2-data-payload", &origin, &[], vec![]);
     let v = raw(&proxy, "upload", &["768", "768", "ping-body"]);
