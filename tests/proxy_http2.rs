@@ -434,6 +434,21 @@ fn settings_ping_and_priority_floods_get_goaway() {
 }
 
 #[test]
+fn h2_goaway_reaches_a_client_that_keeps_sending() {
+    // A client that floods without reading (300 PINGs, 2 ms apart: the cap of 60 a minute
+    // trips at the 61st, the rest arrive after the GOAWAY) still gets the GOAWAY: the proxy
+    // reads and drops its input for a while before closing (closing with unread input resets
+    // the connection, and the client's read fails before the GOAWAY; seen 5/5 without it).
+    let origin = Origin::start();
+    let proxy = start("h2-linger", &origin, &[], vec![]);
+    for _ in 0..2 {
+        let v = raw(&proxy, "flood", &["ping", "300", "blind"]);
+        assert_eq!(v["goaway"], ENHANCE_YOUR_CALM, "{v}");
+    }
+    settled(&proxy, 2);
+}
+
+#[test]
 fn zero_window_stall_is_cancelled_after_no_activity_timeout() {
     let origin = Origin::start();
     let proxy = start(

@@ -273,10 +273,12 @@ def main():
             for i in range(n):
                 c.frame(CONT, 0, 1, b"\x40\x01x\x01y" * (size // 5))
                 sent += 1
-                if c.peek(i):
+                if "blind" in args[2:]:
+                    time.sleep(0.002)
+                elif c.peek(i):
                     break
-        except OSError:
-            pass
+        except OSError as e:
+            sent = "%d then %s" % (sent, e)
         c.run(lambda: c.goaway is not None, 10)
         c.result(sent=sent)
     elif mode == "hpack-bomb":
@@ -311,7 +313,8 @@ def main():
             c.run(until_all(c, [3]), 10)
         c.result(block=len(block))
     elif mode == "flood":
-        # KIND (settings|ping|priority) N frames, then what the server says.
+        # KIND (settings|ping|priority) N frames, then what the server says. "blind": never
+        # read while sending, 2 ms between frames (SENT: how many, and the error that stopped it).
         kind, n = args[0], int(args[1])
         c = Conn(port)
         sent = 0
@@ -324,10 +327,12 @@ def main():
                 else:
                     c.frame(PRIORITY, 0, 1 + 2 * i, struct.pack(">IB", 0, 15))
                 sent += 1
-                if c.peek(i):
+                if "blind" in args[2:]:
+                    time.sleep(0.002)
+                elif c.peek(i):
                     break
-        except OSError:
-            pass
+        except OSError as e:
+            sent = "%d then %s" % (sent, e)
         c.run(lambda: c.goaway is not None, 10)
         c.result(sent=sent)
     elif mode == "zero-window":
