@@ -449,6 +449,24 @@ fn h2_goaway_reaches_a_client_that_keeps_sending() {
 }
 
 #[test]
+fn h2_flood_with_the_close_in_the_same_burst_ends_the_session() {
+    // 200 PINGs and the client's close_notify in one TCP write: the PING cap trips in the middle
+    // of the burst, and the tap, dropping the rest, reads the end of the connection. The session
+    // ends there (a tap that kept reading past the end would spin and never close it): the
+    // proxy's side closes cleanly and SSN_CLOSE comes, each time.
+    let origin = Origin::start();
+    let proxy = start("h2-burst-close", &origin, &[], vec![]);
+    for _ in 0..3 {
+        let v = raw(&proxy, "burst-close", &["200"]);
+        assert_eq!(v["end"], "close_notify", "{v}");
+    }
+    settled(&proxy, 3);
+    let (rc, out, err) = curl_h2(&proxy, &[], &["/size/100"]);
+    assert_eq!((rc, out.len()), (0, 100), "{err}");
+    settled(&proxy, 4);
+}
+
+#[test]
 fn zero_window_stall_is_cancelled_after_no_activity_timeout() {
     let origin = Origin::start();
     let proxy = start(
@@ -498,6 +516,9 @@ fn h2_active_timeout_closes_the_connection_then_not_before() {
     // session: at 4 s; up to 3 s late on a loaded machine.
     let at = v["goaway_t"].as_f64().unwrap_or(-1.0);
     assert!((3.9..7.0).contains(&at), "GOAWAY at {at} s: {v}");
+    // Then the connection ends with TLS close_notify (the h2 connection shuts its I/O down), not
+    // a bare FIN that a client could take for a truncation.
+    assert_eq!(v["end"], "close_notify", "{v}");
     settled(&proxy, 1);
 }
 

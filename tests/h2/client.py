@@ -31,7 +31,8 @@ class Conn:
         ctx.set_alpn_protocols(["h2"])
         raw = socket.create_connection(("127.0.0.1", port), timeout=deadline)
         self.raw = raw
-        self.s = ctx.wrap_socket(raw, server_hostname="example.com")
+        # Ragged EOFs raised: a close with close_notify reads as b"", one without as SSLEOFError.
+        self.s = ctx.wrap_socket(raw, server_hostname="example.com", suppress_ragged_eofs=False)
         assert self.s.selected_alpn_protocol() == "h2", self.s.selected_alpn_protocol()
         self.enc = hpack.Encoder()
         self.dec = hpack.Decoder()
@@ -41,6 +42,7 @@ class Conn:
         self.goaway = None
         self.goaway_t = None  # when the first GOAWAY came (s from the handshake)
         self.closed = False
+        self.end = None  # how the server's side ended: "close_notify", else the error's name
         self.events = []
         self.t0 = time.monotonic()
         self.ack = ack  # False: the server's SETTINGS are never acknowledged
@@ -81,9 +83,11 @@ class Conn:
                 d = self.s.recv(1 << 20)
             except (socket.timeout, TimeoutError):
                 return None
-            except (ConnectionError, ssl.SSLError, OSError):
+            except (ConnectionError, ssl.SSLError, OSError) as e:
                 d = b""
+                self.end = self.end or type(e).__name__
             if not d:
+                self.end = self.end or "close_notify"
                 self.closed = True
                 return None
             self.buf += d
@@ -178,7 +182,8 @@ class Conn:
         return self.goaway is not None or self.closed
 
     def result(self, **extra):
-        out = {"goaway": self.goaway, "goaway_t": self.goaway_t, "closed": self.closed, "streams": {}}
+        out = {"goaway": self.goaway, "goaway_t": self.goaway_t, "closed": self.closed, "end": self.end,
+               "streams": {}}
         for sid, s in sorted(self.streams.items()):
             s = dict(s)
             s["fnv"] = "%016x" % s["fnv"]
@@ -273,12 +278,10 @@ def main():
             for i in range(n):
                 c.frame(CONT, 0, 1, b"\x40\x01x\x01y" * (size // 5))
                 sent += 1
-                if "blind" in args[2:]:
-                    time.sleep(0.002)
-                elif c.peek(i):
+                if c.peek(i):
                     break
-        except OSError as e:
-            sent = "%d then %s" % (sent, e)
+        except OSError:
+            pass
         c.run(lambda: c.goaway is not None, 10)
         c.result(sent=sent)
     elif mode == "hpack-bomb":
@@ -314,7 +317,7 @@ def main():
         c.result(block=len(block))
     elif mode == "flood":
         # KIND (settings|ping|priority) N frames, then what the server says. "blind": never
-        # read while sending, 2 ms between frames (SENT: how many, and the error that stopped it).
+        # read while sending, 2 ms between frames (SENT: how many, and the error that stopped it);
         kind, n = args[0], int(args[1])
         c = Conn(port)
         sent = 0
@@ -335,6 +338,60 @@ def main():
             sent = "%d then %s" % (sent, e)
         c.run(lambda: c.goaway is not None, 10)
         c.result(sent=sent)
+    elif mode == "burst-close":
+        # N PINGs and a TLS close_notify, all in one TCP write right after the handshake: the
+        # server finds the flood and, in the same read burst, the end of the connection. Then
+        # what it sends until it closes (5 s at most).
+        n = int(args[0])
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.set_alpn_protocols(["h2"])
+        raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+        inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = ctx.wrap_bio(inc, out, server_hostname="example.com")
+        while True:
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                raw.sendall(out.read())
+                inc.write(raw.recv(1 << 16))
+        raw.sendall(out.read())
+        frame = lambda kind, flags, sid, p=b"": (
+            struct.pack(">I", len(p))[1:] + bytes([kind, flags]) + struct.pack(">I", sid) + p)
+        tls.write(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + frame(SETTINGS, 0, 0))
+        for i in range(n):
+            tls.write(frame(PING, 0, 0, struct.pack(">Q", i)))
+        try:
+            tls.unwrap()
+        except ssl.SSLWantReadError:
+            pass
+        raw.sendall(out.read())
+        plain, end = b"", "timeout"
+        try:
+            while True:
+                d = raw.recv(1 << 16)
+                if not d:
+                    end = "closed"
+                    break
+                inc.write(d)
+                try:
+                    while True:
+                        plain += tls.read(1 << 16)
+                except ssl.SSLWantReadError:
+                    pass
+        except ssl.SSLZeroReturnError:
+            end = "close_notify"
+        except OSError as e:
+            end = type(e).__name__
+        goaway = None
+        while len(plain) >= 9:
+            n = int.from_bytes(plain[:3], "big")
+            if plain[3] == GOAWAY and len(plain) >= 17:
+                goaway = int.from_bytes(plain[13:17], "big")
+            plain = plain[9 + n:]
+        print(json.dumps({"goaway": goaway, "end": end}))
     elif mode == "zero-window":
         # Initial window 0: the server can send headers but no DATA; it must give up on its own.
         c = Conn(port, window=0)
@@ -350,7 +407,8 @@ def main():
         c.result(elapsed=c.elapsed())
     elif mode == "spaced":
         # GAP_MS N: N requests (/size/10) on one connection, one GAP_MS after the answer to the
-        # last; then up to 10 s for the server's GOAWAY (goaway_t: when it came).
+        # last; then up to 10 s for the server's GOAWAY (goaway_t: when it came), and up to 5 s
+        # more for its close ("end").
         gap, n = int(args[0]) / 1000, int(args[1])
         c = Conn(port)
         for i in range(n):
@@ -362,6 +420,7 @@ def main():
             if i + 1 < n:
                 c.wait(gap)
         c.run(c.over, 10)
+        c.run(lambda: c.closed, 5)
         c.result()
     elif mode == "trickle":
         # SIZE GAP_MS: POST /echo with content-length SIZE, its body 100 bytes every GAP_MS,
