@@ -515,6 +515,30 @@ fn slow_post_is_cut_off_by_the_active_timeout() {
     proxy.settled_trace(1, SETTLE);
 }
 
+/// transaction_active_timeout_in 0 is no limit (as in ATS, and as over HTTP/2:
+/// proxy_http2's h2_transaction_active_timeout_zero_is_no_limit): a request whose body takes a
+/// second is answered.
+#[test]
+fn active_timeout_zero_is_no_limit() {
+    let (_o, proxy) = proxy_with(
+        "active-zero",
+        &["CONFIG proxy.config.http.transaction_active_timeout_in INT 0"],
+    );
+    let mut c = Client::connect(proxy.port);
+    c.send(b"POST /echo HTTP/1.1\r\nHost: example.com\r\nContent-Length: 100\r\n\r\n");
+    for _ in 0..10 {
+        std::thread::sleep(Duration::from_millis(100));
+        c.send(b"0123456789");
+    }
+    c.set_timeout(Duration::from_secs(5));
+    let r = c.response(false);
+    assert_eq!(r.status, 200, "{}", r.head);
+    let body = String::from_utf8_lossy(&r.body);
+    assert!(body.contains("body-bytes: 100\n"), "{body}");
+    drop(c);
+    proxy.settled_trace(1, SETTLE);
+}
+
 /// Item 1: a request body that stops coming is cut off by transaction_no_activity_timeout_in.
 #[test]
 fn stalled_request_body_is_cut_off_by_the_no_activity_timeout() {

@@ -952,6 +952,11 @@ fn probe(proxy: &Proxy, url: &str, curl_tls: &[&str], want_stack: &str, want_tls
         "TXN_START: the request is not parsed yet (HTTP/1.0)"
     );
     assert_eq!(r.field("X-Probe-Client"), Some(client.as_str()));
+    // The client request's URL has the connection's scheme by READ_REQUEST_HDR (ATS's
+    // HttpTransact::ModifyRequest, before that hook), for an origin-form request too (seen on
+    // ATS 9.2.9: "http" and "https").
+    let scheme = url.split("://").next().unwrap();
+    assert_eq!(r.field("X-Probe-Read-Scheme"), Some(scheme), "{r:?}");
     let port = url.split(':').nth(2).unwrap().split('/').next().unwrap();
     assert_eq!(
         r.field("X-Probe-Incoming"),

@@ -38,7 +38,8 @@
  *             TSDebug "hold released txn=N" just before.
  *   probe     the client connection as plugins see it: SEND_RESPONSE_HDR adds X-Probe-Stack
  *             (TSHttpTxnClientProtocolStackGet, comma-joined), X-Probe-Start-Stack (the same at
- *             TXN_START), X-Probe-Ssn-Stack, X-Probe-Client / X-Probe-Incoming (ip:port),
+ *             TXN_START), X-Probe-Read-Scheme (TSUrlSchemeGet of the client request's URL at
+ *             READ_REQUEST_HDR), X-Probe-Ssn-Stack, X-Probe-Client / X-Probe-Incoming (ip:port),
  *             X-Probe-Fd ("peer-match" when getpeername(TSHttpTxnClientFdGet) is the client
  *             address), X-Probe-Tls (TSHttpTxnClientProtocolStackContains(txn, "tls") and whether
  *             it is the TS_PROTO_TAG_* pointer), X-Probe-Unterminated ("B of N": how many of
@@ -62,6 +63,7 @@
 
 static int f_edit, f_deny, f_deny_start, f_status, f_probe, f_twice, f_error_at, f_error_ssn, slow_ms, hold_ms;
 static int start_stack_arg = -1;
+static int read_scheme_arg = -1;
 
 static const TSHttpHookID all_hooks[] = {
   TS_HTTP_SSN_START_HOOK,         TS_HTTP_TXN_START_HOOK,         TS_HTTP_READ_REQUEST_HDR_HOOK,
@@ -335,6 +337,8 @@ probe_response(TSHttpTxn txn, TSMBuffer buf, TSMLoc hdr)
   add_field(buf, hdr, "X-Probe-Stack", s);
   const char *start = TSUserArgGet(txn, start_stack_arg);
   add_field(buf, hdr, "X-Probe-Start-Stack", start ? start : "none");
+  const char *scheme = TSUserArgGet(txn, read_scheme_arg);
+  add_field(buf, hdr, "X-Probe-Read-Scheme", scheme ? scheme : "none");
   TSHttpSsnClientProtocolStackGet(TSHttpTxnSsnGet(txn), 10, tags, &n);
   join_stack(tags, n, s, sizeof(s));
   add_field(buf, hdr, "X-Probe-Ssn-Stack", s);
@@ -444,6 +448,15 @@ on_txn(TSHttpTxn txn, TSEvent event, int *delay, char *note, size_t note_size)
     }
     if (f_deny && (strcmp(path, "deny-plain") == 0 || strcmp(path, "deny-twice") == 0)) {
       return TS_EVENT_HTTP_ERROR;
+    }
+    if (f_probe && TSHttpTxnClientReqGet(txn, &buf, &hdr) == TS_SUCCESS) {
+      if (TSHttpHdrUrlGet(buf, hdr, &url) == TS_SUCCESS) {
+        int len       = 0;
+        const char *s = TSUrlSchemeGet(buf, url, &len);
+        TSUserArgSet(txn, read_scheme_arg, s ? TSstrndup(s, len) : NULL);
+        TSHandleMLocRelease(buf, hdr, url);
+      }
+      TSHandleMLocRelease(buf, TS_NULL_MLOC, hdr);
     }
     if (hold_ms > 0 && strcmp(path, "hold") == 0) {
       *delay = hold_ms;
@@ -562,6 +575,8 @@ on_txn(TSHttpTxn txn, TSEvent event, int *delay, char *note, size_t note_size)
     if (f_probe) {
       TSfree(TSUserArgGet(txn, start_stack_arg));
       TSUserArgSet(txn, start_stack_arg, NULL);
+      TSfree(TSUserArgGet(txn, read_scheme_arg));
+      TSUserArgSet(txn, read_scheme_arg, NULL);
     }
     break;
 
@@ -626,7 +641,9 @@ TSPluginInit(int argc, const char *argv[])
     }
   }
   if (TSUserArgIndexReserve(TS_USER_ARGS_TXN, "edit_plugin.start_stack", "stack at TXN_START", &start_stack_arg) !=
-      TS_SUCCESS) {
+        TS_SUCCESS ||
+      TSUserArgIndexReserve(TS_USER_ARGS_TXN, "edit_plugin.read_scheme", "URL scheme at READ_REQUEST_HDR",
+                            &read_scheme_arg) != TS_SUCCESS) {
     TSError("[%s] no transaction argument slot", TAG);
     f_probe = 0;
   }
