@@ -223,7 +223,11 @@ pub async fn process<C: ClientIo>(
             }
         }
         Err(Failure::Api(at)) => {
-            let close = request_framing != Framing::None
+            // As ATS 9.2.9 (seen beside it): the connection closes after the response to an
+            // ERROR at any hook before SEND_RESPONSE_HDR (its error response has no trusted
+            // length when keep-alive is decided); at SEND_RESPONSE_HDR it is kept as decided.
+            let close = at != id::SEND_RESPONSE_HDR
+                || request_framing != Framing::None
                 || !client_keep_alive
                 || proxy.draining.load(Ordering::Acquire);
             let d = respond_api_error(ssn, txn, client, at, close).await;
