@@ -930,6 +930,64 @@ fn expect_100_continue_gets_the_origins_417() {
     proxy.settled_trace(20, SETTLE);
 }
 
+/// send_100_continue_response 1: tshost answers `Expect: 100-continue` itself and the origin
+/// gets the request without Expect (as ATS 9.2, HttpTransactHeaders drops it); a chunked body
+/// is waited for only after the 100, not before (a client that waits for the 100 would stall).
+#[test]
+fn expect_100_continue_answered_by_tshost_when_send_100_continue_response_is_on() {
+    let (_o, proxy) = proxy_with(
+        "expect-own",
+        &["CONFIG proxy.config.http.send_100_continue_response INT 1"],
+    );
+    for chunked in [false, true] {
+        let framing = if chunked {
+            "Transfer-Encoding: chunked"
+        } else {
+            "Content-Length: 5000"
+        };
+        let mut c = Client::connect(proxy.port);
+        c.set_timeout(Duration::from_secs(5));
+        c.send(
+            format!("POST /echo HTTP/1.1\r\nHost: example.com\r\nExpect: 100-continue\r\n{framing}\r\n\r\n")
+                .as_bytes(),
+        );
+        assert_eq!(c.response(false).status, 100, "{framing}");
+        if chunked {
+            c.send(b"1388\r\n");
+            c.send(&[b'q'; 5000]);
+            c.send(b"\r\n0\r\n\r\n");
+        } else {
+            c.send(&[b'q'; 5000]);
+        }
+        let r = c.final_response();
+        assert_eq!(r.status, 200, "{framing}: {}", r.head);
+        let echo = r.body_str();
+        assert!(echo.contains("body-bytes: 5000"), "{framing}: {echo}");
+        assert!(
+            !echo.to_ascii_lowercase().contains("expect:"),
+            "{framing}: Expect reached the origin: {echo}"
+        );
+    }
+    proxy.settled_trace(2, SETTLE);
+}
+
+/// A chunked body sent only after the origin's 100 (send_100_continue_response 0): the chunk
+/// framing check before the origin is contacted does not wait for it.
+#[test]
+fn expect_100_continue_with_a_chunked_body_waits_for_the_origins_100() {
+    let (_o, proxy) = proxy_with("expect-chunked", &[]);
+    let mut c = Client::connect(proxy.port);
+    c.set_timeout(Duration::from_secs(5));
+    c.send(b"POST /echo HTTP/1.1\r\nHost: example.com\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n");
+    assert_eq!(c.response(false).status, 100);
+    c.send(b"5\r\nhello\r\n0\r\n\r\n");
+    let r = c.final_response();
+    assert_eq!(r.status, 200, "{}", r.head);
+    assert!(r.body_str().contains("body-bytes: 5\n"), "{}", r.body_str());
+    drop(c);
+    proxy.settled_trace(1, SETTLE);
+}
+
 /// Item 10, the other answers: the origin's own 100 reaches the client, which then sends its
 /// body; a client that does not wait for a 100 has its body forwarded too.
 #[test]
