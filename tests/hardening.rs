@@ -930,6 +930,29 @@ fn expect_100_continue_gets_the_origins_417() {
     proxy.settled_trace(20, SETTLE);
 }
 
+/// An origin that reads a request on a fresh connection and closes it without an answer: 502,
+/// after exactly one try (only a reused connection's failure is retried, once). ATS 9.2.9 tries
+/// again up to connect_attempts_max_retries (3) times: 4 connections, seen beside it (a
+/// documented difference).
+#[test]
+fn origin_closing_a_fresh_connection_unanswered_gets_502_after_one_try() {
+    let (port, seen) = scripted_origin(Duration::ZERO, b"", Duration::ZERO);
+    let (_o, proxy) = proxy_to("origin-closes-fresh", port, &[]);
+    let mut c = Client::connect(proxy.port);
+    c.set_timeout(Duration::from_secs(5));
+    c.send(b"GET /x HTTP/1.1\r\nHost: slow.test\r\n\r\n");
+    let r = c.response(false);
+    assert_eq!(r.status, 502, "{}", r.head);
+    drop(c);
+    proxy.settled_trace(1, SETTLE);
+    // Every try the proxy made is in by now (the transaction is closed).
+    let tries = seen
+        .try_iter()
+        .filter(|e| matches!(e, OriginEvent::Request(_)))
+        .count();
+    assert_eq!(tries, 1, "requests the origin saw");
+}
+
 /// send_100_continue_response 1: tshost answers `Expect: 100-continue` itself and the origin
 /// gets the request without Expect (as ATS 9.2, HttpTransactHeaders drops it); a chunked body
 /// is waited for only after the 100, not before (a client that waits for the 100 would stall).
