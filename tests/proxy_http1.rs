@@ -553,6 +553,78 @@ fn origin_down_gives_502() {
     );
 }
 
+/// An origin on 127.0.0.1 that answers every request of a connection with 200 "ok"
+/// (Content-Length: 2, keep-alive); counts the connections it accepted.
+fn counting_origin() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let accepted = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { return };
+            count.fetch_add(1, Ordering::SeqCst);
+            std::thread::spawn(move || {
+                // Bounded: the connection ends when idle for 20 s.
+                s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        buf.drain(..end + 4);
+                        if s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                    match s.read(&mut chunk) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+            });
+        }
+    });
+    (port, accepted)
+}
+
+/// The origin connection of a keep-alive response goes back to the pool and serves the next
+/// request (pools are per network thread: one client connection's requests stay on one).
+#[test]
+fn origin_connections_are_pooled_and_reused() {
+    let origin = Origin::start();
+    let (port, accepted) = counting_origin();
+    let proxy = Proxy::start(
+        "origin-pool",
+        &origin,
+        Setup {
+            remap: vec![format!("map http://pool.example/ http://127.0.0.1:{port}/")],
+            ..Setup::default()
+        },
+    );
+    let mut c = Client::connect(proxy.port);
+    for _ in 0..5 {
+        c.send(b"GET /x HTTP/1.1\r\nHost: pool.example\r\n\r\n");
+        let r = c.response(false);
+        assert_eq!(
+            (r.status, r.body.as_slice()),
+            (200, &b"ok"[..]),
+            "{}",
+            r.head
+        );
+    }
+    assert_eq!(
+        accepted.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "origin connections for 5 requests"
+    );
+    drop(c);
+    proxy.settled_trace(1, SETTLE);
+}
+
 #[test]
 fn origin_closing_an_idle_connection_is_retried() {
     let origin = Origin::start();

@@ -375,6 +375,36 @@ fn add_header_on_the_server_request_skips_bad_arguments() {
     proxy.settled_trace(1, SETTLE);
 }
 
+/// A plugin that adds `Connection: close` to the client response (at SEND_RESPONSE_HDR, after
+/// tshost wrote its own `Connection: keep-alive`) gets the connection closed after it: the
+/// response says close, so keeping the connection would contradict it. (ATS 9.2.9 sends the
+/// two fields the same way, seen beside it.)
+#[test]
+fn connection_close_added_by_a_plugin_closes_the_connection() {
+    let origin = Origin::start();
+    let proxy = start(
+        "plugin-close",
+        &origin,
+        vec![format!(
+            "{} \"Connection: close\"",
+            add_header(Header::Ours).display()
+        )],
+    );
+    let mut c = ProxyClient::connect(proxy.port);
+    c.send(b"GET /size/10 HTTP/1.1\r\nHost: example.com\r\n\r\n");
+    let r = c.response(false);
+    assert_eq!(r.status, 200, "{}", r.head);
+    assert_eq!(r.body, pattern(10));
+    assert!(
+        r.head.to_ascii_lowercase().contains("connection: close"),
+        "{}",
+        r.head
+    );
+    assert!(c.is_closed(), "connection left open: {}", r.head);
+    drop(c);
+    proxy.settled_trace(1, SETTLE);
+}
+
 // ---- (b) ERROR with a status and a body; errors at later hooks ----
 
 fn error_reenable(h: Header) {
