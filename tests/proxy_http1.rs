@@ -554,8 +554,11 @@ fn origin_down_gives_502() {
 }
 
 /// An origin on 127.0.0.1 that answers every request of a connection with 200 "ok"
-/// (Content-Length: 2, keep-alive); counts the connections it accepted.
-fn counting_origin() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+/// (Content-Length: 2, keep-alive); counts the connections it accepted. With `cut`: its first
+/// connection answers its second request with those bytes only, then closes.
+fn counting_origin(
+    cut: Option<&'static [u8]>,
+) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     use std::io::{Read, Write};
     use std::sync::atomic::{AtomicUsize, Ordering};
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -565,15 +568,21 @@ fn counting_origin() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     std::thread::spawn(move || {
         for s in l.incoming() {
             let Ok(mut s) = s else { return };
-            count.fetch_add(1, Ordering::SeqCst);
+            let first_conn = count.fetch_add(1, Ordering::SeqCst) == 0;
             std::thread::spawn(move || {
                 // Bounded: the connection ends when idle for 20 s.
                 s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
                 let mut buf = Vec::new();
                 let mut chunk = [0u8; 4096];
+                let mut served = 0;
                 loop {
                     while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
                         buf.drain(..end + 4);
+                        served += 1;
+                        if let (Some(cut), true, 2) = (cut, first_conn, served) {
+                            let _ = s.write_all(cut);
+                            return;
+                        }
                         if s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
                             .is_err()
                         {
@@ -596,7 +605,7 @@ fn counting_origin() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
 #[test]
 fn origin_connections_are_pooled_and_reused() {
     let origin = Origin::start();
-    let (port, accepted) = counting_origin();
+    let (port, accepted) = counting_origin(None);
     let proxy = Proxy::start(
         "origin-pool",
         &origin,
@@ -623,6 +632,42 @@ fn origin_connections_are_pooled_and_reused() {
     );
     drop(c);
     proxy.settled_trace(1, SETTLE);
+}
+
+/// A reused origin connection that fails before the first byte of its response is tried again
+/// on a fresh one (origin_closing_an_idle_connection_is_retried); one that closes after part of
+/// a response head, or after an interim 100, is not (the origin had the request): 502.
+#[test]
+fn origin_closing_mid_answer_on_a_reused_connection_is_502_not_retried() {
+    let origin = Origin::start();
+    let cuts: [&'static [u8]; 2] = [
+        b"HTTP/1.1 200 OK\r\nContent-Le",
+        b"HTTP/1.1 100 Continue\r\n\r\n",
+    ];
+    for (i, cut) in cuts.into_iter().enumerate() {
+        let (port, accepted) = counting_origin(Some(cut));
+        let proxy = Proxy::start(
+            &format!("origin-cut-{i}"),
+            &origin,
+            Setup {
+                remap: vec![format!("map http://pool.example/ http://127.0.0.1:{port}/")],
+                ..Setup::default()
+            },
+        );
+        let mut c = Client::connect(proxy.port);
+        c.send(b"GET /a HTTP/1.1\r\nHost: pool.example\r\n\r\n");
+        assert_eq!(c.response(false).status, 200);
+        c.send(b"GET /b HTTP/1.1\r\nHost: pool.example\r\n\r\n");
+        let r = c.response(false);
+        assert_eq!(r.status, 502, "cut {i}: {}", r.head);
+        assert_eq!(
+            accepted.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "cut {i}: origin connections"
+        );
+        drop(c);
+        proxy.settled_trace(1, SETTLE);
+    }
 }
 
 #[test]
