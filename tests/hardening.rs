@@ -712,6 +712,53 @@ fn stalled_origin_body_is_cut_off_by_the_no_activity_timeout_out() {
     assert!(close.contains(" aborted=1"), "{close}");
 }
 
+/// Item 1, the origin side, writing: an origin that takes a request head but never reads its
+/// body stalls the upload; the write gives up after transaction_no_activity_timeout_out and
+/// the client gets 504 (a timeout, not 502; ATS 9.2.9 the same, seen beside it: 504 after 1 s).
+#[test]
+fn origin_not_reading_the_request_body_gets_504_after_the_no_activity_timeout_out() {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    // Accepts and holds each connection 10 s without reading (bounded: then it drops them).
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in l.incoming().take(4) {
+            held.push(s);
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    });
+    let (_o, proxy) = proxy_to(
+        "origin-not-reading",
+        port,
+        &["CONFIG proxy.config.http.transaction_no_activity_timeout_out INT 1"],
+    );
+    let size = 64 << 20;
+    let mut c = Client::connect(proxy.port);
+    c.set_timeout(Duration::from_secs(8));
+    c.send(
+        format!("POST /x HTTP/1.1\r\nHost: slow.test\r\nContent-Length: {size}\r\n\r\n").as_bytes(),
+    );
+    // The body from another thread (it blocks once every buffer on the way is full).
+    let mut w = c.stream.try_clone().unwrap();
+    let writer = std::thread::spawn(move || {
+        let chunk = vec![b'u'; 1 << 16];
+        for _ in 0..size / chunk.len() {
+            if w.write_all(&chunk).is_err() {
+                return;
+            }
+        }
+    });
+    let t0 = Instant::now();
+    let r = c.response(false);
+    assert_eq!(r.status, 504, "{}", r.head);
+    // 1 s of no progress once the buffers are full; 6 s leaves room for a loaded 2-core debug
+    // build filling them.
+    assert!(t0.elapsed() < Duration::from_secs(6), "{:?}", t0.elapsed());
+    drop(c);
+    let _ = writer.join();
+    proxy.settled_trace(1, SETTLE);
+}
+
 /// Item 6: a request whose lines end in bare LF is answered at once (RFC 9112 2.2, as ATS), and
 /// forwarded with CRLF line ends.
 #[test]
