@@ -1057,6 +1057,56 @@ fn error_responses_close_when_a_body_or_the_request_is_in_doubt() {
     assert_eq!(origin.count(), 0, "the origin saw a request");
 }
 
+/// Remap looks up the URL's host, and the Host field when the URL has none (an empty authority
+/// too), as ATS 9.2.9 (seen beside it: 404 for an absolute URL to an unmapped host whatever the
+/// Host field and Max-Forwards say, which keeps that Host field; 200 for `http:///path` with a
+/// mapped Host).
+#[test]
+fn remap_takes_the_url_host_then_the_host_field() {
+    let origin = Origin::start();
+    let proxy = Proxy::start("remap-host", &origin, Setup::default());
+    let mut c = Client::connect(proxy.port);
+    c.send(b"GET http://unknown.example/size/1 HTTP/1.1\r\nHost: example.com\r\nMax-Forwards: 0\r\n\r\n");
+    let r = c.response(false);
+    assert_eq!(r.status, 404, "{}", r.head);
+    c.send(b"GET http:///size/3 HTTP/1.1\r\nHost: example.com\r\n\r\n");
+    let r = c.response(false);
+    assert_eq!(r.status, 200, "{}", r.head);
+    assert_eq!(r.body, pattern(3));
+    drop(c);
+    assert_eq!(origin.count(), 1);
+    proxy.settled_trace(1, SETTLE);
+}
+
+/// With url_remap.remap_required 0, a request for a host no rule maps goes to that host (a
+/// forward proxy), and one without any host is a 400 (error_responses_close_when_...).
+#[test]
+fn remap_not_required_forwards_to_the_host_asked_for() {
+    let origin = Origin::start();
+    let proxy = Proxy::start(
+        "remap-not-required",
+        &origin,
+        Setup {
+            records: vec!["CONFIG proxy.config.url_remap.remap_required INT 0".into()],
+            ..Setup::default()
+        },
+    );
+    let mut c = Client::connect(proxy.port);
+    c.send(
+        format!(
+            "GET /size/5 HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n",
+            origin.port
+        )
+        .as_bytes(),
+    );
+    let r = c.response(false);
+    assert_eq!(r.status, 200, "{}", r.head);
+    assert_eq!(r.body, pattern(5));
+    drop(c);
+    assert_eq!(origin.count(), 1);
+    proxy.settled_trace(1, SETTLE);
+}
+
 #[test]
 fn request_header_too_large_is_400() {
     let origin = Origin::start();
