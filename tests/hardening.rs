@@ -1000,6 +1000,36 @@ fn origin_closing_a_fresh_connection_unanswered_gets_502_after_one_try() {
     assert_eq!(tries, 1, "requests the origin saw");
 }
 
+/// Item 10: interim responses other than 100 that the origin sends before its 100 (here 103
+/// Early Hints) are skipped, not taken for its final answer: the client gets the 100, sends its
+/// body, and gets the final response.
+#[test]
+fn expect_100_continue_skips_other_interim_responses_before_the_origins_100() {
+    let (port, _seen) = scripted_origin(
+        Duration::ZERO,
+        b"HTTP/1.1 103 Early Hints\r\nLink: </a>; rel=preload\r\n\r\nHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+        Duration::from_secs(3),
+    );
+    let (_o, proxy) = proxy_to("expect-103", port, &[]);
+    let mut c = Client::connect(proxy.port);
+    c.set_timeout(Duration::from_secs(5));
+    c.send(
+        b"POST /x HTTP/1.1\r\nHost: slow.test\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n",
+    );
+    let r = c.response(false);
+    assert_eq!(r.status, 100, "{}", r.head);
+    c.send(b"hello");
+    let r = c.final_response();
+    assert_eq!(
+        (r.status, r.body.as_slice()),
+        (200, &b"ok"[..]),
+        "{}",
+        r.head
+    );
+    drop(c);
+    proxy.settled_trace(1, SETTLE);
+}
+
 /// send_100_continue_response 1: tshost answers `Expect: 100-continue` itself and the origin
 /// gets the request without Expect (as ATS 9.2, HttpTransactHeaders drops it); a chunked body
 /// is waited for only after the 100, not before (a client that waits for the 100 would stall).
