@@ -405,6 +405,42 @@ fn connection_close_added_by_a_plugin_closes_the_connection() {
     proxy.settled_trace(1, SETTLE);
 }
 
+/// A remap target on its scheme's default port (`http://127.0.0.1/`) leaves the port out of
+/// the rewritten URL, as the rule wrote it: POST_REMAP's TSUrlStringGet says
+/// `http://127.0.0.1/echo/post`, not `http://127.0.0.1:80/echo/post`. (Where the request then
+/// goes, port 80, does not matter here.)
+#[test]
+fn remap_to_a_default_port_leaves_it_out_of_the_url() {
+    let origin = Origin::start();
+    let proxy = Proxy::start(
+        "remap-default-port",
+        &origin,
+        Setup {
+            records: vec![
+                "CONFIG proxy.config.diags.debug.enabled INT 1".into(),
+                "CONFIG proxy.config.diags.debug.tags STRING edit_plugin".into(),
+            ],
+            plugins: vec![format!("{} edit", edit_plugin(Header::Ours).display())],
+            remap: vec!["map http://port80.example/ http://127.0.0.1/".into()],
+            ..Setup::default()
+        },
+    );
+    let mut c = ProxyClient::connect(proxy.port);
+    c.set_timeout(Duration::from_secs(10));
+    c.send(b"GET /echo/post HTTP/1.1\r\nHost: port80.example\r\n\r\n");
+    let _ = c.try_response(false);
+    assert!(
+        proxy.wait_for_stderr(
+            "post-remap url=http://127.0.0.1/echo/post\n",
+            Duration::from_secs(5)
+        ),
+        "{}",
+        proxy.stderr()
+    );
+    drop(c);
+    proxy.settled_trace(1, SETTLE);
+}
+
 // ---- (b) ERROR with a status and a body; errors at later hooks ----
 
 fn error_reenable(h: Header) {

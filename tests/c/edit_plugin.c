@@ -10,7 +10,8 @@
  *             "replaced", every "X-Remove" goes, path "echo/orig" becomes "echo/new" with query
  *             "from=plugin". SEND_REQUEST_HDR: server request gets "X-Server-Req: sent", loses
  *             "X-Strip-Upstream". POST_REMAP of a path starting "echo/post": the client request
- *             gets "X-Post-Remap-Url" (TSUrlStringGet of its URL) and "X-Post-Remap-Host" (its
+ *             gets "X-Post-Remap-Url" (TSUrlStringGet of its URL, also logged: TSDebug
+ *             "post-remap url=...") and "X-Post-Remap-Host" (its
  *             Host), and path "echo/post-remap" becomes "echo/after-remap". If the client sent "X-Test-Resp" containing "read":
  *             READ_RESPONSE_HDR makes the server response "201 Created By Plugin", adds
  *             "X-Read-Resp: 1", removes "Server"; containing "send": SEND_RESPONSE_HDR makes the
@@ -495,6 +496,7 @@ on_txn(TSHttpTxn txn, TSEvent event, int *delay, char *note, size_t note_size)
         int len   = 0;
         char *str = TSUrlStringGet(buf, url, &len);
         add_field(buf, hdr, "X-Post-Remap-Url", str ? str : "NULL");
+        TSDebug(TAG, "post-remap url=%s", str ? str : "NULL");
         TSfree(str);
         if (strcmp(path, "echo/post-remap") == 0) {
           TSUrlPathSet(buf, url, "echo/after-remap", -1);
