@@ -1078,6 +1078,34 @@ fn remap_takes_the_url_host_then_the_host_field() {
     proxy.settled_trace(1, SETTLE);
 }
 
+/// A rule's path replaces the prefix it matched: `map http://prefix.example/a/ .../echo/`
+/// sends `/a/b?q=1` to `/echo/b?q=1`; a request for exactly the rule's path goes there as is.
+#[test]
+fn remap_replaces_the_path_prefix_it_matched() {
+    let origin = Origin::start();
+    let proxy = Proxy::start(
+        "remap-prefix",
+        &origin,
+        Setup {
+            remap: vec![format!(
+                "map http://prefix.example/a/ http://127.0.0.1:{}/echo/",
+                origin.port
+            )],
+            ..Setup::default()
+        },
+    );
+    let mut c = Client::connect(proxy.port);
+    for (path, want) in [("/a/b?q=1", "GET /echo/b?q=1 "), ("/a/", "GET /echo/ ")] {
+        c.send(format!("GET {path} HTTP/1.1\r\nHost: prefix.example\r\n\r\n").as_bytes());
+        let r = c.response(false);
+        assert_eq!(r.status, 200, "{path}: {}", r.head);
+        let echo = r.body_str();
+        assert!(echo.starts_with(want), "{path}: {echo}");
+    }
+    drop(c);
+    proxy.settled_trace(1, SETTLE);
+}
+
 /// With url_remap.remap_required 0, a request for a host no rule maps goes to that host (a
 /// forward proxy), and one without any host is a 400 (error_responses_close_when_...).
 #[test]
