@@ -858,11 +858,10 @@ fn prepare_server_request(
         url.set_port(None);
     }
     strip_hop_by_hop(h);
-    // A mapped request's Host was set at remap (and is the plugins' to change since).
-    if !proxy.config.pristine_host && !target.mapped {
-        let host = crate::config::remap::host_field(&target.host, target.port, &target.scheme);
-        h.set_field(b"Host", &host);
-    }
+    // The Host field goes as it is: a mapped request's was set at remap (and is the plugins' to
+    // change since); an unmapped one's names the target already (the client's, or the URL's
+    // host put there when the request was read), except after `Max-Forwards: 0`, where ATS
+    // 9.2.9 forwards the client's Host too (seen beside it).
     h.set_version((1, 1));
     match framing {
         Framing::Length(n) => set_content_length(h, n),
