@@ -405,6 +405,30 @@ fn connection_close_added_by_a_plugin_closes_the_connection() {
     proxy.settled_trace(1, SETTLE);
 }
 
+/// The host and port a plugin sets in the client request's URL at POST_REMAP are where the
+/// request goes (ATS: the request is sent where the URL names after remap): another port of the
+/// same host reaches the origin there; another host with the rule's port is looked up on its
+/// own, not sent to the rule's address (127.0.0.2, where nothing listens: 502).
+#[test]
+fn post_remap_host_and_port_set_by_a_plugin_are_where_the_request_goes() {
+    let origin = Origin::start();
+    let other = Origin::start();
+    let proxy = start(
+        "post-remap-target",
+        &origin,
+        vec![format!("{} edit", edit_plugin(Header::Ours).display())],
+    );
+    let to_other = format!("X-Redirect-To: 127.0.0.1:{}", other.port);
+    let r = fetch(&http(&proxy, "/echo/post"), &["-H", &to_other]);
+    assert_eq!(r.status(), 200, "{r:?}");
+    assert_eq!((origin.count(), other.count()), (0, 1));
+    let to_nowhere = format!("X-Redirect-To: 127.0.0.2:{}", origin.port);
+    let r = fetch(&http(&proxy, "/echo/post"), &["-H", &to_nowhere]);
+    assert_eq!(r.status(), 502, "{r:?}");
+    assert_eq!((origin.count(), other.count()), (0, 1));
+    proxy.settled_trace(2, SETTLE);
+}
+
 /// A remap target on its scheme's default port (`http://127.0.0.1/`) leaves the port out of
 /// the rewritten URL, as the rule wrote it: POST_REMAP's TSUrlStringGet says
 /// `http://127.0.0.1/echo/post`, not `http://127.0.0.1:80/echo/post`. (Where the request then

@@ -12,7 +12,8 @@
  *             "X-Strip-Upstream". POST_REMAP of a path starting "echo/post": the client request
  *             gets "X-Post-Remap-Url" (TSUrlStringGet of its URL, also logged: TSDebug
  *             "post-remap url=...") and "X-Post-Remap-Host" (its
- *             Host), and path "echo/post-remap" becomes "echo/after-remap". If the client sent "X-Test-Resp" containing "read":
+ *             Host), and path "echo/post-remap" becomes "echo/after-remap"; with a request field
+ *             "X-Redirect-To: HOST:PORT", the URL's host and port become those. If the client sent "X-Test-Resp" containing "read":
  *             READ_RESPONSE_HDR makes the server response "201 Created By Plugin", adds
  *             "X-Read-Resp: 1", removes "Server"; containing "send": SEND_RESPONSE_HDR makes the
  *             client response "202 Accepted By Plugin", adds "X-Send-Resp: 1", sets Content-Type
@@ -500,6 +501,21 @@ on_txn(TSHttpTxn txn, TSEvent event, int *delay, char *note, size_t note_size)
         TSfree(str);
         if (strcmp(path, "echo/post-remap") == 0) {
           TSUrlPathSet(buf, url, "echo/after-remap", -1);
+        }
+        /* "X-Redirect-To: HOST:PORT": the request goes there instead. */
+        TSMLoc r = TSMimeHdrFieldFind(buf, hdr, "X-Redirect-To", -1);
+        if (r != TS_NULL_MLOC) {
+          int rlen       = 0;
+          const char *rv = TSMimeHdrFieldValueStringGet(buf, hdr, r, -1, &rlen);
+          char to[128];
+          snprintf(to, sizeof(to), "%.*s", rlen, rv ? rv : "");
+          char *colon = strrchr(to, ':');
+          if (colon != NULL) {
+            *colon = '\0';
+            TSUrlHostSet(buf, url, to, -1);
+            TSUrlPortSet(buf, url, atoi(colon + 1));
+          }
+          TSHandleMLocRelease(buf, hdr, r);
         }
         TSHandleMLocRelease(buf, hdr, url);
       }
