@@ -465,6 +465,35 @@ fn remap_to_a_default_port_leaves_it_out_of_the_url() {
     proxy.settled_trace(1, SETTLE);
 }
 
+/// The framing of a response tshost makes is settled after the SEND_RESPONSE_HDR hooks (as
+/// ATS's setup_internal_transfer): a Content-Length or Transfer-Encoding a plugin adds there to
+/// a response without a body is replaced by `Content-Length: 0`, once.
+#[test]
+fn framing_a_plugin_adds_to_a_bodiless_error_response_is_settled_after_its_hook() {
+    let origin = Origin::start();
+    let proxy = start(
+        "error-framing",
+        &origin,
+        vec![
+            format!("{} deny", edit_plugin(Header::Ours).display()),
+            format!(
+                "{} \"Content-Length: 5\" \"Transfer-Encoding: chunked\"",
+                add_header(Header::Ours).display()
+            ),
+        ],
+    );
+    let r = fetch(&http(&proxy, "/deny-plain"), &[]);
+    assert_eq!(r.status_line, "HTTP/1.1 500 INKApi Error", "{r:?}");
+    assert_eq!(r.fields_named("Content-Length"), ["0"], "{r:?}");
+    assert_eq!(
+        r.fields_named("Transfer-Encoding"),
+        Vec::<&str>::new(),
+        "{r:?}"
+    );
+    assert!(r.body.is_empty(), "{r:?}");
+    proxy.settled_trace(1, SETTLE);
+}
+
 // ---- (b) ERROR with a status and a body; errors at later hooks ----
 
 fn error_reenable(h: Header) {
