@@ -467,7 +467,8 @@ fn remap_to_a_default_port_leaves_it_out_of_the_url() {
 
 /// The framing of a response tshost makes is settled after the SEND_RESPONSE_HDR hooks (as
 /// ATS's setup_internal_transfer): a Content-Length or Transfer-Encoding a plugin adds there to
-/// a response without a body is replaced by `Content-Length: 0`, once.
+/// a response without a body is replaced by `Content-Length: 0`, once (ATS 9.2.9 the same,
+/// seen beside it).
 #[test]
 fn framing_a_plugin_adds_to_a_bodiless_error_response_is_settled_after_its_hook() {
     let origin = Origin::start();
