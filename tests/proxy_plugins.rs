@@ -402,7 +402,14 @@ fn connection_close_added_by_a_plugin_closes_the_connection() {
     );
     assert!(c.is_closed(), "connection left open: {}", r.head);
     drop(c);
-    proxy.settled_trace(1, SETTLE);
+    // The same for a response tshost makes (a 404 that would keep the connection).
+    let mut c = ProxyClient::connect(proxy.port);
+    c.send(b"GET /size/10 HTTP/1.1\r\nHost: unknown.example\r\n\r\n");
+    let r = c.response(false);
+    assert_eq!(r.status, 404, "{}", r.head);
+    assert!(c.is_closed(), "connection left open: {}", r.head);
+    drop(c);
+    proxy.settled_trace(2, SETTLE);
 }
 
 /// The host and port a plugin sets in the client request's URL at POST_REMAP are where the
