@@ -841,6 +841,7 @@ fn ambiguous_requests_get_400_and_close() {
             "GET /size/1 HTTP/1.1\r\nHost: example.com\r\nHost: evil.example\r\n\r\n".into(),
         ),
         ("HTTP/1.1 without Host", "GET /size/1 HTTP/1.1\r\n\r\n".into()),
+        ("empty target", "GET  HTTP/1.1\r\nHost: example.com\r\n\r\n".into()),
         ("garbage", "\x16\x03\x01\x02\x00\x01\x00\x01\x7f\x03\x03\r\n\r\n".into()),
     ];
     for (what, req) in &cases {
@@ -991,6 +992,10 @@ fn no_remap_match_is_404() {
     c.send(b"GET /size/10 HTTP/1.1\r\nHost: unknown.example\r\n\r\n");
     let r = c.response(false);
     assert_eq!(r.status, 404, "{}", r.head);
+    // HEAD: the 404's head only (its page is not sent), and the connection goes on.
+    c.send(b"HEAD /size/10 HTTP/1.1\r\nHost: unknown.example\r\n\r\n");
+    let r = c.response(true);
+    assert_eq!((r.status, r.body.len()), (404, 0), "{}", r.head);
     // Absolute-form to an unmapped host, on the same connection.
     c.send(b"GET http://other.example/size/10 HTTP/1.1\r\nHost: example.com\r\n\r\n");
     assert_eq!(c.response(false).status, 404);
@@ -1000,7 +1005,7 @@ fn no_remap_match_is_404() {
     assert_eq!(origin.count(), 1);
     let t = proxy.settled_trace(1, SETTLE);
     let txns = txn_events(&t);
-    assert_eq!(txns.len(), 3);
+    assert_eq!(txns.len(), 4);
     // Remapping fails after PRE_REMAP: the 404 goes straight to SEND_RESPONSE_HDR.
     assert_eq!(
         txns[0].1,
