@@ -842,6 +842,12 @@ fn ambiguous_requests_get_400_and_close() {
         ),
         ("HTTP/1.1 without Host", "GET /size/1 HTTP/1.1\r\n\r\n".into()),
         ("empty target", "GET  HTTP/1.1\r\nHost: example.com\r\n\r\n".into()),
+        // ssl.client.scheme_proto_mismatch_policy 2 (ATS's default; ATS 9.2.9 answers 400
+        // "Invalid HTTP Request", seen beside it). Over TLS: scheme_mismatch_is_400_unless_allowed.
+        (
+            "https URL in the clear",
+            "GET https://example.com/size/1 HTTP/1.1\r\nHost: example.com\r\n\r\n".into(),
+        ),
         ("garbage", "\x16\x03\x01\x02\x00\x01\x00\x01\x7f\x03\x03\r\n\r\n".into()),
     ];
     for (what, req) in &cases {
@@ -860,6 +866,59 @@ fn ambiguous_requests_get_400_and_close() {
     let t = proxy.settled_trace(cases.len(), SETTLE);
     assert_no_origin_request(&t);
     assert_eq!(count_events(&t, "TXN_START"), cases.len());
+}
+
+/// A request whose URL names the other scheme than its connection's (`http` over TLS, `https`
+/// in the clear) is refused with 400 before READ_REQUEST_HDR, as ATS 9.2.9 with its default
+/// ssl.client.scheme_proto_mismatch_policy 2 (seen beside it), and logged; with the policy 0
+/// it goes through, to the rule of the connection's scheme.
+#[test]
+fn scheme_mismatch_is_400_unless_allowed() {
+    let origin = Origin::start();
+    let proxy = Proxy::start("scheme-mismatch", &origin, Setup::default());
+    let url = format!("https://127.0.0.1:{}/", proxy.tls_port);
+    let (rc, out) = curl(&[
+        "-k",
+        "--http1.1",
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "-H",
+        "Host: example.com",
+        "--request-target",
+        "http://example.com/size/1",
+        &url,
+    ]);
+    assert_eq!((rc, String::from_utf8_lossy(&out).as_ref()), (0, "400"));
+    assert!(
+        proxy.wait_for_stderr("scheme [http] vs. protocol [tls] mismatch", SETTLE),
+        "{}",
+        proxy.stderr()
+    );
+    let t = proxy.settled_trace(1, SETTLE);
+    assert_eq!(
+        txn_events(&t)[0].1,
+        ["TXN_START", "SEND_RESPONSE_HDR", "TXN_CLOSE"]
+    );
+    assert_eq!(origin.count(), 0);
+    let open = Proxy::start(
+        "scheme-mismatch-0",
+        &origin,
+        Setup {
+            records: vec![
+                "CONFIG proxy.config.ssl.client.scheme_proto_mismatch_policy INT 0".into(),
+            ],
+            ..Setup::default()
+        },
+    );
+    let mut c = Client::connect(open.port);
+    c.send(b"GET https://example.com/size/4 HTTP/1.1\r\nHost: example.com\r\n\r\n");
+    let r = c.response(false);
+    assert_eq!((r.status, r.body), (200, pattern(4)), "{}", r.head);
+    drop(c);
+    open.settled_trace(1, SETTLE);
 }
 
 #[test]

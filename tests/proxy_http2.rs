@@ -700,7 +700,13 @@ fn h2_request_fields_accepted_and_refused() {
         assert_eq!(s["status"], Value::Null, "{args:?}: {v}");
         assert_eq!(s["rst"], PROTOCOL_ERROR, "{args:?}: {v}");
     }
-    settled(&proxy, 5);
+    // `:scheme: http` over TLS: a 400 on its stream, nothing to the origin (ATS 9.2's
+    // ssl.client.scheme_proto_mismatch_policy 2, its default).
+    let before = origin.count();
+    let v = raw(&proxy, "upload", &["10", "10", ":scheme=http"]);
+    assert_eq!(stream(&v, 1)["status"], 400, "{v}");
+    assert_eq!(origin.count(), before, "{v}");
+    settled(&proxy, 6);
 }
 
 /// Expect: 100-continue from an HTTP/2 client: the origin's 100 reaches it as an interim

@@ -88,6 +88,7 @@ const DEFAULTS: &[(&str, Def)] = &[
     ("proxy.config.http.response_header_max_size", I(131072)),
     ("proxy.config.http.request_line_max_size", I(65535)),
     ("proxy.config.http.send_100_continue_response", I(0)),
+    ("proxy.config.ssl.client.scheme_proto_mismatch_policy", I(2)),
     ("proxy.config.http.header_field_max_size", I(131070)),
     ("proxy.config.http.insert_squid_x_forwarded_for", I(1)),
     ("proxy.config.http.insert_request_via_str", I(1)),

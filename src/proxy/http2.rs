@@ -218,6 +218,12 @@ async fn stream(
         sm::respond_api_error(&ssn, &txn, &mut client, id::TXN_START, false).await;
     } else {
         match convert_request(&parts, client.recv.is_end_stream()) {
+            Ok(_)
+                if sm::scheme_refused(&proxy, parts.uri.scheme_str().map(str::as_bytes), true) =>
+            {
+                // `:scheme: http` over TLS: 400 on this stream (ATS's HttpSM, the same check).
+                sm::respond_error(&ssn, &txn, &mut client, 400, false).await;
+            }
             Ok((mut hdr, framing)) => {
                 hdr.apply_client_request_defaults(true);
                 let is_head = hdr.method() == b"HEAD";

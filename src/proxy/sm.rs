@@ -46,6 +46,9 @@ pub struct SmConfig {
     /// send_100_continue_response: tshost answers `Expect: 100-continue` itself (and does not
     /// forward it); else (ATS's default) the origin's answer is relayed.
     pub send_100_continue: bool,
+    /// ssl.client.scheme_proto_mismatch_policy: a request whose URL says `http` over TLS, or
+    /// `https` in the clear: 0 let through, 1 logged, 2 (ATS's default) logged and refused (400).
+    pub scheme_mismatch_policy: i64,
     pub origin_connect_timeout: Duration,
     pub origin_response_timeout: Duration,
     pub pristine_host: bool,
@@ -163,6 +166,10 @@ pub async fn run<S: Transport>(
             return respond_error(ssn, txn, &mut c, 400, true).await;
         }
     };
+    if scheme_refused(proxy, parsed.hdr.url().scheme(), tls) {
+        let mut c = H1Client::new(client, Framing::None, tls);
+        return respond_error(ssn, txn, &mut c, 400, true).await;
+    }
     parsed.hdr.apply_client_request_defaults(scheme == "https");
     txn.request_version.store(
         ((parsed.version.0 as u32) << 16) | parsed.version.1 as u32,
@@ -236,6 +243,30 @@ pub async fn process<C: ClientIo>(
             }
         }
     }
+}
+
+/// A request whose URL names the other scheme than its connection's (`http` over TLS, `https`
+/// in the clear; `ws` and `wss` alike), logged as ATS does; true when ssl.client.scheme_proto_mismatch_policy (2, as
+/// ATS's default) refuses it: a 400 before READ_REQUEST_HDR, as ATS's HttpSM.
+pub(crate) fn scheme_refused(proxy: &Proxy, scheme: Option<&[u8]>, tls: bool) -> bool {
+    let policy = proxy.config.scheme_mismatch_policy;
+    let Some(s) = scheme.filter(|_| policy != 0) else {
+        return false;
+    };
+    let others: [&[u8]; 2] = if tls {
+        [b"http", b"ws"]
+    } else {
+        [b"https", b"wss"]
+    };
+    if !others.iter().any(|o| s.eq_ignore_ascii_case(o)) {
+        return false;
+    }
+    crate::warning!(
+        "scheme [{}] vs. protocol [{}] mismatch",
+        String::from_utf8_lossy(s),
+        if tls { "tls" } else { "plaintext" }
+    );
+    policy == 2
 }
 
 /// The status and reason of the response to TS_EVENT_HTTP_ERROR (ATS's HandleApiErrorJump): the
@@ -1030,7 +1061,7 @@ fn wants_keep_alive(h: &HttpHdr) -> bool {
 
 /// Send a response made by tshost for `status` (ATS's build_error_response: the standard reason or
 /// "Unknown HTTP Status", a generated page unless a plugin set a body, `Cache-Control: no-store`).
-async fn respond_error<C: ClientIo>(
+pub(crate) async fn respond_error<C: ClientIo>(
     ssn: &Session,
     txn: &Arc<Txn>,
     client: &mut C,

@@ -166,6 +166,9 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
             .get_int("proxy.config.http.send_100_continue_response")
             .unwrap_or(0)
             != 0,
+        scheme_mismatch_policy: records
+            .get_int("proxy.config.ssl.client.scheme_proto_mismatch_policy")
+            .unwrap_or(2),
         client_active_timeout: secs(
             records,
             "proxy.config.http.transaction_active_timeout_in",
