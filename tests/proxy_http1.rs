@@ -871,7 +871,7 @@ fn ambiguous_requests_get_400_and_close() {
 /// A request whose URL names the other scheme than its connection's (`http` over TLS, `https`
 /// in the clear) is refused with 400 before READ_REQUEST_HDR, as ATS 9.2.9 with its default
 /// ssl.client.scheme_proto_mismatch_policy 2 (seen beside it), and logged; with the policy 0
-/// it goes through, to the rule of the connection's scheme.
+/// it goes through, to the rule of the URL's scheme (as ATS 9.2.9, seen beside it).
 #[test]
 fn scheme_mismatch_is_400_unless_allowed() {
     let origin = Origin::start();
@@ -910,13 +910,30 @@ fn scheme_mismatch_is_400_unless_allowed() {
             records: vec![
                 "CONFIG proxy.config.ssl.client.scheme_proto_mismatch_policy INT 0".into(),
             ],
+            remap: vec![
+                format!(
+                    "map http://scheme.example/ http://127.0.0.1:{}/echo/http/",
+                    origin.port
+                ),
+                format!(
+                    "map https://scheme.example/ http://127.0.0.1:{}/echo/https/",
+                    origin.port
+                ),
+            ],
             ..Setup::default()
         },
     );
     let mut c = Client::connect(open.port);
-    c.send(b"GET https://example.com/size/4 HTTP/1.1\r\nHost: example.com\r\n\r\n");
-    let r = c.response(false);
-    assert_eq!((r.status, r.body), (200, pattern(4)), "{}", r.head);
+    for (target, want) in [
+        ("https://scheme.example/x", "GET /echo/https/x "),
+        ("http://scheme.example/x", "GET /echo/http/x "),
+    ] {
+        c.send(format!("GET {target} HTTP/1.1\r\nHost: scheme.example\r\n\r\n").as_bytes());
+        let r = c.response(false);
+        assert_eq!(r.status, 200, "{target}: {}", r.head);
+        let echo = r.body_str();
+        assert!(echo.starts_with(want), "{target}: {echo}");
+    }
     drop(c);
     open.settled_trace(1, SETTLE);
 }

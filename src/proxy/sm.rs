@@ -744,6 +744,14 @@ fn text(b: &[u8]) -> Cow<'_, str> {
 fn remap<'p>(proxy: &'p Proxy, req: &MBuffer, scheme: &str) -> Result<Target<'p>, Failure> {
     req.with(|h| {
         let url = h.url();
+        // The URL's scheme: the connection's, unless an absolute-form URL named the other one
+        // (let through by scheme_proto_mismatch_policy 0 or 1), which ATS 9.2.9 then follows
+        // for the rule and the default port (seen beside it).
+        let scheme = match url.effective_scheme() {
+            Some(b"https") => "https",
+            Some(b"http") => "http",
+            _ => scheme,
+        };
         let (host, port) = match url.host() {
             Some(host) if !host.is_empty() => (host, url.port()),
             _ => split_host_port(h.field(b"host").unwrap_or_default()),
