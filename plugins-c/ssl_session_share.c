@@ -140,8 +140,9 @@
  * the ticket-key master), .replays (authentic pub/sub messages rejected as stale or seen before),
  * .stek_generation (of the installed ring), .propagation_us (the last peer session: the sender's
  * NEW hook to this box's subscriber, by the two clocks) and .propagation_us_avg (its moving
- * average, weight 1/16), .get_timeouts (GET fallback lookups that took the whole budget) and
- * .get_skipped (misses not looked up while the circuit breaker was open).
+ * average, weight 1/16), .get_timeouts (GET fallback lookups that took the whole budget),
+ * .get_skipped (misses not looked up: the circuit breaker open, or a reconnect to Redis waiting
+ * its 500 ms after a failed one) and .get_errors (lookups that failed at once: refused, broken).
  * Debug tag: ssl_session_share.
  *
  * Requirements as for session_peer.c: proxy.config.ssl.session_cache 2, the same certificate on
@@ -246,12 +247,13 @@ enum {
   ST_STEK_GENERATION,
   ST_GET_TIMEOUTS,
   ST_GET_SKIPPED,
+  ST_GET_ERRORS,
   ST_N
 };
 static const char *stat_names[ST_N] = {"published",      "received",        "inserted",       "dropped",
                                        "auth_failures",  "reconnects",      "stek_updates",   "stek_master",
                                        "replays",        "propagation_us",  "propagation_us_avg", "stek_generation",
-                                       "get_timeouts",   "get_skipped"};
+                                       "get_timeouts",   "get_skipped",     "get_errors"};
 static int stats[ST_N];
 
 static void
@@ -1179,7 +1181,12 @@ get_fallback(const TSSslSessionID *id)
                 "no lookups for %d ms, then one probe",
                 PLUGIN_NAME, n, cfg.get_timeout_ms, cfg.breaker_cooldown_ms);
     }
-  } else if (res != LOOKUP_SKIPPED) {
+  } else if (res == LOOKUP_SKIPPED) {
+    count(ST_GET_SKIPPED);
+  } else {
+    if (res == LOOKUP_ERROR) {
+      count(ST_GET_ERRORS);
+    }
     __atomic_store_n(&breaker_fails, 0, __ATOMIC_RELEASE);
     if (probe) {
       __atomic_store_n(&breaker_until, 0, __ATOMIC_RELEASE);
