@@ -135,6 +135,10 @@ fn start_inner(config_dir: &Path) -> Result<(), String> {
     for name in records.unknown_names() {
         crate::warning!("records.config: unknown setting {name} (ignored)");
     }
+    for name in records.from_env() {
+        let var = name.to_ascii_uppercase().replace('.', "_");
+        crate::note!("records.config: {name} from the environment ({var})");
+    }
     apply(&records)?;
     if let Some(f) = records
         .get_str("proxy.config.ssl.server.ticket_key.filename")

@@ -265,6 +265,38 @@ fn malformed_records_config_line_fails_naming_file_and_line() {
     run.expect_stderr("records.config:1");
 }
 
+/// ATS's rule: an environment variable named as a record in capitals with `_` for `.`
+/// replaces its value (records.config's line too), is said once at start-up, and a value
+/// of the wrong type stops start-up naming the variable.
+#[test]
+fn records_are_replaced_from_the_environment_as_in_ats() {
+    let s = Scratch::new("records_env");
+    s.write(
+        "records.config",
+        "CONFIG proxy.config.diags.debug.enabled INT 0\n",
+    );
+    let run = |var: &str, value: &str| Run {
+        out: tshost()
+            .arg("--check")
+            .arg("--config-dir")
+            .arg(s.path(""))
+            .env(var, value)
+            .output()
+            .expect("run tshost"),
+    };
+    let ok = run("PROXY_CONFIG_DIAGS_DEBUG_ENABLED", "1");
+    ok.expect_code(0);
+    ok.expect_stderr(
+        "proxy.config.diags.debug.enabled from the environment (PROXY_CONFIG_DIAGS_DEBUG_ENABLED)",
+    );
+    let bad = run("PROXY_CONFIG_DIAGS_DEBUG_ENABLED", "yes");
+    bad.expect_code(70);
+    bad.expect_stderr(
+        "environment variable PROXY_CONFIG_DIAGS_DEBUG_ENABLED: invalid integer 'yes'",
+    );
+    bad.expect_no_stderr("started");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Loading plugins as ATS does
 

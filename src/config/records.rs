@@ -166,6 +166,8 @@ pub struct Records {
     values: HashMap<String, RecValue>,
     /// Names set by the file that have no built-in default, in first-seen order.
     unknown: Vec<String>,
+    /// Names whose value came from the environment (sorted).
+    from_env: Vec<String>,
 }
 
 /// C `isspace` in the "C" locale.
@@ -257,11 +259,62 @@ impl Records {
         Records {
             values,
             unknown: Vec::new(),
+            from_env: Vec::new(),
         }
     }
 
-    /// Defaults overlaid by the file at `path`; a missing file gives the defaults.
+    /// Defaults overlaid by the file at `path` (a missing file gives the defaults), then by the
+    /// environment (ATS's RecConfigOverrideFromEnvironment: [`Records::override_from`]).
     pub fn load(path: &Path) -> Result<Records, ConfigError> {
+        let mut rec = Records::load_file(path)?;
+        rec.from_env = rec
+            .override_from(
+                std::env::vars_os()
+                    .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+            )
+            .map_err(|reason| ConfigError {
+                path: path.to_path_buf(),
+                line: 0,
+                reason,
+            })?;
+        Ok(rec)
+    }
+
+    /// ATS's rule for the environment: a variable named as a record, in capitals with `_` for
+    /// `.` (`PROXY_CONFIG_HTTP_SERVER_PORTS` for proxy.config.http.server_ports), replaces that
+    /// record's value, for every record there is a default or a records.config line for. Its text
+    /// is read as the record's type; one that is not is an error naming the variable. Returns the
+    /// names of the records replaced.
+    pub fn override_from(
+        &mut self,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Vec<String>, String> {
+        let by_env: HashMap<String, String> = self
+            .values
+            .keys()
+            .map(|n| (n.to_ascii_uppercase().replace('.', "_"), n.clone()))
+            .collect();
+        let mut replaced = Vec::new();
+        for (var, text) in vars {
+            let Some(name) = by_env.get(&var) else {
+                continue;
+            };
+            let bad = |e: String| format!("environment variable {var}: {e}");
+            let v = match &self.values[name] {
+                RecValue::Int(_) => RecValue::Int(parse_int(text.trim()).map_err(bad)?),
+                RecValue::Counter(_) => RecValue::Counter(parse_int(text.trim()).map_err(bad)?),
+                RecValue::Float(_) => RecValue::Float(parse_float(text.trim()).map_err(bad)?),
+                RecValue::String(_) => RecValue::String(text.clone()),
+            };
+            self.values.insert(name.clone(), v);
+            replaced.push(name.clone());
+        }
+        replaced.sort();
+        Ok(replaced)
+    }
+
+    /// Defaults overlaid by the file at `path`; a missing file gives the defaults.
+    fn load_file(path: &Path) -> Result<Records, ConfigError> {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Records::defaults()),
@@ -368,6 +421,11 @@ impl Records {
     pub fn unknown_names(&self) -> Vec<String> {
         self.unknown.clone()
     }
+
+    /// Names whose value [`Records::load`] took from the environment, sorted.
+    pub fn from_env(&self) -> &[String] {
+        &self.from_env
+    }
 }
 
 /// One line (no CR/LF in it). Ok(None) for blank and comment lines.
@@ -424,6 +482,56 @@ mod tests {
 
     fn err(text: &str) -> String {
         p(text).expect_err("expected an error").to_string()
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn environment_replaces_records_named_in_capitals_with_underscores() {
+        let mut r = p("CONFIG proxy.config.some.unknown_one STRING file\n").unwrap();
+        let replaced = r
+            .override_from(env(&[
+                ("PROXY_CONFIG_HTTP_SERVER_PORTS", "9090 9443:ssl"),
+                ("PROXY_CONFIG_URL_REMAP_REMAP_REQUIRED", "0"),
+                ("PROXY_CONFIG_SOME_UNKNOWN_ONE", "env"),
+                ("PROXY_CONFIG_NOT_A_RECORD", "1"),
+                ("proxy.config.url_remap.remap_required", "5"),
+                ("HOME", "/root"),
+            ]))
+            .unwrap();
+        assert_eq!(
+            replaced,
+            [
+                "proxy.config.http.server_ports",
+                "proxy.config.some.unknown_one",
+                "proxy.config.url_remap.remap_required"
+            ]
+        );
+        assert_eq!(
+            r.get_str("proxy.config.http.server_ports"),
+            Some("9090 9443:ssl")
+        );
+        assert_eq!(r.get_int("proxy.config.url_remap.remap_required"), Some(0));
+        assert_eq!(r.get_str("proxy.config.some.unknown_one"), Some("env"));
+        assert_eq!(r.get("proxy.config.not.a_record"), None);
+    }
+
+    #[test]
+    fn environment_value_of_the_wrong_type_is_an_error_naming_the_variable() {
+        let mut r = Records::defaults();
+        let e = r
+            .override_from(env(&[("PROXY_CONFIG_URL_REMAP_REMAP_REQUIRED", "yes")]))
+            .unwrap_err();
+        assert!(
+            e.contains("PROXY_CONFIG_URL_REMAP_REMAP_REQUIRED") && e.contains("'yes'"),
+            "{e}"
+        );
+        assert_eq!(r.get_int("proxy.config.url_remap.remap_required"), Some(1));
     }
 
     #[test]
