@@ -504,6 +504,18 @@ fn tsfatal_exits_70() {
     run.expect_no_stderr("still running after TSFatal");
 }
 
+/// As traffic_server: TSEmergency ends the process with 33 (UNRECOVERABLE_EXIT).
+#[test]
+fn tsemergency_exits_33() {
+    let s = Scratch::new("emergency");
+    let so = s.plugin("cli_diag", "cli_diag.so");
+    s.write("plugin.config", &format!("{} emergency\n", so.display()));
+    let run = s.check();
+    run.expect_code(33);
+    run.expect_stderr("EMERGENCY: emergency line from cli_diag");
+    run.expect_no_stderr("still running after TSEmergency");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Running
 
