@@ -136,7 +136,7 @@ fn start_inner(config_dir: &Path) -> Result<(), String> {
         crate::warning!("records.config: unknown setting {name} (ignored)");
     }
     for name in records.from_env() {
-        let var = name.to_ascii_uppercase().replace('.', "_");
+        let var = crate::config::records::env_var(name);
         crate::note!("records.config: {name} from the environment ({var})");
     }
     apply(&records)?;

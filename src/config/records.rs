@@ -170,6 +170,11 @@ pub struct Records {
     from_env: Vec<String>,
 }
 
+/// The environment variable that replaces record `name` (ATS: capitals, `_` for `.`).
+pub fn env_var(name: &str) -> String {
+    name.to_ascii_uppercase().replace('.', "_")
+}
+
 /// C `isspace` in the "C" locale.
 fn is_c_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
@@ -292,7 +297,7 @@ impl Records {
         let by_env: HashMap<String, String> = self
             .values
             .keys()
-            .map(|n| (n.to_ascii_uppercase().replace('.', "_"), n.clone()))
+            .map(|n| (env_var(n), n.clone()))
             .collect();
         let mut replaced = Vec::new();
         for (var, text) in vars {

@@ -89,7 +89,7 @@ pub struct Target {
 }
 
 /// A Host field's value: `host`, or `host:port` when the port is not the scheme's default.
-pub fn host_field(host: &str, port: u16, scheme: &str) -> Vec<u8> {
+fn host_field(host: &str, port: u16, scheme: &str) -> Vec<u8> {
     let default = if scheme == "https" { 443 } else { 80 };
     let mut v = Vec::with_capacity(host.len() + 6);
     v.extend_from_slice(host.as_bytes());

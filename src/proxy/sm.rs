@@ -246,8 +246,9 @@ pub async fn process<C: ClientIo>(
 }
 
 /// A request whose URL names the other scheme than its connection's (`http` over TLS, `https`
-/// in the clear; `ws` and `wss` alike), logged as ATS does; true when ssl.client.scheme_proto_mismatch_policy (2, as
-/// ATS's default) refuses it: a 400 before READ_REQUEST_HDR, as ATS's HttpSM.
+/// in the clear; `ws` and `wss` alike), logged as ATS does; true when
+/// ssl.client.scheme_proto_mismatch_policy (2, as ATS's default) refuses it: a 400 before
+/// READ_REQUEST_HDR, as ATS's HttpSM.
 pub(crate) fn scheme_refused(proxy: &Proxy, scheme: Option<&[u8]>, tls: bool) -> bool {
     let policy = proxy.config.scheme_mismatch_policy;
     let Some(s) = scheme.filter(|_| policy != 0) else {

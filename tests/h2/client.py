@@ -23,12 +23,22 @@ def fnv(data, h=0xCBF29CE484222325):
     return h
 
 
+def tls_context():
+    """TLS for the proxy's self-signed certificate, offering h2 only."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_alpn_protocols(["h2"])
+    return ctx
+
+
+def frame_bytes(kind, flags, sid, payload=b""):
+    return struct.pack(">I", len(payload))[1:] + bytes([kind, flags]) + struct.pack(">I", sid) + payload
+
+
 class Conn:
     def __init__(self, port, window=(1 << 31) - 1, deadline=20.0, conn_window=True, ack=True):
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        ctx.set_alpn_protocols(["h2"])
+        ctx = tls_context()
         raw = socket.create_connection(("127.0.0.1", port), timeout=deadline)
         self.raw = raw
         # Ragged EOFs raised: a close with close_notify reads as b"", one without as SSLEOFError.
@@ -53,7 +63,7 @@ class Conn:
             self.frame(WINDOW, 0, 0, struct.pack(">I", (1 << 31) - 1 - 65535))
 
     def frame(self, kind, flags, sid, payload=b""):
-        self.s.sendall(struct.pack(">I", len(payload))[1:] + bytes([kind, flags]) + struct.pack(">I", sid) + payload)
+        self.s.sendall(frame_bytes(kind, flags, sid, payload))
 
     def st(self, sid):
         return self.streams.setdefault(sid, {"status": None, "len": 0, "fnv": 0xCBF29CE484222325,
@@ -343,13 +353,9 @@ def main():
         # server finds the flood and, in the same read burst, the end of the connection. Then
         # what it sends until it closes (5 s at most).
         n = int(args[0])
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        ctx.set_alpn_protocols(["h2"])
         raw = socket.create_connection(("127.0.0.1", port), timeout=5)
         inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
-        tls = ctx.wrap_bio(inc, out, server_hostname="example.com")
+        tls = tls_context().wrap_bio(inc, out, server_hostname="example.com")
         while True:
             try:
                 tls.do_handshake()
@@ -358,11 +364,9 @@ def main():
                 raw.sendall(out.read())
                 inc.write(raw.recv(1 << 16))
         raw.sendall(out.read())
-        frame = lambda kind, flags, sid, p=b"": (
-            struct.pack(">I", len(p))[1:] + bytes([kind, flags]) + struct.pack(">I", sid) + p)
-        tls.write(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + frame(SETTINGS, 0, 0))
+        tls.write(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + frame_bytes(SETTINGS, 0, 0))
         for i in range(n):
-            tls.write(frame(PING, 0, 0, struct.pack(">Q", i)))
+            tls.write(frame_bytes(PING, 0, 0, struct.pack(">Q", i)))
         try:
             tls.unwrap()
         except ssl.SSLWantReadError:
