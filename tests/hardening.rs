@@ -919,6 +919,34 @@ fn ambiguous_origin_response_framing_is_502_and_never_reused() {
     }
 }
 
+/// A field name followed by a space before its colon in an origin's response (`Foo : 123`) is
+/// forwarded as `Foo: 123`: RFC 9112 5.1 asks a proxy to remove that whitespace, and ATS 9.2
+/// does so (its gold test headers/field_name_space expects `Foo: 123` then `Foo: 456`). Framing
+/// fields written that way count as framing fields, so Content-Length with Transfer-Encoding is
+/// still refused. (The same space in a request is a 400: proxy_http1's smuggling list.)
+#[test]
+fn origin_field_name_with_space_before_colon_is_normalised() {
+    let answer: &'static [u8] =
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\nFoo : 123\r\nFoo: 456\r\nContent-Length : 3\r\n\r\nxxx";
+    let (port, _seen) = scripted_origin(Duration::ZERO, answer, Duration::from_secs(5));
+    let (_o, proxy) = proxy_to("field-space", port, &[]);
+    let mut c = Client::connect(proxy.port);
+    c.send(b"GET /x HTTP/1.1\r\nHost: slow.test\r\n\r\n");
+    let r = c.response(false);
+    assert_eq!(r.status, 200, "{}", r.head);
+    assert!(r.head.contains("\r\nFoo: 123\r\nFoo: 456\r\n"), "{}", r.head);
+    assert!(!r.head.contains(" :"), "{}", r.head);
+    assert_eq!(r.body, b"xxx");
+    drop(c);
+    let ambiguous: &'static [u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding : chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+    let (port, _seen2) = scripted_origin(Duration::ZERO, ambiguous, Duration::from_secs(5));
+    let (_o2, proxy2) = proxy_to("field-space-te", port, &[]);
+    let mut c = Client::connect(proxy2.port);
+    c.send(b"GET /x HTTP/1.1\r\nHost: slow.test\r\n\r\n");
+    let r = c.response(false);
+    assert_eq!(r.status, 502, "{}", r.head);
+}
+
 /// The origin's chunk-size lines have the client's limit: 4096 bytes with the CR accepted, one
 /// more a 502 (the first chunks are checked before any of the response goes out).
 #[test]

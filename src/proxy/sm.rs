@@ -1375,11 +1375,12 @@ pub fn parse_response(
     // Not initialised: httparse writes the ones it uses (no 4 KiB of zeroes per response).
     let mut headers = [const { std::mem::MaybeUninit::<httparse::Header>::uninit() }; 128];
     let mut resp = httparse::Response::new(&mut []);
-    let end = match httparse::ParserConfig::default().parse_response_with_uninit_headers(
-        &mut resp,
-        head,
-        &mut headers,
-    ) {
+    // `Foo : 1` from an origin is taken as `Foo: 1`, as RFC 9112 5.1 asks of a proxy ("MUST
+    // remove any such whitespace from a response message before forwarding") and as ATS does
+    // (its gold test headers/field_name_space). In a request the same is a 400.
+    let mut config = httparse::ParserConfig::default();
+    config.allow_spaces_after_header_name_in_responses(true);
+    let end = match config.parse_response_with_uninit_headers(&mut resp, head, &mut headers) {
         Ok(httparse::Status::Complete(end)) => end,
         _ => return Err("malformed response head"),
     };
