@@ -934,7 +934,11 @@ fn origin_field_name_with_space_before_colon_is_normalised() {
     c.send(b"GET /x HTTP/1.1\r\nHost: slow.test\r\n\r\n");
     let r = c.response(false);
     assert_eq!(r.status, 200, "{}", r.head);
-    assert!(r.head.contains("\r\nFoo: 123\r\nFoo: 456\r\n"), "{}", r.head);
+    assert!(
+        r.head.contains("\r\nFoo: 123\r\nFoo: 456\r\n"),
+        "{}",
+        r.head
+    );
     assert!(!r.head.contains(" :"), "{}", r.head);
     assert_eq!(r.body, b"xxx");
     drop(c);
