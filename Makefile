@@ -11,17 +11,21 @@ PLUGINS := $(patsubst plugins-c/%.c,$(BUILD)/plugins/%.so,$(wildcard plugins-c/*
 RUN_PACKAGES := gcc make pkg-config libssl-dev libhiredis-dev
 TEST_PACKAGES := $(RUN_PACKAGES) binutils trafficserver-dev curl openssl nghttp2-client python3-pip \
   redis-server
+# ATS's gold tests (tests/gold/README.md): Debian's ATS (reference and plugin binaries), its
+# source (dpkg-source), g++ for ATS's test plugins, unshare/mount for bash as /bin/sh.
+GOLD_PACKAGES := $(TEST_PACKAGES) trafficserver dpkg-dev g++ util-linux mount
 HEADERS := include/ts/ts.h include/tshost.h
 
 .PHONY: all build plugins run test deps deps-run check-header lint clean \
-  fuzz-deps fuzz-build fuzz fuzz-smoke mutants-deps mutants
+  fuzz-deps fuzz-build fuzz fuzz-smoke mutants-deps mutants gold gold-ratchet deps-gold
 
 all: build plugins
 
 # Install the Debian packages the build and tests use, when any is missing.
 deps-run: PACKAGES = $(RUN_PACKAGES)
 deps: PACKAGES = $(TEST_PACKAGES)
-deps deps-run:
+deps-gold: PACKAGES = $(GOLD_PACKAGES)
+deps deps-run deps-gold:
 	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
@@ -31,8 +35,11 @@ deps deps-run:
 	@if [ "$@" = deps ]; then python3 -c 'import h2' 2>/dev/null || python3 -m pip install -q h2 2>/dev/null \
 	  || python3 -m pip install -q --break-system-packages h2; fi
 
+# traffic_server beside tshost: started under that name, tshost takes traffic_server's command
+# line and layout (README: "Running as traffic_server").
 build:
 	$(CARGO) build --release
+	@ln -sf tshost target/release/traffic_server
 
 $(BUILD)/plugins/%.so: plugins-c/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -120,6 +127,20 @@ fuzz-smoke: fuzz-deps
 	    || { tail -n 40 fuzz/target/smoke-$$t.log; echo "fuzz-smoke: $$t failed"; exit 1; }; \
 	  echo "fuzz-smoke: $$t ok, $$(grep -o 'number_of_executed_units: [0-9]*' fuzz/target/smoke-$$t.log | grep -o '[0-9]*$$') runs"; \
 	done
+
+# ATS's own end-to-end tests (autest) against tshost: `make gold` runs tests/gold/plugins.list
+# (GOLD_LIST=FILE for another list, GOLD_TESTS="a/b c/d" for some tests), `make gold ATS=/usr/bin`
+# the same against Debian's ATS. `make gold-ratchet` (CI) fails when a test of
+# tests/gold/passing.list stops passing.
+ATS ?=
+GOLD_LIST ?= tests/gold/plugins.list
+GOLD_TESTS ?=
+gold: deps-gold build
+	tests/gold/run --list $(GOLD_LIST) $(if $(ATS),--ats $(ATS)) $(if $(GOLD_TESTS),--tests $(GOLD_TESTS))
+# The ratchet runs the debug build `make test` has just built (a release build would add minutes).
+gold-ratchet: deps-gold
+	$(CARGO) build --bin tshost
+	tests/gold/run --tshost target/debug/tshost --list tests/gold/passing.list --ratchet tests/gold/passing.list
 
 lint:
 
