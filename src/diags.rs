@@ -1,12 +1,19 @@
-//! Diagnostics in ATS's format: `[Mon DD HH:MM:SS.mmm] <thread> LEVEL: (tag) message` on stderr.
+//! Diagnostics in ATS's format: `[Mon DD HH:MM:SS.mmm] <thread> LEVEL: (tag) message` on stderr
+//! (the day space-padded, `Dec  6`, as ATS prints it), and from STATUS up also in `diags.log` once
+//! [`open_log`] has opened it (in ATS's log directory; `traffic.out` is stderr bound to a file).
+//! `<thread>` is the program's name on the main thread (`traffic_server` when started under that
+//! name, else `tshost`) and `[NAME]` on a named thread (`[ET_NET 0]`).
 //!
 //! The host's own messages and the plugins' (TSDebug, TSError, ...) share this sink. Debug output is
 //! enabled by tag as ATS does it: `proxy.config.diags.debug.enabled` must be 1 and the tag must
 //! match `proxy.config.diags.debug.tags`, a regular expression anchored at the start only (so
 //! `http|dns` enables `http_hdrs` but not `xhttp`).
 
+use std::fs::File;
 use std::io::Write;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::OnceLock;
 
 use arc_swap::ArcSwapOption;
 use regex::Regex;
@@ -90,12 +97,52 @@ pub fn tag_enabled(tag: Option<&str>) -> bool {
     }
 }
 
+static PROGRAM: OnceLock<&'static str> = OnceLock::new();
+/// diags.log, once opened: STATUS and above are appended to it as well as printed on stderr.
+static LOG: OnceLock<File> = OnceLock::new();
+
+/// The name the main thread's lines carry (`tshost` unless set; `traffic_server` when started as
+/// ATS's traffic_server). Only the first call counts.
+pub fn set_program_name(name: &'static str) {
+    let _ = PROGRAM.set(name);
+}
+
+fn program_name() -> &'static str {
+    PROGRAM.get().copied().unwrap_or("tshost")
+}
+
 fn thread_label() -> String {
     let t = std::thread::current();
     match t.name() {
-        Some("main") | None => "tshost".to_string(),
+        Some("main") | None => program_name().to_string(),
         Some(n) => format!("[{n}]"),
     }
+}
+
+/// Open `path` (appending, created 0644 as ATS's `rw-r--r--`) as diags.log and say so in it, as
+/// ATS's first line there: `STATUS: opened <path>`. From then on STATUS, NOTE, WARNING, ERROR,
+/// FATAL, ALERT and EMERGENCY lines go to it too (DIAG and DEBUG only to stderr, as ATS's
+/// defaults). Only one diags.log per process: a second call is an error.
+pub fn open_log(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o644)
+        .open(path)?;
+    LOG.set(file).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            "a diags.log is already open in this process",
+        )
+    })?;
+    emit(Level::Status, None, &format!("opened {}", path.display()));
+    Ok(())
+}
+
+/// Whether diags.log is open.
+pub fn log_open() -> bool {
+    LOG.get().is_some()
 }
 
 /// Print one diagnostic line. FATAL and ALERT end the process with status 70, EMERGENCY with 33,
@@ -105,7 +152,7 @@ pub fn emit(level: Level, tag: Option<&str>, msg: &str) {
         let now = chrono::Local::now();
         let mut line = format!(
             "[{}] {} {}: ",
-            now.format("%b %d %H:%M:%S%.3f"),
+            now.format("%b %e %H:%M:%S%.3f"),
             thread_label(),
             level.label()
         );
@@ -117,6 +164,12 @@ pub fn emit(level: Level, tag: Option<&str>, msg: &str) {
         line.push_str(msg.trim_end_matches('\n'));
         line.push('\n');
         let _ = std::io::stderr().lock().write_all(line.as_bytes());
+        if level >= Level::Status {
+            if let Some(mut log) = LOG.get() {
+                // One write per line on an O_APPEND file: lines from threads never interleave.
+                let _ = log.write_all(line.as_bytes());
+            }
+        }
     }
     match level {
         Level::Fatal | Level::Alert => std::process::exit(70),

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
-use crate::config::records::Records;
+use crate::config::records::{RecValue, Records};
+use crate::layout::Layout;
 
 pub struct Dirs {
     pub config: CString,
@@ -15,6 +16,8 @@ pub struct Dirs {
     pub runtime: CString,
     pub config_path: PathBuf,
     pub plugin_path: PathBuf,
+    /// Where diags.log goes (None: no diags.log, stderr only).
+    pub log_path: Option<PathBuf>,
 }
 
 static DIRS: OnceLock<Dirs> = OnceLock::new();
@@ -33,20 +36,42 @@ fn absolute(p: &Path) -> PathBuf {
     std::fs::canonicalize(&p).unwrap_or(p)
 }
 
-fn make_dirs(config_dir: &Path, records: &Records) -> Dirs {
-    let config = absolute(config_dir);
-    let rel = |v: Option<&str>| {
-        v.filter(|s| !s.is_empty())
-            .map(|s| absolute(&config.join(s)))
-    };
-    let plugin =
-        rel(records.get_str("proxy.config.plugin.plugin_dir")).unwrap_or_else(|| config.clone());
-    let runtime =
-        rel(records.get_str("proxy.config.local_state_dir")).unwrap_or_else(|| config.clone());
-    let install = std::env::current_exe()
+/// The directory above the one holding the executable (`TSInstallDirGet` without a layout; the
+/// prefix `traffic_server` falls back to when only PROXY_CONFIG_CONFIG_DIR is set).
+pub fn install_dir() -> PathBuf {
+    std::env::current_exe()
         .ok()
         .and_then(|e| e.parent().and_then(Path::parent).map(Path::to_path_buf))
-        .unwrap_or_else(|| PathBuf::from("/"));
+        .unwrap_or_else(|| PathBuf::from("/"))
+}
+
+fn make_dirs(layout: &Layout, records: &Records) -> Dirs {
+    let config = absolute(&layout.config);
+    let base = layout
+        .prefix
+        .as_deref()
+        .map(absolute)
+        .unwrap_or_else(|| config.clone());
+    // A directory record, relative to the prefix (or the configuration directory); under a
+    // runroot the layout's directory wins unless the value came from the environment.
+    let dir = |name: &str, default: Option<&PathBuf>| {
+        records
+            .get_str(name)
+            .filter(|s| !s.is_empty())
+            .filter(|_| !layout.runroot || records.from_env().iter().any(|n| n == name))
+            .map(|s| absolute(&base.join(s)))
+            .or_else(|| default.map(|d| absolute(d)))
+    };
+    let plugin = dir("proxy.config.plugin.plugin_dir", layout.plugin.as_ref())
+        .unwrap_or_else(|| config.clone());
+    let runtime = dir("proxy.config.local_state_dir", layout.runtime.as_ref())
+        .unwrap_or_else(|| config.clone());
+    let log = dir("proxy.config.log.logfile_dir", layout.log.as_ref());
+    let install = layout
+        .prefix
+        .as_deref()
+        .map(absolute)
+        .unwrap_or_else(install_dir);
     Dirs {
         config: cstring(&config),
         plugin: cstring(&plugin),
@@ -54,6 +79,7 @@ fn make_dirs(config_dir: &Path, records: &Records) -> Dirs {
         runtime: cstring(&runtime),
         config_path: config,
         plugin_path: plugin,
+        log_path: log,
     }
 }
 
@@ -64,7 +90,7 @@ pub fn dirs() -> &'static Dirs {
         let dir = std::env::var_os("PROXY_CONFIG_CONFIG_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("."));
-        make_dirs(&dir, &Records::defaults())
+        make_dirs(&Layout::config_dir(&dir), &Records::defaults())
     })
 }
 
@@ -117,23 +143,79 @@ fn apply(records: &Records) -> Result<(), String> {
 /// Start the host from a configuration directory: records.config (optional), then every plugin of
 /// plugin.config in order. Errors name the file and line.
 pub fn start(config_dir: &Path) -> Result<(), String> {
+    start_layout(&Layout::config_dir(config_dir), &[])
+}
+
+/// Start the host from a layout: [`configure`], then every plugin of plugin.config in order.
+pub fn start_layout(layout: &Layout, overrides: &[(&str, RecValue)]) -> Result<(), String> {
+    configure(layout, overrides)?;
+    load_plugins()
+}
+
+/// The first half of a start: records.config, the environment's records, then `overrides` (the
+/// command line's: `traffic_server -T`, `-p`, `-n`), diags.log opened in the log directory when
+/// there is one, settings applied, directories fixed. No plugin is loaded yet ([`load_plugins`]).
+pub fn configure(layout: &Layout, overrides: &[(&str, RecValue)]) -> Result<(), String> {
     if STARTED.swap(true, Ordering::AcqRel) {
         return Err("a host is already running in this process".into());
     }
-    let result = start_inner(config_dir);
+    let result = configure_inner(layout, overrides);
     if result.is_err() {
         STARTED.store(false, Ordering::Release);
     }
     result
 }
 
-fn start_inner(config_dir: &Path) -> Result<(), String> {
+/// Settings tshost reads but has nothing to act on, because it has no cache: ATS's behaviour with
+/// the cache disabled is what tshost does. Logged as a NOTE (not a WARNING) when set.
+fn cache_setting(name: &str) -> bool {
+    name.starts_with("proxy.config.cache.")
+        || name.starts_with("proxy.config.http.cache.")
+        || name == "proxy.config.http.wait_for_cache"
+}
+
+fn configure_inner(layout: &Layout, overrides: &[(&str, RecValue)]) -> Result<(), String> {
+    let config_dir = layout.config.as_path();
     if !config_dir.is_dir() {
         return Err(format!("{}: not a directory", config_dir.display()));
     }
-    let records = Records::load(&config_dir.join("records.config")).map_err(|e| e.to_string())?;
+    let mut records =
+        Records::load(&config_dir.join("records.config")).map_err(|e| e.to_string())?;
+    for (name, value) in overrides {
+        records.set(name, value.clone());
+    }
+    let d = make_dirs(layout, &records);
+    if let Some(log_dir) = &d.log_path {
+        let file = records
+            .get_str("proxy.config.diags.logfile.filename")
+            .filter(|f| !f.is_empty())
+            .unwrap_or("diags.log");
+        let path = log_dir.join(file);
+        if !crate::diags::log_open() {
+            if let Err(e) = crate::diags::open_log(&path) {
+                crate::warning!(
+                    "cannot open {}: {e}; diagnostics go to stderr only",
+                    path.display()
+                );
+            }
+        }
+    }
     for name in records.unknown_names() {
-        crate::warning!("records.config: unknown setting {name} (ignored)");
+        if cache_setting(&name) {
+            crate::note!("records.config: {name}: tshost has no cache, setting ignored");
+        } else {
+            crate::warning!("records.config: unknown setting {name} (ignored)");
+        }
+    }
+    if records
+        .get_int("proxy.config.http.wait_for_cache")
+        .unwrap_or(0)
+        != 0
+    {
+        crate::note!(
+            "proxy.config.http.wait_for_cache is set: tshost has no cache to wait for (as ATS \
+             with the cache disabled), ports open once everything is loaded"
+        );
     }
     for name in records.from_env() {
         let var = crate::config::records::env_var(name);
@@ -151,8 +233,6 @@ fn start_inner(config_dir: &Path) -> Result<(), String> {
         );
         crate::tls::tickets::load_file(&cert_dir.join(f))?;
     }
-    let d = make_dirs(config_dir, &records);
-    let plugin_dir = d.plugin_path.clone();
     let config = d.config_path.clone();
     if DIRS.set(d).is_err() && dirs().config_path != config {
         crate::warning!(
@@ -160,9 +240,25 @@ fn start_inner(config_dir: &Path) -> Result<(), String> {
             dirs().config_path.display()
         );
     }
-    crate::plugin::loader::load_config(&config.join("plugin.config"), &plugin_dir, &records)?;
+    // Set before the plugins load, so that their TSPluginInit reads the records in force.
     let _ = RECORDS.set(records);
     Ok(())
+}
+
+/// The second half of a start: every plugin of plugin.config (in the configuration directory),
+/// in file order; paths relative to the plugin directory.
+pub fn load_plugins() -> Result<(), String> {
+    let d = dirs();
+    let result = crate::plugin::loader::load_config(
+        &d.config_path.join("plugin.config"),
+        &d.plugin_path,
+        records(),
+    )
+    .map(|_| ());
+    if result.is_err() {
+        STARTED.store(false, Ordering::Release);
+    }
+    result
 }
 
 /// Mark the host stopped (plugins stay loaded: ATS never unloads them).

@@ -12,6 +12,7 @@ pub mod harness;
 pub mod hdrs;
 pub mod hooks;
 pub mod host;
+pub mod layout;
 pub mod mutex;
 pub mod plugin;
 pub mod proxy;

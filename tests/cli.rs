@@ -975,3 +975,58 @@ fn hook_tshost_never_fires_is_warned_once_naming_plugin_and_hook() {
         "other warnings:\n{log}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// diags.log
+
+/// `[Mmm dd hh:mm:ss.mmm] ` with the day space-padded, as ATS prints it.
+#[track_caller]
+fn assert_ats_timestamp(line: &str) {
+    let b = line.as_bytes();
+    let ok = b.len() > 22
+        && b[0] == b'['
+        && b[1].is_ascii_uppercase()
+        && b[2].is_ascii_lowercase()
+        && b[3].is_ascii_lowercase()
+        && b[4] == b' '
+        && (b[5] == b' ' || b[5].is_ascii_digit())
+        && b[6].is_ascii_digit()
+        && b[7] == b' '
+        && b[10] == b':'
+        && b[13] == b':'
+        && b[16] == b'.'
+        && b[20] == b']'
+        && b[21] == b' ';
+    assert!(ok, "not ATS's timestamp: {line:?}");
+}
+
+#[test]
+fn tshost_writes_diags_log_when_logfile_dir_is_set_relative_to_the_config_dir() {
+    let s = Scratch::new("diags_log");
+    fs::create_dir_all(s.path("logs")).unwrap();
+    s.write(
+        "records.config",
+        "CONFIG proxy.config.log.logfile_dir STRING logs\n",
+    );
+    let run = s.check();
+    run.expect_code(0);
+    let diags = s.read("logs/diags.log");
+    let first = diags.lines().next().unwrap_or_default();
+    assert_ats_timestamp(first);
+    assert!(
+        first.ends_with(&format!(
+            "] tshost STATUS: opened {}/logs/diags.log",
+            s.dir.canonicalize().unwrap().display()
+        )),
+        "{diags}"
+    );
+    assert!(diags.contains("tshost NOTE: tshost "), "{diags}");
+    // Without the setting, no diags.log: stderr only, as before.
+    let s = Scratch::new("no_diags_log");
+    s.check().expect_code(0);
+    assert!(fs::read_dir(&s.dir).unwrap().all(|e| e
+        .unwrap()
+        .file_name()
+        .to_str()
+        .is_some_and(|n| !n.ends_with(".log"))));
+}

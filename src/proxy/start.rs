@@ -40,6 +40,44 @@ fn secs(records: &Records, name: &str, default: i64) -> Duration {
     Duration::from_secs(records.get_int(name).unwrap_or(default).max(0) as u64)
 }
 
+/// ssl_multicert.config's certificates and keys (files relative to
+/// `proxy.config.ssl.server.cert.path` and `private_key.path`, themselves relative to `dir`), the
+/// default one (`dest_ip=*`, else the first line's) first.
+pub fn load_certificates(records: &Records, dir: &Path) -> Result<Vec<CertKey>, String> {
+    let cert_dir = dir.join(
+        records
+            .get_str("proxy.config.ssl.server.cert.path")
+            .unwrap_or(""),
+    );
+    let key_dir = dir.join(
+        records
+            .get_str("proxy.config.ssl.server.private_key.path")
+            .unwrap_or(""),
+    );
+    let multicert = records
+        .get_str("proxy.config.ssl.server.multicert.filename")
+        .unwrap_or("ssl_multicert.config");
+    let specs_certs = crate::config::ssl_multicert::load(&dir.join(multicert), &cert_dir, &key_dir)
+        .map_err(|e| e.to_string())?;
+    let mut certs = Vec::new();
+    for c in &specs_certs {
+        certs.push(
+            CertKey::load(&c.cert, c.key.as_deref())
+                .map_err(|e| format!("{multicert} line {}: {e}", c.line))?,
+        );
+    }
+    // The `dest_ip=*` certificate is the default one (no SNI, or no name matches), as in ATS;
+    // without one, the first line's.
+    if let Some(i) = specs_certs
+        .iter()
+        .position(|c| c.dest_ip == Some(crate::config::ssl_multicert::DestIp::Any))
+    {
+        let default = certs.remove(i);
+        certs.insert(0, default);
+    }
+    Ok(certs)
+}
+
 /// Read the network configuration and bind every port (binding happens here, before any plugin
 /// sees traffic, so a port in use is a start-up error).
 pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> {
@@ -51,39 +89,7 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
             let specs = parse_server_ports(ports)
                 .map_err(|e| format!("proxy.config.http.server_ports: {e}"))?;
             let remap = RemapTable::load(&dir.join("remap.config")).map_err(|e| e.to_string())?;
-            let cert_dir = dir.join(
-                records
-                    .get_str("proxy.config.ssl.server.cert.path")
-                    .unwrap_or(""),
-            );
-            let key_dir = dir.join(
-                records
-                    .get_str("proxy.config.ssl.server.private_key.path")
-                    .unwrap_or(""),
-            );
-            let multicert = records
-                .get_str("proxy.config.ssl.server.multicert.filename")
-                .unwrap_or("ssl_multicert.config");
-            let specs_certs =
-                crate::config::ssl_multicert::load(&dir.join(multicert), &cert_dir, &key_dir)
-                    .map_err(|e| e.to_string())?;
-            let mut certs = Vec::new();
-            for c in &specs_certs {
-                certs.push(
-                    CertKey::load(&c.cert, c.key.as_deref())
-                        .map_err(|e| format!("{multicert} line {}: {e}", c.line))?,
-                );
-            }
-            // The `dest_ip=*` certificate is the default one (no SNI, or no name matches), as in
-            // ATS; without one, the first line's.
-            if let Some(i) = specs_certs
-                .iter()
-                .position(|c| c.dest_ip == Some(crate::config::ssl_multicert::DestIp::Any))
-            {
-                let default = certs.remove(i);
-                certs.insert(0, default);
-            }
-            (specs, remap, certs)
+            (specs, remap, load_certificates(records, dir)?)
         }
         None => {
             let lo = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
@@ -320,7 +326,7 @@ fn survived(name: &str) -> String {
         }
         _ => {
             "ATS reopens traffic.out, diags.log and its access logs here (log rotation); tshost \
-             logs to stderr only and has nothing to reopen yet"
+             does not reopen its diags.log or a bound traffic.out yet"
         }
     };
     format!("{name} received: {ats}; still running")
@@ -328,7 +334,8 @@ fn survived(name: &str) -> String {
 
 /// Serve until SIGINT or SIGTERM, then stop gracefully. SIGHUP, SIGUSR1 and SIGUSR2 are logged
 /// and survived; SIGPIPE is ignored ([`ignore_signals_until_run`]).
-/// `started` is logged once the signal handlers are in place.
+/// `started` is logged once the signal handlers are in place, then ATS's `Traffic Server is fully
+/// initialized.`
 ///
 /// Each of the `threads` network threads (ET_NET, as ATS's) runs a single-threaded tokio runtime
 /// of its own: a connection is accepted, handed to the least loaded thread and served there to
@@ -343,7 +350,7 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
         let (handle_tx, handle_rx) = std::sync::mpsc::channel();
         let (exit_tx, exit_rx) = tokio::sync::oneshot::channel::<()>();
         let join = std::thread::Builder::new()
-            .name("ET_NET".into())
+            .name(format!("ET_NET {}", n - 1))
             .spawn(move || {
                 crate::abi::sched::adopt_current_thread();
                 super::origin::set_worker(n);
@@ -392,6 +399,9 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
         let mut usr1 = on(SignalKind::user_defined1())?;
         let mut usr2 = on(SignalKind::user_defined2())?;
         crate::note!("{started}");
+        // ATS's line once plugins are initialised and every port listens (autest waits for it in
+        // diags.log).
+        crate::note!("Traffic Server is fully initialized.");
         loop {
             tokio::select! {
                 _ = term.recv() => break crate::note!("SIGTERM: stopping"),
