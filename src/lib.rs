@@ -2,7 +2,9 @@
 //!
 //! Modules: `abi` (every exported C function), `plugin` (plugin.config, loading), `hooks`
 //! (registry, dispatch, reenable), `proxy` (sessions, transactions), `sched` (timers, event pools,
-//! plugin threads), `config` (records.config), `host` (start-up), `harness` (the C test harness).
+//! plugin threads), `config` (records.config), `host` (start-up), `layout` (ATS's directories),
+//! `tscli` and `verify` (the `traffic_server` command line and its plugin checks), `harness` (the
+//! C test harness).
 pub mod abi;
 pub mod args;
 pub mod config;
@@ -20,3 +22,5 @@ pub mod sched;
 pub mod shared;
 pub mod stats;
 pub mod tls;
+pub mod tscli;
+pub mod verify;

@@ -1,8 +1,16 @@
 //! The `tshost` command: load an ATS-format configuration directory and its plugins, and serve.
-use std::path::PathBuf;
+//!
+//! Started under the name `traffic_server` (a symlink), it takes ATS's `traffic_server` command
+//! line and layout instead (src/tscli.rs, src/layout.rs), so that ATS's own tooling (autest, init
+//! scripts) can start it as it starts ATS.
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
+use tshost::config::records::RecValue;
+use tshost::layout::Layout;
+use tshost::tscli::{self, Parsed, TsArgs};
 
 // Rust's own allocations (headers, buffers, tasks) go to mimalloc: the request path allocates
 // per transaction, and glibc's malloc showed as about a tenth of its profile. Memory that crosses
@@ -16,7 +24,9 @@ static ALLOC: tshost::abi::mem::MiAlloc = tshost::abi::mem::MiAlloc;
 /// configuration directory (each optional: defaults apply), loads every plugin in order
 /// (TSPluginInit), listens on proxy.config.http.server_ports and proxies until SIGINT or SIGTERM.
 /// Without a configuration directory it listens on 127.0.0.1:8080 and 127.0.0.1:8443 (TLS, with a
-/// self-signed certificate) and forwards requests to the host they name.
+/// self-signed certificate) and forwards requests to the host they name. Started through a
+/// symlink named traffic_server, it takes traffic_server's options and layout instead
+/// (TS_ROOT, PROXY_CONFIG_CONFIG_DIR, --bind_stdout, -C verify_config, ...).
 #[derive(Parser, Debug)]
 #[command(name = "tshost", version = concat!(env!("CARGO_PKG_VERSION"), " (ATS plugin API 9.2.9)"))]
 struct Cli {
@@ -43,6 +53,14 @@ fn fail(msg: &str, code: u8) -> ExitCode {
 fn main() -> ExitCode {
     tshost::proxy::start::ignore_signals_until_run();
     tshost::abi::mem::disable_transparent_huge_pages();
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    let invoked_as = argv
+        .first()
+        .and_then(|a| Path::new(a).file_name())
+        .and_then(|n| n.to_str());
+    if invoked_as == Some("traffic_server") {
+        return traffic_server(&argv);
+    }
     let cli = Cli::parse();
     let started = match &cli.config_dir {
         Some(dir) => tshost::host::start(dir),
@@ -52,13 +70,23 @@ fn main() -> ExitCode {
         // ATS exits with 70 (EX_SOFTWARE) when a plugin cannot be loaded.
         return fail(&e, 70);
     }
+    let summary = summary();
+    if cli.check {
+        tshost::note!("{summary}");
+        return ExitCode::SUCCESS;
+    }
+    serve(cli.config_dir.as_deref(), &summary, 0)
+}
+
+/// `tshost X started: N plugin(s) loaded (names)`.
+fn summary() -> String {
     let plugins = tshost::plugin::loader::loaded();
     let names = plugins
         .iter()
         .map(|p| p.name())
         .collect::<Vec<_>>()
         .join(", ");
-    let summary = format!(
+    format!(
         "tshost {} started: {} plugin(s) loaded{}",
         env!("CARGO_PKG_VERSION"),
         plugins.len(),
@@ -67,25 +95,313 @@ fn main() -> ExitCode {
         } else {
             format!(" ({names})")
         }
-    );
-    if cli.check {
-        tshost::note!("{summary}");
-        return ExitCode::SUCCESS;
-    }
+    )
+}
+
+/// Bind the ports and proxy until SIGINT/SIGTERM. `net_threads` > 0 replaces
+/// proxy.config.exec_thread.limit.
+fn serve(config_dir: Option<&Path>, summary: &str, net_threads: i64) -> ExitCode {
     let records = tshost::host::records();
-    let setup = tshost::proxy::start::NetSetup {
-        config_dir: cli.config_dir.as_deref(),
-    };
+    let setup = tshost::proxy::start::NetSetup { config_dir };
     let prepared = match tshost::proxy::start::prepare(records, &setup) {
         Ok(p) => p,
         Err(e) => return fail(&e, 1),
     };
-    let threads = records
-        .get_int("proxy.config.exec_thread.limit")
-        .unwrap_or(2)
-        .max(1) as usize;
-    match tshost::proxy::start::run(prepared, threads, &summary) {
+    let threads = if net_threads > 0 {
+        net_threads
+    } else {
+        records
+            .get_int("proxy.config.exec_thread.limit")
+            .unwrap_or(2)
+    }
+    .max(1) as usize;
+    match tshost::proxy::start::run(prepared, threads, summary) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e, 1),
     }
+}
+
+/// C's strerror text of an OS error (io::Error's Display adds " (os error N)").
+fn strerror(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
+/// Open `path` for appending (created 0644) and make it file descriptor `fd`, as traffic_server's
+/// `--bind_stdout` / `--bind_stderr`. A file that cannot be opened is reported on stdout in ATS's
+/// words and that stream stays as it was.
+fn bind_output(path: &str, fd: libc::c_int) {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o644)
+        .open(path)
+    {
+        Ok(f) => {
+            // SAFETY: dup2 onto a standard descriptor from a file we own; the original is closed
+            // when `f` drops, the duplicate stays.
+            unsafe { libc::dup2(f.as_raw_fd(), fd) };
+        }
+        Err(e) => println!(
+            "[Warning]: TS unable to open log file \"{path}\" [{} '{}']",
+            e.raw_os_error().unwrap_or(0),
+            strerror(&e)
+        ),
+    }
+}
+
+/// tshost started as `traffic_server`: ATS's command line, layout and maintenance commands.
+fn traffic_server(argv: &[OsString]) -> ExitCode {
+    let argv: Vec<String> = argv
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let env = |name: &str| std::env::var(name).ok();
+    let args = match tscli::parse(&argv, &env) {
+        Parsed::Run(a) => a,
+        Parsed::Usage => {
+            eprint!("{}", tscli::usage());
+            return ExitCode::from(64);
+        }
+        Parsed::Version => {
+            println!("{}", tscli::version());
+            return ExitCode::SUCCESS;
+        }
+    };
+    let (layout, layout_notes) = match Layout::for_traffic_server(
+        args.run_root.as_deref(),
+        &env,
+        &tshost::host::install_dir(),
+    ) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("traffic_server: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    // As traffic_server: work from the layout's root (relative paths on the command line and in
+    // plugin arguments are relative to it).
+    if let Some(prefix) = layout.as_ref().and_then(|l| l.prefix.as_deref()) {
+        if let Err(e) = std::env::set_current_dir(prefix) {
+            eprintln!(
+                "traffic_server: unable to change to root directory \"{}\" [{} '{}']",
+                prefix.display(),
+                e.raw_os_error().unwrap_or(0),
+                strerror(&e)
+            );
+            eprintln!(
+                "traffic_server: please correct the path or set the TS_ROOT environment variable"
+            );
+            return ExitCode::from(1);
+        }
+    }
+    if !args.bind_stdout.is_empty() {
+        bind_output(&args.bind_stdout, libc::STDOUT_FILENO);
+    }
+    if !args.bind_stderr.is_empty() {
+        bind_output(&args.bind_stderr, libc::STDERR_FILENO);
+    }
+    tshost::diags::set_program_name("traffic_server");
+    println!(
+        "Traffic Server 9.2.9 (tshost {})",
+        env!("CARGO_PKG_VERSION")
+    );
+    if let Some(prefix) = layout.as_ref().and_then(|l| l.prefix.as_deref()) {
+        println!(
+            "traffic_server: using root directory '{}'",
+            prefix.display()
+        );
+    }
+    for n in &layout_notes {
+        tshost::note!("{n}");
+    }
+    for (option, reason) in &args.ignored {
+        tshost::note!("traffic_server option {option} ignored: {reason}");
+    }
+    if !args.rest.is_empty() {
+        tshost::note!(
+            "traffic_server arguments after the options ignored (as ATS does): {}",
+            args.rest.join(" ")
+        );
+    }
+    let overrides = overrides(&args);
+    if !args.command.is_empty() {
+        return ExitCode::from(command(&args, layout.as_ref(), &overrides));
+    }
+    let Some(layout) = layout else {
+        tshost::note!(
+            "no TS_ROOT, runroot or PROXY_CONFIG_CONFIG_DIR: tshost's built-in defaults (no \
+             configuration directory)"
+        );
+        if let Err(e) = tshost::host::start_with_defaults() {
+            return fail(&e, 70);
+        }
+        return serve(None, &summary(), args.net_threads);
+    };
+    if let Err(e) = tshost::host::start_layout(&layout, &overrides) {
+        // ATS: FATAL (a plugin that cannot be loaded), exit 70.
+        tshost::diags::emit(tshost::diags::Level::Fatal, None, &e);
+        return ExitCode::from(70);
+    }
+    serve(Some(&layout.config), &summary(), args.net_threads)
+}
+
+/// The command line's settings as records: `-T` (debug on with these tags), `-p` (ports), `-n`
+/// (network threads).
+fn overrides(args: &TsArgs) -> Vec<(&'static str, RecValue)> {
+    let mut o = Vec::new();
+    if !args.debug_tags.is_empty() {
+        o.push(("proxy.config.diags.debug.enabled", RecValue::Int(1)));
+        o.push((
+            "proxy.config.diags.debug.tags",
+            RecValue::String(args.debug_tags.clone()),
+        ));
+    }
+    if let Some(p) = &args.httpport {
+        o.push((
+            "proxy.config.http.server_ports",
+            RecValue::String(p.clone()),
+        ));
+    }
+    if args.net_threads > 0 {
+        o.push((
+            "proxy.config.exec_thread.limit",
+            RecValue::Int(args.net_threads),
+        ));
+    }
+    o
+}
+
+/// `traffic_server -C COMMAND`: returns the exit code.
+fn command(args: &TsArgs, layout: Option<&Layout>, overrides: &[(&str, RecValue)]) -> u8 {
+    let name = tscli::command_name(&args.command);
+    let argument = tscli::command_argument(&args.command);
+    let known = tscli::COMMANDS
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(n, _)| *n);
+    if known != Some("verify_config") {
+        // Diagnostics go to diags.log too, as in ATS: configure (records, log directory) without
+        // loading any plugin.
+        if let Some(l) = layout {
+            if let Err(e) = tshost::host::configure(l, overrides) {
+                tshost::error!("{e}");
+            }
+        }
+    }
+    match known {
+        Some("verify_config") => verify_config(args, layout, overrides),
+        Some(kind @ ("verify_global_plugin" | "verify_remap_plugin")) => {
+            let kind = if kind == "verify_global_plugin" {
+                tshost::verify::PluginKind::Global
+            } else {
+                tshost::verify::PluginKind::Remap
+            };
+            tshost::verify::verify_plugin(argument, kind) as u8
+        }
+        Some("help") => {
+            print!("HELP\n\n");
+            match argument.filter(|a| !a.is_empty()) {
+                None => {
+                    print!("{}", tscli::command_list());
+                    0
+                }
+                Some(a) => {
+                    let want = tscli::command_name(a);
+                    match tscli::COMMANDS
+                        .iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case(want))
+                    {
+                        Some((n, d)) => {
+                            print!("Help for: {n}\n\n{d}\n");
+                            0
+                        }
+                        None => {
+                            print!("\nno help found for: {a}\n");
+                            1
+                        }
+                    }
+                }
+            }
+        }
+        Some(other) => {
+            // list, check, clear, clear_cache, clear_hostdb.
+            tshost::note!("-C {other}: tshost has no cache or HostDB, nothing to do");
+            0
+        }
+        None => {
+            tshost::warning!("unrecognized command: '{}'", args.command);
+            print!(
+                "\nWARNING: Unrecognized command: '{}'\n\n{}",
+                args.command,
+                tscli::command_list()
+            );
+            1
+        }
+    }
+}
+
+/// `-C verify_config`: load records.config, plugin.config (initialising the plugins, as ATS),
+/// remap.config and ssl_multicert.config, and say how each went in ATS's words. The exit code is
+/// ATS's bit mask: 1 remap.config, 2 records.config, 4 plugin.config, 8 ssl_multicert.config.
+fn verify_config(args: &TsArgs, layout: Option<&Layout>, overrides: &[(&str, RecValue)]) -> u8 {
+    eprint!("NOTE: VERIFY\n\n");
+    let mut layout = match layout {
+        Some(l) => l.clone(),
+        None => Layout::config_dir(Path::new(".")),
+    };
+    if !args.conf_dir.is_empty() {
+        eprint!("NOTE: VERIFY config dir: {}...\n\n", args.conf_dir);
+        layout.config = PathBuf::from(&args.conf_dir);
+    }
+    let mut status = 0u8;
+    let records_ok = match tshost::host::configure(&layout, overrides) {
+        Ok(()) => true,
+        Err(e) => {
+            tshost::error!("{e}");
+            false
+        }
+    };
+    if records_ok {
+        if let Err(e) = tshost::host::load_plugins() {
+            tshost::error!("{e}");
+            status |= 1 << 2;
+            eprint!("ERROR: Failed to load plugin.config, exitStatus {status}\n\n");
+        } else {
+            eprint!("INFO: Successfully loaded plugin.config\n\n");
+        }
+    } else {
+        status |= 1 << 2;
+        eprint!("ERROR: Failed to load plugin.config, exitStatus {status}\n\n");
+    }
+    let dir = layout.config.as_path();
+    match tshost::config::remap::RemapTable::load(&dir.join("remap.config")) {
+        Ok(_) => eprint!("INFO: Successfully loaded remap.config\n\n"),
+        Err(e) => {
+            tshost::error!("{e}");
+            status |= 1;
+            eprint!("ERROR: Failed to load remap.config, exitStatus {status}\n\n");
+        }
+    }
+    if records_ok {
+        eprint!("INFO: Successfully loaded records.config\n\n");
+    } else {
+        status |= 1 << 1;
+        eprint!("ERROR: Failed to load records.config, exitStatus {status}\n\n");
+    }
+    match tshost::proxy::start::load_certificates(tshost::host::records(), dir) {
+        Ok(_) => eprint!("INFO: Successfully loaded ssl multicert.config\n\n"),
+        Err(e) => {
+            tshost::error!("{e}");
+            status |= 1 << 3;
+            eprint!("ERROR: Failed to load ssl multicert.config, exitStatus {status}\n\n");
+        }
+    }
+    eprint!("INFO: Successfully initialized SSL client context\n\n");
+    status
 }

@@ -977,7 +977,79 @@ fn hook_tshost_never_fires_is_warned_once_naming_plugin_and_hook() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// diags.log
+// Started as `traffic_server` (a symlink), the way ATS's autest starts ATS: traffic_server's
+// command line, ATS's layout from TS_ROOT and PROXY_CONFIG_*, diags.log, traffic.out. Messages
+// and exit codes as Debian's ATS 9.2.9 gave them, run the same way beside it.
+
+/// An autest-style TS_ROOT (tests/gold_tests/autest-site/trafficserver.test.ext): bin/ with a
+/// `traffic_server` symlink to tshost, config/, plugin/, log/, runtime/, and autest's environment.
+struct TsRoot {
+    s: Scratch,
+}
+
+impl TsRoot {
+    fn new(test: &str) -> TsRoot {
+        let s = Scratch::new(test);
+        for d in [
+            "bin", "config", "plugin", "log", "runtime", "ssl", "storage", "cache",
+        ] {
+            fs::create_dir_all(s.path(d)).unwrap();
+        }
+        std::os::unix::fs::symlink(common::tshost_bin(), s.path("bin/traffic_server")).unwrap();
+        TsRoot { s }
+    }
+
+    fn root(&self) -> &Path {
+        &self.s.dir
+    }
+
+    /// `traffic_server ARGS` found on PATH in bin/ (argv[0] is `traffic_server`), with the
+    /// environment autest gives ATS.
+    fn command(&self, args: &[&str]) -> std::process::Command {
+        let root = self.root();
+        let path = format!(
+            "{}:{}",
+            self.s.path("bin").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut c = std::process::Command::new("traffic_server");
+        c.args(args)
+            .env_remove("TSHOST_CONFIG_DIR")
+            .env_remove("TS_RUNROOT")
+            .env("PATH", path)
+            .env("LC_ALL", "C")
+            .env("TS_ROOT", root)
+            .env("PROXY_CONFIG_BIN_PATH", "bin")
+            .env("PROXY_CONFIG_CONFIG_DIR", root.join("config"))
+            .env(
+                "PROXY_CONFIG_BODY_FACTORY_TEMPLATE_SETS_DIR",
+                root.join("config/body_factory"),
+            )
+            .env("PROXY_CONFIG_CACHE_DIR", root.join("cache"))
+            .env("PROXY_CONFIG_PLUGIN_PLUGIN_DIR", root.join("plugin"))
+            .env("PROXY_CONFIG_LOG_LOGFILE_DIR", root.join("log"))
+            .env("PROXY_CONFIG_LOCAL_STATE_DIR", root.join("runtime"))
+            .env("PROXY_CONFIG_HOSTDB_STORAGE_PATH", root.join("runtime"))
+            .env("PROXY_CONFIG_SNAPSHOT_DIR", root.join("config/snapshots"))
+            .env("PROXY_CONFIG_SSL_DIR", root.join("ssl"))
+            .env("PROXY_CONFIG_STORAGE_DIR", root.join("storage"))
+            .env("PROXY_CONFIG_PROCESS_MANAGER_MGMT_PORT", "1")
+            .env("PROXY_CONFIG_ADMIN_SYNTHETIC_PORT", "2")
+            .env("PROXY_CONFIG_ADMIN_AUTOCONF_PORT", "2")
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        Run {
+            out: self.command(args).output().expect("run traffic_server"),
+        }
+    }
+
+    fn diags(&self) -> String {
+        self.s.read("log/diags.log")
+    }
+}
 
 /// `[Mmm dd hh:mm:ss.mmm] ` with the day space-padded, as ATS prints it.
 #[track_caller]
@@ -998,6 +1070,500 @@ fn assert_ats_timestamp(line: &str) {
         && b[20] == b']'
         && b[21] == b' ';
     assert!(ok, "not ATS's timestamp: {line:?}");
+}
+
+/// Index of the first line containing `needle` (panics if none).
+#[track_caller]
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no line with {needle:?} in:\n{text}"))
+}
+
+#[test]
+fn traffic_server_started_as_autest_does_binds_traffic_out_writes_diags_log_and_stops_on_sigint() {
+    let t = TsRoot::new("ts_autest");
+    let origin = common::proxy::Origin::start();
+    build_plugin_with(
+        &crate_dir().join("plugins-c/session_count.c"),
+        &t.s.path("plugin/session_count.so"),
+        Header::Ours,
+        &["-lpthread"],
+    );
+    t.s.write("config/plugin.config", "session_count.so\n");
+    // As autest writes it: the ports, wait_for_cache, debug tags, and settings tshost does not
+    // know (one from the cache family, one not).
+    t.s.write(
+        "config/records.config",
+        "CONFIG proxy.config.diags.debug.enabled INT 1\n\
+         CONFIG proxy.config.diags.debug.tags STRING session_count\n\
+         CONFIG proxy.config.http.wait_for_cache INT 1\n\
+         CONFIG proxy.config.cache.ram_cache.size INT 1048576\n\
+         CONFIG proxy.config.log.max_secs_per_buffer INT 1\n\
+         CONFIG proxy.config.url_remap.remap_required INT 0\n\
+         CONFIG proxy.config.http.server_ports STRING 0:ip-in=127.0.0.1 0:ipv6:ip-in=[::1]\n",
+    );
+    let traffic_out = t.s.path("log/traffic.out");
+    let out = traffic_out.to_str().unwrap();
+    let mut child = t
+        .command(&["--bind_stderr", out, "--bind_stdout", out])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start traffic_server");
+    let end = Instant::now() + Duration::from_secs(20);
+    while !t
+        .diags()
+        .contains("NOTE: Traffic Server is fully initialized")
+    {
+        if Instant::now() > end || child.try_wait().unwrap().is_some() {
+            let _ = child.kill();
+            panic!(
+                "not ready:\n--- diags.log\n{}\n--- traffic.out\n{}",
+                t.diags(),
+                t.s.read("log/traffic.out")
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let traffic = t.s.read("log/traffic.out");
+    let port: u16 = traffic
+        .lines()
+        .find_map(|l| l.split("listening on 127.0.0.1:").nth(1))
+        .expect("an IPv4 port in traffic.out")
+        .trim()
+        .parse()
+        .unwrap();
+    let reply = common::proxy::raw_request(
+        port,
+        format!(
+            "GET /echo HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+            origin.port
+        )
+        .as_bytes(),
+    );
+    assert!(
+        reply.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&reply)
+    );
+    // SAFETY: signalling the child we started.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let end = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(Instant::now() < end, "still running 10 s after SIGINT");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let run = Run {
+        out: child.wait_with_output().unwrap(),
+    };
+    assert_eq!(status.code(), Some(0), "SIGINT: {status}");
+    // Both streams went to traffic.out before anything was printed.
+    assert_eq!(run.stdout(), "", "printed on the unbound stdout");
+    assert_eq!(run.stderr(), "", "printed on the unbound stderr");
+
+    let root = t.root().canonicalize().unwrap();
+    let diags = t.diags();
+    let traffic = t.s.read("log/traffic.out");
+    let first = diags.lines().next().unwrap();
+    assert_ats_timestamp(first);
+    assert!(
+        first.ends_with(&format!(
+            "] traffic_server STATUS: opened {}/log/diags.log",
+            root.display()
+        )),
+        "{first}"
+    );
+    for line in diags.lines() {
+        assert_ats_timestamp(line);
+        assert!(
+            !line.contains(" DIAG: "),
+            "debug output in diags.log: {line}"
+        );
+    }
+    // What autest checks.
+    for bad in ["ERROR:", "FATAL:", "Unrecognized configuration value"] {
+        assert!(!diags.contains(bad), "{bad} in diags.log:\n{diags}");
+    }
+    assert!(diags.contains(
+        "traffic_server NOTE: records.config: proxy.config.cache.ram_cache.size: tshost has no cache"
+    ));
+    assert!(diags.contains("traffic_server NOTE: proxy.config.http.wait_for_cache is set"));
+    assert!(diags.contains(
+        "traffic_server WARNING: records.config: unknown setting proxy.config.log.max_secs_per_buffer"
+    ));
+    // Ready only once the plugin is initialised and both ports listen; in both files.
+    let ready = line_of(&diags, "NOTE: Traffic Server is fully initialized.");
+    assert!(line_of(&diags, "loading plugin") < ready);
+    assert!(line_of(&diags, "listening on 127.0.0.1:") < ready);
+    assert!(line_of(&diags, "listening on [::1]:") < ready);
+    assert!(traffic.contains("traffic_server NOTE: Traffic Server is fully initialized."));
+    // traffic.out: the banner, the root, everything diags.log has, and the debug output in ATS's
+    // format, the plugin's init on the main thread and its sessions on the ET_NET threads.
+    assert!(traffic.starts_with("Traffic Server 9.2.9"), "{traffic}");
+    assert!(traffic.contains(&format!(
+        "traffic_server: using root directory '{}'",
+        t.root().display()
+    )));
+    let init = traffic
+        .lines()
+        .find(|l| l.contains("DIAG: (session_count) counting sessions"))
+        .unwrap_or_else(|| panic!("no init debug line:\n{traffic}"));
+    assert_ats_timestamp(init);
+    assert!(
+        init.contains("] traffic_server DIAG: (session_count) "),
+        "{init}"
+    );
+    let ssn = traffic
+        .lines()
+        .find(|l| l.contains("DIAG: (session_count) session 0 started"))
+        .unwrap_or_else(|| panic!("no session debug line:\n{traffic}"));
+    assert!(ssn.contains("] [ET_NET "), "{ssn}");
+    assert!(traffic.contains("traffic_server NOTE: SIGINT: stopping"));
+}
+
+#[test]
+fn traffic_server_verify_global_plugin_messages_and_exit_codes_as_ats() {
+    let t = TsRoot::new("ts_verify_global");
+    let no_init = t.s.plugin("cli_no_init", "plugin/no_init.so");
+    let undefined = t.s.plugin("cli_undefined_symbol", "plugin/undefined.so");
+    let probe = t.s.plugin("cli_probe", "plugin/probe.so");
+    let remap = t.s.plugin("cli_remap", "plugin/remap.so");
+    let verify = |path: &Path| t.run(&["-C", &format!("verify_global_plugin {}", path.display())]);
+
+    let r = t.run(&["-C", "verify_global_plugin"]);
+    r.expect_code(1);
+    r.expect_stderr("\nERROR: verifying a plugin requires a plugin SO file path argument\n");
+
+    let r = t.run(&["-C", "verify_global_plugin /this/file/does/not/exist.so"]);
+    r.expect_code(1);
+    r.expect_stderr("\nNOTE: verifying plugin '/this/file/does/not/exist.so'...\n");
+    r.expect_stderr(
+        "\nERROR: verifying plugin '/this/file/does/not/exist.so' Fail: No such file or directory\n",
+    );
+
+    for (so, why) in [
+        (
+            &no_init,
+            format!(
+                "unable to find TSPluginInit function in '{0}': {0}: undefined symbol: TSPluginInit",
+                no_init.display()
+            ),
+        ),
+        (
+            &remap,
+            format!(
+                "unable to find TSPluginInit function in '{0}': {0}: undefined symbol: TSPluginInit",
+                remap.display()
+            ),
+        ),
+        (
+            &undefined,
+            format!(
+                "unable to load '{0}': {0}: undefined symbol: cli_no_such_function_anywhere",
+                undefined.display()
+            ),
+        ),
+    ] {
+        let r = verify(so);
+        r.expect_code(1);
+        r.expect_stderr(&format!(
+            "\nERROR: verifying plugin '{}' Fail: {why}\n",
+            so.display()
+        ));
+        // autest checks diags.log for the ERROR too.
+        let diags = t.diags();
+        assert!(
+            diags.contains(&format!("] traffic_server ERROR: {why}\n")),
+            "{diags}"
+        );
+    }
+
+    // Verified, and not initialised (cli_probe's TSPluginInit would complain about its argv).
+    let r = verify(&probe);
+    r.expect_code(0);
+    r.expect_stderr(&format!(
+        "\nNOTE: verifying plugin '{}' Success\n",
+        probe.display()
+    ));
+    r.expect_no_stderr("cli_probe: usage");
+    assert!(!t.diags().contains("cli_probe"));
+}
+
+#[test]
+fn traffic_server_verify_remap_plugin_messages_and_exit_codes_as_ats() {
+    let t = TsRoot::new("ts_verify_remap");
+    let no_init = t.s.plugin("cli_no_init", "plugin/no_init.so");
+    let global = t.s.plugin("cli_probe", "plugin/probe.so");
+    let undefined = t.s.plugin("cli_undefined_symbol", "plugin/undefined.so");
+    let remap = t.s.plugin("cli_remap", "plugin/remap.so");
+    let new_only = t.s.path("plugin/new_only.so");
+    build_plugin_with(
+        &crate_dir().join("tests/c/cli_remap.c"),
+        &new_only,
+        Header::Ours,
+        &["-DCLI_REMAP_NEW_ONLY"],
+    );
+    let verify = |path: &Path| t.run(&["-C", &format!("verify_remap_plugin {}", path.display())]);
+
+    let r = t.run(&["-C", "verify_remap_plugin"]);
+    r.expect_code(1);
+    r.expect_stderr("\nERROR: verifying a plugin requires a plugin SO file path argument\n");
+
+    // ATS's wording, its two spaces included (it names the plugin by an empty config path).
+    for (so, why) in [
+        (&no_init, "plugin  missing required function TSRemapInit"),
+        (&global, "plugin  missing required function TSRemapInit"),
+        (
+            &new_only,
+            "plugin  missing required function TSRemapDeleteInstance if TSRemapNewInstance is \
+             defined",
+        ),
+    ] {
+        let r = verify(so);
+        r.expect_code(1);
+        r.expect_stderr(&format!(
+            "\nERROR: verifying plugin '{}' Fail: {why}\n",
+            so.display()
+        ));
+        assert!(t.diags().contains(&format!(
+            "] traffic_server ERROR: plugin '' callbacks validation failed: {why}\n"
+        )));
+    }
+
+    let r = verify(&undefined);
+    r.expect_code(1);
+    let dlerror = format!(
+        "{}: undefined symbol: cli_no_such_function_anywhere",
+        undefined.display()
+    );
+    r.expect_stderr(&format!(
+        "\nERROR: verifying plugin '{}' Fail: {dlerror}\n",
+        undefined.display()
+    ));
+    assert!(t.diags().contains(&format!(
+        "] traffic_server ERROR: plugin '' failed to load: {dlerror}\n"
+    )));
+
+    // Verified without calling TSRemapInit (this one fails if called).
+    let r = verify(&remap);
+    r.expect_code(0);
+    r.expect_stderr(&format!(
+        "\nNOTE: verifying plugin '{}' Success\n",
+        remap.display()
+    ));
+}
+
+#[test]
+fn traffic_server_verify_config_reports_each_file_and_exits_with_ats_bit_mask() {
+    let t = TsRoot::new("ts_verify_config");
+    t.s.plugin("cli_probe", "plugin/probe.so");
+    t.s.write(
+        "config/plugin.config",
+        &format!("probe.so {}\n", t.s.path("probe.out").display()),
+    );
+    let config = t.s.path("config");
+    let ok = t.run(&["-C", "verify_config"]);
+    ok.expect_code(0);
+    let e = ok.stderr();
+    let expected = [
+        "NOTE: VERIFY\n\n".to_string(),
+        format!("NOTE: VERIFY config dir: {}...\n\n", config.display()),
+        "INFO: Successfully loaded plugin.config\n\n".to_string(),
+        "INFO: Successfully loaded remap.config\n\n".to_string(),
+        "INFO: Successfully loaded records.config\n\n".to_string(),
+        "INFO: Successfully loaded ssl multicert.config\n\n".to_string(),
+        "INFO: Successfully initialized SSL client context\n\n".to_string(),
+    ];
+    let mut at = 0;
+    for x in &expected {
+        let found = e[at..]
+            .find(x.as_str())
+            .unwrap_or_else(|| panic!("{x:?} missing or out of order in:\n{e}"));
+        at += found + x.len();
+    }
+    // As ATS: the plugins are initialised.
+    assert!(t.s.read("probe.out").contains("init 1"));
+
+    // A plugin that cannot load (4) and a remap rule tshost refuses (1).
+    t.s.write(
+        "config/plugin.config",
+        &format!(
+            "probe.so {}\nno_such_plugin.so\n",
+            t.s.path("probe.out").display()
+        ),
+    );
+    t.s.write(
+        "config/remap.config",
+        "map http://a.example/ http://b.example/ @plugin=x.so\n",
+    );
+    let bad = t.run(&["-C", "verify_config"]);
+    bad.expect_code(5);
+    bad.expect_stderr("\nERROR: Failed to load plugin.config, exitStatus 4\n\n");
+    bad.expect_stderr("\nERROR: Failed to load remap.config, exitStatus 5\n\n");
+    bad.expect_stderr("\nINFO: Successfully loaded records.config\n\n");
+
+    // A records.config tshost cannot read (2); -D names the directory to verify.
+    let other = t.s.path("other");
+    t.s.write(
+        "other/records.config",
+        "CONFIG proxy.config.x INT not-a-number\n",
+    );
+    let bad = t.run(&["-C", "verify_config", "-D", other.to_str().unwrap()]);
+    bad.expect_code(2 | 4);
+    bad.expect_stderr(&format!(
+        "NOTE: VERIFY config dir: {}...\n\n",
+        other.display()
+    ));
+    bad.expect_stderr("\nERROR: Failed to load records.config, exitStatus 6\n\n");
+    bad.expect_stderr("\nINFO: Successfully loaded remap.config\n\n");
+}
+
+#[test]
+fn traffic_server_options_usage_version_ignored_flags_and_other_commands() {
+    let t = TsRoot::new("ts_options");
+    // An unknown option, or one without its value: the usage, exit 64 (EX_USAGE), as ATS.
+    for args in [&["--bogus"][..], &["-Z"], &["--bind_stdout"], &["--help"]] {
+        let r = t.run(args);
+        r.expect_code(64);
+        let e = r.stderr();
+        assert!(
+            e.starts_with("Usage: traffic_server [--SWITCH [ARG]]\n"),
+            "{args:?}: {e}"
+        );
+        r.expect_stderr(
+            "\n      --bind_stdout       str             Regular file to bind stdout to\n",
+        );
+    }
+    let r = t.run(&["-V"]);
+    r.expect_code(0);
+    assert!(r
+        .stdout()
+        .starts_with("Apache Traffic Server - traffic_server - 9.2.9 - "));
+
+    // Options tshost has nothing to do for are noted, not refused; a file that cannot be bound
+    // is reported on stdout as ATS words it and the stream stays.
+    let r = t.run(&[
+        "-K",
+        "--block",
+        "--bind_stdout",
+        "/no/such/dir/traffic.out",
+        "-C",
+        "clear_cache",
+    ]);
+    r.expect_code(0);
+    assert!(r.stdout().contains(
+        "[Warning]: TS unable to open log file \"/no/such/dir/traffic.out\" [2 'No such file or directory']"
+    ));
+    r.expect_stderr("NOTE: traffic_server option -K ignored: tshost has no cache");
+    r.expect_stderr("NOTE: traffic_server option --block ignored:");
+    r.expect_stderr("NOTE: -C clear_cache: tshost has no cache or HostDB, nothing to do");
+
+    let r = t.run(&["-C", "help"]);
+    r.expect_code(0);
+    // After the banner and the root, as ATS.
+    assert!(r.stdout().starts_with("Traffic Server 9.2.9"));
+    assert!(r.stdout().contains("'\nHELP\n\n"), "{}", r.stdout());
+    assert!(r
+        .stdout()
+        .contains("\n     verify_global_plugin  Verify a global plugin's shared object file\n"));
+
+    let r = t.run(&["-C", "no_such_command"]);
+    r.expect_code(1);
+    assert!(r
+        .stdout()
+        .contains("'\n\nWARNING: Unrecognized command: 'no_such_command'\n\n"));
+    assert!(t
+        .diags()
+        .contains("traffic_server WARNING: unrecognized command: 'no_such_command'"));
+}
+
+#[test]
+fn traffic_server_layout_relative_to_ts_root_and_runroot_yaml() {
+    // TS_ROOT alone: ATS's default layout under it (etc/trafficserver, var/log/trafficserver);
+    // a relative PROXY_CONFIG_PLUGIN_PLUGIN_DIR is relative to TS_ROOT.
+    let t = TsRoot::new("ts_layout");
+    let no_init = t.s.plugin("cli_no_init", "plugins/no_init.so");
+    fs::create_dir_all(t.s.path("etc/trafficserver")).unwrap();
+    fs::create_dir_all(t.s.path("var/log/trafficserver")).unwrap();
+    t.s.write("etc/trafficserver/plugin.config", "no_init.so\n");
+    let r = Run {
+        out: t
+            .command(&["-C", "verify_config"])
+            .env_remove("PROXY_CONFIG_CONFIG_DIR")
+            .env_remove("PROXY_CONFIG_LOG_LOGFILE_DIR")
+            .env("PROXY_CONFIG_PLUGIN_PLUGIN_DIR", "plugins")
+            .output()
+            .unwrap(),
+    };
+    r.expect_code(4);
+    let root = t.root().canonicalize().unwrap();
+    r.expect_stderr(&format!("loading plugin '{}'", no_init.display()));
+    let diags = t.s.read("var/log/trafficserver/diags.log");
+    assert!(
+        diags.contains(&format!(
+            "unable to find TSPluginInit function in '{}'",
+            no_init.display()
+        )),
+        "{diags}"
+    );
+    assert!(diags.contains(&format!(
+        "STATUS: opened {}/var/log/trafficserver/diags.log",
+        root.display()
+    )));
+
+    // A runroot.yaml (--run-root=PATH) gives the directories, relative ones to its own
+    // directory; its log directory wins over records.config's.
+    let rr = t.s.path("rr");
+    t.s.write(
+        "rr/runroot.yaml",
+        &format!("prefix: {}\nsysconfdir: conf\nlogdir: logs\n", rr.display()),
+    );
+    t.s.write(
+        "rr/conf/records.config",
+        &format!(
+            "CONFIG proxy.config.log.logfile_dir STRING {}\n",
+            t.s.path("log").display()
+        ),
+    );
+    fs::create_dir_all(t.s.path("rr/logs")).unwrap();
+    let mut c = t.command(&[
+        &format!("--run-root={}", rr.join("runroot.yaml").display()),
+        "-C",
+        "verify_global_plugin /nowhere.so",
+    ]);
+    for v in [
+        "TS_ROOT",
+        "PROXY_CONFIG_CONFIG_DIR",
+        "PROXY_CONFIG_LOG_LOGFILE_DIR",
+        "PROXY_CONFIG_PLUGIN_PLUGIN_DIR",
+        "PROXY_CONFIG_LOCAL_STATE_DIR",
+    ] {
+        c.env_remove(v);
+    }
+    let r = Run {
+        out: c.output().unwrap(),
+    };
+    r.expect_code(1);
+    assert!(r.stdout().contains(&format!(
+        "traffic_server: using root directory '{}'",
+        rr.display()
+    )));
+    r.expect_stderr("traffic_server NOTE: using command line path as RUNROOT");
+    let diags = t.s.read("rr/logs/diags.log");
+    assert!(
+        diags.contains("traffic_server ERROR: verifying")
+            || diags.contains(&format!("STATUS: opened {}/logs/diags.log", rr.display())),
+        "{diags}"
+    );
+    assert_eq!(
+        t.diags(),
+        "",
+        "records.config's log directory used under a runroot"
+    );
 }
 
 #[test]
