@@ -120,9 +120,9 @@ fn thread_label() -> String {
 }
 
 /// Open `path` (appending, created 0644 as ATS's `rw-r--r--`) as diags.log and say so in it, as
-/// ATS's first line there: `STATUS: opened <path>`. From then on STATUS, NOTE, WARNING, ERROR,
-/// FATAL, ALERT and EMERGENCY lines go to it too (DIAG and DEBUG only to stderr, as ATS's
-/// defaults). Only one diags.log per process: a second call is an error.
+/// ATS's first line there: `STATUS: opened <path>`. From then on the levels whose output has L
+/// (by default every level but DIAG and DEBUG) go to it instead of stderr. Only one diags.log per
+/// process: a second call is an error.
 pub fn open_log(path: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let file = std::fs::OpenOptions::new()
@@ -145,8 +145,67 @@ pub fn log_open() -> bool {
     LOG.get().is_some()
 }
 
-/// Print one diagnostic line. FATAL and ALERT end the process with status 70, EMERGENCY with 33,
-/// as ATS does.
+/// Where a level's lines go: `proxy.config.diags.output.<level>`, letters as ATS's: O stdout, E
+/// stderr, L diags.log (S, syslog, is not supported: configure() says so).
+const TO_STDOUT: u8 = 1;
+const TO_STDERR: u8 = 2;
+const TO_LOG: u8 = 4;
+/// ATS 9.2's defaults (RecordsConfig.cc): DIAG and DEBUG on stderr, every other level in
+/// diags.log only. Without a diags.log (`tshost --config-dir` with no log directory) L means
+/// stderr, so nothing is lost.
+static OUTPUTS: [AtomicU8; 9] = [
+    AtomicU8::new(TO_STDERR),
+    AtomicU8::new(TO_STDERR),
+    AtomicU8::new(TO_LOG),
+    AtomicU8::new(TO_LOG),
+    AtomicU8::new(TO_LOG),
+    AtomicU8::new(TO_LOG),
+    AtomicU8::new(TO_LOG),
+    AtomicU8::new(TO_LOG),
+    AtomicU8::new(TO_LOG),
+];
+const LEVELS: [Level; 9] = [
+    Level::Diag,
+    Level::Debug,
+    Level::Status,
+    Level::Note,
+    Level::Warning,
+    Level::Error,
+    Level::Fatal,
+    Level::Alert,
+    Level::Emergency,
+];
+
+/// Set where each level's lines go from `proxy.config.diags.output.<level>` (`setting` gives a
+/// record's string by name, None when unset: the level keeps ATS's default). Returns the
+/// settings that asked for syslog, which tshost does not write to.
+pub fn configure_outputs(setting: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
+    let mut syslog = Vec::new();
+    for level in LEVELS {
+        let name = format!(
+            "proxy.config.diags.output.{}",
+            level.label().to_ascii_lowercase()
+        );
+        let Some(letters) = setting(&name) else {
+            continue;
+        };
+        let mut mask = 0;
+        for c in letters.chars() {
+            match c.to_ascii_uppercase() {
+                'O' => mask |= TO_STDOUT,
+                'E' => mask |= TO_STDERR,
+                'L' => mask |= TO_LOG,
+                'S' => syslog.push(name.clone()),
+                _ => {}
+            }
+        }
+        OUTPUTS[level as usize].store(mask, Ordering::Relaxed);
+    }
+    syslog
+}
+
+/// Print one diagnostic line where its level goes (configure_outputs). FATAL and ALERT end the
+/// process with status 70, EMERGENCY with 33, as ATS does.
 pub fn emit(level: Level, tag: Option<&str>, msg: &str) {
     if level == Level::Diag || (level as u8) >= MIN_LEVEL.load(Ordering::Relaxed) {
         let now = chrono::Local::now();
@@ -163,12 +222,20 @@ pub fn emit(level: Level, tag: Option<&str>, msg: &str) {
         }
         line.push_str(msg.trim_end_matches('\n'));
         line.push('\n');
-        let _ = std::io::stderr().lock().write_all(line.as_bytes());
-        if level >= Level::Status {
-            if let Some(mut log) = LOG.get() {
-                // One write per line on an O_APPEND file: lines from threads never interleave.
-                let _ = log.write_all(line.as_bytes());
-            }
+        let mut to = OUTPUTS[level as usize].load(Ordering::Relaxed);
+        let log = LOG.get();
+        if to & TO_LOG != 0 && log.is_none() {
+            to |= TO_STDERR;
+        }
+        if to & TO_STDOUT != 0 {
+            let _ = std::io::stdout().lock().write_all(line.as_bytes());
+        }
+        if to & TO_STDERR != 0 {
+            let _ = std::io::stderr().lock().write_all(line.as_bytes());
+        }
+        if let (true, Some(mut log)) = (to & TO_LOG != 0, log) {
+            // One write per line on an O_APPEND file: lines from threads never interleave.
+            let _ = log.write_all(line.as_bytes());
         }
     }
     match level {

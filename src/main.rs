@@ -200,13 +200,8 @@ fn traffic_server(argv: &[OsString]) -> ExitCode {
             return ExitCode::from(1);
         }
     }
-    if !args.bind_stdout.is_empty() {
-        bind_output(&args.bind_stdout, libc::STDOUT_FILENO);
-    }
-    if !args.bind_stderr.is_empty() {
-        bind_output(&args.bind_stderr, libc::STDERR_FILENO);
-    }
-    tshost::diags::set_program_name("traffic_server");
+    // The banner and the root go to the stdout traffic_server was started with: ATS prints them
+    // before it binds its outputs (so they are not in autest's traffic.out).
     println!(
         "Traffic Server 9.2.9 (tshost {})",
         env!("CARGO_PKG_VERSION")
@@ -217,6 +212,13 @@ fn traffic_server(argv: &[OsString]) -> ExitCode {
             prefix.display()
         );
     }
+    if !args.bind_stdout.is_empty() {
+        bind_output(&args.bind_stdout, libc::STDOUT_FILENO);
+    }
+    if !args.bind_stderr.is_empty() {
+        bind_output(&args.bind_stderr, libc::STDERR_FILENO);
+    }
+    tshost::diags::set_program_name("traffic_server");
     for n in &layout_notes {
         tshost::note!("{n}");
     }

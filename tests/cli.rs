@@ -101,9 +101,10 @@ impl Run {
             self.stderr()
         );
     }
+    /// A needle may start with "\n" to say "at the start of a line" (the first line included).
     #[track_caller]
     fn expect_stderr(&self, needle: &str) {
-        let e = self.stderr();
+        let e = format!("\n{}", self.stderr());
         assert!(
             e.contains(needle),
             "stderr does not contain {needle:?}:\n{e}"
@@ -1126,11 +1127,11 @@ fn traffic_server_started_as_autest_does_binds_traffic_out_writes_diags_log_and_
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    let traffic = t.s.read("log/traffic.out");
-    let port: u16 = traffic
+    let port: u16 = t
+        .diags()
         .lines()
         .find_map(|l| l.split("listening on 127.0.0.1:").nth(1))
-        .expect("an IPv4 port in traffic.out")
+        .expect("an IPv4 port in diags.log")
         .trim()
         .parse()
         .unwrap();
@@ -1161,11 +1162,21 @@ fn traffic_server_started_as_autest_does_binds_traffic_out_writes_diags_log_and_
         out: child.wait_with_output().unwrap(),
     };
     assert_eq!(status.code(), Some(0), "SIGINT: {status}");
-    // Both streams went to traffic.out before anything was printed.
-    assert_eq!(run.stdout(), "", "printed on the unbound stdout");
+    // Only the banner and the root went to the stdout it was started with (ATS prints them
+    // before it binds its outputs); everything else went to traffic.out.
+    let root = t.root().canonicalize().unwrap();
+    let stdout = run.stdout();
+    assert!(stdout.starts_with("Traffic Server 9.2.9"), "{stdout}");
+    assert!(
+        stdout.ends_with(&format!(
+            "\ntraffic_server: using root directory '{}'\n",
+            t.root().display()
+        )),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
     assert_eq!(run.stderr(), "", "printed on the unbound stderr");
 
-    let root = t.root().canonicalize().unwrap();
     let diags = t.diags();
     let traffic = t.s.read("log/traffic.out");
     let first = diags.lines().next().unwrap();
@@ -1200,14 +1211,16 @@ fn traffic_server_started_as_autest_does_binds_traffic_out_writes_diags_log_and_
     assert!(line_of(&diags, "loading plugin") < ready);
     assert!(line_of(&diags, "listening on 127.0.0.1:") < ready);
     assert!(line_of(&diags, "listening on [::1]:") < ready);
-    assert!(traffic.contains("traffic_server NOTE: Traffic Server is fully initialized."));
-    // traffic.out: the banner, the root, everything diags.log has, and the debug output in ATS's
-    // format, the plugin's init on the main thread and its sessions on the ET_NET threads.
-    assert!(traffic.starts_with("Traffic Server 9.2.9"), "{traffic}");
-    assert!(traffic.contains(&format!(
-        "traffic_server: using root directory '{}'",
-        t.root().display()
-    )));
+    // traffic.out: as ATS's by default, only the debug output (proxy.config.diags.output.diag
+    // and .debug E; every other level L), in ATS's format: the plugin's init on the main thread
+    // and its sessions on the ET_NET threads.
+    assert!(!traffic.contains("fully initialized"), "{traffic}");
+    for line in traffic.lines() {
+        assert!(
+            line.contains(" DIAG: ("),
+            "not a debug line in traffic.out: {line}"
+        );
+    }
     let init = traffic
         .lines()
         .find(|l| l.contains("DIAG: (session_count) counting sessions"))
@@ -1222,7 +1235,10 @@ fn traffic_server_started_as_autest_does_binds_traffic_out_writes_diags_log_and_
         .find(|l| l.contains("DIAG: (session_count) session 0 started"))
         .unwrap_or_else(|| panic!("no session debug line:\n{traffic}"));
     assert!(ssn.contains("] [ET_NET "), "{ssn}");
-    assert!(traffic.contains("traffic_server NOTE: SIGINT: stopping"));
+    assert!(
+        diags.contains("traffic_server NOTE: SIGINT: stopping"),
+        "{diags}"
+    );
 }
 
 #[test]
@@ -1460,7 +1476,11 @@ fn traffic_server_options_usage_version_ignored_flags_and_other_commands() {
     ));
     r.expect_stderr("NOTE: traffic_server option -K ignored: tshost has no cache");
     r.expect_stderr("NOTE: traffic_server option --block ignored:");
-    r.expect_stderr("NOTE: -C clear_cache: tshost has no cache or HostDB, nothing to do");
+    // Once diags.log is open, a NOTE goes there only (ATS's proxy.config.diags.output.note L).
+    assert!(t
+        .diags()
+        .contains("NOTE: -C clear_cache: tshost has no cache or HostDB, nothing to do"));
+    r.expect_no_stderr("clear_cache: tshost has no cache");
 
     let r = t.run(&["-C", "help"]);
     r.expect_code(0);
@@ -1501,8 +1521,11 @@ fn traffic_server_layout_relative_to_ts_root_and_runroot_yaml() {
     };
     r.expect_code(4);
     let root = t.root().canonicalize().unwrap();
-    r.expect_stderr(&format!("loading plugin '{}'", no_init.display()));
     let diags = t.s.read("var/log/trafficserver/diags.log");
+    assert!(
+        diags.contains(&format!("loading plugin '{}'", no_init.display())),
+        "{diags}"
+    );
     assert!(
         diags.contains(&format!(
             "unable to find TSPluginInit function in '{}'",
