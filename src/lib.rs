@@ -23,4 +23,5 @@ pub mod shared;
 pub mod stats;
 pub mod tls;
 pub mod tscli;
+pub mod tscmd;
 pub mod verify;
