@@ -195,6 +195,9 @@ tsapi void tshost_hook_timeout_set(uint64_t ms);
  */
 tsapi void tshost_trace_enable(int on);
 
+/**
+ * Forget every recorded hook call (recording stays on or off as it was).
+ */
 tsapi void tshost_trace_clear(void);
 
 /**

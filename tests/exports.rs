@@ -10,6 +10,13 @@
 //!   and TSDebug), compiled without linking any tshost library, loads into `tshost --check`:
 //!   its undefined TS symbols can only come from the executable's own exports.
 //!
+//! * `every_export_goes_through_the_panic_boundary`: the body of every `#[no_mangle] extern "C"
+//!   fn` in `src/abi/*.rs` runs inside `guard("<its own name>", fallback, ...)`, so that no panic
+//!   unwinds into C.
+//! * `every_export_is_documented_in_the_header`: every such function has a `///` doc comment, and
+//!   every function prototype in `include/ts/ts.h` and `include/tshost.h` (the trailer's variadic
+//!   ones included) comes right after a `/** ... */` doc comment.
+//!
 //! Functions the plugin itself defines (`TSPluginInit`, declared `extern tsapi` in ts.h) are not
 //! expected in the host's exports.
 //!
@@ -351,4 +358,220 @@ fn header_parser_handles_multiline_and_trailer_declarations() {
     );
     assert_eq!(f.into_iter().collect::<Vec<_>>(), ["TSMulti", "TSVar"]);
     assert_eq!(d.into_iter().collect::<Vec<_>>(), ["some_data"]);
+}
+
+/// One `#[no_mangle] extern "C" fn` of `src/abi/*.rs`.
+struct Export {
+    /// `src/abi/<file>.rs`.
+    file: String,
+    name: String,
+    /// A `///` line right above its attributes.
+    documented: bool,
+    /// The name given to the first `guard(` in its body, if any.
+    guarded_as: Option<String>,
+}
+
+/// Every `#[no_mangle]` function of `src/abi/*.rs`, read from the (rustfmt-formatted) source: the
+/// item after the attribute lines, up to the first line that is `}` at column 0.
+fn exports_in_source() -> Vec<Export> {
+    let dir = crate_dir().join("src/abi");
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .expect("read src/abi")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for path in files {
+        let file = format!("src/abi/{}", path.file_name().unwrap().to_string_lossy());
+        let text = fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if line.trim() != "#[no_mangle]" {
+                continue;
+            }
+            let mut j = i + 1;
+            while j < lines.len() && lines[j].trim_start().starts_with("#[") {
+                j += 1;
+            }
+            let Some(item) = lines.get(j) else { continue };
+            if !item.contains(" fn ") {
+                continue; // an exported static
+            }
+            assert!(
+                item.contains("extern \"C\" fn "),
+                "{file}:{}: a #[no_mangle] fn that is not extern \"C\": {item}",
+                j + 1
+            );
+            let name: String = item
+                .split(" fn ")
+                .nth(1)
+                .unwrap()
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            let end = (j..lines.len())
+                .find(|&k| lines[k] == "}")
+                .unwrap_or_else(|| panic!("{file}: no end found for fn {name}"));
+            let body = lines[j..=end].join("\n");
+            let guarded_as = body.find("guard(").map(|at| {
+                body[at + "guard(".len()..]
+                    .trim_start()
+                    .strip_prefix('"')
+                    .and_then(|rest| rest.split('"').next())
+                    .unwrap_or("")
+                    .to_string()
+            });
+            let mut above = i;
+            while above > 0 && lines[above - 1].trim_start().starts_with("#[") {
+                above -= 1;
+            }
+            let documented = above > 0 && lines[above - 1].trim_start().starts_with("///");
+            out.push(Export {
+                file: file.clone(),
+                name,
+                documented,
+                guarded_as,
+            });
+        }
+    }
+    // A parsing slip must not make the checks vacuous.
+    assert!(
+        out.len() >= 150,
+        "only {} exported functions found in src/abi",
+        out.len()
+    );
+    for must in [
+        "TSContCreate",
+        "TSHttpTxnReenable",
+        "TSUrlHostSet",
+        "_TSmalloc",
+        "TSStatIntIncrement",
+        "tshost_start",
+        "__tshost_diag_emit",
+    ] {
+        assert!(
+            out.iter().any(|e| e.name == must),
+            "the source scan found no export {must}"
+        );
+    }
+    out
+}
+
+#[test]
+fn every_export_goes_through_the_panic_boundary() {
+    let offenders: Vec<String> = exports_in_source()
+        .iter()
+        .filter_map(|e| match &e.guarded_as {
+            None => Some(format!("{} ({}): no guard(...)", e.name, e.file)),
+            Some(g) if *g != e.name => Some(format!(
+                "{} ({}): guard(\"{g}\", ...) names another function",
+                e.name, e.file
+            )),
+            Some(_) => None,
+        })
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "{} exported function(s) do not run their body through crate::abi::guard(\"<own name>\", \
+         fallback, || ...):\n  {}",
+        offenders.len(),
+        offenders.join("\n  ")
+    );
+}
+
+/// Function prototypes of a header that do not come right after a `/** ... */` doc comment, and
+/// the number of prototypes seen. A prototype starts a line with `tsapi` or `extern tsapi`.
+fn undocumented_prototypes(header: &str) -> (Vec<String>, usize) {
+    let lines: Vec<&str> = header.lines().collect();
+    let mut bad = Vec::new();
+    let mut seen = 0;
+    for (i, line) in lines.iter().enumerate() {
+        if !(line.starts_with("tsapi") || line.starts_with("extern tsapi")) {
+            continue;
+        }
+        let decl: String = lines[i..]
+            .iter()
+            .take_while(|l| !l.contains(';'))
+            .chain(lines[i..].iter().find(|l| l.contains(';')))
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let Some(paren) = decl.find('(') else {
+            continue;
+        };
+        seen += 1;
+        let name: String = decl[..paren]
+            .trim_end()
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let doc = i > 0 && lines[i - 1].trim_end().ends_with("*/") && {
+            // The comment that line closes must open with `/**` and say something.
+            let start = (0..i).rev().find(|&k| lines[k].contains("/*"));
+            start.is_some_and(|k| {
+                let text = lines[k..i].join("\n");
+                let opened = &text[text.find("/*").unwrap()..];
+                opened.starts_with("/**")
+                    && opened
+                        .trim_start_matches("/**")
+                        .trim_end()
+                        .trim_end_matches("*/")
+                        .chars()
+                        .any(|c| c.is_alphanumeric())
+            })
+        };
+        if !doc {
+            bad.push(name);
+        }
+    }
+    (bad, seen)
+}
+
+#[test]
+fn every_export_is_documented_in_the_header() {
+    let mut offenders = Vec::new();
+    let (declared, _) = declarations();
+    let mut seen_total = 0;
+    for h in ["include/ts/ts.h", "include/tshost.h"] {
+        let text =
+            fs::read_to_string(crate_dir().join(h)).unwrap_or_else(|e| panic!("read {h}: {e}"));
+        let (bad, seen) = undocumented_prototypes(&text);
+        seen_total += seen;
+        offenders.extend(bad.into_iter().map(|n| format!("{n} ({h})")));
+    }
+    // Every declaration the export checks know of was looked at (PLUGIN_ENTRY_POINTS aside).
+    assert!(
+        seen_total >= declared.len(),
+        "the prototype scan saw {seen_total} prototypes, the header parser {} declarations",
+        declared.len()
+    );
+    for e in exports_in_source() {
+        if !e.documented {
+            offenders.push(format!("{} ({}): no /// doc comment", e.name, e.file));
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "{} exported function(s) without a doc comment (a `///` comment right above the Rust \
+         function, which cbindgen copies into the header; the trailer's in cbindgen.toml):\n  {}",
+        offenders.len(),
+        offenders.join("\n  ")
+    );
+}
+
+#[test]
+fn prototype_doc_scan_spots_a_missing_doc() {
+    let (bad, seen) = undocumented_prototypes(
+        "/**\n * Documented.\n */\ntsapi void TSGood(int a);\n\n\
+         tsapi\nTS_DEPRECATED\nint TSBare(const char *a,\n  int b);\n\
+         /* not a doc comment */\ntsapi void TSPlain(void);\n\
+         /**\n */\ntsapi void TSEmpty(void);\n",
+    );
+    assert_eq!(seen, 4);
+    assert_eq!(bad, ["TSBare", "TSPlain", "TSEmpty"]);
 }

@@ -1930,14 +1930,32 @@ extern int TS_ALPN_PROTOCOL_INDEX_HTTP_3;
  */
 extern int TS_ALPN_PROTOCOL_INDEX_HTTP_QUIC;
 
+/**
+ * A new continuation that calls `funcp` with its events, holding `mutexp` (NULL: no mutex; it
+ * cannot then be scheduled). NULL for a NULL `funcp` or a `mutexp` that is not a live TSMutex.
+ */
 tsapi TSCont TSContCreate(TSEventFunc funcp, TSMutex mutexp);
 
+/**
+ * Destroys the continuation: events and hooks still pending for it are dropped, never delivered. A
+ * NULL, destroyed or foreign handle is logged and ignored.
+ */
 tsapi void TSContDestroy(TSCont contp);
 
+/**
+ * Stores the plugin's pointer `data` on the continuation (read back with TSContDataGet). A bad
+ * handle is logged and ignored.
+ */
 tsapi void TSContDataSet(TSCont contp, void *data);
 
+/**
+ * The pointer last given to TSContDataSet (NULL if none); NULL for a bad handle.
+ */
 tsapi void *TSContDataGet(TSCont contp);
 
+/**
+ * The mutex the continuation was created with; NULL if it has none or for a bad handle.
+ */
 tsapi TSMutex TSContMutexGet(TSCont contp);
 
 /**
@@ -2011,6 +2029,10 @@ TSReturnCode TSHttpHdrCopy(TSMBuffer dest_bufp,
                            TSMBuffer src_bufp,
                            TSMLoc src_obj);
 
+/**
+ * The header's type: TS_HTTP_TYPE_REQUEST, _RESPONSE, or _UNKNOWN (0), also for a bad heap or
+ * location.
+ */
 tsapi TSHttpType TSHttpHdrTypeGet(TSMBuffer bufp, TSMLoc offset);
 
 /**
@@ -2024,6 +2046,10 @@ tsapi TSReturnCode TSHttpHdrTypeSet(TSMBuffer bufp, TSMLoc offset, TSHttpType ty
  */
 tsapi const char *TSHttpHdrMethodGet(TSMBuffer bufp, TSMLoc offset, int *length);
 
+/**
+ * Sets a request's method (copied; `length` < 0: NUL-terminated). TS_ERROR for a NULL `value`, a
+ * bad heap or location, or a read-only heap.
+ */
 tsapi TSReturnCode TSHttpHdrMethodSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
 
 /**
@@ -2047,6 +2073,10 @@ tsapi TSReturnCode TSHttpHdrUrlSet(TSMBuffer bufp, TSMLoc offset, TSMLoc url);
  */
 tsapi int TSHttpHdrVersionGet(TSMBuffer bufp, TSMLoc offset);
 
+/**
+ * Sets the HTTP version, `ver` as TS_HTTP_VERSION(major, minor). TS_ERROR for a bad heap or
+ * location or a read-only heap.
+ */
 tsapi TSReturnCode TSHttpHdrVersionSet(TSMBuffer bufp, TSMLoc offset, int ver);
 
 /**
@@ -2059,8 +2089,16 @@ tsapi TSHttpStatus TSHttpHdrStatusGet(TSMBuffer bufp, TSMLoc offset);
  */
 tsapi TSReturnCode TSHttpHdrStatusSet(TSMBuffer bufp, TSMLoc offset, TSHttpStatus status);
 
+/**
+ * The reason phrase of a response, its length in `*length` (not NUL-terminated); NULL and 0 if it
+ * has none; NULL for a NULL `length` or a bad heap or location.
+ */
 tsapi const char *TSHttpHdrReasonGet(TSMBuffer bufp, TSMLoc offset, int *length);
 
+/**
+ * Sets a response's reason phrase (copied; `length` < 0: NUL-terminated). TS_ERROR for a NULL
+ * `value`, a bad heap or location, or a read-only heap.
+ */
 tsapi TSReturnCode TSHttpHdrReasonSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
 
 /**
@@ -2123,14 +2161,34 @@ tsapi const char *TSUrlRawSchemeGet(TSMBuffer bufp, TSMLoc offset, int *length);
  */
 tsapi const char *TSUrlSchemeGet(TSMBuffer bufp, TSMLoc offset, int *length);
 
+/**
+ * Sets the scheme (copied; `length` < 0: NUL-terminated; NULL or "" removes it); as in ATS this
+ * also makes the URL an HTTP (or, for https/wss, HTTPS) URL. TS_ERROR for a bad heap or location
+ * or a read-only heap.
+ */
 tsapi TSReturnCode TSUrlSchemeSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
 
+/**
+ * The user of the URL's authority, its length in `*length` (not NUL-terminated); NULL and 0 if it
+ * has none; NULL for a NULL `length` or a bad heap or location.
+ */
 tsapi const char *TSUrlUserGet(TSMBuffer bufp, TSMLoc offset, int *length);
 
+/**
+ * Sets the user (copied; `length` < 0: NUL-terminated; NULL removes it). TS_ERROR for a bad heap
+ * or location or a read-only heap.
+ */
 tsapi TSReturnCode TSUrlUserSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
 
+/**
+ * The password of the URL's authority, as TSUrlUserGet.
+ */
 tsapi const char *TSUrlPasswordGet(TSMBuffer bufp, TSMLoc offset, int *length);
 
+/**
+ * Sets the password (copied; `length` < 0: NUL-terminated; NULL removes it). TS_ERROR for a bad
+ * heap or location or a read-only heap.
+ */
 tsapi TSReturnCode TSUrlPasswordSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
 
 /**
@@ -2138,6 +2196,10 @@ tsapi TSReturnCode TSUrlPasswordSet(TSMBuffer bufp, TSMLoc offset, const char *v
  */
 tsapi const char *TSUrlHostGet(TSMBuffer bufp, TSMLoc offset, int *length);
 
+/**
+ * Sets the host (copied; `length` < 0: NUL-terminated; NULL or "" removes it). TS_ERROR for a bad
+ * heap or location or a read-only heap.
+ */
 tsapi TSReturnCode TSUrlHostSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
 
 /**
@@ -2165,8 +2227,16 @@ tsapi const char *TSUrlPathGet(TSMBuffer bufp, TSMLoc offset, int *length);
  */
 tsapi TSReturnCode TSUrlPathSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
 
+/**
+ * The params (after ';', without it), its length in `*length` (not NUL-terminated); NULL and 0 if
+ * there are none; NULL for a NULL `length` or a bad heap or location.
+ */
 tsapi const char *TSUrlHttpParamsGet(TSMBuffer bufp, TSMLoc offset, int *length);
 
+/**
+ * Sets the params (copied; `length` < 0: NUL-terminated; NULL removes them). TS_ERROR for a bad
+ * heap or location or a read-only heap.
+ */
 tsapi TSReturnCode TSUrlHttpParamsSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
 
 /**
@@ -2174,10 +2244,22 @@ tsapi TSReturnCode TSUrlHttpParamsSet(TSMBuffer bufp, TSMLoc offset, const char 
  */
 tsapi const char *TSUrlHttpQueryGet(TSMBuffer bufp, TSMLoc offset, int *length);
 
+/**
+ * Sets the query, without its '?' (copied; `length` < 0: NUL-terminated; NULL removes it).
+ * TS_ERROR for a bad heap or location or a read-only heap.
+ */
 tsapi TSReturnCode TSUrlHttpQuerySet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
 
+/**
+ * The fragment without its '#', its length in `*length` (not NUL-terminated); NULL and 0 if there
+ * is none; NULL for a NULL `length` or a bad heap or location.
+ */
 tsapi const char *TSUrlHttpFragmentGet(TSMBuffer bufp, TSMLoc offset, int *length);
 
+/**
+ * Sets the fragment, without its '#' (copied; `length` < 0: NUL-terminated; NULL removes it).
+ * TS_ERROR for a bad heap or location or a read-only heap.
+ */
 tsapi
 TSReturnCode TSUrlHttpFragmentSet(TSMBuffer bufp,
                                   TSMLoc offset,
@@ -2261,6 +2343,10 @@ tsapi int TSMimeHdrFieldEqual(TSMBuffer bufp, TSMLoc hdr_obj, TSMLoc field1_obj,
  */
 tsapi const char *TSMimeHdrFieldNameGet(TSMBuffer bufp, TSMLoc hdr, TSMLoc field, int *length);
 
+/**
+ * Renames the field (copied; `length` < 0: NUL-terminated). TS_ERROR for a NULL `name`, a bad
+ * heap, header or field, or a read-only heap.
+ */
 tsapi
 TSReturnCode TSMimeHdrFieldNameSet(TSMBuffer bufp,
                                    TSMLoc hdr,
@@ -2339,8 +2425,16 @@ tsapi int TSMimeHdrFieldLengthGet(TSMBuffer bufp, TSMLoc hdr, TSMLoc field);
  */
 tsapi int TSMimeHdrFieldValueIntGet(TSMBuffer bufp, TSMLoc hdr, TSMLoc field, int idx);
 
+/**
+ * The element `idx` (or the whole value for `idx < 0`) as an unsigned int; 0 if none or for a bad
+ * heap, header or field.
+ */
 tsapi unsigned int TSMimeHdrFieldValueUintGet(TSMBuffer bufp, TSMLoc hdr, TSMLoc field, int idx);
 
+/**
+ * The element `idx` (or the whole value for `idx < 0`) as an int64; 0 if none or for a bad heap,
+ * header or field.
+ */
 tsapi int64_t TSMimeHdrFieldValueInt64Get(TSMBuffer bufp, TSMLoc hdr, TSMLoc field, int idx);
 
 /**
@@ -2353,6 +2447,9 @@ TSReturnCode TSMimeHdrFieldValueIntSet(TSMBuffer bufp,
                                        int idx,
                                        int value);
 
+/**
+ * As TSMimeHdrFieldValueStringSet with the number in decimal.
+ */
 tsapi
 TSReturnCode TSMimeHdrFieldValueUintSet(TSMBuffer bufp,
                                         TSMLoc hdr,
@@ -2360,6 +2457,9 @@ TSReturnCode TSMimeHdrFieldValueUintSet(TSMBuffer bufp,
                                         int idx,
                                         unsigned int value);
 
+/**
+ * As TSMimeHdrFieldValueStringSet with the number in decimal.
+ */
 tsapi
 TSReturnCode TSMimeHdrFieldValueInt64Set(TSMBuffer bufp,
                                          TSMLoc hdr,
@@ -2377,6 +2477,9 @@ TSReturnCode TSMimeHdrFieldValueIntInsert(TSMBuffer bufp,
                                           int idx,
                                           int value);
 
+/**
+ * As TSMimeHdrFieldValueStringInsert with the number in decimal.
+ */
 tsapi
 TSReturnCode TSMimeHdrFieldValueUintInsert(TSMBuffer bufp,
                                            TSMLoc hdr,
@@ -2423,8 +2526,16 @@ TSReturnCode TSMimeHdrFieldClone(TSMBuffer dest_bufp,
  */
 tsapi void TSHttpTxnErrorBodySet(TSHttpTxn txnp, char *buf, size_t buflength, char *mimetype);
 
+/**
+ * Adds `contp` to global hook `id`: it is called for that hook of every session or transaction
+ * from then on. An invalid hook id or a bad continuation is logged and ignored.
+ */
 tsapi void TSHttpHookAdd(TSHttpHookID id, TSCont contp);
 
+/**
+ * Adds `contp` to hook `id` of this session only (its transactions' hooks included). A bad
+ * session, hook id or continuation is logged and ignored.
+ */
 tsapi void TSHttpSsnHookAdd(TSHttpSsn ssnp, TSHttpHookID id, TSCont contp);
 
 /**
@@ -2438,64 +2549,136 @@ tsapi void TSHttpTxnHookAdd(TSHttpTxn txnp, TSHttpHookID id, TSCont contp);
  */
 tsapi void TSHttpTxnReenable(TSHttpTxn txnp, TSEvent event);
 
+/**
+ * Resumes the session's outstanding hook (SSN_START, SSN_CLOSE, ...) with `event`, from any
+ * thread. A dead session, or one with no hook waiting, is logged and ignored.
+ */
 tsapi void TSHttpSsnReenable(TSHttpSsn ssnp, TSEvent event);
 
+/**
+ * The name of a TSEvent, e.g. "TS_EVENT_HTTP_READ_REQUEST_HDR" (a static string); "unknown event"
+ * for a value that is none.
+ */
 tsapi const char *TSHttpEventNameLookup(TSEvent event);
 
+/**
+ * The name of a TSHttpHookID, e.g. "TS_HTTP_READ_REQUEST_HDR_HOOK" (a static string); "unknown
+ * hook" for a value that is none.
+ */
 tsapi const char *TSHttpHookNameLookup(TSHttpHookID hook);
 
+/**
+ * The session's id, unique in the process; -1 for a NULL or dead session.
+ */
 tsapi int64_t TSHttpSsnIdGet(TSHttpSsn ssnp);
 
+/**
+ * The transaction's id, unique in the process; UINT64_MAX for a NULL or dead transaction.
+ */
 tsapi uint64_t TSHttpTxnIdGet(TSHttpTxn txnp);
 
+/**
+ * The session the transaction belongs to; NULL for a NULL or dead transaction.
+ */
 tsapi TSHttpSsn TSHttpTxnSsnGet(TSHttpTxn txnp);
 
+/**
+ * The number of transactions the session has started so far; 0 for a NULL or dead session.
+ */
 tsapi int TSHttpSsnTransactionCount(TSHttpSsn ssnp);
 
+/**
+ * Sets the transaction's status: the error response a hook's TS_EVENT_HTTP_ERROR reenable sends
+ * has it when it is >= 400 (else 500). A bad transaction is logged and ignored.
+ */
 tsapi void TSHttpTxnStatusSet(TSHttpTxn txnp, TSHttpStatus status);
 
+/**
+ * The status last set with TSHttpTxnStatusSet (TS_HTTP_STATUS_NONE, 0, if none); 0 for a bad
+ * transaction.
+ */
 tsapi TSHttpStatus TSHttpTxnStatusGet(TSHttpTxn txnp);
 
+/**
+ * Reserves an argument slot of type `ty` (TS_USER_ARGS_TXN, _SSN, _VCONN, _GLB) named `name`, its
+ * index in `*arg_idx`. TS_ERROR for an invalid type, a NULL `name` or `arg_idx`, or when every
+ * slot of the type is taken.
+ */
 tsapi
 TSReturnCode TSUserArgIndexReserve(TSUserArgType ty,
                                    const char *name,
                                    const char *description,
                                    int *arg_idx);
 
+/**
+ * The index (and description, each if non-NULL) of the slot of type `ty` reserved as `name`:
+ * TS_SUCCESS, or TS_ERROR if there is none, for an invalid type or a NULL name.
+ */
 tsapi
 TSReturnCode TSUserArgIndexNameLookup(TSUserArgType ty,
                                       const char *name,
                                       int *arg_idx,
                                       const char **description);
 
+/**
+ * The name and description (each if non-NULL) of the slot of type `ty` at `arg_idx`: TS_SUCCESS,
+ * or TS_ERROR if no such slot was reserved or for an invalid type.
+ */
 tsapi
 TSReturnCode TSUserArgIndexLookup(TSUserArgType ty,
                                   int arg_idx,
                                   const char **name,
                                   const char **description);
 
+/**
+ * Stores `arg` in slot `arg_idx` of `data` (a TSHttpTxn, a TSHttpSsn, or NULL for the global
+ * slots). An object that is none of these, or an index not reserved for its type, is logged and
+ * ignored.
+ */
 tsapi void TSUserArgSet(void *data, int arg_idx, void *arg);
 
+/**
+ * The pointer in slot `arg_idx` of `data` (as TSUserArgSet), NULL if none was stored; NULL for a
+ * bad object or index.
+ */
 tsapi void *TSUserArgGet(void *data, int arg_idx);
 
+/**
+ * Deprecated: TSUserArgIndexReserve(TS_USER_ARGS_TXN, ...).
+ */
 tsapi
 TS_DEPRECATED
 TSReturnCode TSHttpTxnArgIndexReserve(const char *name,
                                       const char *description,
                                       int *arg_idx);
 
+/**
+ * Deprecated: TSUserArgIndexReserve(TS_USER_ARGS_SSN, ...).
+ */
 tsapi
 TS_DEPRECATED
 TSReturnCode TSHttpSsnArgIndexReserve(const char *name,
                                       const char *description,
                                       int *arg_idx);
 
+/**
+ * Deprecated: TSUserArgSet for a transaction; a bad transaction or index is logged and ignored.
+ */
 tsapi TS_DEPRECATED void TSHttpTxnArgSet(TSHttpTxn txnp, int arg_idx, void *arg);
 
+/**
+ * Deprecated: TSUserArgGet for a transaction; NULL for a bad transaction or index.
+ */
 tsapi TS_DEPRECATED void *TSHttpTxnArgGet(TSHttpTxn txnp, int arg_idx);
 
+/**
+ * Deprecated: TSUserArgSet for a session; a bad session or index is logged and ignored.
+ */
 tsapi TS_DEPRECATED void TSHttpSsnArgSet(TSHttpSsn ssnp, int arg_idx, void *arg);
 
+/**
+ * Deprecated: TSUserArgGet for a session; NULL for a bad session or index.
+ */
 tsapi TS_DEPRECATED void *TSHttpSsnArgGet(TSHttpSsn ssnp, int arg_idx);
 
 /**
@@ -2515,10 +2698,15 @@ tsapi void _TSReleaseAssert(const char *txt, const char *f, int l) TS_NORETURN;
 tsapi int _TSAssert(const char *_txt, const char *_f, int _l);
 
 /**
- * NULL for size 0, as ATS.
+ * `size` bytes from the C allocator (free with TSfree). NULL for size 0, as ATS, and NULL (logged)
+ * when out of memory.
  */
 tsapi void *_TSmalloc(size_t size, const char *_path);
 
+/**
+ * C `realloc` of a block from TSmalloc/TSrealloc/TSstrdup (NULL `ptr`: a new block). NULL (logged)
+ * when out of memory, the old block then left untouched.
+ */
 tsapi void *_TSrealloc(void *ptr, size_t size, const char *_path);
 
 /**
@@ -2536,8 +2724,14 @@ tsapi size_t _TSstrlcpy(char *dst, const char *src, size_t siz);
  */
 tsapi size_t _TSstrlcat(char *dst, const char *src, size_t siz);
 
+/**
+ * Free a block from TSmalloc/TSrealloc/TSstrdup or one the API handed over; NULL is a no-op.
+ */
 tsapi void _TSfree(void *ptr);
 
+/**
+ * A new recursive mutex (free it with TSMutexDestroy unless a continuation owns it).
+ */
 tsapi TSMutex TSMutexCreate(void);
 
 /**
@@ -2546,10 +2740,22 @@ tsapi TSMutex TSMutexCreate(void);
  */
 tsapi void TSMutexDestroy(TSMutex mutexp);
 
+/**
+ * Locks the mutex, waiting for it; the thread already holding it locks it again (recursive). A
+ * handle that is not a live TSMutex is logged and ignored.
+ */
 tsapi void TSMutexLock(TSMutex mutexp);
 
+/**
+ * Locks the mutex if that needs no waiting: TS_SUCCESS when locked, TS_ERROR if another thread
+ * holds it or for a bad handle.
+ */
 tsapi TSReturnCode TSMutexLockTry(TSMutex mutexp);
 
+/**
+ * Undoes one TSMutexLock of the calling thread. A mutex held by another thread, or a bad handle,
+ * is logged and ignored.
+ */
 tsapi void TSMutexUnlock(TSMutex mutexp);
 
 /**
@@ -2557,12 +2763,24 @@ tsapi void TSMutexUnlock(TSMutex mutexp);
  */
 tsapi TSReturnCode TSPluginRegister(const TSPluginRegistrationInfo *plugin_info);
 
+/**
+ * The ATS version tshost implements, "9.2.9" (a static string; tshost_version names tshost's own).
+ */
 tsapi const char *TSTrafficServerVersionGet(void);
 
+/**
+ * The major number of TSTrafficServerVersionGet: 9.
+ */
 tsapi int TSTrafficServerVersionGetMajor(void);
 
+/**
+ * The minor number of TSTrafficServerVersionGet: 2.
+ */
 tsapi int TSTrafficServerVersionGetMinor(void);
 
+/**
+ * The patch number of TSTrafficServerVersionGet: 9.
+ */
 tsapi int TSTrafficServerVersionGetPatch(void);
 
 /**
@@ -2591,10 +2809,23 @@ tsapi const char *TSRuntimeDirGet(void);
  */
 tsapi TSAction TSContSchedule(TSCont contp, TSHRTime timeout);
 
+/**
+ * TSContSchedule on pool `tp` (TS_THREAD_POOL_NET or _TASK; DNS and UDP run on NET). NULL for a
+ * bad continuation, one without a mutex, a negative timeout or an unknown pool.
+ */
 tsapi TSAction TSContScheduleOnPool(TSCont contp, TSHRTime timeout, TSThreadPool tp);
 
+/**
+ * Sends the continuation TS_EVENT_TIMEOUT every `every` ms (0: once, at once) on the calling
+ * pool thread's pool (NET otherwise) until TSActionCancel. NULL for a bad continuation, one
+ * without a mutex or a negative period.
+ */
 tsapi TSAction TSContScheduleEvery(TSCont contp, TSHRTime every);
 
+/**
+ * TSContScheduleEvery on pool `tp` (DNS and UDP run on TASK). NULL as TSContScheduleEvery, or for
+ * an unknown pool.
+ */
 tsapi TSAction TSContScheduleEveryOnPool(TSCont contp, TSHRTime every, TSThreadPool tp);
 
 /**
@@ -2608,6 +2839,10 @@ tsapi void TSActionCancel(TSAction actionp);
  */
 tsapi int TSActionDone(TSAction actionp);
 
+/**
+ * Starts a thread running `func(data)` with a TSThread of its own (wait for it with TSThreadWait).
+ * NULL for a NULL `func` or when the thread cannot be spawned.
+ */
 tsapi TSThread TSThreadCreate(TSThreadFunc func, void *data);
 
 /**
@@ -2615,6 +2850,10 @@ tsapi TSThread TSThreadCreate(TSThreadFunc func, void *data);
  */
 tsapi TSThread TSThreadInit(void);
 
+/**
+ * The calling thread's TSThread: one tshost made (event pools, TSThreadCreate) or adopted with
+ * TSThreadInit; NULL for any other thread.
+ */
 tsapi TSThread TSThreadSelf(void);
 
 /**
@@ -2622,6 +2861,10 @@ tsapi TSThread TSThreadSelf(void);
  */
 tsapi void TSThreadWait(TSThread thread);
 
+/**
+ * Frees a TSThread (of TSThreadCreate once its function returned, or of TSThreadInit). A thread
+ * still running or a handle that is not a live TSThread is logged and left alone.
+ */
 tsapi void TSThreadDestroy(TSThread thread);
 
 /**
@@ -2645,6 +2888,10 @@ TSReturnCode TSSslSessionInsert(const TSSslSessionID *session_id,
                                 TSSslSession add_session,
                                 TSSslConnection _ssl_conn);
 
+/**
+ * Drops the session stored under the id (TS_SUCCESS whether or not there was one). TS_ERROR for a
+ * NULL id, one longer than 32 bytes, or when there is no session cache.
+ */
 tsapi TSReturnCode TSSslSessionRemove(const TSSslSessionID *session_id);
 
 /**
@@ -2665,8 +2912,14 @@ tsapi const sockaddr *TSHttpSsnClientAddrGet(TSHttpSsn ssnp);
  */
 tsapi const sockaddr *TSHttpSsnIncomingAddrGet(TSHttpSsn ssnp);
 
+/**
+ * TSHttpSsnClientAddrGet of the transaction's session. NULL for a NULL or dead transaction.
+ */
 tsapi const sockaddr *TSHttpTxnClientAddrGet(TSHttpTxn txnp);
 
+/**
+ * TSHttpSsnIncomingAddrGet of the transaction's session. NULL for a NULL or dead transaction.
+ */
 tsapi const sockaddr *TSHttpTxnIncomingAddrGet(TSHttpTxn txnp);
 
 /**
@@ -2676,6 +2929,9 @@ tsapi const sockaddr *TSHttpTxnIncomingAddrGet(TSHttpTxn txnp);
  */
 tsapi TSReturnCode TSHttpSsnClientFdGet(TSHttpSsn ssnp, int *fdp);
 
+/**
+ * TSHttpSsnClientFdGet of the transaction's session; TS_ERROR also for a NULL or dead transaction.
+ */
 tsapi TSReturnCode TSHttpTxnClientFdGet(TSHttpTxn txnp, int *fdp);
 
 /**
@@ -2684,6 +2940,9 @@ tsapi TSReturnCode TSHttpTxnClientFdGet(TSHttpTxn txnp, int *fdp);
  */
 tsapi int TSHttpSsnIsInternal(TSHttpSsn ssnp);
 
+/**
+ * TSHttpSsnIsInternal of the transaction's session: 0 also for a NULL or dead transaction.
+ */
 tsapi int TSHttpTxnIsInternal(TSHttpTxn txnp);
 
 /**
@@ -2745,14 +3004,31 @@ int TSStatCreate(const char *the_name,
                  TSStatPersistence persist,
                  TSStatSync sync);
 
+/**
+ * Adds `amount` to the stat (wrapping). An id TSStatCreate did not return is logged and ignored.
+ */
 tsapi void TSStatIntIncrement(int the_stat, TSMgmtInt amount);
 
+/**
+ * Subtracts `amount` from the stat (wrapping). An id TSStatCreate did not return is logged and
+ * ignored.
+ */
 tsapi void TSStatIntDecrement(int the_stat, TSMgmtInt amount);
 
+/**
+ * The stat's current value; 0 (logged) for an id TSStatCreate did not return.
+ */
 tsapi TSMgmtInt TSStatIntGet(int the_stat);
 
+/**
+ * Sets the stat to `value`. An id TSStatCreate did not return is logged and ignored.
+ */
 tsapi void TSStatIntSet(int the_stat, TSMgmtInt value);
 
+/**
+ * The id of the stat named `name` in `*idp`: TS_SUCCESS, or TS_ERROR if there is none or an
+ * argument is NULL (`*idp` untouched).
+ */
 tsapi TSReturnCode TSStatFindName(const char *name, int *idp);
 
 #ifdef __cplusplus
@@ -2762,18 +3038,51 @@ tsapi TSReturnCode TSStatFindName(const char *name, int *idp);
 #ifdef __cplusplus
 extern "C" {
 #endif
-/* The entry point every plugin defines; tshost calls it with argv as plugin.config gave it. */
+/**
+ * The entry point every plugin defines; tshost calls it with argv as plugin.config gave it.
+ */
 extern tsapi void TSPluginInit(int argc, const char *argv[]);
 
-/* Variadic functions: defined in src/abi/varargs.c (stable Rust cannot define them). */
+/* Variadic functions: defined in src/abi/varargs.c (stable Rust cannot define them). Each
+ * formats like printf and writes one line to the log; a message that cannot be formatted is
+ * logged as "(unformattable message)". */
+
+/**
+ * A debug message under `tag`, written only if debug output is on and `tag` matches
+ * `proxy.config.diags.debug.tags` (see TSIsDebugTagSet).
+ */
 tsapi void TSDebug(const char *tag, const char *format_str, ...) TS_PRINTFLIKE(2, 3);
+/**
+ * As TSDebug, also written when `debug_flag` is non-zero and debug output is on.
+ */
 tsapi void TSDebugSpecific(int debug_flag, const char *tag, const char *format_str, ...) TS_PRINTFLIKE(3, 4);
+/**
+ * A STATUS message.
+ */
 tsapi void TSStatus(const char *fmt, ...) TS_PRINTFLIKE(1, 2);
+/**
+ * A NOTE message.
+ */
 tsapi void TSNote(const char *fmt, ...) TS_PRINTFLIKE(1, 2);
+/**
+ * A WARNING message.
+ */
 tsapi void TSWarning(const char *fmt, ...) TS_PRINTFLIKE(1, 2);
+/**
+ * An ERROR message.
+ */
 tsapi void TSError(const char *fmt, ...) TS_PRINTFLIKE(1, 2);
+/**
+ * A FATAL message, then the process exits with status 70.
+ */
 tsapi void TSFatal(const char *fmt, ...) TS_PRINTFLIKE(1, 2);
+/**
+ * An ALERT message, then the process exits with status 70.
+ */
 tsapi void TSAlert(const char *fmt, ...) TS_PRINTFLIKE(1, 2);
+/**
+ * An EMERGENCY message, then the process exits with status 33.
+ */
 tsapi void TSEmergency(const char *fmt, ...) TS_PRINTFLIKE(1, 2);
 #define TSDEBUG             \
   if (diags_on_for_plugins) \

@@ -22,6 +22,8 @@ pub(crate) fn call_event_func(
     }
 }
 
+/// A new continuation that calls `funcp` with its events, holding `mutexp` (NULL: no mutex; it
+/// cannot then be scheduled). NULL for a NULL `funcp` or a `mutexp` that is not a live TSMutex.
 #[no_mangle]
 pub extern "C" fn TSContCreate(funcp: TSEventFunc, mutexp: TSMutex) -> TSCont {
     guard("TSContCreate", std::ptr::null_mut(), || {
@@ -60,6 +62,8 @@ pub(crate) fn cont_arg(who: &str, contp: TSCont) -> Option<std::sync::Arc<Cont>>
     c
 }
 
+/// Destroys the continuation: events and hooks still pending for it are dropped, never delivered. A
+/// NULL, destroyed or foreign handle is logged and ignored.
 #[no_mangle]
 pub extern "C" fn TSContDestroy(contp: TSCont) {
     guard("TSContDestroy", (), || {
@@ -71,6 +75,8 @@ pub extern "C" fn TSContDestroy(contp: TSCont) {
     })
 }
 
+/// Stores the plugin's pointer `data` on the continuation (read back with TSContDataGet). A bad
+/// handle is logged and ignored.
 #[no_mangle]
 pub extern "C" fn TSContDataSet(contp: TSCont, data: *mut c_void) {
     guard("TSContDataSet", (), || {
@@ -82,6 +88,7 @@ pub extern "C" fn TSContDataSet(contp: TSCont, data: *mut c_void) {
     })
 }
 
+/// The pointer last given to TSContDataSet (NULL if none); NULL for a bad handle.
 #[no_mangle]
 pub extern "C" fn TSContDataGet(contp: TSCont) -> *mut c_void {
     guard("TSContDataGet", std::ptr::null_mut(), || {
@@ -95,6 +102,7 @@ pub extern "C" fn TSContDataGet(contp: TSCont) -> *mut c_void {
     })
 }
 
+/// The mutex the continuation was created with; NULL if it has none or for a bad handle.
 #[no_mangle]
 pub extern "C" fn TSContMutexGet(contp: TSCont) -> TSMutex {
     guard("TSContMutexGet", std::ptr::null_mut(), || {

@@ -39,14 +39,16 @@ fn set_error(msg: &str) {
 /// The message of the last tshost_* call that failed on this thread ("" if none).
 #[no_mangle]
 pub extern "C" fn tshost_last_error() -> *const c_char {
-    LAST_ERROR.with(|e| e.borrow().as_ptr())
+    guard("tshost_last_error", c"".as_ptr(), || {
+        LAST_ERROR.with(|e| e.borrow().as_ptr())
+    })
 }
 
 /// tshost's own version (TSTrafficServerVersionGet gives the ATS API version, 9.2.9).
 #[no_mangle]
 pub extern "C" fn tshost_version() -> *const c_char {
     static V: &CStr = c"tshost 0.1.0";
-    V.as_ptr()
+    guard("tshost_version", V.as_ptr(), || V.as_ptr())
 }
 
 /// Start a host in this process from a configuration directory: records.config (optional; defaults
@@ -74,11 +76,10 @@ pub unsafe extern "C" fn tshost_start(config_dir: *const c_char) -> c_int {
 /// was running, -1 otherwise.
 #[no_mangle]
 pub extern "C" fn tshost_stop() -> c_int {
-    if crate::host::stop() {
-        0
-    } else {
-        -1
-    }
+    guard("tshost_stop", -1, || match crate::host::stop() {
+        true => 0,
+        false => -1,
+    })
 }
 
 /// Load one plugin into this process, as a plugin.config line would: `argv[0]` is the path as
@@ -136,7 +137,9 @@ pub unsafe extern "C" fn tshost_debug_set(enabled: c_int, tags: *const c_char) -
 /// Report a hook not reenabled within `ms` milliseconds in the log (0: never). Default 10000.
 #[no_mangle]
 pub extern "C" fn tshost_hook_timeout_set(ms: u64) {
-    crate::hooks::set_hook_timeout_ms(ms);
+    guard("tshost_hook_timeout_set", (), || {
+        crate::hooks::set_hook_timeout_ms(ms)
+    })
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -168,18 +171,19 @@ pub struct tshost_trace_entry {
 /// Record every hook call from now on (1) or stop recording (0).
 #[no_mangle]
 pub extern "C" fn tshost_trace_enable(on: c_int) {
-    trace::set_enabled(on != 0);
+    guard("tshost_trace_enable", (), || trace::set_enabled(on != 0))
 }
 
+/// Forget every recorded hook call (recording stays on or off as it was).
 #[no_mangle]
 pub extern "C" fn tshost_trace_clear() {
-    trace::clear();
+    guard("tshost_trace_clear", (), trace::clear)
 }
 
 /// Number of recorded hook calls.
 #[no_mangle]
 pub extern "C" fn tshost_trace_count() -> c_int {
-    trace::len() as c_int
+    guard("tshost_trace_count", 0, || trace::len() as c_int)
 }
 
 /// Copy entry `i` (0 = oldest) into `out`. 0 on success, -1 if there is no such entry.
@@ -590,11 +594,15 @@ pub unsafe extern "C" fn tshost_job_wait(
 /// Free a job (a still-running transaction carries on to its end).
 #[no_mangle]
 pub extern "C" fn tshost_job_free(job: *mut tshost_job) {
-    JOBS.release(job as usize);
+    guard("tshost_job_free", (), || {
+        JOBS.release(job as usize);
+    })
 }
 
 /// 1 if `ssn` is a live session handle, else 0.
 #[no_mangle]
 pub extern "C" fn tshost_ssn_is_live(ssn: TSHttpSsn) -> c_int {
-    SSNS.get(ssn as usize).is_some() as c_int
+    guard("tshost_ssn_is_live", 0, || {
+        SSNS.get(ssn as usize).is_some() as c_int
+    })
 }

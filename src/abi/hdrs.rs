@@ -471,6 +471,8 @@ pub extern "C" fn TSHttpHdrCopy(
     })
 }
 
+/// The header's type: TS_HTTP_TYPE_REQUEST, _RESPONSE, or _UNKNOWN (0), also for a bad heap or
+/// location.
 #[no_mangle]
 pub extern "C" fn TSHttpHdrTypeGet(bufp: TSMBuffer, offset: TSMLoc) -> TSHttpTypeRaw {
     guard("TSHttpHdrTypeGet", 0, || {
@@ -531,6 +533,8 @@ pub unsafe extern "C" fn TSHttpHdrMethodGet(
     })
 }
 
+/// Sets a request's method (copied; `length` < 0: NUL-terminated). TS_ERROR for a NULL `value`, a
+/// bad heap or location, or a read-only heap.
 #[no_mangle]
 pub unsafe extern "C" fn TSHttpHdrMethodSet(
     bufp: TSMBuffer,
@@ -629,6 +633,8 @@ pub extern "C" fn TSHttpHdrVersionGet(bufp: TSMBuffer, offset: TSMLoc) -> c_int 
     })
 }
 
+/// Sets the HTTP version, `ver` as TS_HTTP_VERSION(major, minor). TS_ERROR for a bad heap or
+/// location or a read-only heap.
 #[no_mangle]
 pub extern "C" fn TSHttpHdrVersionSet(
     bufp: TSMBuffer,
@@ -672,6 +678,8 @@ pub extern "C" fn TSHttpHdrStatusSet(
     })
 }
 
+/// The reason phrase of a response, its length in `*length` (not NUL-terminated); NULL and 0 if it
+/// has none; NULL for a NULL `length` or a bad heap or location.
 #[no_mangle]
 pub unsafe extern "C" fn TSHttpHdrReasonGet(
     bufp: TSMBuffer,
@@ -689,6 +697,8 @@ pub unsafe extern "C" fn TSHttpHdrReasonGet(
     })
 }
 
+/// Sets a response's reason phrase (copied; `length` < 0: NUL-terminated). TS_ERROR for a NULL
+/// `value`, a bad heap or location, or a read-only heap.
 #[no_mangle]
 pub unsafe extern "C" fn TSHttpHdrReasonSet(
     bufp: TSMBuffer,
@@ -963,6 +973,9 @@ pub unsafe extern "C" fn TSUrlSchemeGet(
     })
 }
 
+/// Sets the scheme (copied; `length` < 0: NUL-terminated; NULL or "" removes it); as in ATS this
+/// also makes the URL an HTTP (or, for https/wss, HTTPS) URL. TS_ERROR for a bad heap or location
+/// or a read-only heap.
 #[no_mangle]
 pub unsafe extern "C" fn TSUrlSchemeSet(
     bufp: TSMBuffer,
@@ -982,6 +995,8 @@ pub unsafe extern "C" fn TSUrlSchemeSet(
     })
 }
 
+/// The user of the URL's authority, its length in `*length` (not NUL-terminated); NULL and 0 if it
+/// has none; NULL for a NULL `length` or a bad heap or location.
 #[no_mangle]
 pub unsafe extern "C" fn TSUrlUserGet(
     bufp: TSMBuffer,
@@ -993,6 +1008,8 @@ pub unsafe extern "C" fn TSUrlUserGet(
     })
 }
 
+/// Sets the user (copied; `length` < 0: NUL-terminated; NULL removes it). TS_ERROR for a bad heap
+/// or location or a read-only heap.
 #[no_mangle]
 pub unsafe extern "C" fn TSUrlUserSet(
     bufp: TSMBuffer,
@@ -1005,6 +1022,7 @@ pub unsafe extern "C" fn TSUrlUserSet(
     })
 }
 
+/// The password of the URL's authority, as TSUrlUserGet.
 #[no_mangle]
 pub unsafe extern "C" fn TSUrlPasswordGet(
     bufp: TSMBuffer,
@@ -1016,6 +1034,8 @@ pub unsafe extern "C" fn TSUrlPasswordGet(
     })
 }
 
+/// Sets the password (copied; `length` < 0: NUL-terminated; NULL removes it). TS_ERROR for a bad
+/// heap or location or a read-only heap.
 #[no_mangle]
 pub unsafe extern "C" fn TSUrlPasswordSet(
     bufp: TSMBuffer,
@@ -1047,6 +1067,8 @@ pub unsafe extern "C" fn TSUrlHostGet(
     })
 }
 
+/// Sets the host (copied; `length` < 0: NUL-terminated; NULL or "" removes it). TS_ERROR for a bad
+/// heap or location or a read-only heap.
 #[no_mangle]
 pub unsafe extern "C" fn TSUrlHostSet(
     bufp: TSMBuffer,
@@ -1123,6 +1145,8 @@ pub unsafe extern "C" fn TSUrlPathSet(
     })
 }
 
+/// The params (after ';', without it), its length in `*length` (not NUL-terminated); NULL and 0 if
+/// there are none; NULL for a NULL `length` or a bad heap or location.
 #[no_mangle]
 pub unsafe extern "C" fn TSUrlHttpParamsGet(
     bufp: TSMBuffer,
@@ -1134,6 +1158,8 @@ pub unsafe extern "C" fn TSUrlHttpParamsGet(
     })
 }
 
+/// Sets the params (copied; `length` < 0: NUL-terminated; NULL removes them). TS_ERROR for a bad
+/// heap or location or a read-only heap.
 #[no_mangle]
 pub unsafe extern "C" fn TSUrlHttpParamsSet(
     bufp: TSMBuffer,
@@ -1165,6 +1191,8 @@ pub unsafe extern "C" fn TSUrlHttpQueryGet(
     })
 }
 
+/// Sets the query, without its '?' (copied; `length` < 0: NUL-terminated; NULL removes it).
+/// TS_ERROR for a bad heap or location or a read-only heap.
 #[no_mangle]
 pub unsafe extern "C" fn TSUrlHttpQuerySet(
     bufp: TSMBuffer,
@@ -1184,6 +1212,8 @@ pub unsafe extern "C" fn TSUrlHttpQuerySet(
     })
 }
 
+/// The fragment without its '#', its length in `*length` (not NUL-terminated); NULL and 0 if there
+/// is none; NULL for a NULL `length` or a bad heap or location.
 #[no_mangle]
 pub unsafe extern "C" fn TSUrlHttpFragmentGet(
     bufp: TSMBuffer,
@@ -1195,6 +1225,8 @@ pub unsafe extern "C" fn TSUrlHttpFragmentGet(
     })
 }
 
+/// Sets the fragment, without its '#' (copied; `length` < 0: NUL-terminated; NULL removes it).
+/// TS_ERROR for a bad heap or location or a read-only heap.
 #[no_mangle]
 pub unsafe extern "C" fn TSUrlHttpFragmentSet(
     bufp: TSMBuffer,
@@ -1494,6 +1526,8 @@ pub unsafe extern "C" fn TSMimeHdrFieldNameGet(
     })
 }
 
+/// Renames the field (copied; `length` < 0: NUL-terminated). TS_ERROR for a NULL `name`, a bad
+/// heap, header or field, or a read-only heap.
 #[no_mangle]
 pub unsafe extern "C" fn TSMimeHdrFieldNameSet(
     bufp: TSMBuffer,
@@ -1711,6 +1745,8 @@ pub extern "C" fn TSMimeHdrFieldValueIntGet(
     })
 }
 
+/// The element `idx` (or the whole value for `idx < 0`) as an unsigned int; 0 if none or for a bad
+/// heap, header or field.
 #[no_mangle]
 pub extern "C" fn TSMimeHdrFieldValueUintGet(
     bufp: TSMBuffer,
@@ -1730,6 +1766,8 @@ pub extern "C" fn TSMimeHdrFieldValueUintGet(
     })
 }
 
+/// The element `idx` (or the whole value for `idx < 0`) as an int64; 0 if none or for a bad heap,
+/// header or field.
 #[no_mangle]
 pub extern "C" fn TSMimeHdrFieldValueInt64Get(
     bufp: TSMBuffer,
@@ -1790,6 +1828,7 @@ pub extern "C" fn TSMimeHdrFieldValueIntSet(
     })
 }
 
+/// As TSMimeHdrFieldValueStringSet with the number in decimal.
 #[no_mangle]
 pub extern "C" fn TSMimeHdrFieldValueUintSet(
     bufp: TSMBuffer,
@@ -1811,6 +1850,7 @@ pub extern "C" fn TSMimeHdrFieldValueUintSet(
     })
 }
 
+/// As TSMimeHdrFieldValueStringSet with the number in decimal.
 #[no_mangle]
 pub extern "C" fn TSMimeHdrFieldValueInt64Set(
     bufp: TSMBuffer,
@@ -1854,6 +1894,7 @@ pub extern "C" fn TSMimeHdrFieldValueIntInsert(
     })
 }
 
+/// As TSMimeHdrFieldValueStringInsert with the number in decimal.
 #[no_mangle]
 pub extern "C" fn TSMimeHdrFieldValueUintInsert(
     bufp: TSMBuffer,

@@ -108,6 +108,8 @@ fn hook_arg(who: &str, id: TSHttpHookIDRaw) -> Option<i32> {
     }
 }
 
+/// Adds `contp` to global hook `id`: it is called for that hook of every session or transaction
+/// from then on. An invalid hook id or a bad continuation is logged and ignored.
 #[no_mangle]
 pub extern "C" fn TSHttpHookAdd(id: TSHttpHookIDRaw, contp: TSCont) {
     guard("TSHttpHookAdd", (), || {
@@ -121,6 +123,8 @@ pub extern "C" fn TSHttpHookAdd(id: TSHttpHookIDRaw, contp: TSCont) {
     })
 }
 
+/// Adds `contp` to hook `id` of this session only (its transactions' hooks included). A bad
+/// session, hook id or continuation is logged and ignored.
 #[no_mangle]
 pub extern "C" fn TSHttpSsnHookAdd(ssnp: TSHttpSsn, id: TSHttpHookIDRaw, contp: TSCont) {
     guard("TSHttpSsnHookAdd", (), || {
@@ -169,6 +173,8 @@ pub extern "C" fn TSHttpTxnReenable(txnp: TSHttpTxn, event: TSEventRaw) {
     })
 }
 
+/// Resumes the session's outstanding hook (SSN_START, SSN_CLOSE, ...) with `event`, from any
+/// thread. A dead session, or one with no hook waiting, is logged and ignored.
 #[no_mangle]
 pub extern "C" fn TSHttpSsnReenable(ssnp: TSHttpSsn, event: TSEventRaw) {
     guard("TSHttpSsnReenable", (), || {
@@ -185,16 +191,25 @@ pub extern "C" fn TSHttpSsnReenable(ssnp: TSHttpSsn, event: TSEventRaw) {
     })
 }
 
+/// The name of a TSEvent, e.g. "TS_EVENT_HTTP_READ_REQUEST_HDR" (a static string); "unknown event"
+/// for a value that is none.
 #[no_mangle]
 pub extern "C" fn TSHttpEventNameLookup(event: TSEventRaw) -> *const c_char {
-    names::event_name(event).as_ptr()
+    guard("TSHttpEventNameLookup", c"unknown event".as_ptr(), || {
+        names::event_name(event).as_ptr()
+    })
 }
 
+/// The name of a TSHttpHookID, e.g. "TS_HTTP_READ_REQUEST_HDR_HOOK" (a static string); "unknown
+/// hook" for a value that is none.
 #[no_mangle]
 pub extern "C" fn TSHttpHookNameLookup(hook: TSHttpHookIDRaw) -> *const c_char {
-    names::hook_name(hook).as_ptr()
+    guard("TSHttpHookNameLookup", c"unknown hook".as_ptr(), || {
+        names::hook_name(hook).as_ptr()
+    })
 }
 
+/// The session's id, unique in the process; -1 for a NULL or dead session.
 #[no_mangle]
 pub extern "C" fn TSHttpSsnIdGet(ssnp: TSHttpSsn) -> i64 {
     guard("TSHttpSsnIdGet", -1, || {
@@ -202,6 +217,7 @@ pub extern "C" fn TSHttpSsnIdGet(ssnp: TSHttpSsn) -> i64 {
     })
 }
 
+/// The transaction's id, unique in the process; UINT64_MAX for a NULL or dead transaction.
 #[no_mangle]
 pub extern "C" fn TSHttpTxnIdGet(txnp: TSHttpTxn) -> u64 {
     guard("TSHttpTxnIdGet", u64::MAX, || {
@@ -211,6 +227,7 @@ pub extern "C" fn TSHttpTxnIdGet(txnp: TSHttpTxn) -> u64 {
     })
 }
 
+/// The session the transaction belongs to; NULL for a NULL or dead transaction.
 #[no_mangle]
 pub extern "C" fn TSHttpTxnSsnGet(txnp: TSHttpTxn) -> TSHttpSsn {
     guard("TSHttpTxnSsnGet", std::ptr::null_mut(), || {
@@ -220,6 +237,7 @@ pub extern "C" fn TSHttpTxnSsnGet(txnp: TSHttpTxn) -> TSHttpSsn {
     })
 }
 
+/// The number of transactions the session has started so far; 0 for a NULL or dead session.
 #[no_mangle]
 pub extern "C" fn TSHttpSsnTransactionCount(ssnp: TSHttpSsn) -> c_int {
     guard("TSHttpSsnTransactionCount", 0, || {
@@ -229,6 +247,8 @@ pub extern "C" fn TSHttpSsnTransactionCount(ssnp: TSHttpSsn) -> c_int {
     })
 }
 
+/// Sets the transaction's status: the error response a hook's TS_EVENT_HTTP_ERROR reenable sends
+/// has it when it is >= 400 (else 500). A bad transaction is logged and ignored.
 #[no_mangle]
 pub extern "C" fn TSHttpTxnStatusSet(txnp: TSHttpTxn, status: TSHttpStatusRaw) {
     guard("TSHttpTxnStatusSet", (), || {
@@ -238,6 +258,8 @@ pub extern "C" fn TSHttpTxnStatusSet(txnp: TSHttpTxn, status: TSHttpStatusRaw) {
     })
 }
 
+/// The status last set with TSHttpTxnStatusSet (TS_HTTP_STATUS_NONE, 0, if none); 0 for a bad
+/// transaction.
 #[no_mangle]
 pub extern "C" fn TSHttpTxnStatusGet(txnp: TSHttpTxn) -> TSHttpStatusRaw {
     guard("TSHttpTxnStatusGet", 0, || {
@@ -268,6 +290,9 @@ unsafe fn cstr<'a>(who: &str, what: &str, p: *const c_char) -> Option<&'a CStr> 
     }
 }
 
+/// Reserves an argument slot of type `ty` (TS_USER_ARGS_TXN, _SSN, _VCONN, _GLB) named `name`, its
+/// index in `*arg_idx`. TS_ERROR for an invalid type, a NULL `name` or `arg_idx`, or when every
+/// slot of the type is taken.
 #[no_mangle]
 pub unsafe extern "C" fn TSUserArgIndexReserve(
     ty: TSUserArgTypeRaw,
@@ -307,6 +332,8 @@ pub unsafe extern "C" fn TSUserArgIndexReserve(
     })
 }
 
+/// The index (and description, each if non-NULL) of the slot of type `ty` reserved as `name`:
+/// TS_SUCCESS, or TS_ERROR if there is none, for an invalid type or a NULL name.
 #[no_mangle]
 pub unsafe extern "C" fn TSUserArgIndexNameLookup(
     ty: TSUserArgTypeRaw,
@@ -334,6 +361,8 @@ pub unsafe extern "C" fn TSUserArgIndexNameLookup(
     })
 }
 
+/// The name and description (each if non-NULL) of the slot of type `ty` at `arg_idx`: TS_SUCCESS,
+/// or TS_ERROR if no such slot was reserved or for an invalid type.
 #[no_mangle]
 pub unsafe extern "C" fn TSUserArgIndexLookup(
     ty: TSUserArgTypeRaw,
@@ -408,6 +437,9 @@ fn with_slot<R>(
     }
 }
 
+/// Stores `arg` in slot `arg_idx` of `data` (a TSHttpTxn, a TSHttpSsn, or NULL for the global
+/// slots). An object that is none of these, or an index not reserved for its type, is logged and
+/// ignored.
 #[no_mangle]
 pub extern "C" fn TSUserArgSet(data: *mut c_void, arg_idx: c_int, arg: *mut c_void) {
     guard("TSUserArgSet", (), || {
@@ -419,6 +451,8 @@ pub extern "C" fn TSUserArgSet(data: *mut c_void, arg_idx: c_int, arg: *mut c_vo
     })
 }
 
+/// The pointer in slot `arg_idx` of `data` (as TSUserArgSet), NULL if none was stored; NULL for a
+/// bad object or index.
 #[no_mangle]
 pub extern "C" fn TSUserArgGet(data: *mut c_void, arg_idx: c_int) -> *mut c_void {
     guard("TSUserArgGet", std::ptr::null_mut(), || {
@@ -428,6 +462,7 @@ pub extern "C" fn TSUserArgGet(data: *mut c_void, arg_idx: c_int) -> *mut c_void
     })
 }
 
+/// Deprecated: TSUserArgIndexReserve(TS_USER_ARGS_TXN, ...).
 #[no_mangle]
 #[deprecated]
 pub unsafe extern "C" fn TSHttpTxnArgIndexReserve(
@@ -435,9 +470,12 @@ pub unsafe extern "C" fn TSHttpTxnArgIndexReserve(
     description: *const c_char,
     arg_idx: *mut c_int,
 ) -> TSReturnCodeRaw {
-    TSUserArgIndexReserve(args::TXN, name, description, arg_idx)
+    guard("TSHttpTxnArgIndexReserve", TS_ERROR, || {
+        TSUserArgIndexReserve(args::TXN, name, description, arg_idx)
+    })
 }
 
+/// Deprecated: TSUserArgIndexReserve(TS_USER_ARGS_SSN, ...).
 #[no_mangle]
 #[deprecated]
 pub unsafe extern "C" fn TSHttpSsnArgIndexReserve(
@@ -445,9 +483,12 @@ pub unsafe extern "C" fn TSHttpSsnArgIndexReserve(
     description: *const c_char,
     arg_idx: *mut c_int,
 ) -> TSReturnCodeRaw {
-    TSUserArgIndexReserve(args::SSN, name, description, arg_idx)
+    guard("TSHttpSsnArgIndexReserve", TS_ERROR, || {
+        TSUserArgIndexReserve(args::SSN, name, description, arg_idx)
+    })
 }
 
+/// Deprecated: TSUserArgSet for a transaction; a bad transaction or index is logged and ignored.
 #[no_mangle]
 #[deprecated]
 pub extern "C" fn TSHttpTxnArgSet(txnp: TSHttpTxn, arg_idx: c_int, arg: *mut c_void) {
@@ -460,6 +501,7 @@ pub extern "C" fn TSHttpTxnArgSet(txnp: TSHttpTxn, arg_idx: c_int, arg: *mut c_v
     })
 }
 
+/// Deprecated: TSUserArgGet for a transaction; NULL for a bad transaction or index.
 #[no_mangle]
 #[deprecated]
 pub extern "C" fn TSHttpTxnArgGet(txnp: TSHttpTxn, arg_idx: c_int) -> *mut c_void {
@@ -474,6 +516,7 @@ pub extern "C" fn TSHttpTxnArgGet(txnp: TSHttpTxn, arg_idx: c_int) -> *mut c_voi
     })
 }
 
+/// Deprecated: TSUserArgSet for a session; a bad session or index is logged and ignored.
 #[no_mangle]
 #[deprecated]
 pub extern "C" fn TSHttpSsnArgSet(ssnp: TSHttpSsn, arg_idx: c_int, arg: *mut c_void) {
@@ -486,6 +529,7 @@ pub extern "C" fn TSHttpSsnArgSet(ssnp: TSHttpSsn, arg_idx: c_int, arg: *mut c_v
     })
 }
 
+/// Deprecated: TSUserArgGet for a session; NULL for a bad session or index.
 #[no_mangle]
 #[deprecated]
 pub extern "C" fn TSHttpSsnArgGet(ssnp: TSHttpSsn, arg_idx: c_int) -> *mut c_void {

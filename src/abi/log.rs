@@ -2,6 +2,7 @@
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
 
+use super::guard;
 use crate::diags::{self, Level};
 
 /// ATS's `diags_on_for_plugins`: non-zero while debug output is enabled (used by `TSDEBUG`).
@@ -20,25 +21,29 @@ unsafe fn opt_str<'a>(p: *const c_char) -> Option<std::borrow::Cow<'a, str>> {
 /// cbindgen:ignore
 #[no_mangle]
 pub unsafe extern "C" fn __tshost_debug_tag_enabled(tag: *const c_char) -> c_int {
-    std::panic::catch_unwind(|| diags::tag_enabled(opt_str(tag).as_deref()) as c_int).unwrap_or(0)
+    guard("__tshost_debug_tag_enabled", 0, || {
+        diags::tag_enabled(opt_str(tag).as_deref()) as c_int
+    })
 }
 
 /// Called by varargs.c: is debug output on at all?
 /// cbindgen:ignore
 #[no_mangle]
 pub extern "C" fn __tshost_debug_enabled() -> c_int {
-    diags::debug_enabled() as c_int
+    guard("__tshost_debug_enabled", 0, || {
+        diags::debug_enabled() as c_int
+    })
 }
 
 /// Called by varargs.c with a formatted message.
 /// cbindgen:ignore
 #[no_mangle]
 pub unsafe extern "C" fn __tshost_diag_emit(level: c_int, tag: *const c_char, msg: *const c_char) {
-    let _ = std::panic::catch_unwind(|| {
+    guard("__tshost_diag_emit", (), || {
         let level = Level::from_int(level).unwrap_or(Level::Error);
         let msg = opt_str(msg).unwrap_or_default();
         diags::emit(level, opt_str(tag).as_deref(), &msg);
-    });
+    })
 }
 
 /// Keep `diags_on_for_plugins` in step with the debug setting.
@@ -50,25 +55,28 @@ pub(crate) fn set_diags_on_for_plugins(on: bool) {
 /// 1 if debug output is on and `t` matches `proxy.config.diags.debug.tags` (a NULL tag matches).
 #[no_mangle]
 pub unsafe extern "C" fn TSIsDebugTagSet(t: *const c_char) -> c_int {
-    __tshost_debug_tag_enabled(t)
+    guard("TSIsDebugTagSet", 0, || __tshost_debug_tag_enabled(t))
 }
 
 /// TSReleaseAssert's failure path: prints `Fatal: <file>:<line>: failed assertion `<text>``
 /// and aborts, as ATS.
 #[no_mangle]
 pub unsafe extern "C" fn _TSReleaseAssert(txt: *const c_char, f: *const c_char, l: c_int) -> ! {
-    let txt = opt_str(txt).unwrap_or_default();
-    let f = opt_str(f).unwrap_or_default();
-    diags::emit(
-        Level::Error,
-        None,
-        &format!("Fatal: {f}:{l}: failed assertion `{txt}`"),
-    );
+    // The message goes through the boundary; the abort comes whether or not it could be written.
+    guard("_TSReleaseAssert", (), || {
+        let txt = opt_str(txt).unwrap_or_default();
+        let f = opt_str(f).unwrap_or_default();
+        diags::emit(
+            Level::Error,
+            None,
+            &format!("Fatal: {f}:{l}: failed assertion `{txt}`"),
+        );
+    });
     std::process::abort()
 }
 
 /// TSAssert's failure path: a no-op returning 0 (ATS release builds).
 #[no_mangle]
 pub extern "C" fn _TSAssert(_txt: *const c_char, _f: *const c_char, _l: c_int) -> c_int {
-    0
+    guard("_TSAssert", 0, || 0)
 }

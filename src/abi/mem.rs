@@ -1,30 +1,39 @@
 //! _TSmalloc & co: the C library allocator, since memory crosses the boundary both ways.
 use std::os::raw::{c_char, c_void};
 
-/// NULL for size 0, as ATS.
+use super::guard;
+
+/// `size` bytes from the C allocator (free with TSfree). NULL for size 0, as ATS, and NULL (logged)
+/// when out of memory.
 #[no_mangle]
 pub unsafe extern "C" fn _TSmalloc(size: usize, _path: *const c_char) -> *mut c_void {
-    if size == 0 {
-        return std::ptr::null_mut();
-    }
-    let p = libc::malloc(size);
-    if p.is_null() {
-        crate::error!("_TSmalloc: out of memory allocating {size} bytes");
-    }
-    p
+    guard("_TSmalloc", std::ptr::null_mut(), || {
+        if size == 0 {
+            return std::ptr::null_mut();
+        }
+        let p = libc::malloc(size);
+        if p.is_null() {
+            crate::error!("_TSmalloc: out of memory allocating {size} bytes");
+        }
+        p
+    })
 }
 
+/// C `realloc` of a block from TSmalloc/TSrealloc/TSstrdup (NULL `ptr`: a new block). NULL (logged)
+/// when out of memory, the old block then left untouched.
 #[no_mangle]
 pub unsafe extern "C" fn _TSrealloc(
     ptr: *mut c_void,
     size: usize,
     _path: *const c_char,
 ) -> *mut c_void {
-    let p = libc::realloc(ptr, size);
-    if p.is_null() && size != 0 {
-        crate::error!("_TSrealloc: out of memory reallocating to {size} bytes");
-    }
-    p
+    guard("_TSrealloc", std::ptr::null_mut(), || {
+        let p = libc::realloc(ptr, size);
+        if p.is_null() && size != 0 {
+            crate::error!("_TSrealloc: out of memory reallocating to {size} bytes");
+        }
+        p
+    })
 }
 
 /// Copies at most `length` bytes (all of it if `length` < 0), stopping at a NUL, and terminates.
@@ -34,50 +43,57 @@ pub unsafe extern "C" fn _TSstrdup(
     length: i64,
     _path: *const c_char,
 ) -> *mut c_char {
-    if str.is_null() {
-        return std::ptr::null_mut();
-    }
-    let len = if length < 0 {
-        libc::strlen(str)
-    } else {
-        length as i32 as usize
-    };
-    let n = libc::strnlen(str, len);
-    let p = libc::malloc(len + 1) as *mut c_char;
-    if p.is_null() {
-        crate::error!("_TSstrdup: out of memory");
-        return p;
-    }
-    std::ptr::copy_nonoverlapping(str, p, n);
-    std::ptr::write_bytes(p.add(n), 0, len + 1 - n);
-    p
+    guard("_TSstrdup", std::ptr::null_mut(), || {
+        if str.is_null() {
+            return std::ptr::null_mut();
+        }
+        let len = if length < 0 {
+            libc::strlen(str)
+        } else {
+            length as i32 as usize
+        };
+        let n = libc::strnlen(str, len);
+        let p = libc::malloc(len + 1) as *mut c_char;
+        if p.is_null() {
+            crate::error!("_TSstrdup: out of memory");
+            return p;
+        }
+        std::ptr::copy_nonoverlapping(str, p, n);
+        std::ptr::write_bytes(p.add(n), 0, len + 1 - n);
+        p
+    })
 }
 
 /// BSD strlcpy.
 #[no_mangle]
 pub unsafe extern "C" fn _TSstrlcpy(dst: *mut c_char, src: *const c_char, siz: usize) -> usize {
-    let n = libc::strlen(src);
-    if siz > 0 && !dst.is_null() {
-        let c = n.min(siz - 1);
-        std::ptr::copy(src, dst, c);
-        *dst.add(c) = 0;
-    }
-    n
+    guard("_TSstrlcpy", 0, || {
+        let n = libc::strlen(src);
+        if siz > 0 && !dst.is_null() {
+            let c = n.min(siz - 1);
+            std::ptr::copy(src, dst, c);
+            *dst.add(c) = 0;
+        }
+        n
+    })
 }
 
 /// BSD strlcat.
 #[no_mangle]
 pub unsafe extern "C" fn _TSstrlcat(dst: *mut c_char, src: *const c_char, siz: usize) -> usize {
-    let dlen = libc::strnlen(dst, siz);
-    if dlen == siz {
-        return siz + libc::strlen(src);
-    }
-    dlen + _TSstrlcpy(dst.add(dlen), src, siz - dlen)
+    guard("_TSstrlcat", 0, || {
+        let dlen = libc::strnlen(dst, siz);
+        if dlen == siz {
+            return siz + libc::strlen(src);
+        }
+        dlen + _TSstrlcpy(dst.add(dlen), src, siz - dlen)
+    })
 }
 
+/// Free a block from TSmalloc/TSrealloc/TSstrdup or one the API handed over; NULL is a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn _TSfree(ptr: *mut c_void) {
-    libc::free(ptr)
+    guard("_TSfree", (), || libc::free(ptr))
 }
 
 /// The `tshost` binary's global allocator: mimalloc, asked for plain `mi_malloc` when the

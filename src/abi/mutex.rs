@@ -18,6 +18,7 @@ fn mutex_arg(who: &str, m: TSMutex) -> Option<std::sync::Arc<TsMutex>> {
     r
 }
 
+/// A new recursive mutex (free it with TSMutexDestroy unless a continuation owns it).
 #[no_mangle]
 pub extern "C" fn TSMutexCreate() -> TSMutex {
     guard("TSMutexCreate", std::ptr::null_mut(), || {
@@ -42,6 +43,8 @@ pub extern "C" fn TSMutexDestroy(mutexp: TSMutex) {
     })
 }
 
+/// Locks the mutex, waiting for it; the thread already holding it locks it again (recursive). A
+/// handle that is not a live TSMutex is logged and ignored.
 #[no_mangle]
 pub extern "C" fn TSMutexLock(mutexp: TSMutex) {
     guard("TSMutexLock", (), || {
@@ -51,6 +54,8 @@ pub extern "C" fn TSMutexLock(mutexp: TSMutex) {
     })
 }
 
+/// Locks the mutex if that needs no waiting: TS_SUCCESS when locked, TS_ERROR if another thread
+/// holds it or for a bad handle.
 #[no_mangle]
 pub extern "C" fn TSMutexLockTry(mutexp: TSMutex) -> TSReturnCodeRaw {
     guard("TSMutexLockTry", TS_ERROR, || {
@@ -61,6 +66,8 @@ pub extern "C" fn TSMutexLockTry(mutexp: TSMutex) -> TSReturnCodeRaw {
     })
 }
 
+/// Undoes one TSMutexLock of the calling thread. A mutex held by another thread, or a bad handle,
+/// is logged and ignored.
 #[no_mangle]
 pub extern "C" fn TSMutexUnlock(mutexp: TSMutex) {
     guard("TSMutexUnlock", (), || {

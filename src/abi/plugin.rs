@@ -36,46 +36,60 @@ pub unsafe extern "C" fn TSPluginRegister(
 /// tshost presents itself to plugins as the ATS version whose API it implements.
 pub const VERSION: &CStr = c"9.2.9";
 
+/// The ATS version tshost implements, "9.2.9" (a static string; tshost_version names tshost's own).
 #[no_mangle]
 pub extern "C" fn TSTrafficServerVersionGet() -> *const c_char {
-    VERSION.as_ptr()
+    guard("TSTrafficServerVersionGet", VERSION.as_ptr(), || {
+        VERSION.as_ptr()
+    })
 }
 
+/// The major number of TSTrafficServerVersionGet: 9.
 #[no_mangle]
 pub extern "C" fn TSTrafficServerVersionGetMajor() -> c_int {
-    9
+    guard("TSTrafficServerVersionGetMajor", 9, || 9)
 }
 
+/// The minor number of TSTrafficServerVersionGet: 2.
 #[no_mangle]
 pub extern "C" fn TSTrafficServerVersionGetMinor() -> c_int {
-    2
+    guard("TSTrafficServerVersionGetMinor", 2, || 2)
 }
 
+/// The patch number of TSTrafficServerVersionGet: 9.
 #[no_mangle]
 pub extern "C" fn TSTrafficServerVersionGetPatch() -> c_int {
-    9
+    guard("TSTrafficServerVersionGetPatch", 9, || 9)
 }
 
 /// The configuration directory (absolute).
 #[no_mangle]
 pub extern "C" fn TSConfigDirGet() -> *const c_char {
-    crate::host::dirs().config.as_ptr()
+    guard("TSConfigDirGet", std::ptr::null(), || {
+        crate::host::dirs().config.as_ptr()
+    })
 }
 
 /// The directory relative plugin paths are resolved against (absolute).
 #[no_mangle]
 pub extern "C" fn TSPluginDirGet() -> *const c_char {
-    crate::host::dirs().plugin.as_ptr()
+    guard("TSPluginDirGet", std::ptr::null(), || {
+        crate::host::dirs().plugin.as_ptr()
+    })
 }
 
 /// The installation prefix (the directory above the one holding the executable).
 #[no_mangle]
 pub extern "C" fn TSInstallDirGet() -> *const c_char {
-    crate::host::dirs().install.as_ptr()
+    guard("TSInstallDirGet", std::ptr::null(), || {
+        crate::host::dirs().install.as_ptr()
+    })
 }
 
 /// `proxy.config.local_state_dir`, or the configuration directory.
 #[no_mangle]
 pub extern "C" fn TSRuntimeDirGet() -> *const c_char {
-    crate::host::dirs().runtime.as_ptr()
+    guard("TSRuntimeDirGet", std::ptr::null(), || {
+        crate::host::dirs().runtime.as_ptr()
+    })
 }

@@ -73,6 +73,8 @@ pub extern "C" fn TSContSchedule(contp: TSCont, timeout: TSHRTime) -> TSAction {
     })
 }
 
+/// TSContSchedule on pool `tp` (TS_THREAD_POOL_NET or _TASK; DNS and UDP run on NET). NULL for a
+/// bad continuation, one without a mutex, a negative timeout or an unknown pool.
 #[no_mangle]
 pub extern "C" fn TSContScheduleOnPool(
     contp: TSCont,
@@ -89,6 +91,9 @@ pub extern "C" fn TSContScheduleOnPool(
     )
 }
 
+/// Sends the continuation TS_EVENT_TIMEOUT every `every` ms (0: once, at once) on the calling
+/// pool thread's pool (NET otherwise) until TSActionCancel. NULL for a bad continuation, one
+/// without a mutex or a negative period.
 #[no_mangle]
 pub extern "C" fn TSContScheduleEvery(contp: TSCont, every: TSHRTime) -> TSAction {
     guard("TSContScheduleEvery", std::ptr::null_mut(), || {
@@ -96,6 +101,8 @@ pub extern "C" fn TSContScheduleEvery(contp: TSCont, every: TSHRTime) -> TSActio
     })
 }
 
+/// TSContScheduleEvery on pool `tp` (DNS and UDP run on TASK). NULL as TSContScheduleEvery, or for
+/// an unknown pool.
 #[no_mangle]
 pub extern "C" fn TSContScheduleEveryOnPool(
     contp: TSCont,
@@ -134,7 +141,7 @@ pub extern "C" fn TSActionCancel(actionp: TSAction) {
 /// 1 only for ATS's ACTION_RESULT_DONE ((TSAction)3), as in ATS.
 #[no_mangle]
 pub extern "C" fn TSActionDone(actionp: TSAction) -> c_int {
-    (actionp as usize == 3) as c_int
+    guard("TSActionDone", 0, || (actionp as usize == 3) as c_int)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -173,6 +180,8 @@ struct SendPtr(*mut c_void);
 // SAFETY: the plugin hands this pointer to its own thread function; tshost never dereferences it.
 unsafe impl Send for SendPtr {}
 
+/// Starts a thread running `func(data)` with a TSThread of its own (wait for it with TSThreadWait).
+/// NULL for a NULL `func` or when the thread cannot be spawned.
 #[no_mangle]
 pub extern "C" fn TSThreadCreate(func: TSThreadFunc, data: *mut c_void) -> TSThread {
     guard("TSThreadCreate", std::ptr::null_mut(), || {
@@ -218,9 +227,13 @@ pub extern "C" fn TSThreadInit() -> TSThread {
     })
 }
 
+/// The calling thread's TSThread: one tshost made (event pools, TSThreadCreate) or adopted with
+/// TSThreadInit; NULL for any other thread.
 #[no_mangle]
 pub extern "C" fn TSThreadSelf() -> TSThread {
-    SELF.with(|s| s.get()) as TSThread
+    guard("TSThreadSelf", std::ptr::null_mut(), || {
+        SELF.with(|s| s.get()) as TSThread
+    })
 }
 
 /// Waits until the function of a TSThreadCreate thread has returned.
@@ -242,6 +255,8 @@ pub extern "C" fn TSThreadWait(thread: TSThread) {
     })
 }
 
+/// Frees a TSThread (of TSThreadCreate once its function returned, or of TSThreadInit). A thread
+/// still running or a handle that is not a live TSThread is logged and left alone.
 #[no_mangle]
 pub extern "C" fn TSThreadDestroy(thread: TSThread) {
     guard("TSThreadDestroy", (), || {

@@ -113,6 +113,8 @@ pub unsafe extern "C" fn TSSslSessionInsert(
     })
 }
 
+/// Drops the session stored under the id (TS_SUCCESS whether or not there was one). TS_ERROR for a
+/// NULL id, one longer than 32 bytes, or when there is no session cache.
 #[no_mangle]
 pub unsafe extern "C" fn TSSslSessionRemove(session_id: *const TSSslSessionID) -> TSReturnCodeRaw {
     guard("TSSslSessionRemove", TS_ERROR, || {

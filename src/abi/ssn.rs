@@ -265,6 +265,7 @@ pub extern "C" fn TSHttpSsnIncomingAddrGet(ssnp: TSHttpSsn) -> *const libc::sock
     })
 }
 
+/// TSHttpSsnClientAddrGet of the transaction's session. NULL for a NULL or dead transaction.
 #[no_mangle]
 pub extern "C" fn TSHttpTxnClientAddrGet(txnp: TSHttpTxn) -> *const libc::sockaddr {
     guard("TSHttpTxnClientAddrGet", std::ptr::null(), || {
@@ -272,6 +273,7 @@ pub extern "C" fn TSHttpTxnClientAddrGet(txnp: TSHttpTxn) -> *const libc::sockad
     })
 }
 
+/// TSHttpSsnIncomingAddrGet of the transaction's session. NULL for a NULL or dead transaction.
 #[no_mangle]
 pub extern "C" fn TSHttpTxnIncomingAddrGet(txnp: TSHttpTxn) -> *const libc::sockaddr {
     guard("TSHttpTxnIncomingAddrGet", std::ptr::null(), || {
@@ -294,6 +296,7 @@ pub extern "C" fn TSHttpSsnClientFdGet(ssnp: TSHttpSsn, fdp: *mut c_int) -> TSRe
     })
 }
 
+/// TSHttpSsnClientFdGet of the transaction's session; TS_ERROR also for a NULL or dead transaction.
 #[no_mangle]
 pub extern "C" fn TSHttpTxnClientFdGet(txnp: TSHttpTxn, fdp: *mut c_int) -> TSReturnCodeRaw {
     guard("TSHttpTxnClientFdGet", TS_ERROR, || {
@@ -313,6 +316,7 @@ pub extern "C" fn TSHttpSsnIsInternal(ssnp: TSHttpSsn) -> c_int {
     })
 }
 
+/// TSHttpSsnIsInternal of the transaction's session: 0 also for a NULL or dead transaction.
 #[no_mangle]
 pub extern "C" fn TSHttpTxnIsInternal(txnp: TSHttpTxn) -> c_int {
     guard("TSHttpTxnIsInternal", 0, || {
@@ -415,8 +419,10 @@ pub unsafe extern "C" fn TSNormalizedProtocolTag(tag: *const c_char) -> *const c
 /// Not implemented in ATS 9.2: always NULL.
 #[no_mangle]
 pub extern "C" fn TSRegisterProtocolTag(tag: *const c_char) -> *const c_char {
-    let _ = tag;
-    std::ptr::null()
+    guard("TSRegisterProtocolTag", std::ptr::null(), || {
+        let _ = tag;
+        std::ptr::null()
+    })
 }
 
 /// TS_SUCCESS if the transaction was aborted (the client went away before the response was

@@ -59,35 +59,50 @@ fn bad_id(who: &str, id: c_int) {
     crate::error!("{who}: no stat with id {id}");
 }
 
+/// Adds `amount` to the stat (wrapping). An id TSStatCreate did not return is logged and ignored.
 #[no_mangle]
 pub extern "C" fn TSStatIntIncrement(the_stat: c_int, amount: TSMgmtInt) {
-    if !stats::add(the_stat, amount) {
-        bad_id("TSStatIntIncrement", the_stat);
-    }
-}
-
-#[no_mangle]
-pub extern "C" fn TSStatIntDecrement(the_stat: c_int, amount: TSMgmtInt) {
-    if !stats::add(the_stat, amount.wrapping_neg()) {
-        bad_id("TSStatIntDecrement", the_stat);
-    }
-}
-
-#[no_mangle]
-pub extern "C" fn TSStatIntGet(the_stat: c_int) -> TSMgmtInt {
-    stats::get(the_stat).unwrap_or_else(|| {
-        bad_id("TSStatIntGet", the_stat);
-        0
+    guard("TSStatIntIncrement", (), || {
+        if !stats::add(the_stat, amount) {
+            bad_id("TSStatIntIncrement", the_stat);
+        }
     })
 }
 
+/// Subtracts `amount` from the stat (wrapping). An id TSStatCreate did not return is logged and
+/// ignored.
 #[no_mangle]
-pub extern "C" fn TSStatIntSet(the_stat: c_int, value: TSMgmtInt) {
-    if !stats::set(the_stat, value) {
-        bad_id("TSStatIntSet", the_stat);
-    }
+pub extern "C" fn TSStatIntDecrement(the_stat: c_int, amount: TSMgmtInt) {
+    guard("TSStatIntDecrement", (), || {
+        if !stats::add(the_stat, amount.wrapping_neg()) {
+            bad_id("TSStatIntDecrement", the_stat);
+        }
+    })
 }
 
+/// The stat's current value; 0 (logged) for an id TSStatCreate did not return.
+#[no_mangle]
+pub extern "C" fn TSStatIntGet(the_stat: c_int) -> TSMgmtInt {
+    guard("TSStatIntGet", 0, || {
+        stats::get(the_stat).unwrap_or_else(|| {
+            bad_id("TSStatIntGet", the_stat);
+            0
+        })
+    })
+}
+
+/// Sets the stat to `value`. An id TSStatCreate did not return is logged and ignored.
+#[no_mangle]
+pub extern "C" fn TSStatIntSet(the_stat: c_int, value: TSMgmtInt) {
+    guard("TSStatIntSet", (), || {
+        if !stats::set(the_stat, value) {
+            bad_id("TSStatIntSet", the_stat);
+        }
+    })
+}
+
+/// The id of the stat named `name` in `*idp`: TS_SUCCESS, or TS_ERROR if there is none or an
+/// argument is NULL (`*idp` untouched).
 #[no_mangle]
 pub unsafe extern "C" fn TSStatFindName(name: *const c_char, idp: *mut c_int) -> TSReturnCodeRaw {
     guard("TSStatFindName", -1, || {
