@@ -16,7 +16,7 @@ TEST_PACKAGES := $(RUN_PACKAGES) binutils trafficserver-dev curl openssl nghttp2
 GOLD_PACKAGES := $(TEST_PACKAGES) trafficserver dpkg-dev g++ util-linux mount
 HEADERS := include/ts/ts.h include/tshost.h
 
-.PHONY: all build plugins run test deps deps-run check-header lint clean \
+.PHONY: all build plugins run test deps deps-run check-header clean \
   fuzz-deps fuzz-build fuzz fuzz-smoke mutants-deps mutants gold gold-ratchet deps-gold
 
 all: build plugins
@@ -141,8 +141,6 @@ gold: deps-gold build
 gold-ratchet: deps-gold
 	$(CARGO) build --bin tshost
 	tests/gold/run --tshost target/debug/tshost --list tests/gold/passing.list --ratchet tests/gold/passing.list
-
-lint:
 
 clean:
 	$(CARGO) clean

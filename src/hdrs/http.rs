@@ -215,10 +215,6 @@ impl Field {
         self.value.as_ref()
     }
 
-    pub fn is_live(&self) -> bool {
-        self.live
-    }
-
     /// The well-known string of the name, if it is one ([`tokens::lookup`]).
     pub fn wks(&self) -> Option<usize> {
         self.wks

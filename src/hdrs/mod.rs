@@ -207,6 +207,8 @@ impl Heap {
 pub struct MBuffer {
     handle: std::sync::OnceLock<usize>,
     heap: Mutex<Heap>,
+    /// Plugins' changes get TS_ERROR when false. Always true today: ATS makes cached headers
+    /// read-only, and tshost has no cache yet (the setter was removed as dead code, issue 17).
     writable: AtomicBool,
 }
 
@@ -340,11 +342,6 @@ impl MBuffer {
     pub fn with_mut<R>(&self, f: impl FnOnce(&mut HttpHdr) -> R) -> R {
         let mut heap = self.heap.lock();
         f(&mut heap.main().hdr)
-    }
-
-    /// Make the heap read-only for plugins (a cached header): their changes get TS_ERROR.
-    pub fn set_read_only(&self, ro: bool) {
-        self.writable.store(!ro, Ordering::Release);
     }
 
     pub fn is_writable(&self) -> bool {
