@@ -2,6 +2,7 @@
 //!
 //! Indices are offset by type as in ATS 9.2: `(type + 1) * 1000 + slot`, so TXN slots are
 //! 1000-1015, SSN 2000-2007, VCONN 3000-3003 and GLB 4000-4127.
+#![forbid(unsafe_code)]
 
 use std::ffi::{CStr, CString};
 use std::os::raw::c_void;

@@ -1,4 +1,5 @@
 //! Continuations (TSCont): a C event function, a data pointer and an optional mutex.
+#![forbid(unsafe_code)]
 
 use std::os::raw::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};

@@ -8,6 +8,7 @@
 //! enabled by tag as ATS does it: `proxy.config.diags.debug.enabled` must be 1 and the tag must
 //! match `proxy.config.diags.debug.tags`, a regular expression anchored at the start only (so
 //! `http|dns` enables `http_hdrs` but not `xhttp`).
+#![forbid(unsafe_code)]
 
 use std::fs::File;
 use std::io::Write;

@@ -7,6 +7,7 @@
 //! status set by a plugin before the end of remap, an origin that fails, and a client that leaves.
 //! Each call blocks its thread until the transaction is done: plugin callbacks run on that thread,
 //! and a reenable from any other thread wakes it.
+#![forbid(unsafe_code)]
 
 use std::future::Future;
 use std::net::SocketAddr;

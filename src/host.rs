@@ -1,5 +1,6 @@
 //! The host: configuration, directories and plugins, started once per process (by the `tshost`
 //! binary or, for C programs, by `tshost_start`).
+#![forbid(unsafe_code)]
 
 use std::ffi::CString;
 use std::path::{Path, PathBuf};

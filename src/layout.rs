@@ -15,6 +15,7 @@
 //! `tshost --config-dir DIR` has no prefix: relative directory records are relative to DIR, plugins
 //! and runtime files default to DIR, and there is a diags.log only if `proxy.config.log.logfile_dir`
 //! names a directory.
+#![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
 

@@ -4,6 +4,7 @@
 //! up); unlock releases it when the count reaches zero; unlocking a mutex nobody holds is a silent
 //! no-op, as in ATS. Unlike ATS, ownership is per OS thread, so plain pthreads that a plugin made
 //! itself are excluded from each other too.
+#![forbid(unsafe_code)]
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 

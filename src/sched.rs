@@ -3,6 +3,7 @@
 //! Scheduled continuations run on tshost's own NET and TASK pool threads, never on the threads that
 //! serve connections, so a plugin that blocks there stalls nothing else. One timer thread keeps the
 //! deadlines; it only hands work on (wakes a task, queues an event), it never runs plugin code.
+#![forbid(unsafe_code)]
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;

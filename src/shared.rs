@@ -2,6 +2,7 @@
 //! few times per transaction (the handle slots, a transaction's headers). A short mutex: a load is
 //! one uncontended lock and a reference-count increment, a store costs the same (arc-swap's store
 //! walks every thread's debt list, which showed in profiles of the request path).
+#![forbid(unsafe_code)]
 
 use std::sync::Arc;
 

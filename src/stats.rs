@@ -3,6 +3,7 @@
 //! ATS sums per-thread slots every 5 s, so its TSStatIntGet lags behind; tshost keeps one atomic per
 //! stat, so a read reflects every increment made before it. Negative totals read as 0, as ATS's sync
 //! clamps them.
+#![forbid(unsafe_code)]
 
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 

@@ -10,6 +10,7 @@
 //! (PROXY_BIND_STDOUT, PROXY_COMMAND_STRING, ...). An unknown option, or one missing its value,
 //! prints the usage on stderr and exits 64 (EX_USAGE); `-h`/`--help` does the same; `-V` prints the
 //! version on stdout and exits 0.
+#![forbid(unsafe_code)]
 
 /// What kind of value an option takes (ATS's type letters).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

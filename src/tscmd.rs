@@ -1,6 +1,7 @@
 //! `traffic_server`'s command line acted on: the records its options set (`-T`, `-p`, `-n`) and
 //! its `-C` commands (verify_config, verify_global_plugin, verify_remap_plugin, help, and the
 //! cache commands tshost has nothing to do for), with ATS 9.2.9's lines and exit codes.
+#![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
 

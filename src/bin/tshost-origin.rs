@@ -18,6 +18,7 @@
 //! A query containing `then-close` makes the origin close the connection after its response
 //! without announcing it (as an origin whose keep-alive timeout expired).
 //! HEAD gets the same head without a body; Expect: 100-continue gets a 100 first.
+#![forbid(unsafe_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -1,4 +1,5 @@
 //! ATS-format configuration files.
+#![forbid(unsafe_code)]
 pub mod ports;
 pub mod records;
 pub mod remap;

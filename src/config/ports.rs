@@ -18,6 +18,7 @@
 //! Where ATS only warns and drops the descriptor (a bad port number, a bad address, an address
 //! family that contradicts `ip-in`, no port at all, an unclosed bracket), tshost refuses the whole
 //! value with an error naming the descriptor.
+#![forbid(unsafe_code)]
 
 use std::net::IpAddr;
 

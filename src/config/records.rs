@@ -12,6 +12,7 @@
 //! ATS only warns about bad lines and skips them (and silently ignores a value of the wrong type
 //! for a registered record); tshost refuses them: every such line is a [`ConfigError`] naming the
 //! file and line.
+#![forbid(unsafe_code)]
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;

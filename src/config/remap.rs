@@ -42,6 +42,7 @@
 //! host (`map /path ...`) are tried by path alone (scheme and port are not compared).
 //! The new path is the target's path followed by the rest of the request's path, with ATS's
 //! slash handling.
+#![forbid(unsafe_code)]
 
 use crate::hdrs::text::{Dec, HStr};
 use std::collections::HashMap;

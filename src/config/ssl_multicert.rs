@@ -26,6 +26,7 @@
 //! malformed line, a line without `ssl_cert_name`, an unknown `action`, an invalid `dest_ip`, or
 //! certificate and key lists of different lengths are [`ConfigError`]s naming the file and line. A
 //! missing file is an empty list (ATS: a warning).
+#![forbid(unsafe_code)]
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};

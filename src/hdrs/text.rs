@@ -1,4 +1,5 @@
 //! [`HStr`]: the storage of every string of the header model.
+#![forbid(unsafe_code)]
 
 use std::fmt;
 use std::os::raw::c_char;

@@ -5,6 +5,7 @@
 //! `TSMimeHdrFieldNameGet` on a `host` field returns the very pointer in `TS_MIME_FIELD_HOST`.
 //!
 //! Also the reason phrases of `TSHttpHdrReasonLookup` (`http_hdr_reason_lookup`, HTTP.cc).
+#![forbid(unsafe_code)]
 
 use std::ffi::CStr;
 

@@ -1,6 +1,7 @@
 //! [`Url`]: a URL as ATS's `URLImpl` keeps it (proxy/hdrs/URL.cc), parsed and printed the same
 //! way: the path is stored without its leading slashes, the port both as written and as a
 //! number, a well-known scheme interned.
+#![forbid(unsafe_code)]
 
 use super::text::{non_empty, HStr};
 use super::tokens::{self, Kind};

@@ -6,6 +6,7 @@
 //! dispatcher goes on to the next callee in the same loop: same thread, no allocation, no task
 //! switch. A reenable from any other thread, at any later time, completes the gate and wakes the
 //! task waiting on it, which resumes on its own thread.
+#![forbid(unsafe_code)]
 
 use std::future::poll_fn;
 use std::os::raw::c_void;

@@ -4,6 +4,7 @@
 //! then the transaction's, each list in add order. Lists are walked by index and re-read at every
 //! step, so a continuation added to a list during the pass (even to a list that was empty when the
 //! hook point started) still runs in that pass, as in ATS.
+#![forbid(unsafe_code)]
 
 pub mod dispatch;
 pub mod trace;

@@ -1,5 +1,6 @@
 //! An optional record of every hook call and how it was reenabled, for the test harness
 //! (tshost_trace_* in tshost.h). Off by default; when off it costs one atomic load per call.
+#![forbid(unsafe_code)]
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 

@@ -16,6 +16,7 @@
 //!
 //! Then every token (argv[0] included) that starts with `$` is looked up as a record name; an
 //! unknown one is kept verbatim and warned about.
+#![forbid(unsafe_code)]
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;

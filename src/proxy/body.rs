@@ -1,6 +1,7 @@
 //! Message bodies on HTTP/1.1 connections: a buffered connection, framing (Content-Length,
 //! chunked, until close), streaming decoders and encoders. Bodies are streamed piece by piece,
 //! never buffered whole.
+#![forbid(unsafe_code)]
 
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};

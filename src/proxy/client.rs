@@ -1,6 +1,7 @@
 //! The client side of a transaction as the state machine sees it: a request body to read and a
 //! response to write. HTTP/1 sessions implement it on the connection (with its framing); HTTP/2
 //! on a stream. The state machine does not know which.
+#![forbid(unsafe_code)]
 
 use std::future::poll_fn;
 use std::time::Duration;

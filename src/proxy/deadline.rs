@@ -1,6 +1,7 @@
 //! Deadlines on I/O waits that cost nothing when the I/O is ready: the future is polled first and a
 //! timer is made only once it has to wait. Most waits on a busy connection (a write into a socket
 //! with room, a read of bytes already there) finish on their first poll, so they register no timer.
+#![forbid(unsafe_code)]
 
 use std::future::{poll_fn, Future};
 use std::pin::pin;

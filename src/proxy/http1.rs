@@ -1,5 +1,6 @@
 //! HTTP/1.x client sessions: one connection, its transactions one after the other (pipelined
 //! requests are answered in order), then SSN_CLOSE once every TXN_CLOSE has run.
+#![forbid(unsafe_code)]
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,6 +2,7 @@
 //! transaction, driven by the same state machine as HTTP/1 (requests are converted to HTTP/1.1
 //! headers, as ATS does). Streams run concurrently; a stream held by a plugin hook stalls only
 //! that stream. SSN_CLOSE comes once, after every stream's TXN_CLOSE, however the connection ends.
+#![forbid(unsafe_code)]
 
 use std::collections::HashMap;
 use std::future::{poll_fn, Future};

@@ -1,4 +1,5 @@
 //! The origin side: connections to origin servers, kept alive and reused per address.
+#![forbid(unsafe_code)]
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -6,6 +6,7 @@
 //! C data symbols of src/abi/ssn.rs both point at it, so a tag returned by
 //! `TSHttpSsnClientProtocolStackGet` is pointer-equal to the matching `TS_PROTO_TAG_*` variable.
 //! Strings as in ATS 9.2.9 src/tscore/ink_inet.cc.
+#![forbid(unsafe_code)]
 use std::ffi::CStr;
 
 use crate::hdrs::tokens::nul_terminated;

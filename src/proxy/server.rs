@@ -1,5 +1,6 @@
 //! Listeners: accept client connections on the configured ports (plain and TLS) and hand each to
 //! an HTTP/1 session; stop gracefully.
+#![forbid(unsafe_code)]
 
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;

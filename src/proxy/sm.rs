@@ -6,6 +6,7 @@
 //! by the session). A hook reenabled with TS_EVENT_HTTP_ERROR, a status set by a plugin before the
 //! end of remap, a failed origin, a request that cannot be framed: each produces a response made by
 //! tshost, sent after the SEND_RESPONSE_HDR hooks.
+#![forbid(unsafe_code)]
 
 use std::borrow::Cow;
 use std::future::Future;

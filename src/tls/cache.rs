@@ -8,6 +8,7 @@
 //!
 //! This module is the cache itself; the OpenSSL callbacks, TS_SSL_SESSION_HOOK and the
 //! TSSslSession* API are built on it.
+#![forbid(unsafe_code)]
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
