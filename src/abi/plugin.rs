@@ -1,4 +1,5 @@
 //! TSPluginRegister, version and directory getters.
+#![deny(unsafe_op_in_unsafe_fn)]
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
 
@@ -20,9 +21,14 @@ pub unsafe extern "C" fn TSPluginRegister(
             crate::error!("TSPluginRegister: called outside TSPluginInit");
             return -1;
         };
-        let info = &*plugin_info;
+        // SAFETY: non-NULL (checked above); the plugin passes a TSPluginRegistrationInfo that
+        // lives for the call (TSPluginRegister's contract).
+        let info = unsafe { &*plugin_info };
         let s = |c: *const c_char| {
-            (!c.is_null()).then(|| CStr::from_ptr(c).to_string_lossy().into_owned())
+            (!c.is_null()).then(|| {
+                // SAFETY: the info's strings are NUL-terminated or NULL; NULL is checked here.
+                unsafe { CStr::from_ptr(c) }.to_string_lossy().into_owned()
+            })
         };
         *p.registration.lock() = Some(Registration {
             plugin_name: s(info.plugin_name),
