@@ -1,4 +1,5 @@
 //! TSStatCreate, TSStatInt*, TSStatFindName.
+#![deny(unsafe_op_in_unsafe_fn)]
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
 
@@ -25,7 +26,8 @@ pub unsafe extern "C" fn TSStatCreate(
             crate::error!("TSStatCreate: NULL name");
             return -1;
         }
-        let name = CStr::from_ptr(the_name).to_string_lossy();
+        // SAFETY: the caller passes a NUL-terminated string or NULL; NULL is checked above.
+        let name = unsafe { CStr::from_ptr(the_name) }.to_string_lossy();
         if the_type != TS_RECORDDATATYPE_INT && the_type != TS_RECORDDATATYPE_COUNTER {
             crate::error!("TSStatCreate: {name}: only TS_RECORDDATATYPE_INT stats are supported (got type {the_type})");
             return -1;
@@ -110,9 +112,12 @@ pub unsafe extern "C" fn TSStatFindName(name: *const c_char, idp: *mut c_int) ->
             crate::error!("TSStatFindName: NULL argument");
             return -1;
         }
-        match stats::find(&CStr::from_ptr(name).to_string_lossy()) {
+        // SAFETY: the caller passes a NUL-terminated string or NULL; NULL is checked above.
+        let name = unsafe { CStr::from_ptr(name) };
+        match stats::find(&name.to_string_lossy()) {
             Some(id) => {
-                *idp = id as c_int;
+                // SAFETY: `idp` is non-NULL (checked above) and points to an int the caller owns.
+                unsafe { *idp = id as c_int };
                 0
             }
             None => -1,
