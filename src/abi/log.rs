@@ -1,4 +1,5 @@
 //! TSDebug & co (the variadic front ends are in varargs.c), TSIsDebugTagSet, assertions.
+#![deny(unsafe_op_in_unsafe_fn)]
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
 
@@ -9,11 +10,16 @@ use crate::diags::{self, Level};
 #[no_mangle]
 pub static mut diags_on_for_plugins: c_int = 0;
 
+/// `p` as text, None for NULL.
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string that outlives `'a`.
 unsafe fn opt_str<'a>(p: *const c_char) -> Option<std::borrow::Cow<'a, str>> {
     if p.is_null() {
         None
     } else {
-        Some(CStr::from_ptr(p).to_string_lossy())
+        // SAFETY: non-NULL here, NUL-terminated and alive for 'a (this function's contract).
+        Some(unsafe { CStr::from_ptr(p) }.to_string_lossy())
     }
 }
 
@@ -22,7 +28,10 @@ unsafe fn opt_str<'a>(p: *const c_char) -> Option<std::borrow::Cow<'a, str>> {
 #[no_mangle]
 pub unsafe extern "C" fn __tshost_debug_tag_enabled(tag: *const c_char) -> c_int {
     guard("__tshost_debug_tag_enabled", 0, || {
-        diags::tag_enabled(opt_str(tag).as_deref()) as c_int
+        // SAFETY: the caller (varargs.c, passing the plugin's tag) gives NULL or a NUL-terminated
+        // string that lives for the call.
+        let tag = unsafe { opt_str(tag) };
+        diags::tag_enabled(tag.as_deref()) as c_int
     })
 }
 
@@ -41,8 +50,10 @@ pub extern "C" fn __tshost_debug_enabled() -> c_int {
 pub unsafe extern "C" fn __tshost_diag_emit(level: c_int, tag: *const c_char, msg: *const c_char) {
     guard("__tshost_diag_emit", (), || {
         let level = Level::from_int(level).unwrap_or(Level::Error);
-        let msg = opt_str(msg).unwrap_or_default();
-        diags::emit(level, opt_str(tag).as_deref(), &msg);
+        // SAFETY: varargs.c passes the plugin's tag and the message it formatted: each NULL or a
+        // NUL-terminated string that lives for the call.
+        let (tag, msg) = unsafe { (opt_str(tag), opt_str(msg).unwrap_or_default()) };
+        diags::emit(level, tag.as_deref(), &msg);
     })
 }
 
@@ -55,7 +66,10 @@ pub(crate) fn set_diags_on_for_plugins(on: bool) {
 /// 1 if debug output is on and `t` matches `proxy.config.diags.debug.tags` (a NULL tag matches).
 #[no_mangle]
 pub unsafe extern "C" fn TSIsDebugTagSet(t: *const c_char) -> c_int {
-    guard("TSIsDebugTagSet", 0, || __tshost_debug_tag_enabled(t))
+    guard("TSIsDebugTagSet", 0, || {
+        // SAFETY: the plugin passes NULL or a NUL-terminated tag: that function's contract.
+        unsafe { __tshost_debug_tag_enabled(t) }
+    })
 }
 
 /// TSReleaseAssert's failure path: prints `Fatal: <file>:<line>: failed assertion `<text>``
@@ -64,8 +78,14 @@ pub unsafe extern "C" fn TSIsDebugTagSet(t: *const c_char) -> c_int {
 pub unsafe extern "C" fn _TSReleaseAssert(txt: *const c_char, f: *const c_char, l: c_int) -> ! {
     // The message goes through the boundary; the abort comes whether or not it could be written.
     guard("_TSReleaseAssert", (), || {
-        let txt = opt_str(txt).unwrap_or_default();
-        let f = opt_str(f).unwrap_or_default();
+        // SAFETY: TSReleaseAssert passes its stringified condition and __FILE__: NULL or
+        // NUL-terminated strings that live for the call.
+        let (txt, f) = unsafe {
+            (
+                opt_str(txt).unwrap_or_default(),
+                opt_str(f).unwrap_or_default(),
+            )
+        };
         diags::emit(
             Level::Error,
             None,
