@@ -1,6 +1,7 @@
 //! TSSslSessionGet, TSSslSessionGetBuffer, TSSslSessionInsert, TSSslSessionRemove: tshost's TLS
 //! session cache from plugins. Callable from hooks and from any thread, a plain pthread included;
 //! they fire no hook (no echo between peers sharing sessions).
+#![deny(unsafe_op_in_unsafe_fn)]
 use std::os::raw::{c_char, c_int};
 
 use foreign_types_shared::{ForeignType, ForeignTypeRef};
@@ -15,12 +16,16 @@ const TS_SUCCESS: TSReturnCodeRaw = 0;
 const TS_ERROR: TSReturnCodeRaw = -1;
 
 /// The id a plugin passed, checked (NULL, length over 32: error).
+///
+/// # Safety
+/// `id` is NULL or points to a TSSslSessionID alive for the call.
 unsafe fn id_arg(who: &str, id: *const TSSslSessionID) -> Option<SessionId> {
     if id.is_null() {
         crate::error!("{who}: NULL session id");
         return None;
     }
-    let id = &*id;
+    // SAFETY: non-NULL (checked above), and a live TSSslSessionID (this function's contract).
+    let id = unsafe { &*id };
     if id.len > 32 {
         crate::error!("{who}: session id length {} is over 32", id.len);
         return None;
@@ -33,7 +38,8 @@ unsafe fn id_arg(who: &str, id: *const TSSslSessionID) -> Option<SessionId> {
 #[no_mangle]
 pub unsafe extern "C" fn TSSslSessionGet(session_id: *const TSSslSessionID) -> TSSslSession {
     guard("TSSslSessionGet", std::ptr::null_mut(), || {
-        let Some(id) = id_arg("TSSslSessionGet", session_id) else {
+        // SAFETY: the plugin passes NULL or a pointer to a TSSslSessionID (the API's contract).
+        let Some(id) = (unsafe { id_arg("TSSslSessionGet", session_id) }) else {
             return std::ptr::null_mut();
         };
         let Some(der) = cache().and_then(|c| c.get(&id)) else {
@@ -61,7 +67,8 @@ pub unsafe extern "C" fn TSSslSessionGetBuffer(
     len_ptr: *mut c_int,
 ) -> c_int {
     guard("TSSslSessionGetBuffer", 0, || {
-        let Some(id) = id_arg("TSSslSessionGetBuffer", session_id) else {
+        // SAFETY: the plugin passes NULL or a pointer to a TSSslSessionID (the API's contract).
+        let Some(id) = (unsafe { id_arg("TSSslSessionGetBuffer", session_id) }) else {
             return 0;
         };
         if len_ptr.is_null() || buffer.is_null() {
@@ -70,10 +77,14 @@ pub unsafe extern "C" fn TSSslSessionGetBuffer(
         let Some(der) = cache().and_then(|c| c.get(&id)) else {
             return 0;
         };
-        let room = (*len_ptr).max(0) as usize;
+        // SAFETY: `len_ptr` is non-NULL (checked above) and points to the plugin's int.
+        let room = unsafe { *len_ptr }.max(0) as usize;
         let n = room.min(der.len());
-        std::ptr::copy_nonoverlapping(der.as_ptr(), buffer as *mut u8, n);
-        *len_ptr = n as c_int;
+        // SAFETY: `buffer` is non-NULL (checked above) and has room for *len_ptr bytes (ATS's
+        // length protocol); n is at most that, and `der` is our own Vec, so no overlap.
+        unsafe { std::ptr::copy_nonoverlapping(der.as_ptr(), buffer as *mut u8, n) };
+        // SAFETY: as above, `len_ptr` is non-NULL and the plugin's.
+        unsafe { *len_ptr = n as c_int };
         der.len() as c_int
     })
 }
@@ -87,7 +98,8 @@ pub unsafe extern "C" fn TSSslSessionInsert(
     _ssl_conn: TSSslConnection,
 ) -> TSReturnCodeRaw {
     guard("TSSslSessionInsert", TS_ERROR, || {
-        let Some(id) = id_arg("TSSslSessionInsert", session_id) else {
+        // SAFETY: the plugin passes NULL or a pointer to a TSSslSessionID (the API's contract).
+        let Some(id) = (unsafe { id_arg("TSSslSessionInsert", session_id) }) else {
             return TS_ERROR;
         };
         if add_session.is_null() {
@@ -98,8 +110,9 @@ pub unsafe extern "C" fn TSSslSessionInsert(
             crate::error!("TSSslSessionInsert: the session cache is off (proxy.config.ssl.session_cache is not 2)");
             return TS_ERROR;
         };
-        // SAFETY: an SSL_SESSION the plugin owns; only borrowed for serialisation.
-        let s = SslSessionRef::from_ptr(add_session as *mut openssl_sys::SSL_SESSION);
+        // SAFETY: a non-NULL (checked above) SSL_SESSION the plugin owns and keeps alive for the
+        // call; only borrowed for serialisation.
+        let s = unsafe { SslSessionRef::from_ptr(add_session as *mut openssl_sys::SSL_SESSION) };
         match s.to_der() {
             Ok(der) => {
                 c.insert(&id, der);
@@ -118,7 +131,8 @@ pub unsafe extern "C" fn TSSslSessionInsert(
 #[no_mangle]
 pub unsafe extern "C" fn TSSslSessionRemove(session_id: *const TSSslSessionID) -> TSReturnCodeRaw {
     guard("TSSslSessionRemove", TS_ERROR, || {
-        let Some(id) = id_arg("TSSslSessionRemove", session_id) else {
+        // SAFETY: the plugin passes NULL or a pointer to a TSSslSessionID (the API's contract).
+        let Some(id) = (unsafe { id_arg("TSSslSessionRemove", session_id) }) else {
             return TS_ERROR;
         };
         match cache() {
@@ -144,7 +158,10 @@ pub unsafe extern "C" fn TSSslTicketKeyUpdate(
             crate::tls::tickets::set_keys(crate::tls::tickets::random_keys());
             return TS_SUCCESS;
         }
-        let data = std::slice::from_raw_parts(ticketData as *const u8, ticketDataLen as usize);
+        // SAFETY: non-NULL with a positive length (checked above); the plugin's buffer holds
+        // ticketDataLen bytes (the API's contract).
+        let data =
+            unsafe { std::slice::from_raw_parts(ticketData as *const u8, ticketDataLen as usize) };
         match crate::tls::tickets::parse_keys(data) {
             Some(keys) => {
                 crate::tls::tickets::set_keys(keys);
