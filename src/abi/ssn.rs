@@ -7,6 +7,7 @@
 //! Where ATS aborts (a NULL or dead transaction, a NULL `fdp`, NULL `result` with `count > 0`)
 //! tshost logs the call and answers with an error value. Where ATS quietly answers NULL/0 for a
 //! NULL session (the address, fd and internal queries) tshost does the same without a log line.
+#![deny(unsafe_op_in_unsafe_fn)]
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
 use std::sync::atomic::Ordering;
@@ -205,6 +206,9 @@ fn txn_stack(t: &Txn) -> Vec<&'static CStr> {
 }
 
 /// Fill `result[..count]` from `stack`; `*actual` = number filled.
+///
+/// # Safety
+/// `result` has room for `count` pointers when `count > 0`; `actual` is NULL or writable.
 unsafe fn fill_stack(
     who: &str,
     stack: impl Iterator<Item = &'static CStr>,
@@ -219,22 +223,30 @@ unsafe fn fill_stack(
     let mut n = 0;
     if count > 0 {
         for tag in stack.take(count as usize) {
-            *result.add(n) = tag.as_ptr();
+            // SAFETY: `result` is non-NULL (checked above) with room for `count` pointers (this
+            // function's contract), and n < count.
+            unsafe { *result.add(n) = tag.as_ptr() };
             n += 1;
         }
     }
     if !actual.is_null() {
-        *actual = n as c_int;
+        // SAFETY: non-NULL, and writable (this function's contract).
+        unsafe { *actual = n as c_int };
     }
     TS_SUCCESS
 }
 
+/// The bytes of the tag a plugin passed; None (logged) for NULL.
+///
+/// # Safety
+/// `tag` is NULL or a NUL-terminated string that outlives `'a`.
 unsafe fn tag_arg<'a>(who: &str, tag: *const c_char) -> Option<&'a [u8]> {
     if tag.is_null() {
         crate::error!("{who}: NULL tag");
         None
     } else {
-        Some(CStr::from_ptr(tag).to_bytes())
+        // SAFETY: non-NULL here, NUL-terminated and alive for 'a (this function's contract).
+        Some(unsafe { CStr::from_ptr(tag) }.to_bytes())
     }
 }
 
@@ -344,7 +356,9 @@ pub unsafe extern "C" fn TSHttpSsnClientProtocolStackGet(
         let Some(s) = ssn_arg(who, ssnp) else {
             return TS_ERROR;
         };
-        fill_stack(who, ssn_stack(&s), count, result, actual)
+        // SAFETY: the plugin passes `result` with room for `count` tags and `actual` NULL or
+        // writable (the API's contract).
+        unsafe { fill_stack(who, ssn_stack(&s), count, result, actual) }
     })
 }
 
@@ -362,7 +376,9 @@ pub unsafe extern "C" fn TSHttpTxnClientProtocolStackGet(
         let Some(t) = txn_arg(who, txnp) else {
             return TS_ERROR;
         };
-        fill_stack(who, txn_stack(&t).into_iter(), count, result, actual)
+        // SAFETY: the plugin passes `result` with room for `count` tags and `actual` NULL or
+        // writable (the API's contract).
+        unsafe { fill_stack(who, txn_stack(&t).into_iter(), count, result, actual) }
     })
 }
 
@@ -378,7 +394,8 @@ pub unsafe extern "C" fn TSHttpSsnClientProtocolStackContains(
         std::ptr::null(),
         || {
             let who = "TSHttpSsnClientProtocolStackContains";
-            let (Some(s), Some(prefix)) = (ssn_arg(who, ssnp), tag_arg(who, tag)) else {
+            // SAFETY: the plugin passes NULL or a NUL-terminated tag that lives for the call.
+            let (Some(s), Some(prefix)) = (ssn_arg(who, ssnp), unsafe { tag_arg(who, tag) }) else {
                 return std::ptr::null();
             };
             contains(ssn_stack(&s), prefix)
@@ -397,7 +414,8 @@ pub unsafe extern "C" fn TSHttpTxnClientProtocolStackContains(
         std::ptr::null(),
         || {
             let who = "TSHttpTxnClientProtocolStackContains";
-            let (Some(t), Some(prefix)) = (txn_arg(who, txnp), tag_arg(who, tag)) else {
+            // SAFETY: the plugin passes NULL or a NUL-terminated tag that lives for the call.
+            let (Some(t), Some(prefix)) = (txn_arg(who, txnp), unsafe { tag_arg(who, tag) }) else {
                 return std::ptr::null();
             };
             contains(txn_stack(&t).into_iter(), prefix)
@@ -410,7 +428,8 @@ pub unsafe extern "C" fn TSHttpTxnClientProtocolStackContains(
 #[no_mangle]
 pub unsafe extern "C" fn TSNormalizedProtocolTag(tag: *const c_char) -> *const c_char {
     guard("TSNormalizedProtocolTag", std::ptr::null(), || {
-        tag_arg("TSNormalizedProtocolTag", tag)
+        // SAFETY: the plugin passes NULL or a NUL-terminated tag that lives for the call.
+        unsafe { tag_arg("TSNormalizedProtocolTag", tag) }
             .and_then(proto::normalized)
             .map_or(std::ptr::null(), CStr::as_ptr)
     })
@@ -461,7 +480,9 @@ mod tests {
         // SAFETY: a NUL-terminated literal.
         let p = unsafe { TSNormalizedProtocolTag(c"ipv6".as_ptr()) };
         assert_eq!(p, TS_PROTO_TAG_IPV6.0);
+        // SAFETY: a NUL-terminated literal.
         assert!(unsafe { TSNormalizedProtocolTag(c"IPV6".as_ptr()) }.is_null());
+        // SAFETY: NULL is allowed (and refused).
         assert!(unsafe { TSNormalizedProtocolTag(std::ptr::null()) }.is_null());
         assert!(TSRegisterProtocolTag(c"x".as_ptr()).is_null());
     }
