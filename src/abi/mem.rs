@@ -1,4 +1,5 @@
 //! _TSmalloc & co: the C library allocator, since memory crosses the boundary both ways.
+#![deny(unsafe_op_in_unsafe_fn)]
 use std::os::raw::{c_char, c_void};
 
 use super::guard;
@@ -11,7 +12,8 @@ pub unsafe extern "C" fn _TSmalloc(size: usize, _path: *const c_char) -> *mut c_
         if size == 0 {
             return std::ptr::null_mut();
         }
-        let p = libc::malloc(size);
+        // SAFETY: malloc takes any size; a NULL answer is handled below.
+        let p = unsafe { libc::malloc(size) };
         if p.is_null() {
             crate::error!("_TSmalloc: out of memory allocating {size} bytes");
         }
@@ -28,7 +30,9 @@ pub unsafe extern "C" fn _TSrealloc(
     _path: *const c_char,
 ) -> *mut c_void {
     guard("_TSrealloc", std::ptr::null_mut(), || {
-        let p = libc::realloc(ptr, size);
+        // SAFETY: `ptr` is NULL or a live block from the C allocator (TSmalloc, TSrealloc,
+        // TSstrdup: this function's contract); on failure realloc leaves it untouched.
+        let p = unsafe { libc::realloc(ptr, size) };
         if p.is_null() && size != 0 {
             crate::error!("_TSrealloc: out of memory reallocating to {size} bytes");
         }
@@ -48,18 +52,27 @@ pub unsafe extern "C" fn _TSstrdup(
             return std::ptr::null_mut();
         }
         let len = if length < 0 {
-            libc::strlen(str)
+            // SAFETY: non-NULL (checked above); with a negative length the caller passes a
+            // NUL-terminated string.
+            unsafe { libc::strlen(str) }
         } else {
             length as i32 as usize
         };
-        let n = libc::strnlen(str, len);
-        let p = libc::malloc(len + 1) as *mut c_char;
+        // SAFETY: non-NULL; strnlen reads no further than a NUL or `len` bytes, which the caller
+        // guarantees are readable.
+        let n = unsafe { libc::strnlen(str, len) };
+        // SAFETY: malloc takes any size; a NULL answer is handled below.
+        let p = unsafe { libc::malloc(len + 1) } as *mut c_char;
         if p.is_null() {
             crate::error!("_TSstrdup: out of memory");
             return p;
         }
-        std::ptr::copy_nonoverlapping(str, p, n);
-        std::ptr::write_bytes(p.add(n), 0, len + 1 - n);
+        // SAFETY: `p` is a fresh block of len + 1 bytes and n <= len; `str` has n readable bytes
+        // (strnlen above) and cannot overlap the new block.
+        unsafe {
+            std::ptr::copy_nonoverlapping(str, p, n);
+            std::ptr::write_bytes(p.add(n), 0, len + 1 - n);
+        }
         p
     })
 }
@@ -68,11 +81,16 @@ pub unsafe extern "C" fn _TSstrdup(
 #[no_mangle]
 pub unsafe extern "C" fn _TSstrlcpy(dst: *mut c_char, src: *const c_char, siz: usize) -> usize {
     guard("_TSstrlcpy", 0, || {
-        let n = libc::strlen(src);
+        // SAFETY: `src` is a NUL-terminated string (strlcpy's contract; NULL crashes, as in C).
+        let n = unsafe { libc::strlen(src) };
         if siz > 0 && !dst.is_null() {
             let c = n.min(siz - 1);
-            std::ptr::copy(src, dst, c);
-            *dst.add(c) = 0;
+            // SAFETY: `dst` is non-NULL (checked) with room for `siz` bytes (strlcpy's contract),
+            // and c < siz; `src` has n >= c readable bytes. `copy` allows overlap.
+            unsafe {
+                std::ptr::copy(src, dst, c);
+                *dst.add(c) = 0;
+            }
         }
         n
     })
@@ -82,18 +100,26 @@ pub unsafe extern "C" fn _TSstrlcpy(dst: *mut c_char, src: *const c_char, siz: u
 #[no_mangle]
 pub unsafe extern "C" fn _TSstrlcat(dst: *mut c_char, src: *const c_char, siz: usize) -> usize {
     guard("_TSstrlcat", 0, || {
-        let dlen = libc::strnlen(dst, siz);
+        // SAFETY: `dst` has `siz` readable bytes (strlcat's contract); strnlen reads no further.
+        let dlen = unsafe { libc::strnlen(dst, siz) };
         if dlen == siz {
-            return siz + libc::strlen(src);
+            // SAFETY: `src` is a NUL-terminated string (strlcat's contract).
+            return siz + unsafe { libc::strlen(src) };
         }
-        dlen + _TSstrlcpy(dst.add(dlen), src, siz - dlen)
+        // SAFETY: dlen < siz, so dst + dlen is inside the caller's buffer with siz - dlen bytes of
+        // room left; `src` is NUL-terminated (strlcat's contract).
+        dlen + unsafe { _TSstrlcpy(dst.add(dlen), src, siz - dlen) }
     })
 }
 
 /// Free a block from TSmalloc/TSrealloc/TSstrdup or one the API handed over; NULL is a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn _TSfree(ptr: *mut c_void) {
-    guard("_TSfree", (), || libc::free(ptr))
+    guard("_TSfree", (), || {
+        // SAFETY: `ptr` is NULL or a block of the C allocator not yet freed (this function's
+        // contract).
+        unsafe { libc::free(ptr) }
+    })
 }
 
 /// The `tshost` binary's global allocator: mimalloc, asked for plain `mi_malloc` when the
@@ -113,33 +139,46 @@ fn plain_block_aligns(align: usize, size: usize) -> bool {
 unsafe impl std::alloc::GlobalAlloc for MiAlloc {
     #[inline]
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        if plain_block_aligns(layout.align(), layout.size()) {
-            libmimalloc_sys::mi_malloc(layout.size()).cast()
-        } else {
-            libmimalloc_sys::mi_malloc_aligned(layout.size(), layout.align()).cast()
+        // SAFETY: mimalloc takes any size; the alignment of a Layout is a power of two, which is
+        // what mi_malloc_aligned needs (and mi_malloc's own blocks have it, plain_block_aligns).
+        unsafe {
+            if plain_block_aligns(layout.align(), layout.size()) {
+                libmimalloc_sys::mi_malloc(layout.size()).cast()
+            } else {
+                libmimalloc_sys::mi_malloc_aligned(layout.size(), layout.align()).cast()
+            }
         }
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
-        if plain_block_aligns(layout.align(), layout.size()) {
-            libmimalloc_sys::mi_zalloc(layout.size()).cast()
-        } else {
-            libmimalloc_sys::mi_zalloc_aligned(layout.size(), layout.align()).cast()
+        // SAFETY: as in `alloc`.
+        unsafe {
+            if plain_block_aligns(layout.align(), layout.size()) {
+                libmimalloc_sys::mi_zalloc(layout.size()).cast()
+            } else {
+                libmimalloc_sys::mi_zalloc_aligned(layout.size(), layout.align()).cast()
+            }
         }
     }
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, _layout: std::alloc::Layout) {
-        libmimalloc_sys::mi_free(ptr.cast())
+        // SAFETY: `ptr` is a live block of this allocator (GlobalAlloc::dealloc's contract);
+        // mi_free takes aligned and unaligned blocks alike.
+        unsafe { libmimalloc_sys::mi_free(ptr.cast()) }
     }
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
-        if plain_block_aligns(layout.align(), new_size) {
-            libmimalloc_sys::mi_realloc(ptr.cast(), new_size).cast()
-        } else {
-            libmimalloc_sys::mi_realloc_aligned(ptr.cast(), new_size, layout.align()).cast()
+        // SAFETY: `ptr` is a live block of this allocator allocated with `layout`
+        // (GlobalAlloc::realloc's contract); the alignment is a power of two, as in `alloc`.
+        unsafe {
+            if plain_block_aligns(layout.align(), new_size) {
+                libmimalloc_sys::mi_realloc(ptr.cast(), new_size).cast()
+            } else {
+                libmimalloc_sys::mi_realloc_aligned(ptr.cast(), new_size, layout.align()).cast()
+            }
         }
     }
 }
