@@ -1,5 +1,6 @@
 //! Hooks (TSHttpHookAdd, TSHttpSsnHookAdd, TSHttpTxnHookAdd), reenable, session and transaction
 //! accessors, and user argument slots.
+#![deny(unsafe_op_in_unsafe_fn)]
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 use std::sync::atomic::Ordering;
@@ -281,12 +282,17 @@ fn type_arg(who: &str, ty: TSUserArgTypeRaw) -> Option<i32> {
     }
 }
 
+/// The string a plugin passed; None (logged) for NULL.
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string that outlives `'a`.
 unsafe fn cstr<'a>(who: &str, what: &str, p: *const c_char) -> Option<&'a CStr> {
     if p.is_null() {
         crate::error!("{who}: NULL {what}");
         None
     } else {
-        Some(CStr::from_ptr(p))
+        // SAFETY: non-NULL here, NUL-terminated and alive for 'a (this function's contract).
+        Some(unsafe { CStr::from_ptr(p) })
     }
 }
 
@@ -302,7 +308,8 @@ pub unsafe extern "C" fn TSUserArgIndexReserve(
 ) -> TSReturnCodeRaw {
     guard("TSUserArgIndexReserve", TS_ERROR, || {
         let who = "TSUserArgIndexReserve";
-        let (Some(ty), Some(name)) = (type_arg(who, ty), cstr(who, "name", name)) else {
+        // SAFETY: the plugin passes NULL or a NUL-terminated name that lives for the call.
+        let (Some(ty), Some(name)) = (type_arg(who, ty), unsafe { cstr(who, "name", name) }) else {
             return TS_ERROR;
         };
         if arg_idx.is_null() {
@@ -312,11 +319,13 @@ pub unsafe extern "C" fn TSUserArgIndexReserve(
         let desc = if description.is_null() {
             None
         } else {
-            Some(CStr::from_ptr(description))
+            // SAFETY: non-NULL (checked); the plugin passes a NUL-terminated description.
+            Some(unsafe { CStr::from_ptr(description) })
         };
         match args::reserve(ty, name, desc) {
             Some(i) => {
-                *arg_idx = i;
+                // SAFETY: non-NULL (checked above), and the plugin's int.
+                unsafe { *arg_idx = i };
                 TS_SUCCESS
             }
             None => {
@@ -343,16 +352,19 @@ pub unsafe extern "C" fn TSUserArgIndexNameLookup(
 ) -> TSReturnCodeRaw {
     guard("TSUserArgIndexNameLookup", TS_ERROR, || {
         let who = "TSUserArgIndexNameLookup";
-        let (Some(ty), Some(name)) = (type_arg(who, ty), cstr(who, "name", name)) else {
+        // SAFETY: the plugin passes NULL or a NUL-terminated name that lives for the call.
+        let (Some(ty), Some(name)) = (type_arg(who, ty), unsafe { cstr(who, "name", name) }) else {
             return TS_ERROR;
         };
         match args::lookup_name(ty, name) {
             Some((i, d)) => {
                 if !arg_idx.is_null() {
-                    *arg_idx = i;
+                    // SAFETY: non-NULL, and the plugin's int.
+                    unsafe { *arg_idx = i };
                 }
                 if !description.is_null() {
-                    *description = d;
+                    // SAFETY: non-NULL, and the plugin's pointer variable.
+                    unsafe { *description = d };
                 }
                 TS_SUCCESS
             }
@@ -377,10 +389,12 @@ pub unsafe extern "C" fn TSUserArgIndexLookup(
         match args::lookup_index(ty, arg_idx) {
             Some((n, d)) => {
                 if !name.is_null() {
-                    *name = n;
+                    // SAFETY: non-NULL, and the plugin's pointer variable.
+                    unsafe { *name = n };
                 }
                 if !description.is_null() {
-                    *description = d;
+                    // SAFETY: non-NULL, and the plugin's pointer variable.
+                    unsafe { *description = d };
                 }
                 TS_SUCCESS
             }
@@ -471,7 +485,8 @@ pub unsafe extern "C" fn TSHttpTxnArgIndexReserve(
     arg_idx: *mut c_int,
 ) -> TSReturnCodeRaw {
     guard("TSHttpTxnArgIndexReserve", TS_ERROR, || {
-        TSUserArgIndexReserve(args::TXN, name, description, arg_idx)
+        // SAFETY: the same arguments, under the same contract.
+        unsafe { TSUserArgIndexReserve(args::TXN, name, description, arg_idx) }
     })
 }
 
@@ -484,7 +499,8 @@ pub unsafe extern "C" fn TSHttpSsnArgIndexReserve(
     arg_idx: *mut c_int,
 ) -> TSReturnCodeRaw {
     guard("TSHttpSsnArgIndexReserve", TS_ERROR, || {
-        TSUserArgIndexReserve(args::SSN, name, description, arg_idx)
+        // SAFETY: the same arguments, under the same contract.
+        unsafe { TSUserArgIndexReserve(args::SSN, name, description, arg_idx) }
     })
 }
 
