@@ -8,6 +8,7 @@
 //!   tshost_txn_result r; tshost_txn_run(ssn, NULL, &r);
 //!   tshost_ssn_close(ssn);
 //!   ... inspect tshost_trace_get(i, &entry) for every hook call ...
+#![deny(unsafe_op_in_unsafe_fn)]
 
 use std::cell::RefCell;
 use std::ffi::{CStr, CString};
@@ -61,7 +62,10 @@ pub unsafe extern "C" fn tshost_start(config_dir: *const c_char) -> c_int {
             set_error("tshost_start: NULL config_dir");
             return -1;
         }
-        let dir = CStr::from_ptr(config_dir).to_string_lossy().into_owned();
+        // SAFETY: non-NULL (checked above); the caller passes a NUL-terminated path.
+        let dir = unsafe { CStr::from_ptr(config_dir) }
+            .to_string_lossy()
+            .into_owned();
         match crate::host::start(Path::new(&dir)) {
             Ok(()) => 0,
             Err(e) => {
@@ -94,12 +98,15 @@ pub unsafe extern "C" fn tshost_plugin_load(argc: c_int, argv: *const *const c_c
         }
         let mut args = Vec::new();
         for i in 0..argc as usize {
-            let p = *argv.add(i);
+            // SAFETY: argv is non-NULL (checked above) and has argc entries (this function's
+            // contract, as TSPluginInit's), and i < argc.
+            let p = unsafe { *argv.add(i) };
             if p.is_null() {
                 set_error(&format!("tshost_plugin_load: argv[{i}] is NULL"));
                 return -1;
             }
-            args.push(CStr::from_ptr(p).to_bytes().to_vec());
+            // SAFETY: non-NULL (checked above); each argv entry is a NUL-terminated string.
+            args.push(unsafe { CStr::from_ptr(p) }.to_bytes().to_vec());
         }
         let dir = crate::host::dirs().plugin_path.clone();
         match crate::plugin::loader::load("tshost_plugin_load", &dir, &args) {
@@ -119,7 +126,10 @@ pub unsafe extern "C" fn tshost_debug_set(enabled: c_int, tags: *const c_char) -
         let tags = if tags.is_null() {
             String::new()
         } else {
-            CStr::from_ptr(tags).to_string_lossy().into_owned()
+            // SAFETY: non-NULL (checked above); the caller passes a NUL-terminated string.
+            unsafe { CStr::from_ptr(tags) }
+                .to_string_lossy()
+                .into_owned()
         };
         match crate::diags::configure_debug(enabled != 0, &tags) {
             Ok(()) => {
@@ -200,17 +210,21 @@ pub unsafe extern "C" fn tshost_trace_get(i: c_int, out: *mut tshost_trace_entry
         for (d, s) in plugin.iter_mut().zip(e.plugin.bytes().take(63)) {
             *d = s as c_char;
         }
-        *out = tshost_trace_entry {
-            ssn_id: e.ssn_id,
-            txn_id: e.txn_id,
-            hook: e.hook,
-            event: e.event,
-            scope: e.scope,
-            cont: e.cont as TSCont,
-            plugin,
-            reenable_event: e.reenable_event,
-            reenabled_inline: e.inline as c_int,
-            reenabled_from_other_thread: e.other_thread as c_int,
+        // SAFETY: `out` is non-NULL (checked above) and points to the caller's
+        // tshost_trace_entry; the type has no Drop, so nothing is read from it.
+        unsafe {
+            *out = tshost_trace_entry {
+                ssn_id: e.ssn_id,
+                txn_id: e.txn_id,
+                hook: e.hook,
+                event: e.event,
+                scope: e.scope,
+                cont: e.cont as TSCont,
+                plugin,
+                reenable_event: e.reenable_event,
+                reenabled_inline: e.inline as c_int,
+                reenabled_from_other_thread: e.other_thread as c_int,
+            }
         };
         0
     })
@@ -239,20 +253,28 @@ pub struct tshost_ssn_options {
     pub internal: c_int,
 }
 
+/// The address `p` points to; None for NULL or a family other than AF_INET and AF_INET6.
+///
+/// # Safety
+/// `p` is NULL or points to a struct sockaddr_in (family AF_INET), a struct sockaddr_in6 (family
+/// AF_INET6) or at least a struct sockaddr (other families), alive for the call.
 unsafe fn sockaddr_of(p: *const libc::sockaddr) -> Option<SocketAddr> {
     if p.is_null() {
         return None;
     }
-    match (*p).sa_family as c_int {
+    // SAFETY: non-NULL, and at least a struct sockaddr (this function's contract).
+    match unsafe { (*p).sa_family } as c_int {
         libc::AF_INET => {
-            let a = &*(p as *const libc::sockaddr_in);
+            // SAFETY: family AF_INET, so a struct sockaddr_in (this function's contract).
+            let a = unsafe { &*(p as *const libc::sockaddr_in) };
             Some(SocketAddr::from((
                 u32::from_be(a.sin_addr.s_addr).to_be_bytes(),
                 u16::from_be(a.sin_port),
             )))
         }
         libc::AF_INET6 => {
-            let a = &*(p as *const libc::sockaddr_in6);
+            // SAFETY: family AF_INET6, so a struct sockaddr_in6 (this function's contract).
+            let a = unsafe { &*(p as *const libc::sockaddr_in6) };
             Some(SocketAddr::V6(std::net::SocketAddrV6::new(
                 a.sin6_addr.s6_addr.into(),
                 u16::from_be(a.sin6_port),
@@ -290,28 +312,36 @@ pub unsafe extern "C" fn tshost_ssn_open(
         };
         let (mut fd, mut internal) = (-1, false);
         if !opts.is_null() {
-            let o = &*opts;
+            // SAFETY: non-NULL (checked above); the caller passes a tshost_ssn_options alive for
+            // the call.
+            let o = unsafe { &*opts };
             if o.fd > 0 {
                 fd = o.fd;
             }
             internal = o.internal != 0;
             if !o.client_addr.is_null() {
-                so.client_addr = sockaddr_of(o.client_addr);
+                // SAFETY: the options' address is NULL or a sockaddr_in/sockaddr_in6 matching its
+                // family (tshost_ssn_options' contract).
+                so.client_addr = unsafe { sockaddr_of(o.client_addr) };
                 if matches!(so.client_addr, Some(SocketAddr::V6(_))) {
                     so.stack = vec![crate::proxy::proto::TCP, crate::proxy::proto::IPV6];
                 }
             }
             if !o.local_addr.is_null() {
-                so.local_addr = sockaddr_of(o.local_addr);
+                // SAFETY: as for the client address.
+                so.local_addr = unsafe { sockaddr_of(o.local_addr) };
             }
             if !o.protocol_stack.is_null() && o.protocol_stack_len > 0 {
                 so.stack.clear();
                 for i in 0..o.protocol_stack_len as usize {
-                    let p = *o.protocol_stack.add(i);
+                    // SAFETY: protocol_stack is non-NULL (checked above) with protocol_stack_len
+                    // entries (tshost_ssn_options' contract), and i < protocol_stack_len.
+                    let p = unsafe { *o.protocol_stack.add(i) };
                     let s = if p.is_null() {
                         String::new()
                     } else {
-                        CStr::from_ptr(p).to_string_lossy().into_owned()
+                        // SAFETY: non-NULL; each entry is a NUL-terminated tag.
+                        unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
                     };
                     match crate::proxy::proto::canonical(&s) {
                         Some(t) => so.stack.push(t),
@@ -327,10 +357,12 @@ pub unsafe extern "C" fn tshost_ssn_open(
         info.internal = internal;
         let (ssn, accepted) = harness::block_on(harness::open_client_session(info));
         if accepted {
-            *out = ssn.handle as TSHttpSsn;
+            // SAFETY: `out` is non-NULL (checked above) and the caller's TSHttpSsn variable.
+            unsafe { *out = ssn.handle as TSHttpSsn };
             0
         } else {
-            *out = std::ptr::null_mut();
+            // SAFETY: as above.
+            unsafe { *out = std::ptr::null_mut() };
             1
         }
     })
@@ -435,6 +467,9 @@ impl From<TxnResult> for tshost_txn_result {
 }
 
 /// Raw header text from C, parsed.
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string alive for the call.
 unsafe fn raw_hdr(
     p: *const c_char,
     parse: fn(&[u8]) -> Result<crate::hdrs::HttpHdr, String>,
@@ -442,22 +477,31 @@ unsafe fn raw_hdr(
     if p.is_null() {
         return Ok(None);
     }
-    parse(CStr::from_ptr(p).to_bytes()).map(Some)
+    // SAFETY: non-NULL (checked above), NUL-terminated and alive (this function's contract).
+    parse(unsafe { CStr::from_ptr(p) }.to_bytes()).map(Some)
 }
 
+/// The transaction options the caller passed (NULL: the defaults).
+///
+/// # Safety
+/// `opts` is NULL or points to a tshost_txn_options whose `request` and `response` are each NULL
+/// or a NUL-terminated string, all alive for the call.
 unsafe fn txn_options(opts: *const tshost_txn_options) -> Result<TxnOptions, String> {
     if opts.is_null() {
         return Ok(TxnOptions::default());
     }
-    let o = &*opts;
+    // SAFETY: non-NULL (checked above), and a live tshost_txn_options (this function's contract).
+    let o = unsafe { &*opts };
     Ok(TxnOptions {
         abort_after: (o.abort != 0).then_some(o.abort_after_hook),
         origin_fails: o.origin_fails != 0,
         origin_status: o.origin_status,
         request_version: o.request_version as u32,
-        request: raw_hdr(o.request, crate::hdrs::HttpHdr::parse_request)
+        // SAFETY: NULL or a NUL-terminated string (this function's contract).
+        request: unsafe { raw_hdr(o.request, crate::hdrs::HttpHdr::parse_request) }
             .map_err(|e| format!("request: {e}"))?,
-        response: raw_hdr(o.response, crate::hdrs::HttpHdr::parse_response)
+        // SAFETY: as for the request.
+        response: unsafe { raw_hdr(o.response, crate::hdrs::HttpHdr::parse_response) }
             .map_err(|e| format!("response: {e}"))?,
     })
 }
@@ -475,7 +519,9 @@ pub unsafe extern "C" fn tshost_txn_run(
             set_error("tshost_txn_run: not a live session");
             return -1;
         };
-        let o = match txn_options(opts) {
+        // SAFETY: the caller passes NULL or a tshost_txn_options with NULL or NUL-terminated
+        // header strings (this function's contract).
+        let o = match unsafe { txn_options(opts) } {
             Ok(o) => o,
             Err(e) => {
                 set_error(&format!("tshost_txn_run: {e}"));
@@ -488,7 +534,8 @@ pub unsafe extern "C" fn tshost_txn_run(
         };
         let r = harness::block_on(harness::run_transaction(txn, o));
         if !out.is_null() {
-            *out = r.into();
+            // SAFETY: non-NULL, the caller's tshost_txn_result (no Drop: nothing is read from it).
+            unsafe { *out = r.into() };
         }
         0
     })
@@ -514,7 +561,9 @@ pub unsafe extern "C" fn tshost_txn_spawn(
             set_error("tshost_txn_spawn: not a live session");
             return std::ptr::null_mut();
         };
-        let o = match txn_options(opts) {
+        // SAFETY: the caller passes NULL or a tshost_txn_options with NULL or NUL-terminated
+        // header strings (this function's contract).
+        let o = match unsafe { txn_options(opts) } {
             Ok(o) => o,
             Err(e) => {
                 set_error(&format!("tshost_txn_spawn: {e}"));
@@ -582,7 +631,9 @@ pub unsafe extern "C" fn tshost_job_wait(
                         client_response: r.client_response.take(),
                         ..r.clone()
                     };
-                    *out = strings.into();
+                    // SAFETY: non-NULL (checked above), the caller's tshost_txn_result (no Drop:
+                    // nothing is read from it).
+                    unsafe { *out = strings.into() };
                 }
                 0
             }
