@@ -8,6 +8,7 @@
 //! quietly answers TS_ERROR (a read-only heap, a field handle released against another header) so
 //! does tshost. Returned strings are not NUL-terminated slices (tshost stores a NUL after each
 //! anyway) valid until that string is changed or its heap destroyed.
+#![deny(unsafe_op_in_unsafe_fn)]
 use std::os::raw::{c_char, c_int, c_uint};
 use std::ptr::null;
 use std::sync::Arc;
@@ -99,21 +100,31 @@ fn field_arg(who: &str, b: &MBuffer, hdr: u32, loc: TSMLoc) -> Option<u64> {
 
 /// Bytes from C: `len < 0` means NUL-terminated. Copied, so that a value taken from the heap
 /// itself can be written back.
+///
+/// # Safety
+/// `p` is NULL, or a NUL-terminated string when `len < 0`, or else has `len` readable bytes.
 unsafe fn c_bytes(p: *const c_char, len: c_int) -> Option<Vec<u8>> {
     if p.is_null() {
         return None;
     }
     let n = if len < 0 {
-        libc::strlen(p)
+        // SAFETY: non-NULL, and NUL-terminated since len < 0 (this function's contract).
+        unsafe { libc::strlen(p) }
     } else {
         len as usize
     };
-    Some(std::slice::from_raw_parts(p.cast::<u8>(), n).to_vec())
+    // SAFETY: non-NULL with n readable bytes (strlen above, or `len`: this function's contract);
+    // copied at once, so nothing outlives the call.
+    Some(unsafe { std::slice::from_raw_parts(p.cast::<u8>(), n) }.to_vec())
 }
 
 /// A string argument ATS requires (it aborts on NULL).
+///
+/// # Safety
+/// As c_bytes.
 unsafe fn req_bytes(who: &str, what: &str, p: *const c_char, len: c_int) -> Option<Vec<u8>> {
-    let b = c_bytes(p, len);
+    // SAFETY: the same arguments, under the same contract.
+    let b = unsafe { c_bytes(p, len) };
     if b.is_none() {
         crate::error!("{who}: NULL {what}");
     }
@@ -131,9 +142,13 @@ fn out_arg<T>(who: &str, what: &str, p: *mut T) -> Option<*mut T> {
 }
 
 /// Hand a (pointer, length) string to C; NULL and 0 for none.
+///
+/// # Safety
+/// `length` is non-NULL and writable (callers check it with out_arg).
 unsafe fn give(s: Option<(*const c_char, usize)>, length: *mut c_int) -> *const c_char {
     let (p, n) = s.unwrap_or((null(), 0));
-    *length = n as c_int;
+    // SAFETY: non-NULL and writable (this function's contract).
+    unsafe { *length = n as c_int };
     p
 }
 
@@ -259,6 +274,10 @@ fn copy_url(who: &str, bufp: TSMBuffer, url: TSMLoc) -> Option<Url> {
 // -------------------------------------------------------------------------------------------------
 // Transaction headers
 
+/// The header `pick` chooses of the transaction, in `*bufp` and `*offset`.
+///
+/// # Safety
+/// `bufp` and `offset` are each NULL (refused) or writable.
 unsafe fn txn_hdr(
     who: &str,
     txnp: TSHttpTxn,
@@ -275,8 +294,11 @@ unsafe fn txn_hdr(
     };
     match pick(&t.headers).load_full() {
         Some(b) => {
-            *bufp = b.handle() as TSMBuffer;
-            *offset = b.hdr_loc() as TSMLoc;
+            // SAFETY: both non-NULL (out_arg above) and writable (this function's contract).
+            unsafe {
+                *bufp = b.handle() as TSMBuffer;
+                *offset = b.hdr_loc() as TSMLoc;
+            }
             TS_SUCCESS
         }
         None => TS_ERROR,
@@ -291,9 +313,12 @@ pub unsafe extern "C" fn TSHttpTxnClientReqGet(
     offset: *mut TSMLoc,
 ) -> TSReturnCodeRaw {
     guard("TSHttpTxnClientReqGet", TS_ERROR, || {
-        txn_hdr("TSHttpTxnClientReqGet", txnp, bufp, offset, |h| {
-            &h.client_req
-        })
+        // SAFETY: the plugin's out-pointers: NULL (refused) or writable.
+        unsafe {
+            txn_hdr("TSHttpTxnClientReqGet", txnp, bufp, offset, |h| {
+                &h.client_req
+            })
+        }
     })
 }
 
@@ -305,9 +330,12 @@ pub unsafe extern "C" fn TSHttpTxnServerReqGet(
     offset: *mut TSMLoc,
 ) -> TSReturnCodeRaw {
     guard("TSHttpTxnServerReqGet", TS_ERROR, || {
-        txn_hdr("TSHttpTxnServerReqGet", txnp, bufp, offset, |h| {
-            &h.server_req
-        })
+        // SAFETY: the plugin's out-pointers: NULL (refused) or writable.
+        unsafe {
+            txn_hdr("TSHttpTxnServerReqGet", txnp, bufp, offset, |h| {
+                &h.server_req
+            })
+        }
     })
 }
 
@@ -319,9 +347,12 @@ pub unsafe extern "C" fn TSHttpTxnServerRespGet(
     offset: *mut TSMLoc,
 ) -> TSReturnCodeRaw {
     guard("TSHttpTxnServerRespGet", TS_ERROR, || {
-        txn_hdr("TSHttpTxnServerRespGet", txnp, bufp, offset, |h| {
-            &h.server_resp
-        })
+        // SAFETY: the plugin's out-pointers: NULL (refused) or writable.
+        unsafe {
+            txn_hdr("TSHttpTxnServerRespGet", txnp, bufp, offset, |h| {
+                &h.server_resp
+            })
+        }
     })
 }
 
@@ -333,9 +364,12 @@ pub unsafe extern "C" fn TSHttpTxnClientRespGet(
     offset: *mut TSMLoc,
 ) -> TSReturnCodeRaw {
     guard("TSHttpTxnClientRespGet", TS_ERROR, || {
-        txn_hdr("TSHttpTxnClientRespGet", txnp, bufp, offset, |h| {
-            &h.client_resp
-        })
+        // SAFETY: the plugin's out-pointers: NULL (refused) or writable.
+        unsafe {
+            txn_hdr("TSHttpTxnClientRespGet", txnp, bufp, offset, |h| {
+                &h.client_resp
+            })
+        }
     })
 }
 
@@ -447,7 +481,8 @@ pub unsafe extern "C" fn TSHttpHdrClone(
         if !dest.is_writable() {
             return TS_ERROR;
         }
-        *locp = dest.lock().add_hdr(h) as TSMLoc;
+        // SAFETY: `locp` is non-NULL (out_arg above) and the plugin's TSMLoc variable.
+        unsafe { *locp = dest.lock().add_hdr(h) as TSMLoc };
         TS_SUCCESS
     })
 }
@@ -526,9 +561,11 @@ pub unsafe extern "C" fn TSHttpHdrMethodGet(
         with_http(who, bufp, offset, false, null(), |h| {
             if h.hdr_type() != HdrType::Request {
                 crate::error!("{who}: not a request header");
-                return give(None, length);
+                // SAFETY: `length` is non-NULL (out_arg above) and the plugin's int.
+                return unsafe { give(None, length) };
             }
-            give(h.method_ptr(), length)
+            // SAFETY: `length` is non-NULL (out_arg above) and the plugin's int.
+            unsafe { give(h.method_ptr(), length) }
         })
     })
 }
@@ -544,7 +581,8 @@ pub unsafe extern "C" fn TSHttpHdrMethodSet(
 ) -> TSReturnCodeRaw {
     guard("TSHttpHdrMethodSet", TS_ERROR, || {
         let who = "TSHttpHdrMethodSet";
-        let Some(v) = req_bytes(who, "value", value, length) else {
+        // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
+        let Some(v) = (unsafe { req_bytes(who, "value", value, length) }) else {
             return TS_ERROR;
         };
         with_http(who, bufp, offset, true, TS_ERROR, |h| {
@@ -567,7 +605,8 @@ pub unsafe extern "C" fn TSHttpHdrHostGet(
             return null();
         };
         with_http(who, bufp, offset, false, null(), |h| {
-            give(slice(h.host()), length)
+            // SAFETY: `length` is non-NULL (out_arg above) and the plugin's int.
+            unsafe { give(slice(h.host()), length) }
         })
     })
 }
@@ -588,7 +627,8 @@ pub unsafe extern "C" fn TSHttpHdrUrlGet(
             if heap.hdr(id).unwrap().hdr.hdr_type() != HdrType::Request {
                 return TS_ERROR;
             }
-            *locp = heap.hdr_url_loc(id).unwrap() as TSMLoc;
+            // SAFETY: `locp` is non-NULL (out_arg above) and the plugin's TSMLoc variable.
+            unsafe { *locp = heap.hdr_url_loc(id).unwrap() as TSMLoc };
             TS_SUCCESS
         })
     })
@@ -692,7 +732,8 @@ pub unsafe extern "C" fn TSHttpHdrReasonGet(
             return null();
         };
         with_http(who, bufp, offset, false, null(), |h| {
-            give(hstr(h.reason_hstr()), length)
+            // SAFETY: `length` is non-NULL (out_arg above) and the plugin's int.
+            unsafe { give(hstr(h.reason_hstr()), length) }
         })
     })
 }
@@ -708,7 +749,8 @@ pub unsafe extern "C" fn TSHttpHdrReasonSet(
 ) -> TSReturnCodeRaw {
     guard("TSHttpHdrReasonSet", TS_ERROR, || {
         let who = "TSHttpHdrReasonSet";
-        let Some(v) = req_bytes(who, "value", value, length) else {
+        // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
+        let Some(v) = (unsafe { req_bytes(who, "value", value, length) }) else {
             return TS_ERROR;
         };
         with_http(who, bufp, offset, true, TS_ERROR, |h| {
@@ -753,7 +795,8 @@ pub unsafe extern "C" fn TSUrlCreate(bufp: TSMBuffer, locp: *mut TSMLoc) -> TSRe
         if !b.is_writable() {
             return TS_ERROR;
         }
-        *locp = b.lock().add_url(Url::default()) as TSMLoc;
+        // SAFETY: `locp` is non-NULL (out_arg above) and the plugin's TSMLoc variable.
+        unsafe { *locp = b.lock().add_url(Url::default()) as TSMLoc };
         TS_SUCCESS
     })
 }
@@ -780,7 +823,8 @@ pub unsafe extern "C" fn TSUrlClone(
         if !dest.is_writable() {
             return TS_ERROR;
         }
-        *locp = dest.lock().add_url(u) as TSMLoc;
+        // SAFETY: `locp` is non-NULL (out_arg above) and the plugin's TSMLoc variable.
+        unsafe { *locp = dest.lock().add_url(u) as TSMLoc };
         TS_SUCCESS
     })
 }
@@ -814,13 +858,17 @@ pub unsafe extern "C" fn TSUrlParse(
 ) -> TSParseResultRaw {
     guard("TSUrlParse", TS_PARSE_ERROR, || {
         let who = "TSUrlParse";
-        if start.is_null() || (*start).is_null() || end.is_null() || end < *start {
+        // SAFETY: `start` is read only when non-NULL (||), and is the plugin's pointer variable.
+        if start.is_null() || unsafe { (*start).is_null() || end.is_null() || end < *start } {
             crate::error!("{who}: NULL or inverted start/end");
             return TS_PARSE_ERROR;
         }
-        let text =
+        // SAFETY: [*start, end) is one readable buffer of the plugin's (TSUrlParse's contract),
+        // both non-NULL and in order (checked above); copied at once.
+        let text = unsafe {
             std::slice::from_raw_parts((*start).cast::<u8>(), end.offset_from(*start) as usize)
-                .to_vec();
+        }
+        .to_vec();
         with_url(
             who,
             bufp,
@@ -830,7 +878,8 @@ pub unsafe extern "C" fn TSUrlParse(
             |u| match Url::parse(&text) {
                 Some(p) => {
                     *u = p;
-                    *start = end;
+                    // SAFETY: non-NULL (checked above), the plugin's pointer variable.
+                    unsafe { *start = end };
                     TS_PARSE_DONE
                 }
                 None => {
@@ -865,14 +914,19 @@ pub unsafe extern "C" fn TSUrlStringGet(
         let Some(s) = with_url(who, bufp, offset, false, None, |u| Some(u.to_bytes())) else {
             return std::ptr::null_mut();
         };
-        let p = libc::malloc(s.len() + 1).cast::<c_char>();
+        // SAFETY: malloc takes any size; a NULL answer is handled below.
+        let p = unsafe { libc::malloc(s.len() + 1) }.cast::<c_char>();
         if p.is_null() {
             crate::error!("{who}: out of memory");
             return p;
         }
-        std::ptr::copy_nonoverlapping(s.as_ptr().cast::<c_char>(), p, s.len());
-        *p.add(s.len()) = 0;
-        *length = s.len() as c_int;
+        // SAFETY: `p` is a fresh block of s.len() + 1 bytes, not overlapping `s`.
+        unsafe {
+            std::ptr::copy_nonoverlapping(s.as_ptr().cast::<c_char>(), p, s.len());
+            *p.add(s.len()) = 0;
+        }
+        // SAFETY: `length` is non-NULL (out_arg above) and the plugin's int.
+        unsafe { *length = s.len() as c_int };
         p
     })
 }
@@ -887,6 +941,10 @@ pub extern "C" fn TSUrlLengthGet(bufp: TSMBuffer, offset: TSMLoc) -> c_int {
     })
 }
 
+/// A part of the URL, its length in `*length`.
+///
+/// # Safety
+/// `length` is NULL (refused) or writable.
 unsafe fn url_part_get(
     who: &str,
     bufp: TSMBuffer,
@@ -898,11 +956,15 @@ unsafe fn url_part_get(
         return null();
     };
     with_url(who, bufp, offset, false, null(), |u| {
-        give(hstr(u.part(part)), length)
+        // SAFETY: `length` is non-NULL (out_arg above) and the plugin's int.
+        unsafe { give(hstr(u.part(part)), length) }
     })
 }
 
 /// A NULL value clears the part; `length < 0`: NUL-terminated.
+///
+/// # Safety
+/// `value` and `length` as for c_bytes.
 unsafe fn url_part_set(
     who: &str,
     bufp: TSMBuffer,
@@ -911,7 +973,8 @@ unsafe fn url_part_set(
     length: c_int,
     set: fn(&mut Url, Option<&[u8]>),
 ) -> TSReturnCodeRaw {
-    let v = c_bytes(value, length);
+    // SAFETY: the same arguments, under the same contract.
+    let v = unsafe { c_bytes(value, length) };
     with_url(who, bufp, offset, true, TS_ERROR, |u| {
         set(u, v.as_deref());
         TS_SUCCESS
@@ -931,7 +994,8 @@ pub unsafe extern "C" fn TSUrlRawSchemeGet(
             return null();
         };
         with_url(who, bufp, offset, false, null(), |u| {
-            give(scheme_of(u, false), length)
+            // SAFETY: `length` is non-NULL (out_arg above) and the plugin's int.
+            unsafe { give(scheme_of(u, false), length) }
         })
     })
 }
@@ -968,7 +1032,8 @@ pub unsafe extern "C" fn TSUrlSchemeGet(
             return null();
         };
         with_url(who, bufp, offset, false, null(), |u| {
-            give(scheme_of(u, true), length)
+            // SAFETY: `length` is non-NULL (out_arg above) and the plugin's int.
+            unsafe { give(scheme_of(u, true), length) }
         })
     })
 }
@@ -984,14 +1049,17 @@ pub unsafe extern "C" fn TSUrlSchemeSet(
     length: c_int,
 ) -> TSReturnCodeRaw {
     guard("TSUrlSchemeSet", TS_ERROR, || {
-        url_part_set(
-            "TSUrlSchemeSet",
-            bufp,
-            offset,
-            value,
-            length,
-            Url::set_scheme,
-        )
+        // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
+        unsafe {
+            url_part_set(
+                "TSUrlSchemeSet",
+                bufp,
+                offset,
+                value,
+                length,
+                Url::set_scheme,
+            )
+        }
     })
 }
 
@@ -1004,7 +1072,8 @@ pub unsafe extern "C" fn TSUrlUserGet(
     length: *mut c_int,
 ) -> *const c_char {
     guard("TSUrlUserGet", null(), || {
-        url_part_get("TSUrlUserGet", bufp, offset, length, Part::User)
+        // SAFETY: the plugin's `length`: NULL (refused) or writable.
+        unsafe { url_part_get("TSUrlUserGet", bufp, offset, length, Part::User) }
     })
 }
 
@@ -1018,7 +1087,8 @@ pub unsafe extern "C" fn TSUrlUserSet(
     length: c_int,
 ) -> TSReturnCodeRaw {
     guard("TSUrlUserSet", TS_ERROR, || {
-        url_part_set("TSUrlUserSet", bufp, offset, value, length, Url::set_user)
+        // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
+        unsafe { url_part_set("TSUrlUserSet", bufp, offset, value, length, Url::set_user) }
     })
 }
 
@@ -1030,7 +1100,8 @@ pub unsafe extern "C" fn TSUrlPasswordGet(
     length: *mut c_int,
 ) -> *const c_char {
     guard("TSUrlPasswordGet", null(), || {
-        url_part_get("TSUrlPasswordGet", bufp, offset, length, Part::Password)
+        // SAFETY: the plugin's `length`: NULL (refused) or writable.
+        unsafe { url_part_get("TSUrlPasswordGet", bufp, offset, length, Part::Password) }
     })
 }
 
@@ -1044,14 +1115,17 @@ pub unsafe extern "C" fn TSUrlPasswordSet(
     length: c_int,
 ) -> TSReturnCodeRaw {
     guard("TSUrlPasswordSet", TS_ERROR, || {
-        url_part_set(
-            "TSUrlPasswordSet",
-            bufp,
-            offset,
-            value,
-            length,
-            Url::set_password,
-        )
+        // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
+        unsafe {
+            url_part_set(
+                "TSUrlPasswordSet",
+                bufp,
+                offset,
+                value,
+                length,
+                Url::set_password,
+            )
+        }
     })
 }
 
@@ -1063,7 +1137,8 @@ pub unsafe extern "C" fn TSUrlHostGet(
     length: *mut c_int,
 ) -> *const c_char {
     guard("TSUrlHostGet", null(), || {
-        url_part_get("TSUrlHostGet", bufp, offset, length, Part::Host)
+        // SAFETY: the plugin's `length`: NULL (refused) or writable.
+        unsafe { url_part_get("TSUrlHostGet", bufp, offset, length, Part::Host) }
     })
 }
 
@@ -1077,7 +1152,8 @@ pub unsafe extern "C" fn TSUrlHostSet(
     length: c_int,
 ) -> TSReturnCodeRaw {
     guard("TSUrlHostSet", TS_ERROR, || {
-        url_part_set("TSUrlHostSet", bufp, offset, value, length, Url::set_host)
+        // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
+        unsafe { url_part_set("TSUrlHostSet", bufp, offset, value, length, Url::set_host) }
     })
 }
 
@@ -1126,7 +1202,8 @@ pub unsafe extern "C" fn TSUrlPathGet(
     length: *mut c_int,
 ) -> *const c_char {
     guard("TSUrlPathGet", null(), || {
-        url_part_get("TSUrlPathGet", bufp, offset, length, Part::Path)
+        // SAFETY: the plugin's `length`: NULL (refused) or writable.
+        unsafe { url_part_get("TSUrlPathGet", bufp, offset, length, Part::Path) }
     })
 }
 
@@ -1139,9 +1216,12 @@ pub unsafe extern "C" fn TSUrlPathSet(
     length: c_int,
 ) -> TSReturnCodeRaw {
     guard("TSUrlPathSet", TS_ERROR, || {
-        url_part_set("TSUrlPathSet", bufp, offset, value, length, |u, v| {
-            u.set_path(v.unwrap_or_default())
-        })
+        // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
+        unsafe {
+            url_part_set("TSUrlPathSet", bufp, offset, value, length, |u, v| {
+                u.set_path(v.unwrap_or_default())
+            })
+        }
     })
 }
 
@@ -1154,7 +1234,8 @@ pub unsafe extern "C" fn TSUrlHttpParamsGet(
     length: *mut c_int,
 ) -> *const c_char {
     guard("TSUrlHttpParamsGet", null(), || {
-        url_part_get("TSUrlHttpParamsGet", bufp, offset, length, Part::Params)
+        // SAFETY: the plugin's `length`: NULL (refused) or writable.
+        unsafe { url_part_get("TSUrlHttpParamsGet", bufp, offset, length, Part::Params) }
     })
 }
 
@@ -1168,14 +1249,17 @@ pub unsafe extern "C" fn TSUrlHttpParamsSet(
     length: c_int,
 ) -> TSReturnCodeRaw {
     guard("TSUrlHttpParamsSet", TS_ERROR, || {
-        url_part_set(
-            "TSUrlHttpParamsSet",
-            bufp,
-            offset,
-            value,
-            length,
-            Url::set_params,
-        )
+        // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
+        unsafe {
+            url_part_set(
+                "TSUrlHttpParamsSet",
+                bufp,
+                offset,
+                value,
+                length,
+                Url::set_params,
+            )
+        }
     })
 }
 
@@ -1187,7 +1271,8 @@ pub unsafe extern "C" fn TSUrlHttpQueryGet(
     length: *mut c_int,
 ) -> *const c_char {
     guard("TSUrlHttpQueryGet", null(), || {
-        url_part_get("TSUrlHttpQueryGet", bufp, offset, length, Part::Query)
+        // SAFETY: the plugin's `length`: NULL (refused) or writable.
+        unsafe { url_part_get("TSUrlHttpQueryGet", bufp, offset, length, Part::Query) }
     })
 }
 
@@ -1201,14 +1286,17 @@ pub unsafe extern "C" fn TSUrlHttpQuerySet(
     length: c_int,
 ) -> TSReturnCodeRaw {
     guard("TSUrlHttpQuerySet", TS_ERROR, || {
-        url_part_set(
-            "TSUrlHttpQuerySet",
-            bufp,
-            offset,
-            value,
-            length,
-            Url::set_query,
-        )
+        // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
+        unsafe {
+            url_part_set(
+                "TSUrlHttpQuerySet",
+                bufp,
+                offset,
+                value,
+                length,
+                Url::set_query,
+            )
+        }
     })
 }
 
@@ -1221,7 +1309,8 @@ pub unsafe extern "C" fn TSUrlHttpFragmentGet(
     length: *mut c_int,
 ) -> *const c_char {
     guard("TSUrlHttpFragmentGet", null(), || {
-        url_part_get("TSUrlHttpFragmentGet", bufp, offset, length, Part::Fragment)
+        // SAFETY: the plugin's `length`: NULL (refused) or writable.
+        unsafe { url_part_get("TSUrlHttpFragmentGet", bufp, offset, length, Part::Fragment) }
     })
 }
 
@@ -1235,14 +1324,17 @@ pub unsafe extern "C" fn TSUrlHttpFragmentSet(
     length: c_int,
 ) -> TSReturnCodeRaw {
     guard("TSUrlHttpFragmentSet", TS_ERROR, || {
-        url_part_set(
-            "TSUrlHttpFragmentSet",
-            bufp,
-            offset,
-            value,
-            length,
-            Url::set_fragment,
-        )
+        // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
+        unsafe {
+            url_part_set(
+                "TSUrlHttpFragmentSet",
+                bufp,
+                offset,
+                value,
+                length,
+                Url::set_fragment,
+            )
+        }
     })
 }
 
@@ -1317,7 +1409,8 @@ pub unsafe extern "C" fn TSMimeHdrFieldFind(
     length: c_int,
 ) -> TSMLoc {
     guard("TSMimeHdrFieldFind", NULL_LOC, || {
-        let Some(n) = req_bytes("TSMimeHdrFieldFind", "name", name, length) else {
+        // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
+        let Some(n) = (unsafe { req_bytes("TSMimeHdrFieldFind", "name", name, length) }) else {
             return NULL_LOC;
         };
         field_handle("TSMimeHdrFieldFind", bufp, hdr, |h| h.find(&n))
@@ -1400,7 +1493,8 @@ pub unsafe extern "C" fn TSMimeHdrFieldCreateNamed(
 ) -> TSReturnCodeRaw {
     guard("TSMimeHdrFieldCreateNamed", TS_ERROR, || {
         let who = "TSMimeHdrFieldCreateNamed";
-        let Some(n) = req_bytes(who, "name", name, name_len) else {
+        // SAFETY: the plugin passes NULL or `name_len` bytes (a C string if `name_len` < 0).
+        let Some(n) = (unsafe { req_bytes(who, "name", name, name_len) }) else {
             return TS_ERROR;
         };
         create_field(who, bufp, mh_mloc, Some(&n), locp)
@@ -1521,7 +1615,8 @@ pub unsafe extern "C" fn TSMimeHdrFieldNameGet(
             return null();
         };
         with_field(who, bufp, hdr, field, false, null(), |f| {
-            give(f.name_ptr(), length)
+            // SAFETY: `length` is non-NULL (out_arg above) and the plugin's int.
+            unsafe { give(f.name_ptr(), length) }
         })
     })
 }
@@ -1538,7 +1633,8 @@ pub unsafe extern "C" fn TSMimeHdrFieldNameSet(
 ) -> TSReturnCodeRaw {
     guard("TSMimeHdrFieldNameSet", TS_ERROR, || {
         let who = "TSMimeHdrFieldNameSet";
-        let Some(n) = req_bytes(who, "name", name, length) else {
+        // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
+        let Some(n) = (unsafe { req_bytes(who, "name", name, length) }) else {
             return TS_ERROR;
         };
         with_field(who, bufp, hdr, field, true, TS_ERROR, |f| {
@@ -1565,7 +1661,8 @@ pub unsafe extern "C" fn TSMimeHdrFieldValueStringGet(
             return null();
         };
         with_field(who, bufp, hdr, field, false, null(), |f| {
-            give(slice(f.value_get(idx)), length)
+            // SAFETY: `length` is non-NULL (out_arg above) and the plugin's int.
+            unsafe { give(slice(f.value_get(idx)), length) }
         })
     })
 }
@@ -1583,7 +1680,8 @@ pub unsafe extern "C" fn TSMimeHdrFieldValueStringSet(
 ) -> TSReturnCodeRaw {
     guard("TSMimeHdrFieldValueStringSet", TS_ERROR, || {
         let who = "TSMimeHdrFieldValueStringSet";
-        let Some(v) = req_bytes(who, "value", value, length) else {
+        // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
+        let Some(v) = (unsafe { req_bytes(who, "value", value, length) }) else {
             return TS_ERROR;
         };
         with_field(who, bufp, hdr, field, true, TS_ERROR, |f| {
@@ -1605,7 +1703,8 @@ pub unsafe extern "C" fn TSMimeHdrFieldValueStringInsert(
 ) -> TSReturnCodeRaw {
     guard("TSMimeHdrFieldValueStringInsert", TS_ERROR, || {
         let who = "TSMimeHdrFieldValueStringInsert";
-        let Some(v) = req_bytes(who, "value", value, length) else {
+        // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
+        let Some(v) = (unsafe { req_bytes(who, "value", value, length) }) else {
             return TS_ERROR;
         };
         with_field(who, bufp, hdr, field, true, TS_ERROR, |f| {
@@ -1631,7 +1730,8 @@ pub unsafe extern "C" fn TSMimeHdrFieldValueAppend(
             crate::error!("{who}: negative index {idx}");
             return TS_ERROR;
         }
-        let Some(v) = req_bytes(who, "value", value, length) else {
+        // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
+        let Some(v) = (unsafe { req_bytes(who, "value", value, length) }) else {
             return TS_ERROR;
         };
         with_field(who, bufp, hdr, field, true, TS_ERROR, |f| {
@@ -2000,7 +2100,8 @@ pub unsafe extern "C" fn TSMimeHdrFieldClone(
             if let Some(fld) = h.field_by_id_mut(f) {
                 fld.set_value(v.as_deref());
             }
-            *locp = heap.field_handle(id, f) as TSMLoc;
+            // SAFETY: `locp` is non-NULL (out_arg above) and the plugin's TSMLoc variable.
+            unsafe { *locp = heap.field_handle(id, f) as TSMLoc };
             TS_SUCCESS
         })
     })
