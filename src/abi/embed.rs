@@ -8,7 +8,6 @@
 //!   tshost_txn_result r; tshost_txn_run(ssn, NULL, &r);
 //!   tshost_ssn_close(ssn);
 //!   ... inspect tshost_trace_get(i, &entry) for every hook call ...
-#![deny(unsafe_op_in_unsafe_fn)]
 
 use std::cell::RefCell;
 use std::ffi::{CStr, CString};

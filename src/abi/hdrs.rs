@@ -8,7 +8,6 @@
 //! quietly answers TS_ERROR (a read-only heap, a field handle released against another header) so
 //! does tshost. Returned strings are not NUL-terminated slices (tshost stores a NUL after each
 //! anyway) valid until that string is changed or its heap destroyed.
-#![deny(unsafe_op_in_unsafe_fn)]
 use std::os::raw::{c_char, c_int, c_uint};
 use std::ptr::null;
 use std::sync::Arc;

@@ -1,6 +1,5 @@
 //! Hooks (TSHttpHookAdd, TSHttpSsnHookAdd, TSHttpTxnHookAdd), reenable, session and transaction
 //! accessors, and user argument slots.
-#![deny(unsafe_op_in_unsafe_fn)]
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 use std::sync::atomic::Ordering;

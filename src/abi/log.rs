@@ -1,5 +1,4 @@
 //! TSDebug & co (the variadic front ends are in varargs.c), TSIsDebugTagSet, assertions.
-#![deny(unsafe_op_in_unsafe_fn)]
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
 

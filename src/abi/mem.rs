@@ -1,5 +1,4 @@
 //! _TSmalloc & co: the C library allocator, since memory crosses the boundary both ways.
-#![deny(unsafe_op_in_unsafe_fn)]
 use std::os::raw::{c_char, c_void};
 
 use super::guard;

@@ -8,6 +8,7 @@
     non_upper_case_globals,
     clippy::missing_safety_doc
 )]
+#![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod bytes;
 pub mod cont;

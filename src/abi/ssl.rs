@@ -1,7 +1,6 @@
 //! TSSslSessionGet, TSSslSessionGetBuffer, TSSslSessionInsert, TSSslSessionRemove: tshost's TLS
 //! session cache from plugins. Callable from hooks and from any thread, a plain pthread included;
 //! they fire no hook (no echo between peers sharing sessions).
-#![deny(unsafe_op_in_unsafe_fn)]
 use std::os::raw::{c_char, c_int};
 
 use foreign_types_shared::{ForeignType, ForeignTypeRef};

@@ -7,7 +7,6 @@
 //! Where ATS aborts (a NULL or dead transaction, a NULL `fdp`, NULL `result` with `count > 0`)
 //! tshost logs the call and answers with an error value. Where ATS quietly answers NULL/0 for a
 //! NULL session (the address, fd and internal queries) tshost does the same without a log line.
-#![deny(unsafe_op_in_unsafe_fn)]
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
 use std::sync::atomic::Ordering;

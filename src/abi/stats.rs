@@ -1,5 +1,4 @@
 //! TSStatCreate, TSStatInt*, TSStatFindName.
-#![deny(unsafe_op_in_unsafe_fn)]
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
 
