@@ -4,6 +4,7 @@
 //!
 //! Key formats: ATS's 48-byte records (16-byte name, 16-byte HMAC secret, 16-byte AES-128 key) and
 //! nginx/HAProxy's 80-byte records (16-byte name, 32-byte HMAC secret, 32-byte AES-256 key).
+#![deny(unsafe_op_in_unsafe_fn)]
 
 use std::os::raw::{c_char, c_int, c_uchar, c_void};
 use std::sync::Arc;
@@ -117,19 +118,32 @@ extern "C" {
 }
 
 /// Key the HMAC with SHA-256 and `key`.
+///
+/// # Safety
+/// `hctx` is the live EVP_MAC_CTX OpenSSL handed the ticket callback.
 unsafe fn hmac_init(hctx: *mut ffi::EVP_MAC_CTX, key: &[u8]) -> bool {
     let mut digest = *b"SHA256\0";
     let mut k = key.to_vec();
-    let params = [
-        OSSL_PARAM_construct_utf8_string(c"digest".as_ptr(), digest.as_mut_ptr() as *mut c_char, 0),
-        ffi::OSSL_PARAM_construct_octet_string(
-            c"key".as_ptr(),
-            k.as_mut_ptr() as *mut c_void,
-            k.len(),
-        ),
-        ffi::OSSL_PARAM_construct_end(),
-    ];
-    ffi::EVP_MAC_CTX_set_params(hctx, params.as_ptr()) == 1
+    // SAFETY: the parameters only point at `digest` (NUL-terminated; bsize 0 means its strlen),
+    // `k` (k.len() bytes) and static names, all alive until EVP_MAC_CTX_set_params below returns.
+    let params = unsafe {
+        [
+            OSSL_PARAM_construct_utf8_string(
+                c"digest".as_ptr(),
+                digest.as_mut_ptr() as *mut c_char,
+                0,
+            ),
+            ffi::OSSL_PARAM_construct_octet_string(
+                c"key".as_ptr(),
+                k.as_mut_ptr() as *mut c_void,
+                k.len(),
+            ),
+            ffi::OSSL_PARAM_construct_end(),
+        ]
+    };
+    // SAFETY: `hctx` is live (this function's contract); `params` ends with OSSL_PARAM_END and
+    // what it points at is alive for the call (OpenSSL copies the key).
+    unsafe { ffi::EVP_MAC_CTX_set_params(hctx, params.as_ptr()) == 1 }
 }
 
 /// OpenSSL's ticket key callback: 1 = use (encrypt/decrypt), 2 = decrypted, renew the ticket,
@@ -146,36 +160,48 @@ unsafe extern "C" fn ticket_cb(
         let ring = keys();
         if enc == 1 {
             let Some(k) = ring.first() else { return -1 };
-            std::ptr::copy_nonoverlapping(k.name.as_ptr(), key_name, 16);
-            if ffi::RAND_bytes(iv, 16) != 1 {
+            // SAFETY: on encryption OpenSSL passes a 16-byte key_name buffer to fill
+            // (SSL_CTX_set_tlsext_ticket_key_evp_cb's contract); k.name has 16 bytes.
+            unsafe { std::ptr::copy_nonoverlapping(k.name.as_ptr(), key_name, 16) };
+            // SAFETY: `iv` is OpenSSL's EVP_MAX_IV_LENGTH (16) buffer for the IV (same contract).
+            if unsafe { ffi::RAND_bytes(iv, 16) } != 1 {
                 return -1;
             }
-            if ffi::EVP_EncryptInit_ex(cctx, k.cipher(), std::ptr::null_mut(), k.aes.as_ptr(), iv)
-                != 1
-                || !hmac_init(hctx, &k.hmac)
-            {
+            // SAFETY: cctx and hctx are the live contexts OpenSSL passes; the key has the
+            // cipher's key length (k.cipher() is chosen by it) and `iv` was just filled.
+            if unsafe {
+                ffi::EVP_EncryptInit_ex(cctx, k.cipher(), std::ptr::null_mut(), k.aes.as_ptr(), iv)
+                    != 1
+                    || !hmac_init(hctx, &k.hmac)
+            } {
                 return -1;
             }
             1
         } else {
-            let name = std::slice::from_raw_parts(key_name, 16);
+            // SAFETY: on decryption key_name holds the ticket's 16-byte key name (the callback's
+            // contract), read only within this call.
+            let name = unsafe { std::slice::from_raw_parts(key_name, 16) };
             let Some(i) = ring.iter().position(|k| k.name == name) else {
                 return 0;
             };
             let k = &ring[i];
-            if !hmac_init(hctx, &k.hmac)
-                || ffi::EVP_DecryptInit_ex(
-                    cctx,
-                    k.cipher(),
-                    std::ptr::null_mut(),
-                    k.aes.as_ptr(),
-                    iv,
-                ) != 1
-            {
+            // SAFETY: cctx and hctx are the live contexts OpenSSL passes, `iv` the ticket's IV;
+            // the key has the cipher's key length (k.cipher() is chosen by it).
+            if unsafe {
+                !hmac_init(hctx, &k.hmac)
+                    || ffi::EVP_DecryptInit_ex(
+                        cctx,
+                        k.cipher(),
+                        std::ptr::null_mut(),
+                        k.aes.as_ptr(),
+                        iv,
+                    ) != 1
+            } {
                 return -1;
             }
             // Renew a ticket made with an older key, and always on TLS 1.3 (as ATS).
-            let tls13 = ffi::SSL_version(ssl) == ffi::TLS1_3_VERSION;
+            // SAFETY: `ssl` is the live connection OpenSSL runs the callback for.
+            let tls13 = unsafe { ffi::SSL_version(ssl) } == ffi::TLS1_3_VERSION;
             if i != 0 || tls13 {
                 2
             } else {
