@@ -130,20 +130,14 @@ struct ErrorResponse {
 }
 
 impl ErrorResponse {
-    /// A plugin reenabled with TS_EVENT_HTTP_ERROR: the status it set if >= 400 (reason from
-    /// TSHttpHdrReasonLookup, else "Error"), otherwise 500 "INKApi Error".
+    /// A plugin reenabled with TS_EVENT_HTTP_ERROR: the proxy's rule,
+    /// [`crate::hdrs::api_error_status`].
     fn api(status: i32) -> ErrorResponse {
-        match u16::try_from(status).ok().filter(|s| *s >= 400) {
-            Some(s) => ErrorResponse {
-                status: s,
-                reason: crate::hdrs::reason(s).unwrap_or("Error").into(),
-                no_store: false,
-            },
-            None => ErrorResponse {
-                status: 500,
-                reason: "INKApi Error".into(),
-                no_store: false,
-            },
+        let (status, reason) = crate::hdrs::api_error_status(status);
+        ErrorResponse {
+            status,
+            reason: reason.into(),
+            no_store: false,
         }
     }
 
@@ -305,10 +299,9 @@ pub async fn run_transaction(txn: Arc<Txn>, opts: TxnOptions) -> TxnResult {
         }
         match outcome {
             Outcome::Error => {
-                let s = txn.status.load(Ordering::Acquire);
-                res.status = if s >= 400 { s } else { 500 };
+                let e = ErrorResponse::api(txn.status.load(Ordering::Acquire));
+                res.status = e.status.into();
                 res.error_response = true;
-                let e = ErrorResponse::api(s);
                 if hook == id::SEND_RESPONSE_HDR {
                     // The error response replaces this one; SEND_RESPONSE_HDR does not run again.
                     let (r, body) = e.build(&txn, client_req.with(|h| h.version()));

@@ -145,6 +145,50 @@ fn error_with_plugin_status_gives_that_status() {
     scenario("error_status");
 }
 
+/// One rule for the response to an ERROR after TSHttpTxnStatusSet(N), in the proxy and in the
+/// harness alike (`hdrs::api_error_status`): N itself when it is a three-digit error status, else
+/// 500 INKApi Error. The harness used to answer any N >= 400 (1000 included) where the proxy
+/// answered 500; the same probe plugin, with the same arguments, now gets the same status from
+/// both.
+#[test]
+fn api_error_status_is_one_rule_in_the_proxy_and_the_harness() {
+    use common::proxy::{Origin, Proxy, Setup};
+    let origin = Origin::start();
+    for (n, status, reason) in [
+        (451, 451, "Error"),
+        (999, 999, "Error"),
+        (399, 500, "INKApi Error"),
+        (1000, 500, "INKApi Error"),
+    ] {
+        run(
+            "error_status_n",
+            &built().probe_ours,
+            None,
+            &[&n.to_string(), &status.to_string()],
+        );
+        let proxy = Proxy::start(
+            &format!("api-error-{n}"),
+            &origin,
+            Setup {
+                plugins: vec![format!(
+                    "{} error=14,status={n}",
+                    built().probe_ours.display()
+                )],
+                ..Setup::default()
+            },
+        );
+        let head = common::proxy::raw_request(
+            proxy.port,
+            b"GET /size/1 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n",
+        );
+        let head = String::from_utf8_lossy(&head).into_owned();
+        assert!(
+            head.starts_with(&format!("HTTP/1.1 {status} {reason}\r\n")),
+            "status {n} set, the proxy answered:\n{head}"
+        );
+    }
+}
+
 #[test]
 fn error_at_send_response_hdr_is_not_rerun() {
     scenario("error_send_response");

@@ -26,7 +26,7 @@ use parking_lot::{Mutex, MutexGuard};
 use crate::abi::handles::Pool;
 
 pub use http::{Field, HdrType, HttpHdr};
-pub use tokens::reason;
+pub use tokens::{api_error_status, reason};
 pub use url::{Url, UrlType};
 
 /// The TSMBuffer handles.

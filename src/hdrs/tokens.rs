@@ -467,9 +467,30 @@ pub fn reason(status: u16) -> Option<&'static str> {
     reason_cstr(status as i32).and_then(|c| c.to_str().ok())
 }
 
+/// The status line of the response to TS_EVENT_HTTP_ERROR (ATS's HandleApiErrorJump): the status a
+/// plugin set with TSHttpTxnStatusSet when it is an error status (400 to 999: three digits), with
+/// its standard reason or "Error"; else `500 INKApi Error`. The proxy and the harness (tshost.h)
+/// both answer with this (they had two rules: 400..=999 and any value >= 400).
+pub fn api_error_status(set: i32) -> (u16, &'static str) {
+    match set {
+        s @ 400..=999 => (s as u16, reason(s as u16).unwrap_or("Error")),
+        _ => (500, "INKApi Error"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_error_status_takes_three_digit_error_statuses_only() {
+        assert_eq!(api_error_status(403), (403, "Forbidden"));
+        assert_eq!(api_error_status(451), (451, "Error"));
+        assert_eq!(api_error_status(999), (999, "Error"));
+        for s in [0, 200, 399, 1000, 65_936, -1] {
+            assert_eq!(api_error_status(s), (500, "INKApi Error"), "{s}");
+        }
+    }
 
     #[test]
     fn lookups() {

@@ -271,14 +271,9 @@ pub(crate) fn scheme_refused(proxy: &Proxy, scheme: Option<&[u8]>, tls: bool) ->
     policy == 2
 }
 
-/// The status and reason of the response to TS_EVENT_HTTP_ERROR (ATS's HandleApiErrorJump): the
-/// status set with TSHttpTxnStatusSet if it is >= 400, with its standard reason or "Error"; else
-/// "500 INKApi Error".
+/// The status and reason of the response to TS_EVENT_HTTP_ERROR ([`crate::hdrs::api_error_status`]).
 fn api_error_status(txn: &Txn) -> (u16, &'static str) {
-    match txn.status.load(Ordering::Acquire) {
-        s @ 400..=999 => (s as u16, crate::hdrs::reason(s as u16).unwrap_or("Error")),
-        _ => (500, "INKApi Error"),
-    }
+    crate::hdrs::api_error_status(txn.status.load(Ordering::Acquire))
 }
 
 /// Run a hook point; ERROR becomes the API error response.

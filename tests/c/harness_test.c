@@ -637,6 +637,15 @@ main(int argc, char **argv)
     scenario_session_count();
   else if (!strcmp(s, "hook_trace") && argc > 3)
     scenario_hook_trace(argv[3]);
+  else if (!strcmp(s, "error_status_n") && argc > 4) {
+    /* ERROR at PRE_REMAP after TSHttpTxnStatusSet(argv[3]); argv[4]: the status expected. */
+    char mode[64];
+    snprintf(mode, sizeof mode, "error=14,status=%s", argv[3]);
+    scenario_error(mode, TS_HTTP_PRE_REMAP_HOOK,
+                   "TXN_START:G1/g TXN_START:G2/g READ_REQUEST_HDR:G1/g READ_REQUEST_HDR:G2/g PRE_REMAP:G1/g "
+                   "SEND_RESPONSE_HDR:G1/g SEND_RESPONSE_HDR:G2/g TXN_CLOSE:G1/g TXN_CLOSE:G2/g",
+                   atoi(argv[4]), "ERROR at PRE_REMAP after TSHttpTxnStatusSet(N)");
+  }
   else {
     fprintf(stderr, "unknown scenario %s\n", s);
     return 2;
