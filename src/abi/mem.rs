@@ -50,12 +50,16 @@ pub unsafe extern "C" fn _TSstrdup(
         if str.is_null() {
             return std::ptr::null_mut();
         }
+        // As ATS's _xstrdup, whose length is an int: truncated first, then negative means "up to
+        // the NUL" (checking before the truncation let 2^31..2^32 through as a huge size: a
+        // len + 1 that wrapped to malloc(0) in a release build, then a copy past it).
+        let length = length as i32;
         let len = if length < 0 {
             // SAFETY: non-NULL (checked above); with a negative length the caller passes a
             // NUL-terminated string.
             unsafe { libc::strlen(str) }
         } else {
-            length as i32 as usize
+            length as usize
         };
         // SAFETY: non-NULL; strnlen reads no further than a NUL or `len` bytes, which the caller
         // guarantees are readable.
@@ -80,7 +84,11 @@ pub unsafe extern "C" fn _TSstrdup(
 #[no_mangle]
 pub unsafe extern "C" fn _TSstrlcpy(dst: *mut c_char, src: *const c_char, siz: usize) -> usize {
     guard("_TSstrlcpy", 0, || {
-        // SAFETY: `src` is a NUL-terminated string (strlcpy's contract; NULL crashes, as in C).
+        if src.is_null() {
+            crate::error!("_TSstrlcpy: NULL source; nothing copied");
+            return 0;
+        }
+        // SAFETY: `src` is a non-NULL (checked), NUL-terminated string (strlcpy's contract).
         let n = unsafe { libc::strlen(src) };
         if siz > 0 && !dst.is_null() {
             let c = n.min(siz - 1);
@@ -99,10 +107,15 @@ pub unsafe extern "C" fn _TSstrlcpy(dst: *mut c_char, src: *const c_char, siz: u
 #[no_mangle]
 pub unsafe extern "C" fn _TSstrlcat(dst: *mut c_char, src: *const c_char, siz: usize) -> usize {
     guard("_TSstrlcat", 0, || {
-        // SAFETY: `dst` has `siz` readable bytes (strlcat's contract); strnlen reads no further.
+        if dst.is_null() || src.is_null() {
+            crate::error!("_TSstrlcat: NULL destination or source; nothing appended");
+            return 0;
+        }
+        // SAFETY: `dst` is non-NULL (checked) with `siz` readable bytes (strlcat's contract);
+        // strnlen reads no further.
         let dlen = unsafe { libc::strnlen(dst, siz) };
         if dlen == siz {
-            // SAFETY: `src` is a NUL-terminated string (strlcat's contract).
+            // SAFETY: `src` is a non-NULL (checked), NUL-terminated string (strlcat's contract).
             return siz + unsafe { libc::strlen(src) };
         }
         // SAFETY: dlen < siz, so dst + dlen is inside the caller's buffer with siz - dlen bytes of
@@ -188,4 +201,50 @@ unsafe impl std::alloc::GlobalAlloc for MiAlloc {
 pub fn disable_transparent_huge_pages() {
     // SAFETY: prctl with integer arguments only.
     unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
+}
+
+#[cfg(test)]
+mod string_tests {
+    use super::*;
+    use std::ffi::CStr;
+
+    fn dup(s: &CStr, length: i64) -> Option<String> {
+        // SAFETY: a NUL-terminated literal; the copy is freed here.
+        unsafe {
+            let p = _TSstrdup(s.as_ptr(), length, std::ptr::null());
+            if p.is_null() {
+                return None;
+            }
+            let out = CStr::from_ptr(p).to_string_lossy().into_owned();
+            _TSfree(p.cast());
+            Some(out)
+        }
+    }
+
+    #[test]
+    fn strdup_length_is_an_int_as_in_ats() {
+        assert_eq!(dup(c"hello", -1).as_deref(), Some("hello"));
+        assert_eq!(dup(c"hello", 3).as_deref(), Some("hel"));
+        // 2^32 - 1 is -1 as an int: up to the NUL (it was taken as a size of 2^64 - 1).
+        assert_eq!(dup(c"hello", 0xFFFF_FFFF).as_deref(), Some("hello"));
+        // 2^32 + 3 is 3 as an int.
+        assert_eq!(dup(c"hello", 0x1_0000_0003).as_deref(), Some("hel"));
+    }
+
+    #[test]
+    fn strlcpy_and_strlcat_refuse_null_instead_of_crashing() {
+        let mut buf = [0 as c_char; 8];
+        // SAFETY: NULL is what is tested; `buf` has 8 bytes.
+        unsafe {
+            assert_eq!(_TSstrlcpy(buf.as_mut_ptr(), std::ptr::null(), buf.len()), 0);
+            assert_eq!(_TSstrlcat(std::ptr::null_mut(), c"x".as_ptr(), 8), 0);
+            assert_eq!(_TSstrlcat(buf.as_mut_ptr(), std::ptr::null(), buf.len()), 0);
+            assert_eq!(_TSstrlcpy(buf.as_mut_ptr(), c"abc".as_ptr(), buf.len()), 3);
+            assert_eq!(
+                _TSstrlcat(buf.as_mut_ptr(), c"defgh".as_ptr(), buf.len()),
+                8
+            );
+            assert_eq!(CStr::from_ptr(buf.as_ptr()).to_bytes(), b"abcdefg");
+        }
+    }
 }
