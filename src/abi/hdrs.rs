@@ -22,8 +22,7 @@ use crate::hdrs::tokens::{self, bytes};
 use crate::hdrs::url::Part;
 use crate::hdrs::{self, HdrType, Heap, HttpHdr, MBuffer, Target, TxnHeaders, Url};
 
-const TS_SUCCESS: TSReturnCodeRaw = 0;
-const TS_ERROR: TSReturnCodeRaw = -1;
+use super::types::{TS_ERROR, TS_SUCCESS};
 const TS_PARSE_ERROR: TSParseResultRaw = -1;
 const TS_PARSE_DONE: TSParseResultRaw = 0;
 const NULL_LOC: TSMLoc = std::ptr::null_mut();

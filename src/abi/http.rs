@@ -80,8 +80,7 @@ pub extern "C" fn TSHttpTxnErrorBodySet(
 }
 pub static TXNS: Pool<Txn> = Pool::new();
 
-const TS_SUCCESS: TSReturnCodeRaw = 0;
-const TS_ERROR: TSReturnCodeRaw = -1;
+use super::types::{TS_ERROR, TS_SUCCESS};
 
 pub(crate) fn ssn_arg(who: &str, ssnp: TSHttpSsn) -> Option<Arc<Session>> {
     let s = SSNS.get(ssnp as usize);

@@ -7,8 +7,7 @@ use std::sync::atomic::Ordering;
 
 pub static MUTEXES: Pool<TsMutex> = Pool::new();
 
-const TS_SUCCESS: TSReturnCodeRaw = 0;
-const TS_ERROR: TSReturnCodeRaw = -1;
+use super::types::{TS_ERROR, TS_SUCCESS};
 
 fn mutex_arg(who: &str, m: TSMutex) -> Option<std::sync::Arc<TsMutex>> {
     let r = MUTEXES.get(m as usize);

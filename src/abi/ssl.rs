@@ -11,8 +11,7 @@ use super::types::{TSReturnCodeRaw, TSSslConnection, TSSslSession, TSSslSessionI
 use crate::tls::cache::SessionId;
 use crate::tls::session::cache;
 
-const TS_SUCCESS: TSReturnCodeRaw = 0;
-const TS_ERROR: TSReturnCodeRaw = -1;
+use super::types::{TS_ERROR, TS_SUCCESS};
 
 /// The id a plugin passed, checked (NULL, length over 32: error).
 ///

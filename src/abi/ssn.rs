@@ -17,8 +17,7 @@ use super::http::{ssn_arg, txn_arg};
 use super::types::{TSHttpSsn, TSHttpTxn, TSReturnCodeRaw};
 use crate::proxy::{proto, Session, Txn};
 
-const TS_SUCCESS: TSReturnCodeRaw = 0;
-const TS_ERROR: TSReturnCodeRaw = -1;
+use super::types::{TS_ERROR, TS_SUCCESS};
 
 // -------------------------------------------------------------------------------------------------
 // Protocol tag data symbols

@@ -641,6 +641,10 @@ pub enum TSReturnCode {
 }
 /// `TSReturnCode` as it crosses the C ABI: a plain `int` (spelled `TSReturnCode` in the header).
 pub type TSReturnCodeRaw = c_int;
+/// What the exports return for success and failure, declared once (crate-only: the header has
+/// them as TSReturnCode's values).
+pub(crate) const TS_SUCCESS: TSReturnCodeRaw = TSReturnCode::TS_SUCCESS as TSReturnCodeRaw;
+pub(crate) const TS_ERROR: TSReturnCodeRaw = TSReturnCode::TS_ERROR as TSReturnCodeRaw;
 
 /// When TSFetchPages wakes up the caller.
 #[repr(C)]
