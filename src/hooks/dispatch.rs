@@ -19,15 +19,17 @@ use parking_lot::Mutex;
 
 use super::trace;
 use super::{event_for, short_name, GLOBAL};
+use crate::abi::types::TSEvent;
 use crate::cont::Cont;
 use crate::mutex::thread_token;
 use crate::proxy::{Session, Txn};
 use crate::sched;
 
-pub const TS_EVENT_NONE: i32 = 0;
-pub const TS_EVENT_TIMEOUT: i32 = 2;
-pub const TS_EVENT_HTTP_CONTINUE: i32 = 60000;
-pub const TS_EVENT_HTTP_ERROR: i32 = 60001;
+// TSEvent's values as plain ints (declared once, in abi/types.rs).
+pub const TS_EVENT_NONE: i32 = TSEvent::TS_EVENT_NONE as i32;
+pub const TS_EVENT_TIMEOUT: i32 = TSEvent::TS_EVENT_TIMEOUT as i32;
+pub const TS_EVENT_HTTP_CONTINUE: i32 = TSEvent::TS_EVENT_HTTP_CONTINUE as i32;
+pub const TS_EVENT_HTTP_ERROR: i32 = TSEvent::TS_EVENT_HTTP_ERROR as i32;
 
 /// How a hook point ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

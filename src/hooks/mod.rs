@@ -15,37 +15,41 @@ use std::sync::{Arc, LazyLock};
 use arc_swap::ArcSwap;
 use parking_lot::Mutex;
 
+use crate::abi::types::TSHttpHookID;
 use crate::cont::Cont;
 
 /// TS_HTTP_LAST_HOOK: valid hook ids are 0..HOOK_COUNT.
-pub const HOOK_COUNT: usize = 28;
+pub const HOOK_COUNT: usize = TSHttpHookID::TS_HTTP_LAST_HOOK as usize;
 
+/// The hook ids the core uses, as plain ints: TSHttpHookID's values (declared once, in abi/types.rs).
 pub mod id {
-    pub const READ_REQUEST_HDR: i32 = 0;
-    pub const OS_DNS: i32 = 1;
-    pub const SEND_REQUEST_HDR: i32 = 2;
-    pub const READ_CACHE_HDR: i32 = 3;
-    pub const READ_RESPONSE_HDR: i32 = 4;
-    pub const SEND_RESPONSE_HDR: i32 = 5;
-    pub const REQUEST_TRANSFORM: i32 = 6;
-    pub const RESPONSE_TRANSFORM: i32 = 7;
-    pub const SELECT_ALT: i32 = 8;
-    pub const TXN_START: i32 = 9;
-    pub const TXN_CLOSE: i32 = 10;
-    pub const SSN_START: i32 = 11;
-    pub const SSN_CLOSE: i32 = 12;
-    pub const CACHE_LOOKUP_COMPLETE: i32 = 13;
-    pub const PRE_REMAP: i32 = 14;
-    pub const POST_REMAP: i32 = 15;
-    pub const RESPONSE_CLIENT: i32 = 16;
-    pub const VCONN_START: i32 = 17;
-    pub const SSL_SESSION: i32 = 24;
-    pub const REQUEST_BUFFER_READ_COMPLETE: i32 = 27;
+    use crate::abi::types::TSHttpHookID as H;
+    pub const READ_REQUEST_HDR: i32 = H::TS_HTTP_READ_REQUEST_HDR_HOOK as i32;
+    pub const OS_DNS: i32 = H::TS_HTTP_OS_DNS_HOOK as i32;
+    pub const SEND_REQUEST_HDR: i32 = H::TS_HTTP_SEND_REQUEST_HDR_HOOK as i32;
+    pub const READ_CACHE_HDR: i32 = H::TS_HTTP_READ_CACHE_HDR_HOOK as i32;
+    pub const READ_RESPONSE_HDR: i32 = H::TS_HTTP_READ_RESPONSE_HDR_HOOK as i32;
+    pub const SEND_RESPONSE_HDR: i32 = H::TS_HTTP_SEND_RESPONSE_HDR_HOOK as i32;
+    pub const REQUEST_TRANSFORM: i32 = H::TS_HTTP_REQUEST_TRANSFORM_HOOK as i32;
+    pub const RESPONSE_TRANSFORM: i32 = H::TS_HTTP_RESPONSE_TRANSFORM_HOOK as i32;
+    pub const SELECT_ALT: i32 = H::TS_HTTP_SELECT_ALT_HOOK as i32;
+    pub const TXN_START: i32 = H::TS_HTTP_TXN_START_HOOK as i32;
+    pub const TXN_CLOSE: i32 = H::TS_HTTP_TXN_CLOSE_HOOK as i32;
+    pub const SSN_START: i32 = H::TS_HTTP_SSN_START_HOOK as i32;
+    pub const SSN_CLOSE: i32 = H::TS_HTTP_SSN_CLOSE_HOOK as i32;
+    pub const CACHE_LOOKUP_COMPLETE: i32 = H::TS_HTTP_CACHE_LOOKUP_COMPLETE_HOOK as i32;
+    pub const PRE_REMAP: i32 = H::TS_HTTP_PRE_REMAP_HOOK as i32;
+    pub const POST_REMAP: i32 = H::TS_HTTP_POST_REMAP_HOOK as i32;
+    pub const RESPONSE_CLIENT: i32 = H::TS_HTTP_RESPONSE_CLIENT_HOOK as i32;
+    pub const VCONN_START: i32 = H::TS_VCONN_START_HOOK as i32;
+    pub const SSL_SESSION: i32 = H::TS_SSL_SESSION_HOOK as i32;
+    pub const REQUEST_BUFFER_READ_COMPLETE: i32 =
+        H::TS_HTTP_REQUEST_BUFFER_READ_COMPLETE_HOOK as i32;
 }
 
 /// The event a transaction or session hook delivers: TS_EVENT_HTTP_READ_REQUEST_HDR + id.
 pub fn event_for(hook: i32) -> i32 {
-    60002 + hook
+    crate::abi::types::TSEvent::TS_EVENT_HTTP_READ_REQUEST_HDR as i32 + hook
 }
 
 /// Short name of a hook id for log messages ("READ_REQUEST_HDR").
