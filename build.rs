@@ -81,13 +81,24 @@ fn base_config(root: &Path) -> cbindgen::Config {
     cfg
 }
 
+/// The .rs files under `dir`, its subdirectories' included (a family split into a folder, e.g.
+/// src/abi/hdrs/). A folder's mod.rs holds no exports, only what its files share.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(rust_files(&p));
+        } else if p.extension().map(|e| e == "rs").unwrap_or(false) {
+            out.push(p);
+        }
+    }
+    out
+}
+
 fn generate_headers(root: &Path) {
     let abi = root.join("src/abi");
-    let mut sources: Vec<PathBuf> = fs::read_dir(&abi)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().map(|e| e == "rs").unwrap_or(false))
-        .collect();
+    let mut sources = rust_files(&abi);
     sources.sort();
 
     // ts.h: everything in src/abi except the embedding API.

@@ -360,9 +360,9 @@ fn header_parser_handles_multiline_and_trailer_declarations() {
     assert_eq!(d.into_iter().collect::<Vec<_>>(), ["some_data"]);
 }
 
-/// One `#[no_mangle] extern "C" fn` of `src/abi/*.rs`.
+/// One `#[no_mangle] extern "C" fn` under `src/abi/` (its folders included).
 struct Export {
-    /// `src/abi/<file>.rs`.
+    /// `src/abi/<file>.rs` or `src/abi/<family>/<file>.rs`.
     file: String,
     name: String,
     /// A `///` line right above its attributes.
@@ -374,16 +374,27 @@ struct Export {
 /// Every `#[no_mangle]` function of `src/abi/*.rs`, read from the (rustfmt-formatted) source: the
 /// item after the attribute lines, up to the first line that is `}` at column 0.
 fn exports_in_source() -> Vec<Export> {
-    let dir = crate_dir().join("src/abi");
-    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
-        .expect("read src/abi")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-        .collect();
+    fn rust_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+        for e in fs::read_dir(dir).expect("read src/abi") {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                rust_files(&p, out);
+            } else if p.extension().is_some_and(|e| e == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let root = crate_dir();
+    let mut files = Vec::new();
+    rust_files(&root.join("src/abi"), &mut files);
     files.sort();
     let mut out = Vec::new();
     for path in files {
-        let file = format!("src/abi/{}", path.file_name().unwrap().to_string_lossy());
+        let file = path
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         let text = fs::read_to_string(&path).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         for (i, line) in lines.iter().enumerate() {

@@ -962,9 +962,9 @@ typedef int (*TSEventFunc)(TSCont contp, TSEvent event, void *edata);
 typedef tsapi_mutex *TSMutex;
 
 /**
- * An HTTP transaction.
+ * A location (header, URL, field) inside a TSMBuffer.
  */
-typedef tsapi_httptxn *TSHttpTxn;
+typedef tsapi_mloc *TSMLoc;
 
 /**
  * A marshal buffer holding HTTP headers, URLs and MIME fields.
@@ -972,9 +972,9 @@ typedef tsapi_httptxn *TSHttpTxn;
 typedef tsapi_mbuffer *TSMBuffer;
 
 /**
- * A location (header, URL, field) inside a TSMBuffer.
+ * An HTTP transaction.
  */
-typedef tsapi_mloc *TSMLoc;
+typedef tsapi_httptxn *TSHttpTxn;
 
 /**
  * An HTTP client session.
@@ -1965,43 +1965,6 @@ tsapi TSMutex TSContMutexGet(TSCont contp);
 tsapi int TSContCall(TSCont contp, TSEvent event, void *edata);
 
 /**
- * The client request: from TXN_START (empty until READ_REQUEST_HDR) to TXN_CLOSE.
- */
-tsapi TSReturnCode TSHttpTxnClientReqGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *offset);
-
-/**
- * The request to the origin: from SEND_REQUEST_HDR.
- */
-tsapi TSReturnCode TSHttpTxnServerReqGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *offset);
-
-/**
- * The origin's response: from READ_RESPONSE_HDR.
- */
-tsapi TSReturnCode TSHttpTxnServerRespGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *offset);
-
-/**
- * The response to the client: from SEND_RESPONSE_HDR.
- */
-tsapi TSReturnCode TSHttpTxnClientRespGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *offset);
-
-/**
- * TS_NULL_MLOC: success (any buffer). A header or URL: a no-op. A field handle: freed; TS_ERROR
- * if `parent` is given and is not the field's header.
- */
-tsapi TSReturnCode TSHandleMLocRelease(TSMBuffer bufp, TSMLoc parent, TSMLoc mloc);
-
-/**
- * A new empty heap, owned by the plugin until TSMBufferDestroy.
- */
-tsapi TSMBuffer TSMBufferCreate(void);
-
-/**
- * Destroy a heap made by TSMBufferCreate (every TSMLoc of it dies). A transaction's heaps are not
- * the plugin's to destroy: TS_ERROR (ATS would free them under the transaction).
- */
-tsapi TSReturnCode TSMBufferDestroy(TSMBuffer bufp);
-
-/**
  * A new HTTP header of unknown type in the heap (give it a type with TSHttpHdrTypeSet).
  */
 tsapi TSMLoc TSHttpHdrCreate(TSMBuffer bufp);
@@ -2113,158 +2076,21 @@ tsapi const char *TSHttpHdrReasonLookup(TSHttpStatus status);
 tsapi int TSHttpHdrLengthGet(TSMBuffer bufp, TSMLoc offset);
 
 /**
- * A new empty URL in the heap.
+ * TS_NULL_MLOC: success (any buffer). A header or URL: a no-op. A field handle: freed; TS_ERROR
+ * if `parent` is given and is not the field's header.
  */
-tsapi TSReturnCode TSUrlCreate(TSMBuffer bufp, TSMLoc *locp);
+tsapi TSReturnCode TSHandleMLocRelease(TSMBuffer bufp, TSMLoc parent, TSMLoc mloc);
 
 /**
- * A copy of `src_url` as a new URL of `dest_bufp`.
+ * A new empty heap, owned by the plugin until TSMBufferDestroy.
  */
-tsapi
-TSReturnCode TSUrlClone(TSMBuffer dest_bufp,
-                        TSMBuffer src_bufp,
-                        TSMLoc src_url,
-                        TSMLoc *locp);
+tsapi TSMBuffer TSMBufferCreate(void);
 
 /**
- * Copy `src_obj` onto `dest_obj`.
+ * Destroy a heap made by TSMBufferCreate (every TSMLoc of it dies). A transaction's heaps are not
+ * the plugin's to destroy: TS_ERROR (ATS would free them under the transaction).
  */
-tsapi
-TSReturnCode TSUrlCopy(TSMBuffer dest_bufp,
-                       TSMLoc dest_obj,
-                       TSMBuffer src_bufp,
-                       TSMLoc src_obj);
-
-/**
- * Clear the URL and parse `[*start, end)` into it; `*start` moves to `end` when done.
- */
-tsapi TSParseResult TSUrlParse(TSMBuffer bufp, TSMLoc offset, const char **start, const char *end);
-
-/**
- * The URL printed (`http:///path` for an origin-form client request), malloc'ed and
- * NUL-terminated: free it with TSfree. `bufp` may be NULL.
- */
-tsapi char *TSUrlStringGet(TSMBuffer bufp, TSMLoc offset, int *length);
-
-/**
- * The length of TSUrlStringGet's string.
- */
-tsapi int TSUrlLengthGet(TSMBuffer bufp, TSMLoc offset);
-
-/**
- * The scheme as stored (a well-known one interned: `TS_URL_SCHEME_HTTP`), with no default.
- */
-tsapi const char *TSUrlRawSchemeGet(TSMBuffer bufp, TSMLoc offset, int *length);
-
-/**
- * The scheme; with none written, `http`/`https` from the URL's type (interned), else NULL/0.
- */
-tsapi const char *TSUrlSchemeGet(TSMBuffer bufp, TSMLoc offset, int *length);
-
-/**
- * Sets the scheme (copied; `length` < 0: NUL-terminated; NULL or "" removes it); as in ATS this
- * also makes the URL an HTTP (or, for https/wss, HTTPS) URL. TS_ERROR for a bad heap or location
- * or a read-only heap.
- */
-tsapi TSReturnCode TSUrlSchemeSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
-
-/**
- * The user of the URL's authority, its length in `*length` (not NUL-terminated); NULL and 0 if it
- * has none; NULL for a NULL `length` or a bad heap or location.
- */
-tsapi const char *TSUrlUserGet(TSMBuffer bufp, TSMLoc offset, int *length);
-
-/**
- * Sets the user (copied; `length` < 0: NUL-terminated; NULL removes it). TS_ERROR for a bad heap
- * or location or a read-only heap.
- */
-tsapi TSReturnCode TSUrlUserSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
-
-/**
- * The password of the URL's authority, as TSUrlUserGet.
- */
-tsapi const char *TSUrlPasswordGet(TSMBuffer bufp, TSMLoc offset, int *length);
-
-/**
- * Sets the password (copied; `length` < 0: NUL-terminated; NULL removes it). TS_ERROR for a bad
- * heap or location or a read-only heap.
- */
-tsapi TSReturnCode TSUrlPasswordSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
-
-/**
- * The host; NULL/0 for an origin-form client request before remap.
- */
-tsapi const char *TSUrlHostGet(TSMBuffer bufp, TSMLoc offset, int *length);
-
-/**
- * Sets the host (copied; `length` < 0: NUL-terminated; NULL or "" removes it). TS_ERROR for a bad
- * heap or location or a read-only heap.
- */
-tsapi TSReturnCode TSUrlHostSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
-
-/**
- * The port, else the default of the scheme (80, 443), else 0.
- */
-tsapi int TSUrlPortGet(TSMBuffer bufp, TSMLoc offset);
-
-/**
- * The port written in the URL (0 if none).
- */
-tsapi int TSUrlRawPortGet(TSMBuffer bufp, TSMLoc offset);
-
-/**
- * 0 removes the port; a negative port is TS_ERROR (as ATS), one above 65535 too.
- */
-tsapi TSReturnCode TSUrlPortSet(TSMBuffer bufp, TSMLoc offset, int port);
-
-/**
- * The path without its leading '/' (no params, query or fragment).
- */
-tsapi const char *TSUrlPathGet(TSMBuffer bufp, TSMLoc offset, int *length);
-
-/**
- * Leading slashes of the value are dropped (the path is stored without them).
- */
-tsapi TSReturnCode TSUrlPathSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
-
-/**
- * The params (after ';', without it), its length in `*length` (not NUL-terminated); NULL and 0 if
- * there are none; NULL for a NULL `length` or a bad heap or location.
- */
-tsapi const char *TSUrlHttpParamsGet(TSMBuffer bufp, TSMLoc offset, int *length);
-
-/**
- * Sets the params (copied; `length` < 0: NUL-terminated; NULL removes them). TS_ERROR for a bad
- * heap or location or a read-only heap.
- */
-tsapi TSReturnCode TSUrlHttpParamsSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
-
-/**
- * The query without its '?'.
- */
-tsapi const char *TSUrlHttpQueryGet(TSMBuffer bufp, TSMLoc offset, int *length);
-
-/**
- * Sets the query, without its '?' (copied; `length` < 0: NUL-terminated; NULL removes it).
- * TS_ERROR for a bad heap or location or a read-only heap.
- */
-tsapi TSReturnCode TSUrlHttpQuerySet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
-
-/**
- * The fragment without its '#', its length in `*length` (not NUL-terminated); NULL and 0 if there
- * is none; NULL for a NULL `length` or a bad heap or location.
- */
-tsapi const char *TSUrlHttpFragmentGet(TSMBuffer bufp, TSMLoc offset, int *length);
-
-/**
- * Sets the fragment, without its '#' (copied; `length` < 0: NUL-terminated; NULL removes it).
- * TS_ERROR for a bad heap or location or a read-only heap.
- */
-tsapi
-TSReturnCode TSUrlHttpFragmentSet(TSMBuffer bufp,
-                                  TSMLoc offset,
-                                  const char *value,
-                                  int length);
+tsapi TSReturnCode TSMBufferDestroy(TSMBuffer bufp);
 
 /**
  * Live fields, duplicates counted separately; created-but-unappended fields are not.
@@ -2519,6 +2345,180 @@ TSReturnCode TSMimeHdrFieldClone(TSMBuffer dest_bufp,
                                  TSMLoc src_hdr,
                                  TSMLoc src_field,
                                  TSMLoc *locp);
+
+/**
+ * The client request: from TXN_START (empty until READ_REQUEST_HDR) to TXN_CLOSE.
+ */
+tsapi TSReturnCode TSHttpTxnClientReqGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *offset);
+
+/**
+ * The request to the origin: from SEND_REQUEST_HDR.
+ */
+tsapi TSReturnCode TSHttpTxnServerReqGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *offset);
+
+/**
+ * The origin's response: from READ_RESPONSE_HDR.
+ */
+tsapi TSReturnCode TSHttpTxnServerRespGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *offset);
+
+/**
+ * The response to the client: from SEND_RESPONSE_HDR.
+ */
+tsapi TSReturnCode TSHttpTxnClientRespGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *offset);
+
+/**
+ * A new empty URL in the heap.
+ */
+tsapi TSReturnCode TSUrlCreate(TSMBuffer bufp, TSMLoc *locp);
+
+/**
+ * A copy of `src_url` as a new URL of `dest_bufp`.
+ */
+tsapi
+TSReturnCode TSUrlClone(TSMBuffer dest_bufp,
+                        TSMBuffer src_bufp,
+                        TSMLoc src_url,
+                        TSMLoc *locp);
+
+/**
+ * Copy `src_obj` onto `dest_obj`.
+ */
+tsapi
+TSReturnCode TSUrlCopy(TSMBuffer dest_bufp,
+                       TSMLoc dest_obj,
+                       TSMBuffer src_bufp,
+                       TSMLoc src_obj);
+
+/**
+ * Clear the URL and parse `[*start, end)` into it; `*start` moves to `end` when done.
+ */
+tsapi TSParseResult TSUrlParse(TSMBuffer bufp, TSMLoc offset, const char **start, const char *end);
+
+/**
+ * The URL printed (`http:///path` for an origin-form client request), malloc'ed and
+ * NUL-terminated: free it with TSfree. `bufp` may be NULL.
+ */
+tsapi char *TSUrlStringGet(TSMBuffer bufp, TSMLoc offset, int *length);
+
+/**
+ * The length of TSUrlStringGet's string.
+ */
+tsapi int TSUrlLengthGet(TSMBuffer bufp, TSMLoc offset);
+
+/**
+ * The scheme as stored (a well-known one interned: `TS_URL_SCHEME_HTTP`), with no default.
+ */
+tsapi const char *TSUrlRawSchemeGet(TSMBuffer bufp, TSMLoc offset, int *length);
+
+/**
+ * The scheme; with none written, `http`/`https` from the URL's type (interned), else NULL/0.
+ */
+tsapi const char *TSUrlSchemeGet(TSMBuffer bufp, TSMLoc offset, int *length);
+
+/**
+ * Sets the scheme (copied; `length` < 0: NUL-terminated; NULL or "" removes it); as in ATS this
+ * also makes the URL an HTTP (or, for https/wss, HTTPS) URL. TS_ERROR for a bad heap or location
+ * or a read-only heap.
+ */
+tsapi TSReturnCode TSUrlSchemeSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
+
+/**
+ * The user of the URL's authority, its length in `*length` (not NUL-terminated); NULL and 0 if it
+ * has none; NULL for a NULL `length` or a bad heap or location.
+ */
+tsapi const char *TSUrlUserGet(TSMBuffer bufp, TSMLoc offset, int *length);
+
+/**
+ * Sets the user (copied; `length` < 0: NUL-terminated; NULL removes it). TS_ERROR for a bad heap
+ * or location or a read-only heap.
+ */
+tsapi TSReturnCode TSUrlUserSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
+
+/**
+ * The password of the URL's authority, as TSUrlUserGet.
+ */
+tsapi const char *TSUrlPasswordGet(TSMBuffer bufp, TSMLoc offset, int *length);
+
+/**
+ * Sets the password (copied; `length` < 0: NUL-terminated; NULL removes it). TS_ERROR for a bad
+ * heap or location or a read-only heap.
+ */
+tsapi TSReturnCode TSUrlPasswordSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
+
+/**
+ * The host; NULL/0 for an origin-form client request before remap.
+ */
+tsapi const char *TSUrlHostGet(TSMBuffer bufp, TSMLoc offset, int *length);
+
+/**
+ * Sets the host (copied; `length` < 0: NUL-terminated; NULL or "" removes it). TS_ERROR for a bad
+ * heap or location or a read-only heap.
+ */
+tsapi TSReturnCode TSUrlHostSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
+
+/**
+ * The port, else the default of the scheme (80, 443), else 0.
+ */
+tsapi int TSUrlPortGet(TSMBuffer bufp, TSMLoc offset);
+
+/**
+ * The port written in the URL (0 if none).
+ */
+tsapi int TSUrlRawPortGet(TSMBuffer bufp, TSMLoc offset);
+
+/**
+ * 0 removes the port; a negative port is TS_ERROR (as ATS), one above 65535 too.
+ */
+tsapi TSReturnCode TSUrlPortSet(TSMBuffer bufp, TSMLoc offset, int port);
+
+/**
+ * The path without its leading '/' (no params, query or fragment).
+ */
+tsapi const char *TSUrlPathGet(TSMBuffer bufp, TSMLoc offset, int *length);
+
+/**
+ * Leading slashes of the value are dropped (the path is stored without them).
+ */
+tsapi TSReturnCode TSUrlPathSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
+
+/**
+ * The params (after ';', without it), its length in `*length` (not NUL-terminated); NULL and 0 if
+ * there are none; NULL for a NULL `length` or a bad heap or location.
+ */
+tsapi const char *TSUrlHttpParamsGet(TSMBuffer bufp, TSMLoc offset, int *length);
+
+/**
+ * Sets the params (copied; `length` < 0: NUL-terminated; NULL removes them). TS_ERROR for a bad
+ * heap or location or a read-only heap.
+ */
+tsapi TSReturnCode TSUrlHttpParamsSet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
+
+/**
+ * The query without its '?'.
+ */
+tsapi const char *TSUrlHttpQueryGet(TSMBuffer bufp, TSMLoc offset, int *length);
+
+/**
+ * Sets the query, without its '?' (copied; `length` < 0: NUL-terminated; NULL removes it).
+ * TS_ERROR for a bad heap or location or a read-only heap.
+ */
+tsapi TSReturnCode TSUrlHttpQuerySet(TSMBuffer bufp, TSMLoc offset, const char *value, int length);
+
+/**
+ * The fragment without its '#', its length in `*length` (not NUL-terminated); NULL and 0 if there
+ * is none; NULL for a NULL `length` or a bad heap or location.
+ */
+tsapi const char *TSUrlHttpFragmentGet(TSMBuffer bufp, TSMLoc offset, int *length);
+
+/**
+ * Sets the fragment, without its '#' (copied; `length` < 0: NUL-terminated; NULL removes it).
+ * TS_ERROR for a bad heap or location or a read-only heap.
+ */
+tsapi
+TSReturnCode TSUrlHttpFragmentSet(TSMBuffer bufp,
+                                  TSMLoc offset,
+                                  const char *value,
+                                  int length);
 
 /**
  * Takes ownership of `buf` (`buflength` bytes) and `mimetype`, both freed with free() later;

@@ -1,0 +1,106 @@
+//! The transaction's four headers (TSHttpTxnClientReqGet & co).
+
+#[allow(unused_imports)]
+use super::*;
+
+// -------------------------------------------------------------------------------------------------
+// Transaction headers
+
+/// The header `pick` chooses of the transaction, in `*bufp` and `*offset`.
+///
+/// # Safety
+/// `bufp` and `offset` are each NULL (refused) or writable.
+unsafe fn txn_hdr(
+    who: &str,
+    txnp: TSHttpTxn,
+    bufp: *mut TSMBuffer,
+    offset: *mut TSMLoc,
+    pick: fn(&TxnHeaders) -> &crate::shared::Shared<MBuffer>,
+) -> TSReturnCodeRaw {
+    let Some(t) = txn_arg(who, txnp) else {
+        return TS_ERROR;
+    };
+    let (Some(bufp), Some(offset)) = (out_arg(who, "bufp", bufp), out_arg(who, "offset", offset))
+    else {
+        return TS_ERROR;
+    };
+    match pick(&t.headers).load_full() {
+        Some(b) => {
+            // SAFETY: both non-NULL (out_arg above) and writable (this function's contract).
+            unsafe {
+                *bufp = b.handle() as TSMBuffer;
+                *offset = b.hdr_loc() as TSMLoc;
+            }
+            TS_SUCCESS
+        }
+        None => TS_ERROR,
+    }
+}
+
+/// The client request: from TXN_START (empty until READ_REQUEST_HDR) to TXN_CLOSE.
+#[no_mangle]
+pub unsafe extern "C" fn TSHttpTxnClientReqGet(
+    txnp: TSHttpTxn,
+    bufp: *mut TSMBuffer,
+    offset: *mut TSMLoc,
+) -> TSReturnCodeRaw {
+    guard("TSHttpTxnClientReqGet", TS_ERROR, || {
+        // SAFETY: the plugin's out-pointers: NULL (refused) or writable.
+        unsafe {
+            txn_hdr("TSHttpTxnClientReqGet", txnp, bufp, offset, |h| {
+                &h.client_req
+            })
+        }
+    })
+}
+
+/// The request to the origin: from SEND_REQUEST_HDR.
+#[no_mangle]
+pub unsafe extern "C" fn TSHttpTxnServerReqGet(
+    txnp: TSHttpTxn,
+    bufp: *mut TSMBuffer,
+    offset: *mut TSMLoc,
+) -> TSReturnCodeRaw {
+    guard("TSHttpTxnServerReqGet", TS_ERROR, || {
+        // SAFETY: the plugin's out-pointers: NULL (refused) or writable.
+        unsafe {
+            txn_hdr("TSHttpTxnServerReqGet", txnp, bufp, offset, |h| {
+                &h.server_req
+            })
+        }
+    })
+}
+
+/// The origin's response: from READ_RESPONSE_HDR.
+#[no_mangle]
+pub unsafe extern "C" fn TSHttpTxnServerRespGet(
+    txnp: TSHttpTxn,
+    bufp: *mut TSMBuffer,
+    offset: *mut TSMLoc,
+) -> TSReturnCodeRaw {
+    guard("TSHttpTxnServerRespGet", TS_ERROR, || {
+        // SAFETY: the plugin's out-pointers: NULL (refused) or writable.
+        unsafe {
+            txn_hdr("TSHttpTxnServerRespGet", txnp, bufp, offset, |h| {
+                &h.server_resp
+            })
+        }
+    })
+}
+
+/// The response to the client: from SEND_RESPONSE_HDR.
+#[no_mangle]
+pub unsafe extern "C" fn TSHttpTxnClientRespGet(
+    txnp: TSHttpTxn,
+    bufp: *mut TSMBuffer,
+    offset: *mut TSMLoc,
+) -> TSReturnCodeRaw {
+    guard("TSHttpTxnClientRespGet", TS_ERROR, || {
+        // SAFETY: the plugin's out-pointers: NULL (refused) or writable.
+        unsafe {
+            txn_hdr("TSHttpTxnClientRespGet", txnp, bufp, offset, |h| {
+                &h.client_resp
+            })
+        }
+    })
+}
