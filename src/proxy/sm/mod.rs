@@ -1,0 +1,731 @@
+//! The HTTP state machine (ATS's HttpSM): drives one transaction through its hook points, remap,
+//! the origin and back. It does not know the client protocol beyond the [`ClientSide`] it is given.
+//!
+//! Hook order (ATS with the cache off): TXN_START, READ_REQUEST_HDR, PRE_REMAP, POST_REMAP, OS_DNS,
+//! CACHE_LOOKUP_COMPLETE, SEND_REQUEST_HDR, READ_RESPONSE_HDR, SEND_RESPONSE_HDR (TXN_CLOSE is run
+//! by the session). A hook reenabled with TS_EVENT_HTTP_ERROR, a status set by a plugin before the
+//! end of remap, a failed origin, a request that cannot be framed: each produces a response made by
+//! tshost, sent after the SEND_RESPONSE_HDR hooks.
+#![forbid(unsafe_code)]
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::pin;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::body::{
+    chunked_prefix_is_valid, BodyError, BodyReader, BodyWriter, Conn, Framing, HeadError, Limit,
+    Transport,
+};
+use super::client::{ClientIo, H1Client, PrefixError};
+use super::origin::{ConnectError, OriginConn, OriginPool};
+use super::{Session, Txn};
+use crate::config::remap::RemapTable;
+use crate::hdrs::text::{Dec, HStr};
+use crate::hdrs::{HttpHdr, MBuffer};
+use crate::hooks::dispatch::{run_point, Outcome};
+use crate::hooks::id;
+
+mod parse;
+mod remap;
+mod respond;
+mod rewrite;
+#[cfg(test)]
+mod tests;
+
+use parse::*;
+pub use parse::{parse_request, parse_response, ParsedRequest};
+pub use remap::Target;
+use remap::*;
+pub(crate) use respond::{respond_api_error, respond_error};
+use rewrite::*;
+
+/// Settings the state machine needs (from records.config and remap.config).
+pub struct SmConfig {
+    pub remap: RemapTable,
+    pub remap_required: bool,
+    pub request_header_max: usize,
+    pub response_header_max: usize,
+    /// Longest request line (proxy.config.http.request_line_max_size).
+    pub request_line_max: usize,
+    /// Longest request header field line (proxy.config.http.header_field_max_size).
+    pub header_field_max: usize,
+    /// transaction_no_activity_timeout_in: the longest wait for the client (a request head, a
+    /// read of its body, a write of its response).
+    pub client_request_timeout: Duration,
+    /// transaction_active_timeout_in: the longest a transaction may take (0: no limit).
+    pub client_active_timeout: Duration,
+    /// send_100_continue_response: tshost answers `Expect: 100-continue` itself (and does not
+    /// forward it); else (ATS's default) the origin's answer is relayed.
+    pub send_100_continue: bool,
+    /// ssl.client.scheme_proto_mismatch_policy: a request whose URL says `http` over TLS, or
+    /// `https` in the clear: 0 let through, 1 logged, 2 (ATS's default) logged and refused (400).
+    pub scheme_mismatch_policy: i64,
+    pub origin_connect_timeout: Duration,
+    pub origin_response_timeout: Duration,
+    pub pristine_host: bool,
+    pub insert_xff: bool,
+    pub via: Option<String>,
+}
+
+pub struct Proxy {
+    pub config: SmConfig,
+    pub pool: OriginPool,
+    /// Stopping (SIGTERM): every response says `Connection: close` (ATS's draining state,
+    /// HttpTransact::build_response).
+    pub draining: std::sync::atomic::AtomicBool,
+}
+
+/// How the transaction ended, for the session.
+pub struct Done {
+    /// The client connection can carry another request.
+    pub keep_alive: bool,
+}
+
+/// Hop-by-hop fields, never forwarded (RFC 9110 7.6.1, plus the proxy ones).
+const HOP_BY_HOP: &[&[u8]] = &[
+    b"connection",
+    b"keep-alive",
+    b"proxy-connection",
+    b"te",
+    b"trailer",
+    b"transfer-encoding",
+    b"upgrade",
+    b"proxy-authenticate",
+];
+
+enum Failure {
+    /// Answer with this status (tshost makes the response).
+    Respond(u16),
+    /// A hook point (this one) ended with TS_EVENT_HTTP_ERROR: the API error response.
+    Api(i32),
+    /// The client is gone: no response.
+    ClientGone,
+}
+
+/// Run a transaction whose TXN_START has not run yet; `scheme` ("http", "https") is the client
+/// connection's, for remap.
+pub async fn run<S: Transport>(
+    proxy: &Proxy,
+    ssn: &Arc<Session>,
+    txn: &Arc<Txn>,
+    client: &mut Conn<S>,
+    scheme: &str,
+) -> Done {
+    // TXN_START sees an empty request; the parsed one goes into the same heap, so handles a plugin
+    // took at TXN_START stay valid.
+    let tls = scheme == "https";
+    // Every read and write of the client from here on: each within
+    // transaction_no_activity_timeout_in, all within transaction_active_timeout_in.
+    let active = proxy.config.client_active_timeout.as_millis() as u64;
+    client.set_limit(Some(Limit {
+        idle: proxy.config.client_request_timeout,
+        until_ms: (active > 0).then(|| crate::abi::handles::coarse_ms() + active),
+    }));
+    let creq = MBuffer::empty_request();
+    txn.headers.client_req.store(Some(creq.clone()));
+    if run_point(ssn, Some(txn), id::TXN_START).await == Outcome::Error {
+        let mut c = H1Client::new(client, Framing::None, tls);
+        return respond_api_error(ssn, txn, &mut c, id::TXN_START, true).await;
+    }
+
+    // The request head: usually all here already (it woke the session up), then without a timer.
+    let head = match client.buffered_head(proxy.config.request_header_max) {
+        Some(r) => Ok(r),
+        None => {
+            tokio::time::timeout(
+                proxy.config.client_request_timeout,
+                client.read_head(proxy.config.request_header_max),
+            )
+            .await
+        }
+    };
+    let head_len = match head {
+        Err(_) => {
+            let mut c = H1Client::new(client, Framing::None, tls);
+            return respond_error(ssn, txn, &mut c, 408, true).await;
+        }
+        Ok(Ok(Some(n))) => n,
+        Ok(Ok(None)) | Ok(Err(HeadError::Truncated)) | Ok(Err(HeadError::Io(_))) => {
+            txn.aborted.store(true, Ordering::Release);
+            return Done { keep_alive: false };
+        }
+        Ok(Err(HeadError::TooLarge)) => {
+            let mut c = H1Client::new(client, Framing::None, tls);
+            return respond_error(ssn, txn, &mut c, 400, true).await;
+        }
+    };
+    // Parsed where it lies (its strings are copied into the header's block), then consumed: no
+    // split of the buffer, which would make its storage shared.
+    let head = &client.buf[..head_len];
+    let parsed = match lines_within(
+        head,
+        proxy.config.request_line_max,
+        proxy.config.header_field_max,
+    ) {
+        Ok(()) => parse_request(head),
+        Err(why) => Err(why),
+    };
+    // The head ends where the parser says (its first empty line: a bare-LF head may be followed
+    // by bytes with a CRLF CRLF in them, which is where the head was found to end).
+    let consumed = parsed.as_ref().map_or(head_len, |p| p.len);
+    bytes::Buf::advance(&mut client.buf, consumed);
+    let mut parsed = match parsed {
+        Ok(p) => p,
+        Err(why) => {
+            crate::debug!("http", "transaction {}: bad request: {why}", txn.id);
+            let mut c = H1Client::new(client, Framing::None, tls);
+            return respond_error(ssn, txn, &mut c, 400, true).await;
+        }
+    };
+    if scheme_refused(proxy, parsed.hdr.url().scheme(), tls) {
+        let mut c = H1Client::new(client, Framing::None, tls);
+        return respond_error(ssn, txn, &mut c, 400, true).await;
+    }
+    parsed.hdr.apply_client_request_defaults(scheme == "https");
+    txn.request_version.store(
+        ((parsed.version.0 as u32) << 16) | parsed.version.1 as u32,
+        Ordering::Release,
+    );
+    let request_framing = parsed.framing;
+    let client_keep_alive = wants_keep_alive(&parsed.hdr);
+    let is_head = parsed.hdr.method() == b"HEAD";
+    creq.replace(parsed.hdr);
+
+    let mut c = H1Client::new(client, request_framing, tls);
+    process(
+        proxy,
+        ssn,
+        txn,
+        &mut c,
+        scheme,
+        request_framing,
+        client_keep_alive,
+        is_head,
+    )
+    .await
+}
+
+/// The rest of a transaction once its request is in the client request header: hooks, remap,
+/// origin, response; or the response tshost makes when any of those fails.
+#[allow(clippy::too_many_arguments)]
+pub async fn process<C: ClientIo>(
+    proxy: &Proxy,
+    ssn: &Arc<Session>,
+    txn: &Arc<Txn>,
+    client: &mut C,
+    scheme: &str,
+    request_framing: Framing,
+    client_keep_alive: bool,
+    is_head: bool,
+) -> Done {
+    let result = forward(proxy, ssn, txn, client, scheme, request_framing, is_head).await;
+    match result {
+        Ok(done) => Done {
+            keep_alive: done.keep_alive && client_keep_alive,
+        },
+        Err(Failure::ClientGone) => {
+            txn.aborted.store(true, Ordering::Release);
+            Done { keep_alive: false }
+        }
+        Err(Failure::Respond(status)) => {
+            // A request body not read yet would be taken for the next request: close after. So
+            // after a 400 (ATS's build_error_response: the request stream is in an undetermined
+            // state), and when the client does not keep alive (the response says close).
+            let close = request_framing != Framing::None
+                || status == 400
+                || !client_keep_alive
+                || proxy.draining.load(Ordering::Acquire);
+            let d = respond_error(ssn, txn, client, status, close).await;
+            Done {
+                keep_alive: d.keep_alive && client_keep_alive,
+            }
+        }
+        Err(Failure::Api(at)) => {
+            // As ATS 9.2.9 (seen beside it): the connection closes after the response to an
+            // ERROR at any hook before SEND_RESPONSE_HDR (its error response has no trusted
+            // length when keep-alive is decided); at SEND_RESPONSE_HDR it is kept as decided.
+            let close = at != id::SEND_RESPONSE_HDR
+                || request_framing != Framing::None
+                || !client_keep_alive
+                || proxy.draining.load(Ordering::Acquire);
+            let d = respond_api_error(ssn, txn, client, at, close).await;
+            Done {
+                keep_alive: d.keep_alive && client_keep_alive,
+            }
+        }
+    }
+}
+
+/// A request whose URL names the other scheme than its connection's (`http` over TLS, `https`
+/// in the clear; `ws` and `wss` alike), logged as ATS does; true when
+/// ssl.client.scheme_proto_mismatch_policy (2, as ATS's default) refuses it: a 400 before
+/// READ_REQUEST_HDR, as ATS's HttpSM.
+pub(crate) fn scheme_refused(proxy: &Proxy, scheme: Option<&[u8]>, tls: bool) -> bool {
+    let policy = proxy.config.scheme_mismatch_policy;
+    let Some(s) = scheme.filter(|_| policy != 0) else {
+        return false;
+    };
+    let others: [&[u8]; 2] = if tls {
+        [b"http", b"ws"]
+    } else {
+        [b"https", b"wss"]
+    };
+    if !others.iter().any(|o| s.eq_ignore_ascii_case(o)) {
+        return false;
+    }
+    crate::warning!(
+        "scheme [{}] vs. protocol [{}] mismatch",
+        String::from_utf8_lossy(s),
+        if tls { "tls" } else { "plaintext" }
+    );
+    policy == 2
+}
+
+/// The status and reason of the response to TS_EVENT_HTTP_ERROR ([`crate::hdrs::api_error_status`]).
+fn api_error_status(txn: &Txn) -> (u16, &'static str) {
+    crate::hdrs::api_error_status(txn.status.load(Ordering::Acquire))
+}
+
+/// Run a hook point; ERROR becomes the API error response.
+async fn hook(ssn: &Session, txn: &Txn, hook: i32) -> Result<(), Failure> {
+    match run_point(ssn, Some(txn), hook).await {
+        Outcome::Continue => Ok(()),
+        Outcome::Error => Err(Failure::Api(hook)),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn forward<C: ClientIo>(
+    proxy: &Proxy,
+    ssn: &Session,
+    txn: &Arc<Txn>,
+    client: &mut C,
+    scheme: &str,
+    request_framing: Framing,
+    is_head: bool,
+) -> Result<Done, Failure> {
+    hook(ssn, txn, id::READ_REQUEST_HDR).await?;
+    hook(ssn, txn, id::PRE_REMAP).await?;
+    let status = txn.status.load(Ordering::Acquire);
+    if status != 0 {
+        // A status set by a plugin up to the end of remap: tshost answers with it.
+        return Err(Failure::Respond(status as u16));
+    }
+    let client_req = txn.headers.client_req.load_full().expect("client request");
+    let target = remap(proxy, &client_req, scheme)?;
+    if target.mapped {
+        // As ATS, remap rewrites the client request itself (its URL, and Host unless
+        // pristine_host_hdr): plugins see the mapped request from POST_REMAP on, and what they
+        // change in it is what the server request is made from.
+        client_req.with_mut(|h| apply_remap(h, &target, proxy.config.pristine_host));
+    }
+    hook(ssn, txn, id::POST_REMAP).await?;
+    if request_framing == Framing::Chunked && client_req.with(|h| h.version()) < (1, 1) {
+        // Transfer-Encoding exists in HTTP/1.1 only; ATS refuses it in older requests with 406
+        // after remap (HttpTransact::check_request_validity, UNACCEPTABLE_TE_REQUIRED, #8451).
+        return Err(Failure::Respond(406));
+    }
+
+    // OS_DNS: resolve the origin, the one the client request names now (POST_REMAP may change it).
+    let target = client_req.with(|h| mapped_target(h, target));
+    let addr = match target.rule.and_then(|r| r.ip) {
+        Some(ip) => SocketAddr::new(ip, target.port),
+        None => resolve(&target.host, target.port)
+            .await
+            .ok_or(Failure::Respond(502))?,
+    };
+    hook(ssn, txn, id::OS_DNS).await?;
+    hook(ssn, txn, id::CACHE_LOOKUP_COMPLETE).await?;
+
+    if request_framing == Framing::Chunked
+        && !client_req.with(|h| h.has_token(b"expect", b"100-continue"))
+    {
+        // Nothing ambiguous reaches the origin: the chunk framing the client already sent is
+        // checked before the origin is contacted.
+        match client
+            .check_body_prefix(proxy.config.client_request_timeout)
+            .await
+        {
+            Ok(()) => {}
+            Err(PrefixError::Gone) => return Err(Failure::ClientGone),
+            Err(PrefixError::Timeout) => return Err(Failure::Respond(408)),
+            Err(PrefixError::Malformed) => return Err(Failure::Respond(400)),
+        }
+    }
+    let (mut origin, reused) = match proxy
+        .pool
+        .get(addr, proxy.config.origin_connect_timeout)
+        .await
+    {
+        Ok(c) => c,
+        Err(ConnectError::Timeout) => return Err(Failure::Respond(504)),
+        Err(ConnectError::Failed(e)) => {
+            crate::debug!("http", "transaction {}: origin {addr}: {e}", txn.id);
+            return Err(Failure::Respond(502));
+        }
+    };
+    // Each read and write of the origin within transaction_no_activity_timeout_out.
+    let origin_limit = Some(Limit {
+        idle: proxy.config.origin_response_timeout,
+        until_ms: None,
+    });
+    origin.set_limit(origin_limit);
+
+    // The server request: the client request, remapped, with the proxy's fields. Expect:
+    // 100-continue goes to the origin, whose answer the client gets (ATS with
+    // send_100_continue_response 0), where the client side can tell a body that comes without
+    // waiting; else tshost answers 100 itself.
+    let relay_continue =
+        C::RELAYS_CONTINUE && !proxy.config.send_100_continue && request_framing != Framing::None;
+    let (server_req, expect_continue) = client_req.copy_with(|h| {
+        prepare_server_request(h, &target, proxy, ssn, request_framing);
+        let e = h
+            .field(b"expect")
+            .map(|v| v.eq_ignore_ascii_case(b"100-continue"))
+            .unwrap_or(false);
+        if !(e && relay_continue) {
+            h.remove_field(b"expect");
+        }
+        e
+    });
+    let relay_continue = relay_continue && expect_continue;
+    // The origin answered before it had the body (a final response to Expect): the body is not
+    // sent, so neither connection can carry another request.
+    let mut body_unsent = false;
+    txn.headers.server_req.store(Some(server_req.clone()));
+    hook(ssn, txn, id::SEND_REQUEST_HDR).await?;
+
+    // An idle connection the origin closed (its keep-alive timeout) fails on the write or ends
+    // before the first byte of a response: a request without a body goes once more, on a fresh
+    // connection (as ATS retries a request that failed on a reused server session).
+    let mut retry = reused && request_framing == Framing::None;
+    let (server_resp, resp_framing) = loop {
+        let sent = if relay_continue {
+            let max = proxy.config.response_header_max;
+            // Boxed: the rare path's futures are not part of every transaction's.
+            match Box::pin(relay_expect(
+                client,
+                &mut origin,
+                &server_req,
+                max,
+                proxy.config.origin_response_timeout,
+            ))
+            .await
+            {
+                Ok(Expected::FinalFirst) => {
+                    body_unsent = true;
+                    Ok(())
+                }
+                Ok(Expected::Body) => {
+                    Box::pin(send_body(client, &mut origin, request_framing)).await
+                }
+                Err(e) => Err(e),
+            }
+        } else {
+            send_request(
+                client,
+                &mut origin,
+                &server_req,
+                request_framing,
+                expect_continue,
+            )
+            .await
+        };
+        let closed = match sent {
+            Ok(()) => {
+                let head = pin!(read_response_head(proxy, &mut origin, is_head));
+                match unless_gone(client, head).await {
+                    Some(Ok(r)) => break r,
+                    Some(Err(None)) => true,
+                    Some(Err(Some(f))) => return Err(f),
+                    // The origin connection is dropped: closed, never reused.
+                    None => return Err(Failure::ClientGone),
+                }
+            }
+            Err(SendError::Client) => return Err(Failure::ClientGone),
+            Err(SendError::ClientTimeout) => return Err(Failure::Respond(408)),
+            Err(SendError::BadClientBody) => return Err(Failure::Respond(400)),
+            Err(SendError::OriginTimeout) => return Err(Failure::Respond(504)),
+            Err(SendError::Origin) => true,
+        };
+        if !(closed && retry) {
+            return Err(Failure::Respond(502));
+        }
+        retry = false;
+        crate::debug!(
+            "http",
+            "transaction {}: reused origin connection closed, retrying",
+            txn.id
+        );
+        origin = OriginPool::connect(addr, proxy.config.origin_connect_timeout)
+            .await
+            .map_err(|_| Failure::Respond(502))?;
+        origin.set_limit(origin_limit);
+    };
+    txn.headers.server_resp.store(Some(server_resp.clone()));
+    hook(ssn, txn, id::READ_RESPONSE_HDR).await?;
+
+    // The client response.
+    let (client_version, client_ka) = client_req.with(|h| (h.version(), wants_keep_alive(h)));
+    let draining = proxy.draining.load(Ordering::Acquire);
+    let (client_resp, client_framing) = server_resp.copy_with(|h| {
+        let keep = client_ka && !body_unsent;
+        let framing = prepare_client_response(h, resp_framing, client_version, is_head, keep);
+        if draining {
+            set_static(h, b"Connection", b"close\0");
+        }
+        framing
+    });
+    txn.headers.client_resp.store(Some(client_resp.clone()));
+    hook(ssn, txn, id::SEND_RESPONSE_HDR).await?;
+
+    // Each write to the client within its limit (the connection's, or the HTTP/2 stream's): a
+    // client that does not take its response in time is let go.
+    if client
+        .send_head(&client_resp, client_framing)
+        .await
+        .is_err()
+    {
+        return Err(Failure::ClientGone);
+    }
+    let mut reader = BodyReader::new(resp_framing);
+    loop {
+        // The head (queued) goes out with the first body piece if it is already here; else now.
+        if origin.buf.is_empty() && client.push().await.is_err() {
+            return Err(Failure::ClientGone);
+        }
+        let Some(next) = unless_gone(client, pin!(reader.next(&mut origin))).await else {
+            return Err(Failure::ClientGone);
+        };
+        match next {
+            Ok(Some(piece)) => {
+                if client.send_body(&piece).await.is_err() {
+                    return Err(Failure::ClientGone);
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                // The origin died mid-response, or stalled past its limit: the client cannot get
+                // a complete response.
+                crate::debug!("http", "transaction {}: origin body: {e:?}", txn.id);
+                // ATS counts it as an aborted transaction (TSHttpTxnAborted at TXN_CLOSE).
+                txn.aborted.store(true, Ordering::Release);
+                client.abort().await;
+                return Ok(Done { keep_alive: false });
+            }
+        }
+    }
+    if client.finish(&reader.trailers).await.is_err() {
+        return Err(Failure::ClientGone);
+    }
+    let origin_keep_alive =
+        resp_framing != Framing::Close && !body_unsent && server_resp.with(wants_keep_alive);
+    if origin_keep_alive {
+        proxy.pool.put(addr, origin);
+    }
+    let client_keep_alive = client_framing != Framing::Close
+        && !body_unsent
+        && client_resp.with(|h| !h.has_token(b"connection", b"close"));
+    Ok(Done {
+        keep_alive: client_keep_alive,
+    })
+}
+
+/// Wait for `origin_io` unless the client leaves first (None then). The origin is polled first:
+/// bytes already there cost no look at the client. Give it pinned in place (`pin!`): a large
+/// future moved in would be copied on every call.
+async fn unless_gone<C: ClientIo, T>(
+    client: &mut C,
+    origin_io: impl Future<Output = T>,
+) -> Option<T> {
+    let mut origin_io = pin!(origin_io);
+    let mut gone = pin!(client.gone());
+    std::future::poll_fn(|cx| {
+        if let std::task::Poll::Ready(r) = origin_io.as_mut().poll(cx) {
+            return std::task::Poll::Ready(Some(r));
+        }
+        gone.as_mut().poll(cx).map(|()| None)
+    })
+    .await
+}
+
+/// Read the origin's final response head (interim 1xx responses are skipped). `Err(None)`: the
+/// connection ended before any byte of a response.
+async fn read_response_head(
+    proxy: &Proxy,
+    origin: &mut OriginConn,
+    is_head: bool,
+) -> Result<(Arc<MBuffer>, Framing), Option<Failure>> {
+    let mut first = true;
+    loop {
+        let head = origin
+            .read_head_within(
+                proxy.config.response_header_max,
+                proxy.config.origin_response_timeout,
+            )
+            .await;
+        let n = match head {
+            Err(_) => return Err(Some(Failure::Respond(504))),
+            Ok(Ok(Some(n))) => n,
+            // The connection's limit (transaction_no_activity_timeout_out) cut a read.
+            Ok(Err(HeadError::Io(std::io::ErrorKind::TimedOut))) => {
+                return Err(Some(Failure::Respond(504)))
+            }
+            Ok(Ok(None)) | Ok(Err(HeadError::Io(_))) if first && origin.buf.is_empty() => {
+                return Err(None)
+            }
+            Ok(_) => return Err(Some(Failure::Respond(502))),
+        };
+        first = false;
+        let parsed = parse_response(&origin.buf[..n], is_head);
+        let (resp, framing, status, len) = parsed.map_err(|_| Some(Failure::Respond(502)))?;
+        bytes::Buf::advance(&mut origin.buf, len);
+        if (100..200).contains(&status) && status != 101 {
+            continue; // interim responses are not forwarded
+        }
+        if framing == Framing::Chunked && !chunked_prefix_is_valid(&origin.buf) {
+            // Chunks already here that are malformed: nothing of this response goes out.
+            return Err(Some(Failure::Respond(502)));
+        }
+        return Ok((resp, framing));
+    }
+}
+
+enum SendError {
+    Client,
+    /// The client's body did not come in time (no activity, or the transaction's deadline).
+    ClientTimeout,
+    BadClientBody,
+    Origin,
+    /// The origin did not take the request in time.
+    OriginTimeout,
+}
+
+impl SendError {
+    fn origin(e: std::io::Error) -> SendError {
+        if e.kind() == std::io::ErrorKind::TimedOut {
+            SendError::OriginTimeout
+        } else {
+            SendError::Origin
+        }
+    }
+}
+
+/// Write the request head and stream the client's body to the origin.
+async fn send_request<C: ClientIo>(
+    client: &mut C,
+    origin: &mut OriginConn,
+    req: &MBuffer,
+    framing: Framing,
+    expect_continue: bool,
+) -> Result<(), SendError> {
+    // Printed into the connection's write queue (again for a retry).
+    origin
+        .write_with(|out| req.with(|h| h.write_request(out)))
+        .await
+        .map_err(SendError::origin)?;
+    if framing == Framing::None {
+        return origin.flush().await.map_err(SendError::origin);
+    }
+    if expect_continue {
+        client
+            .send_continue()
+            .await
+            .map_err(|_| SendError::Client)?;
+    }
+    send_body(client, origin, framing).await
+}
+
+/// What came first after a request with `Expect: 100-continue` went to the origin.
+enum Expected {
+    /// The origin's 100 (relayed to the client), or the client's body without waiting: the body
+    /// follows.
+    Body,
+    /// The origin's final response (in its buffer, unread): the body is not sent.
+    FinalFirst,
+}
+
+/// Send the request head, Expect included, and wait for what comes first: the origin's 100
+/// (relayed), its final response (417, or any other), or the client's body (a client need not
+/// wait for a 100). Interim responses other than 100 are skipped.
+async fn relay_expect<C: ClientIo>(
+    client: &mut C,
+    origin: &mut OriginConn,
+    req: &MBuffer,
+    head_max: usize,
+    head_timeout: Duration,
+) -> Result<Expected, SendError> {
+    origin
+        .write_with(|out| req.with(|h| h.write_request(out)))
+        .await
+        .map_err(SendError::origin)?;
+    origin.flush().await.map_err(SendError::origin)?;
+    loop {
+        let head = tokio::select! {
+            biased;
+            r = origin.read_head_within(head_max, head_timeout) => r,
+            () = client.body_started() => return Ok(Expected::Body),
+        };
+        let n = match head {
+            Err(_) => return Err(SendError::OriginTimeout),
+            Ok(Ok(Some(n))) => n,
+            Ok(_) => return Err(SendError::Origin),
+        };
+        match response_status(&origin.buf[..n]) {
+            Some(100) => {
+                bytes::Buf::advance(&mut origin.buf, n);
+                client
+                    .send_continue()
+                    .await
+                    .map_err(|_| SendError::Client)?;
+                return Ok(Expected::Body);
+            }
+            Some(101..=199) => bytes::Buf::advance(&mut origin.buf, n),
+            _ => return Ok(Expected::FinalFirst),
+        }
+    }
+}
+
+/// The status code of a response head (None if the status line is malformed: the full parse
+/// says why).
+fn response_status(head: &[u8]) -> Option<u16> {
+    match head.get(8..13)? {
+        [b' ', a, b, c, b' ' | b'\r' | b'\n'] if head.starts_with(b"HTTP/1.") => {
+            std::str::from_utf8(&[*a, *b, *c]).ok()?.parse().ok()
+        }
+        _ => None,
+    }
+}
+
+/// Stream the client's request body to the origin.
+async fn send_body<C: ClientIo>(
+    client: &mut C,
+    origin: &mut OriginConn,
+    framing: Framing,
+) -> Result<(), SendError> {
+    let mut writer = BodyWriter::new(framing);
+    loop {
+        // Each read within the client side's limit, each write within the origin's.
+        match client.body_piece().await {
+            Ok(Some(piece)) => writer
+                .write(origin, &piece)
+                .await
+                .map_err(SendError::origin)?,
+            Ok(None) => break,
+            Err(BodyError::Malformed(_)) => return Err(SendError::BadClientBody),
+            Err(BodyError::Io(std::io::ErrorKind::TimedOut)) => {
+                return Err(SendError::ClientTimeout)
+            }
+            Err(_) => return Err(SendError::Client),
+        }
+    }
+    let trailers = client.request_trailers().await;
+    writer
+        .finish_with_trailers(origin, &trailers)
+        .await
+        .map_err(SendError::origin)
+}

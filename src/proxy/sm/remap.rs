@@ -1,0 +1,168 @@
+//! Remap: the target a request goes to (remap.config rules, the Host field, DNS), and the request rewritten for it.
+
+#[allow(unused_imports)]
+use super::*;
+
+/// Where a request goes after remap. A mapped request borrows the rule's strings.
+pub struct Target<'p> {
+    pub host: Cow<'p, str>,
+    pub port: u16,
+    pub scheme: Cow<'p, str>,
+    /// New path (without the leading '/').
+    pub path: Vec<u8>,
+    /// A remap rule matched (the client request was rewritten to this target).
+    pub mapped: bool,
+    /// The rule's target, while the host and port are still the rule's (its strings are made
+    /// once: the request takes them without a copy, and its IP address without resolving).
+    pub rule: Option<&'p crate::config::remap::Target>,
+}
+
+/// Bytes as text: borrowed when they are UTF-8 (a host name always is), else with U+FFFD.
+pub(super) fn text(b: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
+}
+
+pub(super) fn remap<'p>(
+    proxy: &'p Proxy,
+    req: &MBuffer,
+    scheme: &str,
+) -> Result<Target<'p>, Failure> {
+    req.with(|h| {
+        let url = h.url();
+        // The URL's scheme: the connection's, unless an absolute-form URL named the other one
+        // (let through by scheme_proto_mismatch_policy 0 or 1), which ATS 9.2.9 then follows
+        // for the rule and the default port (seen beside it).
+        let scheme = match url.effective_scheme() {
+            Some(b"https") => "https",
+            Some(b"http") => "http",
+            _ => scheme,
+        };
+        let (host, port) = match url.host() {
+            Some(host) if !host.is_empty() => (host, url.port()),
+            _ => split_host_port(h.field(b"host").unwrap_or_default()),
+        };
+        let host = text(host);
+        let port = port.unwrap_or(if scheme == "https" { 443 } else { 80 });
+        match proxy
+            .config
+            .remap
+            .lookup_path(scheme, &host, port, url.path())
+        {
+            Some((rule, new_path)) => Ok(Target {
+                host: Cow::Borrowed(&rule.to.host),
+                port: rule.to.port,
+                scheme: Cow::Borrowed(&rule.to.scheme),
+                path: new_path,
+                mapped: true,
+                rule: Some(&rule.to),
+            }),
+            None if proxy.config.remap_required => Err(Failure::Respond(404)),
+            None if host.is_empty() => Err(Failure::Respond(400)),
+            None => Ok(Target {
+                host: Cow::Owned(host.into_owned()),
+                port,
+                scheme: Cow::Owned(scheme.to_string()),
+                path: url.path().to_vec(),
+                mapped: false,
+                rule: None,
+            }),
+        }
+    })
+}
+
+/// A Host value's host and port (whitespace around it trimmed; `[v6]:port` for IPv6).
+pub(super) fn split_host_port(v: &[u8]) -> (&[u8], Option<u16>) {
+    let s = v.trim_ascii();
+    // As `str::parse::<u16>`: an optional `+`, then decimal digits (leading zeros allowed).
+    let port = |p: &[u8]| -> Option<u16> {
+        let digits = p.strip_prefix(b"+").unwrap_or(p);
+        if digits.is_empty() {
+            return None;
+        }
+        let mut n: u32 = 0;
+        for &c in digits {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            n = n * 10 + u32::from(c - b'0');
+            if n > u32::from(u16::MAX) {
+                return None;
+            }
+        }
+        Some(n as u16)
+    };
+    if let Some(rest) = s.strip_prefix(b"[") {
+        if let Some(end) = rest.iter().position(|c| *c == b']') {
+            let p = &rest[end + 1..];
+            return (&rest[..end], p.strip_prefix(b":").and_then(port));
+        }
+    }
+    match s.iter().rposition(|c| *c == b':') {
+        Some(i) if !s[..i].contains(&b':') => (&s[..i], port(&s[i + 1..])),
+        _ => (s, None),
+    }
+}
+
+pub(super) async fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return Some(SocketAddr::new(ip, port));
+    }
+    tokio::net::lookup_host((host, port)).await.ok()?.next()
+}
+
+/// Rewrite a client request to its remap target (ATS's remap: scheme, host, port, path; the Host
+/// field too unless `pristine_host`). The rule's strings are shared, not copied.
+pub(super) fn apply_remap(h: &mut HttpHdr, t: &Target, pristine_host: bool) {
+    let Some(rule) = t.rule else { return };
+    let default = if rule.scheme == "https" { 443 } else { 80 };
+    let url = h.url_mut();
+    url.set_scheme(Some(rule.scheme.as_bytes()));
+    url.set_host_hstr(rule.host_str.clone());
+    if rule.port == default {
+        url.set_port(None);
+    } else {
+        url.set_port_hstr(rule.port, rule.port_text.clone());
+    }
+    if url.path() != t.path.as_slice() {
+        url.set_path(&t.path);
+    }
+    if !pristine_host {
+        h.set_field_hstr(b"Host", rule.host_field.clone());
+    }
+}
+
+/// Where a remapped client request goes: the host, port, scheme and path of its URL (which
+/// plugins may have changed since remap); `remapped` if the URL names no host, or names what
+/// remap put there.
+pub(super) fn mapped_target<'p>(h: &HttpHdr, remapped: Target<'p>) -> Target<'p> {
+    let url = h.url();
+    match url.host() {
+        Some(host) if remapped.mapped && !host.is_empty() => {
+            let port = url.port_or_default();
+            let scheme = url.effective_scheme();
+            let path = url.path();
+            if host == remapped.host.as_bytes()
+                && port == remapped.port
+                && scheme.is_none_or(|s| s == remapped.scheme.as_bytes())
+                && path == remapped.path.as_slice()
+            {
+                return remapped;
+            }
+            let same_host = host == remapped.host.as_bytes() && port == remapped.port;
+            Target {
+                host: Cow::Owned(text(host).into_owned()),
+                port,
+                scheme: scheme
+                    .map(|s| Cow::Owned(text(s).into_owned()))
+                    .unwrap_or(remapped.scheme),
+                path: path.to_vec(),
+                mapped: true,
+                rule: remapped.rule.filter(|_| same_host),
+            }
+        }
+        _ => remapped,
+    }
+}

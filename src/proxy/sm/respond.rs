@@ -1,0 +1,160 @@
+//! Responses tshost generates itself: API errors, remap and origin failures, their default bodies.
+
+#[allow(unused_imports)]
+use super::*;
+
+/// Send a response made by tshost for `status` (ATS's build_error_response: the standard reason or
+/// "Unknown HTTP Status", a generated page unless a plugin set a body, `Cache-Control: no-store`).
+pub(crate) async fn respond_error<C: ClientIo>(
+    ssn: &Session,
+    txn: &Arc<Txn>,
+    client: &mut C,
+    status: u16,
+    close_after: bool,
+) -> Done {
+    respond(ssn, txn, client, Generated::Status(status), close_after).await
+}
+
+/// Send the response to TS_EVENT_HTTP_ERROR at hook point `at` (ATS's HandleApiErrorJump).
+pub(crate) async fn respond_api_error<C: ClientIo>(
+    ssn: &Session,
+    txn: &Arc<Txn>,
+    client: &mut C,
+    at: i32,
+    close_after: bool,
+) -> Done {
+    respond(ssn, txn, client, Generated::Api(at), close_after).await
+}
+
+/// A response tshost makes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Generated {
+    /// Its own status (bad request, origin failure, a status a plugin set before remap ended).
+    Status(u16),
+    /// TS_EVENT_HTTP_ERROR at this hook point.
+    Api(i32),
+}
+
+/// Send a response made by tshost, after the SEND_RESPONSE_HDR hooks (not run again when the
+/// ERROR came from SEND_RESPONSE_HDR itself, as in ATS). As ATS's setup_internal_transfer, the body
+/// and its Content-Length and Content-Type are settled after those hooks: a body set with
+/// TSHttpTxnErrorBodySet (its type, or text/html), else the generated page of a `Status`
+/// response, else none (`Content-Length: 0`).
+pub(super) async fn respond<C: ClientIo>(
+    ssn: &Session,
+    txn: &Arc<Txn>,
+    client: &mut C,
+    what: Generated,
+    close_after: bool,
+) -> Done {
+    let (status, reason, mut page) = match what {
+        Generated::Status(s) => {
+            let reason = crate::hdrs::reason(s).unwrap_or("Unknown HTTP Status");
+            (s, reason, Some(default_body(s, reason).into_bytes()))
+        }
+        Generated::Api(_) => {
+            let (s, reason) = api_error_status(txn);
+            (s, reason, None)
+        }
+    };
+    let is_head = txn
+        .headers
+        .client_req
+        .load_full()
+        .map(|r| r.with(|h| h.method() == b"HEAD"))
+        .unwrap_or(false);
+    // In the client's HTTP version once its request was parsed (as ATS).
+    let version = match txn.request_version.load(Ordering::Acquire) {
+        0x10000 => (1, 0),
+        _ => (1, 1),
+    };
+    let connection: &[u8] = if close_after { b"close" } else { b"keep-alive" };
+    let plugin_body = |page: &Option<Vec<u8>>| -> Option<(Vec<u8>, Vec<u8>)> {
+        match txn.error_body.lock().as_ref() {
+            Some(b) => Some((
+                b.body().to_vec(),
+                b.mime()
+                    .map(|m| m.to_bytes().to_vec())
+                    .unwrap_or_else(|| b"text/html".to_vec()),
+            )),
+            None => page.clone().map(|p| (p, b"text/html".to_vec())),
+        }
+    };
+    let build = |h: &mut HttpHdr, status: u16, reason: &str, page: &Option<Vec<u8>>| {
+        h.clear_fields();
+        h.set_version(version);
+        h.set_status(status);
+        h.set_reason(reason.as_bytes());
+        match plugin_body(page) {
+            Some((body, ctype)) => {
+                h.set_field(b"Content-Type", &ctype);
+                h.set_field(b"Content-Length", body.len().to_string().as_bytes());
+            }
+            None => h.set_field(b"Content-Length", b"0"),
+        }
+        if matches!(what, Generated::Status(_)) {
+            h.set_field(b"Cache-Control", b"no-store");
+        }
+        h.set_field(b"Connection", connection);
+    };
+    let resp = match txn.headers.client_resp.load_full() {
+        // ERROR at SEND_RESPONSE_HDR: ATS rebuilds the client response in place (fields cleared).
+        Some(r) if what == Generated::Api(id::SEND_RESPONSE_HDR) => r,
+        _ => {
+            let r = MBuffer::new_response(version, status, reason.as_bytes(), &[]);
+            txn.headers.client_resp.store(Some(r.clone()));
+            r
+        }
+    };
+    resp.with_mut(|h| build(h, status, reason, &page));
+    if what != Generated::Api(id::SEND_RESPONSE_HDR)
+        && run_point(ssn, Some(txn), id::SEND_RESPONSE_HDR).await == Outcome::Error
+    {
+        // ERROR at SEND_RESPONSE_HDR of this response: the API error response instead, without
+        // running those hooks again (ATS).
+        let (status, reason) = api_error_status(txn);
+        page = None;
+        resp.with_mut(|h| build(h, status, reason, &page));
+    }
+    let body = match plugin_body(&page) {
+        Some((body, ctype)) => {
+            resp.with_mut(|h| {
+                h.set_field(b"Content-Length", body.len().to_string().as_bytes());
+                h.remove_field(b"transfer-encoding");
+                h.set_field(b"Content-Type", &ctype);
+            });
+            body
+        }
+        None => {
+            resp.with_mut(|h| {
+                if !matches!(h.status(), 100..=199 | 204 | 304) {
+                    h.set_field(b"Content-Length", b"0");
+                    h.remove_field(b"transfer-encoding");
+                }
+            });
+            Vec::new()
+        }
+    };
+    let keep = !close_after && !resp.with(|h| h.has_token(b"connection", b"close"));
+    let framing = if is_head || body.is_empty() {
+        Framing::None
+    } else {
+        Framing::Length(body.len() as u64)
+    };
+    let sent = async {
+        client.send_head(&resp, framing).await?;
+        if framing != Framing::None {
+            client.send_body(&body).await?;
+        }
+        client.finish(&[]).await
+    };
+    if sent.await.is_err() {
+        txn.aborted.store(true, Ordering::Release);
+        return Done { keep_alive: false };
+    }
+    Done { keep_alive: keep }
+}
+
+pub(super) fn default_body(status: u16, reason: &str) -> String {
+    format!("<HTML>\n<HEAD><TITLE>{status} {reason}</TITLE></HEAD>\n<BODY>\n<H1>{reason}</H1>\n<HR>\n<I>tshost</I>\n</BODY>\n</HTML>\n")
+}
