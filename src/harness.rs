@@ -15,7 +15,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use crate::hdrs::{HttpHdr, MBuffer};
-use crate::hooks::dispatch::{run_point, Outcome};
+use crate::hooks::dispatch::{run_point, run_session_point, Outcome};
 use crate::hooks::{id, TXN_SEQUENCE};
 use crate::proxy::{ClientInfo, Session, Txn};
 
@@ -46,7 +46,7 @@ pub async fn open_session(opts: SessionOptions) -> (Arc<Session>, bool) {
 /// [`open_session`] for a client connection described in full (its fd, whether it is internal).
 pub async fn open_client_session(info: ClientInfo) -> (Arc<Session>, bool) {
     let ssn = Session::create(info);
-    if run_point(&ssn, None, id::SSN_START).await == Outcome::Error {
+    if run_session_point(&ssn, id::SSN_START).await == Outcome::Error {
         close_session(&ssn).await;
         return (ssn, false);
     }
@@ -66,7 +66,7 @@ pub async fn close_session(ssn: &Arc<Session>) {
     {
         ssn.detach();
     }
-    run_point(ssn, None, id::SSN_CLOSE).await;
+    run_session_point(ssn, id::SSN_CLOSE).await;
     ssn.free();
 }
 

@@ -22,7 +22,6 @@ use super::{event_for, short_name, GLOBAL};
 use crate::abi::types::TSEvent;
 use crate::cont::Cont;
 use crate::mutex::thread_token;
-use crate::proxy::{Session, Txn};
 use crate::sched;
 
 // TSEvent's values as plain ints (declared once, in abi/types.rs).
@@ -30,6 +29,32 @@ pub const TS_EVENT_NONE: i32 = TSEvent::TS_EVENT_NONE as i32;
 pub const TS_EVENT_TIMEOUT: i32 = TSEvent::TS_EVENT_TIMEOUT as i32;
 pub const TS_EVENT_HTTP_CONTINUE: i32 = TSEvent::TS_EVENT_HTTP_CONTINUE as i32;
 pub const TS_EVENT_HTTP_ERROR: i32 = TSEvent::TS_EVENT_HTTP_ERROR as i32;
+
+/// What the dispatcher needs of a session or a transaction (it knows nothing else of them): the
+/// id its messages and the trace name, the handle C knows it by (the callbacks' edata), its own
+/// hook list and the gate its hook calls go through.
+pub trait HookScope {
+    fn scope_id(&self) -> i64;
+    fn handle(&self) -> usize;
+    fn hooks(&self) -> &super::HookList;
+    fn gate(&self) -> &Arc<Gate>;
+}
+
+/// A session or transaction behind an `Arc` (as the proxy holds them) is one too.
+impl<X: HookScope> HookScope for Arc<X> {
+    fn scope_id(&self) -> i64 {
+        (**self).scope_id()
+    }
+    fn handle(&self) -> usize {
+        (**self).handle()
+    }
+    fn hooks(&self) -> &super::HookList {
+        (**self).hooks()
+    }
+    fn gate(&self) -> &Arc<Gate> {
+        (**self).gate()
+    }
+}
 
 /// How a hook point ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -201,26 +226,31 @@ pub fn reenable_current(handle: usize, event: i32) -> Option<Result<(), Reenable
 }
 
 /// What an object is, for messages: "transaction 12" or "session 3".
-fn what(ssn: &Session, txn: Option<&Txn>) -> String {
+fn what<S: HookScope, T: HookScope>(ssn: &S, txn: Option<&T>) -> String {
     match txn {
-        Some(t) => format!("transaction {} (session {})", t.id, ssn.id),
-        None => format!("session {}", ssn.id),
+        Some(t) => format!("transaction {} (session {})", t.scope_id(), ssn.scope_id()),
+        None => format!("session {}", ssn.scope_id()),
     }
 }
 
+/// Run hook point `hook` for a session's own points (SSN_START, SSN_CLOSE).
+pub async fn run_session_point<S: HookScope>(ssn: &S, hook: i32) -> Outcome {
+    run_point::<S, S>(ssn, None, hook).await
+}
+
 /// Run hook point `hook` for a session (txn None: SSN_START, SSN_CLOSE) or a transaction.
-pub async fn run_point(ssn: &Session, txn: Option<&Txn>, hook: i32) -> Outcome {
+pub async fn run_point<S: HookScope, T: HookScope>(ssn: &S, txn: Option<&T>, hook: i32) -> Outcome {
     debug_assert!(
         super::is_fired(hook),
         "hook {hook} is fired: add it to hooks::FIRED"
     );
-    if !GLOBAL.has(hook) && !ssn.hooks.has(hook) && !txn.is_some_and(|t| t.hooks.has(hook)) {
+    if !GLOBAL.has(hook) && !ssn.hooks().has(hook) && !txn.is_some_and(|t| t.hooks().has(hook)) {
         // Nobody is hooked here (the usual case for most points): nothing to set up.
         return Outcome::Continue;
     }
     let (gate, edata, scopes) = match txn {
-        Some(t) => (&t.gate, t.handle, 3),
-        None => (&ssn.gate, ssn.handle, 2),
+        Some(t) => (t.gate(), t.handle(), 3),
+        None => (ssn.gate(), ssn.handle(), 2),
     };
     let event = event_for(hook);
     // At TXN_CLOSE and SSN_CLOSE, ERROR counts as CONTINUE: every callee still gets its close.
@@ -255,9 +285,9 @@ pub async fn run_point(ssn: &Session, txn: Option<&Txn>, hook: i32) -> Outcome {
             }
             _ => {
                 let next = if scope == 1 {
-                    ssn.hooks.get(hook, i)
+                    ssn.hooks().get(hook, i)
                 } else {
-                    txn.and_then(|t| t.hooks.get(hook, i))
+                    txn.and_then(|t| t.hooks().get(hook, i))
                 };
                 match next {
                     Some(c) => {
@@ -294,15 +324,15 @@ pub async fn run_point(ssn: &Session, txn: Option<&Txn>, hook: i32) -> Outcome {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn call_one(
+async fn call_one<S: HookScope, T: HookScope>(
     gate: &Arc<Gate>,
     cont: &Arc<Cont>,
     hook: i32,
     event: i32,
     edata: usize,
     scope: usize,
-    ssn: &Session,
-    txn: Option<&Txn>,
+    ssn: &S,
+    txn: Option<&T>,
 ) -> Outcome {
     if let Some(m) = &cont.mutex {
         // As ATS: try the lock, retry after 10 ms while another thread holds it.
@@ -312,8 +342,16 @@ async fn call_one(
     }
     gate.begin();
     let _current = CurrentCall::enter(edata, gate);
-    let traced = trace::enabled()
-        .then(|| trace::record_call(ssn.id, txn.map(|t| t.id as i64), hook, event, scope, cont));
+    let traced = trace::enabled().then(|| {
+        trace::record_call(
+            ssn.scope_id(),
+            txn.map(|t| t.scope_id()),
+            hook,
+            event,
+            scope,
+            cont,
+        )
+    });
     let me = thread_token();
     cont.call(event, edata as *mut c_void);
     if let Some(m) = &cont.mutex {
@@ -351,7 +389,13 @@ fn arm_watchdog(gate: &Arc<Gate>, hook: i32, cont: &Arc<Cont>, what: String) {
     });
 }
 
-fn interpret(ev: i32, hook: i32, cont: &Cont, ssn: &Session, txn: Option<&Txn>) -> Outcome {
+fn interpret<S: HookScope, T: HookScope>(
+    ev: i32,
+    hook: i32,
+    cont: &Cont,
+    ssn: &S,
+    txn: Option<&T>,
+) -> Outcome {
     match ev {
         TS_EVENT_HTTP_CONTINUE | TS_EVENT_NONE | TS_EVENT_TIMEOUT => Outcome::Continue,
         TS_EVENT_HTTP_ERROR => Outcome::Error,

@@ -12,7 +12,7 @@ use super::body::{Conn, Transport};
 use super::sm::{self, Proxy};
 use super::{ClientInfo, Session, Txn};
 use crate::abi::handles::coarse_ms;
-use crate::hooks::dispatch::{run_point, Outcome};
+use crate::hooks::dispatch::{run_point, run_session_point, Outcome};
 use crate::hooks::id;
 
 /// How long, and how many bytes, a closing connection reads and drops.
@@ -29,7 +29,7 @@ pub async fn serve<S: Transport>(
     mut stop: watch::Receiver<bool>,
 ) {
     let ssn = Session::create(info);
-    if run_point(&ssn, None, id::SSN_START).await == Outcome::Continue {
+    if run_session_point(&ssn, id::SSN_START).await == Outcome::Continue {
         // One keep-alive timer for the whole session, not one per request: it is set once and
         // moved on only when it fires early (the connection was busy since), so a request costs
         // no timer registration for it.
@@ -78,7 +78,7 @@ pub async fn serve<S: Transport>(
     drop(conn);
     ssn.detach();
     ssn.close_transactions().await;
-    run_point(&ssn, None, id::SSN_CLOSE).await;
+    run_session_point(&ssn, id::SSN_CLOSE).await;
     ssn.free();
 }
 

@@ -27,7 +27,7 @@ use super::deadline::limited;
 use super::sm::{self, Proxy};
 use super::{ClientInfo, Session, Txn};
 use crate::hdrs::{HttpHdr, MBuffer};
-use crate::hooks::dispatch::{run_point, Outcome};
+use crate::hooks::dispatch::{run_point, run_session_point, Outcome};
 use crate::hooks::id;
 
 /// `proxy.config.http2.*` settings.
@@ -80,7 +80,7 @@ pub async fn serve<S>(
 {
     let ssn = Session::create(info);
     // ATS fires SSN_START for HTTP/2 right after the session is made, before the preface.
-    if run_point(&ssn, None, id::SSN_START).await == Outcome::Continue {
+    if run_session_point(&ssn, id::SSN_START).await == Outcome::Continue {
         let mut builder = h2::server::Builder::new();
         builder
             .max_concurrent_streams(settings.max_concurrent_streams)
@@ -183,7 +183,7 @@ pub async fn serve<S>(
         }
     }
     ssn.close_transactions().await;
-    run_point(&ssn, None, id::SSN_CLOSE).await;
+    run_session_point(&ssn, id::SSN_CLOSE).await;
     ssn.free();
 }
 

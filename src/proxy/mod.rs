@@ -29,7 +29,7 @@ use socket2::SockAddr;
 pub use crate::abi::http::ErrorBody;
 
 use crate::abi::http::{SSNS, TXNS};
-use crate::hooks::dispatch::Gate;
+use crate::hooks::dispatch::{Gate, HookScope};
 use crate::hooks::HookList;
 
 /// Session (connection) ids: one process-wide counter from 0, as ATS's.
@@ -209,5 +209,35 @@ impl Txn {
             }
         };
         wakers.into_iter().for_each(Waker::wake);
+    }
+}
+
+impl HookScope for Session {
+    fn scope_id(&self) -> i64 {
+        self.id
+    }
+    fn handle(&self) -> usize {
+        self.handle
+    }
+    fn hooks(&self) -> &HookList {
+        &self.hooks
+    }
+    fn gate(&self) -> &Arc<Gate> {
+        &self.gate
+    }
+}
+
+impl HookScope for Txn {
+    fn scope_id(&self) -> i64 {
+        self.id as i64
+    }
+    fn handle(&self) -> usize {
+        self.handle
+    }
+    fn hooks(&self) -> &HookList {
+        &self.hooks
+    }
+    fn gate(&self) -> &Arc<Gate> {
+        &self.gate
     }
 }
