@@ -1,11 +1,10 @@
 //! Continuations (TSCont): a C event function, a data pointer and an optional mutex.
-#![forbid(unsafe_code)]
 
 use std::os::raw::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::Arc;
 
-use crate::abi::types::TSEventFunc;
+use crate::abi::types::{TSCont, TSEventFunc};
 use crate::mutex::TsMutex;
 use crate::plugin::{self, PluginInfo};
 
@@ -63,7 +62,7 @@ impl Cont {
     /// during the call are attributed to this continuation's plugin.
     pub fn call(&self, event: c_int, edata: *mut c_void) -> c_int {
         let _ctx = plugin::enter(self.plugin.as_ref());
-        crate::abi::cont::call_event_func(self.func, self.handle, event, edata)
+        call_event_func(self.func, self.handle, event, edata)
     }
 }
 
@@ -75,5 +74,14 @@ impl Drop for Cont {
                 crate::abi::mutex::MUTEXES.release(m.handle);
             }
         }
+    }
+}
+
+/// Call a plugin's event function. The one place tshost jumps into a continuation.
+fn call_event_func(func: TSEventFunc, handle: usize, event: c_int, edata: *mut c_void) -> c_int {
+    match func {
+        // SAFETY: `func` is the function the plugin gave TSContCreate, with ATS's signature.
+        Some(f) => unsafe { f(handle as TSCont, event, edata) },
+        None => 0,
     }
 }

@@ -8,20 +8,6 @@ use crate::cont::Cont;
 
 pub static CONTS: Pool<Cont> = Pool::new();
 
-/// Call a plugin's event function. The one place tshost jumps into a continuation.
-pub(crate) fn call_event_func(
-    func: TSEventFunc,
-    handle: usize,
-    event: c_int,
-    edata: *mut c_void,
-) -> c_int {
-    match func {
-        // SAFETY: `func` is the function the plugin gave TSContCreate, with ATS's signature.
-        Some(f) => unsafe { f(handle as TSCont, event, edata) },
-        None => 0,
-    }
-}
-
 /// A new continuation that calls `funcp` with its events, holding `mutexp` (NULL: no mutex; it
 /// cannot then be scheduled). NULL for a NULL `funcp` or a `mutexp` that is not a live TSMutex.
 #[no_mangle]
