@@ -21,7 +21,7 @@ use crate::proxy::{ClientInfo, Session, Txn};
 
 /// Run a future to completion on the calling thread (the "event thread" of what it drives).
 pub fn block_on<F: Future>(f: F) -> F::Output {
-    crate::abi::sched::adopt_current_thread();
+    crate::sched::adopt_current_thread();
     futures::executor::block_on(f)
 }
 

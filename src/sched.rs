@@ -5,6 +5,7 @@
 //! deadlines; it only hands work on (wakes a task, queues an event), it never runs plugin code.
 #![forbid(unsafe_code)]
 
+use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::future::Future;
@@ -18,6 +19,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use parking_lot::{Condvar, Mutex};
 
+use crate::abi::handles::Pool;
 use crate::cont::Cont;
 
 // ---------------------------------------------------------------------------------------------
@@ -216,7 +218,7 @@ fn spawn_worker(name: String, kind: PoolKind, rx: Receiver<Arc<ScheduledEvent>>)
         .name(name)
         .spawn(move || {
             MY_POOL.with(|p| p.set(Some(kind)));
-            crate::abi::sched::adopt_current_thread();
+            adopt_current_thread();
             for ev in rx.iter() {
                 deliver(ev);
             }
@@ -275,6 +277,40 @@ fn deliver(ev: Arc<ScheduledEvent>) {
 
 fn finish(ev: &ScheduledEvent) {
     if !ev.done.swap(true, Ordering::AcqRel) {
-        crate::abi::sched::ACTIONS.release(ev.handle);
+        ACTIONS.release(ev.handle);
     }
+}
+
+/// The handles of scheduled events (TSAction) and of threads (TSThread).
+pub static ACTIONS: Pool<ScheduledEvent> = Pool::new();
+pub static THREADS: Pool<ThreadObj> = Pool::new();
+
+/// A TSThread: a thread tshost made or adopted.
+pub struct ThreadObj {
+    pub handle: usize,
+    /// Made by TSThreadCreate (has a function to wait for).
+    pub(crate) created: bool,
+    pub(crate) finished: Mutex<bool>,
+    pub(crate) cv: Condvar,
+}
+
+thread_local! {
+    pub(crate) static SELF: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Give the calling tshost-made thread (event pools, drivers, main) a TSThread, as ATS's threads
+/// all have an EThread.
+pub(crate) fn adopt_current_thread() -> usize {
+    SELF.with(|s| {
+        if s.get() == 0 {
+            let (h, _) = THREADS.insert(|h| ThreadObj {
+                handle: h,
+                created: false,
+                finished: Mutex::new(false),
+                cv: Condvar::new(),
+            });
+            s.set(h);
+        }
+        s.get()
+    })
 }

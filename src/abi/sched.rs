@@ -1,5 +1,4 @@
 //! TSContSchedule*, TSAction*, TSThread*.
-use std::cell::Cell;
 use std::os::raw::{c_int, c_void};
 use std::time::Duration;
 
@@ -7,12 +6,10 @@ use parking_lot::{Condvar, Mutex};
 
 use super::cont::cont_arg;
 use super::guard;
-use super::handles::Pool;
 use super::types::{TSAction, TSCont, TSHRTime, TSThread, TSThreadFunc, TSThreadPoolRaw};
-use crate::sched::{self, PoolKind, ScheduledEvent};
-
-pub static ACTIONS: Pool<ScheduledEvent> = Pool::new();
-pub static THREADS: Pool<ThreadObj> = Pool::new();
+use crate::sched::{
+    self, adopt_current_thread, PoolKind, ScheduledEvent, ThreadObj, ACTIONS, SELF, THREADS,
+};
 
 const TS_EVENT_IMMEDIATE: c_int = 1;
 const TS_EVENT_TIMEOUT: c_int = 2;
@@ -146,35 +143,6 @@ pub extern "C" fn TSActionDone(actionp: TSAction) -> c_int {
 
 // ---------------------------------------------------------------------------------------------
 // Threads
-
-pub struct ThreadObj {
-    pub handle: usize,
-    /// Made by TSThreadCreate (has a function to wait for).
-    created: bool,
-    finished: Mutex<bool>,
-    cv: Condvar,
-}
-
-thread_local! {
-    static SELF: Cell<usize> = const { Cell::new(0) };
-}
-
-/// Give the calling tshost-made thread (event pools, drivers, main) a TSThread, as ATS's threads
-/// all have an EThread.
-pub(crate) fn adopt_current_thread() -> usize {
-    SELF.with(|s| {
-        if s.get() == 0 {
-            let (h, _) = THREADS.insert(|h| ThreadObj {
-                handle: h,
-                created: false,
-                finished: Mutex::new(false),
-                cv: Condvar::new(),
-            });
-            s.set(h);
-        }
-        s.get()
-    })
-}
 
 struct SendPtr(*mut c_void);
 // SAFETY: the plugin hands this pointer to its own thread function; tshost never dereferences it.

@@ -104,7 +104,7 @@ pub fn load(origin: &str, plugin_dir: &Path, argv: &[Vec<u8>]) -> Result<Arc<Plu
         ptrs[super::config::MAX_PLUGIN_ARGS - 1] = std::ptr::null();
     }
 
-    crate::abi::sched::adopt_current_thread();
+    crate::sched::adopt_current_thread();
     super::set_initializing(Some(info.clone()));
     let ctx = super::enter(Some(&info));
     // SAFETY: glibc's getopt state is reset the way ATS resets it before each TSPluginInit, so

@@ -352,7 +352,7 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
         let join = std::thread::Builder::new()
             .name(format!("ET_NET {}", n - 1))
             .spawn(move || {
-                crate::abi::sched::adopt_current_thread();
+                crate::sched::adopt_current_thread();
                 super::origin::set_worker(n);
                 let rt = match tokio::runtime::Builder::new_current_thread()
                     .enable_all()
