@@ -21,11 +21,12 @@ use parking_lot::{Condvar, Mutex};
 
 use super::guard;
 use super::handles::Pool;
-use super::http::{ssn_arg, SSNS};
+use super::http::ssn_arg;
 use super::types::{TSCont, TSHttpSsn};
 use crate::harness::{self, SessionOptions, TxnOptions, TxnResult};
 use crate::hooks::trace;
 use crate::proxy::ClientInfo;
+use crate::proxy::SSNS;
 
 thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use super::cont::cont_arg;
 use super::guard;
-use super::handles::Pool;
 use super::names;
 use super::types::{
     TSCont, TSEventRaw, TSHttpHookIDRaw, TSHttpSsn, TSHttpStatusRaw, TSHttpTxn, TSReturnCodeRaw,
@@ -15,47 +14,7 @@ use super::types::{
 };
 use crate::args;
 use crate::hooks::{self, HOOK_COUNT};
-use crate::proxy::{Session, Txn};
-
-pub static SSNS: Pool<Session> = Pool::new();
-
-/// A body given with TSHttpTxnErrorBodySet: tshost owns the plugin's malloc'ed buffer and type
-/// string and frees them with free(), as ATS does.
-pub struct ErrorBody {
-    buf: *mut c_char,
-    len: usize,
-    mime: *mut c_char,
-}
-
-// SAFETY: the buffers were handed over by the plugin; only tshost touches them afterwards.
-unsafe impl Send for ErrorBody {}
-
-impl ErrorBody {
-    pub fn body(&self) -> &[u8] {
-        if self.buf.is_null() {
-            &[]
-        } else {
-            // SAFETY: the plugin gave `len` bytes at `buf` and handed them over.
-            unsafe { std::slice::from_raw_parts(self.buf as *const u8, self.len) }
-        }
-    }
-
-    /// The Content-Type the plugin gave, if any.
-    pub fn mime(&self) -> Option<&CStr> {
-        // SAFETY: a NUL-terminated string handed over by the plugin.
-        (!self.mime.is_null()).then(|| unsafe { CStr::from_ptr(self.mime) })
-    }
-}
-
-impl Drop for ErrorBody {
-    fn drop(&mut self) {
-        // SAFETY: both come from the C allocator (TSmalloc/TSstrdup/malloc) per the API contract.
-        unsafe {
-            libc::free(self.buf as *mut c_void);
-            libc::free(self.mime as *mut c_void);
-        }
-    }
-}
+use crate::proxy::{ErrorBody, Session, Txn, SSNS, TXNS};
 
 /// Takes ownership of `buf` (`buflength` bytes) and `mimetype`, both freed with free() later;
 /// replaces any earlier body. `buf` NULL clears it.
@@ -78,7 +37,6 @@ pub extern "C" fn TSHttpTxnErrorBodySet(
         });
     })
 }
-pub static TXNS: Pool<Txn> = Pool::new();
 
 use super::types::{TS_ERROR, TS_SUCCESS};
 

@@ -18,7 +18,7 @@ use std::ffi::CStr;
 use std::future::poll_fn;
 use std::net::SocketAddr;
 use std::os::fd::RawFd;
-use std::os::raw::c_void;
+use std::os::raw::{c_char, c_void};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, AtomicPtr, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Poll, Waker};
@@ -26,9 +26,7 @@ use std::task::{Poll, Waker};
 use parking_lot::Mutex;
 use socket2::SockAddr;
 
-pub use crate::abi::http::ErrorBody;
-
-use crate::abi::http::{SSNS, TXNS};
+use crate::abi::handles::Pool;
 use crate::hooks::dispatch::{Gate, HookScope};
 use crate::hooks::HookList;
 
@@ -239,5 +237,47 @@ impl HookScope for Txn {
     }
     fn gate(&self) -> &Arc<Gate> {
         &self.gate
+    }
+}
+
+/// The TSHttpSsn and TSHttpTxn handles C is given: each session and transaction, by handle.
+pub static SSNS: Pool<Session> = Pool::new();
+pub static TXNS: Pool<Txn> = Pool::new();
+
+/// A body given with TSHttpTxnErrorBodySet: tshost owns the plugin's malloc'ed buffer and type
+/// string and frees them with free(), as ATS does.
+pub struct ErrorBody {
+    pub(crate) buf: *mut c_char,
+    pub(crate) len: usize,
+    pub(crate) mime: *mut c_char,
+}
+
+// SAFETY: the buffers were handed over by the plugin; only tshost touches them afterwards.
+unsafe impl Send for ErrorBody {}
+
+impl ErrorBody {
+    pub fn body(&self) -> &[u8] {
+        if self.buf.is_null() {
+            &[]
+        } else {
+            // SAFETY: the plugin gave `len` bytes at `buf` and handed them over.
+            unsafe { std::slice::from_raw_parts(self.buf as *const u8, self.len) }
+        }
+    }
+
+    /// The Content-Type the plugin gave, if any.
+    pub fn mime(&self) -> Option<&CStr> {
+        // SAFETY: a NUL-terminated string handed over by the plugin.
+        (!self.mime.is_null()).then(|| unsafe { CStr::from_ptr(self.mime) })
+    }
+}
+
+impl Drop for ErrorBody {
+    fn drop(&mut self) {
+        // SAFETY: both come from the C allocator (TSmalloc/TSstrdup/malloc) per the API contract.
+        unsafe {
+            libc::free(self.buf as *mut c_void);
+            libc::free(self.mime as *mut c_void);
+        }
     }
 }
