@@ -165,24 +165,13 @@ static OUTPUTS: [AtomicU8; 9] = [
     AtomicU8::new(TO_LOG),
     AtomicU8::new(TO_LOG),
 ];
-const LEVELS: [Level; 9] = [
-    Level::Diag,
-    Level::Debug,
-    Level::Status,
-    Level::Note,
-    Level::Warning,
-    Level::Error,
-    Level::Fatal,
-    Level::Alert,
-    Level::Emergency,
-];
 
 /// Set where each level's lines go from `proxy.config.diags.output.<level>` (`setting` gives a
 /// record's string by name, None when unset: the level keeps ATS's default). Returns the
 /// settings that asked for syslog, which tshost does not write to.
 pub fn configure_outputs(setting: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
     let mut syslog = Vec::new();
-    for level in LEVELS {
+    for level in (0..OUTPUTS.len() as i32).filter_map(Level::from_int) {
         let name = format!(
             "proxy.config.diags.output.{}",
             level.label().to_ascii_lowercase()

@@ -9,9 +9,10 @@
 //! copy in a temporary directory (its dynamic reload), so its dlopen errors name the copy; tshost
 //! opens the file itself and names it.
 
-use std::ffi::{CStr, CString};
-use std::os::raw::{c_char, c_void};
+use std::os::raw::c_void;
 use std::path::Path;
+
+use libloading::os::unix::Library;
 
 /// Which entry points to check for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,59 +21,25 @@ pub enum PluginKind {
     Remap,
 }
 
-fn dlerror_text() -> String {
-    // SAFETY: dlerror returns NULL or a NUL-terminated string valid until the next dl* call.
-    let e = unsafe { libc::dlerror() };
-    if e.is_null() {
-        "Unknown dlopen() error".to_string()
-    } else {
-        // SAFETY: non-NULL, NUL-terminated (above).
-        unsafe { CStr::from_ptr(e) }.to_string_lossy().into_owned()
-    }
+/// Open `path` as the plugin loader does (libloading), with `flags`; Err(dlerror's text).
+fn open(path: &str, flags: libc::c_int) -> Result<Library, String> {
+    // SAFETY: opening the shared object runs its initialisers, which is what verification means
+    // in ATS too.
+    unsafe { Library::open(Some(path), flags) }.map_err(|e| e.to_string())
 }
 
-/// An open shared object, closed when dropped.
-struct Dso(*mut c_void);
-
-impl Dso {
-    fn open(path: &str, flags: libc::c_int) -> Result<Dso, String> {
-        let c = CString::new(path).map_err(|_| "path contains a NUL byte".to_string())?;
-        // SAFETY: opening the shared object runs its initialisers, which is what verification
-        // means in ATS too.
-        let h = unsafe { libc::dlopen(c.as_ptr(), flags) };
-        if h.is_null() {
-            Err(dlerror_text())
-        } else {
-            Ok(Dso(h))
-        }
-    }
-
-    /// Ok when the symbol is there; Err(dlerror text) when not.
-    fn symbol(&self, name: &str) -> Result<(), String> {
-        let c = CString::new(name).expect("symbol name");
-        // SAFETY: clearing the error state, then looking a symbol up in a handle we hold.
-        unsafe { libc::dlerror() };
-        let p = unsafe { libc::dlsym(self.0, c.as_ptr() as *const c_char) };
-        if p.is_null() {
-            Err(dlerror_text())
-        } else {
-            Ok(())
-        }
-    }
-}
-
-impl Drop for Dso {
-    fn drop(&mut self) {
-        // SAFETY: a handle from dlopen, closed once.
-        unsafe { libc::dlclose(self.0) };
-    }
+/// Ok when `lib` has the symbol `name`; Err(dlerror's text) when not.
+fn symbol(lib: &Library, name: &str) -> Result<(), String> {
+    // SAFETY: only the symbol's presence is checked; it is never read or called.
+    unsafe { lib.get::<*const c_void>(name.as_bytes()) }
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// Check the global plugin at `path`: Err(message) as ATS words it (and logs it as an ERROR).
 fn check_global(path: &str) -> Result<(), String> {
-    let dso =
-        Dso::open(path, libc::RTLD_NOW).map_err(|e| format!("unable to load '{path}': {e}"))?;
-    dso.symbol("TSPluginInit")
+    let lib = open(path, libc::RTLD_NOW).map_err(|e| format!("unable to load '{path}': {e}"))?;
+    symbol(&lib, "TSPluginInit")
         .map_err(|e| format!("unable to find TSPluginInit function in '{path}': {e}"))
 }
 
@@ -89,14 +56,14 @@ fn missing(required: &str, requiring: Option<&str>) -> String {
 /// Check the remap plugin at `path`: Err(message for stderr). ATS's ERROR lines (failed to load,
 /// callbacks validation failed) are logged here.
 fn check_remap(path: &str) -> Result<(), String> {
-    let dso = match Dso::open(path, libc::RTLD_NOW | libc::RTLD_LOCAL) {
+    let lib = match open(path, libc::RTLD_NOW | libc::RTLD_LOCAL) {
         Ok(d) => d,
         Err(e) => {
             crate::error!("plugin '' failed to load: {e}");
             return Err(e);
         }
     };
-    let has = |name: &str| dso.symbol(name).is_ok();
+    let has = |name: &str| symbol(&lib, name).is_ok();
     let new_instance = has("TSRemapNewInstance");
     let delete_instance = has("TSRemapDeleteInstance");
     let problem = if !has("TSRemapInit") {

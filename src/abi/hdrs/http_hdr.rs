@@ -1,6 +1,5 @@
 //! HTTP headers: create, clone, copy, type, method, URL, version, status, reason, length.
 
-#[allow(unused_imports)]
 use super::*;
 
 // -------------------------------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 //! Heaps (`TSMBuffer`) and handles (`TSMLoc`): create, destroy, release.
 
-#[allow(unused_imports)]
 use super::*;
 
 // -------------------------------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 //! The MIME fields of a header: find, walk, create, edit, copy, and their values.
 
-#[allow(unused_imports)]
 use super::*;
 
 // -------------------------------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 //! The transaction's four headers (TSHttpTxnClientReqGet & co).
 
-#[allow(unused_imports)]
 use super::*;
 
 // -------------------------------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 //! URLs: create, clone, copy, parse, print, and each part.
 
-#[allow(unused_imports)]
 use super::*;
 
 // -------------------------------------------------------------------------------------------------

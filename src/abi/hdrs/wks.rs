@@ -1,6 +1,5 @@
 //! Well-known strings exported as data (`TS_MIME_FIELD_*`, `TS_HTTP_METHOD_*`, `TS_HTTP_VALUE_*`, `TS_URL_SCHEME_*` and their lengths).
 
-#[allow(unused_imports)]
 use super::*;
 
 // -------------------------------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 //! The strict HTTP/1 head parsers of both sides: request lines and fields within limits, framing (Content-Length, Transfer-Encoding), origin responses.
 
-#[allow(unused_imports)]
 use super::*;
 
 pub struct ParsedRequest {

@@ -1,6 +1,5 @@
 //! Remap: the target a request goes to (remap.config rules, the Host field, DNS), and the request rewritten for it.
 
-#[allow(unused_imports)]
 use super::*;
 
 /// Where a request goes after remap. A mapped request borrows the rule's strings.

@@ -1,6 +1,5 @@
 //! Responses tshost generates itself: API errors, remap and origin failures, their default bodies.
 
-#[allow(unused_imports)]
 use super::*;
 
 /// Send a response made by tshost for `status` (ATS's build_error_response: the standard reason or

@@ -1,6 +1,5 @@
 //! Header rewriting: the request to the origin (hop-by-hop fields, Via, X-Forwarded-For) and the response to the client (framing, keep-alive).
 
-#[allow(unused_imports)]
 use super::*;
 
 pub(super) fn prepare_server_request(
