@@ -37,14 +37,14 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use crossbeam_channel::{unbounded, Sender};
 
-use tshost::abi::cont::TSContCreate;
-use tshost::abi::http::{TSHttpHookAdd, TSHttpTxnReenable};
-use tshost::abi::mutex::TSMutexCreate;
-use tshost::abi::types::{TSCont, TSHttpTxn, TSMutex};
+use tshost::api::cont::TSContCreate;
+use tshost::api::http::{TSHttpHookAdd, TSHttpTxnReenable};
+use tshost::api::mutex::TSMutexCreate;
 use tshost::harness::{block_on, new_transaction, open_session, SessionOptions};
 use tshost::hooks::dispatch::{run_point, Outcome};
 use tshost::hooks::{id, set_hook_timeout_ms};
 use tshost::proxy::{Session, Txn};
+use tshost::sys::types::{TSCont, TSHttpTxn, TSMutex};
 
 const TS_EVENT_HTTP_CONTINUE: c_int = 60000;
 /// tshost's default for the "hook not reenabled" warning.

@@ -31,8 +31,8 @@ use openssl::ssl::{
 };
 use openssl::x509::{X509Name, X509};
 
-use tshost::abi::ssl::{TSSslSessionGetBuffer, TSSslSessionInsert};
-use tshost::abi::types::{TSSslSession, TSSslSessionID};
+use tshost::api::ssl::{TSSslSessionGetBuffer, TSSslSessionInsert};
+use tshost::sys::types::{TSSslSession, TSSslSessionID};
 use tshost::tls::cache::CacheConfig;
 use tshost::tls::session::{c_id, configure};
 

@@ -4,9 +4,13 @@ use std::os::raw::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::Arc;
 
-use crate::abi::types::{TSCont, TSEventFunc};
 use crate::mutex::TsMutex;
 use crate::plugin::{self, PluginInfo};
+use crate::rt::pool::Pool;
+use crate::sys::types::{TSCont, TSEventFunc};
+
+/// The live TSCont handles.
+pub static CONTS: Pool<Cont> = Pool::new();
 
 pub struct Cont {
     /// The TSCont handle given to C.
@@ -71,7 +75,7 @@ impl Drop for Cont {
         if let Some(m) = &self.mutex {
             if m.users.fetch_sub(1, Ordering::AcqRel) == 1 {
                 // The last continuation using the mutex is gone: so is the mutex (as in ATS).
-                crate::abi::mutex::MUTEXES.release(m.handle);
+                crate::mutex::MUTEXES.release(m.handle);
             }
         }
     }

@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 use arc_swap::ArcSwapOption;
 use regex::Regex;
 
-/// Levels in ATS's order; the numbers are shared with `src/abi/varargs.c`.
+/// Levels in ATS's order; the numbers are shared with `src/api/varargs.c`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 #[repr(u8)]
 pub enum Level {
@@ -76,6 +76,8 @@ pub fn configure_debug(enabled: bool, tags: &str) -> Result<(), String> {
         .map_err(|e| format!("bad debug tag expression {tags:?}: {e}"))?;
     TAGS.store(Some(std::sync::Arc::new(re)));
     DEBUG_ENABLED.store(enabled, Ordering::Release);
+    // What the plugins' TSDEBUG macro reads.
+    crate::sys::globals::set_diags_on_for_plugins(enabled);
     Ok(())
 }
 

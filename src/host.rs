@@ -115,7 +115,6 @@ fn apply(records: &Records) -> Result<(), String> {
     for name in crate::diags::configure_outputs(&|n| records.get_str(n).map(str::to_owned)) {
         crate::note!("{name}: syslog (S) is not supported by tshost; the other outputs apply");
     }
-    crate::abi::log::set_diags_on_for_plugins(debug_on);
     if let Some(ms) = records.get_int("proxy.config.tshost.hook_timeout_ms") {
         crate::hooks::set_hook_timeout_ms(ms.max(0) as u64);
     }

@@ -1,11 +1,14 @@
 //! tshost: a Rust host for Apache Traffic Server 9.2 C plugins.
 //!
-//! Modules: `abi` (every exported C function), `plugin` (plugin.config, loading), `hooks`
-//! (registry, dispatch, reenable), `proxy` (sessions, transactions), `sched` (timers, event pools,
-//! plugin threads), `config` (records.config), `host` (start-up), `layout` (ATS's directories),
-//! `tscli` and `verify` (the `traffic_server` command line and its plugin checks), `harness` (the
-//! C test harness).
-pub mod abi;
+//! Layers, bottom to top (each imports only those below it):
+//! - `sys` (ATS's declarations: types, enums, constants, exported data, event and hook names) and
+//!   `rt` (handle pools, string blocks, the clock, the allocator);
+//! - the core: `cont`, `mutex`, `sched`, `stats`, `diags`, `args`, `hooks` (registry, dispatch,
+//!   reenable), `hdrs` (the header model), `tls`, `config`, `plugin`;
+//! - `proxy` (sessions, transactions, the network driver), `layout`, `tscli`, `tscmd`, `verify`;
+//! - the composition roots `host` (start-up) and `harness` (the C test harness);
+//! - `api`, on top: every exported C function, imported by nothing (tests/house.rs checks it).
+pub mod api;
 pub mod args;
 pub mod config;
 pub mod cont;
@@ -18,9 +21,10 @@ pub mod layout;
 pub mod mutex;
 pub mod plugin;
 pub mod proxy;
+pub mod rt;
 pub mod sched;
-pub mod shared;
 pub mod stats;
+pub mod sys;
 pub mod tls;
 pub mod tscli;
 pub mod tscmd;

@@ -15,7 +15,7 @@ use tshost::tscli::{self, Parsed};
 // per transaction, and glibc's malloc showed as about a tenth of its profile. Memory that crosses
 // the C boundary (TSmalloc/TSfree, strings plugins free) stays with the C library's allocator.
 #[global_allocator]
-static ALLOC: tshost::abi::mem::MiAlloc = tshost::abi::mem::MiAlloc;
+static ALLOC: tshost::rt::alloc::MiAlloc = tshost::rt::alloc::MiAlloc;
 
 /// tshost: runs Apache Traffic Server 9.2 C plugins, unchanged, in a Rust reverse proxy.
 ///
@@ -51,7 +51,7 @@ fn fail(msg: &str, code: u8) -> ExitCode {
 
 fn main() -> ExitCode {
     tshost::proxy::start::ignore_signals_until_run();
-    tshost::abi::mem::disable_transparent_huge_pages();
+    tshost::rt::alloc::disable_transparent_huge_pages();
     let argv: Vec<OsString> = std::env::args_os().collect();
     let invoked_as = argv
         .first()

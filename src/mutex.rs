@@ -10,6 +10,11 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use parking_lot::{Condvar, Mutex};
 
+use crate::rt::pool::Pool;
+
+/// The live TSMutex handles.
+pub static MUTEXES: Pool<TsMutex> = Pool::new();
+
 static NEXT_TID: AtomicU64 = AtomicU64::new(1);
 thread_local! {
     static TID: u64 = NEXT_TID.fetch_add(1, Ordering::Relaxed);

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use parking_lot::{Condvar, Mutex};
 
-use crate::abi::handles::Pool;
 use crate::cont::Cont;
+use crate::rt::pool::Pool;
 
 // ---------------------------------------------------------------------------------------------
 // Timer

@@ -7,13 +7,13 @@ use std::cell::Cell;
 use std::os::raw::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use tshost::abi::cont::TSContCreate;
-use tshost::abi::http::{TSHttpHookAdd, TSHttpTxnReenable};
-use tshost::abi::mutex::TSMutexCreate;
-use tshost::abi::types::{TSCont, TSHttpTxn};
+use tshost::api::cont::TSContCreate;
+use tshost::api::http::{TSHttpHookAdd, TSHttpTxnReenable};
+use tshost::api::mutex::TSMutexCreate;
 use tshost::harness::{block_on, new_transaction, open_session, SessionOptions};
 use tshost::hooks::dispatch::{run_point, Outcome};
 use tshost::hooks::id;
+use tshost::sys::types::{TSCont, TSHttpTxn};
 
 thread_local! {
     static ALLOCS: Cell<usize> = const { Cell::new(0) };

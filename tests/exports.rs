@@ -11,7 +11,7 @@
 //!   its undefined TS symbols can only come from the executable's own exports.
 //!
 //! * `every_export_goes_through_the_panic_boundary`: the body of every `#[no_mangle] extern "C"
-//!   fn` in `src/abi/*.rs` runs inside `guard("<its own name>", fallback, ...)`, so that no panic
+//!   fn` in `src/api/*.rs` runs inside `guard("<its own name>", fallback, ...)`, so that no panic
 //!   unwinds into C.
 //! * `every_export_is_documented_in_the_header`: every such function has a `///` doc comment, and
 //!   every function prototype in `include/ts/ts.h` and `include/tshost.h` (the trailer's variadic
@@ -360,9 +360,9 @@ fn header_parser_handles_multiline_and_trailer_declarations() {
     assert_eq!(d.into_iter().collect::<Vec<_>>(), ["some_data"]);
 }
 
-/// One `#[no_mangle] extern "C" fn` under `src/abi/` (its folders included).
+/// One `#[no_mangle] extern "C" fn` under `src/api/` (its folders included).
 struct Export {
-    /// `src/abi/<file>.rs` or `src/abi/<family>/<file>.rs`.
+    /// `src/api/<file>.rs` or `src/api/<family>/<file>.rs`.
     file: String,
     name: String,
     /// A `///` line right above its attributes.
@@ -371,11 +371,11 @@ struct Export {
     guarded_as: Option<String>,
 }
 
-/// Every `#[no_mangle]` function of `src/abi/*.rs`, read from the (rustfmt-formatted) source: the
+/// Every `#[no_mangle]` function of `src/api/*.rs`, read from the (rustfmt-formatted) source: the
 /// item after the attribute lines, up to the first line that is `}` at column 0.
 fn exports_in_source() -> Vec<Export> {
     fn rust_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
-        for e in fs::read_dir(dir).expect("read src/abi") {
+        for e in fs::read_dir(dir).expect("read src/api") {
             let p = e.unwrap().path();
             if p.is_dir() {
                 rust_files(&p, out);
@@ -386,7 +386,7 @@ fn exports_in_source() -> Vec<Export> {
     }
     let root = crate_dir();
     let mut files = Vec::new();
-    rust_files(&root.join("src/abi"), &mut files);
+    rust_files(&root.join("src/api"), &mut files);
     files.sort();
     let mut out = Vec::new();
     for path in files {
@@ -449,7 +449,7 @@ fn exports_in_source() -> Vec<Export> {
     // A parsing slip must not make the checks vacuous.
     assert!(
         out.len() >= 150,
-        "only {} exported functions found in src/abi",
+        "only {} exported functions found in src/api",
         out.len()
     );
     for must in [
@@ -484,7 +484,7 @@ fn every_export_goes_through_the_panic_boundary() {
         .collect();
     assert!(
         offenders.is_empty(),
-        "{} exported function(s) do not run their body through crate::abi::guard(\"<own name>\", \
+        "{} exported function(s) do not run their body through crate::api::guard(\"<own name>\", \
          fallback, || ...):\n  {}",
         offenders.len(),
         offenders.join("\n  ")

@@ -5,10 +5,10 @@ use std::os::raw::{c_char, c_int};
 
 use foreign_types_shared::ForeignType;
 use openssl::ssl::SslSession;
-use tshost::abi::ssl::{
+use tshost::api::ssl::{
     TSSslSessionGet, TSSslSessionGetBuffer, TSSslSessionInsert, TSSslSessionRemove,
 };
-use tshost::abi::types::TSSslSession;
+use tshost::sys::types::TSSslSession;
 use tshost::tls::cache::CacheConfig;
 
 /// The cache is the process's, and configuring it makes a new one: done once, or a test running

@@ -11,11 +11,11 @@ use std::sync::Once;
 use foreign_types_shared::ForeignType;
 use libfuzzer_sys::fuzz_target;
 use openssl::ssl::SslSession;
-use tshost::abi::ssl::{
+use tshost::api::ssl::{
     TSSslSessionGet, TSSslSessionGetBuffer, TSSslSessionInsert, TSSslSessionRemove,
     TSSslTicketKeyUpdate,
 };
-use tshost::abi::types::{TSSslSession, TSSslSessionID};
+use tshost::sys::types::{TSSslSession, TSSslSessionID};
 use tshost::tls::cache::{CacheConfig, SessionId};
 use tshost::tls::tickets::{keys, parse_keys};
 

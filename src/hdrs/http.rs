@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::text::{Dec, HStr};
 use super::tokens;
 use super::url::Url;
-use crate::abi::bytes::Block;
+use crate::rt::bytes::Block;
 
 /// ATS's `TSHttpType`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -1,5 +1,5 @@
 //! The HTTP header model (ATS's `HdrHeap`/`HTTPHdr`/`MIMEHdr`/`URL`, proxy/hdrs/), shared by the C
-//! API (`TSMBuffer`/`TSMLoc`, src/abi/hdrs.rs) and tshost's HTTP state machine.
+//! API (`TSMBuffer`/`TSMLoc`, src/api/hdrs/) and tshost's HTTP state machine.
 //!
 //! * [`MBuffer`] is one header heap: a mutex-protected set of objects (HTTP headers, URLs) that
 //!   plugins may touch from any thread. A transaction's headers ([`TxnHeaders`]) are one heap
@@ -23,7 +23,7 @@ use std::sync::{Arc, Weak};
 
 use parking_lot::{Mutex, MutexGuard};
 
-use crate::abi::handles::Pool;
+use crate::rt::pool::Pool;
 
 pub use http::{Field, HdrType, HttpHdr};
 pub use tokens::{api_error_status, reason};
@@ -404,10 +404,10 @@ pub(crate) fn retarget(loc: usize, t: Target) {
 /// SEND_RESPONSE_HDR.
 #[derive(Default)]
 pub struct TxnHeaders {
-    pub client_req: crate::shared::Shared<MBuffer>,
-    pub server_req: crate::shared::Shared<MBuffer>,
-    pub server_resp: crate::shared::Shared<MBuffer>,
-    pub client_resp: crate::shared::Shared<MBuffer>,
+    pub client_req: crate::rt::shared::Shared<MBuffer>,
+    pub server_req: crate::rt::shared::Shared<MBuffer>,
+    pub server_resp: crate::rt::shared::Shared<MBuffer>,
+    pub client_resp: crate::rt::shared::Shared<MBuffer>,
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::os::raw::c_char;
 
-use crate::abi::bytes::{Block, Bytes};
+use crate::rt::bytes::{Block, Bytes};
 
 /// Immutable bytes followed by a NUL that is not part of them ([`Bytes`]): in an allocation of
 /// their own, or in the one block that holds the strings of a parsed head. A pointer to them handed to C stays valid until this value is replaced or dropped (reading never

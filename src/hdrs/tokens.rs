@@ -1,7 +1,7 @@
 //! ATS's well-known strings (`hdrtoken`, proxy/hdrs/HdrToken.cc): the field names, values, URL
 //! schemes and methods that ATS interns. Each has exactly one NUL-terminated copy here
 //! ([`bytes`]); the header model stores an interned name as a reference to it and the C data
-//! symbols of src/abi/hdrs.rs (`TS_MIME_FIELD_HOST`, ...) point at it, so that
+//! symbols of src/api/hdrs/ (`TS_MIME_FIELD_HOST`, ...) point at it, so that
 //! `TSMimeHdrFieldNameGet` on a `host` field returns the very pointer in `TS_MIME_FIELD_HOST`.
 //!
 //! Also the reason phrases of `TSHttpHdrReasonLookup` (`http_hdr_reason_lookup`, HTTP.cc).

@@ -19,10 +19,10 @@ use parking_lot::Mutex;
 
 use super::trace;
 use super::{event_for, short_name, GLOBAL};
-use crate::abi::types::TSEvent;
 use crate::cont::Cont;
 use crate::mutex::thread_token;
 use crate::sched;
+use crate::sys::types::TSEvent;
 
 // TSEvent's values as plain ints (declared once, in abi/types.rs).
 pub const TS_EVENT_NONE: i32 = TSEvent::TS_EVENT_NONE as i32;
@@ -406,7 +406,7 @@ fn interpret<S: HookScope, T: HookScope>(
                 if txn.is_some() { "TSHttpTxnReenable" } else { "TSHttpSsnReenable" },
                 short_name(hook),
                 what(ssn, txn),
-                crate::abi::names::event_name(other).to_string_lossy()
+                crate::sys::names::event_name(other).to_string_lossy()
             );
             Outcome::Continue
         }

@@ -15,15 +15,15 @@ use std::sync::{Arc, LazyLock};
 use arc_swap::ArcSwap;
 use parking_lot::Mutex;
 
-use crate::abi::types::TSHttpHookID;
 use crate::cont::Cont;
+use crate::sys::types::TSHttpHookID;
 
 /// TS_HTTP_LAST_HOOK: valid hook ids are 0..HOOK_COUNT.
 pub const HOOK_COUNT: usize = TSHttpHookID::TS_HTTP_LAST_HOOK as usize;
 
 /// The hook ids the core uses, as plain ints: TSHttpHookID's values (declared once, in abi/types.rs).
 pub mod id {
-    use crate::abi::types::TSHttpHookID as H;
+    use crate::sys::types::TSHttpHookID as H;
     pub const READ_REQUEST_HDR: i32 = H::TS_HTTP_READ_REQUEST_HDR_HOOK as i32;
     pub const OS_DNS: i32 = H::TS_HTTP_OS_DNS_HOOK as i32;
     pub const SEND_REQUEST_HDR: i32 = H::TS_HTTP_SEND_REQUEST_HDR_HOOK as i32;
@@ -49,12 +49,12 @@ pub mod id {
 
 /// The event a transaction or session hook delivers: TS_EVENT_HTTP_READ_REQUEST_HDR + id.
 pub fn event_for(hook: i32) -> i32 {
-    crate::abi::types::TSEvent::TS_EVENT_HTTP_READ_REQUEST_HDR as i32 + hook
+    crate::sys::types::TSEvent::TS_EVENT_HTTP_READ_REQUEST_HDR as i32 + hook
 }
 
 /// Short name of a hook id for log messages ("READ_REQUEST_HDR").
 pub fn short_name(hook: i32) -> String {
-    let full = crate::abi::names::hook_name(hook).to_string_lossy();
+    let full = crate::sys::names::hook_name(hook).to_string_lossy();
     full.trim_start_matches("TS_HTTP_")
         .trim_start_matches("TS_")
         .trim_end_matches("_HOOK")
@@ -129,7 +129,7 @@ pub fn warn_if_never_fired(api: &str, hook: i32, cont: &Cont) {
         }
         warned.push((plugin.clone(), hook));
     }
-    let name = crate::abi::names::hook_name(hook).to_string_lossy();
+    let name = crate::sys::names::hook_name(hook).to_string_lossy();
     crate::warning!(
         "plugin {plugin}: {api} for {name}, which tshost never fires (not implemented yet): \
          the continuation will not be called there"

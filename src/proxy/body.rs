@@ -98,7 +98,7 @@ async fn bounded<T>(
         if let Poll::Ready(r) = op.as_mut().poll(cx) {
             return Poll::Ready(r);
         }
-        let end = *end_ms.get_or_insert_with(|| limit.end_ms(crate::abi::handles::coarse_ms()));
+        let end = *end_ms.get_or_insert_with(|| limit.end_ms(crate::rt::clock::coarse_ms()));
         poll_kept_timer(timer, end, cx).map(|()| Err(std::io::ErrorKind::TimedOut.into()))
     })
     .await
@@ -114,11 +114,11 @@ fn poll_kept_timer(
     cx: &mut std::task::Context<'_>,
 ) -> Poll<()> {
     let t = timer.get_or_insert_with(|| {
-        let left = end_ms.saturating_sub(crate::abi::handles::coarse_ms());
+        let left = end_ms.saturating_sub(crate::rt::clock::coarse_ms());
         Box::pin(tokio::time::sleep(Duration::from_millis(left)))
     });
     while t.as_mut().poll(cx).is_ready() {
-        let now = crate::abi::handles::coarse_ms();
+        let now = crate::rt::clock::coarse_ms();
         if now >= end_ms {
             return Poll::Ready(());
         }
@@ -357,7 +357,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                             return Poll::Pending;
                         };
                         let end = *end_ms
-                            .get_or_insert_with(|| limit.end_ms(crate::abi::handles::coarse_ms()));
+                            .get_or_insert_with(|| limit.end_ms(crate::rt::clock::coarse_ms()));
                         return poll_kept_timer(wait, end, cx)
                             .map(|()| Err(std::io::ErrorKind::TimedOut.into()));
                     }

@@ -18,7 +18,7 @@ pub async fn within<F: Future>(limit: Duration, fut: F) -> Result<F::Output, Ela
 }
 
 /// Run `fut`, giving up once it has waited `idle`, or at `until_ms` on the coarse monotonic clock
-/// ([`crate::abi::handles::coarse_ms`]) if that comes first: a deadline for a whole phase made of
+/// ([`crate::rt::clock::coarse_ms`]) if that comes first: a deadline for a whole phase made of
 /// many waits. The limit is worked out only when the future first has to wait: nothing is read
 /// from a clock for a future that is ready.
 pub async fn limited<F: Future>(
@@ -36,7 +36,7 @@ pub async fn limited<F: Future>(
             let limit = match until_ms {
                 None => idle,
                 Some(until) => {
-                    let left = until.saturating_sub(crate::abi::handles::coarse_ms());
+                    let left = until.saturating_sub(crate::rt::clock::coarse_ms());
                     idle.min(Duration::from_millis(left))
                 }
             };
@@ -67,7 +67,7 @@ mod tests {
         let slow = tokio::time::sleep(Duration::from_millis(10));
         assert_eq!(within(Duration::from_secs(5), slow).await, Ok(()));
         // A deadline: one already past cuts a wait at once, one far off lets it finish.
-        let now = crate::abi::handles::coarse_ms();
+        let now = crate::rt::clock::coarse_ms();
         let (idle, stalled) = (Duration::from_secs(5), std::future::pending::<()>());
         assert_eq!(limited(idle, Some(now), stalled).await, Err(Elapsed));
         let slow = tokio::time::sleep(Duration::from_millis(10));

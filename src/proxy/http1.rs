@@ -11,9 +11,9 @@ use tokio::time::Instant;
 use super::body::{Conn, Transport};
 use super::sm::{self, Proxy};
 use super::{ClientInfo, Session, Txn};
-use crate::abi::handles::coarse_ms;
 use crate::hooks::dispatch::{run_point, run_session_point, Outcome};
 use crate::hooks::id;
+use crate::rt::clock::coarse_ms;
 
 /// How long, and how many bytes, a closing connection reads and drops.
 const LINGER: Duration = Duration::from_millis(500);

@@ -211,7 +211,7 @@ async fn stream(
         idle,
         until_ms: {
             let active = proxy.config.client_active_timeout.as_millis() as u64;
-            (active > 0).then(|| crate::abi::handles::coarse_ms() + active)
+            (active > 0).then(|| crate::rt::clock::coarse_ms() + active)
         },
         alarms,
     };

@@ -26,9 +26,9 @@ use std::task::{Poll, Waker};
 use parking_lot::Mutex;
 use socket2::SockAddr;
 
-use crate::abi::handles::Pool;
 use crate::hooks::dispatch::{Gate, HookScope};
 use crate::hooks::HookList;
+use crate::rt::pool::Pool;
 
 /// Session (connection) ids: one process-wide counter from 0, as ATS's.
 static NEXT_SSN_ID: AtomicI64 = AtomicI64::new(0);

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::abi::handles::coarse_ms;
+use crate::rt::clock::coarse_ms;
 
 use parking_lot::Mutex;
 use tokio::net::TcpStream;

@@ -3,7 +3,7 @@
 //! plugins.
 //!
 //! Each tag's bytes live in exactly one static array ([`bytes`]); the `&CStr` statics below and the
-//! C data symbols of src/abi/ssn.rs both point at it, so a tag returned by
+//! C data symbols of src/api/ssn.rs both point at it, so a tag returned by
 //! `TSHttpSsnClientProtocolStackGet` is pointer-equal to the matching `TS_PROTO_TAG_*` variable.
 //! Strings as in ATS 9.2.9 src/tscore/ink_inet.cc.
 #![forbid(unsafe_code)]

@@ -12,8 +12,8 @@ use arc_swap::ArcSwapOption;
 use openssl::ssl::{SslContextBuilder, SslSession, SslSessionCacheMode, SslVersion};
 
 use super::cache::{CacheConfig, SessionCache, SessionId};
-use crate::abi::types::TSSslSessionID;
 use crate::hooks::dispatch::invoke_global;
+use crate::sys::types::TSSslSessionID;
 
 /// TS_SSL_SESSION_HOOK and its events.
 pub const TS_SSL_SESSION_HOOK: i32 = crate::hooks::id::SSL_SESSION;

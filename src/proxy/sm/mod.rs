@@ -123,7 +123,7 @@ pub async fn run<S: Transport>(
     let active = proxy.config.client_active_timeout.as_millis() as u64;
     client.set_limit(Some(Limit {
         idle: proxy.config.client_request_timeout,
-        until_ms: (active > 0).then(|| crate::abi::handles::coarse_ms() + active),
+        until_ms: (active > 0).then(|| crate::rt::clock::coarse_ms() + active),
     }));
     let creq = MBuffer::empty_request();
     txn.headers.client_req.store(Some(creq.clone()));

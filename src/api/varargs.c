@@ -1,6 +1,6 @@
 /* ATS's variadic diagnostics functions. Stable Rust cannot define C variadic functions, so
  * they live here: each formats its message with vsnprintf and hands the text to Rust
- * (src/abi/log.rs), which decides where it goes. Declared in ts.h through cbindgen.toml. */
+ * (src/api/log.rs), which decides where it goes. Declared in ts.h through cbindgen.toml. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

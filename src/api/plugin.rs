@@ -3,8 +3,8 @@ use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
 
 use super::guard;
-use super::types::{TSPluginRegistrationInfo, TSReturnCodeRaw};
 use crate::plugin::Registration;
+use crate::sys::types::{TSPluginRegistrationInfo, TSReturnCodeRaw};
 
 /// Records the plugin's registration. Only valid while its TSPluginInit runs (TS_ERROR otherwise).
 #[no_mangle]

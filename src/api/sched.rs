@@ -6,10 +6,10 @@ use parking_lot::{Condvar, Mutex};
 
 use super::cont::cont_arg;
 use super::guard;
-use super::types::{TSAction, TSCont, TSHRTime, TSThread, TSThreadFunc, TSThreadPoolRaw};
 use crate::sched::{
     self, adopt_current_thread, PoolKind, ScheduledEvent, ThreadObj, ACTIONS, SELF, THREADS,
 };
+use crate::sys::types::{TSAction, TSCont, TSHRTime, TSThread, TSThreadFunc, TSThreadPoolRaw};
 
 const TS_EVENT_IMMEDIATE: c_int = 1;
 const TS_EVENT_TIMEOUT: c_int = 2;

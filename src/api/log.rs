@@ -5,10 +5,6 @@ use std::os::raw::{c_char, c_int};
 use super::guard;
 use crate::diags::{self, Level};
 
-/// ATS's `diags_on_for_plugins`: non-zero while debug output is enabled (used by `TSDEBUG`).
-#[no_mangle]
-pub static mut diags_on_for_plugins: c_int = 0;
-
 /// `p` as text, None for NULL.
 ///
 /// # Safety
@@ -54,12 +50,6 @@ pub unsafe extern "C" fn __tshost_diag_emit(level: c_int, tag: *const c_char, ms
         let (tag, msg) = unsafe { (opt_str(tag), opt_str(msg).unwrap_or_default()) };
         diags::emit(level, tag.as_deref(), &msg);
     })
-}
-
-/// Keep `diags_on_for_plugins` in step with the debug setting.
-pub(crate) fn set_diags_on_for_plugins(on: bool) {
-    // SAFETY: a plain int that plugins read; written only at configuration time.
-    unsafe { std::ptr::addr_of_mut!(diags_on_for_plugins).write_volatile(on as c_int) };
 }
 
 /// 1 if debug output is on and `t` matches `proxy.config.diags.debug.tags` (a NULL tag matches).

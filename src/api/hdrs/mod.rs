@@ -14,15 +14,15 @@ use std::sync::Arc;
 
 use super::guard;
 use super::http::txn_arg;
-use super::types::{
-    TSHttpStatusRaw, TSHttpTxn, TSHttpTypeRaw, TSMBuffer, TSMLoc, TSParseResultRaw, TSReturnCodeRaw,
-};
 use crate::hdrs::http::{parse_int, parse_int64, parse_uint, Field};
 use crate::hdrs::tokens::{self, bytes};
 use crate::hdrs::url::Part;
 use crate::hdrs::{self, HdrType, Heap, HttpHdr, MBuffer, Target, TxnHeaders, Url};
+use crate::sys::types::{
+    TSHttpStatusRaw, TSHttpTxn, TSHttpTypeRaw, TSMBuffer, TSMLoc, TSParseResultRaw, TSReturnCodeRaw,
+};
 
-use super::types::{TS_ERROR, TS_SUCCESS};
+use crate::sys::types::{TS_ERROR, TS_SUCCESS};
 const TS_PARSE_ERROR: TSParseResultRaw = -1;
 const TS_PARSE_DONE: TSParseResultRaw = 0;
 const NULL_LOC: TSMLoc = std::ptr::null_mut();

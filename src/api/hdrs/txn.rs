@@ -14,7 +14,7 @@ unsafe fn txn_hdr(
     txnp: TSHttpTxn,
     bufp: *mut TSMBuffer,
     offset: *mut TSMLoc,
-    pick: fn(&TxnHeaders) -> &crate::shared::Shared<MBuffer>,
+    pick: fn(&TxnHeaders) -> &crate::rt::shared::Shared<MBuffer>,
 ) -> TSReturnCodeRaw {
     let Some(t) = txn_arg(who, txnp) else {
         return TS_ERROR;

@@ -1,12 +1,10 @@
 //! TSCont*: continuations.
 use std::os::raw::{c_int, c_void};
 
-use super::handles::Pool;
-use super::types::{TSCont, TSEventFunc, TSEventRaw, TSMutex};
-use super::{guard, mutex::MUTEXES};
-use crate::cont::Cont;
-
-pub static CONTS: Pool<Cont> = Pool::new();
+use super::guard;
+use crate::cont::{Cont, CONTS};
+use crate::mutex::MUTEXES;
+use crate::sys::types::{TSCont, TSEventFunc, TSEventRaw, TSMutex};
 
 /// A new continuation that calls `funcp` with its events, holding `mutexp` (NULL: no mutex; it
 /// cannot then be scheduled). NULL for a NULL `funcp` or a `mutexp` that is not a live TSMutex.

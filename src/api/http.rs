@@ -7,14 +7,14 @@ use std::sync::Arc;
 
 use super::cont::cont_arg;
 use super::guard;
-use super::names;
-use super::types::{
-    TSCont, TSEventRaw, TSHttpHookIDRaw, TSHttpSsn, TSHttpStatusRaw, TSHttpTxn, TSReturnCodeRaw,
-    TSUserArgTypeRaw,
-};
 use crate::args;
 use crate::hooks::{self, HOOK_COUNT};
 use crate::proxy::{ErrorBody, Session, Txn, SSNS, TXNS};
+use crate::sys::names;
+use crate::sys::types::{
+    TSCont, TSEventRaw, TSHttpHookIDRaw, TSHttpSsn, TSHttpStatusRaw, TSHttpTxn, TSReturnCodeRaw,
+    TSUserArgTypeRaw,
+};
 
 /// Takes ownership of `buf` (`buflength` bytes) and `mimetype`, both freed with free() later;
 /// replaces any earlier body. `buf` NULL clears it.
@@ -38,7 +38,7 @@ pub extern "C" fn TSHttpTxnErrorBodySet(
     })
 }
 
-use super::types::{TS_ERROR, TS_SUCCESS};
+use crate::sys::types::{TS_ERROR, TS_SUCCESS};
 
 pub(crate) fn ssn_arg(who: &str, ssnp: TSHttpSsn) -> Option<Arc<Session>> {
     let s = SSNS.get(ssnp as usize);

@@ -1,13 +1,10 @@
 //! TSMutex*: recursive mutexes.
 use super::guard;
-use super::handles::Pool;
-use super::types::{TSMutex, TSReturnCodeRaw};
-use crate::mutex::TsMutex;
+use crate::mutex::{TsMutex, MUTEXES};
+use crate::sys::types::{TSMutex, TSReturnCodeRaw};
 use std::sync::atomic::Ordering;
 
-pub static MUTEXES: Pool<TsMutex> = Pool::new();
-
-use super::types::{TS_ERROR, TS_SUCCESS};
+use crate::sys::types::{TS_ERROR, TS_SUCCESS};
 
 fn mutex_arg(who: &str, m: TSMutex) -> Option<std::sync::Arc<TsMutex>> {
     let r = MUTEXES.get(m as usize);

@@ -14,10 +14,10 @@ use std::sync::Arc;
 
 use super::guard;
 use super::http::{ssn_arg, txn_arg};
-use super::types::{TSHttpSsn, TSHttpTxn, TSReturnCodeRaw};
 use crate::proxy::{proto, Session, Txn};
+use crate::sys::types::{TSHttpSsn, TSHttpTxn, TSReturnCodeRaw};
 
-use super::types::{TS_ERROR, TS_SUCCESS};
+use crate::sys::types::{TS_ERROR, TS_SUCCESS};
 
 // -------------------------------------------------------------------------------------------------
 // Protocol tag data symbols

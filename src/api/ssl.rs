@@ -7,11 +7,11 @@ use foreign_types_shared::{ForeignType, ForeignTypeRef};
 use openssl::ssl::{SslSession, SslSessionRef};
 
 use super::guard;
-use super::types::{TSReturnCodeRaw, TSSslConnection, TSSslSession, TSSslSessionID};
+use crate::sys::types::{TSReturnCodeRaw, TSSslConnection, TSSslSession, TSSslSessionID};
 use crate::tls::cache::SessionId;
 use crate::tls::session::cache;
 
-use super::types::{TS_ERROR, TS_SUCCESS};
+use crate::sys::types::{TS_ERROR, TS_SUCCESS};
 
 /// The id a plugin passed, checked (NULL, length over 32: error).
 ///

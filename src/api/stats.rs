@@ -3,10 +3,10 @@ use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
 
 use super::guard;
-use super::types::{
+use crate::stats::{self, CreateError};
+use crate::sys::types::{
     TSMgmtInt, TSRecordDataTypeRaw, TSReturnCodeRaw, TSStatPersistenceRaw, TSStatSyncRaw,
 };
-use crate::stats::{self, CreateError};
 
 const TS_RECORDDATATYPE_INT: c_int = 1;
 const TS_RECORDDATATYPE_COUNTER: c_int = 4;

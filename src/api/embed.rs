@@ -20,13 +20,13 @@ use std::time::Duration;
 use parking_lot::{Condvar, Mutex};
 
 use super::guard;
-use super::handles::Pool;
 use super::http::ssn_arg;
-use super::types::{TSCont, TSHttpSsn};
 use crate::harness::{self, SessionOptions, TxnOptions, TxnResult};
 use crate::hooks::trace;
 use crate::proxy::ClientInfo;
 use crate::proxy::SSNS;
+use crate::rt::pool::Pool;
+use crate::sys::types::{TSCont, TSHttpSsn};
 
 thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
@@ -132,10 +132,7 @@ pub unsafe extern "C" fn tshost_debug_set(enabled: c_int, tags: *const c_char) -
                 .into_owned()
         };
         match crate::diags::configure_debug(enabled != 0, &tags) {
-            Ok(()) => {
-                super::log::set_diags_on_for_plugins(enabled != 0);
-                0
-            }
+            Ok(()) => 0,
             Err(e) => {
                 set_error(&e);
                 -1

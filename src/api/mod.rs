@@ -1,4 +1,5 @@
-//! Every `extern "C"` function tshost exports, one file per ATS API family. These functions are
+//! The top layer: every `extern "C"` function tshost exports, one file per ATS API family, imported
+//! by nothing but the crate root. These functions are
 //! thin: check the arguments, convert, call the core. None lets a panic cross into C, and a bad
 //! argument (NULL, a dead or foreign handle, an unknown enum value) is logged and answered with an
 //! error value instead of ATS's abort.
@@ -10,22 +11,18 @@
 )]
 #![deny(unsafe_op_in_unsafe_fn)]
 
-pub mod bytes;
 pub mod cont;
 pub mod embed;
-pub mod handles;
 pub mod hdrs;
 pub mod http;
 pub mod log;
 pub mod mem;
 pub mod mutex;
-pub mod names;
 pub mod plugin;
 pub mod sched;
 pub mod ssl;
 pub mod ssn;
 pub mod stats;
-pub mod types;
 
 /// Run `f`, turning a panic into `fallback` and an error message naming `name`: the panic boundary
 /// every exported function's body goes through (tests/exports.rs checks that each one does, under

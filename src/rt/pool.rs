@@ -14,26 +14,15 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
+use super::clock::coarse_ms;
+
 const CHUNKS: usize = 32;
 const FIRST_CHUNK: usize = 64;
 /// A released slot is not reused before this much time has passed (ms).
 const QUARANTINE_MS: u64 = 2000;
 
-/// A coarse monotonic clock in ms (CLOCK_MONOTONIC_COARSE: a few ns, no system call, no clock
-/// read): the quarantine is timed on every handle's birth and death, and the origin pool's idle
-/// connections on every request.
-pub(crate) fn coarse_ms() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes the timespec it is given.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
-    ts.tv_sec as u64 * 1000 + ts.tv_nsec as u64 / 1_000_000
-}
-
 pub struct Slot<T> {
-    inner: crate::shared::Shared<T>,
+    inner: crate::rt::shared::Shared<T>,
 }
 
 pub struct Pool<T> {
@@ -78,7 +67,7 @@ impl<T: 'static> Pool<T> {
             if base.is_null() {
                 let chunk: Vec<Slot<T>> = (0..chunk_len(k))
                     .map(|_| Slot {
-                        inner: crate::shared::Shared::empty(),
+                        inner: crate::rt::shared::Shared::empty(),
                     })
                     .collect();
                 base = Box::leak(chunk.into_boxed_slice()).as_mut_ptr();
