@@ -43,7 +43,7 @@ use tshost::api::mutex::TSMutexCreate;
 use tshost::harness::{block_on, new_transaction, open_session, SessionOptions};
 use tshost::hooks::dispatch::{run_point, Outcome};
 use tshost::hooks::{id, set_hook_timeout_ms};
-use tshost::proxy::{Session, Txn};
+use tshost::txn::{Session, Txn};
 use tshost::sys::types::{TSCont, TSHttpTxn, TSMutex};
 
 const TS_EVENT_HTTP_CONTINUE: c_int = 60000;

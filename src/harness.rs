@@ -1,10 +1,10 @@
 //! The plugin test harness behind tshost.h: synthetic sessions and transactions driven through the
 //! real hook dispatcher, with no sockets.
 //!
-//! A transaction walks the hook points of a proxied request in ATS's order (TXN_START,
-//! READ_REQUEST_HDR, PRE_REMAP, POST_REMAP, OS_DNS, CACHE_LOOKUP_COMPLETE, SEND_REQUEST_HDR,
-//! READ_RESPONSE_HDR, SEND_RESPONSE_HDR, TXN_CLOSE) with ATS's rules for TS_EVENT_HTTP_ERROR, a
-//! status set by a plugin before the end of remap, an origin that fails, and a client that leaves.
+//! A transaction walks the hook points of a proxied request as the proxy's does: the same
+//! transaction machine ([`crate::txn::machine`]: ATS's order, its rules for TS_EVENT_HTTP_ERROR, a
+//! status set by a plugin before the end of remap, an origin that fails, a client that leaves),
+//! driven with synthetic events instead of sockets.
 //! Each call blocks its thread until the transaction is done: plugin callbacks run on that thread,
 //! and a reenable from any other thread wakes it.
 #![forbid(unsafe_code)]
@@ -16,8 +16,9 @@ use std::sync::Arc;
 
 use crate::hdrs::{HttpHdr, MBuffer};
 use crate::hooks::dispatch::{run_point, run_session_point, Outcome};
-use crate::hooks::{id, TXN_SEQUENCE};
-use crate::proxy::{ClientInfo, Session, Txn};
+use crate::hooks::id;
+use crate::txn::machine::{Generated, Machine, Step, Work};
+use crate::txn::{ClientInfo, Session, Txn};
 
 /// Run a future to completion on the calling thread (the "event thread" of what it drives).
 pub fn block_on<F: Future>(f: F) -> F::Output {
@@ -104,13 +105,6 @@ pub struct TxnResult {
     pub client_response: Option<Vec<u8>>,
 }
 
-fn position(hook: i32) -> usize {
-    TXN_SEQUENCE
-        .iter()
-        .position(|h| *h == hook)
-        .expect("hook in sequence")
-}
-
 /// Start a transaction of `ssn` (it counts from now on; None if the session is closing).
 pub fn new_transaction(ssn: &Arc<Session>) -> Option<Arc<Txn>> {
     Txn::create(ssn)
@@ -194,154 +188,156 @@ fn response_bytes(resp: &MBuffer, body: &[u8]) -> Vec<u8> {
 /// request, READ_REQUEST_HDR the parsed one (with ATS's defaults: scheme, Host of an absolute
 /// URL), SEND_REQUEST_HDR a server request copied from it (origin-form URL), READ_RESPONSE_HDR
 /// the origin's response, SEND_RESPONSE_HDR a client response copied from it or made by tshost.
+/// The transaction machine ([`crate::txn::machine`], the proxy's) says what comes next; this
+/// drives it with the options' synthetic request, origin and client.
 pub async fn run_transaction(txn: Arc<Txn>, opts: TxnOptions) -> TxnResult {
     let ssn = &txn.ssn;
     let mut res = TxnResult {
         txn_id: txn.id,
         ..Default::default()
     };
-    let send_response = position(id::SEND_RESPONSE_HDR);
-    let close = position(id::TXN_CLOSE);
     let client_req = MBuffer::empty_request();
     txn.headers.client_req.store(Some(client_req.clone()));
-    // The response tshost makes instead of the origin's, and the body of the one it made.
-    let mut error: Option<ErrorResponse> = None;
+    // The body of the response tshost made, and whether the origin failed (its reason differs).
     let mut error_body = Vec::new();
-    let mut i = 0;
-    while i < close {
-        let hook = TXN_SEQUENCE[i];
-        if opts.origin_fails && hook == id::SEND_REQUEST_HDR {
-            res.status = 502;
-            res.error_response = true;
-            error = Some(ErrorResponse::status(502, Some("Connection Failed")));
-            i = send_response;
-            continue;
-        }
-        if hook == id::READ_REQUEST_HDR {
-            let mut req = match &opts.request {
-                Some(r) => r.clone(),
-                None => HttpHdr::parse_request(DEFAULT_REQUEST).expect("default request"),
-            };
-            let v = if opts.request_version == 0 {
-                let (ma, mi) = req.version();
-                (ma as u32) << 16 | mi as u32
-            } else {
-                opts.request_version
-            };
-            req.set_version(((v >> 16) as u8, v as u8));
-            txn.request_version.store(v, Ordering::Release);
-            let tls = ssn
-                .client
-                .stack
-                .iter()
-                .any(|t| t.to_bytes().starts_with(b"tls/"));
-            req.apply_client_request_defaults(tls);
-            client_req.replace(req);
-        }
-        if hook == id::SEND_REQUEST_HDR {
-            let server_req = client_req.deep_copy();
-            server_req.with_mut(|h| {
-                if h.method() != b"CONNECT" {
-                    h.url_mut().nuke_proxy_stuff();
+    let mut origin_failed = false;
+    let mut m = Machine::new();
+    loop {
+        match m.next() {
+            Step::Done => break,
+            Step::Hooks(hook) => {
+                let outcome = run_point(ssn, Some(&txn), hook).await;
+                if outcome == Outcome::Continue {
+                    if hook == id::SEND_REQUEST_HDR {
+                        // The request goes to the origin as the plugins left it.
+                        if let Some(r) = txn.headers.server_req.load_full() {
+                            let mut out = Vec::new();
+                            r.with(|h| h.write_request(&mut out));
+                            res.server_request = Some(out);
+                        }
+                    }
+                    if hook == id::SEND_RESPONSE_HDR {
+                        if let Some(r) = txn.headers.client_resp.load_full() {
+                            res.client_response = Some(response_bytes(&r, &error_body));
+                            res.status = r.with(|h| h.status()) as i32;
+                        }
+                    }
                 }
-            });
-            txn.headers.server_req.store(Some(server_req));
-        }
-        if hook == id::READ_RESPONSE_HDR {
-            let mut resp = match &opts.response {
-                Some(r) => r.clone(),
-                None => HttpHdr::parse_response(DEFAULT_RESPONSE).expect("default response"),
-            };
-            if let Ok(s @ 1..) = u16::try_from(opts.origin_status) {
-                resp.set_status(s);
-                resp.set_reason(crate::hdrs::reason(s).unwrap_or("Unknown").as_bytes());
-            }
-            txn.headers.server_resp.store(Some(MBuffer::from_hdr(resp)));
-        }
-        if hook == id::SEND_RESPONSE_HDR {
-            let client_resp = match &error {
-                Some(e) => {
-                    let (r, body) = e.build(&txn, client_req.with(|h| h.version()));
-                    error_body = body;
-                    r
+                if opts.abort_after == Some(hook) {
+                    res.aborted = true;
+                    txn.aborted.store(true, Ordering::Release);
+                    if hook != id::SEND_RESPONSE_HDR {
+                        res.status = 0;
+                    }
+                    m.client_gone();
+                    continue;
                 }
-                None => match txn.headers.server_resp.load_full() {
-                    Some(s) => s.deep_copy(),
-                    None => MBuffer::new_response((1, 1), 200, b"OK", &[]),
-                },
-            };
-            txn.headers.client_resp.store(Some(client_resp));
-        }
-        let outcome = run_point(ssn, Some(&txn), hook).await;
-        if outcome == Outcome::Continue {
-            if hook == id::SEND_REQUEST_HDR {
-                // The request goes to the origin as the plugins left it.
-                if let Some(r) = txn.headers.server_req.load_full() {
-                    let mut out = Vec::new();
-                    r.with(|h| h.write_request(&mut out));
-                    res.server_request = Some(out);
+                m.hooks_ran(outcome, txn.status.load(Ordering::Acquire));
+                if outcome == Outcome::Continue && hook == id::READ_RESPONSE_HDR {
+                    res.status = txn
+                        .headers
+                        .server_resp
+                        .load_full()
+                        .as_ref()
+                        .map(|r| r.with(|h| h.status()) as i32)
+                        .unwrap_or(200);
                 }
             }
-            if hook == id::SEND_RESPONSE_HDR {
-                if let Some(r) = txn.headers.client_resp.load_full() {
-                    res.client_response = Some(response_bytes(&r, &error_body));
-                    res.status = r.with(|h| h.status()) as i32;
+            Step::Work(work) => {
+                match work {
+                    Work::ReadRequest => read_request(&txn, &opts, &client_req),
+                    Work::Remap | Work::FindOrigin => {}
+                    Work::Connect if opts.origin_fails => {
+                        origin_failed = true;
+                        m.failed(502);
+                        continue;
+                    }
+                    Work::Connect => {
+                        let server_req = client_req.deep_copy();
+                        server_req.with_mut(|h| {
+                            if h.method() != b"CONNECT" {
+                                h.url_mut().nuke_proxy_stuff();
+                            }
+                        });
+                        txn.headers.server_req.store(Some(server_req));
+                    }
+                    Work::Exchange => {
+                        let mut resp = match &opts.response {
+                            Some(r) => r.clone(),
+                            None => HttpHdr::parse_response(DEFAULT_RESPONSE)
+                                .expect("default response"),
+                        };
+                        if let Ok(s @ 1..) = u16::try_from(opts.origin_status) {
+                            resp.set_status(s);
+                            resp.set_reason(
+                                crate::hdrs::reason(s).unwrap_or("Unknown").as_bytes(),
+                            );
+                        }
+                        txn.headers
+                            .server_resp
+                            .store(Some(MBuffer::from_hdr(resp)));
+                    }
+                    Work::Respond => {
+                        let client_resp = match txn.headers.server_resp.load_full() {
+                            Some(s) => s.deep_copy(),
+                            None => MBuffer::new_response((1, 1), 200, b"OK", &[]),
+                        };
+                        txn.headers.client_resp.store(Some(client_resp));
+                    }
+                    Work::Generate(what) => {
+                        let e = match what {
+                            Generated::Api(_) => {
+                                ErrorResponse::api(txn.status.load(Ordering::Acquire))
+                            }
+                            Generated::Status(502) if origin_failed => {
+                                ErrorResponse::status(502, Some("Connection Failed"))
+                            }
+                            Generated::Status(s) => ErrorResponse::status(s, None),
+                        };
+                        res.status = e.status.into();
+                        res.error_response = true;
+                        let (r, body) = e.build(&txn, client_req.with(|h| h.version()));
+                        if what == Generated::Api(id::SEND_RESPONSE_HDR) {
+                            // The error response replaces the one SEND_RESPONSE_HDR saw; those
+                            // hooks do not run again.
+                            res.client_response = Some(response_bytes(&r, &body));
+                        }
+                        error_body = body;
+                        txn.headers.client_resp.store(Some(r));
+                    }
+                    Work::Send => {}
                 }
+                m.worked();
             }
         }
-        if opts.abort_after == Some(hook) {
-            res.aborted = true;
-            txn.aborted.store(true, Ordering::Release);
-            if hook != id::SEND_RESPONSE_HDR {
-                res.status = 0;
-            }
-            break;
-        }
-        match outcome {
-            Outcome::Error => {
-                let e = ErrorResponse::api(txn.status.load(Ordering::Acquire));
-                res.status = e.status.into();
-                res.error_response = true;
-                if hook == id::SEND_RESPONSE_HDR {
-                    // The error response replaces this one; SEND_RESPONSE_HDR does not run again.
-                    let (r, body) = e.build(&txn, client_req.with(|h| h.version()));
-                    res.client_response = Some(response_bytes(&r, &body));
-                    txn.headers.client_resp.store(Some(r));
-                    break;
-                }
-                error = Some(e);
-                i = send_response;
-                continue;
-            }
-            Outcome::Continue => {}
-        }
-        if hook == id::PRE_REMAP {
-            // A status set by a plugin up to the end of remap makes tshost answer with it.
-            let s = txn.status.load(Ordering::Acquire);
-            if s != 0 {
-                res.status = s;
-                res.error_response = true;
-                error = Some(ErrorResponse::status(
-                    s.clamp(0, u16::MAX as i32) as u16,
-                    None,
-                ));
-                i = send_response;
-                continue;
-            }
-        }
-        if hook == id::READ_RESPONSE_HDR {
-            res.status = txn
-                .headers
-                .server_resp
-                .load_full()
-                .as_ref()
-                .map(|r| r.with(|h| h.status()) as i32)
-                .unwrap_or(200);
-        }
-        i += 1;
     }
     // ERROR at TXN_CLOSE counts as CONTINUE.
     run_point(ssn, Some(&txn), id::TXN_CLOSE).await;
     txn.free();
     res
+}
+
+/// The client request, read before READ_REQUEST_HDR: the options' (or [`DEFAULT_REQUEST`]) in
+/// the version they ask for, with ATS's defaults.
+fn read_request(txn: &Txn, opts: &TxnOptions, client_req: &MBuffer) {
+    let mut req = match &opts.request {
+        Some(r) => r.clone(),
+        None => HttpHdr::parse_request(DEFAULT_REQUEST).expect("default request"),
+    };
+    let v = if opts.request_version == 0 {
+        let (ma, mi) = req.version();
+        (ma as u32) << 16 | mi as u32
+    } else {
+        opts.request_version
+    };
+    req.set_version(((v >> 16) as u8, v as u8));
+    txn.request_version.store(v, Ordering::Release);
+    let tls = txn
+        .ssn
+        .client
+        .stack
+        .iter()
+        .any(|t| t.to_bytes().starts_with(b"tls/"));
+    req.apply_client_request_defaults(tls);
+    client_req.replace(req);
 }

@@ -28,4 +28,5 @@ pub mod sys;
 pub mod tls;
 pub mod tscli;
 pub mod tscmd;
+pub mod txn;
 pub mod verify;

@@ -23,8 +23,8 @@ use super::guard;
 use super::http::ssn_arg;
 use crate::harness::{self, SessionOptions, TxnOptions, TxnResult};
 use crate::hooks::trace;
-use crate::proxy::ClientInfo;
-use crate::proxy::SSNS;
+use crate::txn::ClientInfo;
+use crate::txn::SSNS;
 use crate::rt::pool::Pool;
 use crate::sys::types::{TSCont, TSHttpSsn};
 

@@ -9,7 +9,7 @@ use super::cont::cont_arg;
 use super::guard;
 use crate::args;
 use crate::hooks::{self, HOOK_COUNT};
-use crate::proxy::{ErrorBody, Session, Txn, SSNS, TXNS};
+use crate::txn::{ErrorBody, Session, Txn, SSNS, TXNS};
 use crate::sys::names;
 use crate::sys::types::{
     TSCont, TSEventRaw, TSHttpHookIDRaw, TSHttpSsn, TSHttpStatusRaw, TSHttpTxn, TSReturnCodeRaw,

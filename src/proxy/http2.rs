@@ -25,6 +25,7 @@ use super::body::{BodyError, Framing, Trailers};
 use super::client::{ClientIo, PrefixError};
 use super::deadline::limited;
 use super::sm::{self, Proxy};
+use crate::txn::machine::{Machine, Step, Work};
 use super::{ClientInfo, Session, Txn};
 use crate::hdrs::{HttpHdr, MBuffer};
 use crate::hooks::dispatch::{run_point, run_session_point, Outcome};
@@ -215,15 +216,20 @@ async fn stream(
         },
         alarms,
     };
-    if run_point(&ssn, Some(&txn), id::TXN_START).await == Outcome::Error {
-        sm::respond_api_error(&ssn, &txn, &mut client, id::TXN_START, false).await;
+    // The transaction machine says what comes next; this drives it with the stream.
+    let mut m = Machine::new();
+    let outcome = run_point(&ssn, Some(&txn), id::TXN_START).await;
+    m.hooks_ran(outcome, txn.status.load(std::sync::atomic::Ordering::Acquire));
+    if m.next() != Step::Work(Work::ReadRequest) {
+        sm::respond(&ssn, &txn, &mut client, &mut m, false).await;
     } else {
         match convert_request(&parts, client.recv.is_end_stream()) {
             Ok(_)
                 if sm::scheme_refused(&proxy, parts.uri.scheme_str().map(str::as_bytes), true) =>
             {
                 // `:scheme: http` over TLS: 400 on this stream (ATS's HttpSM, the same check).
-                sm::respond_error(&ssn, &txn, &mut client, 400, false).await;
+                m.failed(400);
+                sm::respond(&ssn, &txn, &mut client, &mut m, false).await;
             }
             Ok((mut hdr, framing)) => {
                 hdr.apply_client_request_defaults(true);
@@ -232,11 +238,13 @@ async fn stream(
                 txn.request_version
                     .store(0x10001, std::sync::atomic::Ordering::Release);
                 creq.replace(hdr);
+                m.worked();
                 sm::process(
                     &proxy,
                     &ssn,
                     &txn,
                     &mut client,
+                    m,
                     "https",
                     framing,
                     true,
@@ -246,6 +254,7 @@ async fn stream(
             }
             Err(why) => {
                 crate::debug!("http2", "transaction {}: malformed request: {why}", txn.id);
+                m.client_gone();
                 client.respond.send_reset(Reason::PROTOCOL_ERROR);
             }
         }

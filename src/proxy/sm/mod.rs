@@ -1,11 +1,8 @@
-//! The HTTP state machine (ATS's HttpSM): drives one transaction through its hook points, remap,
-//! the origin and back. It does not know the client protocol beyond the [`ClientSide`] it is given.
-//!
-//! Hook order (ATS with the cache off): TXN_START, READ_REQUEST_HDR, PRE_REMAP, POST_REMAP, OS_DNS,
-//! CACHE_LOOKUP_COMPLETE, SEND_REQUEST_HDR, READ_RESPONSE_HDR, SEND_RESPONSE_HDR (TXN_CLOSE is run
-//! by the session). A hook reenabled with TS_EVENT_HTTP_ERROR, a status set by a plugin before the
-//! end of remap, a failed origin, a request that cannot be framed: each produces a response made by
-//! tshost, sent after the SEND_RESPONSE_HDR hooks.
+//! The driver of the transaction machine ([`crate::txn::machine`], ATS's HttpSM without I/O) with
+//! sockets: the machine says which hook point or which work comes next; this does the work (read
+//! the request, remap, resolve, reach the origin, exchange, respond) over the client connection
+//! it is given ([`ClientIo`]: HTTP/1 or an HTTP/2 stream) and the origin pool, and reports back.
+//! TXN_CLOSE is run by the session.
 #![forbid(unsafe_code)]
 
 use std::borrow::Cow;
@@ -26,8 +23,9 @@ use super::{Session, Txn};
 use crate::config::remap::RemapTable;
 use crate::hdrs::text::{Dec, HStr};
 use crate::hdrs::{HttpHdr, MBuffer};
-use crate::hooks::dispatch::{run_point, Outcome};
+use crate::hooks::dispatch::run_point;
 use crate::hooks::id;
+use crate::txn::machine::{Generated, Machine, Step, Work};
 
 mod parse;
 mod remap;
@@ -40,7 +38,7 @@ use parse::*;
 pub use parse::{parse_request, parse_response, ParsedRequest};
 pub use remap::Target;
 use remap::*;
-pub(crate) use respond::{respond_api_error, respond_error};
+pub(crate) use respond::respond;
 use rewrite::*;
 
 /// Settings the state machine needs (from records.config and remap.config).
@@ -97,17 +95,41 @@ const HOP_BY_HOP: &[&[u8]] = &[
     b"proxy-authenticate",
 ];
 
+/// Why work between hook points stopped.
 enum Failure {
     /// Answer with this status (tshost makes the response).
     Respond(u16),
-    /// A hook point (this one) ended with TS_EVENT_HTTP_ERROR: the API error response.
-    Api(i32),
+    /// The machine says tshost makes the response (`Machine::next` says which).
+    Generate,
     /// The client is gone: no response.
     ClientGone,
 }
 
+/// The client connection closes after a response tshost makes, by ATS's rules: after a 400 (ATS's
+/// build_error_response: the request stream is in an undetermined state); after an ERROR at any
+/// hook before SEND_RESPONSE_HDR (as ATS 9.2.9, seen beside it: its error response has no trusted
+/// length when keep-alive is decided; at SEND_RESPONSE_HDR it is kept as decided); when a request
+/// body was not read (it would be taken for the next request); when the client does not keep
+/// alive; while draining.
+fn closes_after(proxy: &Proxy, what: Generated, request_framing: Framing, keep_alive: bool) -> bool {
+    let by_kind = match what {
+        Generated::Status(s) => s == 400,
+        Generated::Api(at) => at != id::SEND_RESPONSE_HDR,
+    };
+    by_kind
+        || request_framing != Framing::None
+        || !keep_alive
+        || proxy.draining.load(Ordering::Acquire)
+}
+
+/// The status a plugin set (TSHttpTxnStatusSet), for the machine.
+fn plugin_status(txn: &Txn) -> i32 {
+    txn.status.load(Ordering::Acquire)
+}
+
 /// Run a transaction whose TXN_START has not run yet; `scheme` ("http", "https") is the client
-/// connection's, for remap.
+/// connection's, for remap. The transaction machine says what comes next; this drives it with
+/// the client connection.
 pub async fn run<S: Transport>(
     proxy: &Proxy,
     ssn: &Arc<Session>,
@@ -127,9 +149,12 @@ pub async fn run<S: Transport>(
     }));
     let creq = MBuffer::empty_request();
     txn.headers.client_req.store(Some(creq.clone()));
-    if run_point(ssn, Some(txn), id::TXN_START).await == Outcome::Error {
+    let mut m = Machine::new();
+    let outcome = run_point(ssn, Some(txn), id::TXN_START).await;
+    m.hooks_ran(outcome, plugin_status(txn));
+    if m.next() != Step::Work(Work::ReadRequest) {
         let mut c = H1Client::new(client, Framing::None, tls);
-        return respond_api_error(ssn, txn, &mut c, id::TXN_START, true).await;
+        return respond(ssn, txn, &mut c, &mut m, true).await;
     }
 
     // The request head: usually all here already (it woke the session up), then without a timer.
@@ -145,17 +170,20 @@ pub async fn run<S: Transport>(
     };
     let head_len = match head {
         Err(_) => {
+            m.failed(408);
             let mut c = H1Client::new(client, Framing::None, tls);
-            return respond_error(ssn, txn, &mut c, 408, true).await;
+            return respond(ssn, txn, &mut c, &mut m, true).await;
         }
         Ok(Ok(Some(n))) => n,
         Ok(Ok(None)) | Ok(Err(HeadError::Truncated)) | Ok(Err(HeadError::Io(_))) => {
+            m.client_gone();
             txn.aborted.store(true, Ordering::Release);
             return Done { keep_alive: false };
         }
         Ok(Err(HeadError::TooLarge)) => {
+            m.failed(400);
             let mut c = H1Client::new(client, Framing::None, tls);
-            return respond_error(ssn, txn, &mut c, 400, true).await;
+            return respond(ssn, txn, &mut c, &mut m, true).await;
         }
     };
     // Parsed where it lies (its strings are copied into the header's block), then consumed: no
@@ -173,18 +201,21 @@ pub async fn run<S: Transport>(
     // by bytes with a CRLF CRLF in them, which is where the head was found to end).
     let consumed = parsed.as_ref().map_or(head_len, |p| p.len);
     bytes::Buf::advance(&mut client.buf, consumed);
-    let mut parsed = match parsed {
-        Ok(p) => p,
+    let refused = match &parsed {
+        Ok(p) => scheme_refused(proxy, p.hdr.url().scheme(), tls),
         Err(why) => {
             crate::debug!("http", "transaction {}: bad request: {why}", txn.id);
-            let mut c = H1Client::new(client, Framing::None, tls);
-            return respond_error(ssn, txn, &mut c, 400, true).await;
+            true
         }
     };
-    if scheme_refused(proxy, parsed.hdr.url().scheme(), tls) {
-        let mut c = H1Client::new(client, Framing::None, tls);
-        return respond_error(ssn, txn, &mut c, 400, true).await;
-    }
+    let mut parsed = match parsed {
+        Ok(p) if !refused => p,
+        _ => {
+            m.failed(400);
+            let mut c = H1Client::new(client, Framing::None, tls);
+            return respond(ssn, txn, &mut c, &mut m, true).await;
+        }
+    };
     parsed.hdr.apply_client_request_defaults(scheme == "https");
     txn.request_version.store(
         ((parsed.version.0 as u32) << 16) | parsed.version.1 as u32,
@@ -194,6 +225,7 @@ pub async fn run<S: Transport>(
     let client_keep_alive = wants_keep_alive(&parsed.hdr);
     let is_head = parsed.hdr.method() == b"HEAD";
     creq.replace(parsed.hdr);
+    m.worked();
 
     let mut c = H1Client::new(client, request_framing, tls);
     process(
@@ -201,6 +233,7 @@ pub async fn run<S: Transport>(
         ssn,
         txn,
         &mut c,
+        m,
         scheme,
         request_framing,
         client_keep_alive,
@@ -209,20 +242,32 @@ pub async fn run<S: Transport>(
     .await
 }
 
-/// The rest of a transaction once its request is in the client request header: hooks, remap,
-/// origin, response; or the response tshost makes when any of those fails.
+/// The rest of a transaction once its request is in the client request header (`m` is past
+/// reading it): hooks, remap, origin, response; or the response tshost makes when any of those
+/// fails.
 #[allow(clippy::too_many_arguments)]
 pub async fn process<C: ClientIo>(
     proxy: &Proxy,
     ssn: &Arc<Session>,
     txn: &Arc<Txn>,
     client: &mut C,
+    mut m: Machine,
     scheme: &str,
     request_framing: Framing,
     client_keep_alive: bool,
     is_head: bool,
 ) -> Done {
-    let result = forward(proxy, ssn, txn, client, scheme, request_framing, is_head).await;
+    let result = forward(
+        proxy,
+        ssn,
+        txn,
+        client,
+        &mut m,
+        scheme,
+        request_framing,
+        is_head,
+    )
+    .await;
     match result {
         Ok(done) => Done {
             keep_alive: done.keep_alive && client_keep_alive,
@@ -231,28 +276,14 @@ pub async fn process<C: ClientIo>(
             txn.aborted.store(true, Ordering::Release);
             Done { keep_alive: false }
         }
-        Err(Failure::Respond(status)) => {
-            // A request body not read yet would be taken for the next request: close after. So
-            // after a 400 (ATS's build_error_response: the request stream is in an undetermined
-            // state), and when the client does not keep alive (the response says close).
-            let close = request_framing != Framing::None
-                || status == 400
-                || !client_keep_alive
-                || proxy.draining.load(Ordering::Acquire);
-            let d = respond_error(ssn, txn, client, status, close).await;
-            Done {
-                keep_alive: d.keep_alive && client_keep_alive,
-            }
-        }
-        Err(Failure::Api(at)) => {
-            // As ATS 9.2.9 (seen beside it): the connection closes after the response to an
-            // ERROR at any hook before SEND_RESPONSE_HDR (its error response has no trusted
-            // length when keep-alive is decided); at SEND_RESPONSE_HDR it is kept as decided.
-            let close = at != id::SEND_RESPONSE_HDR
-                || request_framing != Framing::None
-                || !client_keep_alive
-                || proxy.draining.load(Ordering::Acquire);
-            let d = respond_api_error(ssn, txn, client, at, close).await;
+        Err(Failure::Respond(_) | Failure::Generate) => {
+            let close = match m.next() {
+                Step::Work(Work::Generate(what)) => {
+                    closes_after(proxy, what, request_framing, client_keep_alive)
+                }
+                _ => true,
+            };
+            let d = respond(ssn, txn, client, &mut m, close).await;
             Done {
                 keep_alive: d.keep_alive && client_keep_alive,
             }
@@ -290,57 +321,136 @@ fn api_error_status(txn: &Txn) -> (u16, &'static str) {
     crate::hdrs::api_error_status(txn.status.load(Ordering::Acquire))
 }
 
-/// Run a hook point; ERROR becomes the API error response.
-async fn hook(ssn: &Session, txn: &Txn, hook: i32) -> Result<(), Failure> {
-    match run_point(ssn, Some(txn), hook).await {
-        Outcome::Continue => Ok(()),
-        Outcome::Error => Err(Failure::Api(hook)),
-    }
+/// What the work between hook points carries from one step to the next.
+#[derive(Default)]
+struct Forwarding<'p> {
+    target: Option<Target<'p>>,
+    addr: Option<SocketAddr>,
+    origin: Option<(OriginConn, bool)>,
+    server_req: Option<Arc<MBuffer>>,
+    /// Expect: 100-continue goes to the origin, whose answer the client gets.
+    relay_continue: bool,
+    expect_continue: bool,
+    /// The origin answered before it had the body (a final response to Expect): the body is not
+    /// sent, so neither connection can carry another request.
+    body_unsent: bool,
+    server_resp: Option<(Arc<MBuffer>, Framing)>,
+    client_resp: Option<(Arc<MBuffer>, Framing)>,
 }
 
+/// Drive the machine from READ_REQUEST_HDR to the end of the response; `Err(Respond)` once the
+/// machine says tshost makes the response (`m.next()` says which).
 #[allow(clippy::too_many_arguments)]
-async fn forward<C: ClientIo>(
-    proxy: &Proxy,
+async fn forward<'p, C: ClientIo>(
+    proxy: &'p Proxy,
     ssn: &Session,
     txn: &Arc<Txn>,
     client: &mut C,
+    m: &mut Machine,
     scheme: &str,
     request_framing: Framing,
     is_head: bool,
 ) -> Result<Done, Failure> {
-    hook(ssn, txn, id::READ_REQUEST_HDR).await?;
-    hook(ssn, txn, id::PRE_REMAP).await?;
-    let status = txn.status.load(Ordering::Acquire);
-    if status != 0 {
-        // A status set by a plugin up to the end of remap: tshost answers with it.
-        return Err(Failure::Respond(status as u16));
-    }
     let client_req = txn.headers.client_req.load_full().expect("client request");
-    let target = remap(proxy, &client_req, scheme)?;
+    let mut f = Forwarding::<'p>::default();
+    loop {
+        let work = match m.next() {
+            Step::Hooks(point) => {
+                let outcome = run_point(ssn, Some(txn), point).await;
+                m.hooks_ran(outcome, plugin_status(txn));
+                continue;
+            }
+            Step::Work(Work::Generate(_)) => return Err(Failure::Generate),
+            Step::Work(Work::Send) => {
+                let sent = send_response(proxy, txn, client, &mut f).await;
+                match &sent {
+                    Ok(_) => m.worked(),
+                    Err(_) => m.client_gone(),
+                }
+                return sent;
+            }
+            Step::Work(w) => w,
+            // Not reached: the request was read before, Send returns.
+            Step::Done => return Err(Failure::ClientGone),
+        };
+        let done = match work {
+            Work::Remap => remap_step(proxy, &client_req, scheme, &mut f),
+            Work::FindOrigin => find_origin(&client_req, request_framing, &mut f).await,
+            Work::Connect => {
+                connect(proxy, ssn, txn, client, &client_req, request_framing, &mut f).await
+            }
+            Work::Exchange => {
+                exchange(proxy, txn, client, request_framing, is_head, &mut f).await
+            }
+            Work::Respond => {
+                client_response(proxy, txn, &client_req, is_head, &mut f);
+                Ok(())
+            }
+            Work::ReadRequest | Work::Generate(_) | Work::Send => Ok(()),
+        };
+        match done {
+            Ok(()) => m.worked(),
+            Err(Failure::Respond(s)) => m.failed(s),
+            Err(Failure::Generate) => {}
+            Err(Failure::ClientGone) => {
+                m.client_gone();
+                return Err(Failure::ClientGone);
+            }
+        }
+    }
+}
+
+/// Remap (between PRE_REMAP and POST_REMAP). As ATS, remap rewrites the client request itself
+/// (its URL, and Host unless pristine_host_hdr): plugins see the mapped request from POST_REMAP
+/// on, and what they change in it is what the server request is made from.
+fn remap_step<'p>(
+    proxy: &'p Proxy,
+    client_req: &MBuffer,
+    scheme: &str,
+    f: &mut Forwarding<'p>,
+) -> Result<(), Failure> {
+    let target = remap(proxy, client_req, scheme)?;
     if target.mapped {
-        // As ATS, remap rewrites the client request itself (its URL, and Host unless
-        // pristine_host_hdr): plugins see the mapped request from POST_REMAP on, and what they
-        // change in it is what the server request is made from.
         client_req.with_mut(|h| apply_remap(h, &target, proxy.config.pristine_host));
     }
-    hook(ssn, txn, id::POST_REMAP).await?;
+    f.target = Some(target);
+    Ok(())
+}
+
+/// Find the origin the client request names now (POST_REMAP may have changed it), before OS_DNS.
+async fn find_origin<'p>(
+    client_req: &MBuffer,
+    request_framing: Framing,
+    f: &mut Forwarding<'p>,
+) -> Result<(), Failure> {
     if request_framing == Framing::Chunked && client_req.with(|h| h.version()) < (1, 1) {
         // Transfer-Encoding exists in HTTP/1.1 only; ATS refuses it in older requests with 406
         // after remap (HttpTransact::check_request_validity, UNACCEPTABLE_TE_REQUIRED, #8451).
         return Err(Failure::Respond(406));
     }
-
-    // OS_DNS: resolve the origin, the one the client request names now (POST_REMAP may change it).
-    let target = client_req.with(|h| mapped_target(h, target));
+    let remapped = f.target.take().expect("remapped before");
+    let target = client_req.with(|h| mapped_target(h, remapped));
     let addr = match target.rule.and_then(|r| r.ip) {
         Some(ip) => SocketAddr::new(ip, target.port),
         None => resolve(&target.host, target.port)
             .await
             .ok_or(Failure::Respond(502))?,
     };
-    hook(ssn, txn, id::OS_DNS).await?;
-    hook(ssn, txn, id::CACHE_LOOKUP_COMPLETE).await?;
+    f.target = Some(target);
+    f.addr = Some(addr);
+    Ok(())
+}
 
+/// Reach the origin and make the server request (before SEND_REQUEST_HDR).
+async fn connect<C: ClientIo>(
+    proxy: &Proxy,
+    ssn: &Session,
+    txn: &Txn,
+    client: &mut C,
+    client_req: &MBuffer,
+    request_framing: Framing,
+    f: &mut Forwarding<'_>,
+) -> Result<(), Failure> {
     if request_framing == Framing::Chunked
         && !client_req.with(|h| h.has_token(b"expect", b"100-continue"))
     {
@@ -356,6 +466,7 @@ async fn forward<C: ClientIo>(
             Err(PrefixError::Malformed) => return Err(Failure::Respond(400)),
         }
     }
+    let addr = f.addr.expect("origin found before");
     let (mut origin, reused) = match proxy
         .pool
         .get(addr, proxy.config.origin_connect_timeout)
@@ -369,11 +480,8 @@ async fn forward<C: ClientIo>(
         }
     };
     // Each read and write of the origin within transaction_no_activity_timeout_out.
-    let origin_limit = Some(Limit {
-        idle: proxy.config.origin_response_timeout,
-        until_ms: None,
-    });
-    origin.set_limit(origin_limit);
+    origin.set_limit(origin_limit(proxy));
+    f.origin = Some((origin, reused));
 
     // The server request: the client request, remapped, with the proxy's fields. Expect:
     // 100-continue goes to the origin, whose answer the client gets (ATS with
@@ -381,8 +489,9 @@ async fn forward<C: ClientIo>(
     // waiting; else tshost answers 100 itself.
     let relay_continue =
         C::RELAYS_CONTINUE && !proxy.config.send_100_continue && request_framing != Framing::None;
+    let target = f.target.as_ref().expect("origin found before");
     let (server_req, expect_continue) = client_req.copy_with(|h| {
-        prepare_server_request(h, &target, proxy, ssn, request_framing);
+        prepare_server_request(h, target, proxy, ssn, request_framing);
         let e = h
             .field(b"expect")
             .map(|v| v.eq_ignore_ascii_case(b"100-continue"))
@@ -392,19 +501,40 @@ async fn forward<C: ClientIo>(
         }
         e
     });
-    let relay_continue = relay_continue && expect_continue;
-    // The origin answered before it had the body (a final response to Expect): the body is not
-    // sent, so neither connection can carry another request.
-    let mut body_unsent = false;
+    f.relay_continue = relay_continue && expect_continue;
+    f.expect_continue = expect_continue;
     txn.headers.server_req.store(Some(server_req.clone()));
-    hook(ssn, txn, id::SEND_REQUEST_HDR).await?;
+    f.server_req = Some(server_req);
+    Ok(())
+}
 
+/// Each read and write of the origin within transaction_no_activity_timeout_out.
+fn origin_limit(proxy: &Proxy) -> Option<Limit> {
+    Some(Limit {
+        idle: proxy.config.origin_response_timeout,
+        until_ms: None,
+    })
+}
+
+/// Send the server request (and the client's body) and read the origin's response head (between
+/// SEND_REQUEST_HDR and READ_RESPONSE_HDR).
+async fn exchange<C: ClientIo>(
+    proxy: &Proxy,
+    txn: &Txn,
+    client: &mut C,
+    request_framing: Framing,
+    is_head: bool,
+    f: &mut Forwarding<'_>,
+) -> Result<(), Failure> {
+    let (mut origin, reused) = f.origin.take().expect("connected before");
+    let server_req = f.server_req.clone().expect("server request made before");
+    let addr = f.addr.expect("origin found before");
     // An idle connection the origin closed (its keep-alive timeout) fails on the write or ends
     // before the first byte of a response: a request without a body goes once more, on a fresh
     // connection (as ATS retries a request that failed on a reused server session).
     let mut retry = reused && request_framing == Framing::None;
     let (server_resp, resp_framing) = loop {
-        let sent = if relay_continue {
+        let sent = if f.relay_continue {
             let max = proxy.config.response_header_max;
             // Boxed: the rare path's futures are not part of every transaction's.
             match Box::pin(relay_expect(
@@ -417,7 +547,7 @@ async fn forward<C: ClientIo>(
             .await
             {
                 Ok(Expected::FinalFirst) => {
-                    body_unsent = true;
+                    f.body_unsent = true;
                     Ok(())
                 }
                 Ok(Expected::Body) => {
@@ -431,7 +561,7 @@ async fn forward<C: ClientIo>(
                 &mut origin,
                 &server_req,
                 request_framing,
-                expect_continue,
+                f.expect_continue,
             )
             .await
         };
@@ -464,25 +594,48 @@ async fn forward<C: ClientIo>(
         origin = OriginPool::connect(addr, proxy.config.origin_connect_timeout)
             .await
             .map_err(|_| Failure::Respond(502))?;
-        origin.set_limit(origin_limit);
+        origin.set_limit(origin_limit(proxy));
     };
     txn.headers.server_resp.store(Some(server_resp.clone()));
-    hook(ssn, txn, id::READ_RESPONSE_HDR).await?;
+    f.origin = Some((origin, false));
+    f.server_resp = Some((server_resp, resp_framing));
+    Ok(())
+}
 
-    // The client response.
+/// The client response, made from the origin's (before SEND_RESPONSE_HDR).
+fn client_response(
+    proxy: &Proxy,
+    txn: &Txn,
+    client_req: &MBuffer,
+    is_head: bool,
+    f: &mut Forwarding<'_>,
+) {
+    let (server_resp, resp_framing) = f.server_resp.as_ref().expect("response read before");
     let (client_version, client_ka) = client_req.with(|h| (h.version(), wants_keep_alive(h)));
     let draining = proxy.draining.load(Ordering::Acquire);
+    let body_unsent = f.body_unsent;
     let (client_resp, client_framing) = server_resp.copy_with(|h| {
         let keep = client_ka && !body_unsent;
-        let framing = prepare_client_response(h, resp_framing, client_version, is_head, keep);
+        let framing = prepare_client_response(h, *resp_framing, client_version, is_head, keep);
         if draining {
             set_static(h, b"Connection", b"close\0");
         }
         framing
     });
     txn.headers.client_resp.store(Some(client_resp.clone()));
-    hook(ssn, txn, id::SEND_RESPONSE_HDR).await?;
+    f.client_resp = Some((client_resp, client_framing));
+}
 
+/// Send the client response and stream the origin's body (after SEND_RESPONSE_HDR).
+async fn send_response<C: ClientIo>(
+    proxy: &Proxy,
+    txn: &Txn,
+    client: &mut C,
+    f: &mut Forwarding<'_>,
+) -> Result<Done, Failure> {
+    let (client_resp, client_framing) = f.client_resp.take().expect("client response made");
+    let (server_resp, resp_framing) = f.server_resp.take().expect("response read before");
+    let (mut origin, _) = f.origin.take().expect("connected before");
     // Each write to the client within its limit (the connection's, or the HTTP/2 stream's): a
     // client that does not take its response in time is let go.
     if client
@@ -523,12 +676,12 @@ async fn forward<C: ClientIo>(
         return Err(Failure::ClientGone);
     }
     let origin_keep_alive =
-        resp_framing != Framing::Close && !body_unsent && server_resp.with(wants_keep_alive);
+        resp_framing != Framing::Close && !f.body_unsent && server_resp.with(wants_keep_alive);
     if origin_keep_alive {
-        proxy.pool.put(addr, origin);
+        proxy.pool.put(f.addr.expect("origin found before"), origin);
     }
     let client_keep_alive = client_framing != Framing::Close
-        && !body_unsent
+        && !f.body_unsent
         && client_resp.with(|h| !h.has_token(b"connection", b"close"));
     Ok(Done {
         keep_alive: client_keep_alive,

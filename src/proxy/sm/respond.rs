@@ -2,50 +2,22 @@
 
 use super::*;
 
-/// Send a response made by tshost for `status` (ATS's build_error_response: the standard reason or
-/// "Unknown HTTP Status", a generated page unless a plugin set a body, `Cache-Control: no-store`).
-pub(crate) async fn respond_error<C: ClientIo>(
-    ssn: &Session,
-    txn: &Arc<Txn>,
-    client: &mut C,
-    status: u16,
-    close_after: bool,
-) -> Done {
-    respond(ssn, txn, client, Generated::Status(status), close_after).await
-}
-
-/// Send the response to TS_EVENT_HTTP_ERROR at hook point `at` (ATS's HandleApiErrorJump).
-pub(crate) async fn respond_api_error<C: ClientIo>(
-    ssn: &Session,
-    txn: &Arc<Txn>,
-    client: &mut C,
-    at: i32,
-    close_after: bool,
-) -> Done {
-    respond(ssn, txn, client, Generated::Api(at), close_after).await
-}
-
-/// A response tshost makes.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Generated {
-    /// Its own status (bad request, origin failure, a status a plugin set before remap ended).
-    Status(u16),
-    /// TS_EVENT_HTTP_ERROR at this hook point.
-    Api(i32),
-}
-
-/// Send a response made by tshost, after the SEND_RESPONSE_HDR hooks (not run again when the
-/// ERROR came from SEND_RESPONSE_HDR itself, as in ATS). As ATS's setup_internal_transfer, the body
-/// and its Content-Length and Content-Type are settled after those hooks: a body set with
+/// Send the response tshost makes where the machine says so (`m.next()` is
+/// `Work::Generate`), after the SEND_RESPONSE_HDR hooks (not run again when the ERROR came from
+/// SEND_RESPONSE_HDR itself, as in ATS). As ATS's setup_internal_transfer, the body and its
+/// Content-Length and Content-Type are settled after those hooks: a body set with
 /// TSHttpTxnErrorBodySet (its type, or text/html), else the generated page of a `Status`
 /// response, else none (`Content-Length: 0`).
-pub(super) async fn respond<C: ClientIo>(
+pub(crate) async fn respond<C: ClientIo>(
     ssn: &Session,
     txn: &Arc<Txn>,
     client: &mut C,
-    what: Generated,
+    m: &mut Machine,
     close_after: bool,
 ) -> Done {
+    let Step::Work(Work::Generate(what)) = m.next() else {
+        return Done { keep_alive: false };
+    };
     let (status, reason, mut page) = match what {
         Generated::Status(s) => {
             let reason = crate::hdrs::reason(s).unwrap_or("Unknown HTTP Status");
@@ -106,14 +78,18 @@ pub(super) async fn respond<C: ClientIo>(
         }
     };
     resp.with_mut(|h| build(h, status, reason, &page));
-    if what != Generated::Api(id::SEND_RESPONSE_HDR)
-        && run_point(ssn, Some(txn), id::SEND_RESPONSE_HDR).await == Outcome::Error
-    {
-        // ERROR at SEND_RESPONSE_HDR of this response: the API error response instead, without
-        // running those hooks again (ATS).
-        let (status, reason) = api_error_status(txn);
-        page = None;
-        resp.with_mut(|h| build(h, status, reason, &page));
+    m.worked();
+    if let Step::Hooks(point) = m.next() {
+        let outcome = run_point(ssn, Some(txn), point).await;
+        m.hooks_ran(outcome, plugin_status(txn));
+        if let Step::Work(Work::Generate(_)) = m.next() {
+            // ERROR at SEND_RESPONSE_HDR of this response: the API error response instead,
+            // without running those hooks again (ATS).
+            let (status, reason) = api_error_status(txn);
+            page = None;
+            resp.with_mut(|h| build(h, status, reason, &page));
+            m.worked();
+        }
     }
     let body = match plugin_body(&page) {
         Some((body, ctype)) => {
@@ -148,9 +124,11 @@ pub(super) async fn respond<C: ClientIo>(
         client.finish(&[]).await
     };
     if sent.await.is_err() {
+        m.client_gone();
         txn.aborted.store(true, Ordering::Release);
         return Done { keep_alive: false };
     }
+    m.worked();
     Done { keep_alive: keep }
 }
 

@@ -1,0 +1,239 @@
+//! Client sessions and transactions (ATS's ProxySession / ProxyTransaction) as plugins see them,
+//! with their handle pools, and the transaction machine without I/O ([`machine`]) that the proxy
+//! and the harness both drive.
+#![deny(unsafe_code)]
+
+mod error_body;
+pub mod machine;
+
+pub use error_body::ErrorBody;
+
+use std::ffi::CStr;
+use std::future::poll_fn;
+use std::net::SocketAddr;
+use std::os::fd::RawFd;
+use std::os::raw::c_void;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, AtomicPtr, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Poll, Waker};
+
+use parking_lot::Mutex;
+use socket2::SockAddr;
+
+use crate::hooks::dispatch::{Gate, HookScope};
+use crate::hooks::HookList;
+use crate::rt::pool::Pool;
+
+/// Session (connection) ids: one process-wide counter from 0, as ATS's.
+static NEXT_SSN_ID: AtomicI64 = AtomicI64::new(0);
+/// Transaction ids: one process-wide counter from 0.
+static NEXT_TXN_ID: AtomicU64 = AtomicU64::new(0);
+
+pub const SSN_ARGS: usize = 8;
+pub const TXN_ARGS: usize = 16;
+
+pub struct Session {
+    /// The TSHttpSsn handle given to C.
+    pub handle: usize,
+    pub id: i64,
+    pub hooks: HookList,
+    pub gate: Arc<Gate>,
+    pub args: [AtomicPtr<c_void>; SSN_ARGS],
+    /// Transactions started (TSHttpSsnTransactionCount).
+    pub txn_count: AtomicI32,
+    /// Live transactions and the tasks waiting for them to end; `closing` once close began.
+    live: Mutex<Live>,
+    pub client: ClientInfo,
+    /// The client connection is gone (HTTP/1 at SSN_CLOSE): no address, no fd.
+    detached: AtomicBool,
+}
+
+/// What a session knows of its client connection.
+pub struct ClientInfo {
+    pub client_addr: Option<SockAddr>,
+    pub local_addr: Option<SockAddr>,
+    /// The client socket (-1 if none).
+    pub fd: RawFd,
+    /// Protocol stack, outermost application protocol first (canonical tags).
+    pub stack: Vec<&'static CStr>,
+    /// Created by a plugin (TSHttpConnect), not a real client.
+    pub internal: bool,
+    /// The client's IP address as text (X-Forwarded-For), made once per session.
+    pub client_ip: Option<Box<[u8]>>,
+}
+
+impl ClientInfo {
+    pub fn new(
+        client: Option<SocketAddr>,
+        local: Option<SocketAddr>,
+        fd: RawFd,
+        stack: Vec<&'static CStr>,
+    ) -> Self {
+        ClientInfo {
+            client_addr: client.map(SockAddr::from),
+            local_addr: local.map(SockAddr::from),
+            fd,
+            stack,
+            internal: false,
+            client_ip: client.map(|a| a.ip().to_string().into_bytes().into_boxed_slice()),
+        }
+    }
+}
+
+impl Session {
+    pub fn create(client: ClientInfo) -> Arc<Session> {
+        let id = NEXT_SSN_ID.fetch_add(1, Ordering::Relaxed);
+        SSNS.insert(|handle| Session {
+            handle,
+            id,
+            hooks: HookList::default(),
+            gate: Arc::new(Gate::default()),
+            args: Default::default(),
+            txn_count: AtomicI32::new(0),
+            live: Mutex::new(Live::default()),
+            client,
+            detached: AtomicBool::new(false),
+        })
+        .1
+    }
+
+    /// The client connection went away; address and fd queries fail from now on (as ATS's at an
+    /// HTTP/1 SSN_CLOSE).
+    pub fn detach(&self) {
+        self.detached.store(true, Ordering::Release);
+    }
+
+    /// The client connection, unless detached.
+    pub fn connection(&self) -> Option<&ClientInfo> {
+        (!self.detached.load(Ordering::Acquire)).then_some(&self.client)
+    }
+
+    /// Begin closing: no transaction starts any more; completes when every transaction of the
+    /// session has been freed (after its TXN_CLOSE).
+    pub async fn close_transactions(&self) {
+        self.live.lock().closing = true;
+        poll_fn(|cx| {
+            let mut l = self.live.lock();
+            if l.count == 0 {
+                Poll::Ready(())
+            } else {
+                l.waiters.push(cx.waker().clone());
+                Poll::Pending
+            }
+        })
+        .await
+    }
+
+    /// The handle stops resolving (after SSN_CLOSE).
+    pub fn free(&self) {
+        SSNS.release(self.handle);
+    }
+}
+
+#[derive(Default)]
+struct Live {
+    count: usize,
+    closing: bool,
+    waiters: Vec<Waker>,
+}
+
+pub struct Txn {
+    /// The TSHttpTxn handle given to C.
+    pub handle: usize,
+    pub id: u64,
+    pub ssn: Arc<Session>,
+    pub hooks: HookList,
+    pub gate: Arc<Gate>,
+    pub args: [AtomicPtr<c_void>; TXN_ARGS],
+    /// TSHttpTxnStatusSet.
+    pub status: AtomicI32,
+    /// TSHttpTxnErrorBodySet: the body (and type) of a response tshost generates.
+    pub error_body: Mutex<Option<ErrorBody>>,
+    /// The client went away before the response was complete (TSHttpTxnAborted).
+    pub aborted: AtomicBool,
+    /// HTTP version of the client request (`major << 16 | minor`); 0 until the request header is
+    /// parsed, which reads as HTTP/1.0 as in ATS (TSHttpTxnClientProtocolStackGet).
+    pub request_version: std::sync::atomic::AtomicU32,
+    /// The transaction's headers (TSHttpTxnClientReqGet & co), each set when ATS has it.
+    pub headers: crate::hdrs::TxnHeaders,
+}
+
+impl Txn {
+    /// A new transaction of `ssn` (counted before TXN_START, as ATS); None once the session is
+    /// closing.
+    pub fn create(ssn: &Arc<Session>) -> Option<Arc<Txn>> {
+        {
+            let mut l = ssn.live.lock();
+            if l.closing {
+                return None;
+            }
+            l.count += 1;
+        }
+        ssn.txn_count.fetch_add(1, Ordering::AcqRel);
+        let id = NEXT_TXN_ID.fetch_add(1, Ordering::Relaxed);
+        TXNS.insert(|handle| Txn {
+            handle,
+            id,
+            ssn: ssn.clone(),
+            hooks: HookList::default(),
+            gate: Arc::new(Gate::default()),
+            args: Default::default(),
+            status: AtomicI32::new(0),
+            error_body: Mutex::new(None),
+            aborted: AtomicBool::new(false),
+            request_version: std::sync::atomic::AtomicU32::new(0),
+            headers: crate::hdrs::TxnHeaders::default(),
+        })
+        .1
+        .into()
+    }
+
+    /// After TXN_CLOSE: the handle stops resolving and the session may close.
+    pub fn free(&self) {
+        TXNS.release(self.handle);
+        let wakers = {
+            let mut l = self.ssn.live.lock();
+            l.count -= 1;
+            if l.count == 0 {
+                std::mem::take(&mut l.waiters)
+            } else {
+                Vec::new()
+            }
+        };
+        wakers.into_iter().for_each(Waker::wake);
+    }
+}
+
+impl HookScope for Session {
+    fn scope_id(&self) -> i64 {
+        self.id
+    }
+    fn handle(&self) -> usize {
+        self.handle
+    }
+    fn hooks(&self) -> &HookList {
+        &self.hooks
+    }
+    fn gate(&self) -> &Arc<Gate> {
+        &self.gate
+    }
+}
+
+impl HookScope for Txn {
+    fn scope_id(&self) -> i64 {
+        self.id as i64
+    }
+    fn handle(&self) -> usize {
+        self.handle
+    }
+    fn hooks(&self) -> &HookList {
+        &self.hooks
+    }
+    fn gate(&self) -> &Arc<Gate> {
+        &self.gate
+    }
+}
+
+/// The TSHttpSsn and TSHttpTxn handles C is given: each session and transaction, by handle.
+pub static SSNS: Pool<Session> = Pool::new();
+pub static TXNS: Pool<Txn> = Pool::new();
