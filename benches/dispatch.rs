@@ -43,8 +43,8 @@ use tshost::api::mutex::TSMutexCreate;
 use tshost::harness::{block_on, new_transaction, open_session, SessionOptions};
 use tshost::hooks::dispatch::{run_point, Outcome};
 use tshost::hooks::{id, set_hook_timeout_ms};
-use tshost::txn::{Session, Txn};
 use tshost::sys::types::{TSCont, TSHttpTxn, TSMutex};
+use tshost::txn::{Session, Txn};
 
 const TS_EVENT_HTTP_CONTINUE: c_int = 60000;
 /// tshost's default for the "hook not reenabled" warning.

@@ -264,18 +264,15 @@ pub async fn run_transaction(txn: Arc<Txn>, opts: TxnOptions) -> TxnResult {
                     Work::Exchange => {
                         let mut resp = match &opts.response {
                             Some(r) => r.clone(),
-                            None => HttpHdr::parse_response(DEFAULT_RESPONSE)
-                                .expect("default response"),
+                            None => {
+                                HttpHdr::parse_response(DEFAULT_RESPONSE).expect("default response")
+                            }
                         };
                         if let Ok(s @ 1..) = u16::try_from(opts.origin_status) {
                             resp.set_status(s);
-                            resp.set_reason(
-                                crate::hdrs::reason(s).unwrap_or("Unknown").as_bytes(),
-                            );
+                            resp.set_reason(crate::hdrs::reason(s).unwrap_or("Unknown").as_bytes());
                         }
-                        txn.headers
-                            .server_resp
-                            .store(Some(MBuffer::from_hdr(resp)));
+                        txn.headers.server_resp.store(Some(MBuffer::from_hdr(resp)));
                     }
                     Work::Respond => {
                         let client_resp = match txn.headers.server_resp.load_full() {

@@ -189,6 +189,66 @@ fn api_error_status_is_one_rule_in_the_proxy_and_the_harness() {
     }
 }
 
+/// The proxy and the harness drive one transaction machine (src/txn/machine.rs): an ERROR at
+/// PRE_REMAP after TSHttpTxnStatusSet skips remap, the origin and their hook points in both. The
+/// harness's scenario checks its trace in C (TXN_START READ_REQUEST_HDR PRE_REMAP
+/// SEND_RESPONSE_HDR TXN_CLOSE); here hook_trace, loaded before the probe, logs the points the
+/// proxy ran for the same plugin.
+#[test]
+fn the_proxy_and_the_harness_skip_the_same_points_after_an_error() {
+    use common::proxy::{Origin, Proxy, Setup};
+    run("error_status_n", &built().probe_ours, None, &["451", "451"]);
+    let origin = Origin::start();
+    let trace = shipped_plugin("hook_trace", Header::Ours);
+    let log = temp_dir("machine-shared").join("trace.log");
+    let proxy = Proxy::start(
+        "machine-shared",
+        &origin,
+        Setup {
+            plugins: vec![
+                format!("{} {}", trace.display(), log.display()),
+                format!("{} error=14,status=451", built().probe_ours.display()),
+            ],
+            ..Setup::default()
+        },
+    );
+    let head = common::proxy::raw_request(
+        proxy.port,
+        b"GET /size/1 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n",
+    );
+    assert!(
+        head.starts_with(b"HTTP/1.1 451 "),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
+    // TXN_CLOSE is logged once the transaction is over, a moment after the response.
+    let mut points = Vec::new();
+    for _ in 0..100 {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        points = text
+            .lines()
+            .filter_map(|l| l.split(' ').next())
+            .filter(|p| !p.starts_with("SSN_"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>();
+        if points.last().map(String::as_str) == Some("TXN_CLOSE") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(
+        points,
+        [
+            "TXN_START",
+            "READ_REQUEST_HDR",
+            "PRE_REMAP",
+            "SEND_RESPONSE_HDR",
+            "TXN_CLOSE"
+        ],
+        "the proxy's points after an ERROR at PRE_REMAP"
+    );
+}
+
 #[test]
 fn error_at_send_response_hdr_is_not_rerun() {
     scenario("error_send_response");

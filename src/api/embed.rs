@@ -23,10 +23,10 @@ use super::guard;
 use super::http::ssn_arg;
 use crate::harness::{self, SessionOptions, TxnOptions, TxnResult};
 use crate::hooks::trace;
-use crate::txn::ClientInfo;
-use crate::txn::SSNS;
 use crate::rt::pool::Pool;
 use crate::sys::types::{TSCont, TSHttpSsn};
+use crate::txn::ClientInfo;
+use crate::txn::SSNS;
 
 thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());

@@ -9,12 +9,12 @@ use super::cont::cont_arg;
 use super::guard;
 use crate::args;
 use crate::hooks::{self, HOOK_COUNT};
-use crate::txn::{ErrorBody, Session, Txn, SSNS, TXNS};
 use crate::sys::names;
 use crate::sys::types::{
     TSCont, TSEventRaw, TSHttpHookIDRaw, TSHttpSsn, TSHttpStatusRaw, TSHttpTxn, TSReturnCodeRaw,
     TSUserArgTypeRaw,
 };
+use crate::txn::{ErrorBody, Session, Txn, SSNS, TXNS};
 
 /// Takes ownership of `buf` (`buflength` bytes) and `mimetype`, both freed with free() later;
 /// replaces any earlier body. `buf` NULL clears it.

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use super::guard;
 use super::http::{ssn_arg, txn_arg};
 use crate::proxy::proto;
-use crate::txn::{Session, Txn};
 use crate::sys::types::{TSHttpSsn, TSHttpTxn, TSReturnCodeRaw};
+use crate::txn::{Session, Txn};
 
 use crate::sys::types::{TS_ERROR, TS_SUCCESS};
 

@@ -25,11 +25,11 @@ use super::body::{BodyError, Framing, Trailers};
 use super::client::{ClientIo, PrefixError};
 use super::deadline::limited;
 use super::sm::{self, Proxy};
-use crate::txn::machine::{Machine, Step, Work};
 use super::{ClientInfo, Session, Txn};
 use crate::hdrs::{HttpHdr, MBuffer};
 use crate::hooks::dispatch::{run_point, run_session_point, Outcome};
 use crate::hooks::id;
+use crate::txn::machine::{Machine, Step, Work};
 
 /// `proxy.config.http2.*` settings.
 #[derive(Clone, Copy, Debug)]
@@ -219,7 +219,10 @@ async fn stream(
     // The transaction machine says what comes next; this drives it with the stream.
     let mut m = Machine::new();
     let outcome = run_point(&ssn, Some(&txn), id::TXN_START).await;
-    m.hooks_ran(outcome, txn.status.load(std::sync::atomic::Ordering::Acquire));
+    m.hooks_ran(
+        outcome,
+        txn.status.load(std::sync::atomic::Ordering::Acquire),
+    );
     if m.next() != Step::Work(Work::ReadRequest) {
         sm::respond(&ssn, &txn, &mut client, &mut m, false).await;
     } else {

@@ -174,7 +174,11 @@ mod tests {
 
     /// Drive a machine: every hook point continues unless `error_at` says ERROR; every work
     /// succeeds unless `fail` names it. The steps it took.
-    fn walk(error_at: Option<i32>, status_at_pre_remap: i32, fail: Option<(Work, u16)>) -> Vec<Step> {
+    fn walk(
+        error_at: Option<i32>,
+        status_at_pre_remap: i32,
+        fail: Option<(Work, u16)>,
+    ) -> Vec<Step> {
         let mut m = Machine::new();
         let mut steps = Vec::new();
         for _ in 0..64 {
@@ -187,7 +191,14 @@ mod tests {
                     } else {
                         Outcome::Continue
                     };
-                    m.hooks_ran(o, if p == id::PRE_REMAP { status_at_pre_remap } else { 0 });
+                    m.hooks_ran(
+                        o,
+                        if p == id::PRE_REMAP {
+                            status_at_pre_remap
+                        } else {
+                            0
+                        },
+                    );
                 }
                 Step::Work(w) => match fail {
                     Some((f, status)) if f == w => m.failed(status),
@@ -222,7 +233,12 @@ mod tests {
         let steps = walk(Some(id::PRE_REMAP), 0, None);
         assert_eq!(
             hooks(&steps),
-            [id::TXN_START, id::READ_REQUEST_HDR, id::PRE_REMAP, id::SEND_RESPONSE_HDR]
+            [
+                id::TXN_START,
+                id::READ_REQUEST_HDR,
+                id::PRE_REMAP,
+                id::SEND_RESPONSE_HDR
+            ]
         );
         assert!(steps.contains(&Step::Work(Work::Generate(Generated::Api(id::PRE_REMAP)))));
         assert!(!steps.contains(&Step::Work(Work::Remap)));
@@ -248,7 +264,12 @@ mod tests {
         let steps = walk(None, 403, None);
         assert_eq!(
             hooks(&steps),
-            [id::TXN_START, id::READ_REQUEST_HDR, id::PRE_REMAP, id::SEND_RESPONSE_HDR]
+            [
+                id::TXN_START,
+                id::READ_REQUEST_HDR,
+                id::PRE_REMAP,
+                id::SEND_RESPONSE_HDR
+            ]
         );
         assert!(steps.contains(&Step::Work(Work::Generate(Generated::Status(403)))));
     }
@@ -265,7 +286,13 @@ mod tests {
     fn a_failure_while_sending_ends_the_transaction() {
         let steps = walk(None, 0, Some((Work::Send, 500)));
         assert_eq!(steps.last(), Some(&Step::Done));
-        assert_eq!(steps.iter().filter(|s| **s == Step::Work(Work::Send)).count(), 1);
+        assert_eq!(
+            steps
+                .iter()
+                .filter(|s| **s == Step::Work(Work::Send))
+                .count(),
+            1
+        );
     }
 
     #[test]

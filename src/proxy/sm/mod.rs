@@ -111,7 +111,12 @@ enum Failure {
 /// length when keep-alive is decided; at SEND_RESPONSE_HDR it is kept as decided); when a request
 /// body was not read (it would be taken for the next request); when the client does not keep
 /// alive; while draining.
-fn closes_after(proxy: &Proxy, what: Generated, request_framing: Framing, keep_alive: bool) -> bool {
+fn closes_after(
+    proxy: &Proxy,
+    what: Generated,
+    request_framing: Framing,
+    keep_alive: bool,
+) -> bool {
     let by_kind = match what {
         Generated::Status(s) => s == 400,
         Generated::Api(at) => at != id::SEND_RESPONSE_HDR,
@@ -377,11 +382,18 @@ async fn forward<'p, C: ClientIo>(
             Work::Remap => remap_step(proxy, &client_req, scheme, &mut f),
             Work::FindOrigin => find_origin(&client_req, request_framing, &mut f).await,
             Work::Connect => {
-                connect(proxy, ssn, txn, client, &client_req, request_framing, &mut f).await
+                connect(
+                    proxy,
+                    ssn,
+                    txn,
+                    client,
+                    &client_req,
+                    request_framing,
+                    &mut f,
+                )
+                .await
             }
-            Work::Exchange => {
-                exchange(proxy, txn, client, request_framing, is_head, &mut f).await
-            }
+            Work::Exchange => exchange(proxy, txn, client, request_framing, is_head, &mut f).await,
             Work::Respond => {
                 client_response(proxy, txn, &client_req, is_head, &mut f);
                 Ok(())
