@@ -106,7 +106,15 @@ fn generate_headers(root: &Path) {
     sources.sort();
 
     // ts.h: the declarations in src/sys and the exports in src/api, but the embedding API.
-    let types_src = fs::read_to_string(sys.join("types.rs")).unwrap_or_default();
+    // The declarations: every file of src/sys/types/ (split by section of ts.h; its mod.rs
+    // declares nothing).
+    let mut type_files = rust_files(&sys.join("types"));
+    type_files.sort();
+    let types_src: String = type_files
+        .iter()
+        .map(|p| fs::read_to_string(p).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n");
     let mut cfg = base_config(root);
     let mut include: BTreeSet<String> = BTreeSet::new();
     for name in declared_types(&types_src) {

@@ -3,7 +3,7 @@
 //! * `abi_matches_debian_trafficserver_dev`: compiles `tests/c/abi_dump.c` once against our
 //!   header and once against Debian's, runs both and requires identical output (enumerator and
 //!   constant values, sizes, alignments, field offsets, type compatibility, macro expansions).
-//! * `abi_dump_covers_every_type_of_types_rs`: every name declared in `src/sys/types.rs` is
+//! * `abi_dump_covers_every_type_of_types_rs`: every name declared in `src/sys/types/` is
 //!   checked by `abi_dump.c`.
 //! * `plugin_source_compiles_against_both_headers`: `tests/c/plugin_compile.c` compiles with
 //!   `-Wall -Werror`, as C and as C++, against both headers.
@@ -155,9 +155,26 @@ fn identifiers(text: &str) -> HashSet<&str> {
         .collect()
 }
 
+/// The declarations of `src/sys/types/` (ts.h's types, split by section): every file's text.
+fn types_sources() -> String {
+    let dir = crate_dir().join("src/sys/types");
+    let mut files: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    files.sort();
+    assert!(files.len() > 1, "no declarations in {}", dir.display());
+    files
+        .iter()
+        .map(|p| fs::read_to_string(p).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[test]
 fn abi_dump_covers_every_type_of_types_rs() {
-    let types = fs::read_to_string(crate_dir().join("src/sys/types.rs")).unwrap();
+    let types = types_sources();
     // What abi_dump prints, not its source: a name only in a comment or an unused macro is
     // not a check. Every identifier of the output was printed by a check (the subject of a
     // `const`/`enum`/`type`/`field` line, or a type spelled out in a `compatible` or `field`
@@ -202,7 +219,7 @@ fn abi_dump_covers_every_type_of_types_rs() {
     }
     assert!(
         missing.is_empty(),
-        "declared in src/sys/types.rs but not checked by tests/c/abi_dump.c (add them): {missing:?}"
+        "declared in src/sys/types/ but not checked by tests/c/abi_dump.c (add them): {missing:?}"
     );
 }
 

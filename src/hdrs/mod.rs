@@ -13,10 +13,12 @@
 //!   until that string is changed or the heap destroyed (as ATS's). Well-known names and methods
 //!   are interned ([`tokens`]).
 
+pub mod field;
 pub mod http;
 pub mod text;
 pub mod tokens;
 pub mod url;
+mod wire;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
@@ -25,7 +27,8 @@ use parking_lot::{Mutex, MutexGuard};
 
 use crate::rt::pool::Pool;
 
-pub use http::{Field, HdrType, HttpHdr};
+pub use field::Field;
+pub use http::{HdrType, HttpHdr};
 pub use tokens::{api_error_status, reason};
 pub use url::{Url, UrlType};
 

@@ -24,7 +24,7 @@ use crate::mutex::thread_token;
 use crate::sched;
 use crate::sys::types::TSEvent;
 
-// TSEvent's values as plain ints (declared once, in abi/types.rs).
+// TSEvent's values as plain ints (declared once, in sys/types/hook_enums.rs).
 pub const TS_EVENT_NONE: i32 = TSEvent::TS_EVENT_NONE as i32;
 pub const TS_EVENT_TIMEOUT: i32 = TSEvent::TS_EVENT_TIMEOUT as i32;
 pub const TS_EVENT_HTTP_CONTINUE: i32 = TSEvent::TS_EVENT_HTTP_CONTINUE as i32;

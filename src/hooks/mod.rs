@@ -21,7 +21,8 @@ use crate::sys::types::TSHttpHookID;
 /// TS_HTTP_LAST_HOOK: valid hook ids are 0..HOOK_COUNT.
 pub const HOOK_COUNT: usize = TSHttpHookID::TS_HTTP_LAST_HOOK as usize;
 
-/// The hook ids the core uses, as plain ints: TSHttpHookID's values (declared once, in abi/types.rs).
+/// The hook ids the core uses, as plain ints: TSHttpHookID's values (declared once, in
+/// sys/types/hook_enums.rs).
 pub mod id {
     use crate::sys::types::TSHttpHookID as H;
     pub const READ_REQUEST_HDR: i32 = H::TS_HTTP_READ_REQUEST_HDR_HOOK as i32;

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use super::guard;
 use super::http::txn_arg;
-use crate::hdrs::http::{parse_int, parse_int64, parse_uint, Field};
+use crate::hdrs::field::{parse_int, parse_int64, parse_uint, Field};
 use crate::hdrs::tokens::{self, bytes};
 use crate::hdrs::url::Part;
 use crate::hdrs::{self, HdrType, Heap, HttpHdr, MBuffer, Target, TxnHeaders, Url};

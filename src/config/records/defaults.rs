@@ -1,0 +1,188 @@
+//! The built-in defaults of records.config: every record tshost knows, with its type and ATS
+//! 9.2.9's default value (mgmt/RecordsConfig.cc), and [`Records::defaults`], the records made of
+//! them.
+#![forbid(unsafe_code)]
+
+use super::{RecValue, Records};
+
+pub(super) enum Def {
+    I(i64),
+    F(f64),
+    S(&'static str),
+}
+
+use Def::{F, I, S};
+
+/// Built-in defaults, from ATS 9.2.9 mgmt/RecordsConfig.cc. Layout-dependent defaults (directories)
+/// are left empty for the caller to decide; ATS's NULL strings are "".
+pub(super) const DEFAULTS: &[(&str, Def)] = &[
+    ("proxy.config.diags.debug.enabled", I(0)),
+    ("proxy.config.diags.debug.tags", S("http|dns")),
+    ("proxy.config.diags.debug.client_ip", S("")),
+    ("proxy.config.diags.output.diag", S("E")),
+    ("proxy.config.diags.output.debug", S("E")),
+    ("proxy.config.diags.output.status", S("L")),
+    ("proxy.config.diags.output.note", S("L")),
+    ("proxy.config.diags.output.warning", S("L")),
+    ("proxy.config.diags.output.error", S("L")),
+    ("proxy.config.diags.output.fatal", S("L")),
+    ("proxy.config.diags.output.alert", S("L")),
+    ("proxy.config.diags.output.emergency", S("L")),
+    ("proxy.config.diags.logfile.filename", S("diags.log")),
+    ("proxy.config.admin.user_id", S("")),
+    ("proxy.config.plugin.plugin_dir", S("")),
+    ("proxy.config.plugin.load_elevated", I(0)),
+    ("proxy.config.plugin.dynamic_reload_mode", I(1)),
+    ("proxy.config.stat_api.max_stats_allowed", I(256)),
+    ("proxy.config.http.cache.http", I(1)),
+    // Read so that it is known (tshost has no cache: it never waits for one; a NOTE says so).
+    ("proxy.config.http.wait_for_cache", I(0)),
+    ("proxy.config.http.server_ports", S("8080 8080:ipv6")),
+    ("proxy.config.url_remap.remap_required", I(1)),
+    ("proxy.config.url_remap.pristine_host_hdr", I(0)),
+    ("proxy.config.stop.shutdown_timeout", I(30)),
+    ("proxy.config.http.request_header_max_size", I(131072)),
+    ("proxy.config.http.response_header_max_size", I(131072)),
+    ("proxy.config.http.request_line_max_size", I(65535)),
+    ("proxy.config.http.send_100_continue_response", I(0)),
+    ("proxy.config.ssl.client.scheme_proto_mismatch_policy", I(2)),
+    ("proxy.config.http.header_field_max_size", I(131070)),
+    ("proxy.config.http.insert_squid_x_forwarded_for", I(1)),
+    ("proxy.config.http.insert_request_via_str", I(1)),
+    ("proxy.config.http.insert_response_via_str", I(0)),
+    ("proxy.config.ssl.handshake_timeout_in", I(30)),
+    ("proxy.config.http2.max_settings_frames_per_minute", I(14)),
+    ("proxy.config.http2.max_ping_frames_per_minute", I(60)),
+    ("proxy.config.http2.max_priority_frames_per_minute", I(120)),
+    // tshost's own: TLS 1.3 sessions through the session cache and its hooks (ATS: tickets only).
+    ("proxy.config.ssl.session_cache.tls13", I(0)),
+    (
+        "proxy.config.http.keep_alive_no_activity_timeout_in",
+        I(120),
+    ),
+    (
+        "proxy.config.http.transaction_no_activity_timeout_in",
+        I(30),
+    ),
+    (
+        "proxy.config.http.transaction_no_activity_timeout_out",
+        I(30),
+    ),
+    ("proxy.config.http.transaction_active_timeout_in", I(900)),
+    ("proxy.config.http.connect_attempts_timeout", I(30)),
+    ("proxy.config.http.drop_chunked_trailers", I(0)),
+    ("proxy.config.http.strict_chunk_parsing", I(1)),
+    ("proxy.config.net.max_connections_in", I(30000)),
+    ("proxy.config.ssl.session_cache", I(2)),
+    ("proxy.config.ssl.session_cache.size", I(102400)),
+    ("proxy.config.ssl.session_cache.num_buckets", I(256)),
+    ("proxy.config.ssl.session_cache.timeout", I(0)),
+    (
+        "proxy.config.ssl.session_cache.skip_cache_on_bucket_contention",
+        I(0),
+    ),
+    ("proxy.config.ssl.session_cache.auto_clear", I(1)),
+    ("proxy.config.ssl.origin_session_cache", I(1)),
+    ("proxy.config.ssl.origin_session_cache.size", I(10240)),
+    ("proxy.config.ssl.server.session_ticket.enable", I(1)),
+    ("proxy.config.ssl.server.session_ticket.number", I(2)),
+    ("proxy.config.ssl.server.ticket_key.filename", S("")),
+    ("proxy.config.ssl.server.cert.path", S("")),
+    ("proxy.config.ssl.server.private_key.path", S("")),
+    (
+        "proxy.config.ssl.server.multicert.filename",
+        S("ssl_multicert.config"),
+    ),
+    ("proxy.config.ssl.server.multicert.exit_on_load_fail", I(1)),
+    ("proxy.config.exec_thread.limit", I(2)),
+    ("proxy.config.exec_thread.autoconfig", I(1)),
+    ("proxy.config.exec_thread.autoconfig.scale", F(1.0)),
+    ("proxy.config.log.logfile_dir", S("")),
+    ("proxy.config.local_state_dir", S("")),
+    ("proxy.config.http2.max_concurrent_streams_in", I(100)),
+    ("proxy.config.http2.initial_window_size_in", I(65535)),
+    ("proxy.config.http2.max_header_list_size", I(131072)),
+    ("proxy.config.http2.no_activity_timeout_in", I(120)),
+    ("proxy.config.http2.active_timeout_in", I(0)),
+    (
+        "proxy.config.http2.max_rst_stream_frames_per_minute",
+        I(200),
+    ),
+    ("proxy.config.http2.min_avg_window_update", F(2560.0)),
+    ("proxy.config.http2.incomplete_header_timeout_in", I(10)),
+    // tshost's own (ATS 9.2 has no deadline for it): seconds for the client to acknowledge our
+    // SETTINGS (RFC 9113 6.5.3), else GOAWAY SETTINGS_TIMEOUT; 0 = none.
+    ("proxy.config.http2.settings_ack_timeout_in", I(10)),
+    // tshost's own: a hook not reenabled within this many ms is reported once (0 = never).
+    ("proxy.config.tshost.hook_timeout_ms", I(10000)),
+];
+
+impl Records {
+    /// The built-in defaults table.
+    pub fn defaults() -> Records {
+        let values = DEFAULTS
+            .iter()
+            .map(|(name, d)| {
+                let v = match d {
+                    I(i) => RecValue::Int(*i),
+                    F(f) => RecValue::Float(*f),
+                    S(s) => RecValue::String((*s).to_string()),
+                };
+                ((*name).to_string(), v)
+            })
+            .collect();
+        Records {
+            values,
+            unknown: Vec::new(),
+            from_env: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_table() {
+        let r = Records::defaults();
+        assert_eq!(r.get_int("proxy.config.diags.debug.enabled"), Some(0));
+        assert_eq!(r.get_str("proxy.config.diags.debug.tags"), Some("http|dns"));
+        assert_eq!(r.get_str("proxy.config.plugin.plugin_dir"), Some(""));
+        assert_eq!(r.get_int("proxy.config.http.cache.http"), Some(1));
+        assert_eq!(
+            r.get_str("proxy.config.http.server_ports"),
+            Some("8080 8080:ipv6")
+        );
+        assert_eq!(
+            r.get_int("proxy.config.ssl.session_cache.size"),
+            Some(102400)
+        );
+        assert_eq!(
+            r.get_int("proxy.config.http2.max_header_list_size"),
+            Some(131072)
+        );
+        assert_eq!(
+            r.get_int("proxy.config.tshost.hook_timeout_ms"),
+            Some(10000)
+        );
+        assert_eq!(
+            r.get_float("proxy.config.http2.min_avg_window_update"),
+            Some(2560.0)
+        );
+        assert_eq!(
+            r.get_int("proxy.config.http2.incomplete_header_timeout_in"),
+            Some(10)
+        );
+        assert_eq!(
+            r.get_int("proxy.config.http2.settings_ack_timeout_in"),
+            Some(10)
+        );
+        assert_eq!(
+            r.get("proxy.config.exec_thread.autoconfig.scale"),
+            Some(&RecValue::Float(1.0))
+        );
+        assert_eq!(r.get("no.such"), None);
+        assert!(r.unknown_names().is_empty());
+    }
+}
