@@ -110,6 +110,22 @@ pub fn new_transaction(ssn: &Arc<Session>) -> Option<Arc<Txn>> {
     Txn::create(ssn)
 }
 
+/// A client request for [`TxnOptions::request`], parsed as the proxy parses one (the one strict
+/// HTTP/1 parser, [`crate::hdrs::parse`]): what the proxy would answer 400 to is refused.
+pub fn parse_request(raw: &[u8]) -> Result<HttpHdr, String> {
+    crate::hdrs::parse::parse_request(raw)
+        .map(|p| p.hdr)
+        .map_err(|e| format!("request head refused: {e}"))
+}
+
+/// An origin response head for [`TxnOptions::response`], parsed as the proxy parses an origin's
+/// (the same parser): what the proxy would answer 502 to is refused.
+pub fn parse_response(raw: &[u8]) -> Result<HttpHdr, String> {
+    crate::hdrs::parse::parse_response(raw, false)
+        .map(|(r, ..)| r.with(|h| h.clone()))
+        .map_err(|e| format!("response head refused: {e}"))
+}
+
 /// The client request a transaction reads when the options give none.
 pub const DEFAULT_REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n";
 /// The origin's response head when the options give none.
@@ -264,9 +280,7 @@ pub async fn run_transaction(txn: Arc<Txn>, opts: TxnOptions) -> TxnResult {
                     Work::Exchange => {
                         let mut resp = match &opts.response {
                             Some(r) => r.clone(),
-                            None => {
-                                HttpHdr::parse_response(DEFAULT_RESPONSE).expect("default response")
-                            }
+                            None => parse_response(DEFAULT_RESPONSE).expect("default response"),
                         };
                         if let Ok(s @ 1..) = u16::try_from(opts.origin_status) {
                             resp.set_status(s);
@@ -319,7 +333,7 @@ pub async fn run_transaction(txn: Arc<Txn>, opts: TxnOptions) -> TxnResult {
 fn read_request(txn: &Txn, opts: &TxnOptions, client_req: &MBuffer) {
     let mut req = match &opts.request {
         Some(r) => r.clone(),
-        None => HttpHdr::parse_request(DEFAULT_REQUEST).expect("default request"),
+        None => parse_request(DEFAULT_REQUEST).expect("default request"),
     };
     let v = if opts.request_version == 0 {
         let (ma, mi) = req.version();

@@ -495,10 +495,10 @@ unsafe fn txn_options(opts: *const tshost_txn_options) -> Result<TxnOptions, Str
         origin_status: o.origin_status,
         request_version: o.request_version as u32,
         // SAFETY: NULL or a NUL-terminated string (this function's contract).
-        request: unsafe { raw_hdr(o.request, crate::hdrs::HttpHdr::parse_request) }
+        request: unsafe { raw_hdr(o.request, crate::harness::parse_request) }
             .map_err(|e| format!("request: {e}"))?,
         // SAFETY: as for the request.
-        response: unsafe { raw_hdr(o.response, crate::hdrs::HttpHdr::parse_response) }
+        response: unsafe { raw_hdr(o.response, crate::harness::parse_response) }
             .map_err(|e| format!("response: {e}"))?,
     })
 }

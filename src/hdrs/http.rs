@@ -573,17 +573,23 @@ mod tests {
 
     #[test]
     fn client_request_defaults() {
-        let mut h = HttpHdr::parse_request(b"GET /p HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+        let mut h = super::super::parse::parse_request(b"GET /p HTTP/1.1\r\nHost: a\r\n\r\n")
+            .unwrap()
+            .hdr;
         h.apply_client_request_defaults(false);
         assert_eq!(h.url().to_bytes(), b"http:///p");
         assert_eq!(h.url().port_or_default(), 80);
         assert_eq!(h.url().host(), None);
         let mut h =
-            HttpHdr::parse_request(b"GET http://b:81/p HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+            super::super::parse::parse_request(b"GET http://b:81/p HTTP/1.1\r\nHost: a\r\n\r\n")
+                .unwrap()
+                .hdr;
         h.apply_client_request_defaults(true);
         assert_eq!(h.field(b"host"), Some(&b"b:81"[..]));
         assert_eq!(h.url().scheme(), Some(&b"http"[..]));
-        let mut h = HttpHdr::parse_request(b"GET /p HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+        let mut h = super::super::parse::parse_request(b"GET /p HTTP/1.1\r\nHost: a\r\n\r\n")
+            .unwrap()
+            .hdr;
         h.apply_client_request_defaults(true);
         assert_eq!(h.url().port_or_default(), 443);
         assert_eq!(h.host(), Some(&b"a"[..]));

@@ -15,6 +15,7 @@
 
 pub mod field;
 pub mod http;
+pub mod parse;
 pub mod text;
 pub mod tokens;
 pub mod url;

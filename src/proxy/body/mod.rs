@@ -31,16 +31,7 @@ impl From<std::io::Error> for BodyError {
     }
 }
 
-/// How a body is delimited.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Framing {
-    /// No body.
-    None,
-    Length(u64),
-    Chunked,
-    /// Until the connection closes (responses only).
-    Close,
-}
+pub use crate::hdrs::parse::Framing;
 
 /// Reads one body from a connection, piece by piece.
 pub struct BodyReader {

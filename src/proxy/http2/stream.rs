@@ -21,8 +21,8 @@ use crate::proxy::body::{BodyError, Framing, Trailers};
 use crate::proxy::client::{ClientIo, PrefixError};
 use crate::proxy::deadline::limited;
 use crate::proxy::sm::{self, Proxy};
-use crate::txn::machine::{Machine, Step, Work};
 use crate::proxy::{Session, Txn};
+use crate::txn::machine::{Machine, Step, Work};
 
 /// One stream: one transaction.
 pub(super) async fn stream(

@@ -1,5 +1,6 @@
 //! The state machine's unit tests.
 use super::*;
+use crate::hdrs::parse::*;
 
 fn framing(head: &str) -> Result<Framing, &'static str> {
     parse_request(head.as_bytes()).map(|p| p.framing)

@@ -1,6 +1,22 @@
-//! The strict HTTP/1 head parsers of both sides: request lines and fields within limits, framing (Content-Length, Transfer-Encoding), origin responses.
+//! The one HTTP/1 head parser, strict on both sides (the proxy's client and origin, the harness's
+//! synthetic request and response): request lines and fields within limits, framing
+//! (Content-Length, Transfer-Encoding), origin responses.
+#![forbid(unsafe_code)]
 
-use super::*;
+use std::sync::Arc;
+
+use super::{HttpHdr, MBuffer};
+
+/// How a body is delimited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Framing {
+    /// No body.
+    None,
+    Length(u64),
+    Chunked,
+    /// Until the connection closes (responses only).
+    Close,
+}
 
 pub struct ParsedRequest {
     pub hdr: HttpHdr,
@@ -48,7 +64,7 @@ pub fn parse_request(head: &[u8]) -> Result<ParsedRequest, &'static str> {
     }
     // A target that is not a URL is refused (found by fuzzing: `http://a:b://c/?` went out as
     // the path `/http://a:b://c/?`, which itself went out differently when parsed again).
-    let url = crate::hdrs::url::Url::parse(target).ok_or("bad request target")?;
+    let url = super::url::Url::parse(target).ok_or("bad request target")?;
     let hdr = HttpHdr::parsed_request_url(&head[..end], method, url, version, &fields);
     // CONNECT takes authority-form (host:port) only (RFC 9110 9.3.6). Found by fuzzing: any
     // other target was forwarded with the Host field's value, whatever bytes it held, as the
@@ -68,11 +84,7 @@ pub fn parse_request(head: &[u8]) -> Result<ParsedRequest, &'static str> {
 /// A request line no longer than `line_max` and header field lines no longer than `field_max`
 /// (ATS's request_line_max_size and header_field_max_size; a longer one makes the request
 /// invalid). A head shorter than both limits is not looked at.
-pub(super) fn lines_within(
-    head: &[u8],
-    line_max: usize,
-    field_max: usize,
-) -> Result<(), &'static str> {
+pub fn lines_within(head: &[u8], line_max: usize, field_max: usize) -> Result<(), &'static str> {
     if head.len() <= line_max.min(field_max) {
         return Ok(());
     }
@@ -90,7 +102,7 @@ pub(super) fn lines_within(
     Ok(())
 }
 
-pub(super) fn request_framing(fields: &[(&[u8], &[u8])]) -> Result<Framing, &'static str> {
+pub fn request_framing(fields: &[(&[u8], &[u8])]) -> Result<Framing, &'static str> {
     let te: Vec<&[u8]> = fields
         .iter()
         .filter(|(n, _)| n.eq_ignore_ascii_case(b"transfer-encoding"))
@@ -124,7 +136,7 @@ pub(super) fn request_framing(fields: &[(&[u8], &[u8])]) -> Result<Framing, &'st
 
 /// The length the Content-Length values (fields, comma-separated lists) agree on; an error when
 /// one is not a number or they differ.
-pub(super) fn content_length<'a>(
+pub fn content_length<'a>(
     values: impl IntoIterator<Item = &'a [u8]>,
 ) -> Result<Option<u64>, &'static str> {
     let mut length = None;
@@ -140,7 +152,7 @@ pub(super) fn content_length<'a>(
     Ok(length)
 }
 
-pub(super) fn parse_length(v: &[u8]) -> Option<u64> {
+pub fn parse_length(v: &[u8]) -> Option<u64> {
     if v.is_empty() || v.len() > 18 || !v.iter().all(u8::is_ascii_digit) {
         return None;
     }
@@ -215,7 +227,7 @@ pub fn parse_response(
     Ok((hdr, framing, status, end))
 }
 
-pub(super) fn last_coding_is_chunked(v: &[u8]) -> bool {
+pub fn last_coding_is_chunked(v: &[u8]) -> bool {
     v.split(|b| *b == b',')
         .next_back()
         .map(|t| t.trim_ascii().eq_ignore_ascii_case(b"chunked"))
