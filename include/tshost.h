@@ -14,6 +14,9 @@ typedef struct tshost_job tshost_job;
  * One hook call, as recorded by the trace.
  */
 typedef struct {
+  /**
+   * The session's id (TSHttpSsnIdGet).
+   */
   int64_t ssn_id;
   /**
    * -1 for session hooks (SSN_START, SSN_CLOSE).
@@ -31,6 +34,9 @@ typedef struct {
    * Where the continuation was added: 0 global (TSHttpHookAdd), 1 session, 2 transaction.
    */
   int scope;
+  /**
+   * The continuation called.
+   */
   TSCont cont;
   /**
    * The plugin's registered name (truncated).
@@ -69,6 +75,9 @@ typedef struct {
    * sees no address, fd or network tags.
    */
   const char *const *protocol_stack;
+  /**
+   * The number of tags in `protocol_stack`.
+   */
   int protocol_stack_len;
   /**
    * The client socket TSHttpSsnClientFdGet reports; 0 or negative: none (the call fails, as
@@ -120,7 +129,13 @@ typedef struct {
   const char *response;
 } tshost_txn_options;
 
+/**
+ * What a transaction run with tshost_txn_run (or a job) came to.
+ */
 typedef struct {
+  /**
+   * The transaction's id (TSHttpTxnIdGet).
+   */
   uint64_t txn_id;
   /**
    * Status of the response the client got; 0 if none (client gone, response refused).

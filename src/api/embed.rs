@@ -155,6 +155,7 @@ pub extern "C" fn tshost_hook_timeout_set(ms: u64) {
 /// One hook call, as recorded by the trace.
 #[repr(C)]
 pub struct tshost_trace_entry {
+    /// The session's id (TSHttpSsnIdGet).
     pub ssn_id: i64,
     /// -1 for session hooks (SSN_START, SSN_CLOSE).
     pub txn_id: i64,
@@ -164,6 +165,7 @@ pub struct tshost_trace_entry {
     pub event: c_int,
     /// Where the continuation was added: 0 global (TSHttpHookAdd), 1 session, 2 transaction.
     pub scope: c_int,
+    /// The continuation called.
     pub cont: TSCont,
     /// The plugin's registered name (truncated).
     pub plugin: [c_char; 64],
@@ -242,6 +244,7 @@ pub struct tshost_ssn_options {
     /// keeps its client connection at SSN_CLOSE; otherwise, as ATS's HTTP/1 sessions, SSN_CLOSE
     /// sees no address, fd or network tags.
     pub protocol_stack: *const *const c_char,
+    /// The number of tags in `protocol_stack`.
     pub protocol_stack_len: c_int,
     /// The client socket TSHttpSsnClientFdGet reports; 0 or negative: none (the call fails, as
     /// for a connection without a socket).
@@ -403,9 +406,11 @@ pub struct tshost_txn_options {
     pub response: *const c_char,
 }
 
+/// What a transaction run with tshost_txn_run (or a job) came to.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct tshost_txn_result {
+    /// The transaction's id (TSHttpTxnIdGet).
     pub txn_id: u64,
     /// Status of the response the client got; 0 if none (client gone, response refused).
     pub status: c_int,

@@ -10,6 +10,8 @@
     clippy::missing_safety_doc
 )]
 #![deny(unsafe_op_in_unsafe_fn)]
+// Everything the headers declare is documented there (cbindgen copies these comments).
+#![warn(missing_docs)]
 
 pub mod cont;
 pub mod embed;
