@@ -11,7 +11,7 @@
 //!   its undefined TS symbols can only come from the executable's own exports.
 //!
 //! * `every_export_goes_through_the_panic_boundary`: the body of every `#[no_mangle] extern "C"
-//!   fn` in `src/api/*.rs` runs inside `guard("<its own name>", fallback, ...)`, so that no panic
+//!   fn` in `src/api/*.rs` runs inside `guard!(fallback, ...)` (which names it), so that no panic
 //!   unwinds into C.
 //! * `every_export_is_documented_in_the_header`: every such function has a `///` doc comment, and
 //!   every function prototype in `include/ts/ts.h` and `include/tshost.h` (the trailer's variadic
@@ -367,8 +367,10 @@ struct Export {
     name: String,
     /// A `///` line right above its attributes.
     documented: bool,
-    /// The name given to the first `guard(` in its body, if any.
-    guarded_as: Option<String>,
+    /// Its body runs through `guard!(` (the panic boundary).
+    guarded: bool,
+    /// Its body spells its own name in a `guard` call (the macro finds it).
+    guard_names_itself: bool,
 }
 
 /// Every `#[no_mangle]` function of `src/api/*.rs`, read from the (rustfmt-formatted) source: the
@@ -425,14 +427,9 @@ fn exports_in_source() -> Vec<Export> {
                 .find(|&k| lines[k] == "}")
                 .unwrap_or_else(|| panic!("{file}: no end found for fn {name}"));
             let body = lines[j..=end].join("\n");
-            let guarded_as = body.find("guard(").map(|at| {
-                body[at + "guard(".len()..]
-                    .trim_start()
-                    .strip_prefix('"')
-                    .and_then(|rest| rest.split('"').next())
-                    .unwrap_or("")
-                    .to_string()
-            });
+            let guarded = body.contains("guard!(");
+            let guard_names_itself = body.contains(&format!("guard(\"{name}\""))
+                || body.contains(&format!("guard!(\"{name}\""));
             let mut above = i;
             while above > 0 && lines[above - 1].trim_start().starts_with("#[") {
                 above -= 1;
@@ -442,7 +439,8 @@ fn exports_in_source() -> Vec<Export> {
                 file: file.clone(),
                 name,
                 documented,
-                guarded_as,
+                guarded,
+                guard_names_itself,
             });
         }
     }
@@ -473,19 +471,23 @@ fn exports_in_source() -> Vec<Export> {
 fn every_export_goes_through_the_panic_boundary() {
     let offenders: Vec<String> = exports_in_source()
         .iter()
-        .filter_map(|e| match &e.guarded_as {
-            None => Some(format!("{} ({}): no guard(...)", e.name, e.file)),
-            Some(g) if *g != e.name => Some(format!(
-                "{} ({}): guard(\"{g}\", ...) names another function",
-                e.name, e.file
-            )),
-            Some(_) => None,
+        .filter_map(|e| {
+            if !e.guarded {
+                Some(format!("{} ({}): no guard!(...)", e.name, e.file))
+            } else if e.guard_names_itself {
+                Some(format!(
+                    "{} ({}): spells its own name for the guard (guard! finds it)",
+                    e.name, e.file
+                ))
+            } else {
+                None
+            }
         })
         .collect();
     assert!(
         offenders.is_empty(),
-        "{} exported function(s) do not run their body through crate::api::guard(\"<own name>\", \
-         fallback, || ...):\n  {}",
+        "{} exported function(s) do not run their body through crate::api::guard!(fallback, \
+         || ...):\n  {}",
         offenders.len(),
         offenders.join("\n  ")
     );

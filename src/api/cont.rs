@@ -10,7 +10,7 @@ use crate::sys::types::{TSCont, TSEventFunc, TSEventRaw, TSMutex};
 /// cannot then be scheduled). NULL for a NULL `funcp` or a `mutexp` that is not a live TSMutex.
 #[no_mangle]
 pub extern "C" fn TSContCreate(funcp: TSEventFunc, mutexp: TSMutex) -> TSCont {
-    guard("TSContCreate", std::ptr::null_mut(), || {
+    guard!(std::ptr::null_mut(), || {
         if funcp.is_none() {
             crate::error!("TSContCreate: NULL event function");
             return std::ptr::null_mut();
@@ -50,7 +50,7 @@ pub(crate) fn cont_arg(who: &str, contp: TSCont) -> Option<std::sync::Arc<Cont>>
 /// NULL, destroyed or foreign handle is logged and ignored.
 #[no_mangle]
 pub extern "C" fn TSContDestroy(contp: TSCont) {
-    guard("TSContDestroy", (), || {
+    guard!((), || {
         if let Some(c) = cont_arg("TSContDestroy", contp) {
             // Pending events and hooks still holding it see the mark and never call it again.
             c.mark_deleted();
@@ -63,7 +63,7 @@ pub extern "C" fn TSContDestroy(contp: TSCont) {
 /// handle is logged and ignored.
 #[no_mangle]
 pub extern "C" fn TSContDataSet(contp: TSCont, data: *mut c_void) {
-    guard("TSContDataSet", (), || {
+    guard!((), || {
         if let Some(c) = CONTS.get(contp as usize) {
             c.set_data(data);
         } else {
@@ -75,7 +75,7 @@ pub extern "C" fn TSContDataSet(contp: TSCont, data: *mut c_void) {
 /// The pointer last given to TSContDataSet (NULL if none); NULL for a bad handle.
 #[no_mangle]
 pub extern "C" fn TSContDataGet(contp: TSCont) -> *mut c_void {
-    guard("TSContDataGet", std::ptr::null_mut(), || {
+    guard!(std::ptr::null_mut(), || {
         match CONTS.get(contp as usize) {
             Some(c) => c.data(),
             None => {
@@ -89,7 +89,7 @@ pub extern "C" fn TSContDataGet(contp: TSCont) -> *mut c_void {
 /// The mutex the continuation was created with; NULL if it has none or for a bad handle.
 #[no_mangle]
 pub extern "C" fn TSContMutexGet(contp: TSCont) -> TSMutex {
-    guard("TSContMutexGet", std::ptr::null_mut(), || {
+    guard!(std::ptr::null_mut(), || {
         match cont_arg("TSContMutexGet", contp) {
             Some(c) => c
                 .mutex
@@ -105,7 +105,7 @@ pub extern "C" fn TSContMutexGet(contp: TSCont) -> TSMutex {
 /// aborts if another thread holds the mutex; tshost waits for it.)
 #[no_mangle]
 pub extern "C" fn TSContCall(contp: TSCont, event: TSEventRaw, edata: *mut c_void) -> c_int {
-    guard("TSContCall", 0, || {
+    guard!(0, || {
         let Some(c) = cont_arg("TSContCall", contp) else {
             return 0;
         };

@@ -40,7 +40,7 @@ fn set_error(msg: &str) {
 /// The message of the last tshost_* call that failed on this thread ("" if none).
 #[no_mangle]
 pub extern "C" fn tshost_last_error() -> *const c_char {
-    guard("tshost_last_error", c"".as_ptr(), || {
+    guard!(c"".as_ptr(), || {
         LAST_ERROR.with(|e| e.borrow().as_ptr())
     })
 }
@@ -49,7 +49,7 @@ pub extern "C" fn tshost_last_error() -> *const c_char {
 #[no_mangle]
 pub extern "C" fn tshost_version() -> *const c_char {
     static V: &CStr = c"tshost 0.1.0";
-    guard("tshost_version", V.as_ptr(), || V.as_ptr())
+    guard!(V.as_ptr(), || V.as_ptr())
 }
 
 /// Start a host in this process from a configuration directory: records.config (optional; defaults
@@ -57,7 +57,7 @@ pub extern "C" fn tshost_version() -> *const c_char {
 /// tshost_last_error; the message names the file and line). One host per process.
 #[no_mangle]
 pub unsafe extern "C" fn tshost_start(config_dir: *const c_char) -> c_int {
-    guard("tshost_start", -1, || {
+    guard!(-1, || {
         if config_dir.is_null() {
             set_error("tshost_start: NULL config_dir");
             return -1;
@@ -80,7 +80,7 @@ pub unsafe extern "C" fn tshost_start(config_dir: *const c_char) -> c_int {
 /// was running, -1 otherwise.
 #[no_mangle]
 pub extern "C" fn tshost_stop() -> c_int {
-    guard("tshost_stop", -1, || match crate::host::stop() {
+    guard!(-1, || match crate::host::stop() {
         true => 0,
         false => -1,
     })
@@ -91,7 +91,7 @@ pub extern "C" fn tshost_stop() -> c_int {
 /// TSPluginInit. 0 on success, -1 on error (tshost_last_error says why).
 #[no_mangle]
 pub unsafe extern "C" fn tshost_plugin_load(argc: c_int, argv: *const *const c_char) -> c_int {
-    guard("tshost_plugin_load", -1, || {
+    guard!(-1, || {
         if argc < 1 || argv.is_null() {
             set_error("tshost_plugin_load: need argc >= 1 and argv");
             return -1;
@@ -122,7 +122,7 @@ pub unsafe extern "C" fn tshost_plugin_load(argc: c_int, argv: *const *const c_c
 /// Configure debug output as records.config would (proxy.config.diags.debug.enabled/.tags).
 #[no_mangle]
 pub unsafe extern "C" fn tshost_debug_set(enabled: c_int, tags: *const c_char) -> c_int {
-    guard("tshost_debug_set", -1, || {
+    guard!(-1, || {
         let tags = if tags.is_null() {
             String::new()
         } else {
@@ -144,9 +144,7 @@ pub unsafe extern "C" fn tshost_debug_set(enabled: c_int, tags: *const c_char) -
 /// Report a hook not reenabled within `ms` milliseconds in the log (0: never). Default 10000.
 #[no_mangle]
 pub extern "C" fn tshost_hook_timeout_set(ms: u64) {
-    guard("tshost_hook_timeout_set", (), || {
-        crate::hooks::set_hook_timeout_ms(ms)
-    })
+    guard!((), || { crate::hooks::set_hook_timeout_ms(ms) })
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -180,25 +178,25 @@ pub struct tshost_trace_entry {
 /// Record every hook call from now on (1) or stop recording (0).
 #[no_mangle]
 pub extern "C" fn tshost_trace_enable(on: c_int) {
-    guard("tshost_trace_enable", (), || trace::set_enabled(on != 0))
+    guard!((), || trace::set_enabled(on != 0))
 }
 
 /// Forget every recorded hook call (recording stays on or off as it was).
 #[no_mangle]
 pub extern "C" fn tshost_trace_clear() {
-    guard("tshost_trace_clear", (), trace::clear)
+    guard!((), trace::clear)
 }
 
 /// Number of recorded hook calls.
 #[no_mangle]
 pub extern "C" fn tshost_trace_count() -> c_int {
-    guard("tshost_trace_count", 0, || trace::len() as c_int)
+    guard!(0, || trace::len() as c_int)
 }
 
 /// Copy entry `i` (0 = oldest) into `out`. 0 on success, -1 if there is no such entry.
 #[no_mangle]
 pub unsafe extern "C" fn tshost_trace_get(i: c_int, out: *mut tshost_trace_entry) -> c_int {
-    guard("tshost_trace_get", -1, || {
+    guard!(-1, || {
         let (Some(e), false) = (
             if i < 0 { None } else { trace::get(i as usize) },
             out.is_null(),
@@ -300,7 +298,7 @@ pub unsafe extern "C" fn tshost_ssn_open(
     opts: *const tshost_ssn_options,
     out: *mut TSHttpSsn,
 ) -> c_int {
-    guard("tshost_ssn_open", -1, || {
+    guard!(-1, || {
         if out.is_null() {
             set_error("tshost_ssn_open: NULL out");
             return -1;
@@ -372,7 +370,7 @@ pub unsafe extern "C" fn tshost_ssn_open(
 /// SSN_CLOSE on the calling thread. The handle is dead afterwards. 0, or -1 for a bad handle.
 #[no_mangle]
 pub extern "C" fn tshost_ssn_close(ssn: TSHttpSsn) -> c_int {
-    guard("tshost_ssn_close", -1, || {
+    guard!(-1, || {
         let Some(s) = ssn_arg("tshost_ssn_close", ssn) else {
             set_error("tshost_ssn_close: not a live session");
             return -1;
@@ -516,7 +514,7 @@ pub unsafe extern "C" fn tshost_txn_run(
     opts: *const tshost_txn_options,
     out: *mut tshost_txn_result,
 ) -> c_int {
-    guard("tshost_txn_run", -1, || {
+    guard!(-1, || {
         let Some(s) = ssn_arg("tshost_txn_run", ssn) else {
             set_error("tshost_txn_run: not a live session");
             return -1;
@@ -558,7 +556,7 @@ pub unsafe extern "C" fn tshost_txn_spawn(
     ssn: TSHttpSsn,
     opts: *const tshost_txn_options,
 ) -> *mut tshost_job {
-    guard("tshost_txn_spawn", std::ptr::null_mut(), || {
+    guard!(std::ptr::null_mut(), || {
         let Some(s) = ssn_arg("tshost_txn_spawn", ssn) else {
             set_error("tshost_txn_spawn: not a live session");
             return std::ptr::null_mut();
@@ -606,7 +604,7 @@ pub unsafe extern "C" fn tshost_job_wait(
     timeout_ms: c_int,
     out: *mut tshost_txn_result,
 ) -> c_int {
-    guard("tshost_job_wait", -1, || {
+    guard!(-1, || {
         let Some(j) = JOBS.get(job as usize) else {
             set_error("tshost_job_wait: not a live job");
             return -1;
@@ -647,7 +645,7 @@ pub unsafe extern "C" fn tshost_job_wait(
 /// Free a job (a still-running transaction carries on to its end).
 #[no_mangle]
 pub extern "C" fn tshost_job_free(job: *mut tshost_job) {
-    guard("tshost_job_free", (), || {
+    guard!((), || {
         JOBS.release(job as usize);
     })
 }
@@ -655,7 +653,5 @@ pub extern "C" fn tshost_job_free(job: *mut tshost_job) {
 /// 1 if `ssn` is a live session handle, else 0.
 #[no_mangle]
 pub extern "C" fn tshost_ssn_is_live(ssn: TSHttpSsn) -> c_int {
-    guard("tshost_ssn_is_live", 0, || {
-        SSNS.get(ssn as usize).is_some() as c_int
-    })
+    guard!(0, || { SSNS.get(ssn as usize).is_some() as c_int })
 }

@@ -25,7 +25,7 @@ pub extern "C" fn TSHttpTxnErrorBodySet(
     buflength: usize,
     mimetype: *mut c_char,
 ) {
-    guard("TSHttpTxnErrorBodySet", (), || {
+    guard!((), || {
         let Some(t) = txn_arg("TSHttpTxnErrorBodySet", txnp) else {
             return;
         };
@@ -69,7 +69,7 @@ fn hook_arg(who: &str, id: TSHttpHookIDRaw) -> Option<i32> {
 /// from then on. An invalid hook id or a bad continuation is logged and ignored.
 #[no_mangle]
 pub extern "C" fn TSHttpHookAdd(id: TSHttpHookIDRaw, contp: TSCont) {
-    guard("TSHttpHookAdd", (), || {
+    guard!((), || {
         if let (Some(id), Some(c)) = (
             hook_arg("TSHttpHookAdd", id),
             cont_arg("TSHttpHookAdd", contp),
@@ -84,7 +84,7 @@ pub extern "C" fn TSHttpHookAdd(id: TSHttpHookIDRaw, contp: TSCont) {
 /// session, hook id or continuation is logged and ignored.
 #[no_mangle]
 pub extern "C" fn TSHttpSsnHookAdd(ssnp: TSHttpSsn, id: TSHttpHookIDRaw, contp: TSCont) {
-    guard("TSHttpSsnHookAdd", (), || {
+    guard!((), || {
         if let (Some(s), Some(id), Some(c)) = (
             ssn_arg("TSHttpSsnHookAdd", ssnp),
             hook_arg("TSHttpSsnHookAdd", id),
@@ -99,7 +99,7 @@ pub extern "C" fn TSHttpSsnHookAdd(ssnp: TSHttpSsn, id: TSHttpHookIDRaw, contp: 
 /// Adding the same continuation twice for one id of a transaction adds it once, as in ATS.
 #[no_mangle]
 pub extern "C" fn TSHttpTxnHookAdd(txnp: TSHttpTxn, id: TSHttpHookIDRaw, contp: TSCont) {
-    guard("TSHttpTxnHookAdd", (), || {
+    guard!((), || {
         if let (Some(t), Some(id), Some(c)) = (
             txn_arg("TSHttpTxnHookAdd", txnp),
             hook_arg("TSHttpTxnHookAdd", id),
@@ -115,7 +115,7 @@ pub extern "C" fn TSHttpTxnHookAdd(txnp: TSHttpTxn, id: TSHttpHookIDRaw, contp: 
 /// callback it continues as soon as the callback returns, on the same thread.
 #[no_mangle]
 pub extern "C" fn TSHttpTxnReenable(txnp: TSHttpTxn, event: TSEventRaw) {
-    guard("TSHttpTxnReenable", (), || {
+    guard!((), || {
         // Inside the transaction's own callback: its gate is at hand.
         if let Some(Ok(())) = crate::hooks::dispatch::reenable_current(txnp as usize, event) {
             return;
@@ -134,7 +134,7 @@ pub extern "C" fn TSHttpTxnReenable(txnp: TSHttpTxn, event: TSEventRaw) {
 /// thread. A dead session, or one with no hook waiting, is logged and ignored.
 #[no_mangle]
 pub extern "C" fn TSHttpSsnReenable(ssnp: TSHttpSsn, event: TSEventRaw) {
-    guard("TSHttpSsnReenable", (), || {
+    guard!((), || {
         if let Some(Ok(())) = crate::hooks::dispatch::reenable_current(ssnp as usize, event) {
             return;
         }
@@ -152,7 +152,7 @@ pub extern "C" fn TSHttpSsnReenable(ssnp: TSHttpSsn, event: TSEventRaw) {
 /// for a value that is none.
 #[no_mangle]
 pub extern "C" fn TSHttpEventNameLookup(event: TSEventRaw) -> *const c_char {
-    guard("TSHttpEventNameLookup", c"unknown event".as_ptr(), || {
+    guard!(c"unknown event".as_ptr(), || {
         names::event_name(event).as_ptr()
     })
 }
@@ -161,7 +161,7 @@ pub extern "C" fn TSHttpEventNameLookup(event: TSEventRaw) -> *const c_char {
 /// hook" for a value that is none.
 #[no_mangle]
 pub extern "C" fn TSHttpHookNameLookup(hook: TSHttpHookIDRaw) -> *const c_char {
-    guard("TSHttpHookNameLookup", c"unknown hook".as_ptr(), || {
+    guard!(c"unknown hook".as_ptr(), || {
         names::hook_name(hook).as_ptr()
     })
 }
@@ -169,7 +169,7 @@ pub extern "C" fn TSHttpHookNameLookup(hook: TSHttpHookIDRaw) -> *const c_char {
 /// The session's id, unique in the process; -1 for a NULL or dead session.
 #[no_mangle]
 pub extern "C" fn TSHttpSsnIdGet(ssnp: TSHttpSsn) -> i64 {
-    guard("TSHttpSsnIdGet", -1, || {
+    guard!(-1, || {
         ssn_arg("TSHttpSsnIdGet", ssnp).map(|s| s.id).unwrap_or(-1)
     })
 }
@@ -177,7 +177,7 @@ pub extern "C" fn TSHttpSsnIdGet(ssnp: TSHttpSsn) -> i64 {
 /// The transaction's id, unique in the process; UINT64_MAX for a NULL or dead transaction.
 #[no_mangle]
 pub extern "C" fn TSHttpTxnIdGet(txnp: TSHttpTxn) -> u64 {
-    guard("TSHttpTxnIdGet", u64::MAX, || {
+    guard!(u64::MAX, || {
         txn_arg("TSHttpTxnIdGet", txnp)
             .map(|t| t.id)
             .unwrap_or(u64::MAX)
@@ -187,7 +187,7 @@ pub extern "C" fn TSHttpTxnIdGet(txnp: TSHttpTxn) -> u64 {
 /// The session the transaction belongs to; NULL for a NULL or dead transaction.
 #[no_mangle]
 pub extern "C" fn TSHttpTxnSsnGet(txnp: TSHttpTxn) -> TSHttpSsn {
-    guard("TSHttpTxnSsnGet", std::ptr::null_mut(), || {
+    guard!(std::ptr::null_mut(), || {
         txn_arg("TSHttpTxnSsnGet", txnp)
             .map(|t| t.ssn.handle as TSHttpSsn)
             .unwrap_or(std::ptr::null_mut())
@@ -197,7 +197,7 @@ pub extern "C" fn TSHttpTxnSsnGet(txnp: TSHttpTxn) -> TSHttpSsn {
 /// The number of transactions the session has started so far; 0 for a NULL or dead session.
 #[no_mangle]
 pub extern "C" fn TSHttpSsnTransactionCount(ssnp: TSHttpSsn) -> c_int {
-    guard("TSHttpSsnTransactionCount", 0, || {
+    guard!(0, || {
         ssn_arg("TSHttpSsnTransactionCount", ssnp)
             .map(|s| s.txn_count.load(Ordering::Acquire))
             .unwrap_or(0)
@@ -208,7 +208,7 @@ pub extern "C" fn TSHttpSsnTransactionCount(ssnp: TSHttpSsn) -> c_int {
 /// has it when it is >= 400 (else 500). A bad transaction is logged and ignored.
 #[no_mangle]
 pub extern "C" fn TSHttpTxnStatusSet(txnp: TSHttpTxn, status: TSHttpStatusRaw) {
-    guard("TSHttpTxnStatusSet", (), || {
+    guard!((), || {
         if let Some(t) = txn_arg("TSHttpTxnStatusSet", txnp) {
             t.status.store(status, Ordering::Release);
         }
@@ -219,7 +219,7 @@ pub extern "C" fn TSHttpTxnStatusSet(txnp: TSHttpTxn, status: TSHttpStatusRaw) {
 /// transaction.
 #[no_mangle]
 pub extern "C" fn TSHttpTxnStatusGet(txnp: TSHttpTxn) -> TSHttpStatusRaw {
-    guard("TSHttpTxnStatusGet", 0, || {
+    guard!(0, || {
         txn_arg("TSHttpTxnStatusGet", txnp)
             .map(|t| t.status.load(Ordering::Acquire))
             .unwrap_or(0)
@@ -262,7 +262,7 @@ pub unsafe extern "C" fn TSUserArgIndexReserve(
     description: *const c_char,
     arg_idx: *mut c_int,
 ) -> TSReturnCodeRaw {
-    guard("TSUserArgIndexReserve", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let who = "TSUserArgIndexReserve";
         // SAFETY: the plugin passes NULL or a NUL-terminated name that lives for the call.
         let (Some(ty), Some(name)) = (type_arg(who, ty), unsafe { cstr(who, "name", name) }) else {
@@ -306,7 +306,7 @@ pub unsafe extern "C" fn TSUserArgIndexNameLookup(
     arg_idx: *mut c_int,
     description: *mut *const c_char,
 ) -> TSReturnCodeRaw {
-    guard("TSUserArgIndexNameLookup", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let who = "TSUserArgIndexNameLookup";
         // SAFETY: the plugin passes NULL or a NUL-terminated name that lives for the call.
         let (Some(ty), Some(name)) = (type_arg(who, ty), unsafe { cstr(who, "name", name) }) else {
@@ -338,7 +338,7 @@ pub unsafe extern "C" fn TSUserArgIndexLookup(
     name: *mut *const c_char,
     description: *mut *const c_char,
 ) -> TSReturnCodeRaw {
-    guard("TSUserArgIndexLookup", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let Some(ty) = type_arg("TSUserArgIndexLookup", ty) else {
             return TS_ERROR;
         };
@@ -412,7 +412,7 @@ fn with_slot<R>(
 /// ignored.
 #[no_mangle]
 pub extern "C" fn TSUserArgSet(data: *mut c_void, arg_idx: c_int, arg: *mut c_void) {
-    guard("TSUserArgSet", (), || {
+    guard!((), || {
         if let Some(t) = arg_target("TSUserArgSet", data) {
             with_slot("TSUserArgSet", &t, arg_idx, |s| {
                 s.store(arg, Ordering::Release)
@@ -425,7 +425,7 @@ pub extern "C" fn TSUserArgSet(data: *mut c_void, arg_idx: c_int, arg: *mut c_vo
 /// bad object or index.
 #[no_mangle]
 pub extern "C" fn TSUserArgGet(data: *mut c_void, arg_idx: c_int) -> *mut c_void {
-    guard("TSUserArgGet", std::ptr::null_mut(), || {
+    guard!(std::ptr::null_mut(), || {
         arg_target("TSUserArgGet", data)
             .and_then(|t| with_slot("TSUserArgGet", &t, arg_idx, |s| s.load(Ordering::Acquire)))
             .unwrap_or(std::ptr::null_mut())
@@ -440,7 +440,7 @@ pub unsafe extern "C" fn TSHttpTxnArgIndexReserve(
     description: *const c_char,
     arg_idx: *mut c_int,
 ) -> TSReturnCodeRaw {
-    guard("TSHttpTxnArgIndexReserve", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         // SAFETY: the same arguments, under the same contract.
         unsafe { TSUserArgIndexReserve(args::TXN, name, description, arg_idx) }
     })
@@ -454,7 +454,7 @@ pub unsafe extern "C" fn TSHttpSsnArgIndexReserve(
     description: *const c_char,
     arg_idx: *mut c_int,
 ) -> TSReturnCodeRaw {
-    guard("TSHttpSsnArgIndexReserve", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         // SAFETY: the same arguments, under the same contract.
         unsafe { TSUserArgIndexReserve(args::SSN, name, description, arg_idx) }
     })
@@ -464,7 +464,7 @@ pub unsafe extern "C" fn TSHttpSsnArgIndexReserve(
 #[no_mangle]
 #[deprecated]
 pub extern "C" fn TSHttpTxnArgSet(txnp: TSHttpTxn, arg_idx: c_int, arg: *mut c_void) {
-    guard("TSHttpTxnArgSet", (), || {
+    guard!((), || {
         if let Some(t) = txn_arg("TSHttpTxnArgSet", txnp) {
             with_slot("TSHttpTxnArgSet", &ArgTarget::Txn(t), arg_idx, |s| {
                 s.store(arg, Ordering::Release)
@@ -477,7 +477,7 @@ pub extern "C" fn TSHttpTxnArgSet(txnp: TSHttpTxn, arg_idx: c_int, arg: *mut c_v
 #[no_mangle]
 #[deprecated]
 pub extern "C" fn TSHttpTxnArgGet(txnp: TSHttpTxn, arg_idx: c_int) -> *mut c_void {
-    guard("TSHttpTxnArgGet", std::ptr::null_mut(), || {
+    guard!(std::ptr::null_mut(), || {
         txn_arg("TSHttpTxnArgGet", txnp)
             .and_then(|t| {
                 with_slot("TSHttpTxnArgGet", &ArgTarget::Txn(t), arg_idx, |s| {
@@ -492,7 +492,7 @@ pub extern "C" fn TSHttpTxnArgGet(txnp: TSHttpTxn, arg_idx: c_int) -> *mut c_voi
 #[no_mangle]
 #[deprecated]
 pub extern "C" fn TSHttpSsnArgSet(ssnp: TSHttpSsn, arg_idx: c_int, arg: *mut c_void) {
-    guard("TSHttpSsnArgSet", (), || {
+    guard!((), || {
         if let Some(s) = ssn_arg("TSHttpSsnArgSet", ssnp) {
             with_slot("TSHttpSsnArgSet", &ArgTarget::Ssn(s), arg_idx, |s| {
                 s.store(arg, Ordering::Release)
@@ -505,7 +505,7 @@ pub extern "C" fn TSHttpSsnArgSet(ssnp: TSHttpSsn, arg_idx: c_int, arg: *mut c_v
 #[no_mangle]
 #[deprecated]
 pub extern "C" fn TSHttpSsnArgGet(ssnp: TSHttpSsn, arg_idx: c_int) -> *mut c_void {
-    guard("TSHttpSsnArgGet", std::ptr::null_mut(), || {
+    guard!(std::ptr::null_mut(), || {
         ssn_arg("TSHttpSsnArgGet", ssnp)
             .and_then(|s| {
                 with_slot("TSHttpSsnArgGet", &ArgTarget::Ssn(s), arg_idx, |s| {

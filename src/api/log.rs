@@ -22,7 +22,7 @@ unsafe fn opt_str<'a>(p: *const c_char) -> Option<std::borrow::Cow<'a, str>> {
 /// cbindgen:ignore
 #[no_mangle]
 pub unsafe extern "C" fn __tshost_debug_tag_enabled(tag: *const c_char) -> c_int {
-    guard("__tshost_debug_tag_enabled", 0, || {
+    guard!(0, || {
         // SAFETY: the caller (varargs.c, passing the plugin's tag) gives NULL or a NUL-terminated
         // string that lives for the call.
         let tag = unsafe { opt_str(tag) };
@@ -34,16 +34,14 @@ pub unsafe extern "C" fn __tshost_debug_tag_enabled(tag: *const c_char) -> c_int
 /// cbindgen:ignore
 #[no_mangle]
 pub extern "C" fn __tshost_debug_enabled() -> c_int {
-    guard("__tshost_debug_enabled", 0, || {
-        diags::debug_enabled() as c_int
-    })
+    guard!(0, || { diags::debug_enabled() as c_int })
 }
 
 /// Called by varargs.c with a formatted message.
 /// cbindgen:ignore
 #[no_mangle]
 pub unsafe extern "C" fn __tshost_diag_emit(level: c_int, tag: *const c_char, msg: *const c_char) {
-    guard("__tshost_diag_emit", (), || {
+    guard!((), || {
         let level = Level::from_int(level).unwrap_or(Level::Error);
         // SAFETY: varargs.c passes the plugin's tag and the message it formatted: each NULL or a
         // NUL-terminated string that lives for the call.
@@ -55,7 +53,7 @@ pub unsafe extern "C" fn __tshost_diag_emit(level: c_int, tag: *const c_char, ms
 /// 1 if debug output is on and `t` matches `proxy.config.diags.debug.tags` (a NULL tag matches).
 #[no_mangle]
 pub unsafe extern "C" fn TSIsDebugTagSet(t: *const c_char) -> c_int {
-    guard("TSIsDebugTagSet", 0, || {
+    guard!(0, || {
         // SAFETY: the plugin passes NULL or a NUL-terminated tag: that function's contract.
         unsafe { __tshost_debug_tag_enabled(t) }
     })
@@ -66,7 +64,7 @@ pub unsafe extern "C" fn TSIsDebugTagSet(t: *const c_char) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn _TSReleaseAssert(txt: *const c_char, f: *const c_char, l: c_int) -> ! {
     // The message goes through the boundary; the abort comes whether or not it could be written.
-    guard("_TSReleaseAssert", (), || {
+    guard!((), || {
         // SAFETY: TSReleaseAssert passes its stringified condition and __FILE__: NULL or
         // NUL-terminated strings that live for the call.
         let (txt, f) = unsafe {
@@ -87,5 +85,5 @@ pub unsafe extern "C" fn _TSReleaseAssert(txt: *const c_char, f: *const c_char, 
 /// TSAssert's failure path: a no-op returning 0 (ATS release builds).
 #[no_mangle]
 pub extern "C" fn _TSAssert(_txt: *const c_char, _f: *const c_char, _l: c_int) -> c_int {
-    guard("_TSAssert", 0, || 0)
+    guard!(0, || 0)
 }

@@ -7,7 +7,7 @@ use super::guard;
 /// when out of memory.
 #[no_mangle]
 pub unsafe extern "C" fn _TSmalloc(size: usize, _path: *const c_char) -> *mut c_void {
-    guard("_TSmalloc", std::ptr::null_mut(), || {
+    guard!(std::ptr::null_mut(), || {
         if size == 0 {
             return std::ptr::null_mut();
         }
@@ -28,7 +28,7 @@ pub unsafe extern "C" fn _TSrealloc(
     size: usize,
     _path: *const c_char,
 ) -> *mut c_void {
-    guard("_TSrealloc", std::ptr::null_mut(), || {
+    guard!(std::ptr::null_mut(), || {
         // SAFETY: `ptr` is NULL or a live block from the C allocator (TSmalloc, TSrealloc,
         // TSstrdup: this function's contract); on failure realloc leaves it untouched.
         let p = unsafe { libc::realloc(ptr, size) };
@@ -46,7 +46,7 @@ pub unsafe extern "C" fn _TSstrdup(
     length: i64,
     _path: *const c_char,
 ) -> *mut c_char {
-    guard("_TSstrdup", std::ptr::null_mut(), || {
+    guard!(std::ptr::null_mut(), || {
         if str.is_null() {
             return std::ptr::null_mut();
         }
@@ -83,7 +83,7 @@ pub unsafe extern "C" fn _TSstrdup(
 /// BSD strlcpy.
 #[no_mangle]
 pub unsafe extern "C" fn _TSstrlcpy(dst: *mut c_char, src: *const c_char, siz: usize) -> usize {
-    guard("_TSstrlcpy", 0, || {
+    guard!(0, || {
         if src.is_null() {
             crate::error!("_TSstrlcpy: NULL source; nothing copied");
             return 0;
@@ -106,7 +106,7 @@ pub unsafe extern "C" fn _TSstrlcpy(dst: *mut c_char, src: *const c_char, siz: u
 /// BSD strlcat.
 #[no_mangle]
 pub unsafe extern "C" fn _TSstrlcat(dst: *mut c_char, src: *const c_char, siz: usize) -> usize {
-    guard("_TSstrlcat", 0, || {
+    guard!(0, || {
         if dst.is_null() || src.is_null() {
             crate::error!("_TSstrlcat: NULL destination or source; nothing appended");
             return 0;
@@ -127,7 +127,7 @@ pub unsafe extern "C" fn _TSstrlcat(dst: *mut c_char, src: *const c_char, siz: u
 /// Free a block from TSmalloc/TSrealloc/TSstrdup or one the API handed over; NULL is a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn _TSfree(ptr: *mut c_void) {
-    guard("_TSfree", (), || {
+    guard!((), || {
         // SAFETY: `ptr` is NULL or a block of the C allocator not yet freed (this function's
         // contract).
         unsafe { libc::free(ptr) }

@@ -26,18 +26,56 @@ pub mod ssl;
 pub mod ssn;
 pub mod stats;
 
-/// Run `f`, turning a panic into `fallback` and an error message naming `name`: the panic boundary
-/// every exported function's body goes through (tests/exports.rs checks that each one does, under
-/// its own name). No cost on the normal path; a panic of the error message itself (the logging
-/// functions go through here too) is swallowed as well, so nothing unwinds into C.
-pub(crate) fn guard<R>(name: &str, fallback: R, f: impl FnOnce() -> R) -> R {
+/// Run `f`, turning a panic into `fallback` and an error message naming the export it runs in:
+/// the panic boundary every exported function's body goes through (tests/exports.rs checks that
+/// each one does). `guard!(fallback, || body)`; the export's name is found from the enclosing
+/// function's path (`std::any::type_name`), so no export spells its own name for it.
+macro_rules! guard {
+    ($fallback:expr, $body:expr $(,)?) => {{
+        fn here() {}
+        $crate::api::run_guarded(std::any::type_name_of_val(&here), $fallback, $body)
+    }};
+}
+pub(crate) use guard;
+
+/// What [`guard!`] runs: no cost on the normal path; a panic becomes `fallback`, logged under the
+/// export's name (the last named segment of `here`'s path). A panic of the error message itself
+/// (the logging functions go through here too) is swallowed as well, so nothing unwinds into C.
+pub(crate) fn run_guarded<R>(here: &'static str, fallback: R, f: impl FnOnce() -> R) -> R {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(r) => r,
         Err(_) => {
             let _ = std::panic::catch_unwind(|| {
-                crate::error!("{name}: internal error (panic); returned an error value")
+                crate::error!(
+                    "{}: internal error (panic); returned an error value",
+                    export_name(here)
+                )
             });
             fallback
         }
+    }
+}
+
+/// `tshost::api::cont::TSContCreate::here` (or `...::{{closure}}::here`) -> `TSContCreate`.
+fn export_name(here: &str) -> &str {
+    here.trim_end_matches("::here")
+        .rsplit("::")
+        .find(|s| !s.starts_with('{'))
+        .unwrap_or(here)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn guard_knows_the_name_of_the_export_it_runs_in() {
+        fn here() {}
+        let path = std::any::type_name_of_val(&here);
+        assert_eq!(
+            super::export_name(path),
+            "guard_knows_the_name_of_the_export_it_runs_in"
+        );
+        assert_eq!(super::export_name("a::b::TSX::{{closure}}::here"), "TSX");
+        assert_eq!(super::guard!(7, || -> i32 { panic!("boom") }), 7);
+        assert_eq!(super::guard!(7, || 1), 1);
     }
 }

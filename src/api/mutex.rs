@@ -17,7 +17,7 @@ fn mutex_arg(who: &str, m: TSMutex) -> Option<std::sync::Arc<TsMutex>> {
 /// A new recursive mutex (free it with TSMutexDestroy unless a continuation owns it).
 #[no_mangle]
 pub extern "C" fn TSMutexCreate() -> TSMutex {
-    guard("TSMutexCreate", std::ptr::null_mut(), || {
+    guard!(std::ptr::null_mut(), || {
         MUTEXES.insert(TsMutex::new).0 as TSMutex
     })
 }
@@ -26,7 +26,7 @@ pub extern "C" fn TSMutexCreate() -> TSMutex {
 /// here; tshost logs and leaves it alone).
 #[no_mangle]
 pub extern "C" fn TSMutexDestroy(mutexp: TSMutex) {
-    guard("TSMutexDestroy", (), || {
+    guard!((), || {
         if let Some(m) = mutex_arg("TSMutexDestroy", mutexp) {
             if m.users.load(Ordering::Acquire) != 0 {
                 crate::error!(
@@ -43,7 +43,7 @@ pub extern "C" fn TSMutexDestroy(mutexp: TSMutex) {
 /// handle that is not a live TSMutex is logged and ignored.
 #[no_mangle]
 pub extern "C" fn TSMutexLock(mutexp: TSMutex) {
-    guard("TSMutexLock", (), || {
+    guard!((), || {
         if let Some(m) = mutex_arg("TSMutexLock", mutexp) {
             m.lock()
         }
@@ -54,7 +54,7 @@ pub extern "C" fn TSMutexLock(mutexp: TSMutex) {
 /// holds it or for a bad handle.
 #[no_mangle]
 pub extern "C" fn TSMutexLockTry(mutexp: TSMutex) -> TSReturnCodeRaw {
-    guard("TSMutexLockTry", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         match mutex_arg("TSMutexLockTry", mutexp) {
             Some(m) if m.try_lock() => TS_SUCCESS,
             _ => TS_ERROR,
@@ -66,7 +66,7 @@ pub extern "C" fn TSMutexLockTry(mutexp: TSMutex) -> TSReturnCodeRaw {
 /// is logged and ignored.
 #[no_mangle]
 pub extern "C" fn TSMutexUnlock(mutexp: TSMutex) {
-    guard("TSMutexUnlock", (), || {
+    guard!((), || {
         if let Some(m) = mutex_arg("TSMutexUnlock", mutexp) {
             if !m.unlock() {
                 crate::error!("TSMutexUnlock: mutex {mutexp:p} is held by another thread; ignored");

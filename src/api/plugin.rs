@@ -11,7 +11,7 @@ use crate::sys::types::{TSPluginRegistrationInfo, TSReturnCodeRaw};
 pub unsafe extern "C" fn TSPluginRegister(
     plugin_info: *const TSPluginRegistrationInfo,
 ) -> TSReturnCodeRaw {
-    guard("TSPluginRegister", -1, || {
+    guard!(-1, || {
         if plugin_info.is_null() {
             crate::error!("TSPluginRegister: NULL plugin_info");
             return -1;
@@ -44,49 +44,43 @@ pub const VERSION: &CStr = c"9.2.9";
 /// The ATS version tshost implements, "9.2.9" (a static string; tshost_version names tshost's own).
 #[no_mangle]
 pub extern "C" fn TSTrafficServerVersionGet() -> *const c_char {
-    guard("TSTrafficServerVersionGet", VERSION.as_ptr(), || {
-        VERSION.as_ptr()
-    })
+    guard!(VERSION.as_ptr(), || { VERSION.as_ptr() })
 }
 
 /// The major number of TSTrafficServerVersionGet: 9.
 #[no_mangle]
 pub extern "C" fn TSTrafficServerVersionGetMajor() -> c_int {
-    guard("TSTrafficServerVersionGetMajor", 9, || 9)
+    guard!(9, || 9)
 }
 
 /// The minor number of TSTrafficServerVersionGet: 2.
 #[no_mangle]
 pub extern "C" fn TSTrafficServerVersionGetMinor() -> c_int {
-    guard("TSTrafficServerVersionGetMinor", 2, || 2)
+    guard!(2, || 2)
 }
 
 /// The patch number of TSTrafficServerVersionGet: 9.
 #[no_mangle]
 pub extern "C" fn TSTrafficServerVersionGetPatch() -> c_int {
-    guard("TSTrafficServerVersionGetPatch", 9, || 9)
+    guard!(9, || 9)
 }
 
 /// The configuration directory (absolute).
 #[no_mangle]
 pub extern "C" fn TSConfigDirGet() -> *const c_char {
-    guard("TSConfigDirGet", std::ptr::null(), || {
-        crate::host::dirs().config.as_ptr()
-    })
+    guard!(std::ptr::null(), || { crate::host::dirs().config.as_ptr() })
 }
 
 /// The directory relative plugin paths are resolved against (absolute).
 #[no_mangle]
 pub extern "C" fn TSPluginDirGet() -> *const c_char {
-    guard("TSPluginDirGet", std::ptr::null(), || {
-        crate::host::dirs().plugin.as_ptr()
-    })
+    guard!(std::ptr::null(), || { crate::host::dirs().plugin.as_ptr() })
 }
 
 /// The installation prefix (the directory above the one holding the executable).
 #[no_mangle]
 pub extern "C" fn TSInstallDirGet() -> *const c_char {
-    guard("TSInstallDirGet", std::ptr::null(), || {
+    guard!(std::ptr::null(), || {
         crate::host::dirs().install.as_ptr()
     })
 }
@@ -94,7 +88,7 @@ pub extern "C" fn TSInstallDirGet() -> *const c_char {
 /// `proxy.config.local_state_dir`, or the configuration directory.
 #[no_mangle]
 pub extern "C" fn TSRuntimeDirGet() -> *const c_char {
-    guard("TSRuntimeDirGet", std::ptr::null(), || {
+    guard!(std::ptr::null(), || {
         crate::host::dirs().runtime.as_ptr()
     })
 }

@@ -65,7 +65,7 @@ fn schedule(
 /// including from TSPluginInit, where ATS would never run it).
 #[no_mangle]
 pub extern "C" fn TSContSchedule(contp: TSCont, timeout: TSHRTime) -> TSAction {
-    guard("TSContSchedule", std::ptr::null_mut(), || {
+    guard!(std::ptr::null_mut(), || {
         schedule("TSContSchedule", contp, timeout, false, None)
     })
 }
@@ -78,8 +78,7 @@ pub extern "C" fn TSContScheduleOnPool(
     timeout: TSHRTime,
     tp: TSThreadPoolRaw,
 ) -> TSAction {
-    guard(
-        "TSContScheduleOnPool",
+    guard!(
         std::ptr::null_mut(),
         || match pool_arg("TSContScheduleOnPool", tp, false) {
             Some(p) => schedule("TSContScheduleOnPool", contp, timeout, false, Some(p)),
@@ -93,7 +92,7 @@ pub extern "C" fn TSContScheduleOnPool(
 /// without a mutex or a negative period.
 #[no_mangle]
 pub extern "C" fn TSContScheduleEvery(contp: TSCont, every: TSHRTime) -> TSAction {
-    guard("TSContScheduleEvery", std::ptr::null_mut(), || {
+    guard!(std::ptr::null_mut(), || {
         schedule("TSContScheduleEvery", contp, every, true, None)
     })
 }
@@ -106,8 +105,7 @@ pub extern "C" fn TSContScheduleEveryOnPool(
     every: TSHRTime,
     tp: TSThreadPoolRaw,
 ) -> TSAction {
-    guard(
-        "TSContScheduleEveryOnPool",
+    guard!(
         std::ptr::null_mut(),
         || match pool_arg("TSContScheduleEveryOnPool", tp, true) {
             Some(p) => schedule("TSContScheduleEveryOnPool", contp, every, true, Some(p)),
@@ -120,7 +118,7 @@ pub extern "C" fn TSContScheduleEveryOnPool(
 /// event was already delivered, is harmless.
 #[no_mangle]
 pub extern "C" fn TSActionCancel(actionp: TSAction) {
-    guard("TSActionCancel", (), || {
+    guard!((), || {
         let a = actionp as usize;
         if a == 0 {
             return;
@@ -138,7 +136,7 @@ pub extern "C" fn TSActionCancel(actionp: TSAction) {
 /// 1 only for ATS's ACTION_RESULT_DONE ((TSAction)3), as in ATS.
 #[no_mangle]
 pub extern "C" fn TSActionDone(actionp: TSAction) -> c_int {
-    guard("TSActionDone", 0, || (actionp as usize == 3) as c_int)
+    guard!(0, || (actionp as usize == 3) as c_int)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -152,7 +150,7 @@ unsafe impl Send for SendPtr {}
 /// NULL for a NULL `func` or when the thread cannot be spawned.
 #[no_mangle]
 pub extern "C" fn TSThreadCreate(func: TSThreadFunc, data: *mut c_void) -> TSThread {
-    guard("TSThreadCreate", std::ptr::null_mut(), || {
+    guard!(std::ptr::null_mut(), || {
         let Some(f) = func else {
             crate::error!("TSThreadCreate: NULL thread function");
             return std::ptr::null_mut();
@@ -190,7 +188,7 @@ pub extern "C" fn TSThreadCreate(func: TSThreadFunc, data: *mut c_void) -> TSThr
 /// Makes the calling thread a tshost thread (TSThreadSelf then returns it).
 #[no_mangle]
 pub extern "C" fn TSThreadInit() -> TSThread {
-    guard("TSThreadInit", std::ptr::null_mut(), || {
+    guard!(std::ptr::null_mut(), || {
         adopt_current_thread() as TSThread
     })
 }
@@ -199,7 +197,7 @@ pub extern "C" fn TSThreadInit() -> TSThread {
 /// TSThreadInit; NULL for any other thread.
 #[no_mangle]
 pub extern "C" fn TSThreadSelf() -> TSThread {
-    guard("TSThreadSelf", std::ptr::null_mut(), || {
+    guard!(std::ptr::null_mut(), || {
         SELF.with(|s| s.get()) as TSThread
     })
 }
@@ -207,7 +205,7 @@ pub extern "C" fn TSThreadSelf() -> TSThread {
 /// Waits until the function of a TSThreadCreate thread has returned.
 #[no_mangle]
 pub extern "C" fn TSThreadWait(thread: TSThread) {
-    guard("TSThreadWait", (), || {
+    guard!((), || {
         let Some(t) = THREADS.get(thread as usize) else {
             crate::error!("TSThreadWait: {thread:p} is not a live TSThread");
             return;
@@ -227,7 +225,7 @@ pub extern "C" fn TSThreadWait(thread: TSThread) {
 /// still running or a handle that is not a live TSThread is logged and left alone.
 #[no_mangle]
 pub extern "C" fn TSThreadDestroy(thread: TSThread) {
-    guard("TSThreadDestroy", (), || {
+    guard!((), || {
         let Some(t) = THREADS.get(thread as usize) else {
             crate::error!("TSThreadDestroy: {thread:p} is not a live TSThread");
             return;

@@ -35,7 +35,7 @@ unsafe fn id_arg(who: &str, id: *const TSSslSessionID) -> Option<SessionId> {
 /// A new SSL_SESSION for the id (the caller owns it: SSL_SESSION_free), or NULL.
 #[no_mangle]
 pub unsafe extern "C" fn TSSslSessionGet(session_id: *const TSSslSessionID) -> TSSslSession {
-    guard("TSSslSessionGet", std::ptr::null_mut(), || {
+    guard!(std::ptr::null_mut(), || {
         // SAFETY: the plugin passes NULL or a pointer to a TSSslSessionID (the API's contract).
         let Some(id) = (unsafe { id_arg("TSSslSessionGet", session_id) }) else {
             return std::ptr::null_mut();
@@ -64,7 +64,7 @@ pub unsafe extern "C" fn TSSslSessionGetBuffer(
     buffer: *mut c_char,
     len_ptr: *mut c_int,
 ) -> c_int {
-    guard("TSSslSessionGetBuffer", 0, || {
+    guard!(0, || {
         // SAFETY: the plugin passes NULL or a pointer to a TSSslSessionID (the API's contract).
         let Some(id) = (unsafe { id_arg("TSSslSessionGetBuffer", session_id) }) else {
             return 0;
@@ -95,7 +95,7 @@ pub unsafe extern "C" fn TSSslSessionInsert(
     add_session: TSSslSession,
     _ssl_conn: TSSslConnection,
 ) -> TSReturnCodeRaw {
-    guard("TSSslSessionInsert", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         // SAFETY: the plugin passes NULL or a pointer to a TSSslSessionID (the API's contract).
         let Some(id) = (unsafe { id_arg("TSSslSessionInsert", session_id) }) else {
             return TS_ERROR;
@@ -128,7 +128,7 @@ pub unsafe extern "C" fn TSSslSessionInsert(
 /// NULL id, one longer than 32 bytes, or when there is no session cache.
 #[no_mangle]
 pub unsafe extern "C" fn TSSslSessionRemove(session_id: *const TSSslSessionID) -> TSReturnCodeRaw {
-    guard("TSSslSessionRemove", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         // SAFETY: the plugin passes NULL or a pointer to a TSSslSessionID (the API's contract).
         let Some(id) = (unsafe { id_arg("TSSslSessionRemove", session_id) }) else {
             return TS_ERROR;
@@ -151,7 +151,7 @@ pub unsafe extern "C" fn TSSslTicketKeyUpdate(
     ticketData: *mut c_char,
     ticketDataLen: c_int,
 ) -> TSReturnCodeRaw {
-    guard("TSSslTicketKeyUpdate", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         if ticketData.is_null() || ticketDataLen <= 0 {
             crate::tls::tickets::set_keys(crate::tls::tickets::random_keys());
             return TS_SUCCESS;

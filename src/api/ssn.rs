@@ -263,7 +263,7 @@ fn contains(mut stack: impl Iterator<Item = &'static CStr>, prefix: &[u8]) -> *c
 /// for a NULL session or once the client connection is gone (HTTP/1 SSN_CLOSE).
 #[no_mangle]
 pub extern "C" fn TSHttpSsnClientAddrGet(ssnp: TSHttpSsn) -> *const libc::sockaddr {
-    guard("TSHttpSsnClientAddrGet", std::ptr::null(), || {
+    guard!(std::ptr::null(), || {
         ssn_quiet("TSHttpSsnClientAddrGet", ssnp).map_or(std::ptr::null(), |s| client_addr(&s))
     })
 }
@@ -271,7 +271,7 @@ pub extern "C" fn TSHttpSsnClientAddrGet(ssnp: TSHttpSsn) -> *const libc::sockad
 /// The local (proxy) address the client connected to; same rules as TSHttpSsnClientAddrGet.
 #[no_mangle]
 pub extern "C" fn TSHttpSsnIncomingAddrGet(ssnp: TSHttpSsn) -> *const libc::sockaddr {
-    guard("TSHttpSsnIncomingAddrGet", std::ptr::null(), || {
+    guard!(std::ptr::null(), || {
         ssn_quiet("TSHttpSsnIncomingAddrGet", ssnp).map_or(std::ptr::null(), |s| local_addr(&s))
     })
 }
@@ -279,7 +279,7 @@ pub extern "C" fn TSHttpSsnIncomingAddrGet(ssnp: TSHttpSsn) -> *const libc::sock
 /// TSHttpSsnClientAddrGet of the transaction's session. NULL for a NULL or dead transaction.
 #[no_mangle]
 pub extern "C" fn TSHttpTxnClientAddrGet(txnp: TSHttpTxn) -> *const libc::sockaddr {
-    guard("TSHttpTxnClientAddrGet", std::ptr::null(), || {
+    guard!(std::ptr::null(), || {
         txn_arg("TSHttpTxnClientAddrGet", txnp).map_or(std::ptr::null(), |t| client_addr(&t.ssn))
     })
 }
@@ -287,7 +287,7 @@ pub extern "C" fn TSHttpTxnClientAddrGet(txnp: TSHttpTxn) -> *const libc::sockad
 /// TSHttpSsnIncomingAddrGet of the transaction's session. NULL for a NULL or dead transaction.
 #[no_mangle]
 pub extern "C" fn TSHttpTxnIncomingAddrGet(txnp: TSHttpTxn) -> *const libc::sockaddr {
-    guard("TSHttpTxnIncomingAddrGet", std::ptr::null(), || {
+    guard!(std::ptr::null(), || {
         txn_arg("TSHttpTxnIncomingAddrGet", txnp).map_or(std::ptr::null(), |t| local_addr(&t.ssn))
     })
 }
@@ -297,7 +297,7 @@ pub extern "C" fn TSHttpTxnIncomingAddrGet(txnp: TSHttpTxn) -> *const libc::sock
 /// (plugin-made) session gives TS_SUCCESS with -1, as ATS.
 #[no_mangle]
 pub extern "C" fn TSHttpSsnClientFdGet(ssnp: TSHttpSsn, fdp: *mut c_int) -> TSReturnCodeRaw {
-    guard("TSHttpSsnClientFdGet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let who = "TSHttpSsnClientFdGet";
         if fdp.is_null() {
             crate::error!("{who}: NULL fdp");
@@ -310,7 +310,7 @@ pub extern "C" fn TSHttpSsnClientFdGet(ssnp: TSHttpSsn, fdp: *mut c_int) -> TSRe
 /// TSHttpSsnClientFdGet of the transaction's session; TS_ERROR also for a NULL or dead transaction.
 #[no_mangle]
 pub extern "C" fn TSHttpTxnClientFdGet(txnp: TSHttpTxn, fdp: *mut c_int) -> TSReturnCodeRaw {
-    guard("TSHttpTxnClientFdGet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let who = "TSHttpTxnClientFdGet";
         txn_arg(who, txnp).map_or(TS_ERROR, |t| client_fd(who, &t.ssn, fdp))
     })
@@ -320,7 +320,7 @@ pub extern "C" fn TSHttpTxnClientFdGet(txnp: TSHttpTxn, fdp: *mut c_int) -> TSRe
 /// once the client connection is gone.
 #[no_mangle]
 pub extern "C" fn TSHttpSsnIsInternal(ssnp: TSHttpSsn) -> c_int {
-    guard("TSHttpSsnIsInternal", 0, || {
+    guard!(0, || {
         ssn_quiet("TSHttpSsnIsInternal", ssnp)
             .and_then(|s| s.connection().map(|c| c.internal as c_int))
             .unwrap_or(0)
@@ -330,7 +330,7 @@ pub extern "C" fn TSHttpSsnIsInternal(ssnp: TSHttpSsn) -> c_int {
 /// TSHttpSsnIsInternal of the transaction's session: 0 also for a NULL or dead transaction.
 #[no_mangle]
 pub extern "C" fn TSHttpTxnIsInternal(txnp: TSHttpTxn) -> c_int {
-    guard("TSHttpTxnIsInternal", 0, || {
+    guard!(0, || {
         txn_arg("TSHttpTxnIsInternal", txnp)
             .and_then(|t| t.ssn.connection().map(|c| c.internal as c_int))
             .unwrap_or(0)
@@ -350,7 +350,7 @@ pub unsafe extern "C" fn TSHttpSsnClientProtocolStackGet(
     result: *mut *const c_char,
     actual: *mut c_int,
 ) -> TSReturnCodeRaw {
-    guard("TSHttpSsnClientProtocolStackGet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let who = "TSHttpSsnClientProtocolStackGet";
         let Some(s) = ssn_arg(who, ssnp) else {
             return TS_ERROR;
@@ -370,7 +370,7 @@ pub unsafe extern "C" fn TSHttpTxnClientProtocolStackGet(
     result: *mut *const c_char,
     actual: *mut c_int,
 ) -> TSReturnCodeRaw {
-    guard("TSHttpTxnClientProtocolStackGet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let who = "TSHttpTxnClientProtocolStackGet";
         let Some(t) = txn_arg(who, txnp) else {
             return TS_ERROR;
@@ -388,18 +388,14 @@ pub unsafe extern "C" fn TSHttpSsnClientProtocolStackContains(
     ssnp: TSHttpSsn,
     tag: *const c_char,
 ) -> *const c_char {
-    guard(
-        "TSHttpSsnClientProtocolStackContains",
-        std::ptr::null(),
-        || {
-            let who = "TSHttpSsnClientProtocolStackContains";
-            // SAFETY: the plugin passes NULL or a NUL-terminated tag that lives for the call.
-            let (Some(s), Some(prefix)) = (ssn_arg(who, ssnp), unsafe { tag_arg(who, tag) }) else {
-                return std::ptr::null();
-            };
-            contains(ssn_stack(&s), prefix)
-        },
-    )
+    guard!(std::ptr::null(), || {
+        let who = "TSHttpSsnClientProtocolStackContains";
+        // SAFETY: the plugin passes NULL or a NUL-terminated tag that lives for the call.
+        let (Some(s), Some(prefix)) = (ssn_arg(who, ssnp), unsafe { tag_arg(who, tag) }) else {
+            return std::ptr::null();
+        };
+        contains(ssn_stack(&s), prefix)
+    },)
 }
 
 /// As TSHttpSsnClientProtocolStackContains, the request's HTTP version tag checked first.
@@ -408,25 +404,21 @@ pub unsafe extern "C" fn TSHttpTxnClientProtocolStackContains(
     txnp: TSHttpTxn,
     tag: *const c_char,
 ) -> *const c_char {
-    guard(
-        "TSHttpTxnClientProtocolStackContains",
-        std::ptr::null(),
-        || {
-            let who = "TSHttpTxnClientProtocolStackContains";
-            // SAFETY: the plugin passes NULL or a NUL-terminated tag that lives for the call.
-            let (Some(t), Some(prefix)) = (txn_arg(who, txnp), unsafe { tag_arg(who, tag) }) else {
-                return std::ptr::null();
-            };
-            contains(txn_stack(&t).into_iter(), prefix)
-        },
-    )
+    guard!(std::ptr::null(), || {
+        let who = "TSHttpTxnClientProtocolStackContains";
+        // SAFETY: the plugin passes NULL or a NUL-terminated tag that lives for the call.
+        let (Some(t), Some(prefix)) = (txn_arg(who, txnp), unsafe { tag_arg(who, tag) }) else {
+            return std::ptr::null();
+        };
+        contains(txn_stack(&t).into_iter(), prefix)
+    },)
 }
 
 /// The canonical (static, pointer-comparable) copy of a protocol tag, matched exactly; NULL if
 /// ATS 9.2 does not know it (`http/0.9` included, as in ATS).
 #[no_mangle]
 pub unsafe extern "C" fn TSNormalizedProtocolTag(tag: *const c_char) -> *const c_char {
-    guard("TSNormalizedProtocolTag", std::ptr::null(), || {
+    guard!(std::ptr::null(), || {
         // SAFETY: the plugin passes NULL or a NUL-terminated tag that lives for the call.
         unsafe { tag_arg("TSNormalizedProtocolTag", tag) }
             .and_then(proto::normalized)
@@ -437,7 +429,7 @@ pub unsafe extern "C" fn TSNormalizedProtocolTag(tag: *const c_char) -> *const c
 /// Not implemented in ATS 9.2: always NULL.
 #[no_mangle]
 pub extern "C" fn TSRegisterProtocolTag(tag: *const c_char) -> *const c_char {
-    guard("TSRegisterProtocolTag", std::ptr::null(), || {
+    guard!(std::ptr::null(), || {
         let _ = tag;
         std::ptr::null()
     })
@@ -447,7 +439,7 @@ pub extern "C" fn TSRegisterProtocolTag(tag: *const c_char) -> *const c_char {
 /// complete), TS_ERROR otherwise or for a bad transaction.
 #[no_mangle]
 pub extern "C" fn TSHttpTxnAborted(txnp: TSHttpTxn) -> TSReturnCodeRaw {
-    guard("TSHttpTxnAborted", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         match txn_arg("TSHttpTxnAborted", txnp) {
             Some(t) if t.aborted.load(Ordering::Acquire) => TS_SUCCESS,
             _ => TS_ERROR,

@@ -20,7 +20,7 @@ pub unsafe extern "C" fn TSStatCreate(
     persist: TSStatPersistenceRaw,
     sync: TSStatSyncRaw,
 ) -> c_int {
-    guard("TSStatCreate", -1, || {
+    guard!(-1, || {
         if the_name.is_null() {
             crate::error!("TSStatCreate: NULL name");
             return -1;
@@ -63,7 +63,7 @@ fn bad_id(who: &str, id: c_int) {
 /// Adds `amount` to the stat (wrapping). An id TSStatCreate did not return is logged and ignored.
 #[no_mangle]
 pub extern "C" fn TSStatIntIncrement(the_stat: c_int, amount: TSMgmtInt) {
-    guard("TSStatIntIncrement", (), || {
+    guard!((), || {
         if !stats::add(the_stat, amount) {
             bad_id("TSStatIntIncrement", the_stat);
         }
@@ -74,7 +74,7 @@ pub extern "C" fn TSStatIntIncrement(the_stat: c_int, amount: TSMgmtInt) {
 /// ignored.
 #[no_mangle]
 pub extern "C" fn TSStatIntDecrement(the_stat: c_int, amount: TSMgmtInt) {
-    guard("TSStatIntDecrement", (), || {
+    guard!((), || {
         if !stats::add(the_stat, amount.wrapping_neg()) {
             bad_id("TSStatIntDecrement", the_stat);
         }
@@ -84,7 +84,7 @@ pub extern "C" fn TSStatIntDecrement(the_stat: c_int, amount: TSMgmtInt) {
 /// The stat's current value; 0 (logged) for an id TSStatCreate did not return.
 #[no_mangle]
 pub extern "C" fn TSStatIntGet(the_stat: c_int) -> TSMgmtInt {
-    guard("TSStatIntGet", 0, || {
+    guard!(0, || {
         stats::get(the_stat).unwrap_or_else(|| {
             bad_id("TSStatIntGet", the_stat);
             0
@@ -95,7 +95,7 @@ pub extern "C" fn TSStatIntGet(the_stat: c_int) -> TSMgmtInt {
 /// Sets the stat to `value`. An id TSStatCreate did not return is logged and ignored.
 #[no_mangle]
 pub extern "C" fn TSStatIntSet(the_stat: c_int, value: TSMgmtInt) {
-    guard("TSStatIntSet", (), || {
+    guard!((), || {
         if !stats::set(the_stat, value) {
             bad_id("TSStatIntSet", the_stat);
         }
@@ -106,7 +106,7 @@ pub extern "C" fn TSStatIntSet(the_stat: c_int, value: TSMgmtInt) {
 /// argument is NULL (`*idp` untouched).
 #[no_mangle]
 pub unsafe extern "C" fn TSStatFindName(name: *const c_char, idp: *mut c_int) -> TSReturnCodeRaw {
-    guard("TSStatFindName", -1, || {
+    guard!(-1, || {
         if name.is_null() || idp.is_null() {
             crate::error!("TSStatFindName: NULL argument");
             return -1;

@@ -8,7 +8,7 @@ use super::*;
 /// A new HTTP header of unknown type in the heap (give it a type with TSHttpHdrTypeSet).
 #[no_mangle]
 pub extern "C" fn TSHttpHdrCreate(bufp: TSMBuffer) -> TSMLoc {
-    guard("TSHttpHdrCreate", NULL_LOC, || {
+    guard!(NULL_LOC, || {
         let Some(b) = heap_arg("TSHttpHdrCreate", bufp) else {
             return NULL_LOC;
         };
@@ -20,7 +20,7 @@ pub extern "C" fn TSHttpHdrCreate(bufp: TSMBuffer) -> TSMLoc {
 /// A no-op, as in ATS (the header lives as long as its heap).
 #[no_mangle]
 pub extern "C" fn TSHttpHdrDestroy(bufp: TSMBuffer, offset: TSMLoc) {
-    guard("TSHttpHdrDestroy", (), || {
+    guard!((), || {
         with_hdr("TSHttpHdrDestroy", bufp, offset, false, (), |_, _| ())
     })
 }
@@ -33,7 +33,7 @@ pub unsafe extern "C" fn TSHttpHdrClone(
     src_hdr: TSMLoc,
     locp: *mut TSMLoc,
 ) -> TSReturnCodeRaw {
-    guard("TSHttpHdrClone", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let who = "TSHttpHdrClone";
         let Some(locp) = out_arg(who, "locp", locp) else {
             return TS_ERROR;
@@ -61,7 +61,7 @@ pub extern "C" fn TSHttpHdrCopy(
     src_bufp: TSMBuffer,
     src_obj: TSMLoc,
 ) -> TSReturnCodeRaw {
-    guard("TSHttpHdrCopy", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let Some(h) = copy_hdr("TSHttpHdrCopy", src_bufp, src_obj) else {
             return TS_ERROR;
         };
@@ -76,7 +76,7 @@ pub extern "C" fn TSHttpHdrCopy(
 /// location.
 #[no_mangle]
 pub extern "C" fn TSHttpHdrTypeGet(bufp: TSMBuffer, offset: TSMLoc) -> TSHttpTypeRaw {
-    guard("TSHttpHdrTypeGet", 0, || {
+    guard!(0, || {
         with_http("TSHttpHdrTypeGet", bufp, offset, false, 0, |h| {
             match h.hdr_type() {
                 HdrType::Unknown => 0,
@@ -94,7 +94,7 @@ pub extern "C" fn TSHttpHdrTypeSet(
     offset: TSMLoc,
     type_: TSHttpTypeRaw,
 ) -> TSReturnCodeRaw {
-    guard("TSHttpHdrTypeSet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let t = match type_ {
             0 => HdrType::Unknown,
             1 => HdrType::Request,
@@ -119,7 +119,7 @@ pub unsafe extern "C" fn TSHttpHdrMethodGet(
     offset: TSMLoc,
     length: *mut c_int,
 ) -> *const c_char {
-    guard("TSHttpHdrMethodGet", null(), || {
+    guard!(null(), || {
         let who = "TSHttpHdrMethodGet";
         let Some(length) = out_arg(who, "length", length) else {
             return null();
@@ -145,7 +145,7 @@ pub unsafe extern "C" fn TSHttpHdrMethodSet(
     value: *const c_char,
     length: c_int,
 ) -> TSReturnCodeRaw {
-    guard("TSHttpHdrMethodSet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let who = "TSHttpHdrMethodSet";
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
         let Some(v) = (unsafe { req_bytes(who, "value", value, length) }) else {
@@ -165,7 +165,7 @@ pub unsafe extern "C" fn TSHttpHdrHostGet(
     offset: TSMLoc,
     length: *mut c_int,
 ) -> *const c_char {
-    guard("TSHttpHdrHostGet", null(), || {
+    guard!(null(), || {
         let who = "TSHttpHdrHostGet";
         let Some(length) = out_arg(who, "length", length) else {
             return null();
@@ -184,7 +184,7 @@ pub unsafe extern "C" fn TSHttpHdrUrlGet(
     offset: TSMLoc,
     locp: *mut TSMLoc,
 ) -> TSReturnCodeRaw {
-    guard("TSHttpHdrUrlGet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let who = "TSHttpHdrUrlGet";
         let Some(locp) = out_arg(who, "locp", locp) else {
             return TS_ERROR;
@@ -204,7 +204,7 @@ pub unsafe extern "C" fn TSHttpHdrUrlGet(
 /// handle reads and changes it); one of another heap is copied.
 #[no_mangle]
 pub extern "C" fn TSHttpHdrUrlSet(bufp: TSMBuffer, offset: TSMLoc, url: TSMLoc) -> TSReturnCodeRaw {
-    guard("TSHttpHdrUrlSet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let who = "TSHttpHdrUrlSet";
         let Some((url_buf, url_t)) = hdrs::loc_target(url as usize) else {
             crate::error!("{who}: {url:p} is not a live TSMLoc");
@@ -231,7 +231,7 @@ pub extern "C" fn TSHttpHdrUrlSet(bufp: TSMBuffer, offset: TSMLoc, url: TSMLoc) 
 /// `TS_HTTP_VERSION(major, minor)`.
 #[no_mangle]
 pub extern "C" fn TSHttpHdrVersionGet(bufp: TSMBuffer, offset: TSMLoc) -> c_int {
-    guard("TSHttpHdrVersionGet", 0, || {
+    guard!(0, || {
         with_http("TSHttpHdrVersionGet", bufp, offset, false, 0, |h| {
             let (ma, mi) = h.version();
             ((ma as c_int) << 16) | mi as c_int
@@ -247,7 +247,7 @@ pub extern "C" fn TSHttpHdrVersionSet(
     offset: TSMLoc,
     ver: c_int,
 ) -> TSReturnCodeRaw {
-    guard("TSHttpHdrVersionSet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         with_http("TSHttpHdrVersionSet", bufp, offset, true, TS_ERROR, |h| {
             h.set_version((((ver >> 16) & 0xff) as u8, (ver & 0xff) as u8));
             TS_SUCCESS
@@ -258,7 +258,7 @@ pub extern "C" fn TSHttpHdrVersionSet(
 /// The status of a response (0 for a request, where ATS reads garbage).
 #[no_mangle]
 pub extern "C" fn TSHttpHdrStatusGet(bufp: TSMBuffer, offset: TSMLoc) -> TSHttpStatusRaw {
-    guard("TSHttpHdrStatusGet", 0, || {
+    guard!(0, || {
         with_http("TSHttpHdrStatusGet", bufp, offset, false, 0, |h| {
             h.status() as TSHttpStatusRaw
         })
@@ -272,7 +272,7 @@ pub extern "C" fn TSHttpHdrStatusSet(
     offset: TSMLoc,
     status: TSHttpStatusRaw,
 ) -> TSReturnCodeRaw {
-    guard("TSHttpHdrStatusSet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let Ok(s) = u16::try_from(status) else {
             crate::error!("TSHttpHdrStatusSet: invalid status {status}");
             return TS_ERROR;
@@ -292,7 +292,7 @@ pub unsafe extern "C" fn TSHttpHdrReasonGet(
     offset: TSMLoc,
     length: *mut c_int,
 ) -> *const c_char {
-    guard("TSHttpHdrReasonGet", null(), || {
+    guard!(null(), || {
         let who = "TSHttpHdrReasonGet";
         let Some(length) = out_arg(who, "length", length) else {
             return null();
@@ -313,7 +313,7 @@ pub unsafe extern "C" fn TSHttpHdrReasonSet(
     value: *const c_char,
     length: c_int,
 ) -> TSReturnCodeRaw {
-    guard("TSHttpHdrReasonSet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let who = "TSHttpHdrReasonSet";
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
         let Some(v) = (unsafe { req_bytes(who, "value", value, length) }) else {
@@ -330,7 +330,7 @@ pub unsafe extern "C" fn TSHttpHdrReasonSet(
 /// or NULL for a code it does not know (211, 451, ...).
 #[no_mangle]
 pub extern "C" fn TSHttpHdrReasonLookup(status: TSHttpStatusRaw) -> *const c_char {
-    guard("TSHttpHdrReasonLookup", null(), || {
+    guard!(null(), || {
         tokens::reason_cstr(status).map_or(null(), |c| c.as_ptr())
     })
 }
@@ -338,7 +338,7 @@ pub extern "C" fn TSHttpHdrReasonLookup(status: TSHttpStatusRaw) -> *const c_cha
 /// The length of the printed header (request line with the URL as stored, fields, blank line).
 #[no_mangle]
 pub extern "C" fn TSHttpHdrLengthGet(bufp: TSMBuffer, offset: TSMLoc) -> c_int {
-    guard("TSHttpHdrLengthGet", 0, || {
+    guard!(0, || {
         with_http("TSHttpHdrLengthGet", bufp, offset, false, 0, |h| {
             h.length() as c_int
         })

@@ -13,7 +13,7 @@ pub extern "C" fn TSHandleMLocRelease(
     parent: TSMLoc,
     mloc: TSMLoc,
 ) -> TSReturnCodeRaw {
-    guard("TSHandleMLocRelease", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let who = "TSHandleMLocRelease";
         if mloc.is_null() {
             return TS_SUCCESS;
@@ -40,7 +40,7 @@ pub extern "C" fn TSHandleMLocRelease(
 /// A new empty heap, owned by the plugin until TSMBufferDestroy.
 #[no_mangle]
 pub extern "C" fn TSMBufferCreate() -> TSMBuffer {
-    guard("TSMBufferCreate", std::ptr::null_mut(), || {
+    guard!(std::ptr::null_mut(), || {
         MBuffer::create_owned().handle() as TSMBuffer
     })
 }
@@ -49,7 +49,7 @@ pub extern "C" fn TSMBufferCreate() -> TSMBuffer {
 /// the plugin's to destroy: TS_ERROR (ATS would free them under the transaction).
 #[no_mangle]
 pub extern "C" fn TSMBufferDestroy(bufp: TSMBuffer) -> TSReturnCodeRaw {
-    guard("TSMBufferDestroy", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let Some(b) = heap_arg("TSMBufferDestroy", bufp) else {
             return TS_ERROR;
         };

@@ -8,7 +8,7 @@ use super::*;
 /// Live fields, duplicates counted separately; created-but-unappended fields are not.
 #[no_mangle]
 pub extern "C" fn TSMimeHdrFieldsCount(bufp: TSMBuffer, offset: TSMLoc) -> c_int {
-    guard("TSMimeHdrFieldsCount", 0, || {
+    guard!(0, || {
         with_http("TSMimeHdrFieldsCount", bufp, offset, false, 0, |h| {
             h.field_count() as c_int
         })
@@ -18,7 +18,7 @@ pub extern "C" fn TSMimeHdrFieldsCount(bufp: TSMBuffer, offset: TSMLoc) -> c_int
 /// Remove every field.
 #[no_mangle]
 pub extern "C" fn TSMimeHdrFieldsClear(bufp: TSMBuffer, offset: TSMLoc) -> TSReturnCodeRaw {
-    guard("TSMimeHdrFieldsClear", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         with_http("TSMimeHdrFieldsClear", bufp, offset, true, TS_ERROR, |h| {
             h.clear_fields();
             TS_SUCCESS
@@ -29,7 +29,7 @@ pub extern "C" fn TSMimeHdrFieldsClear(bufp: TSMBuffer, offset: TSMLoc) -> TSRet
 /// Length of the printed fields and the final CRLF.
 #[no_mangle]
 pub extern "C" fn TSMimeHdrLengthGet(bufp: TSMBuffer, offset: TSMLoc) -> c_int {
-    guard("TSMimeHdrLengthGet", 0, || {
+    guard!(0, || {
         with_http("TSMimeHdrLengthGet", bufp, offset, false, 0, |h| {
             h.fields_length() as c_int
         })
@@ -54,7 +54,7 @@ fn field_handle(
 /// The `idx`-th live field in wire order (a new handle), or TS_NULL_MLOC.
 #[no_mangle]
 pub extern "C" fn TSMimeHdrFieldGet(bufp: TSMBuffer, hdr: TSMLoc, idx: c_int) -> TSMLoc {
-    guard("TSMimeHdrFieldGet", NULL_LOC, || {
+    guard!(NULL_LOC, || {
         if idx < 0 {
             crate::error!("TSMimeHdrFieldGet: negative index {idx}");
             return NULL_LOC;
@@ -72,7 +72,7 @@ pub unsafe extern "C" fn TSMimeHdrFieldFind(
     name: *const c_char,
     length: c_int,
 ) -> TSMLoc {
-    guard("TSMimeHdrFieldFind", NULL_LOC, || {
+    guard!(NULL_LOC, || {
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
         let Some(n) = (unsafe { req_bytes("TSMimeHdrFieldFind", "name", name, length) }) else {
             return NULL_LOC;
@@ -103,7 +103,7 @@ fn related_field(
 /// The next live field in wire order (duplicates included), a new handle, or TS_NULL_MLOC.
 #[no_mangle]
 pub extern "C" fn TSMimeHdrFieldNext(bufp: TSMBuffer, hdr: TSMLoc, field: TSMLoc) -> TSMLoc {
-    guard("TSMimeHdrFieldNext", NULL_LOC, || {
+    guard!(NULL_LOC, || {
         related_field("TSMimeHdrFieldNext", bufp, hdr, field, HttpHdr::next_field)
     })
 }
@@ -111,7 +111,7 @@ pub extern "C" fn TSMimeHdrFieldNext(bufp: TSMBuffer, hdr: TSMLoc, field: TSMLoc
 /// The next field of the same name, a new handle, or TS_NULL_MLOC.
 #[no_mangle]
 pub extern "C" fn TSMimeHdrFieldNextDup(bufp: TSMBuffer, hdr: TSMLoc, field: TSMLoc) -> TSMLoc {
-    guard("TSMimeHdrFieldNextDup", NULL_LOC, || {
+    guard!(NULL_LOC, || {
         related_field("TSMimeHdrFieldNextDup", bufp, hdr, field, HttpHdr::next_dup)
     })
 }
@@ -141,7 +141,7 @@ pub unsafe extern "C" fn TSMimeHdrFieldCreate(
     hdr: TSMLoc,
     locp: *mut TSMLoc,
 ) -> TSReturnCodeRaw {
-    guard("TSMimeHdrFieldCreate", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         create_field("TSMimeHdrFieldCreate", bufp, hdr, None, locp)
     })
 }
@@ -155,7 +155,7 @@ pub unsafe extern "C" fn TSMimeHdrFieldCreateNamed(
     name_len: c_int,
     locp: *mut TSMLoc,
 ) -> TSReturnCodeRaw {
-    guard("TSMimeHdrFieldCreateNamed", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let who = "TSMimeHdrFieldCreateNamed";
         // SAFETY: the plugin passes NULL or `name_len` bytes (a C string if `name_len` < 0).
         let Some(n) = (unsafe { req_bytes(who, "name", name, name_len) }) else {
@@ -193,7 +193,7 @@ pub extern "C" fn TSMimeHdrFieldAppend(
     hdr: TSMLoc,
     field: TSMLoc,
 ) -> TSReturnCodeRaw {
-    guard("TSMimeHdrFieldAppend", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         set_live("TSMimeHdrFieldAppend", bufp, hdr, field, true)
     })
 }
@@ -205,7 +205,7 @@ pub extern "C" fn TSMimeHdrFieldRemove(
     hdr: TSMLoc,
     field: TSMLoc,
 ) -> TSReturnCodeRaw {
-    guard("TSMimeHdrFieldRemove", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         set_live("TSMimeHdrFieldRemove", bufp, hdr, field, false)
     })
 }
@@ -217,7 +217,7 @@ pub extern "C" fn TSMimeHdrFieldDestroy(
     hdr: TSMLoc,
     field: TSMLoc,
 ) -> TSReturnCodeRaw {
-    guard("TSMimeHdrFieldDestroy", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let who = "TSMimeHdrFieldDestroy";
         let Some(b) = heap_arg(who, bufp) else {
             return TS_ERROR;
@@ -247,7 +247,7 @@ pub extern "C" fn TSMimeHdrFieldEqual(
     field1_obj: TSMLoc,
     field2_obj: TSMLoc,
 ) -> c_int {
-    guard("TSMimeHdrFieldEqual", 0, || {
+    guard!(0, || {
         let who = "TSMimeHdrFieldEqual";
         let Some(b) = heap_arg(who, bufp) else {
             return 0;
@@ -273,7 +273,7 @@ pub unsafe extern "C" fn TSMimeHdrFieldNameGet(
     field: TSMLoc,
     length: *mut c_int,
 ) -> *const c_char {
-    guard("TSMimeHdrFieldNameGet", null(), || {
+    guard!(null(), || {
         let who = "TSMimeHdrFieldNameGet";
         let Some(length) = out_arg(who, "length", length) else {
             return null();
@@ -295,7 +295,7 @@ pub unsafe extern "C" fn TSMimeHdrFieldNameSet(
     name: *const c_char,
     length: c_int,
 ) -> TSReturnCodeRaw {
-    guard("TSMimeHdrFieldNameSet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let who = "TSMimeHdrFieldNameSet";
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
         let Some(n) = (unsafe { req_bytes(who, "name", name, length) }) else {
@@ -319,7 +319,7 @@ pub unsafe extern "C" fn TSMimeHdrFieldValueStringGet(
     idx: c_int,
     value_len_ptr: *mut c_int,
 ) -> *const c_char {
-    guard("TSMimeHdrFieldValueStringGet", null(), || {
+    guard!(null(), || {
         let who = "TSMimeHdrFieldValueStringGet";
         let Some(length) = out_arg(who, "value_len_ptr", value_len_ptr) else {
             return null();
@@ -342,7 +342,7 @@ pub unsafe extern "C" fn TSMimeHdrFieldValueStringSet(
     value: *const c_char,
     length: c_int,
 ) -> TSReturnCodeRaw {
-    guard("TSMimeHdrFieldValueStringSet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let who = "TSMimeHdrFieldValueStringSet";
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
         let Some(v) = (unsafe { req_bytes(who, "value", value, length) }) else {
@@ -365,7 +365,7 @@ pub unsafe extern "C" fn TSMimeHdrFieldValueStringInsert(
     value: *const c_char,
     length: c_int,
 ) -> TSReturnCodeRaw {
-    guard("TSMimeHdrFieldValueStringInsert", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let who = "TSMimeHdrFieldValueStringInsert";
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
         let Some(v) = (unsafe { req_bytes(who, "value", value, length) }) else {
@@ -388,7 +388,7 @@ pub unsafe extern "C" fn TSMimeHdrFieldValueAppend(
     value: *const c_char,
     length: c_int,
 ) -> TSReturnCodeRaw {
-    guard("TSMimeHdrFieldValueAppend", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let who = "TSMimeHdrFieldValueAppend";
         if idx < 0 {
             crate::error!("{who}: negative index {idx}");
@@ -413,7 +413,7 @@ pub extern "C" fn TSMimeHdrFieldValueDelete(
     field: TSMLoc,
     idx: c_int,
 ) -> TSReturnCodeRaw {
-    guard("TSMimeHdrFieldValueDelete", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let who = "TSMimeHdrFieldValueDelete";
         if idx < 0 {
             crate::error!("{who}: negative index {idx}");
@@ -429,7 +429,7 @@ pub extern "C" fn TSMimeHdrFieldValueDelete(
 /// Elements of a list field; 0 or 1 for a non-list field.
 #[no_mangle]
 pub extern "C" fn TSMimeHdrFieldValuesCount(bufp: TSMBuffer, hdr: TSMLoc, field: TSMLoc) -> c_int {
-    guard("TSMimeHdrFieldValuesCount", 0, || {
+    guard!(0, || {
         with_field(
             "TSMimeHdrFieldValuesCount",
             bufp,
@@ -449,7 +449,7 @@ pub extern "C" fn TSMimeHdrFieldValuesClear(
     hdr: TSMLoc,
     field: TSMLoc,
 ) -> TSReturnCodeRaw {
-    guard("TSMimeHdrFieldValuesClear", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         with_field(
             "TSMimeHdrFieldValuesClear",
             bufp,
@@ -468,7 +468,7 @@ pub extern "C" fn TSMimeHdrFieldValuesClear(
 /// `Name: value\r\n` length.
 #[no_mangle]
 pub extern "C" fn TSMimeHdrFieldLengthGet(bufp: TSMBuffer, hdr: TSMLoc, field: TSMLoc) -> c_int {
-    guard("TSMimeHdrFieldLengthGet", 0, || {
+    guard!(0, || {
         with_field("TSMimeHdrFieldLengthGet", bufp, hdr, field, false, 0, |f| {
             f.length() as c_int
         })
@@ -497,7 +497,7 @@ pub extern "C" fn TSMimeHdrFieldValueIntGet(
     field: TSMLoc,
     idx: c_int,
 ) -> c_int {
-    guard("TSMimeHdrFieldValueIntGet", 0, || {
+    guard!(0, || {
         value_num(
             "TSMimeHdrFieldValueIntGet",
             bufp,
@@ -518,7 +518,7 @@ pub extern "C" fn TSMimeHdrFieldValueUintGet(
     field: TSMLoc,
     idx: c_int,
 ) -> c_uint {
-    guard("TSMimeHdrFieldValueUintGet", 0, || {
+    guard!(0, || {
         value_num(
             "TSMimeHdrFieldValueUintGet",
             bufp,
@@ -539,7 +539,7 @@ pub extern "C" fn TSMimeHdrFieldValueInt64Get(
     field: TSMLoc,
     idx: c_int,
 ) -> i64 {
-    guard("TSMimeHdrFieldValueInt64Get", 0, || {
+    guard!(0, || {
         value_num(
             "TSMimeHdrFieldValueInt64Get",
             bufp,
@@ -579,7 +579,7 @@ pub extern "C" fn TSMimeHdrFieldValueIntSet(
     idx: c_int,
     value: c_int,
 ) -> TSReturnCodeRaw {
-    guard("TSMimeHdrFieldValueIntSet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         value_set_text(
             "TSMimeHdrFieldValueIntSet",
             bufp,
@@ -601,7 +601,7 @@ pub extern "C" fn TSMimeHdrFieldValueUintSet(
     idx: c_int,
     value: c_uint,
 ) -> TSReturnCodeRaw {
-    guard("TSMimeHdrFieldValueUintSet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         value_set_text(
             "TSMimeHdrFieldValueUintSet",
             bufp,
@@ -623,7 +623,7 @@ pub extern "C" fn TSMimeHdrFieldValueInt64Set(
     idx: c_int,
     value: i64,
 ) -> TSReturnCodeRaw {
-    guard("TSMimeHdrFieldValueInt64Set", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         value_set_text(
             "TSMimeHdrFieldValueInt64Set",
             bufp,
@@ -645,7 +645,7 @@ pub extern "C" fn TSMimeHdrFieldValueIntInsert(
     idx: c_int,
     value: c_int,
 ) -> TSReturnCodeRaw {
-    guard("TSMimeHdrFieldValueIntInsert", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         value_set_text(
             "TSMimeHdrFieldValueIntInsert",
             bufp,
@@ -667,7 +667,7 @@ pub extern "C" fn TSMimeHdrFieldValueUintInsert(
     idx: c_int,
     value: c_uint,
 ) -> TSReturnCodeRaw {
-    guard("TSMimeHdrFieldValueUintInsert", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         value_set_text(
             "TSMimeHdrFieldValueUintInsert",
             bufp,
@@ -705,7 +705,7 @@ pub extern "C" fn TSMimeHdrFieldCopy(
     src_hdr: TSMLoc,
     src_field: TSMLoc,
 ) -> TSReturnCodeRaw {
-    guard("TSMimeHdrFieldCopy", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let who = "TSMimeHdrFieldCopy";
         let Some((n, v)) = field_content(who, src_bufp, src_hdr, src_field) else {
             return TS_ERROR;
@@ -728,7 +728,7 @@ pub extern "C" fn TSMimeHdrFieldCopyValues(
     src_hdr: TSMLoc,
     src_field: TSMLoc,
 ) -> TSReturnCodeRaw {
-    guard("TSMimeHdrFieldCopyValues", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let who = "TSMimeHdrFieldCopyValues";
         let Some((_, v)) = field_content(who, src_bufp, src_hdr, src_field) else {
             return TS_ERROR;
@@ -750,7 +750,7 @@ pub unsafe extern "C" fn TSMimeHdrFieldClone(
     src_field: TSMLoc,
     locp: *mut TSMLoc,
 ) -> TSReturnCodeRaw {
-    guard("TSMimeHdrFieldClone", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let who = "TSMimeHdrFieldClone";
         let Some(locp) = out_arg(who, "locp", locp) else {
             return TS_ERROR;

@@ -43,7 +43,7 @@ pub unsafe extern "C" fn TSHttpTxnClientReqGet(
     bufp: *mut TSMBuffer,
     offset: *mut TSMLoc,
 ) -> TSReturnCodeRaw {
-    guard("TSHttpTxnClientReqGet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         // SAFETY: the plugin's out-pointers: NULL (refused) or writable.
         unsafe {
             txn_hdr("TSHttpTxnClientReqGet", txnp, bufp, offset, |h| {
@@ -60,7 +60,7 @@ pub unsafe extern "C" fn TSHttpTxnServerReqGet(
     bufp: *mut TSMBuffer,
     offset: *mut TSMLoc,
 ) -> TSReturnCodeRaw {
-    guard("TSHttpTxnServerReqGet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         // SAFETY: the plugin's out-pointers: NULL (refused) or writable.
         unsafe {
             txn_hdr("TSHttpTxnServerReqGet", txnp, bufp, offset, |h| {
@@ -77,7 +77,7 @@ pub unsafe extern "C" fn TSHttpTxnServerRespGet(
     bufp: *mut TSMBuffer,
     offset: *mut TSMLoc,
 ) -> TSReturnCodeRaw {
-    guard("TSHttpTxnServerRespGet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         // SAFETY: the plugin's out-pointers: NULL (refused) or writable.
         unsafe {
             txn_hdr("TSHttpTxnServerRespGet", txnp, bufp, offset, |h| {
@@ -94,7 +94,7 @@ pub unsafe extern "C" fn TSHttpTxnClientRespGet(
     bufp: *mut TSMBuffer,
     offset: *mut TSMLoc,
 ) -> TSReturnCodeRaw {
-    guard("TSHttpTxnClientRespGet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         // SAFETY: the plugin's out-pointers: NULL (refused) or writable.
         unsafe {
             txn_hdr("TSHttpTxnClientRespGet", txnp, bufp, offset, |h| {

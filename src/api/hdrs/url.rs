@@ -8,7 +8,7 @@ use super::*;
 /// A new empty URL in the heap.
 #[no_mangle]
 pub unsafe extern "C" fn TSUrlCreate(bufp: TSMBuffer, locp: *mut TSMLoc) -> TSReturnCodeRaw {
-    guard("TSUrlCreate", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let Some(locp) = out_arg("TSUrlCreate", "locp", locp) else {
             return TS_ERROR;
         };
@@ -32,7 +32,7 @@ pub unsafe extern "C" fn TSUrlClone(
     src_url: TSMLoc,
     locp: *mut TSMLoc,
 ) -> TSReturnCodeRaw {
-    guard("TSUrlClone", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let who = "TSUrlClone";
         let Some(locp) = out_arg(who, "locp", locp) else {
             return TS_ERROR;
@@ -60,7 +60,7 @@ pub extern "C" fn TSUrlCopy(
     src_bufp: TSMBuffer,
     src_obj: TSMLoc,
 ) -> TSReturnCodeRaw {
-    guard("TSUrlCopy", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let Some(u) = copy_url("TSUrlCopy", src_bufp, src_obj) else {
             return TS_ERROR;
         };
@@ -79,7 +79,7 @@ pub unsafe extern "C" fn TSUrlParse(
     start: *mut *const c_char,
     end: *const c_char,
 ) -> TSParseResultRaw {
-    guard("TSUrlParse", TS_PARSE_ERROR, || {
+    guard!(TS_PARSE_ERROR, || {
         let who = "TSUrlParse";
         // SAFETY: `start` is read only when non-NULL (||), and is the plugin's pointer variable.
         if start.is_null() || unsafe { (*start).is_null() || end.is_null() || end < *start } {
@@ -122,7 +122,7 @@ pub unsafe extern "C" fn TSUrlStringGet(
     offset: TSMLoc,
     length: *mut c_int,
 ) -> *mut c_char {
-    guard("TSUrlStringGet", std::ptr::null_mut(), || {
+    guard!(std::ptr::null_mut(), || {
         let who = "TSUrlStringGet";
         let Some(length) = out_arg(who, "length", length) else {
             return std::ptr::null_mut();
@@ -157,7 +157,7 @@ pub unsafe extern "C" fn TSUrlStringGet(
 /// The length of TSUrlStringGet's string.
 #[no_mangle]
 pub extern "C" fn TSUrlLengthGet(bufp: TSMBuffer, offset: TSMLoc) -> c_int {
-    guard("TSUrlLengthGet", 0, || {
+    guard!(0, || {
         with_url("TSUrlLengthGet", bufp, offset, false, 0, |u| {
             u.length() as c_int
         })
@@ -211,7 +211,7 @@ pub unsafe extern "C" fn TSUrlRawSchemeGet(
     offset: TSMLoc,
     length: *mut c_int,
 ) -> *const c_char {
-    guard("TSUrlRawSchemeGet", null(), || {
+    guard!(null(), || {
         let who = "TSUrlRawSchemeGet";
         let Some(length) = out_arg(who, "length", length) else {
             return null();
@@ -249,7 +249,7 @@ pub unsafe extern "C" fn TSUrlSchemeGet(
     offset: TSMLoc,
     length: *mut c_int,
 ) -> *const c_char {
-    guard("TSUrlSchemeGet", null(), || {
+    guard!(null(), || {
         let who = "TSUrlSchemeGet";
         let Some(length) = out_arg(who, "length", length) else {
             return null();
@@ -271,7 +271,7 @@ pub unsafe extern "C" fn TSUrlSchemeSet(
     value: *const c_char,
     length: c_int,
 ) -> TSReturnCodeRaw {
-    guard("TSUrlSchemeSet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
         unsafe {
             url_part_set(
@@ -294,7 +294,7 @@ pub unsafe extern "C" fn TSUrlUserGet(
     offset: TSMLoc,
     length: *mut c_int,
 ) -> *const c_char {
-    guard("TSUrlUserGet", null(), || {
+    guard!(null(), || {
         // SAFETY: the plugin's `length`: NULL (refused) or writable.
         unsafe { url_part_get("TSUrlUserGet", bufp, offset, length, Part::User) }
     })
@@ -309,7 +309,7 @@ pub unsafe extern "C" fn TSUrlUserSet(
     value: *const c_char,
     length: c_int,
 ) -> TSReturnCodeRaw {
-    guard("TSUrlUserSet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
         unsafe { url_part_set("TSUrlUserSet", bufp, offset, value, length, Url::set_user) }
     })
@@ -322,7 +322,7 @@ pub unsafe extern "C" fn TSUrlPasswordGet(
     offset: TSMLoc,
     length: *mut c_int,
 ) -> *const c_char {
-    guard("TSUrlPasswordGet", null(), || {
+    guard!(null(), || {
         // SAFETY: the plugin's `length`: NULL (refused) or writable.
         unsafe { url_part_get("TSUrlPasswordGet", bufp, offset, length, Part::Password) }
     })
@@ -337,7 +337,7 @@ pub unsafe extern "C" fn TSUrlPasswordSet(
     value: *const c_char,
     length: c_int,
 ) -> TSReturnCodeRaw {
-    guard("TSUrlPasswordSet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
         unsafe {
             url_part_set(
@@ -359,7 +359,7 @@ pub unsafe extern "C" fn TSUrlHostGet(
     offset: TSMLoc,
     length: *mut c_int,
 ) -> *const c_char {
-    guard("TSUrlHostGet", null(), || {
+    guard!(null(), || {
         // SAFETY: the plugin's `length`: NULL (refused) or writable.
         unsafe { url_part_get("TSUrlHostGet", bufp, offset, length, Part::Host) }
     })
@@ -374,7 +374,7 @@ pub unsafe extern "C" fn TSUrlHostSet(
     value: *const c_char,
     length: c_int,
 ) -> TSReturnCodeRaw {
-    guard("TSUrlHostSet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
         unsafe { url_part_set("TSUrlHostSet", bufp, offset, value, length, Url::set_host) }
     })
@@ -383,7 +383,7 @@ pub unsafe extern "C" fn TSUrlHostSet(
 /// The port, else the default of the scheme (80, 443), else 0.
 #[no_mangle]
 pub extern "C" fn TSUrlPortGet(bufp: TSMBuffer, offset: TSMLoc) -> c_int {
-    guard("TSUrlPortGet", 0, || {
+    guard!(0, || {
         with_url("TSUrlPortGet", bufp, offset, false, 0, |u| {
             u.port_or_default() as c_int
         })
@@ -393,7 +393,7 @@ pub extern "C" fn TSUrlPortGet(bufp: TSMBuffer, offset: TSMLoc) -> c_int {
 /// The port written in the URL (0 if none).
 #[no_mangle]
 pub extern "C" fn TSUrlRawPortGet(bufp: TSMBuffer, offset: TSMLoc) -> c_int {
-    guard("TSUrlRawPortGet", 0, || {
+    guard!(0, || {
         with_url("TSUrlRawPortGet", bufp, offset, false, 0, |u| {
             u.port().unwrap_or(0) as c_int
         })
@@ -403,7 +403,7 @@ pub extern "C" fn TSUrlRawPortGet(bufp: TSMBuffer, offset: TSMLoc) -> c_int {
 /// 0 removes the port; a negative port is TS_ERROR (as ATS), one above 65535 too.
 #[no_mangle]
 pub extern "C" fn TSUrlPortSet(bufp: TSMBuffer, offset: TSMLoc, port: c_int) -> TSReturnCodeRaw {
-    guard("TSUrlPortSet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         let Ok(p) = u16::try_from(port) else {
             if port > 0 {
                 crate::error!("TSUrlPortSet: port {port} out of range");
@@ -424,7 +424,7 @@ pub unsafe extern "C" fn TSUrlPathGet(
     offset: TSMLoc,
     length: *mut c_int,
 ) -> *const c_char {
-    guard("TSUrlPathGet", null(), || {
+    guard!(null(), || {
         // SAFETY: the plugin's `length`: NULL (refused) or writable.
         unsafe { url_part_get("TSUrlPathGet", bufp, offset, length, Part::Path) }
     })
@@ -438,7 +438,7 @@ pub unsafe extern "C" fn TSUrlPathSet(
     value: *const c_char,
     length: c_int,
 ) -> TSReturnCodeRaw {
-    guard("TSUrlPathSet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
         unsafe {
             url_part_set("TSUrlPathSet", bufp, offset, value, length, |u, v| {
@@ -456,7 +456,7 @@ pub unsafe extern "C" fn TSUrlHttpParamsGet(
     offset: TSMLoc,
     length: *mut c_int,
 ) -> *const c_char {
-    guard("TSUrlHttpParamsGet", null(), || {
+    guard!(null(), || {
         // SAFETY: the plugin's `length`: NULL (refused) or writable.
         unsafe { url_part_get("TSUrlHttpParamsGet", bufp, offset, length, Part::Params) }
     })
@@ -471,7 +471,7 @@ pub unsafe extern "C" fn TSUrlHttpParamsSet(
     value: *const c_char,
     length: c_int,
 ) -> TSReturnCodeRaw {
-    guard("TSUrlHttpParamsSet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
         unsafe {
             url_part_set(
@@ -493,7 +493,7 @@ pub unsafe extern "C" fn TSUrlHttpQueryGet(
     offset: TSMLoc,
     length: *mut c_int,
 ) -> *const c_char {
-    guard("TSUrlHttpQueryGet", null(), || {
+    guard!(null(), || {
         // SAFETY: the plugin's `length`: NULL (refused) or writable.
         unsafe { url_part_get("TSUrlHttpQueryGet", bufp, offset, length, Part::Query) }
     })
@@ -508,7 +508,7 @@ pub unsafe extern "C" fn TSUrlHttpQuerySet(
     value: *const c_char,
     length: c_int,
 ) -> TSReturnCodeRaw {
-    guard("TSUrlHttpQuerySet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
         unsafe {
             url_part_set(
@@ -531,7 +531,7 @@ pub unsafe extern "C" fn TSUrlHttpFragmentGet(
     offset: TSMLoc,
     length: *mut c_int,
 ) -> *const c_char {
-    guard("TSUrlHttpFragmentGet", null(), || {
+    guard!(null(), || {
         // SAFETY: the plugin's `length`: NULL (refused) or writable.
         unsafe { url_part_get("TSUrlHttpFragmentGet", bufp, offset, length, Part::Fragment) }
     })
@@ -546,7 +546,7 @@ pub unsafe extern "C" fn TSUrlHttpFragmentSet(
     value: *const c_char,
     length: c_int,
 ) -> TSReturnCodeRaw {
-    guard("TSUrlHttpFragmentSet", TS_ERROR, || {
+    guard!(TS_ERROR, || {
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
         unsafe {
             url_part_set(
