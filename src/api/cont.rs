@@ -1,7 +1,7 @@
 //! TSCont*: continuations.
 use std::os::raw::{c_int, c_void};
 
-use super::guard;
+use super::{guard, here};
 use crate::cont::{Cont, CONTS};
 use crate::mutex::MUTEXES;
 use crate::sys::types::{TSCont, TSEventFunc, TSEventRaw, TSMutex};
@@ -12,7 +12,7 @@ use crate::sys::types::{TSCont, TSEventFunc, TSEventRaw, TSMutex};
 pub extern "C" fn TSContCreate(funcp: TSEventFunc, mutexp: TSMutex) -> TSCont {
     guard!(std::ptr::null_mut(), || {
         if funcp.is_none() {
-            crate::error!("TSContCreate: NULL event function");
+            crate::error!("{}: NULL event function", here!());
             return std::ptr::null_mut();
         }
         let mutex = if mutexp.is_null() {
@@ -21,7 +21,7 @@ pub extern "C" fn TSContCreate(funcp: TSEventFunc, mutexp: TSMutex) -> TSCont {
             match MUTEXES.get(mutexp as usize) {
                 Some(m) => Some(m),
                 None => {
-                    crate::error!("TSContCreate: {mutexp:p} is not a live TSMutex");
+                    crate::error!("{}: {mutexp:p} is not a live TSMutex", here!());
                     return std::ptr::null_mut();
                 }
             }
@@ -32,7 +32,7 @@ pub extern "C" fn TSContCreate(funcp: TSEventFunc, mutexp: TSMutex) -> TSCont {
 }
 
 /// The live continuation behind a handle, or an error logged in `who`'s name.
-pub(crate) fn cont_arg(who: &str, contp: TSCont) -> Option<std::sync::Arc<Cont>> {
+pub(crate) fn cont_arg(who: crate::api::Here, contp: TSCont) -> Option<std::sync::Arc<Cont>> {
     let c = CONTS.get(contp as usize);
     if c.is_none() {
         if contp.is_null() {
@@ -51,7 +51,7 @@ pub(crate) fn cont_arg(who: &str, contp: TSCont) -> Option<std::sync::Arc<Cont>>
 #[no_mangle]
 pub extern "C" fn TSContDestroy(contp: TSCont) {
     guard!((), || {
-        if let Some(c) = cont_arg("TSContDestroy", contp) {
+        if let Some(c) = cont_arg(here!(), contp) {
             // Pending events and hooks still holding it see the mark and never call it again.
             c.mark_deleted();
             CONTS.release(contp as usize);
@@ -67,7 +67,7 @@ pub extern "C" fn TSContDataSet(contp: TSCont, data: *mut c_void) {
         if let Some(c) = CONTS.get(contp as usize) {
             c.set_data(data);
         } else {
-            cont_arg("TSContDataSet", contp);
+            cont_arg(here!(), contp);
         }
     })
 }
@@ -79,7 +79,7 @@ pub extern "C" fn TSContDataGet(contp: TSCont) -> *mut c_void {
         match CONTS.get(contp as usize) {
             Some(c) => c.data(),
             None => {
-                cont_arg("TSContDataGet", contp);
+                cont_arg(here!(), contp);
                 std::ptr::null_mut()
             }
         }
@@ -90,7 +90,7 @@ pub extern "C" fn TSContDataGet(contp: TSCont) -> *mut c_void {
 #[no_mangle]
 pub extern "C" fn TSContMutexGet(contp: TSCont) -> TSMutex {
     guard!(std::ptr::null_mut(), || {
-        match cont_arg("TSContMutexGet", contp) {
+        match cont_arg(here!(), contp) {
             Some(c) => c
                 .mutex
                 .as_ref()
@@ -106,7 +106,7 @@ pub extern "C" fn TSContMutexGet(contp: TSCont) -> TSMutex {
 #[no_mangle]
 pub extern "C" fn TSContCall(contp: TSCont, event: TSEventRaw, edata: *mut c_void) -> c_int {
     guard!(0, || {
-        let Some(c) = cont_arg("TSContCall", contp) else {
+        let Some(c) = cont_arg(here!(), contp) else {
             return 0;
         };
         if let Some(m) = &c.mutex {

@@ -19,8 +19,8 @@ use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex};
 
-use super::guard;
 use super::http::ssn_arg;
+use super::{guard, here};
 use crate::harness::{self, SessionOptions, TxnOptions, TxnResult};
 use crate::hooks::trace;
 use crate::rt::pool::Pool;
@@ -59,7 +59,7 @@ pub extern "C" fn tshost_version() -> *const c_char {
 pub unsafe extern "C" fn tshost_start(config_dir: *const c_char) -> c_int {
     guard!(-1, || {
         if config_dir.is_null() {
-            set_error("tshost_start: NULL config_dir");
+            set_error(&format!("{}: NULL config_dir", here!()));
             return -1;
         }
         // SAFETY: non-NULL (checked above); the caller passes a NUL-terminated path.
@@ -93,7 +93,7 @@ pub extern "C" fn tshost_stop() -> c_int {
 pub unsafe extern "C" fn tshost_plugin_load(argc: c_int, argv: *const *const c_char) -> c_int {
     guard!(-1, || {
         if argc < 1 || argv.is_null() {
-            set_error("tshost_plugin_load: need argc >= 1 and argv");
+            set_error(&format!("{}: need argc >= 1 and argv", here!()));
             return -1;
         }
         let mut args = Vec::new();
@@ -102,14 +102,14 @@ pub unsafe extern "C" fn tshost_plugin_load(argc: c_int, argv: *const *const c_c
             // contract, as TSPluginInit's), and i < argc.
             let p = unsafe { *argv.add(i) };
             if p.is_null() {
-                set_error(&format!("tshost_plugin_load: argv[{i}] is NULL"));
+                set_error(&format!("{}: argv[{i}] is NULL", here!()));
                 return -1;
             }
             // SAFETY: non-NULL (checked above); each argv entry is a NUL-terminated string.
             args.push(unsafe { CStr::from_ptr(p) }.to_bytes().to_vec());
         }
         let dir = crate::host::dirs().plugin_path.clone();
-        match crate::plugin::loader::load("tshost_plugin_load", &dir, &args) {
+        match crate::plugin::loader::load(here!().name(), &dir, &args) {
             Ok(_) => 0,
             Err(e) => {
                 set_error(&e);
@@ -300,7 +300,7 @@ pub unsafe extern "C" fn tshost_ssn_open(
 ) -> c_int {
     guard!(-1, || {
         if out.is_null() {
-            set_error("tshost_ssn_open: NULL out");
+            set_error(&format!("{}: NULL out", here!()));
             return -1;
         }
         let mut so = SessionOptions {
@@ -344,7 +344,7 @@ pub unsafe extern "C" fn tshost_ssn_open(
                     match crate::proxy::proto::canonical(&s) {
                         Some(t) => so.stack.push(t),
                         None => {
-                            set_error(&format!("tshost_ssn_open: unknown protocol tag {s:?}"));
+                            set_error(&format!("{}: unknown protocol tag {s:?}", here!()));
                             return -1;
                         }
                     }
@@ -371,8 +371,8 @@ pub unsafe extern "C" fn tshost_ssn_open(
 #[no_mangle]
 pub extern "C" fn tshost_ssn_close(ssn: TSHttpSsn) -> c_int {
     guard!(-1, || {
-        let Some(s) = ssn_arg("tshost_ssn_close", ssn) else {
-            set_error("tshost_ssn_close: not a live session");
+        let Some(s) = ssn_arg(here!(), ssn) else {
+            set_error(&format!("{}: not a live session", here!()));
             return -1;
         };
         harness::block_on(harness::close_session(&s));
@@ -515,8 +515,8 @@ pub unsafe extern "C" fn tshost_txn_run(
     out: *mut tshost_txn_result,
 ) -> c_int {
     guard!(-1, || {
-        let Some(s) = ssn_arg("tshost_txn_run", ssn) else {
-            set_error("tshost_txn_run: not a live session");
+        let Some(s) = ssn_arg(here!(), ssn) else {
+            set_error(&format!("{}: not a live session", here!()));
             return -1;
         };
         // SAFETY: the caller passes NULL or a tshost_txn_options with NULL or NUL-terminated
@@ -524,12 +524,12 @@ pub unsafe extern "C" fn tshost_txn_run(
         let o = match unsafe { txn_options(opts) } {
             Ok(o) => o,
             Err(e) => {
-                set_error(&format!("tshost_txn_run: {e}"));
+                set_error(&format!("{}: {e}", here!()));
                 return -1;
             }
         };
         let Some(txn) = harness::new_transaction(&s) else {
-            set_error("tshost_txn_run: the session is closing");
+            set_error(&format!("{}: the session is closing", here!()));
             return -1;
         };
         let r = harness::block_on(harness::run_transaction(txn, o));
@@ -557,8 +557,8 @@ pub unsafe extern "C" fn tshost_txn_spawn(
     opts: *const tshost_txn_options,
 ) -> *mut tshost_job {
     guard!(std::ptr::null_mut(), || {
-        let Some(s) = ssn_arg("tshost_txn_spawn", ssn) else {
-            set_error("tshost_txn_spawn: not a live session");
+        let Some(s) = ssn_arg(here!(), ssn) else {
+            set_error(&format!("{}: not a live session", here!()));
             return std::ptr::null_mut();
         };
         // SAFETY: the caller passes NULL or a tshost_txn_options with NULL or NUL-terminated
@@ -566,13 +566,13 @@ pub unsafe extern "C" fn tshost_txn_spawn(
         let o = match unsafe { txn_options(opts) } {
             Ok(o) => o,
             Err(e) => {
-                set_error(&format!("tshost_txn_spawn: {e}"));
+                set_error(&format!("{}: {e}", here!()));
                 return std::ptr::null_mut();
             }
         };
         // Counted now, so a session closed right after this call waits for it.
         let Some(txn) = harness::new_transaction(&s) else {
-            set_error("tshost_txn_spawn: the session is closing");
+            set_error(&format!("{}: the session is closing", here!()));
             return std::ptr::null_mut();
         };
         let (h, job) = JOBS.insert(|_| tshost_job {
@@ -589,7 +589,7 @@ pub unsafe extern "C" fn tshost_txn_spawn(
             })
             .map(|_| h as *mut tshost_job)
             .unwrap_or_else(|e| {
-                set_error(&format!("tshost_txn_spawn: {e}"));
+                set_error(&format!("{}: {e}", here!()));
                 std::ptr::null_mut()
             })
     })
@@ -606,7 +606,7 @@ pub unsafe extern "C" fn tshost_job_wait(
 ) -> c_int {
     guard!(-1, || {
         let Some(j) = JOBS.get(job as usize) else {
-            set_error("tshost_job_wait: not a live job");
+            set_error(&format!("{}: not a live job", here!()));
             return -1;
         };
         let mut d = j.done.lock();

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::cont::cont_arg;
-use super::guard;
+use super::{guard, here};
 use crate::args;
 use crate::hooks::{self, HOOK_COUNT};
 use crate::sys::names;
@@ -26,7 +26,7 @@ pub extern "C" fn TSHttpTxnErrorBodySet(
     mimetype: *mut c_char,
 ) {
     guard!((), || {
-        let Some(t) = txn_arg("TSHttpTxnErrorBodySet", txnp) else {
+        let Some(t) = txn_arg(here!(), txnp) else {
             return;
         };
         let len = if buf.is_null() { 0 } else { buflength };
@@ -40,7 +40,7 @@ pub extern "C" fn TSHttpTxnErrorBodySet(
 
 use crate::sys::types::{TS_ERROR, TS_SUCCESS};
 
-pub(crate) fn ssn_arg(who: &str, ssnp: TSHttpSsn) -> Option<Arc<Session>> {
+pub(crate) fn ssn_arg(who: crate::api::Here, ssnp: TSHttpSsn) -> Option<Arc<Session>> {
     let s = SSNS.get(ssnp as usize);
     if s.is_none() {
         crate::error!("{who}: {ssnp:p} is not a live TSHttpSsn");
@@ -48,7 +48,7 @@ pub(crate) fn ssn_arg(who: &str, ssnp: TSHttpSsn) -> Option<Arc<Session>> {
     s
 }
 
-pub(crate) fn txn_arg(who: &str, txnp: TSHttpTxn) -> Option<Arc<Txn>> {
+pub(crate) fn txn_arg(who: crate::api::Here, txnp: TSHttpTxn) -> Option<Arc<Txn>> {
     let t = TXNS.get(txnp as usize);
     if t.is_none() {
         crate::error!("{who}: {txnp:p} is not a live TSHttpTxn");
@@ -56,7 +56,7 @@ pub(crate) fn txn_arg(who: &str, txnp: TSHttpTxn) -> Option<Arc<Txn>> {
     t
 }
 
-fn hook_arg(who: &str, id: TSHttpHookIDRaw) -> Option<i32> {
+fn hook_arg(who: crate::api::Here, id: TSHttpHookIDRaw) -> Option<i32> {
     if (0..HOOK_COUNT as i32).contains(&id) {
         Some(id)
     } else {
@@ -70,11 +70,8 @@ fn hook_arg(who: &str, id: TSHttpHookIDRaw) -> Option<i32> {
 #[no_mangle]
 pub extern "C" fn TSHttpHookAdd(id: TSHttpHookIDRaw, contp: TSCont) {
     guard!((), || {
-        if let (Some(id), Some(c)) = (
-            hook_arg("TSHttpHookAdd", id),
-            cont_arg("TSHttpHookAdd", contp),
-        ) {
-            hooks::warn_if_never_fired("TSHttpHookAdd", id, &c);
+        if let (Some(id), Some(c)) = (hook_arg(here!(), id), cont_arg(here!(), contp)) {
+            hooks::warn_if_never_fired(here!().name(), id, &c);
             hooks::GLOBAL.add(id, c);
         }
     })
@@ -86,11 +83,11 @@ pub extern "C" fn TSHttpHookAdd(id: TSHttpHookIDRaw, contp: TSCont) {
 pub extern "C" fn TSHttpSsnHookAdd(ssnp: TSHttpSsn, id: TSHttpHookIDRaw, contp: TSCont) {
     guard!((), || {
         if let (Some(s), Some(id), Some(c)) = (
-            ssn_arg("TSHttpSsnHookAdd", ssnp),
-            hook_arg("TSHttpSsnHookAdd", id),
-            cont_arg("TSHttpSsnHookAdd", contp),
+            ssn_arg(here!(), ssnp),
+            hook_arg(here!(), id),
+            cont_arg(here!(), contp),
         ) {
-            hooks::warn_if_never_fired("TSHttpSsnHookAdd", id, &c);
+            hooks::warn_if_never_fired(here!().name(), id, &c);
             s.hooks.add(id, c, false);
         }
     })
@@ -101,11 +98,11 @@ pub extern "C" fn TSHttpSsnHookAdd(ssnp: TSHttpSsn, id: TSHttpHookIDRaw, contp: 
 pub extern "C" fn TSHttpTxnHookAdd(txnp: TSHttpTxn, id: TSHttpHookIDRaw, contp: TSCont) {
     guard!((), || {
         if let (Some(t), Some(id), Some(c)) = (
-            txn_arg("TSHttpTxnHookAdd", txnp),
-            hook_arg("TSHttpTxnHookAdd", id),
-            cont_arg("TSHttpTxnHookAdd", contp),
+            txn_arg(here!(), txnp),
+            hook_arg(here!(), id),
+            cont_arg(here!(), contp),
         ) {
-            hooks::warn_if_never_fired("TSHttpTxnHookAdd", id, &c);
+            hooks::warn_if_never_fired(here!().name(), id, &c);
             t.hooks.add(id, c, true);
         }
     })
@@ -121,11 +118,18 @@ pub extern "C" fn TSHttpTxnReenable(txnp: TSHttpTxn, event: TSEventRaw) {
             return;
         }
         let Some(t) = TXNS.get(txnp as usize) else {
-            crate::error!("TSHttpTxnReenable: {txnp:p} is not a live TSHttpTxn (reenabled after TXN_CLOSE?); ignored");
+            crate::error!(
+                "{}: {txnp:p} is not a live TSHttpTxn (reenabled after TXN_CLOSE?); ignored",
+                here!()
+            );
             return;
         };
         if t.gate.reenable(event).is_err() {
-            crate::error!("TSHttpTxnReenable: transaction {} has no hook waiting for a reenable (second reenable?); ignored", t.id);
+            crate::error!(
+                "{}: transaction {} has no hook waiting for a reenable (second reenable?); ignored",
+                here!(),
+                t.id
+            );
         }
     })
 }
@@ -139,11 +143,18 @@ pub extern "C" fn TSHttpSsnReenable(ssnp: TSHttpSsn, event: TSEventRaw) {
             return;
         }
         let Some(s) = SSNS.get(ssnp as usize) else {
-            crate::error!("TSHttpSsnReenable: {ssnp:p} is not a live TSHttpSsn (reenabled after SSN_CLOSE?); ignored");
+            crate::error!(
+                "{}: {ssnp:p} is not a live TSHttpSsn (reenabled after SSN_CLOSE?); ignored",
+                here!()
+            );
             return;
         };
         if s.gate.reenable(event).is_err() {
-            crate::error!("TSHttpSsnReenable: session {} has no hook waiting for a reenable (second reenable?); ignored", s.id);
+            crate::error!(
+                "{}: session {} has no hook waiting for a reenable (second reenable?); ignored",
+                here!(),
+                s.id
+            );
         }
     })
 }
@@ -170,7 +181,7 @@ pub extern "C" fn TSHttpHookNameLookup(hook: TSHttpHookIDRaw) -> *const c_char {
 #[no_mangle]
 pub extern "C" fn TSHttpSsnIdGet(ssnp: TSHttpSsn) -> i64 {
     guard!(-1, || {
-        ssn_arg("TSHttpSsnIdGet", ssnp).map(|s| s.id).unwrap_or(-1)
+        ssn_arg(here!(), ssnp).map(|s| s.id).unwrap_or(-1)
     })
 }
 
@@ -178,9 +189,7 @@ pub extern "C" fn TSHttpSsnIdGet(ssnp: TSHttpSsn) -> i64 {
 #[no_mangle]
 pub extern "C" fn TSHttpTxnIdGet(txnp: TSHttpTxn) -> u64 {
     guard!(u64::MAX, || {
-        txn_arg("TSHttpTxnIdGet", txnp)
-            .map(|t| t.id)
-            .unwrap_or(u64::MAX)
+        txn_arg(here!(), txnp).map(|t| t.id).unwrap_or(u64::MAX)
     })
 }
 
@@ -188,7 +197,7 @@ pub extern "C" fn TSHttpTxnIdGet(txnp: TSHttpTxn) -> u64 {
 #[no_mangle]
 pub extern "C" fn TSHttpTxnSsnGet(txnp: TSHttpTxn) -> TSHttpSsn {
     guard!(std::ptr::null_mut(), || {
-        txn_arg("TSHttpTxnSsnGet", txnp)
+        txn_arg(here!(), txnp)
             .map(|t| t.ssn.handle as TSHttpSsn)
             .unwrap_or(std::ptr::null_mut())
     })
@@ -198,7 +207,7 @@ pub extern "C" fn TSHttpTxnSsnGet(txnp: TSHttpTxn) -> TSHttpSsn {
 #[no_mangle]
 pub extern "C" fn TSHttpSsnTransactionCount(ssnp: TSHttpSsn) -> c_int {
     guard!(0, || {
-        ssn_arg("TSHttpSsnTransactionCount", ssnp)
+        ssn_arg(here!(), ssnp)
             .map(|s| s.txn_count.load(Ordering::Acquire))
             .unwrap_or(0)
     })
@@ -209,7 +218,7 @@ pub extern "C" fn TSHttpSsnTransactionCount(ssnp: TSHttpSsn) -> c_int {
 #[no_mangle]
 pub extern "C" fn TSHttpTxnStatusSet(txnp: TSHttpTxn, status: TSHttpStatusRaw) {
     guard!((), || {
-        if let Some(t) = txn_arg("TSHttpTxnStatusSet", txnp) {
+        if let Some(t) = txn_arg(here!(), txnp) {
             t.status.store(status, Ordering::Release);
         }
     })
@@ -220,7 +229,7 @@ pub extern "C" fn TSHttpTxnStatusSet(txnp: TSHttpTxn, status: TSHttpStatusRaw) {
 #[no_mangle]
 pub extern "C" fn TSHttpTxnStatusGet(txnp: TSHttpTxn) -> TSHttpStatusRaw {
     guard!(0, || {
-        txn_arg("TSHttpTxnStatusGet", txnp)
+        txn_arg(here!(), txnp)
             .map(|t| t.status.load(Ordering::Acquire))
             .unwrap_or(0)
     })
@@ -229,7 +238,7 @@ pub extern "C" fn TSHttpTxnStatusGet(txnp: TSHttpTxn) -> TSHttpStatusRaw {
 // -------------------------------------------------------------------------------------------------
 // User arguments
 
-fn type_arg(who: &str, ty: TSUserArgTypeRaw) -> Option<i32> {
+fn type_arg(who: crate::api::Here, ty: TSUserArgTypeRaw) -> Option<i32> {
     if (0..4).contains(&ty) {
         Some(ty)
     } else {
@@ -242,7 +251,7 @@ fn type_arg(who: &str, ty: TSUserArgTypeRaw) -> Option<i32> {
 ///
 /// # Safety
 /// `p` is NULL or a NUL-terminated string that outlives `'a`.
-unsafe fn cstr<'a>(who: &str, what: &str, p: *const c_char) -> Option<&'a CStr> {
+unsafe fn cstr<'a>(who: crate::api::Here, what: &str, p: *const c_char) -> Option<&'a CStr> {
     if p.is_null() {
         crate::error!("{who}: NULL {what}");
         None
@@ -263,7 +272,7 @@ pub unsafe extern "C" fn TSUserArgIndexReserve(
     arg_idx: *mut c_int,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = "TSUserArgIndexReserve";
+        let who = here!();
         // SAFETY: the plugin passes NULL or a NUL-terminated name that lives for the call.
         let (Some(ty), Some(name)) = (type_arg(who, ty), unsafe { cstr(who, "name", name) }) else {
             return TS_ERROR;
@@ -307,7 +316,7 @@ pub unsafe extern "C" fn TSUserArgIndexNameLookup(
     description: *mut *const c_char,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = "TSUserArgIndexNameLookup";
+        let who = here!();
         // SAFETY: the plugin passes NULL or a NUL-terminated name that lives for the call.
         let (Some(ty), Some(name)) = (type_arg(who, ty), unsafe { cstr(who, "name", name) }) else {
             return TS_ERROR;
@@ -339,7 +348,7 @@ pub unsafe extern "C" fn TSUserArgIndexLookup(
     description: *mut *const c_char,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let Some(ty) = type_arg("TSUserArgIndexLookup", ty) else {
+        let Some(ty) = type_arg(here!(), ty) else {
             return TS_ERROR;
         };
         match args::lookup_index(ty, arg_idx) {
@@ -366,7 +375,7 @@ enum ArgTarget {
     Global,
 }
 
-fn arg_target(who: &str, data: *mut c_void) -> Option<ArgTarget> {
+fn arg_target(who: crate::api::Here, data: *mut c_void) -> Option<ArgTarget> {
     if data.is_null() {
         return Some(ArgTarget::Global);
     }
@@ -381,7 +390,7 @@ fn arg_target(who: &str, data: *mut c_void) -> Option<ArgTarget> {
 }
 
 fn with_slot<R>(
-    who: &str,
+    who: crate::api::Here,
     target: &ArgTarget,
     idx: c_int,
     f: impl FnOnce(&std::sync::atomic::AtomicPtr<c_void>) -> R,
@@ -413,10 +422,8 @@ fn with_slot<R>(
 #[no_mangle]
 pub extern "C" fn TSUserArgSet(data: *mut c_void, arg_idx: c_int, arg: *mut c_void) {
     guard!((), || {
-        if let Some(t) = arg_target("TSUserArgSet", data) {
-            with_slot("TSUserArgSet", &t, arg_idx, |s| {
-                s.store(arg, Ordering::Release)
-            });
+        if let Some(t) = arg_target(here!(), data) {
+            with_slot(here!(), &t, arg_idx, |s| s.store(arg, Ordering::Release));
         }
     })
 }
@@ -426,8 +433,8 @@ pub extern "C" fn TSUserArgSet(data: *mut c_void, arg_idx: c_int, arg: *mut c_vo
 #[no_mangle]
 pub extern "C" fn TSUserArgGet(data: *mut c_void, arg_idx: c_int) -> *mut c_void {
     guard!(std::ptr::null_mut(), || {
-        arg_target("TSUserArgGet", data)
-            .and_then(|t| with_slot("TSUserArgGet", &t, arg_idx, |s| s.load(Ordering::Acquire)))
+        arg_target(here!(), data)
+            .and_then(|t| with_slot(here!(), &t, arg_idx, |s| s.load(Ordering::Acquire)))
             .unwrap_or(std::ptr::null_mut())
     })
 }
@@ -465,8 +472,8 @@ pub unsafe extern "C" fn TSHttpSsnArgIndexReserve(
 #[deprecated]
 pub extern "C" fn TSHttpTxnArgSet(txnp: TSHttpTxn, arg_idx: c_int, arg: *mut c_void) {
     guard!((), || {
-        if let Some(t) = txn_arg("TSHttpTxnArgSet", txnp) {
-            with_slot("TSHttpTxnArgSet", &ArgTarget::Txn(t), arg_idx, |s| {
+        if let Some(t) = txn_arg(here!(), txnp) {
+            with_slot(here!(), &ArgTarget::Txn(t), arg_idx, |s| {
                 s.store(arg, Ordering::Release)
             });
         }
@@ -478,9 +485,9 @@ pub extern "C" fn TSHttpTxnArgSet(txnp: TSHttpTxn, arg_idx: c_int, arg: *mut c_v
 #[deprecated]
 pub extern "C" fn TSHttpTxnArgGet(txnp: TSHttpTxn, arg_idx: c_int) -> *mut c_void {
     guard!(std::ptr::null_mut(), || {
-        txn_arg("TSHttpTxnArgGet", txnp)
+        txn_arg(here!(), txnp)
             .and_then(|t| {
-                with_slot("TSHttpTxnArgGet", &ArgTarget::Txn(t), arg_idx, |s| {
+                with_slot(here!(), &ArgTarget::Txn(t), arg_idx, |s| {
                     s.load(Ordering::Acquire)
                 })
             })
@@ -493,8 +500,8 @@ pub extern "C" fn TSHttpTxnArgGet(txnp: TSHttpTxn, arg_idx: c_int) -> *mut c_voi
 #[deprecated]
 pub extern "C" fn TSHttpSsnArgSet(ssnp: TSHttpSsn, arg_idx: c_int, arg: *mut c_void) {
     guard!((), || {
-        if let Some(s) = ssn_arg("TSHttpSsnArgSet", ssnp) {
-            with_slot("TSHttpSsnArgSet", &ArgTarget::Ssn(s), arg_idx, |s| {
+        if let Some(s) = ssn_arg(here!(), ssnp) {
+            with_slot(here!(), &ArgTarget::Ssn(s), arg_idx, |s| {
                 s.store(arg, Ordering::Release)
             });
         }
@@ -506,9 +513,9 @@ pub extern "C" fn TSHttpSsnArgSet(ssnp: TSHttpSsn, arg_idx: c_int, arg: *mut c_v
 #[deprecated]
 pub extern "C" fn TSHttpSsnArgGet(ssnp: TSHttpSsn, arg_idx: c_int) -> *mut c_void {
     guard!(std::ptr::null_mut(), || {
-        ssn_arg("TSHttpSsnArgGet", ssnp)
+        ssn_arg(here!(), ssnp)
             .and_then(|s| {
-                with_slot("TSHttpSsnArgGet", &ArgTarget::Ssn(s), arg_idx, |s| {
+                with_slot(here!(), &ArgTarget::Ssn(s), arg_idx, |s| {
                     s.load(Ordering::Acquire)
                 })
             })

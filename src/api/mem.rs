@@ -1,7 +1,7 @@
 //! _TSmalloc & co: the C library allocator, since memory crosses the boundary both ways.
 use std::os::raw::{c_char, c_void};
 
-use super::guard;
+use super::{guard, here};
 
 /// `size` bytes from the C allocator (free with TSfree). NULL for size 0, as ATS, and NULL (logged)
 /// when out of memory.
@@ -14,7 +14,7 @@ pub unsafe extern "C" fn _TSmalloc(size: usize, _path: *const c_char) -> *mut c_
         // SAFETY: malloc takes any size; a NULL answer is handled below.
         let p = unsafe { libc::malloc(size) };
         if p.is_null() {
-            crate::error!("_TSmalloc: out of memory allocating {size} bytes");
+            crate::error!("{}: out of memory allocating {size} bytes", here!());
         }
         p
     })
@@ -33,7 +33,7 @@ pub unsafe extern "C" fn _TSrealloc(
         // TSstrdup: this function's contract); on failure realloc leaves it untouched.
         let p = unsafe { libc::realloc(ptr, size) };
         if p.is_null() && size != 0 {
-            crate::error!("_TSrealloc: out of memory reallocating to {size} bytes");
+            crate::error!("{}: out of memory reallocating to {size} bytes", here!());
         }
         p
     })
@@ -67,7 +67,7 @@ pub unsafe extern "C" fn _TSstrdup(
         // SAFETY: malloc takes any size; a NULL answer is handled below.
         let p = unsafe { libc::malloc(len + 1) } as *mut c_char;
         if p.is_null() {
-            crate::error!("_TSstrdup: out of memory");
+            crate::error!("{}: out of memory", here!());
             return p;
         }
         // SAFETY: `p` is a fresh block of len + 1 bytes and n <= len; `str` has n readable bytes
@@ -85,7 +85,7 @@ pub unsafe extern "C" fn _TSstrdup(
 pub unsafe extern "C" fn _TSstrlcpy(dst: *mut c_char, src: *const c_char, siz: usize) -> usize {
     guard!(0, || {
         if src.is_null() {
-            crate::error!("_TSstrlcpy: NULL source; nothing copied");
+            crate::error!("{}: NULL source; nothing copied", here!());
             return 0;
         }
         // SAFETY: `src` is a non-NULL (checked), NUL-terminated string (strlcpy's contract).
@@ -108,7 +108,7 @@ pub unsafe extern "C" fn _TSstrlcpy(dst: *mut c_char, src: *const c_char, siz: u
 pub unsafe extern "C" fn _TSstrlcat(dst: *mut c_char, src: *const c_char, siz: usize) -> usize {
     guard!(0, || {
         if dst.is_null() || src.is_null() {
-            crate::error!("_TSstrlcat: NULL destination or source; nothing appended");
+            crate::error!("{}: NULL destination or source; nothing appended", here!());
             return 0;
         }
         // SAFETY: `dst` is non-NULL (checked) with `siz` readable bytes (strlcat's contract);

@@ -38,6 +38,34 @@ macro_rules! guard {
 }
 pub(crate) use guard;
 
+/// The name of the export it is used in (for its error messages and the argument checks), found
+/// from the enclosing function's path at compile time: `here!()`. No export spells its own name.
+macro_rules! here {
+    () => {{
+        fn here() {}
+        $crate::api::Here(std::any::type_name_of_val(&here))
+    }};
+}
+pub(crate) use here;
+
+/// An export's name as [`here!`] finds it: its path, printed as the name alone (the path is trimmed
+/// only when printed, on an error path).
+#[derive(Clone, Copy)]
+pub(crate) struct Here(pub(crate) &'static str);
+
+impl Here {
+    /// The export's name alone.
+    pub(crate) fn name(self) -> &'static str {
+        export_name(self.0)
+    }
+}
+
+impl std::fmt::Display for Here {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(export_name(self.0))
+    }
+}
+
 /// What [`guard!`] runs: no cost on the normal path; a panic becomes `fallback`, logged under the
 /// export's name (the last named segment of `here`'s path). A panic of the error message itself
 /// (the logging functions go through here too) is swallowed as well, so nothing unwinds into C.
@@ -57,7 +85,7 @@ pub(crate) fn run_guarded<R>(here: &'static str, fallback: R, f: impl FnOnce() -
 }
 
 /// `tshost::api::cont::TSContCreate::here` (or `...::{{closure}}::here`) -> `TSContCreate`.
-fn export_name(here: &str) -> &str {
+fn export_name(here: &'static str) -> &'static str {
     here.trim_end_matches("::here")
         .rsplit("::")
         .find(|s| !s.starts_with('{'))

@@ -1,12 +1,12 @@
 //! TSMutex*: recursive mutexes.
-use super::guard;
+use super::{guard, here};
 use crate::mutex::{TsMutex, MUTEXES};
 use crate::sys::types::{TSMutex, TSReturnCodeRaw};
 use std::sync::atomic::Ordering;
 
 use crate::sys::types::{TS_ERROR, TS_SUCCESS};
 
-fn mutex_arg(who: &str, m: TSMutex) -> Option<std::sync::Arc<TsMutex>> {
+fn mutex_arg(who: crate::api::Here, m: TSMutex) -> Option<std::sync::Arc<TsMutex>> {
     let r = MUTEXES.get(m as usize);
     if r.is_none() {
         crate::error!("{who}: {m:p} is not a live TSMutex");
@@ -27,10 +27,11 @@ pub extern "C" fn TSMutexCreate() -> TSMutex {
 #[no_mangle]
 pub extern "C" fn TSMutexDestroy(mutexp: TSMutex) {
     guard!((), || {
-        if let Some(m) = mutex_arg("TSMutexDestroy", mutexp) {
+        if let Some(m) = mutex_arg(here!(), mutexp) {
             if m.users.load(Ordering::Acquire) != 0 {
                 crate::error!(
-                    "TSMutexDestroy: mutex {mutexp:p} belongs to a continuation; not destroyed"
+                    "{}: mutex {mutexp:p} belongs to a continuation; not destroyed",
+                    here!()
                 );
                 return;
             }
@@ -44,7 +45,7 @@ pub extern "C" fn TSMutexDestroy(mutexp: TSMutex) {
 #[no_mangle]
 pub extern "C" fn TSMutexLock(mutexp: TSMutex) {
     guard!((), || {
-        if let Some(m) = mutex_arg("TSMutexLock", mutexp) {
+        if let Some(m) = mutex_arg(here!(), mutexp) {
             m.lock()
         }
     })
@@ -55,7 +56,7 @@ pub extern "C" fn TSMutexLock(mutexp: TSMutex) {
 #[no_mangle]
 pub extern "C" fn TSMutexLockTry(mutexp: TSMutex) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        match mutex_arg("TSMutexLockTry", mutexp) {
+        match mutex_arg(here!(), mutexp) {
             Some(m) if m.try_lock() => TS_SUCCESS,
             _ => TS_ERROR,
         }
@@ -67,9 +68,12 @@ pub extern "C" fn TSMutexLockTry(mutexp: TSMutex) -> TSReturnCodeRaw {
 #[no_mangle]
 pub extern "C" fn TSMutexUnlock(mutexp: TSMutex) {
     guard!((), || {
-        if let Some(m) = mutex_arg("TSMutexUnlock", mutexp) {
+        if let Some(m) = mutex_arg(here!(), mutexp) {
             if !m.unlock() {
-                crate::error!("TSMutexUnlock: mutex {mutexp:p} is held by another thread; ignored");
+                crate::error!(
+                    "{}: mutex {mutexp:p} is held by another thread; ignored",
+                    here!()
+                );
             }
         }
     })

@@ -2,7 +2,7 @@
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
 
-use super::guard;
+use super::{guard, here};
 use crate::plugin::Registration;
 use crate::sys::types::{TSPluginRegistrationInfo, TSReturnCodeRaw};
 
@@ -13,11 +13,11 @@ pub unsafe extern "C" fn TSPluginRegister(
 ) -> TSReturnCodeRaw {
     guard!(-1, || {
         if plugin_info.is_null() {
-            crate::error!("TSPluginRegister: NULL plugin_info");
+            crate::error!("{}: NULL plugin_info", here!());
             return -1;
         }
         let Some(p) = crate::plugin::initializing() else {
-            crate::error!("TSPluginRegister: called outside TSPluginInit");
+            crate::error!("{}: called outside TSPluginInit", here!());
             return -1;
         };
         // SAFETY: non-NULL (checked above); the plugin passes a TSPluginRegistrationInfo that

@@ -5,7 +5,7 @@ use std::time::Duration;
 use parking_lot::{Condvar, Mutex};
 
 use super::cont::cont_arg;
-use super::guard;
+use super::{guard, here};
 use crate::sched::{
     self, adopt_current_thread, PoolKind, ScheduledEvent, ThreadObj, ACTIONS, SELF, THREADS,
 };
@@ -16,7 +16,7 @@ const TS_EVENT_TIMEOUT: c_int = 2;
 
 /// ATS's pools: NET 0, TASK 1, DNS 2, UDP 3. tshost has no DNS or UDP pools: one-shot events for
 /// them run on NET, periodic ones on TASK (as ATS's ScheduleEveryOnPool falls back).
-fn pool_arg(who: &str, tp: TSThreadPoolRaw, periodic: bool) -> Option<PoolKind> {
+fn pool_arg(who: crate::api::Here, tp: TSThreadPoolRaw, periodic: bool) -> Option<PoolKind> {
     match tp {
         0 => Some(PoolKind::Net),
         1 => Some(PoolKind::Task),
@@ -30,7 +30,7 @@ fn pool_arg(who: &str, tp: TSThreadPoolRaw, periodic: bool) -> Option<PoolKind> 
 }
 
 fn schedule(
-    who: &str,
+    who: crate::api::Here,
     contp: TSCont,
     ms: TSHRTime,
     periodic: bool,
@@ -66,7 +66,7 @@ fn schedule(
 #[no_mangle]
 pub extern "C" fn TSContSchedule(contp: TSCont, timeout: TSHRTime) -> TSAction {
     guard!(std::ptr::null_mut(), || {
-        schedule("TSContSchedule", contp, timeout, false, None)
+        schedule(here!(), contp, timeout, false, None)
     })
 }
 
@@ -80,8 +80,8 @@ pub extern "C" fn TSContScheduleOnPool(
 ) -> TSAction {
     guard!(
         std::ptr::null_mut(),
-        || match pool_arg("TSContScheduleOnPool", tp, false) {
-            Some(p) => schedule("TSContScheduleOnPool", contp, timeout, false, Some(p)),
+        || match pool_arg(here!(), tp, false) {
+            Some(p) => schedule(here!(), contp, timeout, false, Some(p)),
             None => std::ptr::null_mut(),
         },
     )
@@ -93,7 +93,7 @@ pub extern "C" fn TSContScheduleOnPool(
 #[no_mangle]
 pub extern "C" fn TSContScheduleEvery(contp: TSCont, every: TSHRTime) -> TSAction {
     guard!(std::ptr::null_mut(), || {
-        schedule("TSContScheduleEvery", contp, every, true, None)
+        schedule(here!(), contp, every, true, None)
     })
 }
 
@@ -105,13 +105,10 @@ pub extern "C" fn TSContScheduleEveryOnPool(
     every: TSHRTime,
     tp: TSThreadPoolRaw,
 ) -> TSAction {
-    guard!(
-        std::ptr::null_mut(),
-        || match pool_arg("TSContScheduleEveryOnPool", tp, true) {
-            Some(p) => schedule("TSContScheduleEveryOnPool", contp, every, true, Some(p)),
-            None => std::ptr::null_mut(),
-        },
-    )
+    guard!(std::ptr::null_mut(), || match pool_arg(here!(), tp, true) {
+        Some(p) => schedule(here!(), contp, every, true, Some(p)),
+        None => std::ptr::null_mut(),
+    },)
 }
 
 /// Cancels a scheduled event before delivery (and stops a periodic one). NULL, or an action whose
@@ -124,7 +121,7 @@ pub extern "C" fn TSActionCancel(actionp: TSAction) {
             return;
         }
         if a & 1 == 0 || !ACTIONS.owns(a & !1) {
-            crate::error!("TSActionCancel: {actionp:p} is not an action tshost returned");
+            crate::error!("{}: {actionp:p} is not an action tshost returned", here!());
             return;
         }
         if let Some(ev) = ACTIONS.get(a & !1) {
@@ -152,7 +149,7 @@ unsafe impl Send for SendPtr {}
 pub extern "C" fn TSThreadCreate(func: TSThreadFunc, data: *mut c_void) -> TSThread {
     guard!(std::ptr::null_mut(), || {
         let Some(f) = func else {
-            crate::error!("TSThreadCreate: NULL thread function");
+            crate::error!("{}: NULL thread function", here!());
             return std::ptr::null_mut();
         };
         let (h, obj) = THREADS.insert(|h| ThreadObj {
@@ -177,7 +174,7 @@ pub extern "C" fn TSThreadCreate(func: TSThreadFunc, data: *mut c_void) -> TSThr
         match spawned {
             Ok(_) => h as TSThread,
             Err(e) => {
-                crate::error!("TSThreadCreate: {e}");
+                crate::error!("{}: {e}", here!());
                 THREADS.release(h);
                 std::ptr::null_mut()
             }
@@ -207,11 +204,11 @@ pub extern "C" fn TSThreadSelf() -> TSThread {
 pub extern "C" fn TSThreadWait(thread: TSThread) {
     guard!((), || {
         let Some(t) = THREADS.get(thread as usize) else {
-            crate::error!("TSThreadWait: {thread:p} is not a live TSThread");
+            crate::error!("{}: {thread:p} is not a live TSThread", here!());
             return;
         };
         if !t.created {
-            crate::error!("TSThreadWait: {thread:p} was not made by TSThreadCreate");
+            crate::error!("{}: {thread:p} was not made by TSThreadCreate", here!());
             return;
         }
         let mut fin = t.finished.lock();
@@ -227,11 +224,14 @@ pub extern "C" fn TSThreadWait(thread: TSThread) {
 pub extern "C" fn TSThreadDestroy(thread: TSThread) {
     guard!((), || {
         let Some(t) = THREADS.get(thread as usize) else {
-            crate::error!("TSThreadDestroy: {thread:p} is not a live TSThread");
+            crate::error!("{}: {thread:p} is not a live TSThread", here!());
             return;
         };
         if t.created && !*t.finished.lock() {
-            crate::error!("TSThreadDestroy: thread {thread:p} is still running (call TSThreadWait first); not destroyed");
+            crate::error!(
+                "{}: thread {thread:p} is still running (call TSThreadWait first); not destroyed",
+                here!()
+            );
             return;
         }
         SELF.with(|s| {

@@ -6,7 +6,7 @@ use std::os::raw::{c_char, c_int};
 use foreign_types_shared::{ForeignType, ForeignTypeRef};
 use openssl::ssl::{SslSession, SslSessionRef};
 
-use super::guard;
+use super::{guard, here};
 use crate::sys::types::{TSReturnCodeRaw, TSSslConnection, TSSslSession, TSSslSessionID};
 use crate::tls::cache::SessionId;
 use crate::tls::session::cache;
@@ -17,7 +17,7 @@ use crate::sys::types::{TS_ERROR, TS_SUCCESS};
 ///
 /// # Safety
 /// `id` is NULL or points to a TSSslSessionID alive for the call.
-unsafe fn id_arg(who: &str, id: *const TSSslSessionID) -> Option<SessionId> {
+unsafe fn id_arg(who: crate::api::Here, id: *const TSSslSessionID) -> Option<SessionId> {
     if id.is_null() {
         crate::error!("{who}: NULL session id");
         return None;
@@ -37,7 +37,7 @@ unsafe fn id_arg(who: &str, id: *const TSSslSessionID) -> Option<SessionId> {
 pub unsafe extern "C" fn TSSslSessionGet(session_id: *const TSSslSessionID) -> TSSslSession {
     guard!(std::ptr::null_mut(), || {
         // SAFETY: the plugin passes NULL or a pointer to a TSSslSessionID (the API's contract).
-        let Some(id) = (unsafe { id_arg("TSSslSessionGet", session_id) }) else {
+        let Some(id) = (unsafe { id_arg(here!(), session_id) }) else {
             return std::ptr::null_mut();
         };
         let Some(der) = cache().and_then(|c| c.get(&id)) else {
@@ -66,7 +66,7 @@ pub unsafe extern "C" fn TSSslSessionGetBuffer(
 ) -> c_int {
     guard!(0, || {
         // SAFETY: the plugin passes NULL or a pointer to a TSSslSessionID (the API's contract).
-        let Some(id) = (unsafe { id_arg("TSSslSessionGetBuffer", session_id) }) else {
+        let Some(id) = (unsafe { id_arg(here!(), session_id) }) else {
             return 0;
         };
         if len_ptr.is_null() || buffer.is_null() {
@@ -97,15 +97,18 @@ pub unsafe extern "C" fn TSSslSessionInsert(
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
         // SAFETY: the plugin passes NULL or a pointer to a TSSslSessionID (the API's contract).
-        let Some(id) = (unsafe { id_arg("TSSslSessionInsert", session_id) }) else {
+        let Some(id) = (unsafe { id_arg(here!(), session_id) }) else {
             return TS_ERROR;
         };
         if add_session.is_null() {
-            crate::error!("TSSslSessionInsert: NULL session");
+            crate::error!("{}: NULL session", here!());
             return TS_ERROR;
         }
         let Some(c) = cache() else {
-            crate::error!("TSSslSessionInsert: the session cache is off (proxy.config.ssl.session_cache is not 2)");
+            crate::error!(
+                "{}: the session cache is off (proxy.config.ssl.session_cache is not 2)",
+                here!()
+            );
             return TS_ERROR;
         };
         // SAFETY: a non-NULL (checked above) SSL_SESSION the plugin owns and keeps alive for the
@@ -117,7 +120,7 @@ pub unsafe extern "C" fn TSSslSessionInsert(
                 TS_SUCCESS
             }
             Err(e) => {
-                crate::error!("TSSslSessionInsert: cannot serialise the session: {e}");
+                crate::error!("{}: cannot serialise the session: {e}", here!());
                 TS_ERROR
             }
         }
@@ -130,7 +133,7 @@ pub unsafe extern "C" fn TSSslSessionInsert(
 pub unsafe extern "C" fn TSSslSessionRemove(session_id: *const TSSslSessionID) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
         // SAFETY: the plugin passes NULL or a pointer to a TSSslSessionID (the API's contract).
-        let Some(id) = (unsafe { id_arg("TSSslSessionRemove", session_id) }) else {
+        let Some(id) = (unsafe { id_arg(here!(), session_id) }) else {
             return TS_ERROR;
         };
         match cache() {

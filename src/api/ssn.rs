@@ -12,8 +12,8 @@ use std::os::raw::{c_char, c_int};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::guard;
 use super::http::{ssn_arg, txn_arg};
+use super::{guard, here};
 use crate::proxy::proto;
 use crate::sys::types::{TSHttpSsn, TSHttpTxn, TSReturnCodeRaw};
 use crate::txn::{Session, Txn};
@@ -141,7 +141,7 @@ pub static mut TS_ALPN_PROTOCOL_INDEX_HTTP_QUIC: c_int = 6;
 
 /// The session behind `ssnp`: None without a log line for NULL (ATS answers NULL/0/TS_ERROR
 /// quietly there), logged for a dead or foreign handle.
-fn ssn_quiet(who: &str, ssnp: TSHttpSsn) -> Option<Arc<Session>> {
+fn ssn_quiet(who: crate::api::Here, ssnp: TSHttpSsn) -> Option<Arc<Session>> {
     if ssnp.is_null() {
         None
     } else {
@@ -161,7 +161,7 @@ fn local_addr(s: &Session) -> *const libc::sockaddr {
         .map_or(std::ptr::null(), |a| a.as_ptr())
 }
 
-fn client_fd(who: &str, s: &Session, fdp: *mut c_int) -> TSReturnCodeRaw {
+fn client_fd(who: crate::api::Here, s: &Session, fdp: *mut c_int) -> TSReturnCodeRaw {
     if fdp.is_null() {
         crate::error!("{who}: NULL fdp");
         return TS_ERROR;
@@ -209,7 +209,7 @@ fn txn_stack(t: &Txn) -> Vec<&'static CStr> {
 /// # Safety
 /// `result` has room for `count` pointers when `count > 0`; `actual` is NULL or writable.
 unsafe fn fill_stack(
-    who: &str,
+    who: crate::api::Here,
     stack: impl Iterator<Item = &'static CStr>,
     count: c_int,
     result: *mut *const c_char,
@@ -239,7 +239,7 @@ unsafe fn fill_stack(
 ///
 /// # Safety
 /// `tag` is NULL or a NUL-terminated string that outlives `'a`.
-unsafe fn tag_arg<'a>(who: &str, tag: *const c_char) -> Option<&'a [u8]> {
+unsafe fn tag_arg<'a>(who: crate::api::Here, tag: *const c_char) -> Option<&'a [u8]> {
     if tag.is_null() {
         crate::error!("{who}: NULL tag");
         None
@@ -264,7 +264,7 @@ fn contains(mut stack: impl Iterator<Item = &'static CStr>, prefix: &[u8]) -> *c
 #[no_mangle]
 pub extern "C" fn TSHttpSsnClientAddrGet(ssnp: TSHttpSsn) -> *const libc::sockaddr {
     guard!(std::ptr::null(), || {
-        ssn_quiet("TSHttpSsnClientAddrGet", ssnp).map_or(std::ptr::null(), |s| client_addr(&s))
+        ssn_quiet(here!(), ssnp).map_or(std::ptr::null(), |s| client_addr(&s))
     })
 }
 
@@ -272,7 +272,7 @@ pub extern "C" fn TSHttpSsnClientAddrGet(ssnp: TSHttpSsn) -> *const libc::sockad
 #[no_mangle]
 pub extern "C" fn TSHttpSsnIncomingAddrGet(ssnp: TSHttpSsn) -> *const libc::sockaddr {
     guard!(std::ptr::null(), || {
-        ssn_quiet("TSHttpSsnIncomingAddrGet", ssnp).map_or(std::ptr::null(), |s| local_addr(&s))
+        ssn_quiet(here!(), ssnp).map_or(std::ptr::null(), |s| local_addr(&s))
     })
 }
 
@@ -280,7 +280,7 @@ pub extern "C" fn TSHttpSsnIncomingAddrGet(ssnp: TSHttpSsn) -> *const libc::sock
 #[no_mangle]
 pub extern "C" fn TSHttpTxnClientAddrGet(txnp: TSHttpTxn) -> *const libc::sockaddr {
     guard!(std::ptr::null(), || {
-        txn_arg("TSHttpTxnClientAddrGet", txnp).map_or(std::ptr::null(), |t| client_addr(&t.ssn))
+        txn_arg(here!(), txnp).map_or(std::ptr::null(), |t| client_addr(&t.ssn))
     })
 }
 
@@ -288,7 +288,7 @@ pub extern "C" fn TSHttpTxnClientAddrGet(txnp: TSHttpTxn) -> *const libc::sockad
 #[no_mangle]
 pub extern "C" fn TSHttpTxnIncomingAddrGet(txnp: TSHttpTxn) -> *const libc::sockaddr {
     guard!(std::ptr::null(), || {
-        txn_arg("TSHttpTxnIncomingAddrGet", txnp).map_or(std::ptr::null(), |t| local_addr(&t.ssn))
+        txn_arg(here!(), txnp).map_or(std::ptr::null(), |t| local_addr(&t.ssn))
     })
 }
 
@@ -298,7 +298,7 @@ pub extern "C" fn TSHttpTxnIncomingAddrGet(txnp: TSHttpTxn) -> *const libc::sock
 #[no_mangle]
 pub extern "C" fn TSHttpSsnClientFdGet(ssnp: TSHttpSsn, fdp: *mut c_int) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = "TSHttpSsnClientFdGet";
+        let who = here!();
         if fdp.is_null() {
             crate::error!("{who}: NULL fdp");
             return TS_ERROR;
@@ -311,7 +311,7 @@ pub extern "C" fn TSHttpSsnClientFdGet(ssnp: TSHttpSsn, fdp: *mut c_int) -> TSRe
 #[no_mangle]
 pub extern "C" fn TSHttpTxnClientFdGet(txnp: TSHttpTxn, fdp: *mut c_int) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = "TSHttpTxnClientFdGet";
+        let who = here!();
         txn_arg(who, txnp).map_or(TS_ERROR, |t| client_fd(who, &t.ssn, fdp))
     })
 }
@@ -321,7 +321,7 @@ pub extern "C" fn TSHttpTxnClientFdGet(txnp: TSHttpTxn, fdp: *mut c_int) -> TSRe
 #[no_mangle]
 pub extern "C" fn TSHttpSsnIsInternal(ssnp: TSHttpSsn) -> c_int {
     guard!(0, || {
-        ssn_quiet("TSHttpSsnIsInternal", ssnp)
+        ssn_quiet(here!(), ssnp)
             .and_then(|s| s.connection().map(|c| c.internal as c_int))
             .unwrap_or(0)
     })
@@ -331,7 +331,7 @@ pub extern "C" fn TSHttpSsnIsInternal(ssnp: TSHttpSsn) -> c_int {
 #[no_mangle]
 pub extern "C" fn TSHttpTxnIsInternal(txnp: TSHttpTxn) -> c_int {
     guard!(0, || {
-        txn_arg("TSHttpTxnIsInternal", txnp)
+        txn_arg(here!(), txnp)
             .and_then(|t| t.ssn.connection().map(|c| c.internal as c_int))
             .unwrap_or(0)
     })
@@ -351,7 +351,7 @@ pub unsafe extern "C" fn TSHttpSsnClientProtocolStackGet(
     actual: *mut c_int,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = "TSHttpSsnClientProtocolStackGet";
+        let who = here!();
         let Some(s) = ssn_arg(who, ssnp) else {
             return TS_ERROR;
         };
@@ -371,7 +371,7 @@ pub unsafe extern "C" fn TSHttpTxnClientProtocolStackGet(
     actual: *mut c_int,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = "TSHttpTxnClientProtocolStackGet";
+        let who = here!();
         let Some(t) = txn_arg(who, txnp) else {
             return TS_ERROR;
         };
@@ -389,7 +389,7 @@ pub unsafe extern "C" fn TSHttpSsnClientProtocolStackContains(
     tag: *const c_char,
 ) -> *const c_char {
     guard!(std::ptr::null(), || {
-        let who = "TSHttpSsnClientProtocolStackContains";
+        let who = here!();
         // SAFETY: the plugin passes NULL or a NUL-terminated tag that lives for the call.
         let (Some(s), Some(prefix)) = (ssn_arg(who, ssnp), unsafe { tag_arg(who, tag) }) else {
             return std::ptr::null();
@@ -405,7 +405,7 @@ pub unsafe extern "C" fn TSHttpTxnClientProtocolStackContains(
     tag: *const c_char,
 ) -> *const c_char {
     guard!(std::ptr::null(), || {
-        let who = "TSHttpTxnClientProtocolStackContains";
+        let who = here!();
         // SAFETY: the plugin passes NULL or a NUL-terminated tag that lives for the call.
         let (Some(t), Some(prefix)) = (txn_arg(who, txnp), unsafe { tag_arg(who, tag) }) else {
             return std::ptr::null();
@@ -420,7 +420,7 @@ pub unsafe extern "C" fn TSHttpTxnClientProtocolStackContains(
 pub unsafe extern "C" fn TSNormalizedProtocolTag(tag: *const c_char) -> *const c_char {
     guard!(std::ptr::null(), || {
         // SAFETY: the plugin passes NULL or a NUL-terminated tag that lives for the call.
-        unsafe { tag_arg("TSNormalizedProtocolTag", tag) }
+        unsafe { tag_arg(here!(), tag) }
             .and_then(proto::normalized)
             .map_or(std::ptr::null(), CStr::as_ptr)
     })
@@ -440,7 +440,7 @@ pub extern "C" fn TSRegisterProtocolTag(tag: *const c_char) -> *const c_char {
 #[no_mangle]
 pub extern "C" fn TSHttpTxnAborted(txnp: TSHttpTxn) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        match txn_arg("TSHttpTxnAborted", txnp) {
+        match txn_arg(here!(), txnp) {
             Some(t) if t.aborted.load(Ordering::Acquire) => TS_SUCCESS,
             _ => TS_ERROR,
         }

@@ -2,7 +2,7 @@
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int};
 
-use super::guard;
+use super::{guard, here};
 use crate::stats::{self, CreateError};
 use crate::sys::types::{
     TSMgmtInt, TSRecordDataTypeRaw, TSReturnCodeRaw, TSStatPersistenceRaw, TSStatSyncRaw,
@@ -22,32 +22,36 @@ pub unsafe extern "C" fn TSStatCreate(
 ) -> c_int {
     guard!(-1, || {
         if the_name.is_null() {
-            crate::error!("TSStatCreate: NULL name");
+            crate::error!("{}: NULL name", here!());
             return -1;
         }
         // SAFETY: the caller passes a NUL-terminated string or NULL; NULL is checked above.
         let name = unsafe { CStr::from_ptr(the_name) }.to_string_lossy();
         if the_type != TS_RECORDDATATYPE_INT && the_type != TS_RECORDDATATYPE_COUNTER {
-            crate::error!("TSStatCreate: {name}: only TS_RECORDDATATYPE_INT stats are supported (got type {the_type})");
+            crate::error!(
+                "{}: {name}: only TS_RECORDDATATYPE_INT stats are supported (got type {the_type})",
+                here!()
+            );
             return -1;
         }
         if persist != 1 && persist != 2 {
-            crate::error!("TSStatCreate: {name}: invalid TSStatPersistence {persist}");
+            crate::error!("{}: {name}: invalid TSStatPersistence {persist}", here!());
             return -1;
         }
         if !(0..=3).contains(&sync) {
-            crate::error!("TSStatCreate: {name}: invalid TSStatSync {sync}");
+            crate::error!("{}: {name}: invalid TSStatSync {sync}", here!());
             return -1;
         }
         match stats::create(&name) {
             Ok(id) => id as c_int,
             Err(CreateError::Duplicate) => {
-                crate::error!("TSStatCreate: attempted to register {name} twice");
+                crate::error!("{}: attempted to register {name} twice", here!());
                 -1
             }
             Err(CreateError::Full) => {
                 crate::error!(
-                    "TSStatCreate: {name}: all {} plugin stats are in use",
+                    "{}: {name}: all {} plugin stats are in use",
+                    here!(),
                     stats::MAX_STATS
                 );
                 -1
@@ -56,7 +60,7 @@ pub unsafe extern "C" fn TSStatCreate(
     })
 }
 
-fn bad_id(who: &str, id: c_int) {
+fn bad_id(who: crate::api::Here, id: c_int) {
     crate::error!("{who}: no stat with id {id}");
 }
 
@@ -65,7 +69,7 @@ fn bad_id(who: &str, id: c_int) {
 pub extern "C" fn TSStatIntIncrement(the_stat: c_int, amount: TSMgmtInt) {
     guard!((), || {
         if !stats::add(the_stat, amount) {
-            bad_id("TSStatIntIncrement", the_stat);
+            bad_id(here!(), the_stat);
         }
     })
 }
@@ -76,7 +80,7 @@ pub extern "C" fn TSStatIntIncrement(the_stat: c_int, amount: TSMgmtInt) {
 pub extern "C" fn TSStatIntDecrement(the_stat: c_int, amount: TSMgmtInt) {
     guard!((), || {
         if !stats::add(the_stat, amount.wrapping_neg()) {
-            bad_id("TSStatIntDecrement", the_stat);
+            bad_id(here!(), the_stat);
         }
     })
 }
@@ -86,7 +90,7 @@ pub extern "C" fn TSStatIntDecrement(the_stat: c_int, amount: TSMgmtInt) {
 pub extern "C" fn TSStatIntGet(the_stat: c_int) -> TSMgmtInt {
     guard!(0, || {
         stats::get(the_stat).unwrap_or_else(|| {
-            bad_id("TSStatIntGet", the_stat);
+            bad_id(here!(), the_stat);
             0
         })
     })
@@ -97,7 +101,7 @@ pub extern "C" fn TSStatIntGet(the_stat: c_int) -> TSMgmtInt {
 pub extern "C" fn TSStatIntSet(the_stat: c_int, value: TSMgmtInt) {
     guard!((), || {
         if !stats::set(the_stat, value) {
-            bad_id("TSStatIntSet", the_stat);
+            bad_id(here!(), the_stat);
         }
     })
 }
@@ -108,7 +112,7 @@ pub extern "C" fn TSStatIntSet(the_stat: c_int, value: TSMgmtInt) {
 pub unsafe extern "C" fn TSStatFindName(name: *const c_char, idp: *mut c_int) -> TSReturnCodeRaw {
     guard!(-1, || {
         if name.is_null() || idp.is_null() {
-            crate::error!("TSStatFindName: NULL argument");
+            crate::error!("{}: NULL argument", here!());
             return -1;
         }
         // SAFETY: the caller passes a NUL-terminated string or NULL; NULL is checked above.

@@ -9,7 +9,7 @@ use super::*;
 #[no_mangle]
 pub extern "C" fn TSHttpHdrCreate(bufp: TSMBuffer) -> TSMLoc {
     guard!(NULL_LOC, || {
-        let Some(b) = heap_arg("TSHttpHdrCreate", bufp) else {
+        let Some(b) = heap_arg(here!(), bufp) else {
             return NULL_LOC;
         };
         let loc = b.lock().add_hdr(HttpHdr::new(HdrType::Unknown));
@@ -21,7 +21,7 @@ pub extern "C" fn TSHttpHdrCreate(bufp: TSMBuffer) -> TSMLoc {
 #[no_mangle]
 pub extern "C" fn TSHttpHdrDestroy(bufp: TSMBuffer, offset: TSMLoc) {
     guard!((), || {
-        with_hdr("TSHttpHdrDestroy", bufp, offset, false, (), |_, _| ())
+        with_hdr(here!(), bufp, offset, false, (), |_, _| ())
     })
 }
 
@@ -34,7 +34,7 @@ pub unsafe extern "C" fn TSHttpHdrClone(
     locp: *mut TSMLoc,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = "TSHttpHdrClone";
+        let who = here!();
         let Some(locp) = out_arg(who, "locp", locp) else {
             return TS_ERROR;
         };
@@ -62,10 +62,10 @@ pub extern "C" fn TSHttpHdrCopy(
     src_obj: TSMLoc,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let Some(h) = copy_hdr("TSHttpHdrCopy", src_bufp, src_obj) else {
+        let Some(h) = copy_hdr(here!(), src_bufp, src_obj) else {
             return TS_ERROR;
         };
-        with_http("TSHttpHdrCopy", dest_bufp, dest_obj, true, TS_ERROR, |d| {
+        with_http(here!(), dest_bufp, dest_obj, true, TS_ERROR, |d| {
             *d = h;
             TS_SUCCESS
         })
@@ -77,12 +77,10 @@ pub extern "C" fn TSHttpHdrCopy(
 #[no_mangle]
 pub extern "C" fn TSHttpHdrTypeGet(bufp: TSMBuffer, offset: TSMLoc) -> TSHttpTypeRaw {
     guard!(0, || {
-        with_http("TSHttpHdrTypeGet", bufp, offset, false, 0, |h| {
-            match h.hdr_type() {
-                HdrType::Unknown => 0,
-                HdrType::Request => 1,
-                HdrType::Response => 2,
-            }
+        with_http(here!(), bufp, offset, false, 0, |h| match h.hdr_type() {
+            HdrType::Unknown => 0,
+            HdrType::Request => 1,
+            HdrType::Response => 2,
         })
     })
 }
@@ -100,11 +98,11 @@ pub extern "C" fn TSHttpHdrTypeSet(
             1 => HdrType::Request,
             2 => HdrType::Response,
             _ => {
-                crate::error!("TSHttpHdrTypeSet: invalid TSHttpType {type_}");
+                crate::error!("{}: invalid TSHttpType {type_}", here!());
                 return TS_ERROR;
             }
         };
-        with_http("TSHttpHdrTypeSet", bufp, offset, true, TS_ERROR, |h| {
+        with_http(here!(), bufp, offset, true, TS_ERROR, |h| {
             h.set_type(t);
             TS_SUCCESS
         })
@@ -120,7 +118,7 @@ pub unsafe extern "C" fn TSHttpHdrMethodGet(
     length: *mut c_int,
 ) -> *const c_char {
     guard!(null(), || {
-        let who = "TSHttpHdrMethodGet";
+        let who = here!();
         let Some(length) = out_arg(who, "length", length) else {
             return null();
         };
@@ -146,7 +144,7 @@ pub unsafe extern "C" fn TSHttpHdrMethodSet(
     length: c_int,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = "TSHttpHdrMethodSet";
+        let who = here!();
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
         let Some(v) = (unsafe { req_bytes(who, "value", value, length) }) else {
             return TS_ERROR;
@@ -166,7 +164,7 @@ pub unsafe extern "C" fn TSHttpHdrHostGet(
     length: *mut c_int,
 ) -> *const c_char {
     guard!(null(), || {
-        let who = "TSHttpHdrHostGet";
+        let who = here!();
         let Some(length) = out_arg(who, "length", length) else {
             return null();
         };
@@ -185,7 +183,7 @@ pub unsafe extern "C" fn TSHttpHdrUrlGet(
     locp: *mut TSMLoc,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = "TSHttpHdrUrlGet";
+        let who = here!();
         let Some(locp) = out_arg(who, "locp", locp) else {
             return TS_ERROR;
         };
@@ -205,7 +203,7 @@ pub unsafe extern "C" fn TSHttpHdrUrlGet(
 #[no_mangle]
 pub extern "C" fn TSHttpHdrUrlSet(bufp: TSMBuffer, offset: TSMLoc, url: TSMLoc) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = "TSHttpHdrUrlSet";
+        let who = here!();
         let Some((url_buf, url_t)) = hdrs::loc_target(url as usize) else {
             crate::error!("{who}: {url:p} is not a live TSMLoc");
             return TS_ERROR;
@@ -232,7 +230,7 @@ pub extern "C" fn TSHttpHdrUrlSet(bufp: TSMBuffer, offset: TSMLoc, url: TSMLoc) 
 #[no_mangle]
 pub extern "C" fn TSHttpHdrVersionGet(bufp: TSMBuffer, offset: TSMLoc) -> c_int {
     guard!(0, || {
-        with_http("TSHttpHdrVersionGet", bufp, offset, false, 0, |h| {
+        with_http(here!(), bufp, offset, false, 0, |h| {
             let (ma, mi) = h.version();
             ((ma as c_int) << 16) | mi as c_int
         })
@@ -248,7 +246,7 @@ pub extern "C" fn TSHttpHdrVersionSet(
     ver: c_int,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        with_http("TSHttpHdrVersionSet", bufp, offset, true, TS_ERROR, |h| {
+        with_http(here!(), bufp, offset, true, TS_ERROR, |h| {
             h.set_version((((ver >> 16) & 0xff) as u8, (ver & 0xff) as u8));
             TS_SUCCESS
         })
@@ -259,7 +257,7 @@ pub extern "C" fn TSHttpHdrVersionSet(
 #[no_mangle]
 pub extern "C" fn TSHttpHdrStatusGet(bufp: TSMBuffer, offset: TSMLoc) -> TSHttpStatusRaw {
     guard!(0, || {
-        with_http("TSHttpHdrStatusGet", bufp, offset, false, 0, |h| {
+        with_http(here!(), bufp, offset, false, 0, |h| {
             h.status() as TSHttpStatusRaw
         })
     })
@@ -274,10 +272,10 @@ pub extern "C" fn TSHttpHdrStatusSet(
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
         let Ok(s) = u16::try_from(status) else {
-            crate::error!("TSHttpHdrStatusSet: invalid status {status}");
+            crate::error!("{}: invalid status {status}", here!());
             return TS_ERROR;
         };
-        with_http("TSHttpHdrStatusSet", bufp, offset, true, TS_ERROR, |h| {
+        with_http(here!(), bufp, offset, true, TS_ERROR, |h| {
             h.set_status(s);
             TS_SUCCESS
         })
@@ -293,7 +291,7 @@ pub unsafe extern "C" fn TSHttpHdrReasonGet(
     length: *mut c_int,
 ) -> *const c_char {
     guard!(null(), || {
-        let who = "TSHttpHdrReasonGet";
+        let who = here!();
         let Some(length) = out_arg(who, "length", length) else {
             return null();
         };
@@ -314,7 +312,7 @@ pub unsafe extern "C" fn TSHttpHdrReasonSet(
     length: c_int,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = "TSHttpHdrReasonSet";
+        let who = here!();
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
         let Some(v) = (unsafe { req_bytes(who, "value", value, length) }) else {
             return TS_ERROR;
@@ -339,8 +337,6 @@ pub extern "C" fn TSHttpHdrReasonLookup(status: TSHttpStatusRaw) -> *const c_cha
 #[no_mangle]
 pub extern "C" fn TSHttpHdrLengthGet(bufp: TSMBuffer, offset: TSMLoc) -> c_int {
     guard!(0, || {
-        with_http("TSHttpHdrLengthGet", bufp, offset, false, 0, |h| {
-            h.length() as c_int
-        })
+        with_http(here!(), bufp, offset, false, 0, |h| h.length() as c_int)
     })
 }

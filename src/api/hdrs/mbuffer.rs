@@ -14,7 +14,7 @@ pub extern "C" fn TSHandleMLocRelease(
     mloc: TSMLoc,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = "TSHandleMLocRelease";
+        let who = here!();
         if mloc.is_null() {
             return TS_SUCCESS;
         }
@@ -50,7 +50,7 @@ pub extern "C" fn TSMBufferCreate() -> TSMBuffer {
 #[no_mangle]
 pub extern "C" fn TSMBufferDestroy(bufp: TSMBuffer) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let Some(b) = heap_arg("TSMBufferDestroy", bufp) else {
+        let Some(b) = heap_arg(here!(), bufp) else {
             return TS_ERROR;
         };
         if !b.is_writable() {
@@ -59,7 +59,7 @@ pub extern "C" fn TSMBufferDestroy(bufp: TSMBuffer) -> TSReturnCodeRaw {
         if b.destroy_owned() {
             TS_SUCCESS
         } else {
-            crate::error!("TSMBufferDestroy: {bufp:p} was not made by TSMBufferCreate (a transaction's header?); not destroyed");
+            crate::error!("{}: {bufp:p} was not made by TSMBufferCreate (a transaction's header?); not destroyed", here!());
             TS_ERROR
         }
     })

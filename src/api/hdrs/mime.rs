@@ -9,7 +9,7 @@ use super::*;
 #[no_mangle]
 pub extern "C" fn TSMimeHdrFieldsCount(bufp: TSMBuffer, offset: TSMLoc) -> c_int {
     guard!(0, || {
-        with_http("TSMimeHdrFieldsCount", bufp, offset, false, 0, |h| {
+        with_http(here!(), bufp, offset, false, 0, |h| {
             h.field_count() as c_int
         })
     })
@@ -19,7 +19,7 @@ pub extern "C" fn TSMimeHdrFieldsCount(bufp: TSMBuffer, offset: TSMLoc) -> c_int
 #[no_mangle]
 pub extern "C" fn TSMimeHdrFieldsClear(bufp: TSMBuffer, offset: TSMLoc) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        with_http("TSMimeHdrFieldsClear", bufp, offset, true, TS_ERROR, |h| {
+        with_http(here!(), bufp, offset, true, TS_ERROR, |h| {
             h.clear_fields();
             TS_SUCCESS
         })
@@ -30,7 +30,7 @@ pub extern "C" fn TSMimeHdrFieldsClear(bufp: TSMBuffer, offset: TSMLoc) -> TSRet
 #[no_mangle]
 pub extern "C" fn TSMimeHdrLengthGet(bufp: TSMBuffer, offset: TSMLoc) -> c_int {
     guard!(0, || {
-        with_http("TSMimeHdrLengthGet", bufp, offset, false, 0, |h| {
+        with_http(here!(), bufp, offset, false, 0, |h| {
             h.fields_length() as c_int
         })
     })
@@ -38,7 +38,7 @@ pub extern "C" fn TSMimeHdrLengthGet(bufp: TSMBuffer, offset: TSMLoc) -> c_int {
 
 /// Look a field up with `find` and return a new handle to it (TS_NULL_MLOC if none).
 fn field_handle(
-    who: &str,
+    who: crate::api::Here,
     bufp: TSMBuffer,
     hdr: TSMLoc,
     find: impl FnOnce(&HttpHdr) -> Option<u64>,
@@ -56,10 +56,10 @@ fn field_handle(
 pub extern "C" fn TSMimeHdrFieldGet(bufp: TSMBuffer, hdr: TSMLoc, idx: c_int) -> TSMLoc {
     guard!(NULL_LOC, || {
         if idx < 0 {
-            crate::error!("TSMimeHdrFieldGet: negative index {idx}");
+            crate::error!("{}: negative index {idx}", here!());
             return NULL_LOC;
         }
-        field_handle("TSMimeHdrFieldGet", bufp, hdr, |h| h.field_at(idx as usize))
+        field_handle(here!(), bufp, hdr, |h| h.field_at(idx as usize))
     })
 }
 
@@ -74,15 +74,15 @@ pub unsafe extern "C" fn TSMimeHdrFieldFind(
 ) -> TSMLoc {
     guard!(NULL_LOC, || {
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
-        let Some(n) = (unsafe { req_bytes("TSMimeHdrFieldFind", "name", name, length) }) else {
+        let Some(n) = (unsafe { req_bytes(here!(), "name", name, length) }) else {
             return NULL_LOC;
         };
-        field_handle("TSMimeHdrFieldFind", bufp, hdr, |h| h.find(&n))
+        field_handle(here!(), bufp, hdr, |h| h.find(&n))
     })
 }
 
 fn related_field(
-    who: &str,
+    who: crate::api::Here,
     bufp: TSMBuffer,
     hdr: TSMLoc,
     field: TSMLoc,
@@ -104,7 +104,7 @@ fn related_field(
 #[no_mangle]
 pub extern "C" fn TSMimeHdrFieldNext(bufp: TSMBuffer, hdr: TSMLoc, field: TSMLoc) -> TSMLoc {
     guard!(NULL_LOC, || {
-        related_field("TSMimeHdrFieldNext", bufp, hdr, field, HttpHdr::next_field)
+        related_field(here!(), bufp, hdr, field, HttpHdr::next_field)
     })
 }
 
@@ -112,12 +112,12 @@ pub extern "C" fn TSMimeHdrFieldNext(bufp: TSMBuffer, hdr: TSMLoc, field: TSMLoc
 #[no_mangle]
 pub extern "C" fn TSMimeHdrFieldNextDup(bufp: TSMBuffer, hdr: TSMLoc, field: TSMLoc) -> TSMLoc {
     guard!(NULL_LOC, || {
-        related_field("TSMimeHdrFieldNextDup", bufp, hdr, field, HttpHdr::next_dup)
+        related_field(here!(), bufp, hdr, field, HttpHdr::next_dup)
     })
 }
 
 fn create_field(
-    who: &str,
+    who: crate::api::Here,
     bufp: TSMBuffer,
     hdr: TSMLoc,
     name: Option<&[u8]>,
@@ -142,7 +142,7 @@ pub unsafe extern "C" fn TSMimeHdrFieldCreate(
     locp: *mut TSMLoc,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        create_field("TSMimeHdrFieldCreate", bufp, hdr, None, locp)
+        create_field(here!(), bufp, hdr, None, locp)
     })
 }
 
@@ -156,7 +156,7 @@ pub unsafe extern "C" fn TSMimeHdrFieldCreateNamed(
     locp: *mut TSMLoc,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = "TSMimeHdrFieldCreateNamed";
+        let who = here!();
         // SAFETY: the plugin passes NULL or `name_len` bytes (a C string if `name_len` < 0).
         let Some(n) = (unsafe { req_bytes(who, "name", name, name_len) }) else {
             return TS_ERROR;
@@ -165,7 +165,13 @@ pub unsafe extern "C" fn TSMimeHdrFieldCreateNamed(
     })
 }
 
-fn set_live(who: &str, bufp: TSMBuffer, hdr: TSMLoc, field: TSMLoc, live: bool) -> TSReturnCodeRaw {
+fn set_live(
+    who: crate::api::Here,
+    bufp: TSMBuffer,
+    hdr: TSMLoc,
+    field: TSMLoc,
+    live: bool,
+) -> TSReturnCodeRaw {
     let Some(b) = heap_arg(who, bufp) else {
         return TS_ERROR;
     };
@@ -193,9 +199,7 @@ pub extern "C" fn TSMimeHdrFieldAppend(
     hdr: TSMLoc,
     field: TSMLoc,
 ) -> TSReturnCodeRaw {
-    guard!(TS_ERROR, || {
-        set_live("TSMimeHdrFieldAppend", bufp, hdr, field, true)
-    })
+    guard!(TS_ERROR, || { set_live(here!(), bufp, hdr, field, true) })
 }
 
 /// Take this field (only this duplicate) out of the header; it can be appended again.
@@ -205,9 +209,7 @@ pub extern "C" fn TSMimeHdrFieldRemove(
     hdr: TSMLoc,
     field: TSMLoc,
 ) -> TSReturnCodeRaw {
-    guard!(TS_ERROR, || {
-        set_live("TSMimeHdrFieldRemove", bufp, hdr, field, false)
-    })
+    guard!(TS_ERROR, || { set_live(here!(), bufp, hdr, field, false) })
 }
 
 /// Delete this field (not its duplicates). The handle must still be released.
@@ -218,7 +220,7 @@ pub extern "C" fn TSMimeHdrFieldDestroy(
     field: TSMLoc,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = "TSMimeHdrFieldDestroy";
+        let who = here!();
         let Some(b) = heap_arg(who, bufp) else {
             return TS_ERROR;
         };
@@ -248,7 +250,7 @@ pub extern "C" fn TSMimeHdrFieldEqual(
     field2_obj: TSMLoc,
 ) -> c_int {
     guard!(0, || {
-        let who = "TSMimeHdrFieldEqual";
+        let who = here!();
         let Some(b) = heap_arg(who, bufp) else {
             return 0;
         };
@@ -274,7 +276,7 @@ pub unsafe extern "C" fn TSMimeHdrFieldNameGet(
     length: *mut c_int,
 ) -> *const c_char {
     guard!(null(), || {
-        let who = "TSMimeHdrFieldNameGet";
+        let who = here!();
         let Some(length) = out_arg(who, "length", length) else {
             return null();
         };
@@ -296,7 +298,7 @@ pub unsafe extern "C" fn TSMimeHdrFieldNameSet(
     length: c_int,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = "TSMimeHdrFieldNameSet";
+        let who = here!();
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
         let Some(n) = (unsafe { req_bytes(who, "name", name, length) }) else {
             return TS_ERROR;
@@ -320,7 +322,7 @@ pub unsafe extern "C" fn TSMimeHdrFieldValueStringGet(
     value_len_ptr: *mut c_int,
 ) -> *const c_char {
     guard!(null(), || {
-        let who = "TSMimeHdrFieldValueStringGet";
+        let who = here!();
         let Some(length) = out_arg(who, "value_len_ptr", value_len_ptr) else {
             return null();
         };
@@ -343,7 +345,7 @@ pub unsafe extern "C" fn TSMimeHdrFieldValueStringSet(
     length: c_int,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = "TSMimeHdrFieldValueStringSet";
+        let who = here!();
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
         let Some(v) = (unsafe { req_bytes(who, "value", value, length) }) else {
             return TS_ERROR;
@@ -366,7 +368,7 @@ pub unsafe extern "C" fn TSMimeHdrFieldValueStringInsert(
     length: c_int,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = "TSMimeHdrFieldValueStringInsert";
+        let who = here!();
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
         let Some(v) = (unsafe { req_bytes(who, "value", value, length) }) else {
             return TS_ERROR;
@@ -389,7 +391,7 @@ pub unsafe extern "C" fn TSMimeHdrFieldValueAppend(
     length: c_int,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = "TSMimeHdrFieldValueAppend";
+        let who = here!();
         if idx < 0 {
             crate::error!("{who}: negative index {idx}");
             return TS_ERROR;
@@ -414,7 +416,7 @@ pub extern "C" fn TSMimeHdrFieldValueDelete(
     idx: c_int,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = "TSMimeHdrFieldValueDelete";
+        let who = here!();
         if idx < 0 {
             crate::error!("{who}: negative index {idx}");
             return TS_ERROR;
@@ -430,15 +432,9 @@ pub extern "C" fn TSMimeHdrFieldValueDelete(
 #[no_mangle]
 pub extern "C" fn TSMimeHdrFieldValuesCount(bufp: TSMBuffer, hdr: TSMLoc, field: TSMLoc) -> c_int {
     guard!(0, || {
-        with_field(
-            "TSMimeHdrFieldValuesCount",
-            bufp,
-            hdr,
-            field,
-            false,
-            0,
-            |f| f.values_count() as c_int,
-        )
+        with_field(here!(), bufp, hdr, field, false, 0, |f| {
+            f.values_count() as c_int
+        })
     })
 }
 
@@ -450,18 +446,10 @@ pub extern "C" fn TSMimeHdrFieldValuesClear(
     field: TSMLoc,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        with_field(
-            "TSMimeHdrFieldValuesClear",
-            bufp,
-            hdr,
-            field,
-            true,
-            TS_ERROR,
-            |f| {
-                f.set_value(None);
-                TS_SUCCESS
-            },
-        )
+        with_field(here!(), bufp, hdr, field, true, TS_ERROR, |f| {
+            f.set_value(None);
+            TS_SUCCESS
+        })
     })
 }
 
@@ -469,14 +457,12 @@ pub extern "C" fn TSMimeHdrFieldValuesClear(
 #[no_mangle]
 pub extern "C" fn TSMimeHdrFieldLengthGet(bufp: TSMBuffer, hdr: TSMLoc, field: TSMLoc) -> c_int {
     guard!(0, || {
-        with_field("TSMimeHdrFieldLengthGet", bufp, hdr, field, false, 0, |f| {
-            f.length() as c_int
-        })
+        with_field(here!(), bufp, hdr, field, false, 0, |f| f.length() as c_int)
     })
 }
 
 fn value_num<R: Default>(
-    who: &str,
+    who: crate::api::Here,
     bufp: TSMBuffer,
     hdr: TSMLoc,
     field: TSMLoc,
@@ -498,14 +484,7 @@ pub extern "C" fn TSMimeHdrFieldValueIntGet(
     idx: c_int,
 ) -> c_int {
     guard!(0, || {
-        value_num(
-            "TSMimeHdrFieldValueIntGet",
-            bufp,
-            hdr,
-            field,
-            idx,
-            parse_int,
-        )
+        value_num(here!(), bufp, hdr, field, idx, parse_int)
     })
 }
 
@@ -519,14 +498,7 @@ pub extern "C" fn TSMimeHdrFieldValueUintGet(
     idx: c_int,
 ) -> c_uint {
     guard!(0, || {
-        value_num(
-            "TSMimeHdrFieldValueUintGet",
-            bufp,
-            hdr,
-            field,
-            idx,
-            parse_uint,
-        )
+        value_num(here!(), bufp, hdr, field, idx, parse_uint)
     })
 }
 
@@ -540,19 +512,12 @@ pub extern "C" fn TSMimeHdrFieldValueInt64Get(
     idx: c_int,
 ) -> i64 {
     guard!(0, || {
-        value_num(
-            "TSMimeHdrFieldValueInt64Get",
-            bufp,
-            hdr,
-            field,
-            idx,
-            parse_int64,
-        )
+        value_num(here!(), bufp, hdr, field, idx, parse_int64)
     })
 }
 
 fn value_set_text(
-    who: &str,
+    who: crate::api::Here,
     bufp: TSMBuffer,
     hdr: TSMLoc,
     field: TSMLoc,
@@ -580,15 +545,7 @@ pub extern "C" fn TSMimeHdrFieldValueIntSet(
     value: c_int,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        value_set_text(
-            "TSMimeHdrFieldValueIntSet",
-            bufp,
-            hdr,
-            field,
-            idx,
-            value.to_string(),
-            false,
-        )
+        value_set_text(here!(), bufp, hdr, field, idx, value.to_string(), false)
     })
 }
 
@@ -602,15 +559,7 @@ pub extern "C" fn TSMimeHdrFieldValueUintSet(
     value: c_uint,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        value_set_text(
-            "TSMimeHdrFieldValueUintSet",
-            bufp,
-            hdr,
-            field,
-            idx,
-            value.to_string(),
-            false,
-        )
+        value_set_text(here!(), bufp, hdr, field, idx, value.to_string(), false)
     })
 }
 
@@ -624,15 +573,7 @@ pub extern "C" fn TSMimeHdrFieldValueInt64Set(
     value: i64,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        value_set_text(
-            "TSMimeHdrFieldValueInt64Set",
-            bufp,
-            hdr,
-            field,
-            idx,
-            value.to_string(),
-            false,
-        )
+        value_set_text(here!(), bufp, hdr, field, idx, value.to_string(), false)
     })
 }
 
@@ -646,15 +587,7 @@ pub extern "C" fn TSMimeHdrFieldValueIntInsert(
     value: c_int,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        value_set_text(
-            "TSMimeHdrFieldValueIntInsert",
-            bufp,
-            hdr,
-            field,
-            idx,
-            value.to_string(),
-            true,
-        )
+        value_set_text(here!(), bufp, hdr, field, idx, value.to_string(), true)
     })
 }
 
@@ -668,21 +601,13 @@ pub extern "C" fn TSMimeHdrFieldValueUintInsert(
     value: c_uint,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        value_set_text(
-            "TSMimeHdrFieldValueUintInsert",
-            bufp,
-            hdr,
-            field,
-            idx,
-            value.to_string(),
-            true,
-        )
+        value_set_text(here!(), bufp, hdr, field, idx, value.to_string(), true)
     })
 }
 
 /// Name and value of a field, for the copy calls.
 fn field_content(
-    who: &str,
+    who: crate::api::Here,
     bufp: TSMBuffer,
     hdr: TSMLoc,
     field: TSMLoc,
@@ -706,7 +631,7 @@ pub extern "C" fn TSMimeHdrFieldCopy(
     src_field: TSMLoc,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = "TSMimeHdrFieldCopy";
+        let who = here!();
         let Some((n, v)) = field_content(who, src_bufp, src_hdr, src_field) else {
             return TS_ERROR;
         };
@@ -729,7 +654,7 @@ pub extern "C" fn TSMimeHdrFieldCopyValues(
     src_field: TSMLoc,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = "TSMimeHdrFieldCopyValues";
+        let who = here!();
         let Some((_, v)) = field_content(who, src_bufp, src_hdr, src_field) else {
             return TS_ERROR;
         };
@@ -751,7 +676,7 @@ pub unsafe extern "C" fn TSMimeHdrFieldClone(
     locp: *mut TSMLoc,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = "TSMimeHdrFieldClone";
+        let who = here!();
         let Some(locp) = out_arg(who, "locp", locp) else {
             return TS_ERROR;
         };

@@ -12,8 +12,8 @@ use std::os::raw::{c_char, c_int, c_uint};
 use std::ptr::null;
 use std::sync::Arc;
 
-use super::guard;
 use super::http::txn_arg;
+use super::{guard, here};
 use crate::hdrs::field::{parse_int, parse_int64, parse_uint, Field};
 use crate::hdrs::tokens::{self, bytes};
 use crate::hdrs::url::Part;
@@ -31,7 +31,7 @@ const NULL_LOC: TSMLoc = std::ptr::null_mut();
 // Argument checks
 
 /// The live heap behind a TSMBuffer.
-fn heap_arg(who: &str, bufp: TSMBuffer) -> Option<Arc<MBuffer>> {
+fn heap_arg(who: crate::api::Here, bufp: TSMBuffer) -> Option<Arc<MBuffer>> {
     let b = MBuffer::from_handle(bufp as usize);
     if b.is_none() {
         crate::error!("{who}: {bufp:p} is not a live TSMBuffer");
@@ -40,7 +40,7 @@ fn heap_arg(who: &str, bufp: TSMBuffer) -> Option<Arc<MBuffer>> {
 }
 
 /// What a TSMLoc of heap `b` refers to.
-fn loc_arg(who: &str, b: &MBuffer, loc: TSMLoc) -> Option<Target> {
+fn loc_arg(who: crate::api::Here, b: &MBuffer, loc: TSMLoc) -> Option<Target> {
     match hdrs::loc_target(loc as usize) {
         Some((buf, t)) if buf == b.handle_made() => Some(t),
         Some(_) => {
@@ -60,7 +60,7 @@ fn loc_arg(who: &str, b: &MBuffer, loc: TSMLoc) -> Option<Target> {
 }
 
 /// The HTTP header a TSMLoc names.
-fn hdr_arg(who: &str, b: &MBuffer, loc: TSMLoc) -> Option<u32> {
+fn hdr_arg(who: crate::api::Here, b: &MBuffer, loc: TSMLoc) -> Option<u32> {
     match loc_arg(who, b, loc)? {
         Target::Hdr(id) => Some(id),
         t => {
@@ -71,7 +71,7 @@ fn hdr_arg(who: &str, b: &MBuffer, loc: TSMLoc) -> Option<u32> {
 }
 
 /// A URL TSMLoc.
-fn url_arg(who: &str, b: &MBuffer, loc: TSMLoc) -> Option<Target> {
+fn url_arg(who: crate::api::Here, b: &MBuffer, loc: TSMLoc) -> Option<Target> {
     match loc_arg(who, b, loc)? {
         t @ (Target::HdrUrl(_) | Target::Url(_)) => Some(t),
         t => {
@@ -82,7 +82,7 @@ fn url_arg(who: &str, b: &MBuffer, loc: TSMLoc) -> Option<Target> {
 }
 
 /// A field handle of header `hdr`.
-fn field_arg(who: &str, b: &MBuffer, hdr: u32, loc: TSMLoc) -> Option<u64> {
+fn field_arg(who: crate::api::Here, b: &MBuffer, hdr: u32, loc: TSMLoc) -> Option<u64> {
     match loc_arg(who, b, loc)? {
         Target::Field { hdr: h, field } if h == hdr => Some(field),
         Target::Field { .. } => {
@@ -120,7 +120,12 @@ unsafe fn c_bytes(p: *const c_char, len: c_int) -> Option<Vec<u8>> {
 ///
 /// # Safety
 /// As c_bytes.
-unsafe fn req_bytes(who: &str, what: &str, p: *const c_char, len: c_int) -> Option<Vec<u8>> {
+unsafe fn req_bytes(
+    who: crate::api::Here,
+    what: &str,
+    p: *const c_char,
+    len: c_int,
+) -> Option<Vec<u8>> {
     // SAFETY: the same arguments, under the same contract.
     let b = unsafe { c_bytes(p, len) };
     if b.is_none() {
@@ -130,7 +135,7 @@ unsafe fn req_bytes(who: &str, what: &str, p: *const c_char, len: c_int) -> Opti
 }
 
 /// Check an out-pointer ATS requires.
-fn out_arg<T>(who: &str, what: &str, p: *mut T) -> Option<*mut T> {
+fn out_arg<T>(who: crate::api::Here, what: &str, p: *mut T) -> Option<*mut T> {
     if p.is_null() {
         crate::error!("{who}: NULL {what}");
         None
@@ -162,7 +167,7 @@ fn slice(s: Option<&[u8]>) -> Option<(*const c_char, usize)> {
 /// Run `f` on heap `bufp` locked and header `hdr` of it. `write`: refused (quietly, as ATS) on a
 /// read-only heap.
 fn with_hdr<R>(
-    who: &str,
+    who: crate::api::Here,
     bufp: TSMBuffer,
     hdr: TSMLoc,
     write: bool,
@@ -188,7 +193,7 @@ fn with_hdr<R>(
 
 /// Run `f` on header `hdr` of heap `bufp`.
 fn with_http<R>(
-    who: &str,
+    who: crate::api::Here,
     bufp: TSMBuffer,
     hdr: TSMLoc,
     write: bool,
@@ -202,7 +207,7 @@ fn with_http<R>(
 
 /// Run `f` on field `field` of header `hdr` of heap `bufp`.
 fn with_field<R>(
-    who: &str,
+    who: crate::api::Here,
     bufp: TSMBuffer,
     hdr: TSMLoc,
     field: TSMLoc,
@@ -234,7 +239,7 @@ fn with_field<R>(
 
 /// Run `f` on URL `url` of heap `bufp`.
 fn with_url<R>(
-    who: &str,
+    who: crate::api::Here,
     bufp: TSMBuffer,
     url: TSMLoc,
     write: bool,
@@ -261,11 +266,11 @@ fn with_url<R>(
 }
 
 /// A copy of the header or URL behind a TSMLoc of any heap (for the clone and copy calls).
-fn copy_hdr(who: &str, bufp: TSMBuffer, hdr: TSMLoc) -> Option<HttpHdr> {
+fn copy_hdr(who: crate::api::Here, bufp: TSMBuffer, hdr: TSMLoc) -> Option<HttpHdr> {
     with_http(who, bufp, hdr, false, None, |h| Some(h.clone()))
 }
 
-fn copy_url(who: &str, bufp: TSMBuffer, url: TSMLoc) -> Option<Url> {
+fn copy_url(who: crate::api::Here, bufp: TSMBuffer, url: TSMLoc) -> Option<Url> {
     with_url(who, bufp, url, false, None, |u| Some(u.clone()))
 }
 

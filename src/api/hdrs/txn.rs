@@ -10,7 +10,7 @@ use super::*;
 /// # Safety
 /// `bufp` and `offset` are each NULL (refused) or writable.
 unsafe fn txn_hdr(
-    who: &str,
+    who: crate::api::Here,
     txnp: TSHttpTxn,
     bufp: *mut TSMBuffer,
     offset: *mut TSMLoc,
@@ -45,11 +45,7 @@ pub unsafe extern "C" fn TSHttpTxnClientReqGet(
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
         // SAFETY: the plugin's out-pointers: NULL (refused) or writable.
-        unsafe {
-            txn_hdr("TSHttpTxnClientReqGet", txnp, bufp, offset, |h| {
-                &h.client_req
-            })
-        }
+        unsafe { txn_hdr(here!(), txnp, bufp, offset, |h| &h.client_req) }
     })
 }
 
@@ -62,11 +58,7 @@ pub unsafe extern "C" fn TSHttpTxnServerReqGet(
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
         // SAFETY: the plugin's out-pointers: NULL (refused) or writable.
-        unsafe {
-            txn_hdr("TSHttpTxnServerReqGet", txnp, bufp, offset, |h| {
-                &h.server_req
-            })
-        }
+        unsafe { txn_hdr(here!(), txnp, bufp, offset, |h| &h.server_req) }
     })
 }
 
@@ -79,11 +71,7 @@ pub unsafe extern "C" fn TSHttpTxnServerRespGet(
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
         // SAFETY: the plugin's out-pointers: NULL (refused) or writable.
-        unsafe {
-            txn_hdr("TSHttpTxnServerRespGet", txnp, bufp, offset, |h| {
-                &h.server_resp
-            })
-        }
+        unsafe { txn_hdr(here!(), txnp, bufp, offset, |h| &h.server_resp) }
     })
 }
 
@@ -96,10 +84,6 @@ pub unsafe extern "C" fn TSHttpTxnClientRespGet(
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
         // SAFETY: the plugin's out-pointers: NULL (refused) or writable.
-        unsafe {
-            txn_hdr("TSHttpTxnClientRespGet", txnp, bufp, offset, |h| {
-                &h.client_resp
-            })
-        }
+        unsafe { txn_hdr(here!(), txnp, bufp, offset, |h| &h.client_resp) }
     })
 }

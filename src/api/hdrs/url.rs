@@ -9,10 +9,10 @@ use super::*;
 #[no_mangle]
 pub unsafe extern "C" fn TSUrlCreate(bufp: TSMBuffer, locp: *mut TSMLoc) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let Some(locp) = out_arg("TSUrlCreate", "locp", locp) else {
+        let Some(locp) = out_arg(here!(), "locp", locp) else {
             return TS_ERROR;
         };
-        let Some(b) = heap_arg("TSUrlCreate", bufp) else {
+        let Some(b) = heap_arg(here!(), bufp) else {
             return TS_ERROR;
         };
         if !b.is_writable() {
@@ -33,7 +33,7 @@ pub unsafe extern "C" fn TSUrlClone(
     locp: *mut TSMLoc,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = "TSUrlClone";
+        let who = here!();
         let Some(locp) = out_arg(who, "locp", locp) else {
             return TS_ERROR;
         };
@@ -61,10 +61,10 @@ pub extern "C" fn TSUrlCopy(
     src_obj: TSMLoc,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let Some(u) = copy_url("TSUrlCopy", src_bufp, src_obj) else {
+        let Some(u) = copy_url(here!(), src_bufp, src_obj) else {
             return TS_ERROR;
         };
-        with_url("TSUrlCopy", dest_bufp, dest_obj, true, TS_ERROR, |d| {
+        with_url(here!(), dest_bufp, dest_obj, true, TS_ERROR, |d| {
             *d = u;
             TS_SUCCESS
         })
@@ -80,7 +80,7 @@ pub unsafe extern "C" fn TSUrlParse(
     end: *const c_char,
 ) -> TSParseResultRaw {
     guard!(TS_PARSE_ERROR, || {
-        let who = "TSUrlParse";
+        let who = here!();
         // SAFETY: `start` is read only when non-NULL (||), and is the plugin's pointer variable.
         if start.is_null() || unsafe { (*start).is_null() || end.is_null() || end < *start } {
             crate::error!("{who}: NULL or inverted start/end");
@@ -123,7 +123,7 @@ pub unsafe extern "C" fn TSUrlStringGet(
     length: *mut c_int,
 ) -> *mut c_char {
     guard!(std::ptr::null_mut(), || {
-        let who = "TSUrlStringGet";
+        let who = here!();
         let Some(length) = out_arg(who, "length", length) else {
             return std::ptr::null_mut();
         };
@@ -158,9 +158,7 @@ pub unsafe extern "C" fn TSUrlStringGet(
 #[no_mangle]
 pub extern "C" fn TSUrlLengthGet(bufp: TSMBuffer, offset: TSMLoc) -> c_int {
     guard!(0, || {
-        with_url("TSUrlLengthGet", bufp, offset, false, 0, |u| {
-            u.length() as c_int
-        })
+        with_url(here!(), bufp, offset, false, 0, |u| u.length() as c_int)
     })
 }
 
@@ -169,7 +167,7 @@ pub extern "C" fn TSUrlLengthGet(bufp: TSMBuffer, offset: TSMLoc) -> c_int {
 /// # Safety
 /// `length` is NULL (refused) or writable.
 unsafe fn url_part_get(
-    who: &str,
+    who: crate::api::Here,
     bufp: TSMBuffer,
     offset: TSMLoc,
     length: *mut c_int,
@@ -189,7 +187,7 @@ unsafe fn url_part_get(
 /// # Safety
 /// `value` and `length` as for c_bytes.
 unsafe fn url_part_set(
-    who: &str,
+    who: crate::api::Here,
     bufp: TSMBuffer,
     offset: TSMLoc,
     value: *const c_char,
@@ -212,7 +210,7 @@ pub unsafe extern "C" fn TSUrlRawSchemeGet(
     length: *mut c_int,
 ) -> *const c_char {
     guard!(null(), || {
-        let who = "TSUrlRawSchemeGet";
+        let who = here!();
         let Some(length) = out_arg(who, "length", length) else {
             return null();
         };
@@ -250,7 +248,7 @@ pub unsafe extern "C" fn TSUrlSchemeGet(
     length: *mut c_int,
 ) -> *const c_char {
     guard!(null(), || {
-        let who = "TSUrlSchemeGet";
+        let who = here!();
         let Some(length) = out_arg(who, "length", length) else {
             return null();
         };
@@ -273,16 +271,7 @@ pub unsafe extern "C" fn TSUrlSchemeSet(
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
-        unsafe {
-            url_part_set(
-                "TSUrlSchemeSet",
-                bufp,
-                offset,
-                value,
-                length,
-                Url::set_scheme,
-            )
-        }
+        unsafe { url_part_set(here!(), bufp, offset, value, length, Url::set_scheme) }
     })
 }
 
@@ -296,7 +285,7 @@ pub unsafe extern "C" fn TSUrlUserGet(
 ) -> *const c_char {
     guard!(null(), || {
         // SAFETY: the plugin's `length`: NULL (refused) or writable.
-        unsafe { url_part_get("TSUrlUserGet", bufp, offset, length, Part::User) }
+        unsafe { url_part_get(here!(), bufp, offset, length, Part::User) }
     })
 }
 
@@ -311,7 +300,7 @@ pub unsafe extern "C" fn TSUrlUserSet(
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
-        unsafe { url_part_set("TSUrlUserSet", bufp, offset, value, length, Url::set_user) }
+        unsafe { url_part_set(here!(), bufp, offset, value, length, Url::set_user) }
     })
 }
 
@@ -324,7 +313,7 @@ pub unsafe extern "C" fn TSUrlPasswordGet(
 ) -> *const c_char {
     guard!(null(), || {
         // SAFETY: the plugin's `length`: NULL (refused) or writable.
-        unsafe { url_part_get("TSUrlPasswordGet", bufp, offset, length, Part::Password) }
+        unsafe { url_part_get(here!(), bufp, offset, length, Part::Password) }
     })
 }
 
@@ -339,16 +328,7 @@ pub unsafe extern "C" fn TSUrlPasswordSet(
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
-        unsafe {
-            url_part_set(
-                "TSUrlPasswordSet",
-                bufp,
-                offset,
-                value,
-                length,
-                Url::set_password,
-            )
-        }
+        unsafe { url_part_set(here!(), bufp, offset, value, length, Url::set_password) }
     })
 }
 
@@ -361,7 +341,7 @@ pub unsafe extern "C" fn TSUrlHostGet(
 ) -> *const c_char {
     guard!(null(), || {
         // SAFETY: the plugin's `length`: NULL (refused) or writable.
-        unsafe { url_part_get("TSUrlHostGet", bufp, offset, length, Part::Host) }
+        unsafe { url_part_get(here!(), bufp, offset, length, Part::Host) }
     })
 }
 
@@ -376,7 +356,7 @@ pub unsafe extern "C" fn TSUrlHostSet(
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
-        unsafe { url_part_set("TSUrlHostSet", bufp, offset, value, length, Url::set_host) }
+        unsafe { url_part_set(here!(), bufp, offset, value, length, Url::set_host) }
     })
 }
 
@@ -384,7 +364,7 @@ pub unsafe extern "C" fn TSUrlHostSet(
 #[no_mangle]
 pub extern "C" fn TSUrlPortGet(bufp: TSMBuffer, offset: TSMLoc) -> c_int {
     guard!(0, || {
-        with_url("TSUrlPortGet", bufp, offset, false, 0, |u| {
+        with_url(here!(), bufp, offset, false, 0, |u| {
             u.port_or_default() as c_int
         })
     })
@@ -394,7 +374,7 @@ pub extern "C" fn TSUrlPortGet(bufp: TSMBuffer, offset: TSMLoc) -> c_int {
 #[no_mangle]
 pub extern "C" fn TSUrlRawPortGet(bufp: TSMBuffer, offset: TSMLoc) -> c_int {
     guard!(0, || {
-        with_url("TSUrlRawPortGet", bufp, offset, false, 0, |u| {
+        with_url(here!(), bufp, offset, false, 0, |u| {
             u.port().unwrap_or(0) as c_int
         })
     })
@@ -406,11 +386,11 @@ pub extern "C" fn TSUrlPortSet(bufp: TSMBuffer, offset: TSMLoc, port: c_int) -> 
     guard!(TS_ERROR, || {
         let Ok(p) = u16::try_from(port) else {
             if port > 0 {
-                crate::error!("TSUrlPortSet: port {port} out of range");
+                crate::error!("{}: port {port} out of range", here!());
             }
             return TS_ERROR;
         };
-        with_url("TSUrlPortSet", bufp, offset, true, TS_ERROR, |u| {
+        with_url(here!(), bufp, offset, true, TS_ERROR, |u| {
             u.set_port(Some(p));
             TS_SUCCESS
         })
@@ -426,7 +406,7 @@ pub unsafe extern "C" fn TSUrlPathGet(
 ) -> *const c_char {
     guard!(null(), || {
         // SAFETY: the plugin's `length`: NULL (refused) or writable.
-        unsafe { url_part_get("TSUrlPathGet", bufp, offset, length, Part::Path) }
+        unsafe { url_part_get(here!(), bufp, offset, length, Part::Path) }
     })
 }
 
@@ -441,7 +421,7 @@ pub unsafe extern "C" fn TSUrlPathSet(
     guard!(TS_ERROR, || {
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
         unsafe {
-            url_part_set("TSUrlPathSet", bufp, offset, value, length, |u, v| {
+            url_part_set(here!(), bufp, offset, value, length, |u, v| {
                 u.set_path(v.unwrap_or_default())
             })
         }
@@ -458,7 +438,7 @@ pub unsafe extern "C" fn TSUrlHttpParamsGet(
 ) -> *const c_char {
     guard!(null(), || {
         // SAFETY: the plugin's `length`: NULL (refused) or writable.
-        unsafe { url_part_get("TSUrlHttpParamsGet", bufp, offset, length, Part::Params) }
+        unsafe { url_part_get(here!(), bufp, offset, length, Part::Params) }
     })
 }
 
@@ -473,16 +453,7 @@ pub unsafe extern "C" fn TSUrlHttpParamsSet(
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
-        unsafe {
-            url_part_set(
-                "TSUrlHttpParamsSet",
-                bufp,
-                offset,
-                value,
-                length,
-                Url::set_params,
-            )
-        }
+        unsafe { url_part_set(here!(), bufp, offset, value, length, Url::set_params) }
     })
 }
 
@@ -495,7 +466,7 @@ pub unsafe extern "C" fn TSUrlHttpQueryGet(
 ) -> *const c_char {
     guard!(null(), || {
         // SAFETY: the plugin's `length`: NULL (refused) or writable.
-        unsafe { url_part_get("TSUrlHttpQueryGet", bufp, offset, length, Part::Query) }
+        unsafe { url_part_get(here!(), bufp, offset, length, Part::Query) }
     })
 }
 
@@ -510,16 +481,7 @@ pub unsafe extern "C" fn TSUrlHttpQuerySet(
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
-        unsafe {
-            url_part_set(
-                "TSUrlHttpQuerySet",
-                bufp,
-                offset,
-                value,
-                length,
-                Url::set_query,
-            )
-        }
+        unsafe { url_part_set(here!(), bufp, offset, value, length, Url::set_query) }
     })
 }
 
@@ -533,7 +495,7 @@ pub unsafe extern "C" fn TSUrlHttpFragmentGet(
 ) -> *const c_char {
     guard!(null(), || {
         // SAFETY: the plugin's `length`: NULL (refused) or writable.
-        unsafe { url_part_get("TSUrlHttpFragmentGet", bufp, offset, length, Part::Fragment) }
+        unsafe { url_part_get(here!(), bufp, offset, length, Part::Fragment) }
     })
 }
 
@@ -548,15 +510,6 @@ pub unsafe extern "C" fn TSUrlHttpFragmentSet(
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
         // SAFETY: the plugin passes NULL or `length` bytes (a C string if `length` < 0).
-        unsafe {
-            url_part_set(
-                "TSUrlHttpFragmentSet",
-                bufp,
-                offset,
-                value,
-                length,
-                Url::set_fragment,
-            )
-        }
+        unsafe { url_part_set(here!(), bufp, offset, value, length, Url::set_fragment) }
     })
 }
