@@ -4,6 +4,8 @@
  * (STEK) are made by one master and rotated on every box; everything sent is encrypted and
  * authenticated with a pre-shared AES-256-GCM key.
  * The Redis version of session_peer.c; the idea of ATS's former ssl_session_reuse plugin.
+ * One file, as ATS plugins ship (over 800 lines by design: a plugin is one translation unit that
+ * operators build with a single tsxs/gcc line).
  *
  * Design
  * ------

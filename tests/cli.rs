@@ -8,6 +8,10 @@
 //! argv[1], which the test reads back.
 //!
 //! Needs gcc.
+//!
+//! Over 800 lines by design: each file under tests/ is its own test binary, which links all of
+//! tshost; one binary per family of behaviours keeps `make test`'s build and link time down
+//! (more, smaller files would each link the crate again). Its tests share one set of helpers.
 
 mod common;
 

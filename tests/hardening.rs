@@ -2,6 +2,10 @@
 //! are strict, a client that leaves is let go at once. The real tshost binary, raw sockets, raw
 //! TLS, scripted origins on loopback; each test is named after the behaviour it pins and every
 //! wait is bounded.
+//!
+//! Over 800 lines by design: each file under tests/ is its own test binary, which links all of
+//! tshost; one binary per family of behaviours keeps `make test`'s build and link time down
+//! (more, smaller files would each link the crate again). Its tests share one set of helpers.
 
 mod common;
 

@@ -3,6 +3,10 @@
 //!
 //! Each test runs its own tshost-origin and tshost on ephemeral 127.0.0.1 ports; every wait is
 //! bounded (socket read timeouts, deadlines).
+//!
+//! Over 800 lines by design: each file under tests/ is its own test binary, which links all of
+//! tshost; one binary per family of behaviours keeps `make test`'s build and link time down
+//! (more, smaller files would each link the crate again). Its tests share one set of helpers.
 
 mod common;
 

@@ -2,6 +2,10 @@
 //! nghttp, h2load and a raw-frame client (tests/h2/client.py, `pip install h2`) for what a
 //! well-behaved client never sends. hook_trace is loaded and every test checks the trace's
 //! invariants (per-stream TXN pairs, SSN_CLOSE last, starts == closes).
+//!
+//! Over 800 lines by design: each file under tests/ is its own test binary, which links all of
+//! tshost; one binary per family of behaviours keeps `make test`'s build and link time down
+//! (more, smaller files would each link the crate again). Its tests share one set of helpers.
 
 mod common;
 

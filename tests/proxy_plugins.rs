@@ -7,6 +7,10 @@
 //! The plugins are tests/c/edit_plugin.c (its header comment lists its features) and the shipped
 //! plugins-c/add_header.c, each built against tshost's ts.h and, where the results must be the
 //! same, Debian's. hook_trace is always loaded first; every test checks the trace's invariants.
+//!
+//! Over 800 lines by design: each file under tests/ is its own test binary, which links all of
+//! tshost; one binary per family of behaviours keeps `make test`'s build and link time down
+//! (more, smaller files would each link the crate again). Its tests share one set of helpers.
 
 mod common;
 
