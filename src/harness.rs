@@ -17,7 +17,7 @@ use std::sync::Arc;
 use crate::hdrs::{HttpHdr, MBuffer};
 use crate::hooks::dispatch::{run_point, run_session_point, Outcome};
 use crate::hooks::id;
-use crate::txn::machine::{Generated, Machine, Step, Work};
+use crate::txn::machine::{Generated, Machine, Step};
 use crate::txn::{ClientInfo, Session, Txn};
 
 /// Run a future to completion on the calling thread (the "event thread" of what it drives).
@@ -248,7 +248,7 @@ pub async fn run_transaction(txn: Arc<Txn>, opts: TxnOptions) -> TxnResult {
                     m.client_gone();
                     continue;
                 }
-                m.hooks_ran(outcome, txn.status.load(Ordering::Acquire));
+                m.hooks_ran(outcome, || txn.status.load(Ordering::Acquire));
                 if outcome == Outcome::Continue && hook == id::READ_RESPONSE_HDR {
                     res.status = txn
                         .headers
@@ -259,16 +259,16 @@ pub async fn run_transaction(txn: Arc<Txn>, opts: TxnOptions) -> TxnResult {
                         .unwrap_or(200);
                 }
             }
-            Step::Work(work) => {
+            work => {
                 match work {
-                    Work::ReadRequest => read_request(&txn, &opts, &client_req),
-                    Work::Remap | Work::FindOrigin => {}
-                    Work::Connect if opts.origin_fails => {
+                    Step::ReadRequest => read_request(&txn, &opts, &client_req),
+                    Step::Remap | Step::FindOrigin => {}
+                    Step::Connect if opts.origin_fails => {
                         origin_failed = true;
                         m.failed(502);
                         continue;
                     }
-                    Work::Connect => {
+                    Step::Connect => {
                         let server_req = client_req.deep_copy();
                         server_req.with_mut(|h| {
                             if h.method() != b"CONNECT" {
@@ -277,7 +277,7 @@ pub async fn run_transaction(txn: Arc<Txn>, opts: TxnOptions) -> TxnResult {
                         });
                         txn.headers.server_req.store(Some(server_req));
                     }
-                    Work::Exchange => {
+                    Step::Exchange => {
                         let mut resp = match &opts.response {
                             Some(r) => r.clone(),
                             None => parse_response(DEFAULT_RESPONSE).expect("default response"),
@@ -288,14 +288,14 @@ pub async fn run_transaction(txn: Arc<Txn>, opts: TxnOptions) -> TxnResult {
                         }
                         txn.headers.server_resp.store(Some(MBuffer::from_hdr(resp)));
                     }
-                    Work::Respond => {
+                    Step::Respond => {
                         let client_resp = match txn.headers.server_resp.load_full() {
                             Some(s) => s.deep_copy(),
                             None => MBuffer::new_response((1, 1), 200, b"OK", &[]),
                         };
                         txn.headers.client_resp.store(Some(client_resp));
                     }
-                    Work::Generate(what) => {
+                    Step::Generate(what) => {
                         let e = match what {
                             Generated::Api(_) => {
                                 ErrorResponse::api(txn.status.load(Ordering::Acquire))
@@ -316,7 +316,7 @@ pub async fn run_transaction(txn: Arc<Txn>, opts: TxnOptions) -> TxnResult {
                         error_body = body;
                         txn.headers.client_resp.store(Some(r));
                     }
-                    Work::Send => {}
+                    Step::Send | Step::Hooks(_) | Step::Done => {}
                 }
                 m.worked();
             }

@@ -2,8 +2,10 @@
 //! between them, and ATS's rules for what comes next (HttpSM with the cache off). Neither the
 //! network nor the clock enters it: a driver asks [`Machine::next`] what to do, does it (runs the
 //! hooks of a point, reads a request, reaches an origin, ...) and reports how it went. The proxy
-//! drives it with sockets (`proxy::sm`), the harness with synthetic events (`harness`): a rule
-//! changed here changes both.
+//! drives it with sockets (`proxy::sm`: its code follows the sequence, reports every step and
+//! turns where the machine says; debug builds check each step against [`Machine::next`]), the
+//! harness with synthetic events (`harness`: a loop over [`Machine::next`]). A rule changed here
+//! changes both.
 //!
 //! The sequence: TXN_START, (read the request), READ_REQUEST_HDR, PRE_REMAP, (remap), POST_REMAP,
 //! (find the origin), OS_DNS, CACHE_LOOKUP_COMPLETE, (reach the origin, make the server request),
@@ -33,9 +35,11 @@ pub enum Generated {
     Api(i32),
 }
 
-/// The work a driver does between hook points.
+/// What a driver does next: run the hooks of a point, or the work between points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Work {
+pub enum Step {
+    /// Run the hooks of this point, then [`Machine::hooks_ran`].
+    Hooks(i32),
     /// Read the client request into the transaction's client request (before READ_REQUEST_HDR).
     ReadRequest,
     /// Remap the client request (between PRE_REMAP and POST_REMAP).
@@ -53,25 +57,46 @@ pub enum Work {
     Generate(Generated),
     /// Send the client response, and its body (after SEND_RESPONSE_HDR).
     Send,
-}
-
-/// What a driver does next.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Step {
-    /// Run the hooks of this point, then [`Machine::hooks_ran`].
-    Hooks(i32),
-    /// Do this, then [`Machine::worked`], [`Machine::failed`] or [`Machine::client_gone`].
-    Work(Work),
     /// The transaction is over (TXN_CLOSE is next, run by the session).
     Done,
 }
 
+/// The steps of a transaction that nothing diverts, in order. A work step is reported with
+/// [`Machine::worked`], [`Machine::failed`] or [`Machine::client_gone`].
+const SEQUENCE: [Step; 17] = [
+    Step::Hooks(id::TXN_START),
+    Step::ReadRequest,
+    Step::Hooks(id::READ_REQUEST_HDR),
+    Step::Hooks(id::PRE_REMAP),
+    Step::Remap,
+    Step::Hooks(id::POST_REMAP),
+    Step::FindOrigin,
+    Step::Hooks(id::OS_DNS),
+    Step::Hooks(id::CACHE_LOOKUP_COMPLETE),
+    Step::Connect,
+    Step::Hooks(id::SEND_REQUEST_HDR),
+    Step::Exchange,
+    Step::Hooks(id::READ_RESPONSE_HDR),
+    Step::Respond,
+    Step::Hooks(id::SEND_RESPONSE_HDR),
+    Step::Send,
+    Step::Done,
+];
+/// Indexes into [`SEQUENCE`].
+const AT_PRE_REMAP: u8 = 3;
+const AT_SEND_RESPONSE_HDR: u8 = 14;
+const AT_SEND: u8 = 15;
+const AT_DONE: u8 = 16;
+/// Not in [`SEQUENCE`]: the response tshost makes ([`Machine::generating`]).
+const AT_GENERATE: u8 = 17;
+
 /// One transaction's place in the sequence.
 #[derive(Debug)]
 pub struct Machine {
-    next: Step,
-    /// The response is one tshost made (it is what SEND_RESPONSE_HDR sees).
-    generated: bool,
+    /// An index into [`SEQUENCE`], or [`AT_GENERATE`].
+    at: u8,
+    /// The response tshost makes (what SEND_RESPONSE_HDR sees from then on), once it does.
+    generating: Option<Generated>,
 }
 
 impl Default for Machine {
@@ -84,87 +109,89 @@ impl Machine {
     /// A transaction whose TXN_START hooks are next.
     pub const fn new() -> Machine {
         Machine {
-            next: Step::Hooks(id::TXN_START),
-            generated: false,
+            at: 0,
+            generating: None,
         }
     }
 
     /// What to do next.
+    #[inline]
     pub fn next(&self) -> Step {
-        self.next
+        match self.generating {
+            Some(g) if self.at == AT_GENERATE => Step::Generate(g),
+            _ => SEQUENCE[self.at.min(AT_DONE) as usize],
+        }
     }
 
     /// The response at hand is one tshost made.
     pub fn generated(&self) -> bool {
-        self.generated
+        self.generating.is_some()
     }
 
-    /// The hooks of the current point ran to `outcome`; `status` is the transaction's status as a
-    /// plugin set it (TSHttpTxnStatusSet; 0 if none).
-    pub fn hooks_ran(&mut self, outcome: Outcome, status: i32) {
-        let Step::Hooks(point) = self.next else {
-            debug_assert!(false, "hooks_ran at {:?}", self.next);
-            return;
-        };
+    /// The hooks of the current point ran to `outcome`; `status` gives the transaction's status
+    /// as a plugin set it (TSHttpTxnStatusSet; 0 if none), read only where a rule needs it. True
+    /// when the transaction goes on as planned (the next step of the sequence), false when tshost
+    /// makes the response instead.
+    #[inline]
+    pub fn hooks_ran(&mut self, outcome: Outcome, status: impl FnOnce() -> i32) -> bool {
         if outcome == Outcome::Error {
+            let Step::Hooks(point) = self.next() else {
+                debug_assert!(false, "hooks_ran at {:?}", self.next());
+                return true;
+            };
             self.generate(Generated::Api(point));
-            return;
+            return false;
         }
-        self.next = match point {
-            id::TXN_START => Step::Work(Work::ReadRequest),
-            id::READ_REQUEST_HDR => Step::Hooks(id::PRE_REMAP),
+        if self.at == AT_PRE_REMAP {
             // A status set by a plugin up to here: tshost answers with it.
-            id::PRE_REMAP if status != 0 => {
-                return self.generate(Generated::Status(status.clamp(0, u16::MAX as i32) as u16));
+            let status = status();
+            if status != 0 {
+                self.generate(Generated::Status(status.clamp(0, u16::MAX as i32) as u16));
+                return false;
             }
-            id::PRE_REMAP => Step::Work(Work::Remap),
-            id::POST_REMAP => Step::Work(Work::FindOrigin),
-            id::OS_DNS => Step::Hooks(id::CACHE_LOOKUP_COMPLETE),
-            id::CACHE_LOOKUP_COMPLETE => Step::Work(Work::Connect),
-            id::SEND_REQUEST_HDR => Step::Work(Work::Exchange),
-            id::READ_RESPONSE_HDR => Step::Work(Work::Respond),
-            id::SEND_RESPONSE_HDR => Step::Work(Work::Send),
-            _ => Step::Done,
-        };
+        }
+        debug_assert!(
+            matches!(self.next(), Step::Hooks(_)),
+            "hooks_ran at {:?}",
+            self.next()
+        );
+        self.at += 1;
+        true
     }
 
     /// The current work is done.
+    #[inline]
     pub fn worked(&mut self) {
-        let Step::Work(work) = self.next else {
-            debug_assert!(false, "worked at {:?}", self.next);
-            return;
-        };
-        self.next = match work {
-            Work::ReadRequest => Step::Hooks(id::READ_REQUEST_HDR),
-            Work::Remap => Step::Hooks(id::POST_REMAP),
-            Work::FindOrigin => Step::Hooks(id::OS_DNS),
-            Work::Connect => Step::Hooks(id::SEND_REQUEST_HDR),
-            Work::Exchange => Step::Hooks(id::READ_RESPONSE_HDR),
-            Work::Respond => Step::Hooks(id::SEND_RESPONSE_HDR),
-            // SEND_RESPONSE_HDR's hooks saw the response this one replaces: they do not run again.
-            Work::Generate(Generated::Api(id::SEND_RESPONSE_HDR)) => Step::Work(Work::Send),
-            Work::Generate(_) => Step::Hooks(id::SEND_RESPONSE_HDR),
-            Work::Send => Step::Done,
+        self.at = match self.at {
+            // SEND_RESPONSE_HDR's hooks saw the response an API error replaces: they do not run
+            // again.
+            AT_GENERATE if self.generating == Some(Generated::Api(id::SEND_RESPONSE_HDR)) => {
+                AT_SEND
+            }
+            AT_GENERATE => AT_SEND_RESPONSE_HDR,
+            AT_DONE => AT_DONE,
+            at => at + 1,
         };
     }
 
     /// The current work failed: tshost answers with `status` (once a response is being made or
     /// sent, nothing else can be sent: the transaction is over).
     pub fn failed(&mut self, status: u16) {
-        match self.next {
-            Step::Work(Work::Generate(_) | Work::Send) | Step::Done => self.next = Step::Done,
-            _ => self.generate(Generated::Status(status)),
+        if self.at >= AT_SEND {
+            self.at = AT_DONE;
+        } else {
+            self.generate(Generated::Status(status));
         }
     }
 
     /// The client is gone: nothing more is done for it.
     pub fn client_gone(&mut self) {
-        self.next = Step::Done;
+        self.at = AT_DONE;
     }
 
     fn generate(&mut self, what: Generated) {
-        self.generated = true;
-        self.next = Step::Work(Work::Generate(what));
+        self.generating = Some(what);
+        self.at = AT_GENERATE;
     }
 }
 
@@ -177,7 +204,7 @@ mod tests {
     fn walk(
         error_at: Option<i32>,
         status_at_pre_remap: i32,
-        fail: Option<(Work, u16)>,
+        fail: Option<(Step, u16)>,
     ) -> Vec<Step> {
         let mut m = Machine::new();
         let mut steps = Vec::new();
@@ -191,20 +218,19 @@ mod tests {
                     } else {
                         Outcome::Continue
                     };
-                    m.hooks_ran(
-                        o,
+                    m.hooks_ran(o, || {
                         if p == id::PRE_REMAP {
                             status_at_pre_remap
                         } else {
                             0
-                        },
-                    );
+                        }
+                    });
                 }
-                Step::Work(w) => match fail {
+                Step::Done => return steps,
+                w => match fail {
                     Some((f, status)) if f == w => m.failed(status),
                     _ => m.worked(),
                 },
-                Step::Done => return steps,
             }
         }
         panic!("no end: {steps:?}")
@@ -224,8 +250,8 @@ mod tests {
     fn a_proxied_transaction_walks_every_point_in_ats_order() {
         let steps = walk(None, 0, None);
         assert_eq!(hooks(&steps), crate::hooks::TXN_SEQUENCE[..9].to_vec());
-        assert_eq!(steps[1], Step::Work(Work::ReadRequest));
-        assert_eq!(steps[steps.len() - 2], Step::Work(Work::Send));
+        assert_eq!(steps[1], Step::ReadRequest);
+        assert_eq!(steps[steps.len() - 2], Step::Send);
     }
 
     #[test]
@@ -240,8 +266,8 @@ mod tests {
                 id::SEND_RESPONSE_HDR
             ]
         );
-        assert!(steps.contains(&Step::Work(Work::Generate(Generated::Api(id::PRE_REMAP)))));
-        assert!(!steps.contains(&Step::Work(Work::Remap)));
+        assert!(steps.contains(&Step::Generate(Generated::Api(id::PRE_REMAP))));
+        assert!(!steps.contains(&Step::Remap));
     }
 
     #[test]
@@ -252,8 +278,8 @@ mod tests {
             tail,
             [
                 Step::Hooks(id::SEND_RESPONSE_HDR),
-                Step::Work(Work::Generate(Generated::Api(id::SEND_RESPONSE_HDR))),
-                Step::Work(Work::Send),
+                Step::Generate(Generated::Api(id::SEND_RESPONSE_HDR)),
+                Step::Send,
                 Step::Done
             ]
         );
@@ -271,34 +297,28 @@ mod tests {
                 id::SEND_RESPONSE_HDR
             ]
         );
-        assert!(steps.contains(&Step::Work(Work::Generate(Generated::Status(403)))));
+        assert!(steps.contains(&Step::Generate(Generated::Status(403))));
     }
 
     #[test]
     fn a_failed_origin_skips_to_send_response_hdr_with_the_status() {
-        let steps = walk(None, 0, Some((Work::Connect, 502)));
+        let steps = walk(None, 0, Some((Step::Connect, 502)));
         assert_eq!(hooks(&steps).last(), Some(&id::SEND_RESPONSE_HDR));
         assert!(!hooks(&steps).contains(&id::SEND_REQUEST_HDR));
-        assert!(steps.contains(&Step::Work(Work::Generate(Generated::Status(502)))));
+        assert!(steps.contains(&Step::Generate(Generated::Status(502))));
     }
 
     #[test]
     fn a_failure_while_sending_ends_the_transaction() {
-        let steps = walk(None, 0, Some((Work::Send, 500)));
+        let steps = walk(None, 0, Some((Step::Send, 500)));
         assert_eq!(steps.last(), Some(&Step::Done));
-        assert_eq!(
-            steps
-                .iter()
-                .filter(|s| **s == Step::Work(Work::Send))
-                .count(),
-            1
-        );
+        assert_eq!(steps.iter().filter(|s| **s == Step::Send).count(), 1);
     }
 
     #[test]
     fn a_client_gone_ends_the_transaction_at_once() {
         let mut m = Machine::new();
-        m.hooks_ran(Outcome::Continue, 0);
+        m.hooks_ran(Outcome::Continue, || 0);
         m.client_gone();
         assert_eq!(m.next(), Step::Done);
         assert!(!m.generated());

@@ -22,7 +22,7 @@ use crate::proxy::client::{ClientIo, PrefixError};
 use crate::proxy::deadline::limited;
 use crate::proxy::sm::{self, Proxy};
 use crate::proxy::{Session, Txn};
-use crate::txn::machine::{Machine, Step, Work};
+use crate::txn::machine::{Machine, Step};
 
 /// One stream: one transaction.
 pub(super) async fn stream(
@@ -55,11 +55,10 @@ pub(super) async fn stream(
     // The transaction machine says what comes next; this drives it with the stream.
     let mut m = Machine::new();
     let outcome = run_point(&ssn, Some(&txn), id::TXN_START).await;
-    m.hooks_ran(
-        outcome,
-        txn.status.load(std::sync::atomic::Ordering::Acquire),
-    );
-    if m.next() != Step::Work(Work::ReadRequest) {
+    m.hooks_ran(outcome, || {
+        txn.status.load(std::sync::atomic::Ordering::Acquire)
+    });
+    if m.next() != Step::ReadRequest {
         sm::respond(&ssn, &txn, &mut client, &mut m, false).await;
     } else {
         match convert_request(&parts, client.recv.is_end_stream()) {

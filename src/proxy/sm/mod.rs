@@ -1,7 +1,10 @@
 //! The driver of the transaction machine ([`crate::txn::machine`], ATS's HttpSM without I/O) with
-//! sockets: the machine says which hook point or which work comes next; this does the work (read
-//! the request, remap, resolve, reach the origin, exchange, respond) over the client connection
-//! it is given ([`ClientIo`]: HTTP/1 or an HTTP/2 stream) and the origin pool, and reports back.
+//! sockets: it does the work the machine's steps name (read the request, remap, resolve, reach the
+//! origin, exchange, respond) over the client connection it is given ([`ClientIo`]: HTTP/1 or an
+//! HTTP/2 stream) and the origin pool, runs the hook points, and reports each step; where the
+//! machine turns (an ERROR, a status set before remap, a failure), it follows. Its code is written
+//! in the machine's order, so the request path pays for no dispatch loop (bench/instructions);
+//! debug builds check every step against the machine.
 //! TXN_CLOSE is run by the session.
 #![forbid(unsafe_code)]
 
@@ -25,7 +28,7 @@ use crate::hdrs::text::{Dec, HStr};
 use crate::hdrs::{HttpHdr, MBuffer};
 use crate::hooks::dispatch::run_point;
 use crate::hooks::id;
-use crate::txn::machine::{Generated, Machine, Step, Work};
+use crate::txn::machine::{Generated, Machine, Step};
 
 mod exchange;
 mod remap;
@@ -157,8 +160,8 @@ pub async fn run<S: Transport>(
     txn.headers.client_req.store(Some(creq.clone()));
     let mut m = Machine::new();
     let outcome = run_point(ssn, Some(txn), id::TXN_START).await;
-    m.hooks_ran(outcome, plugin_status(txn));
-    if m.next() != Step::Work(Work::ReadRequest) {
+    m.hooks_ran(outcome, || plugin_status(txn));
+    if m.next() != Step::ReadRequest {
         let mut c = H1Client::new(client, Framing::None, tls);
         return respond(ssn, txn, &mut c, &mut m, true).await;
     }
@@ -284,7 +287,7 @@ pub async fn process<C: ClientIo>(
         }
         Err(Failure::Respond(_) | Failure::Generate) => {
             let close = match m.next() {
-                Step::Work(Work::Generate(what)) => {
+                Step::Generate(what) => {
                     closes_after(proxy, what, request_framing, client_keep_alive)
                 }
                 _ => true,
@@ -327,28 +330,53 @@ fn api_error_status(txn: &Txn) -> (u16, &'static str) {
     crate::hdrs::api_error_status(txn.status.load(Ordering::Acquire))
 }
 
-/// What the work between hook points carries from one step to the next.
-#[derive(Default)]
-struct Forwarding<'p> {
-    target: Option<Target<'p>>,
-    addr: Option<SocketAddr>,
-    origin: Option<(OriginConn, bool)>,
-    server_req: Option<Arc<MBuffer>>,
-    /// Expect: 100-continue goes to the origin, whose answer the client gets.
-    relay_continue: bool,
-    expect_continue: bool,
-    /// The origin answered before it had the body (a final response to Expect): the body is not
-    /// sent, so neither connection can carry another request.
-    body_unsent: bool,
-    server_resp: Option<(Arc<MBuffer>, Framing)>,
-    client_resp: Option<(Arc<MBuffer>, Framing)>,
+/// Run the hooks of `point`, the machine's next step, and report how they ended; `Err(Generate)`
+/// when the machine turns to a response tshost makes (an ERROR, a status set before remap). The
+/// proxy's code follows the machine's order (checked on every step in debug builds: the tests),
+/// so that the request path costs no dispatch loop.
+async fn hooks(ssn: &Session, txn: &Txn, m: &mut Machine, point: i32) -> Result<(), Failure> {
+    debug_assert_eq!(
+        m.next(),
+        Step::Hooks(point),
+        "the proxy follows the machine"
+    );
+    let outcome = run_point(ssn, Some(txn), point).await;
+    if m.hooks_ran(outcome, || plugin_status(txn)) {
+        Ok(())
+    } else {
+        Err(Failure::Generate)
+    }
 }
 
-/// Drive the machine from READ_REQUEST_HDR to the end of the response; `Err(Respond)` once the
-/// machine says tshost makes the response (`m.next()` says which).
+/// Report the work `step` (the machine's next step) done.
+#[inline]
+fn worked(m: &mut Machine, step: Step) {
+    debug_assert_eq!(m.next(), step, "the proxy follows the machine");
+    m.worked();
+}
+
+/// Report a failure of the current work: a status becomes the response tshost makes
+/// (`Generate`), a client gone ends the transaction.
+fn fail(m: &mut Machine, f: Failure) -> Failure {
+    match f {
+        Failure::Respond(s) => {
+            m.failed(s);
+            Failure::Generate
+        }
+        Failure::ClientGone => {
+            m.client_gone();
+            Failure::ClientGone
+        }
+        Failure::Generate => Failure::Generate,
+    }
+}
+
+/// Drive the machine from READ_REQUEST_HDR to the end of the response: hooks, remap, origin,
+/// response. `Err(Generate)` once the machine says tshost makes the response (`m.next()` says
+/// which).
 #[allow(clippy::too_many_arguments)]
-async fn forward<'p, C: ClientIo>(
-    proxy: &'p Proxy,
+async fn forward<C: ClientIo>(
+    proxy: &Proxy,
     ssn: &Session,
     txn: &Arc<Txn>,
     client: &mut C,
@@ -357,113 +385,36 @@ async fn forward<'p, C: ClientIo>(
     request_framing: Framing,
     is_head: bool,
 ) -> Result<Done, Failure> {
+    hooks(ssn, txn, m, id::READ_REQUEST_HDR).await?;
+    hooks(ssn, txn, m, id::PRE_REMAP).await?;
     let client_req = txn.headers.client_req.load_full().expect("client request");
-    let mut f = Forwarding::<'p>::default();
-    loop {
-        let work = match m.next() {
-            Step::Hooks(point) => {
-                let outcome = run_point(ssn, Some(txn), point).await;
-                m.hooks_ran(outcome, plugin_status(txn));
-                continue;
-            }
-            Step::Work(Work::Generate(_)) => return Err(Failure::Generate),
-            Step::Work(Work::Send) => {
-                let sent = send_response(proxy, txn, client, &mut f).await;
-                match &sent {
-                    Ok(_) => m.worked(),
-                    Err(_) => m.client_gone(),
-                }
-                return sent;
-            }
-            Step::Work(w) => w,
-            // Not reached: the request was read before, Send returns.
-            Step::Done => return Err(Failure::ClientGone),
-        };
-        let done = match work {
-            Work::Remap => remap_step(proxy, &client_req, scheme, &mut f),
-            Work::FindOrigin => find_origin(&client_req, request_framing, &mut f).await,
-            Work::Connect => {
-                connect(
-                    proxy,
-                    ssn,
-                    txn,
-                    client,
-                    &client_req,
-                    request_framing,
-                    &mut f,
-                )
-                .await
-            }
-            Work::Exchange => exchange(proxy, txn, client, request_framing, is_head, &mut f).await,
-            Work::Respond => {
-                client_response(proxy, txn, &client_req, is_head, &mut f);
-                Ok(())
-            }
-            Work::ReadRequest | Work::Generate(_) | Work::Send => Ok(()),
-        };
-        match done {
-            Ok(()) => m.worked(),
-            Err(Failure::Respond(s)) => m.failed(s),
-            Err(Failure::Generate) => {}
-            Err(Failure::ClientGone) => {
-                m.client_gone();
-                return Err(Failure::ClientGone);
-            }
-        }
-    }
-}
-
-/// Remap (between PRE_REMAP and POST_REMAP). As ATS, remap rewrites the client request itself
-/// (its URL, and Host unless pristine_host_hdr): plugins see the mapped request from POST_REMAP
-/// on, and what they change in it is what the server request is made from.
-fn remap_step<'p>(
-    proxy: &'p Proxy,
-    client_req: &MBuffer,
-    scheme: &str,
-    f: &mut Forwarding<'p>,
-) -> Result<(), Failure> {
-    let target = remap(proxy, client_req, scheme)?;
+    let target = remap(proxy, &client_req, scheme).map_err(|e| fail(m, e))?;
     if target.mapped {
+        // As ATS, remap rewrites the client request itself (its URL, and Host unless
+        // pristine_host_hdr): plugins see the mapped request from POST_REMAP on, and what they
+        // change in it is what the server request is made from.
         client_req.with_mut(|h| apply_remap(h, &target, proxy.config.pristine_host));
     }
-    f.target = Some(target);
-    Ok(())
-}
-
-/// Find the origin the client request names now (POST_REMAP may have changed it), before OS_DNS.
-async fn find_origin<'p>(
-    client_req: &MBuffer,
-    request_framing: Framing,
-    f: &mut Forwarding<'p>,
-) -> Result<(), Failure> {
+    worked(m, Step::Remap);
+    hooks(ssn, txn, m, id::POST_REMAP).await?;
     if request_framing == Framing::Chunked && client_req.with(|h| h.version()) < (1, 1) {
         // Transfer-Encoding exists in HTTP/1.1 only; ATS refuses it in older requests with 406
         // after remap (HttpTransact::check_request_validity, UNACCEPTABLE_TE_REQUIRED, #8451).
-        return Err(Failure::Respond(406));
+        return Err(fail(m, Failure::Respond(406)));
     }
-    let remapped = f.target.take().expect("remapped before");
-    let target = client_req.with(|h| mapped_target(h, remapped));
+
+    // OS_DNS: resolve the origin, the one the client request names now (POST_REMAP may change it).
+    let target = client_req.with(|h| mapped_target(h, target));
     let addr = match target.rule.and_then(|r| r.ip) {
         Some(ip) => SocketAddr::new(ip, target.port),
         None => resolve(&target.host, target.port)
             .await
-            .ok_or(Failure::Respond(502))?,
+            .ok_or_else(|| fail(m, Failure::Respond(502)))?,
     };
-    f.target = Some(target);
-    f.addr = Some(addr);
-    Ok(())
-}
+    worked(m, Step::FindOrigin);
+    hooks(ssn, txn, m, id::OS_DNS).await?;
+    hooks(ssn, txn, m, id::CACHE_LOOKUP_COMPLETE).await?;
 
-/// Reach the origin and make the server request (before SEND_REQUEST_HDR).
-async fn connect<C: ClientIo>(
-    proxy: &Proxy,
-    ssn: &Session,
-    txn: &Txn,
-    client: &mut C,
-    client_req: &MBuffer,
-    request_framing: Framing,
-    f: &mut Forwarding<'_>,
-) -> Result<(), Failure> {
     if request_framing == Framing::Chunked
         && !client_req.with(|h| h.has_token(b"expect", b"100-continue"))
     {
@@ -474,27 +425,29 @@ async fn connect<C: ClientIo>(
             .await
         {
             Ok(()) => {}
-            Err(PrefixError::Gone) => return Err(Failure::ClientGone),
-            Err(PrefixError::Timeout) => return Err(Failure::Respond(408)),
-            Err(PrefixError::Malformed) => return Err(Failure::Respond(400)),
+            Err(PrefixError::Gone) => return Err(fail(m, Failure::ClientGone)),
+            Err(PrefixError::Timeout) => return Err(fail(m, Failure::Respond(408))),
+            Err(PrefixError::Malformed) => return Err(fail(m, Failure::Respond(400))),
         }
     }
-    let addr = f.addr.expect("origin found before");
     let (mut origin, reused) = match proxy
         .pool
         .get(addr, proxy.config.origin_connect_timeout)
         .await
     {
         Ok(c) => c,
-        Err(ConnectError::Timeout) => return Err(Failure::Respond(504)),
+        Err(ConnectError::Timeout) => return Err(fail(m, Failure::Respond(504))),
         Err(ConnectError::Failed(e)) => {
             crate::debug!("http", "transaction {}: origin {addr}: {e}", txn.id);
-            return Err(Failure::Respond(502));
+            return Err(fail(m, Failure::Respond(502)));
         }
     };
     // Each read and write of the origin within transaction_no_activity_timeout_out.
-    origin.set_limit(origin_limit(proxy));
-    f.origin = Some((origin, reused));
+    let origin_limit = Some(Limit {
+        idle: proxy.config.origin_response_timeout,
+        until_ms: None,
+    });
+    origin.set_limit(origin_limit);
 
     // The server request: the client request, remapped, with the proxy's fields. Expect:
     // 100-continue goes to the origin, whose answer the client gets (ATS with
@@ -502,9 +455,8 @@ async fn connect<C: ClientIo>(
     // waiting; else tshost answers 100 itself.
     let relay_continue =
         C::RELAYS_CONTINUE && !proxy.config.send_100_continue && request_framing != Framing::None;
-    let target = f.target.as_ref().expect("origin found before");
     let (server_req, expect_continue) = client_req.copy_with(|h| {
-        prepare_server_request(h, target, proxy, ssn, request_framing);
+        prepare_server_request(h, &target, proxy, ssn, request_framing);
         let e = h
             .field(b"expect")
             .map(|v| v.eq_ignore_ascii_case(b"100-continue"))
@@ -514,40 +466,20 @@ async fn connect<C: ClientIo>(
         }
         e
     });
-    f.relay_continue = relay_continue && expect_continue;
-    f.expect_continue = expect_continue;
+    let relay_continue = relay_continue && expect_continue;
+    // The origin answered before it had the body (a final response to Expect): the body is not
+    // sent, so neither connection can carry another request.
+    let mut body_unsent = false;
     txn.headers.server_req.store(Some(server_req.clone()));
-    f.server_req = Some(server_req);
-    Ok(())
-}
+    worked(m, Step::Connect);
+    hooks(ssn, txn, m, id::SEND_REQUEST_HDR).await?;
 
-/// Each read and write of the origin within transaction_no_activity_timeout_out.
-fn origin_limit(proxy: &Proxy) -> Option<Limit> {
-    Some(Limit {
-        idle: proxy.config.origin_response_timeout,
-        until_ms: None,
-    })
-}
-
-/// Send the server request (and the client's body) and read the origin's response head (between
-/// SEND_REQUEST_HDR and READ_RESPONSE_HDR).
-async fn exchange<C: ClientIo>(
-    proxy: &Proxy,
-    txn: &Txn,
-    client: &mut C,
-    request_framing: Framing,
-    is_head: bool,
-    f: &mut Forwarding<'_>,
-) -> Result<(), Failure> {
-    let (mut origin, reused) = f.origin.take().expect("connected before");
-    let server_req = f.server_req.clone().expect("server request made before");
-    let addr = f.addr.expect("origin found before");
     // An idle connection the origin closed (its keep-alive timeout) fails on the write or ends
     // before the first byte of a response: a request without a body goes once more, on a fresh
     // connection (as ATS retries a request that failed on a reused server session).
     let mut retry = reused && request_framing == Framing::None;
     let (server_resp, resp_framing) = loop {
-        let sent = if f.relay_continue {
+        let sent = if relay_continue {
             let max = proxy.config.response_header_max;
             // Boxed: the rare path's futures are not part of every transaction's.
             match Box::pin(relay_expect(
@@ -560,7 +492,7 @@ async fn exchange<C: ClientIo>(
             .await
             {
                 Ok(Expected::FinalFirst) => {
-                    f.body_unsent = true;
+                    body_unsent = true;
                     Ok(())
                 }
                 Ok(Expected::Body) => {
@@ -574,7 +506,7 @@ async fn exchange<C: ClientIo>(
                 &mut origin,
                 &server_req,
                 request_framing,
-                f.expect_continue,
+                expect_continue,
             )
             .await
         };
@@ -584,19 +516,19 @@ async fn exchange<C: ClientIo>(
                 match unless_gone(client, head).await {
                     Some(Ok(r)) => break r,
                     Some(Err(None)) => true,
-                    Some(Err(Some(f))) => return Err(f),
+                    Some(Err(Some(f))) => return Err(fail(m, f)),
                     // The origin connection is dropped: closed, never reused.
-                    None => return Err(Failure::ClientGone),
+                    None => return Err(fail(m, Failure::ClientGone)),
                 }
             }
-            Err(SendError::Client) => return Err(Failure::ClientGone),
-            Err(SendError::ClientTimeout) => return Err(Failure::Respond(408)),
-            Err(SendError::BadClientBody) => return Err(Failure::Respond(400)),
-            Err(SendError::OriginTimeout) => return Err(Failure::Respond(504)),
+            Err(SendError::Client) => return Err(fail(m, Failure::ClientGone)),
+            Err(SendError::ClientTimeout) => return Err(fail(m, Failure::Respond(408))),
+            Err(SendError::BadClientBody) => return Err(fail(m, Failure::Respond(400))),
+            Err(SendError::OriginTimeout) => return Err(fail(m, Failure::Respond(504))),
             Err(SendError::Origin) => true,
         };
         if !(closed && retry) {
-            return Err(Failure::Respond(502));
+            return Err(fail(m, Failure::Respond(502)));
         }
         retry = false;
         crate::debug!(
@@ -606,49 +538,28 @@ async fn exchange<C: ClientIo>(
         );
         origin = OriginPool::connect(addr, proxy.config.origin_connect_timeout)
             .await
-            .map_err(|_| Failure::Respond(502))?;
-        origin.set_limit(origin_limit(proxy));
+            .map_err(|_| fail(m, Failure::Respond(502)))?;
+        origin.set_limit(origin_limit);
     };
     txn.headers.server_resp.store(Some(server_resp.clone()));
-    f.origin = Some((origin, false));
-    f.server_resp = Some((server_resp, resp_framing));
-    Ok(())
-}
+    worked(m, Step::Exchange);
+    hooks(ssn, txn, m, id::READ_RESPONSE_HDR).await?;
 
-/// The client response, made from the origin's (before SEND_RESPONSE_HDR).
-fn client_response(
-    proxy: &Proxy,
-    txn: &Txn,
-    client_req: &MBuffer,
-    is_head: bool,
-    f: &mut Forwarding<'_>,
-) {
-    let (server_resp, resp_framing) = f.server_resp.as_ref().expect("response read before");
+    // The client response.
     let (client_version, client_ka) = client_req.with(|h| (h.version(), wants_keep_alive(h)));
     let draining = proxy.draining.load(Ordering::Acquire);
-    let body_unsent = f.body_unsent;
     let (client_resp, client_framing) = server_resp.copy_with(|h| {
         let keep = client_ka && !body_unsent;
-        let framing = prepare_client_response(h, *resp_framing, client_version, is_head, keep);
+        let framing = prepare_client_response(h, resp_framing, client_version, is_head, keep);
         if draining {
             set_static(h, b"Connection", b"close\0");
         }
         framing
     });
     txn.headers.client_resp.store(Some(client_resp.clone()));
-    f.client_resp = Some((client_resp, client_framing));
-}
+    worked(m, Step::Respond);
+    hooks(ssn, txn, m, id::SEND_RESPONSE_HDR).await?;
 
-/// Send the client response and stream the origin's body (after SEND_RESPONSE_HDR).
-async fn send_response<C: ClientIo>(
-    proxy: &Proxy,
-    txn: &Txn,
-    client: &mut C,
-    f: &mut Forwarding<'_>,
-) -> Result<Done, Failure> {
-    let (client_resp, client_framing) = f.client_resp.take().expect("client response made");
-    let (server_resp, resp_framing) = f.server_resp.take().expect("response read before");
-    let (mut origin, _) = f.origin.take().expect("connected before");
     // Each write to the client within its limit (the connection's, or the HTTP/2 stream's): a
     // client that does not take its response in time is let go.
     if client
@@ -656,21 +567,21 @@ async fn send_response<C: ClientIo>(
         .await
         .is_err()
     {
-        return Err(Failure::ClientGone);
+        return Err(fail(m, Failure::ClientGone));
     }
     let mut reader = BodyReader::new(resp_framing);
     loop {
         // The head (queued) goes out with the first body piece if it is already here; else now.
         if origin.buf.is_empty() && client.push().await.is_err() {
-            return Err(Failure::ClientGone);
+            return Err(fail(m, Failure::ClientGone));
         }
         let Some(next) = unless_gone(client, pin!(reader.next(&mut origin))).await else {
-            return Err(Failure::ClientGone);
+            return Err(fail(m, Failure::ClientGone));
         };
         match next {
             Ok(Some(piece)) => {
                 if client.send_body(&piece).await.is_err() {
-                    return Err(Failure::ClientGone);
+                    return Err(fail(m, Failure::ClientGone));
                 }
             }
             Ok(None) => break,
@@ -681,21 +592,23 @@ async fn send_response<C: ClientIo>(
                 // ATS counts it as an aborted transaction (TSHttpTxnAborted at TXN_CLOSE).
                 txn.aborted.store(true, Ordering::Release);
                 client.abort().await;
+                worked(m, Step::Send);
                 return Ok(Done { keep_alive: false });
             }
         }
     }
     if client.finish(&reader.trailers).await.is_err() {
-        return Err(Failure::ClientGone);
+        return Err(fail(m, Failure::ClientGone));
     }
     let origin_keep_alive =
-        resp_framing != Framing::Close && !f.body_unsent && server_resp.with(wants_keep_alive);
+        resp_framing != Framing::Close && !body_unsent && server_resp.with(wants_keep_alive);
     if origin_keep_alive {
-        proxy.pool.put(f.addr.expect("origin found before"), origin);
+        proxy.pool.put(addr, origin);
     }
     let client_keep_alive = client_framing != Framing::Close
-        && !f.body_unsent
+        && !body_unsent
         && client_resp.with(|h| !h.has_token(b"connection", b"close"));
+    worked(m, Step::Send);
     Ok(Done {
         keep_alive: client_keep_alive,
     })

@@ -3,7 +3,7 @@
 use super::*;
 
 /// Send the response tshost makes where the machine says so (`m.next()` is
-/// `Work::Generate`), after the SEND_RESPONSE_HDR hooks (not run again when the ERROR came from
+/// `Step::Generate`), after the SEND_RESPONSE_HDR hooks (not run again when the ERROR came from
 /// SEND_RESPONSE_HDR itself, as in ATS). As ATS's setup_internal_transfer, the body and its
 /// Content-Length and Content-Type are settled after those hooks: a body set with
 /// TSHttpTxnErrorBodySet (its type, or text/html), else the generated page of a `Status`
@@ -15,7 +15,7 @@ pub(crate) async fn respond<C: ClientIo>(
     m: &mut Machine,
     close_after: bool,
 ) -> Done {
-    let Step::Work(Work::Generate(what)) = m.next() else {
+    let Step::Generate(what) = m.next() else {
         return Done { keep_alive: false };
     };
     let (status, reason, mut page) = match what {
@@ -81,8 +81,8 @@ pub(crate) async fn respond<C: ClientIo>(
     m.worked();
     if let Step::Hooks(point) = m.next() {
         let outcome = run_point(ssn, Some(txn), point).await;
-        m.hooks_ran(outcome, plugin_status(txn));
-        if let Step::Work(Work::Generate(_)) = m.next() {
+        m.hooks_ran(outcome, || plugin_status(txn));
+        if let Step::Generate(_) = m.next() {
             // ERROR at SEND_RESPONSE_HDR of this response: the API error response instead,
             // without running those hooks again (ATS).
             let (status, reason) = api_error_status(txn);
