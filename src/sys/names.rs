@@ -19,6 +19,7 @@
 //!
 //! Every returned string is a `'static` NUL-terminated literal, so the exported C functions
 //! can hand out `.as_ptr()` directly (never NULL, never freed), as ATS does.
+#![forbid(unsafe_code)]
 
 use std::ffi::CStr;
 use std::os::raw::c_int;

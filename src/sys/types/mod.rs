@@ -19,6 +19,7 @@
 //! tests/abi.rs read every file of the folder; cbindgen is not given this one). The files' names
 //! keep the order of ts.h's `#define` constants: build.rs hands the files to cbindgen in path
 //! order, and cbindgen writes constants in the order it reads them.
+#![forbid(unsafe_code)]
 
 mod consts;
 mod handles;
