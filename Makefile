@@ -14,7 +14,7 @@ TEST_PACKAGES := $(RUN_PACKAGES) binutils trafficserver-dev curl openssl nghttp2
 # ATS's gold tests (tests/gold/README.md): Debian's ATS (reference and plugin binaries), its
 # source (dpkg-source), g++ for ATS's test plugins, unshare/mount for bash as /bin/sh.
 GOLD_PACKAGES := $(TEST_PACKAGES) trafficserver dpkg-dev g++ util-linux mount
-HEADERS := include/ts/ts.h include/tshost.h
+HEADERS := include/ts/ts.h include/ts/remap.h include/tshost.h
 
 .PHONY: all build plugins run test deps deps-run check-header clean \
   fuzz-deps fuzz-build fuzz fuzz-smoke mutants-deps mutants gold gold-ratchet deps-gold

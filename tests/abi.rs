@@ -60,9 +60,14 @@ fn assert_uses_header(src: &Path, header: Header, extra: &[&str]) {
 
 /// Compiles and runs `tests/c/abi_dump.c` against `header`; returns its output.
 fn abi_dump(header: Header, dir: &Path) -> String {
-    let src = crate_dir().join("tests/c/abi_dump.c");
+    dump("abi_dump", header, dir)
+}
+
+/// Compiles and runs `tests/c/<name>.c` against `header`; returns its output.
+fn dump(name: &str, header: Header, dir: &Path) -> String {
+    let src = crate_dir().join(format!("tests/c/{name}.c"));
     assert_uses_header(&src, header, &[]);
-    let exe = dir.join(format!("abi_dump_{header:?}"));
+    let exe = dir.join(format!("{name}_{header:?}"));
     let out = run(gcc_command()
         .args(["-std=gnu11", "-Wall", "-O0"])
         .args(header.args())
@@ -71,7 +76,7 @@ fn abi_dump(header: Header, dir: &Path) -> String {
         .arg(&exe));
     assert!(
         out.status.success(),
-        "compiling tests/c/abi_dump.c against the {header:?} header failed:\n{}",
+        "compiling tests/c/{name}.c against the {header:?} header failed:\n{}",
         stderr_of(&out)
     );
     let out = run(&mut Command::new(&exe));
@@ -81,7 +86,7 @@ fn abi_dump(header: Header, dir: &Path) -> String {
         exe.display(),
         stderr_of(&out)
     );
-    String::from_utf8(out.stdout).expect("abi_dump output is UTF-8")
+    String::from_utf8(out.stdout).expect("the dump is UTF-8")
 }
 
 /// A line diff (longest common subsequence): `-` lines only in `a`, `+` lines only in `b`.
@@ -170,6 +175,25 @@ fn types_sources() -> String {
         .map(|p| fs::read_to_string(p).unwrap())
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// include/ts/remap.h (generated from src/sys/remap.rs) against Debian's ts/remap.h: the same
+/// constants, enum values, struct layouts and field types, and the entry points' prototypes
+/// (tests/c/remap_abi_dump.c defines each one with the signature a plugin has).
+#[test]
+fn remap_h_matches_debian_trafficserver_dev() {
+    debian_header_present();
+    let dir = temp_dir("remap-abi-dump");
+    let debian = dump("remap_abi_dump", Header::Debian, &dir);
+    let ours = dump("remap_abi_dump", Header::Ours, &dir);
+    assert!(debian.lines().count() >= 30, "{debian}");
+    let (d, o): (Vec<&str>, Vec<&str>) = (debian.lines().collect(), ours.lines().collect());
+    assert!(
+        d == o,
+        "include/ts/remap.h differs from Debian's (- Debian, + tshost):\n{}",
+        diff(&d, &o).join("\n")
+    );
+    let _ = fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -5,4 +5,5 @@
 
 pub mod globals;
 pub mod names;
+pub mod remap;
 pub mod types;
