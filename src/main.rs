@@ -101,7 +101,11 @@ fn summary() -> String {
 /// proxy.config.exec_thread.limit.
 fn serve(config_dir: Option<&Path>, summary: &str, net_threads: i64) -> ExitCode {
     let records = tshost::host::records();
-    let setup = tshost::proxy::start::NetSetup { config_dir };
+    let plugin_dir = tshost::host::dirs().plugin_path.clone();
+    let setup = tshost::proxy::start::NetSetup {
+        config_dir,
+        plugin_dir: &plugin_dir,
+    };
     let prepared = match tshost::proxy::start::prepare(records, &setup) {
         Ok(p) => p,
         Err(e) => return fail(&e, 1),

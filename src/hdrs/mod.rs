@@ -317,6 +317,13 @@ impl MBuffer {
         heap.hdr_loc(id).expect("the main header")
     }
 
+    /// The TSMLoc of the main header's URL (a request's; what TSHttpHdrUrlGet returns).
+    pub fn url_loc(self: &Arc<Self>) -> usize {
+        let mut heap = self.lock();
+        let id = heap.main().id;
+        heap.hdr_url_loc(id).expect("the main header")
+    }
+
     /// A new heap with a copy of the main header (the server request from the client request).
     pub fn deep_copy(&self) -> Arc<MBuffer> {
         self.copy_with(|_| ()).0

@@ -1,6 +1,7 @@
-//! Plugins: plugin.config parsing and loading.
+//! Plugins: plugin.config parsing and loading; remap plugins (remap.config's `@plugin=`).
 pub mod config;
 pub mod loader;
+pub mod remap;
 
 use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;

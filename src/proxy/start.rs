@@ -19,6 +19,8 @@ use crate::tls::{CertKey, TlsServer};
 pub struct NetSetup<'a> {
     /// The configuration directory (remap.config, ssl_multicert.config); None: built-in defaults.
     pub config_dir: Option<&'a Path>,
+    /// Where remap.config's relative `@plugin=` paths are (proxy.config.plugin.plugin_dir).
+    pub plugin_dir: &'a Path,
 }
 
 /// Ports, TLS and the state machine's settings, ready to serve.
@@ -81,15 +83,17 @@ pub fn load_certificates(records: &Records, dir: &Path) -> Result<Vec<CertKey>, 
 /// Read the network configuration and bind every port (binding happens here, before any plugin
 /// sees traffic, so a port in use is a start-up error).
 pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> {
-    let (specs, remap, certs) = match setup.config_dir {
+    let (specs, remap, remap_plugins, certs) = match setup.config_dir {
         Some(dir) => {
             let ports = records
                 .get_str("proxy.config.http.server_ports")
                 .unwrap_or("8080");
             let specs = parse_server_ports(ports)
                 .map_err(|e| format!("proxy.config.http.server_ports: {e}"))?;
-            let remap = RemapTable::load(&dir.join("remap.config")).map_err(|e| e.to_string())?;
-            (specs, remap, load_certificates(records, dir)?)
+            let file = dir.join("remap.config");
+            let remap = RemapTable::load(&file).map_err(|e| e.to_string())?;
+            let plugins = crate::plugin::remap::instantiate(&remap, &file, setup.plugin_dir)?;
+            (specs, remap, plugins, load_certificates(records, dir)?)
         }
         None => {
             let lo = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
@@ -107,7 +111,7 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
                     addr: lo,
                 },
             ];
-            (specs, RemapTable::default(), Vec::new())
+            (specs, RemapTable::default(), Default::default(), Vec::new())
         }
     };
     let tls = if specs.iter().any(|p| p.tls) {
@@ -142,6 +146,7 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
     }
     let config = SmConfig {
         remap,
+        remap_plugins,
         remap_required: records
             .get_int("proxy.config.url_remap.remap_required")
             .unwrap_or(1)
@@ -427,5 +432,8 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
     for join in joins {
         let _ = join.join();
     }
+    // The remap table, and with it every remap plugin instance (TSRemapDeleteInstance), went with
+    // the last session; then each remap plugin's TSRemapDone.
+    crate::plugin::remap::shutdown();
     result
 }

@@ -149,6 +149,9 @@ pub struct Txn {
     pub status: AtomicI32,
     /// TSHttpTxnErrorBodySet: the body (and type) of a response tshost generates.
     pub error_body: Mutex<Option<ErrorBody>>,
+    /// Where a remap plugin redirected the request (its `rri->redirect`): the Location of the
+    /// redirect tshost answers with.
+    pub redirect_to: Mutex<Option<Vec<u8>>>,
     /// The client went away before the response was complete (TSHttpTxnAborted).
     pub aborted: AtomicBool,
     /// HTTP version of the client request (`major << 16 | minor`); 0 until the request header is
@@ -179,6 +182,7 @@ impl Txn {
             gate: Arc::new(Gate::default()),
             args: Default::default(),
             status: AtomicI32::new(0),
+            redirect_to: Mutex::new(None),
             error_body: Mutex::new(None),
             aborted: AtomicBool::new(false),
             request_version: std::sync::atomic::AtomicU32::new(0),

@@ -20,10 +20,12 @@
 //!   host is lower-cased. TO: `scheme://host[:port][/path]`. Schemes: http, https, ws, wss (ws/wss
 //!   only to ws/wss); `tunnel` (and `file` in FROM) rules are skipped with a warning; others are an
 //!   error. Paths are kept without their leading `/`, as in ATS.
-//! * Options: `@plugin=` is an error (remap plugins are not supported yet). ACL filters
+//! * Options: `@plugin=PATH` adds a remap plugin to the rule's chain, each `@pparam=VALUE` a
+//!   parameter to the plugin before it (those before the first `@plugin` go to the first, as
+//!   ATS's remap_load_plugin); plugins are loaded by `plugin::remap`. ACL filters
 //!   (`@action=`, `@src_ip=`, `@in_ip=`, `@method=`, `@internal`) and the filter directives
 //!   (`.definefilter` ... `.deactivatefilter`) are errors too: ignoring them would open access
-//!   that the configuration restricts. `@pparam=`, `@mapid=`, `@strategy=`, `@map_with_referer`
+//!   that the configuration restricts. `@mapid=`, `@strategy=`, `@map_with_referer`
 //!   and unknown options are warned about once each and ignored. `.include` is skipped with a
 //!   warning; other directives are errors, as in ATS.
 //! * Two rules of the same type for the same scheme, host, port and path are an error (ATS:
@@ -124,6 +126,21 @@ pub struct RemapRule {
     pub to: Target,
     /// Line in remap.config (from 1).
     pub line: usize,
+    /// Its index in [`RemapTable::rules`].
+    pub id: usize,
+    /// The FROM and TO URLs as written (a remap plugin's argv[0] and argv[1]).
+    pub from_text: String,
+    pub to_text: String,
+    /// The remap plugins of the rule, in chain order (`map` rules only).
+    pub plugins: Vec<PluginSpec>,
+}
+
+/// A `@plugin=PATH` of a rule and its `@pparam=` values, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PluginSpec {
+    /// As written: relative paths are in the plugin directory.
+    pub path: String,
+    pub params: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default)]

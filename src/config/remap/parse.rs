@@ -7,7 +7,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::{default_port, ConfigError, MapKind, RemapRule, RemapTable, Target, UrlPattern};
+use super::{
+    default_port, ConfigError, MapKind, PluginSpec, RemapRule, RemapTable, Target, UrlPattern,
+};
 
 /// A URL of a rule, split as ATS's `url_parse_regex` does: scheme (before `://`), host up to the
 /// first `/` with a `:port` of up to 5 digits at its end, and the path after the slashes.
@@ -137,18 +139,34 @@ impl Parser {
             }
             _ => return Err(format!("unknown mapping type '{kw}'")),
         };
+        // @plugin=PATH starts a plugin of the rule's chain; each @pparam=VALUE goes to the plugin
+        // before it (ATS's remap_load_plugin: those before the first @plugin go to the first).
+        let mut plugins: Vec<PluginSpec> = Vec::new();
+        let mut early_params: Vec<String> = Vec::new();
         for o in &opts {
             let lo = o.to_ascii_lowercase();
             let name = lo.split('=').next().unwrap_or("");
+            let value = o.split_once('=').map(|(_, v)| v).unwrap_or("");
             match name {
-                "plugin" => return Err(format!("@{o}: remap plugins are not supported yet")),
+                "plugin" if value.is_empty() => {
+                    return Err(format!("Can't find remap plugin file name in \"@{o}\""))
+                }
+                "plugin" => plugins.push(PluginSpec {
+                    path: value.to_string(),
+                    params: Vec::new(),
+                }),
+                "pparam" if value.is_empty() => {}
+                "pparam" => match plugins.last_mut() {
+                    Some(p) => p.params.push(value.to_string()),
+                    None => early_params.push(value.to_string()),
+                },
                 "action" | "src_ip" | "in_ip" | "method" => {
                     return Err(format!("@{o}: ACL filters are not supported by tshost yet"))
                 }
                 _ if lo.starts_with("internal") => {
                     return Err(format!("@{o}: ACL filters are not supported by tshost yet"))
                 }
-                "pparam" | "mapid" | "strategy" | "map_with_referer" => self.warn_once(
+                "mapid" | "strategy" | "map_with_referer" => self.warn_once(
                     &format!("@{name}"),
                     format!("{file}:{line}: option @{name} is not supported by tshost; ignored"),
                 ),
@@ -157,6 +175,21 @@ impl Parser {
                     format!("{file}:{line}: ignoring invalid remap option '@{o}'"),
                 ),
             }
+        }
+        if let Some(first) = plugins.first_mut() {
+            early_params.append(&mut first.params);
+            first.params = early_params;
+        } else if !early_params.is_empty() {
+            self.warn_once(
+                "pparam",
+                format!("{file}:{line}: @pparam without a @plugin; ignored"),
+            );
+        }
+        if !plugins.is_empty() && kind != MapKind::Map {
+            self.warnings.push(format!(
+                "{file}:{line}: remap plugins run for map rules only (as ATS); @plugin ignored"
+            ));
+            plugins.clear();
         }
         if params.len() > 3 {
             self.warn_once(
@@ -239,6 +272,10 @@ impl Parser {
                 to_path.to_string(),
             ),
             line,
+            id: 0,
+            from_text: from_s.to_string(),
+            to_text: params[2].to_string(),
+            plugins,
         })))
     }
 }
@@ -315,7 +352,9 @@ impl RemapTable {
                         )));
                     }
                     seen.insert(key, line);
-                    rules.push(*r);
+                    let mut r = *r;
+                    r.id = rules.len();
+                    rules.push(r);
                 }
             }
         }
@@ -393,7 +432,11 @@ mod tests {
                     path_prefix: "".into()
                 },
                 to: Target::new("http".into(), "origin.internal".into(), 8080, "app/".into()),
-                line: 3
+                line: 3,
+                id: 0,
+                from_text: "http://www.Example.com/".into(),
+                to_text: "http://origin.internal:8080/app/".into(),
+                plugins: Vec::new(),
             }
         );
         assert_eq!(
@@ -480,12 +523,48 @@ mod tests {
     }
 
     #[test]
+    fn plugin_chains_take_their_pparams_as_ats_does() {
+        let (t, w) = table(
+            "map http://a/ http://b/ @pparam=early @plugin=one.so @pparam=x @PParam=y \\\n  @Plugin=/abs/two.so @pparam=z\n\
+             map http://c/ http://d/ @pparam=lonely\n\
+             reverse_map http://b/ http://a/ @plugin=one.so\n",
+        );
+        let spec = |p: &str, params: &[&str]| PluginSpec {
+            path: p.into(),
+            params: params.iter().map(|s| s.to_string()).collect(),
+        };
+        assert_eq!(
+            t.rules[0].plugins,
+            [
+                spec("one.so", &["early", "x", "y"]),
+                spec("/abs/two.so", &["z"])
+            ]
+        );
+        assert_eq!(
+            (t.rules[0].from_text.as_str(), t.rules[0].to_text.as_str()),
+            ("http://a/", "http://b/")
+        );
+        assert!(t.rules[1].plugins.is_empty() && t.rules[2].plugins.is_empty());
+        assert_eq!((t.rules[1].id, t.rules[2].id), (1, 2));
+        assert!(
+            w.iter()
+                .any(|w| w.contains(":3: @pparam without a @plugin")),
+            "{w:?}"
+        );
+        assert!(
+            w.iter()
+                .any(|w| w.contains(":4: remap plugins run for map rules only")),
+            "{w:?}"
+        );
+    }
+
+    #[test]
     fn errors_name_file_line_and_reason() {
         let p = "/etc/ts/remap.config";
         for (text, want) in [
             (
-                "map http://a/ http://b/ @plugin=foo.so @pparam=x\n",
-                "1: @plugin=foo.so: remap plugins are not supported yet",
+                "map http://a/ http://b/ @plugin= @pparam=x\n",
+                "1: Can't find remap plugin file name in \"@plugin=\"",
             ),
             (
                 "\nmap http://a/ http://b/ @action=deny @src_ip=10.0.0.1\n",

@@ -48,6 +48,8 @@ use rewrite::*;
 /// Settings the state machine needs (from records.config and remap.config).
 pub struct SmConfig {
     pub remap: RemapTable,
+    /// The remap plugins of remap.config's rules, by rule.
+    pub remap_plugins: crate::plugin::remap::Chains,
     pub remap_required: bool,
     pub request_header_max: usize,
     pub response_header_max: usize,
@@ -86,6 +88,10 @@ pub struct Done {
     /// The client connection can carry another request.
     pub keep_alive: bool,
 }
+
+/// ATS's `HttpTransact::ServerState_t::CONNECTION_ALIVE`: what TSRemapOSResponse is told when the
+/// origin's response arrived.
+const OS_RESPONSE_CONNECTION_ALIVE: std::os::raw::c_int = 3;
 
 /// Hop-by-hop fields, never forwarded (RFC 9110 7.6.1, plus the proxy ones).
 const HOP_BY_HOP: &[&[u8]] = &[
@@ -394,6 +400,12 @@ async fn forward<C: ClientIo>(
         // pristine_host_hdr): plugins see the mapped request from POST_REMAP on, and what they
         // change in it is what the server request is made from.
         client_req.with_mut(|h| apply_remap(h, &target, proxy.config.pristine_host));
+        if let Some(chain) = target
+            .rule_id
+            .and_then(|id| proxy.config.remap_plugins.of(id))
+        {
+            run_remap_plugins(proxy, txn, &client_req, chain).map_err(|e| fail(m, e))?;
+        }
     }
     worked(m, Step::Remap);
     hooks(ssn, txn, m, id::POST_REMAP).await?;
@@ -542,6 +554,14 @@ async fn forward<C: ClientIo>(
         origin.set_limit(origin_limit);
     };
     txn.headers.server_resp.store(Some(server_resp.clone()));
+    if let Some(chain) = target
+        .rule_id
+        .and_then(|id| proxy.config.remap_plugins.of(id))
+    {
+        // ATS's handle_response_from_server: the first plugin of the rule's chain hears of the
+        // origin's response (CONNECTION_ALIVE).
+        chain.os_response(txn.handle, OS_RESPONSE_CONNECTION_ALIVE);
+    }
     worked(m, Step::Exchange);
     hooks(ssn, txn, m, id::READ_RESPONSE_HDR).await?;
 

@@ -11,6 +11,8 @@ pub struct Target<'p> {
     pub path: Vec<u8>,
     /// A remap rule matched (the client request was rewritten to this target).
     pub mapped: bool,
+    /// The id of the rule that matched (its remap plugins, if any).
+    pub rule_id: Option<usize>,
     /// The rule's target, while the host and port are still the rule's (its strings are made
     /// once: the request takes them without a copy, and its IP address without resolving).
     pub rule: Option<&'p crate::config::remap::Target>,
@@ -56,6 +58,7 @@ pub(super) fn remap<'p>(
                 scheme: Cow::Borrowed(&rule.to.scheme),
                 path: new_path,
                 mapped: true,
+                rule_id: Some(rule.id),
                 rule: Some(&rule.to),
             }),
             None if proxy.config.remap_required => Err(Failure::Respond(404)),
@@ -66,6 +69,7 @@ pub(super) fn remap<'p>(
                 scheme: Cow::Owned(scheme.to_string()),
                 path: url.path().to_vec(),
                 mapped: false,
+                rule_id: None,
                 rule: None,
             }),
         }
@@ -133,6 +137,49 @@ pub(super) fn apply_remap(h: &mut HttpHdr, t: &Target, pristine_host: bool) {
     }
 }
 
+/// Run the rule's remap plugins on the mapped client request (ATS's RemapPlugins, then
+/// finish_remap): a redirect a plugin asked for is answered (302, or the 3xx redirect status the
+/// plugin set); the Host field follows the URL the plugins left unless pristine_host_hdr; a
+/// status a plugin set during remap is answered too (ATS's EndRemapRequest).
+pub(super) fn run_remap_plugins(
+    proxy: &Proxy,
+    txn: &Txn,
+    req: &Arc<MBuffer>,
+    chain: &crate::plugin::remap::Chain,
+) -> Result<(), Failure> {
+    let r = chain.run(txn.handle, req);
+    let status = txn.status.load(Ordering::Acquire);
+    if let Some(to) = r.redirect {
+        *txn.redirect_to.lock() = Some(to);
+        return Err(Failure::Respond(match status {
+            301 | 302 | 303 | 305 | 307 | 308 => status as u16,
+            _ => 302,
+        }));
+    }
+    if !proxy.config.pristine_host {
+        req.with_mut(host_from_url);
+    }
+    if status != 0 {
+        return Err(Failure::Respond(status.clamp(0, u16::MAX as i32) as u16));
+    }
+    Ok(())
+}
+
+/// The Host field from the request's URL after its remap plugins ran (ATS's finish_remap: the
+/// URL's host, and `:port` when the URL has one).
+pub(super) fn host_from_url(h: &mut HttpHdr) {
+    let url = h.url();
+    let Some(host) = url.host().filter(|h| !h.is_empty()) else {
+        return;
+    };
+    let mut v = host.to_vec();
+    if let Some(p) = url.port() {
+        v.push(b':');
+        v.extend_from_slice(Dec::new(p.into()).as_bytes());
+    }
+    h.set_field(b"Host", &v);
+}
+
 /// Where a remapped client request goes: the host, port, scheme and path of its URL (which
 /// plugins may have changed since remap); `remapped` if the URL names no host, or names what
 /// remap put there.
@@ -159,6 +206,7 @@ pub(super) fn mapped_target<'p>(h: &HttpHdr, remapped: Target<'p>) -> Target<'p>
                     .unwrap_or(remapped.scheme),
                 path: path.to_vec(),
                 mapped: true,
+                rule_id: remapped.rule_id,
                 rule: remapped.rule.filter(|_| same_host),
             }
         }

@@ -19,6 +19,14 @@ pub(crate) async fn respond<C: ClientIo>(
         return Done { keep_alive: false };
     };
     let (status, reason, mut page) = match what {
+        Generated::Status(s @ (301 | 302 | 307 | 308)) if txn.redirect_to.lock().is_some() => {
+            // A remap plugin's redirect (ATS: build_error_response(.., "Redirect", ..)).
+            (
+                s,
+                "Redirect",
+                Some(default_body(s, "Redirect").into_bytes()),
+            )
+        }
         Generated::Status(s) => {
             let reason = crate::hdrs::reason(s).unwrap_or("Unknown HTTP Status");
             (s, reason, Some(default_body(s, reason).into_bytes()))
@@ -67,6 +75,11 @@ pub(crate) async fn respond<C: ClientIo>(
             h.set_field(b"Cache-Control", b"no-store");
         }
         h.set_field(b"Connection", connection);
+        if matches!(status, 301 | 302 | 307 | 308) {
+            if let Some(to) = txn.redirect_to.lock().as_deref() {
+                h.set_field(b"Location", to);
+            }
+        }
     };
     let resp = match txn.headers.client_resp.load_full() {
         // ERROR at SEND_RESPONSE_HDR: ATS rebuilds the client response in place (fields cleared).

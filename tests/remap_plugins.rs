@@ -1,0 +1,246 @@
+//! Remap plugins from remap.config (`@plugin=`/`@pparam=`), end to end: tshost, a tshost-origin,
+//! raw HTTP/1.1 requests, and tests/c/remap_plugin.c (a remap plugin driven by its pparams that
+//! logs every call it gets). ATS 9.2's behaviour (RemapPlugins.cc, RemapConfig.cc,
+//! PluginFactory.cc) is the reference: the library loaded and initialised once, an instance per
+//! rule with argv FROM, TO, pparams; the rule's own mapping first, then each plugin in order;
+//! `*_STOP` ends the chain; a redirect or a status a plugin sets is answered by tshost.
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use common::proxy::{raw_request, Origin, Proxy, Setup};
+use common::{build_plugin, crate_dir, temp_dir, tshost, Header};
+
+/// tests/c/remap_plugin.c built once per test binary against `header`.
+fn remap_so(header: Header) -> PathBuf {
+    static OURS: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    static DEBIAN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let cell = match header {
+        Header::Ours => &OURS,
+        Header::Debian => &DEBIAN,
+    };
+    cell.get_or_init(|| {
+        let so = temp_dir(&format!("remap-plugin-{header:?}")).join("remap_plugin.so");
+        build_plugin(&crate_dir().join("tests/c/remap_plugin.c"), &so, header);
+        so
+    })
+    .clone()
+}
+
+/// The lines of the plugin's log once `last` is among them (bounded wait).
+fn log_until(log: &Path, last: &str) -> Vec<String> {
+    let end = Instant::now() + Duration::from_secs(10);
+    loop {
+        let lines: Vec<String> = std::fs::read_to_string(log)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        if lines.iter().any(|l| l == last) || Instant::now() > end {
+            return lines;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn get(proxy: &Proxy, host: &str, path: &str) -> String {
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    String::from_utf8_lossy(&raw_request(proxy.port, req.as_bytes())).into_owned()
+}
+
+#[test]
+fn a_chain_runs_after_the_rule_mapping_in_order_and_pairs_its_instance_calls() {
+    for header in [Header::Ours, Header::Debian] {
+        let origin = Origin::start();
+        let dir = temp_dir(&format!("remap-chain-{header:?}"));
+        let log = dir.join("calls.log");
+        let so = remap_so(header);
+        let (so, log_s) = (so.display(), log.display());
+        let rule = format!(
+            "map http://chain.example/ http://127.0.0.1:{}/base/ \
+             @plugin={so} @pparam=log={log_s} @pparam=name=A @pparam=path=/echo/a @pparam=hdr=X-A \
+             @plugin={so} @pparam=log={log_s} @pparam=name=B @pparam=hdr=X-B @pparam=status=1",
+            origin.port
+        );
+        let mut proxy = Proxy::start(
+            &format!("remap-chain-{header:?}"),
+            &origin,
+            Setup {
+                remap: vec![rule],
+                ..Setup::default()
+            },
+        );
+        let resp = get(&proxy, "chain.example", "/x");
+        assert!(resp.starts_with("HTTP/1.1 200 "), "{resp}");
+        // A's path and both fields reached the origin (B ran after A, on A's URL).
+        assert!(resp.contains("GET /echo/a HTTP/1.1"), "{resp}");
+        assert!(resp.contains("X-A: A") && resp.contains("X-B: B"), "{resp}");
+        // The Host field follows the URL the plugins left (pristine_host_hdr 0).
+        assert!(
+            resp.contains(&format!("Host: 127.0.0.1:{}", origin.port)),
+            "{resp}"
+        );
+        let lines = log_until(&log, "os A 3");
+        let size = std::mem::size_of::<[std::os::raw::c_ulong; 2]>();
+        let from_to = format!(
+            "http://chain.example/|http://127.0.0.1:{}/base/",
+            origin.port
+        );
+        assert_eq!(
+            lines,
+            [
+                format!("init size={size} version=196608"),
+                format!("new A argc=6 argv={from_to}|log={log_s}|name=A|path=/echo/a|hdr=X-A"),
+                format!("new B argc=6 argv={from_to}|log={log_s}|name=B|hdr=X-B|status=1"),
+                // A sees the rule's mapping (base/ + x), B sees A's path.
+                "doremap A path=base/x".into(),
+                "doremap B path=echo/a".into(),
+                // Only the chain's first plugin hears of the origin's response.
+                "os A 3".into(),
+            ],
+            "{header:?}"
+        );
+        proxy.terminate(Duration::from_secs(10)).expect("stops");
+        let lines = log_until(&log, "done");
+        assert_eq!(
+            lines[6..],
+            ["delete A", "delete B", "done"],
+            "{header:?}: every instance deleted, then TSRemapDone"
+        );
+    }
+}
+
+#[test]
+fn stop_statuses_redirects_and_statuses_set_by_a_plugin_end_the_chain_as_in_ats() {
+    let origin = Origin::start();
+    let dir = temp_dir("remap-stop");
+    let log = dir.join("calls.log");
+    let so = remap_so(Header::Ours);
+    let (so, log_s, port) = (so.display(), log.display(), origin.port);
+    let rules = vec![
+        // DID_REMAP_STOP (3): the second plugin is not called.
+        format!(
+            "map http://stop.example/ http://127.0.0.1:{port}/ \
+             @plugin={so} @pparam=log={log_s} @pparam=name=S1 @pparam=path=/echo/s @pparam=status=3 \
+             @plugin={so} @pparam=log={log_s} @pparam=name=S2 @pparam=hdr=X-S2"
+        ),
+        // A redirect: 302 to the URL the plugin left, nothing sent to the origin.
+        format!(
+            "map http://redir.example/ http://127.0.0.1:{port}/ \
+             @plugin={so} @pparam=log={log_s} @pparam=name=R @pparam=redirect=elsewhere.example @pparam=status=1"
+        ),
+        // A redirect with the status the plugin set (301).
+        format!(
+            "map http://perm.example/ http://127.0.0.1:{port}/ \
+             @plugin={so} @pparam=name=P @pparam=redirect=moved.example @pparam=status=1 @pparam=txnstatus=301"
+        ),
+        // A status set in TSRemapDoRemap: tshost answers with it.
+        format!(
+            "map http://deny.example/ http://127.0.0.1:{port}/ \
+             @plugin={so} @pparam=name=D @pparam=txnstatus=403"
+        ),
+        // A negative status is TSREMAP_NO_REMAP: the chain goes on.
+        format!(
+            "map http://neg.example/ http://127.0.0.1:{port}/echo/ \
+             @plugin={so} @pparam=name=N1 @pparam=status=-1 \
+             @plugin={so} @pparam=name=N2 @pparam=hdr=X-N2"
+        ),
+    ];
+    let proxy = Proxy::start(
+        "remap-stop",
+        &origin,
+        Setup {
+            remap: rules,
+            ..Setup::default()
+        },
+    );
+    let before = origin.count();
+    let resp = get(&proxy, "stop.example", "/x");
+    assert!(
+        resp.contains("GET /echo/s HTTP/1.1") && !resp.contains("X-S2"),
+        "{resp}"
+    );
+    let resp = get(&proxy, "redir.example", "/a/b?q=1");
+    assert!(resp.starts_with("HTTP/1.1 302 Redirect\r\n"), "{resp}");
+    // The URL the plugin left: the rule's mapping (the origin's port) with its new host.
+    assert!(
+        resp.contains(&format!(
+            "Location: http://elsewhere.example:{port}/a/b?q=1\r\n"
+        )),
+        "{resp}"
+    );
+    let resp = get(&proxy, "perm.example", "/p");
+    assert!(resp.starts_with("HTTP/1.1 301 Redirect\r\n"), "{resp}");
+    assert!(
+        resp.contains(&format!("Location: http://moved.example:{port}/p\r\n")),
+        "{resp}"
+    );
+    let resp = get(&proxy, "deny.example", "/p");
+    assert!(resp.starts_with("HTTP/1.1 403 "), "{resp}");
+    let resp = get(&proxy, "neg.example", "/n");
+    assert!(
+        resp.contains("GET /echo/n HTTP/1.1") && resp.contains("X-N2: N2"),
+        "{resp}"
+    );
+    // Only the stop and negative-status requests reached the origin.
+    assert_eq!(origin.count() - before, 2);
+    let lines = log_until(&log, "doremap R path=a/b");
+    assert!(
+        lines.iter().any(|l| l == "doremap S1 path=x")
+            && !lines.iter().any(|l| l.starts_with("doremap S2")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn a_plugin_that_refuses_its_instance_stops_start_up_naming_the_rule() {
+    let dir = temp_dir("remap-refused");
+    let so = remap_so(Header::Ours);
+    std::fs::write(
+        dir.join("records.config"),
+        "CONFIG proxy.config.http.server_ports STRING 0:ip-in=127.0.0.1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("remap.config"),
+        format!(
+            "map http://a.example/ http://127.0.0.1:1/\n\
+             map http://b.example/ http://127.0.0.1:1/ @plugin={} @pparam=fail\n",
+            so.display()
+        ),
+    )
+    .unwrap();
+    let out = tshost()
+        .arg("--config-dir")
+        .arg(&dir)
+        .output()
+        .expect("run tshost");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    let want = format!(
+        "{}:2: failed to create instance for plugin {}: told to fail",
+        dir.join("remap.config").display(),
+        so.display()
+    );
+    assert!(stderr.contains(&want), "want {want:?} in:\n{stderr}");
+
+    // A library without TSRemapInit/TSRemapDoRemap is refused the same way.
+    let hook_trace = common::proxy::hook_trace_so();
+    std::fs::write(
+        dir.join("remap.config"),
+        format!(
+            "map http://b.example/ http://127.0.0.1:1/ @plugin={}\n",
+            hook_trace.display()
+        ),
+    )
+    .unwrap();
+    let out = tshost().arg("--config-dir").arg(&dir).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("remap.config:1: ")
+            && stderr.contains("missing required function TSRemapInit"),
+        "{stderr}"
+    );
+}
