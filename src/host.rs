@@ -206,6 +206,10 @@ fn configure_inner(layout: &Layout, overrides: &[(&str, RecValue)]) -> Result<()
     for name in records.unknown_names() {
         if cache_setting(&name) {
             crate::note!("records.config: {name}: tshost has no cache, setting ignored");
+        } else if crate::config::records::is_stored_only(&name) {
+            crate::warning!(
+                "records.config: {name}: tshost does not act on this setting (plugins read it)"
+            );
         } else {
             crate::warning!("records.config: unknown setting {name} (ignored)");
         }

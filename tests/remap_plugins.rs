@@ -244,3 +244,59 @@ fn a_plugin_that_refuses_its_instance_stops_start_up_naming_the_rule() {
         "{stderr}"
     );
 }
+
+/// Debian's unmodified regex_remap.so, loaded from remap.config. What ATS 9.2.9 (Debian's
+/// traffic_server, run beside it with the same remap.config and regex file on 2026-12-07)
+/// answered, and tshost must too:
+/// - `/foo/x?y=1` (rule `^/foo/(.*)$ .../echo/$1`): the origin gets `GET /echo/x?y=1` with
+///   `Host: 127.0.0.1:<origin>`;
+/// - `/bar/z` (`@status=302`): `302 Redirect` with `Location: http://127.0.0.1:<origin>/echo/bar-/z`;
+/// - `/deny` (`@status=403`): `403 Forbidden`;
+/// - `/other` (no rule matches): the rule's own mapping, the origin's `/other`.
+#[test]
+fn debians_regex_remap_rewrites_redirects_and_denies_as_ats() {
+    let so = Path::new("/usr/lib/trafficserver/modules/regex_remap.so");
+    assert!(
+        so.exists(),
+        "{} is missing: install Debian's trafficserver (make test does)",
+        so.display()
+    );
+    let origin = Origin::start();
+    let port = origin.port;
+    let rules = format!(
+        "^/foo/(.*)$  http://127.0.0.1:{port}/echo/$1\n\
+         ^/bar(.*)$  http://127.0.0.1:{port}/echo/bar-$1 @status=302\n\
+         ^/deny  http://127.0.0.1:{port}/ @status=403\n"
+    );
+    let proxy = Proxy::start(
+        "regex-remap",
+        &origin,
+        Setup {
+            remap: vec![format!(
+                "map http://regex.example/ http://127.0.0.1:{port}/ @plugin={} @pparam=regex.conf",
+                so.display()
+            )],
+            files: vec![("regex.conf".into(), rules.into_bytes())],
+            ..Setup::default()
+        },
+    );
+    let resp = get(&proxy, "regex.example", "/foo/x?y=1");
+    assert!(resp.starts_with("HTTP/1.1 200 OK\r\n"), "{resp}");
+    assert!(resp.contains("GET /echo/x?y=1 HTTP/1.1\r\n"), "{resp}");
+    assert!(
+        resp.contains(&format!("Host: 127.0.0.1:{port}\r\n")),
+        "{resp}"
+    );
+    let resp = get(&proxy, "regex.example", "/bar/z");
+    assert!(resp.starts_with("HTTP/1.1 302 Redirect\r\n"), "{resp}");
+    assert!(
+        resp.contains(&format!(
+            "Location: http://127.0.0.1:{port}/echo/bar-/z\r\n"
+        )),
+        "{resp}"
+    );
+    let resp = get(&proxy, "regex.example", "/deny");
+    assert!(resp.starts_with("HTTP/1.1 403 Forbidden\r\n"), "{resp}");
+    let resp = get(&proxy, "regex.example", "/other");
+    assert!(resp.ends_with("hello from tshost-origin\n"), "{resp}");
+}

@@ -1034,6 +1034,11 @@ typedef tsapi_ssl_obj *TSSslConnection;
 typedef int64_t TSMgmtInt;
 
 /**
+ * Float value of a management record (TSMgmtFloatGet).
+ */
+typedef float TSMgmtFloat;
+
+/**
  * An asynchronous IO callback.
  */
 typedef tsapi_aiocallback *TSAIOCallback;
@@ -1172,11 +1177,6 @@ typedef tsapi_bufferreader *TSIOBufferReader;
  * Counter value of a management record (TSMgmtCounterGet).
  */
 typedef int64_t TSMgmtCounter;
-
-/**
- * Float value of a management record (TSMgmtFloatGet).
- */
-typedef float TSMgmtFloat;
 
 /**
  * String value of a management record (TSMgmtStringGet); allocated with TSmalloc.
@@ -2367,6 +2367,12 @@ tsapi TSReturnCode TSHttpTxnServerRespGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLo
 tsapi TSReturnCode TSHttpTxnClientRespGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *offset);
 
 /**
+ * The client request's URL as it was before remap (`*bufp` is the client request's heap), with
+ * the Host field's host when the URL named none; before remap, the client request's URL itself.
+ */
+tsapi TSReturnCode TSHttpTxnPristineUrlGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *url_loc);
+
+/**
  * A new empty URL in the heap.
  */
 tsapi TSReturnCode TSUrlCreate(TSMBuffer bufp, TSMLoc *locp);
@@ -3030,6 +3036,93 @@ tsapi void TSStatIntSet(int the_stat, TSMgmtInt value);
  * argument is NULL (`*idp` untouched).
  */
 tsapi TSReturnCode TSStatFindName(const char *name, int *idp);
+
+/**
+ * Set an integer configuration for this transaction only.
+ */
+tsapi
+TSReturnCode TSHttpTxnConfigIntSet(TSHttpTxn txnp,
+                                   TSOverridableConfigKey conf,
+                                   TSMgmtInt value);
+
+/**
+ * The integer configuration as this transaction sees it: the value set for it, else the record's.
+ */
+tsapi
+TSReturnCode TSHttpTxnConfigIntGet(TSHttpTxn txnp,
+                                   TSOverridableConfigKey conf,
+                                   TSMgmtInt *value);
+
+/**
+ * Set a float configuration for this transaction only.
+ */
+tsapi
+TSReturnCode TSHttpTxnConfigFloatSet(TSHttpTxn txnp,
+                                     TSOverridableConfigKey conf,
+                                     TSMgmtFloat value);
+
+/**
+ * The float configuration as this transaction sees it: the value set for it, else the record's.
+ */
+tsapi
+TSReturnCode TSHttpTxnConfigFloatGet(TSHttpTxn txnp,
+                                     TSOverridableConfigKey conf,
+                                     TSMgmtFloat *value);
+
+/**
+ * Set a string configuration for this transaction only (`length` < 0: up to the NUL). The
+ * string is copied.
+ */
+tsapi
+TSReturnCode TSHttpTxnConfigStringSet(TSHttpTxn txnp,
+                                      TSOverridableConfigKey conf,
+                                      const char *value,
+                                      int length);
+
+/**
+ * The string configuration as this transaction sees it: the value set for it (valid until it is
+ * set again or the transaction ends), else the record's. Not NUL-terminated: use `*length`.
+ */
+tsapi
+TSReturnCode TSHttpTxnConfigStringGet(TSHttpTxn txnp,
+                                      TSOverridableConfigKey conf,
+                                      const char **value,
+                                      int *length);
+
+/**
+ * The key and type of the overridable configuration named by `name` (`length` < 0: up to the
+ * NUL). TS_ERROR if no such configuration is overridable.
+ */
+tsapi
+TSReturnCode TSHttpTxnConfigFind(const char *name,
+                                 int length,
+                                 TSOverridableConfigKey *conf,
+                                 TSRecordDataType *type_);
+
+/**
+ * The longest this transaction's origin exchange may take, in ms (over
+ * proxy.config.http.transaction_active_timeout_out). Stored: tshost has no origin-side active
+ * timeout yet.
+ */
+tsapi void TSHttpTxnActiveTimeoutSet(TSHttpTxn txnp, int timeout);
+
+/**
+ * The longest a connection to the origin may take for this transaction, in ms (over
+ * proxy.config.http.connect_attempts_timeout).
+ */
+tsapi void TSHttpTxnConnectTimeoutSet(TSHttpTxn txnp, int timeout);
+
+/**
+ * The longest this transaction's DNS lookup may take, in ms (over proxy.config.dns.lookup_timeout).
+ * Stored: tshost's lookups have no timeout of their own yet.
+ */
+tsapi void TSHttpTxnDNSTimeoutSet(TSHttpTxn txnp, int timeout);
+
+/**
+ * The longest the origin may stay silent for this transaction, in ms (over
+ * proxy.config.http.transaction_no_activity_timeout_out).
+ */
+tsapi void TSHttpTxnNoActivityTimeoutSet(TSHttpTxn txnp, int timeout);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -25,6 +25,8 @@ pub mod sched;
 pub mod ssl;
 pub mod ssn;
 pub mod stats;
+pub mod tscore;
+pub mod txn_config;
 
 /// Run `f`, turning a panic into `fallback` and an error message naming the export it runs in:
 /// the panic boundary every exported function's body goes through (tests/exports.rs checks that

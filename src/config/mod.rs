@@ -1,5 +1,6 @@
 //! ATS-format configuration files.
 #![forbid(unsafe_code)]
+pub mod overridable;
 pub mod ports;
 pub mod records;
 pub mod remap;

@@ -65,6 +65,7 @@ pub fn load(origin: &str, plugin_dir: &Path, argv: &[Vec<u8>]) -> Result<Arc<Plu
         return Err("empty plugin line".into());
     };
     let path = resolve_plugin_path(plugin_dir, argv0);
+    super::hostlibs::open();
     crate::note!("loading plugin '{}'", path.display());
     if LOADED.lock().iter().any(|p| p.path == path) {
         crate::warning!("multiple loading of plugin {}", path.display());

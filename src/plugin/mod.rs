@@ -1,5 +1,6 @@
 //! Plugins: plugin.config parsing and loading; remap plugins (remap.config's `@plugin=`).
 pub mod config;
+pub mod hostlibs;
 pub mod loader;
 pub mod remap;
 

@@ -187,6 +187,7 @@ fn plugin(path: &Path) -> Result<Arc<RemapPlugin>, String> {
     if let Some(p) = PLUGINS.lock().iter().find(|p| p.path == path) {
         return Ok(p.clone());
     }
+    super::hostlibs::open();
     crate::note!("loading remap plugin '{}'", path.display());
     if !path.exists() {
         return Err(format!("unable to load '{}': no such file", path.display()));

@@ -144,9 +144,11 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
             tls: if spec.tls { tls.clone() } else { None },
         });
     }
+    let plugins = !crate::plugin::loader::loaded().is_empty() || !remap_plugins.is_empty();
     let config = SmConfig {
         remap,
         remap_plugins,
+        plugins,
         remap_required: records
             .get_int("proxy.config.url_remap.remap_required")
             .unwrap_or(1)

@@ -3,6 +3,7 @@
 //! and the harness both drive.
 #![deny(unsafe_code)]
 
+pub mod config;
 mod error_body;
 pub mod machine;
 
@@ -149,6 +150,17 @@ pub struct Txn {
     pub status: AtomicI32,
     /// TSHttpTxnErrorBodySet: the body (and type) of a response tshost generates.
     pub error_body: Mutex<Option<ErrorBody>>,
+    /// The overridable configurations a plugin set for this transaction (TSHttpTxnConfig*Set).
+    pub config: Mutex<Option<Box<config::TxnConfig>>>,
+    /// A plugin set one (so the request path reads `config` only then).
+    pub has_config: AtomicBool,
+    /// The client request's URL before remap (kept when a plugin is loaded), and the TSMLoc
+    /// TSHttpTxnPristineUrlGet made of it in the client request's heap (0: none yet).
+    pub pristine_url: Mutex<Option<crate::hdrs::url::Url>>,
+    /// Timeouts a plugin set for this transaction's origin side, in ms (-1: not set), by
+    /// [`ApiTimeout`]: TSHttpTxnActiveTimeoutSet & co.
+    pub api_timeouts: [AtomicI32; 4],
+    pub pristine_loc: std::sync::atomic::AtomicUsize,
     /// Where a remap plugin redirected the request (its `rri->redirect`): the Location of the
     /// redirect tshost answers with.
     pub redirect_to: Mutex<Option<Vec<u8>>>,
@@ -162,6 +174,35 @@ pub struct Txn {
 }
 
 impl Txn {
+    /// The timeout a plugin set for this transaction, if it set one (a positive number of ms).
+    #[inline]
+    pub fn api_timeout(&self, which: ApiTimeout) -> Option<std::time::Duration> {
+        let ms = self.api_timeouts[which as usize].load(Ordering::Acquire);
+        (ms > 0).then(|| std::time::Duration::from_millis(ms as u64))
+    }
+
+    /// The integer value a plugin set for this transaction's overridable configuration `key`
+    /// (TSHttpTxnConfigIntSet), if any: one load when none was set.
+    #[inline]
+    pub fn config_int(&self, key: usize) -> Option<i64> {
+        if !self.has_config.load(Ordering::Acquire) {
+            return None;
+        }
+        match self.config.lock().as_ref()?.get(key)? {
+            config::Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// Set `key` for this transaction only (TSHttpTxnConfig*Set).
+    pub fn config_set(&self, key: usize, v: config::Value) {
+        self.config
+            .lock()
+            .get_or_insert_with(Box::default)
+            .set(key, v);
+        self.has_config.store(true, Ordering::Release);
+    }
+
     /// A new transaction of `ssn` (counted before TXN_START, as ATS); None once the session is
     /// closing.
     pub fn create(ssn: &Arc<Session>) -> Option<Arc<Txn>> {
@@ -183,6 +224,11 @@ impl Txn {
             args: Default::default(),
             status: AtomicI32::new(0),
             redirect_to: Mutex::new(None),
+            config: Mutex::new(None),
+            has_config: AtomicBool::new(false),
+            pristine_url: Mutex::new(None),
+            api_timeouts: [const { AtomicI32::new(-1) }; 4],
+            pristine_loc: std::sync::atomic::AtomicUsize::new(0),
             error_body: Mutex::new(None),
             aborted: AtomicBool::new(false),
             request_version: std::sync::atomic::AtomicU32::new(0),
@@ -236,6 +282,19 @@ impl HookScope for Txn {
     fn gate(&self) -> &Arc<Gate> {
         &self.gate
     }
+}
+
+/// The origin-side timeouts a plugin can set for one transaction (ATS's api_txn_*_timeout_value).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiTimeout {
+    /// TSHttpTxnActiveTimeoutSet (proxy.config.http.transaction_active_timeout_out).
+    Active = 0,
+    /// TSHttpTxnConnectTimeoutSet (proxy.config.http.connect_attempts_timeout).
+    Connect = 1,
+    /// TSHttpTxnDNSTimeoutSet (proxy.config.dns.lookup_timeout).
+    Dns = 2,
+    /// TSHttpTxnNoActivityTimeoutSet (proxy.config.http.transaction_no_activity_timeout_out).
+    NoActivity = 3,
 }
 
 /// The TSHttpSsn and TSHttpTxn handles C is given: each session and transaction, by handle.

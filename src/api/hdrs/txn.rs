@@ -87,3 +87,47 @@ pub unsafe extern "C" fn TSHttpTxnClientRespGet(
         unsafe { txn_hdr(here!(), txnp, bufp, offset, |h| &h.client_resp) }
     })
 }
+
+/// The client request's URL as it was before remap (`*bufp` is the client request's heap), with
+/// the Host field's host when the URL named none; before remap, the client request's URL itself.
+#[no_mangle]
+pub unsafe extern "C" fn TSHttpTxnPristineUrlGet(
+    txnp: TSHttpTxn,
+    bufp: *mut TSMBuffer,
+    url_loc: *mut TSMLoc,
+) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || {
+        let who = here!();
+        let Some(t) = txn_arg(who, txnp) else {
+            return TS_ERROR;
+        };
+        let (Some(bufp), Some(url_loc)) =
+            (out_arg(who, "bufp", bufp), out_arg(who, "url_loc", url_loc))
+        else {
+            return TS_ERROR;
+        };
+        let Some(req) = t.headers.client_req.load_full() else {
+            return TS_ERROR;
+        };
+        let loc = match t.pristine_url.lock().as_ref() {
+            Some(url) => {
+                let made = t.pristine_loc.load(std::sync::atomic::Ordering::Acquire);
+                if made != 0 {
+                    made
+                } else {
+                    let loc = req.lock().add_url(url.clone());
+                    t.pristine_loc
+                        .store(loc, std::sync::atomic::Ordering::Release);
+                    loc
+                }
+            }
+            None => req.url_loc(),
+        };
+        // SAFETY: both non-NULL (out_arg above) and the plugin's variables.
+        unsafe {
+            *bufp = req.handle() as TSMBuffer;
+            *url_loc = loc as TSMLoc;
+        }
+        TS_SUCCESS
+    })
+}

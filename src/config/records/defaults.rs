@@ -117,11 +117,192 @@ pub(super) const DEFAULTS: &[(&str, Def)] = &[
     ("proxy.config.tshost.hook_timeout_ms", I(10000)),
 ];
 
+/// Records tshost keeps for plugins but does not act on: the overridable configurations
+/// (config/overridable.rs) it does not implement, with ATS 9.2.9's defaults, so that
+/// TSHttpTxnConfig*Get reads what ATS would. Set in records.config, each is still reported at
+/// start-up as a setting tshost does not act on.
+pub(super) const STORED: &[(&str, Def)] = &[
+    ("proxy.config.http.chunking_enabled", I(1)),
+    ("proxy.config.http.negative_caching_enabled", I(0)),
+    ("proxy.config.http.negative_caching_lifetime", I(1800)),
+    ("proxy.config.http.cache.when_to_revalidate", I(0)),
+    ("proxy.config.http.keep_alive_enabled_in", I(1)),
+    ("proxy.config.http.keep_alive_enabled_out", I(1)),
+    ("proxy.config.http.keep_alive_post_out", I(1)),
+    ("proxy.config.http.server_session_sharing.match", S("both")),
+    ("proxy.config.net.sock_recv_buffer_size_out", I(0)),
+    ("proxy.config.net.sock_send_buffer_size_out", I(0)),
+    ("proxy.config.net.sock_option_flag_out", I(1)),
+    ("proxy.config.http.forward.proxy_auth_to_parent", I(0)),
+    ("proxy.config.http.anonymize_remove_from", I(0)),
+    ("proxy.config.http.anonymize_remove_referer", I(0)),
+    ("proxy.config.http.anonymize_remove_user_agent", I(0)),
+    ("proxy.config.http.anonymize_remove_cookie", I(0)),
+    ("proxy.config.http.anonymize_remove_client_ip", I(0)),
+    ("proxy.config.http.insert_client_ip", I(1)),
+    ("proxy.config.http.response_server_enabled", I(1)),
+    ("proxy.config.http.send_http11_requests", I(1)),
+    ("proxy.config.http.cache.ignore_client_no_cache", I(1)),
+    ("proxy.config.http.cache.ignore_client_cc_max_age", I(1)),
+    ("proxy.config.http.cache.ims_on_client_no_cache", I(1)),
+    ("proxy.config.http.cache.ignore_server_no_cache", I(0)),
+    ("proxy.config.http.cache.cache_responses_to_cookies", I(1)),
+    ("proxy.config.http.cache.ignore_authentication", I(0)),
+    ("proxy.config.http.cache.cache_urls_that_look_dynamic", I(1)),
+    ("proxy.config.http.cache.required_headers", I(2)),
+    ("proxy.config.http.cache.heuristic_min_lifetime", I(3600)),
+    ("proxy.config.http.cache.heuristic_max_lifetime", I(86400)),
+    ("proxy.config.http.cache.guaranteed_min_lifetime", I(0)),
+    (
+        "proxy.config.http.cache.guaranteed_max_lifetime",
+        I(31536000),
+    ),
+    ("proxy.config.http.cache.max_stale_age", I(604800)),
+    (
+        "proxy.config.http.keep_alive_no_activity_timeout_in",
+        I(120),
+    ),
+    (
+        "proxy.config.http.keep_alive_no_activity_timeout_out",
+        I(120),
+    ),
+    (
+        "proxy.config.http.transaction_no_activity_timeout_in",
+        I(30),
+    ),
+    (
+        "proxy.config.http.transaction_no_activity_timeout_out",
+        I(30),
+    ),
+    ("proxy.config.http.transaction_active_timeout_out", I(0)),
+    ("proxy.config.http.connect_attempts_max_retries", I(3)),
+    (
+        "proxy.config.http.connect_attempts_max_retries_dead_server",
+        I(1),
+    ),
+    ("proxy.config.http.connect_attempts_rr_retries", I(3)),
+    ("proxy.config.http.post_connect_attempts_timeout", I(1800)),
+    ("proxy.config.http.down_server.cache_time", I(60)),
+    ("proxy.config.http.down_server.abort_threshold", I(10)),
+    ("proxy.config.http.doc_in_cache_skip_dns", I(1)),
+    ("proxy.config.http.background_fill_active_timeout", I(0)),
+    ("proxy.config.http.response_server_str", S("ATS/9.2.9")),
+    ("proxy.config.http.cache.heuristic_lm_factor", F(0.1)),
+    (
+        "proxy.config.http.background_fill_completed_threshold",
+        F(0.0),
+    ),
+    ("proxy.config.net.sock_packet_mark_out", I(0)),
+    ("proxy.config.net.sock_packet_tos_out", I(0)),
+    ("proxy.config.http.insert_age_in_response", I(1)),
+    ("proxy.config.http.chunking.size", I(4096)),
+    ("proxy.config.http.flow_control.enabled", I(0)),
+    ("proxy.config.http.flow_control.low_water", I(0)),
+    ("proxy.config.http.flow_control.high_water", I(0)),
+    ("proxy.config.http.cache.range.lookup", I(1)),
+    ("proxy.config.http.default_buffer_size", I(8)),
+    ("proxy.config.http.default_buffer_water_mark", I(32768)),
+    ("proxy.config.http.negative_revalidating_enabled", I(1)),
+    ("proxy.config.http.negative_revalidating_lifetime", I(1800)),
+    ("proxy.config.ssl.hsts_max_age", I(-1)),
+    ("proxy.config.ssl.hsts_include_subdomains", I(0)),
+    ("proxy.config.http.cache.open_read_retry_time", I(10)),
+    ("proxy.config.http.cache.max_open_read_retries", I(-1)),
+    ("proxy.config.http.cache.range.write", I(0)),
+    ("proxy.config.http.post.check.content_length.enabled", I(1)),
+    ("proxy.config.http.global_user_agent_header", S("")),
+    ("proxy.config.http.auth_server_session_private", I(1)),
+    ("proxy.config.http.slow.log.threshold", I(0)),
+    ("proxy.config.http.cache.generation", I(-1)),
+    ("proxy.config.body_factory.template_base", S("NONE")),
+    ("proxy.config.http.cache.open_write_fail_action", I(0)),
+    ("proxy.config.http.number_of_redirections", I(0)),
+    ("proxy.config.http.cache.max_open_write_retries", I(1)),
+    ("proxy.config.http.redirect_use_orig_cache_key", I(0)),
+    ("proxy.config.http.attach_server_session_to_client", I(0)),
+    ("proxy.config.websocket.no_activity_timeout", I(600)),
+    ("proxy.config.websocket.active_timeout", I(3600)),
+    ("proxy.config.http.uncacheable_requests_bypass_parent", I(1)),
+    (
+        "proxy.config.http.parent_proxy.total_connect_attempts",
+        I(4),
+    ),
+    ("proxy.config.srv_enabled", I(0)),
+    ("proxy.config.http.forward_connect_method", I(0)),
+    ("proxy.config.ssl.client.cert.filename", S("")),
+    (
+        "proxy.config.ssl.client.cert.path",
+        S("TS_BUILD_SYSCONFDIR"),
+    ),
+    ("proxy.config.http.parent_proxy.mark_down_hostdb", I(0)),
+    ("proxy.config.http.cache.ignore_accept_mismatch", I(2)),
+    (
+        "proxy.config.http.cache.ignore_accept_language_mismatch",
+        I(2),
+    ),
+    (
+        "proxy.config.http.cache.ignore_accept_encoding_mismatch",
+        I(2),
+    ),
+    (
+        "proxy.config.http.cache.ignore_accept_charset_mismatch",
+        I(2),
+    ),
+    ("proxy.config.http.parent_proxy.fail_threshold", I(10)),
+    ("proxy.config.http.parent_proxy.retry_time", I(300)),
+    (
+        "proxy.config.http.parent_proxy.per_parent_connect_attempts",
+        I(2),
+    ),
+    (
+        "proxy.config.http.parent_proxy.connect_attempts_timeout",
+        I(30),
+    ),
+    ("proxy.config.http.normalize_ae", I(1)),
+    ("proxy.config.http.insert_forwarded", S("none")),
+    ("proxy.config.http.proxy_protocol_out", I(-1)),
+    ("proxy.config.http.allow_multi_range", I(0)),
+    ("proxy.config.http.request_buffer_enabled", I(0)),
+    ("proxy.config.http.allow_half_open", I(1)),
+    ("proxy.config.http.per_server.connection.min", I(0)),
+    ("proxy.config.http.per_server.connection.max", I(0)),
+    ("proxy.config.http.per_server.connection.match", S("both")),
+    (
+        "proxy.config.ssl.client.verify.server.policy",
+        S("PERMISSIVE"),
+    ),
+    ("proxy.config.ssl.client.verify.server.properties", S("ALL")),
+    ("proxy.config.ssl.client.sni_policy", S("host")),
+    ("proxy.config.ssl.client.private_key.filename", S("")),
+    ("proxy.config.ssl.client.CA.cert.filename", S("")),
+    ("proxy.config.hostdb.ip_resolve", S("")),
+    ("proxy.config.http.connect.dead.policy", I(2)),
+    ("proxy.config.http.max_proxy_cycles", I(0)),
+    ("proxy.config.plugin.vc.default_buffer_index", I(8)),
+    ("proxy.config.plugin.vc.default_buffer_water_mark", I(0)),
+    ("proxy.config.net.sock_notsent_lowat", I(32768)),
+    ("proxy.config.body_factory.response_suppression_mode", I(0)),
+    (
+        "proxy.config.http.parent_proxy.enable_parent_timeout_markdowns",
+        I(0),
+    ),
+    (
+        "proxy.config.http.parent_proxy.disable_parent_markdowns",
+        I(0),
+    ),
+];
+
+/// A record tshost keeps (for plugins to read) but does not act on.
+pub fn is_stored_only(name: &str) -> bool {
+    STORED.iter().any(|(n, _)| *n == name)
+}
+
 impl Records {
     /// The built-in defaults table.
     pub fn defaults() -> Records {
         let values = DEFAULTS
             .iter()
+            .chain(STORED)
             .map(|(name, d)| {
                 let v = match d {
                     I(i) => RecValue::Int(*i),

@@ -18,6 +18,8 @@
 #![forbid(unsafe_code)]
 
 mod defaults;
+
+pub use defaults::is_stored_only;
 mod parse;
 
 use std::collections::HashMap;

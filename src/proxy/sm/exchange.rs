@@ -28,14 +28,12 @@ pub(super) async fn read_response_head(
     proxy: &Proxy,
     origin: &mut OriginConn,
     is_head: bool,
+    idle: Duration,
 ) -> Result<(Arc<MBuffer>, Framing), Option<Failure>> {
     let mut first = true;
     loop {
         let head = origin
-            .read_head_within(
-                proxy.config.response_header_max,
-                proxy.config.origin_response_timeout,
-            )
+            .read_head_within(proxy.config.response_header_max, idle)
             .await;
         let n = match head {
             Err(_) => return Err(Some(Failure::Respond(504))),

@@ -29,6 +29,7 @@ use crate::hdrs::{HttpHdr, MBuffer};
 use crate::hooks::dispatch::run_point;
 use crate::hooks::id;
 use crate::txn::machine::{Generated, Machine, Step};
+use crate::txn::ApiTimeout;
 
 mod exchange;
 mod remap;
@@ -50,6 +51,8 @@ pub struct SmConfig {
     pub remap: RemapTable,
     /// The remap plugins of remap.config's rules, by rule.
     pub remap_plugins: crate::plugin::remap::Chains,
+    /// A plugin is loaded (global or remap): what only plugins read is kept (the pristine URL).
+    pub plugins: bool,
     pub remap_required: bool,
     pub request_header_max: usize,
     pub response_header_max: usize,
@@ -394,16 +397,22 @@ async fn forward<C: ClientIo>(
     hooks(ssn, txn, m, id::READ_REQUEST_HDR).await?;
     hooks(ssn, txn, m, id::PRE_REMAP).await?;
     let client_req = txn.headers.client_req.load_full().expect("client request");
+    if proxy.config.plugins {
+        // TSHttpTxnPristineUrlGet's URL: the request's before remap (ATS's StartRemapRequest).
+        *txn.pristine_url.lock() = Some(client_req.with(pristine_url));
+    }
     let target = remap(proxy, &client_req, scheme).map_err(|e| fail(m, e))?;
     if target.mapped {
         // As ATS, remap rewrites the client request itself (its URL, and Host unless
         // pristine_host_hdr): plugins see the mapped request from POST_REMAP on, and what they
         // change in it is what the server request is made from.
-        client_req.with_mut(|h| apply_remap(h, &target, proxy.config.pristine_host));
-        if let Some(chain) = target
+        let chain = target
             .rule_id
-            .and_then(|id| proxy.config.remap_plugins.of(id))
-        {
+            .and_then(|id| proxy.config.remap_plugins.of(id));
+        // With remap plugins the Host field is settled after them (ATS's finish_remap).
+        let keep_host = chain.is_some() || pristine_host(proxy, txn);
+        client_req.with_mut(|h| apply_remap(h, &target, keep_host));
+        if let Some(chain) = chain {
             run_remap_plugins(proxy, txn, &client_req, chain).map_err(|e| fail(m, e))?;
         }
     }
@@ -442,11 +451,14 @@ async fn forward<C: ClientIo>(
             Err(PrefixError::Malformed) => return Err(fail(m, Failure::Respond(400))),
         }
     }
-    let (mut origin, reused) = match proxy
-        .pool
-        .get(addr, proxy.config.origin_connect_timeout)
-        .await
-    {
+    // The origin-side timeouts, as a plugin may have set them for this transaction.
+    let connect_timeout = txn
+        .api_timeout(ApiTimeout::Connect)
+        .unwrap_or(proxy.config.origin_connect_timeout);
+    let origin_idle = txn
+        .api_timeout(ApiTimeout::NoActivity)
+        .unwrap_or(proxy.config.origin_response_timeout);
+    let (mut origin, reused) = match proxy.pool.get(addr, connect_timeout).await {
         Ok(c) => c,
         Err(ConnectError::Timeout) => return Err(fail(m, Failure::Respond(504))),
         Err(ConnectError::Failed(e)) => {
@@ -456,7 +468,7 @@ async fn forward<C: ClientIo>(
     };
     // Each read and write of the origin within transaction_no_activity_timeout_out.
     let origin_limit = Some(Limit {
-        idle: proxy.config.origin_response_timeout,
+        idle: origin_idle,
         until_ms: None,
     });
     origin.set_limit(origin_limit);
@@ -499,7 +511,7 @@ async fn forward<C: ClientIo>(
                 &mut origin,
                 &server_req,
                 max,
-                proxy.config.origin_response_timeout,
+                origin_idle,
             ))
             .await
             {
@@ -524,7 +536,7 @@ async fn forward<C: ClientIo>(
         };
         let closed = match sent {
             Ok(()) => {
-                let head = pin!(read_response_head(proxy, &mut origin, is_head));
+                let head = pin!(read_response_head(proxy, &mut origin, is_head, origin_idle));
                 match unless_gone(client, head).await {
                     Some(Ok(r)) => break r,
                     Some(Err(None)) => true,
@@ -548,7 +560,7 @@ async fn forward<C: ClientIo>(
             "transaction {}: reused origin connection closed, retrying",
             txn.id
         );
-        origin = OriginPool::connect(addr, proxy.config.origin_connect_timeout)
+        origin = OriginPool::connect(addr, connect_timeout)
             .await
             .map_err(|_| fail(m, Failure::Respond(502)))?;
         origin.set_limit(origin_limit);

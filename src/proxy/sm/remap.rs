@@ -156,13 +156,41 @@ pub(super) fn run_remap_plugins(
             _ => 302,
         }));
     }
-    if !proxy.config.pristine_host {
+    if !pristine_host(proxy, txn) {
         req.with_mut(host_from_url);
     }
     if status != 0 {
         return Err(Failure::Respond(status.clamp(0, u16::MAX as i32) as u16));
     }
     Ok(())
+}
+
+/// The request's URL before remap, with the Host field's host and port when the URL has no host
+/// (ATS's unmapped_url).
+pub(super) fn pristine_url(h: &HttpHdr) -> crate::hdrs::url::Url {
+    let mut url = h.url().clone();
+    if url.host().is_none_or(|h| h.is_empty()) {
+        if let Some(v) = h.field(b"host") {
+            let (host, port) = split_host_port(v);
+            if !host.is_empty() {
+                url.set_host(Some(host));
+                if let Some(p) = port {
+                    url.set_port(Some(p));
+                }
+            }
+        }
+    }
+    url
+}
+
+/// proxy.config.url_remap.pristine_host_hdr as this transaction sees it (a plugin may set it
+/// for the transaction: TSHttpTxnConfigIntSet, conf_remap).
+#[inline]
+pub(super) fn pristine_host(proxy: &Proxy, txn: &Txn) -> bool {
+    const KEY: usize =
+        crate::sys::types::TSOverridableConfigKey::TS_CONFIG_URL_REMAP_PRISTINE_HOST_HDR as usize;
+    txn.config_int(KEY)
+        .map_or(proxy.config.pristine_host, |v| v != 0)
 }
 
 /// The Host field from the request's URL after its remap plugins ran (ATS's finish_remap: the
