@@ -2539,6 +2539,13 @@ tsapi void TSHttpTxnErrorBodySet(TSHttpTxn txnp, char *buf, size_t buflength, ch
 tsapi void TSHttpHookAdd(TSHttpHookID id, TSCont contp);
 
 /**
+ * Add `contp` to plugin lifecycle hook `id` (called, in the order added, when the process reaches
+ * that point: see README "Plugin lifecycle hooks"). An unknown id or a dead continuation is
+ * refused with a message.
+ */
+tsapi void TSLifecycleHookAdd(TSLifecycleHookID id, TSCont contp);
+
+/**
  * Adds `contp` to hook `id` of this session only (its transactions' hooks included). A bad
  * session, hook id or continuation is logged and ignored.
  */

@@ -11,8 +11,8 @@ use crate::args;
 use crate::hooks::{self, HOOK_COUNT};
 use crate::sys::names;
 use crate::sys::types::{
-    TSCont, TSEventRaw, TSHttpHookIDRaw, TSHttpSsn, TSHttpStatusRaw, TSHttpTxn, TSReturnCodeRaw,
-    TSUserArgTypeRaw,
+    TSCont, TSEventRaw, TSHttpHookIDRaw, TSHttpSsn, TSHttpStatusRaw, TSHttpTxn,
+    TSLifecycleHookIDRaw, TSReturnCodeRaw, TSUserArgTypeRaw,
 };
 use crate::txn::{ErrorBody, Session, Txn, SSNS, TXNS};
 
@@ -73,6 +73,25 @@ pub extern "C" fn TSHttpHookAdd(id: TSHttpHookIDRaw, contp: TSCont) {
         if let (Some(id), Some(c)) = (hook_arg(here!(), id), cont_arg(here!(), contp)) {
             hooks::warn_if_never_fired(here!().name(), id, &c);
             hooks::GLOBAL.add(id, c);
+        }
+    })
+}
+
+/// Add `contp` to plugin lifecycle hook `id` (called, in the order added, when the process reaches
+/// that point: see README "Plugin lifecycle hooks"). An unknown id or a dead continuation is
+/// refused with a message.
+#[no_mangle]
+pub extern "C" fn TSLifecycleHookAdd(id: TSLifecycleHookIDRaw, contp: TSCont) {
+    guard!((), || {
+        let who = here!();
+        let Some(c) = cont_arg(who, contp) else {
+            return;
+        };
+        let ok = usize::try_from(id)
+            .ok()
+            .is_some_and(|i| hooks::lifecycle::add(i, c));
+        if !ok {
+            crate::error!("{who}: {id} is not a lifecycle hook id");
         }
     })
 }

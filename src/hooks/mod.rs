@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod dispatch;
+pub mod lifecycle;
 pub mod trace;
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};

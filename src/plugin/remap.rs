@@ -85,14 +85,13 @@ impl Drop for Instance {
     }
 }
 
-/// The plugins of one rule, in chain order, with the rule's FROM and TO URLs as plugins see them
-/// (a heap of tshost's with the two URLs: read-only TSMLocs).
+/// The plugins of one rule, in chain order, with the rule's FROM and TO URLs (given to each
+/// request's plugins as TSMLocs of the request's own heap: plugins read them with the request's
+/// TSMBuffer, as ATS lets them).
 pub struct Chain {
     pub instances: Vec<Instance>,
-    /// Holds the FROM and TO URLs' TSMLocs alive.
-    _urls: Arc<crate::hdrs::MBuffer>,
-    from_loc: usize,
-    to_loc: usize,
+    from: crate::hdrs::url::Url,
+    to: crate::hdrs::url::Url,
 }
 
 /// The chains of a remap table, by rule id (`None` for a rule without plugins).
@@ -131,10 +130,17 @@ impl Chain {
         let buf = req.handle();
         let hdr = req.hdr_loc();
         let url = req.url_loc();
+        let (from_loc, to_loc) = {
+            let mut heap = req.lock();
+            (
+                heap.add_url(self.from.clone()),
+                heap.add_url(self.to.clone()),
+            )
+        };
         for inst in &self.instances {
             let mut rri = TSRemapRequestInfo {
-                mapFromUrl: self.from_loc as TSMLoc,
-                mapToUrl: self.to_loc as TSMLoc,
+                mapFromUrl: from_loc as TSMLoc,
+                mapToUrl: to_loc as TSMLoc,
                 requestUrl: url as TSMLoc,
                 requestBufp: buf as TSMBuffer,
                 requestHdrp: hdr as TSMLoc,
@@ -334,20 +340,11 @@ pub fn instantiate(table: &RemapTable, file: &Path, plugin_dir: &Path) -> Result
             let p = plugin(&path).map_err(at)?;
             instances.push(instance(&p, rule, &spec.params).map_err(at)?);
         }
-        let urls = crate::hdrs::MBuffer::create_owned();
         let parse = |text: &str| crate::hdrs::url::Url::parse(text.as_bytes()).unwrap_or_default();
-        let (from_loc, to_loc) = {
-            let mut heap = urls.lock();
-            (
-                heap.add_url(parse(&rule.from_text)),
-                heap.add_url(parse(&rule.to_text)),
-            )
-        };
         by_rule.push(Some(Chain {
             instances,
-            _urls: urls,
-            from_loc,
-            to_loc,
+            from: parse(&rule.from_text),
+            to: parse(&rule.to_text),
         }));
     }
     Ok(Chains { by_rule })

@@ -27,6 +27,8 @@ pub struct NetSetup<'a> {
 pub struct Prepared {
     pub proxy: Arc<Proxy>,
     pub ports: Vec<Port>,
+    /// The server TLS contexts made (for TS_LIFECYCLE_SERVER_SSL_CTX_INITIALIZED_HOOK).
+    pub tls: Option<Arc<TlsServer>>,
     pub timeouts: ClientTimeouts,
     pub shutdown_timeout: Duration,
 }
@@ -219,6 +221,7 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
             draining: Default::default(),
         }),
         ports,
+        tls,
         timeouts: ClientTimeouts {
             keep_alive: secs(
                 records,
@@ -391,6 +394,16 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
         .build()
         .map_err(|e| format!("runtime: {e}"))?;
     let result = control.block_on(async move {
+        // ATS's order (checked beside it): the server SSL_CTXs were made, the ports are bound;
+        // then PORTS_READY once they accept, and CACHE_READY (ATS fires it with the cache off).
+        use crate::hooks::lifecycle::{fire, has};
+        use crate::sys::types::TSLifecycleHookID as L;
+        if has(L::TS_LIFECYCLE_SERVER_SSL_CTX_INITIALIZED_HOOK) {
+            for ctx in prepared.tls.iter().flat_map(|t| t.contexts()) {
+                fire(L::TS_LIFECYCLE_SERVER_SSL_CTX_INITIALIZED_HOOK, ctx.cast());
+            }
+        }
+        fire(L::TS_LIFECYCLE_PORTS_INITIALIZED_HOOK, std::ptr::null_mut());
         let server = Server::start_on(
             prepared.proxy,
             prepared.ports,
@@ -405,10 +418,16 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
         let mut hup = on(SignalKind::hangup())?;
         let mut usr1 = on(SignalKind::user_defined1())?;
         let mut usr2 = on(SignalKind::user_defined2())?;
+        fire(L::TS_LIFECYCLE_PORTS_READY_HOOK, std::ptr::null_mut());
+        fire(L::TS_LIFECYCLE_CACHE_READY_HOOK, std::ptr::null_mut());
         crate::note!("{started}");
         // ATS's line once plugins are initialised and every port listens (autest waits for it in
         // diags.log).
         crate::note!("Traffic Server is fully initialized.");
+        fire(
+            L::TS_LIFECYCLE_TASK_THREADS_READY_HOOK,
+            std::ptr::null_mut(),
+        );
         loop {
             tokio::select! {
                 _ = term.recv() => break crate::note!("SIGTERM: stopping"),
@@ -418,6 +437,7 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
                 _ = usr2.recv() => crate::note!("{}", survived("SIGUSR2")),
             }
         }
+        fire(L::TS_LIFECYCLE_SHUTDOWN_HOOK, std::ptr::null_mut());
         let left = server.shutdown(prepared.shutdown_timeout).await;
         if left > 0 {
             crate::warning!(

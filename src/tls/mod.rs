@@ -180,6 +180,19 @@ impl CertKey {
 
 impl TlsServer {
     /// Contexts for every certificate; the first is the default (no SNI, or no name matches).
+    /// Every SSL_CTX it made, the default's first, each once (what
+    /// TS_LIFECYCLE_SERVER_SSL_CTX_INITIALIZED_HOOK is given).
+    pub fn contexts(&self) -> Vec<*mut openssl_sys::SSL_CTX> {
+        use foreign_types_shared::ForeignType;
+        let mut out = vec![self.default.as_ptr()];
+        for c in self.by_name.values() {
+            if !out.contains(&c.as_ptr()) {
+                out.push(c.as_ptr());
+            }
+        }
+        out
+    }
+
     pub fn new(certs: &[CertKey]) -> Result<Arc<TlsServer>, String> {
         let Some(first) = certs.first() else {
             return Err("no certificate".into());

@@ -1,0 +1,61 @@
+//! Plugin lifecycle hooks (TSLifecycleHookAdd): continuations called, in the order they were
+//! added, when the process reaches a point of its life. tshost fires them where ATS 9.2.9 does
+//! (checked beside Debian's traffic_server with a plugin on every hook): each server SSL_CTX
+//! made (edata the SSL_CTX), then PORTS_INITIALIZED (ports bound, not accepting yet), PORTS_READY
+//! (accepting), CACHE_READY (ATS fires it with the cache off too), TASK_THREADS_READY, and
+//! SHUTDOWN when a stop begins. CLIENT_SSL_CTX_INITIALIZED is not fired: tshost makes no TLS
+//! context for origins yet. MSG carries a TSPluginMsg.
+//!
+//! Each call holds the continuation's mutex, as ATS's APIHook::invoke does.
+#![forbid(unsafe_code)]
+
+use std::os::raw::c_void;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use crate::cont::Cont;
+use crate::sys::types::{TSEvent, TSLifecycleHookID};
+
+/// The lifecycle hooks ATS 9.2 fires (TSLifecycleHookID's values up to SHUTDOWN).
+pub const COUNT: usize = TSLifecycleHookID::TS_LIFECYCLE_SHUTDOWN_HOOK as usize + 1;
+
+static HOOKS: [Mutex<Vec<Arc<Cont>>>; COUNT] = [const { Mutex::new(Vec::new()) }; COUNT];
+
+/// Add `cont` to lifecycle hook `id` (a valid TSLifecycleHookID below TS_LIFECYCLE_LAST_HOOK);
+/// false for an id tshost does not know.
+pub fn add(id: usize, cont: Arc<Cont>) -> bool {
+    match HOOKS.get(id) {
+        Some(list) => {
+            list.lock().push(cont);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Call every continuation of hook `id` with its event and `edata`, in order, on this thread.
+pub fn fire(id: TSLifecycleHookID, edata: *mut c_void) {
+    let Some(list) = HOOKS.get(id as usize) else {
+        return;
+    };
+    let conts = list.lock().clone();
+    let event = TSEvent::TS_EVENT_LIFECYCLE_PORTS_INITIALIZED as i32 + id as i32;
+    for cont in conts {
+        if cont.is_deleted() {
+            continue;
+        }
+        if let Some(m) = &cont.mutex {
+            m.lock();
+        }
+        cont.call(event, edata);
+        if let Some(m) = &cont.mutex {
+            m.unlock();
+        }
+    }
+}
+
+/// Whether any continuation waits on hook `id` (so a caller can skip making its edata).
+pub fn has(id: TSLifecycleHookID) -> bool {
+    HOOKS.get(id as usize).is_some_and(|l| !l.lock().is_empty())
+}

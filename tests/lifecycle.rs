@@ -1,0 +1,83 @@
+//! Plugin lifecycle hooks (TSLifecycleHookAdd), end to end: tshost started for real with
+//! tests/c/lifecycle_probe.c, a plugin on every lifecycle hook that logs the events it gets.
+//!
+//! What ATS 9.2.9 logged for the same plugin (Debian's traffic_server, run beside tshost on
+//! 2026-12-07, cache off, then SIGTERM): `init`, `CLIENT_SSL_CTX_INITIALIZED ctx`,
+//! `SERVER_SSL_CTX_INITIALIZED ctx` (once per server context), `PORTS_INITIALIZED`,
+//! `PORTS_READY`, `CACHE_READY`, `TASK_THREADS_READY`, and `SHUTDOWN` on the stop. tshost makes
+//! no TLS context for origins yet, so it has no CLIENT_SSL_CTX_INITIALIZED (README: differences
+//! from ATS); the rest comes in ATS's order.
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::proxy::{Origin, Proxy, Setup};
+use common::{build_plugin, crate_dir, temp_dir, Header};
+
+fn lines_until(path: &std::path::Path, last: &str) -> Vec<String> {
+    let end = Instant::now() + Duration::from_secs(10);
+    loop {
+        let lines: Vec<String> = std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        if lines.iter().any(|l| l == last) || Instant::now() > end {
+            return lines;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn lifecycle_hooks_fire_in_ats_order_from_start_to_stop() {
+    for header in [Header::Ours, Header::Debian] {
+        let dir = temp_dir(&format!("lifecycle-{header:?}"));
+        let so = dir.join("lifecycle_probe.so");
+        build_plugin(&crate_dir().join("tests/c/lifecycle_probe.c"), &so, header);
+        let log = dir.join("events.log");
+        let origin = Origin::start();
+        let mut proxy = Proxy::start(
+            &format!("lifecycle-{header:?}"),
+            &origin,
+            Setup {
+                plugins: vec![format!("{} {}", so.display(), log.display())],
+                ..Setup::default()
+            },
+        );
+        let lines = lines_until(&log, "TASK_THREADS_READY");
+        // Each server SSL_CTX tshost made (one TLS port with a self-signed certificate: at least
+        // one), between TSPluginInit and the ports.
+        let ctxs = lines
+            .iter()
+            .skip(1)
+            .take_while(|l| l.starts_with("SERVER_SSL_CTX_INITIALIZED"))
+            .count();
+        assert!(ctxs >= 1, "{header:?}: {lines:?}");
+        assert!(
+            lines[1..=ctxs]
+                .iter()
+                .all(|l| l == "SERVER_SSL_CTX_INITIALIZED ctx"),
+            "{header:?}: {lines:?}"
+        );
+        let mut rest = vec![lines[0].as_str()];
+        rest.extend(lines[ctxs + 1..].iter().map(String::as_str));
+        assert_eq!(
+            rest,
+            [
+                "init",
+                "PORTS_INITIALIZED",
+                "PORTS_READY",
+                "CACHE_READY",
+                "TASK_THREADS_READY"
+            ],
+            "{header:?}"
+        );
+        proxy.terminate(Duration::from_secs(10)).expect("stops");
+        assert_eq!(
+            lines_until(&log, "SHUTDOWN").last().map(String::as_str),
+            Some("SHUTDOWN"),
+            "{header:?}"
+        );
+    }
+}
