@@ -162,6 +162,8 @@ pub fn configure(layout: &Layout, overrides: &[(&str, RecValue)]) -> Result<(), 
     if STARTED.swap(true, Ordering::AcqRel) {
         return Err("a host is already running in this process".into());
     }
+    // The process UUID (TSProcessUuidGet), made at start-up as ATS's Machine makes it.
+    crate::util::uuid::process();
     let result = configure_inner(layout, overrides);
     if result.is_err() {
         STARTED.store(false, Ordering::Release);

@@ -4,7 +4,8 @@
 //! - `sys` (ATS's declarations: types, enums, constants, exported data, event and hook names) and
 //!   `rt` (handle pools, string blocks, the clock, the allocator);
 //! - the core: `cont`, `mutex`, `sched`, `stats`, `diags`, `args`, `hooks` (registry, dispatch,
-//!   reenable), `hdrs` (the header model), `tls`, `config`, `plugin`;
+//!   reenable), `hdrs` (the header model), `tls`, `config`, `plugin`, `util` (base64, percent
+//!   coding, plugin files, UUIDs);
 //! - `proxy` (sessions, transactions, the network driver), `layout`, `tscli`, `tscmd`, `verify`;
 //! - the composition roots `host` (start-up) and `harness` (the C test harness);
 //! - `api`, on top: every exported C function, imported by nothing (tests/house.rs checks it).
@@ -29,4 +30,5 @@ pub mod tls;
 pub mod tscli;
 pub mod tscmd;
 pub mod txn;
+pub mod util;
 pub mod verify;

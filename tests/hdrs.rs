@@ -5,6 +5,10 @@
 //! (ts-api-semantics.md section 5, every "Must hold (headers)" rule). Each scenario runs with the
 //! plugin built against tshost's ts.h and against Debian's trafficserver-dev ts.h; the outputs
 //! must be identical.
+//!
+//! The same test program drives tests/c/util_plugin.c ("util" scenario): the utility API
+//! (TSBase64*, TSStringPercent*, TSUrlPercentEncode, TSfopen & co, the UUID calls and
+//! TSClientRequestUuidGet) with ATS 9.2's semantics, built against both headers too.
 
 mod common;
 
@@ -18,6 +22,8 @@ struct Built {
     test: PathBuf,
     plugin_ours: PathBuf,
     plugin_debian: PathBuf,
+    util_ours: PathBuf,
+    util_debian: PathBuf,
 }
 
 fn built() -> &'static Built {
@@ -29,10 +35,14 @@ fn built() -> &'static Built {
             test: d.join("hdrs_test"),
             plugin_ours: d.join("hdrs_ours.so"),
             plugin_debian: d.join("hdrs_debian.so"),
+            util_ours: d.join("util_ours.so"),
+            util_debian: d.join("util_debian.so"),
         };
         build_program(&c.join("hdrs_test.c"), &b.test);
         build_plugin(&c.join("hdrs_plugin.c"), &b.plugin_ours, Header::Ours);
         build_plugin(&c.join("hdrs_plugin.c"), &b.plugin_debian, Header::Debian);
+        build_plugin(&c.join("util_plugin.c"), &b.util_ours, Header::Ours);
+        build_plugin(&c.join("util_plugin.c"), &b.util_debian, Header::Debian);
         b
     })
 }
@@ -59,8 +69,13 @@ fn run(scenario: &str, plugin: &PathBuf) -> String {
 /// Run a scenario with both builds of the plugin; returns the output.
 fn scenario(name: &str) -> String {
     let b = built();
-    let ours = run(name, &b.plugin_ours);
-    let debian = run(name, &b.plugin_debian);
+    both(name, &b.plugin_ours, &b.plugin_debian)
+}
+
+/// Run a scenario with a plugin built against each header; returns the output.
+fn both(name: &str, ours: &PathBuf, debian: &PathBuf) -> String {
+    let ours = run(name, ours);
+    let debian = run(name, debian);
     assert_eq!(
         ours, debian,
         "the plugin built against Debian's ts.h behaves differently"
@@ -164,5 +179,48 @@ fn plugin_loads_through_plugin_config_too() {
     assert!(
         stdout.contains("plugin ok: TS_MIME_FIELD_HOST") && !stdout.contains("FAIL"),
         "{stdout}"
+    );
+}
+
+#[test]
+fn utility_api_has_ats_semantics() {
+    let b = built();
+    let out = both("util", &b.util_ours, &b.util_debian);
+    assert_checked(
+        &out,
+        &[
+            "encode: 6 bytes need 9, 8 refused, nothing written",
+            "decode: 8 characters need 7, 6 refused",
+            "decode: '-' and '_' are 62 and 63",
+            "decode: 1 left over, then '=' and a decodable character: 2 bytes (3 - 1), the second from '='",
+            "decode: the group's last byte is written past the NUL, as ATS writes it",
+            "encode: one byte short: TS_ERROR, length 0",
+            "encode: dst not larger than the string refused (ATS asserts)",
+            "decode: '%X' at the end is dropped",
+            "decode: in place",
+            "\"w\" does not truncate; fclose flushes",
+            "fwrite: buffered, nothing in the file yet",
+            "fgets: a line longer than length - 1 is cut",
+            "fgets at the end of the file: NULL",
+            "fgets: a 3001-byte line in pieces of 999 then \"xxx\\n\"",
+            "a closed TSFile: -1, -1, NULL (logged)",
+            "V4: lower-case 8-4-4-4-12, version 4, variant 10xx",
+            "V1 (not implemented in ATS): the nil UUID, version V1",
+            "parse: version 0 refused, the UUID left invalid (as ATS)",
+            "the process UUID cannot be changed (logged)",
+            "a destroyed TSUuid: refused (logged)",
+            "\"<process uuid>-<transaction id>\"",
+            "the process UUID is the one TSPluginInit saw",
+            "TSUrlPercentEncode of the client request's URL",
+            "the same as TSStringPercentEncode of TSUrlStringGet",
+            "the plugin saw no failure",
+        ],
+    );
+    // Both transactions checked the request UUID.
+    assert_eq!(
+        out.matches("plugin ok: \"<process uuid>-<transaction id>\"")
+            .count(),
+        2,
+        "{out}"
     );
 }

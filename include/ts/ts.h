@@ -962,6 +962,11 @@ typedef int (*TSEventFunc)(TSCont contp, TSEvent event, void *edata);
 typedef tsapi_mutex *TSMutex;
 
 /**
+ * A file opened with TSfopen.
+ */
+typedef tsapi_file *TSFile;
+
+/**
  * A location (header, URL, field) inside a TSMBuffer.
  */
 typedef tsapi_mloc *TSMLoc;
@@ -1039,6 +1044,11 @@ typedef int64_t TSMgmtInt;
 typedef float TSMgmtFloat;
 
 /**
+ * A UUID object.
+ */
+typedef tsapi_uuid *TSUuid;
+
+/**
  * An asynchronous IO callback.
  */
 typedef tsapi_aiocallback *TSAIOCallback;
@@ -1091,11 +1101,6 @@ typedef struct {
  * A fetch state machine (TSFetchUrl, TSFetchCreate).
  */
 typedef tsapi_fetchsm *TSFetchSM;
-
-/**
- * A file opened with TSfopen.
- */
-typedef tsapi_file *TSFile;
 
 /**
  * The result of TSHostLookup.
@@ -1260,11 +1265,6 @@ typedef tsapi_x509 *TSSslX509;
  * A custom text log file created with TSTextLogObjectCreate.
  */
 typedef tsapi_textlogobject *TSTextLogObject;
-
-/**
- * A UUID object.
- */
-typedef tsapi_uuid *TSUuid;
 
 /**
  * A virtual connection: the same C type as TSCont (a VConn is a specialised continuation).
@@ -1965,6 +1965,52 @@ tsapi TSMutex TSContMutexGet(TSCont contp);
 tsapi int TSContCall(TSCont contp, TSEvent event, void *edata);
 
 /**
+ * Opens `filename`: `mode` "r" for reading, "w" for writing (created with mode 0644 if missing;
+ * not truncated: bytes past what is written stay), "a" for appending (created if missing). Any
+ * other mode ("rb", "r+", "") or a file that does not open: NULL. A NULL name or mode is
+ * logged, NULL.
+ */
+tsapi TSFile TSfopen(const char *filename, const char *mode);
+
+/**
+ * Flushes what TSfwrite buffered, closes the file and ends the handle. A NULL, closed or
+ * foreign handle is logged.
+ */
+tsapi void TSfclose(TSFile filep);
+
+/**
+ * Reads up to `length` bytes into `buf`: what the file's buffer holds, after one read(2) of at
+ * least 1024 bytes into it when it holds fewer than `length`. Returns the number of bytes given,
+ * 0 at the end of the file, -1 if the file is not open for reading or the read fails. With a
+ * NULL `buf` nothing is given: the buffer is filled the same way and the number of bytes it
+ * holds is returned. A NULL, closed or foreign handle is logged, -1.
+ */
+tsapi ssize_t TSfread(TSFile filep, void *buf, size_t length);
+
+/**
+ * Writes `length` bytes of `buf` through the file's 1024-byte buffer, which goes to the file
+ * when it is full and more is left (else at TSfflush or TSfclose). Returns the number of bytes
+ * taken (fewer when the file refuses them), -1 if the file is not open for writing. A NULL,
+ * closed or foreign handle, or a NULL `buf` with a `length`, is logged, -1.
+ */
+tsapi ssize_t TSfwrite(TSFile filep, const void *buf, size_t length);
+
+/**
+ * Writes out what TSfwrite buffered. Nothing for a file open for reading. A NULL, closed or
+ * foreign handle is logged.
+ */
+tsapi void TSfflush(TSFile filep);
+
+/**
+ * Reads a line into `buf`: up to and with its '\n', at most `length - 1` bytes (the rest of a
+ * longer line comes next), NUL-terminated; returns `buf`. NULL at the end of the file, for a
+ * `length` of 0 and for a file open for writing, except when `length - 1` bytes or more wait in
+ * its buffer: then `buf`, as ATS (which leaves it as it was; tshost makes it ""). A NULL, closed
+ * or foreign handle, or a NULL `buf`, is logged, NULL.
+ */
+tsapi char *TSfgets(TSFile filep, char *buf, size_t length);
+
+/**
  * A new HTTP header of unknown type in the heap (give it a type with TSHttpHdrTypeSet).
  */
 tsapi TSMLoc TSHttpHdrCreate(TSMBuffer bufp);
@@ -2410,6 +2456,19 @@ tsapi char *TSUrlStringGet(TSMBuffer bufp, TSMLoc offset, int *length);
  * The length of TSUrlStringGet's string.
  */
 tsapi int TSUrlLengthGet(TSMBuffer bufp, TSMLoc offset);
+
+/**
+ * TSStringPercentEncode of the URL's string (as TSUrlStringGet prints it) into `dst`. A bad
+ * heap or URL handle, a NULL `dst`, or a `dst_size` not larger than the URL's string (ATS
+ * asserts) is logged, TS_ERROR.
+ */
+tsapi
+TSReturnCode TSUrlPercentEncode(TSMBuffer bufp,
+                                TSMLoc offset,
+                                char *dst,
+                                size_t dst_size,
+                                size_t *length,
+                                const unsigned char *map);
 
 /**
  * The scheme as stored (a well-known one interned: `TS_URL_SCHEME_HTTP`), with no default.
@@ -3130,6 +3189,127 @@ tsapi void TSHttpTxnDNSTimeoutSet(TSHttpTxn txnp, int timeout);
  * proxy.config.http.transaction_no_activity_timeout_out).
  */
 tsapi void TSHttpTxnNoActivityTimeoutSet(TSHttpTxn txnp, int timeout);
+
+/**
+ * Base64-decodes `str_len` bytes of `str` into `dst`, NUL-terminated, `*length` (if non-NULL)
+ * the decoded length without the NUL. TS_ERROR if `dst_size` < `((str_len + 3) / 4) * 3 + 1`
+ * (nothing written). Both alphabets decode (`+` or `-`, `/` or `_`); decoding stops at the first
+ * other character (`=` included), with ATS's arithmetic for a partial last group (1 left-over
+ * character gives 1 or 2 bytes, 2 give 1, 3 give 2). A NULL `str` or `dst` is logged, TS_ERROR.
+ */
+tsapi
+TSReturnCode TSBase64Decode(const char *str,
+                            size_t str_len,
+                            unsigned char *dst,
+                            size_t dst_size,
+                            size_t *length);
+
+/**
+ * Base64-encodes `str_len` bytes of `str` into `dst` (standard alphabet, `=` padding, no line
+ * breaks), NUL-terminated, `*length` (if non-NULL) the encoded length without the NUL. TS_ERROR
+ * if `dst_size` < `((str_len + 2) / 3) * 4 + 1` (nothing written). A NULL `str` or `dst` is
+ * logged, TS_ERROR.
+ */
+tsapi
+TSReturnCode TSBase64Encode(const char *str,
+                            size_t str_len,
+                            char *dst,
+                            size_t dst_size,
+                            size_t *length);
+
+/**
+ * Percent-encodes `str` (`str_len` < 0: up to its NUL) into `dst`, NUL-terminated: each byte
+ * that `map` (32 bytes, one bit per byte value, most significant bit first) marks becomes `%XX`
+ * (upper-case hex). With a NULL `map`: the controls, space, `"`, `#`, `%`, `<`, `>`, `[`, `\`,
+ * `]`, `^`, `` ` ``, `{`, `|`, `}`, `~` and DEL; nothing above 0x7F. `*length` (if non-NULL) =
+ * the encoded length, 0 on failure. TS_ERROR if the result and its NUL do not fit; a `dst_size`
+ * not larger than the string (ATS asserts) or a NULL `str`/`dst` is logged, TS_ERROR.
+ */
+tsapi
+TSReturnCode TSStringPercentEncode(const char *str,
+                                   int str_len,
+                                   char *dst,
+                                   size_t dst_size,
+                                   size_t *length,
+                                   const unsigned char *map);
+
+/**
+ * Percent-decodes `str_len` bytes of `str` (0: up to its NUL) into `dst`, NUL-terminated; `str`
+ * and `dst` may be the same buffer. `%` and two hex digits (either case) give that byte; a `%`
+ * without two hex digits after it is kept as it is, except at the very end of the string (`%`
+ * or `%X` there is dropped). Decoding stops when `dst_size` bytes are made; the result is then
+ * cut to `dst_size - 1` for the NUL. `*length` (if non-NULL) = the decoded length. Always
+ * TS_SUCCESS, as ATS, but for a NULL `str`/`dst` or a `dst_size` of 0 (logged, TS_ERROR).
+ */
+tsapi
+TSReturnCode TSStringPercentDecode(const char *str,
+                                   size_t str_len,
+                                   char *dst,
+                                   size_t dst_size,
+                                   size_t *length);
+
+/**
+ * A new UUID, invalid (no string, version TS_UUID_UNDEFINED) until TSUuidInitialize or
+ * TSUuidStringParse. Free it with TSUuidDestroy.
+ */
+tsapi TSUuid TSUuidCreate(void);
+
+/**
+ * Makes `uuid` a new UUID of version `v`: TS_UUID_V4 is 16 random bytes (OpenSSL) with the
+ * version and variant bits set; V1, V2, V3 and V5 are not implemented in ATS and give the nil
+ * UUID `00000000-0000-0000-0000-000000000000` with that version. TS_SUCCESS (the UUID is then
+ * valid). TS_UUID_UNDEFINED or another value (ATS aborts), a bad handle or the process UUID is
+ * logged, TS_ERROR.
+ */
+tsapi TSReturnCode TSUuidInitialize(TSUuid uuid, TSUuidVersion v);
+
+/**
+ * Frees a UUID from TSUuidCreate: the handle, and the string TSUuidStringGet gave, are dead
+ * afterwards. A bad handle or the process UUID is logged and left alone.
+ */
+tsapi void TSUuidDestroy(TSUuid uuid);
+
+/**
+ * Copies `src` (UUID, version and string) into `dest`. TS_ERROR if `src` is not valid (`dest`
+ * unchanged). A bad handle, or the process UUID as `dest`, is logged, TS_ERROR.
+ */
+tsapi TSReturnCode TSUuidCopy(TSUuid dest, TSUuid src);
+
+/**
+ * The UUID as a string: 36 lower-case hex digits and dashes (8-4-4-4-12), NUL-terminated, owned
+ * by the UUID (valid until it changes or is destroyed). NULL while the UUID is not valid; a bad
+ * handle is logged, NULL.
+ */
+tsapi const char *TSUuidStringGet(TSUuid uuid);
+
+/**
+ * The UUID's version: TS_UUID_UNDEFINED until it is initialized or parsed. A bad handle is
+ * logged, TS_UUID_UNDEFINED.
+ */
+tsapi TSUuidVersion TSUuidVersionGet(TSUuid uuid);
+
+/**
+ * Sets `uuid` from a string, as ATS: C's `sscanf` with the format TSUuidStringGet prints (so
+ * either case, fewer digits per field, and trailing text are accepted), then the version is the
+ * string's version digit. TS_ERROR, the UUID left invalid, when fewer than 11 fields are read
+ * or the version digit is not 1 to 5. A NULL string, a bad handle or the process UUID is logged,
+ * TS_ERROR.
+ */
+tsapi TSReturnCode TSUuidStringParse(TSUuid uuid, const char *uuid_str);
+
+/**
+ * "<process UUID>-<transaction id>" (the id as TSHttpTxnIdGet gives it, printed as a signed
+ * 64-bit number, as ATS) into `uuid_str`, which has room for TS_CRUUID_STRING_LEN + 1 bytes;
+ * NUL-terminated. TS_ERROR if it had to be cut to TS_CRUUID_STRING_LEN characters. A NULL
+ * `uuid_str` or a bad transaction is logged, TS_ERROR.
+ */
+tsapi TSReturnCode TSClientRequestUuidGet(TSHttpTxn txnp, char *uuid_str);
+
+/**
+ * The process UUID: one v4 UUID made at start-up, the same for the life of the process. Owned by
+ * tshost: reading it is fine; changing or destroying it is refused (logged).
+ */
+tsapi TSUuid TSProcessUuidGet(void);
 
 #ifdef __cplusplus
 }  // extern "C"

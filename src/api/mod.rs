@@ -15,6 +15,7 @@
 
 pub mod cont;
 pub mod embed;
+pub mod file;
 pub mod hdrs;
 pub mod http;
 pub mod log;
@@ -27,6 +28,8 @@ pub mod ssn;
 pub mod stats;
 pub mod tscore;
 pub mod txn_config;
+pub mod util;
+pub mod uuid;
 
 /// Run `f`, turning a panic into `fallback` and an error message naming the export it runs in:
 /// the panic boundary every exported function's body goes through (tests/exports.rs checks that

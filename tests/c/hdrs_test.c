@@ -1,5 +1,6 @@
 /* hdrs_test.c: the header tests, driving hdrs_plugin.so through the harness of tshost.h with real
- * request and response text, and checking the wire bytes tshost would send.
+ * request and response text, and checking the wire bytes tshost would send; and the utility API
+ * tests, driving util_plugin.so ("util" scenario).
  *
  * Usage: hdrs_test SCENARIO PLUGIN.so
  * Prints "ok ..." per check (the plugin prints "plugin ok: ..."), "PASS" at the end; exits 1 at
@@ -204,6 +205,29 @@ scenario_defaults(const char *plugin)
   tshost_ssn_close(ssn);
 }
 
+/* util_plugin.so: the utility API (base64, percent coding, TSfopen & co, UUIDs) at TSPluginInit,
+ * TSClientRequestUuidGet and TSUrlPercentEncode in two transactions. */
+static void
+scenario_util(const char *plugin)
+{
+  load(plugin, "util");
+  TSHttpSsn ssn        = open_ssn();
+  tshost_txn_options o = {.request = "GET /~user/x%41^ HTTP/1.1\r\nHost: example.com\r\n\r\n"};
+  tshost_txn_result r;
+  uint64_t first;
+  CHECK(tshost_txn_run(ssn, &o, &r) == 0, "transaction ran");
+  first = r.txn_id;
+  free(r.server_request);
+  free(r.client_response);
+  CHECK(tshost_txn_run(ssn, &o, &r) == 0 && r.txn_id != first, "a second transaction, another id");
+  free(r.server_request);
+  free(r.client_response);
+  tshost_ssn_close(ssn);
+  int id;
+  CHECK(TSStatFindName("util.failures", &id) == TS_SUCCESS, "the plugin's failure counter exists");
+  CHECK(TSStatIntGet(id) == 0, "the plugin saw no failure");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -219,6 +243,8 @@ main(int argc, char **argv)
     scenario_error(argv[2]);
   else if (!strcmp(s, "defaults"))
     scenario_defaults(argv[2]);
+  else if (!strcmp(s, "util"))
+    scenario_util(argv[2]);
   else {
     fprintf(stderr, "unknown scenario %s\n", s);
     return 2;

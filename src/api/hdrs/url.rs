@@ -162,6 +162,29 @@ pub extern "C" fn TSUrlLengthGet(bufp: TSMBuffer, offset: TSMLoc) -> c_int {
     })
 }
 
+/// TSStringPercentEncode of the URL's string (as TSUrlStringGet prints it) into `dst`. A bad
+/// heap or URL handle, a NULL `dst`, or a `dst_size` not larger than the URL's string (ATS
+/// asserts) is logged, TS_ERROR.
+#[no_mangle]
+pub unsafe extern "C" fn TSUrlPercentEncode(
+    bufp: TSMBuffer,
+    offset: TSMLoc,
+    dst: *mut c_char,
+    dst_size: usize,
+    length: *mut usize,
+    map: *const std::os::raw::c_uchar,
+) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || {
+        let who = here!();
+        let Some(url) = with_url(who, bufp, offset, false, None, |u| Some(u.to_bytes())) else {
+            return TS_ERROR;
+        };
+        // SAFETY: the plugin passes `dst` with room for `dst_size` bytes, `length` NULL or
+        // writable, `map` NULL or 32 bytes.
+        unsafe { crate::api::util::percent_encode_to(who, &url, dst, dst_size, length, map) }
+    })
+}
+
 /// A part of the URL, its length in `*length`.
 ///
 /// # Safety
