@@ -300,3 +300,37 @@ fn debians_regex_remap_rewrites_redirects_and_denies_as_ats() {
     let resp = get(&proxy, "regex.example", "/other");
     assert!(resp.ends_with("hello from tshost-origin\n"), "{resp}");
 }
+
+/// Debian's unmodified conf_remap.so changes a setting for its rule's transactions only. What ATS
+/// 9.2.9 did beside tshost (2026-12-07): with `@pparam=proxy.config.url_remap.pristine_host_hdr=1`
+/// on one rule, the origin saw the client's Host field for that rule (`Host: <client's>`) and the
+/// origin's own for another rule without the plugin.
+#[test]
+fn debians_conf_remap_overrides_a_setting_for_its_rule_only() {
+    let so = Path::new("/usr/lib/trafficserver/modules/conf_remap.so");
+    assert!(so.exists(), "{} is missing", so.display());
+    let origin = Origin::start();
+    let port = origin.port;
+    let proxy = Proxy::start(
+        "conf-remap",
+        &origin,
+        Setup {
+            remap: vec![
+                format!(
+                    "map http://pristine.example/ http://127.0.0.1:{port}/ @plugin={} \
+                     @pparam=proxy.config.url_remap.pristine_host_hdr=1",
+                    so.display()
+                ),
+                format!("map http://plain.example/ http://127.0.0.1:{port}/"),
+            ],
+            ..Setup::default()
+        },
+    );
+    let resp = get(&proxy, "pristine.example", "/echo");
+    assert!(resp.contains("Host: pristine.example\r\n"), "{resp}");
+    let resp = get(&proxy, "plain.example", "/echo");
+    assert!(
+        resp.contains(&format!("Host: 127.0.0.1:{port}\r\n")),
+        "{resp}"
+    );
+}
