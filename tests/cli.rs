@@ -784,7 +784,8 @@ fn status_line(port: u16) -> String {
 
 /// Issue 14 item 12: `kill -HUP` (logrotate sends it) killed tshost, the signal's default action.
 /// ATS's traffic_server ignores SIGHUP and acts on SIGUSR1 and SIGUSR2; tshost logs each (what ATS
-/// would do, that tshost does not yet) and keeps serving. SIGTERM still stops it cleanly.
+/// does) and keeps serving (on SIGHUP it also reads remap.config again: tests/remap_plugins.rs).
+/// SIGTERM still stops it cleanly.
 #[test]
 fn sighup_usr1_usr2_are_logged_and_survived() {
     let s = Scratch::new("sighup");

@@ -377,3 +377,127 @@ fn debians_s3_auth_signs_the_origin_request() {
     let sig = openssl::base64::encode_block(&signer.sign_to_vec().unwrap());
     assert_eq!(field("Authorization"), format!("AWS AKID:{sig}"));
 }
+
+/// SIGHUP reads remap.config again under load: no request fails; new transactions take the new
+/// rules; each plugin hears TSRemapPreConfigReload, then TSRemapPostConfigReload (1: the new rules
+/// use it); the old rule's instance is deleted; a broken file keeps the rules in force with an
+/// error naming file:line (and PostConfigReload 0). Instances made and deleted pair up at stop.
+#[test]
+fn sighup_reloads_remap_config_under_load_without_failing_a_request() {
+    let origin = Origin::start();
+    let port = origin.port;
+    let dir = temp_dir("remap-reload");
+    let log = dir.join("calls.log");
+    let so = remap_so(Header::Ours);
+    let rule = |name: &str| {
+        format!(
+            "map http://reload.example/ http://127.0.0.1:{port}/ @plugin={} @pparam=log={} \
+             @pparam=name={name} @pparam=path=/echo/{name}",
+            so.display(),
+            log.display()
+        )
+    };
+    let mut proxy = Proxy::start(
+        "remap-reload",
+        &origin,
+        Setup {
+            remap: vec![rule("A")],
+            ..Setup::default()
+        },
+    );
+    let file = proxy.dir.join("remap.config");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let port_p = proxy.port;
+    let load = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let (mut ok, mut failed, mut saw_b) = (0, Vec::new(), false);
+            for _ in 0..20_000 {
+                if stop.load(std::sync::atomic::Ordering::Acquire) {
+                    break;
+                }
+                let resp = String::from_utf8_lossy(&raw_request(
+                    port_p,
+                    b"GET /x HTTP/1.1\r\nHost: reload.example\r\nConnection: close\r\n\r\n",
+                ))
+                .into_owned();
+                if resp.starts_with("HTTP/1.1 200 ") {
+                    ok += 1;
+                    saw_b |= resp.contains("GET /echo/B HTTP/1.1");
+                } else {
+                    failed.push(resp);
+                }
+            }
+            (ok, failed, saw_b)
+        })
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::write(&file, text.replace(&rule("A"), &rule("B"))).unwrap();
+    let hup = |p: &Proxy| {
+        let _ = std::process::Command::new("kill")
+            .arg("-HUP")
+            .arg(p.pid().to_string())
+            .status();
+    };
+    hup(&proxy);
+    assert!(
+        proxy.wait_for_stderr("reloaded", Duration::from_secs(10)),
+        "{}",
+        proxy.stderr()
+    );
+    // New transactions take rule B.
+    let end = Instant::now() + Duration::from_secs(10);
+    while !get(&proxy, "reload.example", "/x").contains("GET /echo/B HTTP/1.1") {
+        assert!(
+            Instant::now() < end,
+            "rule B never applied:\n{}",
+            proxy.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // A broken file: the rules in force stay, with file:line.
+    std::fs::write(&file, format!("{text}map http://broken.example/\n")).unwrap();
+    hup(&proxy);
+    let end = Instant::now() + Duration::from_secs(10);
+    while !proxy.stderr().contains("previous remap.config stays") {
+        assert!(Instant::now() < end, "{}", proxy.stderr());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let stderr = proxy.stderr();
+    assert!(
+        stderr.contains(&format!("{}:", file.display())) && stderr.contains("malformed line"),
+        "{stderr}"
+    );
+    assert!(get(&proxy, "reload.example", "/x").contains("GET /echo/B HTTP/1.1"));
+    std::thread::sleep(Duration::from_millis(200));
+    stop.store(true, std::sync::atomic::Ordering::Release);
+    let (ok, failed, saw_b) = load.join().unwrap();
+    assert!(
+        failed.is_empty(),
+        "{} of {} failed: {:?}",
+        failed.len(),
+        ok + failed.len(),
+        &failed[..failed.len().min(3)]
+    );
+    assert!(ok > 10 && saw_b, "{ok} requests, rule B seen: {saw_b}");
+    proxy.terminate(Duration::from_secs(10)).expect("stops");
+    let lines = log_until(&log, "done");
+    let count = |prefix: &str| lines.iter().filter(|l| l.starts_with(prefix)).count();
+    assert_eq!(count("init"), 1, "{lines:?}");
+    assert_eq!((count("new A"), count("new B")), (1, 1), "{lines:?}");
+    assert_eq!((count("delete A"), count("delete B")), (1, 1), "{lines:?}");
+    // The first reload: pre, then post 1 (used); the broken one: pre, then post 0 (failure).
+    let reloads: Vec<&str> = lines
+        .iter()
+        .map(String::as_str)
+        .filter(|l| *l == "pre" || l.starts_with("post"))
+        .collect();
+    assert_eq!(reloads, ["pre", "post 1", "pre", "post 0"], "{lines:?}");
+    // A's instance goes after B's is made; both before TSRemapDone.
+    let at = |l: &str| lines.iter().position(|x| x.starts_with(l)).unwrap();
+    assert!(
+        at("new B") < at("delete A") && at("delete B") < at("done"),
+        "{lines:?}"
+    );
+}

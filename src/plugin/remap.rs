@@ -41,6 +41,7 @@ type NewInstanceFn = unsafe extern "C" fn(
 type DeleteInstanceFn = unsafe extern "C" fn(*mut c_void);
 type VoidFn = unsafe extern "C" fn();
 type OsResponseFn = unsafe extern "C" fn(*mut c_void, TSHttpTxn, c_int);
+type PostReloadFn = unsafe extern "C" fn(c_int);
 
 /// The size of the error buffers the plugin's init and new-instance calls get.
 const ERRBUF: usize = 2048;
@@ -55,6 +56,8 @@ pub struct RemapPlugin {
     delete_instance: Option<DeleteInstanceFn>,
     done: Option<VoidFn>,
     os_response: Option<OsResponseFn>,
+    pre_reload: Option<VoidFn>,
+    post_reload: Option<PostReloadFn>,
     /// Kept open for the life of the process (ATS does not unload in place either).
     _lib: Library,
 }
@@ -105,6 +108,14 @@ impl Chains {
     #[inline]
     pub fn of(&self, id: usize) -> Option<&Chain> {
         self.by_rule.get(id).and_then(Option::as_ref)
+    }
+
+    /// Whether a rule's chain has an instance of `plugin`.
+    pub fn uses(&self, plugin: &Arc<RemapPlugin>) -> bool {
+        self.by_rule
+            .iter()
+            .flatten()
+            .any(|c| c.instances.iter().any(|i| Arc::ptr_eq(&i.plugin, plugin)))
     }
 
     /// True when no rule has a plugin.
@@ -202,6 +213,17 @@ fn plugin(path: &Path) -> Result<Arc<RemapPlugin>, String> {
     let lib = unsafe { Library::open(Some(path), RTLD_NOW) }
         .map_err(|e| format!("unable to load '{}': {e}", path.display()))?;
     // SAFETY: each symbol is read with the type remap.h gives it.
+    let (pre_reload, post_reload) = unsafe {
+        (
+            lib.get::<VoidFn>(b"TSRemapPreConfigReload\0")
+                .ok()
+                .map(|f| *f),
+            lib.get::<PostReloadFn>(b"TSRemapPostConfigReload\0")
+                .ok()
+                .map(|f| *f),
+        )
+    };
+    // SAFETY: each symbol is read with the type remap.h gives it.
     let (init, do_remap, new_instance, delete_instance, done, os_response) = unsafe {
         (
             lib.get::<InitFn>(b"TSRemapInit\0").ok().map(|f| *f),
@@ -265,6 +287,8 @@ fn plugin(path: &Path) -> Result<Arc<RemapPlugin>, String> {
         delete_instance,
         done,
         os_response,
+        pre_reload,
+        post_reload,
         _lib: lib,
     });
     PLUGINS.lock().push(p.clone());
@@ -348,6 +372,36 @@ pub fn instantiate(table: &RemapTable, file: &Path, plugin_dir: &Path) -> Result
         }));
     }
     Ok(Chains { by_rule })
+}
+
+/// Before remap.config is read again: every loaded library's TSRemapPreConfigReload.
+pub fn pre_reload() {
+    let plugins = PLUGINS.lock().clone();
+    for p in plugins {
+        if let Some(f) = p.pre_reload {
+            let _ctx = super::enter(Some(&p.info));
+            // SAFETY: the plugin's TSRemapPreConfigReload.
+            unsafe { f() };
+        }
+    }
+}
+
+/// After remap.config was read again: every loaded library's TSRemapPostConfigReload, told
+/// FAILURE (`new` is None: the old rules stay), or whether the new rules use it.
+pub fn post_reload(new: Option<&Chains>) {
+    use crate::sys::remap::TSRemapReloadStatus as S;
+    let plugins = PLUGINS.lock().clone();
+    for p in plugins {
+        let Some(f) = p.post_reload else { continue };
+        let status = match new {
+            None => S::TSREMAP_CONFIG_RELOAD_FAILURE,
+            Some(c) if c.uses(&p) => S::TSREMAP_CONFIG_RELOAD_SUCCESS_PLUGIN_USED,
+            Some(_) => S::TSREMAP_CONFIG_RELOAD_SUCCESS_PLUGIN_UNUSED,
+        };
+        let _ctx = super::enter(Some(&p.info));
+        // SAFETY: the plugin's TSRemapPostConfigReload with a TSRemapReloadStatus value.
+        unsafe { f(status as c_int) };
+    }
 }
 
 /// At stop: every library's TSRemapDone, in load order (after the last table, and with it every

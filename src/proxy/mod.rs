@@ -8,6 +8,7 @@ pub mod http1;
 pub mod http2;
 pub mod origin;
 pub mod proto;
+pub mod reload;
 pub mod server;
 pub mod sm;
 pub mod start;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::http2::H2Settings;
 use super::origin::OriginPool;
 use super::server::{ClientTimeouts, Port, Server};
+use super::sm::RemapState;
 use super::sm::{Proxy, SmConfig};
 use crate::config::ports::{parse_server_ports, PortSpec};
 use crate::config::records::Records;
@@ -29,6 +30,8 @@ pub struct Prepared {
     pub ports: Vec<Port>,
     /// The server TLS contexts made (for TS_LIFECYCLE_SERVER_SSL_CTX_INITIALIZED_HOOK).
     pub tls: Option<Arc<TlsServer>>,
+    /// remap.config and the plugin directory, for a reload (None: built-in defaults).
+    pub remap_file: Option<(std::path::PathBuf, std::path::PathBuf)>,
     pub timeouts: ClientTimeouts,
     pub shutdown_timeout: Duration,
 }
@@ -146,11 +149,13 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
             tls: if spec.tls { tls.clone() } else { None },
         });
     }
-    let plugins = !crate::plugin::loader::loaded().is_empty() || !remap_plugins.is_empty();
+    let any_plugin = !crate::plugin::loader::loaded().is_empty() || !remap_plugins.is_empty();
     let config = SmConfig {
-        remap,
-        remap_plugins,
-        plugins,
+        remap: arc_swap::ArcSwap::from_pointee(RemapState {
+            table: remap,
+            plugins: remap_plugins,
+            any_plugin,
+        }),
         remap_required: records
             .get_int("proxy.config.url_remap.remap_required")
             .unwrap_or(1)
@@ -222,6 +227,9 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
         }),
         ports,
         tls,
+        remap_file: setup
+            .config_dir
+            .map(|d| (d.join("remap.config"), setup.plugin_dir.to_path_buf())),
         timeouts: ClientTimeouts {
             keep_alive: secs(
                 records,
@@ -327,8 +335,8 @@ pub fn ignore_signals_until_run() {
 fn survived(name: &str) -> String {
     let ats = match name {
         "SIGHUP" => {
-            "ATS's traffic_server ignores it too (configuration reload is `traffic_ctl config \
-             reload` there); tshost does not reload its configuration yet"
+            "tshost reads remap.config again (ATS's traffic_server ignores SIGHUP: its reload is \
+             `traffic_ctl config reload`); the rest of the configuration needs a restart for now"
         }
         "SIGUSR1" => {
             "ATS dumps its allocator free lists and memory statistics here; tshost has none to \
@@ -404,6 +412,7 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
             }
         }
         fire(L::TS_LIFECYCLE_PORTS_INITIALIZED_HOOK, std::ptr::null_mut());
+        let proxy = prepared.proxy.clone();
         let server = Server::start_on(
             prepared.proxy,
             prepared.ports,
@@ -432,7 +441,13 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
             tokio::select! {
                 _ = term.recv() => break crate::note!("SIGTERM: stopping"),
                 _ = int.recv() => break crate::note!("SIGINT: stopping"),
-                _ = hup.recv() => crate::note!("{}", survived("SIGHUP")),
+                _ = hup.recv() => {
+                    crate::note!("{}", survived("SIGHUP"));
+                    // As `traffic_ctl config reload`: remap.config is read again.
+                    if let Some((file, plugin_dir)) = &prepared.remap_file {
+                        super::reload::reload_remap(&proxy, file, plugin_dir);
+                    }
+                }
                 _ = usr1.recv() => crate::note!("{}", survived("SIGUSR1")),
                 _ = usr2.recv() => crate::note!("{}", survived("SIGUSR2")),
             }

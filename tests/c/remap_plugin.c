@@ -8,6 +8,7 @@
  *   os NAME TYPE                   TSRemapOSResponse
  *   delete NAME                    TSRemapDeleteInstance
  *   done                           TSRemapDone
+ *   pre / post STATUS              TSRemapPreConfigReload / TSRemapPostConfigReload
  * Other pparams: name=NAME, path=P (set the request URL's path), status=N (TSRemapDoRemap's
  * return value), redirect=HOST (set the URL's host to HOST and ask for a redirect), hdr=NAME
  * (add the request field NAME: NAME-of-instance), txnstatus=N (TSHttpTxnStatusSet), fail (refuse
@@ -163,4 +164,18 @@ void
 TSRemapDone(void)
 {
   logf_(last_log, "done%s%s", "", "");
+}
+
+void
+TSRemapPreConfigReload(void)
+{
+  logf_(last_log, "pre%s%s", "", "");
+}
+
+void
+TSRemapPostConfigReload(TSRemapReloadStatus status)
+{
+  char n[16];
+  snprintf(n, sizeof n, "%d", (int)status);
+  logf_(last_log, "post %s%s", n, "");
 }

@@ -46,13 +46,19 @@ use remap::*;
 pub(crate) use respond::respond;
 use rewrite::*;
 
+/// remap.config as loaded: its rules, their remap plugins' instances, and whether any plugin is
+/// loaded at all (then what only plugins read is kept, such as the pristine URL).
+pub struct RemapState {
+    pub table: RemapTable,
+    pub plugins: crate::plugin::remap::Chains,
+    pub any_plugin: bool,
+}
+
 /// Settings the state machine needs (from records.config and remap.config).
 pub struct SmConfig {
-    pub remap: RemapTable,
-    /// The remap plugins of remap.config's rules, by rule.
-    pub remap_plugins: crate::plugin::remap::Chains,
-    /// A plugin is loaded (global or remap): what only plugins read is kept (the pristine URL).
-    pub plugins: bool,
+    /// remap.config's rules and their remap plugins: replaced whole by a reload; a transaction
+    /// keeps the one it started remap with.
+    pub remap: arc_swap::ArcSwap<RemapState>,
     pub remap_required: bool,
     pub request_header_max: usize,
     pub response_header_max: usize,
@@ -397,18 +403,17 @@ async fn forward<C: ClientIo>(
     hooks(ssn, txn, m, id::READ_REQUEST_HDR).await?;
     hooks(ssn, txn, m, id::PRE_REMAP).await?;
     let client_req = txn.headers.client_req.load_full().expect("client request");
-    if proxy.config.plugins {
+    let remap_state = proxy.config.remap.load_full();
+    if remap_state.any_plugin {
         // TSHttpTxnPristineUrlGet's URL: the request's before remap (ATS's StartRemapRequest).
         *txn.pristine_url.lock() = Some(client_req.with(pristine_url));
     }
-    let target = remap(proxy, &client_req, scheme).map_err(|e| fail(m, e))?;
+    let target = remap(proxy, &remap_state.table, &client_req, scheme).map_err(|e| fail(m, e))?;
     if target.mapped {
         // As ATS, remap rewrites the client request itself (its URL, and Host unless
         // pristine_host_hdr): plugins see the mapped request from POST_REMAP on, and what they
         // change in it is what the server request is made from.
-        let chain = target
-            .rule_id
-            .and_then(|id| proxy.config.remap_plugins.of(id));
+        let chain = target.rule_id.and_then(|id| remap_state.plugins.of(id));
         // With remap plugins the Host field is settled after them (ATS's finish_remap).
         let keep_host = chain.is_some() || pristine_host(proxy, txn);
         client_req.with_mut(|h| apply_remap(h, &target, keep_host));
@@ -566,10 +571,7 @@ async fn forward<C: ClientIo>(
         origin.set_limit(origin_limit);
     };
     txn.headers.server_resp.store(Some(server_resp.clone()));
-    if let Some(chain) = target
-        .rule_id
-        .and_then(|id| proxy.config.remap_plugins.of(id))
-    {
+    if let Some(chain) = target.rule_id.and_then(|id| remap_state.plugins.of(id)) {
         // ATS's handle_response_from_server: the first plugin of the rule's chain hears of the
         // origin's response (CONNECTION_ALIVE).
         chain.os_response(txn.handle, OS_RESPONSE_CONNECTION_ALIVE);

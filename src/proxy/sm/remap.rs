@@ -27,7 +27,8 @@ pub(super) fn text(b: &[u8]) -> Cow<'_, str> {
 }
 
 pub(super) fn remap<'p>(
-    proxy: &'p Proxy,
+    proxy: &Proxy,
+    table: &'p crate::config::remap::RemapTable,
     req: &MBuffer,
     scheme: &str,
 ) -> Result<Target<'p>, Failure> {
@@ -47,11 +48,7 @@ pub(super) fn remap<'p>(
         };
         let host = text(host);
         let port = port.unwrap_or(if scheme == "https" { 443 } else { 80 });
-        match proxy
-            .config
-            .remap
-            .lookup_path(scheme, &host, port, url.path())
-        {
+        match table.lookup_path(scheme, &host, port, url.path()) {
             Some((rule, new_path)) => Ok(Target {
                 host: Cow::Borrowed(&rule.to.host),
                 port: rule.to.port,

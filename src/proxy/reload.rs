@@ -1,0 +1,50 @@
+//! Reloading remap.config without a restart (SIGHUP; the control command of a later issue takes
+//! the same path), as ATS's UrlRewrite reload: each loaded remap plugin hears
+//! TSRemapPreConfigReload; the file is read and every rule's plugins get new instances; the new
+//! rules replace the old ones for new transactions (a transaction in flight finishes on the rules
+//! it started remap with, and the old instances get TSRemapDeleteInstance when the last of those
+//! transactions ends); each plugin hears TSRemapPostConfigReload with how it went. A file that
+//! does not load, or a plugin that refuses its new instance, keeps the old rules, with an error
+//! naming file:line.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::sm::{Proxy, RemapState};
+use crate::config::remap::RemapTable;
+
+/// Read `file` again and, if it loads, make it the remap configuration of `proxy`.
+/// Returns whether the new rules are in force.
+pub fn reload_remap(proxy: &Proxy, file: &Path, plugin_dir: &Path) -> bool {
+    crate::note!("{}: reloading", file.display());
+    crate::plugin::remap::pre_reload();
+    let loaded = RemapTable::load(file)
+        .map_err(|e| e.to_string())
+        .and_then(|table| {
+            let plugins = crate::plugin::remap::instantiate(&table, file, plugin_dir)?;
+            Ok((table, plugins))
+        });
+    match loaded {
+        Ok((table, plugins)) => {
+            let any_plugin = !crate::plugin::loader::loaded().is_empty() || !plugins.is_empty();
+            let state = Arc::new(RemapState {
+                table,
+                plugins,
+                any_plugin,
+            });
+            proxy.config.remap.store(state.clone());
+            crate::plugin::remap::post_reload(Some(&state.plugins));
+            crate::note!(
+                "{}: reloaded ({} rules)",
+                file.display(),
+                state.table.rules.len()
+            );
+            true
+        }
+        Err(e) => {
+            crate::error!("{e}; the previous remap.config stays in force");
+            crate::plugin::remap::post_reload(None);
+            false
+        }
+    }
+}
