@@ -138,7 +138,14 @@ fn verify_config(args: &TsArgs, layout: Option<&Layout>, overrides: &[(&str, Rec
         eprint!("ERROR: Failed to load plugin.config, exitStatus {status}\n\n");
     }
     let dir = layout.config.as_path();
-    match crate::config::remap::RemapTable::load(&dir.join("remap.config")) {
+    // As ATS: loading remap.config loads its remap plugins and makes their instances.
+    let file = dir.join("remap.config");
+    let remap = crate::config::remap::RemapTable::load(&file)
+        .map_err(|e| e.to_string())
+        .and_then(|t| {
+            crate::plugin::remap::instantiate(&t, &file, &crate::host::dirs().plugin_path)
+        });
+    match remap {
         Ok(_) => eprint!("INFO: Successfully loaded remap.config\n\n"),
         Err(e) => {
             crate::error!("{e}");
