@@ -94,8 +94,8 @@ fn a_chain_runs_after_the_rule_mapping_in_order_and_pairs_its_instance_calls() {
                 format!("new A argc=6 argv={from_to}|log={log_s}|name=A|path=/echo/a|hdr=X-A"),
                 format!("new B argc=6 argv={from_to}|log={log_s}|name=B|hdr=X-B|status=1"),
                 // A sees the rule's mapping (base/ + x), B sees A's path.
-                "doremap A path=base/x".into(),
-                "doremap B path=echo/a".into(),
+                "doremap A path=base/x to=127.0.0.1".into(),
+                "doremap B path=echo/a to=127.0.0.1".into(),
                 // Only the chain's first plugin hears of the origin's response.
                 "os A 3".into(),
             ],
@@ -185,9 +185,9 @@ fn stop_statuses_redirects_and_statuses_set_by_a_plugin_end_the_chain_as_in_ats(
     );
     // Only the stop and negative-status requests reached the origin.
     assert_eq!(origin.count() - before, 2);
-    let lines = log_until(&log, "doremap R path=a/b");
+    let lines = log_until(&log, "doremap R path=a/b to=127.0.0.1");
     assert!(
-        lines.iter().any(|l| l == "doremap S1 path=x")
+        lines.iter().any(|l| l == "doremap S1 path=x to=127.0.0.1")
             && !lines.iter().any(|l| l.starts_with("doremap S2")),
         "{lines:?}"
     );

@@ -88,13 +88,14 @@ impl Drop for Instance {
     }
 }
 
-/// The plugins of one rule, in chain order, with the rule's FROM and TO URLs (given to each
-/// request's plugins as TSMLocs of the request's own heap: plugins read them with the request's
-/// TSMBuffer, as ATS lets them).
+/// The plugins of one rule, in chain order, with the rule's FROM and TO URLs: read-only TSMLocs
+/// of a heap the chain keeps (plugins read them with the request's TSMBuffer, as ATS lets them).
 pub struct Chain {
     pub instances: Vec<Instance>,
-    from: crate::hdrs::url::Url,
-    to: crate::hdrs::url::Url,
+    /// Holds the FROM and TO URLs' TSMLocs alive.
+    _urls: Arc<crate::hdrs::MBuffer>,
+    from_loc: usize,
+    to_loc: usize,
 }
 
 /// The chains of a remap table, by rule id (`None` for a rule without plugins).
@@ -141,17 +142,10 @@ impl Chain {
         let buf = req.handle();
         let hdr = req.hdr_loc();
         let url = req.url_loc();
-        let (from_loc, to_loc) = {
-            let mut heap = req.lock();
-            (
-                heap.add_url(self.from.clone()),
-                heap.add_url(self.to.clone()),
-            )
-        };
         for inst in &self.instances {
             let mut rri = TSRemapRequestInfo {
-                mapFromUrl: from_loc as TSMLoc,
-                mapToUrl: to_loc as TSMLoc,
+                mapFromUrl: self.from_loc as TSMLoc,
+                mapToUrl: self.to_loc as TSMLoc,
                 requestUrl: url as TSMLoc,
                 requestBufp: buf as TSMBuffer,
                 requestHdrp: hdr as TSMLoc,
@@ -365,10 +359,19 @@ pub fn instantiate(table: &RemapTable, file: &Path, plugin_dir: &Path) -> Result
             instances.push(instance(&p, rule, &spec.params).map_err(at)?);
         }
         let parse = |text: &str| crate::hdrs::url::Url::parse(text.as_bytes()).unwrap_or_default();
+        let urls = crate::hdrs::MBuffer::create_owned();
+        let (from_loc, to_loc) = {
+            let mut heap = urls.lock();
+            (
+                heap.add_url(parse(&rule.from_text)),
+                heap.add_url(parse(&rule.to_text)),
+            )
+        };
         by_rule.push(Some(Chain {
             instances,
-            from: parse(&rule.from_text),
-            to: parse(&rule.to_text),
+            _urls: urls,
+            from_loc,
+            to_loc,
         }));
     }
     Ok(Chains { by_rule })

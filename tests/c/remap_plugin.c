@@ -4,7 +4,8 @@
  * "log=PATH" (a rule without one logs nothing):
  *   init size=N version=V          TSRemapInit (once per library)
  *   new NAME argc=N argv=A|B|...   TSRemapNewInstance
- *   doremap NAME path=P            TSRemapDoRemap (the request URL's path as it found it)
+ *   doremap NAME path=P to=H       TSRemapDoRemap (the request URL's path as it found it, and the
+ *                                  rule's TO host, read with the request's TSMBuffer as ATS allows)
  *   os NAME TYPE                   TSRemapOSResponse
  *   delete NAME                    TSRemapDeleteInstance
  *   done                           TSRemapDone
@@ -120,8 +121,10 @@ TSRemapDoRemap(void *ih, TSHttpTxn txn, TSRemapRequestInfo *rri)
   const char *p = TSUrlPathGet(rri->requestBufp, rri->requestUrl, &len);
   char path[512];
   snprintf(path, sizeof path, "%.*s", p ? len : 0, p ? p : "");
-  char line[700];
-  snprintf(line, sizeof line, "doremap %s path=%s", in->name, path);
+  int tlen       = 0;
+  const char *to = TSUrlHostGet(rri->requestBufp, rri->mapToUrl, &tlen);
+  char line[800];
+  snprintf(line, sizeof line, "doremap %s path=%s to=%.*s", in->name, path, to ? tlen : 0, to ? to : "");
   logf_(in->log, "%s%s", line, "");
   if (in->path[0])
     TSUrlPathSet(rri->requestBufp, rri->requestUrl, in->path, strlen(in->path));

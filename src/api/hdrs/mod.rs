@@ -246,9 +246,19 @@ fn with_url<R>(
     fallback: R,
     f: impl FnOnce(&mut Url) -> R,
 ) -> R {
-    let Some(b) = heap_arg(who, bufp) else {
+    let Some(mut b) = heap_arg(who, bufp) else {
         return fallback;
     };
+    // As ATS, a URL is read through its TSMLoc whatever TSMBuffer comes with it: a remap plugin
+    // reads the rule's FROM and TO URLs with the request's buffer. Writes need the URL's own.
+    if !write {
+        if let Some(other) = hdrs::loc_target(url as usize)
+            .filter(|(buf, _)| *buf != b.handle_made())
+            .and_then(|(buf, _)| MBuffer::from_handle(buf))
+        {
+            b = other;
+        }
+    }
     let Some(t) = url_arg(who, &b, url) else {
         return fallback;
     };
