@@ -29,7 +29,9 @@ pub(crate) async fn respond<C: ClientIo>(
         }
         Generated::Status(s) => {
             let reason = crate::hdrs::reason(s).unwrap_or("Unknown HTTP Status");
-            (s, reason, Some(default_body(s, reason).into_bytes()))
+            // No page for a status that has no body (1xx, 204, 304), as ATS.
+            let page = (!bodiless(s)).then(|| default_body(s, reason).into_bytes());
+            (s, reason, page)
         }
         Generated::Api(_) => {
             let (s, reason) = api_error_status(txn);
@@ -64,21 +66,31 @@ pub(crate) async fn respond<C: ClientIo>(
         h.set_version(version);
         h.set_status(status);
         h.set_reason(reason.as_bytes());
-        match plugin_body(page) {
-            Some((body, ctype)) => {
-                h.set_field(b"Content-Type", &ctype);
-                h.set_field(b"Content-Length", body.len().to_string().as_bytes());
-            }
-            None => h.set_field(b"Content-Length", b"0"),
-        }
+        // ATS's order (its gold test body_factory/http204_response_plugin): Connection, then
+        // Cache-Control and Location, then the body's fields: a plugin's body (set after the
+        // SEND_RESPONSE_HDR hooks, setup_internal_transfer) gives Content-Length then
+        // Content-Type, the generated page Content-Type then Content-Length.
+        h.set_field(b"Connection", connection);
         if matches!(what, Generated::Status(_)) {
             h.set_field(b"Cache-Control", b"no-store");
         }
-        h.set_field(b"Connection", connection);
         if matches!(status, 301 | 302 | 307 | 308) {
             if let Some(to) = txn.redirect_to.lock().as_deref() {
                 h.set_field(b"Location", to);
             }
+        }
+        let from_plugin = txn.error_body.lock().is_some();
+        match plugin_body(page) {
+            Some((body, ctype)) if from_plugin => {
+                h.set_field(b"Content-Length", body.len().to_string().as_bytes());
+                h.set_field(b"Content-Type", &ctype);
+            }
+            Some((body, ctype)) => {
+                h.set_field(b"Content-Type", &ctype);
+                h.set_field(b"Content-Length", body.len().to_string().as_bytes());
+            }
+            None if !bodiless(status) => h.set_field(b"Content-Length", b"0"),
+            None => {}
         }
     };
     let resp = match txn.headers.client_resp.load_full() {
@@ -143,6 +155,11 @@ pub(crate) async fn respond<C: ClientIo>(
     }
     m.worked();
     Done { keep_alive: keep }
+}
+
+/// A status whose response has no body (RFC 9110: 1xx, 204, 304).
+fn bodiless(status: u16) -> bool {
+    matches!(status, 100..=199 | 204 | 304)
 }
 
 pub(super) fn default_body(status: u16, reason: &str) -> String {

@@ -84,6 +84,11 @@ fn ambiguous_requests_are_refused() {
         framing("GET / HTTP/1.1\r\nX: a\r\n\r\n").is_err(),
         "1.1 without Host"
     );
+    // An absolute-form target names the host: no Host field needed (as ATS).
+    assert_eq!(
+        framing("GET HTTP://www.example.test/ HTTP/1.1\r\n\r\n"),
+        Ok(Framing::None)
+    );
     assert_eq!(
         framing("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n"),
         Ok(Framing::Length(5))
