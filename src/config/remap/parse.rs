@@ -60,6 +60,15 @@ fn split_url(s: &str) -> Option<RawUrl<'_>> {
     })
 }
 
+/// A rule's URL as ATS prints it for a remap plugin's argv (`URL::string_get`): as written, with
+/// the path's `/` when the URL has none after its authority (`http://a` -> `http://a/`).
+fn printed_url(s: &str) -> String {
+    match s.find("://") {
+        Some(i) if !s[i + 3..].contains('/') => format!("{s}/"),
+        _ => s.to_string(),
+    }
+}
+
 /// Outcome of reading one line.
 enum Line {
     Rule(Box<RemapRule>),
@@ -273,8 +282,8 @@ impl Parser {
             ),
             line,
             id: 0,
-            from_text: from_s.to_string(),
-            to_text: params[2].to_string(),
+            from_text: printed_url(from_s),
+            to_text: printed_url(params[2]),
             plugins,
         })))
     }
@@ -543,6 +552,15 @@ mod tests {
         assert_eq!(
             (t.rules[0].from_text.as_str(), t.rules[0].to_text.as_str()),
             ("http://a/", "http://b/")
+        );
+        // As ATS prints them for argv: the path's '/' added when the URL has none.
+        let (printed, _) = table("map http://myhost.test https://o.test:8443 @plugin=x.so\n");
+        assert_eq!(
+            (
+                printed.rules[0].from_text.as_str(),
+                printed.rules[0].to_text.as_str()
+            ),
+            ("http://myhost.test/", "https://o.test:8443/")
         );
         assert!(t.rules[1].plugins.is_empty() && t.rules[2].plugins.is_empty());
         assert_eq!((t.rules[1].id, t.rules[2].id), (1, 2));
