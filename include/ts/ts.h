@@ -2122,6 +2122,19 @@ tsapi const char *TSHttpHdrReasonLookup(TSHttpStatus status);
 tsapi int TSHttpHdrLengthGet(TSMBuffer bufp, TSMLoc offset);
 
 /**
+ * The request's effective URL (its URL, with the Host field's host and port when the URL names
+ * none, `http` when it names no scheme; scheme and host lower-cased) into `buf`: `*length` gets
+ * its length, and it is written (without a NUL) only when it fits in `size` bytes (a smaller
+ * buffer is not an error: call with `size` 0 to learn the length). TS_ERROR for a response.
+ */
+tsapi
+TSReturnCode TSHttpHdrEffectiveUrlBufGet(TSMBuffer bufp,
+                                         TSMLoc offset,
+                                         char *buf,
+                                         int64_t size,
+                                         int64_t *length);
+
+/**
  * TS_NULL_MLOC: success (any buffer). A header or URL: a no-op. A field handle: freed; TS_ERROR
  * if `parent` is given and is not the field's header.
  */
@@ -2417,6 +2430,13 @@ tsapi TSReturnCode TSHttpTxnClientRespGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLo
  * the Host field's host when the URL named none; before remap, the client request's URL itself.
  */
 tsapi TSReturnCode TSHttpTxnPristineUrlGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *url_loc);
+
+/**
+ * The client request's effective URL (its URL, with the Host field's host and port when the URL
+ * names none, `http` when it names no scheme; as written), in memory the caller frees with
+ * TSfree, NUL-terminated; `*length` gets its length. NULL before the request is read.
+ */
+tsapi char *TSHttpTxnEffectiveUrlStringGet(TSHttpTxn txnp, int *length);
 
 /**
  * A new empty URL in the heap.

@@ -79,6 +79,38 @@ impl HttpHdr {
         2 + self.live().map(Field::length).sum::<usize>()
     }
 
+    /// The request's effective URL (ATS's `HTTPHdr::url_string_get`): its URL, with the Host
+    /// field's host and port when the URL names no host, and `http` when it names no scheme.
+    /// `normalize` lower-cases the scheme and host (TSHttpHdrEffectiveUrlBufGet's
+    /// LC_SCHEME_HOST); otherwise they are as written (TSHttpTxnEffectiveUrlStringGet).
+    pub fn effective_url(&self, normalize: bool) -> Vec<u8> {
+        let url = self.url();
+        let mut u = url.clone();
+        if url.host().is_none_or(|h| h.is_empty()) {
+            if let Some(v) = self.field(b"host") {
+                let (host, port) = split_host_port(v);
+                if !host.is_empty() {
+                    u.set_host(Some(host));
+                    if let Some(p) = port {
+                        u.set_port(Some(p));
+                    }
+                }
+            }
+        }
+        if u.scheme().is_none() && u.host().is_some() {
+            u.set_scheme(Some(b"http"));
+        }
+        if normalize {
+            if let Some(s) = u.scheme().map(<[u8]>::to_ascii_lowercase) {
+                u.set_scheme(Some(&s));
+            }
+            if let Some(h) = u.host().map(<[u8]>::to_ascii_lowercase) {
+                u.set_host(Some(&h));
+            }
+        }
+        u.to_bytes()
+    }
+
     /// TSHttpHdrLengthGet: the length ATS's printer would produce (with the URL as stored).
     pub fn length(&self) -> usize {
         let line = match self.hdr_type() {
@@ -87,6 +119,28 @@ impl HttpHdr {
             HdrType::Unknown => 0,
         };
         line + self.fields_length()
+    }
+}
+
+/// A Host value's host and port (`[v6]:port` for IPv6; no port when it does not parse).
+fn split_host_port(v: &[u8]) -> (&[u8], Option<u16>) {
+    let s = v.trim_ascii();
+    if let Some(rest) = s.strip_prefix(b"[") {
+        if let Some(end) = rest.iter().position(|c| *c == b']') {
+            let port = rest[end + 1..]
+                .strip_prefix(b":")
+                .and_then(|p| std::str::from_utf8(p).ok()?.parse().ok());
+            return (&rest[..end], port);
+        }
+    }
+    match s.iter().rposition(|c| *c == b':') {
+        Some(i) if !s[..i].contains(&b':') => (
+            &s[..i],
+            std::str::from_utf8(&s[i + 1..])
+                .ok()
+                .and_then(|p| p.parse().ok()),
+        ),
+        _ => (s, None),
     }
 }
 
@@ -101,6 +155,15 @@ mod tests {
     fn response(raw: &[u8]) -> HttpHdr {
         let (m, ..) = super::super::parse::parse_response(raw, false).unwrap();
         m.with(|h| h.clone())
+    }
+
+    #[test]
+    fn effective_url_takes_the_host_field_when_the_url_has_none() {
+        let h = request(b"GET /a?b HTTP/1.1\r\nHost: mYhOsT.teSt:8080\r\n\r\n").unwrap();
+        assert_eq!(h.effective_url(false), b"http://mYhOsT.teSt:8080/a?b");
+        assert_eq!(h.effective_url(true), b"http://myhost.test:8080/a?b");
+        let h = request(b"GET HTTPS://Other.Test/x HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+        assert_eq!(h.effective_url(true), b"https://other.test/x");
     }
 
     #[test]

@@ -340,3 +340,43 @@ pub extern "C" fn TSHttpHdrLengthGet(bufp: TSMBuffer, offset: TSMLoc) -> c_int {
         with_http(here!(), bufp, offset, false, 0, |h| h.length() as c_int)
     })
 }
+
+/// The request's effective URL (its URL, with the Host field's host and port when the URL names
+/// none, `http` when it names no scheme; scheme and host lower-cased) into `buf`: `*length` gets
+/// its length, and it is written (without a NUL) only when it fits in `size` bytes (a smaller
+/// buffer is not an error: call with `size` 0 to learn the length). TS_ERROR for a response.
+#[no_mangle]
+pub unsafe extern "C" fn TSHttpHdrEffectiveUrlBufGet(
+    bufp: TSMBuffer,
+    offset: TSMLoc,
+    buf: *mut c_char,
+    size: i64,
+    length: *mut i64,
+) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || {
+        let who = here!();
+        let Some(length) = out_arg(who, "length", length) else {
+            return TS_ERROR;
+        };
+        if size > 0 && buf.is_null() {
+            crate::error!("{who}: NULL buf with size {size}");
+            return TS_ERROR;
+        }
+        with_hdr(who, bufp, offset, false, TS_ERROR, |heap, id| {
+            let h = &heap.hdr(id).unwrap().hdr;
+            if h.hdr_type() != HdrType::Request {
+                return TS_ERROR;
+            }
+            let url = h.effective_url(true);
+            // SAFETY: `length` is non-NULL (out_arg above); `buf` has `size` writable bytes when
+            // `size` > 0 (the API contract), and only url.len() <= size of them are written.
+            unsafe {
+                *length = url.len() as i64;
+                if (url.len() as i64) <= size {
+                    std::ptr::copy_nonoverlapping(url.as_ptr(), buf.cast(), url.len());
+                }
+            }
+            TS_SUCCESS
+        })
+    })
+}

@@ -131,3 +131,38 @@ pub unsafe extern "C" fn TSHttpTxnPristineUrlGet(
         TS_SUCCESS
     })
 }
+
+/// The client request's effective URL (its URL, with the Host field's host and port when the URL
+/// names none, `http` when it names no scheme; as written), in memory the caller frees with
+/// TSfree, NUL-terminated; `*length` gets its length. NULL before the request is read.
+#[no_mangle]
+pub unsafe extern "C" fn TSHttpTxnEffectiveUrlStringGet(
+    txnp: TSHttpTxn,
+    length: *mut c_int,
+) -> *mut c_char {
+    guard!(std::ptr::null_mut(), || {
+        let who = here!();
+        let Some(t) = txn_arg(who, txnp) else {
+            return std::ptr::null_mut();
+        };
+        let Some(length) = out_arg(who, "length", length) else {
+            return std::ptr::null_mut();
+        };
+        let Some(req) = t.headers.client_req.load_full() else {
+            return std::ptr::null_mut();
+        };
+        let url = req.with(|h| h.effective_url(false));
+        // SAFETY: malloc of len + 1 bytes, filled with the URL and a NUL; the caller frees it
+        // (TSfree); `length` is non-NULL (out_arg above).
+        unsafe {
+            let p = libc::malloc(url.len() + 1).cast::<u8>();
+            if p.is_null() {
+                return std::ptr::null_mut();
+            }
+            std::ptr::copy_nonoverlapping(url.as_ptr(), p, url.len());
+            *p.add(url.len()) = 0;
+            *length = url.len().min(c_int::MAX as usize) as c_int;
+            p.cast()
+        }
+    })
+}
