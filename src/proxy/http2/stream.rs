@@ -149,12 +149,24 @@ fn convert_request(
         (false, Some(n)) => Framing::Length(n),
         (false, None) => Framing::Chunked,
     };
-    let hdr = HttpHdr::request(
+    let mut hdr = HttpHdr::request(
         parts.method.as_str().as_bytes(),
         target.as_bytes(),
         (1, 1),
         &fields,
     );
+    // As ATS's http2_convert_header_from_2_to_1_1: the URL takes its host (and port) from
+    // :authority (gold test pluginTest/tsapi: TSUrlPortGet and TSUrlRawPortGet say 123 for
+    // `:authority myhost.test:123`).
+    if let (Some(a), Some(auth)) = (authority, parts.uri.authority()) {
+        if parts.method != http::Method::CONNECT && !a.is_empty() {
+            let url = hdr.url_mut();
+            url.set_host(Some(auth.host().as_bytes()));
+            if let Some(p) = auth.port_u16() {
+                url.set_port(Some(p));
+            }
+        }
+    }
     Ok((hdr, framing))
 }
 
