@@ -35,14 +35,24 @@ fn remap(text: &str) {
         );
         // `//` ends a From URL that is "unique" in ATS (stripped); a tag keeps the last word
         // from the line's end (trimmed).
-        written.push_str(&format!("{kind} {from}// {to} tag\n"));
+        let mut plugins = String::new();
+        for p in &r.plugins {
+            plugins.push_str(&format!(" @plugin={}", p.path));
+            for v in &p.params {
+                plugins.push_str(&format!(" @pparam={v}"));
+            }
+        }
+        written.push_str(&format!("{kind} {from}// {to}{plugins} tag\n"));
     }
     let (again, _) = match RemapTable::parse(&written, path) {
         Ok(t) => t,
         Err(e) => panic!("written back, it does not parse: {e}\n{written}"),
     };
+    // The URLs as written (a plugin's argv) differ in form: the rules must not.
     let strip = |r: &RemapRule| RemapRule {
         line: 0,
+        from_text: String::new(),
+        to_text: String::new(),
         ..r.clone()
     };
     let a: Vec<RemapRule> = table.rules.iter().map(strip).collect();
