@@ -62,6 +62,19 @@ impl Cont {
             .unwrap_or_else(|| "unknown plugin".to_string())
     }
 
+    /// Call the event function holding the continuation's mutex (waiting for it if another
+    /// thread holds it), as ATS's APIHook::invoke and TSContCall do.
+    pub fn call_locked(&self, event: c_int, edata: *mut c_void) -> c_int {
+        if let Some(m) = &self.mutex {
+            m.lock();
+        }
+        let r = self.call(event, edata);
+        if let Some(m) = &self.mutex {
+            m.unlock();
+        }
+        r
+    }
+
     /// Call the event function (the caller holds the mutex if there is one). Continuations created
     /// during the call are attributed to this continuation's plugin.
     pub fn call(&self, event: c_int, edata: *mut c_void) -> c_int {

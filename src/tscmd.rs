@@ -139,13 +139,7 @@ fn verify_config(args: &TsArgs, layout: Option<&Layout>, overrides: &[(&str, Rec
     }
     let dir = layout.config.as_path();
     // As ATS: loading remap.config loads its remap plugins and makes their instances.
-    let file = dir.join("remap.config");
-    let remap = crate::config::remap::RemapTable::load(&file)
-        .map_err(|e| e.to_string())
-        .and_then(|t| {
-            crate::plugin::remap::instantiate(&t, &file, &crate::host::dirs().plugin_path)
-        });
-    match remap {
+    match crate::plugin::remap::load(&dir.join("remap.config"), &crate::host::dirs().plugin_path) {
         Ok(_) => eprint!("INFO: Successfully loaded remap.config\n\n"),
         Err(e) => {
             crate::error!("{e}");

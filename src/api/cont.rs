@@ -109,13 +109,6 @@ pub extern "C" fn TSContCall(contp: TSCont, event: TSEventRaw, edata: *mut c_voi
         let Some(c) = cont_arg(here!(), contp) else {
             return 0;
         };
-        if let Some(m) = &c.mutex {
-            m.lock();
-        }
-        let r = c.call(event, edata);
-        if let Some(m) = &c.mutex {
-            m.unlock();
-        }
-        r
+        c.call_locked(event, edata)
     })
 }

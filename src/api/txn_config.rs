@@ -47,11 +47,6 @@ fn txn_key(
     }
 }
 
-/// Set `key` for transaction `t`.
-fn set(t: &Txn, key: usize, v: Value) {
-    t.config_set(key, v);
-}
-
 /// Set an integer configuration for this transaction only.
 #[no_mangle]
 pub extern "C" fn TSHttpTxnConfigIntSet(
@@ -63,7 +58,7 @@ pub extern "C" fn TSHttpTxnConfigIntSet(
         let Some((t, key, _)) = txn_key(here!(), txnp, conf, Kind::Int) else {
             return TS_ERROR;
         };
-        set(&t, key, Value::Int(value));
+        t.config_set(key, Value::Int(value));
         TS_SUCCESS
     })
 }
@@ -108,7 +103,7 @@ pub extern "C" fn TSHttpTxnConfigFloatSet(
         let Some((t, key, _)) = txn_key(here!(), txnp, conf, Kind::Float) else {
             return TS_ERROR;
         };
-        set(&t, key, Value::Float(value));
+        t.config_set(key, Value::Float(value));
         TS_SUCCESS
     })
 }
@@ -160,7 +155,7 @@ pub unsafe extern "C" fn TSHttpTxnConfigStringSet(
             // SAFETY: non-NULL, with `length` readable bytes (the API contract).
             unsafe { std::slice::from_raw_parts(value.cast::<u8>(), length as usize) }.into()
         };
-        set(&t, key, Value::Str(bytes));
+        t.config_set(key, Value::Str(bytes));
         TS_SUCCESS
     })
 }

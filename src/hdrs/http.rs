@@ -523,6 +523,39 @@ impl HttpHdr {
     }
 }
 
+/// A Host value's host and port (whitespace around it trimmed; `[v6]:port` for IPv6).
+pub fn split_host_port(v: &[u8]) -> (&[u8], Option<u16>) {
+    let s = v.trim_ascii();
+    // As `str::parse::<u16>`: an optional `+`, then decimal digits (leading zeros allowed).
+    let port = |p: &[u8]| -> Option<u16> {
+        let digits = p.strip_prefix(b"+").unwrap_or(p);
+        if digits.is_empty() {
+            return None;
+        }
+        let mut n: u32 = 0;
+        for &c in digits {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            n = n * 10 + u32::from(c - b'0');
+            if n > u32::from(u16::MAX) {
+                return None;
+            }
+        }
+        Some(n as u16)
+    };
+    if let Some(rest) = s.strip_prefix(b"[") {
+        if let Some(end) = rest.iter().position(|c| *c == b']') {
+            let p = &rest[end + 1..];
+            return (&rest[..end], p.strip_prefix(b":").and_then(port));
+        }
+    }
+    match s.iter().rposition(|c| *c == b':') {
+        Some(i) if !s[..i].contains(&b':') => (&s[..i], port(&s[i + 1..])),
+        _ => (s, None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

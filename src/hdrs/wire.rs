@@ -3,8 +3,10 @@
 #![forbid(unsafe_code)]
 
 use super::field::Field;
+use super::http::split_host_port;
 use super::http::{HdrType, HttpHdr};
 use super::text::Dec;
+use super::url::Url;
 
 impl HttpHdr {
     fn write_fields(&self, out: &mut Vec<u8>) {
@@ -79,24 +81,30 @@ impl HttpHdr {
         2 + self.live().map(Field::length).sum::<usize>()
     }
 
+    /// The request's URL, with the Host field's host and port when the URL names no host (ATS's
+    /// unmapped_url, and the start of its effective URL).
+    pub fn url_with_host_field(&self) -> Url {
+        let mut url = self.url().clone();
+        if url.host().is_none_or(|h| h.is_empty()) {
+            if let Some(v) = self.field(b"host") {
+                let (host, port) = split_host_port(v);
+                if !host.is_empty() {
+                    url.set_host(Some(host));
+                    if let Some(p) = port {
+                        url.set_port(Some(p));
+                    }
+                }
+            }
+        }
+        url
+    }
+
     /// The request's effective URL (ATS's `HTTPHdr::url_string_get`): its URL, with the Host
     /// field's host and port when the URL names no host, and `http` when it names no scheme.
     /// `normalize` lower-cases the scheme and host (TSHttpHdrEffectiveUrlBufGet's
     /// LC_SCHEME_HOST); otherwise they are as written (TSHttpTxnEffectiveUrlStringGet).
     pub fn effective_url(&self, normalize: bool) -> Vec<u8> {
-        let url = self.url();
-        let mut u = url.clone();
-        if url.host().is_none_or(|h| h.is_empty()) {
-            if let Some(v) = self.field(b"host") {
-                let (host, port) = split_host_port(v);
-                if !host.is_empty() {
-                    u.set_host(Some(host));
-                    if let Some(p) = port {
-                        u.set_port(Some(p));
-                    }
-                }
-            }
-        }
+        let mut u = self.url_with_host_field();
         if u.scheme().is_none() && u.host().is_some() {
             u.set_scheme(Some(b"http"));
         }
@@ -119,28 +127,6 @@ impl HttpHdr {
             HdrType::Unknown => 0,
         };
         line + self.fields_length()
-    }
-}
-
-/// A Host value's host and port (`[v6]:port` for IPv6; no port when it does not parse).
-fn split_host_port(v: &[u8]) -> (&[u8], Option<u16>) {
-    let s = v.trim_ascii();
-    if let Some(rest) = s.strip_prefix(b"[") {
-        if let Some(end) = rest.iter().position(|c| *c == b']') {
-            let port = rest[end + 1..]
-                .strip_prefix(b":")
-                .and_then(|p| std::str::from_utf8(p).ok()?.parse().ok());
-            return (&rest[..end], port);
-        }
-    }
-    match s.iter().rposition(|c| *c == b':') {
-        Some(i) if !s[..i].contains(&b':') => (
-            &s[..i],
-            std::str::from_utf8(&s[i + 1..])
-                .ok()
-                .and_then(|p| p.parse().ok()),
-        ),
-        _ => (s, None),
     }
 }
 

@@ -427,12 +427,6 @@ pub fn invoke_global(hook: i32, event: i32, edata: *mut c_void) {
         if cont.is_deleted() {
             continue;
         }
-        if let Some(m) = &cont.mutex {
-            m.lock();
-        }
-        cont.call(event, edata);
-        if let Some(m) = &cont.mutex {
-            m.unlock();
-        }
+        cont.call_locked(event, edata);
     }
 }

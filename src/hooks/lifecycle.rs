@@ -45,13 +45,7 @@ pub fn fire(id: TSLifecycleHookID, edata: *mut c_void) {
         if cont.is_deleted() {
             continue;
         }
-        if let Some(m) = &cont.mutex {
-            m.lock();
-        }
-        cont.call(event, edata);
-        if let Some(m) = &cont.mutex {
-            m.unlock();
-        }
+        cont.call_locked(event, edata);
     }
 }
 

@@ -187,10 +187,14 @@ impl Chain {
     }
 }
 
-/// The text of a NUL-terminated error buffer.
+/// The text of a plugin's NUL-terminated error buffer, as ATS reports it ("Unknown plugin error"
+/// when the plugin wrote none).
 fn errbuf_text(buf: &[u8]) -> String {
     let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
-    String::from_utf8_lossy(&buf[..end]).into_owned()
+    match &buf[..end] {
+        [] => "Unknown plugin error".into(),
+        text => String::from_utf8_lossy(text).into_owned(),
+    }
 }
 
 /// Load (once per path) the library `path` names, run its TSRemapInit.
@@ -262,15 +266,10 @@ fn plugin(path: &Path) -> Result<Arc<RemapPlugin>, String> {
         unsafe { init(&mut api, errbuf.as_mut_ptr().cast(), (ERRBUF - 1) as c_int) }
     };
     if rc != TS_SUCCESS {
-        let why = errbuf_text(&errbuf);
         return Err(format!(
             "failed to initialize plugin {}: {}",
             path.display(),
-            if why.is_empty() {
-                "Unknown plugin error".into()
-            } else {
-                why
-            }
+            errbuf_text(&errbuf)
         ));
     }
     let p = Arc::new(RemapPlugin {
@@ -325,21 +324,24 @@ fn instance(
         }
     };
     if rc != TS_SUCCESS {
-        let why = errbuf_text(&errbuf);
         return Err(format!(
             "failed to create instance for plugin {}: {}",
             plugin.path.display(),
-            if why.is_empty() {
-                "Unknown plugin error".into()
-            } else {
-                why
-            }
+            errbuf_text(&errbuf)
         ));
     }
     Ok(Instance {
         plugin: plugin.clone(),
         ih,
     })
+}
+
+/// Read remap.config (`file`) and make the instances of its rules' plugins (ATS loads both as
+/// one: a plugin that fails fails the file).
+pub fn load(file: &Path, plugin_dir: &Path) -> Result<(RemapTable, Chains), String> {
+    let table = RemapTable::load(file).map_err(|e| e.to_string())?;
+    let plugins = instantiate(&table, file, plugin_dir)?;
+    Ok((table, plugins))
 }
 
 /// Load the plugins of every rule of `table` (read from `file`) and make their instances, rule by

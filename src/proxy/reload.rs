@@ -11,27 +11,15 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::sm::{Proxy, RemapState};
-use crate::config::remap::RemapTable;
 
 /// Read `file` again and, if it loads, make it the remap configuration of `proxy`.
 /// Returns whether the new rules are in force.
 pub fn reload_remap(proxy: &Proxy, file: &Path, plugin_dir: &Path) -> bool {
     crate::note!("{}: reloading", file.display());
     crate::plugin::remap::pre_reload();
-    let loaded = RemapTable::load(file)
-        .map_err(|e| e.to_string())
-        .and_then(|table| {
-            let plugins = crate::plugin::remap::instantiate(&table, file, plugin_dir)?;
-            Ok((table, plugins))
-        });
-    match loaded {
+    match crate::plugin::remap::load(file, plugin_dir) {
         Ok((table, plugins)) => {
-            let any_plugin = !crate::plugin::loader::loaded().is_empty() || !plugins.is_empty();
-            let state = Arc::new(RemapState {
-                table,
-                plugins,
-                any_plugin,
-            });
+            let state = Arc::new(RemapState::new(table, plugins));
             proxy.config.remap.store(state.clone());
             crate::plugin::remap::post_reload(Some(&state.plugins));
             crate::note!(

@@ -95,9 +95,8 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
                 .unwrap_or("8080");
             let specs = parse_server_ports(ports)
                 .map_err(|e| format!("proxy.config.http.server_ports: {e}"))?;
-            let file = dir.join("remap.config");
-            let remap = RemapTable::load(&file).map_err(|e| e.to_string())?;
-            let plugins = crate::plugin::remap::instantiate(&remap, &file, setup.plugin_dir)?;
+            let (remap, plugins) =
+                crate::plugin::remap::load(&dir.join("remap.config"), setup.plugin_dir)?;
             (specs, remap, plugins, load_certificates(records, dir)?)
         }
         None => {
@@ -149,13 +148,8 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
             tls: if spec.tls { tls.clone() } else { None },
         });
     }
-    let any_plugin = !crate::plugin::loader::loaded().is_empty() || !remap_plugins.is_empty();
     let config = SmConfig {
-        remap: arc_swap::ArcSwap::from_pointee(RemapState {
-            table: remap,
-            plugins: remap_plugins,
-            any_plugin,
-        }),
+        remap: arc_swap::ArcSwap::from_pointee(RemapState::new(remap, remap_plugins)),
         remap_required: records
             .get_int("proxy.config.url_remap.remap_required")
             .unwrap_or(1)

@@ -24,6 +24,7 @@ use super::client::{ClientIo, H1Client, PrefixError};
 use super::origin::{ConnectError, OriginConn, OriginPool};
 use super::{Session, Txn};
 use crate::config::remap::RemapTable;
+use crate::hdrs::http::split_host_port;
 use crate::hdrs::text::{Dec, HStr};
 use crate::hdrs::{HttpHdr, MBuffer};
 use crate::hooks::dispatch::run_point;
@@ -52,6 +53,18 @@ pub struct RemapState {
     pub table: RemapTable,
     pub plugins: crate::plugin::remap::Chains,
     pub any_plugin: bool,
+}
+
+impl RemapState {
+    /// The state of a remap table and its plugins' instances.
+    pub fn new(table: RemapTable, plugins: crate::plugin::remap::Chains) -> RemapState {
+        let any_plugin = !crate::plugin::loader::loaded().is_empty() || !plugins.is_empty();
+        RemapState {
+            table,
+            plugins,
+            any_plugin,
+        }
+    }
 }
 
 /// Settings the state machine needs (from records.config and remap.config).
@@ -406,7 +419,7 @@ async fn forward<C: ClientIo>(
     let remap_state = proxy.config.remap.load_full();
     if remap_state.any_plugin {
         // TSHttpTxnPristineUrlGet's URL: the request's before remap (ATS's StartRemapRequest).
-        *txn.pristine_url.lock() = Some(client_req.with(pristine_url));
+        *txn.pristine_url.lock() = Some(client_req.with(|h| h.url_with_host_field()));
     }
     let target = remap(proxy, &remap_state.table, &client_req, scheme).map_err(|e| fail(m, e))?;
     if target.mapped {

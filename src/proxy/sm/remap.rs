@@ -73,39 +73,6 @@ pub(super) fn remap<'p>(
     })
 }
 
-/// A Host value's host and port (whitespace around it trimmed; `[v6]:port` for IPv6).
-pub(super) fn split_host_port(v: &[u8]) -> (&[u8], Option<u16>) {
-    let s = v.trim_ascii();
-    // As `str::parse::<u16>`: an optional `+`, then decimal digits (leading zeros allowed).
-    let port = |p: &[u8]| -> Option<u16> {
-        let digits = p.strip_prefix(b"+").unwrap_or(p);
-        if digits.is_empty() {
-            return None;
-        }
-        let mut n: u32 = 0;
-        for &c in digits {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            n = n * 10 + u32::from(c - b'0');
-            if n > u32::from(u16::MAX) {
-                return None;
-            }
-        }
-        Some(n as u16)
-    };
-    if let Some(rest) = s.strip_prefix(b"[") {
-        if let Some(end) = rest.iter().position(|c| *c == b']') {
-            let p = &rest[end + 1..];
-            return (&rest[..end], p.strip_prefix(b":").and_then(port));
-        }
-    }
-    match s.iter().rposition(|c| *c == b':') {
-        Some(i) if !s[..i].contains(&b':') => (&s[..i], port(&s[i + 1..])),
-        _ => (s, None),
-    }
-}
-
 pub(super) async fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
     if let Ok(ip) = host.parse::<std::net::IpAddr>() {
         return Some(SocketAddr::new(ip, port));
@@ -160,24 +127,6 @@ pub(super) fn run_remap_plugins(
         return Err(Failure::Respond(status.clamp(0, u16::MAX as i32) as u16));
     }
     Ok(())
-}
-
-/// The request's URL before remap, with the Host field's host and port when the URL has no host
-/// (ATS's unmapped_url).
-pub(super) fn pristine_url(h: &HttpHdr) -> crate::hdrs::url::Url {
-    let mut url = h.url().clone();
-    if url.host().is_none_or(|h| h.is_empty()) {
-        if let Some(v) = h.field(b"host") {
-            let (host, port) = split_host_port(v);
-            if !host.is_empty() {
-                url.set_host(Some(host));
-                if let Some(p) = port {
-                    url.set_port(Some(p));
-                }
-            }
-        }
-    }
-    url
 }
 
 /// proxy.config.url_remap.pristine_host_hdr as this transaction sees it (a plugin may set it
