@@ -143,6 +143,7 @@ fn join(parts: &[&[u8]]) -> Vec<u8> {
 
 /// A copy is a new field (with an id of its own).
 impl Clone for Field {
+    #[inline]
     fn clone(&self) -> Field {
         Field {
             id: next_field_id(),

@@ -46,6 +46,7 @@ pub struct HttpHdr {
 const FIELDS_SPARE: usize = 4;
 
 impl Clone for HttpHdr {
+    #[inline]
     fn clone(&self) -> HttpHdr {
         let mut fields = Vec::with_capacity(self.fields.len() + FIELDS_SPARE);
         fields.extend(self.fields.iter().cloned());
@@ -373,6 +374,7 @@ impl HttpHdr {
 
     /// Does a comma-separated element of any field of this name equal `token` (ASCII
     /// case-insensitive)? (`Connection: close`, `Transfer-Encoding: chunked`.)
+    #[inline]
     pub fn has_token(&self, name: &[u8], token: &[u8]) -> bool {
         self.live().filter(|f| f.is_named(name)).any(|f| {
             let v = f.value();
