@@ -138,8 +138,10 @@ GOLD_TESTS ?=
 gold: deps-gold build
 	tests/gold/run --list $(GOLD_LIST) $(if $(ATS),--ats $(ATS)) $(if $(GOLD_TESTS),--tests $(GOLD_TESTS))
 # The ratchet runs the debug build `make test` has just built (a release build would add minutes).
+# `--all-targets` as in `make test`: the same features, so nothing is built twice (`--bin tshost`
+# alone unifies features without the dev-dependencies and rebuilt serde and the crate).
 gold-ratchet: deps-gold
-	$(CARGO) build --bin tshost
+	$(CARGO) build --all-targets
 	tests/gold/run --tshost target/debug/tshost --list tests/gold/passing.list --ratchet tests/gold/passing.list
 
 clean:
