@@ -194,6 +194,7 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
             "proxy.config.http.transaction_no_activity_timeout_out",
             30,
         ),
+        redirect_actions: redirect_actions(records),
         pristine_host: records
             .get_int("proxy.config.url_remap.pristine_host_hdr")
             .unwrap_or(0)
@@ -467,4 +468,16 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
     // the last session; then each remap plugin's TSRemapDone.
     crate::plugin::remap::shutdown();
     result
+}
+
+/// proxy.config.http.redirect.actions; ATS's default when it does not parse (said once).
+fn redirect_actions(
+    records: &crate::config::records::Records,
+) -> crate::config::redirect::RedirectActions {
+    let name = "proxy.config.http.redirect.actions";
+    let text = records.get_str(name).unwrap_or_default();
+    crate::config::redirect::RedirectActions::parse(text).unwrap_or_else(|e| {
+        crate::error!("{name}: {e}; using routable:follow");
+        Default::default()
+    })
 }

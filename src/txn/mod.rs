@@ -6,6 +6,7 @@
 pub mod config;
 mod error_body;
 pub mod machine;
+pub mod origin;
 
 pub use error_body::ErrorBody;
 
@@ -171,6 +172,13 @@ pub struct Txn {
     pub request_version: std::sync::atomic::AtomicU32,
     /// The transaction's headers (TSHttpTxnClientReqGet & co), each set when ATS has it.
     pub headers: crate::hdrs::TxnHeaders,
+    /// Its origin side as plugins read and steer it (TSHttpTxnServerAddrGet & co).
+    pub origin: Mutex<origin::OriginSide>,
+    /// TSHttpTxnServerAddrSet, TSHttpTxnOutgoingAddrSet or TSHttpTxnRedirectUrlSet was called (so
+    /// the request path reads `origin` only then).
+    pub origin_steered: AtomicBool,
+    /// TSHttpTxnCntlSet's switches.
+    pub cntl: origin::Controls,
 }
 
 impl Txn {
@@ -233,6 +241,9 @@ impl Txn {
             aborted: AtomicBool::new(false),
             request_version: std::sync::atomic::AtomicU32::new(0),
             headers: crate::hdrs::TxnHeaders::default(),
+            origin: Mutex::new(origin::OriginSide::default()),
+            origin_steered: AtomicBool::new(false),
+            cntl: origin::Controls::default(),
         })
         .1
         .into()

@@ -219,6 +219,8 @@ pub(super) const STORED: &[(&str, Def)] = &[
     ("proxy.config.http.number_of_redirections", I(0)),
     ("proxy.config.http.cache.max_open_write_retries", I(1)),
     ("proxy.config.http.redirect_use_orig_cache_key", I(0)),
+    ("proxy.config.http.redirect_host_no_port", I(1)),
+    ("proxy.config.http.redirect.actions", S("routable:follow")),
     ("proxy.config.http.attach_server_session_to_client", I(0)),
     ("proxy.config.websocket.no_activity_timeout", I(600)),
     ("proxy.config.websocket.active_timeout", I(3600)),
