@@ -166,7 +166,7 @@ fn atss_example_remap_plugins_build_against_our_headers_and_behave_as_on_ats() {
     // 127.0.0.1, alice and dave to 127.0.0.2, where nothing listens: 502).
     for user in ["alice", "bob", "carol", "dave"] {
         let resp = get(&proxy, "q.example", &format!("/echo?user={user}"));
-        let first = fnv32(user) % 2 == 0;
+        let first = fnv32(user).is_multiple_of(2);
         assert_eq!(
             first,
             user == "bob" || user == "carol",
