@@ -31,6 +31,7 @@ use crate::hdrs::{HttpHdr, MBuffer};
 use crate::hooks::dispatch::run_point;
 use crate::hooks::id;
 use crate::txn::machine::{Generated, Machine, Step};
+use crate::txn::origin::cntl;
 use crate::txn::ApiTimeout;
 
 mod exchange;
@@ -420,28 +421,37 @@ async fn forward<C: ClientIo>(
     is_head: bool,
 ) -> Result<Done, Failure> {
     hooks(ssn, txn, m, id::READ_REQUEST_HDR).await?;
-    hooks(ssn, txn, m, id::PRE_REMAP).await?;
     let client_req = txn.headers.client_req.load_full().expect("client request");
     let remap_state = proxy.config.remap.load_full();
-    if remap_state.any_plugin {
-        // TSHttpTxnPristineUrlGet's URL: the request's before remap (ATS's StartRemapRequest).
-        *txn.pristine_url.lock() = Some(client_req.with(|h| h.url_with_host_field()));
-    }
-    let target = remap(proxy, &remap_state.table, &client_req, scheme).map_err(|e| fail(m, e))?;
-    if target.mapped {
-        // As ATS, remap rewrites the client request itself (its URL, and Host unless
-        // pristine_host_hdr): plugins see the mapped request from POST_REMAP on, and what they
-        // change in it is what the server request is made from.
-        let chain = target.rule_id.and_then(|id| remap_state.plugins.of(id));
-        // With remap plugins the Host field is settled after them (ATS's finish_remap).
-        let keep_host = chain.is_some() || pristine_host(proxy, txn);
-        client_req.with_mut(|h| apply_remap(h, &target, keep_host));
-        if let Some(chain) = chain {
-            run_remap_plugins(proxy, txn, &client_req, chain).map_err(|e| fail(m, e))?;
+    // TS_HTTP_CNTL_SKIP_REMAPPING set by now: no PRE_REMAP, remap or POST_REMAP; the request goes
+    // to the host it names (ATS's StartRemapRequest with api_skip_all_remapping).
+    let skip_remap = txn.cntl.get(cntl::SKIP_REMAPPING) && m.skip_remap();
+    let remapped = if skip_remap {
+        None
+    } else {
+        hooks(ssn, txn, m, id::PRE_REMAP).await?;
+        if remap_state.any_plugin {
+            // TSHttpTxnPristineUrlGet's URL: the request's before remap (ATS's StartRemapRequest).
+            *txn.pristine_url.lock() = Some(client_req.with(|h| h.url_with_host_field()));
         }
-    }
-    worked(m, Step::Remap);
-    hooks(ssn, txn, m, id::POST_REMAP).await?;
+        let target =
+            remap(proxy, &remap_state.table, &client_req, scheme).map_err(|e| fail(m, e))?;
+        if target.mapped {
+            // As ATS, remap rewrites the client request itself (its URL, and Host unless
+            // pristine_host_hdr): plugins see the mapped request from POST_REMAP on, and what they
+            // change in it is what the server request is made from.
+            let chain = target.rule_id.and_then(|id| remap_state.plugins.of(id));
+            // With remap plugins the Host field is settled after them (ATS's finish_remap).
+            let keep_host = chain.is_some() || pristine_host(proxy, txn);
+            client_req.with_mut(|h| apply_remap(h, &target, keep_host));
+            if let Some(chain) = chain {
+                run_remap_plugins(proxy, txn, &client_req, chain).map_err(|e| fail(m, e))?;
+            }
+        }
+        worked(m, Step::Remap);
+        hooks(ssn, txn, m, id::POST_REMAP).await?;
+        Some(target)
+    };
     if request_framing == Framing::Chunked && client_req.with(|h| h.version()) < (1, 1) {
         // Transfer-Encoding exists in HTTP/1.1 only; ATS refuses it in older requests with 406
         // after remap (HttpTransact::check_request_validity, UNACCEPTABLE_TE_REQUIRED, #8451).
@@ -450,7 +460,7 @@ async fn forward<C: ClientIo>(
 
     // From finding the origin to its response head: once, and again for each redirect a plugin
     // asks to follow (TSHttpTxnRedirectUrlSet), as ATS's do_redirect.
-    let mut remapped = Some(target);
+    let mut remapped = remapped;
     // Where a redirect goes, once resolved (when it is followed).
     let mut redirected: Option<SocketAddr> = None;
     // A redirect not followed (redirect.actions `return`): the response head goes to the client
@@ -461,7 +471,7 @@ async fn forward<C: ClientIo>(
         // a redirect followed names it in the URL).
         let target = match remapped.take() {
             Some(t) => client_req.with(|h| mapped_target(h, t)),
-            None => client_req.with(redirect_target),
+            None => client_req.with(host_target),
         };
         // TSHttpTxnServerAddrSet / TSHttpTxnOutgoingAddrSet (read only when a plugin called one).
         let (api_addr, api_from) = if txn.origin_steered.load(Ordering::Acquire) {
@@ -636,7 +646,7 @@ async fn forward<C: ClientIo>(
             if let Some(url) = url {
                 if client_req.with_mut(|h| follow_redirect(h, &url)) {
                     txn.origin.lock().redirect_tries += 1;
-                    let to = client_req.with(redirect_target);
+                    let to = client_req.with(host_target);
                     // A redirect resolves its origin first: redirect.actions says by its address
                     // whether it is followed (ATS's OSDNSLookup with redirect_in_process).
                     let Some(to_addr) = resolve(&to.host, to.port).await else {

@@ -44,9 +44,9 @@ pub(super) fn follow_redirect(h: &mut HttpHdr, url: &[u8]) -> bool {
     true
 }
 
-/// Where a request goes after a redirect was followed: the host its URL names (else its Host
-/// field's), no rule.
-pub(super) fn redirect_target(h: &HttpHdr) -> Target<'static> {
+/// Where a request goes by the host it names (its URL's, else its Host field's), no rule: after a
+/// redirect was followed, or when a plugin had remap skipped (TS_HTTP_CNTL_SKIP_REMAPPING).
+pub(super) fn host_target(h: &HttpHdr) -> Target<'static> {
     let url = h.url();
     let scheme = match url.effective_scheme() {
         Some(b"https") => "https",
@@ -84,7 +84,7 @@ mod tests {
         let mut h = request(b"http://a.example:8080/old", b"a.example:8080");
         assert!(follow_redirect(&mut h, b"http://b.example:9090/new?q"));
         assert_eq!(h.field(b"host"), Some(&b"b.example:9090"[..]));
-        let t = redirect_target(&h);
+        let t = host_target(&h);
         assert_eq!(
             (t.host.as_ref(), t.port, t.path.as_slice()),
             ("b.example", 9090, &b"new"[..])
@@ -92,7 +92,7 @@ mod tests {
         // The default port is left out of Host.
         assert!(follow_redirect(&mut h, b"http://c.example/x"));
         assert_eq!(h.field(b"host"), Some(&b"c.example"[..]));
-        assert_eq!(redirect_target(&h).port, 80);
+        assert_eq!(host_target(&h).port, 80);
     }
 
     #[test]
@@ -100,7 +100,7 @@ mod tests {
         let mut h = request(b"http://a.example:8080/old", b"a.example:8080");
         assert!(follow_redirect(&mut h, b"/elsewhere"));
         assert_eq!(h.field(b"host"), Some(&b"a.example:8080"[..]));
-        let t = redirect_target(&h);
+        let t = host_target(&h);
         assert_eq!(
             (t.host.as_ref(), t.port, t.path.as_slice()),
             ("a.example", 8080, &b"elsewhere"[..])
