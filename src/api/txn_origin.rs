@@ -40,19 +40,32 @@ pub unsafe extern "C" fn TSHttpTxnServerAddrSet(
     addr: *const libc::sockaddr,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = here!();
-        let Some(t) = txn_arg(who, txnp) else {
-            return TS_ERROR;
-        };
         // SAFETY: `addr` is NULL or a sockaddr of the family it names (the function's contract).
-        let Some(a) = (unsafe { super::addr::sockaddr_of(who, addr) }) else {
-            crate::error!("{who}: NULL or non-IP address");
-            return TS_ERROR;
-        };
-        t.origin.lock().api_server_addr = Some(a);
-        t.origin_steered.store(true, Ordering::Release);
-        TS_SUCCESS
+        unsafe { steer(here!(), txnp, addr, |o, a| o.api_server_addr = Some(a)) }
     })
+}
+
+/// Record an address a plugin chose for the transaction's origin side.
+///
+/// # Safety
+/// `addr` is NULL or a sockaddr of the family it names.
+unsafe fn steer(
+    who: super::Here,
+    txnp: TSHttpTxn,
+    addr: *const libc::sockaddr,
+    set: impl FnOnce(&mut crate::txn::origin::OriginSide, std::net::SocketAddr),
+) -> TSReturnCodeRaw {
+    let Some(t) = txn_arg(who, txnp) else {
+        return TS_ERROR;
+    };
+    // SAFETY: NULL or a sockaddr of the family it names (this function's contract).
+    let Some(a) = (unsafe { super::addr::sockaddr_of(who, addr) }) else {
+        crate::error!("{who}: NULL or non-IP address");
+        return TS_ERROR;
+    };
+    set(&mut t.origin.lock(), a);
+    t.origin_steered.store(true, Ordering::Release);
+    TS_SUCCESS
 }
 
 /// The address the transaction goes to next (ATS's `current.server->dst_addr`): NULL before the
@@ -141,18 +154,8 @@ pub unsafe extern "C" fn TSHttpTxnOutgoingAddrSet(
     addr: *const libc::sockaddr,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = here!();
-        let Some(t) = txn_arg(who, txnp) else {
-            return TS_ERROR;
-        };
         // SAFETY: `addr` is NULL or a sockaddr of the family it names (the function's contract).
-        let Some(a) = (unsafe { super::addr::sockaddr_of(who, addr) }) else {
-            crate::error!("{who}: NULL or non-IP address");
-            return TS_ERROR;
-        };
-        t.origin.lock().api_outgoing_addr = Some(a);
-        t.origin_steered.store(true, Ordering::Release);
-        TS_SUCCESS
+        unsafe { steer(here!(), txnp, addr, |o, a| o.api_outgoing_addr = Some(a)) }
     })
 }
 
