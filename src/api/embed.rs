@@ -119,6 +119,34 @@ pub unsafe extern "C" fn tshost_plugin_load(argc: c_int, argv: *const *const c_c
     })
 }
 
+/// Deliver a message to the plugins, as ATS's `traffic_ctl plugin msg TAG DATA` does: every
+/// continuation on TS_LIFECYCLE_MSG_HOOK gets TS_EVENT_LIFECYCLE_MSG with a TSPluginMsg (`tag`,
+/// then `size` bytes of `data`, which may be NULL when `size` is 0), on the calling thread, in the
+/// order they were added. 0, or -1 for a NULL tag or NULL data with a size.
+#[no_mangle]
+pub unsafe extern "C" fn tshost_plugin_msg(
+    tag: *const c_char,
+    data: *const std::os::raw::c_void,
+    size: usize,
+) -> c_int {
+    guard!(-1, || {
+        if tag.is_null() || (data.is_null() && size > 0) {
+            set_error(&format!("{}: NULL tag, or NULL data with a size", here!()));
+            return -1;
+        }
+        let mut msg = crate::sys::types::TSPluginMsg {
+            tag,
+            data,
+            data_size: size,
+        };
+        crate::hooks::lifecycle::fire(
+            crate::sys::types::TSLifecycleHookID::TS_LIFECYCLE_MSG_HOOK,
+            (&mut msg as *mut crate::sys::types::TSPluginMsg).cast(),
+        );
+        0
+    })
+}
+
 /// Configure debug output as records.config would (proxy.config.diags.debug.enabled/.tags).
 #[no_mangle]
 pub unsafe extern "C" fn tshost_debug_set(enabled: c_int, tags: *const c_char) -> c_int {
