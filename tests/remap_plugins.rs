@@ -304,7 +304,10 @@ fn debians_regex_remap_rewrites_redirects_and_denies_as_ats() {
 /// Debian's unmodified conf_remap.so changes a setting for its rule's transactions only. What ATS
 /// 9.2.9 did beside tshost (2026-12-07): with `@pparam=proxy.config.url_remap.pristine_host_hdr=1`
 /// on one rule, the origin saw the client's Host field for that rule (`Host: <client's>`) and the
-/// origin's own for another rule without the plugin.
+/// origin's own for another rule without the plugin. With `insert_request_via_str=0`,
+/// `insert_squid_x_forwarded_for=0` and `keep_alive_enabled_in=0` on a rule, the origin saw
+/// neither Via nor X-Forwarded-For and the client got `Connection: close`; another rule kept all
+/// three (`Connection: keep-alive`).
 #[test]
 fn debians_conf_remap_overrides_a_setting_for_its_rule_only() {
     let so = Path::new("/usr/lib/trafficserver/modules/conf_remap.so");
@@ -333,6 +336,45 @@ fn debians_conf_remap_overrides_a_setting_for_its_rule_only() {
         resp.contains(&format!("Host: 127.0.0.1:{port}\r\n")),
         "{resp}"
     );
+    drop(proxy);
+
+    let proxy = Proxy::start(
+        "conf-remap-via",
+        &origin,
+        Setup {
+            remap: vec![
+                format!(
+                    "map http://novia.example/ http://127.0.0.1:{port}/ @plugin={} \
+                     @pparam=proxy.config.http.insert_request_via_str=0 \
+                     @pparam=proxy.config.http.insert_squid_x_forwarded_for=0 \
+                     @pparam=proxy.config.http.keep_alive_enabled_in=0",
+                    so.display()
+                ),
+                format!("map http://plain.example/ http://127.0.0.1:{port}/"),
+            ],
+            ..Setup::default()
+        },
+    );
+    let keep_alive = |host: &str| {
+        let req = format!("GET /echo HTTP/1.1\r\nHost: {host}\r\n\r\n");
+        let mut c = common::proxy::Client::connect(proxy.port);
+        c.send(req.as_bytes());
+        c.response(false)
+    };
+    let r = keep_alive("novia.example");
+    let body = r.body_str();
+    assert!(
+        !body.contains("Via:") && !body.contains("X-Forwarded-For:"),
+        "{body}"
+    );
+    assert_eq!(r.header("Connection"), Some("close"), "{}", r.head);
+    let r = keep_alive("plain.example");
+    let body = r.body_str();
+    assert!(
+        body.contains("\r\nVia: http/1.1 tshost") && body.contains("X-Forwarded-For: 127.0.0.1"),
+        "{body}"
+    );
+    assert_eq!(r.header("Connection"), Some("keep-alive"), "{}", r.head);
 }
 
 /// Debian's unmodified s3_auth.so signs the request the origin gets (AWS signature v2). What ATS

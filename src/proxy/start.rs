@@ -203,16 +203,19 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
             .get_int("proxy.config.http.insert_squid_x_forwarded_for")
             .unwrap_or(1)
             != 0,
+        keep_alive_in: records
+            .get_int("proxy.config.http.keep_alive_enabled_in")
+            .unwrap_or(1)
+            != 0,
+        keep_alive_out: records
+            .get_int("proxy.config.http.keep_alive_enabled_out")
+            .unwrap_or(1)
+            != 0,
         via: (records
             .get_int("proxy.config.http.insert_request_via_str")
             .unwrap_or(1)
             != 0)
-            .then(|| {
-                format!(
-                    "tshost (tshost/{} ATS-API/9.2.9)",
-                    env!("CARGO_PKG_VERSION")
-                )
-            }),
+            .then(|| crate::proxy::sm::DEFAULT_VIA.clone()),
     };
     Ok(Prepared {
         proxy: Arc::new(Proxy {

@@ -35,6 +35,7 @@ use crate::txn::origin::cntl;
 use crate::txn::ApiTimeout;
 
 mod exchange;
+mod overrides;
 mod redirect;
 mod remap;
 mod respond;
@@ -45,6 +46,8 @@ mod tests;
 use crate::hdrs::parse::lines_within;
 pub use crate::hdrs::parse::{parse_request, parse_response, ParsedRequest};
 use exchange::*;
+pub use overrides::DEFAULT_VIA;
+use overrides::*;
 use redirect::*;
 pub use remap::Target;
 use remap::*;
@@ -98,6 +101,9 @@ pub struct SmConfig {
     pub origin_response_timeout: Duration,
     pub pristine_host: bool,
     pub insert_xff: bool,
+    /// keep_alive_enabled_in / _out: client connections and origin connections kept alive.
+    pub keep_alive_in: bool,
+    pub keep_alive_out: bool,
     pub via: Option<String>,
     /// proxy.config.http.redirect.actions: whether a redirect is followed, by the new origin's
     /// address class.
@@ -513,9 +519,11 @@ async fn forward<C: ClientIo>(
         // The origin-side timeouts, as a plugin may have set them for this transaction.
         let connect_timeout = txn
             .api_timeout(ApiTimeout::Connect)
+            .or_else(|| txn_secs(txn, key::CONNECT_ATTEMPTS_TIMEOUT))
             .unwrap_or(proxy.config.origin_connect_timeout);
         let origin_idle = txn
             .api_timeout(ApiTimeout::NoActivity)
+            .or_else(|| txn_secs(txn, key::TRANSACTION_NO_ACTIVITY_TIMEOUT_OUT))
             .unwrap_or(proxy.config.origin_response_timeout);
         let connected = match api_from {
             None => proxy.pool.get(addr, connect_timeout).await,
@@ -547,7 +555,7 @@ async fn forward<C: ClientIo>(
             && !proxy.config.send_100_continue
             && request_framing != Framing::None;
         let (server_req, expect_continue) = client_req.copy_with(|h| {
-            prepare_server_request(h, &target, proxy, ssn, request_framing);
+            prepare_server_request(h, &target, proxy, txn, request_framing);
             let e = h
                 .field(b"expect")
                 .map(|v| v.eq_ignore_ascii_case(b"100-continue"))
@@ -686,6 +694,8 @@ async fn forward<C: ClientIo>(
         server_resp.with_mut(|h| set_content_length(h, 0));
     }
     let (client_version, client_ka) = client_req.with(|h| (h.version(), wants_keep_alive(h)));
+    let client_ka =
+        client_ka && txn_flag(txn, key::KEEP_ALIVE_ENABLED_IN, proxy.config.keep_alive_in);
     let draining = proxy.draining.load(Ordering::Acquire);
     let (client_resp, client_framing) = server_resp.copy_with(|h| {
         let keep = client_ka && !body_unsent;
@@ -742,6 +752,11 @@ async fn forward<C: ClientIo>(
     let origin_keep_alive = resp_framing != Framing::Close
         && !body_unsent
         && !head_only
+        && txn_flag(
+            txn,
+            key::KEEP_ALIVE_ENABLED_OUT,
+            proxy.config.keep_alive_out,
+        )
         && server_resp.with(wants_keep_alive);
     if origin_keep_alive {
         proxy.pool.put(addr, origin);
