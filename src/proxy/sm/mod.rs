@@ -421,7 +421,8 @@ async fn forward<C: ClientIo>(
         // TSHttpTxnPristineUrlGet's URL: the request's before remap (ATS's StartRemapRequest).
         *txn.pristine_url.lock() = Some(client_req.with(|h| h.url_with_host_field()));
     }
-    let target = remap(proxy, &remap_state.table, &client_req, scheme).map_err(|e| fail(m, e))?;
+    let target =
+        remap(proxy, ssn, txn, &remap_state.table, &client_req, scheme).map_err(|e| fail(m, e))?;
     if target.mapped {
         // As ATS, remap rewrites the client request itself (its URL, and Host unless
         // pristine_host_hdr): plugins see the mapped request from POST_REMAP on, and what they
@@ -432,6 +433,10 @@ async fn forward<C: ClientIo>(
         client_req.with_mut(|h| apply_remap(h, &target, keep_host));
         if let Some(chain) = chain {
             run_remap_plugins(proxy, txn, &client_req, chain).map_err(|e| fail(m, e))?;
+        }
+        if target.denied {
+            txn.access_denied.store(true, Ordering::Release);
+            return Err(fail(m, Failure::Respond(403)));
         }
     }
     worked(m, Step::Remap);
@@ -444,7 +449,7 @@ async fn forward<C: ClientIo>(
 
     // OS_DNS: resolve the origin, the one the client request names now (POST_REMAP may change it).
     let target = client_req.with(|h| mapped_target(h, target));
-    let addr = match target.rule.and_then(|r| r.ip) {
+    let addr = match target.rule.as_ref().and_then(|r| r.ip) {
         Some(ip) => SocketAddr::new(ip, target.port),
         None => resolve(&target.host, target.port)
             .await
