@@ -367,3 +367,199 @@ fn sighup_picks_up_a_new_filter_and_keeps_it_when_the_next_file_is_broken() {
     );
     assert!(get(&proxy, "hup.test", "/echo", &[]).starts_with("HTTP/1.1 403 Access Denied\n"));
 }
+
+/// The ip_allow.yaml checked on ATS 9.2 (etc-extra/ip_allow.yaml of /work/ref-ats.sh).
+const IP_ALLOW: &str = "ip_allow:
+  - apply: in
+    ip_addrs: 127.0.0.1
+    action: deny
+    methods: [POST, FROB]
+  - apply: in
+    ip_addrs: 127.0.0.2
+    action: allow
+    methods: GET
+  - apply: in
+    ip_addrs: 127.0.0.3
+    action: deny
+  - apply: in
+    ip_addrs: 127.0.0.1-127.0.0.10
+    action: allow
+";
+
+/// curl's exit code and output for a request from the source address `from`.
+fn get_from(proxy: &Proxy, from: &str, host: &str, extra: &[&str]) -> (i32, String) {
+    let url = format!("http://127.0.0.1:{}/echo", proxy.port);
+    let host = format!("Host: {host}");
+    let mut args = vec!["-i", "--interface", from, "-H", &host];
+    args.extend_from_slice(extra);
+    args.push(&url);
+    let (rc, out) = curl(&args);
+    (rc, String::from_utf8_lossy(&out).replace("\r\n", "\n"))
+}
+
+/// Closed without an answer: curl's "Empty reply from server" (52), or 56 when the close
+/// reached it as a reset (the request was still unread in tshost's socket).
+fn assert_closed((rc, out): (i32, String)) {
+    assert!(rc == 52 || rc == 56, "curl exit {rc}: {out}");
+    assert_eq!(out, "");
+}
+
+#[test]
+fn ip_allow_refuses_clients_at_accept_and_methods_with_403() {
+    let origin = Origin::start();
+    let o = format!("http://127.0.0.1:{}/", origin.port);
+    let proxy = Proxy::start(
+        "remapcfg-ip-allow",
+        &origin,
+        Setup {
+            remap: vec![
+                format!("map http://a.test/ {o}"),
+                "redirect http://r.test/ http://elsewhere.test/".into(),
+                ".deactivatefilter ip_allow".into(),
+                format!("map http://b.test/ {o}"),
+                ".activatefilter ip_allow".into(),
+                format!("map http://c.test/ {o}"),
+            ],
+            files: vec![("ip_allow.yaml".into(), IP_ALLOW.as_bytes().to_vec())],
+            ..Setup::default()
+        },
+    );
+    let denied = generated("1.1", 403, "Access Denied", "keep-alive", None);
+    let ok = |(rc, r): (i32, String)| rc == 0 && r.starts_with("HTTP/1.1 200 OK\n");
+    // Checked on ATS 9.2: 127.0.0.1 (deny [POST, FROB]): GET 200; POST `403 Access Denied`
+    // (`Connection: close`: the body was not read); FROB 403 keep-alive.
+    assert!(ok(get_from(&proxy, "127.0.0.1", "a.test", &[])));
+    assert_eq!(
+        get_from(&proxy, "127.0.0.1", "a.test", &["-X", "POST", "-d", "x"]).1,
+        generated("1.1", 403, "Access Denied", "close", None)
+    );
+    assert_eq!(
+        get_from(&proxy, "127.0.0.1", "a.test", &["-X", "FROB"]).1,
+        denied
+    );
+    // Checked on ATS 9.2: without a rule PUT is 404 but POST 403 (the method check comes
+    // before), and POST to a redirect rule's host is 403 too.
+    assert!(get_from(&proxy, "127.0.0.1", "none.test", &["-X", "PUT"])
+        .1
+        .starts_with("HTTP/1.1 404 "));
+    assert_eq!(
+        get_from(&proxy, "127.0.0.1", "none.test", &["-X", "POST"]).1,
+        denied
+    );
+    assert_eq!(
+        get_from(&proxy, "127.0.0.1", "r.test", &["-X", "POST"]).1,
+        denied
+    );
+    // Checked on ATS 9.2: 127.0.0.2 (allow GET): GET 200, HEAD `403 Access Denied`.
+    assert!(ok(get_from(&proxy, "127.0.0.2", "a.test", &[])));
+    let (_, head) = get_from(&proxy, "127.0.0.2", "a.test", &["-I"]);
+    assert_eq!(head, denied[..denied.find("\n\n").unwrap() + 2]);
+    // Checked on ATS 9.2: 127.0.0.4 is covered by the last rule (allow): 200.
+    assert!(ok(get_from(&proxy, "127.0.0.4", "a.test", &[])));
+    // Checked on ATS 9.2: a client no rule covers (127.0.0.20) is closed without an answer
+    // (curl: "Empty reply from server", exit 52), with the WARNING `client '127.0.0.20'
+    // prohibited by ip-allow policy`.
+    assert_closed(get_from(&proxy, "127.0.0.20", "b.test", &[]));
+    assert!(proxy.wait_for_stderr(
+        "WARNING: client '127.0.0.20' prohibited by ip-allow policy",
+        Duration::from_secs(5)
+    ));
+    // Checked on ATS 9.2: 127.0.0.3's rule denies everything, but a rule written after
+    // `.deactivatefilter ip_allow` lets it connect: b.test (check off) 200, a.test and c.test 403.
+    assert!(ok(get_from(&proxy, "127.0.0.3", "b.test", &[])));
+    assert_eq!(get_from(&proxy, "127.0.0.3", "a.test", &[]).1, denied);
+    assert_eq!(get_from(&proxy, "127.0.0.3", "c.test", &[]).1, denied);
+}
+
+#[test]
+fn ip_allow_deny_all_closes_at_accept_without_deactivatefilter() {
+    // Checked on ATS 9.2: with no `.deactivatefilter ip_allow`, 127.0.0.3 (a deny rule without
+    // methods) is closed at accept: "Empty reply from server".
+    let origin = Origin::start();
+    let proxy = Proxy::start(
+        "remapcfg-ip-allow-closed",
+        &origin,
+        Setup {
+            remap: vec![format!(
+                "map http://a.test/ http://127.0.0.1:{}/",
+                origin.port
+            )],
+            files: vec![("ip_allow.yaml".into(), IP_ALLOW.as_bytes().to_vec())],
+            ..Setup::default()
+        },
+    );
+    assert_closed(get_from(&proxy, "127.0.0.3", "a.test", &[]));
+    let (rc, r) = get_from(&proxy, "127.0.0.2", "a.test", &[]);
+    assert!(rc == 0 && r.starts_with("HTTP/1.1 200 OK\n"), "{r}");
+}
+
+#[test]
+fn sighup_reads_ip_allow_yaml_again_and_keeps_it_when_broken() {
+    let origin = Origin::start();
+    let proxy = start(
+        "remapcfg-ip-allow-hup",
+        &origin,
+        vec![format!(
+            "map http://a.test/ http://127.0.0.1:{}/",
+            origin.port
+        )],
+    );
+    // No ip_allow.yaml: every client and method (a NOTE says so).
+    assert!(proxy
+        .stderr()
+        .contains("ip_allow.yaml not found: every client allowed"));
+    let post = |p: &Proxy| get(p, "a.test", "/echo", &["-X", "POST", "-d", "x"]);
+    assert!(post(&proxy).starts_with("HTTP/1.1 200 OK\n"));
+    let file = proxy.dir.join("ip_allow.yaml");
+    std::fs::write(&file, IP_ALLOW).unwrap();
+    hup(&proxy);
+    let end = Instant::now() + Duration::from_secs(10);
+    while !post(&proxy).starts_with("HTTP/1.1 403 Access Denied\n") {
+        assert!(Instant::now() < end, "{}", proxy.stderr());
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    // A broken file: the old rules stay, with file:line.
+    std::fs::write(
+        &file,
+        "ip_allow:\n  - apply: in\n    ip_addrs: 1.2.3\n    action: allow\n",
+    )
+    .unwrap();
+    hup(&proxy);
+    let want = format!("{}:3: '1.2.3' is not a valid range.", file.display());
+    assert!(
+        proxy.wait_for_stderr(&want, Duration::from_secs(10)),
+        "{}",
+        proxy.stderr()
+    );
+    assert!(post(&proxy).starts_with("HTTP/1.1 403 Access Denied\n"));
+    assert!(get(&proxy, "a.test", "/echo", &[]).starts_with("HTTP/1.1 200 OK\n"));
+}
+
+#[test]
+fn a_broken_ip_allow_yaml_stops_start_up_naming_file_and_line() {
+    let dir = temp_dir("remapcfg-ip-allow-broken");
+    std::fs::write(
+        dir.join("records.config"),
+        "CONFIG proxy.config.http.server_ports STRING 0:ip-in=127.0.0.1\n\
+         CONFIG proxy.config.cache.ip_allow.filename STRING acl/mine.yaml\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("acl")).unwrap();
+    std::fs::write(
+        dir.join("acl/mine.yaml"),
+        "ip_allow:\n  - apply: in\n    ip_addrs: 0/0\n    action: perhaps\n",
+    )
+    .unwrap();
+    let (code, _, err) = run_with_timeout(
+        tshost().arg("--config-dir").arg(&dir),
+        b"",
+        Duration::from_secs(20),
+    );
+    let err = String::from_utf8_lossy(&err);
+    assert!(code != 0 && code != -1, "{code}: {err}");
+    let want = format!(
+        "{}:4: item ignored, value for tag 'action' must be 'allow' or 'deny'",
+        dir.join("acl/mine.yaml").display()
+    );
+    assert!(err.contains(&want), "{err}");
+}

@@ -1,7 +1,9 @@
 //! ATS-format configuration files.
 #![forbid(unsafe_code)]
+pub mod ip_allow;
 pub mod overridable;
 pub mod ports;
 pub mod records;
 pub mod remap;
 pub mod ssl_multicert;
+pub mod yaml;

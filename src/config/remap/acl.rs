@@ -31,16 +31,21 @@ pub struct IpRange {
 
 impl IpRange {
     /// ATS's `ats_ip_range_parse`: `ADDR`, `FIRST-LAST` (same family, FIRST <= LAST) or
-    /// `ADDR/BITS`.
+    /// `ADDR/BITS`. An IPv4 address may be one number, as getaddrinfo reads it (`0/0`).
     pub fn parse(s: &str, invert: bool) -> Option<IpRange> {
+        let addr = |a: &str| -> Option<IpAddr> {
+            a.parse()
+                .ok()
+                .or_else(|| a.parse::<u32>().ok().map(|n| IpAddr::V4(n.into())))
+        };
         let (start, end) = if let Some((a, b)) = s.split_once('-') {
-            let (a, b): (IpAddr, IpAddr) = (a.parse().ok()?, b.parse().ok()?);
+            let (a, b): (IpAddr, IpAddr) = (addr(a)?, addr(b)?);
             if a.is_ipv4() != b.is_ipv4() || a > b {
                 return None;
             }
             (a, b)
         } else if let Some((a, bits)) = s.split_once('/') {
-            let a: IpAddr = a.parse().ok()?;
+            let a = addr(a)?;
             let bits: u32 = bits.parse().ok()?;
             match a {
                 IpAddr::V4(v) if bits <= 32 => {
@@ -70,13 +75,14 @@ impl IpRange {
                 _ => return None,
             }
         } else {
-            let a: IpAddr = s.parse().ok()?;
+            let a = addr(s)?;
             (a, a)
         };
         Some(IpRange { start, end, invert })
     }
 
-    fn contains(&self, ip: IpAddr) -> bool {
+    /// Whether the range holds `ip` (an IPv4-mapped IPv6 address as its IPv4 one).
+    pub fn contains(&self, ip: IpAddr) -> bool {
         let ip = match ip {
             IpAddr::V6(v) => v.to_ipv4_mapped().map_or(ip, IpAddr::V4),
             v4 => v4,
@@ -229,6 +235,8 @@ mod tests {
         assert!(r.matches("10.200.1.1".parse().unwrap()));
         assert!(!r.matches("11.0.0.0".parse().unwrap()));
         assert!(r.matches("::ffff:10.0.0.1".parse().unwrap()));
+        let r = IpRange::parse("0/0", false).unwrap();
+        assert!(r.matches("1.2.3.4".parse().unwrap()));
         let r = IpRange::parse("10.0.0.1-10.0.0.5", true).unwrap();
         assert!(!r.matches("10.0.0.3".parse().unwrap()));
         assert!(r.matches("10.0.0.6".parse().unwrap()));

@@ -7,16 +7,27 @@
 //! own; `.deactivatefilter NAME` (`.unusefilter`, `.unactivefilter`, `.deuseflt`, `.unuseflt`)
 //! stops that; `.deletefilter NAME` (`.delfilter`, `.delflt`) forgets it. Names compare
 //! case-insensitively; the state carries across `.include`d files, as in ATS. `ip_allow` as the
-//! NAME switches the ip_allow.yaml check of later rules in ATS; tshost does not read
-//! ip_allow.yaml, so these two lines are warned about.
+//! NAME of `.activatefilter`/`.deactivatefilter` switches the ip_allow.yaml method check of the
+//! rules written after it (and a rule without it lets a client whose ip_allow rule denies every
+//! method connect, to be answered 403 per request: ATS's accept_check_p).
 #![forbid(unsafe_code)]
 
 use super::acl::AclFilter;
 
-/// The named filters: the active ones first, in activation order, then the others.
-#[derive(Default)]
+/// The named filters: the active ones first, in activation order, then the others; and whether
+/// the rules written now take the ip_allow.yaml check.
 pub struct Filters {
     list: Vec<(AclFilter, bool)>,
+    pub ip_allow: bool,
+}
+
+impl Default for Filters {
+    fn default() -> Self {
+        Filters {
+            list: Vec::new(),
+            ip_allow: true,
+        }
+    }
 }
 
 /// What a directive line is.
@@ -94,9 +105,8 @@ impl Filters {
             Directive::Activate | Directive::Deactivate => {
                 let on = matches!(d, Directive::Activate);
                 if name == "ip_allow" {
-                    return Ok(Some(format!(
-                        "{kw} ip_allow: tshost does not read ip_allow.yaml, so there is no ip_allow check to switch; ignored"
-                    )));
+                    self.ip_allow = on;
+                    return Ok(None);
                 }
                 let Some(i) = self.position(name) else {
                     return Err(format!("Undefined filter \"{name}\" in directive \"{kw}\""));
@@ -153,6 +163,11 @@ mod tests {
         run(&mut f, ".deletefilter", &["A"], &[]).unwrap();
         assert!(active(&f).is_empty());
         run(&mut f, ".deletefilter", &["nothing"], &[]).unwrap();
+        assert!(f.ip_allow);
+        run(&mut f, ".deactivatefilter", &["ip_allow"], &[]).unwrap();
+        assert!(!f.ip_allow);
+        run(&mut f, ".activatefilter", &["ip_allow"], &[]).unwrap();
+        assert!(f.ip_allow);
     }
 
     #[test]

@@ -161,6 +161,9 @@ pub struct RemapRule {
     pub host_regex: Option<regex::HostRegex>,
     /// Its ACL filters in order (the active named ones, then its own); empty: all allowed.
     pub filters: Vec<acl::AclFilter>,
+    /// ip_allow.yaml's method check applies to its requests (off after `.deactivatefilter
+    /// ip_allow`).
+    pub ip_allow_check: bool,
 }
 
 /// A rule a request matched, and what the rule makes of it.
@@ -206,6 +209,9 @@ pub struct RemapTable {
     /// Some rule is `map_with_recv_port`, or a redirect: those lookups cost nothing otherwise.
     pub has_recv_port: bool,
     pub has_redirect: bool,
+    /// Some rule is written after `.deactivatefilter ip_allow`: a client whose ip_allow rule
+    /// denies every method is not closed at accept (ATS's accept_check_p).
+    pub ip_allow_off: bool,
 }
 
 fn default_port(scheme: &str) -> u16 {

@@ -334,6 +334,7 @@ impl Parser {
             file: file.clone(),
             host_regex,
             filters,
+            ip_allow_check: self.filters.ip_allow,
         })))
     }
 
@@ -515,6 +516,7 @@ impl RemapTable {
         let table = RemapTable {
             has_recv_port: has(&[MapKind::MapWithRecvPort]),
             has_redirect: has(&[MapKind::Redirect, MapKind::RedirectTemporary]),
+            ip_allow_off: p.rules.iter().any(|r| !r.ip_allow_check),
             rules: p.rules,
         };
         Ok((table, p.warnings))
@@ -581,6 +583,7 @@ mod tests {
                 file: Arc::from(Path::new("/etc/ts/remap.config")),
                 host_regex: None,
                 filters: Vec::new(),
+                ip_allow_check: true,
             }
         );
         assert_eq!(

@@ -34,12 +34,32 @@ pub(super) fn remap<'p>(
     proxy: &Proxy,
     ssn: &Session,
     txn: &Txn,
-    table: &'p crate::config::remap::RemapTable,
+    state: &'p RemapState,
     req: &MBuffer,
     scheme: &str,
 ) -> Result<Target<'p>, Failure> {
     use crate::config::remap::{acl, MapKind, Request};
+    let table = &state.table;
+    let client = || {
+        ssn.client
+            .client_addr
+            .as_ref()
+            .and_then(|a| a.as_socket())
+            .map(|a| a.ip())
+    };
     req.with(|h| {
+        // ip_allow.yaml's method check (ATS's process_quick_http_filter): after the lookup, as
+        // a rule may switch it off, and before a missing rule's 404 or a redirect.
+        let ip_denied = || {
+            state
+                .ip_allow
+                .as_ref()
+                .is_some_and(|a| !client().is_some_and(|ip| a.allows(ip, h.method())))
+        };
+        let forbidden = || {
+            txn.access_denied.store(true, Ordering::Release);
+            Failure::Respond(403)
+        };
         let url = h.url();
         // The URL's scheme: the connection's, unless an absolute-form URL named the other one
         // (let through by scheme_proto_mismatch_policy 0 or 1), which ATS 9.2.9 then follows
@@ -75,6 +95,9 @@ pub(super) fn remap<'p>(
                     MapKind::Redirect | MapKind::RedirectTemporary
                 ) =>
             {
+                if ip_denied() {
+                    return Err(forbidden());
+                }
                 // ATS's handleIfRedirect: the request's URL with the target's scheme, host, port
                 // and path (its query kept); 301, or 307 (302 to an HTTP/1.0 client).
                 let to = found.target();
@@ -98,21 +121,17 @@ pub(super) fn remap<'p>(
             }
             Some(found) => {
                 let rule = found.rule;
-                let denied = !rule.filters.is_empty()
+                let denied = (!rule.filters.is_empty()
                     && !acl::allowed(
                         &rule.filters,
                         &acl::AclRequest {
                             method: h.method(),
-                            client: ssn
-                                .client
-                                .client_addr
-                                .as_ref()
-                                .and_then(|a| a.as_socket())
-                                .map(|a| a.ip()),
+                            client: client(),
                             local: local().map(|a| a.ip()),
                             internal: ssn.client.internal,
                         },
-                    );
+                    ))
+                    || (rule.ip_allow_check && ip_denied());
                 let to = match found.regex_target {
                     Some(t) => Cow::Owned(t),
                     None => Cow::Borrowed(&rule.to),
@@ -131,6 +150,7 @@ pub(super) fn remap<'p>(
                     denied,
                 })
             }
+            None if ip_denied() => Err(forbidden()),
             None if proxy.config.remap_required => Err(Failure::Respond(404)),
             None if host.is_empty() => Err(Failure::Respond(400)),
             None => Ok(Target {
