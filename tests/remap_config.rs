@@ -1,6 +1,7 @@
 //! remap.config beyond `map` rules, end to end: the real tshost binary, a tshost-origin, and curl
-//! on 127.0.0.1 (ephemeral ports). Each expectation was first checked on Debian's ATS 9.2.9
-//! (/work/ref-ats.sh, same rules, `curl -v`), noted at each test as "checked on ATS 9.2". What
+//! on 127.0.0.1 (ephemeral ports). The expectations noted "checked on ATS 9.2" were first run
+//! on Debian's ATS 9.2.9 with the same rules and `curl -v`; the others follow ATS's source
+//! (RemapConfig.cc, UrlRewrite.cc, IPAllow.cc) or are tshost's own (error texts). What
 //! differs on purpose: the bodies tshost generates are its own page (ATS's body factory writes
 //! "Document Has Moved" / "Access Denied" templates with a `Content-Language` field), and
 //! tshost sends no `Server` or `Date` field on them; status lines, `Location`, `Cache-Control`
