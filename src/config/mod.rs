@@ -1,8 +1,10 @@
 //! ATS-format configuration files.
 #![forbid(unsafe_code)]
+pub mod ip_allow;
 pub mod overridable;
 pub mod ports;
 pub mod records;
 pub mod redirect;
 pub mod remap;
 pub mod ssl_multicert;
+pub mod yaml;

@@ -340,20 +340,20 @@ fn instance(
 /// one: a plugin that fails fails the file).
 pub fn load(file: &Path, plugin_dir: &Path) -> Result<(RemapTable, Chains), String> {
     let table = RemapTable::load(file).map_err(|e| e.to_string())?;
-    let plugins = instantiate(&table, file, plugin_dir)?;
+    let plugins = instantiate(&table, plugin_dir)?;
     Ok((table, plugins))
 }
 
-/// Load the plugins of every rule of `table` (read from `file`) and make their instances, rule by
-/// rule in file order. An error names the rule's file:line.
-pub fn instantiate(table: &RemapTable, file: &Path, plugin_dir: &Path) -> Result<Chains, String> {
+/// Load the plugins of every rule of `table` and make their instances, rule by rule in file
+/// order. An error names the rule's file:line.
+pub fn instantiate(table: &RemapTable, plugin_dir: &Path) -> Result<Chains, String> {
     let mut by_rule = Vec::with_capacity(table.rules.len());
     for rule in &table.rules {
         if rule.plugins.is_empty() {
             by_rule.push(None);
             continue;
         }
-        let at = |e: String| format!("{}:{}: {e}", file.display(), rule.line);
+        let at = |e: String| format!("{}:{}: {e}", rule.file.display(), rule.line);
         let mut instances = Vec::new();
         for spec in &rule.plugins {
             let path = resolve_plugin_path(plugin_dir, spec.path.as_bytes());

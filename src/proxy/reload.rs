@@ -5,7 +5,8 @@
 //! it started remap with, and the old instances get TSRemapDeleteInstance when the last of those
 //! transactions ends); each plugin hears TSRemapPostConfigReload with how it went. A file that
 //! does not load, or a plugin that refuses its new instance, keeps the old rules, with an error
-//! naming file:line.
+//! naming file:line. ip_allow.yaml is read again first: a broken one keeps the old remap.config
+//! and ip_allow.yaml both (remap.config is then not read, and plugins hear nothing).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -14,12 +15,25 @@ use super::sm::{Proxy, RemapState};
 
 /// Read `file` again and, if it loads, make it the remap configuration of `proxy`.
 /// Returns whether the new rules are in force.
-pub fn reload_remap(proxy: &Proxy, file: &Path, plugin_dir: &Path) -> bool {
+pub fn reload_remap(
+    proxy: &Proxy,
+    file: &Path,
+    plugin_dir: &Path,
+    ip_allow_file: Option<&Path>,
+) -> bool {
     crate::note!("{}: reloading", file.display());
+    let ip_allow = match ip_allow_file.map(crate::config::ip_allow::IpAllow::load) {
+        None => None,
+        Some(Ok(a)) => a,
+        Some(Err(e)) => {
+            crate::error!("{e}; the previous remap.config and ip_allow.yaml stay in force");
+            return false;
+        }
+    };
     crate::plugin::remap::pre_reload();
     match crate::plugin::remap::load(file, plugin_dir) {
         Ok((table, plugins)) => {
-            let state = Arc::new(RemapState::new(table, plugins));
+            let state = Arc::new(RemapState::new(table, plugins).with_ip_allow(ip_allow));
             proxy.config.remap.store(state.clone());
             crate::plugin::remap::post_reload(Some(&state.plugins));
             crate::note!(

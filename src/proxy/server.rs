@@ -225,6 +225,13 @@ async fn connection(
     timeouts: ClientTimeouts,
     stop: watch::Receiver<bool>,
 ) {
+    // ip_allow.yaml: a client no rule allows anything is closed at once (ATS closes it at its
+    // session accept, after a TLS handshake; here before).
+    if !proxy.config.remap.load().accepts(peer.ip()) {
+        // FIN first: a client that already sent its request reads an empty reply, not a reset.
+        let _ = socket2::SockRef::from(&stream).shutdown(std::net::Shutdown::Write);
+        return;
+    }
     let _ = stream.set_nodelay(true);
     let local = stream.local_addr().ok();
     let fd = stream.as_raw_fd();

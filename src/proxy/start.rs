@@ -32,8 +32,19 @@ pub struct Prepared {
     pub tls: Option<Arc<TlsServer>>,
     /// remap.config and the plugin directory, for a reload (None: built-in defaults).
     pub remap_file: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    /// ip_allow.yaml (proxy.config.cache.ip_allow.filename), reloaded with remap.config.
+    pub ip_allow_file: Option<std::path::PathBuf>,
     pub timeouts: ClientTimeouts,
     pub shutdown_timeout: Duration,
+}
+
+/// proxy.config.cache.ip_allow.filename, relative to the configuration directory.
+fn ip_allow_path(records: &Records, dir: &std::path::Path) -> std::path::PathBuf {
+    let name = records
+        .get_str("proxy.config.cache.ip_allow.filename")
+        .filter(|n| !n.is_empty())
+        .unwrap_or("ip_allow.yaml");
+    dir.join(name)
 }
 
 fn per_minute(records: &Records, name: &str, default: i64) -> u32 {
@@ -88,6 +99,11 @@ pub fn load_certificates(records: &Records, dir: &Path) -> Result<Vec<CertKey>, 
 /// Read the network configuration and bind every port (binding happens here, before any plugin
 /// sees traffic, so a port in use is a start-up error).
 pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> {
+    let ip_allow_file = setup.config_dir.map(|d| ip_allow_path(records, d));
+    let ip_allow = match &ip_allow_file {
+        Some(f) => crate::config::ip_allow::IpAllow::load(f).map_err(|e| e.to_string())?,
+        None => None,
+    };
     let (specs, remap, remap_plugins, certs) = match setup.config_dir {
         Some(dir) => {
             let ports = records
@@ -149,7 +165,9 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
         });
     }
     let config = SmConfig {
-        remap: arc_swap::ArcSwap::from_pointee(RemapState::new(remap, remap_plugins)),
+        remap: arc_swap::ArcSwap::from_pointee(
+            RemapState::new(remap, remap_plugins).with_ip_allow(ip_allow),
+        ),
         remap_required: records
             .get_int("proxy.config.url_remap.remap_required")
             .unwrap_or(1)
@@ -228,6 +246,7 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
         remap_file: setup
             .config_dir
             .map(|d| (d.join("remap.config"), setup.plugin_dir.to_path_buf())),
+        ip_allow_file,
         timeouts: ClientTimeouts {
             keep_alive: secs(
                 records,
@@ -443,7 +462,8 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
                     crate::note!("{}", survived("SIGHUP"));
                     // As `traffic_ctl config reload`: remap.config is read again.
                     if let Some((file, plugin_dir)) = &prepared.remap_file {
-                        super::reload::reload_remap(&proxy, file, plugin_dir);
+                        let ip_allow = prepared.ip_allow_file.as_deref();
+                        super::reload::reload_remap(&proxy, file, plugin_dir, ip_allow);
                     }
                 }
                 _ = usr1.recv() => crate::note!("{}", survived("SIGUSR1")),

@@ -165,6 +165,8 @@ pub struct Txn {
     /// Where a remap plugin redirected the request (its `rri->redirect`): the Location of the
     /// redirect tshost answers with.
     pub redirect_to: Mutex<Option<Vec<u8>>>,
+    /// A remap.config ACL filter denied the request: its 403 says `Access Denied`, as ATS's.
+    pub access_denied: AtomicBool,
     /// The client went away before the response was complete (TSHttpTxnAborted).
     pub aborted: AtomicBool,
     /// HTTP version of the client request (`major << 16 | minor`); 0 until the request header is
@@ -232,6 +234,7 @@ impl Txn {
             args: Default::default(),
             status: AtomicI32::new(0),
             redirect_to: Mutex::new(None),
+            access_denied: AtomicBool::new(false),
             config: Mutex::new(None),
             has_config: AtomicBool::new(false),
             pristine_url: Mutex::new(None),

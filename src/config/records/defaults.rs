@@ -40,6 +40,7 @@ pub(super) const DEFAULTS: &[(&str, Def)] = &[
     ("proxy.config.http.server_ports", S("8080 8080:ipv6")),
     ("proxy.config.url_remap.remap_required", I(1)),
     ("proxy.config.url_remap.pristine_host_hdr", I(0)),
+    ("proxy.config.cache.ip_allow.filename", S("ip_allow.yaml")),
     ("proxy.config.stop.shutdown_timeout", I(30)),
     ("proxy.config.http.request_header_max_size", I(131072)),
     ("proxy.config.http.response_header_max_size", I(131072)),

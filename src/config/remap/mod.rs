@@ -10,11 +10,12 @@
 //! separated by spaces or tabs: words starting with `@` are options (`@` alone is ignored), the
 //! others parameters: `TYPE FROM TO [TAG]`, or a directive starting with `.`.
 //!
-//! * TYPE (case-insensitive): `map` and `reverse_map` are supported (reverse_map rules are kept
-//!   for the response side; [`RemapTable::lookup`] uses `map` rules). `map_with_referer`,
-//!   `map_with_recv_port`, `redirect`, `redirect_temporary` and every `regex_` type are not
-//!   supported yet: the line is skipped with a warning naming the type and line. Any other word is
-//!   an error, as in ATS.
+//! * TYPE (case-insensitive): `map`, `reverse_map` (kept for the response side),
+//!   `redirect` (301), `redirect_temporary` (307), `map_with_recv_port` (FROM's port is the
+//!   local port the request arrived on), and `regex_` before any of them but `reverse_map`: FROM's
+//!   host is a regex and TO's host a template with `$0`..`$9` (regex.rs). `map_with_referer`,
+//!   `regex_reverse_map` and `regex_map_with_referer` are not supported yet: the line is skipped
+//!   with a warning naming the type and line. Any other word is an error, as in ATS.
 //! * FROM: `[scheme://]host[:port][/path]`, or `/path` (a rule for any host, `map` only). The
 //!   scheme defaults to http, the port to the scheme's (80 for http/ws, 443 for https/wss); the
 //!   host is lower-cased. TO: `scheme://host[:port][/path]`. Schemes: http, https, ws, wss (ws/wss
@@ -22,12 +23,16 @@
 //!   error. Paths are kept without their leading `/`, as in ATS.
 //! * Options: `@plugin=PATH` adds a remap plugin to the rule's chain, each `@pparam=VALUE` a
 //!   parameter to the plugin before it (those before the first `@plugin` go to the first, as
-//!   ATS's remap_load_plugin); plugins are loaded by `plugin::remap`. ACL filters
-//!   (`@action=`, `@src_ip=`, `@in_ip=`, `@method=`, `@internal`) and the filter directives
-//!   (`.definefilter` ... `.deactivatefilter`) are errors too: ignoring them would open access
-//!   that the configuration restricts. `@mapid=`, `@strategy=`, `@map_with_referer`
-//!   and unknown options are warned about once each and ignored. `.include` is skipped with a
-//!   warning; other directives are errors, as in ATS.
+//!   ATS's remap_load_plugin); plugins are loaded by `plugin::remap`. ACL filters (`@action=`,
+//!   `@src_ip=`, `@in_ip=`, `@method=`, `@internal`; acl.rs) make the rule's own filter, after
+//!   the named filters active where it is written (`.definefilter` & co, directive.rs); they are
+//!   checked for `map` and `map_with_recv_port` rules (on other types, as in ATS, they are not:
+//!   a warning says so). `@mapid=`, `@strategy=`, `@map_with_referer` and unknown options are
+//!   warned about once each and ignored.
+//! * `.include PATH...`: each file (or each file of a directory, by name) is read in place,
+//!   relative to remap.config's directory; errors name the included file and line; a file
+//!   included while it is being read is an error (ATS recurses until it runs out of stack).
+//!   Filter directives carry across files, as in ATS. Other directives are errors.
 //! * Two rules of the same type for the same scheme, host, port and path are an error (ATS:
 //!   "unable to add mapping rule to lookup table").
 //!
@@ -37,28 +42,45 @@
 //!
 //! # Lookup
 //!
-//! A request matches the `map` rules whose host equals its host (case-insensitively), whose
-//! scheme and port equal its own, and whose path is a prefix of its path, byte-wise (so
-//! `/foo` matches `/foobar`). Among those **the rule written first wins**, not the longest
-//! prefix: ATS keeps the rules of one host in a trie and `Trie::Search` returns the lowest-rank
-//! (earliest) match on the way down. When no rule of the request's host matches, rules without a
-//! host (`map /path ...`) are tried by path alone (scheme and port are not compared).
-//! The new path is the target's path followed by the rest of the request's path, with ATS's
-//! slash handling.
+//! As ATS's `RemapProcessor::setup_for_remap` and `HttpTransact::EndRemapRequest`:
+//! `map_with_recv_port` rules first (their port compared with the local port the request arrived
+//! on), then `map` rules, then (no map rule matched) `redirect_temporary`, then `redirect` rules.
+//! Within one type a request matches the rules whose host equals its host (case-insensitively)
+//! or whose host regex matches it, whose scheme and port equal its own, and whose path is a
+//! prefix of its path, byte-wise (so `/foo` matches `/foobar`). Among those **the rule written
+//! first wins**, not the longest prefix: ATS keeps the rules of one host in a trie and
+//! `Trie::Search` returns the lowest-rank (earliest) match, then tries the regex rules of lower
+//! rank. When no `map` rule of the request's host matches, rules without a host (`map /path
+//! ...`) are tried by path alone (scheme and port are not compared). The new path is the
+//! target's path followed by the rest of the request's path, with ATS's slash handling. A table
+//! without `map_with_recv_port`, redirect or regex rules does no more work per request than
+//! before they existed (flags on the table; a regex rule lower-cases the host once).
 #![forbid(unsafe_code)]
 
+pub mod acl;
+mod directive;
 mod parse;
+pub mod regex;
 mod words;
+
+use std::path::Path;
+use std::sync::Arc;
 
 use crate::hdrs::text::{Dec, HStr};
 
 pub use crate::config::records::ConfigError;
 
-/// `map` or `reverse_map`.
+/// A rule's type (its `regex_` form is the same type with [`RemapRule::host_regex`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MapKind {
     Map,
     ReverseMap,
+    /// `redirect`: 301 to the target.
+    Redirect,
+    /// `redirect_temporary`: 307 to the target (302 to an HTTP/1.0 client).
+    RedirectTemporary,
+    /// `map_with_recv_port`: FROM's port is the one the request arrived on.
+    MapWithRecvPort,
 }
 
 /// What a rule matches.
@@ -134,6 +156,43 @@ pub struct RemapRule {
     pub to_text: String,
     /// The remap plugins of the rule, in chain order (`map` rules only).
     pub plugins: Vec<PluginSpec>,
+    /// The file the rule is in (remap.config, or a file it includes).
+    pub file: Arc<Path>,
+    /// A `regex_` rule: FROM's host is this regex, TO's host its template.
+    pub host_regex: Option<regex::HostRegex>,
+    /// Its ACL filters in order (the active named ones, then its own); empty: all allowed.
+    pub filters: Vec<acl::AclFilter>,
+    /// ip_allow.yaml's method check applies to its requests (off after `.deactivatefilter
+    /// ip_allow`).
+    pub ip_allow_check: bool,
+}
+
+/// A rule a request matched, and what the rule makes of it.
+#[derive(Debug)]
+pub struct Found<'t> {
+    pub rule: &'t RemapRule,
+    /// The new path, without its leading `/`.
+    pub path: Vec<u8>,
+    /// A `regex_` rule's target, its host filled from the request's (None: `rule.to`).
+    pub regex_target: Option<Target>,
+}
+
+impl Found<'_> {
+    /// Where the request goes: the rule's target, or the one its regex made.
+    pub fn target(&self) -> &Target {
+        self.regex_target.as_ref().unwrap_or(&self.rule.to)
+    }
+}
+
+/// What a lookup compares: the request's scheme, host (from its URL, else its Host field), port,
+/// the local port it arrived on, and its path without the leading `/`.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    pub scheme: &'a str,
+    pub host: &'a str,
+    pub port: u16,
+    pub recv_port: u16,
+    pub path: &'a [u8],
 }
 
 /// A `@plugin=PATH` of a rule and its `@pparam=` values, in order.
@@ -146,14 +205,33 @@ pub struct PluginSpec {
 
 #[derive(Clone, Debug, Default)]
 pub struct RemapTable {
-    /// In file order (the order is the rank: first wins).
+    /// In file order, included files in place (the order is the rank: first wins).
     pub rules: Vec<RemapRule>,
+    /// Some rule is `map_with_recv_port`, or a redirect: those lookups cost nothing otherwise.
+    pub has_recv_port: bool,
+    pub has_redirect: bool,
+    /// Some rule is written after `.deactivatefilter ip_allow`: a client whose ip_allow rule
+    /// denies every method is not closed at accept (ATS's accept_check_p).
+    pub ip_allow_off: bool,
 }
 
 fn default_port(scheme: &str) -> u16 {
     match scheme {
         "https" | "wss" => 443,
         _ => 80,
+    }
+}
+
+fn found<'t>(rule: &'t RemapRule, req: &[u8], regex_target: Option<Target>) -> Found<'t> {
+    let path = rewrite_path(
+        rule.from.path_prefix.as_bytes(),
+        rule.to.path_prefix.as_bytes(),
+        req,
+    );
+    Found {
+        rule,
+        path,
+        regex_target,
     }
 }
 
@@ -187,7 +265,7 @@ fn rewrite_path(from_path: &[u8], to_path: &[u8], req: &[u8]) -> Vec<u8> {
 impl RemapTable {
     /// The `map` rule for a request and the request's new path (with a leading `/`). `path` is
     /// the request's URL path (the query excluded), with or without its leading `/`; `host` is
-    /// compared case-insensitively, `scheme` too.
+    /// compared case-insensitively, `scheme` too. (A test helper: the request arrived on `port`.)
     pub fn lookup(
         &self,
         scheme: &str,
@@ -196,38 +274,78 @@ impl RemapTable {
         path: &str,
     ) -> Option<(&RemapRule, String)> {
         let req = path.strip_prefix('/').unwrap_or(path).as_bytes();
-        let (rule, new) = self.lookup_path(scheme, host, port, req)?;
-        Some((rule, format!("/{}", String::from_utf8_lossy(&new))))
+        let found = self.lookup_path(&Request {
+            scheme,
+            host,
+            port,
+            recv_port: port,
+            path: req,
+        })?;
+        Some((
+            found.rule,
+            format!("/{}", String::from_utf8_lossy(&found.path)),
+        ))
     }
 
-    /// [`RemapTable::lookup`] for a request path given without its leading '/'; the new path
-    /// comes without it too.
-    pub fn lookup_path(
-        &self,
-        scheme: &str,
-        host: &str,
-        port: u16,
-        req: &[u8],
-    ) -> Option<(&RemapRule, Vec<u8>)> {
-        let prefix_ok = |r: &RemapRule| req.starts_with(r.from.path_prefix.as_bytes());
-        let maps = || self.rules.iter().filter(|r| r.kind == MapKind::Map);
-        let found = if host.is_empty() {
-            None
-        } else {
-            maps().find(|r| {
-                r.from.host.eq_ignore_ascii_case(host)
-                    && r.from.scheme.eq_ignore_ascii_case(scheme)
-                    && r.from.port == port
-                    && prefix_ok(r)
-            })
+    /// The first rule of `kind` (file order) whose host is the request's (or whose regex
+    /// matches it), with the same scheme and `port`, and whose path is a prefix of the
+    /// request's; `host` empty: the rules without a host, by path alone.
+    fn find(&self, kind: MapKind, q: &Request, port: u16) -> Option<Found<'_>> {
+        let mut lower: Option<String> = None;
+        for r in self.rules.iter().filter(|r| r.kind == kind) {
+            if !q.path.starts_with(r.from.path_prefix.as_bytes()) {
+                continue;
+            }
+            if q.host.is_empty() {
+                if r.from.host.is_empty() {
+                    return Some(found(r, q.path, None));
+                }
+                continue;
+            }
+            if r.from.host.is_empty()
+                || !r.from.scheme.eq_ignore_ascii_case(q.scheme)
+                || r.from.port != port
+            {
+                continue;
+            }
+            match &r.host_regex {
+                None if r.from.host.eq_ignore_ascii_case(q.host) => {
+                    return Some(found(r, q.path, None))
+                }
+                None => {}
+                Some(re) => {
+                    let host = lower.get_or_insert_with(|| q.host.to_ascii_lowercase());
+                    if let Some(to_host) = re.expand(host) {
+                        let t = &r.to;
+                        let to =
+                            Target::new(t.scheme.clone(), to_host, t.port, t.path_prefix.clone());
+                        return Some(found(r, q.path, Some(to)));
+                    }
+                }
+            }
         }
-        .or_else(|| maps().find(|r| r.from.host.is_empty() && prefix_ok(r)))?;
-        let new = rewrite_path(
-            found.from.path_prefix.as_bytes(),
-            found.to.path_prefix.as_bytes(),
-            req,
-        );
-        Some((found, new))
+        None
+    }
+
+    /// The rule for a request, as ATS's lookup: `map_with_recv_port` rules by the port the
+    /// request arrived on, then `map` rules (then, for a request with a host, the `map` rules
+    /// without one), then `redirect_temporary` and `redirect` rules.
+    pub fn lookup_path(&self, q: &Request) -> Option<Found<'_>> {
+        if self.has_recv_port {
+            if let Some(f) = self.find(MapKind::MapWithRecvPort, q, q.recv_port) {
+                return Some(f);
+            }
+        }
+        let mapped = self.find(MapKind::Map, q, q.port).or_else(|| {
+            (!q.host.is_empty())
+                .then(|| self.find(MapKind::Map, &Request { host: "", ..*q }, q.port))
+                .flatten()
+        });
+        if mapped.is_some() || !self.has_redirect || q.host.is_empty() {
+            return mapped;
+        }
+        self.find(MapKind::RedirectTemporary, q, q.port)
+            .or_else(|| self.find(MapKind::Redirect, q, q.port))
     }
 
     /// The `reverse_map` rules, in file order.
@@ -360,5 +478,70 @@ mod tests {
                 "map {from} {to}, request {req}"
             );
         }
+    }
+
+    fn find(t: &RemapTable, host: &str, port: u16, recv_port: u16, path: &str) -> Option<String> {
+        let f = t.lookup_path(&Request {
+            scheme: "http",
+            host,
+            port,
+            recv_port,
+            path: path.as_bytes(),
+        })?;
+        let to = f.target();
+        Some(format!(
+            "{}:{:?} {}:{}/{}",
+            f.rule.line,
+            f.rule.kind,
+            to.host,
+            to.port,
+            String::from_utf8_lossy(&f.path)
+        ))
+    }
+
+    #[test]
+    fn recv_port_rules_then_map_then_redirects() {
+        // Checked on ATS 9.2: a map rule wins over a redirect of the same host; a redirect
+        // applies when no map rule matches; map_with_recv_port matches the port the request
+        // arrived on whatever the Host field's port.
+        let (t, _) = table(
+            "redirect http://h/ http://r/\n\
+             redirect_temporary http://t/ http://tt/x\n\
+             redirect http://t/ http://never/\n\
+             map http://h/ http://m/\n\
+             map_with_recv_port http://h:8000/ http://recv/\n",
+        );
+        assert_eq!(
+            find(&t, "h", 80, 8000, "a").unwrap(),
+            "5:MapWithRecvPort recv:80/a"
+        );
+        assert_eq!(
+            find(&t, "h", 9999, 8000, "a").unwrap(),
+            "5:MapWithRecvPort recv:80/a"
+        );
+        assert_eq!(find(&t, "h", 80, 80, "a").unwrap(), "4:Map m:80/a");
+        assert_eq!(
+            find(&t, "t", 80, 80, "a").unwrap(),
+            "2:RedirectTemporary tt:80/x/a"
+        );
+        assert_eq!(find(&t, "x", 80, 80, "a"), None);
+    }
+
+    #[test]
+    fn regex_rules_take_their_place_in_file_order() {
+        let (t, _) = table(
+            "map http://a.test/ http://plain/\n\
+             regex_map http://(.*)\\.test/ http://$1.o/\n\
+             map http://b.test/ http://never/\n",
+        );
+        assert_eq!(find(&t, "a.test", 80, 80, "x").unwrap(), "1:Map plain:80/x");
+        assert_eq!(find(&t, "B.Test", 80, 80, "x").unwrap(), "2:Map b.o:80/x");
+        assert_eq!(find(&t, "b.test", 81, 81, "x"), None);
+        let (t, _) = table("regex_redirect http://^(\\w+)\\.r$/ http://$1.example/p/\n");
+        assert_eq!(
+            find(&t, "abc.r", 80, 80, "q").unwrap(),
+            "1:Redirect abc.example:80/p/q"
+        );
+        assert_eq!(find(&t, "abc.r.x", 80, 80, "q"), None);
     }
 }

@@ -1,12 +1,16 @@
 //! Reading remap.config ([`RemapTable::parse`], [`RemapTable::load`]): its logical lines, the
 //! words of a line, the rule URLs split as ATS splits them, each line checked into a [`RemapRule`]
-//! (or skipped with a warning), and duplicate rules refused. The format is described in the
-//! module doc (mod.rs).
+//! (or skipped with a warning), directives (filters in directive.rs; `.include` here, with loops
+//! refused), and duplicate rules refused. The format is described in the module doc (mod.rs).
 #![forbid(unsafe_code)]
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use super::acl::{is_filter_option, AclFilter};
+use super::directive::{directive, Directive, Filters};
+use super::regex::HostRegex;
 use super::{
     default_port, ConfigError, MapKind, PluginSpec, RemapRule, RemapTable, Target, UrlPattern,
 };
@@ -73,12 +77,39 @@ fn printed_url(s: &str) -> String {
 enum Line {
     Rule(Box<RemapRule>),
     Skip,
+    /// `.include` and its paths, as written.
+    Include(Vec<String>),
 }
 
+/// Two rules of one type for the same scheme, host, port and path collide (ATS: "unable to add
+/// mapping rule to lookup table").
+type Key = (MapKind, String, String, u16, String);
+
 struct Parser {
-    file: String,
     warnings: Vec<String>,
     warned: Vec<String>,
+    rules: Vec<RemapRule>,
+    seen: HashMap<Key, String>,
+    filters: Filters,
+    /// Where relative `.include` paths start (the directory of remap.config, as ATS's
+    /// SYSCONFDIR).
+    config_dir: PathBuf,
+    /// The files being read, outermost first (canonical paths): an `.include` of one is a loop.
+    stack: Vec<PathBuf>,
+}
+
+/// The rule types by name (case-insensitive), after an optional `regex_`: None for a type ATS
+/// has that tshost does not support.
+fn rule_kind(t: &str) -> Result<Option<MapKind>, ()> {
+    Ok(Some(match t {
+        "map" => MapKind::Map,
+        "reverse_map" => MapKind::ReverseMap,
+        "redirect" => MapKind::Redirect,
+        "redirect_temporary" => MapKind::RedirectTemporary,
+        "map_with_recv_port" => MapKind::MapWithRecvPort,
+        "map_with_referer" => return Ok(None),
+        _ => return Err(()),
+    }))
 }
 
 impl Parser {
@@ -89,8 +120,9 @@ impl Parser {
         }
     }
 
-    fn line(&mut self, line: usize, text: &str) -> Result<Line, String> {
-        let file = self.file.clone();
+    fn line(&mut self, file: &Arc<Path>, line: usize, text: &str) -> Result<Line, String> {
+        let fname = file.display().to_string();
+        let file_s = &fname;
         let words = super::words::words(text);
         let mut params = Vec::new();
         let mut opts = Vec::new();
@@ -106,52 +138,45 @@ impl Parser {
         }
         let kw = params[0];
         if kw.starts_with('.') {
-            return match kw {
-                ".include" => {
-                    self.warnings.push(format!(
-                        "{file}:{line}: .include is not supported by tshost yet; line skipped"
-                    ));
-                    Ok(Line::Skip)
-                }
-                ".definefilter" | ".deffilter" | ".defflt" | ".deletefilter" | ".delfilter"
-                | ".delflt" | ".usefilter" | ".activefilter" | ".activatefilter" | ".useflt"
-                | ".unusefilter" | ".deactivatefilter" | ".unactivefilter" | ".deuseflt"
-                | ".unuseflt" => Err(format!("{kw}: ACL filters are not supported by tshost yet")),
-                _ => Err(format!("unknown directive \"{kw}\"")),
+            let Some(d) = directive(kw) else {
+                return Err(format!("unknown directive \"{kw}\""));
             };
+            if let Directive::Include = d {
+                if params.len() < 2 {
+                    return Err(format!("Directive \"{kw}\" must have a path argument"));
+                }
+                return Ok(Line::Include(
+                    params[1..].iter().map(|s| s.to_string()).collect(),
+                ));
+            }
+            let mut w = Vec::new();
+            let warning = self.filters.apply(&d, kw, &params[1..], &opts, &mut w)?;
+            for m in w.into_iter().chain(warning) {
+                self.warnings.push(format!("{file_s}:{line}: {m}"));
+            }
+            return Ok(Line::Skip);
         }
         let lower = kw.to_ascii_lowercase();
-        let kind = match lower.as_str() {
-            "map" => MapKind::Map,
-            "reverse_map" => MapKind::ReverseMap,
-            "map_with_referer" | "map_with_recv_port" | "redirect" | "redirect_temporary" => {
-                self.warnings.push(format!(
-                    "{file}:{line}: {kw} rules are not supported by tshost yet; line skipped"
-                ));
-                return Ok(Line::Skip);
-            }
-            t if t.starts_with("regex_")
-                && matches!(
-                    &t[6..],
-                    "map"
-                        | "reverse_map"
-                        | "map_with_referer"
-                        | "map_with_recv_port"
-                        | "redirect"
-                        | "redirect_temporary"
-                ) =>
-            {
-                self.warnings.push(format!(
-                    "{file}:{line}: {kw} rules are not supported by tshost yet; line skipped"
-                ));
-                return Ok(Line::Skip);
-            }
-            _ => return Err(format!("unknown mapping type '{kw}'")),
+        let (is_regex, type_name) = match lower.strip_prefix("regex_") {
+            Some(t) => (true, t),
+            None => (false, lower.as_str()),
         };
+        let kind = match rule_kind(type_name) {
+            Ok(Some(k)) if !(is_regex && k == MapKind::ReverseMap) => k,
+            Ok(_) => {
+                self.warnings.push(format!(
+                    "{file_s}:{line}: {kw} rules are not supported by tshost yet; line skipped"
+                ));
+                return Ok(Line::Skip);
+            }
+            Err(()) => return Err(format!("unknown mapping type '{kw}'")),
+        };
+        let forward = matches!(kind, MapKind::Map | MapKind::MapWithRecvPort);
         // @plugin=PATH starts a plugin of the rule's chain; each @pparam=VALUE goes to the plugin
         // before it (ATS's remap_load_plugin: those before the first @plugin go to the first).
         let mut plugins: Vec<PluginSpec> = Vec::new();
         let mut early_params: Vec<String> = Vec::new();
+        let mut filter_opts: Vec<&str> = Vec::new();
         for o in &opts {
             let lo = o.to_ascii_lowercase();
             let name = lo.split('=').next().unwrap_or("");
@@ -169,19 +194,14 @@ impl Parser {
                     Some(p) => p.params.push(value.to_string()),
                     None => early_params.push(value.to_string()),
                 },
-                "action" | "src_ip" | "in_ip" | "method" => {
-                    return Err(format!("@{o}: ACL filters are not supported by tshost yet"))
-                }
-                _ if lo.starts_with("internal") => {
-                    return Err(format!("@{o}: ACL filters are not supported by tshost yet"))
-                }
+                _ if is_filter_option(o) => filter_opts.push(o),
                 "mapid" | "strategy" | "map_with_referer" => self.warn_once(
                     &format!("@{name}"),
-                    format!("{file}:{line}: option @{name} is not supported by tshost; ignored"),
+                    format!("{file_s}:{line}: option @{name} is not supported by tshost; ignored"),
                 ),
                 _ => self.warn_once(
                     &format!("@{lo}"),
-                    format!("{file}:{line}: ignoring invalid remap option '@{o}'"),
+                    format!("{file_s}:{line}: ignoring invalid remap option '@{o}'"),
                 ),
             }
         }
@@ -191,20 +211,37 @@ impl Parser {
         } else if !early_params.is_empty() {
             self.warn_once(
                 "pparam",
-                format!("{file}:{line}: @pparam without a @plugin; ignored"),
+                format!("{file_s}:{line}: @pparam without a @plugin; ignored"),
             );
         }
-        if !plugins.is_empty() && kind != MapKind::Map {
+        if !plugins.is_empty() && !forward {
             self.warnings.push(format!(
-                "{file}:{line}: remap plugins run for map rules only (as ATS); @plugin ignored"
+                "{file_s}:{line}: remap plugins run for map rules only (as ATS); @plugin ignored"
             ));
             plugins.clear();
+        }
+        // The active named filters, then the rule's own (ATS's process_filter_opt).
+        let mut filters: Vec<AclFilter> = self.filters.active().cloned().collect();
+        if !filter_opts.is_empty() {
+            let mut own = AclFilter::default();
+            let mut w = Vec::new();
+            own.add_args(&filter_opts, &mut w)?;
+            for m in w {
+                self.warnings.push(format!("{file_s}:{line}: {m}"));
+            }
+            filters.push(own);
+        }
+        if !filters.is_empty() && !forward {
+            self.warnings.push(format!(
+                "{file_s}:{line}: ACL filters are checked for map rules only (as ATS); not for this {kw} rule"
+            ));
+            filters.clear();
         }
         if params.len() > 3 {
             self.warn_once(
                 "tag",
                 format!(
-                    "{file}:{line}: extra argument '{}' (rule tag) is not used by tshost; ignored",
+                    "{file_s}:{line}: extra argument '{}' (rule tag) is not used by tshost; ignored",
                     params[3]
                 ),
             );
@@ -225,7 +262,7 @@ impl Parser {
             || (to_scheme == "tunnel" && web(&from_scheme))
         {
             self.warnings.push(format!(
-                "{file}:{line}: {from_scheme}:// -> {to_scheme}:// rules are not supported by tshost yet; line skipped"
+                "{file_s}:{line}: {from_scheme}:// -> {to_scheme}:// rules are not supported by tshost yet; line skipped"
             ));
             return Ok(Line::Skip);
         }
@@ -238,11 +275,14 @@ impl Parser {
             return Err("WS or WSS can only be mapped out to WS or WSS.".into());
         }
         if from.host.is_empty() {
-            if kind == MapKind::ReverseMap {
+            if !forward {
                 return Err("remap source in reverse mappings requires a hostname".into());
             }
             if !from_s.starts_with('/') {
                 return Err("relative remappings must begin with a /".into());
+            }
+            if is_regex {
+                return Err(format!("{kw} needs a host regex in its From URL"));
             }
         }
         if to.host.is_empty() {
@@ -261,17 +301,23 @@ impl Parser {
             if u.path.contains(['?', '#']) {
                 self.warn_once(
                     &format!("query {what}"),
-                    format!("{file}:{line}: the query or fragment of a {what} URL is not used in remapping; ignored"),
+                    format!("{file_s}:{line}: the query or fragment of a {what} URL is not used in remapping; ignored"),
                 );
             }
         }
+        let from_host = from.host.to_ascii_lowercase();
+        let host_regex = if is_regex {
+            Some(HostRegex::new(&from_host, to.host)?)
+        } else {
+            None
+        };
         let to_path = to.path.split(['?', '#']).next().unwrap_or("");
         Ok(Line::Rule(Box::new(RemapRule {
             kind,
             from: UrlPattern {
                 port: port(from.port, &from_scheme, "From")?,
                 scheme: from_scheme,
-                host: from.host.to_ascii_lowercase(),
+                host: from_host,
                 path_prefix: from.path.to_string(),
             },
             to: Target::new(
@@ -285,7 +331,146 @@ impl Parser {
             from_text: printed_url(from_s),
             to_text: printed_url(params[2]),
             plugins,
+            file: file.clone(),
+            host_regex,
+            filters,
+            ip_allow_check: self.filters.ip_allow,
         })))
+    }
+
+    /// Read one file's text (remap.config or one it includes).
+    fn text(&mut self, path: &Path, text: &str) -> Result<(), ConfigError> {
+        let file: Arc<Path> = Arc::from(path);
+        for (line, raw) in logical_lines(text) {
+            let t = raw.trim_matches(|c: char| c.is_ascii_whitespace());
+            if t.is_empty() || t.starts_with('#') {
+                continue;
+            }
+            let err = |reason: String| ConfigError {
+                path: path.to_path_buf(),
+                line,
+                reason,
+            };
+            match self.line(&file, line, t).map_err(err)? {
+                Line::Skip => {}
+                Line::Include(names) => {
+                    for name in names {
+                        self.include(&name).map_err(|e| match e {
+                            Nested::Here(reason) => err(reason),
+                            Nested::Inner(e) => e,
+                        })?;
+                    }
+                }
+                Line::Rule(r) => self.add(*r).map_err(err)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, mut r: RemapRule) -> Result<(), String> {
+        let f = &r.from;
+        // Rules without a host share one path index, whatever their scheme and port; regex
+        // rules are a list in ATS, never duplicates.
+        if r.host_regex.is_none() {
+            let key = if f.host.is_empty() {
+                (
+                    r.kind,
+                    String::new(),
+                    String::new(),
+                    0,
+                    f.path_prefix.clone(),
+                )
+            } else {
+                (
+                    r.kind,
+                    f.host.clone(),
+                    f.scheme.clone(),
+                    f.port,
+                    f.path_prefix.clone(),
+                )
+            };
+            let here = format!("{}:{}", r.file.display(), r.line);
+            if let Some(first) = self.seen.get(&key) {
+                let first = match first.strip_prefix(&format!("{}:", r.file.display())) {
+                    Some(l) => format!("line {l}"),
+                    None => first.clone(),
+                };
+                return Err(format!(
+                    "duplicate rule: {first} already maps this scheme, host, port and path"
+                ));
+            }
+            self.seen.insert(key, here);
+        }
+        r.id = self.rules.len();
+        self.rules.push(r);
+        Ok(())
+    }
+
+    /// `.include NAME`: a file, or every file of a directory in name order (ATS: scandir with
+    /// alphasort, subdirectories skipped); relative to the configuration directory.
+    fn include(&mut self, name: &str) -> Result<(), Nested> {
+        let path = self.config_dir.join(name);
+        if path.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(&path)
+                .map_err(|e| Nested::Here(format!("failed to open {}: {e}", path.display())))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| !p.is_dir())
+                .collect();
+            entries.sort();
+            for p in entries {
+                self.include_file(&p)?;
+            }
+            Ok(())
+        } else {
+            self.include_file(&path)
+        }
+    }
+
+    fn include_file(&mut self, path: &Path) -> Result<(), Nested> {
+        let canon = std::fs::canonicalize(path)
+            .map_err(|e| Nested::Here(format!("{}: {e}", path.display())))?;
+        if self.stack.contains(&canon) {
+            return Err(Nested::Here(format!(
+                ".include loop: {} is already being read",
+                path.display()
+            )));
+        }
+        let text = read_text(path).map_err(Nested::Inner)?.ok_or_else(|| {
+            Nested::Here(format!("{}: No such file or directory", path.display()))
+        })?;
+        self.stack.push(canon);
+        let r = self.text(path, &text).map_err(Nested::Inner);
+        self.stack.pop();
+        r
+    }
+}
+
+/// An `.include`'s failure: about the `.include` line itself, or an error inside the file.
+enum Nested {
+    Here(String),
+    Inner(ConfigError),
+}
+
+/// A file's text (None: missing); invalid UTF-8 is an error naming the line.
+fn read_text(path: &Path) -> Result<Option<String>, ConfigError> {
+    match std::fs::read(path) {
+        Ok(b) => String::from_utf8(b).map(Some).map_err(|e| {
+            let valid = e.utf8_error().valid_up_to();
+            ConfigError {
+                path: path.to_path_buf(),
+                line: 1 + e.as_bytes()[..valid]
+                    .iter()
+                    .filter(|&&c| c == b'\n')
+                    .count(),
+                reason: "invalid UTF-8".into(),
+            }
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(ConfigError {
+            path: path.to_path_buf(),
+            line: 0,
+            reason: format!("cannot read: {e}"),
+        }),
     }
 }
 
@@ -314,84 +499,33 @@ fn logical_lines(text: &str) -> Vec<(usize, String)> {
 }
 
 impl RemapTable {
-    /// Parse remap.config text; errors name `path`. Returns the table and the warnings.
+    /// Parse remap.config text; errors name `path` (or the included file). Relative `.include`s
+    /// are read from `path`'s directory. Returns the table and the warnings.
     pub fn parse(text: &str, path: &Path) -> Result<(RemapTable, Vec<String>), ConfigError> {
         let mut p = Parser {
-            file: path.display().to_string(),
             warnings: Vec::new(),
             warned: Vec::new(),
+            rules: Vec::new(),
+            seen: HashMap::new(),
+            filters: Filters::default(),
+            config_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            stack: std::fs::canonicalize(path).into_iter().collect(),
         };
-        let mut rules: Vec<RemapRule> = Vec::new();
-        let mut seen: HashMap<(MapKind, String, String, u16, String), usize> = HashMap::new();
-        for (line, raw) in logical_lines(text) {
-            let t = raw.trim_matches(|c: char| c.is_ascii_whitespace());
-            if t.is_empty() || t.starts_with('#') {
-                continue;
-            }
-            let err = |reason: String| ConfigError {
-                path: path.to_path_buf(),
-                line,
-                reason,
-            };
-            match p.line(line, t).map_err(err)? {
-                Line::Skip => {}
-                Line::Rule(r) => {
-                    let f = &r.from;
-                    // Rules without a host share one path index, whatever their scheme and port.
-                    let key = if f.host.is_empty() {
-                        (
-                            r.kind,
-                            String::new(),
-                            String::new(),
-                            0,
-                            f.path_prefix.clone(),
-                        )
-                    } else {
-                        (
-                            r.kind,
-                            f.host.clone(),
-                            f.scheme.clone(),
-                            f.port,
-                            f.path_prefix.clone(),
-                        )
-                    };
-                    if let Some(first) = seen.get(&key) {
-                        return Err(err(format!(
-                            "duplicate rule: line {first} already maps this scheme, host, port and path"
-                        )));
-                    }
-                    seen.insert(key, line);
-                    let mut r = *r;
-                    r.id = rules.len();
-                    rules.push(r);
-                }
-            }
-        }
-        Ok((RemapTable { rules }, p.warnings))
+        p.text(path, text)?;
+        let has = |k: &[MapKind]| p.rules.iter().any(|r| k.contains(&r.kind));
+        let table = RemapTable {
+            has_recv_port: has(&[MapKind::MapWithRecvPort]),
+            has_redirect: has(&[MapKind::Redirect, MapKind::RedirectTemporary]),
+            ip_allow_off: p.rules.iter().any(|r| !r.ip_allow_check),
+            rules: p.rules,
+        };
+        Ok((table, p.warnings))
     }
 
     /// Load remap.config (missing: an empty table); warnings are logged.
     pub fn load(path: &Path) -> Result<RemapTable, ConfigError> {
-        let text = match std::fs::read(path) {
-            Ok(b) => String::from_utf8(b).map_err(|e| {
-                let valid = e.utf8_error().valid_up_to();
-                ConfigError {
-                    path: path.to_path_buf(),
-                    line: 1 + e.as_bytes()[..valid]
-                        .iter()
-                        .filter(|&&c| c == b'\n')
-                        .count(),
-                    reason: "invalid UTF-8".into(),
-                }
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(RemapTable::default()),
-            Err(e) => {
-                return Err(ConfigError {
-                    path: path.to_path_buf(),
-                    line: 0,
-                    reason: format!("cannot read: {e}"),
-                })
-            }
+        let Some(text) = read_text(path)? else {
+            return Ok(RemapTable::default());
         };
         let (t, warnings) = RemapTable::parse(&text, path)?;
         for w in warnings {
@@ -446,6 +580,10 @@ mod tests {
                 from_text: "http://www.Example.com/".into(),
                 to_text: "http://origin.internal:8080/app/".into(),
                 plugins: Vec::new(),
+                file: Arc::from(Path::new("/etc/ts/remap.config")),
+                host_regex: None,
+                filters: Vec::new(),
+                ip_allow_check: true,
             }
         );
         assert_eq!(
@@ -493,25 +631,148 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_types_and_directives_are_skipped_with_a_warning() {
+    fn unsupported_types_are_skipped_with_a_warning() {
         let (t, w) = table(
-            "redirect http://a/ http://b/\n\
-             regex_map http://(.*).example.com/ http://o/\n\
-             map_with_recv_port http://a:81/ http://b/\n\
-             .include other.config\n\
+            "map_with_referer http://a/ http://b/ x\n\
+             regex_reverse_map http://(.*).example.com/ http://o/\n\
              map tunnel://t.example.com:443/ tunnel://o:443/\n\
+             regex_map_with_referer http://a/ http://b/ x\n\
              map http://ok/ http://o/\n",
         );
         assert_eq!(t.rules.len(), 1);
-        assert_eq!(w.len(), 5, "{w:?}");
+        assert_eq!(w.len(), 4, "{w:?}");
         assert!(
-            w[0].contains("remap.config:1: redirect rules are not supported"),
+            w[0].contains("remap.config:1: map_with_referer rules are not supported"),
             "{w:?}"
         );
-        assert!(w[1].contains(":2: regex_map rules"), "{w:?}");
-        assert!(w[2].contains(":3: map_with_recv_port"), "{w:?}");
-        assert!(w[3].contains(":4: .include"), "{w:?}");
-        assert!(w[4].contains(":5: tunnel://"), "{w:?}");
+        assert!(w[1].contains(":2: regex_reverse_map rules"), "{w:?}");
+        assert!(w[2].contains(":3: tunnel://"), "{w:?}");
+        assert!(w[3].contains(":4: regex_map_with_referer"), "{w:?}");
+    }
+
+    #[test]
+    fn redirect_regex_and_recv_port_rules() {
+        let (t, w) = table(
+            "redirect http://a.test/old/ http://new.test/base/\n\
+             REDIRECT_TEMPORARY http://b.test:8080/ http://t.test:8080/x\n\
+             regex_map http://(.*)\\.RX\\.test/ http://$1.o.test/\n\
+             regex_redirect http://([a-z]+)-(\\d+)\\.rr\\.test/ https://$2.$1.example.com/p/\n\
+             map_with_recv_port http://any.test:18501/ http://o/recv/\n\
+             regex_map_with_recv_port http://r(.)\\.test:18501/ http://o$1/\n",
+        );
+        assert!(w.is_empty(), "{w:?}");
+        let kinds: Vec<_> = t.rules.iter().map(|r| r.kind).collect();
+        use MapKind::*;
+        assert_eq!(
+            kinds,
+            [
+                Redirect,
+                RedirectTemporary,
+                Map,
+                Redirect,
+                MapWithRecvPort,
+                MapWithRecvPort
+            ]
+        );
+        assert!(t.has_recv_port && t.has_redirect);
+        // The regex is the lower-cased host.
+        assert_eq!(
+            t.rules[2].host_regex.as_ref().unwrap().re.as_str(),
+            "(?-u)(.*)\\.rx\\.test"
+        );
+        assert!(t.rules[0].host_regex.is_none());
+        // Regex rules are never duplicates.
+        table("regex_map http://(a)/ http://o/\nregex_map http://(a)/ http://o/\n");
+        let (plain, _) = table("map http://a/ http://b/\n");
+        assert!(!plain.has_recv_port && !plain.has_redirect);
+    }
+
+    #[test]
+    fn filters_go_to_the_rules_written_while_active() {
+        let (t, w) = table(
+            ".definefilter deny_put @action=deny @method=PUT\n\
+             map http://a/ http://o/\n\
+             .activatefilter deny_put\n\
+             map http://b/ http://o/ @action=allow @src_ip=10.0.0.0/8\n\
+             redirect http://c/ http://o/\n\
+             .deactivatefilter deny_put\n\
+             map http://d/ http://o/ @internal\n\
+             .deletefilter deny_put\n",
+        );
+        let names = |i: usize| -> Vec<&str> {
+            t.rules[i].filters.iter().map(|f| f.name.as_str()).collect()
+        };
+        assert!(names(0).is_empty());
+        assert_eq!(names(1), ["deny_put", ""]);
+        assert_eq!(t.rules[1].filters[1].src_ip.len(), 1);
+        assert!(names(2).is_empty(), "redirect rules take no filters");
+        assert!(
+            w.iter()
+                .any(|w| w.contains(":5: ACL filters are checked for map rules only")),
+            "{w:?}"
+        );
+        assert_eq!(names(3), [""]);
+        assert!(t.rules[3].filters[0].internal);
+    }
+
+    #[test]
+    fn include_reads_files_and_directories_and_refuses_loops() {
+        let dir = std::env::temp_dir().join(format!("tshost-remap-inc-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("conf.d/sub")).unwrap();
+        let w = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
+        w(
+            "remap.config",
+            "map http://a/ http://o/\n.include one.config conf.d\nmap http://z/ http://o/\n",
+        );
+        w(
+            "one.config",
+            ".definefilter f @action=deny\n.activatefilter f\nmap http://b/ http://o/\n",
+        );
+        w("conf.d/20.config", "map http://d/ http://o/\n");
+        w("conf.d/10.config", "map http://c/ http://o/\n");
+        w("conf.d/sub/x.config", "bogus\n");
+        let t = RemapTable::load(&dir.join("remap.config")).unwrap();
+        let hosts: Vec<_> = t.rules.iter().map(|r| r.from.host.as_str()).collect();
+        assert_eq!(hosts, ["a", "b", "c", "d", "z"]);
+        // The filter activated in the included file stays active after it (as ATS).
+        assert_eq!(t.rules[4].filters.len(), 1);
+        assert!(t.rules[1].file.ends_with("one.config"));
+        assert_eq!(t.rules[2].line, 1);
+        // Errors name the included file and line.
+        w("one.config", "\nmap http://b/\n");
+        let e = RemapTable::load(&dir.join("remap.config"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.ends_with("one.config:2: malformed line (expected TYPE FROM TO)"),
+            "{e}"
+        );
+        // A file that includes itself, directly or not.
+        w("one.config", ".include two.config\n");
+        w("two.config", ".include remap.config\n");
+        let e = RemapTable::load(&dir.join("remap.config"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("two.config:1: .include loop: "), "{e}");
+        assert!(e.ends_with("remap.config is already being read"), "{e}");
+        w("one.config", ".include missing.config\n");
+        let e = RemapTable::load(&dir.join("remap.config"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("one.config:1: ") && e.contains("missing.config: No such file"),
+            "{e}"
+        );
+        w("remap.config", ".include\n");
+        let e = RemapTable::load(&dir.join("remap.config"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.ends_with("remap.config:1: Directive \".include\" must have a path argument"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
@@ -585,16 +846,28 @@ mod tests {
                 "1: Can't find remap plugin file name in \"@plugin=\"",
             ),
             (
-                "\nmap http://a/ http://b/ @action=deny @src_ip=10.0.0.1\n",
-                "2: @action=deny: ACL filters are not supported by tshost yet",
+                "\nmap http://a/ http://b/ @action=maybe\n",
+                "2: Unknown argument \"action=maybe\"",
             ),
             (
-                "map http://a/ http://b/ @internal\n",
-                "1: @internal: ACL filters",
+                "map http://a/ http://b/ @src_ip=10.0.0.300\n",
+                "1: Unable to parse IP value in src_ip=10.0.0.300",
             ),
             (
-                ".definefilter x @action=allow\n",
-                "1: .definefilter: ACL filters are not supported by tshost yet",
+                ".activatefilter x\n",
+                "1: Undefined filter \"x\" in directive \".activatefilter\"",
+            ),
+            (
+                "regex_map http://(a/ http://b/\n",
+                "1: could not process regex mapping config line",
+            ),
+            (
+                "regex_map http://(a)/ http://$2/\n",
+                "1: could not process regex mapping config line: substitution id [2]",
+            ),
+            (
+                "redirect /x http://b/\n",
+                "1: remap source in reverse mappings requires a hostname",
             ),
             (".frobnicate\n", "1: unknown directive \".frobnicate\""),
             (

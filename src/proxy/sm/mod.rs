@@ -60,6 +60,8 @@ pub struct RemapState {
     pub table: RemapTable,
     pub plugins: crate::plugin::remap::Chains,
     pub any_plugin: bool,
+    /// ip_allow.yaml, read and reloaded with remap.config (None: no file, every client allowed).
+    pub ip_allow: Option<crate::config::ip_allow::IpAllow>,
 }
 
 impl RemapState {
@@ -70,7 +72,25 @@ impl RemapState {
             table,
             plugins,
             any_plugin,
+            ip_allow: None,
         }
+    }
+
+    /// The same state with ip_allow.yaml's rules.
+    pub fn with_ip_allow(mut self, ip_allow: Option<crate::config::ip_allow::IpAllow>) -> Self {
+        self.ip_allow = ip_allow;
+        self
+    }
+
+    /// Whether a client may connect (ip_allow.yaml; no file: yes). A refused one is logged as
+    /// ATS logs it.
+    pub fn accepts(&self, client: std::net::IpAddr) -> bool {
+        let Some(a) = &self.ip_allow else { return true };
+        let ok = a.accepts(client, !self.table.ip_allow_off);
+        if !ok {
+            crate::warning!("client '{client}' prohibited by ip-allow policy");
+        }
+        ok
     }
 }
 
@@ -441,7 +461,7 @@ async fn forward<C: ClientIo>(
             *txn.pristine_url.lock() = Some(client_req.with(|h| h.url_with_host_field()));
         }
         let target =
-            remap(proxy, &remap_state.table, &client_req, scheme).map_err(|e| fail(m, e))?;
+            remap(proxy, ssn, txn, &remap_state, &client_req, scheme).map_err(|e| fail(m, e))?;
         if target.mapped {
             // As ATS, remap rewrites the client request itself (its URL, and Host unless
             // pristine_host_hdr): plugins see the mapped request from POST_REMAP on, and what they
@@ -452,6 +472,10 @@ async fn forward<C: ClientIo>(
             client_req.with_mut(|h| apply_remap(h, &target, keep_host));
             if let Some(chain) = chain {
                 run_remap_plugins(proxy, txn, &client_req, chain).map_err(|e| fail(m, e))?;
+            }
+            if target.denied {
+                txn.access_denied.store(true, Ordering::Release);
+                return Err(fail(m, Failure::Respond(403)));
             }
         }
         worked(m, Step::Remap);
@@ -488,7 +512,7 @@ async fn forward<C: ClientIo>(
         };
         let addr = match (
             api_addr.or(redirected.take()),
-            target.rule.and_then(|r| r.ip),
+            target.rule.as_ref().and_then(|r| r.ip),
         ) {
             (Some(a), _) => a,
             (None, Some(ip)) => SocketAddr::new(ip, target.port),

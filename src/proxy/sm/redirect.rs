@@ -64,6 +64,7 @@ pub(super) fn host_target(h: &HttpHdr) -> Target<'static> {
         mapped: true,
         rule_id: None,
         rule: None,
+        denied: false,
     }
 }
 

@@ -14,8 +14,12 @@ pub struct Target<'p> {
     /// The id of the rule that matched (its remap plugins, if any).
     pub rule_id: Option<usize>,
     /// The rule's target, while the host and port are still the rule's (its strings are made
-    /// once: the request takes them without a copy, and its IP address without resolving).
-    pub rule: Option<&'p crate::config::remap::Target>,
+    /// once: the request takes them without a copy, and its IP address without resolving; a
+    /// `regex_` rule's is made for the request).
+    pub rule: Option<Cow<'p, crate::config::remap::Target>>,
+    /// The rule's ACL filters deny the request (answered 403 after its remap plugins, as ATS's
+    /// finish_remap then EndRemapRequest).
+    pub denied: bool,
 }
 
 /// Bytes as text: borrowed when they are UTF-8 (a host name always is), else with U+FFFD.
@@ -28,11 +32,34 @@ pub(super) fn text(b: &[u8]) -> Cow<'_, str> {
 
 pub(super) fn remap<'p>(
     proxy: &Proxy,
-    table: &'p crate::config::remap::RemapTable,
+    ssn: &Session,
+    txn: &Txn,
+    state: &'p RemapState,
     req: &MBuffer,
     scheme: &str,
 ) -> Result<Target<'p>, Failure> {
+    use crate::config::remap::{acl, MapKind, Request};
+    let table = &state.table;
+    let client = || {
+        ssn.client
+            .client_addr
+            .as_ref()
+            .and_then(|a| a.as_socket())
+            .map(|a| a.ip())
+    };
     req.with(|h| {
+        // ip_allow.yaml's method check (ATS's process_quick_http_filter): after the lookup, as
+        // a rule may switch it off, and before a missing rule's 404 or a redirect.
+        let ip_denied = || {
+            state
+                .ip_allow
+                .as_ref()
+                .is_some_and(|a| !client().is_some_and(|ip| a.allows(ip, h.method())))
+        };
+        let forbidden = || {
+            txn.access_denied.store(true, Ordering::Release);
+            Failure::Respond(403)
+        };
         let url = h.url();
         // The URL's scheme: the connection's, unless an absolute-form URL named the other one
         // (let through by scheme_proto_mismatch_policy 0 or 1), which ATS 9.2.9 then follows
@@ -48,16 +75,82 @@ pub(super) fn remap<'p>(
         };
         let host = text(host);
         let port = port.unwrap_or(if scheme == "https" { 443 } else { 80 });
-        match table.lookup_path(scheme, &host, port, url.path()) {
-            Some((rule, new_path)) => Ok(Target {
-                host: Cow::Borrowed(&rule.to.host),
-                port: rule.to.port,
-                scheme: Cow::Borrowed(&rule.to.scheme),
-                path: new_path,
-                mapped: true,
-                rule_id: Some(rule.id),
-                rule: Some(&rule.to),
-            }),
+        let local = || ssn.client.local_addr.as_ref().and_then(|a| a.as_socket());
+        let recv_port = if table.has_recv_port {
+            local().map_or(0, |a| a.port())
+        } else {
+            0
+        };
+        let q = Request {
+            scheme,
+            host: &host,
+            port,
+            recv_port,
+            path: url.path(),
+        };
+        match table.lookup_path(&q) {
+            Some(found)
+                if matches!(
+                    found.rule.kind,
+                    MapKind::Redirect | MapKind::RedirectTemporary
+                ) =>
+            {
+                if ip_denied() {
+                    return Err(forbidden());
+                }
+                // ATS's handleIfRedirect: the request's URL with the target's scheme, host, port
+                // and path (its query kept); 301, or 307 (302 to an HTTP/1.0 client).
+                let to = found.target();
+                let mut loc = Vec::with_capacity(to.host.len() + found.path.len() + 16);
+                loc.extend_from_slice(to.scheme.as_bytes());
+                loc.extend_from_slice(b"://");
+                loc.extend_from_slice(to.host_field.as_bytes());
+                loc.push(b'/');
+                loc.extend_from_slice(&found.path);
+                if let Some(query) = url.query() {
+                    loc.push(b'?');
+                    loc.extend_from_slice(query);
+                }
+                *txn.redirect_to.lock() = Some(loc);
+                let http10 = txn.request_version.load(Ordering::Acquire) == 0x10000;
+                Err(Failure::Respond(match found.rule.kind {
+                    MapKind::Redirect => 301,
+                    _ if http10 => 302,
+                    _ => 307,
+                }))
+            }
+            Some(found) => {
+                let rule = found.rule;
+                let denied = (!rule.filters.is_empty()
+                    && !acl::allowed(
+                        &rule.filters,
+                        &acl::AclRequest {
+                            method: h.method(),
+                            client: client(),
+                            local: local().map(|a| a.ip()),
+                            internal: ssn.client.internal,
+                        },
+                    ))
+                    || (rule.ip_allow_check && ip_denied());
+                let to = match found.regex_target {
+                    Some(t) => Cow::Owned(t),
+                    None => Cow::Borrowed(&rule.to),
+                };
+                Ok(Target {
+                    host: match &to {
+                        Cow::Borrowed(t) => Cow::Borrowed(t.host.as_str()),
+                        Cow::Owned(t) => Cow::Owned(t.host.clone()),
+                    },
+                    port: to.port,
+                    scheme: Cow::Borrowed(&rule.to.scheme),
+                    path: found.path,
+                    mapped: true,
+                    rule_id: Some(rule.id),
+                    rule: Some(to),
+                    denied,
+                })
+            }
+            None if ip_denied() => Err(forbidden()),
             None if proxy.config.remap_required => Err(Failure::Respond(404)),
             None if host.is_empty() => Err(Failure::Respond(400)),
             None => Ok(Target {
@@ -68,6 +161,7 @@ pub(super) fn remap<'p>(
                 mapped: false,
                 rule_id: None,
                 rule: None,
+                denied: false,
             }),
         }
     })
@@ -83,7 +177,9 @@ pub(super) async fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
 /// Rewrite a client request to its remap target (ATS's remap: scheme, host, port, path; the Host
 /// field too unless `pristine_host`). The rule's strings are shared, not copied.
 pub(super) fn apply_remap(h: &mut HttpHdr, t: &Target, pristine_host: bool) {
-    let Some(rule) = t.rule else { return };
+    let Some(rule) = t.rule.as_deref() else {
+        return;
+    };
     let default = if rule.scheme == "https" { 443 } else { 80 };
     let url = h.url_mut();
     url.set_scheme(Some(rule.scheme.as_bytes()));
@@ -182,6 +278,7 @@ pub(super) fn mapped_target<'p>(h: &HttpHdr, remapped: Target<'p>) -> Target<'p>
                 mapped: true,
                 rule_id: remapped.rule_id,
                 rule: remapped.rule.filter(|_| same_host),
+                denied: remapped.denied,
             }
         }
         _ => remapped,

@@ -27,6 +27,14 @@ pub(crate) async fn respond<C: ClientIo>(
                 Some(default_body(s, "Redirect").into_bytes()),
             )
         }
+        Generated::Status(403) if txn.access_denied.load(Ordering::Acquire) => {
+            // A remap.config ACL filter (ATS: build_error_response(.., "Access Denied", ..)).
+            (
+                403,
+                "Access Denied",
+                Some(default_body(403, "Access Denied").into_bytes()),
+            )
+        }
         Generated::Status(s) => {
             let reason = crate::hdrs::reason(s).unwrap_or("Unknown HTTP Status");
             // No page for a status that has no body (1xx, 204, 304), as ATS.
