@@ -13,6 +13,7 @@
 // Everything the headers declare is documented there (cbindgen copies these comments).
 #![warn(missing_docs)]
 
+pub mod cache;
 pub mod cont;
 pub mod embed;
 pub mod file;
@@ -20,6 +21,7 @@ pub mod hdrs;
 pub mod http;
 pub mod log;
 pub mod mem;
+pub mod mgmt;
 pub mod mutex;
 pub mod plugin;
 pub mod sched;

@@ -16,6 +16,8 @@ use super::sm::{Proxy, RemapState};
 /// Returns whether the new rules are in force.
 pub fn reload_remap(proxy: &Proxy, file: &Path, plugin_dir: &Path) -> bool {
     crate::note!("{}: reloading", file.display());
+    // As ATS's config reload: TSMgmtUpdateRegister's continuations hear TS_EVENT_MGMT_UPDATE.
+    crate::mgmt::config_updated();
     crate::plugin::remap::pre_reload();
     match crate::plugin::remap::load(file, plugin_dir) {
         Ok((table, plugins)) => {

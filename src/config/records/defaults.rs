@@ -292,6 +292,11 @@ pub(super) const STORED: &[(&str, Def)] = &[
     ),
 ];
 
+/// The names of the built-in records, in table order (DEFAULTS, then STORED).
+pub(super) fn names() -> impl Iterator<Item = &'static str> {
+    DEFAULTS.iter().chain(STORED).map(|(n, _)| *n)
+}
+
 /// A record tshost keeps (for plugins to read) but does not act on.
 pub fn is_stored_only(name: &str) -> bool {
     STORED.iter().any(|(n, _)| *n == name)
@@ -316,6 +321,7 @@ impl Records {
             values,
             unknown: Vec::new(),
             from_env: Vec::new(),
+            explicit: Default::default(),
         }
     }
 }

@@ -22,7 +22,7 @@ mod defaults;
 pub use defaults::is_stored_only;
 mod parse;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -77,6 +77,19 @@ pub struct Records {
     unknown: Vec<String>,
     /// Names whose value came from the environment (sorted).
     from_env: Vec<String>,
+    /// Names records.config (or [`Records::set`]) gave a value.
+    explicit: HashSet<String>,
+}
+
+/// Where a record's value came from (ATS's RecSourceT, as TSMgmtSourceGet reports it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The built-in default.
+    Default,
+    /// records.config (or the command line).
+    Explicit,
+    /// An environment variable (`PROXY_CONFIG_...`).
+    Env,
 }
 
 /// The environment variable that replaces record `name` (ATS: capitals, `_` for `.`).
@@ -174,7 +187,42 @@ impl Records {
     }
 
     pub fn set(&mut self, name: &str, v: RecValue) {
+        self.explicit.insert(name.to_string());
         self.values.insert(name.to_string(), v);
+    }
+
+    /// Where the value of `name` came from; None for a name with no record.
+    pub fn source(&self, name: &str) -> Option<Source> {
+        if !self.values.contains_key(name) {
+            None
+        } else if self
+            .from_env
+            .binary_search_by(|n| n.as_str().cmp(name))
+            .is_ok()
+        {
+            Some(Source::Env)
+        } else if self.explicit.contains(name) {
+            Some(Source::Explicit)
+        } else {
+            Some(Source::Default)
+        }
+    }
+
+    /// Whether `name` is a record tshost knows (ATS: a registered record). A records.config line
+    /// for any other name makes a record that is not registered: ATS's TSMgmt*Get fail for it,
+    /// TSRecordDump reports it with `registered` 0.
+    pub fn registered(&self, name: &str) -> bool {
+        self.values.contains_key(name) && !self.unknown.iter().any(|n| n == name)
+    }
+
+    /// Every record, in ATS's order of registration: the built-in ones in table order, then the
+    /// names records.config added, in file order.
+    pub fn iter<'a>(&'a self) -> impl Iterator<Item = (&'a str, &'a RecValue)> + 'a {
+        defaults::names()
+            .map(|n| -> &'a str { n })
+            .chain(self.unknown.iter().map(String::as_str))
+            .filter_map(|n| self.values.get_key_value(n))
+            .map(|(n, v)| (n.as_str(), v))
     }
 
     /// The text plugin.config's `$name` becomes (ATS `plugin_expand`): STRING as is, INT/COUNTER as
