@@ -2961,8 +2961,8 @@ tsapi TSReturnCode TSMgmtSourceGet(const char *var_name, TSMgmtSource *source);
 
 /**
  * The data type of record `var_name` into `*result` (TS_RECORDDATATYPE_INT, FLOAT, STRING or
- * COUNTER; a plugin stat is INT); TS_ERROR for a name without a record. As ATS, an unregistered
- * record (a records.config line for a name tshost does not know) has its type too.
+ * COUNTER; a plugin stat is INT); TS_ERROR for a name without a registered record (a
+ * records.config line for a name tshost does not know included, as ATS).
  */
 tsapi TSReturnCode TSMgmtDataTypeGet(const char *var_name, TSRecordDataType *result);
 

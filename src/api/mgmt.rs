@@ -197,8 +197,8 @@ pub unsafe extern "C" fn TSMgmtSourceGet(
 }
 
 /// The data type of record `var_name` into `*result` (TS_RECORDDATATYPE_INT, FLOAT, STRING or
-/// COUNTER; a plugin stat is INT); TS_ERROR for a name without a record. As ATS, an unregistered
-/// record (a records.config line for a name tshost does not know) has its type too.
+/// COUNTER; a plugin stat is INT); TS_ERROR for a name without a registered record (a
+/// records.config line for a name tshost does not know included, as ATS).
 #[no_mangle]
 pub unsafe extern "C" fn TSMgmtDataTypeGet(
     var_name: *const c_char,
@@ -214,7 +214,8 @@ pub unsafe extern "C" fn TSMgmtDataTypeGet(
             crate::error!("{who}: NULL result");
             return TS_ERROR;
         }
-        let t = match crate::host::records().get(name) {
+        let r = crate::host::records();
+        let t = match r.get(name).filter(|_| r.registered(name)) {
             Some(v) => data_type(v),
             None if crate::stats::find(name).is_some() => TS_RECORDDATATYPE_INT,
             None => return TS_ERROR,

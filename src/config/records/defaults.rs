@@ -322,6 +322,7 @@ impl Records {
             unknown: Vec::new(),
             from_env: Vec::new(),
             explicit: Default::default(),
+            file_order: Vec::new(),
         }
     }
 }

@@ -79,6 +79,8 @@ pub struct Records {
     from_env: Vec<String>,
     /// Names records.config (or [`Records::set`]) gave a value.
     explicit: HashSet<String>,
+    /// The names of records.config's lines, in first-seen order.
+    file_order: Vec<String>,
 }
 
 /// Where a record's value came from (ATS's RecSourceT, as TSMgmtSourceGet reports it).
@@ -215,12 +217,19 @@ impl Records {
         self.values.contains_key(name) && !self.unknown.iter().any(|n| n == name)
     }
 
-    /// Every record, in ATS's order of registration: the built-in ones in table order, then the
-    /// names records.config added, in file order.
+    /// Every record, in ATS's order (that of its record table): records.config's names in file
+    /// order (ATS reads the file before it registers its records), then the other built-in ones
+    /// in table order.
     pub fn iter<'a>(&'a self) -> impl Iterator<Item = (&'a str, &'a RecValue)> + 'a {
-        defaults::names()
-            .map(|n| -> &'a str { n })
-            .chain(self.unknown.iter().map(String::as_str))
+        let in_file: HashSet<&'a str> = self.file_order.iter().map(String::as_str).collect();
+        self.file_order
+            .iter()
+            .map(String::as_str)
+            .chain(
+                defaults::names()
+                    .filter(move |n| !in_file.contains(n))
+                    .map(|n| -> &'a str { n }),
+            )
             .filter_map(|n| self.values.get_key_value(n))
             .map(|(n, v)| (n.as_str(), v))
     }
