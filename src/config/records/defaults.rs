@@ -292,9 +292,19 @@ pub(super) const STORED: &[(&str, Def)] = &[
     ),
 ];
 
-/// The names of the built-in records, in table order (DEFAULTS, then STORED).
+/// The names of the built-in records, in table order (DEFAULTS, then STORED), each once (a
+/// name in both tables keeps its first place).
 pub(super) fn names() -> impl Iterator<Item = &'static str> {
-    DEFAULTS.iter().chain(STORED).map(|(n, _)| *n)
+    static NAMES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+        let mut seen = std::collections::HashSet::new();
+        DEFAULTS
+            .iter()
+            .chain(STORED)
+            .map(|(n, _)| *n)
+            .filter(|n| seen.insert(*n))
+            .collect()
+    });
+    NAMES.iter().copied()
 }
 
 /// A record tshost keeps (for plugins to read) but does not act on.

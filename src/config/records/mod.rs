@@ -349,6 +349,56 @@ mod tests {
     }
 
     #[test]
+    fn source_registration_and_order_as_ats_keeps_them() {
+        let mut r = p("CONFIG proxy.config.http.cache.http INT 0\n\
+                       CONFIG proxy.config.x.unknown INT 7\n\
+                       CONFIG proxy.config.url_remap.remap_required INT 1\n")
+        .unwrap();
+        r.from_env = r
+            .override_from(env(&[(
+                "PROXY_CONFIG_HTTP_SEND_100_CONTINUE_RESPONSE",
+                "1",
+            )]))
+            .unwrap();
+        assert_eq!(
+            r.source("proxy.config.http.cache.http"),
+            Some(Source::Explicit)
+        );
+        // Set to its default value in the file: still EXPLICIT.
+        assert_eq!(
+            r.source("proxy.config.url_remap.remap_required"),
+            Some(Source::Explicit)
+        );
+        assert_eq!(r.source("proxy.config.x.unknown"), Some(Source::Explicit));
+        assert_eq!(
+            r.source("proxy.config.http.send_100_continue_response"),
+            Some(Source::Env)
+        );
+        assert_eq!(
+            r.source("proxy.config.diags.output.note"),
+            Some(Source::Default)
+        );
+        assert_eq!(r.source("no.such.record"), None);
+        assert!(r.registered("proxy.config.http.cache.http"));
+        assert!(!r.registered("proxy.config.x.unknown"));
+        assert!(!r.registered("no.such.record"));
+        // The file's names first, in file order, then the others in table order, each once.
+        let names: Vec<&str> = r.iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            names[..3],
+            [
+                "proxy.config.http.cache.http",
+                "proxy.config.x.unknown",
+                "proxy.config.url_remap.remap_required"
+            ]
+        );
+        assert_eq!(names[3], "proxy.config.diags.debug.enabled");
+        let unique: std::collections::HashSet<&str> = names.iter().copied().collect();
+        assert_eq!(unique.len(), names.len());
+        assert_eq!(names.len(), Records::defaults().values.len() + 1);
+    }
+
+    #[test]
     fn set_and_getters_by_type() {
         let mut r = Records::defaults();
         r.set("proxy.config.tshost.hook_timeout_ms", RecValue::Int(0));
