@@ -159,20 +159,8 @@ pub(super) const STORED: &[(&str, Def)] = &[
     ),
     ("proxy.config.http.cache.max_stale_age", I(604800)),
     (
-        "proxy.config.http.keep_alive_no_activity_timeout_in",
-        I(120),
-    ),
-    (
         "proxy.config.http.keep_alive_no_activity_timeout_out",
         I(120),
-    ),
-    (
-        "proxy.config.http.transaction_no_activity_timeout_in",
-        I(30),
-    ),
-    (
-        "proxy.config.http.transaction_no_activity_timeout_out",
-        I(30),
     ),
     ("proxy.config.http.transaction_active_timeout_out", I(0)),
     ("proxy.config.http.connect_attempts_max_retries", I(3)),
@@ -292,19 +280,16 @@ pub(super) const STORED: &[(&str, Def)] = &[
     ),
 ];
 
-/// The names of the built-in records, in table order (DEFAULTS, then STORED), each once (a
-/// name in both tables keeps its first place).
+/// The names of the built-in records, in table order (DEFAULTS, then STORED).
 pub(super) fn names() -> impl Iterator<Item = &'static str> {
-    static NAMES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
-        let mut seen = std::collections::HashSet::new();
-        DEFAULTS
-            .iter()
-            .chain(STORED)
-            .map(|(n, _)| *n)
-            .filter(|n| seen.insert(*n))
-            .collect()
-    });
-    NAMES.iter().copied()
+    DEFAULTS.iter().chain(STORED).map(|(n, _)| *n)
+}
+
+/// Whether `name` is a built-in record (ATS: a registered one).
+pub(super) fn is_builtin(name: &str) -> bool {
+    static NAMES: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+        std::sync::LazyLock::new(|| names().collect());
+    NAMES.contains(name)
 }
 
 /// A record tshost keeps (for plugins to read) but does not act on.
@@ -340,6 +325,21 @@ impl Records {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_record_is_in_both_tables() {
+        let all: Vec<&str> = names().collect();
+        let unique: std::collections::HashSet<&str> = all.iter().copied().collect();
+        assert_eq!(unique.len(), all.len());
+        assert!(!is_stored_only(
+            "proxy.config.http.transaction_no_activity_timeout_in"
+        ));
+        assert!(is_builtin(
+            "proxy.config.http.transaction_no_activity_timeout_in"
+        ));
+        assert!(is_stored_only("proxy.config.http.cache.generation"));
+        assert!(!is_builtin("proxy.config.x.unknown"));
+    }
 
     #[test]
     fn defaults_table() {

@@ -214,7 +214,7 @@ impl Records {
     /// for any other name makes a record that is not registered: ATS's TSMgmt*Get fail for it,
     /// TSRecordDump reports it with `registered` 0.
     pub fn registered(&self, name: &str) -> bool {
-        self.values.contains_key(name) && !self.unknown.iter().any(|n| n == name)
+        defaults::is_builtin(name)
     }
 
     /// Every record, in ATS's order (that of its record table): records.config's names in file
