@@ -154,6 +154,18 @@ fn records_read_and_dumped_as_ats_reads_them() {
         Some("cacheable=0 cached=-1 disk=NULL:0 count=0:0 dso=-1")
     );
     assert_eq!(field(&h, "X-Mgmt-Updates"), Some("0 null=1"));
+    // The plugin's stat is a record (ATS 9.2.9: TS_RECORDTYPE_PLUGIN, registered, INT, as here);
+    // on purpose tshost reads its value at once where ATS reads the last sync (0, 0, then 2
+    // after 5 s on ATS).
+    assert_eq!(
+        field(&h, "X-Stat"),
+        Some("get=0:1 type=0:1 dump=type=32 reg=1 dt=1 v=1")
+    );
+    let h = head(&proxy, "plain.example", "/echo", &[]);
+    assert_eq!(
+        field(&h, "X-Stat"),
+        Some("get=0:2 type=0:1 dump=type=32 reg=1 dt=1 v=2")
+    );
     proxy.terminate(Duration::from_secs(10));
 }
 

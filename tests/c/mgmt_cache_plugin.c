@@ -11,7 +11,9 @@
  * SEND_RESPONSE_HDR, and answers with them in X-Cache ("rrh=STATUS|URL post=... clc=... srh=...",
  * E for TS_ERROR), X-Parent (URL or E) and X-Misc (TSHttpTxnIsCacheable, TSHttpTxnCachedRespGet,
  * TSHttpTxnCacheDiskPathGet, TSHttpTxnCacheLookupCountGet and a TSPluginDSOReloadEnable outside
- * TSPluginInit). Request fields drive it:
+ * TSPluginInit), and X-Stat: its stat mgmt_cache.responses (counted up by one per response) as
+ * TSMgmtIntGet, TSMgmtDataTypeGet and TSRecordDump(TS_RECORDTYPE_PLUGIN) read it. Request fields
+ * drive it:
  *   X-Cache-Key: K     at READ_REQUEST_HDR, TSCacheUrlSet(K) twice (X-Set: "first,second" rc)
  *   X-Lookup-Url: U    at POST_REMAP, TSHttpTxnCacheLookupUrlSet(U parsed), then TSCacheUrlSet
  *                      (X-Set: "lookupset,cacheurlset" rc)
@@ -32,6 +34,8 @@ static char dso[64];
 static int updates;
 static int updates_null_edata = 1;
 static int txn_arg;
+static int stat_id = -1;
+static char stat_dump[128];
 
 typedef struct {
   char cache[1024];
@@ -124,6 +128,16 @@ on_update(TSCont contp, TSEvent event, void *edata)
     }
   }
   return 0;
+}
+
+static void
+stat_cb(TSRecordType rec_type, void *edata, int registered, const char *name, TSRecordDataType data_type, TSRecordData *datum)
+{
+  (void)edata;
+  if (strcmp(name, "mgmt_cache.responses") == 0) {
+    addf(stat_dump, sizeof(stat_dump), "type=%d reg=%d dt=%d v=%lld", (int)rec_type, registered, (int)data_type,
+         (long long)datum->rec_int);
+  }
 }
 
 static void
@@ -274,6 +288,16 @@ on_txn(TSCont contp, TSEvent event, void *edata)
         add_field(buf, hdr, "X-Dso", dso);
         snprintf(v, sizeof(v), "%d null=%d", __atomic_load_n(&updates, __ATOMIC_SEQ_CST), updates_null_edata);
         add_field(buf, hdr, "X-Mgmt-Updates", v);
+        /* The plugin's stat as a record: counted up by one per response, then read. */
+        TSStatIntIncrement(stat_id, 1);
+        TSMgmtInt sv = -1;
+        int s_rc = TSMgmtIntGet("mgmt_cache.responses", &sv);
+        TSRecordDataType s_t = -1;
+        int t_rc = TSMgmtDataTypeGet("mgmt_cache.responses", &s_t);
+        stat_dump[0] = 0;
+        TSRecordDump(TS_RECORDTYPE_PLUGIN, stat_cb, NULL);
+        snprintf(v, sizeof(v), "get=%d:%lld type=%d:%d dump=%s", s_rc, (long long)sv, t_rc, (int)s_t, stat_dump);
+        add_field(buf, hdr, "X-Stat", v);
         TSHandleMLocRelease(buf, TS_NULL_MLOC, hdr);
       }
     }
@@ -304,6 +328,7 @@ TSPluginInit(int argc, const char *argv[])
   TSMgmtUpdateRegister(u, "mgmt_cache");
   /* A second continuation under the same name is ignored (ATS keeps the first). */
   TSMgmtUpdateRegister(TSContCreate(on_update, TSMutexCreate()), "mgmt_cache");
+  stat_id = TSStatCreate("mgmt_cache.responses", TS_RECORDDATATYPE_INT, TS_STAT_NON_PERSISTENT, TS_STAT_SYNC_COUNT);
   TSUserArgIndexReserve(TS_USER_ARGS_TXN, "mgmt_cache", "state", &txn_arg);
   TSCont c = TSContCreate(on_txn, NULL);
   TSHttpHookAdd(TS_HTTP_READ_REQUEST_HDR_HOOK, c);
