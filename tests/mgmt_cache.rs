@@ -149,9 +149,11 @@ fn records_read_and_dumped_as_ats_reads_them() {
     // TS_ERROR (dso=-1 below).
     assert_eq!(field(&h, "X-Dso"), Some("0,0"));
     // ATS 9.2.9 with the cache off: never cacheable, no cached response, no disk path, no lookup.
+    // The STRING record per_server.connection.match (`both`) behind an INT key reads as its
+    // MatchType, 3 (ATS 9.2.9; `host` read 2 there).
     assert_eq!(
         field(&h, "X-Misc"),
-        Some("cacheable=0 cached=-1 disk=NULL:0 count=0:0 dso=-1")
+        Some("cacheable=0 cached=-1 disk=NULL:0 count=0:0 dso=-1 match=0:3")
     );
     assert_eq!(field(&h, "X-Mgmt-Updates"), Some("0 null=1"));
     // The plugin's stat is a record (ATS 9.2.9: TS_RECORDTYPE_PLUGIN, registered, INT, as here);

@@ -10,8 +10,8 @@
  * POST_REMAP, CACHE_LOOKUP_COMPLETE and SEND_RESPONSE_HDR, and the parent selection URL at
  * SEND_RESPONSE_HDR, and answers with them in X-Cache ("rrh=STATUS|URL post=... clc=... srh=...",
  * E for TS_ERROR), X-Parent (URL or E) and X-Misc (TSHttpTxnIsCacheable, TSHttpTxnCachedRespGet,
- * TSHttpTxnCacheDiskPathGet, TSHttpTxnCacheLookupCountGet and a TSPluginDSOReloadEnable outside
- * TSPluginInit), and X-Stat: its stat mgmt_cache.responses (counted up by one per response) as
+ * TSHttpTxnCacheDiskPathGet, TSHttpTxnCacheLookupCountGet, a TSPluginDSOReloadEnable outside
+ * TSPluginInit, and TSHttpTxnConfigIntGet of TS_CONFIG_HTTP_PER_SERVER_CONNECTION_MATCH), and X-Stat: its stat mgmt_cache.responses (counted up by one per response) as
  * TSMgmtIntGet, TSMgmtDataTypeGet and TSRecordDump(TS_RECORDTYPE_PLUGIN) read it. Request fields
  * drive it:
  *   X-Cache-Key: K     at READ_REQUEST_HDR, TSCacheUrlSet(K) twice (X-Set: "first,second" rc)
@@ -279,9 +279,11 @@ on_txn(TSCont contp, TSEvent event, void *edata)
         int disk_len = -5, count = -5;
         const char *disk = TSHttpTxnCacheDiskPathGet(txn, &disk_len);
         int count_rc = TSHttpTxnCacheLookupCountGet(txn, &count);
-        snprintf(v, sizeof(v), "cacheable=%d cached=%d disk=%s:%d count=%d:%d dso=%d", TSHttpTxnIsCacheable(txn, NULL, NULL),
-                 TSHttpTxnCachedRespGet(txn, &cbuf, &cloc), disk ? disk : "NULL", disk_len, count_rc, count,
-                 TSPluginDSOReloadEnable(0));
+        TSMgmtInt match = -9;
+        int match_rc = TSHttpTxnConfigIntGet(txn, TS_CONFIG_HTTP_PER_SERVER_CONNECTION_MATCH, &match);
+        snprintf(v, sizeof(v), "cacheable=%d cached=%d disk=%s:%d count=%d:%d dso=%d match=%d:%lld",
+                 TSHttpTxnIsCacheable(txn, NULL, NULL), TSHttpTxnCachedRespGet(txn, &cbuf, &cloc), disk ? disk : "NULL", disk_len,
+                 count_rc, count, TSPluginDSOReloadEnable(0), match_rc, (long long)match);
         add_field(buf, hdr, "X-Misc", v);
         add_field(buf, hdr, "X-Records", records);
         add_field(buf, hdr, "X-Dump", dump);
