@@ -1,7 +1,8 @@
 //! What ATS's management layer gives plugins beyond the records themselves: the continuations
 //! TSMgmtUpdateRegister collects, told `TS_EVENT_MGMT_UPDATE` when the configuration is reloaded
 //! (ATS's ConfigUpdateCbTable), and the plugins that opted out of DSO reloading with
-//! `TSPluginDSOReloadEnable(0)` (ATS's PluginDso opt-out table).
+//! `TSPluginDSOReloadEnable(0)` (ATS's PluginDso opt-out table), and the records plugins create
+//! (TSMgmtIntCreate, TSMgmtStringCreate).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
+use crate::config::records::{RecValue, Source};
 use crate::cont::Cont;
 use crate::sched::{self, PoolKind, ScheduledEvent, ACTIONS};
 
@@ -69,4 +71,70 @@ pub fn dso_reload_opt_out(path: &Path) -> std::io::Result<()> {
 /// only reported.
 pub fn dso_reload_opted_out(path: &Path) -> bool {
     std::fs::canonicalize(path).is_ok_and(|p| DSO_OPT_OUT.lock().contains(&p))
+}
+
+/// A record a plugin created (TSMgmtIntCreate, TSMgmtStringCreate): ATS registers it in its
+/// record table; tshost keeps it here, beside the records of records.config.
+#[derive(Clone, Debug)]
+pub struct PluginRecord {
+    pub name: String,
+    /// TSRecordType as given (TS_RECORDTYPE_CONFIG usually).
+    pub rec_type: i32,
+    pub value: RecValue,
+    pub source: Source,
+}
+
+static PLUGIN_RECORDS: parking_lot::RwLock<Vec<PluginRecord>> =
+    parking_lot::RwLock::new(Vec::new());
+
+/// Register record `name` with `default` as ATS's RecRegisterConfig does: a record records.config
+/// set (unregistered until now) keeps the file's value when the type agrees (else it takes the
+/// default) and its EXPLICIT source; one this plugin or another created already keeps its value
+/// when the type agrees (else the default); a new one has the default and the PLUGIN source.
+/// A built-in record is left as it is when the type agrees; of another type it is an error
+/// (ATS would change the record's type).
+pub fn create_record(rec_type: i32, name: &str, default: RecValue) -> Result<(), String> {
+    let records = crate::host::records();
+    if records.registered(name) {
+        return match records.get(name) {
+            Some(v) if std::mem::discriminant(v) == std::mem::discriminant(&default) => Ok(()),
+            Some(v) => Err(format!("{name} is a record of type {}", v.type_name())),
+            None => Ok(()),
+        };
+    }
+    let same = |v: &RecValue| std::mem::discriminant(v) == std::mem::discriminant(&default);
+    let mut t = PLUGIN_RECORDS.write();
+    if let Some(r) = t.iter_mut().find(|r| r.name == name) {
+        if !same(&r.value) {
+            r.value = default;
+        }
+        r.rec_type = rec_type;
+        return Ok(());
+    }
+    let (value, source) = match records.get(name) {
+        Some(v) if same(v) => (v.clone(), Source::Explicit),
+        Some(_) => (default, Source::Explicit),
+        None => (default, Source::Plugin),
+    };
+    t.push(PluginRecord {
+        name: name.to_string(),
+        rec_type,
+        value,
+        source,
+    });
+    Ok(())
+}
+
+/// The record a plugin created under `name`, if any.
+pub fn plugin_record(name: &str) -> Option<PluginRecord> {
+    PLUGIN_RECORDS
+        .read()
+        .iter()
+        .find(|r| r.name == name)
+        .cloned()
+}
+
+/// Every record plugins created, in creation order.
+pub fn plugin_records() -> Vec<PluginRecord> {
+    PLUGIN_RECORDS.read().clone()
 }

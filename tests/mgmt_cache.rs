@@ -148,6 +148,20 @@ fn records_read_and_dumped_as_ats_reads_them() {
     // ATS 9.2.9: TSPluginDSOReloadEnable(1) and (0) in TSPluginInit succeed; at a hook it is
     // TS_ERROR (dso=-1 below).
     assert_eq!(field(&h, "X-Dso"), Some("0,0"));
+    // ATS 9.2.9: TSMgmtIntCreate over the unregistered records.config line registers it with the
+    // file's value (7, not the default 5) and its EXPLICIT source; a new record has the default
+    // and the PLUGIN source (2); a check type without a regex is TS_ERROR (and no record); a
+    // second create keeps the value; TSMgmtConfigFileAdd succeeds; TSRecordDump lists both as
+    // registered, the new one after the others.
+    assert_eq!(
+        field(&h, "X-Created"),
+        Some(
+            "rc=0,0,0,-1,0,0;proxy.config.mgmt_test.unknown=0:7 src=0:3 type=0:1;\
+             plugin.mgmt_test.new=0:11 src=0:2 type=0:1;plugin.mgmt_test.bad=-1:-99 src=-1:-1 type=-1:-1;\
+             str=0:abc src=0:2;dump proxy.config.mgmt_test.unknown type=1 reg=1 dt=1 v=7;\
+             dump plugin.mgmt_test.new type=1 reg=1 dt=1 v=11;"
+        )
+    );
     // ATS 9.2.9 with the cache off: never cacheable, no cached response, no disk path, no lookup.
     // The STRING record per_server.connection.match (`both`) behind an INT key reads as its
     // MatchType, 3 (ATS 9.2.9; `host` read 2 there).

@@ -2986,6 +2986,44 @@ tsapi void TSMgmtUpdateRegister(TSCont contp, const char *plugin_name);
 tsapi void TSRecordDump(int rec_type, TSRecordDumpCb callback, void *edata);
 
 /**
+ * Create (register) the INT configuration record `name` with `data_default` (ATS's
+ * RecRegisterConfigInt, source TS_MGMT_SOURCE_PLUGIN): TSMgmtIntGet reads it, TSRecordDump lists
+ * it. A records.config line for `name` gives its value (and the source EXPLICIT), as in ATS.
+ * TS_ERROR when `check_type` is not TS_RECORDCHECK_NULL and `check_regex` is NULL (as ATS), and
+ * (logged) for a NULL name, a `rec_type` that is not a TSRecordType mask, or a name of one of
+ * tshost's records of another type. `update_type`, `check_type` and `access_type` are
+ * recorded by ATS for traffic_ctl; tshost has no traffic_ctl and keeps none of them.
+ */
+tsapi
+TSReturnCode TSMgmtIntCreate(TSRecordType rec_type,
+                             const char *name,
+                             TSMgmtInt data_default,
+                             TSRecordUpdateType _update_type,
+                             TSRecordCheckType check_type,
+                             const char *check_regex,
+                             TSRecordAccessType _access_type);
+
+/**
+ * Create (register) the STRING configuration record `name` with `data_default` (copied; NULL:
+ * ATS's NULL string), as TSMgmtIntCreate does for an INT.
+ */
+tsapi
+TSReturnCode TSMgmtStringCreate(TSRecordType rec_type,
+                                const char *name,
+                                TSMgmtString data_default,
+                                TSRecordUpdateType _update_type,
+                                TSRecordCheckType check_type,
+                                const char *check_regex,
+                                TSRecordAccessType _access_type);
+
+/**
+ * Add `fileName` as a configuration file that belongs to `parent` (ATS: traffic_ctl's reload
+ * watches it beside its parent). tshost reloads on SIGHUP and watches no file: TS_SUCCESS,
+ * nothing kept.
+ */
+tsapi TSReturnCode TSMgmtConfigFileAdd(const char *_parent, const char *_fileName);
+
+/**
  * Called in TSPluginInit with 0: this plugin's library is not to be reloaded with the
  * configuration (ATS puts its canonical path in the DSO opt-out table, so that remap.config's
  * rules using the same library keep the loaded copy). tshost never reloads a library (each is

@@ -17,8 +17,9 @@ use super::cont::cont_arg;
 use super::{guard, here, Here};
 use crate::config::records::{RecValue, Source};
 use crate::sys::types::{
-    TSCont, TSMgmtCounter, TSMgmtFloat, TSMgmtInt, TSMgmtSourceRaw, TSMgmtString, TSRecordData,
-    TSRecordDataTypeRaw, TSRecordDumpCb, TSReturnCodeRaw, TS_ERROR, TS_SUCCESS,
+    TSCont, TSMgmtCounter, TSMgmtFloat, TSMgmtInt, TSMgmtSourceRaw, TSMgmtString,
+    TSRecordAccessTypeRaw, TSRecordCheckTypeRaw, TSRecordData, TSRecordDataTypeRaw, TSRecordDumpCb,
+    TSRecordTypeRaw, TSRecordUpdateTypeRaw, TSReturnCodeRaw, TS_ERROR, TS_SUCCESS,
 };
 
 const TS_RECORDTYPE_CONFIG: c_int = 0x01;
@@ -51,6 +52,9 @@ fn value(name: &str) -> Option<RecValue> {
     let r = crate::host::records();
     if r.registered(name) {
         return r.get(name).cloned();
+    }
+    if let Some(p) = crate::mgmt::plugin_record(name) {
+        return Some(p.value);
     }
     let id = crate::stats::find(name)?;
     crate::stats::get(id as i32).map(RecValue::Int)
@@ -184,8 +188,13 @@ pub unsafe extern "C" fn TSMgmtSourceGet(
             crate::error!("{who}: NULL source");
             return TS_ERROR;
         }
-        let v = match crate::host::records().source(name) {
+        let src = match crate::mgmt::plugin_record(name) {
+            Some(p) => Some(p.source),
+            None => crate::host::records().source(name),
+        };
+        let v = match src {
             Some(Source::Default) => 1,
+            Some(Source::Plugin) => 2,
             Some(Source::Explicit) => 3,
             Some(Source::Env) => 4,
             None => return TS_ERROR,
@@ -217,6 +226,7 @@ pub unsafe extern "C" fn TSMgmtDataTypeGet(
         let r = crate::host::records();
         let t = match r.get(name).filter(|_| r.registered(name)) {
             Some(v) => data_type(v),
+            None if let Some(p) = crate::mgmt::plugin_record(name) => data_type(&p.value),
             None if crate::stats::find(name).is_some() => TS_RECORDDATATYPE_INT,
             None => return TS_ERROR,
         };
@@ -314,10 +324,23 @@ pub unsafe extern "C" fn TSRecordDump(
                 )
             };
         };
-        if wants(TS_RECORDTYPE_CONFIG) {
-            let r = crate::host::records();
-            for (name, v) in r.iter() {
-                call(TS_RECORDTYPE_CONFIG, r.registered(name), name, v);
+        // records.config's and the built-in records (a plugin's record in the place of a
+        // records.config line it registered), then the records plugins created, then the stats.
+        let created = crate::mgmt::plugin_records();
+        let r = crate::host::records();
+        for (name, v) in r.iter() {
+            match created.iter().find(|p| p.name == name) {
+                Some(p) if wants(p.rec_type) => call(p.rec_type, true, name, &p.value),
+                Some(_) => {}
+                None if wants(TS_RECORDTYPE_CONFIG) => {
+                    call(TS_RECORDTYPE_CONFIG, r.registered(name), name, v)
+                }
+                None => {}
+            }
+        }
+        for p in created.iter().filter(|p| r.get(&p.name).is_none()) {
+            if wants(p.rec_type) {
+                call(p.rec_type, true, &p.name, &p.value);
             }
         }
         if wants(TS_RECORDTYPE_PLUGIN) {
@@ -326,6 +349,111 @@ pub unsafe extern "C" fn TSRecordDump(
             }
         }
     })
+}
+
+/// Check the arguments of the Create calls; the name.
+///
+/// # Safety
+/// `name` and `check_regex` are NULL or NUL-terminated.
+unsafe fn create_args<'a>(
+    who: Here,
+    rec_type: c_int,
+    name: *const c_char,
+    check_type: c_int,
+    check_regex: *const c_char,
+) -> Option<&'a str> {
+    if check_regex.is_null() && check_type != 0 {
+        // ATS's answer, without a message.
+        return None;
+    }
+    if rec_type & !TS_RECORDTYPE_ALL != 0 || rec_type == 0 {
+        crate::error!("{who}: {rec_type} is not a TSRecordType");
+        return None;
+    }
+    // SAFETY: this function's contract.
+    unsafe { name_arg(who, name) }
+}
+
+/// Create (register) the INT configuration record `name` with `data_default` (ATS's
+/// RecRegisterConfigInt, source TS_MGMT_SOURCE_PLUGIN): TSMgmtIntGet reads it, TSRecordDump lists
+/// it. A records.config line for `name` gives its value (and the source EXPLICIT), as in ATS.
+/// TS_ERROR when `check_type` is not TS_RECORDCHECK_NULL and `check_regex` is NULL (as ATS), and
+/// (logged) for a NULL name, a `rec_type` that is not a TSRecordType mask, or a name of one of
+/// tshost's records of another type. `update_type`, `check_type` and `access_type` are
+/// recorded by ATS for traffic_ctl; tshost has no traffic_ctl and keeps none of them.
+#[no_mangle]
+pub unsafe extern "C" fn TSMgmtIntCreate(
+    rec_type: TSRecordTypeRaw,
+    name: *const c_char,
+    data_default: TSMgmtInt,
+    _update_type: TSRecordUpdateTypeRaw,
+    check_type: TSRecordCheckTypeRaw,
+    check_regex: *const c_char,
+    _access_type: TSRecordAccessTypeRaw,
+) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || {
+        let who = here!();
+        // SAFETY: the plugin's NUL-terminated strings, or NULL (checked).
+        let Some(name) = (unsafe { create_args(who, rec_type, name, check_type, check_regex) })
+        else {
+            return TS_ERROR;
+        };
+        match crate::mgmt::create_record(rec_type, name, RecValue::Int(data_default)) {
+            Ok(()) => TS_SUCCESS,
+            Err(e) => {
+                crate::error!("{who}: {e}");
+                TS_ERROR
+            }
+        }
+    })
+}
+
+/// Create (register) the STRING configuration record `name` with `data_default` (copied; NULL:
+/// ATS's NULL string), as TSMgmtIntCreate does for an INT.
+#[no_mangle]
+pub unsafe extern "C" fn TSMgmtStringCreate(
+    rec_type: TSRecordTypeRaw,
+    name: *const c_char,
+    data_default: TSMgmtString,
+    _update_type: TSRecordUpdateTypeRaw,
+    check_type: TSRecordCheckTypeRaw,
+    check_regex: *const c_char,
+    _access_type: TSRecordAccessTypeRaw,
+) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || {
+        let who = here!();
+        // SAFETY: the plugin's NUL-terminated strings, or NULL (checked).
+        let Some(name) = (unsafe { create_args(who, rec_type, name, check_type, check_regex) })
+        else {
+            return TS_ERROR;
+        };
+        let default = if data_default.is_null() {
+            String::new()
+        } else {
+            // SAFETY: non-NULL, NUL-terminated (TSMgmtStringCreate's contract); copied.
+            unsafe { CStr::from_ptr(data_default) }
+                .to_string_lossy()
+                .into_owned()
+        };
+        match crate::mgmt::create_record(rec_type, name, RecValue::String(default)) {
+            Ok(()) => TS_SUCCESS,
+            Err(e) => {
+                crate::error!("{who}: {e}");
+                TS_ERROR
+            }
+        }
+    })
+}
+
+/// Add `fileName` as a configuration file that belongs to `parent` (ATS: traffic_ctl's reload
+/// watches it beside its parent). tshost reloads on SIGHUP and watches no file: TS_SUCCESS,
+/// nothing kept.
+#[no_mangle]
+pub extern "C" fn TSMgmtConfigFileAdd(
+    _parent: *const c_char,
+    _fileName: *const c_char,
+) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || TS_SUCCESS)
 }
 
 /// Called in TSPluginInit with 0: this plugin's library is not to be reloaded with the

@@ -31,6 +31,7 @@
 static char records[2048];
 static char dump[512];
 static char dso[64];
+static char created[1024];
 static int updates;
 static int updates_null_edata = 1;
 static int txn_arg;
@@ -138,6 +139,52 @@ stat_cb(TSRecordType rec_type, void *edata, int registered, const char *name, TS
     addf(stat_dump, sizeof(stat_dump), "type=%d reg=%d dt=%d v=%lld", (int)rec_type, registered, (int)data_type,
          (long long)datum->rec_int);
   }
+}
+
+static void
+created_cb(TSRecordType rec_type, void *edata, int registered, const char *name, TSRecordDataType data_type,
+           TSRecordData *datum)
+{
+  (void)edata;
+  if (strcmp(name, "proxy.config.mgmt_test.unknown") == 0 || strcmp(name, "plugin.mgmt_test.new") == 0) {
+    addf(created, sizeof(created), "dump %s type=%d reg=%d dt=%d v=%lld;", name, (int)rec_type, registered, (int)data_type,
+         (long long)datum->rec_int);
+  }
+}
+
+/* TSMgmtIntCreate / TSMgmtStringCreate, then what the getters say. */
+static void
+create_records(void)
+{
+  int c1 = TSMgmtIntCreate(TS_RECORDTYPE_CONFIG, "proxy.config.mgmt_test.unknown", 5, TS_RECORDUPDATE_DYNAMIC, TS_RECORDCHECK_NULL,
+                           NULL, TS_RECORDACCESS_NULL);
+  int c2 = TSMgmtIntCreate(TS_RECORDTYPE_CONFIG, "plugin.mgmt_test.new", 11, TS_RECORDUPDATE_DYNAMIC, TS_RECORDCHECK_NULL, NULL,
+                           TS_RECORDACCESS_NULL);
+  int c3 = TSMgmtStringCreate(TS_RECORDTYPE_CONFIG, "plugin.mgmt_test.str", "abc", TS_RECORDUPDATE_DYNAMIC, TS_RECORDCHECK_NULL,
+                              NULL, TS_RECORDACCESS_NULL);
+  int c4 = TSMgmtIntCreate(TS_RECORDTYPE_CONFIG, "plugin.mgmt_test.bad", 1, TS_RECORDUPDATE_DYNAMIC, TS_RECORDCHECK_INT, NULL,
+                           TS_RECORDACCESS_NULL);
+  int c5 = TSMgmtIntCreate(TS_RECORDTYPE_CONFIG, "plugin.mgmt_test.new", 99, TS_RECORDUPDATE_DYNAMIC, TS_RECORDCHECK_NULL, NULL,
+                           TS_RECORDACCESS_NULL);
+  int c6 = TSMgmtConfigFileAdd("records.config", "mgmt_test.config");
+  addf(created, sizeof(created), "rc=%d,%d,%d,%d,%d,%d;", c1, c2, c3, c4, c5, c6);
+  static const char *ints[] = {"proxy.config.mgmt_test.unknown", "plugin.mgmt_test.new", "plugin.mgmt_test.bad"};
+  for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+    TSMgmtInt v = -99;
+    TSMgmtSource src = -1;
+    TSRecordDataType t = -1;
+    int rc = TSMgmtIntGet(ints[i], &v);
+    int src_rc = TSMgmtSourceGet(ints[i], &src);
+    int t_rc = TSMgmtDataTypeGet(ints[i], &t);
+    addf(created, sizeof(created), "%s=%d:%lld src=%d:%d type=%d:%d;", ints[i], rc, (long long)v, src_rc, (int)src, t_rc, (int)t);
+  }
+  TSMgmtString str = NULL;
+  TSMgmtSource src = -1;
+  int rc = TSMgmtStringGet("plugin.mgmt_test.str", &str);
+  int src_rc = TSMgmtSourceGet("plugin.mgmt_test.str", &src);
+  addf(created, sizeof(created), "str=%d:%s src=%d:%d;", rc, str ? str : "(null)", src_rc, (int)src);
+  TSfree(str);
+  TSRecordDump(TS_RECORDTYPE_CONFIG, created_cb, NULL);
 }
 
 static void
@@ -288,6 +335,7 @@ on_txn(TSCont contp, TSEvent event, void *edata)
         add_field(buf, hdr, "X-Records", records);
         add_field(buf, hdr, "X-Dump", dump);
         add_field(buf, hdr, "X-Dso", dso);
+        add_field(buf, hdr, "X-Created", created);
         snprintf(v, sizeof(v), "%d null=%d", __atomic_load_n(&updates, __ATOMIC_SEQ_CST), updates_null_edata);
         add_field(buf, hdr, "X-Mgmt-Updates", v);
         /* The plugin's stat as a record: counted up by one per response, then read. */
@@ -326,6 +374,7 @@ TSPluginInit(int argc, const char *argv[])
   TSRecordDump(TS_RECORDTYPE_CONFIG, dump_cb, NULL);
   addf(dump, sizeof(dump), "seen=%d,%d many=%d", dump_seen_cache_http, dump_seen_unknown, dump_config > 100);
   snprintf(dso, sizeof(dso), "%d,%d", TSPluginDSOReloadEnable(1), TSPluginDSOReloadEnable(0));
+  create_records();
   TSCont u = TSContCreate(on_update, TSMutexCreate());
   TSMgmtUpdateRegister(u, "mgmt_cache");
   /* A second continuation under the same name is ignored (ATS keeps the first). */

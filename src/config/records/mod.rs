@@ -92,6 +92,8 @@ pub enum Source {
     Explicit,
     /// An environment variable (`PROXY_CONFIG_...`).
     Env,
+    /// The default of a record a plugin created (TSMgmtIntCreate, TSMgmtStringCreate).
+    Plugin,
 }
 
 /// The environment variable that replaces record `name` (ATS: capitals, `_` for `.`).
