@@ -169,6 +169,11 @@ fn records_read_and_dumped_as_ats_reads_them() {
         field(&h, "X-Misc"),
         Some("cacheable=0 cached=-1 disk=NULL:0 count=0:0 dso=-1 match=0:3")
     );
+    // ATS 9.2.9: TSHttpTxnInfoIntGet with no cache: 0, the volume -1, other keys TS_ERROR.
+    assert_eq!(
+        field(&h, "X-Info"),
+        Some("-1=-1:-9 0=0:0 1=0:0 2=0:0 3=0:0 4=0:0 5=0:-1 6=-1:-9")
+    );
     assert_eq!(field(&h, "X-Mgmt-Updates"), Some("0 null=1"));
     // The plugin's stat is a record (ATS 9.2.9: TS_RECORDTYPE_PLUGIN, registered, INT, as here);
     // on purpose tshost reads its value at once where ATS reads the last sync (0, 0, then 2

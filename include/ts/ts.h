@@ -962,6 +962,11 @@ typedef tsapi_mbuffer *TSMBuffer;
 typedef tsapi_mloc *TSMLoc;
 
 /**
+ * Integer value of a management record (TSMgmtIntGet).
+ */
+typedef int64_t TSMgmtInt;
+
+/**
  * A continuation.
  */
 typedef tsapi_cont *TSCont;
@@ -985,11 +990,6 @@ typedef tsapi_file *TSFile;
  * An HTTP client session.
  */
 typedef tsapi_httpssn *TSHttpSsn;
-
-/**
- * Integer value of a management record (TSMgmtIntGet).
- */
-typedef int64_t TSMgmtInt;
 
 /**
  * Counter value of a management record (TSMgmtCounterGet).
@@ -2032,6 +2032,14 @@ tsapi void TSHttpTxnTransformedRespCache(TSHttpTxn txnp, int _on);
  * cache and no transforms).
  */
 tsapi void TSHttpTxnUntransformedRespCache(TSHttpTxn txnp, int _on);
+
+/**
+ * The cache facts of the transaction into `*value`: TS_TXN_INFO_CACHE_HIT_RAM,
+ * COMPRESSED_IN_RAM, HIT_RWW, OPEN_READ_TRIES and OPEN_WRITE_TRIES are 0 and
+ * TS_TXN_INFO_CACHE_VOLUME is -1 (no cache read or write, as ATS with the cache off); another key
+ * is TS_ERROR, as ATS.
+ */
+tsapi TSReturnCode TSHttpTxnInfoIntGet(TSHttpTxn txnp, TSHttpTxnInfoKey key, TSMgmtInt *value);
 
 /**
  * A new continuation that calls `funcp` with its events, holding `mutexp` (NULL: no mutex; it

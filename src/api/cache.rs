@@ -14,7 +14,10 @@ use super::hdrs::{copy_url, with_url};
 use super::http::txn_arg;
 use super::{guard, here, Here};
 use crate::hdrs::url::Url;
-use crate::sys::types::{TSHttpTxn, TSMBuffer, TSMLoc, TSReturnCodeRaw, TS_ERROR, TS_SUCCESS};
+use crate::sys::types::{
+    TSHttpTxn, TSHttpTxnInfoKeyRaw, TSMBuffer, TSMLoc, TSMgmtInt, TSReturnCodeRaw, TS_ERROR,
+    TS_SUCCESS,
+};
 use crate::txn::CACHE_LOOKUP_NONE;
 
 const TS_CACHE_LOOKUP_MISS: c_int = 0;
@@ -361,5 +364,35 @@ pub extern "C" fn TSHttpTxnTransformedRespCache(txnp: TSHttpTxn, _on: c_int) {
 pub extern "C" fn TSHttpTxnUntransformedRespCache(txnp: TSHttpTxn, _on: c_int) {
     guard!((), || {
         let _ = txn_arg(here!(), txnp);
+    })
+}
+
+/// The cache facts of the transaction into `*value`: TS_TXN_INFO_CACHE_HIT_RAM,
+/// COMPRESSED_IN_RAM, HIT_RWW, OPEN_READ_TRIES and OPEN_WRITE_TRIES are 0 and
+/// TS_TXN_INFO_CACHE_VOLUME is -1 (no cache read or write, as ATS with the cache off); another key
+/// is TS_ERROR, as ATS.
+#[no_mangle]
+pub unsafe extern "C" fn TSHttpTxnInfoIntGet(
+    txnp: TSHttpTxn,
+    key: TSHttpTxnInfoKeyRaw,
+    value: *mut TSMgmtInt,
+) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || {
+        let who = here!();
+        if txn_arg(who, txnp).is_none() {
+            return TS_ERROR;
+        }
+        if value.is_null() {
+            crate::error!("{who}: NULL value");
+            return TS_ERROR;
+        }
+        let v = match key {
+            0..=4 => 0,
+            5 => -1,
+            _ => return TS_ERROR,
+        };
+        // SAFETY: non-NULL (checked above): the plugin's TSMgmtInt.
+        unsafe { *value = v };
+        TS_SUCCESS
     })
 }

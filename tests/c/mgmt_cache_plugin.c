@@ -11,7 +11,8 @@
  * SEND_RESPONSE_HDR, and answers with them in X-Cache ("rrh=STATUS|URL post=... clc=... srh=...",
  * E for TS_ERROR), X-Parent (URL or E) and X-Misc (TSHttpTxnIsCacheable, TSHttpTxnCachedRespGet,
  * TSHttpTxnCacheDiskPathGet, TSHttpTxnCacheLookupCountGet, a TSPluginDSOReloadEnable outside
- * TSPluginInit, and TSHttpTxnConfigIntGet of TS_CONFIG_HTTP_PER_SERVER_CONNECTION_MATCH), and X-Stat: its stat mgmt_cache.responses (counted up by one per response) as
+ * TSPluginInit, and TSHttpTxnConfigIntGet of TS_CONFIG_HTTP_PER_SERVER_CONNECTION_MATCH) and X-Info
+ * (TSHttpTxnInfoIntGet of keys -1 to 6: "KEY=RC:VALUE"), and X-Stat: its stat mgmt_cache.responses (counted up by one per response) as
  * TSMgmtIntGet, TSMgmtDataTypeGet and TSRecordDump(TS_RECORDTYPE_PLUGIN) read it. Request fields
  * drive it:
  *   X-Cache-Key: K     at READ_REQUEST_HDR, TSCacheUrlSet(K) twice (X-Set: "first,second" rc)
@@ -332,6 +333,13 @@ on_txn(TSCont contp, TSEvent event, void *edata)
                  TSHttpTxnIsCacheable(txn, NULL, NULL), TSHttpTxnCachedRespGet(txn, &cbuf, &cloc), disk ? disk : "NULL", disk_len,
                  count_rc, count, TSPluginDSOReloadEnable(0), match_rc, (long long)match);
         add_field(buf, hdr, "X-Misc", v);
+        v[0] = 0;
+        for (int k = -1; k <= 6; k++) {
+          TSMgmtInt iv = -9;
+          int irc = TSHttpTxnInfoIntGet(txn, (TSHttpTxnInfoKey)k, &iv);
+          addf(v, sizeof(v), "%s%d=%d:%lld", k == -1 ? "" : " ", k, irc, (long long)iv);
+        }
+        add_field(buf, hdr, "X-Info", v);
         add_field(buf, hdr, "X-Records", records);
         add_field(buf, hdr, "X-Dump", dump);
         add_field(buf, hdr, "X-Dso", dso);
