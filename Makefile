@@ -10,7 +10,7 @@ PLUGINS := $(patsubst plugins-c/%.c,$(BUILD)/plugins/%.so,$(wildcard plugins-c/*
 # Debian packages: what `make run` needs, and what `make test` needs on top.
 RUN_PACKAGES := gcc make pkg-config libssl-dev libhiredis-dev
 TEST_PACKAGES := $(RUN_PACKAGES) binutils trafficserver-dev curl openssl nghttp2-client python3-pip \
-  redis-server
+  redis-server trafficserver dpkg-dev g++
 # ATS's gold tests (tests/gold/README.md): Debian's ATS (reference and plugin binaries), its
 # source (dpkg-source), g++ for ATS's test plugins, unshare/mount for bash as /bin/sh.
 GOLD_PACKAGES := $(TEST_PACKAGES) trafficserver dpkg-dev g++ util-linux mount

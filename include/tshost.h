@@ -196,6 +196,14 @@ tsapi int tshost_stop(void);
 tsapi int tshost_plugin_load(int argc, const char *const *argv);
 
 /**
+ * Deliver a message to the plugins, as ATS's `traffic_ctl plugin msg TAG DATA` does: every
+ * continuation on TS_LIFECYCLE_MSG_HOOK gets TS_EVENT_LIFECYCLE_MSG with a TSPluginMsg (`tag`,
+ * then `size` bytes of `data`, which may be NULL when `size` is 0), on the calling thread, in the
+ * order they were added. 0, or -1 for a NULL tag or NULL data with a size.
+ */
+tsapi int tshost_plugin_msg(const char *tag, const void *data, size_t size);
+
+/**
  * Configure debug output as records.config would (proxy.config.diags.debug.enabled/.tags).
  */
 tsapi int tshost_debug_set(int enabled, const char *tags);

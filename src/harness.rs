@@ -251,7 +251,13 @@ pub async fn run_transaction(txn: Arc<Txn>, opts: TxnOptions) -> TxnResult {
                     m.client_gone();
                     continue;
                 }
-                m.hooks_ran(outcome, || txn.status.load(Ordering::Acquire));
+                let on = m.hooks_ran(outcome, || txn.status.load(Ordering::Acquire));
+                if on
+                    && hook == id::READ_REQUEST_HDR
+                    && txn.cntl.get(crate::txn::origin::cntl::SKIP_REMAPPING)
+                {
+                    m.skip_remap();
+                }
                 if outcome == Outcome::Continue && hook == id::READ_RESPONSE_HDR {
                     res.status = txn
                         .headers

@@ -81,3 +81,33 @@ fn lifecycle_hooks_fire_in_ats_order_from_start_to_stop() {
         );
     }
 }
+
+/// TS_LIFECYCLE_MSG_HOOK through the embedding API (`tshost_plugin_msg`, what `traffic_ctl plugin
+/// msg TAG DATA` delivers in ATS): the plugin gets TS_EVENT_LIFECYCLE_MSG with the tag and the
+/// data's bytes and size; a NULL tag, or NULL data with a size, is refused.
+#[test]
+fn plugin_messages_reach_the_msg_hook_with_tag_and_data() {
+    let dir = temp_dir("lifecycle-msg");
+    let so = dir.join("lifecycle_probe.so");
+    build_plugin(
+        &crate_dir().join("tests/c/lifecycle_probe.c"),
+        &so,
+        Header::Ours,
+    );
+    let prog = dir.join("lifecycle_msg");
+    common::build_program(&crate_dir().join("tests/c/lifecycle_msg.c"), &prog);
+    let log = dir.join("events.log");
+    let out = std::process::Command::new(&prog)
+        .arg(&so)
+        .arg(&log)
+        .output()
+        .expect("run lifecycle_msg");
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(lines, "init\nMSG probe 5 hello\nMSG empty 0 \n");
+}

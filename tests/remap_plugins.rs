@@ -304,7 +304,10 @@ fn debians_regex_remap_rewrites_redirects_and_denies_as_ats() {
 /// Debian's unmodified conf_remap.so changes a setting for its rule's transactions only. What ATS
 /// 9.2.9 did beside tshost (2026-12-07): with `@pparam=proxy.config.url_remap.pristine_host_hdr=1`
 /// on one rule, the origin saw the client's Host field for that rule (`Host: <client's>`) and the
-/// origin's own for another rule without the plugin.
+/// origin's own for another rule without the plugin. With `insert_request_via_str=0`,
+/// `insert_squid_x_forwarded_for=0` and `keep_alive_enabled_in=0` on a rule, the origin saw
+/// neither Via nor X-Forwarded-For and the client got `Connection: close`; another rule kept all
+/// three (`Connection: keep-alive`).
 #[test]
 fn debians_conf_remap_overrides_a_setting_for_its_rule_only() {
     let so = Path::new("/usr/lib/trafficserver/modules/conf_remap.so");
@@ -333,6 +336,45 @@ fn debians_conf_remap_overrides_a_setting_for_its_rule_only() {
         resp.contains(&format!("Host: 127.0.0.1:{port}\r\n")),
         "{resp}"
     );
+    drop(proxy);
+
+    let proxy = Proxy::start(
+        "conf-remap-via",
+        &origin,
+        Setup {
+            remap: vec![
+                format!(
+                    "map http://novia.example/ http://127.0.0.1:{port}/ @plugin={} \
+                     @pparam=proxy.config.http.insert_request_via_str=0 \
+                     @pparam=proxy.config.http.insert_squid_x_forwarded_for=0 \
+                     @pparam=proxy.config.http.keep_alive_enabled_in=0",
+                    so.display()
+                ),
+                format!("map http://plain.example/ http://127.0.0.1:{port}/"),
+            ],
+            ..Setup::default()
+        },
+    );
+    let keep_alive = |host: &str| {
+        let req = format!("GET /echo HTTP/1.1\r\nHost: {host}\r\n\r\n");
+        let mut c = common::proxy::Client::connect(proxy.port);
+        c.send(req.as_bytes());
+        c.response(false)
+    };
+    let r = keep_alive("novia.example");
+    let body = r.body_str();
+    assert!(
+        !body.contains("Via:") && !body.contains("X-Forwarded-For:"),
+        "{body}"
+    );
+    assert_eq!(r.header("Connection"), Some("close"), "{}", r.head);
+    let r = keep_alive("plain.example");
+    let body = r.body_str();
+    assert!(
+        body.contains("\r\nVia: http/1.1 tshost") && body.contains("X-Forwarded-For: 127.0.0.1"),
+        "{body}"
+    );
+    assert_eq!(r.header("Connection"), Some("keep-alive"), "{}", r.head);
 }
 
 /// Debian's unmodified s3_auth.so signs the request the origin gets (AWS signature v2). What ATS
@@ -499,5 +541,72 @@ fn sighup_reloads_remap_config_under_load_without_failing_a_request() {
     assert!(
         at("new B") < at("delete A") && at("delete B") < at("done"),
         "{lines:?}"
+    );
+}
+
+/// Debian's unmodified escalate.so retries another origin when the first answers with a status
+/// it names (TSHttpTxnRedirectUrlSet at READ_RESPONSE_HDR, TSHttpTxnRedirectRetries). What ATS
+/// 9.2.9 did beside tshost (2026-12-07) with `@pparam=500,502:http://127.0.0.1:<B>/echo/escalated`:
+/// - by default (redirect.actions `routable:follow`; a loopback origin is not routable) the
+///   redirect is not followed: the client gets the first origin's 500 head with
+///   `Content-Length: 0` (ATS's build_response_copy);
+/// - with `redirect.actions self:follow,loopback:follow`, a 500 from A becomes B's answer to
+///   `GET /echo/escalated` with `Host: 127.0.0.1:<B>`; a 404 from A (not named) goes to the client
+///   as it is.
+///
+/// ATS re-sent a POST and timed out (504 after 30 s); tshost does not re-send a request with a
+/// body and gives the client the first origin's response.
+#[test]
+fn debians_escalate_retries_another_origin_on_a_named_status() {
+    let so = Path::new("/usr/lib/trafficserver/modules/escalate.so");
+    assert!(so.exists(), "{} is missing", so.display());
+    let (a, b) = (Origin::start(), Origin::start());
+    let rule = format!(
+        "map http://esc.example/ http://127.0.0.1:{}/ @plugin={} \
+         @pparam=500,502:http://127.0.0.1:{}/echo/escalated",
+        a.port,
+        so.display(),
+        b.port
+    );
+    let setup = |records: Vec<String>| Setup {
+        records,
+        remap: vec![rule.clone()],
+        ..Setup::default()
+    };
+    let proxy = Proxy::start("escalate-default", &a, setup(vec![]));
+    let resp = get(&proxy, "esc.example", "/status/500");
+    assert!(
+        resp.starts_with("HTTP/1.1 500 ") && resp.contains("Content-Length: 0\r\n"),
+        "{resp}"
+    );
+    assert!(resp.ends_with("\r\n\r\n"), "no body: {resp}");
+    drop(proxy);
+
+    let proxy = Proxy::start(
+        "escalate-follow",
+        &a,
+        setup(vec![
+            "CONFIG proxy.config.http.redirect.actions STRING self:follow,loopback:follow".into(),
+        ]),
+    );
+    let resp = get(&proxy, "esc.example", "/status/500");
+    assert!(resp.starts_with("HTTP/1.1 200 "), "{resp}");
+    assert!(resp.contains("GET /echo/escalated HTTP/1.1\r\n"), "{resp}");
+    assert!(
+        resp.contains(&format!("Host: 127.0.0.1:{}\r\n", b.port)),
+        "{resp}"
+    );
+    let resp = get(&proxy, "esc.example", "/status/404");
+    assert!(
+        resp.starts_with("HTTP/1.1 404 ") && resp.contains("\r\n\r\nstatus"),
+        "{resp}"
+    );
+    // A request with a body is not sent again.
+    let req = "POST /status/500 HTTP/1.1\r\nHost: esc.example\r\nContent-Length: 3\r\n\
+               Connection: close\r\n\r\nabc";
+    let resp = String::from_utf8_lossy(&raw_request(proxy.port, req.as_bytes())).into_owned();
+    assert!(
+        resp.starts_with("HTTP/1.1 500 ") && resp.contains("\r\n\r\nstatus"),
+        "{resp}"
     );
 }

@@ -3431,6 +3431,118 @@ tsapi void TSHttpTxnDNSTimeoutSet(TSHttpTxn txnp, int timeout);
 tsapi void TSHttpTxnNoActivityTimeoutSet(TSHttpTxn txnp, int timeout);
 
 /**
+ * The origin server's address (a `sockaddr` owned by the transaction): all zero (AF_UNSPEC)
+ * until the origin is known (from TS_HTTP_OS_DNS_HOOK on), the address TSHttpTxnServerAddrSet
+ * gave once one was set. NULL for a NULL or dead transaction.
+ */
+tsapi const sockaddr *TSHttpTxnServerAddrGet(TSHttpTxn txnp);
+
+/**
+ * Send the transaction to `addr` (an AF_INET or AF_INET6 `sockaddr` with a port) instead of
+ * resolving the host: as in ATS, set before the origin is found (by TS_HTTP_POST_REMAP_HOOK).
+ * TS_ERROR for a NULL or dead transaction or a NULL or non-IP address.
+ */
+tsapi TSReturnCode TSHttpTxnServerAddrSet(TSHttpTxn txnp, const sockaddr *addr);
+
+/**
+ * The address the transaction goes to next (ATS's `current.server->dst_addr`): NULL before the
+ * origin is found (before TS_HTTP_OS_DNS_HOOK) and for a NULL or dead transaction.
+ */
+tsapi const sockaddr *TSHttpTxnNextHopAddrGet(TSHttpTxn txnp);
+
+/**
+ * The name of the host the transaction goes to next (the request's host after remap and the
+ * plugins, as the proxy resolved it), a NUL-terminated string owned by the transaction: NULL
+ * before the origin is found (before TS_HTTP_OS_DNS_HOOK) and for a NULL or dead transaction.
+ */
+tsapi const char *TSHttpTxnNextHopNameGet(TSHttpTxn txnp);
+
+/**
+ * The port the transaction goes to next (host order): -1 before the origin is found (before
+ * TS_HTTP_OS_DNS_HOOK) and for a NULL or dead transaction.
+ */
+tsapi int TSHttpTxnNextHopPortGet(TSHttpTxn txnp);
+
+/**
+ * The local address of the server connection (a `sockaddr` owned by the transaction): NULL
+ * before the origin is reached (before TS_HTTP_SEND_REQUEST_HDR_HOOK) and for a NULL or dead
+ * transaction.
+ */
+tsapi const sockaddr *TSHttpTxnOutgoingAddrGet(TSHttpTxn txnp);
+
+/**
+ * Bind the server connection to `addr` (its address, and its port unless 0): the transaction
+ * then gets a connection of its own (not one kept alive from another). Set before the origin is
+ * reached. TS_ERROR for a NULL or dead transaction or a NULL or non-IP address.
+ */
+tsapi TSReturnCode TSHttpTxnOutgoingAddrSet(TSHttpTxn txnp, const sockaddr *addr);
+
+/**
+ * How many transactions the server connection carried before this one (0 on a new connection;
+ * more than 0 means it was reused), as ATS's `server_transact_count`: 0 before the origin is
+ * reached and for a NULL or dead transaction.
+ */
+tsapi int TSHttpTxnServerSsnTransactionCount(TSHttpTxn txnp);
+
+/**
+ * Set the DSCP bits of the packets sent to the client (IP_TOS / IPV6_TCLASS = `dscp << 2`).
+ * TS_ERROR for a NULL or dead transaction or a session without a socket (plugin-made); as ATS,
+ * TS_SUCCESS even when the system refuses the option (noted in the debug log, tag `http`).
+ */
+tsapi TSReturnCode TSHttpTxnClientPacketDscpSet(TSHttpTxn txnp, int dscp);
+
+/**
+ * Set the TOS byte of the packets sent to the client (IP_TOS / IPV6_TCLASS = `tos`). Same rules
+ * as TSHttpTxnClientPacketDscpSet.
+ */
+tsapi TSReturnCode TSHttpTxnClientPacketTosSet(TSHttpTxn txnp, int tos);
+
+/**
+ * Set the firewall mark of the client connection (SO_MARK = `mark`; the system allows it only
+ * with CAP_NET_ADMIN). Same rules as TSHttpTxnClientPacketDscpSet.
+ */
+tsapi TSReturnCode TSHttpTxnClientPacketMarkSet(TSHttpTxn txnp, int mark);
+
+/**
+ * Set a transaction control (TSHttpCntlType). tshost acts on TS_HTTP_CNTL_SKIP_REMAPPING (set by
+ * the end of TS_HTTP_READ_REQUEST_HDR_HOOK, the request skips PRE_REMAP, remap and POST_REMAP and
+ * goes to the host it names, as ATS); the others are stored and read back (tshost has no cache,
+ * no transaction log yet and no per-transaction debug). TS_ERROR for a NULL or dead transaction
+ * or an unknown control.
+ */
+tsapi TSReturnCode TSHttpTxnCntlSet(TSHttpTxn txnp, TSHttpCntlType ctrl, bool data);
+
+/**
+ * A transaction control (TSHttpCntlType) as set (TS_HTTP_CNTL_LOGGING_MODE starts true, the
+ * others false); false for a NULL or dead transaction or an unknown control.
+ */
+tsapi bool TSHttpTxnCntlGet(TSHttpTxn txnp, TSHttpCntlType ctrl);
+
+/**
+ * Send the request to `url` (`url_len` bytes; an absolute URL, or a path on the same origin)
+ * once the origin's response head is in: called by TS_HTTP_READ_RESPONSE_HDR_HOOK, the origin's
+ * response is dropped and the request goes to `url` (OS_DNS, SEND_REQUEST_HDR and
+ * READ_RESPONSE_HDR run again; the client gets the new origin's response), as ATS's redirect
+ * following. As in ATS the plugin gives up `url`, which must come from TSmalloc/TSstrdup: tshost
+ * frees it. A request with a body is not sent again (its body is not kept): its response goes
+ * to the client as it is. Ignored (with a logged error) for a NULL or dead transaction, a NULL
+ * `url` or a negative length.
+ */
+tsapi void TSHttpTxnRedirectUrlSet(TSHttpTxn txnp, const char *url, int url_len);
+
+/**
+ * The URL TSHttpTxnRedirectUrlSet set, not yet followed (`*url_len_ptr` = its length; not
+ * NUL-terminated), or NULL (length 0) when none is pending or for a NULL or dead transaction.
+ */
+tsapi const char *TSHttpTxnRedirectUrlGet(TSHttpTxn txnp, int *url_len_ptr);
+
+/**
+ * How many redirects the transaction has followed (0 before any; TSHttpTxnRedirectUrlSet resets
+ * it, as ATS); 0 for a NULL or dead transaction.
+ */
+tsapi int TSHttpTxnRedirectRetries(TSHttpTxn txnp);
+
+/**
  * Base64-decodes `str_len` bytes of `str` into `dst`, NUL-terminated, `*length` (if non-NULL)
  * the decoded length without the NUL. TS_ERROR if `dst_size` < `((str_len + 3) / 4) * 3 + 1`
  * (nothing written). Both alphabets decode (`+` or `-`, `/` or `_`); decoding stops at the first

@@ -119,6 +119,34 @@ pub unsafe extern "C" fn tshost_plugin_load(argc: c_int, argv: *const *const c_c
     })
 }
 
+/// Deliver a message to the plugins, as ATS's `traffic_ctl plugin msg TAG DATA` does: every
+/// continuation on TS_LIFECYCLE_MSG_HOOK gets TS_EVENT_LIFECYCLE_MSG with a TSPluginMsg (`tag`,
+/// then `size` bytes of `data`, which may be NULL when `size` is 0), on the calling thread, in the
+/// order they were added. 0, or -1 for a NULL tag or NULL data with a size.
+#[no_mangle]
+pub unsafe extern "C" fn tshost_plugin_msg(
+    tag: *const c_char,
+    data: *const std::os::raw::c_void,
+    size: usize,
+) -> c_int {
+    guard!(-1, || {
+        if tag.is_null() || (data.is_null() && size > 0) {
+            set_error(&format!("{}: NULL tag, or NULL data with a size", here!()));
+            return -1;
+        }
+        let mut msg = crate::sys::types::TSPluginMsg {
+            tag,
+            data,
+            data_size: size,
+        };
+        crate::hooks::lifecycle::fire(
+            crate::sys::types::TSLifecycleHookID::TS_LIFECYCLE_MSG_HOOK,
+            (&mut msg as *mut crate::sys::types::TSPluginMsg).cast(),
+        );
+        0
+    })
+}
+
 /// Configure debug output as records.config would (proxy.config.diags.debug.enabled/.tags).
 #[no_mangle]
 pub unsafe extern "C" fn tshost_debug_set(enabled: c_int, tags: *const c_char) -> c_int {
@@ -251,44 +279,6 @@ pub struct tshost_ssn_options {
     pub internal: c_int,
 }
 
-/// The address `p` points to; None for NULL or a family other than AF_INET and AF_INET6.
-///
-/// # Safety
-/// `p` is NULL or points to a struct sockaddr_in (family AF_INET), a struct sockaddr_in6 (family
-/// AF_INET6) or at least a struct sockaddr (other families), alive for the call.
-unsafe fn sockaddr_of(p: *const libc::sockaddr) -> Option<SocketAddr> {
-    if p.is_null() {
-        return None;
-    }
-    // SAFETY: non-NULL, and at least a struct sockaddr (this function's contract).
-    match unsafe { (*p).sa_family } as c_int {
-        libc::AF_INET => {
-            // SAFETY: family AF_INET, so a struct sockaddr_in (this function's contract).
-            let a = unsafe { &*(p as *const libc::sockaddr_in) };
-            Some(SocketAddr::from((
-                u32::from_be(a.sin_addr.s_addr).to_be_bytes(),
-                u16::from_be(a.sin_port),
-            )))
-        }
-        libc::AF_INET6 => {
-            // SAFETY: family AF_INET6, so a struct sockaddr_in6 (this function's contract).
-            let a = unsafe { &*(p as *const libc::sockaddr_in6) };
-            Some(SocketAddr::V6(std::net::SocketAddrV6::new(
-                a.sin6_addr.s6_addr.into(),
-                u16::from_be(a.sin6_port),
-                u32::from_be(a.sin6_flowinfo),
-                a.sin6_scope_id,
-            )))
-        }
-        f => {
-            crate::warning!(
-                "tshost_ssn_open: address family {f} is not AF_INET or AF_INET6; no address"
-            );
-            None
-        }
-    }
-}
-
 /// Open a session: its SSN_START hooks run on the calling thread, which waits for every reenable
 /// (from any thread). Returns 0 and stores the session in `*out` when it is accepted; 1 when an
 /// SSN_START hook reenabled with TS_EVENT_HTTP_ERROR (the session was closed and SSN_CLOSE ran;
@@ -320,14 +310,14 @@ pub unsafe extern "C" fn tshost_ssn_open(
             if !o.client_addr.is_null() {
                 // SAFETY: the options' address is NULL or a sockaddr_in/sockaddr_in6 matching its
                 // family (tshost_ssn_options' contract).
-                so.client_addr = unsafe { sockaddr_of(o.client_addr) };
+                so.client_addr = unsafe { super::addr::sockaddr_of(here!(), o.client_addr) };
                 if matches!(so.client_addr, Some(SocketAddr::V6(_))) {
                     so.stack = vec![crate::proxy::proto::TCP, crate::proxy::proto::IPV6];
                 }
             }
             if !o.local_addr.is_null() {
                 // SAFETY: as for the client address.
-                so.local_addr = unsafe { sockaddr_of(o.local_addr) };
+                so.local_addr = unsafe { super::addr::sockaddr_of(here!(), o.local_addr) };
             }
             if !o.protocol_stack.is_null() && o.protocol_stack_len > 0 {
                 so.stack.clear();

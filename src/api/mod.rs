@@ -13,6 +13,7 @@
 // Everything the headers declare is documented there (cbindgen copies these comments).
 #![warn(missing_docs)]
 
+mod addr;
 pub mod cache;
 pub mod cont;
 pub mod embed;
@@ -30,6 +31,7 @@ pub mod ssn;
 pub mod stats;
 pub mod tscore;
 pub mod txn_config;
+pub mod txn_origin;
 pub mod util;
 pub mod uuid;
 

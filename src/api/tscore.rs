@@ -1,8 +1,11 @@
 //! The few functions of ATS's own libraries (libtscore) that Debian's plugin binaries call from
 //! the host process, exported under their C++ names: regex_remap.so calls `ats_ip_ntop` and
-//! `ink_ctime_r`. Each behaves as ATS 9.2.9's (src/tscore/ink_inet.cc, ink_time.cc).
+//! `ink_ctime_r`; header_rewrite.so `ats_ip_set`, `ats_ip_range_parse` and IpMap's `mark`,
+//! `contains`, `count` and destructor. Each behaves as ATS 9.2.9's (src/tscore/ink_inet.cc,
+//! ink_time.cc, IpMap.cc).
 
-use std::os::raw::{c_char, c_long};
+use std::net::{IpAddr, SocketAddr};
+use std::os::raw::{c_char, c_int, c_long, c_void};
 
 use super::{guard, here};
 
@@ -68,5 +71,244 @@ pub unsafe extern "C" fn ink_ctime_r(clock: *const c_long, buf: *mut c_char) -> 
         // SAFETY: `clock` points at a time_t and `buf` has room for ctime_r's 26 bytes (the
         // function's contract).
         unsafe { libc::ctime_r(clock, buf) }
+    })
+}
+
+/// ATS's `IpAddr` (ink_inet.h): the family, then the address (IPv4 in the first 4 bytes, network
+/// order), 8-aligned: 24 bytes.
+#[repr(C, align(8))]
+pub struct IpAddrRepr {
+    family: u16,
+    addr: [u8; 16],
+}
+
+impl IpAddrRepr {
+    fn get(&self) -> Option<IpAddr> {
+        match c_int::from(self.family) {
+            libc::AF_INET => {
+                let b = [self.addr[0], self.addr[1], self.addr[2], self.addr[3]];
+                Some(IpAddr::from(b))
+            }
+            libc::AF_INET6 => Some(IpAddr::from(self.addr)),
+            _ => None,
+        }
+    }
+
+    fn set(&mut self, a: IpAddr) {
+        self.addr = [0; 16];
+        match a {
+            IpAddr::V4(v) => {
+                self.family = libc::AF_INET as u16;
+                self.addr[..4].copy_from_slice(&v.octets());
+            }
+            IpAddr::V6(v) => {
+                self.family = libc::AF_INET6 as u16;
+                self.addr = v.octets();
+            }
+        }
+    }
+}
+
+/// `sockaddr *ats_ip_set(sockaddr *dst, const IpAddr &addr, in_port_t port)`: `dst` made a
+/// sockaddr_in / sockaddr_in6 of `addr` and `port` (network order), or marked AF_UNSPEC for an
+/// address of another family; returns `dst`.
+/// cbindgen:ignore
+#[export_name = "_Z10ats_ip_setP8sockaddrRK6IpAddrt"]
+pub unsafe extern "C" fn ats_ip_set(
+    dst: *mut libc::sockaddr,
+    addr: *const IpAddrRepr,
+    port: u16,
+) -> *mut libc::sockaddr {
+    guard!(dst, || {
+        if dst.is_null() || addr.is_null() {
+            crate::error!("{}: NULL address", here!());
+            return dst;
+        }
+        // SAFETY: `addr` is a live IpAddr (the function's contract).
+        let a = unsafe { &*addr }.get();
+        match a {
+            Some(a) => {
+                let c = crate::rt::sockaddr::CSockAddr::new(SocketAddr::new(a, u16::from_be(port)));
+                let len = if a.is_ipv4() {
+                    std::mem::size_of::<libc::sockaddr_in>()
+                } else {
+                    std::mem::size_of::<libc::sockaddr_in6>()
+                };
+                // SAFETY: `dst` has room for a sockaddr of `addr`'s family (the function's
+                // contract: an IpEndpoint); `c` holds `len` bytes of it.
+                unsafe { std::ptr::copy_nonoverlapping(c.as_ptr().cast::<u8>(), dst.cast(), len) };
+            }
+            // SAFETY: `dst` is a sockaddr (the function's contract).
+            None => unsafe { (*dst).sa_family = libc::AF_UNSPEC as libc::sa_family_t },
+        }
+        dst
+    })
+}
+
+/// A `std::string_view` passed by value (libstdc++: its length, then its pointer).
+#[repr(C)]
+pub struct StringView {
+    len: usize,
+    ptr: *const u8,
+}
+
+/// `int ats_ip_range_parse(std::string_view src, IpAddr &lower, IpAddr &upper)`: `ADDR`,
+/// `ADDR-ADDR` or `ADDR/CIDR` into the inclusive range's ends; TS_SUCCESS (0), or TS_ERROR (-1)
+/// with `lower`/`upper` untouched.
+/// cbindgen:ignore
+#[export_name = "_Z18ats_ip_range_parseSt17basic_string_viewIcSt11char_traitsIcEER6IpAddrS4_"]
+pub unsafe extern "C" fn ats_ip_range_parse(
+    src: StringView,
+    lower: *mut IpAddrRepr,
+    upper: *mut IpAddrRepr,
+) -> c_int {
+    guard!(-1, || {
+        if lower.is_null() || upper.is_null() || (src.ptr.is_null() && src.len > 0) {
+            crate::error!("{}: NULL argument", here!());
+            return -1;
+        }
+        let bytes = if src.len == 0 {
+            &[][..]
+        } else {
+            // SAFETY: a string_view's pointer and length name `len` readable bytes.
+            unsafe { std::slice::from_raw_parts(src.ptr, src.len) }
+        };
+        let Some((lo, hi)) = std::str::from_utf8(bytes)
+            .ok()
+            .and_then(crate::util::ipmap::range_parse)
+        else {
+            return -1;
+        };
+        // SAFETY: `lower` and `upper` are live IpAddrs (the function's contract).
+        unsafe {
+            (*lower).set(lo);
+            (*upper).set(hi);
+        }
+        0
+    })
+}
+
+/// ATS's `IpMap` object as a plugin holds it: two pointers (its IPv4 and IPv6 maps), zero when
+/// made. tshost keeps its own map behind the first; the second stays NULL.
+#[repr(C)]
+pub struct IpMapRepr {
+    map: *mut crate::util::ipmap::IpMap,
+    unused: *mut c_void,
+}
+
+/// `IpMap &IpMap::mark(const sockaddr *min, const sockaddr *max, void *data)`: every address of
+/// `[min, max]` is marked with `data` (ranges of two families, or NULL ends, mark nothing).
+/// Returns `this`.
+/// cbindgen:ignore
+#[export_name = "_ZN5IpMap4markEPK8sockaddrS2_Pv"]
+pub unsafe extern "C" fn ipmap_mark(
+    this: *mut IpMapRepr,
+    min: *const libc::sockaddr,
+    max: *const libc::sockaddr,
+    data: *mut c_void,
+) -> *mut IpMapRepr {
+    guard!(this, || {
+        let who = here!();
+        if this.is_null() {
+            crate::error!("{who}: NULL map");
+            return this;
+        }
+        // SAFETY: `min` and `max` are NULL or sockaddrs of the family they name (the method's
+        // contract).
+        let ends = unsafe {
+            (
+                super::addr::sockaddr_of(who, min),
+                super::addr::sockaddr_of(who, max),
+            )
+        };
+        let (Some(lo), Some(hi)) = ends else {
+            return this;
+        };
+        // SAFETY: `this` is a live IpMap (the method's contract), whose first pointer is NULL or
+        // the map this function made.
+        let m = unsafe { &mut *this };
+        if m.map.is_null() {
+            m.map = Box::into_raw(Box::default());
+        }
+        // SAFETY: non-NULL, made by Box::into_raw above or by an earlier call, freed only by the
+        // destructor.
+        unsafe { &mut *m.map }.mark(lo.ip(), hi.ip(), data as usize);
+        this
+    })
+}
+
+/// `bool IpMap::contains(const sockaddr *target, void **ptr) const`: whether `target` is marked;
+/// if so and `ptr` is not NULL, `*ptr` = its data.
+/// cbindgen:ignore
+#[export_name = "_ZNK5IpMap8containsEPK8sockaddrPPv"]
+pub unsafe extern "C" fn ipmap_contains(
+    this: *const IpMapRepr,
+    target: *const libc::sockaddr,
+    ptr: *mut *mut c_void,
+) -> bool {
+    guard!(false, || {
+        let who = here!();
+        if this.is_null() {
+            crate::error!("{who}: NULL map");
+            return false;
+        }
+        // SAFETY: `this` is a live IpMap (the method's contract).
+        let map = unsafe { (*this).map };
+        if map.is_null() {
+            return false;
+        }
+        // SAFETY: NULL or a sockaddr of the family it names (the method's contract).
+        let Some(a) = (unsafe { super::addr::sockaddr_of(who, target) }) else {
+            return false;
+        };
+        // SAFETY: made by `ipmap_mark`, alive until the destructor.
+        let Some(data) = unsafe { &*map }.find(a.ip()) else {
+            return false;
+        };
+        if !ptr.is_null() {
+            // SAFETY: non-NULL: where the caller wants the data.
+            unsafe { *ptr = data as *mut c_void };
+        }
+        true
+    })
+}
+
+/// `size_t IpMap::count() const`: how many ranges the map holds (ranges with the same data that
+/// touch are one).
+/// cbindgen:ignore
+#[export_name = "_ZNK5IpMap5countEv"]
+pub unsafe extern "C" fn ipmap_count(this: *const IpMapRepr) -> usize {
+    guard!(0, || {
+        if this.is_null() {
+            crate::error!("{}: NULL map", here!());
+            return 0;
+        }
+        // SAFETY: `this` is a live IpMap (the method's contract).
+        let map = unsafe { (*this).map };
+        if map.is_null() {
+            return 0;
+        }
+        // SAFETY: made by `ipmap_mark`, alive until the destructor.
+        unsafe { &*map }.count()
+    })
+}
+
+/// `IpMap::~IpMap()`: frees what `mark` made.
+/// cbindgen:ignore
+#[export_name = "_ZN5IpMapD1Ev"]
+pub unsafe extern "C" fn ipmap_drop(this: *mut IpMapRepr) {
+    guard!((), || {
+        if this.is_null() {
+            return;
+        }
+        // SAFETY: `this` is an IpMap being destroyed (the destructor's contract); its first
+        // pointer is NULL or the map `ipmap_mark` made with Box::into_raw, freed only here.
+        unsafe {
+            let m = &mut *this;
+            if !m.map.is_null() {
+                drop(Box::from_raw(m.map));
+                m.map = std::ptr::null_mut();
+            }
+        }
     })
 }

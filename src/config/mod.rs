@@ -3,5 +3,6 @@
 pub mod overridable;
 pub mod ports;
 pub mod records;
+pub mod redirect;
 pub mod remap;
 pub mod ssl_multicert;

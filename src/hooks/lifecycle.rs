@@ -4,7 +4,7 @@
 //! made (edata the SSL_CTX), then PORTS_INITIALIZED (ports bound, not accepting yet), PORTS_READY
 //! (accepting), CACHE_READY (ATS fires it with the cache off too), TASK_THREADS_READY, and
 //! SHUTDOWN when a stop begins. CLIENT_SSL_CTX_INITIALIZED is not fired: tshost makes no TLS
-//! context for origins yet. MSG carries a TSPluginMsg.
+//! context for origins yet. MSG carries a TSPluginMsg (fired by `tshost_plugin_msg`).
 //!
 //! Each call holds the continuation's mutex, as ATS's APIHook::invoke does.
 #![forbid(unsafe_code)]

@@ -6,6 +6,7 @@ pub mod client;
 pub mod deadline;
 pub mod http1;
 pub mod http2;
+pub mod local_addr;
 pub mod origin;
 pub mod proto;
 pub mod reload;

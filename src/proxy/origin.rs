@@ -20,7 +20,32 @@ const IDLE_PER_ORIGIN: usize = 256;
 
 /// Boxed: a connection moves in and out of the pool and into each transaction's future, and a
 /// box moves as one pointer (the connection itself is a few hundred bytes: its buffers and timers).
-pub type OriginConn = Box<Conn<TcpStream>>;
+pub type OriginConn = Box<Origin>;
+
+/// A server connection: the connection, its local address and how many transactions it carried
+/// (what TSHttpTxnOutgoingAddrGet and TSHttpTxnServerSsnTransactionCount tell).
+pub struct Origin {
+    conn: Conn<TcpStream>,
+    /// The connection's local address (read once, when it is made).
+    pub local: Option<SocketAddr>,
+    /// Transactions it carried before the current one.
+    pub used: i32,
+    /// Bound to an address a plugin chose (TSHttpTxnOutgoingAddrSet): not kept for others.
+    pub bound: bool,
+}
+
+impl std::ops::Deref for Origin {
+    type Target = Conn<TcpStream>;
+    fn deref(&self) -> &Conn<TcpStream> {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Origin {
+    fn deref_mut(&mut self) -> &mut Conn<TcpStream> {
+        &mut self.conn
+    }
+}
 /// An idle connection and when it became idle ([`coarse_ms`]: timed on every request, so without
 /// reading the clock).
 type IdleConn = (OriginConn, u64);
@@ -71,12 +96,42 @@ impl OriginPool {
         addr: SocketAddr,
         connect_timeout: Duration,
     ) -> Result<OriginConn, ConnectError> {
-        match tokio::time::timeout(connect_timeout, TcpStream::connect(addr)).await {
+        Self::connect_from(addr, None, connect_timeout).await
+    }
+
+    /// A new connection to `addr`, from the local address `from` when given (its port too, unless
+    /// 0); such a connection is not kept for others ([`OriginPool::put`]).
+    pub async fn connect_from(
+        addr: SocketAddr,
+        from: Option<SocketAddr>,
+        connect_timeout: Duration,
+    ) -> Result<OriginConn, ConnectError> {
+        let connecting = async {
+            match from {
+                None => TcpStream::connect(addr).await,
+                Some(from) => {
+                    let socket = if addr.is_ipv4() {
+                        tokio::net::TcpSocket::new_v4()?
+                    } else {
+                        tokio::net::TcpSocket::new_v6()?
+                    };
+                    socket.bind(from)?;
+                    socket.connect(addr).await
+                }
+            }
+        };
+        match tokio::time::timeout(connect_timeout, connecting).await {
             Err(_) => Err(ConnectError::Timeout),
             Ok(Err(e)) => Err(ConnectError::Failed(e)),
             Ok(Ok(s)) => {
                 let _ = s.set_nodelay(true);
-                Ok(Box::new(Conn::new(s)))
+                let local = s.local_addr().ok();
+                Ok(Box::new(Origin {
+                    conn: Conn::new(s),
+                    local,
+                    used: 0,
+                    bound: from.is_some(),
+                }))
             }
         }
     }
@@ -94,7 +149,11 @@ impl OriginPool {
     }
 
     /// Keep a connection whose last response was complete, for the next request to `addr`.
-    pub fn put(&self, addr: SocketAddr, conn: OriginConn) {
+    pub fn put(&self, addr: SocketAddr, mut conn: OriginConn) {
+        if conn.bound {
+            return;
+        }
+        conn.used += 1;
         let mut idle = self.idle.lock();
         let list = idle.entry((worker(), addr)).or_default();
         let now = coarse_ms();

@@ -194,6 +194,7 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
             "proxy.config.http.transaction_no_activity_timeout_out",
             30,
         ),
+        redirect_actions: redirect_actions(records),
         pristine_host: records
             .get_int("proxy.config.url_remap.pristine_host_hdr")
             .unwrap_or(0)
@@ -202,16 +203,19 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
             .get_int("proxy.config.http.insert_squid_x_forwarded_for")
             .unwrap_or(1)
             != 0,
+        keep_alive_in: records
+            .get_int("proxy.config.http.keep_alive_enabled_in")
+            .unwrap_or(1)
+            != 0,
+        keep_alive_out: records
+            .get_int("proxy.config.http.keep_alive_enabled_out")
+            .unwrap_or(1)
+            != 0,
         via: (records
             .get_int("proxy.config.http.insert_request_via_str")
             .unwrap_or(1)
             != 0)
-            .then(|| {
-                format!(
-                    "tshost (tshost/{} ATS-API/9.2.9)",
-                    env!("CARGO_PKG_VERSION")
-                )
-            }),
+            .then(|| crate::proxy::sm::DEFAULT_VIA.clone()),
     };
     Ok(Prepared {
         proxy: Arc::new(Proxy {
@@ -467,4 +471,16 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
     // the last session; then each remap plugin's TSRemapDone.
     crate::plugin::remap::shutdown();
     result
+}
+
+/// proxy.config.http.redirect.actions; ATS's default when it does not parse (said once).
+fn redirect_actions(
+    records: &crate::config::records::Records,
+) -> crate::config::redirect::RedirectActions {
+    let name = "proxy.config.http.redirect.actions";
+    let text = records.get_str(name).unwrap_or_default();
+    crate::config::redirect::RedirectActions::parse(text).unwrap_or_else(|e| {
+        crate::error!("{name}: {e}; using routable:follow");
+        Default::default()
+    })
 }

@@ -6,3 +6,4 @@ pub mod bytes;
 pub mod clock;
 pub mod pool;
 pub mod shared;
+pub mod sockaddr;

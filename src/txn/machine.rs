@@ -84,6 +84,8 @@ const SEQUENCE: [Step; 17] = [
 ];
 /// Indexes into [`SEQUENCE`].
 const AT_PRE_REMAP: u8 = 3;
+const AT_FIND_ORIGIN: u8 = 6;
+const AT_RESPOND: u8 = 13;
 const AT_SEND_RESPONSE_HDR: u8 = 14;
 const AT_SEND: u8 = 15;
 const AT_DONE: u8 = 16;
@@ -156,6 +158,31 @@ impl Machine {
             self.next()
         );
         self.at += 1;
+        true
+    }
+
+    /// TS_HTTP_CNTL_SKIP_REMAPPING was set by the end of READ_REQUEST_HDR: PRE_REMAP, remap and
+    /// POST_REMAP are skipped and the origin the request names is found next (ATS's
+    /// StartRemapRequest with `api_skip_all_remapping`). True when they were (only right after
+    /// READ_REQUEST_HDR).
+    pub fn skip_remap(&mut self) -> bool {
+        if self.at != AT_PRE_REMAP {
+            return false;
+        }
+        self.at = AT_FIND_ORIGIN;
+        true
+    }
+
+    /// A redirect is followed after READ_RESPONSE_HDR (a URL a plugin set with
+    /// TSHttpTxnRedirectUrlSet): the origin's response goes nowhere, the request goes to the new
+    /// URL from finding its origin on (OS_DNS and the rest run again; SEND_RESPONSE_HDR runs once,
+    /// for the response the client gets), as ATS's do_redirect. True when followed (only right
+    /// after READ_RESPONSE_HDR).
+    pub fn follow_redirect(&mut self) -> bool {
+        if self.at != AT_RESPOND {
+            return false;
+        }
+        self.at = AT_FIND_ORIGIN;
         true
     }
 
@@ -234,6 +261,43 @@ mod tests {
             }
         }
         panic!("no end: {steps:?}")
+    }
+
+    #[test]
+    fn skipping_remap_goes_from_read_request_hdr_to_finding_the_origin() {
+        let mut m = Machine::new();
+        assert!(!m.skip_remap(), "not before READ_REQUEST_HDR");
+        m.hooks_ran(Outcome::Continue, || 0);
+        m.worked();
+        assert_eq!(m.next(), Step::Hooks(id::READ_REQUEST_HDR));
+        m.hooks_ran(Outcome::Continue, || 0);
+        assert!(m.skip_remap());
+        assert_eq!(m.next(), Step::FindOrigin);
+        assert!(!m.skip_remap(), "once");
+        m.worked();
+        assert_eq!(m.next(), Step::Hooks(id::OS_DNS));
+    }
+
+    #[test]
+    fn a_redirect_goes_back_from_read_response_hdr_to_finding_the_origin() {
+        let mut m = Machine::new();
+        while m.next() != Step::Respond {
+            assert!(
+                !m.follow_redirect(),
+                "only after READ_RESPONSE_HDR: {:?}",
+                m.next()
+            );
+            match m.next() {
+                Step::Hooks(_) => {
+                    m.hooks_ran(Outcome::Continue, || 0);
+                }
+                _ => m.worked(),
+            }
+        }
+        assert!(m.follow_redirect());
+        assert_eq!(m.next(), Step::FindOrigin);
+        m.worked();
+        assert_eq!(m.next(), Step::Hooks(id::OS_DNS));
     }
 
     fn hooks(steps: &[Step]) -> Vec<i32> {

@@ -6,6 +6,7 @@
 pub mod config;
 mod error_body;
 pub mod machine;
+pub mod origin;
 
 pub use error_body::ErrorBody;
 
@@ -181,6 +182,13 @@ pub struct Txn {
     /// CACHE_LOOKUP_COMPLETE point (ATS's CACHE_LOOKUP_NONE), then TS_CACHE_LOOKUP_SKIPPED (3),
     /// or what a plugin set (TSHttpTxnCacheLookupStatusSet).
     pub cache_lookup_status: AtomicI32,
+    /// Its origin side as plugins read and steer it (TSHttpTxnServerAddrGet & co).
+    pub origin: Mutex<origin::OriginSide>,
+    /// TSHttpTxnServerAddrSet, TSHttpTxnOutgoingAddrSet or TSHttpTxnRedirectUrlSet was called (so
+    /// the request path reads `origin` only then).
+    pub origin_steered: AtomicBool,
+    /// TSHttpTxnCntlSet's switches.
+    pub cntl: origin::Controls,
 }
 
 /// [`Txn::cache_lookup_status`] before the cache lookup point.
@@ -259,6 +267,9 @@ impl Txn {
             cache_lookup_url: Mutex::new(None),
             parent_selection_url: Mutex::new(None),
             cache_lookup_status: AtomicI32::new(CACHE_LOOKUP_NONE),
+            origin: Mutex::new(origin::OriginSide::default()),
+            origin_steered: AtomicBool::new(false),
+            cntl: origin::Controls::default(),
         })
         .1
         .into()

@@ -5,4 +5,5 @@
 
 pub mod codec;
 pub mod file;
+pub mod ipmap;
 pub mod uuid;

@@ -41,7 +41,10 @@ handler(TSCont c, TSEvent ev, void *edata)
     break;
   case TS_EVENT_LIFECYCLE_MSG: {
     TSPluginMsg *m = edata;
-    note("MSG", m && m->tag ? m->tag : "?");
+    char extra[300];
+    snprintf(extra, sizeof extra, "%s %zu %.*s", m && m->tag ? m->tag : "?", m ? m->data_size : 0,
+             m && m->data ? (int)m->data_size : 0, m && m->data ? (const char *)m->data : "");
+    note("MSG", extra);
     break;
   }
   case TS_EVENT_LIFECYCLE_TASK_THREADS_READY:

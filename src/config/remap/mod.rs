@@ -48,6 +48,7 @@
 #![forbid(unsafe_code)]
 
 mod parse;
+mod words;
 
 use crate::hdrs::text::{Dec, HStr};
 

@@ -91,7 +91,7 @@ impl Parser {
 
     fn line(&mut self, line: usize, text: &str) -> Result<Line, String> {
         let file = self.file.clone();
-        let words: Vec<&str> = text.split([' ', '\t']).filter(|w| !w.is_empty()).collect();
+        let words = super::words::words(text);
         let mut params = Vec::new();
         let mut opts = Vec::new();
         for w in words {

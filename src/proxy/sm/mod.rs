@@ -23,6 +23,7 @@ use super::body::{
 use super::client::{ClientIo, H1Client, PrefixError};
 use super::origin::{ConnectError, OriginConn, OriginPool};
 use super::{Session, Txn};
+use crate::config::redirect::Action;
 use crate::config::remap::RemapTable;
 use crate::hdrs::http::split_host_port;
 use crate::hdrs::text::{Dec, HStr};
@@ -30,9 +31,12 @@ use crate::hdrs::{HttpHdr, MBuffer};
 use crate::hooks::dispatch::run_point;
 use crate::hooks::id;
 use crate::txn::machine::{Generated, Machine, Step};
+use crate::txn::origin::cntl;
 use crate::txn::ApiTimeout;
 
 mod exchange;
+mod overrides;
+mod redirect;
 mod remap;
 mod respond;
 mod rewrite;
@@ -42,6 +46,9 @@ mod tests;
 use crate::hdrs::parse::lines_within;
 pub use crate::hdrs::parse::{parse_request, parse_response, ParsedRequest};
 use exchange::*;
+pub use overrides::DEFAULT_VIA;
+use overrides::*;
+use redirect::*;
 pub use remap::Target;
 use remap::*;
 pub(crate) use respond::respond;
@@ -94,7 +101,13 @@ pub struct SmConfig {
     pub origin_response_timeout: Duration,
     pub pristine_host: bool,
     pub insert_xff: bool,
+    /// keep_alive_enabled_in / _out: client connections and origin connections kept alive.
+    pub keep_alive_in: bool,
+    pub keep_alive_out: bool,
     pub via: Option<String>,
+    /// proxy.config.http.redirect.actions: whether a redirect is followed, by the new origin's
+    /// address class.
+    pub redirect_actions: crate::config::redirect::RedirectActions,
 }
 
 pub struct Proxy {
@@ -414,187 +427,276 @@ async fn forward<C: ClientIo>(
     is_head: bool,
 ) -> Result<Done, Failure> {
     hooks(ssn, txn, m, id::READ_REQUEST_HDR).await?;
-    hooks(ssn, txn, m, id::PRE_REMAP).await?;
     let client_req = txn.headers.client_req.load_full().expect("client request");
     let remap_state = proxy.config.remap.load_full();
-    if remap_state.any_plugin {
-        // TSHttpTxnPristineUrlGet's URL: the request's before remap (ATS's StartRemapRequest).
-        *txn.pristine_url.lock() = Some(client_req.with(|h| h.url_with_host_field()));
-    }
-    let target = remap(proxy, &remap_state.table, &client_req, scheme).map_err(|e| fail(m, e))?;
-    if target.mapped {
-        // As ATS, remap rewrites the client request itself (its URL, and Host unless
-        // pristine_host_hdr): plugins see the mapped request from POST_REMAP on, and what they
-        // change in it is what the server request is made from.
-        let chain = target.rule_id.and_then(|id| remap_state.plugins.of(id));
-        // With remap plugins the Host field is settled after them (ATS's finish_remap).
-        let keep_host = chain.is_some() || pristine_host(proxy, txn);
-        client_req.with_mut(|h| apply_remap(h, &target, keep_host));
-        if let Some(chain) = chain {
-            run_remap_plugins(proxy, txn, &client_req, chain).map_err(|e| fail(m, e))?;
+    // TS_HTTP_CNTL_SKIP_REMAPPING set by now: no PRE_REMAP, remap or POST_REMAP; the request goes
+    // to the host it names (ATS's StartRemapRequest with api_skip_all_remapping).
+    let skip_remap = txn.cntl.get(cntl::SKIP_REMAPPING) && m.skip_remap();
+    let remapped = if skip_remap {
+        None
+    } else {
+        hooks(ssn, txn, m, id::PRE_REMAP).await?;
+        if remap_state.any_plugin {
+            // TSHttpTxnPristineUrlGet's URL: the request's before remap (ATS's StartRemapRequest).
+            *txn.pristine_url.lock() = Some(client_req.with(|h| h.url_with_host_field()));
         }
-    }
-    worked(m, Step::Remap);
-    hooks(ssn, txn, m, id::POST_REMAP).await?;
+        let target =
+            remap(proxy, &remap_state.table, &client_req, scheme).map_err(|e| fail(m, e))?;
+        if target.mapped {
+            // As ATS, remap rewrites the client request itself (its URL, and Host unless
+            // pristine_host_hdr): plugins see the mapped request from POST_REMAP on, and what they
+            // change in it is what the server request is made from.
+            let chain = target.rule_id.and_then(|id| remap_state.plugins.of(id));
+            // With remap plugins the Host field is settled after them (ATS's finish_remap).
+            let keep_host = chain.is_some() || pristine_host(proxy, txn);
+            client_req.with_mut(|h| apply_remap(h, &target, keep_host));
+            if let Some(chain) = chain {
+                run_remap_plugins(proxy, txn, &client_req, chain).map_err(|e| fail(m, e))?;
+            }
+        }
+        worked(m, Step::Remap);
+        hooks(ssn, txn, m, id::POST_REMAP).await?;
+        Some(target)
+    };
     if request_framing == Framing::Chunked && client_req.with(|h| h.version()) < (1, 1) {
         // Transfer-Encoding exists in HTTP/1.1 only; ATS refuses it in older requests with 406
         // after remap (HttpTransact::check_request_validity, UNACCEPTABLE_TE_REQUIRED, #8451).
         return Err(fail(m, Failure::Respond(406)));
     }
 
-    // OS_DNS: resolve the origin, the one the client request names now (POST_REMAP may change it).
-    let target = client_req.with(|h| mapped_target(h, target));
-    let addr = match target.rule.and_then(|r| r.ip) {
-        Some(ip) => SocketAddr::new(ip, target.port),
-        None => resolve(&target.host, target.port)
-            .await
-            .ok_or_else(|| fail(m, Failure::Respond(502)))?,
-    };
-    worked(m, Step::FindOrigin);
-    hooks(ssn, txn, m, id::OS_DNS).await?;
-    txn.cache_lookup_skipped();
-    hooks(ssn, txn, m, id::CACHE_LOOKUP_COMPLETE).await?;
-
-    if request_framing == Framing::Chunked
-        && !client_req.with(|h| h.has_token(b"expect", b"100-continue"))
-    {
-        // Nothing ambiguous reaches the origin: the chunk framing the client already sent is
-        // checked before the origin is contacted.
-        match client
-            .check_body_prefix(proxy.config.client_request_timeout)
-            .await
-        {
-            Ok(()) => {}
-            Err(PrefixError::Gone) => return Err(fail(m, Failure::ClientGone)),
-            Err(PrefixError::Timeout) => return Err(fail(m, Failure::Respond(408))),
-            Err(PrefixError::Malformed) => return Err(fail(m, Failure::Respond(400))),
-        }
-    }
-    // The origin-side timeouts, as a plugin may have set them for this transaction.
-    let connect_timeout = txn
-        .api_timeout(ApiTimeout::Connect)
-        .unwrap_or(proxy.config.origin_connect_timeout);
-    let origin_idle = txn
-        .api_timeout(ApiTimeout::NoActivity)
-        .unwrap_or(proxy.config.origin_response_timeout);
-    let (mut origin, reused) = match proxy.pool.get(addr, connect_timeout).await {
-        Ok(c) => c,
-        Err(ConnectError::Timeout) => return Err(fail(m, Failure::Respond(504))),
-        Err(ConnectError::Failed(e)) => {
-            crate::debug!("http", "transaction {}: origin {addr}: {e}", txn.id);
-            return Err(fail(m, Failure::Respond(502)));
-        }
-    };
-    // Each read and write of the origin within transaction_no_activity_timeout_out.
-    let origin_limit = Some(Limit {
-        idle: origin_idle,
-        until_ms: None,
-    });
-    origin.set_limit(origin_limit);
-
-    // The server request: the client request, remapped, with the proxy's fields. Expect:
-    // 100-continue goes to the origin, whose answer the client gets (ATS with
-    // send_100_continue_response 0), where the client side can tell a body that comes without
-    // waiting; else tshost answers 100 itself.
-    let relay_continue =
-        C::RELAYS_CONTINUE && !proxy.config.send_100_continue && request_framing != Framing::None;
-    let (server_req, expect_continue) = client_req.copy_with(|h| {
-        prepare_server_request(h, &target, proxy, ssn, request_framing);
-        let e = h
-            .field(b"expect")
-            .map(|v| v.eq_ignore_ascii_case(b"100-continue"))
-            .unwrap_or(false);
-        if !(e && relay_continue) {
-            h.remove_field(b"expect");
-        }
-        e
-    });
-    let relay_continue = relay_continue && expect_continue;
-    // The origin answered before it had the body (a final response to Expect): the body is not
-    // sent, so neither connection can carry another request.
-    let mut body_unsent = false;
-    txn.headers.server_req.store(Some(server_req.clone()));
-    worked(m, Step::Connect);
-    hooks(ssn, txn, m, id::SEND_REQUEST_HDR).await?;
-
-    // An idle connection the origin closed (its keep-alive timeout) fails on the write or ends
-    // before the first byte of a response: a request without a body goes once more, on a fresh
-    // connection (as ATS retries a request that failed on a reused server session).
-    let mut retry = reused && request_framing == Framing::None;
-    let (server_resp, resp_framing) = loop {
-        let sent = if relay_continue {
-            let max = proxy.config.response_header_max;
-            // Boxed: the rare path's futures are not part of every transaction's.
-            match Box::pin(relay_expect(
-                client,
-                &mut origin,
-                &server_req,
-                max,
-                origin_idle,
-            ))
-            .await
-            {
-                Ok(Expected::FinalFirst) => {
-                    body_unsent = true;
-                    Ok(())
-                }
-                Ok(Expected::Body) => {
-                    Box::pin(send_body(client, &mut origin, request_framing)).await
-                }
-                Err(e) => Err(e),
-            }
+    // From finding the origin to its response head: once, and again for each redirect a plugin
+    // asks to follow (TSHttpTxnRedirectUrlSet), as ATS's do_redirect.
+    let mut remapped = remapped;
+    // Where a redirect goes, once resolved (when it is followed).
+    let mut redirected: Option<SocketAddr> = None;
+    // A redirect not followed (redirect.actions `return`): the response head goes to the client
+    // without its body, as ATS's build_response_copy.
+    let mut head_only = false;
+    let (addr, mut origin, server_resp, mut resp_framing, body_unsent) = loop {
+        // OS_DNS: resolve the origin, the one the client request names now (POST_REMAP may change it;
+        // a redirect followed names it in the URL).
+        let target = match remapped.take() {
+            Some(t) => client_req.with(|h| mapped_target(h, t)),
+            None => client_req.with(host_target),
+        };
+        // TSHttpTxnServerAddrSet / TSHttpTxnOutgoingAddrSet (read only when a plugin called one).
+        let (api_addr, api_from) = if txn.origin_steered.load(Ordering::Acquire) {
+            let o = txn.origin.lock();
+            (o.api_server_addr, o.api_outgoing_addr)
         } else {
-            send_request(
-                client,
-                &mut origin,
-                &server_req,
-                request_framing,
-                expect_continue,
-            )
-            .await
+            (None, None)
         };
-        let closed = match sent {
-            Ok(()) => {
-                let head = pin!(read_response_head(proxy, &mut origin, is_head, origin_idle));
-                match unless_gone(client, head).await {
-                    Some(Ok(r)) => break r,
-                    Some(Err(None)) => true,
-                    Some(Err(Some(f))) => return Err(fail(m, f)),
-                    // The origin connection is dropped: closed, never reused.
-                    None => return Err(fail(m, Failure::ClientGone)),
+        let addr = match (
+            api_addr.or(redirected.take()),
+            target.rule.and_then(|r| r.ip),
+        ) {
+            (Some(a), _) => a,
+            (None, Some(ip)) => SocketAddr::new(ip, target.port),
+            (None, None) => resolve(&target.host, target.port)
+                .await
+                .ok_or_else(|| fail(m, Failure::Respond(502)))?,
+        };
+        txn.origin.lock().next_hop = Some(addr);
+        worked(m, Step::FindOrigin);
+        hooks(ssn, txn, m, id::OS_DNS).await?;
+        txn.cache_lookup_skipped();
+        hooks(ssn, txn, m, id::CACHE_LOOKUP_COMPLETE).await?;
+
+        if request_framing == Framing::Chunked
+            && !client_req.with(|h| h.has_token(b"expect", b"100-continue"))
+        {
+            // Nothing ambiguous reaches the origin: the chunk framing the client already sent is
+            // checked before the origin is contacted.
+            match client
+                .check_body_prefix(proxy.config.client_request_timeout)
+                .await
+            {
+                Ok(()) => {}
+                Err(PrefixError::Gone) => return Err(fail(m, Failure::ClientGone)),
+                Err(PrefixError::Timeout) => return Err(fail(m, Failure::Respond(408))),
+                Err(PrefixError::Malformed) => return Err(fail(m, Failure::Respond(400))),
+            }
+        }
+        // The origin-side timeouts, as a plugin may have set them for this transaction.
+        let connect_timeout = txn
+            .api_timeout(ApiTimeout::Connect)
+            .or_else(|| txn_secs(txn, key::CONNECT_ATTEMPTS_TIMEOUT))
+            .unwrap_or(proxy.config.origin_connect_timeout);
+        let origin_idle = txn
+            .api_timeout(ApiTimeout::NoActivity)
+            .or_else(|| txn_secs(txn, key::TRANSACTION_NO_ACTIVITY_TIMEOUT_OUT))
+            .unwrap_or(proxy.config.origin_response_timeout);
+        let connected = match api_from {
+            None => proxy.pool.get(addr, connect_timeout).await,
+            Some(from) => OriginPool::connect_from(addr, Some(from), connect_timeout)
+                .await
+                .map(|c| (c, false)),
+        };
+        let (mut origin, reused) = match connected {
+            Ok(c) => c,
+            Err(ConnectError::Timeout) => return Err(fail(m, Failure::Respond(504))),
+            Err(ConnectError::Failed(e)) => {
+                crate::debug!("http", "transaction {}: origin {addr}: {e}", txn.id);
+                return Err(fail(m, Failure::Respond(502)));
+            }
+        };
+        // Each read and write of the origin within transaction_no_activity_timeout_out.
+        let origin_limit = Some(Limit {
+            idle: origin_idle,
+            until_ms: None,
+        });
+        origin.set_limit(origin_limit);
+        txn.origin.lock().connected = Some((origin.local, origin.used));
+
+        // The server request: the client request, remapped, with the proxy's fields. Expect:
+        // 100-continue goes to the origin, whose answer the client gets (ATS with
+        // send_100_continue_response 0), where the client side can tell a body that comes without
+        // waiting; else tshost answers 100 itself.
+        let relay_continue = C::RELAYS_CONTINUE
+            && !proxy.config.send_100_continue
+            && request_framing != Framing::None;
+        let (server_req, expect_continue) = client_req.copy_with(|h| {
+            prepare_server_request(h, &target, proxy, txn, request_framing);
+            let e = h
+                .field(b"expect")
+                .map(|v| v.eq_ignore_ascii_case(b"100-continue"))
+                .unwrap_or(false);
+            if !(e && relay_continue) {
+                h.remove_field(b"expect");
+            }
+            e
+        });
+        let relay_continue = relay_continue && expect_continue;
+        // The origin answered before it had the body (a final response to Expect): the body is not
+        // sent, so neither connection can carry another request.
+        let mut body_unsent = false;
+        txn.headers.server_req.store(Some(server_req.clone()));
+        worked(m, Step::Connect);
+        hooks(ssn, txn, m, id::SEND_REQUEST_HDR).await?;
+
+        // An idle connection the origin closed (its keep-alive timeout) fails on the write or ends
+        // before the first byte of a response: a request without a body goes once more, on a fresh
+        // connection (as ATS retries a request that failed on a reused server session).
+        let mut retry = reused && request_framing == Framing::None;
+        let (server_resp, resp_framing) = loop {
+            let sent = if relay_continue {
+                let max = proxy.config.response_header_max;
+                // Boxed: the rare path's futures are not part of every transaction's.
+                match Box::pin(relay_expect(
+                    client,
+                    &mut origin,
+                    &server_req,
+                    max,
+                    origin_idle,
+                ))
+                .await
+                {
+                    Ok(Expected::FinalFirst) => {
+                        body_unsent = true;
+                        Ok(())
+                    }
+                    Ok(Expected::Body) => {
+                        Box::pin(send_body(client, &mut origin, request_framing)).await
+                    }
+                    Err(e) => Err(e),
+                }
+            } else {
+                send_request(
+                    client,
+                    &mut origin,
+                    &server_req,
+                    request_framing,
+                    expect_continue,
+                )
+                .await
+            };
+            let closed = match sent {
+                Ok(()) => {
+                    let head = pin!(read_response_head(proxy, &mut origin, is_head, origin_idle));
+                    match unless_gone(client, head).await {
+                        Some(Ok(r)) => break r,
+                        Some(Err(None)) => true,
+                        Some(Err(Some(f))) => return Err(fail(m, f)),
+                        // The origin connection is dropped: closed, never reused.
+                        None => return Err(fail(m, Failure::ClientGone)),
+                    }
+                }
+                Err(SendError::Client) => return Err(fail(m, Failure::ClientGone)),
+                Err(SendError::ClientTimeout) => return Err(fail(m, Failure::Respond(408))),
+                Err(SendError::BadClientBody) => return Err(fail(m, Failure::Respond(400))),
+                Err(SendError::OriginTimeout) => return Err(fail(m, Failure::Respond(504))),
+                Err(SendError::Origin) => true,
+            };
+            if !(closed && retry) {
+                return Err(fail(m, Failure::Respond(502)));
+            }
+            retry = false;
+            crate::debug!(
+                "http",
+                "transaction {}: reused origin connection closed, retrying",
+                txn.id
+            );
+            origin = OriginPool::connect_from(addr, api_from, connect_timeout)
+                .await
+                .map_err(|_| fail(m, Failure::Respond(502)))?;
+            origin.set_limit(origin_limit);
+            txn.origin.lock().connected = Some((origin.local, origin.used));
+        };
+        txn.headers.server_resp.store(Some(server_resp.clone()));
+        if let Some(chain) = target.rule_id.and_then(|id| remap_state.plugins.of(id)) {
+            // ATS's handle_response_from_server: the first plugin of the rule's chain hears of the
+            // origin's response (CONNECTION_ALIVE).
+            chain.os_response(txn.handle, OS_RESPONSE_CONNECTION_ALIVE);
+        }
+        worked(m, Step::Exchange);
+        hooks(ssn, txn, m, id::READ_RESPONSE_HDR).await?;
+        if txn.origin_steered.load(Ordering::Acquire) && request_framing == Framing::None {
+            let url = txn.origin.lock().redirect_url.take();
+            if let Some(url) = url {
+                if client_req.with_mut(|h| follow_redirect(h, &url)) {
+                    txn.origin.lock().redirect_tries += 1;
+                    let to = client_req.with(host_target);
+                    // A redirect resolves its origin first: redirect.actions says by its address
+                    // whether it is followed (ATS's OSDNSLookup with redirect_in_process).
+                    let Some(to_addr) = resolve(&to.host, to.port).await else {
+                        return Err(fail(m, Failure::Respond(502)));
+                    };
+                    let is_self = super::local_addr::is_self(to_addr.ip());
+                    let how = proxy.config.redirect_actions.action(to_addr.ip(), is_self);
+                    crate::debug!(
+                        "http",
+                        "transaction {}: redirect to {} ({to_addr}): {how:?}",
+                        txn.id,
+                        String::from_utf8_lossy(&url)
+                    );
+                    match how {
+                        Action::Follow => {
+                            m.follow_redirect();
+                            txn.origin.lock().api_server_addr = None;
+                            redirected = Some(to_addr);
+                            // The first origin's response is not read: its connection is not reused.
+                            drop(origin);
+                            txn.headers.server_resp.store(None);
+                            txn.headers.server_req.store(None);
+                            continue;
+                        }
+                        Action::Reject => return Err(fail(m, Failure::Respond(403))),
+                        Action::Return => head_only = true,
+                    }
                 }
             }
-            Err(SendError::Client) => return Err(fail(m, Failure::ClientGone)),
-            Err(SendError::ClientTimeout) => return Err(fail(m, Failure::Respond(408))),
-            Err(SendError::BadClientBody) => return Err(fail(m, Failure::Respond(400))),
-            Err(SendError::OriginTimeout) => return Err(fail(m, Failure::Respond(504))),
-            Err(SendError::Origin) => true,
-        };
-        if !(closed && retry) {
-            return Err(fail(m, Failure::Respond(502)));
         }
-        retry = false;
-        crate::debug!(
-            "http",
-            "transaction {}: reused origin connection closed, retrying",
-            txn.id
-        );
-        origin = OriginPool::connect(addr, connect_timeout)
-            .await
-            .map_err(|_| fail(m, Failure::Respond(502)))?;
-        origin.set_limit(origin_limit);
+        break (addr, origin, server_resp, resp_framing, body_unsent);
     };
-    txn.headers.server_resp.store(Some(server_resp.clone()));
-    if let Some(chain) = target.rule_id.and_then(|id| remap_state.plugins.of(id)) {
-        // ATS's handle_response_from_server: the first plugin of the rule's chain hears of the
-        // origin's response (CONNECTION_ALIVE).
-        chain.os_response(txn.handle, OS_RESPONSE_CONNECTION_ALIVE);
-    }
-    worked(m, Step::Exchange);
-    hooks(ssn, txn, m, id::READ_RESPONSE_HDR).await?;
 
     // The client response.
+    if head_only {
+        resp_framing = Framing::Length(0);
+        server_resp.with_mut(|h| set_content_length(h, 0));
+    }
     let (client_version, client_ka) = client_req.with(|h| (h.version(), wants_keep_alive(h)));
+    let client_ka =
+        client_ka && txn_flag(txn, key::KEEP_ALIVE_ENABLED_IN, proxy.config.keep_alive_in);
     let draining = proxy.draining.load(Ordering::Acquire);
     let (client_resp, client_framing) = server_resp.copy_with(|h| {
         let keep = client_ka && !body_unsent;
@@ -648,8 +750,15 @@ async fn forward<C: ClientIo>(
     if client.finish(&reader.trailers).await.is_err() {
         return Err(fail(m, Failure::ClientGone));
     }
-    let origin_keep_alive =
-        resp_framing != Framing::Close && !body_unsent && server_resp.with(wants_keep_alive);
+    let origin_keep_alive = resp_framing != Framing::Close
+        && !body_unsent
+        && !head_only
+        && txn_flag(
+            txn,
+            key::KEEP_ALIVE_ENABLED_OUT,
+            proxy.config.keep_alive_out,
+        )
+        && server_resp.with(wants_keep_alive);
     if origin_keep_alive {
         proxy.pool.put(addr, origin);
     }

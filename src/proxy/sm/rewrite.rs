@@ -6,7 +6,7 @@ pub(super) fn prepare_server_request(
     h: &mut HttpHdr,
     target: &Target,
     proxy: &Proxy,
-    ssn: &Session,
+    txn: &Txn,
     framing: Framing,
 ) {
     {
@@ -35,12 +35,26 @@ pub(super) fn prepare_server_request(
             h.remove_field(b"content-length");
         }
     }
-    if proxy.config.insert_xff {
-        if let Some(ip) = &ssn.client.client_ip {
+    if !txn_flag(
+        txn,
+        key::KEEP_ALIVE_ENABLED_OUT,
+        proxy.config.keep_alive_out,
+    ) {
+        set_static(h, b"Connection", b"close\0");
+    }
+    if txn_flag(
+        txn,
+        key::INSERT_SQUID_X_FORWARDED_FOR,
+        proxy.config.insert_xff,
+    ) {
+        if let Some(ip) = &txn.ssn.client.client_ip {
             h.append_field(b"X-Forwarded-For", ip);
         }
     }
-    if let Some(via) = &proxy.config.via {
+    // A plugin (conf_remap) may turn Via on or off for this transaction.
+    let via = txn_flag(txn, key::INSERT_REQUEST_VIA_STR, proxy.config.via.is_some())
+        .then_some(&*DEFAULT_VIA);
+    if let Some(via) = via {
         // The server request is HTTP/1.1 (just set).
         let mut v = Vec::with_capacity(9 + via.len());
         v.extend_from_slice(b"http/1.1 ");

@@ -1,0 +1,361 @@
+//! ts.h: a transaction's origin side (TSHttpTxnServerAddrGet/Set, TSHttpTxnOutgoingAddrGet/Set,
+//! TSHttpTxnNextHop*, TSHttpTxnServerSsnTransactionCount), the client connection's packet
+//! marking (TSHttpTxnClientPacket*Set) and the transaction controls (TSHttpTxnCntlSet/Get).
+//! Each as ATS 9.2.9's InkAPI.cc; where tshost does not act on a control, it is stored and read
+//! back (said at the function).
+
+use std::ffi::CString;
+use std::os::raw::{c_char, c_int};
+use std::sync::atomic::Ordering;
+
+use super::http::txn_arg;
+use super::{guard, here};
+use crate::rt::sockaddr::CSockAddr;
+use crate::sys::types::{TSHttpCntlTypeRaw, TSHttpTxn, TSReturnCodeRaw, TS_ERROR, TS_SUCCESS};
+use crate::txn::origin::cntl;
+
+/// The origin server's address (a `sockaddr` owned by the transaction): all zero (AF_UNSPEC)
+/// until the origin is known (from TS_HTTP_OS_DNS_HOOK on), the address TSHttpTxnServerAddrSet
+/// gave once one was set. NULL for a NULL or dead transaction.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnServerAddrGet(txnp: TSHttpTxn) -> *const libc::sockaddr {
+    guard!(std::ptr::null(), || {
+        let Some(t) = txn_arg(here!(), txnp) else {
+            return std::ptr::null();
+        };
+        let mut o = t.origin.lock();
+        let addr = o.api_server_addr.or(o.next_hop);
+        let v = o.views();
+        v.server = addr.map_or_else(CSockAddr::unspecified, CSockAddr::new);
+        v.server.as_ptr()
+    })
+}
+
+/// Send the transaction to `addr` (an AF_INET or AF_INET6 `sockaddr` with a port) instead of
+/// resolving the host: as in ATS, set before the origin is found (by TS_HTTP_POST_REMAP_HOOK).
+/// TS_ERROR for a NULL or dead transaction or a NULL or non-IP address.
+#[no_mangle]
+pub unsafe extern "C" fn TSHttpTxnServerAddrSet(
+    txnp: TSHttpTxn,
+    addr: *const libc::sockaddr,
+) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || {
+        // SAFETY: `addr` is NULL or a sockaddr of the family it names (the function's contract).
+        unsafe { steer(here!(), txnp, addr, |o, a| o.api_server_addr = Some(a)) }
+    })
+}
+
+/// Record an address a plugin chose for the transaction's origin side.
+///
+/// # Safety
+/// `addr` is NULL or a sockaddr of the family it names.
+unsafe fn steer(
+    who: super::Here,
+    txnp: TSHttpTxn,
+    addr: *const libc::sockaddr,
+    set: impl FnOnce(&mut crate::txn::origin::OriginSide, std::net::SocketAddr),
+) -> TSReturnCodeRaw {
+    let Some(t) = txn_arg(who, txnp) else {
+        return TS_ERROR;
+    };
+    // SAFETY: NULL or a sockaddr of the family it names (this function's contract).
+    let Some(a) = (unsafe { super::addr::sockaddr_of(who, addr) }) else {
+        crate::error!("{who}: NULL or non-IP address");
+        return TS_ERROR;
+    };
+    set(&mut t.origin.lock(), a);
+    t.origin_steered.store(true, Ordering::Release);
+    TS_SUCCESS
+}
+
+/// The address the transaction goes to next (ATS's `current.server->dst_addr`): NULL before the
+/// origin is found (before TS_HTTP_OS_DNS_HOOK) and for a NULL or dead transaction.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnNextHopAddrGet(txnp: TSHttpTxn) -> *const libc::sockaddr {
+    guard!(std::ptr::null(), || {
+        let Some(t) = txn_arg(here!(), txnp) else {
+            return std::ptr::null();
+        };
+        let mut o = t.origin.lock();
+        let Some(a) = o.next_hop else {
+            return std::ptr::null();
+        };
+        let v = o.views();
+        v.next_hop = CSockAddr::new(a);
+        v.next_hop.as_ptr()
+    })
+}
+
+/// The name of the host the transaction goes to next (the request's host after remap and the
+/// plugins, as the proxy resolved it), a NUL-terminated string owned by the transaction: NULL
+/// before the origin is found (before TS_HTTP_OS_DNS_HOOK) and for a NULL or dead transaction.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnNextHopNameGet(txnp: TSHttpTxn) -> *const c_char {
+    guard!(std::ptr::null(), || {
+        let Some(t) = txn_arg(here!(), txnp) else {
+            return std::ptr::null();
+        };
+        if t.origin.lock().next_hop.is_none() {
+            return std::ptr::null();
+        }
+        let host = t
+            .headers
+            .client_req
+            .load_full()
+            .map(|b| b.with(|h| h.host().map(<[u8]>::to_vec)))
+            .unwrap_or_default()
+            .unwrap_or_default();
+        let name = CString::new(host).unwrap_or_default();
+        let mut o = t.origin.lock();
+        let v = o.views();
+        if v.name != name {
+            v.name = name;
+        }
+        v.name.as_ptr()
+    })
+}
+
+/// The port the transaction goes to next (host order): -1 before the origin is found (before
+/// TS_HTTP_OS_DNS_HOOK) and for a NULL or dead transaction.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnNextHopPortGet(txnp: TSHttpTxn) -> c_int {
+    guard!(-1, || {
+        txn_arg(here!(), txnp)
+            .and_then(|t| t.origin.lock().next_hop)
+            .map_or(-1, |a| c_int::from(a.port()))
+    })
+}
+
+/// The local address of the server connection (a `sockaddr` owned by the transaction): NULL
+/// before the origin is reached (before TS_HTTP_SEND_REQUEST_HDR_HOOK) and for a NULL or dead
+/// transaction.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnOutgoingAddrGet(txnp: TSHttpTxn) -> *const libc::sockaddr {
+    guard!(std::ptr::null(), || {
+        let Some(t) = txn_arg(here!(), txnp) else {
+            return std::ptr::null();
+        };
+        let mut o = t.origin.lock();
+        let Some((Some(local), _)) = o.connected else {
+            return std::ptr::null();
+        };
+        let v = o.views();
+        v.outgoing = CSockAddr::new(local);
+        v.outgoing.as_ptr()
+    })
+}
+
+/// Bind the server connection to `addr` (its address, and its port unless 0): the transaction
+/// then gets a connection of its own (not one kept alive from another). Set before the origin is
+/// reached. TS_ERROR for a NULL or dead transaction or a NULL or non-IP address.
+#[no_mangle]
+pub unsafe extern "C" fn TSHttpTxnOutgoingAddrSet(
+    txnp: TSHttpTxn,
+    addr: *const libc::sockaddr,
+) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || {
+        // SAFETY: `addr` is NULL or a sockaddr of the family it names (the function's contract).
+        unsafe { steer(here!(), txnp, addr, |o, a| o.api_outgoing_addr = Some(a)) }
+    })
+}
+
+/// How many transactions the server connection carried before this one (0 on a new connection;
+/// more than 0 means it was reused), as ATS's `server_transact_count`: 0 before the origin is
+/// reached and for a NULL or dead transaction.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnServerSsnTransactionCount(txnp: TSHttpTxn) -> c_int {
+    guard!(0, || {
+        txn_arg(here!(), txnp)
+            .and_then(|t| t.origin.lock().connected)
+            .map_or(0, |(_, n)| n)
+    })
+}
+
+/// Set the DSCP bits of the packets sent to the client (IP_TOS / IPV6_TCLASS = `dscp << 2`).
+/// TS_ERROR for a NULL or dead transaction or a session without a socket (plugin-made); as ATS,
+/// TS_SUCCESS even when the system refuses the option (noted in the debug log, tag `http`).
+#[no_mangle]
+pub extern "C" fn TSHttpTxnClientPacketDscpSet(txnp: TSHttpTxn, dscp: c_int) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || packet_option(
+        here!(),
+        txnp,
+        Mark::Tos((dscp as u32) << 2)
+    ))
+}
+
+/// Set the TOS byte of the packets sent to the client (IP_TOS / IPV6_TCLASS = `tos`). Same rules
+/// as TSHttpTxnClientPacketDscpSet.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnClientPacketTosSet(txnp: TSHttpTxn, tos: c_int) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || packet_option(
+        here!(),
+        txnp,
+        Mark::Tos(tos as u32)
+    ))
+}
+
+/// Set the firewall mark of the client connection (SO_MARK = `mark`; the system allows it only
+/// with CAP_NET_ADMIN). Same rules as TSHttpTxnClientPacketDscpSet.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnClientPacketMarkSet(txnp: TSHttpTxn, mark: c_int) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || packet_option(
+        here!(),
+        txnp,
+        Mark::Mark(mark as u32)
+    ))
+}
+
+enum Mark {
+    Tos(u32),
+    Mark(u32),
+}
+
+fn packet_option(who: super::Here, txnp: TSHttpTxn, what: Mark) -> TSReturnCodeRaw {
+    let Some(t) = txn_arg(who, txnp) else {
+        return TS_ERROR;
+    };
+    let Some(c) = t.ssn.connection() else {
+        return TS_ERROR;
+    };
+    if c.internal || c.fd < 0 {
+        return TS_ERROR;
+    }
+    let v6 = c.local_addr.as_ref().is_some_and(|a| a.is_ipv6());
+    let (level, name, value) = match what {
+        Mark::Tos(v) if v6 => (libc::IPPROTO_IPV6, libc::IPV6_TCLASS, v),
+        Mark::Tos(v) => (libc::IPPROTO_IP, libc::IP_TOS, v),
+        Mark::Mark(v) => (libc::SOL_SOCKET, libc::SO_MARK, v),
+    };
+    let value = value as c_int;
+    // SAFETY: `c.fd` is the session's open client socket (the session is live while its
+    // transaction is); the option value is a c_int of the size given.
+    let r = unsafe {
+        libc::setsockopt(
+            c.fd,
+            level,
+            name,
+            (&value as *const c_int).cast(),
+            std::mem::size_of::<c_int>() as libc::socklen_t,
+        )
+    };
+    if r != 0 {
+        crate::debug!(
+            "http",
+            "{who}: setsockopt({level}, {name}, {value}) on the client socket: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+    TS_SUCCESS
+}
+
+/// Set a transaction control (TSHttpCntlType). tshost acts on TS_HTTP_CNTL_SKIP_REMAPPING (set by
+/// the end of TS_HTTP_READ_REQUEST_HDR_HOOK, the request skips PRE_REMAP, remap and POST_REMAP and
+/// goes to the host it names, as ATS); the others are stored and read back (tshost has no cache,
+/// no transaction log yet and no per-transaction debug). TS_ERROR for a NULL or dead transaction
+/// or an unknown control.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnCntlSet(
+    txnp: TSHttpTxn,
+    ctrl: TSHttpCntlTypeRaw,
+    data: bool,
+) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || {
+        let who = here!();
+        let Some(t) = txn_arg(who, txnp) else {
+            return TS_ERROR;
+        };
+        if ctrl < 0 || !t.cntl.set(ctrl as u32, data) {
+            crate::error!("{who}: unknown TSHttpCntlType {ctrl}");
+            return TS_ERROR;
+        }
+        TS_SUCCESS
+    })
+}
+
+/// A transaction control (TSHttpCntlType) as set (TS_HTTP_CNTL_LOGGING_MODE starts true, the
+/// others false); false for a NULL or dead transaction or an unknown control.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnCntlGet(txnp: TSHttpTxn, ctrl: TSHttpCntlTypeRaw) -> bool {
+    guard!(false, || {
+        let who = here!();
+        let Some(t) = txn_arg(who, txnp) else {
+            return false;
+        };
+        if ctrl < 0 || ctrl as u32 >= cntl::COUNT {
+            crate::error!("{who}: unknown TSHttpCntlType {ctrl}");
+            return false;
+        }
+        t.cntl.get(ctrl as u32)
+    })
+}
+
+/// Send the request to `url` (`url_len` bytes; an absolute URL, or a path on the same origin)
+/// once the origin's response head is in: called by TS_HTTP_READ_RESPONSE_HDR_HOOK, the origin's
+/// response is dropped and the request goes to `url` (OS_DNS, SEND_REQUEST_HDR and
+/// READ_RESPONSE_HDR run again; the client gets the new origin's response), as ATS's redirect
+/// following. As in ATS the plugin gives up `url`, which must come from TSmalloc/TSstrdup: tshost
+/// frees it. A request with a body is not sent again (its body is not kept): its response goes
+/// to the client as it is. Ignored (with a logged error) for a NULL or dead transaction, a NULL
+/// `url` or a negative length.
+#[no_mangle]
+pub unsafe extern "C" fn TSHttpTxnRedirectUrlSet(
+    txnp: TSHttpTxn,
+    url: *const c_char,
+    url_len: c_int,
+) {
+    guard!((), || {
+        let who = here!();
+        if url.is_null() || url_len < 0 {
+            crate::error!("{who}: NULL url or negative length");
+            return;
+        }
+        // SAFETY: `url` has `url_len` readable bytes (the function's contract).
+        let bytes =
+            unsafe { std::slice::from_raw_parts(url.cast::<u8>(), url_len as usize) }.to_vec();
+        // SAFETY: ownership passes to tshost (ATS frees it with ats_free): a TSmalloc'd pointer,
+        // not used by the plugin again.
+        unsafe { libc::free(url as *mut libc::c_void) };
+        let Some(t) = txn_arg(who, txnp) else {
+            return;
+        };
+        {
+            let mut o = t.origin.lock();
+            o.redirect_url = Some(bytes);
+            o.redirect_tries = 0;
+        }
+        t.origin_steered.store(true, Ordering::Release);
+    })
+}
+
+/// The URL TSHttpTxnRedirectUrlSet set, not yet followed (`*url_len_ptr` = its length; not
+/// NUL-terminated), or NULL (length 0) when none is pending or for a NULL or dead transaction.
+#[no_mangle]
+pub unsafe extern "C" fn TSHttpTxnRedirectUrlGet(
+    txnp: TSHttpTxn,
+    url_len_ptr: *mut c_int,
+) -> *const c_char {
+    guard!(std::ptr::null(), || {
+        let (p, len) = txn_arg(here!(), txnp)
+            .and_then(|t| {
+                let o = t.origin.lock();
+                o.redirect_url
+                    .as_ref()
+                    .map(|u| (u.as_ptr().cast::<c_char>(), u.len() as c_int))
+            })
+            .unwrap_or((std::ptr::null(), 0));
+        if !url_len_ptr.is_null() {
+            // SAFETY: non-NULL: where the caller wants the length.
+            unsafe { *url_len_ptr = len };
+        }
+        p
+    })
+}
+
+/// How many redirects the transaction has followed (0 before any; TSHttpTxnRedirectUrlSet resets
+/// it, as ATS); 0 for a NULL or dead transaction.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnRedirectRetries(txnp: TSHttpTxn) -> c_int {
+    guard!(0, || {
+        txn_arg(here!(), txnp).map_or(0, |t| t.origin.lock().redirect_tries)
+    })
+}

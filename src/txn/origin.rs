@@ -1,0 +1,119 @@
+//! What a transaction knows of its origin side, as plugins read and steer it
+//! (TSHttpTxnServerAddrGet/Set, TSHttpTxnOutgoingAddrGet/Set, TSHttpTxnNextHop*,
+//! TSHttpTxnServerSsnTransactionCount), and the transaction controls of TSHttpTxnCntlSet.
+//!
+//! The proxy records two things per transaction (the origin's address once it is found, then the
+//! server connection's local address and use count once it is reached): one uncontended lock
+//! each. The C views (`sockaddr`s whose pointers a plugin keeps for the transaction's life) are
+//! made only when a plugin asks.
+#![forbid(unsafe_code)]
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use crate::rt::sockaddr::CSockAddr;
+
+/// The origin side of one transaction.
+#[derive(Default)]
+pub struct OriginSide {
+    /// The address the request goes to, from OS_DNS on (ATS's `current.server->dst_addr`).
+    pub next_hop: Option<SocketAddr>,
+    /// Once the server connection is reached: its local address and how many transactions it
+    /// carried before this one (ATS's `server_transact_count`: 0 on a new connection).
+    pub connected: Option<(Option<SocketAddr>, i32)>,
+    /// TSHttpTxnServerAddrSet: the origin address to use instead of resolving the host.
+    pub api_server_addr: Option<SocketAddr>,
+    /// TSHttpTxnOutgoingAddrSet: the local address to bind the server connection to.
+    pub api_outgoing_addr: Option<SocketAddr>,
+    /// TSHttpTxnRedirectUrlSet: the URL to send the request to once the origin's response head
+    /// is in (followed before SEND_RESPONSE_HDR, as ATS's do_redirect).
+    pub redirect_url: Option<Vec<u8>>,
+    /// Redirects followed so far (TSHttpTxnRedirectRetries).
+    pub redirect_tries: i32,
+    /// The C views handed out (made at the first call that needs one; their addresses stay for
+    /// the transaction's life, their contents follow the transaction).
+    pub views: Option<Box<CViews>>,
+}
+
+/// `sockaddr`s and the name handed to C.
+#[derive(Default)]
+pub struct CViews {
+    /// TSHttpTxnServerAddrGet: all zero (AF_UNSPEC) until the origin is known, as ATS's
+    /// `server_info.dst_addr`.
+    pub server: CSockAddr,
+    /// TSHttpTxnNextHopAddrGet.
+    pub next_hop: CSockAddr,
+    /// TSHttpTxnOutgoingAddrGet.
+    pub outgoing: CSockAddr,
+    /// TSHttpTxnNextHopNameGet.
+    pub name: std::ffi::CString,
+}
+
+impl OriginSide {
+    /// The C views, made on first use.
+    pub fn views(&mut self) -> &mut CViews {
+        self.views.get_or_insert_with(Box::default)
+    }
+}
+
+/// TSHttpCntlType values (ATS 9.2's apidefs.h), as bits of [`Controls`].
+pub mod cntl {
+    pub const LOGGING_MODE: u32 = 0;
+    pub const INTERCEPT_RETRY_MODE: u32 = 1;
+    pub const RESPONSE_CACHEABLE: u32 = 2;
+    pub const REQUEST_CACHEABLE: u32 = 3;
+    pub const SERVER_NO_STORE: u32 = 4;
+    pub const TXN_DEBUG: u32 = 5;
+    pub const SKIP_REMAPPING: u32 = 6;
+    /// One past the last.
+    pub const COUNT: u32 = 7;
+}
+
+/// The TSHttpTxnCntlSet switches of a transaction, with ATS's initial values (logging on, the
+/// rest off).
+pub struct Controls(AtomicU8);
+
+impl Default for Controls {
+    fn default() -> Self {
+        Controls(AtomicU8::new(1 << cntl::LOGGING_MODE))
+    }
+}
+
+impl Controls {
+    /// The switch `which` (a [`cntl`] value below [`cntl::COUNT`]).
+    #[inline]
+    pub fn get(&self, which: u32) -> bool {
+        which < cntl::COUNT && self.0.load(Ordering::Acquire) & (1 << which) != 0
+    }
+
+    /// Set or clear the switch `which`; false for an unknown switch.
+    pub fn set(&self, which: u32, on: bool) -> bool {
+        if which >= cntl::COUNT {
+            return false;
+        }
+        if on {
+            self.0.fetch_or(1 << which, Ordering::AcqRel);
+        } else {
+            self.0.fetch_and(!(1 << which), Ordering::AcqRel);
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_start_as_ats_and_refuse_unknown_switches() {
+        let c = Controls::default();
+        assert!(c.get(cntl::LOGGING_MODE));
+        assert!(!c.get(cntl::SKIP_REMAPPING));
+        assert!(c.set(cntl::SKIP_REMAPPING, true));
+        assert!(c.get(cntl::SKIP_REMAPPING));
+        assert!(c.set(cntl::LOGGING_MODE, false));
+        assert!(!c.get(cntl::LOGGING_MODE));
+        assert!(!c.set(cntl::COUNT, true));
+        assert!(!c.get(cntl::COUNT));
+    }
+}
