@@ -354,9 +354,9 @@ fn sighup_reload_tells_registered_continuations_mgmt_update() {
         field(&h, "X-Mgmt-Updates").unwrap_or_default().to_string()
     };
     assert_eq!(updates(&proxy), "0 null=1");
-    // Not checked on ATS (its reload is traffic_ctl through traffic_manager, not run here): as
-    // ATS's ConfigUpdateCbTable, one continuation per plugin name (the plugin's second
-    // registration under the same name is ignored), called with edata NULL on each reload.
+    // ATS 9.2.9 under traffic_manager, `traffic_ctl config reload` twice: "1 null=1", then
+    // "2 null=1": one continuation per plugin name (the plugin's second registration under the
+    // same name is ignored), called with edata NULL on each reload. tshost's reload is SIGHUP.
     for n in 1..=2 {
         // SAFETY: a signal to the tshost this test started.
         let rc = unsafe { libc::kill(proxy.pid() as i32, libc::SIGHUP) };
