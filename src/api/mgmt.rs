@@ -9,7 +9,8 @@
 //! line for a name tshost does not know makes a record that is not registered: the getters fail
 //! for it, TSMgmtSourceGet finds it, TSRecordDump reports it with `registered` 0. The plugin stats
 //! of TSStatCreate are records too (ATS: RECT_PLUGIN, INT): TSMgmtIntGet reads one, TSRecordDump
-//! lists them after the configuration records.
+//! lists them after the configuration records. TSMgmtIntCreate and TSMgmtStringCreate add a
+//! plugin's own records (crate::mgmt keeps them), which the getters and TSRecordDump see too.
 use std::ffi::{CStr, CString};
 use std::os::raw::{c_char, c_int, c_void};
 
