@@ -222,6 +222,9 @@ pub async fn run_transaction(txn: Arc<Txn>, opts: TxnOptions) -> TxnResult {
         match m.next() {
             Step::Done => break,
             Step::Hooks(hook) => {
+                if hook == id::CACHE_LOOKUP_COMPLETE {
+                    txn.cache_lookup_skipped();
+                }
                 let outcome = run_point(ssn, Some(&txn), hook).await;
                 if outcome == Outcome::Continue {
                     if hook == id::SEND_REQUEST_HDR {

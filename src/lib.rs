@@ -19,6 +19,7 @@ pub mod hdrs;
 pub mod hooks;
 pub mod host;
 pub mod layout;
+pub mod mgmt;
 pub mod mutex;
 pub mod plugin;
 pub mod proxy;

@@ -151,6 +151,8 @@ pub struct ScheduledEvent {
     pub pool: PoolKind,
     cancelled: AtomicBool,
     done: AtomicBool,
+    /// Deliver with NULL edata instead of the event's handle (TS_EVENT_MGMT_UPDATE).
+    null_edata: bool,
 }
 
 impl ScheduledEvent {
@@ -169,7 +171,14 @@ impl ScheduledEvent {
             pool,
             cancelled: AtomicBool::new(false),
             done: AtomicBool::new(false),
+            null_edata: false,
         }
+    }
+    /// The event is delivered with NULL edata (as ATS's config-update callbacks are), not the
+    /// TSEvent handle.
+    pub fn with_null_edata(mut self) -> Self {
+        self.null_edata = true;
+        self
     }
     pub fn cancel(&self) -> bool {
         !self.cancelled.swap(true, Ordering::AcqRel)
@@ -265,7 +274,12 @@ fn deliver(ev: Arc<ScheduledEvent>) {
             return;
         }
     }
-    ev.cont.call(ev.event, ev.handle as *mut c_void);
+    let edata = if ev.null_edata {
+        std::ptr::null_mut()
+    } else {
+        ev.handle as *mut c_void
+    };
+    ev.cont.call(ev.event, edata);
     if let Some(m) = &ev.cont.mutex {
         m.unlock();
     }

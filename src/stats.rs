@@ -37,6 +37,16 @@ pub fn create(name: &str) -> Result<usize, CreateError> {
     Ok(id)
 }
 
+/// Every stat's name and value, in creation order (TSRecordDump).
+pub fn all() -> Vec<(String, i64)> {
+    let names = NAMES.lock();
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.clone(), VALUES[i].load(Ordering::Relaxed).max(0)))
+        .collect()
+}
+
 pub fn find(name: &str) -> Option<usize> {
     NAMES.lock().iter().position(|n| n == name)
 }

@@ -947,6 +947,26 @@ typedef struct tsapi_x509 tsapi_x509;
 typedef struct tsapi_x509_store_ctx tsapi_x509_store_ctx;
 
 /**
+ * An HTTP transaction.
+ */
+typedef tsapi_httptxn *TSHttpTxn;
+
+/**
+ * A marshal buffer holding HTTP headers, URLs and MIME fields.
+ */
+typedef tsapi_mbuffer *TSMBuffer;
+
+/**
+ * A location (header, URL, field) inside a TSMBuffer.
+ */
+typedef tsapi_mloc *TSMLoc;
+
+/**
+ * Integer value of a management record (TSMgmtIntGet).
+ */
+typedef int64_t TSMgmtInt;
+
+/**
  * A continuation.
  */
 typedef tsapi_cont *TSCont;
@@ -967,24 +987,44 @@ typedef tsapi_mutex *TSMutex;
 typedef tsapi_file *TSFile;
 
 /**
- * A location (header, URL, field) inside a TSMBuffer.
- */
-typedef tsapi_mloc *TSMLoc;
-
-/**
- * A marshal buffer holding HTTP headers, URLs and MIME fields.
- */
-typedef tsapi_mbuffer *TSMBuffer;
-
-/**
- * An HTTP transaction.
- */
-typedef tsapi_httptxn *TSHttpTxn;
-
-/**
  * An HTTP client session.
  */
 typedef tsapi_httpssn *TSHttpSsn;
+
+/**
+ * Counter value of a management record (TSMgmtCounterGet).
+ */
+typedef int64_t TSMgmtCounter;
+
+/**
+ * Float value of a management record (TSMgmtFloatGet).
+ */
+typedef float TSMgmtFloat;
+
+/**
+ * String value of a management record (TSMgmtStringGet); allocated with TSmalloc.
+ */
+typedef char *TSMgmtString;
+
+/**
+ * A librecords value.
+ */
+typedef union {
+  int64_t rec_int;
+  float rec_float;
+  char *rec_string;
+  int64_t rec_counter;
+} TSRecordData;
+
+/**
+ * The callback of TSRecordDump.
+ */
+typedef void (*TSRecordDumpCb)(TSRecordType rec_type,
+                               void *edata,
+                               int registered,
+                               const char *name,
+                               TSRecordDataType data_type,
+                               TSRecordData *datum);
 
 /**
  * Registration information passed to TSPluginRegister.
@@ -1032,16 +1072,6 @@ typedef struct {
  * A TLS connection (really an OpenSSL `SSL *`).
  */
 typedef tsapi_ssl_obj *TSSslConnection;
-
-/**
- * Integer value of a management record (TSMgmtIntGet).
- */
-typedef int64_t TSMgmtInt;
-
-/**
- * Float value of a management record (TSMgmtFloatGet).
- */
-typedef float TSMgmtFloat;
 
 /**
  * A UUID object.
@@ -1179,16 +1209,6 @@ typedef tsapi_iobufferdata *TSIOBufferData;
 typedef tsapi_bufferreader *TSIOBufferReader;
 
 /**
- * Counter value of a management record (TSMgmtCounterGet).
- */
-typedef int64_t TSMgmtCounter;
-
-/**
- * String value of a management record (TSMgmtStringGet); allocated with TSmalloc.
- */
-typedef char *TSMgmtString;
-
-/**
  * A MIME header parser.
  */
 typedef tsapi_mimeparser *TSMimeParser;
@@ -1215,26 +1235,6 @@ typedef struct {
  * A proxy port descriptor.
  */
 typedef tsapi_port *TSPortDescriptor;
-
-/**
- * A librecords value.
- */
-typedef union {
-  int64_t rec_int;
-  float rec_float;
-  char *rec_string;
-  int64_t rec_counter;
-} TSRecordData;
-
-/**
- * The callback of TSRecordDump.
- */
-typedef void (*TSRecordDumpCb)(TSRecordType rec_type,
-                               void *edata,
-                               int registered,
-                               const char *name,
-                               TSRecordDataType data_type,
-                               TSRecordData *datum);
 
 /**
  * Identifies a certificate and key pair (TSSslSecretGet & co).
@@ -1929,6 +1929,117 @@ extern int TS_ALPN_PROTOCOL_INDEX_HTTP_QUIC;
  * ATS's `diags_on_for_plugins`: non-zero while debug output is enabled (used by `TSDEBUG`).
  */
 extern int diags_on_for_plugins;
+
+/**
+ * Copies the cache key URL into `obj` (a URL of `bufp`). With no cache (as ATS with
+ * `proxy.config.http.cache.http 0`) there is one only when a plugin set it (TSCacheUrlSet,
+ * TSHttpTxnCacheLookupUrlSet), at any hook; otherwise TS_ERROR, `obj` untouched.
+ */
+tsapi TSReturnCode TSHttpTxnCacheLookupUrlGet(TSHttpTxn txnp, TSMBuffer bufp, TSMLoc obj);
+
+/**
+ * Sets the cache key URL to a copy of `obj` (again and again if called again; it also makes a
+ * later TSCacheUrlSet fail). tshost has no cache: the URL is kept for
+ * TSHttpTxnCacheLookupUrlGet and changes nothing else, as in ATS with the cache off.
+ */
+tsapi TSReturnCode TSHttpTxnCacheLookupUrlSet(TSHttpTxn txnp, TSMBuffer bufp, TSMLoc obj);
+
+/**
+ * Sets the cache key URL to `url` parsed (`length` bytes; `length` < 0: up to the NUL), once:
+ * TS_ERROR when the transaction has one already (an earlier TSCacheUrlSet or
+ * TSHttpTxnCacheLookupUrlSet), as ATS. A string that does not parse as a URL still succeeds,
+ * leaving an empty URL (ATS ignores the parse result too). Kept for TSHttpTxnCacheLookupUrlGet
+ * only: tshost has no cache.
+ */
+tsapi TSReturnCode TSCacheUrlSet(TSHttpTxn txnp, const char *url, int length);
+
+/**
+ * Copies the parent selection URL into `obj` (a URL of `bufp`): there is one only when a plugin
+ * set it (TSHttpTxnParentSelectionUrlSet); otherwise TS_ERROR, `obj` untouched.
+ */
+tsapi TSReturnCode TSHttpTxnParentSelectionUrlGet(TSHttpTxn txnp, TSMBuffer bufp, TSMLoc obj);
+
+/**
+ * Sets the URL parent selection hashes on (parent.config's consistent hash) to a copy of `obj`.
+ * tshost has no parent proxies: the URL is kept for TSHttpTxnParentSelectionUrlGet and changes
+ * nothing else.
+ */
+tsapi TSReturnCode TSHttpTxnParentSelectionUrlSet(TSHttpTxn txnp, TSMBuffer bufp, TSMLoc obj);
+
+/**
+ * The cache lookup's result into `*lookup_status`: TS_CACHE_LOOKUP_SKIPPED from the
+ * CACHE_LOOKUP_COMPLETE hook on (tshost has no cache, as ATS with `proxy.config.http.cache.http
+ * 0`), or what TSHttpTxnCacheLookupStatusSet set; TS_ERROR before CACHE_LOOKUP_COMPLETE (no
+ * lookup decided yet: ATS's CACHE_LOOKUP_NONE), and in a transaction that never got there (a
+ * remap miss, a response made before the origin).
+ */
+tsapi TSReturnCode TSHttpTxnCacheLookupStatusGet(TSHttpTxn txnp, int *lookup_status);
+
+/**
+ * Overrides the cache lookup's result (ATS: at CACHE_LOOKUP_COMPLETE or READ_CACHE_HDR) with
+ * TS_CACHE_LOOKUP_MISS, HIT_STALE or HIT_FRESH (SKIPPED and other values: TS_ERROR); a MISS
+ * cannot become a hit (TS_ERROR). As with ATS's cache off, the transaction goes to the origin
+ * whatever is set: the value is only what TSHttpTxnCacheLookupStatusGet reads back.
+ */
+tsapi TSReturnCode TSHttpTxnCacheLookupStatusSet(TSHttpTxn txnp, int cachelookup);
+
+/**
+ * How many cache lookups this transaction made into `*lookup_count`: always 0 (tshost has no
+ * cache).
+ */
+tsapi TSReturnCode TSHttpTxnCacheLookupCountGet(TSHttpTxn txnp, int *lookup_count);
+
+/**
+ * The cached response: TS_ERROR always (tshost has no cache, as ATS with the cache off: there is
+ * no object read from it); `*bufp` and `*obj` untouched.
+ */
+tsapi TSReturnCode TSHttpTxnCachedRespGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *obj);
+
+/**
+ * A modifiable copy of the cached response: TS_ERROR always (no cache, so nothing was read from
+ * it).
+ */
+tsapi TSReturnCode TSHttpTxnCachedRespModifiableGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *obj);
+
+/**
+ * The path of the cache disk the object was read from: NULL, `*length` (if non-NULL) 0, as ATS
+ * when there was no cache read.
+ */
+tsapi const char *TSHttpTxnCacheDiskPathGet(TSHttpTxn txnp, int *length);
+
+/**
+ * Whether the response would be cached: 0 always (ATS's is_response_cacheable needs a request
+ * that can be looked up in the cache, which needs `proxy.config.http.cache.http` 1; tshost has no
+ * cache). `request` and `response` (NULL: the transaction's) are not looked at.
+ */
+tsapi int TSHttpTxnIsCacheable(TSHttpTxn txnp, TSMBuffer _request, TSMBuffer _response);
+
+/**
+ * Look the request up in the cache again under `url`: TS_ERROR always, logged (ATS allows it
+ * only where the state machine is about to look the cache up, which never happens without a
+ * cache; there ATS aborts).
+ */
+tsapi TSReturnCode TSHttpTxnRedoCacheLookup(TSHttpTxn txnp, const char *_url, int _length);
+
+/**
+ * Whether the transformed response is to be cached: accepted and ignored (tshost has no cache
+ * and no transforms).
+ */
+tsapi void TSHttpTxnTransformedRespCache(TSHttpTxn txnp, int _on);
+
+/**
+ * Whether the untransformed response is to be cached: accepted and ignored (tshost has no
+ * cache and no transforms).
+ */
+tsapi void TSHttpTxnUntransformedRespCache(TSHttpTxn txnp, int _on);
+
+/**
+ * The cache facts of the transaction into `*value`: TS_TXN_INFO_CACHE_HIT_RAM,
+ * COMPRESSED_IN_RAM, HIT_RWW, OPEN_READ_TRIES and OPEN_WRITE_TRIES are 0 and
+ * TS_TXN_INFO_CACHE_VOLUME is -1 (no cache read or write, as ATS with the cache off); another key
+ * is TS_ERROR, as ATS.
+ */
+tsapi TSReturnCode TSHttpTxnInfoIntGet(TSHttpTxn txnp, TSHttpTxnInfoKey key, TSMgmtInt *value);
 
 /**
  * A new continuation that calls `funcp` with its events, holding `mutexp` (NULL: no mutex; it
@@ -2820,6 +2931,115 @@ tsapi size_t _TSstrlcat(char *dst, const char *src, size_t siz);
  * Free a block from TSmalloc/TSrealloc/TSstrdup or one the API handed over; NULL is a no-op.
  */
 tsapi void _TSfree(void *ptr);
+
+/**
+ * The INT record `var_name` into `*result`. TS_ERROR (nothing written) when there is no such
+ * registered record or it is not an INT (a COUNTER, FLOAT or STRING), as ATS.
+ */
+tsapi TSReturnCode TSMgmtIntGet(const char *var_name, TSMgmtInt *result);
+
+/**
+ * The COUNTER record `var_name` into `*result`; TS_ERROR when there is no such registered record
+ * or it is of another type.
+ */
+tsapi TSReturnCode TSMgmtCounterGet(const char *var_name, TSMgmtCounter *result);
+
+/**
+ * The FLOAT record `var_name` into `*result` (a C `float`, as ATS's RecFloat); TS_ERROR when
+ * there is no such registered record or it is of another type.
+ */
+tsapi TSReturnCode TSMgmtFloatGet(const char *var_name, TSMgmtFloat *result);
+
+/**
+ * The STRING record `var_name` into `*result`: a copy the caller frees with TSfree. TS_ERROR
+ * (nothing written) when there is no such registered record, it is of another type, or its value
+ * is ATS's NULL string (`NULL` in records.config, or a default that is NULL such as
+ * `proxy.config.diags.debug.client_ip`'s), as ATS.
+ */
+tsapi TSReturnCode TSMgmtStringGet(const char *var_name, TSMgmtString *result);
+
+/**
+ * Where the value of record `var_name` came from into `*source`: TS_MGMT_SOURCE_DEFAULT (the
+ * built-in default), TS_MGMT_SOURCE_EXPLICIT (records.config, or a traffic_server option such as
+ * `-p`), TS_MGMT_SOURCE_ENV (a `PROXY_CONFIG_...` variable). It finds records.config's
+ * unregistered records too (EXPLICIT); TS_ERROR for a name without a record (plugin stats
+ * included: tshost keeps no source for them).
+ */
+tsapi TSReturnCode TSMgmtSourceGet(const char *var_name, TSMgmtSource *source);
+
+/**
+ * The data type of record `var_name` into `*result` (TS_RECORDDATATYPE_INT, FLOAT, STRING or
+ * COUNTER; a plugin stat is INT); TS_ERROR for a name without a registered record (a
+ * records.config line for a name tshost does not know included, as ATS).
+ */
+tsapi TSReturnCode TSMgmtDataTypeGet(const char *var_name, TSRecordDataType *result);
+
+/**
+ * Register `contp` to be called with TS_EVENT_MGMT_UPDATE (edata NULL) whenever the configuration
+ * is reloaded (tshost: `kill -HUP`, which reloads remap.config; ATS: `traffic_ctl config reload`),
+ * on a task thread, holding its mutex. One continuation per `plugin_name`: a second registration
+ * under the same name is ignored, as ATS's table keeps the first. A NULL or dead continuation or
+ * a NULL name (ATS aborts) is logged and ignored.
+ */
+tsapi void TSMgmtUpdateRegister(TSCont contp, const char *plugin_name);
+
+/**
+ * Call `callback(rec_type, edata, registered, name, data_type, &datum)` for every record whose
+ * type is in the mask `rec_type` (TS_RECORDTYPE_NULL: all): the configuration records
+ * (TS_RECORDTYPE_CONFIG; records.config's names tshost does not know with `registered` 0), then
+ * the plugin stats (TS_RECORDTYPE_PLUGIN, INT). A STRING's `rec_string` is NULL for ATS's NULL
+ * string and valid during the call only. ATS's process statistics (`proxy.process.*`) are not
+ * records in tshost. A NULL callback is logged and nothing is called.
+ */
+tsapi void TSRecordDump(int rec_type, TSRecordDumpCb callback, void *edata);
+
+/**
+ * Create (register) the INT configuration record `name` with `data_default` (ATS's
+ * RecRegisterConfigInt, source TS_MGMT_SOURCE_PLUGIN): TSMgmtIntGet reads it, TSRecordDump lists
+ * it. A records.config line for `name` gives its value (and the source EXPLICIT), as in ATS.
+ * TS_ERROR when `check_type` is not TS_RECORDCHECK_NULL and `check_regex` is NULL (as ATS), and
+ * (logged) for a NULL name, a `rec_type` that is not a TSRecordType mask, or a name of one of
+ * tshost's records of another type. `update_type`, `check_type` and `access_type` are
+ * recorded by ATS for traffic_ctl; tshost has no traffic_ctl and keeps none of them.
+ */
+tsapi
+TSReturnCode TSMgmtIntCreate(TSRecordType rec_type,
+                             const char *name,
+                             TSMgmtInt data_default,
+                             TSRecordUpdateType _update_type,
+                             TSRecordCheckType check_type,
+                             const char *check_regex,
+                             TSRecordAccessType _access_type);
+
+/**
+ * Create (register) the STRING configuration record `name` with `data_default` (copied; NULL:
+ * ATS's NULL string), as TSMgmtIntCreate does for an INT.
+ */
+tsapi
+TSReturnCode TSMgmtStringCreate(TSRecordType rec_type,
+                                const char *name,
+                                TSMgmtString data_default,
+                                TSRecordUpdateType _update_type,
+                                TSRecordCheckType check_type,
+                                const char *check_regex,
+                                TSRecordAccessType _access_type);
+
+/**
+ * Add `fileName` as a configuration file that belongs to `parent` (ATS: traffic_ctl's reload
+ * watches it beside its parent). tshost reloads on SIGHUP and watches no file: TS_SUCCESS,
+ * nothing kept.
+ */
+tsapi TSReturnCode TSMgmtConfigFileAdd(const char *_parent, const char *_fileName);
+
+/**
+ * Called in TSPluginInit with 0: this plugin's library is not to be reloaded with the
+ * configuration (ATS puts its canonical path in the DSO opt-out table, so that remap.config's
+ * rules using the same library keep the loaded copy). tshost never reloads a library (each is
+ * loaded once, as ATS with `proxy.config.plugin.dynamic_reload_mode 0`): the choice is recorded
+ * and changes nothing. TS_ERROR outside a TSPluginInit (from TSRemapInit too, as ATS), and for 0
+ * when the plugin's path has no canonical form; any other value is TS_SUCCESS and does nothing.
+ */
+tsapi TSReturnCode TSPluginDSOReloadEnable(int enabled);
 
 /**
  * A new recursive mutex (free it with TSMutexDestroy unless a continuation owns it).

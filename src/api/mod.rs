@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 mod addr;
+pub mod cache;
 pub mod cont;
 pub mod embed;
 pub mod file;
@@ -21,6 +22,7 @@ pub mod hdrs;
 pub mod http;
 pub mod log;
 pub mod mem;
+pub mod mgmt;
 pub mod mutex;
 pub mod plugin;
 pub mod sched;

@@ -47,6 +47,22 @@ fn txn_key(
     }
 }
 
+/// The INT a STRING record behind an INT key reads as: ATS converts
+/// `proxy.config.http.per_server.connection.match` to its TSOutboundConnectionMatchType (`ip` 0,
+/// `port` 1, `host` 2, `both` 3; seen on ATS 9.2.9: `both` reads 3, `host` 2); anything else is 0.
+fn int_of_string_record(key: usize, s: &str) -> i64 {
+    const MATCH: usize =
+        crate::sys::types::TSOverridableConfigKey::TS_CONFIG_HTTP_PER_SERVER_CONNECTION_MATCH
+            as usize;
+    if key != MATCH {
+        return 0;
+    }
+    ["ip", "port", "host", "both"]
+        .iter()
+        .position(|n| n.eq_ignore_ascii_case(s.trim()))
+        .map_or(0, |i| i as i64)
+}
+
 /// Set an integer configuration for this transaction only.
 #[no_mangle]
 pub extern "C" fn TSHttpTxnConfigIntSet(
@@ -83,6 +99,7 @@ pub unsafe extern "C" fn TSHttpTxnConfigIntGet(
             _ => match crate::host::records().get(name) {
                 Some(RecValue::Int(i) | RecValue::Counter(i)) => *i,
                 Some(RecValue::Float(f)) => *f as i64,
+                Some(RecValue::String(s)) => int_of_string_record(key, s),
                 _ => 0,
             },
         };

@@ -272,4 +272,64 @@ mod tests {
             assert!(r.get(name).is_some(), "{name}: no default");
         }
     }
+
+    /// docs/overridable.md has a row for every key, with its record; "stored only" exactly for
+    /// the stored-only records; "acted on" per transaction exactly for the keys src/proxy/'s code
+    /// names (`TS_CONFIG_...`).
+    #[test]
+    fn docs_table_matches_the_keys_and_what_the_proxy_reads() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let doc = std::fs::read_to_string(root.join("docs/overridable.md")).unwrap();
+        let rows: Vec<Vec<&str>> = doc
+            .lines()
+            .filter(|l| l.starts_with("| ") && l.as_bytes().get(2).is_some_and(u8::is_ascii_digit))
+            .map(|l| l.split(" | ").collect())
+            .collect();
+        assert_eq!(rows.len(), OVERRIDABLE.len());
+        let mut read = std::collections::BTreeSet::new();
+        let mut dirs = vec![root.join("src/proxy")];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else {
+                    let text = std::fs::read_to_string(&p).unwrap();
+                    for line in text.lines() {
+                        // Code only: a key named in a comment is not read.
+                        let mut t = line.split("//").next().unwrap_or("");
+                        while let Some(at) = t.find("TS_CONFIG_") {
+                            t = &t[at..];
+                            let end = t
+                                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                                .unwrap_or(t.len());
+                            read.insert(t[..end].to_string());
+                            t = &t[end..];
+                        }
+                    }
+                }
+            }
+        }
+        for (k, row) in rows.iter().enumerate() {
+            assert_eq!(row[0], format!("| {k}"), "row {k}");
+            let key = row[1].trim_matches('`');
+            match OVERRIDABLE[k] {
+                Some((name, _)) => {
+                    assert_eq!(row[2], format!("`{name}`"), "row {k}");
+                    assert_eq!(
+                        row[6].starts_with("stored only"),
+                        crate::config::records::is_stored_only(name),
+                        "row {k}: {}",
+                        row[6]
+                    );
+                }
+                None => assert_eq!(row[2], "(none)"),
+            }
+            assert_eq!(
+                row[5].starts_with("acted on"),
+                read.contains(key),
+                "row {k} ({key}): per transaction"
+            );
+        }
+    }
 }

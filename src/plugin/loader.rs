@@ -24,6 +24,21 @@ extern "C" {
     static mut optarg: *mut c_char;
 }
 
+/// Reset glibc's getopt state as ATS does before it calls TSPluginInit and TSRemapNewInstance
+/// (`optind = 0`, which also makes glibc reinitialise; `opterr = 0`; `optarg = NULL`), so that a
+/// plugin can parse its argv with getopt_long.
+///
+/// # Safety
+/// No other thread may be running getopt (plugins are initialised on one thread, as in ATS).
+pub(crate) unsafe fn reset_getopt() {
+    // SAFETY: glibc's globals, written while no getopt runs (this function's contract).
+    unsafe {
+        optind = 0;
+        opterr = 0;
+        optarg = std::ptr::null_mut();
+    }
+}
+
 type InitFn = unsafe extern "C" fn(c_int, *const *const c_char);
 
 /// Every plugin loaded so far, in load order.
@@ -112,9 +127,7 @@ pub fn load(origin: &str, plugin_dir: &Path, argv: &[Vec<u8>]) -> Result<Arc<Plu
     // plugins can parse their argv with getopt_long; then the plugin's init runs with argv[argc]
     // NULL and strings valid for the duration of the call.
     unsafe {
-        optind = 0;
-        opterr = 0;
-        optarg = std::ptr::null_mut();
+        reset_getopt();
         init(args.len() as c_int, ptrs.as_ptr());
     }
     drop(ctx);

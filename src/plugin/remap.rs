@@ -311,9 +311,12 @@ fn instance(
     let mut errbuf = vec![0u8; ERRBUF];
     let rc = {
         let _ctx = super::enter(Some(&plugin.info));
-        // SAFETY: the plugin's TSRemapNewInstance with argc strings (argv[argc] NULL) that outlive
-        // the call, a place for its instance and an error buffer of the size it is told.
+        // SAFETY: getopt's state is reset first, as ATS's RemapPluginInfo::initInstance does
+        // (instances are made on one thread); then the plugin's TSRemapNewInstance with argc
+        // strings (argv[argc] NULL) that outlive the call, a place for its instance and an error
+        // buffer of the size it is told.
         unsafe {
+            super::loader::reset_getopt();
             new(
                 args.len() as c_int,
                 ptrs.as_mut_ptr(),

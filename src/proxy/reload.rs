@@ -30,6 +30,8 @@ pub fn reload_remap(
             return false;
         }
     };
+    // As ATS's config reload: TSMgmtUpdateRegister's continuations hear TS_EVENT_MGMT_UPDATE.
+    crate::mgmt::config_updated();
     crate::plugin::remap::pre_reload();
     match crate::plugin::remap::load(file, plugin_dir) {
         Ok((table, plugins)) => {

@@ -174,6 +174,16 @@ pub struct Txn {
     pub request_version: std::sync::atomic::AtomicU32,
     /// The transaction's headers (TSHttpTxnClientReqGet & co), each set when ATS has it.
     pub headers: crate::hdrs::TxnHeaders,
+    /// The cache key URL a plugin set (TSCacheUrlSet, TSHttpTxnCacheLookupUrlSet). tshost has no
+    /// cache: it is kept for TSHttpTxnCacheLookupUrlGet only.
+    pub cache_lookup_url: Mutex<Option<crate::hdrs::url::Url>>,
+    /// The parent selection URL a plugin set (TSHttpTxnParentSelectionUrlSet); kept for
+    /// TSHttpTxnParentSelectionUrlGet only (tshost has no parents).
+    pub parent_selection_url: Mutex<Option<crate::hdrs::url::Url>>,
+    /// The cache lookup's result as TSHttpTxnCacheLookupStatusGet reports it: -1 before the
+    /// CACHE_LOOKUP_COMPLETE point (ATS's CACHE_LOOKUP_NONE), then TS_CACHE_LOOKUP_SKIPPED (3),
+    /// or what a plugin set (TSHttpTxnCacheLookupStatusSet).
+    pub cache_lookup_status: AtomicI32,
     /// Its origin side as plugins read and steer it (TSHttpTxnServerAddrGet & co).
     pub origin: Mutex<origin::OriginSide>,
     /// TSHttpTxnServerAddrSet, TSHttpTxnOutgoingAddrSet or TSHttpTxnRedirectUrlSet was called (so
@@ -183,7 +193,20 @@ pub struct Txn {
     pub cntl: origin::Controls,
 }
 
+/// [`Txn::cache_lookup_status`] before the cache lookup point.
+pub const CACHE_LOOKUP_NONE: i32 = -1;
+/// TS_CACHE_LOOKUP_SKIPPED: tshost has no cache, so the lookup is skipped (as ATS with
+/// `proxy.config.http.cache.http 0`).
+pub const CACHE_LOOKUP_SKIPPED: i32 = 3;
+
 impl Txn {
+    /// The transaction reached CACHE_LOOKUP_COMPLETE without a cache: as ATS's DecideCacheLookup
+    /// when the request is not cache-lookupable, the result is SKIPPED (whatever was set before).
+    pub fn cache_lookup_skipped(&self) {
+        self.cache_lookup_status
+            .store(CACHE_LOOKUP_SKIPPED, Ordering::Release);
+    }
+
     /// The timeout a plugin set for this transaction, if it set one (a positive number of ms).
     #[inline]
     pub fn api_timeout(&self, which: ApiTimeout) -> Option<std::time::Duration> {
@@ -244,6 +267,9 @@ impl Txn {
             aborted: AtomicBool::new(false),
             request_version: std::sync::atomic::AtomicU32::new(0),
             headers: crate::hdrs::TxnHeaders::default(),
+            cache_lookup_url: Mutex::new(None),
+            parent_selection_url: Mutex::new(None),
+            cache_lookup_status: AtomicI32::new(CACHE_LOOKUP_NONE),
             origin: Mutex::new(origin::OriginSide::default()),
             origin_steered: AtomicBool::new(false),
             cntl: origin::Controls::default(),

@@ -238,7 +238,7 @@ fn with_field<R>(
 }
 
 /// Run `f` on URL `url` of heap `bufp`.
-fn with_url<R>(
+pub(crate) fn with_url<R>(
     who: crate::api::Here,
     bufp: TSMBuffer,
     url: TSMLoc,
@@ -280,7 +280,7 @@ fn copy_hdr(who: crate::api::Here, bufp: TSMBuffer, hdr: TSMLoc) -> Option<HttpH
     with_http(who, bufp, hdr, false, None, |h| Some(h.clone()))
 }
 
-fn copy_url(who: crate::api::Here, bufp: TSMBuffer, url: TSMLoc) -> Option<Url> {
+pub(crate) fn copy_url(who: crate::api::Here, bufp: TSMBuffer, url: TSMLoc) -> Option<Url> {
     with_url(who, bufp, url, false, None, |u| Some(u.clone()))
 }
 

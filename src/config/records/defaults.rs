@@ -160,20 +160,8 @@ pub(super) const STORED: &[(&str, Def)] = &[
     ),
     ("proxy.config.http.cache.max_stale_age", I(604800)),
     (
-        "proxy.config.http.keep_alive_no_activity_timeout_in",
-        I(120),
-    ),
-    (
         "proxy.config.http.keep_alive_no_activity_timeout_out",
         I(120),
-    ),
-    (
-        "proxy.config.http.transaction_no_activity_timeout_in",
-        I(30),
-    ),
-    (
-        "proxy.config.http.transaction_no_activity_timeout_out",
-        I(30),
     ),
     ("proxy.config.http.transaction_active_timeout_out", I(0)),
     ("proxy.config.http.connect_attempts_max_retries", I(3)),
@@ -295,6 +283,18 @@ pub(super) const STORED: &[(&str, Def)] = &[
     ),
 ];
 
+/// The names of the built-in records, in table order (DEFAULTS, then STORED).
+pub(super) fn names() -> impl Iterator<Item = &'static str> {
+    DEFAULTS.iter().chain(STORED).map(|(n, _)| *n)
+}
+
+/// Whether `name` is a built-in record (ATS: a registered one).
+pub(super) fn is_builtin(name: &str) -> bool {
+    static NAMES: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+        std::sync::LazyLock::new(|| names().collect());
+    NAMES.contains(name)
+}
+
 /// A record tshost keeps (for plugins to read) but does not act on.
 pub fn is_stored_only(name: &str) -> bool {
     STORED.iter().any(|(n, _)| *n == name)
@@ -319,6 +319,8 @@ impl Records {
             values,
             unknown: Vec::new(),
             from_env: Vec::new(),
+            explicit: Default::default(),
+            file_order: Vec::new(),
         }
     }
 }
@@ -326,6 +328,21 @@ impl Records {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_record_is_in_both_tables() {
+        let all: Vec<&str> = names().collect();
+        let unique: std::collections::HashSet<&str> = all.iter().copied().collect();
+        assert_eq!(unique.len(), all.len());
+        assert!(!is_stored_only(
+            "proxy.config.http.transaction_no_activity_timeout_in"
+        ));
+        assert!(is_builtin(
+            "proxy.config.http.transaction_no_activity_timeout_in"
+        ));
+        assert!(is_stored_only("proxy.config.http.cache.generation"));
+        assert!(!is_builtin("proxy.config.x.unknown"));
+    }
 
     #[test]
     fn defaults_table() {

@@ -22,7 +22,7 @@ mod defaults;
 pub use defaults::is_stored_only;
 mod parse;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -77,6 +77,23 @@ pub struct Records {
     unknown: Vec<String>,
     /// Names whose value came from the environment (sorted).
     from_env: Vec<String>,
+    /// Names records.config (or [`Records::set`]) gave a value.
+    explicit: HashSet<String>,
+    /// The names of records.config's lines, in first-seen order.
+    file_order: Vec<String>,
+}
+
+/// Where a record's value came from (ATS's RecSourceT, as TSMgmtSourceGet reports it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The built-in default.
+    Default,
+    /// records.config (or the command line).
+    Explicit,
+    /// An environment variable (`PROXY_CONFIG_...`).
+    Env,
+    /// The default of a record a plugin created (TSMgmtIntCreate, TSMgmtStringCreate).
+    Plugin,
 }
 
 /// The environment variable that replaces record `name` (ATS: capitals, `_` for `.`).
@@ -174,7 +191,49 @@ impl Records {
     }
 
     pub fn set(&mut self, name: &str, v: RecValue) {
+        self.explicit.insert(name.to_string());
         self.values.insert(name.to_string(), v);
+    }
+
+    /// Where the value of `name` came from; None for a name with no record.
+    pub fn source(&self, name: &str) -> Option<Source> {
+        if !self.values.contains_key(name) {
+            None
+        } else if self
+            .from_env
+            .binary_search_by(|n| n.as_str().cmp(name))
+            .is_ok()
+        {
+            Some(Source::Env)
+        } else if self.explicit.contains(name) {
+            Some(Source::Explicit)
+        } else {
+            Some(Source::Default)
+        }
+    }
+
+    /// Whether `name` is a record tshost knows (ATS: a registered record). A records.config line
+    /// for any other name makes a record that is not registered: ATS's TSMgmt*Get fail for it,
+    /// TSRecordDump reports it with `registered` 0.
+    pub fn registered(&self, name: &str) -> bool {
+        defaults::is_builtin(name)
+    }
+
+    /// Every record, in ATS's order (that of its record table): records.config's names in file
+    /// order (ATS reads the file before it registers its records), then the other built-in ones
+    /// in table order.
+    pub fn iter<'a>(&'a self) -> impl Iterator<Item = (&'a str, &'a RecValue)> + 'a {
+        let in_file: HashSet<&'a str> = self.file_order.iter().map(String::as_str).collect();
+        self.file_order
+            .iter()
+            .map(String::as_str)
+            .chain(
+                defaults::names()
+                    .filter(move |n| !in_file.contains(n))
+                    .map(|n| -> &'a str { n }),
+            )
+            .filter_map(|n| self.values.get_key_value(n))
+            .map(|(n, v)| (n.as_str(), v))
     }
 
     /// The text plugin.config's `$name` becomes (ATS `plugin_expand`): STRING as is, INT/COUNTER as
@@ -289,6 +348,56 @@ mod tests {
         assert_eq!(r.expand("f").as_deref(), Some("inf"));
         r.set("f", RecValue::Float(-0.5));
         assert_eq!(r.expand("f").as_deref(), Some("-0.500000"));
+    }
+
+    #[test]
+    fn source_registration_and_order_as_ats_keeps_them() {
+        let mut r = p("CONFIG proxy.config.http.cache.http INT 0\n\
+                       CONFIG proxy.config.x.unknown INT 7\n\
+                       CONFIG proxy.config.url_remap.remap_required INT 1\n")
+        .unwrap();
+        r.from_env = r
+            .override_from(env(&[(
+                "PROXY_CONFIG_HTTP_SEND_100_CONTINUE_RESPONSE",
+                "1",
+            )]))
+            .unwrap();
+        assert_eq!(
+            r.source("proxy.config.http.cache.http"),
+            Some(Source::Explicit)
+        );
+        // Set to its default value in the file: still EXPLICIT.
+        assert_eq!(
+            r.source("proxy.config.url_remap.remap_required"),
+            Some(Source::Explicit)
+        );
+        assert_eq!(r.source("proxy.config.x.unknown"), Some(Source::Explicit));
+        assert_eq!(
+            r.source("proxy.config.http.send_100_continue_response"),
+            Some(Source::Env)
+        );
+        assert_eq!(
+            r.source("proxy.config.diags.output.note"),
+            Some(Source::Default)
+        );
+        assert_eq!(r.source("no.such.record"), None);
+        assert!(r.registered("proxy.config.http.cache.http"));
+        assert!(!r.registered("proxy.config.x.unknown"));
+        assert!(!r.registered("no.such.record"));
+        // The file's names first, in file order, then the others in table order, each once.
+        let names: Vec<&str> = r.iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            names[..3],
+            [
+                "proxy.config.http.cache.http",
+                "proxy.config.x.unknown",
+                "proxy.config.url_remap.remap_required"
+            ]
+        );
+        assert_eq!(names[3], "proxy.config.diags.debug.enabled");
+        let unique: std::collections::HashSet<&str> = names.iter().copied().collect();
+        assert_eq!(unique.len(), names.len());
+        assert_eq!(names.len(), Records::defaults().values.len() + 1);
     }
 
     #[test]

@@ -128,6 +128,9 @@ impl Records {
                 if !known.contains(name) && seen_unknown.insert(name.to_string()) {
                     rec.unknown.push(name.to_string());
                 }
+                if rec.explicit.insert(name.to_string()) {
+                    rec.file_order.push(name.to_string());
+                }
                 rec.values.insert(name.to_string(), value);
             }
         }

@@ -523,6 +523,7 @@ async fn forward<C: ClientIo>(
         txn.origin.lock().next_hop = Some(addr);
         worked(m, Step::FindOrigin);
         hooks(ssn, txn, m, id::OS_DNS).await?;
+        txn.cache_lookup_skipped();
         hooks(ssn, txn, m, id::CACHE_LOOKUP_COMPLETE).await?;
 
         if request_framing == Framing::Chunked
