@@ -2434,6 +2434,31 @@ tsapi unsigned int TSMimeHdrFieldValueUintGet(TSMBuffer bufp, TSMLoc hdr, TSMLoc
 tsapi int64_t TSMimeHdrFieldValueInt64Get(TSMBuffer bufp, TSMLoc hdr, TSMLoc field, int idx);
 
 /**
+ * The field's whole value as an HTTP date, in seconds since the epoch; 0 when it is not one, or
+ * for a bad heap, header or field (as ATS's mime_parse_date).
+ */
+tsapi time_t TSMimeHdrFieldValueDateGet(TSMBuffer bufp, TSMLoc hdr, TSMLoc field);
+
+/**
+ * Replace the field's values with `value` as an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`).
+ * TS_ERROR for a read-only heap or a bad header or field.
+ */
+tsapi
+TSReturnCode TSMimeHdrFieldValueDateSet(TSMBuffer bufp,
+                                        TSMLoc hdr,
+                                        TSMLoc field,
+                                        time_t value);
+
+/**
+ * As TSMimeHdrFieldValueDateSet (ATS clears the values, then sets the date as the only one).
+ */
+tsapi
+TSReturnCode TSMimeHdrFieldValueDateInsert(TSMBuffer bufp,
+                                           TSMLoc hdr,
+                                           TSMLoc field,
+                                           time_t value);
+
+/**
  * As TSMimeHdrFieldValueStringSet with the number in decimal.
  */
 tsapi

@@ -13,6 +13,7 @@
 //!   until that string is changed or the heap destroyed (as ATS's). Well-known names and methods
 //!   are interned ([`tokens`]).
 
+pub mod date;
 pub mod field;
 pub mod http;
 pub mod parse;

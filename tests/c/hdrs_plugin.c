@@ -291,6 +291,18 @@ at_read_request(TSHttpTxn txn)
   EXPECT(TSMimeHdrFieldValueIntSet(b, h, f, -1, 8) == TS_SUCCESS && TSMimeHdrFieldValueUintGet(b, h, f, -1) == 8,
          "X-Count set to 8");
   EXPECT(TSMimeHdrFieldLengthGet(b, h, f) == (int)strlen("X-Count: 8\r\n"), "TSMimeHdrFieldLengthGet");
+  /* Dates (ATS's mime_format_date / mime_parse_date); a value that is no date reads 0. */
+  EXPECT(TSMimeHdrFieldValueDateGet(b, h, f) == 0, "8 is no date");
+  EXPECT(TSMimeHdrFieldValueDateSet(b, h, f, 784111777) == TS_SUCCESS &&
+           value_is(b, h, f, -1, "Sun, 06 Nov 1994 08:49:37 GMT") && TSMimeHdrFieldValueDateGet(b, h, f) == 784111777,
+         "TSMimeHdrFieldValueDateSet writes the IMF-fixdate and DateGet reads it");
+  EXPECT(TSMimeHdrFieldValueStringSet(b, h, f, -1, "Sunday, 06-Nov-94 08:49:37 GMT", -1) == TS_SUCCESS &&
+           TSMimeHdrFieldValueDateGet(b, h, f) == 784111777,
+         "DateGet reads an RFC 850 date");
+  EXPECT(TSMimeHdrFieldValueStringSet(b, h, f, -1, "a, b, c", -1) == TS_SUCCESS &&
+           TSMimeHdrFieldValueDateInsert(b, h, f, 0) == TS_SUCCESS && value_is(b, h, f, -1, "Thu, 01 Jan 1970 00:00:00 GMT"),
+         "TSMimeHdrFieldValueDateInsert replaces the values");
+  EXPECT(TSMimeHdrFieldValueIntSet(b, h, f, -1, 8) == TS_SUCCESS, "X-Count back to 8");
   TSHandleMLocRelease(b, h, f);
 
   /* Duplicates: NextDup, and destroying the first leaves the second. */

@@ -516,6 +516,48 @@ pub extern "C" fn TSMimeHdrFieldValueInt64Get(
     })
 }
 
+/// The field's whole value as an HTTP date, in seconds since the epoch; 0 when it is not one, or
+/// for a bad heap, header or field (as ATS's mime_parse_date).
+#[no_mangle]
+pub extern "C" fn TSMimeHdrFieldValueDateGet(
+    bufp: TSMBuffer,
+    hdr: TSMLoc,
+    field: TSMLoc,
+) -> libc::time_t {
+    guard!(0, || {
+        value_num(here!(), bufp, hdr, field, -1, crate::hdrs::date::parse)
+    })
+}
+
+/// Replace the field's values with `value` as an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`).
+/// TS_ERROR for a read-only heap or a bad header or field.
+#[no_mangle]
+pub extern "C" fn TSMimeHdrFieldValueDateSet(
+    bufp: TSMBuffer,
+    hdr: TSMLoc,
+    field: TSMLoc,
+    value: libc::time_t,
+) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || {
+        let text = crate::hdrs::date::format(value);
+        value_set_text(here!(), bufp, hdr, field, -1, text, false)
+    })
+}
+
+/// As TSMimeHdrFieldValueDateSet (ATS clears the values, then sets the date as the only one).
+#[no_mangle]
+pub extern "C" fn TSMimeHdrFieldValueDateInsert(
+    bufp: TSMBuffer,
+    hdr: TSMLoc,
+    field: TSMLoc,
+    value: libc::time_t,
+) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || {
+        let text = crate::hdrs::date::format(value);
+        value_set_text(here!(), bufp, hdr, field, -1, text, false)
+    })
+}
+
 fn value_set_text(
     who: crate::api::Here,
     bufp: TSMBuffer,
