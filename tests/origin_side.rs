@@ -66,6 +66,18 @@ fn plugins_read_and_steer_the_origin_side_as_in_ats() {
         "{resp}"
     );
     assert!(has(&resp, "X-Redirect-Pending: 0"), "{resp}");
+    // TSRemapFromUrlGet/ToUrlGet: the rule's URLs as written.
+    assert!(
+        has(
+            &resp,
+            &format!("X-Rule: http://os.example/ -> http://127.0.0.1:{}/", a.port)
+        ),
+        "{resp}"
+    );
+    assert!(!resp.contains("X-Rule-Null"), "{resp}");
+    // A NULL out pointer: TS_ERROR (ATS 9.2.9 aborts on its sdk_assert).
+    let resp = get(&proxy, "X-Null: 1\r\n");
+    assert!(has(&resp, "X-Rule-Null: -1"), "{resp}");
 
     // TSHttpTxnServerAddrSet at POST_REMAP: B answers (the Host field stays the rule's).
     let (served_a, served_b) = (a.count(), b.count());

@@ -3141,6 +3141,18 @@ tsapi const char *TSInstallDirGet(void);
 tsapi const char *TSRuntimeDirGet(void);
 
 /**
+ * The FROM URL of the remap rule the transaction matched, in `*urlLocp` (read-only; valid for
+ * the transaction's life). TS_ERROR before remap, when no rule matched, for a NULL `urlLocp` or
+ * a NULL or dead transaction.
+ */
+tsapi TSReturnCode TSRemapFromUrlGet(TSHttpTxn txnp, TSMLoc *urlLocp);
+
+/**
+ * The TO URL of the remap rule the transaction matched; as TSRemapFromUrlGet.
+ */
+tsapi TSReturnCode TSRemapToUrlGet(TSHttpTxn txnp, TSMLoc *urlLocp);
+
+/**
  * Runs the continuation after `timeout` ms on the calling pool thread's pool (NET otherwise,
  * including from TSPluginInit, where ATS would never run it).
  */

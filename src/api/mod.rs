@@ -25,6 +25,7 @@ pub mod mem;
 pub mod mgmt;
 pub mod mutex;
 pub mod plugin;
+pub mod remap;
 pub mod sched;
 pub mod ssl;
 pub mod ssn;

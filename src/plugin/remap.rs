@@ -363,15 +363,8 @@ pub fn instantiate(table: &RemapTable, plugin_dir: &Path) -> Result<Chains, Stri
             let p = plugin(&path).map_err(at)?;
             instances.push(instance(&p, rule, &spec.params).map_err(at)?);
         }
-        let parse = |text: &str| crate::hdrs::url::Url::parse(text.as_bytes()).unwrap_or_default();
         let urls = crate::hdrs::MBuffer::create_owned();
-        let (from_loc, to_loc) = {
-            let mut heap = urls.lock();
-            (
-                heap.add_url(parse(&rule.from_text)),
-                heap.add_url(parse(&rule.to_text)),
-            )
-        };
+        let (from_loc, to_loc) = rule_url_locs(&urls, rule);
         by_rule.push(Some(Chain {
             instances,
             _urls: urls,
@@ -380,6 +373,20 @@ pub fn instantiate(table: &RemapTable, plugin_dir: &Path) -> Result<Chains, Stri
         }));
     }
     Ok(Chains { by_rule })
+}
+
+/// A rule's FROM and TO URLs added to `heap`: their TSMLocs (ATS's `url_map` URLs, which remap
+/// plugins and TSRemapFromUrlGet/ToUrlGet read).
+pub fn rule_url_locs(
+    heap: &Arc<crate::hdrs::MBuffer>,
+    rule: &crate::config::remap::RemapRule,
+) -> (usize, usize) {
+    let parse = |text: &str| crate::hdrs::url::Url::parse(text.as_bytes()).unwrap_or_default();
+    let mut heap = heap.lock();
+    (
+        heap.add_url(parse(&rule.from_text)),
+        heap.add_url(parse(&rule.to_text)),
+    )
 }
 
 /// Before remap.config is read again: every loaded library's TSRemapPreConfigReload.

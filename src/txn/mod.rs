@@ -191,6 +191,9 @@ pub struct Txn {
     pub origin_steered: AtomicBool,
     /// TSHttpTxnCntlSet's switches.
     pub cntl: origin::Controls,
+    /// The FROM and TO URLs (TSMLocs of the heap held) of the remap rule the request matched
+    /// (TSRemapFromUrlGet/ToUrlGet; kept when a plugin is loaded).
+    pub remap_urls: Mutex<Option<(Arc<crate::hdrs::MBuffer>, usize, usize)>>,
 }
 
 /// [`Txn::cache_lookup_status`] before the cache lookup point.
@@ -273,6 +276,7 @@ impl Txn {
             origin: Mutex::new(origin::OriginSide::default()),
             origin_steered: AtomicBool::new(false),
             cntl: origin::Controls::default(),
+            remap_urls: Mutex::new(None),
         })
         .1
         .into()

@@ -11,7 +11,9 @@
  * the server address's family, the next hop name NULL or not, its port, the outgoing address NULL
  * or not), "X-Cntl" (logging and skip-remap controls, then TSHttpTxnCntlSet's return for an
  * unknown control and a NULL address's TSHttpTxnServerAddrSet), "X-Redirect-Pending" (the length
- * TSHttpTxnRedirectUrlGet gives).
+ * TSHttpTxnRedirectUrlGet gives), "X-Rule" (TSRemapFromUrlGet and TSRemapToUrlGet's URLs, read with
+ * the client request's buffer) and, when the client sent "X-Null", "X-Rule-Null" (TSRemapFromUrlGet with a NULL out pointer:
+ * ATS aborts).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -114,6 +116,28 @@ handler(TSCont contp, TSEvent event, void *edata)
              TSHttpTxnCntlGet(txn, TS_HTTP_CNTL_SKIP_REMAPPING), TSHttpTxnCntlSet(txn, (TSHttpCntlType)99, true),
              TSHttpTxnServerAddrSet(txn, NULL));
     set_field(b, h, "X-Cntl", buf);
+    /* The rule's FROM and TO URLs, read with the client request's buffer. */
+    TSMBuffer rb;
+    TSMLoc rh, from, to;
+    if (TSHttpTxnClientReqGet(txn, &rb, &rh) == TS_SUCCESS) {
+      if (TSRemapFromUrlGet(txn, &from) == TS_SUCCESS && TSRemapToUrlGet(txn, &to) == TS_SUCCESS) {
+        int fl, tl;
+        char *fs = TSUrlStringGet(rb, from, &fl), *ts = TSUrlStringGet(rb, to, &tl);
+        snprintf(buf, sizeof(buf), "%.*s -> %.*s", fl, fs ? fs : "", tl, ts ? ts : "");
+        TSfree(fs);
+        TSfree(ts);
+      } else {
+        snprintf(buf, sizeof(buf), "none");
+      }
+      set_field(b, h, "X-Rule", buf);
+      int nl;
+      if (field(rb, rh, "X-Null", &nl) != NULL) {
+        /* ATS 9.2.9 aborts here (sdk_assert); tshost refuses the call. */
+        snprintf(buf, sizeof(buf), "%d", TSRemapFromUrlGet(txn, NULL));
+        set_field(b, h, "X-Rule-Null", buf);
+      }
+      TSHandleMLocRelease(rb, TS_NULL_MLOC, rh);
+    }
     int rlen = -7;
     TSHttpTxnRedirectUrlGet(txn, &rlen);
     snprintf(buf, sizeof(buf), "%d", rlen);

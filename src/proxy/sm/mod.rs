@@ -62,17 +62,30 @@ pub struct RemapState {
     pub any_plugin: bool,
     /// ip_allow.yaml, read and reloaded with remap.config (None: no file, every client allowed).
     pub ip_allow: Option<crate::config::ip_allow::IpAllow>,
+    /// Every rule's FROM and TO URLs as TSMLocs of one heap, by rule id, for
+    /// TSRemapFromUrlGet/ToUrlGet (made when a plugin is loaded).
+    pub rule_urls: Option<(Arc<MBuffer>, Vec<(usize, usize)>)>,
 }
 
 impl RemapState {
     /// The state of a remap table and its plugins' instances.
     pub fn new(table: RemapTable, plugins: crate::plugin::remap::Chains) -> RemapState {
         let any_plugin = !crate::plugin::loader::loaded().is_empty() || !plugins.is_empty();
+        let rule_urls = any_plugin.then(|| {
+            let heap = MBuffer::create_owned();
+            let locs = table
+                .rules
+                .iter()
+                .map(|r| crate::plugin::remap::rule_url_locs(&heap, r))
+                .collect();
+            (heap, locs)
+        });
         RemapState {
             table,
             plugins,
             any_plugin,
             ip_allow: None,
+            rule_urls,
         }
     }
 
@@ -462,6 +475,11 @@ async fn forward<C: ClientIo>(
         }
         let target =
             remap(proxy, ssn, txn, &remap_state, &client_req, scheme).map_err(|e| fail(m, e))?;
+        if let (Some((heap, locs)), Some(id)) = (&remap_state.rule_urls, target.rule_id) {
+            if let Some(&(from, to)) = locs.get(id) {
+                *txn.remap_urls.lock() = Some((heap.clone(), from, to));
+            }
+        }
         if target.mapped {
             // As ATS, remap rewrites the client request itself (its URL, and Host unless
             // pristine_host_hdr): plugins see the mapped request from POST_REMAP on, and what they
