@@ -64,8 +64,11 @@ pub struct RemapState {
     pub ip_allow: Option<crate::config::ip_allow::IpAllow>,
     /// Every rule's FROM and TO URLs as TSMLocs of one heap, by rule id, for
     /// TSRemapFromUrlGet/ToUrlGet (made when a plugin is loaded).
-    pub rule_urls: Option<(Arc<MBuffer>, Vec<(usize, usize)>)>,
+    pub rule_urls: Option<RuleUrls>,
 }
+
+/// The heap of the rules' URLs and, by rule id, the TSMLocs of each rule's FROM and TO URLs.
+pub type RuleUrls = (Arc<MBuffer>, Vec<(usize, usize)>);
 
 impl RemapState {
     /// The state of a remap table and its plugins' instances.
