@@ -1209,7 +1209,7 @@ fn traffic_server_started_as_autest_does_binds_traffic_out_writes_diags_log_and_
     ));
     assert!(diags.contains("traffic_server NOTE: proxy.config.http.wait_for_cache is set"));
     assert!(diags.contains(
-        "traffic_server WARNING: records.config: unknown setting proxy.config.log.max_secs_per_buffer"
+        "traffic_server WARNING: records.config: proxy.config.log.max_secs_per_buffer: tshost does not act on this setting (plugins read it)"
     ));
     // Ready only once the plugin is initialised and both ports listen; in both files.
     let ready = line_of(&diags, "NOTE: Traffic Server is fully initialized.");

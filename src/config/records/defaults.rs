@@ -283,9 +283,14 @@ pub(super) const STORED: &[(&str, Def)] = &[
     ),
 ];
 
-/// The names of the built-in records, in table order (DEFAULTS, then STORED).
+/// The names of the built-in records, in table order (DEFAULTS, then STORED, then the rest of
+/// ATS's).
 pub(super) fn names() -> impl Iterator<Item = &'static str> {
-    DEFAULTS.iter().chain(STORED).map(|(n, _)| *n)
+    DEFAULTS
+        .iter()
+        .chain(STORED)
+        .chain(super::ats::ATS_ONLY)
+        .map(|(n, _)| *n)
 }
 
 /// Whether `name` is a built-in record (ATS: a registered one).
@@ -297,7 +302,10 @@ pub(super) fn is_builtin(name: &str) -> bool {
 
 /// A record tshost keeps (for plugins to read) but does not act on.
 pub fn is_stored_only(name: &str) -> bool {
-    STORED.iter().any(|(n, _)| *n == name)
+    STORED
+        .iter()
+        .chain(super::ats::ATS_ONLY)
+        .any(|(n, _)| *n == name)
 }
 
 impl Records {
@@ -306,6 +314,7 @@ impl Records {
         let values = DEFAULTS
             .iter()
             .chain(STORED)
+            .chain(super::ats::ATS_ONLY)
             .map(|(name, d)| {
                 let v = match d {
                     I(i) => RecValue::Int(*i),

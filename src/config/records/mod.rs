@@ -17,6 +17,7 @@
 //! expansion); the parser of the file is parse.rs, the built-in defaults table defaults.rs.
 #![forbid(unsafe_code)]
 
+mod ats;
 mod defaults;
 
 pub use defaults::is_stored_only;
