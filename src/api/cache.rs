@@ -30,7 +30,7 @@ enum Which {
     ParentSelection,
 }
 
-fn slot(t: &crate::txn::Txn, w: Which) -> &parking_lot::Mutex<Option<Url>> {
+fn slot(t: &crate::txn::Txn, w: Which) -> &parking_lot::Mutex<Option<Box<Url>>> {
     match w {
         Which::CacheLookup => &t.cache_lookup_url,
         Which::ParentSelection => &t.parent_selection_url,
@@ -52,7 +52,7 @@ fn url_get(who: Here, txnp: TSHttpTxn, bufp: TSMBuffer, obj: TSMLoc, w: Which) -
         return TS_ERROR;
     };
     with_url(who, bufp, obj, true, TS_ERROR, |d| {
-        *d = u;
+        *d = *u;
         TS_SUCCESS
     })
 }
@@ -66,7 +66,7 @@ fn url_set(who: Here, txnp: TSHttpTxn, bufp: TSMBuffer, obj: TSMLoc, w: Which) -
     let Some(u) = copy_url(who, bufp, obj) else {
         return TS_ERROR;
     };
-    *slot(&t, w).lock() = Some(u);
+    *slot(&t, w).lock() = Some(Box::new(u));
     TS_SUCCESS
 }
 
@@ -144,7 +144,7 @@ pub unsafe extern "C" fn TSCacheUrlSet(
             "[TSCacheUrlSet] changing the cache url to: {}",
             String::from_utf8_lossy(text)
         );
-        *slot = Some(Url::parse(text).unwrap_or_default());
+        *slot = Some(Box::new(Url::parse(text).unwrap_or_default()));
         TS_SUCCESS
     })
 }

@@ -24,7 +24,7 @@ pub extern "C" fn TSHttpTxnServerAddrGet(txnp: TSHttpTxn) -> *const libc::sockad
             return std::ptr::null();
         };
         let mut o = t.origin.lock();
-        let addr = o.api_server_addr.or(o.next_hop);
+        let addr = o.steered().and_then(|s| s.api_server_addr).or(o.next_hop);
         let v = o.views();
         v.server = addr.map_or_else(CSockAddr::unspecified, CSockAddr::new);
         v.server.as_ptr()
@@ -41,7 +41,11 @@ pub unsafe extern "C" fn TSHttpTxnServerAddrSet(
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
         // SAFETY: `addr` is NULL or a sockaddr of the family it names (the function's contract).
-        unsafe { steer(here!(), txnp, addr, |o, a| o.api_server_addr = Some(a)) }
+        unsafe {
+            steer(here!(), txnp, addr, |o, a| {
+                o.steer().api_server_addr = Some(a)
+            })
+        }
     })
 }
 
@@ -155,7 +159,11 @@ pub unsafe extern "C" fn TSHttpTxnOutgoingAddrSet(
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
         // SAFETY: `addr` is NULL or a sockaddr of the family it names (the function's contract).
-        unsafe { steer(here!(), txnp, addr, |o, a| o.api_outgoing_addr = Some(a)) }
+        unsafe {
+            steer(here!(), txnp, addr, |o, a| {
+                o.steer().api_outgoing_addr = Some(a)
+            })
+        }
     })
 }
 
@@ -320,8 +328,9 @@ pub unsafe extern "C" fn TSHttpTxnRedirectUrlSet(
         };
         {
             let mut o = t.origin.lock();
-            o.redirect_url = Some(bytes);
-            o.redirect_tries = 0;
+            let s = o.steer();
+            s.redirect_url = Some(bytes);
+            s.redirect_tries = 0;
         }
         t.origin_steered.store(true, Ordering::Release);
     })
@@ -338,8 +347,8 @@ pub unsafe extern "C" fn TSHttpTxnRedirectUrlGet(
         let (p, len) = txn_arg(here!(), txnp)
             .and_then(|t| {
                 let o = t.origin.lock();
-                o.redirect_url
-                    .as_ref()
+                o.steered()
+                    .and_then(|s| s.redirect_url.as_ref())
                     .map(|u| (u.as_ptr().cast::<c_char>(), u.len() as c_int))
             })
             .unwrap_or((std::ptr::null(), 0));
@@ -356,6 +365,8 @@ pub unsafe extern "C" fn TSHttpTxnRedirectUrlGet(
 #[no_mangle]
 pub extern "C" fn TSHttpTxnRedirectRetries(txnp: TSHttpTxn) -> c_int {
     guard!(0, || {
-        txn_arg(here!(), txnp).map_or(0, |t| t.origin.lock().redirect_tries)
+        txn_arg(here!(), txnp).map_or(0, |t| {
+            t.origin.lock().steered().map_or(0, |s| s.redirect_tries)
+        })
     })
 }

@@ -157,7 +157,7 @@ pub struct Txn {
     pub has_config: AtomicBool,
     /// The client request's URL before remap (kept when a plugin is loaded), and the TSMLoc
     /// TSHttpTxnPristineUrlGet made of it in the client request's heap (0: none yet).
-    pub pristine_url: Mutex<Option<crate::hdrs::url::Url>>,
+    pub pristine_url: Mutex<Option<Box<crate::hdrs::url::Url>>>,
     /// Timeouts a plugin set for this transaction's origin side, in ms (-1: not set), by
     /// [`ApiTimeout`]: TSHttpTxnActiveTimeoutSet & co.
     pub api_timeouts: [AtomicI32; 4],
@@ -176,10 +176,10 @@ pub struct Txn {
     pub headers: crate::hdrs::TxnHeaders,
     /// The cache key URL a plugin set (TSCacheUrlSet, TSHttpTxnCacheLookupUrlSet). tshost has no
     /// cache: it is kept for TSHttpTxnCacheLookupUrlGet only.
-    pub cache_lookup_url: Mutex<Option<crate::hdrs::url::Url>>,
+    pub cache_lookup_url: Mutex<Option<Box<crate::hdrs::url::Url>>>,
     /// The parent selection URL a plugin set (TSHttpTxnParentSelectionUrlSet); kept for
     /// TSHttpTxnParentSelectionUrlGet only (tshost has no parents).
-    pub parent_selection_url: Mutex<Option<crate::hdrs::url::Url>>,
+    pub parent_selection_url: Mutex<Option<Box<crate::hdrs::url::Url>>>,
     /// The cache lookup's result as TSHttpTxnCacheLookupStatusGet reports it: -1 before the
     /// CACHE_LOOKUP_COMPLETE point (ATS's CACHE_LOOKUP_NONE), then TS_CACHE_LOOKUP_SKIPPED (3),
     /// or what a plugin set (TSHttpTxnCacheLookupStatusSet).

@@ -21,6 +21,16 @@ pub struct OriginSide {
     /// Once the server connection is reached: its local address and how many transactions it
     /// carried before this one (ATS's `server_transact_count`: 0 on a new connection).
     pub connected: Option<(Option<SocketAddr>, i32)>,
+    /// What plugins set (made at the first setter: a transaction nobody steers carries a NULL).
+    pub steer: Option<Box<Steer>>,
+    /// The C views handed out (made at the first call that needs one; their addresses stay for
+    /// the transaction's life, their contents follow the transaction).
+    pub views: Option<Box<CViews>>,
+}
+
+/// The origin side as plugins set it.
+#[derive(Default)]
+pub struct Steer {
     /// TSHttpTxnServerAddrSet: the origin address to use instead of resolving the host.
     pub api_server_addr: Option<SocketAddr>,
     /// TSHttpTxnOutgoingAddrSet: the local address to bind the server connection to.
@@ -30,9 +40,6 @@ pub struct OriginSide {
     pub redirect_url: Option<Vec<u8>>,
     /// Redirects followed so far (TSHttpTxnRedirectRetries).
     pub redirect_tries: i32,
-    /// The C views handed out (made at the first call that needs one; their addresses stay for
-    /// the transaction's life, their contents follow the transaction).
-    pub views: Option<Box<CViews>>,
 }
 
 /// `sockaddr`s and the name handed to C.
@@ -53,6 +60,16 @@ impl OriginSide {
     /// The C views, made on first use.
     pub fn views(&mut self) -> &mut CViews {
         self.views.get_or_insert_with(Box::default)
+    }
+
+    /// What plugins set, made on first use.
+    pub fn steer(&mut self) -> &mut Steer {
+        self.steer.get_or_insert_with(Box::default)
+    }
+
+    /// What plugins set, if they set anything.
+    pub fn steered(&self) -> Option<&Steer> {
+        self.steer.as_deref()
     }
 }
 

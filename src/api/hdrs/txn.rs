@@ -115,7 +115,7 @@ pub unsafe extern "C" fn TSHttpTxnPristineUrlGet(
                 if made != 0 {
                     made
                 } else {
-                    let loc = req.lock().add_url(url.clone());
+                    let loc = req.lock().add_url((**url).clone());
                     t.pristine_loc
                         .store(loc, std::sync::atomic::Ordering::Release);
                     loc

@@ -167,20 +167,38 @@ pub struct RemapRule {
     pub ip_allow_check: bool,
 }
 
+/// The target a matched request goes to: the rule's own, or one its regex made.
+#[derive(Debug)]
+pub enum RuleTo<'t> {
+    Rule(&'t Target),
+    Made(Box<Target>),
+}
+
+impl std::ops::Deref for RuleTo<'_> {
+    type Target = Target;
+    fn deref(&self) -> &Target {
+        match self {
+            RuleTo::Rule(t) => t,
+            RuleTo::Made(t) => t,
+        }
+    }
+}
+
 /// A rule a request matched, and what the rule makes of it.
 #[derive(Debug)]
 pub struct Found<'t> {
     pub rule: &'t RemapRule,
     /// The new path, without its leading `/`.
     pub path: Vec<u8>,
-    /// A `regex_` rule's target, its host filled from the request's (None: `rule.to`).
-    pub regex_target: Option<Target>,
+    /// A `regex_` rule's target, its host filled from the request's (None: `rule.to`). Boxed: a
+    /// lookup's result moves by value, and most rules are not regex rules.
+    pub regex_target: Option<Box<Target>>,
 }
 
 impl Found<'_> {
     /// Where the request goes: the rule's target, or the one its regex made.
     pub fn target(&self) -> &Target {
-        self.regex_target.as_ref().unwrap_or(&self.rule.to)
+        self.regex_target.as_deref().unwrap_or(&self.rule.to)
     }
 }
 
@@ -222,7 +240,7 @@ fn default_port(scheme: &str) -> u16 {
     }
 }
 
-fn found<'t>(rule: &'t RemapRule, req: &[u8], regex_target: Option<Target>) -> Found<'t> {
+fn found<'t>(rule: &'t RemapRule, req: &[u8], regex_target: Option<Box<Target>>) -> Found<'t> {
     let path = rewrite_path(
         rule.from.path_prefix.as_bytes(),
         rule.to.path_prefix.as_bytes(),
@@ -319,7 +337,7 @@ impl RemapTable {
                         let t = &r.to;
                         let to =
                             Target::new(t.scheme.clone(), to_host, t.port, t.path_prefix.clone());
-                        return Some(found(r, q.path, Some(to)));
+                        return Some(found(r, q.path, Some(Box::new(to))));
                     }
                 }
             }

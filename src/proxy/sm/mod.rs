@@ -474,7 +474,7 @@ async fn forward<C: ClientIo>(
         hooks(ssn, txn, m, id::PRE_REMAP).await?;
         if remap_state.any_plugin {
             // TSHttpTxnPristineUrlGet's URL: the request's before remap (ATS's StartRemapRequest).
-            *txn.pristine_url.lock() = Some(client_req.with(|h| h.url_with_host_field()));
+            *txn.pristine_url.lock() = Some(Box::new(client_req.with(|h| h.url_with_host_field())));
         }
         let target =
             remap(proxy, ssn, txn, &remap_state, &client_req, scheme).map_err(|e| fail(m, e))?;
@@ -527,7 +527,11 @@ async fn forward<C: ClientIo>(
         // TSHttpTxnServerAddrSet / TSHttpTxnOutgoingAddrSet (read only when a plugin called one).
         let (api_addr, api_from) = if txn.origin_steered.load(Ordering::Acquire) {
             let o = txn.origin.lock();
-            (o.api_server_addr, o.api_outgoing_addr)
+            let s = o.steered();
+            (
+                s.and_then(|s| s.api_server_addr),
+                s.and_then(|s| s.api_outgoing_addr),
+            )
         } else {
             (None, None)
         };
@@ -541,7 +545,10 @@ async fn forward<C: ClientIo>(
                 .await
                 .ok_or_else(|| fail(m, Failure::Respond(502)))?,
         };
-        txn.origin.lock().next_hop = Some(addr);
+        // What only plugins read, kept only when one is loaded.
+        if remap_state.any_plugin {
+            txn.origin.lock().next_hop = Some(addr);
+        }
         worked(m, Step::FindOrigin);
         hooks(ssn, txn, m, id::OS_DNS).await?;
         txn.cache_lookup_skipped();
@@ -591,7 +598,9 @@ async fn forward<C: ClientIo>(
             until_ms: None,
         });
         origin.set_limit(origin_limit);
-        txn.origin.lock().connected = Some((origin.local, origin.used));
+        if remap_state.any_plugin {
+            txn.origin.lock().connected = Some((origin.local, origin.used));
+        }
 
         // The server request: the client request, remapped, with the proxy's fields. Expect:
         // 100-continue goes to the origin, whose answer the client gets (ATS with
@@ -685,7 +694,9 @@ async fn forward<C: ClientIo>(
                 .await
                 .map_err(|_| fail(m, Failure::Respond(502)))?;
             origin.set_limit(origin_limit);
-            txn.origin.lock().connected = Some((origin.local, origin.used));
+            if remap_state.any_plugin {
+                txn.origin.lock().connected = Some((origin.local, origin.used));
+            }
         };
         txn.headers.server_resp.store(Some(server_resp.clone()));
         if let Some(chain) = target.rule_id.and_then(|id| remap_state.plugins.of(id)) {
@@ -696,10 +707,10 @@ async fn forward<C: ClientIo>(
         worked(m, Step::Exchange);
         hooks(ssn, txn, m, id::READ_RESPONSE_HDR).await?;
         if txn.origin_steered.load(Ordering::Acquire) && request_framing == Framing::None {
-            let url = txn.origin.lock().redirect_url.take();
+            let url = txn.origin.lock().steer().redirect_url.take();
             if let Some(url) = url {
                 if client_req.with_mut(|h| follow_redirect(h, &url)) {
-                    txn.origin.lock().redirect_tries += 1;
+                    txn.origin.lock().steer().redirect_tries += 1;
                     let to = client_req.with(host_target);
                     // A redirect resolves its origin first: redirect.actions says by its address
                     // whether it is followed (ATS's OSDNSLookup with redirect_in_process).
@@ -717,7 +728,7 @@ async fn forward<C: ClientIo>(
                     match how {
                         Action::Follow => {
                             m.follow_redirect();
-                            txn.origin.lock().api_server_addr = None;
+                            txn.origin.lock().steer().api_server_addr = None;
                             redirected = Some(to_addr);
                             // The first origin's response is not read: its connection is not reused.
                             drop(origin);

@@ -1,6 +1,7 @@
 //! Remap: the target a request goes to (remap.config rules, the Host field, DNS), and the request rewritten for it.
 
 use super::*;
+use crate::config::remap::RuleTo;
 
 /// Where a request goes after remap. A mapped request borrows the rule's strings.
 pub struct Target<'p> {
@@ -16,7 +17,7 @@ pub struct Target<'p> {
     /// The rule's target, while the host and port are still the rule's (its strings are made
     /// once: the request takes them without a copy, and its IP address without resolving; a
     /// `regex_` rule's is made for the request).
-    pub rule: Option<Cow<'p, crate::config::remap::Target>>,
+    pub rule: Option<crate::config::remap::RuleTo<'p>>,
     /// The rule's ACL filters deny the request (answered 403 after its remap plugins, as ATS's
     /// finish_remap then EndRemapRequest).
     pub denied: bool,
@@ -133,13 +134,13 @@ pub(super) fn remap<'p>(
                     ))
                     || (rule.ip_allow_check && ip_denied());
                 let to = match found.regex_target {
-                    Some(t) => Cow::Owned(t),
-                    None => Cow::Borrowed(&rule.to),
+                    Some(t) => RuleTo::Made(t),
+                    None => RuleTo::Rule(&rule.to),
                 };
                 Ok(Target {
                     host: match &to {
-                        Cow::Borrowed(t) => Cow::Borrowed(t.host.as_str()),
-                        Cow::Owned(t) => Cow::Owned(t.host.clone()),
+                        RuleTo::Rule(t) => Cow::Borrowed(t.host.as_str()),
+                        RuleTo::Made(t) => Cow::Owned(t.host.clone()),
                     },
                     port: to.port,
                     scheme: Cow::Borrowed(&rule.to.scheme),
