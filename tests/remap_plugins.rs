@@ -375,6 +375,28 @@ fn debians_conf_remap_overrides_a_setting_for_its_rule_only() {
         "{body}"
     );
     assert_eq!(r.header("Connection"), Some("keep-alive"), "{}", r.head);
+    // ATS: with response_header_max_size=60 on a rule, an origin head longer than that is a
+    // 502 ("Invalid HTTP Response"); another rule gets the response.
+    drop(proxy);
+    let proxy = Proxy::start(
+        "conf-remap-head-max",
+        &origin,
+        Setup {
+            remap: vec![
+                format!(
+                    "map http://small.example/ http://127.0.0.1:{port}/ @plugin={} \
+                     @pparam=proxy.config.http.response_header_max_size=60",
+                    so.display()
+                ),
+                format!("map http://plain.example/ http://127.0.0.1:{port}/"),
+            ],
+            ..Setup::default()
+        },
+    );
+    let resp = get(&proxy, "small.example", "/size/10");
+    assert!(resp.starts_with("HTTP/1.1 502 "), "{resp}");
+    let resp = get(&proxy, "plain.example", "/size/10");
+    assert!(resp.starts_with("HTTP/1.1 200 "), "{resp}");
 }
 
 /// Debian's unmodified s3_auth.so signs the request the origin gets (AWS signature v2). What ATS

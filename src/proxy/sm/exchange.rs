@@ -25,16 +25,14 @@ pub(super) async fn unless_gone<C: ClientIo, T>(
 /// Read the origin's final response head (interim 1xx responses are skipped). `Err(None)`: the
 /// connection ended before any byte of a response.
 pub(super) async fn read_response_head(
-    proxy: &Proxy,
     origin: &mut OriginConn,
     is_head: bool,
     idle: Duration,
+    max: usize,
 ) -> Result<(Arc<MBuffer>, Framing), Option<Failure>> {
     let mut first = true;
     loop {
-        let head = origin
-            .read_head_within(proxy.config.response_header_max, idle)
-            .await;
+        let head = origin.read_head_within(max, idle).await;
         let n = match head {
             Err(_) => return Err(Some(Failure::Respond(504))),
             Ok(Ok(Some(n))) => n,

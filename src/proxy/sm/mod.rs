@@ -578,6 +578,11 @@ async fn forward<C: ClientIo>(
             .api_timeout(ApiTimeout::NoActivity)
             .or_else(|| txn_secs(txn, key::TRANSACTION_NO_ACTIVITY_TIMEOUT_OUT))
             .unwrap_or(proxy.config.origin_response_timeout);
+        // response_header_max_size as a plugin (conf_remap) may set it for this transaction.
+        let resp_max = txn
+            .config_int(key::RESPONSE_HEADER_MAX_SIZE)
+            .filter(|v| *v > 0)
+            .map_or(proxy.config.response_header_max, |v| v as usize);
         let connected = match api_from {
             None => proxy.pool.get(addr, connect_timeout).await,
             Some(from) => OriginPool::connect_from(addr, Some(from), connect_timeout)
@@ -634,7 +639,7 @@ async fn forward<C: ClientIo>(
         let mut retry = reused && request_framing == Framing::None;
         let (server_resp, resp_framing) = loop {
             let sent = if relay_continue {
-                let max = proxy.config.response_header_max;
+                let max = resp_max;
                 // Boxed: the rare path's futures are not part of every transaction's.
                 match Box::pin(relay_expect(
                     client,
@@ -666,7 +671,12 @@ async fn forward<C: ClientIo>(
             };
             let closed = match sent {
                 Ok(()) => {
-                    let head = pin!(read_response_head(proxy, &mut origin, is_head, origin_idle));
+                    let head = pin!(read_response_head(
+                        &mut origin,
+                        is_head,
+                        origin_idle,
+                        resp_max
+                    ));
                     match unless_gone(client, head).await {
                         Some(Ok(r)) => break r,
                         Some(Err(None)) => true,
