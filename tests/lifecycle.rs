@@ -4,9 +4,8 @@
 //! What ATS 9.2.9 logged for the same plugin (Debian's traffic_server, run beside tshost on
 //! 2026-12-07, cache off, then SIGTERM): `init`, `CLIENT_SSL_CTX_INITIALIZED ctx`,
 //! `SERVER_SSL_CTX_INITIALIZED ctx` (once per server context), `PORTS_INITIALIZED`,
-//! `PORTS_READY`, `CACHE_READY`, `TASK_THREADS_READY`, and `SHUTDOWN` on the stop. tshost makes
-//! no TLS context for origins yet, so it has no CLIENT_SSL_CTX_INITIALIZED (README: differences
-//! from ATS); the rest comes in ATS's order.
+//! `PORTS_READY`, `CACHE_READY`, `TASK_THREADS_READY`, and `SHUTDOWN` on the stop. tshost fires
+//! the same in the same order (its client SSL_CTX is the one it will use for TLS to origins).
 mod common;
 
 use std::time::{Duration, Instant};
@@ -46,22 +45,27 @@ fn lifecycle_hooks_fire_in_ats_order_from_start_to_stop() {
             },
         );
         let lines = lines_until(&log, "TASK_THREADS_READY");
-        // Each server SSL_CTX tshost made (one TLS port with a self-signed certificate: at least
-        // one), between TSPluginInit and the ports.
+        // The client SSL_CTX (for origins) first, then each server SSL_CTX tshost made (one TLS
+        // port with a self-signed certificate: at least one), between TSPluginInit and the ports.
+        assert_eq!(
+            lines.get(1).map(String::as_str),
+            Some("CLIENT_SSL_CTX_INITIALIZED ctx"),
+            "{header:?}: {lines:?}"
+        );
         let ctxs = lines
             .iter()
-            .skip(1)
+            .skip(2)
             .take_while(|l| l.starts_with("SERVER_SSL_CTX_INITIALIZED"))
             .count();
         assert!(ctxs >= 1, "{header:?}: {lines:?}");
         assert!(
-            lines[1..=ctxs]
+            lines[2..2 + ctxs]
                 .iter()
                 .all(|l| l == "SERVER_SSL_CTX_INITIALIZED ctx"),
             "{header:?}: {lines:?}"
         );
         let mut rest = vec![lines[0].as_str()];
-        rest.extend(lines[ctxs + 1..].iter().map(String::as_str));
+        rest.extend(lines[ctxs + 2..].iter().map(String::as_str));
         assert_eq!(
             rest,
             [

@@ -1,10 +1,10 @@
 //! Plugin lifecycle hooks (TSLifecycleHookAdd): continuations called, in the order they were
 //! added, when the process reaches a point of its life. tshost fires them where ATS 9.2.9 does
-//! (checked beside Debian's traffic_server with a plugin on every hook): each server SSL_CTX
-//! made (edata the SSL_CTX), then PORTS_INITIALIZED (ports bound, not accepting yet), PORTS_READY
-//! (accepting), CACHE_READY (ATS fires it with the cache off too), TASK_THREADS_READY, and
-//! SHUTDOWN when a stop begins. CLIENT_SSL_CTX_INITIALIZED is not fired: tshost makes no TLS
-//! context for origins yet. MSG carries a TSPluginMsg (fired by `tshost_plugin_msg`).
+//! (checked beside Debian's traffic_server with a plugin on every hook): the client SSL_CTX (for
+//! origins), each server SSL_CTX made (edata the SSL_CTX), then PORTS_INITIALIZED (ports bound,
+//! not accepting yet), PORTS_READY (accepting), CACHE_READY (ATS fires it with the cache off
+//! too), TASK_THREADS_READY, and SHUTDOWN when a stop begins. MSG carries a TSPluginMsg (fired by
+//! `tshost_plugin_msg`).
 //!
 //! Each call holds the continuation's mutex, as ATS's APIHook::invoke does.
 #![forbid(unsafe_code)]

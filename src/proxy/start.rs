@@ -419,10 +419,20 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
         .build()
         .map_err(|e| format!("runtime: {e}"))?;
     let result = control.block_on(async move {
-        // ATS's order (checked beside it): the server SSL_CTXs were made, the ports are bound;
+        // ATS's order (checked beside it): the client SSL_CTX (for origins), the server SSL_CTXs were
+        // made, the ports are bound;
         // then PORTS_READY once they accept, and CACHE_READY (ATS fires it with the cache off).
         use crate::hooks::lifecycle::{fire, has};
         use crate::sys::types::TSLifecycleHookID as L;
+        if has(L::TS_LIFECYCLE_CLIENT_SSL_CTX_INITIALIZED_HOOK) {
+            if let Some(ctx) = crate::tls::client_context() {
+                use foreign_types_shared::ForeignType;
+                fire(
+                    L::TS_LIFECYCLE_CLIENT_SSL_CTX_INITIALIZED_HOOK,
+                    ctx.as_ptr().cast(),
+                );
+            }
+        }
         if has(L::TS_LIFECYCLE_SERVER_SSL_CTX_INITIALIZED_HOOK) {
             for ctx in prepared.tls.iter().flat_map(|t| t.contexts()) {
                 fire(L::TS_LIFECYCLE_SERVER_SSL_CTX_INITIALIZED_HOOK, ctx.cast());

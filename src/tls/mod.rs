@@ -339,3 +339,22 @@ pub fn version_tag(ssl: &openssl::ssl::SslRef) -> &'static CStr {
         _ => proto::TLS_1_0,
     }
 }
+
+/// The TLS context for connections to origins (ATS's client SSL_CTX, made at start-up and given
+/// to TS_LIFECYCLE_CLIENT_SSL_CTX_INITIALIZED_HOOK): TLS 1.2 and later, made once, on first use.
+/// tshost does not speak TLS to origins yet (issue 19); a plugin on that hook gets it as ATS's.
+pub fn client_context() -> Option<&'static openssl::ssl::SslContext> {
+    static CTX: std::sync::OnceLock<Option<openssl::ssl::SslContext>> = std::sync::OnceLock::new();
+    CTX.get_or_init(|| {
+        let mut b = match SslContext::builder(SslMethod::tls_client()) {
+            Ok(b) => b,
+            Err(e) => {
+                crate::error!("cannot make the TLS context for origins: {e}");
+                return None;
+            }
+        };
+        let _ = b.set_min_proto_version(Some(openssl::ssl::SslVersion::TLS1_2));
+        Some(b.build())
+    })
+    .as_ref()
+}
