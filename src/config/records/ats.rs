@@ -6,7 +6,7 @@
 //! `traffic_ctl config describe`, "Default Value" and "Data Type"; NULL strings are "").
 #![forbid(unsafe_code)]
 
-use super::defaults::Def::{self, F, I, S};
+use super::def::Def::{self, F, I, S};
 
 /// ATS 9.2.9's configuration records not in `defaults.rs`, by name.
 pub(super) const ATS_ONLY: &[(&str, Def)] = &[

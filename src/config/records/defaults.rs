@@ -3,15 +3,8 @@
 //! them.
 #![forbid(unsafe_code)]
 
+use super::def::Def::{self, F, I, S};
 use super::{RecValue, Records};
-
-pub(super) enum Def {
-    I(i64),
-    F(f64),
-    S(&'static str),
-}
-
-use Def::{F, I, S};
 
 /// Built-in defaults, from ATS 9.2.9 mgmt/RecordsConfig.cc. Layout-dependent defaults (directories)
 /// are left empty for the caller to decide; ATS's NULL strings are "".

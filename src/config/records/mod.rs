@@ -18,6 +18,7 @@
 #![forbid(unsafe_code)]
 
 mod ats;
+mod def;
 mod defaults;
 
 pub use defaults::is_stored_only;
