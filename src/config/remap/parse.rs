@@ -25,6 +25,11 @@ struct RawUrl<'a> {
 }
 
 fn split_url(s: &str) -> Option<RawUrl<'_>> {
+    // A quote opens a span of the line that spaces do not split (ATS's Tokenizer): a URL with a
+    // quote or a space in it is not taken (ATS's url_parse refuses the spaces too).
+    if s.contains([' ', '\t', '"', '\'']) {
+        return None;
+    }
     let (scheme, rest) = match s.find("://") {
         Some(i) if !s.starts_with('/') && !s[..i].contains('/') => (Some(&s[..i]), &s[i + 3..]),
         _ => (None, s),

@@ -395,3 +395,14 @@ fn load_missing_file_is_empty() {
     assert!(t.rules.is_empty());
     assert!(t.lookup("http", "h", 80, "/").is_none());
 }
+
+#[test]
+fn a_quote_that_swallows_spaces_into_a_url_makes_no_url() {
+    // Found by the fuzz smoke: `http://o'` opened a quote that took the rest of the line into
+    // the TO URL's host.
+    let text = "map http://a.test/ http://o' @in_ip=127.0.0.1 @internal\n";
+    assert!(RemapTable::parse(text, Path::new("remap.config")).is_err());
+    // A quote alone too: written back with more words after it, it would take them in.
+    let text = "redirect http://r.test/old/ https://n.test'base/\n";
+    assert!(RemapTable::parse(text, Path::new("remap.config")).is_err());
+}
