@@ -8,6 +8,7 @@ pub mod http1;
 pub mod http2;
 pub mod local_addr;
 pub mod origin;
+pub mod origin_io;
 pub mod proto;
 pub mod reload;
 pub mod server;

@@ -11,6 +11,7 @@ use parking_lot::Mutex;
 use tokio::net::TcpStream;
 
 use super::body::Conn;
+use super::origin_io::{OriginIo, OriginTls, VerifyPolicy};
 
 /// An idle connection is not reused after this long (ms).
 const IDLE_MAX_MS: u64 = 30_000;
@@ -25,30 +26,34 @@ pub type OriginConn = Box<Origin>;
 /// A server connection: the connection, its local address and how many transactions it carried
 /// (what TSHttpTxnOutgoingAddrGet and TSHttpTxnServerSsnTransactionCount tell).
 pub struct Origin {
-    conn: Conn<TcpStream>,
+    conn: Conn<OriginIo>,
     /// The connection's local address (read once, when it is made).
     pub local: Option<SocketAddr>,
     /// Transactions it carried before the current one.
     pub used: i32,
     /// Bound to an address a plugin chose (TSHttpTxnOutgoingAddrSet): not kept for others.
     pub bound: bool,
+    /// Kept under this key with its address: 0 for TCP, else TLS to one SNI ([`TlsTo::key`]).
+    tls_key: u64,
 }
 
 impl std::ops::Deref for Origin {
-    type Target = Conn<TcpStream>;
-    fn deref(&self) -> &Conn<TcpStream> {
+    type Target = Conn<OriginIo>;
+    fn deref(&self) -> &Conn<OriginIo> {
         &self.conn
     }
 }
 
 impl std::ops::DerefMut for Origin {
-    fn deref_mut(&mut self) -> &mut Conn<TcpStream> {
+    fn deref_mut(&mut self) -> &mut Conn<OriginIo> {
         &mut self.conn
     }
 }
 /// An idle connection and when it became idle ([`coarse_ms`]: timed on every request, so without
 /// reading the clock).
 type IdleConn = (OriginConn, u64);
+/// The network thread, the origin's address, and 0 for TCP or the TLS key ([`TlsTo::key`]).
+type PoolKey = (usize, SocketAddr, u64);
 
 /// Idle connections are kept per network thread: a connection is registered with its thread's
 /// reactor and serves that thread's transactions (threads outside the proxy's share number 0).
@@ -57,7 +62,7 @@ type IdleConn = (OriginConn, u64);
 /// per request for this one key, looked up twice per request.
 #[derive(Default)]
 pub struct OriginPool {
-    idle: Mutex<HashMap<(usize, SocketAddr), Vec<IdleConn>, foldhash::fast::RandomState>>,
+    idle: Mutex<HashMap<PoolKey, Vec<IdleConn>, foldhash::fast::RandomState>>,
 }
 
 thread_local! {
@@ -77,6 +82,25 @@ fn worker() -> usize {
 pub enum ConnectError {
     Timeout,
     Failed(std::io::Error),
+    /// The TLS handshake with the origin failed (its reason: a verification failure names it).
+    Tls(String),
+}
+
+/// TLS to an origin: the name it is reached by (SNI, and the name its certificate must have) and
+/// how its certificate is checked.
+pub struct TlsTo<'a> {
+    pub sni: &'a str,
+    pub cfg: &'a OriginTls,
+}
+
+impl TlsTo<'_> {
+    /// The pool key of connections with this SNI (never 0, which is plain TCP).
+    fn key(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.sni.hash(&mut h);
+        h.finish() | 1
+    }
 }
 
 impl OriginPool {
@@ -84,19 +108,16 @@ impl OriginPool {
     pub async fn get(
         &self,
         addr: SocketAddr,
+        tls: Option<&TlsTo<'_>>,
         connect_timeout: Duration,
     ) -> Result<(OriginConn, bool), ConnectError> {
-        if let Some(c) = self.take_idle(addr) {
+        if let Some(c) = self.take_idle(addr, tls.map_or(0, TlsTo::key)) {
             return Ok((c, true));
         }
-        Ok((Self::connect(addr, connect_timeout).await?, false))
-    }
-
-    pub async fn connect(
-        addr: SocketAddr,
-        connect_timeout: Duration,
-    ) -> Result<OriginConn, ConnectError> {
-        Self::connect_from(addr, None, connect_timeout).await
+        Ok((
+            Self::connect_from(addr, None, tls, connect_timeout).await?,
+            false,
+        ))
     }
 
     /// A new connection to `addr`, from the local address `from` when given (its port too, unless
@@ -104,6 +125,7 @@ impl OriginPool {
     pub async fn connect_from(
         addr: SocketAddr,
         from: Option<SocketAddr>,
+        tls: Option<&TlsTo<'_>>,
         connect_timeout: Duration,
     ) -> Result<OriginConn, ConnectError> {
         let connecting = async {
@@ -120,25 +142,35 @@ impl OriginPool {
                 }
             }
         };
-        match tokio::time::timeout(connect_timeout, connecting).await {
-            Err(_) => Err(ConnectError::Timeout),
-            Ok(Err(e)) => Err(ConnectError::Failed(e)),
-            Ok(Ok(s)) => {
-                let _ = s.set_nodelay(true);
-                let local = s.local_addr().ok();
-                Ok(Box::new(Origin {
-                    conn: Conn::new(s),
-                    local,
-                    used: 0,
-                    bound: from.is_some(),
-                }))
+        let deadline = tokio::time::Instant::now() + connect_timeout;
+        let s = match tokio::time::timeout_at(deadline, connecting).await {
+            Err(_) => return Err(ConnectError::Timeout),
+            Ok(Err(e)) => return Err(ConnectError::Failed(e)),
+            Ok(Ok(s)) => s,
+        };
+        let _ = s.set_nodelay(true);
+        let local = s.local_addr().ok();
+        let (io, tls_key) = match tls {
+            None => (OriginIo::Plain(s), 0),
+            Some(t) => {
+                let io = tokio::time::timeout_at(deadline, handshake(s, addr, t))
+                    .await
+                    .map_err(|_| ConnectError::Timeout)??;
+                (io, t.key())
             }
-        }
+        };
+        Ok(Box::new(Origin {
+            conn: Conn::new(io),
+            local,
+            used: 0,
+            bound: from.is_some(),
+            tls_key,
+        }))
     }
 
-    fn take_idle(&self, addr: SocketAddr) -> Option<OriginConn> {
+    fn take_idle(&self, addr: SocketAddr, tls_key: u64) -> Option<OriginConn> {
         let mut idle = self.idle.lock();
-        let list = idle.get_mut(&(worker(), addr))?;
+        let list = idle.get_mut(&(worker(), addr, tls_key))?;
         let now = coarse_ms();
         while let Some((c, at)) = list.pop() {
             if now.saturating_sub(at) < IDLE_MAX_MS && c.buf.is_empty() {
@@ -155,11 +187,78 @@ impl OriginPool {
         }
         conn.used += 1;
         let mut idle = self.idle.lock();
-        let list = idle.entry((worker(), addr)).or_default();
+        let list = idle.entry((worker(), addr, conn.tls_key)).or_default();
         let now = coarse_ms();
         list.retain(|(_, at)| now.saturating_sub(*at) < IDLE_MAX_MS);
         if list.len() < IDLE_PER_ORIGIN {
             list.push((conn, now));
         }
     }
+}
+
+/// The TLS handshake with an origin over `tcp`: SNI (a host name, not an address), ALPN
+/// http/1.1, and its certificate checked as `t.cfg` says. A failure names the origin and why.
+async fn handshake(
+    tcp: TcpStream,
+    addr: SocketAddr,
+    t: &TlsTo<'_>,
+) -> Result<OriginIo, ConnectError> {
+    use openssl::ssl::{Ssl, SslVerifyMode};
+    let tls_err = |e: &dyn std::fmt::Display| {
+        let m = format!("origin {} ({addr}): TLS: {e}", t.sni);
+        crate::error!("{m}");
+        ConnectError::Tls(m)
+    };
+    let ctx = crate::tls::client_context().ok_or_else(|| tls_err(&"no client TLS context"))?;
+    let mut ssl = Ssl::new(ctx).map_err(|e| tls_err(&e))?;
+    let ip = t.sni.parse::<std::net::IpAddr>().ok();
+    if ip.is_none() {
+        ssl.set_hostname(t.sni).map_err(|e| tls_err(&e))?;
+    }
+    let cfg = t.cfg;
+    if cfg.policy == VerifyPolicy::Disabled || !(cfg.check_chain || cfg.check_name) {
+        ssl.set_verify(SslVerifyMode::NONE);
+    } else {
+        if cfg.check_name {
+            // As ATS: the name is checked as a host name, an address too (its text against the
+            // certificate's DNS names: an IP address entry alone does not match, seen beside it).
+            ssl.param_mut().set_host(t.sni).map_err(|e| tls_err(&e))?;
+        }
+        let (permissive, check_chain) = (cfg.policy == VerifyPolicy::Permissive, cfg.check_chain);
+        let name = t.sni.to_string();
+        ssl.set_verify_callback(SslVerifyMode::PEER, move |ok, store| {
+            if ok {
+                return true;
+            }
+            let err = store.error();
+            let name_error = err.as_raw() == openssl_sys::X509_V_ERR_HOSTNAME_MISMATCH;
+            if !check_chain && !name_error {
+                return true;
+            }
+            crate::warning!(
+                "origin {name} ({addr}): certificate verification failed at depth {}: {}; {}",
+                store.error_depth(),
+                err.error_string(),
+                if permissive {
+                    "continuing (verify.server.policy PERMISSIVE)"
+                } else {
+                    "refused"
+                }
+            );
+            permissive
+        });
+    }
+    let mut stream = tokio_openssl::SslStream::new(ssl, tcp).map_err(|e| tls_err(&e))?;
+    if let Err(e) = std::pin::Pin::new(&mut stream).connect().await {
+        let verify = stream.ssl().verify_result();
+        return Err(if verify.as_raw() != 0 {
+            tls_err(&format!(
+                "certificate verification failed: {}",
+                verify.error_string()
+            ))
+        } else {
+            tls_err(&e)
+        });
+    }
+    Ok(OriginIo::Tls(Box::new(stream)))
 }

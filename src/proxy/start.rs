@@ -213,6 +213,7 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
             30,
         ),
         redirect_actions: redirect_actions(records),
+        origin_tls: origin_tls(records),
         pristine_host: records
             .get_int("proxy.config.url_remap.pristine_host_hdr")
             .unwrap_or(0)
@@ -511,6 +512,26 @@ fn redirect_actions(
     let text = records.get_str(name).unwrap_or_default();
     crate::config::redirect::RedirectActions::parse(text).unwrap_or_else(|e| {
         crate::error!("{name}: {e}; using routable:follow");
+        Default::default()
+    })
+}
+
+/// proxy.config.ssl.client.verify.server.policy and .properties (ATS's defaults when they do not
+/// parse, said once), and the client TLS context with proxy.config.ssl.client.CA.cert.*.
+fn origin_tls(records: &crate::config::records::Records) -> super::origin_io::OriginTls {
+    let get = |n: &str| records.get_str(n).unwrap_or_default().to_string();
+    let ca_file = get("proxy.config.ssl.client.CA.cert.filename");
+    let ca_path = get("proxy.config.ssl.client.CA.cert.path");
+    crate::tls::init_client_context(
+        (!ca_file.is_empty()).then(|| std::path::PathBuf::from(&ca_file)),
+        (!ca_path.is_empty()).then(|| std::path::PathBuf::from(&ca_path)),
+    );
+    super::origin_io::OriginTls::new(
+        &get("proxy.config.ssl.client.verify.server.policy"),
+        &get("proxy.config.ssl.client.verify.server.properties"),
+    )
+    .unwrap_or_else(|e| {
+        crate::error!("proxy.config.ssl.client.{e}; using PERMISSIVE and ALL");
         Default::default()
     })
 }

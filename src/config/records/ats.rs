@@ -313,7 +313,6 @@ pub(super) const ATS_ONLY: &[(&str, Def)] = &[
     ("proxy.config.ssl.allow_client_renegotiation", I(0)),
     ("proxy.config.ssl.async.handshake.enabled", I(0)),
     ("proxy.config.ssl.cert.load_elevated", I(0)),
-    ("proxy.config.ssl.client.CA.cert.path", S("/etc/trafficserver")),
     ("proxy.config.ssl.client.TLSv1", I(0)),
     ("proxy.config.ssl.client.TLSv1_1", I(0)),
     ("proxy.config.ssl.client.TLSv1_2", I(1)),

@@ -21,7 +21,7 @@ use super::body::{
     Transport,
 };
 use super::client::{ClientIo, H1Client, PrefixError};
-use super::origin::{ConnectError, OriginConn, OriginPool};
+use super::origin::{ConnectError, OriginConn, OriginPool, TlsTo};
 use super::{Session, Txn};
 use crate::config::redirect::Action;
 use crate::config::remap::RemapTable;
@@ -90,6 +90,8 @@ pub struct SmConfig {
     /// proxy.config.http.redirect.actions: whether a redirect is followed, by the new origin's
     /// address class.
     pub redirect_actions: crate::config::redirect::RedirectActions,
+    /// How origins' certificates are checked (proxy.config.ssl.client.verify.server.*).
+    pub origin_tls: super::origin_io::OriginTls,
 }
 
 pub struct Proxy {
@@ -529,11 +531,18 @@ async fn forward<C: ClientIo>(
             .config_int(key::RESPONSE_HEADER_MAX_SIZE)
             .filter(|v| *v > 0)
             .map_or(proxy.config.response_header_max, |v| v as usize);
+        // An https:// target is reached over TLS, named by its host (SNI).
+        let tls_to = matches!(target.scheme.as_ref(), "https" | "wss").then(|| TlsTo {
+            sni: &target.host,
+            cfg: &proxy.config.origin_tls,
+        });
         let connected = match api_from {
-            None => proxy.pool.get(addr, connect_timeout).await,
-            Some(from) => OriginPool::connect_from(addr, Some(from), connect_timeout)
-                .await
-                .map(|c| (c, false)),
+            None => proxy.pool.get(addr, tls_to.as_ref(), connect_timeout).await,
+            Some(from) => {
+                OriginPool::connect_from(addr, Some(from), tls_to.as_ref(), connect_timeout)
+                    .await
+                    .map(|c| (c, false))
+            }
         };
         let (mut origin, reused) = match connected {
             Ok(c) => c,
@@ -542,6 +551,8 @@ async fn forward<C: ClientIo>(
                 crate::debug!("http", "transaction {}: origin {addr}: {e}", txn.id);
                 return Err(fail(m, Failure::Respond(502)));
             }
+            // Logged where it failed, naming the origin and the reason.
+            Err(ConnectError::Tls(_)) => return Err(fail(m, Failure::Respond(502))),
         };
         // Each read and write of the origin within transaction_no_activity_timeout_out.
         let origin_limit = Some(Limit {
@@ -646,7 +657,7 @@ async fn forward<C: ClientIo>(
                 "transaction {}: reused origin connection closed, retrying",
                 txn.id
             );
-            origin = OriginPool::connect_from(addr, api_from, connect_timeout)
+            origin = OriginPool::connect_from(addr, api_from, tls_to.as_ref(), connect_timeout)
                 .await
                 .map_err(|_| fail(m, Failure::Respond(502)))?;
             origin.set_limit(origin_limit);
