@@ -33,7 +33,7 @@ pub struct Origin {
     pub used: i32,
     /// Bound to an address a plugin chose (TSHttpTxnOutgoingAddrSet): not kept for others.
     pub bound: bool,
-    /// Kept under this key with its address: 0 for TCP, else TLS to one SNI ([`TlsTo::key`]).
+    /// Kept under this key with its address: 0 for TCP, else TLS to one SNI ([`TlsTo::new`]).
     tls_key: u64,
 }
 
@@ -52,7 +52,7 @@ impl std::ops::DerefMut for Origin {
 /// An idle connection and when it became idle ([`coarse_ms`]: timed on every request, so without
 /// reading the clock).
 type IdleConn = (OriginConn, u64);
-/// The network thread, the origin's address, and 0 for TCP or the TLS key ([`TlsTo::key`]).
+/// The network thread, the origin's address, and 0 for TCP or the TLS key ([`TlsTo::new`]).
 type PoolKey = (usize, SocketAddr, u64);
 
 /// Idle connections are kept per network thread: a connection is registered with its thread's
@@ -91,15 +91,20 @@ pub enum ConnectError {
 pub struct TlsTo<'a> {
     pub sni: &'a str,
     pub cfg: &'a OriginTls,
+    /// The pool key of connections with this SNI (never 0, which is plain TCP).
+    key: u64,
 }
 
-impl TlsTo<'_> {
-    /// The pool key of connections with this SNI (never 0, which is plain TCP).
-    fn key(&self) -> u64 {
+impl<'a> TlsTo<'a> {
+    pub fn new(sni: &'a str, cfg: &'a OriginTls) -> TlsTo<'a> {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.sni.hash(&mut h);
-        h.finish() | 1
+        sni.hash(&mut h);
+        TlsTo {
+            sni,
+            cfg,
+            key: h.finish() | 1,
+        }
     }
 }
 
@@ -111,7 +116,7 @@ impl OriginPool {
         tls: Option<&TlsTo<'_>>,
         connect_timeout: Duration,
     ) -> Result<(OriginConn, bool), ConnectError> {
-        if let Some(c) = self.take_idle(addr, tls.map_or(0, TlsTo::key)) {
+        if let Some(c) = self.take_idle(addr, tls.map_or(0, |t| t.key)) {
             return Ok((c, true));
         }
         Ok((
@@ -156,7 +161,7 @@ impl OriginPool {
                 let io = tokio::time::timeout_at(deadline, handshake(s, addr, t))
                     .await
                     .map_err(|_| ConnectError::Timeout)??;
-                (io, t.key())
+                (io, t.key)
             }
         };
         Ok(Box::new(Origin {

@@ -230,11 +230,10 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
             .get_int("proxy.config.http.keep_alive_enabled_out")
             .unwrap_or(1)
             != 0,
-        via: (records
+        insert_via: records
             .get_int("proxy.config.http.insert_request_via_str")
             .unwrap_or(1)
-            != 0)
-            .then(|| crate::proxy::sm::DEFAULT_VIA.clone()),
+            != 0,
     };
     Ok(Prepared {
         proxy: Arc::new(Proxy {

@@ -1,6 +1,8 @@
 //! A socket address laid out as C's `struct sockaddr_in` / `sockaddr_in6` (or all zero:
 //! AF_UNSPEC), for the `const struct sockaddr *` the C API hands out. Built and read without
-//! `unsafe`: a union written whole, read only through the pointer C gets.
+//! `unsafe`: a union written whole, read only through the pointer C gets. Not socket2's SockAddr
+//! (which the session's addresses use): that one cannot be AF_UNSPEC without `unsafe`, and
+//! TSHttpTxnServerAddrGet's one slot is AF_UNSPEC until the origin is known, as ATS's.
 #![forbid(unsafe_code)]
 
 use std::net::{IpAddr, SocketAddr};

@@ -552,10 +552,9 @@ pub extern "C" fn TSMimeHdrFieldValueDateInsert(
     field: TSMLoc,
     value: libc::time_t,
 ) -> TSReturnCodeRaw {
-    guard!(TS_ERROR, || {
-        let text = crate::hdrs::date::format(value);
-        value_set_text(here!(), bufp, hdr, field, -1, text, false)
-    })
+    guard!(TS_ERROR, || TSMimeHdrFieldValueDateSet(
+        bufp, hdr, field, value
+    ))
 }
 
 fn value_set_text(

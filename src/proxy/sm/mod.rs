@@ -47,7 +47,6 @@ mod tests;
 use crate::hdrs::parse::lines_within;
 pub use crate::hdrs::parse::{parse_request, parse_response, ParsedRequest};
 use exchange::*;
-pub use overrides::DEFAULT_VIA;
 use overrides::*;
 use redirect::*;
 pub use remap::Target;
@@ -86,7 +85,8 @@ pub struct SmConfig {
     /// keep_alive_enabled_in / _out: client connections and origin connections kept alive.
     pub keep_alive_in: bool,
     pub keep_alive_out: bool,
-    pub via: Option<String>,
+    /// insert_request_via_str: the server request gets tshost's Via ([`DEFAULT_VIA`]).
+    pub insert_via: bool,
     /// proxy.config.http.redirect.actions: whether a redirect is followed, by the new origin's
     /// address class.
     pub redirect_actions: crate::config::redirect::RedirectActions,
@@ -416,7 +416,7 @@ async fn forward<C: ClientIo>(
     // TS_HTTP_CNTL_SKIP_REMAPPING set by now: no PRE_REMAP, remap or POST_REMAP; the request goes
     // to the host it names (ATS's StartRemapRequest with api_skip_all_remapping).
     let skip_remap = txn.cntl.get(cntl::SKIP_REMAPPING) && m.skip_remap();
-    let remapped = if skip_remap {
+    let mut remapped = if skip_remap {
         None
     } else {
         hooks(ssn, txn, m, id::PRE_REMAP).await?;
@@ -459,7 +459,6 @@ async fn forward<C: ClientIo>(
 
     // From finding the origin to its response head: once, and again for each redirect a plugin
     // asks to follow (TSHttpTxnRedirectUrlSet), as ATS's do_redirect.
-    let mut remapped = remapped;
     // Where a redirect goes, once resolved (when it is followed).
     let mut redirected: Option<SocketAddr> = None;
     // A redirect not followed (redirect.actions `return`): the response head goes to the client
@@ -532,10 +531,8 @@ async fn forward<C: ClientIo>(
             .filter(|v| *v > 0)
             .map_or(proxy.config.response_header_max, |v| v as usize);
         // An https:// target is reached over TLS, named by its host (SNI).
-        let tls_to = matches!(target.scheme.as_ref(), "https" | "wss").then(|| TlsTo {
-            sni: &target.host,
-            cfg: &proxy.config.origin_tls,
-        });
+        let tls_to = matches!(target.scheme.as_ref(), "https" | "wss")
+            .then(|| TlsTo::new(&target.host, &proxy.config.origin_tls));
         let connected = match api_from {
             None => proxy.pool.get(addr, tls_to.as_ref(), connect_timeout).await,
             Some(from) => {

@@ -52,10 +52,9 @@ pub(super) fn prepare_server_request(
         }
     }
     // A plugin (conf_remap) may turn Via on or off for this transaction.
-    let via = txn_flag(txn, key::INSERT_REQUEST_VIA_STR, proxy.config.via.is_some())
-        .then_some(&*DEFAULT_VIA);
-    if let Some(via) = via {
+    if txn_flag(txn, key::INSERT_REQUEST_VIA_STR, proxy.config.insert_via) {
         // The server request is HTTP/1.1 (just set).
+        let via = &*DEFAULT_VIA;
         let mut v = Vec::with_capacity(9 + via.len());
         v.extend_from_slice(b"http/1.1 ");
         v.extend_from_slice(via.as_bytes());
