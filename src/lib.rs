@@ -32,4 +32,5 @@ pub mod tscli;
 pub mod tscmd;
 pub mod txn;
 pub mod util;
+pub mod vconn;
 pub mod verify;

@@ -12,50 +12,14 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::proxy::{
-    count_events, fnv, pattern, run_with_timeout, Client, Origin, Proxy, Setup, READ_TIMEOUT,
+    count_events, fnv, make_cert, pattern, run_with_timeout, Client, Origin, Proxy, Setup,
+    READ_TIMEOUT,
 };
 use common::temp_dir;
 use openssl::ssl::{ShutdownState, SslConnector, SslMethod, SslStream, SslVerifyMode};
 
 const SETTLE: Duration = Duration::from_secs(10);
 const CMD_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// A self-signed certificate for `name` (EC P-256, SAN DNS:name) made with the openssl command
-/// line: (certificate PEM, key PEM).
-fn make_cert(dir: &Path, name: &str) -> (Vec<u8>, Vec<u8>) {
-    let cert = dir.join(format!("{name}.pem"));
-    let key = dir.join(format!("{name}.key"));
-    let (rc, _, err) = run_with_timeout(
-        Command::new("openssl").args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            &format!("/CN={name}"),
-            "-addext",
-            &format!("subjectAltName=DNS:{name}"),
-            "-keyout",
-            key.to_str().unwrap(),
-            "-out",
-            cert.to_str().unwrap(),
-        ]),
-        b"",
-        CMD_TIMEOUT,
-    );
-    assert_eq!(
-        rc,
-        0,
-        "openssl req (apt-get install openssl): {}",
-        String::from_utf8_lossy(&err)
-    );
-    (std::fs::read(cert).unwrap(), std::fs::read(key).unwrap())
-}
 
 /// A proxy with two certificates: `other.test` (first line, selected by name) and `example.com`
 /// (`dest_ip=*`: the default), in `certs/` and `keys/` of the configuration directory (relative

@@ -1074,9 +1074,24 @@ typedef struct {
 typedef tsapi_ssl_obj *TSSslConnection;
 
 /**
+ * A TLS context (really an OpenSSL `SSL_CTX *`).
+ */
+typedef tsapi_ssl_context *TSSslContext;
+
+/**
  * A UUID object.
  */
 typedef tsapi_uuid *TSUuid;
+
+/**
+ * A virtual connection: the same C type as TSCont (a VConn is a specialised continuation).
+ */
+typedef tsapi_cont *TSVConn;
+
+/**
+ * A certificate verification context (really an OpenSSL `X509_STORE_CTX *`).
+ */
+typedef tsapi_x509_store_ctx *TSSslVerifyCTX;
 
 /**
  * An asynchronous IO callback.
@@ -1247,16 +1262,6 @@ typedef struct {
 } TSSecretID;
 
 /**
- * A TLS context (really an OpenSSL `SSL_CTX *`).
- */
-typedef tsapi_ssl_context *TSSslContext;
-
-/**
- * A certificate verification context (really an OpenSSL `X509_STORE_CTX *`).
- */
-typedef tsapi_x509_store_ctx *TSSslVerifyCTX;
-
-/**
  * A certificate (really an OpenSSL `X509 *`).
  */
 typedef tsapi_x509 *TSSslX509;
@@ -1265,11 +1270,6 @@ typedef tsapi_x509 *TSSslX509;
  * A custom text log file created with TSTextLogObjectCreate.
  */
 typedef tsapi_textlogobject *TSTextLogObject;
-
-/**
- * A virtual connection: the same C type as TSCont (a VConn is a specialised continuation).
- */
-typedef tsapi_cont *TSVConn;
 
 /**
  * A virtual IO operation.
@@ -2859,11 +2859,14 @@ TSReturnCode TSUserArgIndexLookup(TSUserArgType ty,
                                   const char **description);
 
 /**
- * Stores `arg` in slot `arg_idx` of `data` (a TSHttpTxn, a TSHttpSsn, or NULL for the global
+ * Stores `arg` in slot `arg_idx` of `data` (a TSHttpTxn, a TSHttpSsn, a TSVConn, or NULL for the global
  * slots). An object that is none of these, or an index not reserved for its type, is logged and
  * ignored.
  */
-tsapi void TSUserArgSet(void *data, int arg_idx, void *arg);
+tsapi
+void TSUserArgSet(void *data,
+                  int arg_idx,
+                  void *arg);
 
 /**
  * The pointer in slot `arg_idx` of `data` (as TSUserArgSet), NULL if none was stored; NULL for a
@@ -3249,6 +3252,18 @@ tsapi TSReturnCode TSSslSessionRemove(const TSSslSessionID *session_id);
  * length under one record is TS_ERROR and the keys in use stay.
  */
 tsapi TSReturnCode TSSslTicketKeyUpdate(char *ticketData, int ticketDataLen);
+
+/**
+ * The context of the certificate for server name `name` (exact, else the wildcard of its parent
+ * domain); NULL for NULL, "" or a name no certificate has.
+ */
+tsapi TSSslContext TSSslContextFindByName(const char *name);
+
+/**
+ * The context of the certificate ssl_multicert.config gives to local address `addr`
+ * (`dest_ip=ADDR`); NULL if none does (the default `dest_ip=*` one is not returned, as ATS).
+ */
+tsapi TSSslContext TSSslContextFindByAddr(const sockaddr *addr);
 
 /**
  * The client's address (a `struct sockaddr_in` or `sockaddr_in6` owned by the session), NULL
@@ -3699,6 +3714,136 @@ tsapi TSReturnCode TSClientRequestUuidGet(TSHttpTxn txnp, char *uuid_str);
  * tshost: reading it is fine; changing or destroying it is refused (logged).
  */
 tsapi TSUuid TSProcessUuidGet(void);
+
+/**
+ * Resume a held connection hook (TS_VCONN_START_HOOK, TS_SSL_CLIENT_HELLO_HOOK,
+ * TS_SSL_CERT_HOOK ...) or end the call of one that is not held; from any thread, at any time.
+ */
+tsapi void TSVConnReenable(TSVConn sslvcp);
+
+/**
+ * TSVConnReenable with an event: TS_EVENT_ERROR fails the handshake (the connection closes).
+ */
+tsapi void TSVConnReenableEx(TSVConn sslvcp, TSEvent event);
+
+/**
+ * The connection's `SSL *`; NULL for a connection without TLS (or after it closed).
+ */
+tsapi TSSslConnection TSVConnSslConnectionGet(TSVConn sslp);
+
+/**
+ * 1 for a TLS connection, 0 otherwise.
+ */
+tsapi int TSVConnIsSsl(TSVConn sslp);
+
+/**
+ * 1 if the TLS connection resumed a session (a session cache hit or a ticket), else 0.
+ */
+tsapi int TSVConnIsSslReused(TSVConn sslp);
+
+/**
+ * The name of the negotiated cipher suite (OpenSSL's static string), NULL without TLS.
+ */
+tsapi const char *TSVConnSslCipherGet(TSVConn sslp);
+
+/**
+ * The negotiated protocol version ("TLSv1.3", OpenSSL's static string), NULL without TLS.
+ */
+tsapi const char *TSVConnSslProtocolGet(TSVConn sslp);
+
+/**
+ * The negotiated key exchange group's short name ("X25519", "prime256v1"), NULL without TLS or
+ * when none is known.
+ */
+tsapi const char *TSVConnSslCurveGet(TSVConn sslp);
+
+/**
+ * The SNI the client sent (a string owned by the TLS object; "" with length 0 when it sent
+ * none); NULL for a connection without TLS. `length` (may be NULL) gets the length.
+ */
+tsapi const char *TSVConnSslSniGet(TSVConn sslp, int *length);
+
+/**
+ * 1 if the client presented a certificate on this TLS connection, else 0.
+ */
+tsapi int TSVConnProvidedSslCert(TSVConn sslp);
+
+/**
+ * The certificate store context of the client certificate being verified (during
+ * TS_SSL_VERIFY_CLIENT_HOOK), else NULL.
+ */
+tsapi TSSslVerifyCTX TSVConnSslVerifyCTXGet(TSVConn sslp);
+
+/**
+ * Stop offering ALPN protocol `protocol_name` ("h2", "http/1.1") on this TLS connection (before
+ * ALPN is negotiated: at VCONN_START, CLIENT_HELLO or SERVERNAME). TS_ERROR for a connection
+ * without TLS. A name tshost does not offer anyway is accepted, as ATS accepts any.
+ */
+tsapi TSReturnCode TSVConnProtocolDisable(TSVConn connp, const char *protocol_name);
+
+/**
+ * Offer ALPN protocol `protocol_name` again on this TLS connection (undoes
+ * TSVConnProtocolDisable). TS_ERROR for a connection without TLS.
+ */
+tsapi TSReturnCode TSVConnProtocolEnable(TSVConn connp, const char *protocol_name);
+
+/**
+ * The connection's socket; -1 for a NULL or dead connection.
+ */
+tsapi int TSVConnFdGet(TSVConn sslp);
+
+/**
+ * The peer's address (owned by the connection); NULL for a NULL or dead connection.
+ */
+tsapi const sockaddr *TSNetVConnRemoteAddrGet(TSVConn vc);
+
+/**
+ * The local (proxy) address of the connection; NULL for a NULL or dead connection.
+ */
+tsapi const sockaddr *TSNetVConnLocalAddrGet(TSVConn vc);
+
+/**
+ * The client connection of a session (a TLS connection's handle is the one its TLS hooks saw);
+ * NULL once the connection is gone (at an HTTP/1 session's SSN_CLOSE, as ATS).
+ */
+tsapi TSVConn TSHttpSsnClientVConnGet(TSHttpSsn ssnp);
+
+/**
+ * Deprecated: TSUserArgSet for a connection; a bad connection or index is logged and ignored.
+ */
+tsapi TS_DEPRECATED void TSVConnArgSet(TSVConn connp, int arg_idx, void *arg);
+
+/**
+ * Deprecated: TSUserArgGet for a connection; NULL for a bad connection or index.
+ */
+tsapi TS_DEPRECATED void *TSVConnArgGet(TSVConn connp, int arg_idx);
+
+/**
+ * Deprecated: TSUserArgIndexReserve(TS_USER_ARGS_VCONN, ...).
+ */
+tsapi
+TS_DEPRECATED
+TSReturnCode TSVConnArgIndexReserve(const char *name,
+                                    const char *description,
+                                    int *arg_idx);
+
+/**
+ * Deprecated: TSUserArgIndexNameLookup(TS_USER_ARGS_VCONN, ...).
+ */
+tsapi
+TS_DEPRECATED
+TSReturnCode TSVConnArgIndexNameLookup(const char *name,
+                                       int *arg_idx,
+                                       const char **description);
+
+/**
+ * Deprecated: TSUserArgIndexLookup(TS_USER_ARGS_VCONN, ...).
+ */
+tsapi
+TS_DEPRECATED
+TSReturnCode TSVConnArgIndexLookup(int arg_idx,
+                                   const char **name,
+                                   const char **description);
 
 #ifdef __cplusplus
 }  // extern "C"

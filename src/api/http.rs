@@ -391,6 +391,7 @@ pub unsafe extern "C" fn TSUserArgIndexLookup(
 enum ArgTarget {
     Txn(Arc<Txn>),
     Ssn(Arc<Session>),
+    VConn(Arc<crate::vconn::VConn>),
     Global,
 }
 
@@ -404,7 +405,10 @@ fn arg_target(who: crate::api::Here, data: *mut c_void) -> Option<ArgTarget> {
     if let Some(s) = SSNS.get(data as usize) {
         return Some(ArgTarget::Ssn(s));
     }
-    crate::error!("{who}: {data:p} is not a live TSHttpTxn, TSHttpSsn or NULL");
+    if let Some(v) = crate::vconn::VCONNS.get(data as usize) {
+        return Some(ArgTarget::VConn(v));
+    }
+    crate::error!("{who}: {data:p} is not a live TSHttpTxn, TSHttpSsn, TSVConn or NULL");
     None
 }
 
@@ -417,6 +421,7 @@ fn with_slot<R>(
     let (ty, slots): (i32, &[std::sync::atomic::AtomicPtr<c_void>]) = match target {
         ArgTarget::Txn(t) => (args::TXN, &t.args),
         ArgTarget::Ssn(s) => (args::SSN, &s.args),
+        ArgTarget::VConn(v) => (args::VCONN, &v.args),
         ArgTarget::Global => (args::GLB, &args::GLOBAL),
     };
     match args::slot_of(ty, idx) {
@@ -435,7 +440,7 @@ fn with_slot<R>(
     }
 }
 
-/// Stores `arg` in slot `arg_idx` of `data` (a TSHttpTxn, a TSHttpSsn, or NULL for the global
+/// Stores `arg` in slot `arg_idx` of `data` (a TSHttpTxn, a TSHttpSsn, a TSVConn, or NULL for the global
 /// slots). An object that is none of these, or an index not reserved for its type, is logged and
 /// ignored.
 #[no_mangle]

@@ -28,6 +28,7 @@ pub mod plugin;
 pub mod remap;
 pub mod sched;
 pub mod ssl;
+pub mod ssl_ctx;
 pub mod ssn;
 pub mod stats;
 pub mod tscore;
@@ -35,6 +36,7 @@ pub mod txn_config;
 pub mod txn_origin;
 pub mod util;
 pub mod uuid;
+pub mod vconn;
 
 /// Run `f`, turning a panic into `fallback` and an error message naming the export it runs in:
 /// the panic boundary every exported function's body goes through (tests/exports.rs checks that

@@ -430,3 +430,39 @@ pub fn invoke_global(hook: i32, event: i32, edata: *mut c_void) {
         cont.call_locked(event, edata);
     }
 }
+
+/// How a connection hook callee (TS_VCONN_*, TS_SSL_* but the session hook) answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// It reenabled inside the callback, with this event.
+    Now(i32),
+    /// It holds the hook: the reenable comes later, from any thread ([`Gate::reenabled`]).
+    Held,
+}
+
+/// Call one continuation of a connection hook (its mutex held, waiting for it as ATS's callers
+/// do): the object is `edata` (a TSVConn), reenabled with TSVConnReenable through `gate`.
+/// Synchronous, so that OpenSSL's callbacks can use it.
+pub fn call_connection_hook(
+    gate: &Arc<Gate>,
+    cont: &Arc<Cont>,
+    event: i32,
+    edata: usize,
+) -> Answer {
+    gate.begin();
+    let _current = CurrentCall::enter(edata, gate);
+    cont.call_locked(event, edata as *mut c_void);
+    match gate.end_callback() {
+        Some((ev, _)) => Answer::Now(ev),
+        None => Answer::Held,
+    }
+}
+
+impl Gate {
+    /// The event of the reenable of a held hook (after [`call_connection_hook`] said
+    /// [`Answer::Held`]); warns after the hook timeout, as for transaction hooks.
+    pub async fn reenabled(self: &Arc<Self>, hook: i32, cont: &Arc<Cont>, what: String) -> i32 {
+        arm_watchdog(self, hook, cont, what);
+        poll_fn(|cx| self.poll_reenabled(cx)).await.0
+    }
+}

@@ -44,6 +44,10 @@ pub mod id {
     pub const POST_REMAP: i32 = H::TS_HTTP_POST_REMAP_HOOK as i32;
     pub const RESPONSE_CLIENT: i32 = H::TS_HTTP_RESPONSE_CLIENT_HOOK as i32;
     pub const VCONN_START: i32 = H::TS_VCONN_START_HOOK as i32;
+    pub const VCONN_CLOSE: i32 = H::TS_VCONN_CLOSE_HOOK as i32;
+    pub const SSL_CLIENT_HELLO: i32 = H::TS_SSL_CLIENT_HELLO_HOOK as i32;
+    pub const SSL_SERVERNAME: i32 = H::TS_SSL_SERVERNAME_HOOK as i32;
+    pub const SSL_CERT: i32 = H::TS_SSL_CERT_HOOK as i32;
     pub const SSL_SESSION: i32 = H::TS_SSL_SESSION_HOOK as i32;
     pub const REQUEST_BUFFER_READ_COMPLETE: i32 =
         H::TS_HTTP_REQUEST_BUFFER_READ_COMPLETE_HOOK as i32;
@@ -78,12 +82,13 @@ pub const TXN_SEQUENCE: [i32; 10] = [
 ];
 
 /// Every hook id tshost fires, and nothing else: the transaction hooks of [`TXN_SEQUENCE`], the
-/// session's start and close, and TS_SSL_SESSION_HOOK (src/tls/session.rs). The one list of
+/// session's start and close, TS_SSL_SESSION_HOOK (src/tls/session.rs) and the client
+/// connection hooks (src/vconn.rs). The one list of
 /// them: [`dispatch::run_point`] and [`dispatch::invoke_global`] check (in debug builds) that the
 /// hook they run is here, and a continuation added for any other id gets a warning
 /// ([`warn_if_never_fired`]). Implementing a hook means adding it here, which ends its warning.
-pub const FIRED: [i32; TXN_SEQUENCE.len() + 3] = {
-    let mut all = [0; TXN_SEQUENCE.len() + 3];
+pub const FIRED: [i32; TXN_SEQUENCE.len() + 8] = {
+    let mut all = [0; TXN_SEQUENCE.len() + 8];
     let mut i = 0;
     while i < TXN_SEQUENCE.len() {
         all[i] = TXN_SEQUENCE[i];
@@ -92,6 +97,11 @@ pub const FIRED: [i32; TXN_SEQUENCE.len() + 3] = {
     all[i] = id::SSN_START;
     all[i + 1] = id::SSN_CLOSE;
     all[i + 2] = id::SSL_SESSION;
+    all[i + 3] = id::VCONN_START;
+    all[i + 4] = id::VCONN_CLOSE;
+    all[i + 5] = id::SSL_CLIENT_HELLO;
+    all[i + 6] = id::SSL_SERVERNAME;
+    all[i + 7] = id::SSL_CERT;
     all
 };
 

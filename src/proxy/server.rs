@@ -14,11 +14,13 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
 
 use super::body::Conn;
+use super::client_tls::ClientTls;
 use super::http2::{self, H2Settings};
 use super::proto;
 use super::sm::Proxy;
 use super::{http1, ClientInfo};
-use crate::tls::TlsServer;
+use crate::tls::{conn_hooks, TlsServer};
+use crate::vconn::{self, VConn};
 
 /// A listening port.
 pub struct Port {
@@ -253,11 +255,14 @@ async fn connection(
             .await;
         }
         Some(tls) => {
+            let vc = VConn::create(Some(peer.into()), local.map(Into::into), fd, true, 0);
             // The handshake's state is large and only lives until it ends: boxed, it is freed
             // before the session starts (an idle connection keeps only what it needs).
-            let Some(s) = Box::pin(tls_accept(tls, stream, peer, timeouts, &stop)).await else {
+            let Some(s) = Box::pin(tls_accept(tls, stream, &vc, peer, timeouts, &stop)).await
+            else {
                 return;
             };
+            let s = ClientTls::new(s, vc.clone());
             let version = crate::tls::version_tag(s.ssl());
             if s.ssl().selected_alpn_protocol() == Some(b"h2") {
                 let info = ClientInfo::new(
@@ -265,7 +270,8 @@ async fn connection(
                     local,
                     fd,
                     vec![proto::HTTP_2_0, version, proto::TCP, ip_tag(&peer)],
-                );
+                )
+                .with_vconn(vc);
                 Box::pin(http2::serve(proxy, s, info, timeouts.h2, stop)).await;
                 return;
             }
@@ -281,7 +287,8 @@ async fn connection(
                 local,
                 fd,
                 vec![version, proto::TCP, ip_tag(&peer)],
-            );
+            )
+            .with_vconn(vc);
             Box::pin(http1::serve(
                 proxy,
                 conn,
@@ -295,36 +302,80 @@ async fn connection(
     }
 }
 
-/// The TLS handshake of a new client connection (None: it failed, timed out, or a stop came).
+/// The TLS handshake of a new client connection, with the connection hooks when any has a
+/// continuation (None: it failed, a plugin failed it, it timed out, or a stop came; the
+/// connection's VCONN_CLOSE has fired then).
 async fn tls_accept(
     tls: Arc<TlsServer>,
     stream: TcpStream,
+    vc: &Arc<VConn>,
     peer: SocketAddr,
     timeouts: ClientTimeouts,
     stop: &watch::Receiver<bool>,
 ) -> Option<tokio_openssl::SslStream<TcpStream>> {
-    let ssl = match tls.ssl() {
+    let mut ssl = match tls.ssl() {
         Ok(s) => s,
         Err(e) => {
             crate::error!("TLS: {e}");
+            vc.close(None);
             return None;
         }
     };
-    let mut s = tokio_openssl::SslStream::new(ssl, stream).ok()?;
-    let mut stop = stop.clone();
-    let accept = tokio::time::timeout(timeouts.tls_handshake, Pin::new(&mut s).accept());
-    let handshake = tokio::select! {
-        r = accept => r,
-        _ = stop.changed() => return None,
+    vc.set_ssl(conn_hooks::address(&ssl));
+    let hooks = VConn::hooks_wanted();
+    if hooks {
+        conn_hooks::attach(&mut ssl, vc.clone());
+    }
+    let Ok(mut s) = tokio_openssl::SslStream::new(ssl, stream) else {
+        vc.close(None);
+        return None;
     };
-    match handshake {
-        Ok(Ok(())) => Some(s),
+    let work = async {
+        // TS_VCONN_START_HOOK: after the accept, before the handshake reads anything.
+        if hooks && !vc.run(vconn::hook::VCONN_START).await {
+            return Err("a plugin failed it at VCONN_START".to_string());
+        }
+        loop {
+            match Pin::new(&mut s).accept().await {
+                Ok(()) => return Ok(()),
+                Err(e) => match conn_hooks::paused_at(e.code()) {
+                    // A plugin holds CLIENT_HELLO or CERT: wait for its reenable, call the
+                    // rest of that hook's plugins, and go on with the handshake.
+                    Some(h) if hooks => {
+                        if !vc.run(h).await {
+                            return Err(format!(
+                                "a plugin failed it at {}",
+                                crate::hooks::short_name(h)
+                            ));
+                        }
+                    }
+                    _ => return Err(e.to_string()),
+                },
+            }
+        }
+    };
+    let mut stop = stop.clone();
+    let handshake = tokio::select! {
+        r = tokio::time::timeout(timeouts.tls_handshake, work) => r,
+        _ = stop.changed() => Ok(Err("stopping".to_string())),
+    };
+    let done = match handshake {
+        Ok(Ok(())) => true,
         Ok(Err(e)) => {
             crate::debug!("ssl", "handshake with {peer}: {e}");
-            None
+            false
         }
-        Err(_) => None,
+        Err(_) => {
+            crate::debug!("ssl", "handshake with {peer}: timed out");
+            false
+        }
+    };
+    if done {
+        return Some(s);
     }
+    // VCONN_CLOSE while the TLS object lives.
+    vc.close(tokio::runtime::Handle::try_current().ok());
+    None
 }
 
 /// ATS's protocol probe: a session starts only once the client sent a byte (false: it closed, or

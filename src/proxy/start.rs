@@ -79,10 +79,12 @@ pub fn load_certificates(records: &Records, dir: &Path) -> Result<Vec<CertKey>, 
         .map_err(|e| e.to_string())?;
     let mut certs = Vec::new();
     for c in &specs_certs {
-        certs.push(
-            CertKey::load(&c.cert, c.key.as_deref())
-                .map_err(|e| format!("{multicert} line {}: {e}", c.line))?,
-        );
+        let mut ck = CertKey::load(&c.cert, c.key.as_deref())
+            .map_err(|e| format!("{multicert} line {}: {e}", c.line))?;
+        if let Some(crate::config::ssl_multicert::DestIp::Addr(ip)) = c.dest_ip {
+            ck.dest_ip = Some(ip);
+        }
+        certs.push(ck);
     }
     // The `dest_ip=*` certificate is the default one (no SNI, or no name matches), as in ATS;
     // without one, the first line's.

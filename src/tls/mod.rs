@@ -2,6 +2,7 @@
 //! running without configuration.
 
 pub mod cache;
+pub mod conn_hooks;
 pub mod session;
 pub mod tickets;
 
@@ -18,8 +19,8 @@ use openssl::nid::Nid;
 use openssl::pkey::{PKey, Private};
 use openssl::rsa::Rsa;
 use openssl::ssl::{
-    AlpnError, ClientHelloResponse, NameType, SniError, Ssl, SslContext, SslContextBuilder,
-    SslMethod, SslRef, SslVersion,
+    AlpnError, NameType, SniError, Ssl, SslContext, SslContextBuilder, SslMethod, SslRef,
+    SslVersion,
 };
 use openssl::x509::extension::SubjectAlternativeName;
 use openssl::x509::{X509NameBuilder, X509};
@@ -31,6 +32,29 @@ pub struct TlsServer {
     default: SslContext,
     /// Exact names (lowercase) and wildcard suffixes ("*.example.com" stored as ".example.com").
     by_name: Arc<HashMap<String, SslContext>>,
+    /// Certificates of `dest_ip=ADDR` lines.
+    by_addr: Vec<(std::net::IpAddr, SslContext)>,
+}
+
+/// The server TLS configuration in use (TSSslContextFindByName and FindByAddr look there).
+static CURRENT: parking_lot::RwLock<Option<Arc<TlsServer>>> = parking_lot::RwLock::new(None);
+
+/// TSSslContextFindByName: the context of the certificate for a server name (exact, else the
+/// wildcard of its parent domain), as an address; None if no certificate has that name.
+pub fn context_for_name(name: &str) -> Option<usize> {
+    let cur = CURRENT.read();
+    let s = cur.as_ref()?;
+    lookup(&s.by_name, &name.to_ascii_lowercase()).map(|c| c.as_ptr() as usize)
+}
+
+/// TSSslContextFindByAddr: the context of the `dest_ip` certificate for a local address.
+pub fn context_for_addr(ip: std::net::IpAddr) -> Option<usize> {
+    let cur = CURRENT.read();
+    let s = cur.as_ref()?;
+    s.by_addr
+        .iter()
+        .find(|(a, _)| *a == ip)
+        .map(|(_, c)| c.as_ptr() as usize)
 }
 
 /// ALPN protocols tshost speaks, in preference order (wire format).
@@ -40,11 +64,21 @@ fn context_builder() -> Result<SslContextBuilder, String> {
     let mut b = SslContextBuilder::new(SslMethod::tls_server()).map_err(|e| e.to_string())?;
     b.set_min_proto_version(Some(SslVersion::TLS1_2))
         .map_err(|e| e.to_string())?;
-    b.set_alpn_select_callback(|_, client| {
+    b.set_alpn_select_callback(|ssl, client| {
         // A client that offers ALPN without a protocol tshost speaks is refused with a fatal
         // no_application_protocol alert (RFC 7301 3.2; ATS 9.2, #7981).
-        openssl::ssl::select_next_proto(ALPN, client).ok_or(AlpnError::ALERT_FATAL)
+        let ours = match conn_hooks::attached(ssl) {
+            // TSVConnProtocolDisable turned some off for this connection.
+            Some(vc) => offered(vc),
+            None => ALPN,
+        };
+        openssl::ssl::select_next_proto(ours, client).ok_or(AlpnError::ALERT_FATAL)
     });
+    // TS_SSL_CERT_HOOK; and TS_SSL_CLIENT_HELLO_HOOK on every context, for a handshake that a
+    // plugin paused after the ClientHello callback switched its context: OpenSSL calls the new
+    // context's callback when it goes on.
+    conn_hooks::install(&mut b);
+    b.set_client_hello_callback(|ssl, _alert| conn_hooks::client_hello(ssl));
     // OpenSSL frees a connection's read and write buffers (about 34 KiB) when they are empty.
     b.set_mode(openssl::ssl::SslMode::RELEASE_BUFFERS);
     // Read as much as the socket has, not a record header and then its body: one read per
@@ -95,6 +129,8 @@ fn names_of(cert: &X509) -> Vec<String> {
 pub struct CertKey {
     pub chain: Vec<X509>,
     pub key: PKey<Private>,
+    /// ssl_multicert.config's `dest_ip=ADDR` (TSSslContextFindByAddr finds it by that address).
+    pub dest_ip: Option<std::net::IpAddr>,
 }
 
 impl CertKey {
@@ -115,7 +151,11 @@ impl CertKey {
                 key.unwrap_or(cert).display()
             )
         })?;
-        Ok(CertKey { chain, key })
+        Ok(CertKey {
+            chain,
+            key,
+            dest_ip: None,
+        })
     }
 
     /// A self-signed certificate for `names` (RSA-2048, valid one year).
@@ -158,6 +198,7 @@ impl CertKey {
         Ok(CertKey {
             chain: vec![b.build()],
             key,
+            dest_ip: None,
         })
     }
 
@@ -198,6 +239,7 @@ impl TlsServer {
             return Err("no certificate".into());
         };
         let mut by_name = HashMap::new();
+        let mut by_addr = Vec::new();
         // The context of the first certificate, which the default context is a twin of: a
         // connection whose SNI picks it stays on the default one (switching copies the
         // certificate settings into the connection, 0.5 KiB for its life).
@@ -206,6 +248,9 @@ impl TlsServer {
             let ctx = c.context()?;
             if i == 0 {
                 first_ctx = ctx.as_ptr() as usize;
+            }
+            if let Some(ip) = c.dest_ip {
+                by_addr.push((ip, ctx.clone()));
             }
             for n in names_of(&c.chain[0]) {
                 let key = n.strip_prefix('*').map(str::to_string).unwrap_or(n);
@@ -245,7 +290,7 @@ impl TlsServer {
                     SSL_set_options(ssl.as_ptr(), openssl_sys::SSL_OP_NO_TICKET);
                 }
             }
-            Ok(ClientHelloResponse::SUCCESS)
+            conn_hooks::client_hello(ssl)
         });
         let names = by_name.clone();
         b.set_servername_callback(move |ssl, _alert| {
@@ -260,12 +305,18 @@ impl TlsServer {
                     }
                 }
             }
+            if !conn_hooks::servername(ssl) {
+                return Err(SniError::ALERT_FATAL);
+            }
             Ok(())
         });
-        Ok(Arc::new(TlsServer {
+        let server = Arc::new(TlsServer {
             default: b.build(),
             by_name,
-        }))
+            by_addr,
+        });
+        *CURRENT.write() = Some(server.clone());
+        Ok(server)
     }
 
     /// A new server-side SSL object for one connection.
@@ -281,6 +332,17 @@ impl TlsServer {
 
 extern "C" {
     fn SSL_set_options(ssl: *mut openssl_sys::SSL, op: u64) -> u64;
+}
+
+/// The ALPN protocols a connection offers, after TSVConnProtocolDisable.
+fn offered(vc: &crate::vconn::VConn) -> &'static [u8] {
+    use crate::vconn::proto_bit::{H2, HTTP_1_1};
+    match (vc.is_disabled(H2), vc.is_disabled(HTTP_1_1)) {
+        (false, false) => ALPN,
+        (true, false) => b"\x08http/1.1",
+        (false, true) => b"\x02h2",
+        (true, true) => b"",
+    }
 }
 
 /// The context for a server name: exact, else the wildcard of its parent domain.

@@ -62,6 +62,9 @@ pub struct ClientInfo {
     pub internal: bool,
     /// The client's IP address as text (X-Forwarded-For), made once per session.
     pub client_ip: Option<Box<[u8]>>,
+    /// The connection as plugins know it (TSHttpSsnClientVConnGet): a TLS connection's from its
+    /// accept; a plain one's made when first asked for.
+    pub vconn: std::sync::OnceLock<Arc<crate::vconn::VConn>>,
 }
 
 impl ClientInfo {
@@ -78,7 +81,27 @@ impl ClientInfo {
             stack,
             internal: false,
             client_ip: client.map(|a| a.ip().to_string().into_bytes().into_boxed_slice()),
+            vconn: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The same, for a connection plugins already know (a TLS connection, from its accept).
+    pub fn with_vconn(mut self, vc: Arc<crate::vconn::VConn>) -> Self {
+        self.vconn = std::sync::OnceLock::from(vc);
+        self
+    }
+
+    /// TSHttpSsnClientVConnGet: the connection's handle, made now for a plain connection.
+    pub fn vconn(&self) -> &Arc<crate::vconn::VConn> {
+        self.vconn.get_or_init(|| {
+            crate::vconn::VConn::create(
+                self.client_addr.clone(),
+                self.local_addr.clone(),
+                self.fd,
+                false,
+                0,
+            )
+        })
     }
 }
 
@@ -126,8 +149,12 @@ impl Session {
         .await
     }
 
-    /// The handle stops resolving (after SSN_CLOSE).
+    /// The handle stops resolving (after SSN_CLOSE); so does a plain connection's TSVConn (a TLS
+    /// connection's lives until the connection closes, for TS_VCONN_CLOSE_HOOK).
     pub fn free(&self) {
+        if let Some(vc) = self.client.vconn.get().filter(|vc| !vc.tls) {
+            vc.close(None);
+        }
         SSNS.release(self.handle);
     }
 }

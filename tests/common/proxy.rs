@@ -770,3 +770,40 @@ pub fn rss_kb(pid: u32) -> u64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap()
 }
+
+/// A self-signed certificate for `name` (EC P-256, SAN DNS:name) made with the openssl command
+/// line: (certificate PEM, key PEM).
+pub fn make_cert(dir: &Path, name: &str) -> (Vec<u8>, Vec<u8>) {
+    let cert = dir.join(format!("{name}.pem"));
+    let key = dir.join(format!("{name}.key"));
+    let (rc, _, err) = run_with_timeout(
+        Command::new("openssl").args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            &format!("/CN={name}"),
+            "-addext",
+            &format!("subjectAltName=DNS:{name}"),
+            "-keyout",
+            key.to_str().unwrap(),
+            "-out",
+            cert.to_str().unwrap(),
+        ]),
+        b"",
+        Duration::from_secs(20),
+    );
+    assert_eq!(
+        rc,
+        0,
+        "openssl req (apt-get install openssl): {}",
+        String::from_utf8_lossy(&err)
+    );
+    (std::fs::read(cert).unwrap(), std::fs::read(key).unwrap())
+}

@@ -1,0 +1,447 @@
+//! The client connection hooks (TS_VCONN_START_HOOK, TS_SSL_CLIENT_HELLO_HOOK,
+//! TS_SSL_SERVERNAME_HOOK, TS_SSL_CERT_HOOK, TS_VCONN_CLOSE_HOOK) and the TSVConn API, with the
+//! real tshost, real clients (curl, openssl s_client, raw sockets) and a C plugin built against
+//! Debian's ts.h (tests/c/vconn_hooks_plugin.c). Orders and edata were first seen on ATS 9.2.9
+//! with the same plugin.
+
+mod common;
+
+use std::io::Write;
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::proxy::{check_invariants, make_cert, run_with_timeout, Origin, Proxy, Setup};
+use common::{build_plugin_with, crate_dir, temp_dir, Header};
+use openssl::ssl::{HandshakeError, SslConnector, SslMethod, SslVerifyMode};
+
+fn plugin_so() -> PathBuf {
+    static SO: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    SO.get_or_init(|| {
+        let so = temp_dir("vconn-hooks-build").join("vconn_hooks_plugin.so");
+        build_plugin_with(
+            &crate_dir().join("tests/c/vconn_hooks_plugin.c"),
+            &so,
+            Header::Debian,
+            &["-lpthread", "-lssl"],
+        );
+        so
+    })
+    .clone()
+}
+
+struct Hooked {
+    proxy: Proxy,
+    log: PathBuf,
+    ca: PathBuf,
+}
+
+/// tshost with certificates for a.test (the default) and b.test, and the plugin with `args`.
+fn start(name: &str, origin: &Origin, args: &str, records: &[&str]) -> Hooked {
+    let scratch = temp_dir(&format!("vconn-{name}-certs"));
+    let (a_cert, a_key) = make_cert(&scratch, "a.test");
+    let (b_cert, b_key) = make_cert(&scratch, "b.test");
+    let ca = scratch.join("ca.pem");
+    std::fs::write(&ca, [a_cert.clone(), b_cert.clone()].concat()).unwrap();
+    let log = scratch.join("hooks.log");
+    let _ = std::fs::remove_file(&log);
+    let proxy = Proxy::start(
+        &format!("vconn-{name}"),
+        origin,
+        Setup {
+            records: records.iter().map(|r| r.to_string()).collect(),
+            plugins: vec![format!("{} {} {args}", plugin_so().display(), log.display())],
+            remap: vec![
+                format!("map https://a.test/ http://127.0.0.1:{}/", origin.port),
+                format!("map https://b.test/ http://127.0.0.1:{}/", origin.port),
+                format!("map https://c.test/ http://127.0.0.1:{}/", origin.port),
+            ],
+            multicert: Some(
+                "dest_ip=* ssl_cert_name=a.pem ssl_key_name=a.key\nssl_cert_name=b.pem ssl_key_name=b.key\n"
+                    .into(),
+            ),
+            files: vec![
+                ("a.pem".into(), a_cert),
+                ("a.key".into(), a_key),
+                ("b.pem".into(), b_cert),
+                ("b.key".into(), b_key),
+            ],
+        },
+    );
+    Hooked { proxy, log, ca }
+}
+
+impl Hooked {
+    fn lines(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The log once `n` VCONN_CLOSE lines are in it (at most 10 s).
+    fn settled(&self, n: usize) -> Vec<String> {
+        let end = Instant::now() + Duration::from_secs(10);
+        loop {
+            let l = self.lines();
+            if l.iter().filter(|l| l.starts_with("VCONN_CLOSE")).count() >= n
+                || Instant::now() > end
+            {
+                return l;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// curl to https://HOST/size/5 (resolved to tshost's TLS port); (exit code, head + body).
+    fn curl(&self, host: &str, extra: &[&str]) -> (i32, String) {
+        let port = self.proxy.tls_port;
+        let mut cmd = Command::new("curl");
+        cmd.args([
+            "-sS",
+            "-i",
+            "--max-time",
+            "10",
+            "--cacert",
+            self.ca.to_str().unwrap(),
+            "--resolve",
+            &format!("{host}:{port}:127.0.0.1"),
+            // The rules map the host on port 443.
+            "-H",
+            &format!("Host: {host}"),
+        ])
+        .args(extra)
+        .arg(format!("https://{host}:{port}/size/5"));
+        let (rc, out, err) = run_with_timeout(&mut cmd, b"", Duration::from_secs(20));
+        (
+            rc,
+            String::from_utf8_lossy(&out).into_owned() + &String::from_utf8_lossy(&err),
+        )
+    }
+}
+
+/// The value of `key=` in a log line.
+fn field<'a>(line: &'a str, key: &str) -> &'a str {
+    line.split(' ')
+        .find_map(|w| w.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+        .unwrap_or("")
+}
+
+fn events(lines: &[String]) -> Vec<&str> {
+    lines
+        .iter()
+        .map(|l| l.split(' ').next().unwrap_or(""))
+        .collect()
+}
+
+/// Every VCONN_START has one VCONN_CLOSE of the same connection, after every other hook of it
+/// (SSN_CLOSE comes after it, with no connection).
+fn check_pairs(lines: &[String]) {
+    let dump = || lines.join("\n");
+    let mut open: std::collections::HashMap<&str, bool> = Default::default();
+    for l in lines {
+        let vc = field(l, "vc");
+        match l.split(' ').next().unwrap() {
+            "VCONN_START" => {
+                assert!(
+                    open.insert(vc, true).is_none(),
+                    "second VCONN_START:\n{}",
+                    dump()
+                )
+            }
+            "VCONN_CLOSE" => {
+                assert_eq!(
+                    open.insert(vc, false),
+                    Some(true),
+                    "VCONN_CLOSE without VCONN_START:\n{}",
+                    dump()
+                )
+            }
+            "CLIENT_HELLO" | "SERVERNAME" | "CERT" | "SSN_START" if open.contains_key(vc) => {
+                assert_eq!(open[vc], true, "{l} after VCONN_CLOSE:\n{}", dump())
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        open.values().all(|o| !o),
+        "a VCONN_START without VCONN_CLOSE:\n{}",
+        dump()
+    );
+}
+
+#[test]
+fn connection_hooks_fire_in_ats_order_with_one_tsvconn_for_the_whole_connection() {
+    let origin = Origin::start();
+    let h = start("order", &origin, "", &[]);
+    let (rc, out) = h.curl("a.test", &["--http1.1"]);
+    assert_eq!(rc, 0, "{out}");
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    let lines = h.settled(1);
+    assert_eq!(
+        events(&lines),
+        [
+            "VCONN_START",
+            "CLIENT_HELLO",
+            "SERVERNAME",
+            "CERT",
+            "SSN_START",
+            "VCONN_CLOSE",
+            "SSN_CLOSE"
+        ],
+        "{lines:#?}"
+    );
+    // ATS 9.2.9 gives the same lines: VCONN_CLOSE when the connection closes, then SSN_CLOSE,
+    // where TSHttpSsnClientVConnGet is NULL (the connection is gone).
+    let vc = field(&lines[0], "vc");
+    assert!(
+        lines[..6].iter().all(|l| field(l, "vc") == vc),
+        "{lines:#?}"
+    );
+    assert_eq!(field(&lines[6], "vc"), "(nil)", "{lines:#?}");
+    // The connection's addresses and socket, from the first hook on.
+    assert_eq!(field(&lines[0], "peer"), "127.0.0.1");
+    assert_eq!(field(&lines[0], "lport"), h.proxy.tls_port.to_string());
+    assert_eq!(field(&lines[0], "ssl"), "1");
+    assert_ne!(field(&lines[0], "fd"), "-1");
+    // SSL_get_servername knows the client's SNI from SERVERNAME on (ATS 9.2.9: the same).
+    assert_eq!(field(&lines[0], "sni"), "");
+    assert_eq!(field(&lines[1], "sni"), "");
+    assert_eq!(field(&lines[2], "sni"), "a.test");
+    // The session sees the same TSVConn: the VCONN argument set at VCONN_START, the TLS facts.
+    let ssn = &lines[4];
+    assert_eq!(field(ssn, "arg"), "1", "{ssn}");
+    assert_eq!(field(ssn, "proto"), "TLSv1.3", "{ssn}");
+    assert_eq!(field(ssn, "cipher"), "TLS_AES_256_GCM_SHA384", "{ssn}");
+    assert_eq!(field(ssn, "curve"), "X25519", "{ssn}");
+    assert_eq!(field(ssn, "sni"), "a.test", "{ssn}");
+    assert_eq!(field(ssn, "len"), "6", "{ssn}");
+    assert_eq!(field(ssn, "reused"), "0", "{ssn}");
+    check_pairs(&lines);
+    check_invariants(&h.proxy.settled_trace(1, Duration::from_secs(10)));
+}
+
+/// ATS 9.2.9 with the same plugin: the same lines, except that it calls the held CLIENT_HELLO
+/// callee a second time when it goes on (OpenSSL calls its ClientHello callback again after the
+/// retry, and ATS walks its hook list again); tshost calls each callee once.
+#[test]
+fn a_plugin_holds_vconn_start_client_hello_and_cert_from_a_thread_and_the_handshake_completes() {
+    let origin = Origin::start();
+    let h = start(
+        "hold",
+        &origin,
+        "hold=VCONN_START,CLIENT_HELLO,CERT ms=200",
+        &[],
+    );
+    let t = Instant::now();
+    let (rc, out) = h.curl("b.test", &["--http1.1"]);
+    let took = t.elapsed();
+    assert_eq!(rc, 0, "{out}");
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(took >= Duration::from_millis(600), "{took:?}");
+    let lines = h.settled(1);
+    assert_eq!(
+        events(&lines),
+        [
+            "VCONN_START",
+            "REENABLE",
+            "CLIENT_HELLO",
+            "REENABLE",
+            "SERVERNAME",
+            "CERT",
+            "REENABLE",
+            "SSN_START",
+            "VCONN_CLOSE",
+            "SSN_CLOSE"
+        ],
+        "{lines:#?}"
+    );
+    check_pairs(&lines);
+}
+
+/// ATS 9.2.9 with the same plugin: after ERROR at VCONN_START or CERT it leaves the client
+/// waiting until a timeout (and fires VCONN_CLOSE only then); after ERROR at CLIENT_HELLO it calls
+/// SERVERNAME before it fails the handshake. tshost fails the handshake at once, every time.
+#[test]
+fn a_reenable_with_ts_event_error_fails_the_handshake_at_each_holdable_hook() {
+    let origin = Origin::start();
+    for (k, hook) in ["VCONN_START", "CLIENT_HELLO", "CERT"].iter().enumerate() {
+        let h = start(&format!("fail{k}"), &origin, &format!("fail={hook}"), &[]);
+        let (rc, out) = h.curl("a.test", &["--http1.1"]);
+        assert_ne!(rc, 0, "{hook}: {out}");
+        let lines = h.settled(1);
+        assert!(
+            lines.iter().any(|l| l.starts_with(&format!("FAIL {hook}"))),
+            "{lines:#?}"
+        );
+        // No session for a handshake that never completed; the pair still closes.
+        assert!(!lines.iter().any(|l| l.starts_with("SSN_")), "{lines:#?}");
+        let after: Vec<&str> = events(&lines)
+            .into_iter()
+            .skip_while(|e| *e != "FAIL")
+            .collect();
+        assert_eq!(after, ["FAIL", "VCONN_CLOSE"], "{hook}: {lines:#?}");
+        check_pairs(&lines);
+    }
+}
+
+#[test]
+fn a_cert_hook_plugin_switches_the_certificate_by_sni() {
+    let origin = Origin::start();
+    let h = start("cert", &origin, "cert=c.test:b.test", &[]);
+    // c.test has no certificate: tshost would give the default (a.test); the plugin gives b.test.
+    let out = s_client_subject(h.proxy.tls_port, "c.test");
+    assert!(
+        out.contains("CN=b.test") || out.contains("CN = b.test"),
+        "{out}"
+    );
+    let out = s_client_subject(h.proxy.tls_port, "d.test");
+    assert!(
+        out.contains("CN=a.test") || out.contains("CN = a.test"),
+        "{out}"
+    );
+    let lines = h.settled(2);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("SWITCH") && field(l, "found") == "1"),
+        "{lines:#?}"
+    );
+    check_pairs(&lines);
+}
+
+/// The subject of the certificate tshost presents for `sni`.
+fn s_client_subject(port: u16, sni: &str) -> String {
+    let (_, out, err) = run_with_timeout(
+        Command::new("openssl").args([
+            "s_client",
+            "-connect",
+            &format!("127.0.0.1:{port}"),
+            "-servername",
+            sni,
+        ]),
+        b"",
+        Duration::from_secs(20),
+    );
+    String::from_utf8_lossy(&out)
+        .lines()
+        .chain(String::from_utf8_lossy(&err).lines())
+        .filter(|l| l.contains("subject="))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn tsvconnprotocoldisable_at_servername_makes_an_h2_client_speak_http_1_1() {
+    let origin = Origin::start();
+    let h = start("alpn", &origin, "noh2=b.test", &[]);
+    let (rc, out) = h.curl("b.test", &["--http2"]);
+    assert_eq!(rc, 0, "{out}");
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    let (rc, out) = h.curl("a.test", &["--http2"]);
+    assert_eq!(rc, 0, "{out}");
+    assert!(out.starts_with("HTTP/2 200"), "{out}");
+    let lines = h.settled(2);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("DISABLE h2") && field(l, "rc") == "1"),
+        "{lines:#?}"
+    );
+    check_pairs(&lines);
+}
+
+#[test]
+fn a_plain_connection_has_a_tsvconn_too_with_its_own_user_arguments() {
+    let origin = Origin::start();
+    let h = start("plain", &origin, "", &[]);
+    let mut s = TcpStream::connect(("127.0.0.1", h.proxy.port)).unwrap();
+    s.write_all(b"GET /size/5 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut buf = Vec::new();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let _ = std::io::Read::read_to_end(&mut s, &mut buf);
+    assert!(buf.starts_with(b"HTTP/1.1 200"));
+    let end = Instant::now() + Duration::from_secs(10);
+    let lines = loop {
+        let l = h.lines();
+        if l.iter().any(|l| l.starts_with("SSN_CLOSE")) || Instant::now() > end {
+            break l;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // No connection hook for a plain connection (ATS fires them for TLS ones only).
+    assert_eq!(
+        events(&lines),
+        ["SSN_START", "PLAIN", "SSN_CLOSE"],
+        "{lines:#?}"
+    );
+    assert_eq!(field(&lines[0], "ssl"), "0");
+    assert_eq!(field(&lines[0], "proto"), "-");
+    assert_eq!(field(&lines[0], "sni"), "(null)");
+    assert_eq!(field(&lines[1], "arg"), "1");
+    assert_eq!(field(&lines[1], "fd_ok"), "1");
+}
+
+/// Garbage, connections closed before or during the ClientHello, silent ones cut by the handshake
+/// timeout, and clients that leave while a plugin holds a hook: every VCONN_START has its
+/// VCONN_CLOSE, and none of them has a session.
+#[test]
+fn vconn_start_and_close_pair_up_under_garbage_abandoned_and_timed_out_connections() {
+    let origin = Origin::start();
+    let h = start(
+        "pairs",
+        &origin,
+        "hold=CERT ms=300",
+        &["CONFIG proxy.config.ssl.handshake_timeout_in INT 1"],
+    );
+    let port = h.proxy.tls_port;
+    let n = 20;
+    for _ in 0..n {
+        // Closed at once.
+        drop(TcpStream::connect(("127.0.0.1", port)).unwrap());
+        // Garbage instead of a ClientHello.
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let _ = s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    }
+    // Silent: cut by the 1 s handshake timeout.
+    let silent: Vec<TcpStream> = (0..n)
+        .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    // A ClientHello, then gone while the plugin holds CERT.
+    let mut leavers = Vec::new();
+    for _ in 0..n {
+        let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_nonblocking(true).unwrap();
+        let mut b = SslConnector::builder(SslMethod::tls_client()).unwrap();
+        b.set_verify(SslVerifyMode::NONE);
+        let ssl = b.build().configure().unwrap().into_ssl("a.test").unwrap();
+        match ssl.connect(s) {
+            Err(HandshakeError::WouldBlock(mid)) => leavers.push(mid),
+            other => panic!(
+                "the handshake did not wait for the server: {:?}",
+                other.err()
+            ),
+        }
+    }
+    // Every leaver's CERT is held now; they go.
+    let end = Instant::now() + Duration::from_secs(10);
+    while h.lines().iter().filter(|l| l.starts_with("CERT")).count() < n && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(leavers);
+    let lines = h.settled(4 * n);
+    drop(silent);
+    let starts = lines
+        .iter()
+        .filter(|l| l.starts_with("VCONN_START"))
+        .count();
+    assert_eq!(starts, 4 * n, "{lines:#?}");
+    check_pairs(&lines);
+    assert!(!lines.iter().any(|l| l.starts_with("SSN_")), "{lines:#?}");
+    // tshost is still fine.
+    let (rc, out) = h.curl("a.test", &["--http1.1"]);
+    assert_eq!(rc, 0, "{out}");
+}
