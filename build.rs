@@ -135,9 +135,13 @@ fn generate_headers(root: &Path) {
     }) {
         b = b.with_src(s);
     }
-    b.generate()
-        .expect("generate ts.h")
-        .write_to_file(root.join("include/ts/ts.h"));
+    let mut text = Vec::new();
+    b.generate().expect("generate ts.h").write(&mut text);
+    let text = alias_enumerators(&String::from_utf8(text).expect("ts.h is UTF-8"));
+    let path = root.join("include/ts/ts.h");
+    if fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+        fs::write(&path, text).expect("write include/ts/ts.h");
+    }
 
     // remap.h: the remap plugin interface, on top of ts.h.
     generate_remap_header(root, &sys, &types_src);
@@ -166,6 +170,33 @@ fn generate_headers(root: &Path) {
         .generate()
         .expect("generate tshost.h")
         .write_to_file(root.join("include/tshost.h"));
+}
+
+/// An enumerator that repeats another's value (`TS_SSL_VERIFY_SERVER_HOOK =
+/// TS_SSL_SERVER_VERIFY_HOOK` in ATS's apidefs.h) is a `#define` in tshost's header (Rust enums
+/// cannot repeat a value): spelled as the enumerator it repeats, not as a number, so that in C++
+/// it has the enum's type (a plugin passes it where a `TSHttpHookID` is expected). Its doc comment
+/// names the enumerator: "Alias of `TARGET` (N)".
+fn alias_enumerators(header: &str) -> String {
+    let mut out = String::with_capacity(header.len());
+    let mut target: Option<String> = None;
+    for line in header.lines() {
+        if let Some(rest) = line.trim_start().strip_prefix("* Alias of `") {
+            target = rest.split('`').next().map(str::to_string);
+        }
+        match (&target, line.strip_prefix("#define ")) {
+            (Some(t), Some(def)) => {
+                let name = def.split(' ').next().unwrap_or("");
+                out.push_str(&format!("#define {name} {t}\n"));
+                target = None;
+            }
+            _ => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
 }
 
 /// The entry points a remap plugin defines (tshost calls them), as ATS 9.2's remap.h declares
