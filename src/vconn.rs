@@ -104,6 +104,8 @@ pub struct VConn {
     walk: Mutex<Walk>,
     /// VCONN_START was fired: VCONN_CLOSE must be.
     started: AtomicBool,
+    /// TSVConnTunnel: the connection becomes a blind tunnel (no TLS termination).
+    tunnel: AtomicBool,
     closed: AtomicBool,
 }
 
@@ -129,6 +131,8 @@ pub enum Step {
     Held,
     /// A callee reenabled with TS_EVENT_ERROR: fail the handshake.
     Failed,
+    /// A callee asked for a blind tunnel (TSVConnTunnel): the handshake stops here.
+    Tunnel,
 }
 
 impl VConn {
@@ -156,6 +160,7 @@ impl VConn {
                 disabled: AtomicU8::new(0),
                 walk: Mutex::new(Walk::default()),
                 started: AtomicBool::new(false),
+                tunnel: AtomicBool::new(false),
                 closed: AtomicBool::new(false),
             })
             .1
@@ -198,6 +203,15 @@ impl VConn {
         }
     }
 
+    /// TSVConnTunnel: turn the connection into a blind tunnel when the current hook returns.
+    pub fn request_tunnel(&self) {
+        self.tunnel.store(true, Ordering::Release);
+    }
+
+    pub fn tunnel_requested(&self) -> bool {
+        self.tunnel.load(Ordering::Acquire)
+    }
+
     pub fn closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
     }
@@ -217,6 +231,9 @@ impl VConn {
     /// calls nobody.
     pub fn step(&self, hook: i32) -> Step {
         loop {
+            if self.tunnel_requested() {
+                return Step::Tunnel;
+            }
             let cont = {
                 let mut w = self.walk.lock();
                 if w.failed {
@@ -248,7 +265,12 @@ impl VConn {
             if hook == hook::VCONN_START {
                 self.started.store(true, Ordering::Release);
             }
-            match call_connection_hook(&self.gate, &cont, event_of(hook), self.handle) {
+            let answer = call_connection_hook(&self.gate, &cont, event_of(hook), self.handle);
+            if self.tunnel_requested() {
+                // ATS: the tunnel is taken as the callback returns, reenabled or not.
+                return Step::Tunnel;
+            }
+            match answer {
                 Answer::Now(TS_EVENT_ERROR) => {
                     self.walk.lock().failed = true;
                     return Step::Failed;
@@ -281,17 +303,16 @@ impl VConn {
     }
 
     /// Walk `hook` to its end, waiting for every hold (VCONN_START, and the rest of a point whose
-    /// callback said "retry"): false if a callee failed the handshake.
-    pub async fn run(&self, hook: i32) -> bool {
+    /// callback said "retry"): Done, Failed or Tunnel.
+    pub async fn run(&self, hook: i32) -> Step {
         loop {
             match self.step(hook) {
-                Step::Done => return true,
-                Step::Failed => return false,
                 Step::Held => {
                     if !self.held(hook).await {
-                        return false;
+                        return Step::Failed;
                     }
                 }
+                other => return other,
             }
         }
     }
@@ -306,7 +327,12 @@ impl VConn {
             if cont.is_deleted() {
                 continue;
             }
-            match call_connection_hook(&self.gate, &cont, event_of(hook), self.handle) {
+            let answer = call_connection_hook(&self.gate, &cont, event_of(hook), self.handle);
+            if self.tunnel_requested() {
+                // Taken at the next holdable point (the certificate callback).
+                break;
+            }
+            match answer {
                 Answer::Now(TS_EVENT_ERROR) => {
                     self.walk.lock().failed = true;
                     return false;
@@ -349,7 +375,7 @@ impl VConn {
             {
                 me.walk.lock().failed = false;
             }
-            me.run(hook::VCONN_CLOSE).await;
+            let _ = me.run(hook::VCONN_CLOSE).await;
             VCONNS.release(me.handle);
         };
         match rt {

@@ -5,71 +5,13 @@
 //! and the same remap.config (2026-12-07).
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
+use common::ats::build_example as build;
 use common::proxy::{raw_request, Origin, Proxy, Setup};
-use common::{crate_dir, include_dir, temp_dir};
-
-/// ATS's source tree (fetched once, kept under build/gold).
-fn ats_source() -> PathBuf {
-    static SRC: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    SRC.get_or_init(|| {
-        let out = Command::new("python3")
-            .arg(crate_dir().join("tests/gold/run"))
-            .arg("--print-source")
-            .output()
-            .expect("run tests/gold/run");
-        assert!(
-            out.status.success(),
-            "fetching ATS's source failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let text = String::from_utf8_lossy(&out.stdout);
-        let path = PathBuf::from(text.lines().last().expect("a path").trim());
-        assert!(path.join("example/plugins/c-api").is_dir(), "{path:?}");
-        path
-    })
-    .clone()
-}
-
-/// Build `example/plugins/c-api/<rel>` into `dir`, with tshost's `include/` the only place ts/
-/// headers come from: the compiler's list of the headers it read names none of Debian's.
-fn build(rel: &str, dir: &Path) -> PathBuf {
-    let src = ats_source().join("example/plugins/c-api").join(rel);
-    let cxx = rel.ends_with(".cc");
-    let stem = Path::new(rel).file_stem().unwrap().to_str().unwrap();
-    let so = dir.join(format!("{stem}.so"));
-    let deps = dir.join(format!("{stem}.d"));
-    let mut cmd = Command::new(if cxx { "g++" } else { "gcc" });
-    if cxx {
-        cmd.arg("-std=c++17");
-    }
-    let out = cmd
-        .args(["-shared", "-fPIC", "-g", "-MD", "-MF"])
-        .arg(&deps)
-        .arg("-I")
-        .arg(include_dir())
-        .arg("-o")
-        .arg(&so)
-        .arg(&src)
-        .arg("-lcrypto")
-        .output()
-        .expect("run the compiler");
-    assert!(
-        out.status.success(),
-        "{rel} did not build against tshost's headers:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let read = std::fs::read_to_string(&deps).unwrap();
-    let ours = include_dir().display().to_string();
-    assert!(read.contains(&format!("{ours}/ts/ts.h")), "{read}");
-    for debian in ["/usr/include/ts/", "/usr/include/tscore/"] {
-        assert!(!read.contains(debian), "{rel} read {debian}: {read}");
-    }
-    so
-}
+use common::temp_dir;
 
 fn get(proxy: &Proxy, host: &str, path: &str) -> String {
     let req = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");

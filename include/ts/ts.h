@@ -3727,6 +3727,15 @@ tsapi void TSVConnReenable(TSVConn sslvcp);
 tsapi void TSVConnReenableEx(TSVConn sslvcp, TSEvent event);
 
 /**
+ * Turn a TLS connection into a blind tunnel, from one of its handshake hooks (VCONN_START,
+ * CLIENT_HELLO, SERVERNAME, CERT): when the callback returns (reenabled or not), tshost stops
+ * the handshake and carries the connection's bytes, the ClientHello included, to the
+ * `map tunnel://SNI:PORT/ tunnel://HOST:PORT/` rule's destination, else to the SNI at the port
+ * the client connected to. TS_ERROR for a connection without TLS.
+ */
+tsapi TSReturnCode TSVConnTunnel(TSVConn sslp);
+
+/**
  * The connection's `SSL *`; NULL for a connection without TLS (or after it closed).
  */
 tsapi TSSslConnection TSVConnSslConnectionGet(TSVConn sslp);

@@ -71,6 +71,22 @@ fn reenable(who: crate::api::Here, vcp: TSVConn, event: i32) {
     }
 }
 
+/// Turn a TLS connection into a blind tunnel, from one of its handshake hooks (VCONN_START,
+/// CLIENT_HELLO, SERVERNAME, CERT): when the callback returns (reenabled or not), tshost stops
+/// the handshake and carries the connection's bytes, the ClientHello included, to the
+/// `map tunnel://SNI:PORT/ tunnel://HOST:PORT/` rule's destination, else to the SNI at the port
+/// the client connected to. TS_ERROR for a connection without TLS.
+#[no_mangle]
+pub extern "C" fn TSVConnTunnel(sslp: TSVConn) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || match vconn_arg(here!(), sslp) {
+        Some(vc) if vc.tls => {
+            vc.request_tunnel();
+            TS_SUCCESS
+        }
+        _ => TS_ERROR,
+    })
+}
+
 /// The connection's `SSL *`; NULL for a connection without TLS (or after it closed).
 #[no_mangle]
 pub extern "C" fn TSVConnSslConnectionGet(sslp: TSVConn) -> TSSslConnection {

@@ -1,5 +1,6 @@
 //! ATS-format configuration files.
 #![forbid(unsafe_code)]
+pub mod connect_ports;
 pub mod ip_allow;
 pub mod overridable;
 pub mod ports;

@@ -9,19 +9,19 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 use tokio_openssl::SslStream;
 
 use super::body::Transport;
+use super::tunnel::Tap;
 use crate::vconn::VConn;
 
 pub struct ClientTls {
-    s: SslStream<TcpStream>,
+    s: SslStream<Tap>,
     vc: Arc<VConn>,
 }
 
 impl ClientTls {
-    pub fn new(s: SslStream<TcpStream>, vc: Arc<VConn>) -> ClientTls {
+    pub fn new(s: SslStream<Tap>, vc: Arc<VConn>) -> ClientTls {
         ClientTls { s, vc }
     }
 

@@ -15,5 +15,6 @@ pub mod reload;
 pub mod server;
 pub mod sm;
 pub mod start;
+pub mod tunnel;
 
 pub(crate) use crate::txn::{ClientInfo, Session, Txn};

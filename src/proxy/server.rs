@@ -18,9 +18,10 @@ use super::client_tls::ClientTls;
 use super::http2::{self, H2Settings};
 use super::proto;
 use super::sm::Proxy;
+use super::tunnel::Tap;
 use super::{http1, ClientInfo};
 use crate::tls::{conn_hooks, TlsServer};
-use crate::vconn::{self, VConn};
+use crate::vconn::{self, Step, VConn};
 
 /// A listening port.
 pub struct Port {
@@ -58,6 +59,9 @@ pub struct ClientTimeouts {
     pub tls_handshake: Duration,
     /// HTTP/2 sessions (ALPN h2 on TLS ports).
     pub h2: H2Settings,
+    /// A blind tunnel (TSVConnTunnel) in which nothing moves this long is closed
+    /// (proxy.config.net.default_inactivity_timeout).
+    pub tunnel_idle: Duration,
 }
 
 /// A network thread's runtime: connections accepted on any port are handed to the worker with
@@ -258,9 +262,25 @@ async fn connection(
             let vc = VConn::create(Some(peer.into()), local.map(Into::into), fd, true, 0);
             // The handshake's state is large and only lives until it ends: boxed, it is freed
             // before the session starts (an idle connection keeps only what it needs).
-            let Some(s) = Box::pin(tls_accept(tls, stream, &vc, peer, timeouts, &stop)).await
-            else {
-                return;
+            let s = match Box::pin(tls_accept(tls, stream, &vc, peer, timeouts, &stop)).await {
+                Accepted::Tls(s) => s,
+                Accepted::Failed => return,
+                Accepted::Tunnel(client, replay, sni) => {
+                    if let Some(local) = local {
+                        let idle = timeouts.tunnel_idle;
+                        let connect = proxy.config.origin_connect_timeout;
+                        let t = super::tunnel::Blind {
+                            client,
+                            replay,
+                            peer,
+                            sni,
+                            local,
+                        };
+                        super::tunnel::run(proxy, t, connect, idle).await;
+                    }
+                    vc.close(tokio::runtime::Handle::try_current().ok());
+                    return;
+                }
             };
             let s = ClientTls::new(s, vc.clone());
             let version = crate::tls::version_tag(s.ssl());
@@ -302,9 +322,18 @@ async fn connection(
     }
 }
 
+/// How a TLS accept ended.
+enum Accepted {
+    Tls(tokio_openssl::SslStream<Tap>),
+    /// A plugin failed it, it timed out, a stop came, or it failed; VCONN_CLOSE has fired.
+    Failed,
+    /// A plugin asked for a blind tunnel (TSVConnTunnel): the socket, what the client sent so
+    /// far, and its SNI.
+    Tunnel(TcpStream, Vec<u8>, Option<String>),
+}
+
 /// The TLS handshake of a new client connection, with the connection hooks when any has a
-/// continuation (None: it failed, a plugin failed it, it timed out, or a stop came; the
-/// connection's VCONN_CLOSE has fired then).
+/// continuation.
 async fn tls_accept(
     tls: Arc<TlsServer>,
     stream: TcpStream,
@@ -312,13 +341,13 @@ async fn tls_accept(
     peer: SocketAddr,
     timeouts: ClientTimeouts,
     stop: &watch::Receiver<bool>,
-) -> Option<tokio_openssl::SslStream<TcpStream>> {
+) -> Accepted {
     let mut ssl = match tls.ssl() {
         Ok(s) => s,
         Err(e) => {
             crate::error!("TLS: {e}");
             vc.close(None);
-            return None;
+            return Accepted::Failed;
         }
     };
     vc.set_ssl(conn_hooks::address(&ssl));
@@ -326,29 +355,36 @@ async fn tls_accept(
     if hooks {
         conn_hooks::attach(&mut ssl, vc.clone());
     }
-    let Ok(mut s) = tokio_openssl::SslStream::new(ssl, stream) else {
+    // With hooks, what the client sends during the handshake is kept (a tunnel replays it).
+    let Ok(mut s) = tokio_openssl::SslStream::new(ssl, Tap::new(stream, hooks)) else {
         vc.close(None);
-        return None;
+        return Accepted::Failed;
     };
     let work = async {
         // TS_VCONN_START_HOOK: after the accept, before the handshake reads anything.
-        if hooks && !vc.run(vconn::hook::VCONN_START).await {
-            return Err("a plugin failed it at VCONN_START".to_string());
+        if hooks {
+            match vc.run(vconn::hook::VCONN_START).await {
+                Step::Done => {}
+                Step::Tunnel => return Ok(true),
+                _ => return Err("a plugin failed it at VCONN_START".to_string()),
+            }
         }
         loop {
             match Pin::new(&mut s).accept().await {
-                Ok(()) => return Ok(()),
+                Ok(()) => return Ok(false),
                 Err(e) => match conn_hooks::paused_at(e.code()) {
-                    // A plugin holds CLIENT_HELLO or CERT: wait for its reenable, call the
-                    // rest of that hook's plugins, and go on with the handshake.
-                    Some(h) if hooks => {
-                        if !vc.run(h).await {
+                    // A plugin holds CLIENT_HELLO or CERT (or asked for a tunnel there): wait
+                    // for its reenable, call the rest of that hook's plugins, go on.
+                    Some(h) if hooks => match vc.run(h).await {
+                        Step::Done => {}
+                        Step::Tunnel => return Ok(true),
+                        _ => {
                             return Err(format!(
                                 "a plugin failed it at {}",
                                 crate::hooks::short_name(h)
-                            ));
+                            ))
                         }
-                    }
+                    },
                     _ => return Err(e.to_string()),
                 },
             }
@@ -359,23 +395,32 @@ async fn tls_accept(
         r = tokio::time::timeout(timeouts.tls_handshake, work) => r,
         _ = stop.changed() => Ok(Err("stopping".to_string())),
     };
-    let done = match handshake {
-        Ok(Ok(())) => true,
-        Ok(Err(e)) => {
-            crate::debug!("ssl", "handshake with {peer}: {e}");
-            false
+    match handshake {
+        Ok(Ok(false)) => {
+            s.get_mut().stop_recording();
+            return Accepted::Tls(s);
         }
-        Err(_) => {
-            crate::debug!("ssl", "handshake with {peer}: timed out");
-            false
+        Ok(Ok(true)) => {
+            let sni = s
+                .ssl()
+                .servername(openssl::ssl::NameType::HOST_NAME)
+                .map(str::to_string);
+            match s.get_mut().take() {
+                Ok((client, replay)) => {
+                    // OpenSSL lets go of the connection; the tunnel has its own descriptor.
+                    vc.set_ssl(0);
+                    drop(s);
+                    return Accepted::Tunnel(client, replay, sni);
+                }
+                Err(e) => crate::warning!("blind tunnel from {peer}: {e}"),
+            }
         }
-    };
-    if done {
-        return Some(s);
+        Ok(Err(e)) => crate::debug!("ssl", "handshake with {peer}: {e}"),
+        Err(_) => crate::debug!("ssl", "handshake with {peer}: timed out"),
     }
     // VCONN_CLOSE while the TLS object lives.
     vc.close(tokio::runtime::Handle::try_current().ok());
-    None
+    Accepted::Failed
 }
 
 /// ATS's protocol probe: a session starts only once the client sent a byte (false: it closed, or

@@ -209,6 +209,13 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
             900,
         ),
         origin_connect_timeout: secs(records, "proxy.config.http.connect_attempts_timeout", 30),
+        connect_ports: {
+            let v = records
+                .get_str("proxy.config.http.connect_ports")
+                .unwrap_or("443");
+            crate::config::connect_ports::ConnectPorts::parse(v)
+                .map_err(|e| format!("proxy.config.http.connect_ports: {e}"))?
+        },
         origin_response_timeout: secs(
             records,
             "proxy.config.http.transaction_no_activity_timeout_out",
@@ -257,6 +264,12 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
             ),
             tls_handshake: secs(records, "proxy.config.ssl.handshake_timeout_in", 30)
                 .max(Duration::from_secs(1)),
+            tunnel_idle: secs(
+                records,
+                "proxy.config.net.default_inactivity_timeout",
+                86400,
+            )
+            .max(Duration::from_secs(1)),
             h2: H2Settings {
                 max_concurrent_streams: records
                     .get_int("proxy.config.http2.max_concurrent_streams_in")

@@ -41,7 +41,8 @@ pub fn client_hello(ssl: &SslRef) -> Result<ClientHelloResponse, ErrorStack> {
     };
     match vc.step(hook::CLIENT_HELLO) {
         Step::Done => Ok(ClientHelloResponse::SUCCESS),
-        Step::Held => Ok(ClientHelloResponse::RETRY),
+        // A tunnel pauses the handshake too: the network task takes the connection over.
+        Step::Held | Step::Tunnel => Ok(ClientHelloResponse::RETRY),
         Step::Failed => Err(ErrorStack::get()),
     }
 }
@@ -94,7 +95,7 @@ unsafe extern "C" fn cert_cb(ssl: *mut openssl_sys::SSL, _arg: *mut c_void) -> c
         };
         match vc.step(hook::CERT) {
             Step::Done => 1,
-            Step::Held => -1,
+            Step::Held | Step::Tunnel => -1,
             Step::Failed => 0,
         }
     })

@@ -237,4 +237,5 @@ pub fn build_program_with(src: &Path, out: &Path, extra: &[&str]) {
 pub fn build_program(src: &Path, out: &Path) {
     build_program_with(src, out, &["-Wno-unused-parameter"]);
 }
+pub mod ats;
 pub mod proxy;

@@ -19,7 +19,9 @@
 //! * FROM: `[scheme://]host[:port][/path]`, or `/path` (a rule for any host, `map` only). The
 //!   scheme defaults to http, the port to the scheme's (80 for http/ws, 443 for https/wss); the
 //!   host is lower-cased. TO: `scheme://host[:port][/path]`. Schemes: http, https, ws, wss (ws/wss
-//!   only to ws/wss); `tunnel` (and `file` in FROM) rules are skipped with a warning; others are an
+//!   only to ws/wss); `map tunnel://NAME:PORT/ tunnel://HOST:PORT/` gives the destination of a
+//!   blind tunnel (TSVConnTunnel); other `tunnel` rules (and `file` in FROM) are skipped with a
+//!   warning; others are an
 //!   error. Paths are kept without their leading `/`, as in ATS.
 //! * Options: `@plugin=PATH` adds a remap plugin to the rule's chain, each `@pparam=VALUE` a
 //!   parameter to the plugin before it (those before the first `@plugin` go to the first, as
@@ -281,6 +283,20 @@ fn rewrite_path(from_path: &[u8], to_path: &[u8], req: &[u8]) -> Vec<u8> {
 }
 
 impl RemapTable {
+    /// The destination of a blind tunnel for a server name and port: the first
+    /// `map tunnel://NAME:PORT/ tunnel://HOST:PORT/` rule (file order).
+    pub fn tunnel_target(&self, name: &str, port: u16) -> Option<(&str, u16)> {
+        self.rules
+            .iter()
+            .find(|r| {
+                r.kind == MapKind::Map
+                    && r.from.scheme == "tunnel"
+                    && r.from.port == port
+                    && r.from.host.eq_ignore_ascii_case(name)
+            })
+            .map(|r| (r.to.host.as_str(), r.to.port))
+    }
+
     /// The `map` rule for a request and the request's new path (with a leading `/`). `path` is
     /// the request's URL path (the query excluded), with or without its leading `/`; `host` is
     /// compared case-insensitively, `scheme` too. (A test helper: the request arrived on `port`.)

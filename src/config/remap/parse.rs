@@ -262,16 +262,24 @@ impl Parser {
         let from_scheme = from.scheme.unwrap_or("http").to_ascii_lowercase();
         let to_scheme = to.scheme.unwrap_or("").to_ascii_lowercase();
         let web = |s: &str| matches!(s, "http" | "https" | "ws" | "wss");
-        if from_scheme == "tunnel"
-            || from_scheme == "file"
-            || (to_scheme == "tunnel" && web(&from_scheme))
+        let tunnel = from_scheme == "tunnel" && to_scheme == "tunnel";
+        if tunnel && (kind != MapKind::Map || is_regex) {
+            return Err("tunnel:// rules are map rules".into());
+        }
+        if tunnel && (from.port.is_none() || to.port.is_none()) {
+            return Err("a tunnel:// URL needs a port".into());
+        }
+        if !tunnel
+            && (from_scheme == "tunnel"
+                || from_scheme == "file"
+                || (to_scheme == "tunnel" && web(&from_scheme)))
         {
             self.warnings.push(format!(
                 "{file_s}:{line}: {from_scheme}:// -> {to_scheme}:// rules are not supported by tshost yet; line skipped"
             ));
             return Ok(Line::Skip);
         }
-        if !web(&from_scheme) || !web(&to_scheme) {
+        if !tunnel && (!web(&from_scheme) || !web(&to_scheme)) {
             return Err("only http, https, ws, wss, and tunnel remappings are supported".into());
         }
         if matches!(from_scheme.as_str(), "ws" | "wss")

@@ -49,6 +49,7 @@ pub use crate::hdrs::parse::{parse_request, parse_response, ParsedRequest};
 use exchange::*;
 use overrides::*;
 use redirect::*;
+pub(crate) use remap::resolve as resolve_host;
 pub use remap::Target;
 use remap::*;
 pub use remap_state::{RemapState, RuleUrls};
@@ -79,6 +80,8 @@ pub struct SmConfig {
     /// `https` in the clear: 0 let through, 1 logged, 2 (ATS's default) logged and refused (400).
     pub scheme_mismatch_policy: i64,
     pub origin_connect_timeout: Duration,
+    /// proxy.config.http.connect_ports: where a blind tunnel may go.
+    pub connect_ports: crate::config::connect_ports::ConnectPorts,
     pub origin_response_timeout: Duration,
     pub pristine_host: bool,
     pub insert_xff: bool,

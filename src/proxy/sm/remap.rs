@@ -168,7 +168,7 @@ pub(super) fn remap<'p>(
     })
 }
 
-pub(super) async fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
+pub(crate) async fn resolve(host: &str, port: u16) -> Option<SocketAddr> {
     if let Ok(ip) = host.parse::<std::net::IpAddr>() {
         return Some(SocketAddr::new(ip, port));
     }

@@ -98,7 +98,7 @@ fn unsupported_types_are_skipped_with_a_warning() {
     let (t, w) = table(
         "map_with_referer http://a/ http://b/ x\n\
          regex_reverse_map http://(.*).example.com/ http://o/\n\
-         map tunnel://t.example.com:443/ tunnel://o:443/\n\
+         map http://t.example.com/ tunnel://o:443/\n\
          regex_map_with_referer http://a/ http://b/ x\n\
          map http://ok/ http://o/\n",
     );
@@ -111,6 +111,24 @@ fn unsupported_types_are_skipped_with_a_warning() {
     assert!(w[1].contains(":2: regex_reverse_map rules"), "{w:?}");
     assert!(w[2].contains(":3: tunnel://"), "{w:?}");
     assert!(w[3].contains(":4: regex_map_with_referer"), "{w:?}");
+}
+
+#[test]
+fn tunnel_rules_map_a_server_name_and_port_to_a_destination() {
+    let (t, w) = table(
+        "map tunnel://t.example.com:443/ tunnel://o.test:4443/\n\
+         map / http://any/\n",
+    );
+    assert!(w.is_empty(), "{w:?}");
+    assert_eq!(
+        t.tunnel_target("T.example.com", 443),
+        Some(("o.test", 4443))
+    );
+    assert_eq!(t.tunnel_target("t.example.com", 444), None);
+    // A rule without a host does not take tunnels.
+    assert_eq!(t.tunnel_target("other.test", 443), None);
+    assert!(err("map tunnel://t.example.com/ tunnel://o:1/\n").contains("needs a port"));
+    assert!(err("redirect tunnel://t:1/ tunnel://o:1/\n").contains("map rules"));
 }
 
 #[test]

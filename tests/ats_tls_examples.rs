@@ -1,0 +1,223 @@
+//! ATS 9.2.9's TLS example plugins (`example/plugins/c-api/`: ssl_sni, ssl_sni_allowlist,
+//! disable_http2), built from ATS's source against tshost's headers alone, on tshost's TLS port
+//! with real clients: a certificate switched by SNI (TSSslContextFindByName + SSL_set_SSL_CTX), a
+//! blind tunnel (TSVConnTunnel) to a TLS server through a `tunnel://` rule, HTTP/2 turned off for
+//! a name (TSVConnProtocolDisable).
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::ats::build_example;
+use common::proxy::{make_cert, run_with_timeout, Origin, Proxy, Setup};
+use common::temp_dir;
+
+/// A free port on 127.0.0.1 (bound and let go).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `openssl s_server -www` with a certificate for origin.test: the destination of the tunnels.
+struct TunnelEnd {
+    child: Child,
+    port: u16,
+}
+
+impl TunnelEnd {
+    fn start(dir: &Path) -> TunnelEnd {
+        make_cert(dir, "origin.test");
+        let port = free_port();
+        let child = Command::new("openssl")
+            .args(["s_server", "-www", "-quiet", "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(dir.join("origin.test.pem"))
+            .arg("-key")
+            .arg(dir.join("origin.test.key"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("openssl s_server");
+        let end = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < end, "s_server did not listen");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        TunnelEnd { child, port }
+    }
+}
+
+impl Drop for TunnelEnd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `openssl s_client` for `sni` sending a GET: the certificate subject it saw and what came back.
+fn s_client(port: u16, sni: &str, extra: &[&str]) -> String {
+    let (_, out, err) = run_with_timeout(
+        Command::new("openssl")
+            .args(["s_client", "-connect", &format!("127.0.0.1:{port}")])
+            .args(["-servername", sni, "-ign_eof"])
+            .args(extra),
+        b"GET / HTTP/1.0\r\nHost: a.test\r\n\r\n",
+        Duration::from_secs(20),
+    );
+    String::from_utf8_lossy(&out).into_owned() + &String::from_utf8_lossy(&err)
+}
+
+fn subject(out: &str) -> String {
+    out.lines()
+        .find(|l| l.starts_with("subject="))
+        .unwrap_or("")
+        .replace(' ', "")
+}
+
+/// tshost on a known TLS port, with certificates for a.test (default) and safelyfiled.com, the
+/// plugins of `plugin_lines`, and a tunnel rule for www.facebook.com and unknown.test.
+/// `connect_ports`: proxy.config.http.connect_ports, else ATS's default (443).
+fn start(
+    name: &str,
+    origin: &Origin,
+    tunnel_to: u16,
+    plugin_lines: Vec<String>,
+    connect_ports: bool,
+) -> (Proxy, u16) {
+    let certs = temp_dir(&format!("ats-tls-{name}-certs"));
+    let (a_cert, a_key) = make_cert(&certs, "a.test");
+    let (s_cert, s_key) = make_cert(&certs, "safelyfiled.com");
+    let tls_port = free_port();
+    let proxy = Proxy::start(
+        &format!("ats-tls-{name}"),
+        origin,
+        Setup {
+            records: [
+                format!("CONFIG proxy.config.http.server_ports STRING 0:ip-in=127.0.0.1 {tls_port}:ssl:ip-in=127.0.0.1"),
+                format!("CONFIG proxy.config.http.connect_ports STRING 443 {tls_port}"),
+            ][..1 + connect_ports as usize]
+                .to_vec(),
+            plugins: plugin_lines,
+            remap: vec![
+                format!("map https://a.test/ http://127.0.0.1:{}/", origin.port),
+                format!("map tunnel://www.facebook.com:{tls_port}/ tunnel://127.0.0.1:{tunnel_to}/"),
+                format!("map tunnel://unknown.test:{tls_port}/ tunnel://127.0.0.1:{tunnel_to}/"),
+            ],
+            multicert: Some(
+                "dest_ip=* ssl_cert_name=a.pem ssl_key_name=a.key\nssl_cert_name=s.pem ssl_key_name=s.key\n"
+                    .into(),
+            ),
+            files: vec![
+                ("a.pem".into(), a_cert),
+                ("a.key".into(), a_key),
+                ("s.pem".into(), s_cert),
+                ("s.key".into(), s_key),
+            ],
+        },
+    );
+    assert_eq!(proxy.tls_port, tls_port);
+    (proxy, tls_port)
+}
+
+#[test]
+fn ssl_sni_switches_the_certificate_and_tunnels_facebook_blindly() {
+    let dir = temp_dir("ats-tls-examples");
+    let ssl_sni = build_example("ssl_sni/ssl_sni.cc", &dir);
+    let end = TunnelEnd::start(&dir);
+    let origin = Origin::start();
+    let (proxy, port) = start(
+        "sni",
+        &origin,
+        end.port,
+        vec![ssl_sni.display().to_string()],
+        true,
+    );
+
+    // www.yahoo.com: tshost has no certificate of that name (the default a.test would do); the
+    // plugin switches the connection to safelyfiled.com's context at the CERT hook.
+    let out = s_client(port, "www.yahoo.com", &[]);
+    assert!(subject(&out).contains("CN=safelyfiled.com"), "{out}");
+    // a.test: the plugin leaves it alone; proxied as usual.
+    let out = s_client(port, "a.test", &[]);
+    assert!(subject(&out).contains("CN=a.test"), "{out}");
+    assert!(out.contains(" 200 OK"), "{out}");
+    // www.facebook.com: a blind tunnel: the client's TLS is the s_server's, untouched.
+    let out = s_client(port, "www.facebook.com", &[]);
+    assert!(subject(&out).contains("CN=origin.test"), "{out}");
+    assert!(out.contains("HTTP/1.0 200 ok"), "{out}");
+    assert!(out.contains("s_server"), "{out}");
+    drop(proxy);
+}
+
+#[test]
+fn ssl_sni_allowlist_tunnels_names_without_a_certificate() {
+    let dir = temp_dir("ats-tls-allowlist");
+    let allow = build_example("ssl_sni_allowlist/ssl_sni_allowlist.cc", &dir);
+    let end = TunnelEnd::start(&dir);
+    let origin = Origin::start();
+    // The port the client came to must be a connect port (ATS's default: 443 only), else the
+    // tunnel is refused (closed).
+    let (refusing, port) = start(
+        "allow-443",
+        &origin,
+        end.port,
+        vec![allow.display().to_string()],
+        false,
+    );
+    let out = s_client(port, "unknown.test", &[]);
+    assert!(!out.contains("CN=origin.test"), "{out}");
+    assert!(
+        refusing
+            .stderr()
+            .contains("not in proxy.config.http.connect_ports"),
+        "{}",
+        refusing.stderr()
+    );
+    drop(refusing);
+    let (_proxy, port) = start(
+        "allow",
+        &origin,
+        end.port,
+        vec![allow.display().to_string()],
+        true,
+    );
+    // A name with a certificate is terminated by tshost.
+    let out = s_client(port, "safelyfiled.com", &[]);
+    assert!(subject(&out).contains("CN=safelyfiled.com"), "{out}");
+    // A name without one goes, blind, to the tunnel rule's destination.
+    let out = s_client(port, "unknown.test", &[]);
+    assert!(subject(&out).contains("CN=origin.test"), "{out}");
+    assert!(out.contains("HTTP/1.0 200 ok"), "{out}");
+}
+
+#[test]
+fn disable_http2_turns_h2_off_for_the_names_it_is_given() {
+    let dir = temp_dir("ats-tls-h2");
+    let no_h2 = build_example("disable_http2/disable_http2.cc", &dir);
+    let end = TunnelEnd::start(&dir);
+    let origin = Origin::start();
+    let (proxy, port) = start(
+        "h2",
+        &origin,
+        end.port,
+        vec![format!("{} safelyfiled.com", no_h2.display())],
+        false,
+    );
+    let alpn = |sni: &str| {
+        let out = s_client(port, sni, &["-alpn", "h2,http/1.1"]);
+        out.lines()
+            .find(|l| l.starts_with("ALPN protocol:"))
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(alpn("safelyfiled.com"), "ALPN protocol: http/1.1");
+    assert_eq!(alpn("a.test"), "ALPN protocol: h2");
+    drop(proxy);
+}
