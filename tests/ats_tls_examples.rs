@@ -174,9 +174,10 @@ fn ssl_sni_allowlist_tunnels_names_without_a_certificate() {
     let out = s_client(port, "unknown.test", &[]);
     assert!(!out.contains("CN=origin.test"), "{out}");
     assert!(
-        refusing
-            .stderr()
-            .contains("not in proxy.config.http.connect_ports"),
+        refusing.wait_for_stderr(
+            "not in proxy.config.http.connect_ports",
+            Duration::from_secs(5)
+        ),
         "{}",
         refusing.stderr()
     );
