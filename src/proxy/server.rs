@@ -259,13 +259,18 @@ async fn connection(
                 return;
             };
             let version = crate::tls::version_tag(s.ssl());
+            let sni = s
+                .ssl()
+                .servername(openssl::ssl::NameType::HOST_NAME)
+                .map(str::to_string);
             if s.ssl().selected_alpn_protocol() == Some(b"h2") {
                 let info = ClientInfo::new(
                     Some(peer),
                     local,
                     fd,
                     vec![proto::HTTP_2_0, version, proto::TCP, ip_tag(&peer)],
-                );
+                )
+                .with_tls(sni.as_deref());
                 Box::pin(http2::serve(proxy, s, info, timeouts.h2, stop)).await;
                 return;
             }
@@ -281,7 +286,8 @@ async fn connection(
                 local,
                 fd,
                 vec![version, proto::TCP, ip_tag(&peer)],
-            );
+            )
+            .with_tls(sni.as_deref());
             Box::pin(http1::serve(
                 proxy,
                 conn,

@@ -2,7 +2,9 @@
 //! running without configuration.
 
 pub mod cache;
+pub mod client_cert;
 pub mod session;
+pub mod sni;
 pub mod tickets;
 
 use std::collections::HashMap;
@@ -35,16 +37,20 @@ pub struct TlsServer {
 
 /// ALPN protocols tshost speaks, in preference order (wire format).
 const ALPN: &[u8] = b"\x02h2\x08http/1.1";
+/// ALPN without h2 (sni.yaml `http2: off`).
+const ALPN_H1: &[u8] = b"\x08http/1.1";
 
 fn context_builder() -> Result<SslContextBuilder, String> {
     let mut b = SslContextBuilder::new(SslMethod::tls_server()).map_err(|e| e.to_string())?;
     b.set_min_proto_version(Some(SslVersion::TLS1_2))
         .map_err(|e| e.to_string())?;
-    b.set_alpn_select_callback(|_, client| {
+    b.set_alpn_select_callback(|ssl, client| {
         // A client that offers ALPN without a protocol tshost speaks is refused with a fatal
         // no_application_protocol alert (RFC 7301 3.2; ATS 9.2, #7981).
-        openssl::ssl::select_next_proto(ALPN, client).ok_or(AlpnError::ALERT_FATAL)
+        let ours = if sni::h2_allowed(ssl) { ALPN } else { ALPN_H1 };
+        openssl::ssl::select_next_proto(ours, client).ok_or(AlpnError::ALERT_FATAL)
     });
+    client_cert::setup_context(&mut b)?;
     // OpenSSL frees a connection's read and write buffers (about 34 KiB) when they are empty.
     b.set_mode(openssl::ssl::SslMode::RELEASE_BUFFERS);
     // Read as much as the socket has, not a record header and then its body: one read per
@@ -63,12 +69,10 @@ fn context_builder() -> Result<SslContextBuilder, String> {
 }
 
 /// The session id context of a certificate: sessions resume only in a context with the same
-/// certificate (on this host or another with the same configuration).
+/// certificate (on this host or another with the same configuration) and the same client
+/// certificate policy.
 fn session_id_context(cert: &X509) -> Result<Vec<u8>, String> {
-    let d = cert
-        .digest(MessageDigest::sha256())
-        .map_err(|e| e.to_string())?;
-    Ok(d[..32].to_vec())
+    client_cert::session_id_context(cert, &client_cert::listener_tag())
 }
 
 /// Names a certificate is valid for: its DNS subjectAltNames, else its subject CN.
@@ -230,13 +234,15 @@ impl TlsServer {
             .map_err(|e| e.to_string())?;
         let names = by_name.clone();
         b.set_client_hello_callback(move |ssl, _alert| {
-            if let Some(name) = client_hello_sni(ssl) {
-                if let Some(ctx) = lookup(&names, &name) {
+            let name = client_hello_sni(ssl);
+            if let Some(name) = &name {
+                if let Some(ctx) = lookup(&names, name) {
                     if ctx.as_ptr() as usize != first_ctx {
                         ssl.set_ssl_context(ctx)?;
                     }
                 }
             }
+            sni::on_client_hello(ssl, name.as_deref())?;
             if session::tls13_stateful() && client_hello_offers_tls13(ssl) {
                 // Stateful TLS 1.3 tickets: the ticket is a session id, stored and looked up
                 // through tshost's cache and TS_SSL_SESSION_HOOK.

@@ -62,6 +62,9 @@ pub struct ClientInfo {
     pub internal: bool,
     /// The client's IP address as text (X-Forwarded-For), made once per session.
     pub client_ip: Option<Box<[u8]>>,
+    /// A TLS connection, and the server name its ClientHello gave (lowercase), if any.
+    pub tls: bool,
+    pub sni: Option<Box<str>>,
 }
 
 impl ClientInfo {
@@ -78,7 +81,16 @@ impl ClientInfo {
             stack,
             internal: false,
             client_ip: client.map(|a| a.ip().to_string().into_bytes().into_boxed_slice()),
+            tls: false,
+            sni: None,
         }
+    }
+
+    /// The same, for a TLS connection with this SNI.
+    pub fn with_tls(mut self, sni: Option<&str>) -> Self {
+        self.tls = true;
+        self.sni = sni.map(|s| s.to_ascii_lowercase().into_boxed_str());
+        self
     }
 }
 
