@@ -190,7 +190,11 @@ impl SniConfig {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                crate::debug!("ssl", "{} does not exist: no per-SNI settings", path.display());
+                crate::debug!(
+                    "ssl",
+                    "{} does not exist: no per-SNI settings",
+                    path.display()
+                );
                 return Ok(None);
             }
             Err(e) => {
@@ -379,7 +383,10 @@ mod tests {
         assert!(w[1].contains("sni.yaml:4: unsupported key 'frob' in SNI config"));
         assert!(w[2].contains("sni.yaml:7: sni.yaml key 'tunnel_route'"));
         let (_, w) = parse("sni:\n- fqdn: a\n  verify_client_ca_certs: ca.pem\n").unwrap();
-        assert!(w[0].contains("without verify_client has no effect"), "{w:?}");
+        assert!(
+            w[0].contains("without verify_client has no effect"),
+            "{w:?}"
+        );
     }
 
     #[test]

@@ -55,7 +55,11 @@ fn client_certs_and_sni(records: &Records, dir: Option<&Path>) -> Result<(), Str
         crate::note!(
             "TLS clients {} a certificate (certification_level {}), checked against {} and the \
              system's CAs",
-            if l.level == 2 { "must present" } else { "are asked for" },
+            if l.level == 2 {
+                "must present"
+            } else {
+                "are asked for"
+            },
             l.level,
             l.describe()
         );

@@ -36,9 +36,7 @@ pub fn mode(level: u8) -> SslVerifyMode {
     match level {
         0 => SslVerifyMode::NONE,
         1 => SslVerifyMode::PEER | SslVerifyMode::CLIENT_ONCE,
-        _ => {
-            SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT | SslVerifyMode::CLIENT_ONCE
-        }
+        _ => SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT | SslVerifyMode::CLIENT_ONCE,
     }
 }
 
@@ -278,9 +276,8 @@ impl SniVerify {
         if let Some(cert) = ssl.certificate() {
             let sid = session_id_context(cert, &self.tag)?;
             // SAFETY: the connection's own SSL object; OpenSSL copies the bytes (at most 32).
-            let ok = unsafe {
-                SSL_set_session_id_context(ssl.as_ptr(), sid.as_ptr(), sid.len() as _)
-            };
+            let ok =
+                unsafe { SSL_set_session_id_context(ssl.as_ptr(), sid.as_ptr(), sid.len() as _) };
             if ok != 1 {
                 return Err("SSL_set_session_id_context failed".into());
             }

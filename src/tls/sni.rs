@@ -66,7 +66,9 @@ fn build(config: SniConfig) -> Result<Table, String> {
             None => None,
         };
         if let Some(v) = &e.tls_versions {
-            if v.iter().any(|v| matches!(v, TlsVersion::V1_0 | TlsVersion::V1_1)) {
+            if v.iter()
+                .any(|v| matches!(v, TlsVersion::V1_0 | TlsVersion::V1_1))
+            {
                 crate::warning!(
                     "{}:{}: valid_tls_versions_in: tshost speaks TLS 1.2 and 1.3 only; \
                      TLSv1 and TLSv1_1 are never offered",

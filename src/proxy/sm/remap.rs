@@ -77,8 +77,8 @@ pub(super) fn remap<'p>(
         let host = text(host);
         // sni.yaml's host_sni_policy (ATS's check_sni_host, before remap): refused like an
         // ip_allow.yaml method, after the rule's remap plugins (a redirect rule goes first).
-        let sni_denied = ssn.client.tls
-            && crate::tls::sni::host_denied(&host, ssn.client.sni.as_deref());
+        let sni_denied =
+            ssn.client.tls && crate::tls::sni::host_denied(&host, ssn.client.sni.as_deref());
         let port = port.unwrap_or(if scheme == "https" { 443 } else { 80 });
         let local = || ssn.client.local_addr.as_ref().and_then(|a| a.as_socket());
         let recv_port = if table.has_recv_port {
