@@ -210,7 +210,7 @@ fn certification_level_2_requires_a_certificate_the_ca_signed() {
         &origin,
         &pki,
         &["CONFIG proxy.config.ssl.client.certification_level INT 2"],
-        None,
+        Some("sni:\n- fqdn: open.example.com\n  verify_client: NONE\n"),
     );
     let (client, rogue) = (pki.id("client"), pki.id("rogue"));
     let g = get(&p, "example.com", "example.com", None, &[]);
@@ -235,6 +235,29 @@ fn certification_level_2_requires_a_certificate_the_ca_signed() {
         &[],
     );
     assert!(g.refused(), "another CA's client: {g:?}");
+    // sni.yaml's NONE lowers the level for its name only; a session made there (without a
+    // certificate) does not resume under the listener's level 2.
+    let o = "open.example.com";
+    assert!(get(&p, o, o, None, &[]).ok(), "NONE under level 2");
+    let dir = temp_dir("mtls-level2-sessions");
+    let kinds: [&[&str]; 2] = [&["-tls1_2", "-no_ticket"], &["-tls1_3"]];
+    for (i, flags) in kinds.into_iter().enumerate() {
+        let s = dir.join(format!("open{i}.pem"));
+        let out = sess(&p, o, flags, None, None, Some(&s));
+        assert!(out.contains("New, TLSv1."), "{flags:?}: {out}");
+        let out = sess(&p, o, flags, None, Some(&s), None);
+        assert!(out.contains("Reused, TLSv1."), "{flags:?}: {out}");
+        let out = sess(&p, "example.com", flags, None, Some(&s), None);
+        assert!(
+            !out.contains("Reused,") && !out.contains("HTTP/1.1 200"),
+            "{flags:?}: {out}"
+        );
+        let out = sess(&p, "example.com", flags, Some(&client), Some(&s), None);
+        assert!(
+            out.contains("New, TLSv1.") && out.contains("HTTP/1.1 200"),
+            "{flags:?}: {out}"
+        );
+    }
 }
 
 #[test]
