@@ -656,4 +656,38 @@ fn sni_yaml_unsupported_keys_are_warned_about_and_errors_stop_start_up() {
         dir.join("tls/names.yaml").display()
     );
     assert!(err.contains(&want), "{err}");
+    // A CA file that is not there: the entry's line, and the file.
+    std::fs::write(
+        dir.join("tls/names.yaml"),
+        "sni:\n- fqdn: a.example.com\n  verify_client: STRICT\n  verify_client_ca_certs: nope.pem\n",
+    )
+    .unwrap();
+    let (code, _, err) = run_with_timeout(tshost().arg("--config-dir").arg(&dir), b"", CMD_TIMEOUT);
+    let err = String::from_utf8_lossy(&err);
+    assert!(code != 0 && code != -1, "{code}: {err}");
+    let want = format!(
+        "{}:2: verify_client: {}: no CA certificate loaded",
+        dir.join("tls/names.yaml").display(),
+        dir.join("nope.pem").display()
+    );
+    assert!(err.contains(&want), "{err}");
+    // And proxy.config.ssl.CA.cert.filename at level 1.
+    std::fs::remove_file(dir.join("tls/names.yaml")).unwrap();
+    std::fs::write(
+        dir.join("records.config"),
+        "CONFIG proxy.config.http.server_ports STRING 0:ssl:ip-in=127.0.0.1\n\
+         CONFIG proxy.config.ssl.client.certification_level INT 1\n\
+         CONFIG proxy.config.ssl.CA.cert.filename STRING nope.pem\n",
+    )
+    .unwrap();
+    let (code, _, err) = run_with_timeout(tshost().arg("--config-dir").arg(&dir), b"", CMD_TIMEOUT);
+    let err = String::from_utf8_lossy(&err);
+    assert!(code != 0 && code != -1, "{code}: {err}");
+    assert!(
+        err.contains(&format!(
+            "proxy.config.ssl.CA.cert.filename: {}: no CA certificate loaded",
+            dir.join("nope.pem").display()
+        )),
+        "{err}"
+    );
 }

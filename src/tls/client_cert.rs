@@ -61,8 +61,9 @@ pub struct Listener {
     pub level: u8,
     ca_file: Option<PathBuf>,
     ca_path: PathBuf,
-    /// The CAs: the file, the hashed directory and the system's.
-    store: X509Store,
+    /// The CAs: the file, the hashed directory and the system's; made when first needed (the
+    /// system's CAs are not loaded by a proxy that asks for no certificate).
+    store: std::sync::OnceLock<Result<X509Store, String>>,
     /// The subject names of the file's CAs, sent in the CertificateRequest.
     names: Vec<X509Name>,
     /// What the session id context mixes in (empty at level 0).
@@ -153,9 +154,6 @@ pub fn configure(
         base.join(ca_path)
     };
     let ca_file = (!ca_file.is_empty()).then(|| ca_path.join(ca_file));
-    let dir = ca_path.is_dir().then_some(ca_path.as_path());
-    let store = store(ca_file.as_deref(), dir, true)
-        .map_err(|e| format!("proxy.config.ssl.CA.cert.filename/path: {e}"))?;
     let (names, mut tag) = ca_names(ca_file.as_deref())
         .map_err(|e| format!("proxy.config.ssl.CA.cert.filename: {e}"))?;
     if level == 0 {
@@ -163,14 +161,18 @@ pub fn configure(
     } else {
         tag.splice(0..0, [b'L', level]);
     }
-    LISTENER.store(Some(std::sync::Arc::new(Listener {
+    let l = Listener {
         level,
         ca_file,
         ca_path,
-        store,
+        store: std::sync::OnceLock::new(),
         names,
         tag,
-    })));
+    };
+    if level > 0 {
+        l.store()?;
+    }
+    LISTENER.store(Some(std::sync::Arc::new(l)));
     Ok(())
 }
 
@@ -180,6 +182,16 @@ pub fn listener() -> Option<std::sync::Arc<Listener>> {
 }
 
 impl Listener {
+    /// Another reference to the listener's CA store (made on the first call).
+    pub fn store(&self) -> Result<X509Store, String> {
+        let made = self.store.get_or_init(|| {
+            let dir = self.ca_path.is_dir().then_some(self.ca_path.as_path());
+            store(self.ca_file.as_deref(), dir, true)
+                .map_err(|e| format!("proxy.config.ssl.CA.cert.filename/path: {e}"))
+        });
+        made.as_ref().map(share).map_err(Clone::clone)
+    }
+
     /// The CA file and directory, for messages.
     pub fn describe(&self) -> String {
         match &self.ca_file {
@@ -214,7 +226,7 @@ pub fn setup_context(b: &mut SslContextBuilder) -> Result<(), String> {
     if l.level == 0 {
         return Ok(());
     }
-    b.set_verify_cert_store(share(&l.store))
+    b.set_verify_cert_store(l.store()?)
         .map_err(|e| e.to_string())?;
     if let Some(s) = name_stack(&l.names) {
         b.set_client_ca_list(s);
@@ -228,7 +240,7 @@ pub fn setup_context(b: &mut SslContextBuilder) -> Result<(), String> {
 /// `verify_client_ca_certs`).
 pub struct SniVerify {
     level: u8,
-    /// Its own CAs, else the listener's.
+    /// Its own CAs, else the listener's (None: level 0, none needed).
     store: Option<X509Store>,
     names: Option<Vec<X509Name>>,
     tag: Vec<u8>,
@@ -246,6 +258,9 @@ impl SniVerify {
                 tag.push(0);
             }
             (Some(store(ca_file, ca_dir, false)?), ca_file.map(|_| names))
+        } else if level > 0 {
+            let l = listener().ok_or("no client certificate settings")?;
+            (Some(l.store()?), None)
         } else {
             (None, None)
         };
@@ -262,13 +277,9 @@ impl SniVerify {
     pub fn apply(&self, ssl: &mut SslRef) -> Result<(), String> {
         ssl.set_verify_callback(mode(self.level), verify_client_cert);
         ssl.param_mut().set_depth(VERIFY_DEPTH as i32);
-        let store = match &self.store {
-            Some(s) => Some(share(s)),
-            None if self.level > 0 => listener().map(|l| share(&l.store)),
-            None => None,
-        };
-        if let Some(s) = store {
-            ssl.set_verify_cert_store(s).map_err(|e| e.to_string())?;
+        if let Some(s) = &self.store {
+            ssl.set_verify_cert_store(share(s))
+                .map_err(|e| e.to_string())?;
         }
         if let Some(s) = self.names.as_deref().and_then(name_stack) {
             ssl.set_client_ca_list(s);

@@ -54,13 +54,7 @@ fn build(config: SniConfig) -> Result<Table, String> {
         let verify = match e.verify_client {
             Some(level) => Some(
                 SniVerify::new(level, e.ca_file.as_deref(), e.ca_dir.as_deref()).map_err(
-                    |err| {
-                        format!(
-                            "{}:{}: verify_client_ca_certs: {err}",
-                            config.file.display(),
-                            e.line
-                        )
-                    },
+                    |err| format!("{}:{}: verify_client: {err}", config.file.display(), e.line),
                 )?,
             ),
             None => None,
