@@ -550,6 +550,21 @@ fn sess(
     common::proxy::s_client(p.tls_port, &args)
 }
 
+/// `openssl s_client` sending GET /size/5 with Host `host`: its output.
+fn s_client_host(port: u16, args: &[&str], host: &str) -> String {
+    let mut cmd = Command::new("openssl");
+    cmd.args([
+        "s_client",
+        "-connect",
+        &format!("127.0.0.1:{port}"),
+        "-ign_eof",
+    ])
+    .args(args);
+    let req = format!("GET /size/5 HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    let (_, out, err) = run_with_timeout(&mut cmd, req.as_bytes(), CMD_TIMEOUT);
+    String::from_utf8_lossy(&out).into_owned() + &String::from_utf8_lossy(&err)
+}
+
 #[test]
 fn a_session_made_without_a_certificate_does_not_resume_where_one_is_required() {
     let origin = Origin::start();
@@ -591,6 +606,24 @@ fn a_session_made_without_a_certificate_does_not_resume_where_one_is_required() 
             "{tag}: {out}"
         );
         let out = run("secure.example.com", None, Some(&secure), None);
+        assert!(
+            out.contains("Reused, TLSv1.") && out.contains("HTTP/1.1 200"),
+            "{tag}: {out}"
+        );
+        // Names of one policy (STRICT, the listener's CAs) share sessions (ATS scopes none by
+        // name): one made for a.wild.example.com resumes with SNI secure.example.com, and the
+        // Host is compared with the name sent, not the session's.
+        let wild = dir.join(format!("wild{tag}.pem"));
+        let out = run("a.wild.example.com", Some(&client), None, Some(&wild));
+        assert!(out.contains("New, TLSv1."), "{tag}: {out}");
+        let mut args = vec![
+            "-servername",
+            "secure.example.com",
+            "-sess_in",
+            c_str(&wild),
+        ];
+        args.extend(flags);
+        let out = s_client_host(p.tls_port, &args, "secure.example.com");
         assert!(
             out.contains("Reused, TLSv1.") && out.contains("HTTP/1.1 200"),
             "{tag}: {out}"

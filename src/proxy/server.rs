@@ -259,10 +259,7 @@ async fn connection(
                 return;
             };
             let version = crate::tls::version_tag(s.ssl());
-            let sni = s
-                .ssl()
-                .servername(openssl::ssl::NameType::HOST_NAME)
-                .map(str::to_string);
+            let sni = crate::tls::sni::server_name(s.ssl());
             if s.ssl().selected_alpn_protocol() == Some(b"h2") {
                 let info = ClientInfo::new(
                     Some(peer),

@@ -48,6 +48,24 @@ fn ex_index() -> openssl::ex_data::Index<Ssl, Arc<Entry>> {
     *I.get_or_init(|| Ssl::new_ex_index().expect("SSL ex_data index"))
 }
 
+/// The server name of a connection's ClientHello, kept when sni.yaml has entries.
+fn name_index() -> openssl::ex_data::Index<Ssl, Box<str>> {
+    static I: OnceLock<openssl::ex_data::Index<Ssl, Box<str>>> = OnceLock::new();
+    *I.get_or_init(|| Ssl::new_ex_index().expect("SSL ex_data index"))
+}
+
+/// The server name the client sent (lowercase). OpenSSL's SSL_get_servername gives, on a resumed
+/// TLS 1.2 session, the name of the handshake that made the session, which may be another name of
+/// the same verify policy: host_sni_policy compares the Host with the name sent.
+pub fn server_name(ssl: &SslRef) -> Option<String> {
+    match ssl.ex_data(name_index()) {
+        Some(n) => Some(n.to_string()),
+        None => ssl
+            .servername(openssl::ssl::NameType::HOST_NAME)
+            .map(str::to_ascii_lowercase),
+    }
+}
+
 fn build(config: SniConfig) -> Result<Table, String> {
     let mut entries = Vec::new();
     for e in config.entries {
@@ -126,6 +144,10 @@ extern "C" {
 pub fn on_client_hello(ssl: &mut SslRef, name: Option<&str>) -> Result<(), ErrorStack> {
     let Some(name) = name else { return Ok(()) };
     let t = table().load();
+    if t.entries.is_empty() {
+        return Ok(());
+    }
+    ssl.set_ex_data(name_index(), name.into());
     let Some(e) = t.find(name) else { return Ok(()) };
     if let Some(v) = &e.verify {
         v.apply(ssl).map_err(|err| {
