@@ -488,6 +488,7 @@ fn host_sni_policy_refuses_a_host_whose_entry_asks_for_a_certificate() {
     // The SNI of the Host's own name passes (with the certificate it asks for).
     let s = "secure.example.com";
     assert!(get(&p, s, s, Some(&client), &[]).ok());
+    assert!(get(&p, s, "SECURE.Example.com", Some(&client), &[]).ok());
     // SNI secure.example.com (certificate checked) and Host open.example.com: refused too (ATS).
     let g = get(&p, s, "open.example.com", Some(&client), &[]);
     assert_eq!(g.status, "403", "{g:?}");

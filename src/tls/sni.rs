@@ -188,9 +188,8 @@ pub fn host_denied(host: &str, sni: Option<&str>) -> bool {
     if host.is_empty() {
         return false;
     }
-    let host = host.to_ascii_lowercase();
     let t = table().load();
-    let Some(e) = t.find(&host) else { return false };
+    let Some(e) = t.find(host) else { return false };
     if e.entry.verify_client.is_none() {
         return false;
     }
@@ -206,7 +205,7 @@ pub fn host_denied(host: &str, sni: Option<&str>) -> bool {
         None | Some("") => {
             crate::warning!("No SNI for TLS request with hostname {host} action={action}")
         }
-        Some(s) if !s.eq_ignore_ascii_case(&host) => {
+        Some(s) if !s.eq_ignore_ascii_case(host) => {
             crate::warning!("SNI/hostname mismatch sni={s} host={host} action={action}")
         }
         Some(_) => return false,
