@@ -7,5 +7,6 @@ pub mod ports;
 pub mod records;
 pub mod redirect;
 pub mod remap;
+pub mod sni;
 pub mod ssl_multicert;
 pub mod yaml;

@@ -284,6 +284,7 @@ async fn connection(
             };
             let s = ClientTls::new(s, vc.clone());
             let version = crate::tls::version_tag(s.ssl());
+            let sni = crate::tls::sni::server_name(s.ssl());
             if s.ssl().selected_alpn_protocol() == Some(b"h2") {
                 let info = ClientInfo::new(
                     Some(peer),
@@ -291,7 +292,8 @@ async fn connection(
                     fd,
                     vec![proto::HTTP_2_0, version, proto::TCP, ip_tag(&peer)],
                 )
-                .with_vconn(vc);
+                .with_vconn(vc)
+                .with_tls(sni.as_deref());
                 Box::pin(http2::serve(proxy, s, info, timeouts.h2, stop)).await;
                 return;
             }
@@ -308,7 +310,8 @@ async fn connection(
                 fd,
                 vec![version, proto::TCP, ip_tag(&peer)],
             )
-            .with_vconn(vc);
+            .with_vconn(vc)
+            .with_tls(sni.as_deref());
             Box::pin(http1::serve(
                 proxy,
                 conn,

@@ -38,6 +38,43 @@ pub struct Prepared {
     pub shutdown_timeout: Duration,
 }
 
+/// Client certificates (proxy.config.ssl.client.certification_level, proxy.config.ssl.CA.cert.*)
+/// and sni.yaml (proxy.config.ssl.servername.filename), before the listener contexts are made.
+fn client_certs_and_sni(records: &Records, dir: Option<&Path>) -> Result<(), String> {
+    let get = |n: &str| records.get_str(n).unwrap_or_default();
+    let level = records
+        .get_int("proxy.config.ssl.client.certification_level")
+        .unwrap_or(0);
+    crate::tls::client_cert::configure(
+        level,
+        get("proxy.config.ssl.CA.cert.filename"),
+        get("proxy.config.ssl.CA.cert.path"),
+        dir,
+    )?;
+    if let Some(l) = crate::tls::client_cert::listener().filter(|l| l.level > 0) {
+        crate::note!(
+            "TLS clients {} a certificate (certification_level {}), checked against {} and the \
+             system's CAs",
+            if l.level == 2 {
+                "must present"
+            } else {
+                "are asked for"
+            },
+            l.level,
+            l.describe()
+        );
+    }
+    let host_sni_policy = records
+        .get_int("proxy.config.http.host_sni_policy")
+        .unwrap_or(2);
+    if let Some(dir) = dir {
+        let name = get("proxy.config.ssl.servername.filename");
+        let name = if name.is_empty() { "sni.yaml" } else { name };
+        crate::tls::sni::configure(&dir.join(name), dir, host_sni_policy)?;
+    }
+    Ok(())
+}
+
 /// proxy.config.cache.ip_allow.filename, relative to the configuration directory.
 fn ip_allow_path(records: &Records, dir: &std::path::Path) -> std::path::PathBuf {
     let name = records
@@ -137,6 +174,7 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
         }
     };
     let tls = if specs.iter().any(|p| p.tls) {
+        client_certs_and_sni(records, setup.config_dir)?;
         let certs = if certs.is_empty() {
             crate::note!("no certificate configured (ssl_multicert.config): using a self-signed one for localhost");
             vec![CertKey::self_signed(&["localhost", "127.0.0.1"])?]
@@ -367,8 +405,9 @@ pub fn ignore_signals_until_run() {
 fn survived(name: &str) -> String {
     let ats = match name {
         "SIGHUP" => {
-            "tshost reads remap.config again (ATS's traffic_server ignores SIGHUP: its reload is \
-             `traffic_ctl config reload`); the rest of the configuration needs a restart for now"
+            "tshost reads remap.config, ip_allow.yaml and sni.yaml again (ATS's traffic_server \
+             ignores SIGHUP: its reload is `traffic_ctl config reload`); the rest of the \
+             configuration needs a restart for now"
         }
         "SIGUSR1" => {
             "ATS dumps its allocator free lists and memory statistics here; tshost has none to \
@@ -489,6 +528,9 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
                     if let Some((file, plugin_dir)) = &prepared.remap_file {
                         let ip_allow = prepared.ip_allow_file.as_deref();
                         super::reload::reload_remap(&proxy, file, plugin_dir, ip_allow);
+                    }
+                    if prepared.tls.is_some() {
+                        crate::tls::sni::reload();
                     }
                 }
                 _ = usr1.recv() => crate::note!("{}", survived("SIGUSR1")),

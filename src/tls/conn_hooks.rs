@@ -52,6 +52,24 @@ pub fn servername(ssl: &SslRef) -> bool {
     attached(ssl).is_none_or(|vc| vc.run_sync(hook::SERVERNAME))
 }
 
+/// TS_SSL_VERIFY_CLIENT_HOOK from OpenSSL's verify callback, for each certificate of the
+/// client's chain as ATS calls it (false: a callee failed the check with TS_EVENT_ERROR).
+pub fn verify_client_in(ctx: &mut openssl::x509::X509StoreContextRef) -> bool {
+    // SAFETY: in a verify callback of a handshake, the store context's SSL ex data slot holds the
+    // connection's SSL object (OpenSSL sets it before verifying), alive for the callback.
+    let ssl = unsafe {
+        let p = openssl_sys::X509_STORE_CTX_get_ex_data(
+            ctx.as_ptr(),
+            openssl_sys::SSL_get_ex_data_X509_STORE_CTX_idx(),
+        ) as *mut openssl_sys::SSL;
+        if p.is_null() {
+            return true;
+        }
+        SslRef::from_ptr(p)
+    };
+    verify_client(ssl, ctx.as_ptr() as usize)
+}
+
 /// TS_SSL_VERIFY_CLIENT_HOOK, from the verify callback of a client certificate, `store_ctx`
 /// its X509_STORE_CTX (TSVConnSslVerifyCTXGet during the hook); false: a callee failed the check.
 pub fn verify_client(ssl: &SslRef, store_ctx: usize) -> bool {

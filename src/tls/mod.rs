@@ -2,8 +2,10 @@
 //! running without configuration.
 
 pub mod cache;
+pub mod client_cert;
 pub mod conn_hooks;
 pub mod session;
+pub mod sni;
 pub mod tickets;
 
 use std::collections::HashMap;
@@ -59,6 +61,8 @@ pub fn context_for_addr(ip: std::net::IpAddr) -> Option<usize> {
 
 /// ALPN protocols tshost speaks, in preference order (wire format).
 const ALPN: &[u8] = b"\x02h2\x08http/1.1";
+/// ALPN without h2 (sni.yaml `http2: off`).
+const ALPN_H1: &[u8] = b"\x08http/1.1";
 
 fn context_builder() -> Result<SslContextBuilder, String> {
     let mut b = SslContextBuilder::new(SslMethod::tls_server()).map_err(|e| e.to_string())?;
@@ -67,18 +71,20 @@ fn context_builder() -> Result<SslContextBuilder, String> {
     b.set_alpn_select_callback(|ssl, client| {
         // A client that offers ALPN without a protocol tshost speaks is refused with a fatal
         // no_application_protocol alert (RFC 7301 3.2; ATS 9.2, #7981).
-        let ours = match conn_hooks::attached(ssl) {
-            // TSVConnProtocolDisable turned some off for this connection.
-            Some(vc) => offered(vc),
-            None => ALPN,
-        };
-        openssl::ssl::select_next_proto(ours, client).ok_or(AlpnError::ALERT_FATAL)
+        use crate::vconn::proto_bit::{H2, HTTP_1_1};
+        // TSVConnProtocolDisable, and sni.yaml's http2, turn protocols off for a connection.
+        let vc = conn_hooks::attached(ssl);
+        let h2_off = vc.is_some_and(|v| v.is_disabled(H2)) || !sni::h2_allowed(ssl);
+        let h1_off = vc.is_some_and(|v| v.is_disabled(HTTP_1_1));
+        openssl::ssl::select_next_proto(offered(h2_off, h1_off), client)
+            .ok_or(AlpnError::ALERT_FATAL)
     });
     // TS_SSL_CERT_HOOK; and TS_SSL_CLIENT_HELLO_HOOK on every context, for a handshake that a
     // plugin paused after the ClientHello callback switched its context: OpenSSL calls the new
     // context's callback when it goes on.
     conn_hooks::install(&mut b);
     b.set_client_hello_callback(|ssl, _alert| conn_hooks::client_hello(ssl));
+    client_cert::setup_context(&mut b)?;
     // OpenSSL frees a connection's read and write buffers (about 34 KiB) when they are empty.
     b.set_mode(openssl::ssl::SslMode::RELEASE_BUFFERS);
     // Read as much as the socket has, not a record header and then its body: one read per
@@ -97,12 +103,10 @@ fn context_builder() -> Result<SslContextBuilder, String> {
 }
 
 /// The session id context of a certificate: sessions resume only in a context with the same
-/// certificate (on this host or another with the same configuration).
+/// certificate (on this host or another with the same configuration) and the same client
+/// certificate policy.
 fn session_id_context(cert: &X509) -> Result<Vec<u8>, String> {
-    let d = cert
-        .digest(MessageDigest::sha256())
-        .map_err(|e| e.to_string())?;
-    Ok(d[..32].to_vec())
+    client_cert::session_id_context(cert, &client_cert::listener_tag())
 }
 
 /// Names a certificate is valid for: its DNS subjectAltNames, else its subject CN.
@@ -275,13 +279,15 @@ impl TlsServer {
             .map_err(|e| e.to_string())?;
         let names = by_name.clone();
         b.set_client_hello_callback(move |ssl, _alert| {
-            if let Some(name) = client_hello_sni(ssl) {
-                if let Some(ctx) = lookup(&names, &name) {
+            let name = client_hello_sni(ssl);
+            if let Some(name) = &name {
+                if let Some(ctx) = lookup(&names, name) {
                     if ctx.as_ptr() as usize != first_ctx {
                         ssl.set_ssl_context(ctx)?;
                     }
                 }
             }
+            sni::on_client_hello(ssl, name.as_deref())?;
             if session::tls13_stateful() && client_hello_offers_tls13(ssl) {
                 // Stateful TLS 1.3 tickets: the ticket is a session id, stored and looked up
                 // through tshost's cache and TS_SSL_SESSION_HOOK.
@@ -334,12 +340,11 @@ extern "C" {
     fn SSL_set_options(ssl: *mut openssl_sys::SSL, op: u64) -> u64;
 }
 
-/// The ALPN protocols a connection offers, after TSVConnProtocolDisable.
-fn offered(vc: &crate::vconn::VConn) -> &'static [u8] {
-    use crate::vconn::proto_bit::{H2, HTTP_1_1};
-    match (vc.is_disabled(H2), vc.is_disabled(HTTP_1_1)) {
+/// The ALPN protocols a connection offers, with h2 or http/1.1 turned off.
+fn offered(h2_off: bool, h1_off: bool) -> &'static [u8] {
+    match (h2_off, h1_off) {
         (false, false) => ALPN,
-        (true, false) => b"\x08http/1.1",
+        (true, false) => ALPN_H1,
         (false, true) => b"\x02h2",
         (true, true) => b"",
     }

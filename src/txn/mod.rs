@@ -65,6 +65,9 @@ pub struct ClientInfo {
     /// The connection as plugins know it (TSHttpSsnClientVConnGet): a TLS connection's from its
     /// accept; a plain one's made when first asked for.
     pub vconn: std::sync::OnceLock<Arc<crate::vconn::VConn>>,
+    /// A TLS connection, and the server name its ClientHello gave (lowercase), if any.
+    pub tls: bool,
+    pub sni: Option<Box<str>>,
 }
 
 impl ClientInfo {
@@ -82,6 +85,8 @@ impl ClientInfo {
             internal: false,
             client_ip: client.map(|a| a.ip().to_string().into_bytes().into_boxed_slice()),
             vconn: std::sync::OnceLock::new(),
+            tls: false,
+            sni: None,
         }
     }
 
@@ -102,6 +107,13 @@ impl ClientInfo {
                 0,
             )
         })
+    }
+
+    /// The same, for a TLS connection with this SNI.
+    pub fn with_tls(mut self, sni: Option<&str>) -> Self {
+        self.tls = true;
+        self.sni = sni.map(|s| s.to_ascii_lowercase().into_boxed_str());
+        self
     }
 }
 

@@ -51,6 +51,13 @@ pub(super) const DEFAULTS: &[(&str, Def)] = &[
     ("proxy.config.ssl.client.verify.server.properties", S("ALL")),
     ("proxy.config.ssl.client.CA.cert.filename", S("")),
     ("proxy.config.ssl.client.CA.cert.path", S("")),
+    // Client certificates on TLS listeners; CA.cert.path empty: the configuration directory
+    // (ATS's default is its sysconfdir).
+    ("proxy.config.ssl.client.certification_level", I(0)),
+    ("proxy.config.ssl.CA.cert.filename", S("")),
+    ("proxy.config.ssl.CA.cert.path", S("")),
+    ("proxy.config.ssl.servername.filename", S("sni.yaml")),
+    ("proxy.config.http.host_sni_policy", I(2)),
     ("proxy.config.http.keep_alive_enabled_in", I(1)),
     ("proxy.config.http.keep_alive_enabled_out", I(1)),
     ("proxy.config.http.insert_response_via_str", I(0)),

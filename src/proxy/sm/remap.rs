@@ -75,6 +75,10 @@ pub(super) fn remap<'p>(
             _ => split_host_port(h.field(b"host").unwrap_or_default()),
         };
         let host = text(host);
+        // sni.yaml's host_sni_policy (ATS's check_sni_host, before remap): refused like an
+        // ip_allow.yaml method, after the rule's remap plugins (a redirect rule goes first).
+        let sni_denied =
+            ssn.client.tls && crate::tls::sni::host_denied(&host, ssn.client.sni.as_deref());
         let port = port.unwrap_or(if scheme == "https" { 443 } else { 80 });
         let local = || ssn.client.local_addr.as_ref().and_then(|a| a.as_socket());
         let recv_port = if table.has_recv_port {
@@ -132,7 +136,8 @@ pub(super) fn remap<'p>(
                             internal: ssn.client.internal,
                         },
                     ))
-                    || (rule.ip_allow_check && ip_denied());
+                    || (rule.ip_allow_check && ip_denied())
+                    || sni_denied;
                 let to = match found.regex_target {
                     Some(t) => RuleTo::Made(t),
                     None => RuleTo::Rule(&rule.to),
@@ -151,7 +156,7 @@ pub(super) fn remap<'p>(
                     denied,
                 })
             }
-            None if ip_denied() => Err(forbidden()),
+            None if sni_denied || ip_denied() => Err(forbidden()),
             None if proxy.config.remap_required => Err(Failure::Respond(404)),
             None if host.is_empty() => Err(Failure::Respond(400)),
             None => Ok(Target {
