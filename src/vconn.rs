@@ -236,11 +236,9 @@ impl VConn {
             }
             let cont = {
                 let mut w = self.walk.lock();
-                if w.failed {
-                    return Step::Failed;
-                }
+                let end = if w.failed { Step::Failed } else { Step::Done };
                 if w.done & (1 << hook) != 0 {
-                    return Step::Done;
+                    return end;
                 }
                 if w.held.is_some() {
                     return Step::Held;
@@ -255,7 +253,7 @@ impl VConn {
                     }
                     None => {
                         w.done |= 1 << hook;
-                        return Step::Done;
+                        return end;
                     }
                 }
             };
@@ -271,10 +269,8 @@ impl VConn {
                 return Step::Tunnel;
             }
             match answer {
-                Answer::Now(TS_EVENT_ERROR) => {
-                    self.walk.lock().failed = true;
-                    return Step::Failed;
-                }
+                // As ATS: the hook's other callees are still called; the handshake fails after.
+                Answer::Now(TS_EVENT_ERROR) => self.walk.lock().failed = true,
                 Answer::Now(_) => {}
                 Answer::Held => {
                     self.walk.lock().held = Some(cont);
@@ -308,9 +304,8 @@ impl VConn {
         loop {
             match self.step(hook) {
                 Step::Held => {
-                    if !self.held(hook).await {
-                        return Step::Failed;
-                    }
+                    // A failure is remembered; the hook's other callees are still called.
+                    self.held(hook).await;
                 }
                 other => return other,
             }
@@ -319,9 +314,11 @@ impl VConn {
 
     /// The walk of a point where a plugin cannot hold the handshake (SERVERNAME, VERIFY_CLIENT):
     /// the callees in order while each reenables at once; the first that does not ends the walk
-    /// and the handshake goes on (ATS). False if one reenabled with TS_EVENT_ERROR.
+    /// and the handshake goes on (ATS). False if one reenabled with TS_EVENT_ERROR (the others
+    /// are still called, as ATS calls them).
     pub fn run_sync(&self, hook: i32) -> bool {
         let mut i = 0;
+        let mut failed = false;
         while let Some(cont) = GLOBAL.get(hook, i) {
             i += 1;
             if cont.is_deleted() {
@@ -333,15 +330,15 @@ impl VConn {
                 break;
             }
             match answer {
-                Answer::Now(TS_EVENT_ERROR) => {
-                    self.walk.lock().failed = true;
-                    return false;
-                }
+                Answer::Now(TS_EVENT_ERROR) => failed = true,
                 Answer::Now(_) => {}
                 Answer::Held => break,
             }
         }
-        true
+        if failed {
+            self.walk.lock().failed = true;
+        }
+        !failed
     }
 
     /// The connection closes: VCONN_CLOSE to every callee (if VCONN_START was fired), once. The
