@@ -2,7 +2,7 @@
 //! disable_http2), built from ATS's source against tshost's headers alone, on tshost's TLS port
 //! with real clients: a certificate switched by SNI (TSSslContextFindByName + SSL_set_SSL_CTX), a
 //! blind tunnel (TSVConnTunnel) to a TLS server through a `tunnel://` rule, HTTP/2 turned off for
-//! a name (TSVConnProtocolDisable).
+//! a name (TSVConnProtocolDisable); and Debian's certifier.so minting certificates.
 
 mod common;
 
@@ -220,5 +220,66 @@ fn disable_http2_turns_h2_off_for_the_names_it_is_given() {
     };
     assert_eq!(alpn("safelyfiled.com"), "ALPN protocol: http/1.1");
     assert_eq!(alpn("a.test"), "ALPN protocol: h2");
+    drop(proxy);
+}
+
+/// Debian's unmodified certifier.so (TS_SSL_CERT_HOOK held while a task thread mints a
+/// certificate signed by the plugin's CA, then SSL_set_SSL_CTX and TSVConnReenable from that
+/// thread): every SNI gets a minted certificate, kept in its store, as on ATS 9.2.9 (seen with the
+/// same options: a.test too, although ssl_multicert.config has a certificate for it).
+#[test]
+fn debians_certifier_mints_a_certificate_for_a_new_name() {
+    let so = Path::new("/usr/lib/trafficserver/modules/certifier.so");
+    assert!(
+        so.is_file(),
+        "{so:?}: apt-get install trafficserver (make test does)"
+    );
+    let dir = temp_dir("ats-tls-certifier");
+    let ok = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args(["-subj", "/CN=Test-CA", "-keyout"])
+        .arg(dir.join("ca.key"))
+        .arg("-out")
+        .arg(dir.join("ca.pem"))
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl req");
+    assert!(ok.success());
+    std::fs::write(dir.join("serial.txt"), "1000\n").unwrap();
+    let store = dir.join("store");
+    std::fs::create_dir_all(&store).unwrap();
+    let origin = Origin::start();
+    let end = TunnelEnd::start(&dir);
+    let d = |p: &Path| p.display().to_string();
+    let (proxy, port) = start(
+        "certifier",
+        &origin,
+        end.port,
+        vec![format!(
+            "{} --sign-cert {} --sign-key {} --sign-serial {} --max 100 --store {}",
+            d(so),
+            d(&dir.join("ca.pem")),
+            d(&dir.join("ca.key")),
+            d(&dir.join("serial.txt")),
+            d(&store)
+        )],
+        false,
+    );
+    for name in ["new.test", "new.test", "a.test"] {
+        let out = s_client(port, name, &["-CAfile", &d(&dir.join("ca.pem"))]);
+        assert!(subject(&out).contains(&format!("CN={name}")), "{out}");
+        assert!(out.contains("issuer=CN = Test-CA"), "{out}");
+        assert!(out.contains("Verify return code: 0 (ok)"), "{out}");
+    }
+    // The minted certificates are in the store (one directory per name hash).
+    let kept: Vec<String> = std::fs::read_dir(&store)
+        .unwrap()
+        .flat_map(|e| std::fs::read_dir(e.unwrap().path()).unwrap())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(kept.contains(&"new.test.crt".to_string()), "{kept:?}");
+    assert!(kept.contains(&"a.test.crt".to_string()), "{kept:?}");
     drop(proxy);
 }
