@@ -445,3 +445,73 @@ fn vconn_start_and_close_pair_up_under_garbage_abandoned_and_timed_out_connectio
     let (rc, out) = h.curl("a.test", &["--http1.1"]);
     assert_eq!(rc, 0, "{out}");
 }
+
+/// proxy.config.ssl.handshake_timeout_in bounds the whole handshake, held hooks included: a
+/// client that drips its ClientHello is closed, and so is one whose CERT a plugin holds past the
+/// timeout (ATS 9.2.9 cuts that one too, at the same time, but never fires its VCONN_CLOSE: seen
+/// with this plugin; tshost fires it). A silent client is closed at the same timeout (ATS waits
+/// for proxy.config.http.accept_no_activity_timeout, 120 s: tshost is stricter).
+#[test]
+fn the_handshake_timeout_closes_dripping_silent_and_held_handshakes_with_their_vconn_close() {
+    let origin = Origin::start();
+    let h = start(
+        "timeout",
+        &origin,
+        "hold=CERT ms=4000",
+        &["CONFIG proxy.config.ssl.handshake_timeout_in INT 1"],
+    );
+    let port = h.proxy.tls_port;
+    let closed_within = |mut s: TcpStream, drip: bool| -> Duration {
+        let t = Instant::now();
+        s.set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
+        // A TLS record header that announces far more than ever comes.
+        let hello = [0x16u8, 0x03, 0x01, 0x02, 0x00, 0x01];
+        let mut sent = 0;
+        loop {
+            assert!(t.elapsed() < Duration::from_secs(10), "never closed");
+            if drip && sent < hello.len() {
+                let _ = s.write_all(&hello[sent..sent + 1]);
+                sent += 1;
+            }
+            let mut b = [0u8; 64];
+            match std::io::Read::read(&mut s, &mut b) {
+                Ok(0) => return t.elapsed(),
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+                Err(_) => return t.elapsed(),
+            }
+            if drip {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+    };
+    let silent = closed_within(TcpStream::connect(("127.0.0.1", port)).unwrap(), false);
+    assert!(
+        silent >= Duration::from_millis(900) && silent < Duration::from_secs(3),
+        "{silent:?}"
+    );
+    let dripping = closed_within(TcpStream::connect(("127.0.0.1", port)).unwrap(), true);
+    assert!(
+        dripping >= Duration::from_millis(900) && dripping < Duration::from_secs(3),
+        "{dripping:?}"
+    );
+    // CERT held for 4 s: the client is let go at about 1 s.
+    let t = Instant::now();
+    let (rc, out) = h.curl("a.test", &["--http1.1"]);
+    let held = t.elapsed();
+    assert_ne!(rc, 0, "{out}");
+    assert!(held < Duration::from_secs(3), "{held:?}");
+    let lines = h.settled(3);
+    check_pairs(&lines);
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.starts_with("VCONN_CLOSE"))
+            .count(),
+        3,
+        "{lines:#?}"
+    );
+    assert!(!lines.iter().any(|l| l.starts_with("SSN_")), "{lines:#?}");
+}
