@@ -39,6 +39,17 @@ struct Hooked {
 
 /// tshost with certificates for a.test (the default) and b.test, and the plugin with `args`.
 fn start(name: &str, origin: &Origin, args: &str, records: &[&str]) -> Hooked {
+    start_with(name, origin, args, records, Vec::new())
+}
+
+/// [`start`], with more plugin.config lines.
+fn start_with(
+    name: &str,
+    origin: &Origin,
+    args: &str,
+    records: &[&str],
+    more_plugins: Vec<String>,
+) -> Hooked {
     let scratch = temp_dir(&format!("vconn-{name}-certs"));
     let (a_cert, a_key) = make_cert(&scratch, "a.test");
     let (b_cert, b_key) = make_cert(&scratch, "b.test");
@@ -51,7 +62,11 @@ fn start(name: &str, origin: &Origin, args: &str, records: &[&str]) -> Hooked {
         origin,
         Setup {
             records: records.iter().map(|r| r.to_string()).collect(),
-            plugins: vec![format!("{} {} {args}", plugin_so().display(), log.display())],
+            plugins: [
+                vec![format!("{} {} {args}", plugin_so().display(), log.display())],
+                more_plugins,
+            ]
+            .concat(),
             remap: vec![
                 format!("map https://a.test/ http://127.0.0.1:{}/", origin.port),
                 format!("map https://b.test/ http://127.0.0.1:{}/", origin.port),
@@ -514,4 +529,105 @@ fn the_handshake_timeout_closes_dripping_silent_and_held_handshakes_with_their_v
         "{lines:#?}"
     );
     assert!(!lines.iter().any(|l| l.starts_with("SSN_")), "{lines:#?}");
+}
+
+/// The SHA-256 fingerprint of the certificate tshost presents for `sni`.
+fn fingerprint(port: u16, sni: &str) -> String {
+    let (_, out, _) = run_with_timeout(
+        Command::new("sh").arg("-c").arg(format!(
+            "openssl s_client -connect 127.0.0.1:{port} -servername {sni} </dev/null 2>/dev/null \
+             | openssl x509 -noout -fingerprint -sha256"
+        )),
+        b"",
+        Duration::from_secs(20),
+    );
+    String::from_utf8_lossy(&out).trim().to_string()
+}
+
+/// TSSslServerCertUpdate (what ATS's cert_update test plugin calls): the certificate named by the
+/// new one's CN is replaced for new handshakes, the default one included; a name no certificate
+/// has is refused.
+#[test]
+fn tssslservercertupdate_replaces_a_certificate_for_new_handshakes() {
+    let dir = temp_dir("vconn-cert-update");
+    let so = dir.join("cert_update_plugin.so");
+    build_plugin_with(
+        &crate_dir().join("tests/c/cert_update_plugin.c"),
+        &so,
+        Header::Debian,
+        &[],
+    );
+    for n in ["a.test", "b.test", "z.test"] {
+        let (c, k) = make_cert(&dir, n);
+        std::fs::write(dir.join(format!("{n}.both.pem")), [c, k].concat()).unwrap();
+    }
+    for (n, (target, sni)) in [
+        ("b.test", "b.test"),
+        ("a.test", "nothing.test"),
+        ("z.test", "a.test"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let origin = Origin::start();
+        let both = dir.join(format!("{target}.both.pem"));
+        let h = start_with(
+            &format!("cert-update{n}"),
+            &origin,
+            "",
+            &[],
+            vec![format!("{} {}", so.display(), both.display())],
+        );
+        let before = fingerprint(h.proxy.tls_port, sni);
+        let other = fingerprint(
+            h.proxy.tls_port,
+            if sni == "b.test" { "a.test" } else { "b.test" },
+        );
+        assert!(before.contains("Fingerprint"), "{before}");
+        let mut s = TcpStream::connect(("127.0.0.1", h.proxy.port)).unwrap();
+        s.write_all(b"GET /update-cert HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut buf = Vec::new();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let _ = std::io::Read::read_to_end(&mut s, &mut buf);
+        let verdict = if target == "z.test" { "error" } else { "ok" };
+        assert!(
+            h.proxy.wait_for_stderr(
+                &format!("TSSslServerCertUpdate({}): {verdict}", both.display()),
+                Duration::from_secs(5)
+            ),
+            "{}",
+            h.proxy.stderr()
+        );
+        let after = fingerprint(h.proxy.tls_port, sni);
+        if target == "z.test" {
+            assert_eq!(before, after, "{target}");
+            assert!(h
+                .proxy
+                .stderr()
+                .contains("no certificate is configured for z.test"));
+        } else {
+            assert_ne!(before, after, "{target}");
+            let want = fingerprint_of(&both);
+            assert_eq!(after, want, "{target}");
+        }
+        // The other certificate is untouched.
+        let other_after = fingerprint(
+            h.proxy.tls_port,
+            if sni == "b.test" { "a.test" } else { "b.test" },
+        );
+        assert_eq!(other, other_after);
+    }
+}
+
+/// The SHA-256 fingerprint of a PEM certificate file.
+fn fingerprint_of(pem: &std::path::Path) -> String {
+    let (_, out, _) = run_with_timeout(
+        Command::new("openssl")
+            .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
+            .arg(pem),
+        b"",
+        Duration::from_secs(20),
+    );
+    String::from_utf8_lossy(&out).trim().to_string()
 }

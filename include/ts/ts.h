@@ -3266,6 +3266,13 @@ tsapi TSSslContext TSSslContextFindByName(const char *name);
 tsapi TSSslContext TSSslContextFindByAddr(const sockaddr *addr);
 
 /**
+ * Replace the server certificate whose name is the subject CN of the certificate in `cert_path`
+ * (its key in `key_path`, or in `cert_path` when NULL or ""): new handshakes present the new one.
+ * TS_ERROR (logged) when the files do not load or no configured certificate has that name.
+ */
+tsapi TSReturnCode TSSslServerCertUpdate(const char *cert_path, const char *key_path);
+
+/**
  * The client's address (a `struct sockaddr_in` or `sockaddr_in6` owned by the session), NULL
  * for a NULL session or once the client connection is gone (HTTP/1 SSN_CLOSE).
  */

@@ -13,6 +13,8 @@ use std::ffi::CStr;
 use std::path::Path;
 use std::sync::Arc;
 
+use arc_swap::ArcSwapOption;
+
 use foreign_types_shared::ForeignTypeRef;
 use openssl::asn1::Asn1Time;
 use openssl::bn::{BigNum, MsbOption};
@@ -29,34 +31,56 @@ use openssl::x509::{X509NameBuilder, X509};
 
 use crate::proxy::proto;
 
-/// Server-side TLS: the certificates and how to pick one.
+/// Server-side TLS: the certificates and how to pick one. The certificates can be replaced while
+/// connections come (TSSslServerCertUpdate): a handshake takes the set that is current when it
+/// starts.
 pub struct TlsServer {
+    certs: Arc<ArcSwapOption<Certs>>,
+}
+
+/// One set of server certificates.
+struct Certs {
     default: SslContext,
     /// Exact names (lowercase) and wildcard suffixes ("*.example.com" stored as ".example.com").
-    by_name: Arc<HashMap<String, SslContext>>,
+    by_name: HashMap<String, SslContext>,
     /// Certificates of `dest_ip=ADDR` lines.
     by_addr: Vec<(std::net::IpAddr, SslContext)>,
+    /// The context of the default certificate, which the default context is a twin of: a
+    /// connection whose SNI picks it stays on the default one (switching copies the certificate
+    /// settings into the connection, 0.5 KiB for its life).
+    first_ctx: usize,
 }
 
 /// The server TLS configuration in use (TSSslContextFindByName and FindByAddr look there).
 static CURRENT: parking_lot::RwLock<Option<Arc<TlsServer>>> = parking_lot::RwLock::new(None);
 
+fn current_certs() -> Option<Arc<Certs>> {
+    CURRENT.read().as_ref()?.certs.load_full()
+}
+
 /// TSSslContextFindByName: the context of the certificate for a server name (exact, else the
 /// wildcard of its parent domain), as an address; None if no certificate has that name.
 pub fn context_for_name(name: &str) -> Option<usize> {
-    let cur = CURRENT.read();
-    let s = cur.as_ref()?;
-    lookup(&s.by_name, &name.to_ascii_lowercase()).map(|c| c.as_ptr() as usize)
+    let c = current_certs()?;
+    lookup(&c.by_name, &name.to_ascii_lowercase()).map(|c| c.as_ptr() as usize)
 }
 
 /// TSSslContextFindByAddr: the context of the `dest_ip` certificate for a local address.
 pub fn context_for_addr(ip: std::net::IpAddr) -> Option<usize> {
-    let cur = CURRENT.read();
-    let s = cur.as_ref()?;
-    s.by_addr
+    let c = current_certs()?;
+    c.by_addr
         .iter()
         .find(|(a, _)| *a == ip)
         .map(|(_, c)| c.as_ptr() as usize)
+}
+
+/// TSSslServerCertUpdate: the certificate (and key) in these files replaces the one whose name
+/// is the new certificate's subject CN, for new handshakes (ATS: the certificate context found
+/// by that name gets a new SSL_CTX). Err when nothing is running, the files do not load, or no
+/// certificate has that name.
+pub fn update_server_cert(cert: &Path, key: Option<&Path>) -> Result<(), String> {
+    let server = CURRENT.read().clone().ok_or("no TLS port is configured")?;
+    server.update(CertKey::load(cert, key)?)
 }
 
 /// ALPN protocols tshost speaks, in preference order (wire format).
@@ -224,13 +248,15 @@ impl CertKey {
 }
 
 impl TlsServer {
-    /// Contexts for every certificate; the first is the default (no SNI, or no name matches).
     /// Every SSL_CTX it made, the default's first, each once (what
     /// TS_LIFECYCLE_SERVER_SSL_CTX_INITIALIZED_HOOK is given).
     pub fn contexts(&self) -> Vec<*mut openssl_sys::SSL_CTX> {
         use foreign_types_shared::ForeignType;
-        let mut out = vec![self.default.as_ptr()];
-        for c in self.by_name.values() {
+        let Some(c) = self.certs.load_full() else {
+            return Vec::new();
+        };
+        let mut out = vec![c.default.as_ptr()];
+        for c in c.by_name.values() {
             if !out.contains(&c.as_ptr()) {
                 out.push(c.as_ptr());
             }
@@ -238,16 +264,17 @@ impl TlsServer {
         out
     }
 
+    /// Contexts for every certificate; the first is the default (no SNI, or no name matches).
     pub fn new(certs: &[CertKey]) -> Result<Arc<TlsServer>, String> {
+        let server = Arc::new(TlsServer {
+            certs: Arc::new(ArcSwapOption::empty()),
+        });
+        let mut by_name = HashMap::new();
+        let mut by_addr = Vec::new();
+        let mut first_ctx = 0usize;
         let Some(first) = certs.first() else {
             return Err("no certificate".into());
         };
-        let mut by_name = HashMap::new();
-        let mut by_addr = Vec::new();
-        // The context of the first certificate, which the default context is a twin of: a
-        // connection whose SNI picks it stays on the default one (switching copies the
-        // certificate settings into the connection, 0.5 KiB for its life).
-        let mut first_ctx = 0usize;
         for (i, c) in certs.iter().enumerate() {
             let ctx = c.context()?;
             if i == 0 {
@@ -261,79 +288,132 @@ impl TlsServer {
                 by_name.entry(key).or_insert_with(|| ctx.clone());
             }
         }
-        let by_name = Arc::new(by_name);
-        // The default context picks the certificate by SNI and switches to its context, in the
-        // ClientHello callback: that runs before OpenSSL looks up the offered session or ticket,
-        // so the lookup compares it with the chosen certificate's session id context and a
-        // session of one certificate never resumes under another (the servername callback runs
-        // after the lookup).
-        let mut b = context_builder()?;
-        b.set_certificate(&first.chain[0])
-            .map_err(|e| e.to_string())?;
-        for c in &first.chain[1..] {
-            b.add_extra_chain_cert(c.clone())
-                .map_err(|e| e.to_string())?;
-        }
-        b.set_private_key(&first.key).map_err(|e| e.to_string())?;
-        b.set_session_id_context(&session_id_context(&first.chain[0])?)
-            .map_err(|e| e.to_string())?;
-        let names = by_name.clone();
-        b.set_client_hello_callback(move |ssl, _alert| {
-            let name = client_hello_sni(ssl);
-            if let Some(name) = &name {
-                if let Some(ctx) = lookup(&names, name) {
-                    if ctx.as_ptr() as usize != first_ctx {
-                        ssl.set_ssl_context(ctx)?;
-                    }
-                }
-            }
-            sni::on_client_hello(ssl, name.as_deref())?;
-            if session::tls13_stateful() && client_hello_offers_tls13(ssl) {
-                // Stateful TLS 1.3 tickets: the ticket is a session id, stored and looked up
-                // through tshost's cache and TS_SSL_SESSION_HOOK.
-                // SAFETY: the connection's own SSL object.
-                unsafe {
-                    SSL_set_options(ssl.as_ptr(), openssl_sys::SSL_OP_NO_TICKET);
-                }
-            }
-            conn_hooks::client_hello(ssl)
-        });
-        let names = by_name.clone();
-        b.set_servername_callback(move |ssl, _alert| {
-            if let Some(name) = ssl
-                .servername(NameType::HOST_NAME)
-                .map(str::to_ascii_lowercase)
-            {
-                if let Some(ctx) = lookup(&names, &name) {
-                    if ctx.as_ptr() as usize != first_ctx {
-                        ssl.set_ssl_context(ctx)
-                            .map_err(|_| SniError::ALERT_FATAL)?;
-                    }
-                }
-            }
-            if !conn_hooks::servername(ssl) {
-                return Err(SniError::ALERT_FATAL);
-            }
-            Ok(())
-        });
-        let server = Arc::new(TlsServer {
-            default: b.build(),
+        server.certs.store(Some(Arc::new(Certs {
+            default: default_context(first, &server.certs)?,
             by_name,
             by_addr,
-        });
+            first_ctx,
+        })));
         *CURRENT.write() = Some(server.clone());
         Ok(server)
     }
 
+    /// Replace the certificate whose name is `new`'s subject CN (every name and address it
+    /// served; the default too if it is the default one).
+    fn update(&self, new: CertKey) -> Result<(), String> {
+        let cn = new.chain[0]
+            .subject_name()
+            .entries_by_nid(Nid::COMMONNAME)
+            .next()
+            .and_then(|e| e.data().to_string().ok())
+            .ok_or("the certificate has no subject CN")?
+            .to_ascii_lowercase();
+        let cur = self.certs.load_full().ok_or("no certificates")?;
+        let old = lookup(&cur.by_name, &cn)
+            .map(|c| c.as_ptr() as usize)
+            .ok_or_else(|| format!("no certificate is configured for {cn}"))?;
+        let ctx = new.context()?;
+        let swap = |c: &SslContext| {
+            if c.as_ptr() as usize == old {
+                ctx.clone()
+            } else {
+                c.clone()
+            }
+        };
+        let by_name = cur
+            .by_name
+            .iter()
+            .map(|(n, c)| (n.clone(), swap(c)))
+            .collect();
+        let by_addr = cur.by_addr.iter().map(|(a, c)| (*a, swap(c))).collect();
+        let (default, first_ctx) = if cur.first_ctx == old {
+            (default_context(&new, &self.certs)?, ctx.as_ptr() as usize)
+        } else {
+            (cur.default.clone(), cur.first_ctx)
+        };
+        self.certs.store(Some(Arc::new(Certs {
+            default,
+            by_name,
+            by_addr,
+            first_ctx,
+        })));
+        crate::note!("TLS: the certificate for {cn} was replaced (new handshakes use it)");
+        Ok(())
+    }
+
     /// A new server-side SSL object for one connection.
     pub fn ssl(&self) -> Result<Ssl, String> {
-        Ssl::new(&self.default).map_err(|e| e.to_string())
+        let c = self.certs.load();
+        let c = c.as_ref().ok_or("no certificates")?;
+        Ssl::new(&c.default).map_err(|e| e.to_string())
     }
 
     /// Number of names certificates were registered for (diagnostics).
     pub fn names(&self) -> usize {
-        self.by_name.len()
+        self.certs.load().as_ref().map_or(0, |c| c.by_name.len())
     }
+}
+
+/// The default context: `first`'s certificate, and the callbacks that pick the certificate by
+/// SNI from the set current in `certs`. They switch in the ClientHello callback: that runs before
+/// OpenSSL looks up the offered session or ticket, so the lookup compares it with the chosen
+/// certificate's session id context and a session of one certificate never resumes under
+/// another (the servername callback runs after the lookup).
+fn default_context(
+    first: &CertKey,
+    certs: &Arc<ArcSwapOption<Certs>>,
+) -> Result<SslContext, String> {
+    let mut b = context_builder()?;
+    b.set_certificate(&first.chain[0])
+        .map_err(|e| e.to_string())?;
+    for c in &first.chain[1..] {
+        b.add_extra_chain_cert(c.clone())
+            .map_err(|e| e.to_string())?;
+    }
+    b.set_private_key(&first.key).map_err(|e| e.to_string())?;
+    b.set_session_id_context(&session_id_context(&first.chain[0])?)
+        .map_err(|e| e.to_string())?;
+    let set = certs.clone();
+    b.set_client_hello_callback(move |ssl, _alert| {
+        let name = client_hello_sni(ssl);
+        if let (Some(name), Some(c)) = (&name, &*set.load()) {
+            if let Some(ctx) = lookup(&c.by_name, name) {
+                if ctx.as_ptr() as usize != c.first_ctx {
+                    ssl.set_ssl_context(ctx)?;
+                }
+            }
+        }
+        sni::on_client_hello(ssl, name.as_deref())?;
+        if session::tls13_stateful() && client_hello_offers_tls13(ssl) {
+            // Stateful TLS 1.3 tickets: the ticket is a session id, stored and looked up
+            // through tshost's cache and TS_SSL_SESSION_HOOK.
+            // SAFETY: the connection's own SSL object.
+            unsafe {
+                SSL_set_options(ssl.as_ptr(), openssl_sys::SSL_OP_NO_TICKET);
+            }
+        }
+        conn_hooks::client_hello(ssl)
+    });
+    let set = certs.clone();
+    b.set_servername_callback(move |ssl, _alert| {
+        if let (Some(name), Some(c)) = (
+            ssl.servername(NameType::HOST_NAME)
+                .map(str::to_ascii_lowercase),
+            &*set.load(),
+        ) {
+            if let Some(ctx) = lookup(&c.by_name, &name) {
+                if ctx.as_ptr() as usize != c.first_ctx {
+                    ssl.set_ssl_context(ctx)
+                        .map_err(|_| SniError::ALERT_FATAL)?;
+                }
+            }
+        }
+        if !conn_hooks::servername(ssl) {
+            return Err(SniError::ALERT_FATAL);
+        }
+        Ok(())
+    });
+    Ok(b.build())
 }
 
 extern "C" {
