@@ -26,6 +26,12 @@
  *   aborted= TXN_CLOSE only: 1 when TSHttpTxnAborted says the transaction was aborted, else 0;
  *   mark=    only present when --mark=<text> was given.
  *
+ * With --vconn it also traces the connection hooks TS_VCONN_START_HOOK and TS_VCONN_CLOSE_HOOK
+ * (TLS connections; reenabled with TSVConnReenable), their lines ending in " vc=<TSVConn>", and
+ * SSN_START's line gets " vc=<TSHttpSsnClientVConnGet>" too, so that a reader can check that a
+ * session lives inside its connection's VCONN_START/VCONN_CLOSE:
+ *   VCONN_START event=TS_EVENT_VCONN_START id=107 ssn=- txn=- vc=0x7f0a2c0
+ *
  * Example:
  *   SSN_START event=TS_EVENT_HTTP_SSN_START id=60013 ssn=3 txn=-
  *   TXN_START event=TS_EVENT_HTTP_TXN_START id=60011 ssn=3 txn=7
@@ -63,6 +69,7 @@
 
 static FILE *trace_file               = NULL;
 static char *trace_mark               = NULL; /* NULL: no --mark given */
+static int trace_vconn                = 0;    /* --vconn */
 static pthread_mutex_t trace_file_mtx = PTHREAD_MUTEX_INITIALIZER;
 
 /* The hooks ATS honours when added globally for sessions and transactions. */
@@ -113,6 +120,10 @@ short_event_name(TSEvent event)
     return "TXN_CLOSE";
   case TS_EVENT_HTTP_SSN_CLOSE:
     return "SSN_CLOSE";
+  case TS_EVENT_VCONN_START:
+    return "VCONN_START";
+  case TS_EVENT_VCONN_CLOSE:
+    return "VCONN_CLOSE";
   default:
     return NULL;
   }
@@ -151,11 +162,20 @@ trace_event(TSCont contp, TSEvent event, void *edata)
     return 0;
   }
 
-  if (event == TS_EVENT_HTTP_SSN_START || event == TS_EVENT_HTTP_SSN_CLOSE) {
+  if (event == TS_EVENT_VCONN_START || event == TS_EVENT_VCONN_CLOSE) {
+    char vc_str[40];
+    snprintf(vc_str, sizeof(vc_str), " vc=%p", edata);
+    write_line(short_name, event, ssn_str, txn_str, vc_str);
+    TSVConnReenable((TSVConn)edata);
+  } else if (event == TS_EVENT_HTTP_SSN_START || event == TS_EVENT_HTTP_SSN_CLOSE) {
     TSHttpSsn ssnp = (TSHttpSsn)edata;
+    char vc_str[40] = "";
 
+    if (trace_vconn && event == TS_EVENT_HTTP_SSN_START) {
+      snprintf(vc_str, sizeof(vc_str), " vc=%p", (void *)TSHttpSsnClientVConnGet(ssnp));
+    }
     snprintf(ssn_str, sizeof(ssn_str), "%" PRId64, TSHttpSsnIdGet(ssnp));
-    write_line(short_name, event, ssn_str, txn_str, "");
+    write_line(short_name, event, ssn_str, txn_str, vc_str);
     TSHttpSsnReenable(ssnp, TS_EVENT_HTTP_CONTINUE);
   } else {
     TSHttpTxn txnp = (TSHttpTxn)edata;
@@ -180,6 +200,7 @@ TSPluginInit(int argc, const char *argv[])
 {
   static const struct option longopts[] = {
     {"mark", required_argument, NULL, 'm'},
+    {"vconn", no_argument, NULL, 'v'},
     {NULL, 0, NULL, 0},
   };
   TSPluginRegistrationInfo info;
@@ -206,8 +227,11 @@ TSPluginInit(int argc, const char *argv[])
     case 'm':
       mark = optarg;
       break;
+    case 'v':
+      trace_vconn = 1;
+      break;
     default:
-      TSError("[%s] unknown or incomplete option in plugin arguments (usage: %s <trace-file> [--mark=<text>]);"
+      TSError("[%s] unknown or incomplete option in plugin arguments (usage: %s <trace-file> [--mark=<text>] [--vconn]);"
               " plugin not registered",
               PLUGIN_NAME, PLUGIN_NAME);
       free(args);
@@ -216,14 +240,14 @@ TSPluginInit(int argc, const char *argv[])
   }
 
   if (optind >= argc) {
-    TSError("[%s] missing argument: the trace file path (usage: %s <trace-file> [--mark=<text>]); plugin not registered",
+    TSError("[%s] missing argument: the trace file path (usage: %s <trace-file> [--mark=<text>] [--vconn]); plugin not registered",
             PLUGIN_NAME, PLUGIN_NAME);
     free(args);
     return;
   }
   path = args[optind];
   if (optind + 1 < argc) {
-    TSError("[%s] unexpected extra argument '%s' (usage: %s <trace-file> [--mark=<text>]); plugin not registered",
+    TSError("[%s] unexpected extra argument '%s' (usage: %s <trace-file> [--mark=<text>] [--vconn]); plugin not registered",
             PLUGIN_NAME, args[optind + 1], PLUGIN_NAME);
     free(args);
     return;
@@ -255,6 +279,10 @@ TSPluginInit(int argc, const char *argv[])
   contp = TSContCreate(trace_event, TSMutexCreate());
   for (i = 0; i < sizeof(traced_hooks) / sizeof(traced_hooks[0]); ++i) {
     TSHttpHookAdd(traced_hooks[i], contp);
+  }
+  if (trace_vconn) {
+    TSHttpHookAdd(TS_VCONN_START_HOOK, contp);
+    TSHttpHookAdd(TS_VCONN_CLOSE_HOOK, contp);
   }
 
   TSDebug(PLUGIN_NAME, "tracing %zu hooks to %s%s%s", sizeof(traced_hooks) / sizeof(traced_hooks[0]), path,

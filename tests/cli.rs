@@ -958,7 +958,7 @@ fn hook_tshost_never_fires_is_warned_once_naming_plugin_and_hook() {
             .collect()
     };
     for (hook, api) in [
-        ("TS_VCONN_START_HOOK", "TSHttpHookAdd"),
+        ("TS_HTTP_SELECT_ALT_HOOK", "TSHttpHookAdd"),
         ("TS_SSL_CERT_HOOK", "TSHttpSsnHookAdd"),
         ("TS_HTTP_READ_CACHE_HDR_HOOK", "TSHttpTxnHookAdd"),
     ] {

@@ -71,7 +71,7 @@ fn hook_arg(who: crate::api::Here, id: TSHttpHookIDRaw) -> Option<i32> {
 pub extern "C" fn TSHttpHookAdd(id: TSHttpHookIDRaw, contp: TSCont) {
     guard!((), || {
         if let (Some(id), Some(c)) = (hook_arg(here!(), id), cont_arg(here!(), contp)) {
-            hooks::warn_if_never_fired(here!().name(), id, &c);
+            hooks::warn_if_never_fired(here!().name(), id, &c, true);
             hooks::GLOBAL.add(id, c);
         }
     })
@@ -106,7 +106,7 @@ pub extern "C" fn TSHttpSsnHookAdd(ssnp: TSHttpSsn, id: TSHttpHookIDRaw, contp: 
             hook_arg(here!(), id),
             cont_arg(here!(), contp),
         ) {
-            hooks::warn_if_never_fired(here!().name(), id, &c);
+            hooks::warn_if_never_fired(here!().name(), id, &c, false);
             s.hooks.add(id, c, false);
         }
     })
@@ -121,7 +121,7 @@ pub extern "C" fn TSHttpTxnHookAdd(txnp: TSHttpTxn, id: TSHttpHookIDRaw, contp: 
             hook_arg(here!(), id),
             cont_arg(here!(), contp),
         ) {
-            hooks::warn_if_never_fired(here!().name(), id, &c);
+            hooks::warn_if_never_fired(here!().name(), id, &c, false);
             t.hooks.add(id, c, true);
         }
     })

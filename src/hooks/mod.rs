@@ -123,11 +123,16 @@ pub fn is_fired(hook: i32) -> bool {
     (0..HOOK_COUNT as i32).contains(&hook) && FIRED_MASK & (1 << hook) != 0
 }
 
-/// A continuation was added for `hook` with `api`: if tshost never fires that hook, say so, once
-/// per plugin and hook (ATS would call it; tshost silently would not). A bit test when the hook is
+/// The last connection hook id (TS_VCONN_OUTBOUND_CLOSE_HOOK).
+const H_LAST_CONNECTION: i32 = crate::sys::types::TSHttpHookID::TS_VCONN_OUTBOUND_CLOSE_HOOK as i32;
+
+/// A continuation was added for `hook` with `api` (`global`: TSHttpHookAdd): if tshost never fires
+/// that hook there, say so, once per plugin and hook (ATS would call it; tshost silently would not). A bit test when the hook is
 /// fired, which is every add on the request path of a working plugin.
-pub fn warn_if_never_fired(api: &str, hook: i32, cont: &Cont) {
-    if is_fired(hook) {
+pub fn warn_if_never_fired(api: &str, hook: i32, cont: &Cont, global: bool) {
+    // The connection hooks (TS_VCONN_*, TS_SSL_*) fire from the global list only, as in ATS.
+    let connection = (id::VCONN_START..=H_LAST_CONNECTION).contains(&hook);
+    if is_fired(hook) && (global || !connection) {
         return;
     }
     // The plugin making the call (during TSPluginInit or a callback), else the one that made

@@ -276,7 +276,8 @@ async fn connection(
                             sni,
                             local,
                         };
-                        super::tunnel::run(proxy, t, connect, idle).await;
+                        // Boxed: its buffers must not grow every connection's future.
+                        Box::pin(super::tunnel::run(proxy, t, connect, idle)).await;
                     }
                     vc.close(tokio::runtime::Handle::try_current().ok());
                     return;

@@ -178,8 +178,8 @@ pub async fn run(proxy: Arc<Proxy>, t: Blind, connect: Duration, idle: Duration)
 async fn copy_both_ways(a: &mut TcpStream, b: &mut TcpStream, idle: Duration) {
     let (mut ar, mut aw) = a.split();
     let (mut br, mut bw) = b.split();
-    let mut up = [0u8; 16384];
-    let mut down = [0u8; 16384];
+    let mut up = vec![0u8; 16384];
+    let mut down = vec![0u8; 16384];
     let (mut up_done, mut down_done) = (false, false);
     use tokio::io::AsyncReadExt;
     while !(up_done && down_done) {

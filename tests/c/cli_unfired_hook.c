@@ -4,9 +4,10 @@
  *
  * plugin.config: <path>/cli_unfired_hook.so <output-file>
  *
- * TSPluginInit: TSHttpHookAdd(TS_VCONN_START_HOOK) twice (never fired), TSHttpHookAdd
+ * TSPluginInit: TSHttpHookAdd(TS_HTTP_SELECT_ALT_HOOK) twice (never fired: no cache), TSHttpHookAdd
  * (TS_HTTP_SSN_START_HOOK) once (fired).
- * At SSN_START: TSHttpSsnHookAdd(TS_SSL_CERT_HOOK) (never fired) and TSHttpSsnHookAdd
+ * At SSN_START: TSHttpSsnHookAdd(TS_SSL_CERT_HOOK) (never fired: connection hooks are global
+ * only, as in ATS) and TSHttpSsnHookAdd
  * (TS_HTTP_TXN_START_HOOK) (fired).
  * At TXN_START: TSHttpTxnHookAdd(TS_HTTP_READ_CACHE_HDR_HOOK) (never fired, tshost has no cache),
  * then appends "txn" to <output-file>.
@@ -56,7 +57,7 @@ TSPluginInit(int argc, const char *argv[])
   out_path      = TSstrdup(argv[1]);
   TSCont contp  = TSContCreate(on_event, NULL);
   TSCont second = TSContCreate(on_event, NULL);
-  TSHttpHookAdd(TS_VCONN_START_HOOK, contp);
-  TSHttpHookAdd(TS_VCONN_START_HOOK, second);
+  TSHttpHookAdd(TS_HTTP_SELECT_ALT_HOOK, contp);
+  TSHttpHookAdd(TS_HTTP_SELECT_ALT_HOOK, second);
   TSHttpHookAdd(TS_HTTP_SSN_START_HOOK, contp);
 }

@@ -117,7 +117,12 @@ impl Proxy {
         ];
         records.extend(setup.records);
         std::fs::write(dir.join("records.config"), records.join("\n") + "\n").unwrap();
-        let mut plugins = vec![format!("{} {}", hook_trace_so().display(), trace.display())];
+        // --vconn: the connection hooks too, so that check_invariants checks their laws.
+        let mut plugins = vec![format!(
+            "{} --vconn {}",
+            hook_trace_so().display(),
+            trace.display()
+        )];
         plugins.extend(setup.plugins);
         std::fs::write(dir.join("plugin.config"), plugins.join("\n") + "\n").unwrap();
         let mut remap = vec![
@@ -306,9 +311,12 @@ fn field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
 
 /// The lifecycle laws on a hook_trace log: every SSN_START has one SSN_CLOSE, every TXN_START one
 /// TXN_CLOSE; a session's transactions start after its SSN_START and close before its SSN_CLOSE;
-/// nothing about a transaction after its TXN_CLOSE; hooks of a transaction in ATS's order.
+/// nothing about a transaction after its TXN_CLOSE; hooks of a transaction in ATS's order; a TLS
+/// connection's VCONN_START once, its VCONN_CLOSE once and after it, and its session's SSN_START
+/// between the two (`--vconn` lines).
 pub fn check_invariants(trace: &[String]) {
     let dump = || trace.join("\n");
+    let mut vconns: HashMap<String, u8> = HashMap::new(); // 1 open, 2 closed
     let mut ssn_state: HashMap<String, u8> = HashMap::new(); // 1 open, 2 closed
     let mut txn_pos: HashMap<String, usize> = HashMap::new(); // index in TXN_ORDER, 99 closed
     let mut txn_ssn: HashMap<String, String> = HashMap::new();
@@ -316,8 +324,31 @@ pub fn check_invariants(trace: &[String]) {
         let ev = line.split(' ').next().unwrap_or("");
         let ssn = field(line, "ssn").unwrap_or("-").to_string();
         let txn = field(line, "txn").unwrap_or("-").to_string();
+        let vc = field(line, "vc").unwrap_or("-").to_string();
         match ev {
+            "VCONN_START" => {
+                // A handle is used again after its connection closed (and a quarantine).
+                assert_ne!(
+                    vconns.insert(vc.clone(), 1),
+                    Some(1),
+                    "second VCONN_START of open connection {vc}:\n{}",
+                    dump()
+                );
+            }
+            "VCONN_CLOSE" => {
+                assert_eq!(
+                    vconns.insert(vc.clone(), 2),
+                    Some(1),
+                    "VCONN_CLOSE of {vc} not after one VCONN_START:\n{}",
+                    dump()
+                );
+            }
             "SSN_START" => {
+                // A TLS session starts inside its connection's VCONN_START/VCONN_CLOSE (a plain
+                // one's connection has no such hooks).
+                if let Some(state) = vconns.get(&vc) {
+                    assert_eq!(*state, 1, "{line}: its connection closed:\n{}", dump());
+                }
                 assert!(
                     ssn_state.insert(ssn.clone(), 1).is_none(),
                     "second SSN_START of {ssn}:\n{}",
