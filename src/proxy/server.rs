@@ -260,12 +260,13 @@ async fn connection(
             };
             let version = crate::tls::version_tag(s.ssl());
             if s.ssl().selected_alpn_protocol() == Some(b"h2") {
-                let info = ClientInfo::new(
+                let mut info = ClientInfo::new(
                     Some(peer),
                     local,
                     fd,
                     vec![proto::HTTP_2_0, version, proto::TCP, ip_tag(&peer)],
                 );
+                info.sni = client_sni(s.ssl());
                 Box::pin(http2::serve(proxy, s, info, timeouts.h2, stop)).await;
                 return;
             }
@@ -276,12 +277,13 @@ async fn connection(
             {
                 return;
             }
-            let info = ClientInfo::new(
+            let mut info = ClientInfo::new(
                 Some(peer),
                 local,
                 fd,
                 vec![version, proto::TCP, ip_tag(&peer)],
             );
+            info.sni = client_sni(conn.io.ssl());
             Box::pin(http1::serve(
                 proxy,
                 conn,
@@ -293,6 +295,12 @@ async fn connection(
             .await;
         }
     }
+}
+
+/// The SNI a client sent (what `proxy.config.ssl.client.sni_policy server_name` sends on).
+fn client_sni(ssl: &openssl::ssl::SslRef) -> Option<Box<str>> {
+    ssl.servername(openssl::ssl::NameType::HOST_NAME)
+        .map(Box::from)
 }
 
 /// The TLS handshake of a new client connection (None: it failed, timed out, or a stop came).

@@ -62,6 +62,8 @@ pub struct ClientInfo {
     pub internal: bool,
     /// The client's IP address as text (X-Forwarded-For), made once per session.
     pub client_ip: Option<Box<[u8]>>,
+    /// The SNI the client sent over TLS (`proxy.config.ssl.client.sni_policy server_name`).
+    pub sni: Option<Box<str>>,
 }
 
 impl ClientInfo {
@@ -78,6 +80,7 @@ impl ClientInfo {
             stack,
             internal: false,
             client_ip: client.map(|a| a.ip().to_string().into_bytes().into_boxed_slice()),
+            sni: None,
         }
     }
 }
@@ -226,6 +229,18 @@ impl Txn {
         }
         match self.config.lock().as_ref()?.get(key)? {
             config::Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// The string a plugin set for this transaction's overridable configuration `key`
+    /// (TSHttpTxnConfigStringSet, conf_remap), if any: one load when none was set.
+    pub fn config_str(&self, key: usize) -> Option<String> {
+        if !self.has_config.load(Ordering::Acquire) {
+            return None;
+        }
+        match self.config.lock().as_ref()?.get(key)? {
+            config::Value::Str(s) => Some(String::from_utf8_lossy(s).into_owned()),
             _ => None,
         }
     }
