@@ -44,21 +44,27 @@ impl TlsIo {
         let r = Pin::new(&mut self.stream).poll_read(cx, buf);
         if self.fresh {
             match &r {
-                Poll::Ready(Err(e)) => {
-                    self.fresh = false;
-                    let tls = e
-                        .get_ref()
-                        .and_then(|i| i.downcast_ref::<openssl::ssl::Error>())
-                        .is_some_and(|t| t.ssl_error().is_some());
-                    if tls {
-                        crate::error!("origin {}: TLS: {e}", self.name);
-                    }
-                }
+                Poll::Ready(Err(e)) => self.refused(e),
                 Poll::Ready(Ok(())) => self.fresh = false,
                 Poll::Pending => {}
             }
         }
         r
+    }
+
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let r = Pin::new(&mut self.stream).poll_write(cx, buf);
+        if let (true, Poll::Ready(Err(e))) = (self.fresh, &r) {
+            self.refused(e);
+        }
+        r
+    }
+
+    /// The first failure before the origin sent anything: an alert (a certificate it wants, or
+    /// refuses) or the connection reset.
+    fn refused(&mut self, e: &io::Error) {
+        self.fresh = false;
+        crate::error!("origin {}: TLS: {e}", self.name);
     }
 }
 
@@ -83,7 +89,7 @@ impl AsyncWrite for OriginIo {
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             OriginIo::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            OriginIo::Tls(s) => Pin::new(&mut s.stream).poll_write(cx, buf),
+            OriginIo::Tls(s) => s.poll_write(cx, buf),
         }
     }
 
