@@ -531,7 +531,8 @@ async fn forward<C: ClientIo>(
             .config_int(key::RESPONSE_HEADER_MAX_SIZE)
             .filter(|v| *v > 0)
             .map_or(proxy.config.response_header_max, |v| v as usize);
-        // An https:// target is reached over TLS, named by its host (SNI).
+        // An https:// target is reached over TLS: its SNI, checks and certificates as the records
+        // and the transaction's own settings say (TlsTo::new).
         let tls_to = if matches!(target.scheme.as_ref(), "https" | "wss") {
             let names = super::origin_tls::Names {
                 remap_host: &target.host,
