@@ -10,6 +10,7 @@ pub mod http2;
 pub mod local_addr;
 pub mod origin;
 pub mod origin_io;
+pub mod origin_tls;
 pub mod proto;
 pub mod reload;
 pub mod server;

@@ -11,7 +11,8 @@ use parking_lot::Mutex;
 use tokio::net::TcpStream;
 
 use super::body::Conn;
-use super::origin_io::{OriginIo, OriginTls, VerifyPolicy};
+use super::origin_io::OriginIo;
+use super::origin_tls::{handshake, TlsTo};
 
 /// An idle connection is not reused after this long (ms).
 const IDLE_MAX_MS: u64 = 30_000;
@@ -33,7 +34,7 @@ pub struct Origin {
     pub used: i32,
     /// Bound to an address a plugin chose (TSHttpTxnOutgoingAddrSet): not kept for others.
     pub bound: bool,
-    /// Kept under this key with its address: 0 for TCP, else TLS to one SNI ([`TlsTo::new`]).
+    /// Kept under this key with its address: 0 for TCP, else its TLS settings ([`TlsTo::key`]).
     tls_key: u64,
 }
 
@@ -52,7 +53,7 @@ impl std::ops::DerefMut for Origin {
 /// An idle connection and when it became idle ([`coarse_ms`]: timed on every request, so without
 /// reading the clock).
 type IdleConn = (OriginConn, u64);
-/// The network thread, the origin's address, and 0 for TCP or the TLS key ([`TlsTo::new`]).
+/// The network thread, the origin's address, and 0 for TCP or the TLS key ([`TlsTo::key`]).
 type PoolKey = (usize, SocketAddr, u64);
 
 /// Idle connections are kept per network thread: a connection is registered with its thread's
@@ -86,37 +87,15 @@ pub enum ConnectError {
     Tls(String),
 }
 
-/// TLS to an origin: the name it is reached by (SNI, and the name its certificate must have) and
-/// how its certificate is checked.
-pub struct TlsTo<'a> {
-    pub sni: &'a str,
-    pub cfg: &'a OriginTls,
-    /// The pool key of connections with this SNI (never 0, which is plain TCP).
-    key: u64,
-}
-
-impl<'a> TlsTo<'a> {
-    pub fn new(sni: &'a str, cfg: &'a OriginTls) -> TlsTo<'a> {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        sni.hash(&mut h);
-        TlsTo {
-            sni,
-            cfg,
-            key: h.finish() | 1,
-        }
-    }
-}
-
 impl OriginPool {
     /// An idle connection to `addr` if one is there (true: reused), else a new one.
     pub async fn get(
         &self,
         addr: SocketAddr,
-        tls: Option<&TlsTo<'_>>,
+        tls: Option<&TlsTo>,
         connect_timeout: Duration,
     ) -> Result<(OriginConn, bool), ConnectError> {
-        if let Some(c) = self.take_idle(addr, tls.map_or(0, |t| t.key)) {
+        if let Some(c) = self.take_idle(addr, tls.map_or(0, |t| t.key())) {
             return Ok((c, true));
         }
         Ok((
@@ -130,7 +109,7 @@ impl OriginPool {
     pub async fn connect_from(
         addr: SocketAddr,
         from: Option<SocketAddr>,
-        tls: Option<&TlsTo<'_>>,
+        tls: Option<&TlsTo>,
         connect_timeout: Duration,
     ) -> Result<OriginConn, ConnectError> {
         let connecting = async {
@@ -161,7 +140,7 @@ impl OriginPool {
                 let io = tokio::time::timeout_at(deadline, handshake(s, addr, t))
                     .await
                     .map_err(|_| ConnectError::Timeout)??;
-                (io, t.key)
+                (io, t.key())
             }
         };
         Ok(Box::new(Origin {
@@ -199,71 +178,4 @@ impl OriginPool {
             list.push((conn, now));
         }
     }
-}
-
-/// The TLS handshake with an origin over `tcp`: SNI (a host name, not an address), ALPN
-/// http/1.1, and its certificate checked as `t.cfg` says. A failure names the origin and why.
-async fn handshake(
-    tcp: TcpStream,
-    addr: SocketAddr,
-    t: &TlsTo<'_>,
-) -> Result<OriginIo, ConnectError> {
-    use openssl::ssl::{Ssl, SslVerifyMode};
-    let tls_err = |e: &dyn std::fmt::Display| {
-        let m = format!("origin {} ({addr}): TLS: {e}", t.sni);
-        crate::error!("{m}");
-        ConnectError::Tls(m)
-    };
-    let ctx = crate::tls::client_context().ok_or_else(|| tls_err(&"no client TLS context"))?;
-    let mut ssl = Ssl::new(ctx).map_err(|e| tls_err(&e))?;
-    let ip = t.sni.parse::<std::net::IpAddr>().ok();
-    if ip.is_none() {
-        ssl.set_hostname(t.sni).map_err(|e| tls_err(&e))?;
-    }
-    let cfg = t.cfg;
-    if cfg.policy == VerifyPolicy::Disabled || !(cfg.check_chain || cfg.check_name) {
-        ssl.set_verify(SslVerifyMode::NONE);
-    } else {
-        if cfg.check_name {
-            // As ATS: the name is checked as a host name, an address too (its text against the
-            // certificate's DNS names: an IP address entry alone does not match, seen beside it).
-            ssl.param_mut().set_host(t.sni).map_err(|e| tls_err(&e))?;
-        }
-        let (permissive, check_chain) = (cfg.policy == VerifyPolicy::Permissive, cfg.check_chain);
-        let name = t.sni.to_string();
-        ssl.set_verify_callback(SslVerifyMode::PEER, move |ok, store| {
-            if ok {
-                return true;
-            }
-            let err = store.error();
-            let name_error = err.as_raw() == openssl_sys::X509_V_ERR_HOSTNAME_MISMATCH;
-            if !check_chain && !name_error {
-                return true;
-            }
-            crate::warning!(
-                "origin {name} ({addr}): certificate verification failed at depth {}: {}; {}",
-                store.error_depth(),
-                err.error_string(),
-                if permissive {
-                    "continuing (verify.server.policy PERMISSIVE)"
-                } else {
-                    "refused"
-                }
-            );
-            permissive
-        });
-    }
-    let mut stream = tokio_openssl::SslStream::new(ssl, tcp).map_err(|e| tls_err(&e))?;
-    if let Err(e) = std::pin::Pin::new(&mut stream).connect().await {
-        let verify = stream.ssl().verify_result();
-        return Err(if verify.as_raw() != 0 {
-            tls_err(&format!(
-                "certificate verification failed: {}",
-                verify.error_string()
-            ))
-        } else {
-            tls_err(&e)
-        });
-    }
-    Ok(OriginIo::Tls(Box::new(stream)))
 }

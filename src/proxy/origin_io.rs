@@ -11,11 +11,61 @@ use tokio::net::TcpStream;
 use tokio_openssl::SslStream;
 
 use super::body::Transport;
+use crate::tls::client::ClientFiles;
+use std::path::PathBuf;
 
 /// TCP or TLS.
 pub enum OriginIo {
     Plain(TcpStream),
-    Tls(Box<SslStream<TcpStream>>),
+    Tls(Box<TlsIo>),
+}
+
+/// A TLS connection to an origin, and the origin's name for the log.
+pub struct TlsIo {
+    pub stream: SslStream<TcpStream>,
+    /// `name (address)`.
+    name: Box<str>,
+    /// Nothing came from the origin yet: a failure then is the origin refusing the connection
+    /// (with TLS 1.3 a server that wants a client certificate says so only after the handshake),
+    /// logged as an ERROR naming it.
+    fresh: bool,
+}
+
+impl TlsIo {
+    pub fn new(stream: SslStream<TcpStream>, name: String) -> TlsIo {
+        TlsIo {
+            stream,
+            name: name.into_boxed_str(),
+            fresh: true,
+        }
+    }
+
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let r = Pin::new(&mut self.stream).poll_read(cx, buf);
+        if self.fresh {
+            match &r {
+                Poll::Ready(Err(e)) => self.refused(e),
+                Poll::Ready(Ok(())) => self.fresh = false,
+                Poll::Pending => {}
+            }
+        }
+        r
+    }
+
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let r = Pin::new(&mut self.stream).poll_write(cx, buf);
+        if let (true, Poll::Ready(Err(e))) = (self.fresh, &r) {
+            self.refused(e);
+        }
+        r
+    }
+
+    /// The first failure before the origin sent anything: an alert (a certificate it wants, or
+    /// refuses) or the connection reset.
+    fn refused(&mut self, e: &io::Error) {
+        self.fresh = false;
+        crate::error!("origin {}: TLS: {e}", self.name);
+    }
 }
 
 impl AsyncRead for OriginIo {
@@ -26,7 +76,7 @@ impl AsyncRead for OriginIo {
     ) -> Poll<io::Result<()>> {
         match self.get_mut() {
             OriginIo::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            OriginIo::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            OriginIo::Tls(s) => s.poll_read(cx, buf),
         }
     }
 }
@@ -39,21 +89,21 @@ impl AsyncWrite for OriginIo {
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             OriginIo::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            OriginIo::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            OriginIo::Tls(s) => s.poll_write(cx, buf),
         }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             OriginIo::Plain(s) => Pin::new(s).poll_flush(cx),
-            OriginIo::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            OriginIo::Tls(s) => Pin::new(&mut s.stream).poll_flush(cx),
         }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             OriginIo::Plain(s) => Pin::new(s).poll_shutdown(cx),
-            OriginIo::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            OriginIo::Tls(s) => Pin::new(&mut s.stream).poll_shutdown(cx),
         }
     }
 }
@@ -62,14 +112,14 @@ impl Transport for OriginIo {
     fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self {
             OriginIo::Plain(s) => s.poll_read_ready(cx),
-            OriginIo::Tls(s) => s.get_ref().poll_read_ready(cx),
+            OriginIo::Tls(s) => s.stream.get_ref().poll_read_ready(cx),
         }
     }
 }
 
 /// `proxy.config.ssl.client.verify.server.policy`: what a failed verification of an origin's
 /// certificate does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum VerifyPolicy {
     /// Not checked.
     Disabled,
@@ -79,9 +129,9 @@ pub enum VerifyPolicy {
     Enforced,
 }
 
-/// How origins' certificates are checked (records.config).
-#[derive(Clone, Debug)]
-pub struct OriginTls {
+/// How an origin's certificate is checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Verify {
     pub policy: VerifyPolicy,
     /// `...verify.server.properties`: ALL or NAME checks the name against SNI's; SIGNATURE, the
     /// chain only; NONE, nothing (as DISABLED).
@@ -89,31 +139,37 @@ pub struct OriginTls {
     pub check_chain: bool,
 }
 
-impl OriginTls {
-    /// Read from the records' text values (unknown values: ATS's defaults, said by the caller).
-    pub fn new(policy: &str, properties: &str) -> Result<OriginTls, String> {
-        let policy = match policy.to_ascii_uppercase().as_str() {
-            "DISABLED" => VerifyPolicy::Disabled,
-            "PERMISSIVE" | "" => VerifyPolicy::Permissive,
-            "ENFORCED" => VerifyPolicy::Enforced,
-            p => {
-                return Err(format!(
-                    "verify.server.policy {p}: not DISABLED, PERMISSIVE or ENFORCED"
-                ))
-            }
-        };
-        let (check_chain, check_name) = match properties.to_ascii_uppercase().as_str() {
-            "ALL" | "" => (true, true),
-            "SIGNATURE" => (true, false),
-            "NAME" => (false, true),
-            "NONE" => (false, false),
-            p => {
-                return Err(format!(
-                    "verify.server.properties {p}: not ALL, SIGNATURE, NAME or NONE"
-                ))
-            }
-        };
-        Ok(OriginTls {
+impl Verify {
+    /// `...verify.server.policy` (as ATS, exactly DISABLED, PERMISSIVE or ENFORCED).
+    pub fn policy(policy: &str) -> Result<VerifyPolicy, String> {
+        match policy {
+            "DISABLED" => Ok(VerifyPolicy::Disabled),
+            "PERMISSIVE" | "" => Ok(VerifyPolicy::Permissive),
+            "ENFORCED" => Ok(VerifyPolicy::Enforced),
+            p => Err(format!(
+                "verify.server.policy {p}: not DISABLED, PERMISSIVE or ENFORCED"
+            )),
+        }
+    }
+
+    /// `...verify.server.properties`: (check the chain, check the name).
+    pub fn properties(properties: &str) -> Result<(bool, bool), String> {
+        match properties {
+            "ALL" | "" => Ok((true, true)),
+            "SIGNATURE" => Ok((true, false)),
+            "NAME" => Ok((false, true)),
+            "NONE" => Ok((false, false)),
+            p => Err(format!(
+                "verify.server.properties {p}: not ALL, SIGNATURE, NAME or NONE"
+            )),
+        }
+    }
+
+    /// Read from the records' text values.
+    pub fn new(policy: &str, properties: &str) -> Result<Verify, String> {
+        let policy = Self::policy(policy)?;
+        let (check_chain, check_name) = Self::properties(properties)?;
+        Ok(Verify {
             policy,
             check_name,
             check_chain,
@@ -121,12 +177,91 @@ impl OriginTls {
     }
 }
 
-impl Default for OriginTls {
+impl Default for Verify {
     fn default() -> Self {
-        OriginTls {
+        Verify {
             policy: VerifyPolicy::Permissive,
             check_name: true,
             check_chain: true,
         }
+    }
+}
+
+/// `proxy.config.ssl.client.sni_policy` (ATS 9.2.9's HttpSM::get_outbound_sni): which name goes
+/// to the origin as SNI, and which one its certificate must have.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SniPolicy {
+    /// The host of the Host field of the request to the origin (the default; without
+    /// pristine_host_hdr, the remapped target's host).
+    #[default]
+    Host,
+    /// The SNI the client sent tshost (none over plain HTTP).
+    ServerName,
+    /// The remapped target's host (`remap`, and any value ATS does not know).
+    Remap,
+    /// SNI as `Host`; the certificate's name checked against the remapped target's host.
+    VerifyWithNameSource,
+    /// `@name`: that name.
+    Literal(Box<str>),
+}
+
+impl SniPolicy {
+    pub fn parse(s: &str) -> SniPolicy {
+        match s {
+            "" | "host" => SniPolicy::Host,
+            "server_name" => SniPolicy::ServerName,
+            "verify_with_name_source" => SniPolicy::VerifyWithNameSource,
+            _ => match s.strip_prefix('@') {
+                Some(name) => SniPolicy::Literal(name.into()),
+                None => SniPolicy::Remap,
+            },
+        }
+    }
+}
+
+/// TLS to origins as records.config sets it for the process.
+#[derive(Clone, Debug, Default)]
+pub struct OriginTls {
+    pub verify: Verify,
+    pub sni_policy: SniPolicy,
+    /// Where a transaction's own file names (conf_remap, TSHttpTxnConfigStringSet) are looked up:
+    /// `proxy.config.ssl.client.cert.path`, `.private_key.path`, `.CA.cert.path` (the
+    /// configuration directory when empty).
+    pub cert_dir: PathBuf,
+    pub key_dir: PathBuf,
+    pub ca_dir: PathBuf,
+    /// The process's files (their context is [`crate::tls::client_context`]).
+    pub files: ClientFiles,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sni_policies_read_as_atss_get_outbound_sni() {
+        assert_eq!(SniPolicy::parse(""), SniPolicy::Host);
+        assert_eq!(SniPolicy::parse("host"), SniPolicy::Host);
+        assert_eq!(SniPolicy::parse("server_name"), SniPolicy::ServerName);
+        assert_eq!(SniPolicy::parse("remap"), SniPolicy::Remap);
+        assert_eq!(SniPolicy::parse("Host"), SniPolicy::Remap);
+        assert_eq!(
+            SniPolicy::parse("verify_with_name_source"),
+            SniPolicy::VerifyWithNameSource
+        );
+        assert_eq!(
+            SniPolicy::parse("@apache.org"),
+            SniPolicy::Literal("apache.org".into())
+        );
+    }
+
+    #[test]
+    fn verify_settings_are_atss_words_exactly() {
+        assert_eq!(
+            Verify::new("ENFORCED", "NAME").unwrap().policy,
+            VerifyPolicy::Enforced
+        );
+        assert!(Verify::new("enforced", "ALL").is_err());
+        assert_eq!(Verify::properties("SIGNATURE"), Ok((true, false)));
     }
 }

@@ -260,7 +260,7 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
             30,
         ),
         redirect_actions: redirect_actions(records),
-        origin_tls: origin_tls(records),
+        origin_tls: origin_tls(records, setup.config_dir),
         pristine_host: records
             .get_int("proxy.config.url_remap.pristine_host_hdr")
             .unwrap_or(0)
@@ -572,22 +572,64 @@ fn redirect_actions(
     })
 }
 
-/// proxy.config.ssl.client.verify.server.policy and .properties (ATS's defaults when they do not
-/// parse, said once), and the client TLS context with proxy.config.ssl.client.CA.cert.*.
-fn origin_tls(records: &crate::config::records::Records) -> super::origin_io::OriginTls {
+/// TLS to origins: proxy.config.ssl.client.verify.server.policy and .properties (ATS's defaults
+/// when they do not parse, said once), .sni_policy, the session cache
+/// (proxy.config.ssl.origin_session_cache and .size), and the client TLS context with the client
+/// certificate (proxy.config.ssl.client.cert.* and .private_key.*) and the CAs
+/// (proxy.config.ssl.client.CA.cert.*); a relative file is in its setting's directory, a relative
+/// directory in the configuration directory (as ATS's `set_paths_helper`, whose prefix is it).
+fn origin_tls(
+    records: &crate::config::records::Records,
+    config_dir: Option<&Path>,
+) -> super::origin_io::OriginTls {
+    use super::origin_io::{OriginTls, SniPolicy, Verify};
     let get = |n: &str| records.get_str(n).unwrap_or_default().to_string();
-    let ca_file = get("proxy.config.ssl.client.CA.cert.filename");
-    let ca_path = get("proxy.config.ssl.client.CA.cert.path");
-    crate::tls::init_client_context(
-        (!ca_file.is_empty()).then(|| std::path::PathBuf::from(&ca_file)),
-        (!ca_path.is_empty()).then(|| std::path::PathBuf::from(&ca_path)),
+    let base = config_dir.unwrap_or(Path::new("."));
+    // ATS's default cert.path is its configuration directory (TS_BUILD_SYSCONFDIR).
+    let dir = |n: &str| match get(n).as_str() {
+        "" | "TS_BUILD_SYSCONFDIR" => base.to_path_buf(),
+        d => base.join(d),
+    };
+    let (cert_dir, key_dir) = (
+        dir("proxy.config.ssl.client.cert.path"),
+        dir("proxy.config.ssl.client.private_key.path"),
     );
-    super::origin_io::OriginTls::new(
+    let ca_path = get("proxy.config.ssl.client.CA.cert.path");
+    let ca_dir = dir("proxy.config.ssl.client.CA.cert.path");
+    let file = |d: &Path, n: &str| {
+        let name = get(n);
+        (!name.is_empty()).then(|| d.join(name))
+    };
+    let files = crate::tls::client::ClientFiles {
+        cert: file(&cert_dir, "proxy.config.ssl.client.cert.filename"),
+        key: file(&key_dir, "proxy.config.ssl.client.private_key.filename"),
+        ca_file: file(&ca_dir, "proxy.config.ssl.client.CA.cert.filename"),
+        ca_path: (!ca_path.is_empty()).then(|| ca_dir.clone()),
+    };
+    crate::tls::origin_session::configure(
+        records
+            .get_int("proxy.config.ssl.origin_session_cache")
+            .unwrap_or(1)
+            == 1,
+        records
+            .get_int("proxy.config.ssl.origin_session_cache.size")
+            .unwrap_or(10240),
+    );
+    crate::tls::init_client_context(&files);
+    let verify = Verify::new(
         &get("proxy.config.ssl.client.verify.server.policy"),
         &get("proxy.config.ssl.client.verify.server.properties"),
     )
     .unwrap_or_else(|e| {
         crate::error!("proxy.config.ssl.client.{e}; using PERMISSIVE and ALL");
         Default::default()
-    })
+    });
+    OriginTls {
+        verify,
+        sni_policy: SniPolicy::parse(&get("proxy.config.ssl.client.sni_policy")),
+        cert_dir,
+        key_dir,
+        ca_dir,
+        files,
+    }
 }

@@ -2,8 +2,10 @@
 //! running without configuration.
 
 pub mod cache;
+pub mod client;
 pub mod client_cert;
 pub mod conn_hooks;
+pub mod origin_session;
 pub mod session;
 pub mod sni;
 pub mod tickets;
@@ -488,49 +490,24 @@ pub fn version_tag(ssl: &openssl::ssl::SslRef) -> &'static CStr {
 }
 
 /// The TLS context for connections to origins (ATS's client SSL_CTX, made at start-up and given
-/// to TS_LIFECYCLE_CLIENT_SSL_CTX_INITIALIZED_HOOK): TLS 1.2 and later, ALPN http/1.1, the
-/// system's CAs and those of proxy.config.ssl.client.CA.cert.filename/path
-/// ([`init_client_context`]; made with the system's alone if nothing called it).
+/// to TS_LIFECYCLE_CLIENT_SSL_CTX_INITIALIZED_HOOK): the files of proxy.config.ssl.client.*
+/// ([`init_client_context`], [`client::make`]; made with the system's CAs alone if nothing called
+/// it).
 pub fn client_context() -> Option<&'static SslContext> {
     CLIENT_CTX
-        .get_or_init(|| make_client_context(None, None))
+        .get_or_init(|| make_client_context(&client::ClientFiles::default()))
         .as_ref()
 }
 
 static CLIENT_CTX: std::sync::OnceLock<Option<SslContext>> = std::sync::OnceLock::new();
 
-/// Make the client context with these CAs (the first call counts).
-pub fn init_client_context(
-    ca_file: Option<std::path::PathBuf>,
-    ca_path: Option<std::path::PathBuf>,
-) {
-    CLIENT_CTX.get_or_init(|| make_client_context(ca_file.as_deref(), ca_path.as_deref()));
+/// Make the client context of these files (the first call counts).
+pub fn init_client_context(files: &client::ClientFiles) {
+    CLIENT_CTX.get_or_init(|| make_client_context(files));
 }
 
-fn make_client_context(ca_file: Option<&Path>, ca_path: Option<&Path>) -> Option<SslContext> {
-    let made = (|| -> Result<SslContext, String> {
-        let mut b = SslContext::builder(SslMethod::tls_client()).map_err(|e| e.to_string())?;
-        b.set_min_proto_version(Some(SslVersion::TLS1_2))
-            .map_err(|e| e.to_string())?;
-        b.set_alpn_protos(b"\x08http/1.1")
-            .map_err(|e| e.to_string())?;
-        b.set_default_verify_paths().map_err(|e| e.to_string())?;
-        if let Some(f) = ca_file {
-            b.set_ca_file(f).map_err(|e| {
-                format!(
-                    "proxy.config.ssl.client.CA.cert.filename {}: {e}",
-                    f.display()
-                )
-            })?;
-        }
-        if let Some(p) = ca_path {
-            b.load_verify_locations(None, Some(p)).map_err(|e| {
-                format!("proxy.config.ssl.client.CA.cert.path {}: {e}", p.display())
-            })?;
-        }
-        Ok(b.build())
-    })();
-    match made {
+fn make_client_context(files: &client::ClientFiles) -> Option<SslContext> {
+    match client::context_for(files) {
         Ok(c) => Some(c),
         Err(e) => {
             crate::error!("cannot make the TLS context for origins: {e}");

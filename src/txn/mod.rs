@@ -269,6 +269,18 @@ impl Txn {
         }
     }
 
+    /// The string a plugin set for this transaction's overridable configuration `key`
+    /// (TSHttpTxnConfigStringSet, conf_remap), if any: one load when none was set.
+    pub fn config_str(&self, key: usize) -> Option<String> {
+        if !self.has_config.load(Ordering::Acquire) {
+            return None;
+        }
+        match self.config.lock().as_ref()?.get(key)? {
+            config::Value::Str(s) => Some(String::from_utf8_lossy(s).into_owned()),
+            _ => None,
+        }
+    }
+
     /// Set `key` for this transaction only (TSHttpTxnConfig*Set).
     pub fn config_set(&self, key: usize, v: config::Value) {
         self.config

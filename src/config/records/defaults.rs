@@ -43,7 +43,7 @@ pub(super) const DEFAULTS: &[(&str, Def)] = &[
     ("proxy.config.http.header_field_max_size", I(131070)),
     ("proxy.config.http.insert_squid_x_forwarded_for", I(1)),
     ("proxy.config.http.insert_request_via_str", I(1)),
-    // TLS to origins (process-wide; per transaction they are stored only).
+    // TLS to origins (per transaction too: conf_remap, TSHttpTxnConfigStringSet).
     (
         "proxy.config.ssl.client.verify.server.policy",
         S("PERMISSIVE"),
@@ -58,6 +58,14 @@ pub(super) const DEFAULTS: &[(&str, Def)] = &[
     ("proxy.config.ssl.CA.cert.path", S("")),
     ("proxy.config.ssl.servername.filename", S("sni.yaml")),
     ("proxy.config.http.host_sni_policy", I(2)),
+    ("proxy.config.ssl.client.private_key.path", S("")),
+    ("proxy.config.ssl.client.private_key.filename", S("")),
+    ("proxy.config.ssl.client.cert.filename", S("")),
+    (
+        "proxy.config.ssl.client.cert.path",
+        S("TS_BUILD_SYSCONFDIR"),
+    ),
+    ("proxy.config.ssl.client.sni_policy", S("host")),
     ("proxy.config.http.keep_alive_enabled_in", I(1)),
     ("proxy.config.http.keep_alive_enabled_out", I(1)),
     ("proxy.config.http.insert_response_via_str", I(0)),
@@ -228,11 +236,6 @@ pub(super) const STORED: &[(&str, Def)] = &[
     ),
     ("proxy.config.srv_enabled", I(0)),
     ("proxy.config.http.forward_connect_method", I(0)),
-    ("proxy.config.ssl.client.cert.filename", S("")),
-    (
-        "proxy.config.ssl.client.cert.path",
-        S("TS_BUILD_SYSCONFDIR"),
-    ),
     ("proxy.config.http.parent_proxy.mark_down_hostdb", I(0)),
     ("proxy.config.http.cache.ignore_accept_mismatch", I(2)),
     (
@@ -266,8 +269,6 @@ pub(super) const STORED: &[(&str, Def)] = &[
     ("proxy.config.http.per_server.connection.min", I(0)),
     ("proxy.config.http.per_server.connection.max", I(0)),
     ("proxy.config.http.per_server.connection.match", S("both")),
-    ("proxy.config.ssl.client.sni_policy", S("host")),
-    ("proxy.config.ssl.client.private_key.filename", S("")),
     ("proxy.config.hostdb.ip_resolve", S("")),
     ("proxy.config.http.connect.dead.policy", I(2)),
     ("proxy.config.http.max_proxy_cycles", I(0)),

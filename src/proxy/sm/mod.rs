@@ -21,7 +21,8 @@ use super::body::{
     Transport,
 };
 use super::client::{ClientIo, H1Client, PrefixError};
-use super::origin::{ConnectError, OriginConn, OriginPool, TlsTo};
+use super::origin::{ConnectError, OriginConn, OriginPool};
+use super::origin_tls::{host_of, TlsTo};
 use super::{Session, Txn};
 use crate::config::redirect::Action;
 use crate::config::remap::RemapTable;
@@ -533,9 +534,30 @@ async fn forward<C: ClientIo>(
             .config_int(key::RESPONSE_HEADER_MAX_SIZE)
             .filter(|v| *v > 0)
             .map_or(proxy.config.response_header_max, |v| v as usize);
-        // An https:// target is reached over TLS, named by its host (SNI).
-        let tls_to = matches!(target.scheme.as_ref(), "https" | "wss")
-            .then(|| TlsTo::new(&target.host, &proxy.config.origin_tls));
+        // An https:// target is reached over TLS: its SNI, checks and certificates as the records
+        // and the transaction's own settings say (TlsTo::new).
+        let tls_to = if matches!(target.scheme.as_ref(), "https" | "wss") {
+            let names = super::origin_tls::Names {
+                remap_host: &target.host,
+                client_sni: ssn.client.sni.as_deref(),
+            };
+            let host_field = || client_req.with(|h| h.field(b"host").and_then(host_of));
+            match TlsTo::new(
+                &proxy.config.origin_tls,
+                |k| txn.config_str(k),
+                names,
+                host_field,
+                addr,
+            ) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    crate::error!("origin {} ({addr}): TLS: {e}", target.host);
+                    return Err(fail(m, Failure::Respond(502)));
+                }
+            }
+        } else {
+            None
+        };
         let connected = match api_from {
             None => proxy.pool.get(addr, tls_to.as_ref(), connect_timeout).await,
             Some(from) => {

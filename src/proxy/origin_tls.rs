@@ -1,0 +1,240 @@
+//! TLS to an origin for one transaction (ATS 9.2.9's HttpSM::do_http_server_open and
+//! SSLNetVConnection's client handshake): the SNI `proxy.config.ssl.client.sni_policy` picks, the
+//! name the certificate must have, how it is checked, the context (the client certificate and CAs)
+//! — each as records.config sets it, or as a plugin set it for the transaction (conf_remap,
+//! TSHttpTxnConfigStringSet) — and the handshake, which resumes a cached session to the same
+//! origin ([`crate::tls::origin_session`]).
+#![forbid(unsafe_code)]
+
+use std::hash::{Hash, Hasher};
+use std::net::{IpAddr, SocketAddr};
+
+use foreign_types_shared::ForeignType;
+use openssl::ssl::{Ssl, SslContext, SslVerifyMode};
+use tokio::net::TcpStream;
+
+use super::origin::ConnectError;
+use super::origin_io::{OriginIo, OriginTls, SniPolicy, TlsIo, Verify, VerifyPolicy};
+use crate::sys::types::TSOverridableConfigKey as K;
+use crate::tls::client::ClientFiles;
+
+/// The overridable configurations read here.
+const POLICY: usize = K::TS_CONFIG_SSL_CLIENT_VERIFY_SERVER_POLICY as usize;
+const PROPERTIES: usize = K::TS_CONFIG_SSL_CLIENT_VERIFY_SERVER_PROPERTIES as usize;
+const SNI_POLICY: usize = K::TS_CONFIG_SSL_CLIENT_SNI_POLICY as usize;
+const CERT: usize = K::TS_CONFIG_SSL_CERT_FILENAME as usize;
+const KEY: usize = K::TS_CONFIG_SSL_CLIENT_PRIVATE_KEY_FILENAME as usize;
+const CA: usize = K::TS_CONFIG_SSL_CLIENT_CA_CERT_FILENAME as usize;
+
+/// TLS to an origin: the SNI sent, the name its certificate must have, how it is checked, and
+/// the context.
+pub struct TlsTo {
+    /// None for an address (RFC 6066 has no SNI for one).
+    sni: Option<Box<str>>,
+    /// The name checked against the certificate (the SNI policy's name, else the origin's
+    /// address, as ATS), and the origin's name in the log.
+    name: Box<str>,
+    verify: Verify,
+    ctx: SslContext,
+    /// The pool key of connections with these settings (never 0, which is plain TCP).
+    key: u64,
+}
+
+/// The names a transaction has for its origin.
+pub struct Names<'a> {
+    /// The remapped target's host.
+    pub remap_host: &'a str,
+    /// The SNI the client sent tshost, if any.
+    pub client_sni: Option<&'a str>,
+}
+
+impl TlsTo {
+    /// The settings of one transaction's connection to `addr`: `cfg` (records.config), with what
+    /// `txn_str` says a plugin set for the transaction; `host_field` is the host of the Host
+    /// field of the request to the origin (read only when the SNI policy needs it).
+    pub fn new(
+        cfg: &OriginTls,
+        txn_str: impl Fn(usize) -> Option<String>,
+        names: Names<'_>,
+        host_field: impl FnOnce() -> Option<String>,
+        addr: SocketAddr,
+    ) -> Result<TlsTo, String> {
+        let policy = txn_str(SNI_POLICY).map(|p| SniPolicy::parse(&p));
+        let policy = policy.as_ref().unwrap_or(&cfg.sni_policy);
+        let host_name = |n: &str| (!n.is_empty() && !is_address(n)).then(|| Box::<str>::from(n));
+        // ATS's sni_servername (the certificate's name too) and, for verify_with_name_source,
+        // sni_hostname (sent instead).
+        let (servername, hostname) = match policy {
+            SniPolicy::Host => (host_field().as_deref().and_then(host_name), None),
+            SniPolicy::ServerName => (names.client_sni.and_then(host_name), None),
+            SniPolicy::Literal(n) => (host_name(n), None),
+            SniPolicy::Remap => (host_name(names.remap_host), None),
+            SniPolicy::VerifyWithNameSource => (
+                host_name(names.remap_host),
+                host_field().as_deref().and_then(host_name),
+            ),
+        };
+        let name = match &servername {
+            Some(n) => n.clone(),
+            None => addr.ip().to_string().into_boxed_str(),
+        };
+        let sni = hostname.or(servername);
+        let verify = txn_verify(&cfg.verify, &txn_str);
+        let ctx = txn_context(cfg, &txn_str)?;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (&sni, &name, verify, ctx.as_ptr() as usize).hash(&mut h);
+        Ok(TlsTo {
+            sni,
+            name,
+            verify,
+            ctx,
+            key: h.finish() | 1,
+        })
+    }
+
+    /// The pool key of connections with these settings.
+    pub fn key(&self) -> u64 {
+        self.key
+    }
+}
+
+/// An IP address literal (an IPv6 one with or without its brackets).
+fn is_address(n: &str) -> bool {
+    n.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+        .is_ok()
+}
+
+/// The host of a Host field's value (without its port).
+pub fn host_of(v: &[u8]) -> Option<String> {
+    let v = std::str::from_utf8(v).ok()?.trim();
+    let host = match v.strip_prefix('[') {
+        Some(rest) => &v[..rest.find(']')? + 2],
+        None => v.split(':').next()?,
+    };
+    Some(host.to_ascii_lowercase())
+}
+
+/// The verification settings with a transaction's own (ATS's set_tls_options: an unknown policy
+/// leaves the process's, unknown properties check nothing).
+fn txn_verify(global: &Verify, txn_str: &impl Fn(usize) -> Option<String>) -> Verify {
+    let mut v = *global;
+    if let Some(p) = txn_str(POLICY) {
+        match Verify::policy(&p) {
+            Ok(p) => v.policy = p,
+            Err(e) => crate::warning!("proxy.config.ssl.client.{e} (for one transaction)"),
+        }
+    }
+    if let Some(p) = txn_str(PROPERTIES) {
+        (v.check_chain, v.check_name) = Verify::properties(&p).unwrap_or_else(|e| {
+            crate::warning!("proxy.config.ssl.client.{e} (for one transaction): NONE");
+            (false, false)
+        });
+    }
+    v
+}
+
+/// The process's context, or the one of the files a plugin named for the transaction (relative
+/// to the records' directories, as ATS).
+fn txn_context(
+    cfg: &OriginTls,
+    txn_str: &impl Fn(usize) -> Option<String>,
+) -> Result<SslContext, String> {
+    let (cert, key, ca) = (txn_str(CERT), txn_str(KEY), txn_str(CA));
+    if cert.is_none() && key.is_none() && ca.is_none() {
+        return crate::tls::client_context()
+            .cloned()
+            .ok_or_else(|| "no client TLS context".to_string());
+    }
+    let file = |dir: &std::path::Path, n: String| (!n.is_empty()).then(|| dir.join(n));
+    let files = ClientFiles {
+        cert: cert.map_or(cfg.files.cert.clone(), |n| file(&cfg.cert_dir, n)),
+        key: key.map_or(cfg.files.key.clone(), |n| file(&cfg.key_dir, n)),
+        ca_file: ca.map_or(cfg.files.ca_file.clone(), |n| file(&cfg.ca_dir, n)),
+        ca_path: cfg.files.ca_path.clone(),
+    };
+    crate::tls::client::context_for(&files)
+}
+
+/// The TLS handshake with an origin over `tcp`: SNI, ALPN http/1.1, a cached session offered,
+/// and the certificate checked as `t` says. A failure names the origin and why.
+pub async fn handshake(
+    tcp: TcpStream,
+    addr: SocketAddr,
+    t: &TlsTo,
+) -> Result<OriginIo, ConnectError> {
+    let tls_err = |e: &dyn std::fmt::Display| {
+        let m = format!("origin {} ({addr}): TLS: {e}", t.name);
+        crate::error!("{m}");
+        ConnectError::Tls(m)
+    };
+    let mut ssl = Ssl::new(&t.ctx).map_err(|e| tls_err(&e))?;
+    if let Some(sni) = &t.sni {
+        ssl.set_hostname(sni).map_err(|e| tls_err(&e))?;
+    }
+    let v = t.verify;
+    if v.policy == VerifyPolicy::Disabled || !(v.check_chain || v.check_name) {
+        ssl.set_verify(SslVerifyMode::NONE);
+    } else {
+        if v.check_name {
+            // As ATS: the name is checked as a host name, an address too (its text against the
+            // certificate's DNS names: an IP address entry alone does not match, seen beside it).
+            ssl.param_mut().set_host(&t.name).map_err(|e| tls_err(&e))?;
+        }
+        let (permissive, check_chain) = (v.policy == VerifyPolicy::Permissive, v.check_chain);
+        let name = t.name.clone();
+        ssl.set_verify_callback(SslVerifyMode::PEER, move |ok, store| {
+            if ok {
+                // At depth 0, once the checks above passed:
+                // TS_SSL_VERIFY_SERVER_HOOK fires here (added with the connection hooks).
+                return true;
+            }
+            let err = store.error();
+            let name_error = err.as_raw() == openssl_sys::X509_V_ERR_HOSTNAME_MISMATCH;
+            if !check_chain && !name_error {
+                return true;
+            }
+            crate::warning!(
+                "origin {name} ({addr}): certificate verification failed at depth {}: {}; {}",
+                store.error_depth(),
+                err.error_string(),
+                if permissive {
+                    "continuing (verify.server.policy PERMISSIVE)"
+                } else {
+                    "refused"
+                }
+            );
+            permissive
+        });
+    }
+    crate::tls::origin_session::offer(&mut ssl, (addr, t.key));
+    let mut stream = tokio_openssl::SslStream::new(ssl, tcp).map_err(|e| tls_err(&e))?;
+    if let Err(e) = std::pin::Pin::new(&mut stream).connect().await {
+        let verify = stream.ssl().verify_result();
+        return Err(if verify.as_raw() != 0 {
+            tls_err(&format!(
+                "certificate verification failed: {}",
+                verify.error_string()
+            ))
+        } else {
+            tls_err(&e)
+        });
+    }
+    crate::tls::origin_session::handshaken(stream.ssl());
+    let name = format!("{} ({addr})", t.name);
+    Ok(OriginIo::Tls(Box::new(TlsIo::new(stream, name))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_host_fields_host_is_without_its_port() {
+        assert_eq!(host_of(b"Example.com:8443").as_deref(), Some("example.com"));
+        assert_eq!(host_of(b"example.com").as_deref(), Some("example.com"));
+        assert_eq!(host_of(b"[::1]:443").as_deref(), Some("[::1]"));
+        assert!(is_address("[::1]") && is_address("127.0.0.1") && !is_address("a.example"));
+    }
+}
