@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod conn_hooks;
 pub mod session;
+pub mod session_age;
 pub mod tickets;
 
 use std::collections::HashMap;
@@ -93,6 +94,7 @@ fn context_builder() -> Result<SslContextBuilder, String> {
     } else {
         b.set_options(openssl::ssl::SslOptions::NO_TICKET);
     }
+    session_age::install(&mut b);
     Ok(b)
 }
 
