@@ -1951,7 +1951,7 @@ fn with_publishing_off_a_box_resumes_another_boxs_session_through_the_async_look
     );
     wait_subscribers(&redis, 3);
     let before = all_stats(&boxes);
-    let mut offers = vec![0i64; 3];
+    let mut offers = [0i64; 3];
     for (kind, tickets) in [(Kind::Tls12Id, 1), (Kind::Tls13Stateful, 2)] {
         let c = connector(kind);
         for i in 0..12 {
