@@ -1262,10 +1262,17 @@ get_fallback(const TSSslSessionID *id, int64_t deadline)
  * goes on to a full handshake), and no network thread ever waits for Redis. A full queue
  * (LOOKUP_QUEUE_MAX) or an open breaker: the handshake goes on at once (get_skipped).
  *
+ * A request is shared by its worker and its connection (a VCONN user argument points to it): the
+ * connection's TS_VCONN_CLOSE_HOOK marks it closed, and the worker then does not reenable it (a
+ * TSVConn is not to be used after it closed: ATS recycles it, tshost after a quarantine). tshost
+ * keeps a held connection until it is reenabled, even if the client gave up (tests/farm.rs), so
+ * this guards hosts that close one earlier. The worker reenables under the queue lock, so the
+ * close hook cannot run in between. Whichever of the two lets go last frees the request.
+ *
  * ATS 9.2 has the same hook and lets a plugin hold it, but calls a held callee a second time when
  * the handshake goes on (OpenSSL calls its ClientHello callback again and ATS walks its hooks
- * again; tests/vconn_hooks.rs): a VCONN user argument marks a connection this hook held, and the
- * second call reenables at once. tshost calls each callee once. */
+ * again; tests/vconn_hooks.rs): the user argument still points to the request then, and the
+ * second call lets it go and reenables at once. tshost calls each callee once. */
 
 #define LOOKUP_QUEUE_MAX 4096
 #define MAX_HELLO_IDS 4
@@ -1275,13 +1282,22 @@ typedef struct {
   int n;
   TSSslSessionID ids[MAX_HELLO_IDS];
   int64_t deadline; /* monotonic us */
+  int closed;       /* the connection closed (under lq_lock) */
+  int refs;         /* the worker's and the connection's (under lq_lock) */
 } hello_req;
 
-static hello_req *lq;
+static hello_req **lq;
 static int lq_head, lq_len;
 static pthread_mutex_t lq_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t lq_cond  = PTHREAD_COND_INITIALIZER;
-static int hello_arg; /* the VCONN user argument marking a connection this hook held */
+static int hello_arg; /* the VCONN user argument: the request of a connection this hook held */
+
+/* Lets go of a request (the caller holds lq_lock): 1 if it was the last reference (free it). */
+static int
+req_release(hello_req *r)
+{
+  return --r->refs == 0;
+}
 
 /* A big-endian 16-bit length at p. */
 static size_t
@@ -1378,35 +1394,56 @@ lookup_worker(void *arg)
     while (lq_len == 0) {
       pthread_cond_wait(&lq_cond, &lq_lock);
     }
-    hello_req req = lq[lq_head];
-    lq_head       = (lq_head + 1) % LOOKUP_QUEUE_MAX;
+    hello_req *r = lq[lq_head];
+    lq_head      = (lq_head + 1) % LOOKUP_QUEUE_MAX;
     lq_len--;
+    int closed = r->closed;
     pthread_mutex_unlock(&lq_lock);
     char probe[1];
-    for (int i = 0; i < req.n; i++) {
+    for (int i = 0; !closed && i < r->n; i++) {
       int len = 0;
-      if (TSSslSessionGetBuffer(&req.ids[i], probe, &len) == 0) { /* a push may have come meanwhile */
-        get_fallback(&req.ids[i], req.deadline);
+      if (TSSslSessionGetBuffer(&r->ids[i], probe, &len) == 0) { /* a push may have come meanwhile */
+        get_fallback(&r->ids[i], r->deadline);
       }
     }
-    TSVConnReenable(req.vc);
+    pthread_mutex_lock(&lq_lock);
+    if (!r->closed) {
+      TSVConnReenable(r->vc); /* only schedules the handshake: nothing calls back in here */
+    } else {
+      TSDebug(PLUGIN_NAME, "a held connection closed before its lookup ended: not reenabled");
+    }
+    int last = req_release(r);
+    pthread_mutex_unlock(&lq_lock);
+    if (last) {
+      TSfree(r);
+    }
   }
   return NULL;
 }
 
+/* TS_SSL_CLIENT_HELLO_HOOK and TS_VCONN_CLOSE_HOOK. */
 static int
 on_client_hello(TSCont contp, TSEvent event, void *edata)
 {
   (void)contp;
-  (void)event;
-  TSVConn vc = edata;
-  if (TSUserArgGet(vc, hello_arg)) { /* ATS: the second call of a callee it held */
+  TSVConn vc     = edata;
+  hello_req *own = TSUserArgGet(vc, hello_arg);
+  if (own) { /* the connection closes, or (ATS) the second call of a callee it held */
     TSUserArgSet(vc, hello_arg, NULL);
+    pthread_mutex_lock(&lq_lock);
+    own->closed |= event == TS_EVENT_VCONN_CLOSE;
+    int last = req_release(own);
+    pthread_mutex_unlock(&lq_lock);
+    if (last) {
+      TSfree(own);
+    }
+  }
+  if (own || event == TS_EVENT_VCONN_CLOSE) {
     TSVConnReenable(vc);
     return 0;
   }
   SSL *ssl      = (SSL *)TSVConnSslConnectionGet(vc);
-  hello_req req = {.vc = vc};
+  hello_req req = {.vc = vc, .refs = 2};
   if (ssl) {
     TSSslSessionID ids[MAX_HELLO_IDS];
     int n = hello_ids(ssl, ids);
@@ -1428,17 +1465,20 @@ on_client_hello(TSCont contp, TSEvent event, void *edata)
     return 0;
   }
   req.deadline = mono_us() + (int64_t)cfg.get_timeout_ms * 1000;
-  TSUserArgSet(vc, hello_arg, &hello_arg); /* before a worker can reenable it */
+  hello_req *r = TSmalloc(sizeof *r);
+  *r           = req;
+  TSUserArgSet(vc, hello_arg, r); /* before a worker can reenable it */
   pthread_mutex_lock(&lq_lock);
   int queued = lq_len < LOOKUP_QUEUE_MAX;
   if (queued) {
-    lq[(lq_head + lq_len) % LOOKUP_QUEUE_MAX] = req;
+    lq[(lq_head + lq_len) % LOOKUP_QUEUE_MAX] = r;
     lq_len++;
     pthread_cond_signal(&lq_cond);
   }
   pthread_mutex_unlock(&lq_lock);
   if (!queued) {
     TSUserArgSet(vc, hello_arg, NULL);
+    TSfree(r);
     count(ST_GET_SKIPPED);
     TSVConnReenable(vc);
     return 0;
@@ -1748,7 +1788,7 @@ TSPluginInit(int argc, const char *argv[])
     return;
   }
   if (async) {
-    lq = TSmalloc(LOOKUP_QUEUE_MAX * sizeof(hello_req));
+    lq = TSmalloc(LOOKUP_QUEUE_MAX * sizeof(hello_req *));
   }
   int threads_ok = TSThreadCreate(publisher, NULL) && TSThreadCreate(subscriber, NULL) &&
                    !(cfg.stek_interval > 0 && cfg.stek_master != STEK_NO && !TSThreadCreate(stek_thread, NULL));
@@ -1762,7 +1802,9 @@ TSPluginInit(int argc, const char *argv[])
   /* No mutex: events arrive on several threads at once; the plugin's state has its own locks. */
   TSHttpHookAdd(TS_SSL_SESSION_HOOK, TSContCreate(on_session, NULL));
   if (async) {
-    TSHttpHookAdd(TS_SSL_CLIENT_HELLO_HOOK, TSContCreate(on_client_hello, NULL));
+    TSCont hello = TSContCreate(on_client_hello, NULL);
+    TSHttpHookAdd(TS_SSL_CLIENT_HELLO_HOOK, hello);
+    TSHttpHookAdd(TS_VCONN_CLOSE_HOOK, hello);
   }
   TSDebug(PLUGIN_NAME, "cluster %s, %d endpoint(s), queue %d, ttl %d s, replay window %d s, lookup %s (%d ms), ticket keys every %d s (overlap %d, master %s)",
           cfg.cluster, cfg.n_ep, cfg.queue_max, cfg.session_ttl, cfg.replay_window, async ? "async" : "sync", cfg.get_timeout_ms,

@@ -2123,3 +2123,56 @@ fn hung_redis_holds_an_async_handshake_at_most_the_budget_and_delays_no_other() 
     assert_eq!(d("held"), 20, "{before:?} {after:?}");
     assert_eq!(d("get_timeouts"), 20, "{before:?} {after:?}");
 }
+
+/// A client that gives up while its handshake is held (a hung Redis, a 1 s budget): tshost keeps
+/// the connection until the worker reenables it at the budget (so the plugin's guard against
+/// reenabling a closed TSVConn, for hosts that close a held connection earlier, is not needed
+/// here), then closes it; the request is freed on VCONN_CLOSE and the box serves on.
+#[test]
+fn a_client_that_gives_up_while_held_costs_one_bounded_lookup() {
+    let redis = Redis::start_alone("held-close");
+    let conf = share_conf_with("held-close", &redis, "get_timeout_ms 1000\n");
+    let origin = Origin::start();
+    let a = Box_::start_with("farm-held-close", &origin, &conf, true, &[]).clean();
+    wait_subscribers(&redis, 1);
+    let c = connector(Kind::Tls12Id);
+    // A session from a box with the same certificate and no plugin: unknown to the farm.
+    let (_, unknown) = {
+        let (files, multicert) = example_cert();
+        let source = Proxy::start(
+            "farm-held-close-source",
+            &origin,
+            Setup {
+                multicert: Some(multicert.clone()),
+                files: files.clone(),
+                ..Default::default()
+            },
+        );
+        tls_get(&c, source.tls_port, None).expect("source box")
+    };
+    let stopped = Stopped::new(redis.child.as_ref().unwrap().id());
+    let tcp = TcpStream::connect(("127.0.0.1", a.tls_port())).unwrap();
+    tcp.set_read_timeout(Some(ms(100))).unwrap();
+    let mut ssl = c
+        .configure()
+        .unwrap()
+        .verify_hostname(false)
+        .into_ssl("example.com")
+        .unwrap();
+    // SAFETY: the session comes from a connector of the same kind.
+    unsafe { ssl.set_session(&unknown) }.unwrap();
+    let held = ssl.connect(tcp);
+    assert!(held.is_err(), "the handshake was not held");
+    drop(held); // the client gives up: the connection closes while held
+    assert!(
+        eventually(5, || a.stat("get_timeouts") == 1),
+        "{:?}",
+        a.stats()
+    );
+    drop(stopped);
+    let (resumed, _) = tls_get(&c, a.tls_port(), None).expect("the box serves on");
+    assert!(!resumed);
+    assert_eq!(a.stat("held"), 1);
+    let line = "a held connection closed before its lookup ended: not reenabled";
+    assert!(!a.proxy.stderr().contains(line), "{}", a.proxy.stderr());
+}
