@@ -84,8 +84,8 @@ fn tls_get(c: &SslConnector, port: u16, sess: Option<&SslSession>) -> (bool, Ssl
     (reused, next)
 }
 
-/// A proxy for example.com with these records.
-fn proxy(name: &str, origin: &Origin, records: &[&str]) -> Proxy {
+/// A certificate and key for example.com, and a 48-byte ticket key file (keys.bin).
+fn material(name: &str) -> Vec<(String, Vec<u8>)> {
     let dir = temp_dir(&format!("{name}-cert"));
     let st = Command::new("openssl")
         .args([
@@ -100,13 +100,31 @@ fn proxy(name: &str, origin: &Origin, records: &[&str]) -> Proxy {
         .unwrap();
     assert!(st.success());
     let file = |n: &str| (n.to_string(), std::fs::read(dir.join(n)).unwrap());
+    vec![
+        file("cert.pem"),
+        file("key.pem"),
+        ("keys.bin".to_string(), vec![b'k'; 48]),
+    ]
+}
+
+/// A proxy for example.com with these records.
+fn proxy(name: &str, origin: &Origin, records: &[&str]) -> Proxy {
+    proxy_with(name, origin, records, material(name))
+}
+
+fn proxy_with(
+    name: &str,
+    origin: &Origin,
+    records: &[&str],
+    files: Vec<(String, Vec<u8>)>,
+) -> Proxy {
     Proxy::start(
         name,
         origin,
         Setup {
             records: records.iter().map(|r| r.to_string()).collect(),
             multicert: Some("dest_ip=* ssl_cert_name=cert.pem ssl_key_name=key.pem\n".into()),
-            files: vec![file("cert.pem"), file("key.pem")],
+            files,
             ..Default::default()
         },
     )
@@ -227,4 +245,43 @@ fn without_max_age_renewed_tls13_tickets_resume_past_it() {
             );
         }
     });
+}
+
+/// A ticket made without the bound carries no full-handshake time: a proxy with the bound (the
+/// same certificate and ticket keys, as after a restart or on a farm peer) does not resume it,
+/// since its chain may be older than the bound; its own tickets resume. Both TLS versions.
+#[test]
+fn a_ticket_made_without_the_bound_does_not_resume_under_it() {
+    let origin = Origin::start();
+    let files = material("age-unstamped");
+    let keys = "CONFIG proxy.config.ssl.server.ticket_key.filename STRING keys.bin";
+    let off = proxy_with("age-unstamped-off", &origin, &[keys], files.clone());
+    let on = proxy_with(
+        "age-unstamped-on",
+        &origin,
+        &[
+            keys,
+            "CONFIG proxy.config.tshost.ssl.session_max_age INT 60",
+        ],
+        files,
+    );
+    for kind in [Kind::Tls13Ticket, Kind::Tls12Ticket] {
+        let c = connector(kind);
+        let (_, old) = tls_get(&c, off.tls_port, None);
+        assert!(
+            tls_get(&c, off.tls_port, Some(&old)).0,
+            "{kind:?}: keys shared?"
+        );
+        assert!(!tls_get(&c, on.tls_port, Some(&old)).0, "{kind:?}: resumed");
+        let (_, stamped) = tls_get(&c, on.tls_port, None);
+        assert!(
+            tls_get(&c, on.tls_port, Some(&stamped)).0,
+            "{kind:?}: own ticket"
+        );
+        // The proxy without the bound ignores the stamp.
+        assert!(
+            tls_get(&c, off.tls_port, Some(&stamped)).0,
+            "{kind:?}: without the bound"
+        );
+    }
 }

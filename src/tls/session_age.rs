@@ -9,16 +9,18 @@
 //! next session. The generate callback stamps a session that has none (a full handshake) and
 //! leaves a resumed one's as it is; the decrypt callback refuses (a full handshake, a new ticket)
 //! a ticket whose chain is older than the bound; the cache lookup ([`fresh`], from
-//! session.rs) refuses such a session id or TLS 1.3 stateful ticket. A session without the stamp
-//! (a TLS 1.2 session id, which keeps its full handshake's time) counts from its own time.
-//! Nothing is installed while the record is 0 (the default): no cost.
+//! session.rs) refuses such a session id or TLS 1.3 stateful ticket. Every ticket and TLS 1.3
+//! session made while the bound is on carries the stamp; one without it was made before (the
+//! bound off, or a farm peer without it), its chain's start unknown, and is not resumed. A TLS 1.2
+//! session id has no stamp (no ticket is made for it) and keeps its full handshake's time: it
+//! counts from that. Nothing is installed while the record is 0 (the default): no cost.
 
 use std::os::raw::{c_int, c_long, c_uchar, c_void};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use foreign_types_shared::ForeignTypeRef;
-use openssl::ssl::{SslContextBuilder, SslSessionRef};
+use openssl::ssl::{SslContextBuilder, SslSessionRef, SslVersion};
 use openssl_sys::{SSL, SSL_CTX, SSL_SESSION};
 
 /// The bound in seconds; 0: off.
@@ -135,13 +137,14 @@ unsafe fn stamp_of(s: *mut SSL_SESSION) -> Option<u64> {
     }
 }
 
-/// When a session's resumption chain started: its stamp, else its own time.
+/// When a session's resumption chain started: its stamp, else, for a TLS 1.2 session id
+/// (`own_time`), its own time; None if unknown.
 ///
 /// # Safety
 /// `s` is a live SSL_SESSION.
-unsafe fn chain_start(s: *mut SSL_SESSION) -> u64 {
+unsafe fn chain_start(s: *mut SSL_SESSION, own_time: bool) -> Option<u64> {
     // SAFETY: per the caller.
-    unsafe { stamp_of(s).unwrap_or_else(|| SSL_SESSION_get_time(s).max(0) as u64) }
+    unsafe { stamp_of(s).or_else(|| own_time.then(|| SSL_SESSION_get_time(s).max(0) as u64)) }
 }
 
 fn too_old(start: u64, max: u64) -> bool {
@@ -154,13 +157,17 @@ pub fn fresh(session: &SslSessionRef) -> bool {
     let Some(max) = max_age() else {
         return true;
     };
+    let tls12 = session.protocol_version() != SslVersion::TLS1_3;
     // SAFETY: a live session (borrowed); chain_start only reads it.
-    let start = unsafe { chain_start(session.as_ptr()) };
-    if too_old(start, max) {
+    let start = unsafe { chain_start(session.as_ptr(), tls12) };
+    if start.is_none_or(|t| too_old(t, max)) {
         crate::debug!(
             "ssl",
-            "a session whose chain started {} s ago is not resumed (session_max_age {max})",
-            now().saturating_sub(start)
+            "a session whose chain started {} ago is not resumed (session_max_age {max})",
+            start.map_or("at an unknown time".into(), |t| format!(
+                "{} s",
+                now().saturating_sub(t)
+            ))
         );
         return false;
     }
@@ -185,8 +192,8 @@ unsafe extern "C" fn generate(ssl: *mut SSL, _arg: *mut c_void) -> c_int {
 }
 
 /// OpenSSL's decrypt callback, after a ticket was decrypted (or not): a decrypted ticket whose
-/// chain is too old makes a full handshake (and a new ticket); everything else as OpenSSL does
-/// without a callback.
+/// chain is too old, or unknown (no stamp), makes a full handshake (and a new ticket); everything
+/// else as OpenSSL does without a callback.
 unsafe extern "C" fn decrypt(
     _ssl: *mut SSL,
     ss: *mut SSL_SESSION,
@@ -200,7 +207,7 @@ unsafe extern "C" fn decrypt(
         SSL_TICKET_SUCCESS | SSL_TICKET_SUCCESS_RENEW if !ss.is_null() => {
             let max = max_age().unwrap_or(u64::MAX);
             // SAFETY: the session OpenSSL decrypted from the ticket, live during the callback.
-            if too_old(unsafe { chain_start(ss) }, max) {
+            if unsafe { chain_start(ss, false) }.is_none_or(|t| too_old(t, max)) {
                 SSL_TICKET_RETURN_IGNORE_RENEW
             } else if status == SSL_TICKET_SUCCESS {
                 SSL_TICKET_RETURN_USE
