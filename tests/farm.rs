@@ -2176,3 +2176,26 @@ fn a_client_that_gives_up_while_held_costs_one_bounded_lookup() {
     let line = "a held connection closed before its lookup ended: not reenabled";
     assert!(!a.proxy.stderr().contains(line), "{}", a.proxy.stderr());
 }
+
+/// Only what OpenSSL will look up is looked up: a TLS 1.3 ClientHello's legacy session id
+/// (random, for middlebox compatibility) is not, nor a stateless TLS 1.3 ticket (no lookup
+/// needed), nor a session id offered without a miss (the box's own session): none of these
+/// handshakes is held.
+#[test]
+fn handshakes_with_nothing_to_look_up_are_not_held() {
+    let redis = Redis::start("not-held");
+    let conf = share_conf("not-held", &redis);
+    let origin = Origin::start();
+    let a = Box_::start("farm-not-held", &origin, &conf);
+    wait_subscribers(&redis, 1);
+    for kind in [Kind::Tls13Ticket, Kind::Tls12Id] {
+        let c = connector(kind);
+        let (_, s) = tls_get(&c, a.tls_port(), None).expect("full handshake");
+        for _ in 0..3 {
+            let (resumed, _) = tls_get(&c, a.tls_port(), Some(&s)).expect("handshake");
+            assert!(resumed, "{kind:?}");
+        }
+    }
+    std::thread::sleep(ms(100)); // stat_dump writes every 20 ms
+    assert_eq!(a.stat("held"), 0, "{:?}", a.stats());
+}
