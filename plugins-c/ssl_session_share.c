@@ -25,10 +25,19 @@
  *                                SSL_SESSION_free), a removal TSSslSessionRemove'd. Messages carry
  *                                the sender's random box id: a box skips its own. A session or
  *                                removal must also be fresh (see Replays below; else replays++).
- *   TS_EVENT_SSL_SESSION_GET     if the local cache misses (TSSslSessionGetBuffer returns 0), one
- *                                GET of the key and, if it is there and authentic, an insert: the
- *                                lookup that follows finds it. This covers a box that started late
- *                                and a message that is still in flight. It runs on a network
+ *   TS_SSL_CLIENT_HELLO_HOOK     (lookup async, the default) the ids the handshake will look up
+ *                                (a TLS 1.2 session id, or TLS 1.3 stateful tickets' PSK
+ *                                identities) are read from the ClientHello; if the local cache
+ *                                lacks one, the hook holds the handshake and hands the GET to a
+ *                                lookup worker thread (its own Redis connection), which inserts
+ *                                what it finds and TSVConnReenable's the connection: after a hit,
+ *                                a miss, an error, or get_timeout_ms after the hook at the latest.
+ *                                No network thread waits for Redis (see "the async lookup" below).
+ *                                This covers a box that started late, a message still in flight
+ *                                and a farm that does not publish (publish no).
+ *   TS_EVENT_SSL_SESSION_GET     (lookup sync) if the local cache misses (TSSslSessionGetBuffer
+ *                                returns 0), one GET of the key and, if it is there and authentic,
+ *                                an insert: the lookup that follows finds it. It runs on a network
  *                                thread, so it has a hard budget (get_timeout_ms, connect and AUTH
  *                                included: a non-blocking socket of that thread's own, polled
  *                                against one deadline); while Redis is down a reconnect is tried at
@@ -36,8 +45,9 @@
  *                                the whole budget (a hung Redis: its sockets open, no answer) a
  *                                circuit breaker opens: no lookup for breaker_cooldown_ms, then a
  *                                single probe closes it (or opens it again). Opening is logged
- *                                with TSWarning, closing with TSNote, once per transition. Nothing
- *                                else on a network thread talks to Redis: NEW and REMOVE only
+ *                                with TSWarning, closing with TSNote, once per transition. The
+ *                                async workers use the same budget and breaker. Nothing else on a
+ *                                network thread talks to Redis: NEW and REMOVE only
  *                                queue, and endpoint names are resolved at start.
  *   Insert/Remove fire no hook, so nothing echoes between boxes.
  *
@@ -117,8 +127,17 @@
  *   auth_file    path            optional: a Redis AUTH password (first line of the file)
  *   session_ttl  seconds         EX of the stored sessions (default 300, the session timeout)
  *   queue_max    entries         bound of the publish queue (default 10000)
- *   get_timeout_ms  ms           hard budget of one GET fallback lookup, connect and AUTH
- *                                included (1..10000, default 5)
+ *   lookup       async|sync      how a local miss is looked up in Redis: async (default) holds the
+ *                                handshake at TS_SSL_CLIENT_HELLO_HOOK while a worker thread does
+ *                                the GET; sync does the GET inside TS_EVENT_SSL_SESSION_GET on the
+ *                                network thread (every other connection of that thread waits)
+ *   lookup_workers  n            threads of the async lookup, each with its own Redis connection
+ *                                (1..64, default 2)
+ *   publish      yes|no          whether new sessions and removals are also PUBLISHed (default
+ *                                yes); with no, peers find sessions only by GET (async lookup)
+ *   get_timeout_ms  ms           hard budget of one GET lookup, connect and AUTH included
+ *                                (1..10000, default 5); async: a held handshake goes on at most
+ *                                this long after its ClientHello, queueing included
  *   breaker_failures  n          lookups in a row over the budget that open the circuit breaker
  *                                (1..1000, default 3)
  *   breaker_cooldown_ms  ms      how long an open breaker makes no lookup before its probe
@@ -144,7 +163,8 @@
  * NEW hook to this box's subscriber, by the two clocks) and .propagation_us_avg (its moving
  * average, weight 1/16), .get_timeouts (GET fallback lookups that took the whole budget),
  * .get_skipped (misses not looked up: the circuit breaker open, or a reconnect to Redis waiting
- * its 500 ms after a failed one) and .get_errors (lookups that failed at once: refused, broken).
+ * its 500 ms after a failed one) and .get_errors (lookups that failed at once: refused, broken),
+ * .held (handshakes held at TS_SSL_CLIENT_HELLO_HOOK for an async lookup).
  * Debug tag: ssl_session_share.
  *
  * Requirements as for session_peer.c: proxy.config.ssl.session_cache 2, the same certificate on
@@ -177,6 +197,7 @@
 #include <hiredis/hiredis.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 
 #include <ts/ts.h>
 
@@ -200,10 +221,8 @@
 #define MAX_RING (2 + MAX_OVERLAP)
 #define MAX_BACKOFF_MS 400 /* reconnect backoff cap: Redis back -> serving again well within 1 s */
 
-/* From OpenSSL's libssl (the proxy links it): a TSSslSession is an SSL_SESSION *. */
-typedef struct ssl_session_st SSL_SESSION;
-extern SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long length);
-extern void SSL_SESSION_free(SSL_SESSION *s);
+/* libssl's functions (d2i_SSL_SESSION, SSL_client_hello_get0_*, ...) resolve from the proxy,
+ * which links it: a TSSslSession is an SSL_SESSION *, a TSSslConnection an SSL *. */
 
 typedef struct {
   char host[256];
@@ -226,7 +245,12 @@ static struct {
   int stek_overlap;  /* old keys kept for decryption */
   int stek_master;   /* STEK_NO, STEK_YES, STEK_AUTO */
   int replay_window; /* seconds: older pub/sub messages are rejected */
+  int lookup;         /* LOOKUP_MODE_ASYNC (ClientHello hook, workers) or _SYNC (session hook) */
+  int lookup_workers; /* threads of the async lookup */
+  int publish;        /* 0: sessions are stored, not published (peers find them by GET) */
 } cfg;
+
+enum { LOOKUP_MODE_ASYNC, LOOKUP_MODE_SYNC };
 
 enum { STEK_NO, STEK_YES, STEK_AUTO };
 
@@ -250,12 +274,14 @@ enum {
   ST_GET_TIMEOUTS,
   ST_GET_SKIPPED,
   ST_GET_ERRORS,
+  ST_HELD,
   ST_N
 };
 static const char *stat_names[ST_N] = {"published",      "received",        "inserted",       "dropped",
                                        "auth_failures",  "reconnects",      "stek_updates",   "stek_master",
                                        "replays",        "propagation_us",  "propagation_us_avg", "stek_generation",
-                                       "get_timeouts",   "get_skipped",     "get_errors"};
+                                       "get_timeouts",   "get_skipped",     "get_errors",
+                                       "held"};
 static int stats[ST_N];
 
 static void
@@ -720,10 +746,12 @@ publisher(void *arg)
     } else {
       redisAppendCommand(c, "DEL %s", key);
     }
-    redisAppendCommand(c, "PUBLISH %s %b", channel, m, len);
+    if (cfg.publish) {
+      redisAppendCommand(c, "PUBLISH %s %b", channel, m, len);
+    }
     TSfree(m);
     int ok = 1;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 1 + cfg.publish; i++) {
       redisReply *r = NULL;
       if (redisGetReply(c, (void **)&r) != REDIS_OK || !r) {
         ok = 0;
@@ -1152,9 +1180,10 @@ lookup(const TSSslSessionID *id, int64_t deadline, redisReply **out)
   return res;
 }
 
-/* The lookup, unless the breaker is open; keeps the breaker. */
+/* The lookup (done before `deadline`, monotonic us), unless the breaker is open; keeps the
+ * breaker. */
 static void
-get_fallback(const TSSslSessionID *id)
+get_fallback(const TSSslSessionID *id, int64_t deadline)
 {
   int64_t start = mono_us();
   int probe     = 0;
@@ -1168,7 +1197,7 @@ get_fallback(const TSSslSessionID *id)
     probe = 1;
   }
   redisReply *r = NULL;
-  int res       = lookup(id, start + (int64_t)cfg.get_timeout_ms * 1000, &r);
+  int res       = start < deadline ? lookup(id, deadline, &r) : LOOKUP_TIMEOUT;
   if (res == LOOKUP_TIMEOUT) {
     count(ST_GET_TIMEOUTS);
     int n          = __atomic_add_fetch(&breaker_fails, 1, __ATOMIC_ACQ_REL);
@@ -1218,6 +1247,246 @@ get_fallback(const TSSslSessionID *id)
   freeReplyObject(r);
 }
 
+/* ---- the async lookup (lookup async, the default) ----
+ * TS_SSL_CLIENT_HELLO_HOOK is called inside OpenSSL's ClientHello callback, before OpenSSL looks
+ * the offered session up, and a plugin may hold the handshake there. The hook reads from the
+ * ClientHello the ids that lookup (and TS_EVENT_SSL_SESSION_GET) will ask for (hello_ids); those
+ * the local cache lacks (TSSslSessionGetBuffer returns 0) it queues with the connection and a
+ * deadline (now + get_timeout_ms) and returns without reenabling: the handshake waits, the network
+ * thread goes on with its other connections. A lookup worker (lookup_workers threads, each with its
+ * own Redis connection) GETs each id before that deadline (the same lookup and circuit breaker as
+ * the sync mode), inserts what is authentic, and TSVConnReenable's the connection: after a hit, a
+ * miss, an error or at the deadline. The queue is first in, first out and every deadline is the
+ * hook's time plus the same budget, so a request that waited behind a hung lookup starts before
+ * its own deadline and ends at it: a hung Redis costs a handshake at most get_timeout_ms (then it
+ * goes on to a full handshake), and no network thread ever waits for Redis. A full queue
+ * (LOOKUP_QUEUE_MAX) or an open breaker: the handshake goes on at once (get_skipped).
+ *
+ * A request is shared by its worker and its connection (a VCONN user argument points to it): the
+ * connection's TS_VCONN_CLOSE_HOOK marks it closed, and the worker then does not reenable it (a
+ * TSVConn is not to be used after it closed: ATS recycles it, tshost after a quarantine). tshost
+ * keeps a held connection until it is reenabled, even if the client gave up (tests/farm.rs), so
+ * this guards hosts that close one earlier. The worker reenables under the queue lock, so the
+ * close hook cannot run in between. Whichever of the two lets go last frees the request.
+ *
+ * ATS 9.2 has the same hook and lets a plugin hold it, but calls a held callee a second time when
+ * the handshake goes on (OpenSSL calls its ClientHello callback again and ATS walks its hooks
+ * again; tests/vconn_hooks.rs): the user argument still points to the request then, and the
+ * second call lets it go and reenables at once. tshost calls each callee once. */
+
+#define LOOKUP_QUEUE_MAX 4096
+#define MAX_HELLO_IDS 4
+
+typedef struct {
+  TSVConn vc;
+  int n;
+  TSSslSessionID ids[MAX_HELLO_IDS];
+  int64_t deadline; /* monotonic us */
+  int closed;       /* the connection closed (under lq_lock) */
+  int refs;         /* the worker's and the connection's (under lq_lock) */
+} hello_req;
+
+static hello_req **lq;
+static int lq_head, lq_len;
+static pthread_mutex_t lq_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t lq_cond  = PTHREAD_COND_INITIALIZER;
+static int hello_arg; /* the VCONN user argument: the request of a connection this hook held */
+
+/* Lets go of a request (the caller holds lq_lock): 1 if it was the last reference (free it). */
+static int
+req_release(hello_req *r)
+{
+  return --r->refs == 0;
+}
+
+/* A big-endian 16-bit length at p. */
+static size_t
+be16(const unsigned char *p)
+{
+  return (size_t)p[0] << 8 | p[1];
+}
+
+/* Whether the client offers TLS 1.3 (supported_versions) and this connection may negotiate it. */
+static int
+hello_tls13(SSL *ssl)
+{
+  const unsigned char *p;
+  size_t len;
+  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_supported_versions, &p, &len) != 1 || len < 1 ||
+      (size_t)p[0] + 1 > len) {
+    return 0;
+  }
+  long max = SSL_get_max_proto_version(ssl);
+  if (max != 0 && max < TLS1_3_VERSION) {
+    return 0;
+  }
+  for (size_t i = 1; i + 1 <= (size_t)p[0]; i += 2) {
+    if (p[i] == 3 && p[i + 1] == 4) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* The ids OpenSSL will look up in the session cache for this ClientHello (at most MAX_HELLO_IDS):
+ *   TLS 1.3 with stateful tickets (SSL_OP_NO_TICKET on the connection, as tshost sets with
+ *     proxy.config.ssl.session_cache.tls13 1): each PSK identity of the pre_shared_key extension
+ *     of at most 32 bytes (a stateful ticket is the session id). The legacy session id of a
+ *     TLS 1.3 ClientHello is random (middlebox compatibility) and never looked up.
+ *   TLS 1.3 with stateless tickets: none (a ticket needs no lookup).
+ *   TLS 1.2: the session id, unless the client sends a non-empty session ticket and the connection
+ *     has tickets on (OpenSSL then decrypts the ticket and does not look the id up). */
+static int
+hello_ids(SSL *ssl, TSSslSessionID *ids)
+{
+  const unsigned char *p;
+  size_t len;
+  int n         = 0;
+  uint64_t opts = SSL_get_options(ssl);
+  if (hello_tls13(ssl)) {
+    if (!(opts & SSL_OP_NO_TICKET) || SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_psk, &p, &len) != 1 || len < 2 ||
+        be16(p) + 2 > len) {
+      return 0;
+    }
+    size_t end = 2 + be16(p);
+    for (size_t i = 2; i + 2 <= end && n < MAX_HELLO_IDS;) {
+      size_t il = be16(p + i);
+      if (i + 2 + il + 4 > end) {
+        break; /* malformed: OpenSSL rejects it */
+      }
+      if (il > 0 && il <= TS_SSL_MAX_SSL_SESSION_ID_LENGTH) {
+        ids[n].len = il;
+        memcpy(ids[n].bytes, p + i + 2, il);
+        n++;
+      }
+      i += 2 + il + 4; /* identity, obfuscated_ticket_age */
+    }
+    return n;
+  }
+  if (!(opts & SSL_OP_NO_TICKET) && SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_session_ticket, &p, &len) == 1 &&
+      len > 0) {
+    return 0;
+  }
+  len = SSL_client_hello_get0_session_id(ssl, &p);
+  if (len == 0 || len > TS_SSL_MAX_SSL_SESSION_ID_LENGTH) {
+    return 0;
+  }
+  ids[0].len = len;
+  memcpy(ids[0].bytes, p, len);
+  return 1;
+}
+
+/* Whether the breaker is open and its cooldown not over (no lookup would be made). */
+static int
+breaker_skips(void)
+{
+  int64_t until = __atomic_load_n(&breaker_until, __ATOMIC_ACQUIRE);
+  return until != 0 && mono_us() < until;
+}
+
+/* A lookup worker: the queue's requests in order, each connection reenabled once. */
+static void *
+lookup_worker(void *arg)
+{
+  (void)arg;
+  for (;;) {
+    pthread_mutex_lock(&lq_lock);
+    while (lq_len == 0) {
+      pthread_cond_wait(&lq_cond, &lq_lock);
+    }
+    hello_req *r = lq[lq_head];
+    lq_head      = (lq_head + 1) % LOOKUP_QUEUE_MAX;
+    lq_len--;
+    int closed = r->closed;
+    pthread_mutex_unlock(&lq_lock);
+    char probe[1];
+    for (int i = 0; !closed && i < r->n; i++) {
+      int len = 0;
+      if (TSSslSessionGetBuffer(&r->ids[i], probe, &len) == 0) { /* a push may have come meanwhile */
+        get_fallback(&r->ids[i], r->deadline);
+      }
+    }
+    pthread_mutex_lock(&lq_lock);
+    if (!r->closed) {
+      TSVConnReenable(r->vc); /* only schedules the handshake: nothing calls back in here */
+    } else {
+      TSDebug(PLUGIN_NAME, "a held connection closed before its lookup ended: not reenabled");
+    }
+    int last = req_release(r);
+    pthread_mutex_unlock(&lq_lock);
+    if (last) {
+      TSfree(r);
+    }
+  }
+  return NULL;
+}
+
+/* TS_SSL_CLIENT_HELLO_HOOK and TS_VCONN_CLOSE_HOOK. */
+static int
+on_client_hello(TSCont contp, TSEvent event, void *edata)
+{
+  (void)contp;
+  TSVConn vc     = edata;
+  hello_req *own = TSUserArgGet(vc, hello_arg);
+  if (own) { /* the connection closes, or (ATS) the second call of a callee it held */
+    TSUserArgSet(vc, hello_arg, NULL);
+    pthread_mutex_lock(&lq_lock);
+    own->closed |= event == TS_EVENT_VCONN_CLOSE;
+    int last = req_release(own);
+    pthread_mutex_unlock(&lq_lock);
+    if (last) {
+      TSfree(own);
+    }
+  }
+  if (own || event == TS_EVENT_VCONN_CLOSE) {
+    TSVConnReenable(vc);
+    return 0;
+  }
+  SSL *ssl      = (SSL *)TSVConnSslConnectionGet(vc);
+  hello_req req = {.vc = vc, .refs = 2};
+  if (ssl) {
+    TSSslSessionID ids[MAX_HELLO_IDS];
+    int n = hello_ids(ssl, ids);
+    char probe[1];
+    for (int i = 0; i < n; i++) {
+      int len = 0;
+      if (TSSslSessionGetBuffer(&ids[i], probe, &len) == 0) {
+        req.ids[req.n++] = ids[i];
+      }
+    }
+  }
+  if (req.n == 0) {
+    TSVConnReenable(vc);
+    return 0;
+  }
+  if (breaker_skips()) {
+    count(ST_GET_SKIPPED);
+    TSVConnReenable(vc);
+    return 0;
+  }
+  req.deadline = mono_us() + (int64_t)cfg.get_timeout_ms * 1000;
+  hello_req *r = TSmalloc(sizeof *r);
+  *r           = req;
+  TSUserArgSet(vc, hello_arg, r); /* before a worker can reenable it */
+  pthread_mutex_lock(&lq_lock);
+  int queued = lq_len < LOOKUP_QUEUE_MAX;
+  if (queued) {
+    lq[(lq_head + lq_len) % LOOKUP_QUEUE_MAX] = r;
+    lq_len++;
+    pthread_cond_signal(&lq_cond);
+  }
+  pthread_mutex_unlock(&lq_lock);
+  if (!queued) {
+    TSUserArgSet(vc, hello_arg, NULL);
+    TSfree(r);
+    count(ST_GET_SKIPPED);
+    TSVConnReenable(vc);
+    return 0;
+  }
+  count(ST_HELD);
+  return 0; /* held: a worker reenables */
+}
+
 /* ---- the hook ---- */
 
 static int
@@ -1246,8 +1515,9 @@ on_session(TSCont contp, TSEvent event, void *edata)
     break;
   }
   case TS_EVENT_SSL_SESSION_GET:
-    if (TSSslSessionGetBuffer(id, probe, &len) == 0) {
-      get_fallback(id);
+    /* In async mode the ClientHello hook looked the id up already (off the network thread). */
+    if (cfg.lookup == LOOKUP_MODE_SYNC && TSSslSessionGetBuffer(id, probe, &len) == 0) {
+      get_fallback(id, mono_us() + (int64_t)cfg.get_timeout_ms * 1000);
     }
     break;
   case TS_EVENT_SSL_SESSION_REMOVE:
@@ -1348,6 +1618,9 @@ load_config(const char *path)
   cfg.stek_overlap   = 2;
   cfg.stek_master    = STEK_AUTO;
   cfg.replay_window  = 30;
+  cfg.lookup         = LOOKUP_MODE_ASYNC;
+  cfg.lookup_workers = 2;
+  cfg.publish        = 1;
   char line[1024], err[PATH_MAX + 128] = "", file[PATH_MAX];
   int lineno = 0, have_key = 0;
   while (!err[0] && fgets(line, sizeof line, f)) {
@@ -1429,6 +1702,24 @@ load_config(const char *path)
       if (!parse_int(value, 1, 86400, &cfg.replay_window)) {
         snprintf(err, sizeof err, "replay_window: expected seconds (1..86400), not %s", value);
       }
+    } else if (strcmp(key, "lookup") == 0) {
+      if (strcmp(value, "async") == 0) {
+        cfg.lookup = LOOKUP_MODE_ASYNC;
+      } else if (strcmp(value, "sync") == 0) {
+        cfg.lookup = LOOKUP_MODE_SYNC;
+      } else {
+        snprintf(err, sizeof err, "lookup: expected async or sync, not %s", value);
+      }
+    } else if (strcmp(key, "lookup_workers") == 0) {
+      if (!parse_int(value, 1, 64, &cfg.lookup_workers)) {
+        snprintf(err, sizeof err, "lookup_workers: expected 1..64, not %s", value);
+      }
+    } else if (strcmp(key, "publish") == 0) {
+      if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0) {
+        cfg.publish = value[0] == 'y';
+      } else {
+        snprintf(err, sizeof err, "publish: expected yes or no, not %s", value);
+      }
     } else if (strcmp(key, "stek_master") == 0) {
       if (strcmp(value, "yes") == 0) {
         cfg.stek_master = STEK_YES;
@@ -1491,14 +1782,32 @@ TSPluginInit(int argc, const char *argv[])
   resolve_endpoints();
   queue = TSmalloc((size_t)cfg.queue_max * sizeof(item));
   seen_init();
-  if (!TSThreadCreate(publisher, NULL) || !TSThreadCreate(subscriber, NULL) ||
-      (cfg.stek_interval > 0 && cfg.stek_master != STEK_NO && !TSThreadCreate(stek_thread, NULL))) {
+  int async = cfg.lookup == LOOKUP_MODE_ASYNC;
+  if (async && TSUserArgIndexReserve(TS_USER_ARGS_VCONN, PLUGIN_NAME, "held at CLIENT_HELLO", &hello_arg) != TS_SUCCESS) {
+    TSError("[%s] no VCONN user argument slot; plugin disabled", PLUGIN_NAME);
+    return;
+  }
+  if (async) {
+    lq = TSmalloc(LOOKUP_QUEUE_MAX * sizeof(hello_req *));
+  }
+  int threads_ok = TSThreadCreate(publisher, NULL) && TSThreadCreate(subscriber, NULL) &&
+                   !(cfg.stek_interval > 0 && cfg.stek_master != STEK_NO && !TSThreadCreate(stek_thread, NULL));
+  for (int i = 0; async && threads_ok && i < cfg.lookup_workers; i++) {
+    threads_ok = TSThreadCreate(lookup_worker, NULL) != NULL;
+  }
+  if (!threads_ok) {
     TSError("[%s] cannot start threads; plugin disabled", PLUGIN_NAME);
     return;
   }
   /* No mutex: events arrive on several threads at once; the plugin's state has its own locks. */
   TSHttpHookAdd(TS_SSL_SESSION_HOOK, TSContCreate(on_session, NULL));
-  TSDebug(PLUGIN_NAME, "cluster %s, %d endpoint(s), queue %d, ttl %d s, replay window %d s, ticket keys every %d s (overlap %d, master %s)",
-          cfg.cluster, cfg.n_ep, cfg.queue_max, cfg.session_ttl, cfg.replay_window, cfg.stek_interval, cfg.stek_overlap,
+  if (async) {
+    TSCont hello = TSContCreate(on_client_hello, NULL);
+    TSHttpHookAdd(TS_SSL_CLIENT_HELLO_HOOK, hello);
+    TSHttpHookAdd(TS_VCONN_CLOSE_HOOK, hello);
+  }
+  TSDebug(PLUGIN_NAME, "cluster %s, %d endpoint(s), queue %d, ttl %d s, replay window %d s, lookup %s (%d ms), ticket keys every %d s (overlap %d, master %s)",
+          cfg.cluster, cfg.n_ep, cfg.queue_max, cfg.session_ttl, cfg.replay_window, async ? "async" : "sync", cfg.get_timeout_ms,
+          cfg.stek_interval, cfg.stek_overlap,
           cfg.stek_master == STEK_YES ? "yes" : cfg.stek_master == STEK_NO ? "no" : "auto");
 }

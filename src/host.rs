@@ -133,6 +133,9 @@ fn apply(records: &Records) -> Result<(), String> {
         },
         int("proxy.config.ssl.session_cache.tls13", 0) != 0,
     );
+    crate::tls::session_age::configure(
+        int("proxy.config.tshost.ssl.session_max_age", 0).max(0) as u64
+    );
     crate::tls::tickets::configure(
         int("proxy.config.ssl.server.session_ticket.enable", 1) != 0,
         int("proxy.config.ssl.server.session_ticket.number", 2).max(0) as usize,

@@ -7,6 +7,7 @@ pub mod client_cert;
 pub mod conn_hooks;
 pub mod origin_session;
 pub mod session;
+pub mod session_age;
 pub mod sni;
 pub mod tickets;
 
@@ -125,6 +126,7 @@ fn context_builder() -> Result<SslContextBuilder, String> {
     } else {
         b.set_options(openssl::ssl::SslOptions::NO_TICKET);
     }
+    session_age::install(&mut b);
     Ok(b)
 }
 

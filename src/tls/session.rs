@@ -125,7 +125,9 @@ pub fn install(ctx: &mut SslContextBuilder) {
                     // GET first: a plugin may insert the session (from a peer) now.
                     fire(TS_EVENT_SSL_SESSION_GET, id);
                     let der = cache()?.get(&sid)?;
-                    SslSession::from_der(&der).ok()
+                    let session = SslSession::from_der(&der).ok()?;
+                    // proxy.config.tshost.ssl.session_max_age: a chain too old does not resume.
+                    super::session_age::fresh(&session).then_some(session)
                 });
             }
             ctx.set_remove_session_callback(|_ctx, session| {

@@ -75,6 +75,9 @@ pub(super) const DEFAULTS: &[(&str, Def)] = &[
     ("proxy.config.http2.max_priority_frames_per_minute", I(120)),
     // tshost's own: TLS 1.3 sessions through the session cache and its hooks (ATS: tickets only).
     ("proxy.config.ssl.session_cache.tls13", I(0)),
+    // tshost's own (ATS has none): seconds a resumption chain may last after its full handshake,
+    // renewed tickets included; 0 = no bound (src/tls/session_age.rs).
+    ("proxy.config.tshost.ssl.session_max_age", I(0)),
     (
         "proxy.config.http.keep_alive_no_activity_timeout_in",
         I(120),
