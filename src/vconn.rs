@@ -41,6 +41,11 @@ pub mod hook {
     pub const SERVERNAME: i32 = H::TS_SSL_SERVERNAME_HOOK as i32;
     pub const CERT: i32 = H::TS_SSL_CERT_HOOK as i32;
     pub const VERIFY_CLIENT: i32 = H::TS_SSL_VERIFY_CLIENT_HOOK as i32;
+    pub const OUTBOUND_START: i32 = H::TS_VCONN_OUTBOUND_START_HOOK as i32;
+    pub const OUTBOUND_CLOSE: i32 = H::TS_VCONN_OUTBOUND_CLOSE_HOOK as i32;
+    pub const VERIFY_SERVER: i32 = H::TS_SSL_SERVER_VERIFY_HOOK as i32;
+    /// An origin TLS connection's: it fires them when any has a continuation at connect.
+    pub const OUTBOUND: [i32; 3] = [OUTBOUND_START, VERIFY_SERVER, OUTBOUND_CLOSE];
     /// All of them: a TLS connection fires its hooks when any has a continuation at accept.
     pub const CLIENT: [i32; 6] = [
         VCONN_START,
@@ -60,6 +65,9 @@ pub fn event_of(hook: i32) -> i32 {
         hook::CLIENT_HELLO => TSEvent::TS_EVENT_SSL_CLIENT_HELLO,
         hook::SERVERNAME => TSEvent::TS_EVENT_SSL_SERVERNAME,
         hook::CERT => TSEvent::TS_EVENT_SSL_CERT,
+        hook::OUTBOUND_START => TSEvent::TS_EVENT_VCONN_OUTBOUND_START,
+        hook::OUTBOUND_CLOSE => TSEvent::TS_EVENT_VCONN_OUTBOUND_CLOSE,
+        hook::VERIFY_SERVER => TSEvent::TS_EVENT_SSL_VERIFY_SERVER,
         _ => TSEvent::TS_EVENT_SSL_VERIFY_CLIENT,
     };
     e as i32
@@ -92,6 +100,8 @@ pub struct VConn {
     pub fd: RawFd,
     /// A TLS connection (its SSL object is [`VConn::ssl`] while it lives).
     pub tls: bool,
+    /// A connection to an origin (its hooks are the OUTBOUND ones).
+    pub outbound: bool,
     /// The connection's `SSL *` as an address; 0 before the TLS object exists and after it is
     /// freed.
     ssl: AtomicUsize,
@@ -102,7 +112,8 @@ pub struct VConn {
     disabled: AtomicU8,
     /// Where the hook walk is.
     walk: Mutex<Walk>,
-    /// VCONN_START was fired: VCONN_CLOSE must be.
+    /// The connection's hooks fire (VCONN_START or OUTBOUND_START was walked): its close hook
+    /// must be.
     started: AtomicBool,
     /// TSVConnTunnel: the connection becomes a blind tunnel (no TLS termination).
     tunnel: AtomicBool,
@@ -145,6 +156,27 @@ impl VConn {
         tls: bool,
         ssl: usize,
     ) -> Arc<VConn> {
+        Self::make(peer, local, fd, tls, ssl, false)
+    }
+
+    /// A TLS connection to an origin.
+    pub fn create_outbound(
+        peer: Option<SockAddr>,
+        local: Option<SockAddr>,
+        fd: RawFd,
+        ssl: usize,
+    ) -> Arc<VConn> {
+        Self::make(peer, local, fd, true, ssl, true)
+    }
+
+    fn make(
+        peer: Option<SockAddr>,
+        local: Option<SockAddr>,
+        fd: RawFd,
+        tls: bool,
+        ssl: usize,
+        outbound: bool,
+    ) -> Arc<VConn> {
         VCONNS
             .insert(|handle| VConn {
                 handle,
@@ -155,6 +187,7 @@ impl VConn {
                 local,
                 fd,
                 tls,
+                outbound,
                 ssl: AtomicUsize::new(ssl),
                 verify_ctx: AtomicUsize::new(0),
                 disabled: AtomicU8::new(0),
@@ -170,6 +203,17 @@ impl VConn {
     /// when none does fires none of them.)
     pub fn hooks_wanted() -> bool {
         hook::CLIENT.iter().any(|h| GLOBAL.has(*h))
+    }
+
+    /// Do any of an origin connection's hooks have a continuation?
+    pub fn outbound_hooks_wanted() -> bool {
+        hook::OUTBOUND.iter().any(|h| GLOBAL.has(*h))
+    }
+
+    /// The connection's hooks fire from now on: its close hook will, once (even with no
+    /// VCONN_START continuation: ATS fires VCONN_CLOSE for every TLS connection).
+    pub fn begin_hooks(&self) {
+        self.started.store(true, Ordering::Release);
     }
 
     /// The `SSL *` (0: none, or freed).
@@ -260,9 +304,6 @@ impl VConn {
             if cont.is_deleted() {
                 continue;
             }
-            if hook == hook::VCONN_START {
-                self.started.store(true, Ordering::Release);
-            }
             let answer = call_connection_hook(&self.gate, &cont, event_of(hook), self.handle);
             if self.tunnel_requested() {
                 // ATS: the tunnel is taken as the callback returns, reenabled or not.
@@ -341,7 +382,8 @@ impl VConn {
         !failed
     }
 
-    /// The connection closes: VCONN_CLOSE to every callee (if VCONN_START was fired), once. The
+    /// The connection closes: VCONN_CLOSE (OUTBOUND_CLOSE for an origin's) to every callee (if its
+    /// hooks fire: [`VConn::begin_hooks`]), once. The
     /// callees that reenable at once are called here, while the TLS object still lives; after
     /// one that holds, the rest are called when it reenables, on `rt` (the TLS object gone by
     /// then). The handle is released after the last.
@@ -360,7 +402,12 @@ impl VConn {
             w.held = None;
             w.failed = false;
         }
-        let step = self.step(hook::VCONN_CLOSE);
+        let close_hook = if self.outbound {
+            hook::OUTBOUND_CLOSE
+        } else {
+            hook::VCONN_CLOSE
+        };
+        let step = self.step(close_hook);
         self.set_ssl(0);
         if step != Step::Held {
             VCONNS.release(self.handle);
@@ -368,11 +415,11 @@ impl VConn {
         }
         let me = self.clone();
         let rest = async move {
-            me.held(hook::VCONN_CLOSE).await;
+            me.held(close_hook).await;
             {
                 me.walk.lock().failed = false;
             }
-            let _ = me.run(hook::VCONN_CLOSE).await;
+            let _ = me.run(close_hook).await;
             VCONNS.release(me.handle);
         };
         match rt {

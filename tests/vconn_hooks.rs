@@ -39,7 +39,7 @@ struct Hooked {
 
 /// tshost with certificates for a.test (the default) and b.test, and the plugin with `args`.
 fn start(name: &str, origin: &Origin, args: &str, records: &[&str]) -> Hooked {
-    start_with(name, origin, args, records, Vec::new())
+    start_with(name, origin, args, records, Vec::new(), Vec::new())
 }
 
 /// [`start`], with more plugin.config lines.
@@ -49,6 +49,7 @@ fn start_with(
     args: &str,
     records: &[&str],
     more_plugins: Vec<String>,
+    more_remap: Vec<String>,
 ) -> Hooked {
     let scratch = temp_dir(&format!("vconn-{name}-certs"));
     let (a_cert, a_key) = make_cert(&scratch, "a.test");
@@ -71,7 +72,10 @@ fn start_with(
                 format!("map https://a.test/ http://127.0.0.1:{}/", origin.port),
                 format!("map https://b.test/ http://127.0.0.1:{}/", origin.port),
                 format!("map https://c.test/ http://127.0.0.1:{}/", origin.port),
-            ],
+            ]
+            .into_iter()
+            .chain(more_remap)
+            .collect(),
             multicert: Some(
                 "dest_ip=* ssl_cert_name=a.pem ssl_key_name=a.key\nssl_cert_name=b.pem ssl_key_name=b.key\n"
                     .into(),
@@ -577,6 +581,7 @@ fn tssslservercertupdate_replaces_a_certificate_for_new_handshakes() {
             "",
             &[],
             vec![format!("{} {}", so.display(), both.display())],
+            Vec::new(),
         );
         let before = fingerprint(h.proxy.tls_port, sni);
         let other = fingerprint(
@@ -630,4 +635,174 @@ fn fingerprint_of(pem: &std::path::Path) -> String {
         Duration::from_secs(20),
     );
     String::from_utf8_lossy(&out).trim().to_string()
+}
+
+/// `openssl s_server -www` on 127.0.0.1 with a certificate for DNS:127.0.0.1 (its PEM is the CA
+/// a test trusts): an HTTPS origin.
+struct TlsOrigin {
+    child: std::process::Child,
+    port: u16,
+    cert: PathBuf,
+}
+
+impl TlsOrigin {
+    fn start(dir: &std::path::Path) -> TlsOrigin {
+        make_cert(dir, "127.0.0.1");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("openssl")
+            .args(["s_server", "-www", "-quiet", "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(dir.join("127.0.0.1.pem"))
+            .arg("-key")
+            .arg(dir.join("127.0.0.1.key"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("openssl s_server");
+        let end = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < end, "s_server did not listen");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        TlsOrigin {
+            child,
+            port,
+            cert: dir.join("127.0.0.1.pem"),
+        }
+    }
+}
+
+impl Drop for TlsOrigin {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// GET https://o.test/ through tshost's plain port (to an HTTPS origin): the status line.
+fn get_tls_origin(h: &Hooked) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", h.proxy.port)).unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: o.test\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut buf = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut s, &mut buf);
+    String::from_utf8_lossy(&buf)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+/// The origin side's hooks (ATS's SSLNetVConnection as a client): TS_VCONN_OUTBOUND_START_HOOK
+/// before the handshake (a plugin may hold it), TS_SSL_VERIFY_SERVER_HOOK at the origin's
+/// certificate once tshost's own checks passed (the store context given), and
+/// TS_VCONN_OUTBOUND_CLOSE_HOOK when the connection closes, paired with the start. A callee that
+/// fails the certificate makes a 502 under ENFORCED and is only logged under PERMISSIVE (ATS's
+/// verify_callback).
+#[test]
+fn origin_connections_fire_outbound_start_verify_server_and_outbound_close() {
+    let dir = temp_dir("vconn-outbound");
+    let origin_tls = TlsOrigin::start(&dir);
+    let records = |policy: &str| {
+        vec![
+            format!(
+                "CONFIG proxy.config.ssl.client.CA.cert.filename STRING {}",
+                origin_tls.cert.display()
+            ),
+            format!("CONFIG proxy.config.ssl.client.verify.server.policy STRING {policy}"),
+        ]
+    };
+    let remap = format!("map http://o.test/ https://127.0.0.1:{}/", origin_tls.port);
+    let run = |name: &str, args: &str, policy: &str| -> (Hooked, String, Duration) {
+        let origin = Origin::start();
+        let recs = records(policy);
+        let recs: Vec<&str> = recs.iter().map(String::as_str).collect();
+        let h = start_with(name, &origin, args, &recs, Vec::new(), vec![remap.clone()]);
+        let t = Instant::now();
+        let status = get_tls_origin(&h);
+        (h, status, t.elapsed())
+    };
+    let events_of = |h: &Hooked| -> Vec<String> {
+        let end = Instant::now() + Duration::from_secs(10);
+        loop {
+            let l = h.lines();
+            if l.iter().any(|l| l.starts_with("OUT_CLOSE")) || Instant::now() > end {
+                return l
+                    .iter()
+                    .map(|l| l.split(' ').next().unwrap().to_string())
+                    .filter(|e| {
+                        matches!(
+                            e.as_str(),
+                            "OUT_START"
+                                | "VERIFY_SERVER"
+                                | "VERIFY_CTX"
+                                | "REENABLE"
+                                | "FAIL"
+                                | "OUT_CLOSE"
+                        )
+                    })
+                    .collect();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+
+    // All pass; OUTBOUND_START held 200 ms from a thread.
+    let (h, status, took) = run("outbound", "outbound hold=OUT_START ms=200", "ENFORCED");
+    assert!(status.contains(" 200"), "{status}\n{}", h.proxy.stderr());
+    assert!(took >= Duration::from_millis(200), "{took:?}");
+    assert_eq!(
+        events_of(&h),
+        [
+            "OUT_START",
+            "REENABLE",
+            "VERIFY_SERVER",
+            "VERIFY_CTX",
+            "OUT_CLOSE"
+        ],
+        "{:#?}",
+        h.lines()
+    );
+    let lines = h.lines();
+    let ctx = lines.iter().find(|l| l.starts_with("VERIFY_CTX")).unwrap();
+    assert_eq!(field(ctx, "ctx"), "1", "{ctx}");
+    let out: Vec<&String> = lines.iter().filter(|l| l.starts_with("OUT_")).collect();
+    assert_eq!(field(out[0], "vc"), field(out[1], "vc"));
+    assert_eq!(field(out[0], "ssl"), "1");
+    // The remote address is the origin's; the local one tshost's side of the connection.
+    assert_eq!(field(out[0], "peer"), "127.0.0.1");
+    assert_ne!(field(out[0], "lport"), "0");
+    assert_ne!(field(out[0], "lport"), origin_tls.port.to_string());
+    drop(h);
+
+    // A plugin fails the certificate: 502 under ENFORCED, logged and carried on under PERMISSIVE.
+    let (h, status, _) = run("outbound-fail", "outbound fail=VERIFY_SERVER", "ENFORCED");
+    assert!(status.contains(" 502"), "{status}");
+    assert!(h
+        .proxy
+        .stderr()
+        .contains("TS_EVENT_SSL_VERIFY_SERVER plugin failed"));
+    assert_eq!(
+        events_of(&h),
+        [
+            "OUT_START",
+            "VERIFY_SERVER",
+            "VERIFY_CTX",
+            "FAIL",
+            "OUT_CLOSE"
+        ]
+    );
+    drop(h);
+    let (h, status, _) = run("outbound-perm", "outbound fail=VERIFY_SERVER", "PERMISSIVE");
+    assert!(status.contains(" 200"), "{status}");
+    assert!(h
+        .proxy
+        .stderr()
+        .contains("TS_EVENT_SSL_VERIFY_SERVER plugin failed"));
 }

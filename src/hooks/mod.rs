@@ -49,6 +49,9 @@ pub mod id {
     pub const SSL_SERVERNAME: i32 = H::TS_SSL_SERVERNAME_HOOK as i32;
     pub const SSL_CERT: i32 = H::TS_SSL_CERT_HOOK as i32;
     pub const SSL_VERIFY_CLIENT: i32 = H::TS_SSL_VERIFY_CLIENT_HOOK as i32;
+    pub const SSL_VERIFY_SERVER: i32 = H::TS_SSL_SERVER_VERIFY_HOOK as i32;
+    pub const VCONN_OUTBOUND_START: i32 = H::TS_VCONN_OUTBOUND_START_HOOK as i32;
+    pub const VCONN_OUTBOUND_CLOSE: i32 = H::TS_VCONN_OUTBOUND_CLOSE_HOOK as i32;
     pub const SSL_SESSION: i32 = H::TS_SSL_SESSION_HOOK as i32;
     pub const REQUEST_BUFFER_READ_COMPLETE: i32 =
         H::TS_HTTP_REQUEST_BUFFER_READ_COMPLETE_HOOK as i32;
@@ -88,8 +91,8 @@ pub const TXN_SEQUENCE: [i32; 10] = [
 /// them: [`dispatch::run_point`] and [`dispatch::invoke_global`] check (in debug builds) that the
 /// hook they run is here, and a continuation added for any other id gets a warning
 /// ([`warn_if_never_fired`]). Implementing a hook means adding it here, which ends its warning.
-pub const FIRED: [i32; TXN_SEQUENCE.len() + 9] = {
-    let mut all = [0; TXN_SEQUENCE.len() + 9];
+pub const FIRED: [i32; TXN_SEQUENCE.len() + 12] = {
+    let mut all = [0; TXN_SEQUENCE.len() + 12];
     let mut i = 0;
     while i < TXN_SEQUENCE.len() {
         all[i] = TXN_SEQUENCE[i];
@@ -104,6 +107,9 @@ pub const FIRED: [i32; TXN_SEQUENCE.len() + 9] = {
     all[i + 6] = id::SSL_SERVERNAME;
     all[i + 7] = id::SSL_CERT;
     all[i + 8] = id::SSL_VERIFY_CLIENT;
+    all[i + 9] = id::SSL_VERIFY_SERVER;
+    all[i + 10] = id::VCONN_OUTBOUND_START;
+    all[i + 11] = id::VCONN_OUTBOUND_CLOSE;
     all
 };
 

@@ -29,14 +29,30 @@ pub struct TlsIo {
     /// (with TLS 1.3 a server that wants a client certificate says so only after the handshake),
     /// logged as an ERROR naming it.
     fresh: bool,
+    /// The connection as plugins know it, when its hooks fire (TS_VCONN_OUTBOUND_CLOSE_HOOK when
+    /// it is dropped, while the SSL object lives).
+    vc: Option<std::sync::Arc<crate::vconn::VConn>>,
+}
+
+impl Drop for TlsIo {
+    fn drop(&mut self) {
+        if let Some(vc) = &self.vc {
+            vc.close(tokio::runtime::Handle::try_current().ok());
+        }
+    }
 }
 
 impl TlsIo {
-    pub fn new(stream: SslStream<TcpStream>, name: String) -> TlsIo {
+    pub fn new(
+        stream: SslStream<TcpStream>,
+        name: String,
+        vc: Option<std::sync::Arc<crate::vconn::VConn>>,
+    ) -> TlsIo {
         TlsIo {
             stream,
             name: name.into_boxed_str(),
             fresh: true,
+            vc,
         }
     }
 

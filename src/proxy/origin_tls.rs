@@ -8,6 +8,8 @@
 
 use std::hash::{Hash, Hasher};
 use std::net::{IpAddr, SocketAddr};
+use std::os::fd::AsRawFd;
+use std::sync::Arc;
 
 use foreign_types_shared::ForeignType;
 use openssl::ssl::{Ssl, SslContext, SslVerifyMode};
@@ -17,6 +19,8 @@ use super::origin::ConnectError;
 use super::origin_io::{OriginIo, OriginTls, SniPolicy, TlsIo, Verify, VerifyPolicy};
 use crate::sys::types::TSOverridableConfigKey as K;
 use crate::tls::client::ClientFiles;
+use crate::tls::conn_hooks;
+use crate::vconn::{self, VConn};
 
 /// The overridable configurations read here.
 const POLICY: usize = K::TS_CONFIG_SSL_CLIENT_VERIFY_SERVER_POLICY as usize;
@@ -173,8 +177,21 @@ pub async fn handshake(
     if let Some(sni) = &t.sni {
         ssl.set_hostname(sni).map_err(|e| tls_err(&e))?;
     }
+    // The connection's hooks (TS_VCONN_OUTBOUND_START/CLOSE, TS_SSL_VERIFY_SERVER), when any
+    // has a continuation: the connection as plugins know it rides on the SSL object.
+    let vc = VConn::outbound_hooks_wanted().then(|| {
+        let vc = VConn::create_outbound(
+            Some(addr.into()),
+            tcp.local_addr().ok().map(Into::into),
+            tcp.as_raw_fd(),
+            conn_hooks::address(&ssl),
+        );
+        conn_hooks::attach(&mut ssl, vc.clone());
+        vc.begin_hooks();
+        vc
+    });
     let v = t.verify;
-    if v.policy == VerifyPolicy::Disabled || !(v.check_chain || v.check_name) {
+    if v.policy == VerifyPolicy::Disabled || (!(v.check_chain || v.check_name) && vc.is_none()) {
         ssl.set_verify(SslVerifyMode::NONE);
     } else {
         if v.check_name {
@@ -186,8 +203,15 @@ pub async fn handshake(
         let name = t.name.clone();
         ssl.set_verify_callback(SslVerifyMode::PEER, move |ok, store| {
             if ok {
-                // At depth 0, once the checks above passed:
-                // TS_SSL_VERIFY_SERVER_HOOK fires here (added with the connection hooks).
+                // At depth 0, once the checks above passed: TS_SSL_VERIFY_SERVER_HOOK; a callee
+                // that fails it fails the certificate under ENFORCED, and is logged (ATS).
+                if store.error_depth() == 0 && !conn_hooks::verify_server_in(store) {
+                    crate::warning!(
+                        "TS_EVENT_SSL_VERIFY_SERVER plugin failed the origin certificate check for {name} ({addr}); {}",
+                        if permissive { "continuing (verify.server.policy PERMISSIVE)" } else { "refused" }
+                    );
+                    return permissive;
+                }
                 return true;
             }
             let err = store.error();
@@ -209,9 +233,28 @@ pub async fn handshake(
         });
     }
     crate::tls::origin_session::offer(&mut ssl, (addr, t.key));
-    let mut stream = tokio_openssl::SslStream::new(ssl, tcp).map_err(|e| tls_err(&e))?;
+    let close = |vc: &Option<Arc<VConn>>| {
+        if let Some(vc) = vc {
+            vc.close(tokio::runtime::Handle::try_current().ok());
+        }
+    };
+    let mut stream = match tokio_openssl::SslStream::new(ssl, tcp) {
+        Ok(s) => s,
+        Err(e) => {
+            close(&vc);
+            return Err(tls_err(&e));
+        }
+    };
+    // TS_VCONN_OUTBOUND_START_HOOK: before the handshake; a plugin may hold it.
+    if let Some(vc) = &vc {
+        if vc.run(vconn::hook::OUTBOUND_START).await != vconn::Step::Done {
+            close(&Some(vc.clone()));
+            return Err(tls_err(&"a plugin failed it at VCONN_OUTBOUND_START"));
+        }
+    }
     if let Err(e) = std::pin::Pin::new(&mut stream).connect().await {
         let verify = stream.ssl().verify_result();
+        close(&vc);
         return Err(if verify.as_raw() != 0 {
             tls_err(&format!(
                 "certificate verification failed: {}",
@@ -223,7 +266,7 @@ pub async fn handshake(
     }
     crate::tls::origin_session::handshaken(stream.ssl());
     let name = format!("{} ({addr})", t.name);
-    Ok(OriginIo::Tls(Box::new(TlsIo::new(stream, name))))
+    Ok(OriginIo::Tls(Box::new(TlsIo::new(stream, name, vc))))
 }
 
 #[cfg(test)]

@@ -358,6 +358,7 @@ async fn tls_accept(
     let hooks = VConn::hooks_wanted();
     if hooks {
         conn_hooks::attach(&mut ssl, vc.clone());
+        vc.begin_hooks();
     }
     // With hooks, what the client sends during the handshake is kept (a tunnel replays it).
     let Ok(mut s) = tokio_openssl::SslStream::new(ssl, Tap::new(stream, hooks)) else {

@@ -55,19 +55,40 @@ pub fn servername(ssl: &SslRef) -> bool {
 /// TS_SSL_VERIFY_CLIENT_HOOK from OpenSSL's verify callback, for each certificate of the
 /// client's chain as ATS calls it (false: a callee failed the check with TS_EVENT_ERROR).
 pub fn verify_client_in(ctx: &mut openssl::x509::X509StoreContextRef) -> bool {
+    let p = ctx.as_ptr() as usize;
+    ssl_of_store(ctx).is_none_or(|ssl| verify_client(ssl, p))
+}
+
+/// TS_SSL_VERIFY_SERVER_HOOK, from the verify callback of an origin's certificate (at depth 0,
+/// once tshost's own checks passed, as ATS): false if a callee failed it with TS_EVENT_ERROR.
+pub fn verify_server(ssl: &SslRef, store_ctx: usize) -> bool {
+    let Some(vc) = attached(ssl) else {
+        return true;
+    };
+    vc.set_verify_ctx(store_ctx);
+    let ok = vc.run_sync(hook::VERIFY_SERVER);
+    vc.set_verify_ctx(0);
+    ok
+}
+
+/// TS_SSL_VERIFY_SERVER_HOOK for the connection a verify callback's store context verifies (true:
+/// no callee failed it).
+pub fn verify_server_in(ctx: &openssl::x509::X509StoreContextRef) -> bool {
+    let p = ctx.as_ptr() as usize;
+    ssl_of_store(ctx).is_none_or(|ssl| verify_server(ssl, p))
+}
+
+/// The SSL object a verify callback's store context belongs to.
+pub fn ssl_of_store(ctx: &openssl::x509::X509StoreContextRef) -> Option<&SslRef> {
     // SAFETY: in a verify callback of a handshake, the store context's SSL ex data slot holds the
     // connection's SSL object (OpenSSL sets it before verifying), alive for the callback.
-    let ssl = unsafe {
+    unsafe {
         let p = openssl_sys::X509_STORE_CTX_get_ex_data(
             ctx.as_ptr(),
             openssl_sys::SSL_get_ex_data_X509_STORE_CTX_idx(),
         ) as *mut openssl_sys::SSL;
-        if p.is_null() {
-            return true;
-        }
-        SslRef::from_ptr(p)
-    };
-    verify_client(ssl, ctx.as_ptr() as usize)
+        (!p.is_null()).then(|| SslRef::from_ptr(p))
+    }
 }
 
 /// TS_SSL_VERIFY_CLIENT_HOOK, from the verify callback of a client certificate, `store_ctx`

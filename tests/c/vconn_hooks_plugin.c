@@ -7,6 +7,8 @@
  *   fail=  the hook whose callback reenables with TS_EVENT_ERROR
  *   noh2=  at SERVERNAME, when the SNI is this name: TSVConnProtocolDisable(vc, "h2")
  *   cert=  at CERT, when the SNI is SNI: switch the connection to TSSslContextFindByName(NAME)
+ *   outbound  also trace the origin side: OUT_START, VERIFY_SERVER, OUT_CLOSE (hold= and fail=
+ *          take those names too)
  *
  * Writes one line per event to LOGFILE: "<EVENT> vc=<ptr> ..." (see the callbacks).
  */
@@ -30,6 +32,7 @@ static char noh2[128];
 static char cert_sni[128];
 static char cert_name[128];
 static int hold_ms = 200;
+static int outbound;
 static int arg_idx = -1;
 
 static void
@@ -62,6 +65,12 @@ hook_name(TSEvent e)
     return "CERT";
   case TS_EVENT_VCONN_CLOSE:
     return "VCONN_CLOSE";
+  case TS_EVENT_VCONN_OUTBOUND_START:
+    return "OUT_START";
+  case TS_EVENT_VCONN_OUTBOUND_CLOSE:
+    return "OUT_CLOSE";
+  case TS_EVENT_SSL_VERIFY_SERVER:
+    return "VERIFY_SERVER";
   default:
     return "OTHER";
   }
@@ -136,12 +145,18 @@ on_conn(TSCont contp, TSEvent event, void *edata)
       SSL_set_SSL_CTX((SSL *)TSVConnSslConnectionGet(vc), ctx);
     }
   }
-  if (event != TS_EVENT_VCONN_CLOSE && strcmp(fail, name) == 0) {
+  if (event == TS_EVENT_SSL_VERIFY_SERVER) {
+    int len = -1;
+    const char *sni = TSVConnSslSniGet(vc, &len);
+    logline("VERIFY_CTX vc=%p ctx=%d sni=%.*s", (void *)vc, TSVConnSslVerifyCTXGet(vc) != NULL, len > 0 ? len : 0, sni ? sni : "");
+  }
+  int closing = event == TS_EVENT_VCONN_CLOSE || event == TS_EVENT_VCONN_OUTBOUND_CLOSE;
+  if (!closing && strcmp(fail, name) == 0) {
     logline("FAIL %s vc=%p", name, (void *)vc);
     TSVConnReenableEx(vc, TS_EVENT_ERROR);
     return 0;
   }
-  if (event != TS_EVENT_VCONN_CLOSE && listed(hold, name)) {
+  if (!closing && listed(hold, name)) {
     struct later *l = malloc(sizeof(*l));
     l->vc = vc;
     l->hook = name;
@@ -201,6 +216,8 @@ TSPluginInit(int argc, const char *argv[])
       snprintf(fail, sizeof(fail), "%s", a + 5);
     } else if (strncmp(a, "noh2=", 5) == 0) {
       snprintf(noh2, sizeof(noh2), "%s", a + 5);
+    } else if (strcmp(a, "outbound") == 0) {
+      outbound = 1;
     } else if (strncmp(a, "ms=", 3) == 0) {
       hold_ms = atoi(a + 3);
     } else if (strncmp(a, "cert=", 5) == 0) {
@@ -220,6 +237,11 @@ TSPluginInit(int argc, const char *argv[])
   TSHttpHookAdd(TS_SSL_SERVERNAME_HOOK, conn);
   TSHttpHookAdd(TS_SSL_CERT_HOOK, conn);
   TSHttpHookAdd(TS_VCONN_CLOSE_HOOK, conn);
+  if (outbound) {
+    TSHttpHookAdd(TS_VCONN_OUTBOUND_START_HOOK, conn);
+    TSHttpHookAdd(TS_SSL_VERIFY_SERVER_HOOK, conn);
+    TSHttpHookAdd(TS_VCONN_OUTBOUND_CLOSE_HOOK, conn);
+  }
   TSCont ssn = TSContCreate(on_ssn, NULL);
   TSHttpHookAdd(TS_HTTP_SSN_START_HOOK, ssn);
   TSHttpHookAdd(TS_HTTP_SSN_CLOSE_HOOK, ssn);
