@@ -201,14 +201,16 @@ pub async fn handshake(
         }
         let (permissive, check_chain) = (v.policy == VerifyPolicy::Permissive, v.check_chain);
         let name = t.name.clone();
+        let sni_text = t.sni.clone().unwrap_or_else(|| addr.ip().to_string().into());
         ssl.set_verify_callback(SslVerifyMode::PEER, move |ok, store| {
             if ok {
                 // At depth 0, once the checks above passed: TS_SSL_VERIFY_SERVER_HOOK; a callee
                 // that fails it fails the certificate under ENFORCED, and is logged (ATS).
                 if store.error_depth() == 0 && !conn_hooks::verify_server_in(store) {
+                    // ATS's words.
                     crate::warning!(
-                        "TS_EVENT_SSL_VERIFY_SERVER plugin failed the origin certificate check for {name} ({addr}); {}",
-                        if permissive { "continuing (verify.server.policy PERMISSIVE)" } else { "refused" }
+                        "TS_EVENT_SSL_VERIFY_SERVER plugin failed the origin certificate check for {name}.  Action={} SNI={sni_text}",
+                        if permissive { "Continue" } else { "Terminate" }
                     );
                     return permissive;
                 }
@@ -254,8 +256,11 @@ pub async fn handshake(
     }
     if let Err(e) = std::pin::Pin::new(&mut stream).connect().await {
         let verify = stream.ssl().verify_result();
+        let by_plugin = vc.as_ref().is_some_and(|v| v.failed());
         close(&vc);
-        return Err(if verify.as_raw() != 0 {
+        return Err(if by_plugin {
+            tls_err(&"a plugin failed the certificate (TS_SSL_VERIFY_SERVER_HOOK)")
+        } else if verify.as_raw() != 0 {
             tls_err(&format!(
                 "certificate verification failed: {}",
                 verify.error_string()
