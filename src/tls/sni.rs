@@ -5,7 +5,7 @@
 //! 9.2.9's HttpSM::check_sni_host. The table is swapped whole on a reload (SIGHUP).
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use arc_swap::ArcSwap;
@@ -36,6 +36,17 @@ impl Table {
 static TABLE: OnceLock<ArcSwap<Table>> = OnceLock::new();
 /// proxy.config.http.host_sni_policy.
 static HOST_SNI_POLICY: AtomicU8 = AtomicU8::new(2);
+/// Some entry sets `verify_client` (else host_sni_policy has nothing to check: a request costs
+/// one load).
+static VERIFYING: AtomicBool = AtomicBool::new(false);
+
+fn install(t: Table) {
+    VERIFYING.store(
+        t.entries.iter().any(|e| e.entry.verify_client.is_some()),
+        Ordering::Release,
+    );
+    table().store(Arc::new(t));
+}
 /// The file and the configuration directory, for a reload.
 static FILE: Mutex<Option<(PathBuf, PathBuf)>> = Mutex::new(None);
 
@@ -109,7 +120,7 @@ pub fn configure(file: &Path, dir: &Path, host_sni_policy: i64) -> Result<(), St
     if !t.entries.is_empty() {
         crate::note!("{}: {} entries", file.display(), t.entries.len());
     }
-    table().store(Arc::new(t));
+    install(t);
     *FILE.lock().unwrap_or_else(|p| p.into_inner()) = Some((file.to_path_buf(), dir.to_path_buf()));
     Ok(())
 }
@@ -123,7 +134,7 @@ pub fn reload() -> bool {
     match load(&file, &dir) {
         Ok(t) => {
             let n = t.entries.len();
-            table().store(Arc::new(t));
+            install(t);
             crate::note!("{}: reloaded ({n} entries)", file.display());
             true
         }
@@ -185,7 +196,7 @@ pub fn h2_allowed(ssl: &SslRef) -> bool {
 /// proxy.config.http.host_sni_policy) is not DISABLED, a request without SNI or with another SNI
 /// is warned about; under ENFORCED it is refused (true: answer 403). Checked on ATS 9.2.9.
 pub fn host_denied(host: &str, sni: Option<&str>) -> bool {
-    if host.is_empty() {
+    if host.is_empty() || !VERIFYING.load(Ordering::Acquire) {
         return false;
     }
     let t = table().load();
