@@ -201,7 +201,10 @@ pub async fn handshake(
         }
         let (permissive, check_chain) = (v.policy == VerifyPolicy::Permissive, v.check_chain);
         let name = t.name.clone();
-        let sni_text = t.sni.clone().unwrap_or_else(|| addr.ip().to_string().into());
+        let sni_text = t
+            .sni
+            .clone()
+            .unwrap_or_else(|| addr.ip().to_string().into());
         ssl.set_verify_callback(SslVerifyMode::PEER, move |ok, store| {
             if ok {
                 // At depth 0, once the checks above passed: TS_SSL_VERIFY_SERVER_HOOK; a callee
