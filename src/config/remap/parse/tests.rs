@@ -109,7 +109,10 @@ fn unsupported_types_are_skipped_with_a_warning() {
         "{w:?}"
     );
     assert!(w[1].contains(":2: regex_reverse_map rules"), "{w:?}");
-    assert!(w[2].contains(":3: tunnel://"), "{w:?}");
+    assert!(
+        w[2].contains(":3: http:// -> tunnel:// rules are not supported"),
+        "{w:?}"
+    );
     assert!(w[3].contains(":4: regex_map_with_referer"), "{w:?}");
 }
 
