@@ -3,6 +3,7 @@
 //! (ATS's ConfigUpdateCbTable), and the plugins that opted out of DSO reloading with
 //! `TSPluginDSOReloadEnable(0)` (ATS's PluginDso opt-out table), and the records plugins create
 //! (TSMgmtIntCreate, TSMgmtStringCreate).
+#![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

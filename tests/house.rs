@@ -101,3 +101,32 @@ fn the_hook_dispatcher_does_not_know_the_proxy() {
         hits.join("\n")
     );
 }
+
+/// Small files with one concern each: no source file over 800 lines, unless its opening says why
+/// (a line of its module doc containing "over 800 lines:").
+#[test]
+fn no_source_file_is_over_800_lines_without_a_stated_reason() {
+    let mut files = Vec::new();
+    rust_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    assert!(
+        files.len() > 100,
+        "the walk found the sources: {}",
+        files.len()
+    );
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            let text = fs::read_to_string(f).unwrap();
+            let n = text.lines().count();
+            let stated = text
+                .lines()
+                .take_while(|l| l.starts_with("//!"))
+                .any(|l| l.contains("over 800 lines:"));
+            (n > 800 && !stated).then(|| format!("{}: {n} lines", f.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "split these along their seams: {long:?}");
+}

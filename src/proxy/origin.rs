@@ -11,7 +11,7 @@ use parking_lot::Mutex;
 use tokio::net::TcpStream;
 
 use super::body::Conn;
-use super::origin_io::OriginIo;
+use super::origin_io::{ConnectError, OriginIo};
 use super::origin_tls::{handshake, TlsTo};
 
 /// An idle connection is not reused after this long (ms).
@@ -77,14 +77,6 @@ pub fn set_worker(n: usize) {
 
 fn worker() -> usize {
     WORKER.with(|w| w.get())
-}
-
-#[derive(Debug)]
-pub enum ConnectError {
-    Timeout,
-    Failed(std::io::Error),
-    /// The TLS handshake with the origin failed (its reason: a verification failure names it).
-    Tls(String),
 }
 
 impl OriginPool {

@@ -14,6 +14,15 @@ use super::body::Transport;
 use crate::tls::client::ClientFiles;
 use std::path::PathBuf;
 
+/// Why a connection to an origin could not be made.
+#[derive(Debug)]
+pub enum ConnectError {
+    Timeout,
+    Failed(std::io::Error),
+    /// The TLS handshake with the origin failed (its reason: a verification failure names it).
+    Tls(String),
+}
+
 /// TCP or TLS.
 pub enum OriginIo {
     Plain(TcpStream),

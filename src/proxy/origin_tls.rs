@@ -15,8 +15,7 @@ use foreign_types_shared::ForeignType;
 use openssl::ssl::{Ssl, SslContext, SslVerifyMode};
 use tokio::net::TcpStream;
 
-use super::origin::ConnectError;
-use super::origin_io::{OriginIo, OriginTls, SniPolicy, TlsIo, Verify, VerifyPolicy};
+use super::origin_io::{ConnectError, OriginIo, OriginTls, SniPolicy, TlsIo, Verify, VerifyPolicy};
 use crate::sys::types::TSOverridableConfigKey as K;
 use crate::tls::client::ClientFiles;
 use crate::tls::conn_hooks;

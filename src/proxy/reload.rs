@@ -7,6 +7,7 @@
 //! does not load, or a plugin that refuses its new instance, keeps the old rules, with an error
 //! naming file:line. ip_allow.yaml is read again first: a broken one keeps the old remap.config
 //! and ip_allow.yaml both (remap.config is then not read, and plugins hear nothing).
+#![forbid(unsafe_code)]
 
 use std::path::Path;
 use std::sync::Arc;

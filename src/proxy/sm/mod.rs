@@ -21,7 +21,8 @@ use super::body::{
     Transport,
 };
 use super::client::{ClientIo, H1Client, PrefixError};
-use super::origin::{ConnectError, OriginConn, OriginPool};
+use super::origin::{OriginConn, OriginPool};
+use super::origin_io::ConnectError;
 use super::origin_tls::{host_of, TlsTo};
 use super::{Session, Txn};
 use crate::config::redirect::Action;
@@ -35,6 +36,7 @@ use crate::txn::machine::{Generated, Machine, Step};
 use crate::txn::origin::cntl;
 use crate::txn::ApiTimeout;
 
+mod config;
 mod exchange;
 mod overrides;
 mod redirect;
@@ -47,6 +49,7 @@ mod tests;
 
 use crate::hdrs::parse::lines_within;
 pub use crate::hdrs::parse::{parse_request, parse_response, ParsedRequest};
+pub use config::{Done, Proxy, SmConfig};
 use exchange::*;
 use overrides::*;
 use redirect::*;
@@ -56,61 +59,6 @@ use remap::*;
 pub use remap_state::{RemapState, RuleUrls};
 pub(crate) use respond::respond;
 use rewrite::*;
-
-/// Settings the state machine needs (from records.config and remap.config).
-pub struct SmConfig {
-    /// remap.config's rules and their remap plugins: replaced whole by a reload; a transaction
-    /// keeps the one it started remap with.
-    pub remap: arc_swap::ArcSwap<RemapState>,
-    pub remap_required: bool,
-    pub request_header_max: usize,
-    pub response_header_max: usize,
-    /// Longest request line (proxy.config.http.request_line_max_size).
-    pub request_line_max: usize,
-    /// Longest request header field line (proxy.config.http.header_field_max_size).
-    pub header_field_max: usize,
-    /// transaction_no_activity_timeout_in: the longest wait for the client (a request head, a
-    /// read of its body, a write of its response).
-    pub client_request_timeout: Duration,
-    /// transaction_active_timeout_in: the longest a transaction may take (0: no limit).
-    pub client_active_timeout: Duration,
-    /// send_100_continue_response: tshost answers `Expect: 100-continue` itself (and does not
-    /// forward it); else (ATS's default) the origin's answer is relayed.
-    pub send_100_continue: bool,
-    /// ssl.client.scheme_proto_mismatch_policy: a request whose URL says `http` over TLS, or
-    /// `https` in the clear: 0 let through, 1 logged, 2 (ATS's default) logged and refused (400).
-    pub scheme_mismatch_policy: i64,
-    pub origin_connect_timeout: Duration,
-    /// proxy.config.http.connect_ports: where a blind tunnel may go.
-    pub connect_ports: crate::config::connect_ports::ConnectPorts,
-    pub origin_response_timeout: Duration,
-    pub pristine_host: bool,
-    pub insert_xff: bool,
-    /// keep_alive_enabled_in / _out: client connections and origin connections kept alive.
-    pub keep_alive_in: bool,
-    pub keep_alive_out: bool,
-    /// insert_request_via_str: the server request gets tshost's Via ([`DEFAULT_VIA`]).
-    pub insert_via: bool,
-    /// proxy.config.http.redirect.actions: whether a redirect is followed, by the new origin's
-    /// address class.
-    pub redirect_actions: crate::config::redirect::RedirectActions,
-    /// How origins' certificates are checked (proxy.config.ssl.client.verify.server.*).
-    pub origin_tls: super::origin_io::OriginTls,
-}
-
-pub struct Proxy {
-    pub config: SmConfig,
-    pub pool: OriginPool,
-    /// Stopping (SIGTERM): every response says `Connection: close` (ATS's draining state,
-    /// HttpTransact::build_response).
-    pub draining: std::sync::atomic::AtomicBool,
-}
-
-/// How the transaction ended, for the session.
-pub struct Done {
-    /// The client connection can carry another request.
-    pub keep_alive: bool,
-}
 
 /// ATS's `HttpTransact::ServerState_t::CONNECTION_ALIVE`: what TSRemapOSResponse is told when the
 /// origin's response arrived.
