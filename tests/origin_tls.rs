@@ -112,14 +112,15 @@ fn an_https_target_is_reached_over_tls_with_atss_verify_policies() {
     let resp = get(&p);
     assert!(resp.starts_with("HTTP/1.1 200 "), "{resp}");
     assert!(resp.contains("<HTML>"), "s_server's page: {resp}");
+    // ATS's words, seen beside it.
     assert!(
-        p.wait_for_stderr("certificate verification failed", Duration::from_secs(5)),
+        p.wait_for_stderr(
+            "WARNING: Core server certificate verification failed for (127.0.0.1). Action=Continue Error=self-signed certificate server=127.0.0.1(127.0.0.1) depth=0",
+            Duration::from_secs(5)
+        ),
         "{}",
         p.stderr()
     );
-    assert!(p
-        .stderr()
-        .contains("continuing (verify.server.policy PERMISSIVE)"));
     drop(p);
 
     // ENFORCED without the origin's CA: 502, and the log names the origin and why.
@@ -127,8 +128,16 @@ fn an_https_target_is_reached_over_tls_with_atss_verify_policies() {
     let resp = get(&p);
     assert!(resp.starts_with("HTTP/1.1 502 "), "{resp}");
     let line = format!(
-        "origin 127.0.0.1 (127.0.0.1:{}): TLS: certificate verification failed",
+        "origin 127.0.0.1 (127.0.0.1:{}): TLS: its certificate was refused: self-signed certificate",
         origin.port
+    );
+    assert!(
+        p.wait_for_stderr(
+            "Core server certificate verification failed for (127.0.0.1). Action=Terminate",
+            Duration::from_secs(5)
+        ),
+        "{}",
+        p.stderr()
     );
     assert!(
         p.wait_for_stderr(&line, Duration::from_secs(5)),
@@ -175,7 +184,10 @@ fn an_address_only_in_the_ip_entries_fails_enforced_name_verification_as_in_ats(
     let resp = get(&p);
     assert!(resp.starts_with("HTTP/1.1 502 "), "{resp}");
     assert!(
-        p.wait_for_stderr("hostname mismatch", Duration::from_secs(5)),
+        p.wait_for_stderr(
+            "WARNING: SNI (127.0.0.1) not in certificate. Action=Terminate server=127.0.0.1(127.0.0.1)",
+            Duration::from_secs(5)
+        ),
         "{}",
         p.stderr()
     );

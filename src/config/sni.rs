@@ -10,12 +10,24 @@
 //!   - fqdn: '*.example.com'
 //!     valid_tls_versions_in: [TLSv1_3]
 //!     http2: off
+//!   - fqdn: '*.tunnel.test'        # routes: the connection is not proxied as HTTP
+//!     tunnel_route: $1.inside:443  # blind: the TLS bytes as they are ($N: the Nth `*`)
+//!   # forward_route: HOST:PORT     TLS ends here, the plain bytes go on over TCP
+//!   # partial_blind_route: H:P     TLS ends here, the plain bytes go on over a new TLS connection
+//!   - fqdn: origin.test            # outbound: matched against the SNI of a connection to an
+//!     verify_server_policy: ENFORCED   # origin (its address when it has none)
+//!     verify_server_properties: ALL    # NONE | SIGNATURE | NAME | ALL
+//!     client_cert: client.pem      # relative: proxy.config.ssl.client.cert.path
+//!     client_key: client.key       # relative: proxy.config.ssl.client.private_key.path
+//!   - fqdn: in.test
+//!     client_sni_policy: remap     # the SNI policy of this connection's origin connections
 //! ```
 //!
 //! A connection's entry is the **first** whose `fqdn` matches its SNI (case-insensitively, the
-//! whole name). Keys tshost does not act on (`ip_allow`, `tunnel_route`, `forward_route`, the
-//! outbound keys, ...) are each named once in a warning; a key ATS does not know either gets ATS's
-//! `unsupported key` warning. Errors name file:line.
+//! whole name; an empty `fqdn` is the entry of a connection without SNI). Keys tshost does not act
+//! on (`ip_allow`, the tunnel pre-warming keys, the HTTP/2 frame limits, ...) are each named once
+//! in a warning; a key ATS does not know either gets ATS's `unsupported key` warning. Errors name
+//! file:line.
 #![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
@@ -49,6 +61,41 @@ pub struct SniEntry {
     pub http2: Option<bool>,
     /// host_sni_policy: 0 DISABLED, 1 PERMISSIVE, 2 ENFORCED.
     pub host_sni_policy: Option<u8>,
+    /// tunnel_route, forward_route or partial_blind_route (ATS reads the first of them it finds
+    /// in that order).
+    pub route: Option<Route>,
+    /// client_sni_policy: the SNI policy (`proxy.config.ssl.client.sni_policy`'s values) of the
+    /// origin connections of this entry's client connections.
+    pub client_sni_policy: Option<String>,
+    /// The outbound keys, for connections to origins whose SNI matches `fqdn`:
+    /// verify_server_policy (0 DISABLED, 1 PERMISSIVE, 2 ENFORCED).
+    pub verify_server_policy: Option<u8>,
+    /// verify_server_properties: 0 NONE, 1 SIGNATURE, 2 NAME, 3 ALL (bit 1 the signature, bit 2
+    /// the name).
+    pub verify_server_properties: Option<u8>,
+    /// client_cert and client_key, as written (relative to the client certificate and key
+    /// directories).
+    pub client_cert: Option<String>,
+    pub client_key: Option<String>,
+}
+
+/// How a routed connection goes on (ATS's SNIRoutingType).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RouteKind {
+    /// tunnel_route: not terminated; the bytes (the ClientHello first) go to the destination.
+    Blind,
+    /// forward_route: terminated; the plain bytes go on over TCP.
+    Forward,
+    /// partial_blind_route: terminated; the plain bytes go on over TLS to the destination.
+    PartialBlind,
+}
+
+/// A route: its kind and its destination as written (`HOST:PORT`, with `$N` for the fqdn's Nth
+/// `*`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub kind: RouteKind,
+    pub destination: String,
 }
 
 impl SniEntry {
@@ -56,6 +103,62 @@ impl SniEntry {
     pub fn matches(&self, name: &str) -> bool {
         glob(self.fqdn.as_bytes(), name.as_bytes())
     }
+
+    /// What each `*` of the fqdn matched in `name`, in order, if `name` is this entry's (as
+    /// ATS's `(.{0,})` groups: greedy, the first takes the most).
+    pub fn captures<'a>(&self, name: &'a str) -> Option<Vec<&'a str>> {
+        let mut spans = Vec::new();
+        captures(self.fqdn.as_bytes(), name.as_bytes(), 0, &mut spans).then(|| {
+            spans
+                .iter()
+                .map(|&(a, b)| name.get(a..b).unwrap_or(""))
+                .collect()
+        })
+    }
+}
+
+/// [`glob`] keeping where each `*` matched (`at`: the offset of `name` in the whole name).
+fn captures(pattern: &[u8], name: &[u8], at: usize, spans: &mut Vec<(usize, usize)>) -> bool {
+    match pattern.split_first() {
+        None => name.is_empty(),
+        Some((b'*', rest)) => (0..=name.len()).rev().any(|i| {
+            spans.push((at, at + i));
+            let ok = captures(rest, &name[i..], at + i, spans);
+            if !ok {
+                spans.pop();
+            }
+            ok
+        }),
+        Some((c, rest)) => name.split_first().is_some_and(|(n, tail)| {
+            c.eq_ignore_ascii_case(n) && captures(rest, tail, at + 1, spans)
+        }),
+    }
+}
+
+/// A route's destination with `$N` replaced by the Nth capture (ATS's
+/// TunnelDestination::replace_match_groups: `$N` runs to the next `.` or `:` or the end; a `$`
+/// not followed by a group number there, or by one beyond the captures, stays as written).
+pub fn fill_destination(destination: &str, groups: &[&str]) -> String {
+    let mut out = String::with_capacity(destination.len());
+    let mut rest = destination;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let end = after.find(['.', ':']).unwrap_or(after.len());
+        let digits = &after[..end];
+        match digits.parse::<usize>() {
+            Ok(n) if n >= 1 && n <= groups.len() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+                out.push_str(groups[n - 1]);
+                rest = &after[end..];
+            }
+            _ => {
+                out.push('$');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `*` matches any run of bytes (as ATS's `(.{0,})`); the rest compares ASCII case-insensitively.
@@ -84,14 +187,19 @@ const SUPPORTED: &[&str] = &[
     "http2",
     "disable_h2",
     "host_sni_policy",
+    "tunnel_route",
+    "forward_route",
+    "partial_blind_route",
+    "verify_server_policy",
+    "verify_server_properties",
+    "client_cert",
+    "client_key",
+    "client_sni_policy",
 ];
 
 /// Keys ATS 9.2.9 knows that tshost does not act on.
 const NOT_SUPPORTED: &[&str] = &[
     "ip_allow",
-    "tunnel_route",
-    "forward_route",
-    "partial_blind_route",
     "tunnel_alpn",
     "tunnel_prewarm",
     "tunnel_prewarm_min",
@@ -100,11 +208,6 @@ const NOT_SUPPORTED: &[&str] = &[
     "tunnel_prewarm_connect_timeout",
     "tunnel_prewarm_inactive_timeout",
     "tunnel_prewarm_srv",
-    "verify_server_policy",
-    "verify_server_properties",
-    "client_cert",
-    "client_key",
-    "client_sni_policy",
     "http2_buffer_water_mark",
     "http2_max_settings_frames_per_minute",
     "http2_max_ping_frames_per_minute",
@@ -264,7 +367,54 @@ fn entry(item: &Marked, config_dir: &Path) -> Result<SniEntry, Fail> {
         tls_versions: None,
         http2: None,
         host_sni_policy: None,
+        route: None,
+        client_sni_policy: None,
+        verify_server_policy: None,
+        verify_server_properties: None,
+        client_cert: None,
+        client_key: None,
     };
+    for (key, kind) in [
+        ("tunnel_route", RouteKind::Blind),
+        ("forward_route", RouteKind::Forward),
+        ("partial_blind_route", RouteKind::PartialBlind),
+    ] {
+        if let Some(n) = item.get(key) {
+            let destination = string(n, key)?;
+            let port = destination.rsplit_once(':').map(|(_, p)| p);
+            if !port.is_some_and(|p| p.parse::<u16>().is_ok_and(|p| p > 0)) {
+                return Err((
+                    n.line,
+                    format!("'{key}' must be HOST:PORT: \"{destination}\""),
+                ));
+            }
+            e.route = Some(Route { kind, destination });
+            break;
+        }
+    }
+    if let Some(n) = item.get("verify_server_policy") {
+        e.verify_server_policy = Some(one_of(
+            n,
+            "verify_server_policy",
+            &["DISABLED", "PERMISSIVE", "ENFORCED"],
+        )?);
+    }
+    if let Some(n) = item.get("verify_server_properties") {
+        e.verify_server_properties = Some(one_of(
+            n,
+            "verify_server_properties",
+            &["NONE", "SIGNATURE", "NAME", "ALL"],
+        )?);
+    }
+    for (key, slot) in [
+        ("client_cert", &mut e.client_cert),
+        ("client_key", &mut e.client_key),
+        ("client_sni_policy", &mut e.client_sni_policy),
+    ] {
+        if let Some(n) = item.get(key) {
+            *slot = Some(string(n, key)?);
+        }
+    }
     if item.get("disable_h2").is_some() {
         e.http2 = Some(false);
     }
@@ -374,14 +524,14 @@ mod tests {
     #[test]
     fn unsupported_keys_are_named_once() {
         let (c, w) = parse(
-            "sni:\n- fqdn: a\n  ip_allow: 1.2.3.4\n  frob: 1\n- fqdn: b\n  ip_allow: 1.2.3.5\n  tunnel_route: x:1\n",
+            "sni:\n- fqdn: a\n  ip_allow: 1.2.3.4\n  frob: 1\n- fqdn: b\n  ip_allow: 1.2.3.5\n  tunnel_alpn: [h2]\n",
         )
         .unwrap();
         assert_eq!(c.entries.len(), 2);
         assert_eq!(w.len(), 3, "{w:?}");
         assert!(w[0].contains("sni.yaml:3: sni.yaml key 'ip_allow' is not supported"));
         assert!(w[1].contains("sni.yaml:4: unsupported key 'frob' in SNI config"));
-        assert!(w[2].contains("sni.yaml:7: sni.yaml key 'tunnel_route'"));
+        assert!(w[2].contains("sni.yaml:7: sni.yaml key 'tunnel_alpn'"));
         let (_, w) = parse("sni:\n- fqdn: a\n  verify_client_ca_certs: ca.pem\n").unwrap();
         assert!(
             w[0].contains("without verify_client has no effect"),
@@ -425,6 +575,73 @@ mod tests {
             assert!(e.starts_with("/etc/ts/sni.yaml:"), "{e}");
             assert!(e.contains(want), "{text:?}: {e}");
         }
+    }
+
+    #[test]
+    fn routes_and_outbound_keys() {
+        let (c, w) = parse(
+            "sni:\n\
+             - fqdn: '*.ok.*.com'\n  tunnel_route: $2.example.$1:4443\n  forward_route: f:1\n\
+             - fqdn: fwd.test\n  forward_route: 127.0.0.1:8080\n  client_sni_policy: remap\n\
+             - fqdn: pb.test\n  partial_blind_route: o.test:443\n\
+             - fqdn: origin.test\n  verify_server_policy: ENFORCED\n  verify_server_properties: NAME\n  client_cert: c.pem\n  client_key: k.pem\n\
+             - fqdn: ''\n  tunnel_route: nosni:443\n",
+        )
+        .unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        let t = c.find("a.ok.b.com").unwrap();
+        // ATS reads tunnel_route first and ignores the others.
+        assert_eq!(
+            t.route,
+            Some(Route {
+                kind: RouteKind::Blind,
+                destination: "$2.example.$1:4443".into()
+            })
+        );
+        assert_eq!(t.captures("a.ok.b.com"), Some(vec!["a", "b"]));
+        let groups = t.captures("x.y.ok.z.com").unwrap();
+        assert_eq!(groups, vec!["x.y", "z"], "greedy, as ATS's (.{{0,}})");
+        assert_eq!(
+            fill_destination("$2.example.$1:4443", &groups),
+            "z.example.x.y:4443"
+        );
+        let f = c.find("fwd.test").unwrap();
+        assert_eq!(f.route.as_ref().unwrap().kind, RouteKind::Forward);
+        assert_eq!(f.client_sni_policy.as_deref(), Some("remap"));
+        let p = c.find("pb.test").unwrap();
+        assert_eq!(p.route.as_ref().unwrap().kind, RouteKind::PartialBlind);
+        let o = c.find("origin.test").unwrap();
+        assert_eq!(
+            (o.verify_server_policy, o.verify_server_properties),
+            (Some(2), Some(2))
+        );
+        assert_eq!(
+            (o.client_cert.as_deref(), o.client_key.as_deref()),
+            (Some("c.pem"), Some("k.pem"))
+        );
+        assert_eq!(
+            c.find("").unwrap().route.as_ref().unwrap().destination,
+            "nosni:443"
+        );
+        let e = parse("sni:\n- fqdn: a\n  tunnel_route: nohost\n").unwrap_err();
+        assert!(
+            e.contains("sni.yaml:3: 'tunnel_route' must be HOST:PORT"),
+            "{e}"
+        );
+        let e = parse("sni:\n- fqdn: a\n  verify_server_properties: SOME\n").unwrap_err();
+        assert!(e.contains("sni.yaml:3: unknown value \"SOME\""), "{e}");
+    }
+
+    #[test]
+    fn destinations_take_groups_as_ats_does() {
+        let g = ["one", "two"];
+        assert_eq!(fill_destination("$1.example:443", &g), "one.example:443");
+        assert_eq!(fill_destination("$2:443", &g), "two:443");
+        assert_eq!(fill_destination("a.$1", &g), "a.one");
+        // Not a group number, or one beyond the captures: kept as written.
+        assert_eq!(fill_destination("$3.x:1", &g), "$3.x:1");
+        assert_eq!(fill_destination("$a.x:1", &g), "$a.x:1");
+        assert_eq!(fill_destination("plain:1", &[]), "plain:1");
     }
 
     #[test]

@@ -16,6 +16,7 @@ use openssl::ssl::{Ssl, SslContext, SslVerifyMode};
 use tokio::net::TcpStream;
 
 use super::origin_io::{ConnectError, OriginIo, OriginTls, SniPolicy, TlsIo, Verify, VerifyPolicy};
+use crate::config::sni::SniEntry;
 use crate::sys::types::TSOverridableConfigKey as K;
 use crate::tls::client::ClientFiles;
 use crate::tls::conn_hooks;
@@ -62,7 +63,15 @@ impl TlsTo {
         host_field: impl FnOnce() -> Option<String>,
         addr: SocketAddr,
     ) -> Result<TlsTo, String> {
-        let policy = txn_str(SNI_POLICY).map(|p| SniPolicy::parse(&p));
+        // sni.yaml's client_sni_policy for the client's SNI comes first (ATS's
+        // get_outbound_sni), then the transaction's, then the records'.
+        let inbound = names
+            .client_sni
+            .and_then(crate::tls::sni::outbound)
+            .and_then(|e| e.entry.client_sni_policy.clone());
+        let policy = inbound
+            .or_else(|| txn_str(SNI_POLICY))
+            .map(|p| SniPolicy::parse(&p));
         let policy = policy.as_ref().unwrap_or(&cfg.sni_policy);
         let host_name = |n: &str| (!n.is_empty() && !is_address(n)).then(|| Box::<str>::from(n));
         // ATS's sni_servername (the certificate's name too) and, for verify_with_name_source,
@@ -82,8 +91,12 @@ impl TlsTo {
             None => addr.ip().to_string().into_boxed_str(),
         };
         let sni = hostname.or(servername);
-        let verify = txn_verify(&cfg.verify, &txn_str);
-        let ctx = txn_context(cfg, &txn_str)?;
+        // sni.yaml's outbound keys: the entry of the name (ATS's server key: the SNI name, else
+        // the address).
+        let next_hop = crate::tls::sni::outbound(&name);
+        let next_hop = next_hop.as_ref().map(|e| &e.entry);
+        let verify = txn_verify(&sni_verify(&cfg.verify, next_hop), &txn_str);
+        let ctx = txn_context(cfg, &txn_str, next_hop)?;
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (&sni, &name, verify, ctx.as_ptr() as usize).hash(&mut h);
         Ok(TlsTo {
@@ -119,6 +132,24 @@ pub fn host_of(v: &[u8]) -> Option<String> {
     Some(host.to_ascii_lowercase())
 }
 
+/// The process's verification settings with those of sni.yaml's entry for the origin's name.
+fn sni_verify(global: &Verify, next_hop: Option<&SniEntry>) -> Verify {
+    let mut v = *global;
+    if let Some(e) = next_hop {
+        if let Some(p) = e.verify_server_policy {
+            v.policy = match p {
+                0 => VerifyPolicy::Disabled,
+                1 => VerifyPolicy::Permissive,
+                _ => VerifyPolicy::Enforced,
+            };
+        }
+        if let Some(p) = e.verify_server_properties {
+            (v.check_chain, v.check_name) = (p & 1 != 0, p & 2 != 0);
+        }
+    }
+    v
+}
+
 /// The verification settings with a transaction's own (ATS's set_tls_options: an unknown policy
 /// leaves the process's, unknown properties check nothing).
 fn txn_verify(global: &Verify, txn_str: &impl Fn(usize) -> Option<String>) -> Verify {
@@ -138,19 +169,31 @@ fn txn_verify(global: &Verify, txn_str: &impl Fn(usize) -> Option<String>) -> Ve
     v
 }
 
-/// The process's context, or the one of the files a plugin named for the transaction (relative
-/// to the records' directories, as ATS).
+/// The context of the files a plugin named for the transaction, else of sni.yaml's
+/// `client_cert` for the origin's name, else the process's (relative names are taken from the
+/// records' directories, as ATS).
 fn txn_context(
     cfg: &OriginTls,
     txn_str: &impl Fn(usize) -> Option<String>,
+    next_hop: Option<&SniEntry>,
 ) -> Result<SslContext, String> {
+    let file = |dir: &std::path::Path, n: String| (!n.is_empty()).then(|| dir.join(n));
     let (cert, key, ca) = (txn_str(CERT), txn_str(KEY), txn_str(CA));
     if cert.is_none() && key.is_none() && ca.is_none() {
+        if let Some((e, c)) = next_hop.and_then(|e| Some((e, e.client_cert.clone()?))) {
+            let files = ClientFiles {
+                cert: file(&cfg.cert_dir, c),
+                key: e.client_key.clone().and_then(|k| file(&cfg.key_dir, k)),
+                ca_file: cfg.files.ca_file.clone(),
+                ca_path: cfg.files.ca_path.clone(),
+            };
+            return crate::tls::client::context_for(&files)
+                .map_err(|err| format!("sni.yaml:{}: client_cert: {err}", e.line));
+        }
         return crate::tls::client_context()
             .cloned()
             .ok_or_else(|| "no client TLS context".to_string());
     }
-    let file = |dir: &std::path::Path, n: String| (!n.is_empty()).then(|| dir.join(n));
     let files = ClientFiles {
         cert: cert.map_or(cfg.files.cert.clone(), |n| file(&cfg.cert_dir, n)),
         key: key.map_or(cfg.files.key.clone(), |n| file(&cfg.key_dir, n)),
@@ -167,9 +210,11 @@ pub async fn handshake(
     addr: SocketAddr,
     t: &TlsTo,
 ) -> Result<OriginIo, ConnectError> {
+    // A failed handshake is a WARNING (the request gets a 502): ATS logs the reason of a refused
+    // certificate from its verify callback and nothing at ERROR level.
     let tls_err = |e: &dyn std::fmt::Display| {
         let m = format!("origin {} ({addr}): TLS: {e}", t.name);
-        crate::error!("{m}");
+        crate::warning!("{m}");
         ConnectError::Tls(m)
     };
     let mut ssl = Ssl::new(&t.ctx).map_err(|e| tls_err(&e))?;
@@ -223,16 +268,18 @@ pub async fn handshake(
             if !check_chain && !name_error {
                 return true;
             }
-            crate::warning!(
-                "origin {name} ({addr}): certificate verification failed at depth {}: {}; {}",
-                store.error_depth(),
-                err.error_string(),
-                if permissive {
-                    "continuing (verify.server.policy PERMISSIVE)"
-                } else {
-                    "refused"
-                }
-            );
+            // ATS's words (SSLClientUtils.cc's verify_callback).
+            let action = if permissive { "Continue" } else { "Terminate" };
+            let ip = addr.ip();
+            if name_error {
+                crate::warning!("SNI ({name}) not in certificate. Action={action} server={name}({ip})");
+            } else {
+                crate::warning!(
+                    "Core server certificate verification failed for ({name}). Action={action} Error={} server={name}({ip}) depth={}",
+                    err.error_string(),
+                    store.error_depth()
+                );
+            }
             permissive
         });
     }
@@ -264,7 +311,7 @@ pub async fn handshake(
             tls_err(&"a plugin failed the certificate (TS_SSL_VERIFY_SERVER_HOOK)")
         } else if verify.as_raw() != 0 {
             tls_err(&format!(
-                "certificate verification failed: {}",
+                "its certificate was refused: {}",
                 verify.error_string()
             ))
         } else {

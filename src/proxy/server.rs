@@ -20,6 +20,7 @@ use super::proto;
 use super::sm::Proxy;
 use super::tunnel::Tap;
 use super::{http1, ClientInfo};
+use crate::config::sni::RouteKind;
 use crate::tls::{conn_hooks, TlsServer};
 use crate::vconn::{self, Step, VConn};
 
@@ -265,24 +266,40 @@ async fn connection(
             let s = match Box::pin(tls_accept(tls, stream, &vc, peer, timeouts, &stop)).await {
                 Accepted::Tls(s) => s,
                 Accepted::Failed => return,
-                Accepted::Tunnel(client, replay, sni) => {
+                Accepted::Tunnel(client, replay, sni, route) => {
                     if let Some(local) = local {
                         let idle = timeouts.tunnel_idle;
-                        let connect = proxy.config.origin_connect_timeout;
                         let t = super::tunnel::Blind {
                             client,
                             replay,
                             peer,
                             sni,
                             local,
+                            route,
                         };
                         // Boxed: its buffers must not grow every connection's future.
-                        Box::pin(super::tunnel::run(proxy, t, connect, idle)).await;
+                        Box::pin(super::tunnel::run(proxy, t, idle)).await;
                     }
                     vc.close(tokio::runtime::Handle::try_current().ok());
                     return;
                 }
             };
+            // sni.yaml's forward_route and partial_blind_route: the plain bytes go on as
+            // they are, not as HTTP.
+            if let Some((kind, to)) = crate::tls::sni::route(s.ssl()) {
+                if let Some(local) = local {
+                    let s = ClientTls::new(s, vc.clone());
+                    let t = super::tunnel::Forward {
+                        kind,
+                        to,
+                        peer,
+                        local,
+                    };
+                    let idle = timeouts.tunnel_idle;
+                    Box::pin(super::tunnel::forward(proxy, s, t, idle)).await;
+                    return;
+                }
+            }
             let s = ClientTls::new(s, vc.clone());
             let version = crate::tls::version_tag(s.ssl());
             let sni = crate::tls::sni::server_name(s.ssl());
@@ -331,9 +348,9 @@ enum Accepted {
     Tls(tokio_openssl::SslStream<Tap>),
     /// A plugin failed it, it timed out, a stop came, or it failed; VCONN_CLOSE has fired.
     Failed,
-    /// A plugin asked for a blind tunnel (TSVConnTunnel): the socket, what the client sent so
-    /// far, and its SNI.
-    Tunnel(TcpStream, Vec<u8>, Option<String>),
+    /// A plugin asked for a blind tunnel (TSVConnTunnel), or sni.yaml routes the name blindly:
+    /// the socket, what the client sent so far, its SNI, and the route's `HOST:PORT`.
+    Tunnel(TcpStream, Vec<u8>, Option<String>, Option<String>),
 }
 
 /// The TLS handshake of a new client connection, with the connection hooks when any has a
@@ -360,8 +377,10 @@ async fn tls_accept(
         conn_hooks::attach(&mut ssl, vc.clone());
         vc.begin_hooks();
     }
-    // With hooks, what the client sends during the handshake is kept (a tunnel replays it).
-    let Ok(mut s) = tokio_openssl::SslStream::new(ssl, Tap::new(stream, hooks)) else {
+    // With hooks or sni.yaml routes, what the client sends during the handshake is kept (a
+    // tunnel replays it).
+    let record = hooks || crate::tls::sni::routing();
+    let Ok(mut s) = tokio_openssl::SslStream::new(ssl, Tap::new(stream, record)) else {
         vc.close(None);
         return Accepted::Failed;
     };
@@ -379,17 +398,25 @@ async fn tls_accept(
                 Ok(()) => return Ok(false),
                 Err(e) => match conn_hooks::paused_at(e.code()) {
                     // A plugin holds CLIENT_HELLO or CERT (or asked for a tunnel there): wait
-                    // for its reenable, call the rest of that hook's plugins, go on.
-                    Some(h) if hooks => match vc.run(h).await {
-                        Step::Done => {}
-                        Step::Tunnel => return Ok(true),
-                        _ => {
-                            return Err(format!(
-                                "a plugin failed it at {}",
-                                crate::hooks::short_name(h)
-                            ))
+                    // for its reenable, call the rest of that hook's plugins, go on. A
+                    // tunnel_route of sni.yaml stops the handshake after CLIENT_HELLO.
+                    Some(h) if hooks || crate::tls::sni::blind(s.ssl()) => {
+                        if hooks {
+                            match vc.run(h).await {
+                                Step::Done => {}
+                                Step::Tunnel => return Ok(true),
+                                _ => {
+                                    return Err(format!(
+                                        "a plugin failed it at {}",
+                                        crate::hooks::short_name(h)
+                                    ))
+                                }
+                            }
                         }
-                    },
+                        if h == vconn::hook::CLIENT_HELLO && crate::tls::sni::blind(s.ssl()) {
+                            return Ok(true);
+                        }
+                    }
                     _ => return Err(e.to_string()),
                 },
             }
@@ -410,12 +437,17 @@ async fn tls_accept(
                 .ssl()
                 .servername(openssl::ssl::NameType::HOST_NAME)
                 .map(str::to_string);
+            // A plugin's TSVConnTunnel goes where remap.config says; a tunnel_route where it
+            // names.
+            let route = crate::tls::sni::route(s.ssl())
+                .filter(|r| r.0 == RouteKind::Blind)
+                .map(|r| r.1);
             match s.get_mut().take() {
                 Ok((client, replay)) => {
                     // OpenSSL lets go of the connection; the tunnel has its own descriptor.
                     vc.set_ssl(0);
                     drop(s);
-                    return Accepted::Tunnel(client, replay, sni);
+                    return Accepted::Tunnel(client, replay, sni, route);
                 }
                 Err(e) => crate::warning!("blind tunnel from {peer}: {e}"),
             }

@@ -6,6 +6,12 @@
 //! and HandleBlindTunnel); never tshost itself. As in ATS, the port the client connected to must
 //! be one of `proxy.config.http.connect_ports` (ATS's default: 443); ATS then answers an HTTP
 //! error on the raw connection (and 9.2.9 crashed doing so, seen 2026-12-07), tshost closes it.
+//!
+//! sni.yaml's routes use the same carriage: `tunnel_route` is a blind tunnel to the destination it
+//! names; `forward_route` and `partial_blind_route` end TLS here and carry the plain bytes to
+//! theirs, over TCP or over a new TLS connection (checked as a connection to an origin is, with
+//! sni.yaml's outbound keys for the destination's name). For a route, the port checked against
+//! connect_ports is the destination's (the port of the CONNECT request ATS makes for it).
 #![forbid(unsafe_code)]
 
 use std::io;
@@ -21,6 +27,7 @@ use tokio::net::TcpStream;
 
 use super::body::Transport;
 use super::sm::Proxy;
+use crate::config::sni::RouteKind;
 
 /// A client's TCP stream under OpenSSL during the handshake, keeping what it reads while
 /// recording (so that a tunnel can send it on).
@@ -122,62 +129,163 @@ pub struct Blind {
     pub sni: Option<String>,
     /// The address it connected to.
     pub local: SocketAddr,
+    /// sni.yaml's tunnel_route for its SNI: `HOST:PORT`.
+    pub route: Option<String>,
+}
+
+/// A terminated client connection that sni.yaml routes on (forward_route, partial_blind_route).
+pub struct Forward {
+    pub kind: RouteKind,
+    /// `HOST:PORT`.
+    pub to: String,
+    pub peer: SocketAddr,
+    pub local: SocketAddr,
+}
+
+/// A route's `HOST:PORT` (`[V6]:PORT` too), split.
+fn host_port(to: &str) -> Option<(String, u16)> {
+    let (h, p) = to.rsplit_once(':')?;
+    let h = h.trim_start_matches('[').trim_end_matches(']');
+    Some((h.to_string(), p.parse().ok().filter(|p| *p > 0)?))
+}
+
+/// Resolve and connect to a tunnel's destination (never tshost's own port), within `connect`;
+/// failures are logged with `what`.
+async fn connect_to(
+    proxy: &Proxy,
+    what: &str,
+    host: &str,
+    port: u16,
+    local: SocketAddr,
+) -> Option<(TcpStream, SocketAddr)> {
+    let Some(addr) = super::sm::resolve_host(host, port).await else {
+        crate::warning!("{what}: cannot resolve {host}");
+        return None;
+    };
+    if addr.port() == local.port() && super::local_addr::is_self(addr.ip()) {
+        crate::warning!(
+            "{what} to {host}:{port}: that is tshost itself; closed (map it with a tunnel:// rule in remap.config)"
+        );
+        return None;
+    }
+    let connect = proxy.config.origin_connect_timeout;
+    match tokio::time::timeout(connect, TcpStream::connect(addr)).await {
+        Ok(Ok(s)) => {
+            let _ = s.set_nodelay(true);
+            Some((s, addr))
+        }
+        Ok(Err(e)) => {
+            crate::warning!("{what} to {host}:{port} ({addr}): {e}");
+            None
+        }
+        Err(_) => {
+            crate::warning!("{what} to {host}:{port} ({addr}): connect timed out");
+            None
+        }
+    }
+}
+
+/// Whether the CONNECT port of a tunnel is allowed (proxy.config.http.connect_ports).
+fn port_allowed(proxy: &Proxy, what: &str, port: u16) -> bool {
+    let ok = proxy.config.connect_ports.allows(port);
+    if !ok {
+        crate::warning!("{what}: port {port} is not in proxy.config.http.connect_ports; closed");
+    }
+    ok
 }
 
 /// Carry the connection to the destination: connect (within `connect`), send what the client
 /// already sent, then both ways until either side ends or nothing moves for `idle`.
-pub async fn run(proxy: Arc<Proxy>, t: Blind, connect: Duration, idle: Duration) {
+pub async fn run(proxy: Arc<Proxy>, t: Blind, idle: Duration) {
     let Blind {
-        mut client,
+        client,
         replay,
         peer,
         sni,
         local,
+        route,
     } = t;
-    // ATS checks the port the client connected to (its tunnel's CONNECT request) first.
-    if !proxy.config.connect_ports.allows(local.port()) {
-        crate::warning!(
-            "blind tunnel from {peer}: port {} is not in proxy.config.http.connect_ports; closed",
-            local.port()
-        );
-        return;
-    }
-    let (host, port) = destination(&proxy, sni.as_deref(), local);
-    let Some(addr) = super::sm::resolve_host(&host, port).await else {
-        crate::warning!("blind tunnel from {peer}: cannot resolve {host}");
+    let what = format!("blind tunnel from {peer}");
+    // ATS checks the port of its tunnel's CONNECT request: the route's destination, else the
+    // port the client connected to (before remap.config's tunnel:// rules).
+    let (host, port) = match route {
+        Some(r) => match host_port(&r) {
+            Some((h, p)) if port_allowed(&proxy, &what, p) => (h, p),
+            Some(_) => return,
+            None => {
+                crate::warning!("{what}: bad tunnel_route destination {r}");
+                return;
+            }
+        },
+        None if port_allowed(&proxy, &what, local.port()) => {
+            destination(&proxy, sni.as_deref(), local)
+        }
+        None => return,
+    };
+    let Some((mut origin, addr)) = connect_to(&proxy, &what, &host, port, local).await else {
         return;
     };
-    if addr.port() == local.port() && super::local_addr::is_self(addr.ip()) {
-        crate::warning!(
-            "blind tunnel from {peer} to {host}:{port}: that is tshost itself; closed (map it with a tunnel:// rule in remap.config)"
-        );
-        return;
-    }
-    let mut origin = match tokio::time::timeout(connect, TcpStream::connect(addr)).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => {
-            crate::warning!("blind tunnel from {peer} to {host}:{port} ({addr}): {e}");
-            return;
-        }
-        Err(_) => {
-            crate::warning!(
-                "blind tunnel from {peer} to {host}:{port} ({addr}): connect timed out"
-            );
-            return;
-        }
-    };
-    crate::debug!("ssl", "blind tunnel from {peer} to {host}:{port} ({addr})");
-    let _ = origin.set_nodelay(true);
+    crate::debug!("ssl", "{what} to {host}:{port} ({addr})");
     if !replay.is_empty() && origin.write_all(&replay).await.is_err() {
         return;
     }
-    copy_both_ways(&mut client, &mut origin, idle).await;
+    copy_both_ways(client, origin, idle).await;
+}
+
+/// Carry a terminated client connection's plain bytes to its route's destination: over TCP
+/// (forward_route) or over TLS (partial_blind_route), until either side ends or nothing moves for
+/// `idle`.
+pub async fn forward<C>(proxy: Arc<Proxy>, client: C, t: Forward, idle: Duration)
+where
+    C: AsyncRead + AsyncWrite + Unpin,
+{
+    let what = format!("{:?} route from {}", t.kind, t.peer);
+    let Some((host, port)) = host_port(&t.to) else {
+        crate::warning!("{what}: bad destination {}", t.to);
+        return;
+    };
+    if !port_allowed(&proxy, &what, port) {
+        return;
+    }
+    let Some((tcp, addr)) = connect_to(&proxy, &what, &host, port, t.local).await else {
+        return;
+    };
+    crate::debug!("ssl", "{what} to {host}:{port} ({addr})");
+    if t.kind != RouteKind::PartialBlind {
+        copy_both_ways(client, tcp, idle).await;
+        return;
+    }
+    let names = super::origin_tls::Names {
+        remap_host: &host,
+        client_sni: None,
+    };
+    let tls = match super::origin_tls::TlsTo::new(
+        &proxy.config.origin_tls,
+        |_| None,
+        names,
+        || Some(host.to_ascii_lowercase()),
+        addr,
+    ) {
+        Ok(t) => t,
+        Err(e) => {
+            crate::error!("{what} to {host}:{port}: {e}");
+            return;
+        }
+    };
+    match super::origin_tls::handshake(tcp, addr, &tls).await {
+        Ok(origin) => copy_both_ways(client, origin, idle).await,
+        Err(e) => crate::warning!("{what} to {host}:{port}: {e:?}"),
+    }
 }
 
 /// Copy both ways until both directions ended, one side failed, or nothing moved for `idle`.
-async fn copy_both_ways(a: &mut TcpStream, b: &mut TcpStream, idle: Duration) {
-    let (mut ar, mut aw) = a.split();
-    let (mut br, mut bw) = b.split();
+async fn copy_both_ways<A, B>(a: A, b: B, idle: Duration)
+where
+    A: AsyncRead + AsyncWrite + Unpin,
+    B: AsyncRead + AsyncWrite + Unpin,
+{
+    let (mut ar, mut aw) = tokio::io::split(a);
+    let (mut br, mut bw) = tokio::io::split(b);
     let mut up = vec![0u8; 16384];
     let mut down = vec![0u8; 16384];
     let (mut up_done, mut down_done) = (false, false);

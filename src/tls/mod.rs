@@ -26,8 +26,8 @@ use openssl::nid::Nid;
 use openssl::pkey::{PKey, Private};
 use openssl::rsa::Rsa;
 use openssl::ssl::{
-    AlpnError, NameType, SniError, Ssl, SslContext, SslContextBuilder, SslMethod, SslRef,
-    SslVersion,
+    AlpnError, ClientHelloResponse, NameType, SniError, Ssl, SslContext, SslContextBuilder,
+    SslMethod, SslRef, SslVersion,
 };
 use openssl::x509::extension::SubjectAlternativeName;
 use openssl::x509::{X509NameBuilder, X509};
@@ -396,7 +396,14 @@ fn default_context(
                 SSL_set_options(ssl.as_ptr(), openssl_sys::SSL_OP_NO_TICKET);
             }
         }
-        conn_hooks::client_hello(ssl)
+        let r = conn_hooks::client_hello(ssl)?;
+        // sni.yaml's tunnel_route: the handshake stops here and the network task carries the
+        // connection blindly (after the CLIENT_HELLO hooks, as ATS runs them after its SNI
+        // actions).
+        if r == ClientHelloResponse::SUCCESS && sni::blind(ssl) {
+            return Ok(ClientHelloResponse::RETRY);
+        }
+        Ok(r)
     });
     let set = certs.clone();
     b.set_servername_callback(move |ssl, _alert| {

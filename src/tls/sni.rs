@@ -2,7 +2,10 @@
 //! client certificate policy ([`SniVerify`]), the TLS versions offered and whether h2 is in ALPN;
 //! after the handshake, a request whose Host has an entry with a client certificate policy and
 //! differs from the SNI is refused under host_sni_policy ENFORCED ([`host_denied`]), as ATS
-//! 9.2.9's HttpSM::check_sni_host. The table is swapped whole on a reload (SIGHUP).
+//! 9.2.9's HttpSM::check_sni_host. An entry's route (`tunnel_route`, `forward_route`,
+//! `partial_blind_route`) is decided in the ClientHello callback ([`route`]); its outbound keys are
+//! looked up by the SNI of a connection to an origin ([`outbound`]). The table is swapped whole on
+//! a reload (SIGHUP).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
@@ -14,7 +17,7 @@ use openssl::error::ErrorStack;
 use openssl::ssl::{Ssl, SslOptions, SslRef};
 
 use super::client_cert::SniVerify;
-use crate::config::sni::{SniConfig, SniEntry, TlsVersion};
+use crate::config::sni::{fill_destination, RouteKind, SniConfig, SniEntry, TlsVersion};
 
 /// One entry, ready for connections.
 pub struct Entry {
@@ -39,10 +42,16 @@ static HOST_SNI_POLICY: AtomicU8 = AtomicU8::new(2);
 /// Some entry sets `verify_client` (else host_sni_policy has nothing to check: a request costs
 /// one load).
 static VERIFYING: AtomicBool = AtomicBool::new(false);
+/// Some entry has a route: a TLS accept keeps what the client sends until the route is known.
+static ROUTING: AtomicBool = AtomicBool::new(false);
 
 fn install(t: Table) {
     VERIFYING.store(
         t.entries.iter().any(|e| e.entry.verify_client.is_some()),
+        Ordering::Release,
+    );
+    ROUTING.store(
+        t.entries.iter().any(|e| e.entry.route.is_some()),
         Ordering::Release,
     );
     table().store(Arc::new(t));
@@ -56,6 +65,12 @@ fn table() -> &'static ArcSwap<Table> {
 
 fn ex_index() -> openssl::ex_data::Index<Ssl, Arc<Entry>> {
     static I: OnceLock<openssl::ex_data::Index<Ssl, Arc<Entry>>> = OnceLock::new();
+    *I.get_or_init(|| Ssl::new_ex_index().expect("SSL ex_data index"))
+}
+
+/// A connection's route: its kind and destination (`$N` filled in).
+fn route_index() -> openssl::ex_data::Index<Ssl, (RouteKind, String)> {
+    static I: OnceLock<openssl::ex_data::Index<Ssl, (RouteKind, String)>> = OnceLock::new();
     *I.get_or_init(|| Ssl::new_ex_index().expect("SSL ex_data index"))
 }
 
@@ -153,13 +168,27 @@ extern "C" {
 /// ClientHello callback once the certificate's context is chosen, before OpenSSL looks up the
 /// session and picks the version.
 pub fn on_client_hello(ssl: &mut SslRef, name: Option<&str>) -> Result<(), ErrorStack> {
-    let Some(name) = name else { return Ok(()) };
     let t = table().load();
     if t.entries.is_empty() {
         return Ok(());
     }
-    ssl.set_ex_data(name_index(), name.into());
+    if let Some(name) = name {
+        ssl.set_ex_data(name_index(), name.into());
+    }
+    // A connection without SNI has the entry of the empty name (`fqdn: ''`), as in ATS.
+    let name = name.unwrap_or("");
     let Some(e) = t.find(name) else { return Ok(()) };
+    if let Some(r) = &e.entry.route {
+        let groups = e.entry.captures(name).unwrap_or_default();
+        let destination = fill_destination(&r.destination, &groups);
+        crate::debug!(
+            "ssl_sni",
+            "{name}: {:?} route to {destination} (sni.yaml:{})",
+            r.kind,
+            e.entry.line
+        );
+        ssl.set_ex_data(route_index(), (r.kind, destination));
+    }
     if let Some(v) = &e.verify {
         v.apply(ssl).map_err(|err| {
             crate::error!("TLS: client certificate policy of {name}: {err}");
@@ -183,6 +212,43 @@ pub fn on_client_hello(ssl: &mut SslRef, name: Option<&str>) -> Result<(), Error
     }
     ssl.set_ex_data(ex_index(), e.clone());
     Ok(())
+}
+
+/// Whether some entry has a route (a TLS accept then keeps the ClientHello for a blind tunnel).
+pub fn routing() -> bool {
+    ROUTING.load(Ordering::Acquire)
+}
+
+/// The route of a connection whose ClientHello was read: its kind and `HOST:PORT`.
+pub fn route(ssl: &SslRef) -> Option<(RouteKind, String)> {
+    if !routing() {
+        return None;
+    }
+    ssl.ex_data(route_index()).cloned()
+}
+
+/// Whether the connection's route is a blind tunnel (the handshake stops at the ClientHello).
+pub fn blind(ssl: &SslRef) -> bool {
+    routing()
+        && ssl
+            .ex_data(route_index())
+            .is_some_and(|r| r.0 == RouteKind::Blind)
+}
+
+/// `client_sni_policy` of the entry of a client connection's SNI, if it has one.
+pub fn client_sni_policy(ssl: &SslRef) -> Option<String> {
+    ssl.ex_data(ex_index())
+        .and_then(|e| e.entry.client_sni_policy.clone())
+}
+
+/// The entry of a connection to an origin, by its SNI (its address as text when it has none):
+/// the first whose fqdn matches, as ATS's next-hop list (its outbound keys may be unset).
+pub fn outbound(server_key: &str) -> Option<Arc<Entry>> {
+    let t = table().load();
+    if t.entries.is_empty() {
+        return None;
+    }
+    t.find(&server_key.to_ascii_lowercase()).cloned()
 }
 
 /// Whether h2 may be offered in ALPN on this connection (sni.yaml `http2: off` says no).

@@ -206,6 +206,9 @@ pub struct Txn {
     pub redirect_to: Mutex<Option<Vec<u8>>>,
     /// A remap.config ACL filter denied the request: its 403 says `Access Denied`, as ATS's.
     pub access_denied: AtomicBool,
+    /// The origin could not be reached (refused, or its TLS handshake failed): its 502's page says
+    /// `Could Not Connect`, as ATS's connect#failed_connect.
+    pub connect_failed: AtomicBool,
     /// The client went away before the response was complete (TSHttpTxnAborted).
     pub aborted: AtomicBool,
     /// HTTP version of the client request (`major << 16 | minor`); 0 until the request header is
@@ -312,6 +315,7 @@ impl Txn {
             status: AtomicI32::new(0),
             redirect_to: Mutex::new(None),
             access_denied: AtomicBool::new(false),
+            connect_failed: AtomicBool::new(false),
             config: Mutex::new(None),
             has_config: AtomicBool::new(false),
             pristine_url: Mutex::new(None),

@@ -519,10 +519,14 @@ async fn forward<C: ClientIo>(
             Err(ConnectError::Timeout) => return Err(fail(m, Failure::Respond(504))),
             Err(ConnectError::Failed(e)) => {
                 crate::debug!("http", "transaction {}: origin {addr}: {e}", txn.id);
+                txn.connect_failed.store(true, Ordering::Release);
                 return Err(fail(m, Failure::Respond(502)));
             }
             // Logged where it failed, naming the origin and the reason.
-            Err(ConnectError::Tls(_)) => return Err(fail(m, Failure::Respond(502))),
+            Err(ConnectError::Tls(_)) => {
+                txn.connect_failed.store(true, Ordering::Release);
+                return Err(fail(m, Failure::Respond(502)));
+            }
         };
         // Each read and write of the origin within transaction_no_activity_timeout_out.
         let origin_limit = Some(Limit {

@@ -35,6 +35,14 @@ pub(crate) async fn respond<C: ClientIo>(
                 Some(default_body(403, "Access Denied").into_bytes()),
             )
         }
+        Generated::Status(502) if txn.connect_failed.load(Ordering::Acquire) => {
+            // ATS's connect#failed_connect page is titled so (operators and tests look for it).
+            let page = default_body(502, "Could Not Connect").replace(
+                "<HR>",
+                "<HR>\n<P>tshost could not connect to the server of this request.</P>",
+            );
+            (502, "Bad Gateway", Some(page.into_bytes()))
+        }
         Generated::Status(s) => {
             let reason = crate::hdrs::reason(s).unwrap_or("Unknown HTTP Status");
             // No page for a status that has no body (1xx, 204, 304), as ATS.
