@@ -12,8 +12,9 @@ RUN_PACKAGES := gcc make pkg-config libssl-dev libhiredis-dev
 TEST_PACKAGES := $(RUN_PACKAGES) binutils trafficserver-dev curl openssl nghttp2-client python3-pip \
   redis-server trafficserver dpkg-dev g++
 # ATS's gold tests (tests/gold/README.md): Debian's ATS (reference and plugin binaries), its
-# source (dpkg-source), g++ for ATS's test plugins, unshare/mount for bash as /bin/sh.
-GOLD_PACKAGES := $(TEST_PACKAGES) trafficserver dpkg-dev g++ util-linux mount
+# source (dpkg-source), g++ for ATS's test plugins, unshare/mount for bash as /bin/sh, netcat for
+# the tests that script it (tls_forward_nonhttp).
+GOLD_PACKAGES := $(TEST_PACKAGES) trafficserver dpkg-dev g++ util-linux mount netcat-traditional
 HEADERS := include/ts/ts.h include/ts/remap.h include/tshost.h
 
 .PHONY: all build plugins run test deps deps-run check-header clean \

@@ -38,6 +38,8 @@ pub struct TlsTo {
     /// The name checked against the certificate (the SNI policy's name, else the origin's
     /// address, as ATS), and the origin's name in the log.
     name: Box<str>,
+    /// The remapped target's host (ATS's ssl_servername: the `server=` of its log lines).
+    server: Box<str>,
     verify: Verify,
     ctx: SslContext,
     /// The pool key of connections with these settings (never 0, which is plain TCP).
@@ -102,6 +104,7 @@ impl TlsTo {
         Ok(TlsTo {
             sni,
             name,
+            server: names.remap_host.into(),
             verify,
             ctx,
             key: h.finish() | 1,
@@ -245,6 +248,7 @@ pub async fn handshake(
         }
         let (permissive, check_chain) = (v.policy == VerifyPolicy::Permissive, v.check_chain);
         let name = t.name.clone();
+        let server = t.server.clone();
         let sni_text = t
             .sni
             .clone()
@@ -256,7 +260,7 @@ pub async fn handshake(
                 if store.error_depth() == 0 && !conn_hooks::verify_server_in(store) {
                     // ATS's words.
                     crate::warning!(
-                        "TS_EVENT_SSL_VERIFY_SERVER plugin failed the origin certificate check for {name}.  Action={} SNI={sni_text}",
+                        "TS_EVENT_SSL_VERIFY_SERVER plugin failed the origin certificate check for {server}.  Action={} SNI={sni_text}",
                         if permissive { "Continue" } else { "Terminate" }
                     );
                     return permissive;
@@ -272,10 +276,12 @@ pub async fn handshake(
             let action = if permissive { "Continue" } else { "Terminate" };
             let ip = addr.ip();
             if name_error {
-                crate::warning!("SNI ({name}) not in certificate. Action={action} server={name}({ip})");
+                crate::warning!(
+                    "SNI ({name}) not in certificate. Action={action} server={server}({ip})"
+                );
             } else {
                 crate::warning!(
-                    "Core server certificate verification failed for ({name}). Action={action} Error={} server={name}({ip}) depth={}",
+                    "Core server certificate verification failed for ({name}). Action={action} Error={} server={server}({ip}) depth={}",
                     err.error_string(),
                     store.error_depth()
                 );
