@@ -290,7 +290,8 @@ fn verify_server_policy_and_client_cert_of_sni_yaml_apply_by_the_origins_name() 
     assert!(resp.starts_with("HTTP/1.1 200 "), "{resp}\n{}", p.stderr());
     drop(p);
 
-    // Without it, no certificate: the origin refuses it (TLS 1.3: after the handshake), 502.
+    // Without it, no certificate: the origin refuses it (TLS 1.3: after the handshake), a 502
+    // with ATS's connect failure page, and a WARNING naming the origin (no ERROR, as ATS).
     let sni = "sni:\n- fqdn: other.test\n  client_cert: client.test.pem\n";
     let p = start(
         "sni-routes-no-client-cert",
@@ -300,6 +301,16 @@ fn verify_server_policy_and_client_cert_of_sni_yaml_apply_by_the_origins_name() 
     );
     let resp = get(&p);
     assert!(resp.starts_with("HTTP/1.1 502 "), "{resp}");
+    assert!(resp.contains("Could Not Connect"), "{resp}");
+    assert!(
+        p.wait_for_stderr(
+            &format!("WARNING: origin 127.0.0.1 (127.0.0.1:{}): TLS:", origin.port),
+            Duration::from_secs(5)
+        ),
+        "{}",
+        p.stderr()
+    );
+    assert!(!p.stderr().contains("ERROR"), "{}", p.stderr());
     drop(p);
 
     // verify_server_policy ENFORCED for the origin's address: its self-signed certificate fails,

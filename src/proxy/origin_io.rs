@@ -36,8 +36,10 @@ pub struct TlsIo {
     name: Box<str>,
     /// Nothing came from the origin yet: a failure then is the origin refusing the connection
     /// (with TLS 1.3 a server that wants a client certificate says so only after the handshake),
-    /// logged as an ERROR naming it.
+    /// logged as a WARNING naming it (ATS logs no ERROR for it).
     fresh: bool,
+    /// The origin refused the connection so (its 502 is a connect failure, as in ATS).
+    refused: bool,
     /// The connection as plugins know it, when its hooks fire (TS_VCONN_OUTBOUND_CLOSE_HOOK when
     /// it is dropped, while the SSL object lives).
     vc: Option<std::sync::Arc<crate::vconn::VConn>>,
@@ -61,6 +63,7 @@ impl TlsIo {
             stream,
             name: name.into_boxed_str(),
             fresh: true,
+            refused: false,
             vc,
         }
     }
@@ -89,7 +92,15 @@ impl TlsIo {
     /// refuses) or the connection reset.
     fn refused(&mut self, e: &io::Error) {
         self.fresh = false;
-        crate::error!("origin {}: TLS: {e}", self.name);
+        self.refused = true;
+        crate::warning!("origin {}: TLS: {e}", self.name);
+    }
+}
+
+impl OriginIo {
+    /// The origin refused this TLS connection before sending anything (an alert, a reset).
+    pub fn refused(&self) -> bool {
+        matches!(self, OriginIo::Tls(t) if t.refused)
     }
 }
 

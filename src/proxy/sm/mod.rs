@@ -623,6 +623,11 @@ async fn forward<C: ClientIo>(
                 Err(SendError::Origin) => true,
             };
             if !(closed && retry) {
+                // A TLS origin that refused the connection (a client certificate it wanted):
+                // ATS's connect failure page.
+                if origin.io.refused() {
+                    txn.connect_failed.store(true, Ordering::Release);
+                }
                 return Err(fail(m, Failure::Respond(502)));
             }
             retry = false;
