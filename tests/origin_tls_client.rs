@@ -18,7 +18,7 @@ use openssl::nid::Nid;
 use openssl::ssl::{NameType, SslAcceptor, SslFiletype, SslMethod, SslVerifyMode};
 
 use common::proxy::{curl, Client, Origin, Proxy, Setup};
-use common::temp_dir;
+use common::{build_plugin, crate_dir, temp_dir, Header};
 
 /// A self-signed certificate (a CA too) for `cn` with these subjectAltNames, as `name.pem` and
 /// `name.key` in `dir`.
@@ -214,7 +214,11 @@ fn the_client_certificate_is_presented_when_the_origin_asks_for_one() {
         p.stderr()
     );
     // A WARNING, as ATS logs nothing at ERROR level for an origin that refuses the connection.
-    assert!(p.stderr().contains(&format!("WARNING: {line}")), "{}", p.stderr());
+    assert!(
+        p.stderr().contains(&format!("WARNING: {line}")),
+        "{}",
+        p.stderr()
+    );
     assert!(!p.stderr().contains("ERROR"), "{}", p.stderr());
     drop(p);
 
@@ -443,4 +447,89 @@ fn conf_remap_sets_tls_settings_for_its_rule_only() {
     let (status, body) = get(&p, "cert.example", "/");
     assert_eq!(status, 200, "{body}\n{}", p.stderr());
     assert!(body.contains(";client=rule-client;"), "{body}");
+}
+
+/// The contexts for origins through the API, from a plugin built against Debian's ts.h
+/// (`tests/c/client_ctx_plugin.c`): TSSslClientContextsNamesGet gives each context's two names
+/// (its CA files `CA_FILE:CA_PATH`, its certificate file), TSSslClientContextFindByName finds
+/// each, bad arguments get NULL / TS_ERROR, TSSslServerContextCreate makes a context; and
+/// TSSslClientCertUpdate reloads the certificate the origin connections present: an origin that
+/// trusts only the new one refuses tshost before the update and answers after it.
+#[test]
+fn client_contexts_are_named_found_and_their_certificate_reloaded() {
+    let dir = temp_dir("origin-client-ctx");
+    let (a_cert, a_key) = make_cert(&dir, "a", "tshost-a", "DNS:a");
+    let (b_cert, b_key) = make_cert(&dir, "b", "tshost-b", "DNS:b");
+    let (live_cert, live_key) = (dir.join("live.pem"), dir.join("live.key"));
+    std::fs::copy(&a_cert, &live_cert).unwrap();
+    std::fs::copy(&a_key, &live_key).unwrap();
+    let origin = TlsOrigin::start(&dir, Some(&b_cert));
+    let so = dir.join("client_ctx_plugin.so");
+    build_plugin(
+        &crate_dir().join("tests/c/client_ctx_plugin.c"),
+        &so,
+        Header::Debian,
+    );
+    let plain = Origin::start();
+    let p = Proxy::start(
+        "origin-client-ctx",
+        &plain,
+        Setup {
+            records: vec![
+                rec(&format!(
+                    "proxy.config.ssl.client.cert.filename STRING {}",
+                    live_cert.display()
+                )),
+                rec(&format!(
+                    "proxy.config.ssl.client.private_key.filename STRING {}",
+                    live_key.display()
+                )),
+            ],
+            remap: vec![format!(
+                "map http://tls.example/ https://127.0.0.1:{}/",
+                origin.port
+            )],
+            plugins: vec![format!(
+                "{} {} {}",
+                so.display(),
+                live_cert.display(),
+                live_key.display()
+            )],
+            ..Setup::default()
+        },
+    );
+    // The origin trusts only b: a's certificate is refused.
+    let (status, _) = get(&p, "tls.example", "/");
+    assert_eq!(status, 502, "{}", p.stderr());
+
+    get(&p, "tls.example", "/client-ctx");
+    let name = format!(
+        "[client_ctx] name ca=<:> cert=<{}> found=1",
+        live_cert.display()
+    );
+    assert!(
+        p.wait_for_stderr(&name, Duration::from_secs(5)),
+        "{}",
+        p.stderr()
+    );
+    let err = p.stderr();
+    assert!(err.contains("[client_ctx] count=2 again=2"), "{err}");
+    assert!(
+        err.contains("[client_ctx] bad args: find(NULL)=0 find(\"\")=0 update(NULL)=0"),
+        "{err}"
+    );
+    assert!(err.contains("[client_ctx] server context=1"), "{err}");
+
+    // The files now hold b; the update loads them for new connections.
+    std::fs::copy(&b_cert, &live_cert).unwrap();
+    std::fs::copy(&b_key, &live_key).unwrap();
+    get(&p, "tls.example", "/client-cert-update");
+    assert!(
+        p.wait_for_stderr("[client_ctx] update: ok", Duration::from_secs(5)),
+        "{}",
+        p.stderr()
+    );
+    let (status, body) = get(&p, "tls.example", "/");
+    assert_eq!(status, 200, "{body}\n{}", p.stderr());
+    assert!(body.contains("client=tshost-b;"), "{body}");
 }

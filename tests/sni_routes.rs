@@ -304,7 +304,10 @@ fn verify_server_policy_and_client_cert_of_sni_yaml_apply_by_the_origins_name() 
     assert!(resp.contains("Could Not Connect"), "{resp}");
     assert!(
         p.wait_for_stderr(
-            &format!("WARNING: origin 127.0.0.1 (127.0.0.1:{}): TLS:", origin.port),
+            &format!(
+                "WARNING: origin 127.0.0.1 (127.0.0.1:{}): TLS:",
+                origin.port
+            ),
             Duration::from_secs(5)
         ),
         "{}",

@@ -1079,6 +1079,11 @@ typedef tsapi_ssl_obj *TSSslConnection;
 typedef tsapi_ssl_context *TSSslContext;
 
 /**
+ * A certificate (really an OpenSSL `X509 *`).
+ */
+typedef tsapi_x509 *TSSslX509;
+
+/**
  * A UUID object.
  */
 typedef tsapi_uuid *TSUuid;
@@ -1260,11 +1265,6 @@ typedef struct {
   const char *key_name;
   size_t key_name_len;
 } TSSecretID;
-
-/**
- * A certificate (really an OpenSSL `X509 *`).
- */
-typedef tsapi_x509 *TSSslX509;
 
 /**
  * A custom text log file created with TSTextLogObjectCreate.
@@ -3271,6 +3271,45 @@ tsapi TSSslContext TSSslContextFindByAddr(const sockaddr *addr);
  * TS_ERROR (logged) when the files do not load or no configured certificate has that name.
  */
 tsapi TSReturnCode TSSslServerCertUpdate(const char *cert_path, const char *key_path);
+
+/**
+ * A new server context with tshost's settings and callbacks (ALPN, the connection hooks, the
+ * session cache) and no certificate; the caller owns it (TSSslContextDestroy). `cert`,
+ * `certname` and `rsp_file` are ATS's OCSP stapling arguments: tshost does no stapling, so they
+ * are not used. NULL (logged) if it cannot be made.
+ */
+tsapi
+TSSslContext TSSslServerContextCreate(TSSslX509 cert,
+                                      const char *certname,
+                                      const char *rsp_file);
+
+/**
+ * Release a context: one made by TSSslServerContextCreate, or one TSSslClientContextFindByName
+ * returned (a reference). NULL is ignored.
+ */
+tsapi void TSSslContextDestroy(TSSslContext ctx);
+
+/**
+ * The names of the contexts for origins, two strings per context (its CA files,
+ * `CA_FILE:CA_PATH`, then its certificate file; empty when not set), into `result` (room for
+ * `n` strings; only whole pairs are written); `*actual` gets how many strings there are. The
+ * strings live as long as the process.
+ */
+tsapi TSReturnCode TSSslClientContextsNamesGet(int n, const char **result, int *actual);
+
+/**
+ * The context for origins of these two names (TSSslClientContextsNamesGet's), with a reference
+ * the caller releases (TSSslContextDestroy); NULL for NULL or "" names or names no context has.
+ */
+tsapi TSSslContext TSSslClientContextFindByName(const char *ca_paths, const char *ck_paths);
+
+/**
+ * Load again, from `cert_path` (and `key_path`, when not NULL or ""), every context for origins
+ * whose certificate file is `cert_path` (and key file `key_path`): new connections to origins
+ * present the certificate now in those files. TS_ERROR (logged) when no context uses that
+ * certificate or the files do not load (the old contexts stay).
+ */
+tsapi TSReturnCode TSSslClientCertUpdate(const char *cert_path, const char *key_path);
 
 /**
  * The client's address (a `struct sockaddr_in` or `sockaddr_in6` owned by the session), NULL

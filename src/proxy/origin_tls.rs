@@ -193,9 +193,7 @@ fn txn_context(
             return crate::tls::client::context_for(&files)
                 .map_err(|err| format!("sni.yaml:{}: client_cert: {err}", e.line));
         }
-        return crate::tls::client_context()
-            .cloned()
-            .ok_or_else(|| "no client TLS context".to_string());
+        return crate::tls::client_context().ok_or_else(|| "no client TLS context".to_string());
     }
     let files = ClientFiles {
         cert: cert.map_or(cfg.files.cert.clone(), |n| file(&cfg.cert_dir, n)),

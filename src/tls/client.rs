@@ -4,11 +4,16 @@
 //! `.private_key.filename`). One context per set of files, made once and kept (as ATS's
 //! SSLConfigParams::getCTX): a transaction that names other files (conf_remap,
 //! TSHttpTxnConfigStringSet) gets the context of those.
+//!
+//! Plugins see them by ATS's two-level names ([`names`], [`find_by_name`]): the CA files
+//! (`CA_FILE:CA_PATH`, each empty when not set) and the certificate file (empty for none); and
+//! TSSslClientCertUpdate reloads the contexts of a certificate from its files ([`update_cert`]).
 #![forbid(unsafe_code)]
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::LazyLock;
+use std::ffi::CString;
+use std::path::{Path, PathBuf};
+use std::sync::{LazyLock, OnceLock};
 
 use openssl::ssl::{SslContext, SslContextBuilder, SslFiletype, SslMethod, SslVersion};
 use parking_lot::Mutex;
@@ -33,7 +38,93 @@ pub fn context_for(files: &ClientFiles) -> Result<SslContext, String> {
         return Ok(c.clone());
     }
     let made = make(files)?;
-    Ok(CONTEXTS.lock().entry(files.clone()).or_insert(made).clone())
+    let mut all = CONTEXTS.lock();
+    if !all.contains_key(files) {
+        NAMED.lock().push(Named::of(files));
+    }
+    Ok(all.entry(files.clone()).or_insert(made).clone())
+}
+
+/// A context's names as plugins see them (they keep pointers to these strings: entries are never
+/// removed, and there is one per set of files).
+struct Named {
+    top: CString,
+    second: CString,
+    files: ClientFiles,
+}
+
+impl Named {
+    fn of(files: &ClientFiles) -> Named {
+        let text = |p: &Option<PathBuf>| {
+            p.as_ref()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        let c = |s: String| CString::new(s).unwrap_or_default();
+        Named {
+            top: c(format!("{}:{}", text(&files.ca_file), text(&files.ca_path))),
+            second: c(text(&files.cert)),
+            files: files.clone(),
+        }
+    }
+}
+
+static NAMED: LazyLock<Mutex<Vec<Named>>> = LazyLock::new(Default::default);
+/// The files of the process's context (proxy.config.ssl.client.*).
+static DEFAULT: OnceLock<ClientFiles> = OnceLock::new();
+
+pub(super) fn set_default(files: &ClientFiles) {
+    let _ = DEFAULT.set(files.clone());
+}
+
+/// Every context's two names, in the order they were made: (CA files, certificate file), as
+/// pointers to NUL-terminated strings that live as long as the process.
+pub fn names() -> Vec<(*const std::os::raw::c_char, *const std::os::raw::c_char)> {
+    NAMED
+        .lock()
+        .iter()
+        .map(|n| (n.top.as_ptr(), n.second.as_ptr()))
+        .collect()
+}
+
+/// The context of these two names, if one was made.
+pub fn find_by_name(top: &[u8], second: &[u8]) -> Option<SslContext> {
+    let files = NAMED
+        .lock()
+        .iter()
+        .find(|n| n.top.as_bytes() == top && n.second.as_bytes() == second)
+        .map(|n| n.files.clone())?;
+    CONTEXTS.lock().get(&files).cloned()
+}
+
+/// Make again, from the files as they are now, every context whose certificate file is `cert`
+/// (and whose key file is `key`, when given): new connections to origins present the new
+/// certificate. Returns how many were remade; an error when none uses that certificate or the
+/// files do not load (the old contexts then stay).
+pub fn update_cert(cert: &Path, key: Option<&Path>) -> Result<usize, String> {
+    let targets: Vec<ClientFiles> = CONTEXTS
+        .lock()
+        .keys()
+        .filter(|f| {
+            f.cert.as_deref() == Some(cert) && key.is_none_or(|k| f.key.as_deref() == Some(k))
+        })
+        .cloned()
+        .collect();
+    if targets.is_empty() {
+        return Err("no client context uses this certificate".into());
+    }
+    let mut made = Vec::new();
+    for files in &targets {
+        made.push((files.clone(), make(files)?));
+    }
+    let n = made.len();
+    for (files, ctx) in made {
+        if DEFAULT.get() == Some(&files) {
+            super::replace_client_context(ctx.clone());
+        }
+        CONTEXTS.lock().insert(files, ctx);
+    }
+    Ok(n)
 }
 
 /// A new context of `files`; an error names the setting whose file failed.

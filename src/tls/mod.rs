@@ -91,6 +91,12 @@ const ALPN: &[u8] = b"\x02h2\x08http/1.1";
 /// ALPN without h2 (sni.yaml `http2: off`).
 const ALPN_H1: &[u8] = b"\x08http/1.1";
 
+/// A server context with tshost's settings and callbacks and no certificate
+/// (TSSslServerContextCreate: the plugin adds one).
+pub fn new_server_context() -> Result<SslContext, String> {
+    Ok(context_builder()?.build())
+}
+
 fn context_builder() -> Result<SslContextBuilder, String> {
     let mut b = SslContextBuilder::new(SslMethod::tls_server()).map_err(|e| e.to_string())?;
     b.set_min_proto_version(Some(SslVersion::TLS1_2))
@@ -502,17 +508,35 @@ pub fn version_tag(ssl: &openssl::ssl::SslRef) -> &'static CStr {
 /// to TS_LIFECYCLE_CLIENT_SSL_CTX_INITIALIZED_HOOK): the files of proxy.config.ssl.client.*
 /// ([`init_client_context`], [`client::make`]; made with the system's CAs alone if nothing called
 /// it).
-pub fn client_context() -> Option<&'static SslContext> {
+/// TSSslClientCertUpdate replaces it when its certificate is reloaded.
+pub fn client_context() -> Option<SslContext> {
     CLIENT_CTX
-        .get_or_init(|| make_client_context(&client::ClientFiles::default()))
-        .as_ref()
+        .get_or_init(|| {
+            let files = client::ClientFiles::default();
+            client::set_default(&files);
+            arc_swap::ArcSwapOption::from(make_client_context(&files).map(std::sync::Arc::new))
+        })
+        .load()
+        .as_deref()
+        .cloned()
 }
 
-static CLIENT_CTX: std::sync::OnceLock<Option<SslContext>> = std::sync::OnceLock::new();
+static CLIENT_CTX: std::sync::OnceLock<arc_swap::ArcSwapOption<SslContext>> =
+    std::sync::OnceLock::new();
 
 /// Make the client context of these files (the first call counts).
 pub fn init_client_context(files: &client::ClientFiles) {
-    CLIENT_CTX.get_or_init(|| make_client_context(files));
+    CLIENT_CTX.get_or_init(|| {
+        client::set_default(files);
+        arc_swap::ArcSwapOption::from(make_client_context(files).map(std::sync::Arc::new))
+    });
+}
+
+/// The process's client context was remade (TSSslClientCertUpdate): new origin connections use it.
+pub(crate) fn replace_client_context(ctx: SslContext) {
+    if let Some(c) = CLIENT_CTX.get() {
+        c.store(Some(std::sync::Arc::new(ctx)));
+    }
 }
 
 fn make_client_context(files: &client::ClientFiles) -> Option<SslContext> {
