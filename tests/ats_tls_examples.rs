@@ -2,7 +2,9 @@
 //! disable_http2), built from ATS's source against tshost's headers alone, on tshost's TLS port
 //! with real clients: a certificate switched by SNI (TSSslContextFindByName + SSL_set_SSL_CTX), a
 //! blind tunnel (TSVConnTunnel) to a TLS server through a `tunnel://` rule, HTTP/2 turned off for
-//! a name (TSVConnProtocolDisable); and Debian's certifier.so minting certificates.
+//! a name (TSVConnProtocolDisable); ssl_preaccept (libtscore's IpAddr from tshost's
+//! `tscore/ink_inet.h`) tunneling the clients of an address range at VCONN_START; and Debian's
+//! certifier.so minting certificates.
 
 mod common;
 
@@ -109,6 +111,8 @@ fn start(
                 format!("map https://a.test/ http://127.0.0.1:{}/", origin.port),
                 format!("map tunnel://www.facebook.com:{tls_port}/ tunnel://127.0.0.1:{tunnel_to}/"),
                 format!("map tunnel://unknown.test:{tls_port}/ tunnel://127.0.0.1:{tunnel_to}/"),
+                // A tunnel decided at VCONN_START has no SNI yet: its name is the local address.
+                format!("map tunnel://127.0.0.1:{tls_port}/ tunnel://127.0.0.1:{tunnel_to}/"),
             ],
             multicert: Some(
                 "dest_ip=* ssl_cert_name=a.pem ssl_key_name=a.key\nssl_cert_name=s.pem ssl_key_name=s.key\n"
@@ -154,6 +158,38 @@ fn ssl_sni_switches_the_certificate_and_tunnels_facebook_blindly() {
     assert!(out.contains("HTTP/1.0 200 ok"), "{out}");
     assert!(out.contains("s_server"), "{out}");
     drop(proxy);
+}
+
+#[test]
+fn ssl_preaccept_tunnels_the_clients_of_its_address_range_at_vconn_start() {
+    let dir = temp_dir("ats-tls-preaccept");
+    let preaccept = build_example("ssl_preaccept/ssl_preaccept.cc", &dir);
+    let end = TunnelEnd::start(&dir);
+    let origin = Origin::start();
+    // The clients (127.0.0.1) are in the range: every connection is tunneled blindly before its
+    // handshake, to the tunnel rule of its SNI.
+    let (proxy, port) = start(
+        "preaccept-in",
+        &origin,
+        end.port,
+        vec![format!("{} 127.0.0.1-127.0.0.2", preaccept.display())],
+        true,
+    );
+    let out = s_client(port, "unknown.test", &[]);
+    assert!(subject(&out).contains("CN=origin.test"), "{out}");
+    assert!(out.contains("HTTP/1.0 200 ok"), "{out}");
+    drop(proxy);
+    // Out of the range (one address): terminated and proxied by tshost.
+    let (_proxy, port) = start(
+        "preaccept-out",
+        &origin,
+        end.port,
+        vec![format!("{} 10.9.8.7", preaccept.display())],
+        true,
+    );
+    let out = s_client(port, "a.test", &[]);
+    assert!(subject(&out).contains("CN=a.test"), "{out}");
+    assert!(out.contains(" 200 OK"), "{out}");
 }
 
 #[test]

@@ -74,13 +74,17 @@ pub unsafe extern "C" fn ink_ctime_r(clock: *const c_long, buf: *mut c_char) -> 
     })
 }
 
-/// ATS's `IpAddr` (ink_inet.h): the family, then the address (IPv4 in the first 4 bytes, network
-/// order), 8-aligned: 24 bytes.
+/// ATS's `IpAddr` (ink_inet.h): the family, then the address union (IPv4 in the first 4 bytes,
+/// network order) at offset 8, since the union holds `uint64_t`s: 24 bytes.
 #[repr(C, align(8))]
 pub struct IpAddrRepr {
     family: u16,
+    _pad: [u8; 6],
     addr: [u8; 16],
 }
+
+const _: () = assert!(std::mem::size_of::<IpAddrRepr>() == 24);
+const _: () = assert!(std::mem::offset_of!(IpAddrRepr, addr) == 8);
 
 impl IpAddrRepr {
     fn get(&self) -> Option<IpAddr> {
