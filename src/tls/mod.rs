@@ -5,6 +5,7 @@ pub mod cache;
 pub mod client;
 pub mod client_cert;
 pub mod conn_hooks;
+pub mod hostname;
 pub mod origin_session;
 pub mod session;
 pub mod session_age;
