@@ -188,7 +188,7 @@ fn conf_remap() -> &'static str {
 }
 
 /// The origin asks for a client certificate: without `proxy.config.ssl.client.cert.filename`
-/// the connection fails (502, an ERROR naming the origin); with it (relative to `.cert.path`,
+/// the connection fails (502, a WARNING naming the origin); with it (relative to `.cert.path`,
 /// its key to `.private_key.path`) tshost presents it and the request goes through. Checked on
 /// ATS 9.2.9 (2026-12-07) with `openssl s_server -Verify 1 -CAfile client.pem -www` as the
 /// origin: 502 without the setting, 200 with `cert.path`/`cert.filename` and
@@ -532,4 +532,69 @@ fn client_contexts_are_named_found_and_their_certificate_reloaded() {
     let (status, body) = get(&p, "tls.example", "/");
     assert_eq!(status, 200, "{body}\n{}", p.stderr());
     assert!(body.contains("client=tshost-b;"), "{body}");
+}
+
+/// ATS's test plugin `ssl_verify_test` (tests/tools/plugins, from ATS's source) built against
+/// Debian's ts.h alone: at TS_SSL_VERIFY_SERVER_HOOK it fails the origin certificate of a name it
+/// is told is bad (`-bad=NAME`, reading the SNI with SSL_get_servername on
+/// TSVConnSslConnectionGet); ENFORCED makes that a 502, logged in ATS's words, and the good name
+/// goes through. The SNI of each rule is set by conf_remap (`sni_policy=@NAME`).
+#[test]
+fn atss_ssl_verify_test_built_against_debians_header_fails_a_bad_name() {
+    let dir = temp_dir("origin-ssl-verify-test");
+    let src = common::ats::ats_source().join("tests/tools/plugins/ssl_verify_test.cc");
+    let so = dir.join("ssl_verify_test.so");
+    let out = Command::new("g++")
+        .args(["-std=c++17", "-shared", "-fPIC", "-o"])
+        .arg(&so)
+        .arg(&src)
+        .output()
+        .expect("g++");
+    assert!(
+        out.status.success(),
+        "ssl_verify_test.cc against Debian's header: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let origin = TlsOrigin::start(&dir, None);
+    let conf = conf_remap();
+    let rule = |host: &str, sni: &str| {
+        format!(
+            "map http://{host}/ https://127.0.0.1:{}/ @plugin={conf} @pparam=proxy.config.ssl.client.sni_policy=@{sni}",
+            origin.port
+        )
+    };
+    let plain = Origin::start();
+    let p = Proxy::start(
+        "origin-ssl-verify-test",
+        &plain,
+        Setup {
+            records: vec![
+                rec("proxy.config.ssl.client.verify.server.policy STRING ENFORCED"),
+                rec("proxy.config.ssl.client.verify.server.properties STRING SIGNATURE"),
+                rec(&format!(
+                    "proxy.config.ssl.client.CA.cert.filename STRING {}",
+                    dir.join("origin.pem").display()
+                )),
+            ],
+            remap: vec![
+                rule("good.example", "good.test"),
+                rule("bad.example", "bad.test"),
+            ],
+            plugins: vec![format!("{} -count=1 -bad=bad.test", so.display())],
+            ..Setup::default()
+        },
+    );
+    let (status, body) = get(&p, "good.example", "/");
+    assert_eq!(status, 200, "{body}\n{}", p.stderr());
+    assert!(body.contains("sni=good.test;"), "{body}");
+    let (status, _) = get(&p, "bad.example", "/");
+    assert_eq!(status, 502, "{}", p.stderr());
+    assert!(
+        p.wait_for_stderr(
+            "WARNING: TS_EVENT_SSL_VERIFY_SERVER plugin failed the origin certificate check for 127.0.0.1.  Action=Terminate SNI=bad.test",
+            Duration::from_secs(5)
+        ),
+        "{}",
+        p.stderr()
+    );
 }
