@@ -4,8 +4,8 @@
 //! - `sys` (ATS's declarations: types, enums, constants, exported data, event and hook names) and
 //!   `rt` (handle pools, string blocks, the clock, the allocator);
 //! - the core: `cont`, `mutex`, `sched`, `stats`, `diags`, `args`, `hooks` (registry, dispatch,
-//!   reenable), `hdrs` (the header model), `tls`, `config`, `plugin`, `util` (base64, percent
-//!   coding, plugin files, UUIDs);
+//!   reenable), `hdrs` (the header model), `iobuf` (IOBuffers), `tls`, `config`, `plugin`, `util`
+//!   (base64, percent coding, plugin files, UUIDs);
 //! - `proxy` (sessions, transactions, the network driver), `layout`, `tscli`, `tscmd`, `verify`;
 //! - the composition roots `host` (start-up) and `harness` (the C test harness);
 //! - `api`, on top: every exported C function, imported by nothing (tests/house.rs checks it).
@@ -18,6 +18,7 @@ pub mod harness;
 pub mod hdrs;
 pub mod hooks;
 pub mod host;
+pub mod iobuf;
 pub mod layout;
 pub mod mgmt;
 pub mod mutex;

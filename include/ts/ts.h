@@ -992,6 +992,21 @@ typedef tsapi_file *TSFile;
 typedef tsapi_httpssn *TSHttpSsn;
 
 /**
+ * An IO buffer.
+ */
+typedef tsapi_iobuffer *TSIOBuffer;
+
+/**
+ * An IO buffer block.
+ */
+typedef tsapi_bufferblock *TSIOBufferBlock;
+
+/**
+ * An IO buffer reader.
+ */
+typedef tsapi_bufferreader *TSIOBufferReader;
+
+/**
  * Counter value of a management record (TSMgmtCounterGet).
  */
 typedef int64_t TSMgmtCounter;
@@ -1209,24 +1224,9 @@ typedef struct {
 } TSHttpPriority;
 
 /**
- * An IO buffer.
- */
-typedef tsapi_iobuffer *TSIOBuffer;
-
-/**
- * An IO buffer block.
- */
-typedef tsapi_bufferblock *TSIOBufferBlock;
-
-/**
  * An IO buffer data block.
  */
 typedef tsapi_iobufferdata *TSIOBufferData;
-
-/**
- * An IO buffer reader.
- */
-typedef tsapi_bufferreader *TSIOBufferReader;
 
 /**
  * A MIME header parser.
@@ -2911,6 +2911,127 @@ tsapi TS_DEPRECATED void TSHttpSsnArgSet(TSHttpSsn ssnp, int arg_idx, void *arg)
  * Deprecated: TSUserArgGet for a session; NULL for a bad session or index.
  */
 tsapi TS_DEPRECATED void *TSHttpSsnArgGet(TSHttpSsn ssnp, int arg_idx);
+
+/**
+ * A new buffer of 32 KiB blocks (TS_IOBUFFER_SIZE_INDEX_32K), as ATS's.
+ */
+tsapi TSIOBuffer TSIOBufferCreate(void);
+
+/**
+ * A new buffer whose blocks hold 128 << `index` bytes (TS_IOBUFFER_SIZE_INDEX_128 .. _2M); NULL
+ * (logged) for another index.
+ */
+tsapi TSIOBuffer TSIOBufferSizedCreate(TSIOBufferSizeIndex index);
+
+/**
+ * Destroy a buffer and its readers; the blocks a reader no longer holds are freed.
+ */
+tsapi void TSIOBufferDestroy(TSIOBuffer bufp);
+
+/**
+ * The block writing goes to (a new one when the buffer has none or its block is full), for
+ * TSIOBufferBlockWriteStart and TSIOBufferProduce.
+ */
+tsapi TSIOBufferBlock TSIOBufferStart(TSIOBuffer bufp);
+
+/**
+ * Append `length` bytes of what `readerp` has, skipping `offset`, without consuming them (large
+ * pieces share the reader's blocks); returns how many were appended, -1 on a bad argument.
+ */
+tsapi
+int64_t TSIOBufferCopy(TSIOBuffer bufp,
+                       TSIOBufferReader readerp,
+                       int64_t length,
+                       int64_t offset);
+
+/**
+ * Copy `length` bytes at `buf` into the buffer; returns how many (all), -1 on a bad argument.
+ */
+tsapi int64_t TSIOBufferWrite(TSIOBuffer bufp, const void *buf, int64_t length);
+
+/**
+ * `nbytes` bytes written at TSIOBufferBlockWriteStart of the buffer's current block become
+ * readable (cut to the block's room).
+ */
+tsapi void TSIOBufferProduce(TSIOBuffer bufp, int64_t nbytes);
+
+/**
+ * The block after this one in its chain; NULL at the end.
+ */
+tsapi TSIOBufferBlock TSIOBufferBlockNext(TSIOBufferBlock blockp);
+
+/**
+ * Where the block's readable bytes start for this reader (past what it consumed when this is its
+ * current block), and in `*avail` how many there are; NULL on a bad argument.
+ */
+tsapi
+const char *TSIOBufferBlockReadStart(TSIOBufferBlock blockp,
+                                     TSIOBufferReader readerp,
+                                     int64_t *avail);
+
+/**
+ * How many of the block's bytes this reader can read (past what it consumed when this is its
+ * current block); -1 on a bad argument.
+ */
+tsapi int64_t TSIOBufferBlockReadAvail(TSIOBufferBlock blockp, TSIOBufferReader readerp);
+
+/**
+ * Where writing into the block goes on, and in `*avail` the room left; NULL on a bad argument.
+ */
+tsapi char *TSIOBufferBlockWriteStart(TSIOBufferBlock blockp, int64_t *avail);
+
+/**
+ * The room left in the block; -1 on a bad argument.
+ */
+tsapi int64_t TSIOBufferBlockWriteAvail(TSIOBufferBlock blockp);
+
+/**
+ * The buffer's water mark (0 until set); -1 on a bad argument.
+ */
+tsapi int64_t TSIOBufferWaterMarkGet(TSIOBuffer bufp);
+
+/**
+ * Set the buffer's water mark: how much data its reader side wants before it is woken.
+ */
+tsapi void TSIOBufferWaterMarkSet(TSIOBuffer bufp, int64_t water_mark);
+
+/**
+ * A new reader of the buffer, at its current block's start; NULL (logged) when the buffer has
+ * five already (ATS's limit) or on a bad argument.
+ */
+tsapi TSIOBufferReader TSIOBufferReaderAlloc(TSIOBuffer bufp);
+
+/**
+ * A second reader of the same buffer at the same place; NULL when the buffer has five readers or
+ * on a bad argument.
+ */
+tsapi TSIOBufferReader TSIOBufferReaderClone(TSIOBufferReader readerp);
+
+/**
+ * Free a reader; the blocks only it held are freed.
+ */
+tsapi void TSIOBufferReaderFree(TSIOBufferReader readerp);
+
+/**
+ * The reader's current block (past blocks it has read whole); NULL when its buffer has none yet.
+ */
+tsapi TSIOBufferBlock TSIOBufferReaderStart(TSIOBufferReader readerp);
+
+/**
+ * Pass `nbytes` bytes (at most what the reader has).
+ */
+tsapi void TSIOBufferReaderConsume(TSIOBufferReader readerp, int64_t nbytes);
+
+/**
+ * How many bytes the reader can read; -1 on a bad argument.
+ */
+tsapi int64_t TSIOBufferReaderAvail(TSIOBufferReader readerp);
+
+/**
+ * Copy up to `length` bytes the reader has into `buf`, without consuming them; returns how many,
+ * -1 on a bad argument.
+ */
+tsapi int64_t TSIOBufferReaderCopy(TSIOBufferReader readerp, void *buf, int64_t length);
 
 /**
  * 1 if debug output is on and `t` matches `proxy.config.diags.debug.tags` (a NULL tag matches).

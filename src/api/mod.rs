@@ -20,6 +20,7 @@ pub mod embed;
 pub mod file;
 pub mod hdrs;
 pub mod http;
+pub mod iobuffer;
 pub mod log;
 pub mod mem;
 pub mod mgmt;
