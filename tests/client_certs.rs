@@ -646,13 +646,13 @@ fn sni_yaml_unsupported_keys_are_warned_about_and_errors_stop_start_up() {
         &pki,
         &[],
         Some(
-            "sni:\n- fqdn: a.example.com\n  ip_allow: 127.0.0.1\n  tunnel_route: x:443\n\
-             - fqdn: b.example.com\n  ip_allow: 127.0.0.2\n  forward_route: y:443\n  frob: 1\n",
+            "sni:\n- fqdn: a.example.com\n  ip_allow: 127.0.0.1\n  tunnel_alpn: [h2]\n\
+             - fqdn: b.example.com\n  ip_allow: 127.0.0.2\n  tunnel_prewarm: true\n  frob: 1\n",
         ),
     );
     let err = p.stderr();
     let file = p.dir.join("sni.yaml");
-    for (line, key) in [(3, "ip_allow"), (4, "tunnel_route"), (7, "forward_route")] {
+    for (line, key) in [(3, "ip_allow"), (4, "tunnel_alpn"), (7, "tunnel_prewarm")] {
         let want = format!(
             "{}:{line}: sni.yaml key '{key}' is not supported by tshost; ignored",
             file.display()
