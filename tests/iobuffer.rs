@@ -2,7 +2,8 @@
 //! across blocks, readers that walk blocks (ReaderStart, BlockReadStart, BlockNext) and consume,
 //! clones, copies between buffers, writing in place (Start, BlockWriteStart, Produce), water
 //! marks, ATS's five readers per buffer, bad and dead handles refused, readers ending with their
-//! buffer.
+//! buffer; heads parsed in pieces (TSHttpHdrParseReq/Resp) and printed into an IOBuffer
+//! (TSHttpHdrPrint, TSMimeHdrPrint).
 mod common;
 
 use common::{build_program, crate_dir, temp_dir};
@@ -24,4 +25,5 @@ fn iobuffers_readers_and_blocks_behave_as_atss() {
     );
     assert!(err.contains("TSIOBufferWrite: NULL data"), "{err}");
     assert!(err.contains("is not a live TSIOBufferReader"), "{err}");
+    assert!(err.contains("TSHttpParserDestroy:"), "{err}");
 }

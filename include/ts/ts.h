@@ -987,14 +987,19 @@ typedef tsapi_mutex *TSMutex;
 typedef tsapi_file *TSFile;
 
 /**
- * An HTTP client session.
+ * An HTTP header parser.
  */
-typedef tsapi_httpssn *TSHttpSsn;
+typedef tsapi_httpparser *TSHttpParser;
 
 /**
  * An IO buffer.
  */
 typedef tsapi_iobuffer *TSIOBuffer;
+
+/**
+ * An HTTP client session.
+ */
+typedef tsapi_httpssn *TSHttpSsn;
 
 /**
  * An IO buffer block.
@@ -1203,11 +1208,6 @@ typedef struct {
   TSIOBufferSizeIndex buffer_index;
   TSIOBufferWaterMark buffer_water_mark;
 } TSHttpConnectOptions;
-
-/**
- * An HTTP header parser.
- */
-typedef tsapi_httpparser *TSHttpParser;
 
 /**
  * The abstract type of the HTTP priority implementations (TSHttpTxnClientStreamPriorityGet).
@@ -2540,6 +2540,51 @@ TSReturnCode TSMimeHdrFieldClone(TSMBuffer dest_bufp,
                                  TSMLoc src_hdr,
                                  TSMLoc src_field,
                                  TSMLoc *locp);
+
+/**
+ * A new parser for TSHttpHdrParseReq/Resp.
+ */
+tsapi TSHttpParser TSHttpParserCreate(void);
+
+/**
+ * Forget the piece of a head the parser keeps (to parse another head).
+ */
+tsapi void TSHttpParserClear(TSHttpParser parser);
+
+/**
+ * Destroy a parser.
+ */
+tsapi void TSHttpParserDestroy(TSHttpParser parser);
+
+/**
+ * Parse a request head given in pieces into header `obj` ([`parse_into`]'s results).
+ */
+tsapi
+TSParseResult TSHttpHdrParseReq(TSHttpParser parser,
+                                TSMBuffer bufp,
+                                TSMLoc obj,
+                                const char **start,
+                                const char *end);
+
+/**
+ * Parse a response head given in pieces into header `obj` (the results of TSHttpHdrParseReq).
+ */
+tsapi
+TSParseResult TSHttpHdrParseResp(TSHttpParser parser,
+                                 TSMBuffer bufp,
+                                 TSMLoc obj,
+                                 const char **start,
+                                 const char *end);
+
+/**
+ * Append the header, as ATS prints it (request or status line, fields, empty line), to `iobufp`.
+ */
+tsapi void TSHttpHdrPrint(TSMBuffer bufp, TSMLoc offset, TSIOBuffer iobufp);
+
+/**
+ * Append the header's fields and the empty line to `iobufp`.
+ */
+tsapi void TSMimeHdrPrint(TSMBuffer bufp, TSMLoc offset, TSIOBuffer iobufp);
 
 /**
  * The client request: from TXN_START (empty until READ_REQUEST_HDR) to TXN_CLOSE.

@@ -17,6 +17,7 @@ pub mod date;
 pub mod field;
 pub mod http;
 pub mod parse;
+pub mod parser;
 pub mod text;
 pub mod tokens;
 pub mod url;

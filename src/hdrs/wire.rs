@@ -76,6 +76,31 @@ impl HttpHdr {
         self.write_fields(out);
     }
 
+    /// The head as ATS's printer prints it (TSHttpHdrPrint): the request line with the URL as
+    /// stored (absolute when it has a scheme and host), or the status line; then the fields and
+    /// the empty line. A header of unknown type prints its fields only. [`HttpHdr::length`] is
+    /// its length.
+    pub fn print(&self, out: &mut Vec<u8>) {
+        match self.hdr_type() {
+            HdrType::Request => {
+                out.extend_from_slice(self.method());
+                out.push(b' ');
+                out.extend_from_slice(&self.url().to_bytes());
+                out.push(b' ');
+                self.write_version(out);
+                out.extend_from_slice(b"\r\n");
+                self.write_fields(out);
+            }
+            HdrType::Response => self.write_response(out),
+            HdrType::Unknown => self.write_fields(out),
+        }
+    }
+
+    /// The fields and the empty line (TSMimeHdrPrint); [`HttpHdr::fields_length`] is its length.
+    pub fn print_fields(&self, out: &mut Vec<u8>) {
+        self.write_fields(out);
+    }
+
     /// Length of the MIME part (`mime_hdr_length_get`: every live field and the final CRLF).
     pub fn fields_length(&self) -> usize {
         2 + self.live().map(Field::length).sum::<usize>()

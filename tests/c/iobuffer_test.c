@@ -115,6 +115,59 @@ main(void)
   CHECK(TSIOBufferBlockReadStart((TSIOBufferBlock)data, r, &avail) == NULL);
   CHECK(TSIOBufferCopy(buf, NULL, 1, 0) == -1);
 
+  /* A head in pieces: TSHttpHdrParseReq, then printed into an IOBuffer. */
+  {
+    TSMBuffer mb      = TSMBufferCreate();
+    TSMLoc h          = TSHttpHdrCreate(mb);
+    TSHttpParser hp   = TSHttpParserCreate();
+    const char *p1    = "GET /a?b HTTP/1.1\r\nHo";
+    const char *start = p1;
+    CHECK(TSHttpHdrParseReq(hp, mb, h, &start, p1 + strlen(p1)) == TS_PARSE_CONT);
+    CHECK(start == p1 + strlen(p1));
+    const char *p2 = "st: x\r\n\r\nBODY";
+    start          = p2;
+    CHECK(TSHttpHdrParseReq(hp, mb, h, &start, p2 + strlen(p2)) == TS_PARSE_DONE);
+    CHECK(strcmp(start, "BODY") == 0);
+    int len        = 0;
+    const char *m  = TSHttpHdrMethodGet(mb, h, &len);
+    CHECK(len == 3 && memcmp(m, "GET", 3) == 0);
+    TSIOBuffer pb  = TSIOBufferCreate();
+    TSIOBufferReader pr = TSIOBufferReaderAlloc(pb);
+    TSHttpHdrPrint(mb, h, pb);
+    const char *want = "GET /a?b HTTP/1.1\r\nHost: x\r\n\r\n";
+    CHECK(TSIOBufferReaderAvail(pr) == (int64_t)strlen(want));
+    CHECK(TSHttpHdrLengthGet(mb, h) == (int)strlen(want));
+    memset(out, 0, 100);
+    TSIOBufferReaderCopy(pr, out, 100);
+    CHECK(strcmp(out, want) == 0);
+    TSIOBufferReaderConsume(pr, TSIOBufferReaderAvail(pr));
+
+    /* A response; its fields alone with TSMimeHdrPrint. */
+    TSMLoc rh       = TSHttpHdrCreate(mb);
+    const char *rs  = "HTTP/1.1 404 Nope\r\nA: b\r\n\r\n";
+    start           = rs;
+    CHECK(TSHttpHdrParseResp(hp, mb, rh, &start, rs + strlen(rs)) == TS_PARSE_DONE);
+    CHECK(TSHttpHdrStatusGet(mb, rh) == 404);
+    TSMimeHdrPrint(mb, rh, pb);
+    memset(out, 0, 100);
+    TSIOBufferReaderCopy(pr, out, 100);
+    CHECK(strcmp(out, "A: b\r\n\r\n") == 0);
+
+    /* Malformed, and bad arguments. */
+    const char *bad = "NOT A HEAD\r\n\r\n";
+    start           = bad;
+    CHECK(TSHttpHdrParseReq(hp, mb, h, &start, bad + strlen(bad)) == TS_PARSE_ERROR);
+    CHECK(TSHttpHdrParseReq(NULL, mb, h, &start, bad) == TS_PARSE_ERROR);
+    CHECK(TSHttpHdrParseReq(hp, mb, h, NULL, bad) == TS_PARSE_ERROR);
+    TSHttpParserClear(hp);
+    TSHttpParserDestroy(hp);
+    TSHttpParserDestroy(hp); /* logged */
+    TSIOBufferDestroy(pb);
+    TSHandleMLocRelease(mb, TS_NULL_MLOC, rh);
+    TSHandleMLocRelease(mb, TS_NULL_MLOC, h);
+    TSMBufferDestroy(mb);
+  }
+
   /* Destroying a buffer ends its readers. */
   TSIOBufferDestroy(buf);
   CHECK(TSIOBufferReaderAvail(r) == -1);

@@ -287,6 +287,7 @@ pub(crate) fn copy_url(who: crate::api::Here, bufp: TSMBuffer, url: TSMLoc) -> O
 mod http_hdr;
 mod mbuffer;
 mod mime;
+mod parse_print;
 mod txn;
 mod url;
 mod wks;
