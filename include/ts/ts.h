@@ -997,6 +997,11 @@ typedef tsapi_httpparser *TSHttpParser;
 typedef tsapi_iobuffer *TSIOBuffer;
 
 /**
+ * A MIME header parser.
+ */
+typedef tsapi_mimeparser *TSMimeParser;
+
+/**
  * An HTTP client session.
  */
 typedef tsapi_httpssn *TSHttpSsn;
@@ -1227,11 +1232,6 @@ typedef struct {
  * An IO buffer data block.
  */
 typedef tsapi_iobufferdata *TSIOBufferData;
-
-/**
- * A MIME header parser.
- */
-typedef tsapi_mimeparser *TSMimeParser;
 
 /**
  * The event data of TS_EVENT_LIFECYCLE_MSG.
@@ -2585,6 +2585,61 @@ tsapi void TSHttpHdrPrint(TSMBuffer bufp, TSMLoc offset, TSIOBuffer iobufp);
  * Append the header's fields and the empty line to `iobufp`.
  */
 tsapi void TSMimeHdrPrint(TSMBuffer bufp, TSMLoc offset, TSIOBuffer iobufp);
+
+/**
+ * A new MIME parser (for TSMimeHdrParse).
+ */
+tsapi TSMimeParser TSMimeParserCreate(void);
+
+/**
+ * Forget the piece of a header the parser keeps.
+ */
+tsapi void TSMimeParserClear(TSMimeParser parser);
+
+/**
+ * Destroy a MIME parser.
+ */
+tsapi void TSMimeParserDestroy(TSMimeParser parser);
+
+/**
+ * A new, empty MIME header in `bufp`, its location in `*locp`.
+ */
+tsapi TSReturnCode TSMimeHdrCreate(TSMBuffer bufp, TSMLoc *locp);
+
+/**
+ * TS_SUCCESS for a live header (it lives as long as its heap, as in tshost's TSHttpHdrDestroy).
+ */
+tsapi TSReturnCode TSMimeHdrDestroy(TSMBuffer bufp, TSMLoc offset);
+
+/**
+ * A new MIME header of `dest_bufp` with the fields of `src_hdr`.
+ */
+tsapi
+TSReturnCode TSMimeHdrClone(TSMBuffer dest_bufp,
+                            TSMBuffer src_bufp,
+                            TSMLoc src_hdr,
+                            TSMLoc *locp);
+
+/**
+ * Replace the fields of `dest_offset` with those of `src_offset` (its type and first line stay).
+ */
+tsapi
+TSReturnCode TSMimeHdrCopy(TSMBuffer dest_bufp,
+                           TSMLoc dest_offset,
+                           TSMBuffer src_bufp,
+                           TSMLoc src_offset);
+
+/**
+ * Feed `[*start, end)` to the parser: fields up to an empty line, appended to header `offset`
+ * once it arrives (TS_PARSE_DONE, `*start` past it); TS_PARSE_CONT while it has not;
+ * TS_PARSE_ERROR for malformed fields or a bad argument.
+ */
+tsapi
+TSParseResult TSMimeHdrParse(TSMimeParser parser,
+                             TSMBuffer bufp,
+                             TSMLoc offset,
+                             const char **start,
+                             const char *end);
 
 /**
  * The client request: from TXN_START (empty until READ_REQUEST_HDR) to TXN_CLOSE.

@@ -153,6 +153,32 @@ main(void)
     TSIOBufferReaderCopy(pr, out, 100);
     CHECK(strcmp(out, "A: b\r\n\r\n") == 0);
 
+    /* A MIME header of its own, parsed in pieces, cloned, copied, printed. */
+    TSMLoc mh;
+    CHECK(TSMimeHdrCreate(mb, &mh) == TS_SUCCESS);
+    TSMimeParser mp = TSMimeParserCreate();
+    const char *f1  = "X-One: 1\r\nX-Tw";
+    start           = f1;
+    CHECK(TSMimeHdrParse(mp, mb, mh, &start, f1 + strlen(f1)) == TS_PARSE_CONT);
+    const char *f2 = "o: 2\r\n\r\nrest";
+    start          = f2;
+    CHECK(TSMimeHdrParse(mp, mb, mh, &start, f2 + strlen(f2)) == TS_PARSE_DONE);
+    CHECK(strcmp(start, "rest") == 0);
+    CHECK(TSMimeHdrFieldsCount(mb, mh) == 2);
+    TSMLoc mc;
+    CHECK(TSMimeHdrClone(mb, mb, rh, &mc) == TS_SUCCESS);
+    CHECK(TSMimeHdrFieldsCount(mb, mc) == 1);
+    CHECK(TSMimeHdrCopy(mb, mc, mb, mh) == TS_SUCCESS);
+    CHECK(TSMimeHdrFieldsCount(mb, mc) == 2);
+    TSMimeHdrPrint(mb, mc, pb);
+    memset(out, 0, 100);
+    TSIOBufferReaderCopy(pr, out, 100);
+    CHECK(strcmp(out, "A: b\r\n\r\nX-One: 1\r\nX-Two: 2\r\n\r\n") == 0);
+    CHECK(TSMimeHdrDestroy(mb, mc) == TS_SUCCESS);
+    CHECK(TSMimeHdrCreate(mb, NULL) == TS_ERROR);
+    TSMimeParserClear(mp);
+    TSMimeParserDestroy(mp);
+
     /* Malformed, and bad arguments. */
     const char *bad = "NOT A HEAD\r\n\r\n";
     start           = bad;
