@@ -35,3 +35,4 @@ pub mod txn;
 pub mod util;
 pub mod vconn;
 pub mod verify;
+pub mod vio;

@@ -1124,6 +1124,11 @@ typedef tsapi_cont *TSVConn;
 typedef tsapi_x509_store_ctx *TSSslVerifyCTX;
 
 /**
+ * A virtual IO operation.
+ */
+typedef tsapi_vio *TSVIO;
+
+/**
  * An asynchronous IO callback.
  */
 typedef tsapi_aiocallback *TSAIOCallback;
@@ -1270,11 +1275,6 @@ typedef struct {
  * A custom text log file created with TSTextLogObjectCreate.
  */
 typedef tsapi_textlogobject *TSTextLogObject;
-
-/**
- * A virtual IO operation.
- */
-typedef tsapi_vio *TSVIO;
 
 #ifdef __cplusplus
 extern "C" {
@@ -4120,6 +4120,111 @@ TS_DEPRECATED
 TSReturnCode TSVConnArgIndexLookup(int arg_idx,
                                    const char **name,
                                    const char **description);
+
+/**
+ * A new VConnection of the plugin's: a continuation calling `event_funcp` (under `mutexp`, or a
+ * new mutex when NULL) that is also a VConnection. Its handle is a TSCont too (TSContDataSet,
+ * TSContDestroy). NULL for a NULL function or a bad mutex.
+ */
+tsapi TSVConn TSVConnCreate(TSEventFunc event_funcp, TSMutex mutexp);
+
+/**
+ * Read `nbytes` from the VConnection into `bufp` on behalf of `contp` (told of the progress by
+ * the VConnection); the read VIO, or NULL on a bad argument.
+ */
+tsapi TSVIO TSVConnRead(TSVConn connp, TSCont contp, TSIOBuffer bufp, int64_t nbytes);
+
+/**
+ * Write `nbytes` from `readerp` to the VConnection on behalf of `contp`; the write VIO, or NULL
+ * on a bad argument.
+ */
+tsapi TSVIO TSVConnWrite(TSVConn connp, TSCont contp, TSIOBufferReader readerp, int64_t nbytes);
+
+/**
+ * Close the VConnection: its VIOs stop and its continuation is woken (TS_EVENT_IMMEDIATE) to
+ * see TSVConnClosedGet return 1 and destroy itself.
+ */
+tsapi void TSVConnClose(TSVConn connp);
+
+/**
+ * Close the VConnection on an error: TSVConnClosedGet returns -1 (TS_VC_CLOSE_ABORT).
+ */
+tsapi void TSVConnAbort(TSVConn connp, int error);
+
+/**
+ * Stop reading (`read` non-zero) and/or writing (`write` non-zero); the continuation is woken.
+ */
+tsapi void TSVConnShutdown(TSVConn connp, int read, int write);
+
+/**
+ * 0 while the VConnection is open, 1 once closed, -1 once aborted; -1 (logged) for a bad handle.
+ */
+tsapi int TSVConnClosedGet(TSVConn connp);
+
+/**
+ * The VConnection's read VIO (what another party reads from it).
+ */
+tsapi TSVIO TSVConnReadVIOGet(TSVConn connp);
+
+/**
+ * The VConnection's write VIO (what another party writes to it).
+ */
+tsapi TSVIO TSVConnWriteVIOGet(TSVConn connp);
+
+/**
+ * Wake the VIO's VConnection (its continuation gets TS_EVENT_IMMEDIATE) to go on with it.
+ */
+tsapi void TSVIOReenable(TSVIO viop);
+
+/**
+ * A read VIO's buffer (the one the VConnection fills); NULL for a write VIO or a stopped one.
+ */
+tsapi TSIOBuffer TSVIOBufferGet(TSVIO viop);
+
+/**
+ * A write VIO's reader (the one the VConnection drains); NULL for a read VIO or a stopped one.
+ */
+tsapi TSIOBufferReader TSVIOReaderGet(TSVIO viop);
+
+/**
+ * The bytes the VIO is to move; -1 for a bad handle.
+ */
+tsapi int64_t TSVIONBytesGet(TSVIO viop);
+
+/**
+ * Set the bytes the VIO is to move (a transform learns its input's length).
+ */
+tsapi void TSVIONBytesSet(TSVIO viop, int64_t nbytes);
+
+/**
+ * The bytes the VIO has moved; -1 for a bad handle.
+ */
+tsapi int64_t TSVIONDoneGet(TSVIO viop);
+
+/**
+ * Set the bytes the VIO has moved (the VConnection doing its work says so).
+ */
+tsapi void TSVIONDoneSet(TSVIO viop, int64_t ndone);
+
+/**
+ * The bytes left to move (NBytes - NDone); -1 for a bad handle.
+ */
+tsapi int64_t TSVIONTodoGet(TSVIO viop);
+
+/**
+ * The mutex of the VIO's continuation; NULL when it has none or for a bad handle.
+ */
+tsapi TSMutex TSVIOMutexGet(TSVIO viop);
+
+/**
+ * The continuation the VIO reports to (NULL before a read or write).
+ */
+tsapi TSCont TSVIOContGet(TSVIO viop);
+
+/**
+ * The VConnection the VIO is on.
+ */
+tsapi TSVConn TSVIOVConnGet(TSVIO viop);
 
 #ifdef __cplusplus
 }  // extern "C"

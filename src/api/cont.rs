@@ -55,6 +55,8 @@ pub extern "C" fn TSContDestroy(contp: TSCont) {
             // Pending events and hooks still holding it see the mark and never call it again.
             c.mark_deleted();
             CONTS.release(contp as usize);
+            // A plugin VConnection (TSVConnCreate) goes with its continuation.
+            crate::vio::forget(contp as usize);
         }
     })
 }

@@ -38,6 +38,7 @@ pub mod txn_origin;
 pub mod util;
 pub mod uuid;
 pub mod vconn;
+pub mod vconn_io;
 
 /// Run `f`, turning a panic into `fallback` and an error message naming the export it runs in:
 /// the panic boundary every exported function's body goes through (tests/exports.rs checks that

@@ -1,0 +1,269 @@
+//! A plugin's own VConnections and their VIOs (ATS 9.2.9's INKVConnInternal and VIO, InkAPI.cc):
+//! TSVConnCreate makes a continuation that is also a VConnection. Another party reads from it
+//! (TSVConnRead: a read VIO naming the buffer the VConnection fills) or writes to it
+//! (TSVConnWrite: a write VIO naming the reader it drains); either call, TSVIOReenable on one of
+//! its VIOs, a close and a shutdown each send the VConnection's own continuation
+//! TS_EVENT_IMMEDIATE, and its event function does the work and tells the VIOs' continuations
+//! (TS_EVENT_VCONN_READ_READY, ..._COMPLETE, WRITE_READY, ...) itself, as ATS's transforms do.
+//!
+//! The VConnection's handle is its continuation's (TSContDataGet/Set, TSContCall and
+//! TSContDestroy take it); a VIO is a slot of [`VIOS`]. When the continuation is destroyed, the
+//! VConnection and its VIOs go with it ([`forget`]).
+#![forbid(unsafe_code)]
+
+use std::collections::HashMap;
+use std::os::raw::c_int;
+use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use parking_lot::Mutex;
+
+use crate::cont::{Cont, CONTS};
+use crate::rt::pool::Pool;
+use crate::sched::{self, PoolKind, ScheduledEvent, ACTIONS};
+use crate::sys::types::TSEvent;
+
+/// The live VIOs, by the handle C holds.
+pub static VIOS: Pool<Vio> = Pool::new();
+
+/// The plugin VConnections, by their continuation's handle.
+static PLUGIN_VCONNS: LazyLock<Mutex<HashMap<usize, Arc<PluginVConn>>>> =
+    LazyLock::new(Default::default);
+
+/// ATS's TS_VC_CLOSE_ABORT and TS_VC_CLOSE_NORMAL (TSVConnClosedGet).
+pub const CLOSE_ABORT: i32 = -1;
+pub const CLOSE_NORMAL: i32 = 1;
+
+/// What a VIO does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    None = 0,
+    Read = 1,
+    Write = 2,
+}
+
+/// A VIO: one direction of I/O on a VConnection, on behalf of a continuation.
+pub struct Vio {
+    pub handle: usize,
+    /// The VConnection it is on (its handle).
+    pub vconn: usize,
+    op: AtomicU8,
+    /// The continuation it reports to (0: none).
+    cont: AtomicUsize,
+    nbytes: AtomicI64,
+    ndone: AtomicI64,
+    /// A read VIO: the TSIOBuffer the VConnection fills; a write VIO: the TSIOBufferReader it
+    /// drains.
+    buffer: AtomicUsize,
+    reader: AtomicUsize,
+}
+
+impl Vio {
+    fn new(handle: usize, vconn: usize) -> Vio {
+        Vio {
+            handle,
+            vconn,
+            op: AtomicU8::new(Op::None as u8),
+            cont: AtomicUsize::new(0),
+            nbytes: AtomicI64::new(0),
+            ndone: AtomicI64::new(0),
+            buffer: AtomicUsize::new(0),
+            reader: AtomicUsize::new(0),
+        }
+    }
+
+    pub fn op(&self) -> Op {
+        match self.op.load(Ordering::Acquire) {
+            1 => Op::Read,
+            2 => Op::Write,
+            _ => Op::None,
+        }
+    }
+
+    pub fn cont(&self) -> usize {
+        self.cont.load(Ordering::Acquire)
+    }
+
+    pub fn nbytes(&self) -> i64 {
+        self.nbytes.load(Ordering::Acquire)
+    }
+
+    pub fn set_nbytes(&self, n: i64) {
+        self.nbytes.store(n, Ordering::Release);
+    }
+
+    pub fn ndone(&self) -> i64 {
+        self.ndone.load(Ordering::Acquire)
+    }
+
+    pub fn set_ndone(&self, n: i64) {
+        self.ndone.store(n, Ordering::Release);
+    }
+
+    /// The TSIOBuffer of a read VIO (0 otherwise).
+    pub fn buffer(&self) -> usize {
+        self.buffer.load(Ordering::Acquire)
+    }
+
+    /// The TSIOBufferReader of a write VIO (0 otherwise).
+    pub fn reader(&self) -> usize {
+        self.reader.load(Ordering::Acquire)
+    }
+
+    fn set(&self, op: Op, cont: usize, nbytes: i64, buffer: usize, reader: usize) {
+        self.cont.store(cont, Ordering::Release);
+        self.nbytes.store(nbytes, Ordering::Release);
+        self.ndone.store(0, Ordering::Release);
+        self.buffer.store(buffer, Ordering::Release);
+        self.reader.store(reader, Ordering::Release);
+        self.op.store(op as u8, Ordering::Release);
+    }
+
+    /// No more I/O (a close or a shutdown): the VIO names no buffer any more.
+    fn stop(&self) {
+        self.op.store(Op::None as u8, Ordering::Release);
+        self.buffer.store(0, Ordering::Release);
+        self.reader.store(0, Ordering::Release);
+    }
+}
+
+/// A plugin's VConnection.
+pub struct PluginVConn {
+    pub cont: Arc<Cont>,
+    pub read: Arc<Vio>,
+    pub write: Arc<Vio>,
+    closed: AtomicI32,
+    /// The VConnection it writes to (a transform's output; 0: none).
+    output: AtomicUsize,
+}
+
+/// Make `cont` a VConnection (TSVConnCreate).
+pub fn create(cont: Arc<Cont>) -> Arc<PluginVConn> {
+    let h = cont.handle;
+    let (_, read) = VIOS.insert(|vh| Vio::new(vh, h));
+    let (_, write) = VIOS.insert(|vh| Vio::new(vh, h));
+    let vc = Arc::new(PluginVConn {
+        cont,
+        read,
+        write,
+        closed: AtomicI32::new(0),
+        output: AtomicUsize::new(0),
+    });
+    PLUGIN_VCONNS.lock().insert(h, vc.clone());
+    vc
+}
+
+/// The plugin VConnection of a handle, if it is one.
+pub fn get(handle: usize) -> Option<Arc<PluginVConn>> {
+    PLUGIN_VCONNS.lock().get(&handle).cloned()
+}
+
+/// The continuation of `handle` was destroyed: if it was a VConnection, it and its VIOs go.
+pub fn forget(handle: usize) {
+    if let Some(vc) = PLUGIN_VCONNS.lock().remove(&handle) {
+        VIOS.release(vc.read.handle);
+        VIOS.release(vc.write.handle);
+    }
+}
+
+/// Live plugin VConnections (for tests: nothing leaks).
+pub fn live() -> usize {
+    PLUGIN_VCONNS.lock().len()
+}
+
+impl PluginVConn {
+    pub fn handle(&self) -> usize {
+        self.cont.handle
+    }
+
+    /// TSVConnClosedGet: 0 while open, [`CLOSE_NORMAL`] or [`CLOSE_ABORT`].
+    pub fn closed(&self) -> i32 {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    pub fn output(&self) -> usize {
+        self.output.load(Ordering::Acquire)
+    }
+
+    pub fn set_output(&self, vc: usize) {
+        self.output.store(vc, Ordering::Release);
+    }
+
+    /// Send the VConnection's own continuation TS_EVENT_IMMEDIATE (on a network thread, under
+    /// its mutex), as ATS's `eventProcessor.schedule_imm(this, ET_NET)`.
+    pub fn wake(&self) {
+        let event = TSEvent::TS_EVENT_IMMEDIATE as c_int;
+        let (_, ev) = ACTIONS
+            .insert(|h| ScheduledEvent::new(h, self.cont.clone(), event, None, PoolKind::Net));
+        sched::schedule(ev, Duration::ZERO);
+    }
+
+    /// Another party reads from it (TSVConnRead): `cont` is told, `buffer` is filled.
+    pub fn do_read(&self, cont: usize, buffer: usize, nbytes: i64) -> Arc<Vio> {
+        self.read.set(Op::Read, cont, nbytes, buffer, 0);
+        self.wake();
+        self.read.clone()
+    }
+
+    /// Another party writes to it (TSVConnWrite): `cont` is told, `reader` is drained. The
+    /// VConnection is woken when the reader already has data (ATS).
+    pub fn do_write(&self, cont: usize, reader: usize, nbytes: i64) -> Arc<Vio> {
+        self.write.set(Op::Write, cont, nbytes, 0, reader);
+        if crate::iobuf::READERS
+            .get(reader)
+            .is_some_and(|r| r.avail() > 0)
+        {
+            self.wake();
+        }
+        self.write.clone()
+    }
+
+    /// TSVConnClose (`error` None) or TSVConnAbort: the VIOs stop, its output is closed the same
+    /// way, and it is woken to see TSVConnClosedGet.
+    pub fn close(&self, error: Option<i32>) {
+        self.closed.store(
+            if error.is_some() {
+                CLOSE_ABORT
+            } else {
+                CLOSE_NORMAL
+            },
+            Ordering::Release,
+        );
+        self.read.stop();
+        self.write.stop();
+        let out = self.output.swap(0, Ordering::AcqRel);
+        if let Some(o) = get(out) {
+            o.close(error);
+        }
+        self.wake();
+    }
+
+    /// TSVConnShutdown: stop reading and/or writing, and wake it.
+    pub fn shutdown(&self, read: bool, write: bool) {
+        if read {
+            self.read.stop();
+        }
+        if write {
+            self.write.stop();
+        }
+        self.wake();
+    }
+}
+
+/// TSVIOReenable: the VConnection of the VIO is woken (a plugin VConnection's continuation gets
+/// TS_EVENT_IMMEDIATE). False when the VIO is on no live plugin VConnection.
+pub fn reenable(vio: &Vio) -> bool {
+    match get(vio.vconn) {
+        Some(vc) => {
+            vc.wake();
+            true
+        }
+        None => false,
+    }
+}
+
+/// The continuation a VIO reports to, while it lives.
+pub fn vio_cont(vio: &Vio) -> Option<Arc<Cont>> {
+    CONTS.get(vio.cont())
+}
