@@ -4,7 +4,7 @@
 //! - `sys` (ATS's declarations: types, enums, constants, exported data, event and hook names) and
 //!   `rt` (handle pools, string blocks, the clock, the allocator);
 //! - the core: `cont`, `mutex`, `sched`, `stats`, `diags`, `args`, `hooks` (registry, dispatch,
-//!   reenable), `hdrs` (the header model), `iobuf` (IOBuffers), `tls`, `config`, `plugin`, `util`
+//!   reenable), `hdrs` (the header model), `iobuf` (IOBuffers), `vio` (plugin VConnections, VIOs), `tls`, `config`, `plugin`, `util`
 //!   (base64, percent coding, plugin files, UUIDs);
 //! - `proxy` (sessions, transactions, the network driver), `layout`, `tscli`, `tscmd`, `verify`;
 //! - the composition roots `host` (start-up) and `harness` (the C test harness);
