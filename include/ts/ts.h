@@ -3441,6 +3441,12 @@ tsapi void TSThreadWait(TSThread thread);
 tsapi void TSThreadDestroy(TSThread thread);
 
 /**
+ * The time now in nanoseconds since the epoch (ATS's ink_get_hrtime: CLOCK_REALTIME); declared
+ * in ATS's experimental.h.
+ */
+tsapi TSHRTime TShrtime(void);
+
+/**
  * A new SSL_SESSION for the id (the caller owns it: SSL_SESSION_free), or NULL.
  */
 tsapi TSSslSession TSSslSessionGet(const TSSslSessionID *session_id);

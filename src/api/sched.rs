@@ -242,3 +242,14 @@ pub extern "C" fn TSThreadDestroy(thread: TSThread) {
         THREADS.release(thread as usize);
     })
 }
+
+/// The time now in nanoseconds since the epoch (ATS's ink_get_hrtime: CLOCK_REALTIME); declared
+/// in ATS's experimental.h.
+#[no_mangle]
+pub extern "C" fn TShrtime() -> TSHRTime {
+    guard!(0, || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as TSHRTime)
+    })
+}

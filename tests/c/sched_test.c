@@ -558,6 +558,14 @@ main(void)
 
   test_version_and_names();
   test_memory();
+
+  /* TShrtime (experimental.h): nanoseconds of the wall clock, as ATS's ink_get_hrtime. */
+  {
+    TSHRTime h   = TShrtime();
+    int64_t wall = (int64_t)time(NULL) * 1000000000LL;
+    CHECK(h > wall - 2000000000LL && h < wall + 2000000000LL, "TShrtime is the wall clock in ns");
+    CHECK(TShrtime() >= h, "TShrtime does not go back between two calls");
+  }
   test_stats();
   test_thread_init();
   test_thread_create();
