@@ -136,10 +136,22 @@ pub struct PluginVConn {
     closed: AtomicI32,
     /// The VConnection it writes to (a transform's output; 0: none).
     output: AtomicUsize,
+    /// tshost's own VConnection (an intercept's, ATS's PluginVC): a write wakes it even with
+    /// nothing to write yet (it then asks the writer for data with WRITE_READY).
+    hosted: bool,
 }
 
 /// Make `cont` a VConnection (TSVConnCreate).
 pub fn create(cont: Arc<Cont>) -> Arc<PluginVConn> {
+    make(cont, false)
+}
+
+/// Make `cont`, whose event function is tshost's, a VConnection (an intercept's).
+pub fn create_hosted(cont: Arc<Cont>) -> Arc<PluginVConn> {
+    make(cont, true)
+}
+
+fn make(cont: Arc<Cont>, hosted: bool) -> Arc<PluginVConn> {
     let h = cont.handle;
     let (_, read) = VIOS.insert(|vh| Vio::new(vh, h));
     let (_, write) = VIOS.insert(|vh| Vio::new(vh, h));
@@ -149,6 +161,7 @@ pub fn create(cont: Arc<Cont>) -> Arc<PluginVConn> {
         write,
         closed: AtomicI32::new(0),
         output: AtomicUsize::new(0),
+        hosted,
     });
     PLUGIN_VCONNS.lock().insert(h, vc.clone());
     vc
@@ -206,13 +219,15 @@ impl PluginVConn {
         self.read.clone()
     }
 
-    /// Another party writes to it (TSVConnWrite): `cont` is told, `reader` is drained. The
-    /// VConnection is woken when the reader already has data (ATS).
+    /// Another party writes to it (TSVConnWrite): `cont` is told, `reader` is drained. A plugin's
+    /// VConnection is woken when the reader already has data (ATS's INKVConnInternal), tshost's
+    /// own always (ATS's PluginVC).
     pub fn do_write(&self, cont: usize, reader: usize, nbytes: i64) -> Arc<Vio> {
         self.write.set(Op::Write, cont, nbytes, 0, reader);
-        if crate::iobuf::READERS
-            .get(reader)
-            .is_some_and(|r| r.avail() > 0)
+        if self.hosted
+            || crate::iobuf::READERS
+                .get(reader)
+                .is_some_and(|r| r.avail() > 0)
         {
             self.wake();
         }

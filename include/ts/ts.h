@@ -3868,6 +3868,20 @@ tsapi const char *TSHttpTxnRedirectUrlGet(TSHttpTxn txnp, int *url_len_ptr);
 tsapi int TSHttpTxnRedirectRetries(TSHttpTxn txnp);
 
 /**
+ * Take the transaction over as its origin: where it would connect to the origin (after the
+ * hooks up to CACHE_LOOKUP_COMPLETE; no DNS, no TLS), `contp` gets TS_EVENT_NET_ACCEPT with a
+ * TSVConn to read the server request from and write a raw HTTP/1 response to. Call it from
+ * READ_REQUEST_HDR (ATS's rule). A bad continuation or transaction is logged and ignored.
+ */
+tsapi void TSHttpTxnIntercept(TSCont contp, TSHttpTxn txnp);
+
+/**
+ * As TSHttpTxnIntercept, callable until the origin connection is made; tshost has no cache, so
+ * the two behave alike (the response is not stored).
+ */
+tsapi void TSHttpTxnServerIntercept(TSCont contp, TSHttpTxn txnp);
+
+/**
  * Base64-decodes `str_len` bytes of `str` into `dst`, NUL-terminated, `*length` (if non-NULL)
  * the decoded length without the NUL. TS_ERROR if `dst_size` < `((str_len + 3) / 4) * 3 + 1`
  * (nothing written). Both alphabets decode (`+` or `-`, `/` or `_`); decoding stops at the first

@@ -11,7 +11,9 @@ use std::sync::atomic::Ordering;
 use super::http::txn_arg;
 use super::{guard, here};
 use crate::rt::sockaddr::CSockAddr;
-use crate::sys::types::{TSHttpCntlTypeRaw, TSHttpTxn, TSReturnCodeRaw, TS_ERROR, TS_SUCCESS};
+use crate::sys::types::{
+    TSCont, TSHttpCntlTypeRaw, TSHttpTxn, TSReturnCodeRaw, TS_ERROR, TS_SUCCESS,
+};
 use crate::txn::origin::cntl;
 
 /// The origin server's address (a `sockaddr` owned by the transaction): all zero (AF_UNSPEC)
@@ -369,4 +371,29 @@ pub extern "C" fn TSHttpTxnRedirectRetries(txnp: TSHttpTxn) -> c_int {
             t.origin.lock().steered().map_or(0, |s| s.redirect_tries)
         })
     })
+}
+
+/// Take the transaction over as its origin: where it would connect to the origin (after the
+/// hooks up to CACHE_LOOKUP_COMPLETE; no DNS, no TLS), `contp` gets TS_EVENT_NET_ACCEPT with a
+/// TSVConn to read the server request from and write a raw HTTP/1 response to. Call it from
+/// READ_REQUEST_HDR (ATS's rule). A bad continuation or transaction is logged and ignored.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnIntercept(contp: TSCont, txnp: TSHttpTxn) {
+    guard!((), || intercept(here!(), contp, txnp))
+}
+
+/// As TSHttpTxnIntercept, callable until the origin connection is made; tshost has no cache, so
+/// the two behave alike (the response is not stored).
+#[no_mangle]
+pub extern "C" fn TSHttpTxnServerIntercept(contp: TSCont, txnp: TSHttpTxn) {
+    guard!((), || intercept(here!(), contp, txnp))
+}
+
+fn intercept(who: crate::api::Here, contp: TSCont, txnp: TSHttpTxn) {
+    let Some(c) = super::cont::cont_arg(who, contp) else {
+        return;
+    };
+    if let Some(t) = txn_arg(who, txnp) {
+        t.intercept.store(c.handle, Ordering::Release);
+    }
 }

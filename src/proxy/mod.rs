@@ -7,6 +7,7 @@ pub mod client_tls;
 pub mod deadline;
 pub mod http1;
 pub mod http2;
+pub mod intercept;
 pub mod local_addr;
 pub mod origin;
 pub mod origin_io;

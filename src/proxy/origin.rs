@@ -144,6 +144,19 @@ impl OriginPool {
         }))
     }
 
+    /// The origin connection of an intercepted transaction: the plugin's continuation `plugin`
+    /// is given a VConnection ([`super::intercept`]). Never kept for others.
+    pub fn intercepted(plugin: usize) -> Option<OriginConn> {
+        let io = super::intercept::accept(plugin)?;
+        Some(Box::new(Origin {
+            conn: Conn::new(OriginIo::Intercept(Box::new(io))),
+            local: None,
+            used: 0,
+            bound: true,
+            tls_key: 0,
+        }))
+    }
+
     fn take_idle(&self, addr: SocketAddr, tls_key: u64) -> Option<OriginConn> {
         let mut idle = self.idle.lock();
         let list = idle.get_mut(&(worker(), addr, tls_key))?;

@@ -27,6 +27,8 @@ pub enum ConnectError {
 pub enum OriginIo {
     Plain(TcpStream),
     Tls(Box<TlsIo>),
+    /// A plugin answering as the origin (TSHttpTxnIntercept).
+    Intercept(Box<super::intercept::InterceptIo>),
 }
 
 /// A TLS connection to an origin, and the origin's name for the log.
@@ -113,6 +115,7 @@ impl AsyncRead for OriginIo {
         match self.get_mut() {
             OriginIo::Plain(s) => Pin::new(s).poll_read(cx, buf),
             OriginIo::Tls(s) => s.poll_read(cx, buf),
+            OriginIo::Intercept(s) => Pin::new(&mut **s).poll_read(cx, buf),
         }
     }
 }
@@ -126,6 +129,7 @@ impl AsyncWrite for OriginIo {
         match self.get_mut() {
             OriginIo::Plain(s) => Pin::new(s).poll_write(cx, buf),
             OriginIo::Tls(s) => s.poll_write(cx, buf),
+            OriginIo::Intercept(s) => Pin::new(&mut **s).poll_write(cx, buf),
         }
     }
 
@@ -133,6 +137,7 @@ impl AsyncWrite for OriginIo {
         match self.get_mut() {
             OriginIo::Plain(s) => Pin::new(s).poll_flush(cx),
             OriginIo::Tls(s) => Pin::new(&mut s.stream).poll_flush(cx),
+            OriginIo::Intercept(s) => Pin::new(&mut **s).poll_flush(cx),
         }
     }
 
@@ -140,6 +145,7 @@ impl AsyncWrite for OriginIo {
         match self.get_mut() {
             OriginIo::Plain(s) => Pin::new(s).poll_shutdown(cx),
             OriginIo::Tls(s) => Pin::new(&mut s.stream).poll_shutdown(cx),
+            OriginIo::Intercept(s) => Pin::new(&mut **s).poll_shutdown(cx),
         }
     }
 }
@@ -149,6 +155,7 @@ impl Transport for OriginIo {
         match self {
             OriginIo::Plain(s) => s.poll_read_ready(cx),
             OriginIo::Tls(s) => s.stream.get_ref().poll_read_ready(cx),
+            OriginIo::Intercept(s) => s.poll_read_ready(cx),
         }
     }
 }

@@ -206,6 +206,9 @@ pub struct Txn {
     pub redirect_to: Mutex<Option<Vec<u8>>>,
     /// A remap.config ACL filter denied the request: its 403 says `Access Denied`, as ATS's.
     pub access_denied: AtomicBool,
+    /// TSHttpTxnIntercept / TSHttpTxnServerIntercept: the continuation that answers as the origin
+    /// (its TSCont handle; 0: none).
+    pub intercept: std::sync::atomic::AtomicUsize,
     /// The origin could not be reached (refused, or its TLS handshake failed): its 502's page says
     /// `Could Not Connect`, as ATS's connect#failed_connect.
     pub connect_failed: AtomicBool,
@@ -315,6 +318,7 @@ impl Txn {
             status: AtomicI32::new(0),
             redirect_to: Mutex::new(None),
             access_denied: AtomicBool::new(false),
+            intercept: std::sync::atomic::AtomicUsize::new(0),
             connect_failed: AtomicBool::new(false),
             config: Mutex::new(None),
             has_config: AtomicBool::new(false),

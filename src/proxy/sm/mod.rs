@@ -434,10 +434,13 @@ async fn forward<C: ClientIo>(
         } else {
             (None, None)
         };
+        // An intercepted transaction has no origin to find: a plugin answers as the origin.
+        let intercept = txn.intercept.load(Ordering::Acquire);
         let addr = match (
             api_addr.or(redirected.take()),
             target.rule.as_ref().and_then(|r| r.ip),
         ) {
+            _ if intercept != 0 => SocketAddr::from(([127, 0, 0, 1], 0)),
             (Some(a), _) => a,
             (None, Some(ip)) => SocketAddr::new(ip, target.port),
             (None, None) => resolve(&target.host, target.port)
@@ -484,7 +487,9 @@ async fn forward<C: ClientIo>(
             .map_or(proxy.config.response_header_max, |v| v as usize);
         // An https:// target is reached over TLS: its SNI, checks and certificates as the records
         // and the transaction's own settings say (TlsTo::new).
-        let tls_to = if matches!(target.scheme.as_ref(), "https" | "wss") {
+        // TSHttpTxnServerIntercept may come as late as CACHE_LOOKUP_COMPLETE.
+        let intercept = txn.intercept.load(Ordering::Acquire);
+        let tls_to = if intercept == 0 && matches!(target.scheme.as_ref(), "https" | "wss") {
             let names = super::origin_tls::Names {
                 remap_host: &target.host,
                 client_sni: ssn.client.sni.as_deref(),
@@ -507,6 +512,11 @@ async fn forward<C: ClientIo>(
             None
         };
         let connected = match api_from {
+            _ if intercept != 0 => OriginPool::intercepted(intercept)
+                .map(|c| (c, false))
+                .ok_or(ConnectError::Failed(
+                    std::io::ErrorKind::NotConnected.into(),
+                )),
             None => proxy.pool.get(addr, tls_to.as_ref(), connect_timeout).await,
             Some(from) => {
                 OriginPool::connect_from(addr, Some(from), tls_to.as_ref(), connect_timeout)

@@ -1,0 +1,264 @@
+//! Intercepts (TSHttpTxnIntercept, TSHttpTxnServerIntercept): a plugin answers as the origin.
+//! Where the transaction would connect to its origin, tshost makes a VConnection of its own and
+//! gives it to the plugin's continuation with TS_EVENT_NET_ACCEPT. The plugin reads the server
+//! request from it (TSVConnRead: the head and body as tshost would send them to an origin) and
+//! writes a raw HTTP/1 response to it (TSVConnWrite), which tshost reads as an origin's: parsed,
+//! READ_RESPONSE_HDR, SEND_RESPONSE_HDR, the body to the client.
+//!
+//! The VConnection is a [`crate::vio::PluginVConn`] whose event function is tshost's
+//! ([`host_event`]): woken on the plugin's reads, writes and reenables, it moves the request into
+//! the plugin's read VIO and the response out of its write VIO, and tells the VIOs' continuations
+//! (TS_EVENT_VCONN_READ_READY, WRITE_READY / WRITE_COMPLETE) as ATS's PluginVC does. The origin
+//! side of the transaction reads and writes [`InterceptIo`]. What the plugin has written waits in
+//! at most [`PENDING_MAX`] bytes (its write VIO is not drained further until the client side has
+//! taken them). When the transaction ends first, a plugin still reading gets TS_EVENT_VCONN_EOS,
+//! once. The VConnection is destroyed when both sides are done with it.
+#![forbid(unsafe_code)]
+
+use std::collections::HashMap;
+use std::io;
+use std::os::raw::{c_int, c_void};
+use std::pin::Pin;
+use std::sync::{Arc, LazyLock};
+use std::task::{Context, Poll, Waker};
+
+use parking_lot::Mutex;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use crate::cont::{Cont, CONTS};
+use crate::iobuf::{BUFFERS, READERS};
+use crate::mutex::{TsMutex, MUTEXES};
+use crate::sys::types::{TSCont, TSEvent, TSEventRaw};
+use crate::vio::{self, Op, PluginVConn};
+
+/// The most response bytes kept for the client side before the plugin's writes wait.
+pub const PENDING_MAX: usize = 65_536;
+
+const READ_READY: c_int = TSEvent::TS_EVENT_VCONN_READ_READY as c_int;
+const WRITE_READY: c_int = TSEvent::TS_EVENT_VCONN_WRITE_READY as c_int;
+const WRITE_COMPLETE: c_int = TSEvent::TS_EVENT_VCONN_WRITE_COMPLETE as c_int;
+const EOS: c_int = TSEvent::TS_EVENT_VCONN_EOS as c_int;
+const NET_ACCEPT: c_int = TSEvent::TS_EVENT_NET_ACCEPT as c_int;
+
+/// The intercepting VConnections, by their continuation's handle.
+static HOSTED: LazyLock<Mutex<HashMap<usize, Arc<Shared>>>> = LazyLock::new(Default::default);
+
+#[derive(Default)]
+struct Shared {
+    st: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// Server request bytes not yet given to the plugin.
+    to_plugin: Vec<u8>,
+    /// Response bytes from the plugin not yet read by the transaction.
+    to_proxy: Vec<u8>,
+    /// The transaction's read of the response waits on this.
+    waker: Option<Waker>,
+    /// The plugin closed the VConnection, or shut down or finished its writing.
+    plugin_done: bool,
+    /// The transaction is over (its side was dropped).
+    proxy_gone: bool,
+    eos_sent: bool,
+    destroyed: bool,
+}
+
+/// The transaction's side of an intercept: its origin connection.
+pub struct InterceptIo {
+    shared: Arc<Shared>,
+    vc: Arc<PluginVConn>,
+}
+
+/// Give the transaction to `plugin`'s continuation: a new VConnection with TS_EVENT_NET_ACCEPT.
+/// None (logged) if the continuation is gone.
+pub fn accept(plugin: usize) -> Option<InterceptIo> {
+    let Some(pc) = CONTS.get(plugin) else {
+        crate::error!("intercept: the plugin's continuation {plugin:#x} is gone");
+        return None;
+    };
+    let mutex = MUTEXES.insert(TsMutex::new).1;
+    let (_, cont) = CONTS.insert(|h| Cont::new(h, Some(host_event), Some(mutex)));
+    let vc = vio::create_hosted(cont);
+    let shared = Arc::new(Shared::default());
+    HOSTED.lock().insert(vc.handle(), shared.clone());
+    pc.call_locked(NET_ACCEPT, vc.handle() as *mut c_void);
+    Some(InterceptIo { shared, vc })
+}
+
+/// The intercepting VConnection's event function (TS_EVENT_IMMEDIATE after the plugin read,
+/// wrote, reenabled, closed or shut down, or after the transaction's side moved).
+extern "C" fn host_event(contp: TSCont, _event: TSEventRaw, _edata: *mut c_void) -> c_int {
+    let h = contp as usize;
+    let (Some(vc), Some(shared)) = (vio::get(h), HOSTED.lock().get(&h).cloned()) else {
+        return 0;
+    };
+    pump(&vc, &shared);
+    0
+}
+
+/// Tell a VIO's continuation `event`.
+fn tell(vio: &vio::Vio, event: c_int) {
+    if let Some(c) = vio::vio_cont(vio) {
+        c.call_locked(event, vio.handle as *mut c_void);
+    }
+}
+
+/// Move what can move between the transaction and the plugin, and say so to the plugin.
+fn pump(vc: &PluginVConn, shared: &Shared) {
+    let mut events: Vec<(Arc<vio::Vio>, c_int)> = Vec::new();
+    let mut wake = None;
+    let finished = {
+        let mut st = shared.st.lock();
+        if vc.closed() != 0 {
+            st.plugin_done = true;
+            wake = st.waker.take();
+        } else {
+            // The request, into the plugin's read VIO.
+            let r = &vc.read;
+            if r.op() == Op::Read && !st.to_plugin.is_empty() {
+                if let Some(buf) = BUFFERS.get(r.buffer()) {
+                    let todo = (r.nbytes() - r.ndone()).max(0) as usize;
+                    let n = todo.min(st.to_plugin.len());
+                    if n > 0 {
+                        buf.write(&st.to_plugin[..n]);
+                        st.to_plugin.drain(..n);
+                        r.set_ndone(r.ndone() + n as i64);
+                        events.push((r.clone(), READ_READY));
+                    }
+                }
+            }
+            if st.proxy_gone && !st.eos_sent && r.op() == Op::Read && r.cont() != 0 {
+                st.eos_sent = true;
+                events.push((r.clone(), EOS));
+            }
+            // The response, out of the plugin's write VIO (while the client side keeps up).
+            let w = &vc.write;
+            if w.op() == Op::Write && st.to_proxy.len() < PENDING_MAX {
+                if let Some(reader) = READERS.get(w.reader()) {
+                    let todo = (w.nbytes() - w.ndone()).max(0) as usize;
+                    let room = PENDING_MAX - st.to_proxy.len();
+                    let n = todo.min(reader.avail()).min(room);
+                    if n > 0 {
+                        let at = st.to_proxy.len();
+                        st.to_proxy.resize(at + n, 0);
+                        let got = reader.copy_to(&mut st.to_proxy[at..]);
+                        st.to_proxy.truncate(at + got);
+                        reader.consume(got);
+                        w.set_ndone(w.ndone() + got as i64);
+                        wake = st.waker.take();
+                    }
+                    // As ATS's PluginVC: COMPLETE once the last bytes are taken; READY after a
+                    // part, and when there is nothing to take yet (the writer is asked for data);
+                    // nothing when nothing is left to do.
+                    if todo > 0 {
+                        if n > 0 && w.ndone() >= w.nbytes() {
+                            events.push((w.clone(), WRITE_COMPLETE));
+                        } else if n > 0 || reader.avail() == 0 {
+                            events.push((w.clone(), WRITE_READY));
+                        }
+                    }
+                }
+            } else if w.op() == Op::None && w.cont() != 0 {
+                // The plugin shut its writing down.
+                st.plugin_done = true;
+                wake = st.waker.take();
+            }
+        }
+        let finished = st.proxy_gone && st.plugin_done && !st.destroyed;
+        if finished {
+            st.destroyed = true;
+        }
+        finished
+    };
+    if let Some(w) = wake {
+        w.wake();
+    }
+    for (v, e) in events {
+        tell(&v, e);
+    }
+    if finished {
+        destroy(vc);
+    }
+}
+
+/// Both sides are done: the VConnection and its continuation go.
+fn destroy(vc: &PluginVConn) {
+    let h = vc.handle();
+    HOSTED.lock().remove(&h);
+    vc.cont.mark_deleted();
+    CONTS.release(h);
+    vio::forget(h);
+}
+
+impl AsyncRead for InterceptIo {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let me = self.get_mut();
+        let mut st = me.shared.st.lock();
+        if !st.to_proxy.is_empty() {
+            let n = st.to_proxy.len().min(buf.remaining());
+            buf.put_slice(&st.to_proxy[..n]);
+            st.to_proxy.drain(..n);
+            drop(st);
+            // Room again: the plugin's write VIO may go on.
+            me.vc.wake();
+            return Poll::Ready(Ok(()));
+        }
+        if st.plugin_done {
+            return Poll::Ready(Ok(()));
+        }
+        st.waker = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+impl AsyncWrite for InterceptIo {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let me = self.get_mut();
+        {
+            let mut st = me.shared.st.lock();
+            if st.plugin_done {
+                return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
+            }
+            st.to_plugin.extend_from_slice(buf);
+        }
+        me.vc.wake();
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl InterceptIo {
+    /// Ready when there is response data or the plugin is done.
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut st = self.shared.st.lock();
+        if !st.to_proxy.is_empty() || st.plugin_done {
+            return Poll::Ready(Ok(()));
+        }
+        st.waker = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+impl Drop for InterceptIo {
+    fn drop(&mut self) {
+        self.shared.st.lock().proxy_gone = true;
+        // The plugin hears of it (EOS on its read) and the VConnection goes once it closes.
+        self.vc.wake();
+    }
+}
