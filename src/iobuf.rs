@@ -381,6 +381,11 @@ impl Reader {
         self.handle
     }
 
+    /// Its buffer's handle.
+    pub fn buffer_handle(&self) -> usize {
+        self.buffer
+    }
+
     /// Its buffer, while it lives.
     pub fn buffer(&self) -> Option<Arc<IoBuffer>> {
         BUFFERS.get(self.buffer)

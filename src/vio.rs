@@ -54,7 +54,7 @@ pub struct Vio {
     nbytes: AtomicI64,
     ndone: AtomicI64,
     /// A read VIO: the TSIOBuffer the VConnection fills; a write VIO: the TSIOBufferReader it
-    /// drains.
+    /// drains and that reader's buffer.
     buffer: AtomicUsize,
     reader: AtomicUsize,
 }
@@ -101,7 +101,7 @@ impl Vio {
         self.ndone.store(n, Ordering::Release);
     }
 
-    /// The TSIOBuffer of a read VIO (0 otherwise).
+    /// The TSIOBuffer of a read VIO, or of a write VIO's reader (0 once stopped).
     pub fn buffer(&self) -> usize {
         self.buffer.load(Ordering::Acquire)
     }
@@ -223,7 +223,12 @@ impl PluginVConn {
     /// VConnection is woken when the reader already has data (ATS's INKVConnInternal), tshost's
     /// own always (ATS's PluginVC).
     pub fn do_write(&self, cont: usize, reader: usize, nbytes: i64) -> Arc<Vio> {
-        self.write.set(Op::Write, cont, nbytes, 0, reader);
+        // As ATS's `buffer.reader_for`: the VIO's buffer is the reader's (TSVIOBufferGet on a
+        // write VIO is the buffer it drains; transforms test it for the input's end).
+        let buffer = crate::iobuf::READERS
+            .get(reader)
+            .map_or(0, |r| r.buffer_handle());
+        self.write.set(Op::Write, cont, nbytes, buffer, reader);
         if self.hosted
             || crate::iobuf::READERS
                 .get(reader)

@@ -4197,7 +4197,8 @@ tsapi TSVIO TSVConnWriteVIOGet(TSVConn connp);
 tsapi void TSVIOReenable(TSVIO viop);
 
 /**
- * A read VIO's buffer (the one the VConnection fills); NULL for a write VIO or a stopped one.
+ * A read VIO's buffer (the one the VConnection fills), or a write VIO's (the one its reader
+ * reads); NULL once the VIO is stopped (closed, shut down).
  */
 tsapi TSIOBuffer TSVIOBufferGet(TSVIO viop);
 
@@ -4245,6 +4246,19 @@ tsapi TSCont TSVIOContGet(TSVIO viop);
  * The VConnection the VIO is on.
  */
 tsapi TSVConn TSVIOVConnGet(TSVIO viop);
+
+/**
+ * A response or request transform for the transaction: a VConnection of the plugin's
+ * (TSVConnCreate with a new mutex) to add with TSHttpTxnHookAdd(txnp,
+ * TS_HTTP_RESPONSE_TRANSFORM_HOOK, ...). NULL for a NULL function or a bad transaction.
+ */
+tsapi TSVConn TSTransformCreate(TSEventFunc event_funcp, TSHttpTxn txnp);
+
+/**
+ * The VConnection a transform writes its output into (the next transform, or tshost's way to
+ * the client); NULL before the transaction's body starts or for a bad handle.
+ */
+tsapi TSVConn TSTransformOutputVConnGet(TSVConn connp);
 
 #ifdef __cplusplus
 }  // extern "C"

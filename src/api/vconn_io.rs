@@ -187,7 +187,8 @@ pub extern "C" fn TSVIOReenable(viop: TSVIO) {
     })
 }
 
-/// A read VIO's buffer (the one the VConnection fills); NULL for a write VIO or a stopped one.
+/// A read VIO's buffer (the one the VConnection fills), or a write VIO's (the one its reader
+/// reads); NULL once the VIO is stopped (closed, shut down).
 #[no_mangle]
 pub extern "C" fn TSVIOBufferGet(viop: TSVIO) -> TSIOBuffer {
     guard!(std::ptr::null_mut(), || {
@@ -273,5 +274,30 @@ pub extern "C" fn TSVIOContGet(viop: TSVIO) -> TSCont {
 pub extern "C" fn TSVIOVConnGet(viop: TSVIO) -> TSVConn {
     guard!(std::ptr::null_mut(), || {
         vio_arg(here!(), viop).map_or(std::ptr::null_mut(), |v| v.vconn as TSVConn)
+    })
+}
+
+/// A response or request transform for the transaction: a VConnection of the plugin's
+/// (TSVConnCreate with a new mutex) to add with TSHttpTxnHookAdd(txnp,
+/// TS_HTTP_RESPONSE_TRANSFORM_HOOK, ...). NULL for a NULL function or a bad transaction.
+#[no_mangle]
+pub extern "C" fn TSTransformCreate(
+    event_funcp: TSEventFunc,
+    txnp: crate::sys::types::TSHttpTxn,
+) -> TSVConn {
+    guard!(std::ptr::null_mut(), || {
+        if super::http::txn_arg(here!(), txnp).is_none() {
+            return std::ptr::null_mut();
+        }
+        TSVConnCreate(event_funcp, std::ptr::null_mut())
+    })
+}
+
+/// The VConnection a transform writes its output into (the next transform, or tshost's way to
+/// the client); NULL before the transaction's body starts or for a bad handle.
+#[no_mangle]
+pub extern "C" fn TSTransformOutputVConnGet(connp: TSVConn) -> TSVConn {
+    guard!(std::ptr::null_mut(), || {
+        vconn_arg(here!(), connp).map_or(std::ptr::null_mut(), |vc| vc.output() as TSVConn)
     })
 }

@@ -62,6 +62,9 @@ struct State {
     proxy_gone: bool,
     eos_sent: bool,
     destroyed: bool,
+    /// A transform chain's sink: the body ends when the last transform's write VIO is complete
+    /// (its NBytes set to what it wrote), not only when it closes.
+    end_on_complete: bool,
 }
 
 /// The transaction's side of an intercept: its origin connection.
@@ -77,13 +80,29 @@ pub fn accept(plugin: usize) -> Option<InterceptIo> {
         crate::error!("intercept: the plugin's continuation {plugin:#x} is gone");
         return None;
     };
+    let io = hosted(false);
+    pc.call_locked(NET_ACCEPT, io.vc.handle() as *mut c_void);
+    Some(io)
+}
+
+/// The VConnection a response transform chain writes into (the last transform's output): its
+/// reads are the transformed body.
+pub fn sink() -> InterceptIo {
+    hosted(true)
+}
+
+fn hosted(end_on_complete: bool) -> InterceptIo {
     let mutex = MUTEXES.insert(TsMutex::new).1;
     let (_, cont) = CONTS.insert(|h| Cont::new(h, Some(host_event), Some(mutex)));
     let vc = vio::create_hosted(cont);
-    let shared = Arc::new(Shared::default());
+    let shared = Arc::new(Shared {
+        st: Mutex::new(State {
+            end_on_complete,
+            ..State::default()
+        }),
+    });
     HOSTED.lock().insert(vc.handle(), shared.clone());
-    pc.call_locked(NET_ACCEPT, vc.handle() as *mut c_void);
-    Some(InterceptIo { shared, vc })
+    InterceptIo { shared, vc }
 }
 
 /// The intercepting VConnection's event function (TS_EVENT_IMMEDIATE after the plugin read,
@@ -157,6 +176,10 @@ fn pump(vc: &PluginVConn, shared: &Shared) {
                         } else if n > 0 || reader.avail() == 0 {
                             events.push((w.clone(), WRITE_READY));
                         }
+                    }
+                    if st.end_on_complete && w.ndone() >= w.nbytes() && !st.plugin_done {
+                        st.plugin_done = true;
+                        wake = st.waker.take();
                     }
                 }
             } else if w.op() == Op::None && w.cont() != 0 {
@@ -244,6 +267,11 @@ impl AsyncWrite for InterceptIo {
 }
 
 impl InterceptIo {
+    /// The VConnection's handle (a transform's output).
+    pub fn handle(&self) -> usize {
+        self.vc.handle()
+    }
+
     /// Ready when there is response data or the plugin is done.
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut st = self.shared.st.lock();

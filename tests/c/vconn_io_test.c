@@ -136,7 +136,7 @@ main(void)
   /* Write 6000 of 10000: the VConnection is woken (its reader has data), moves them, says READY. */
   TSIOBufferWrite(in, data, 6000);
   TSVIO wv = TSVConnWrite(vc, u, in_r, sizeof(data));
-  CHECK(wv == TSVConnWriteVIOGet(vc) && TSVIOReaderGet(wv) == in_r && TSVIOBufferGet(wv) == NULL);
+  CHECK(wv == TSVConnWriteVIOGet(vc) && TSVIOReaderGet(wv) == in_r && TSVIOBufferGet(wv) == in);
   CHECK(wait_for(&write_ready, 1) && wait_for(&read_ready, 1));
   CHECK(TSIOBufferReaderAvail(out_r) == 6000);
   CHECK(TSVIONDoneGet(wv) == 6000 && TSVIONTodoGet(wv) == 4000);

@@ -46,6 +46,7 @@ mod respond;
 mod rewrite;
 #[cfg(test)]
 mod tests;
+mod transform;
 
 use crate::hdrs::parse::lines_within;
 pub use crate::hdrs::parse::{parse_request, parse_response, ParsedRequest};
@@ -710,9 +711,21 @@ async fn forward<C: ClientIo>(
     let client_ka =
         client_ka && txn_flag(txn, key::KEEP_ALIVE_ENABLED_IN, proxy.config.keep_alive_in);
     let draining = proxy.draining.load(Ordering::Acquire);
+    // Response transforms a plugin added (TS_HTTP_RESPONSE_TRANSFORM_HOOK): the body's length
+    // may change, so the client gets it framed anew.
+    let chain = if !head_only && txn.hooks.has(id::RESPONSE_TRANSFORM) {
+        transform::chain_of(txn)
+    } else {
+        Vec::new()
+    };
+    let origin_framing = if chain.is_empty() {
+        resp_framing
+    } else {
+        Framing::Close
+    };
     let (client_resp, client_framing) = server_resp.copy_with(|h| {
         let keep = client_ka && !body_unsent;
-        let framing = prepare_client_response(h, resp_framing, client_version, is_head, keep);
+        let framing = prepare_client_response(h, origin_framing, client_version, is_head, keep);
         if draining {
             set_static(h, b"Connection", b"close\0");
         }
@@ -731,8 +744,35 @@ async fn forward<C: ClientIo>(
     {
         return Err(fail(m, Failure::ClientGone));
     }
+    let transformed = !chain.is_empty() && client_framing != Framing::None;
     let mut reader = BodyReader::new(resp_framing);
-    loop {
+    if transformed {
+        let known = match resp_framing {
+            Framing::Length(n) => Some(n),
+            Framing::None => Some(0),
+            _ => None,
+        };
+        if client.push().await.is_err() {
+            return Err(fail(m, Failure::ClientGone));
+        }
+        let reader = std::mem::replace(&mut reader, BodyReader::new(Framing::None));
+        match transform::relay(&chain, client, &mut origin, reader, known).await {
+            Err(()) => return Err(fail(m, Failure::ClientGone)),
+            Ok(false) => {
+                crate::debug!(
+                    "http",
+                    "transaction {}: origin body failed under a transform",
+                    txn.id
+                );
+                txn.aborted.store(true, Ordering::Release);
+                client.abort().await;
+                worked(m, Step::Send);
+                return Ok(Done { keep_alive: false });
+            }
+            Ok(true) => {}
+        }
+    }
+    while !transformed {
         // The head (queued) goes out with the first body piece if it is already here; else now.
         if origin.buf.is_empty() && client.push().await.is_err() {
             return Err(fail(m, Failure::ClientGone));

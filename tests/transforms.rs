@@ -1,0 +1,82 @@
+//! Response transforms (TS_HTTP_RESPONSE_TRANSFORM_HOOK) with ATS 9.2.9's example
+//! `null_transform` (example/plugins/c-api, built from ATS's source against tshost's headers
+//! alone): the body goes through the plugin's VConnection unchanged, re-framed for the client
+//! (chunked for HTTP/1.1, DATA frames for HTTP/2), for origin bodies with a length, chunked, and
+//! of 0 bytes to 1 MB.
+mod common;
+
+use common::ats::build_example;
+use common::proxy::{curl, pattern, raw_request, Origin, Proxy, Setup};
+use common::temp_dir;
+
+/// Split a raw HTTP/1.1 response: (head, body with chunked framing removed).
+fn dechunk(resp: &[u8]) -> (String, Vec<u8>) {
+    let at = resp
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a head");
+    let head = String::from_utf8_lossy(&resp[..at]).into_owned();
+    let mut rest = &resp[at + 4..];
+    if !head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        return (head, rest.to_vec());
+    }
+    let mut body = Vec::new();
+    loop {
+        let nl = rest
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("a chunk size");
+        let n =
+            usize::from_str_radix(std::str::from_utf8(&rest[..nl]).unwrap().trim(), 16).unwrap();
+        rest = &rest[nl + 2..];
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&rest[..n]);
+        rest = &rest[n + 2..];
+    }
+    (head, body)
+}
+
+#[test]
+fn null_transform_passes_bodies_through_unchanged_over_http1_and_http2() {
+    let dir = temp_dir("transform-null");
+    let so = build_example("null_transform/null_transform.c", &dir);
+    let origin = Origin::start();
+    let p = Proxy::start(
+        "transform-null",
+        &origin,
+        Setup {
+            plugins: vec![so.display().to_string()],
+            ..Setup::default()
+        },
+    );
+    for path in ["size", "chunked"] {
+        for n in [0u64, 1, 16384, 1_000_000] {
+            let req = format!(
+                "GET /{path}/{n} HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n"
+            );
+            let (head, body) = dechunk(&raw_request(p.port, req.as_bytes()));
+            assert!(head.starts_with("HTTP/1.1 200"), "{head}\n{}", p.stderr());
+            // The length may change under a transform: none is promised, the body is chunked.
+            assert!(
+                !head.to_ascii_lowercase().contains("content-length"),
+                "{head}"
+            );
+            assert!(head.contains("Transfer-Encoding: chunked"), "{head}");
+            assert_eq!(body.len() as u64, n, "/{path}/{n}");
+            assert!(
+                body == pattern(n),
+                "/{path}/{n}: the bytes are the origin's"
+            );
+        }
+    }
+    // HTTP/2.
+    let url = format!("https://127.0.0.1:{}/size/100000", p.tls_port);
+    let (rc, body) = curl(&["-k", "--http2", "-H", "Host: example.com", &url]);
+    assert_eq!(rc, 0);
+    assert!(body == pattern(100_000), "HTTP/2: {} bytes", body.len());
+}
