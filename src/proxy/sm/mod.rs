@@ -40,6 +40,7 @@ mod config;
 mod exchange;
 mod overrides;
 mod redirect;
+mod relay;
 mod remap;
 mod remap_state;
 mod respond;
@@ -54,6 +55,7 @@ pub use config::{Done, Proxy, SmConfig};
 use exchange::*;
 use overrides::*;
 use redirect::*;
+use relay::Relayed;
 pub(crate) use remap::resolve as resolve_host;
 pub use remap::Target;
 use remap::*;
@@ -745,64 +747,33 @@ async fn forward<C: ClientIo>(
         return Err(fail(m, Failure::ClientGone));
     }
     let transformed = !chain.is_empty() && client_framing != Framing::None;
-    let mut reader = BodyReader::new(resp_framing);
-    if transformed {
-        let known = match resp_framing {
-            Framing::Length(n) => Some(n),
-            Framing::None => Some(0),
-            _ => None,
-        };
-        if client.push().await.is_err() {
-            return Err(fail(m, Failure::ClientGone));
+    let relayed = if transformed {
+        transform::relay(&chain, client, &mut origin, resp_framing).await
+    } else {
+        relay::plain(client, &mut origin, BodyReader::new(resp_framing)).await
+    };
+    let (trailers, origin_read) = match relayed {
+        Relayed::ClientGone => return Err(fail(m, Failure::ClientGone)),
+        Relayed::OriginFailed(e) => {
+            // The origin died mid-response, or stalled past its limit: the client cannot get a
+            // complete response. ATS counts it as an aborted transaction (TSHttpTxnAborted at
+            // TXN_CLOSE).
+            crate::debug!("http", "transaction {}: origin body: {e}", txn.id);
+            txn.aborted.store(true, Ordering::Release);
+            client.abort().await;
+            worked(m, Step::Send);
+            return Ok(Done { keep_alive: false });
         }
-        let reader = std::mem::replace(&mut reader, BodyReader::new(Framing::None));
-        match transform::relay(&chain, client, &mut origin, reader, known).await {
-            Err(()) => return Err(fail(m, Failure::ClientGone)),
-            Ok(false) => {
-                crate::debug!(
-                    "http",
-                    "transaction {}: origin body failed under a transform",
-                    txn.id
-                );
-                txn.aborted.store(true, Ordering::Release);
-                client.abort().await;
-                worked(m, Step::Send);
-                return Ok(Done { keep_alive: false });
-            }
-            Ok(true) => {}
-        }
-    }
-    while !transformed {
-        // The head (queued) goes out with the first body piece if it is already here; else now.
-        if origin.buf.is_empty() && client.push().await.is_err() {
-            return Err(fail(m, Failure::ClientGone));
-        }
-        let Some(next) = unless_gone(client, pin!(reader.next(&mut origin))).await else {
-            return Err(fail(m, Failure::ClientGone));
-        };
-        match next {
-            Ok(Some(piece)) => {
-                if client.send_body(&piece).await.is_err() {
-                    return Err(fail(m, Failure::ClientGone));
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                // The origin died mid-response, or stalled past its limit: the client cannot get
-                // a complete response.
-                crate::debug!("http", "transaction {}: origin body: {e:?}", txn.id);
-                // ATS counts it as an aborted transaction (TSHttpTxnAborted at TXN_CLOSE).
-                txn.aborted.store(true, Ordering::Release);
-                client.abort().await;
-                worked(m, Step::Send);
-                return Ok(Done { keep_alive: false });
-            }
-        }
-    }
-    if client.finish(&reader.trailers).await.is_err() {
+        Relayed::Done {
+            trailers,
+            origin_read,
+        } => (trailers, origin_read),
+    };
+    if client.finish(&trailers).await.is_err() {
         return Err(fail(m, Failure::ClientGone));
     }
     let origin_keep_alive = resp_framing != Framing::Close
+        && origin_read
         && !body_unsent
         && !head_only
         && txn_flag(

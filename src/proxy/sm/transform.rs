@@ -16,6 +16,7 @@ use parking_lot::Mutex;
 use tokio::io::AsyncReadExt;
 use tokio::sync::Notify;
 
+use super::relay::Relayed;
 use super::*;
 use crate::cont::{Cont, CONTS};
 use crate::mutex::{TsMutex, MUTEXES};
@@ -54,16 +55,23 @@ pub(super) fn chain_of(txn: &Txn) -> Vec<Arc<PluginVConn>> {
     out
 }
 
-/// Relay the origin's body through the chain to the client. Ok(true): the client has the whole
-/// transformed body; Ok(false): the origin's body failed midway; Err: the client is gone.
+/// Relay the origin's body through the chain to the client.
 pub(super) async fn relay<C: ClientIo>(
     chain: &[Arc<PluginVConn>],
     client: &mut C,
     origin: &mut super::super::origin::OriginConn,
-    mut reader: BodyReader,
-    known_length: Option<u64>,
-) -> Result<bool, ()> {
+    framing: Framing,
+) -> Relayed {
+    let mut reader = BodyReader::new(framing);
+    let known_length = match framing {
+        Framing::Length(n) => Some(n),
+        Framing::None => Some(0),
+        _ => None,
+    };
     let first = chain[0].clone();
+    if client.push().await.is_err() {
+        return Relayed::ClientGone;
+    }
     // The chain: each writes into the next, the last into the sink.
     let mut sink = crate::proxy::intercept::sink();
     for w in chain.windows(2) {
@@ -73,10 +81,10 @@ pub(super) async fn relay<C: ClientIo>(
     // The proxy side: a buffer the body goes into, and a continuation told of the first
     // transform's progress.
     let Some(buf) = crate::iobuf::create(crate::iobuf::DEFAULT_SIZE_INDEX) else {
-        return Ok(false);
+        return Relayed::OriginFailed("no buffer".into());
     };
     let Some(rd) = buf.alloc_reader() else {
-        return Ok(false);
+        return Relayed::OriginFailed("no reader".into());
     };
     let notify = Arc::new(Notify::new());
     let mutex = MUTEXES.insert(TsMutex::new).1;
@@ -87,7 +95,7 @@ pub(super) async fn relay<C: ClientIo>(
 
     let mut written: i64 = 0;
     let mut origin_done = false;
-    let mut origin_ok = true;
+    let mut origin_error: Option<String> = None;
     let mut out = vec![0u8; 16384];
     let result = loop {
         let room = rd.avail() < IN_MAX;
@@ -104,18 +112,24 @@ pub(super) async fn relay<C: ClientIo>(
                     input.set_nbytes(written);
                     first.wake();
                 }
-                Err(_) => {
+                Err(e) => {
                     origin_done = true;
-                    origin_ok = false;
+                    origin_error = Some(format!("{e:?}"));
                     input.set_nbytes(written);
                     first.wake();
                 }
             },
             n = sink.read(&mut out) => match n {
-                Ok(0) | Err(_) => break Ok(origin_ok),
+                Ok(0) | Err(_) => break match origin_error.take() {
+                    Some(e) => Relayed::OriginFailed(e),
+                    None => Relayed::Done {
+                        trailers: Vec::new(),
+                        origin_read: origin_done,
+                    },
+                },
                 Ok(n) => {
                     if client.send_body(&out[..n]).await.is_err() {
-                        break Err(());
+                        break Relayed::ClientGone;
                     }
                 }
             },
