@@ -131,7 +131,7 @@ fn pump(vc: &PluginVConn, shared: &Shared) {
         let mut st = shared.st.lock();
         if vc.closed() != 0 {
             st.plugin_done = true;
-            wake = st.waker.take();
+            wake = wake.or(st.waker.take());
         } else {
             // The request, into the plugin's read VIO.
             let r = &vc.read;
@@ -165,7 +165,7 @@ fn pump(vc: &PluginVConn, shared: &Shared) {
                         st.to_proxy.truncate(at + got);
                         reader.consume(got);
                         w.set_ndone(w.ndone() + got as i64);
-                        wake = st.waker.take();
+                        wake = wake.or(st.waker.take());
                     }
                     // As ATS's PluginVC: COMPLETE once the last bytes are taken; READY after a
                     // part, and when there is nothing to take yet (the writer is asked for data);
@@ -179,13 +179,13 @@ fn pump(vc: &PluginVConn, shared: &Shared) {
                     }
                     if st.end_on_complete && w.ndone() >= w.nbytes() && !st.plugin_done {
                         st.plugin_done = true;
-                        wake = st.waker.take();
+                        wake = wake.or(st.waker.take());
                     }
                 }
             } else if w.op() == Op::None && w.cont() != 0 {
                 // The plugin shut its writing down.
                 st.plugin_done = true;
-                wake = st.waker.take();
+                wake = wake.or(st.waker.take());
             }
         }
         let finished = st.proxy_gone && st.plugin_done && !st.destroyed;
