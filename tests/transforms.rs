@@ -80,3 +80,79 @@ fn null_transform_passes_bodies_through_unchanged_over_http1_and_http2() {
     assert_eq!(rc, 0);
     assert!(body == pattern(100_000), "HTTP/2: {} bytes", body.len());
 }
+
+/// Debian's unmodified compress.so: it adds its transform at READ_RESPONSE_HDR and changes the
+/// client's head from inside it (TSHttpTxnTransformRespGet: Content-Encoding, Vary), which works
+/// because the head waits for the transform's first output, as in ATS. What curl receives is
+/// gunzipped (by the gzip program) and compared with the origin's bytes.
+#[test]
+fn compress_gzips_the_body_and_sets_the_head_from_its_transform() {
+    let dir = temp_dir("transform-compress");
+    let conf = dir.join("compress.config");
+    std::fs::write(
+        &conf,
+        "enabled true\ncache false\nremove-accept-encoding true\n\
+         compressible-content-type application/octet-stream\nminimum-content-length 0\n\
+         supported-algorithms gzip\n",
+    )
+    .unwrap();
+    let origin = Origin::start();
+    let p = Proxy::start(
+        "transform-compress",
+        &origin,
+        Setup {
+            plugins: vec![format!(
+                "/usr/lib/trafficserver/modules/compress.so {}",
+                conf.display()
+            )],
+            ..Setup::default()
+        },
+    );
+    for n in [1u64, 16384, 1_000_000] {
+        let url = format!("http://127.0.0.1:{}/size/{n}", p.port);
+        let head_file = dir.join("head");
+        let (rc, body) = curl(&[
+            "-H",
+            "Host: example.com",
+            "-H",
+            "Accept-Encoding: gzip",
+            "-D",
+            head_file.to_str().unwrap(),
+            &url,
+        ]);
+        assert_eq!(rc, 0, "{}", p.stderr());
+        let head = std::fs::read_to_string(&head_file)
+            .unwrap()
+            .to_ascii_lowercase();
+        assert!(
+            head.contains("content-encoding: gzip"),
+            "{head}\n{}",
+            p.stderr()
+        );
+        assert!(head.contains("vary: accept-encoding"), "{head}");
+        assert!(!head.contains("content-length"), "{head}");
+        let gz = dir.join("body.gz");
+        std::fs::write(&gz, &body).unwrap();
+        let out = std::process::Command::new("gzip")
+            .args(["-dc"])
+            .arg(&gz)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "gunzip: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.stdout == pattern(n), "{n}: the origin's bytes, gzipped");
+        assert!(
+            (body.len() as u64) < n.max(64),
+            "{n}: compressed to {}",
+            body.len()
+        );
+    }
+    // Without Accept-Encoding: the origin's bytes as they are.
+    let url = format!("http://127.0.0.1:{}/size/5000", p.port);
+    let (rc, body) = curl(&["-H", "Host: example.com", &url]);
+    assert_eq!(rc, 0);
+    assert!(body == pattern(5000));
+}

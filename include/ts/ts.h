@@ -2675,6 +2675,14 @@ tsapi TSReturnCode TSHttpTxnPristineUrlGet(TSHttpTxn txnp, TSMBuffer *bufp, TSML
 tsapi char *TSHttpTxnEffectiveUrlStringGet(TSHttpTxn txnp, int *length);
 
 /**
+ * The response as a response transform makes it (ATS's transform response): with a transform
+ * on TS_HTTP_RESPONSE_TRANSFORM_HOOK, the client's response, which the transforms may still
+ * change until their first output (the head is sent after it, as ATS does). TS_ERROR without a
+ * transform or before the response is made.
+ */
+tsapi TSReturnCode TSHttpTxnTransformRespGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *offset);
+
+/**
  * A new empty URL in the heap.
  */
 tsapi TSReturnCode TSUrlCreate(TSMBuffer bufp, TSMLoc *locp);

@@ -192,6 +192,43 @@ pub unsafe extern "C" fn ats_ip_range_parse(
     })
 }
 
+/// The bytes of a `std::string_view` (empty for a NULL pointer).
+///
+/// # Safety
+/// `v` names `len` readable bytes at `ptr` (or `ptr` is NULL).
+unsafe fn view_bytes<'a>(v: &StringView) -> &'a [u8] {
+    if v.ptr.is_null() || v.len == 0 {
+        &[]
+    } else {
+        // SAFETY: this function's contract.
+        unsafe { std::slice::from_raw_parts(v.ptr, v.len) }
+    }
+}
+
+/// libtscore's `int strcasecmp(const std::string_view &, const std::string_view &)` (TextView.h):
+/// the two compared ignoring ASCII case; a proper prefix sorts first. Negative, 0 or positive.
+/// cbindgen:ignore
+#[export_name = "_Z10strcasecmpRKSt17basic_string_viewIcSt11char_traitsIcEES4_"]
+pub unsafe extern "C" fn ts_strcasecmp_views(
+    lhs: *const StringView,
+    rhs: *const StringView,
+) -> c_int {
+    guard!(0, || {
+        if lhs.is_null() || rhs.is_null() {
+            crate::error!("{}: NULL argument", here!());
+            return 0;
+        }
+        // SAFETY: references to live string_views (the function's contract).
+        let (a, b) = unsafe { (view_bytes(&*lhs), view_bytes(&*rhs)) };
+        let lower = |c: &u8| c.to_ascii_lowercase();
+        match a.iter().map(lower).cmp(b.iter().map(lower)) {
+            std::cmp::Ordering::Less => -1,
+            std::cmp::Ordering::Equal => 0,
+            std::cmp::Ordering::Greater => 1,
+        }
+    })
+}
+
 /// ATS's `IpMap` object as a plugin holds it: two pointers (its IPv4 and IPv6 maps), zero when
 /// made. tshost keeps its own map behind the first; the second stays NULL.
 #[repr(C)]
@@ -315,4 +352,31 @@ pub unsafe extern "C" fn ipmap_drop(this: *mut IpMapRepr) {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(s: &str) -> StringView {
+        StringView {
+            len: s.len(),
+            ptr: s.as_ptr(),
+        }
+    }
+
+    #[test]
+    fn strcasecmp_of_views_ignores_ascii_case_and_sorts_prefixes_first() {
+        let cmp = |a: &str, b: &str| {
+            let (a, b) = (view(a), view(b));
+            // SAFETY (test): two live string_views.
+            unsafe { ts_strcasecmp_views(&a, &b) }
+        };
+        assert_eq!(cmp("Gzip", "gZIP"), 0);
+        assert_eq!(cmp("", ""), 0);
+        assert!(cmp("br", "gzip") < 0);
+        assert!(cmp("gzip", "br") > 0);
+        assert!(cmp("gz", "gzip") < 0, "a proper prefix sorts first");
+        assert!(cmp("GZIP", "gz") > 0);
+    }
 }

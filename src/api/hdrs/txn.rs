@@ -166,3 +166,26 @@ pub unsafe extern "C" fn TSHttpTxnEffectiveUrlStringGet(
         }
     })
 }
+
+/// The response as a response transform makes it (ATS's transform response): with a transform
+/// on TS_HTTP_RESPONSE_TRANSFORM_HOOK, the client's response, which the transforms may still
+/// change until their first output (the head is sent after it, as ATS does). TS_ERROR without a
+/// transform or before the response is made.
+#[no_mangle]
+pub unsafe extern "C" fn TSHttpTxnTransformRespGet(
+    txnp: TSHttpTxn,
+    bufp: *mut TSMBuffer,
+    offset: *mut TSMLoc,
+) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || {
+        let who = here!();
+        let Some(t) = txn_arg(who, txnp) else {
+            return TS_ERROR;
+        };
+        if !t.hooks.has(crate::hooks::id::RESPONSE_TRANSFORM) {
+            return TS_ERROR;
+        }
+        // SAFETY: the plugin's out-pointers: NULL (refused) or writable.
+        unsafe { txn_hdr(who, txnp, bufp, offset, |h| &h.client_resp) }
+    })
+}

@@ -715,16 +715,8 @@ async fn forward<C: ClientIo>(
     let draining = proxy.draining.load(Ordering::Acquire);
     // Response transforms a plugin added (TS_HTTP_RESPONSE_TRANSFORM_HOOK): the body's length
     // may change, so the client gets it framed anew.
-    let chain = if !head_only && txn.hooks.has(id::RESPONSE_TRANSFORM) {
-        transform::chain_of(txn)
-    } else {
-        Vec::new()
-    };
-    let origin_framing = if chain.is_empty() {
-        resp_framing
-    } else {
-        Framing::Close
-    };
+    let chain = transform::chain_of(txn, head_only);
+    let origin_framing = transform::framing_for_client(&chain, resp_framing);
     let (client_resp, client_framing) = server_resp.copy_with(|h| {
         let keep = client_ka && !body_unsent;
         let framing = prepare_client_response(h, origin_framing, client_version, is_head, keep);
@@ -734,6 +726,17 @@ async fn forward<C: ClientIo>(
         framing
     });
     txn.headers.client_resp.store(Some(client_resp.clone()));
+    // Under transforms the head waits for the chain's first output (ATS): a transform may change
+    // it (TSHttpTxnTransformRespGet).
+    let transformed = !chain.is_empty() && client_framing != Framing::None;
+    let mut running = None;
+    if transformed {
+        let Some(mut run) = transform::start(&chain, resp_framing) else {
+            return Err(fail(m, Failure::Respond(502)));
+        };
+        run.until_output(&mut origin).await;
+        running = Some(run);
+    }
     worked(m, Step::Respond);
     hooks(ssn, txn, m, id::SEND_RESPONSE_HDR).await?;
 
@@ -746,9 +749,8 @@ async fn forward<C: ClientIo>(
     {
         return Err(fail(m, Failure::ClientGone));
     }
-    let transformed = !chain.is_empty() && client_framing != Framing::None;
-    let relayed = if transformed {
-        transform::relay(&chain, client, &mut origin, resp_framing).await
+    let relayed = if let Some(run) = running {
+        run.finish(client, &mut origin).await
     } else {
         relay::plain(client, &mut origin, BodyReader::new(resp_framing)).await
     };
