@@ -128,10 +128,6 @@ impl Link {
         LIVE_BLOCKS.fetch_add(1, Ordering::Relaxed);
         Link(Arc::new(Hold(b)))
     }
-
-    fn same(&self, other: &Link) -> bool {
-        self.handle == other.handle
-    }
 }
 
 impl Block {
@@ -513,11 +509,6 @@ impl Reader {
     }
 }
 
-/// Whether two links are the same block.
-pub fn same_block(a: &Link, b: &Link) -> bool {
-    a.same(b)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -576,7 +567,7 @@ mod tests {
         assert_eq!(buf.produce(1000), 123, "cut to the room left");
         // A full writer: start() appends a block.
         let w2 = buf.start();
-        assert!(!same_block(&w, &w2));
+        assert_ne!(w.handle(), w2.handle());
         assert_eq!(w.next_handle(), w2.handle());
         buf.destroy();
     }

@@ -8,59 +8,17 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use common::ats::build_example;
-use common::proxy::{make_cert, run_with_timeout, Origin, Proxy, Setup};
+use common::proxy::{free_port, make_cert, run_with_timeout, Origin, Proxy, SServer, Setup};
 use common::temp_dir;
 
-/// A free port on 127.0.0.1 (bound and let go).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// `openssl s_server -www` with a certificate for origin.test: the destination of the tunnels.
-struct TunnelEnd {
-    child: Child,
-    port: u16,
-}
-
-impl TunnelEnd {
-    fn start(dir: &Path) -> TunnelEnd {
-        make_cert(dir, "origin.test");
-        let port = free_port();
-        let child = Command::new("openssl")
-            .args(["s_server", "-www", "-quiet", "-accept"])
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("-cert")
-            .arg(dir.join("origin.test.pem"))
-            .arg("-key")
-            .arg(dir.join("origin.test.key"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("openssl s_server");
-        let end = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < end, "s_server did not listen");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        TunnelEnd { child, port }
-    }
-}
-
-impl Drop for TunnelEnd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn tunnel_end(dir: &Path) -> SServer {
+    SServer::start(dir, "origin.test", &[])
 }
 
 /// `openssl s_client` for `sni` sending a GET: the certificate subject it saw and what came back.
@@ -134,7 +92,7 @@ fn start(
 fn ssl_sni_switches_the_certificate_and_tunnels_facebook_blindly() {
     let dir = temp_dir("ats-tls-examples");
     let ssl_sni = build_example("ssl_sni/ssl_sni.cc", &dir);
-    let end = TunnelEnd::start(&dir);
+    let end = tunnel_end(&dir);
     let origin = Origin::start();
     let (proxy, port) = start(
         "sni",
@@ -164,7 +122,7 @@ fn ssl_sni_switches_the_certificate_and_tunnels_facebook_blindly() {
 fn ssl_preaccept_tunnels_the_clients_of_its_address_range_at_vconn_start() {
     let dir = temp_dir("ats-tls-preaccept");
     let preaccept = build_example("ssl_preaccept/ssl_preaccept.cc", &dir);
-    let end = TunnelEnd::start(&dir);
+    let end = tunnel_end(&dir);
     let origin = Origin::start();
     // The clients (127.0.0.1) are in the range: every connection is tunneled blindly before its
     // handshake, to the tunnel rule of its SNI.
@@ -196,7 +154,7 @@ fn ssl_preaccept_tunnels_the_clients_of_its_address_range_at_vconn_start() {
 fn ssl_sni_allowlist_tunnels_names_without_a_certificate() {
     let dir = temp_dir("ats-tls-allowlist");
     let allow = build_example("ssl_sni_allowlist/ssl_sni_allowlist.cc", &dir);
-    let end = TunnelEnd::start(&dir);
+    let end = tunnel_end(&dir);
     let origin = Origin::start();
     // The port the client came to must be a connect port (ATS's default: 443 only), else the
     // tunnel is refused (closed).
@@ -238,7 +196,7 @@ fn ssl_sni_allowlist_tunnels_names_without_a_certificate() {
 fn disable_http2_turns_h2_off_for_the_names_it_is_given() {
     let dir = temp_dir("ats-tls-h2");
     let no_h2 = build_example("disable_http2/disable_http2.cc", &dir);
-    let end = TunnelEnd::start(&dir);
+    let end = tunnel_end(&dir);
     let origin = Origin::start();
     let (proxy, port) = start(
         "h2",
@@ -287,7 +245,7 @@ fn debians_certifier_mints_a_certificate_for_a_new_name() {
     let store = dir.join("store");
     std::fs::create_dir_all(&store).unwrap();
     let origin = Origin::start();
-    let end = TunnelEnd::start(&dir);
+    let end = tunnel_end(&dir);
     let d = |p: &Path| p.display().to_string();
     let (proxy, port) = start(
         "certifier",

@@ -11,58 +11,13 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use common::proxy::{make_cert, raw_request, run_with_timeout, Origin, Proxy, Setup};
+use common::proxy::{
+    free_port, make_cert, raw_request, run_with_timeout, Origin, Proxy, SServer, Setup,
+};
 use common::temp_dir;
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// `openssl s_server -www` with a certificate for `name` (extra arguments after it).
-struct TlsServer {
-    child: Child,
-    port: u16,
-}
-
-impl TlsServer {
-    fn start(dir: &Path, name: &str, extra: &[&str]) -> TlsServer {
-        make_cert(dir, name);
-        let port = free_port();
-        let child = Command::new("openssl")
-            .args(["s_server", "-www", "-quiet", "-accept"])
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("-cert")
-            .arg(dir.join(format!("{name}.pem")))
-            .arg("-key")
-            .arg(dir.join(format!("{name}.key")))
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("openssl s_server");
-        let end = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < end, "s_server did not listen");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        TlsServer { child, port }
-    }
-}
-
-impl Drop for TlsServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A TCP server that answers each connection's first read with `echo:` and what it read.
 fn echo_server() -> u16 {
@@ -144,7 +99,7 @@ const GET: &[u8] = b"GET / HTTP/1.0\r\nHost: a.test\r\n\r\n";
 #[test]
 fn tunnel_route_carries_the_tls_bytes_blindly_with_fqdn_groups_and_checks_the_port() {
     let dir = temp_dir("sni-routes-tunnel");
-    let end = TlsServer::start(&dir, "origin.test", &[]);
+    let end = SServer::start(&dir, "origin.test", &[]);
     let sni = format!(
         "sni:\n\
          - fqdn: '*.tun.test'\n  tunnel_route: $1:{p}\n\
@@ -221,7 +176,7 @@ fn forward_route_ends_tls_and_carries_the_plain_bytes_over_tcp() {
 #[test]
 fn partial_blind_route_ends_tls_and_opens_tls_to_the_destination() {
     let dir = temp_dir("sni-routes-partial");
-    let end = TlsServer::start(&dir, "origin.test", &[]);
+    let end = SServer::start(&dir, "origin.test", &[]);
     let sni = format!(
         "sni:\n- fqdn: pb.test\n  partial_blind_route: 127.0.0.1:{}\n",
         end.port
@@ -252,7 +207,7 @@ fn verify_server_policy_and_client_cert_of_sni_yaml_apply_by_the_origins_name() 
     make_cert(&dir, "client.test");
     let ca = dir.join("client.test.pem");
     let ca_arg = ca.display().to_string();
-    let origin = TlsServer::start(
+    let origin = SServer::start(
         &dir,
         "origin.test",
         &["-Verify", "1", "-CAfile", &ca_arg, "-verify_return_error"],

@@ -838,3 +838,51 @@ pub fn make_cert(dir: &Path, name: &str) -> (Vec<u8>, Vec<u8>) {
     );
     (std::fs::read(cert).unwrap(), std::fs::read(key).unwrap())
 }
+
+/// A free port on 127.0.0.1 (bound and let go).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `openssl s_server -www` on 127.0.0.1 with a certificate made for `name` ([`make_cert`]),
+/// `extra` arguments after it: it answers a GET with its status page (`HTTP/1.0 200 ok`).
+pub struct SServer {
+    child: Child,
+    pub port: u16,
+}
+
+impl SServer {
+    pub fn start(dir: &Path, name: &str, extra: &[&str]) -> SServer {
+        make_cert(dir, name);
+        let port = free_port();
+        let child = Command::new("openssl")
+            .args(["s_server", "-www", "-quiet", "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(dir.join(format!("{name}.pem")))
+            .arg("-key")
+            .arg(dir.join(format!("{name}.key")))
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("openssl s_server");
+        let end = std::time::Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < end, "s_server did not listen");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        SServer { child, port }
+    }
+}
+
+impl Drop for SServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

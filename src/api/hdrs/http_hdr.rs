@@ -34,22 +34,8 @@ pub unsafe extern "C" fn TSHttpHdrClone(
     locp: *mut TSMLoc,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = here!();
-        let Some(locp) = out_arg(who, "locp", locp) else {
-            return TS_ERROR;
-        };
-        let Some(dest) = heap_arg(who, dest_bufp) else {
-            return TS_ERROR;
-        };
-        let Some(h) = copy_hdr(who, src_bufp, src_hdr) else {
-            return TS_ERROR;
-        };
-        if !dest.is_writable() {
-            return TS_ERROR;
-        }
-        // SAFETY: `locp` is non-NULL (out_arg above) and the plugin's TSMLoc variable.
-        unsafe { *locp = dest.lock().add_hdr(h) as TSMLoc };
-        TS_SUCCESS
+        // SAFETY: the plugin's out-pointer: NULL (refused) or writable.
+        unsafe { clone_hdr_into(here!(), dest_bufp, src_bufp, src_hdr, locp, |h| h) }
     })
 }
 

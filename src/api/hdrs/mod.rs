@@ -280,6 +280,36 @@ fn copy_hdr(who: crate::api::Here, bufp: TSMBuffer, hdr: TSMLoc) -> Option<HttpH
     with_http(who, bufp, hdr, false, None, |h| Some(h.clone()))
 }
 
+/// `make` of a copy of header `src_hdr` as a new header of `dest_bufp`, its location in `*locp`
+/// (TSHttpHdrClone, TSMimeHdrClone).
+///
+/// # Safety
+/// `locp` is NULL (refused) or the plugin's writable TSMLoc variable.
+unsafe fn clone_hdr_into(
+    who: crate::api::Here,
+    dest_bufp: TSMBuffer,
+    src_bufp: TSMBuffer,
+    src_hdr: TSMLoc,
+    locp: *mut TSMLoc,
+    make: impl FnOnce(HttpHdr) -> HttpHdr,
+) -> TSReturnCodeRaw {
+    let Some(locp) = out_arg(who, "locp", locp) else {
+        return TS_ERROR;
+    };
+    let Some(dest) = heap_arg(who, dest_bufp) else {
+        return TS_ERROR;
+    };
+    let Some(h) = copy_hdr(who, src_bufp, src_hdr) else {
+        return TS_ERROR;
+    };
+    if !dest.is_writable() {
+        return TS_ERROR;
+    }
+    // SAFETY: `locp` is non-NULL (out_arg above) and the plugin's TSMLoc variable.
+    unsafe { *locp = dest.lock().add_hdr(make(h)) as TSMLoc };
+    TS_SUCCESS
+}
+
 pub(crate) fn copy_url(who: crate::api::Here, bufp: TSMBuffer, url: TSMLoc) -> Option<Url> {
     with_url(who, bufp, url, false, None, |u| Some(u.clone()))
 }

@@ -21,9 +21,19 @@ fn parser_arg(who: crate::api::Here, p: TSHttpParser) -> Option<Arc<HeadParser>>
 /// A new parser for TSHttpHdrParseReq/Resp.
 #[no_mangle]
 pub extern "C" fn TSHttpParserCreate() -> TSHttpParser {
-    guard!(std::ptr::null_mut(), || {
-        PARSERS.insert(|_| HeadParser::default()).0 as TSHttpParser
-    })
+    guard!(std::ptr::null_mut(), || new_parser() as TSHttpParser)
+}
+
+/// A parser's handle (HTTP and MIME parsers are the same kind of object).
+fn new_parser() -> usize {
+    PARSERS.insert(|_| HeadParser::default()).0
+}
+
+/// Destroy a parser (logged when it is not a live one).
+fn destroy_parser(who: crate::api::Here, parser: TSHttpParser) {
+    if parser_arg(who, parser).is_some() {
+        PARSERS.release(parser as usize);
+    }
 }
 
 /// Forget the piece of a head the parser keeps (to parse another head).
@@ -39,11 +49,7 @@ pub extern "C" fn TSHttpParserClear(parser: TSHttpParser) {
 /// Destroy a parser.
 #[no_mangle]
 pub extern "C" fn TSHttpParserDestroy(parser: TSHttpParser) {
-    guard!((), || {
-        if parser_arg(here!(), parser).is_some() {
-            PARSERS.release(parser as usize);
-        }
-    })
+    guard!((), || destroy_parser(here!(), parser))
 }
 
 /// Feed `[*start, end)` to the parser. TS_PARSE_CONT: all of it was taken and the head is not
@@ -169,9 +175,7 @@ fn fields_of(src: &HttpHdr) -> HttpHdr {
 /// A new MIME parser (for TSMimeHdrParse).
 #[no_mangle]
 pub extern "C" fn TSMimeParserCreate() -> TSMimeParser {
-    guard!(std::ptr::null_mut(), || {
-        PARSERS.insert(|_| HeadParser::default()).0 as TSMimeParser
-    })
+    guard!(std::ptr::null_mut(), || new_parser() as TSMimeParser)
 }
 
 /// Forget the piece of a header the parser keeps.
@@ -187,11 +191,7 @@ pub extern "C" fn TSMimeParserClear(parser: TSMimeParser) {
 /// Destroy a MIME parser.
 #[no_mangle]
 pub extern "C" fn TSMimeParserDestroy(parser: TSMimeParser) {
-    guard!((), || {
-        if parser_arg(here!(), parser as TSHttpParser).is_some() {
-            PARSERS.release(parser as usize);
-        }
-    })
+    guard!((), || destroy_parser(here!(), parser as TSHttpParser))
 }
 
 /// A new, empty MIME header in `bufp`, its location in `*locp`.
@@ -231,22 +231,12 @@ pub unsafe extern "C" fn TSMimeHdrClone(
     locp: *mut TSMLoc,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || {
-        let who = here!();
-        let Some(locp) = out_arg(who, "locp", locp) else {
-            return TS_ERROR;
-        };
-        let Some(dest) = heap_arg(who, dest_bufp) else {
-            return TS_ERROR;
-        };
-        let Some(h) = copy_hdr(who, src_bufp, src_hdr) else {
-            return TS_ERROR;
-        };
-        if !dest.is_writable() {
-            return TS_ERROR;
+        // SAFETY: the plugin's out-pointer: NULL (refused) or writable.
+        unsafe {
+            clone_hdr_into(here!(), dest_bufp, src_bufp, src_hdr, locp, |h| {
+                fields_of(&h)
+            })
         }
-        // SAFETY: `locp` is non-NULL (out_arg above) and the plugin's TSMLoc variable.
-        unsafe { *locp = dest.lock().add_hdr(fields_of(&h)) as TSMLoc };
-        TS_SUCCESS
     })
 }
 

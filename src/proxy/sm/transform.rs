@@ -162,13 +162,14 @@ impl Running {
     }
 
     /// Relay the rest: the origin's body in, the chain's output to the client.
+    /// The chain is closed as `self` goes ([`Drop`]).
     pub(super) async fn finish<C: ClientIo>(
         mut self,
         client: &mut C,
         origin: &mut super::super::origin::OriginConn,
     ) -> Relayed {
         if client.push().await.is_err() {
-            return self.end(Relayed::ClientGone);
+            return Relayed::ClientGone;
         }
         let mut out = vec![0u8; 16384];
         loop {
@@ -178,29 +179,23 @@ impl Running {
                 piece = self.reader.next(origin), if !origin_done && room => self.took(piece),
                 n = self.sink.read(&mut out) => match n {
                     Ok(0) | Err(_) => {
-                        let r = match self.origin_error.take() {
+                        return match self.origin_error.take() {
                             Some(e) => Relayed::OriginFailed(e),
                             None => Relayed::Done {
                                 trailers: Vec::new(),
                                 origin_read: self.origin_done,
                             },
                         };
-                        return self.end(r);
                     }
                     Ok(n) => {
                         if client.send_body(&out[..n]).await.is_err() {
-                            return self.end(Relayed::ClientGone);
+                            return Relayed::ClientGone;
                         }
                     }
                 },
                 _ = self.notify.notified() => {}
             }
         }
-    }
-
-    /// The end (the chain is closed as `self` goes: [`Drop`]).
-    fn end(self, r: Relayed) -> Relayed {
-        r
     }
 }
 
