@@ -43,6 +43,11 @@ pub struct BodyReader {
     pub received: u64,
     /// Trailer fields of a chunked body (complete once `next` returned None).
     pub trailers: Vec<(Vec<u8>, Vec<u8>)>,
+    /// A chunk's last piece, kept while the CRLF after it is awaited, and the trailer section
+    /// begun: [`BodyReader::next`] keeps its place in them, so it is cancel-safe (a transform's
+    /// relay races it against the chain's output).
+    pending: Option<BytesMut>,
+    in_trailers: bool,
 }
 
 /// Trailer fields: (name, value).
@@ -76,6 +81,8 @@ impl BodyReader {
             done,
             received: 0,
             trailers: Vec::new(),
+            pending: None,
+            in_trailers: false,
         }
     }
 
@@ -109,56 +116,65 @@ impl BodyReader {
                 p
             }
             Framing::Chunked => {
-                if self.left == 0 {
+                if self.pending.is_none() && !self.in_trailers && self.left == 0 {
                     let line = conn.read_line().await?;
                     let size = parse_chunk_size(&line)?;
                     if size == 0 {
-                        // Trailers (bounded), then the final CRLF.
-                        loop {
-                            let line = conn.read_line().await?;
-                            if line.is_empty() {
-                                break;
-                            }
-                            if self.trailers.len() >= 100 {
-                                return Err(BodyError::Malformed("too many trailers"));
-                            }
-                            let Some(colon) = line.iter().position(|b| *b == b':') else {
-                                return Err(BodyError::Malformed("bad trailer field"));
-                            };
-                            let name = line[..colon].to_vec();
-                            if name.is_empty() || name.iter().any(|b| b.is_ascii_whitespace()) {
-                                return Err(BodyError::Malformed("bad trailer field"));
-                            }
-                            if trailer_allowed(&name) {
-                                self.trailers
-                                    .push((name, trim_ows(&line[colon + 1..]).to_vec()));
-                            }
-                        }
-                        self.done = true;
-                        return Ok(None);
+                        self.in_trailers = true;
+                    } else {
+                        self.left = size;
                     }
-                    self.left = size;
                 }
-                let p = conn
-                    .take_some(self.left.min(READ_CHUNK as u64) as usize)
-                    .await?;
-                if p.is_empty() {
-                    return Err(BodyError::Truncated);
-                }
-                self.left -= p.len() as u64;
-                if self.left == 0 {
-                    // The CRLF that ends the chunk data.
-                    while conn.buf.len() < 2 {
-                        if conn.fill().await? == 0 {
-                            return Err(BodyError::Truncated);
+                if self.in_trailers {
+                    // Trailers (bounded), then the final CRLF.
+                    loop {
+                        let line = conn.read_line().await?;
+                        if line.is_empty() {
+                            break;
+                        }
+                        if self.trailers.len() >= 100 {
+                            return Err(BodyError::Malformed("too many trailers"));
+                        }
+                        let Some(colon) = line.iter().position(|b| *b == b':') else {
+                            return Err(BodyError::Malformed("bad trailer field"));
+                        };
+                        let name = line[..colon].to_vec();
+                        if name.is_empty() || name.iter().any(|b| b.is_ascii_whitespace()) {
+                            return Err(BodyError::Malformed("bad trailer field"));
+                        }
+                        if trailer_allowed(&name) {
+                            self.trailers
+                                .push((name, trim_ows(&line[colon + 1..]).to_vec()));
                         }
                     }
-                    if &conn.buf[..2] != b"\r\n" {
-                        return Err(BodyError::Malformed("chunk not followed by CRLF"));
-                    }
-                    conn.buf.advance(2);
+                    self.done = true;
+                    return Ok(None);
                 }
-                p
+                if self.pending.is_none() {
+                    let p = conn
+                        .take_some(self.left.min(READ_CHUNK as u64) as usize)
+                        .await?;
+                    if p.is_empty() {
+                        return Err(BodyError::Truncated);
+                    }
+                    self.left -= p.len() as u64;
+                    if self.left > 0 {
+                        self.received += p.len() as u64;
+                        return Ok(Some(p));
+                    }
+                    // The chunk's last piece waits here for the CRLF that ends the chunk data.
+                    self.pending = Some(p);
+                }
+                while conn.buf.len() < 2 {
+                    if conn.fill().await? == 0 {
+                        return Err(BodyError::Truncated);
+                    }
+                }
+                if &conn.buf[..2] != b"\r\n" {
+                    return Err(BodyError::Malformed("chunk not followed by CRLF"));
+                }
+                conn.buf.advance(2);
+                self.pending.take().unwrap_or_default()
             }
         };
         self.received += piece.len() as u64;
