@@ -784,10 +784,11 @@ fn origin_connections_fire_outbound_start_verify_server_and_outbound_close() {
     // A plugin fails the certificate: 502 under ENFORCED, logged and carried on under PERMISSIVE.
     let (h, status, _) = run("outbound-fail", "outbound fail=VERIFY_SERVER", "ENFORCED");
     assert!(status.contains(" 502"), "{status}");
-    assert!(h
-        .proxy
-        .stderr()
-        .contains("TS_EVENT_SSL_VERIFY_SERVER plugin failed"));
+    // The log line is read from tshost's stderr by a thread: waited for, not raced.
+    assert!(h.proxy.wait_for_stderr(
+        "TS_EVENT_SSL_VERIFY_SERVER plugin failed",
+        std::time::Duration::from_secs(5)
+    ));
     assert_eq!(
         events_of(&h),
         [
@@ -801,8 +802,9 @@ fn origin_connections_fire_outbound_start_verify_server_and_outbound_close() {
     drop(h);
     let (h, status, _) = run("outbound-perm", "outbound fail=VERIFY_SERVER", "PERMISSIVE");
     assert!(status.contains(" 200"), "{status}");
-    assert!(h
-        .proxy
-        .stderr()
-        .contains("TS_EVENT_SSL_VERIFY_SERVER plugin failed"));
+    // The log line is read from tshost's stderr by a thread: waited for, not raced.
+    assert!(h.proxy.wait_for_stderr(
+        "TS_EVENT_SSL_VERIFY_SERVER plugin failed",
+        std::time::Duration::from_secs(5)
+    ));
 }
