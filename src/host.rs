@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
+use parking_lot::RwLock;
+
 use crate::config::records::{RecValue, Records};
 use crate::layout::Layout;
 
@@ -17,6 +19,8 @@ pub struct Dirs {
     pub runtime: CString,
     pub config_path: PathBuf,
     pub plugin_path: PathBuf,
+    /// The runtime directory (proxy.config.local_state_dir): the control socket's.
+    pub runtime_path: PathBuf,
     /// Where diags.log goes (None: no diags.log, stderr only).
     pub log_path: Option<PathBuf>,
 }
@@ -80,8 +84,17 @@ fn make_dirs(layout: &Layout, records: &Records) -> Dirs {
         runtime: cstring(&runtime),
         config_path: config,
         plugin_path: plugin,
+        runtime_path: runtime,
         log_path: log,
     }
+}
+
+/// The runtime directory a tshost started with `layout` uses (where its control socket is), as
+/// its records.config and the environment say.
+pub fn runtime_dir_for(layout: &Layout) -> Result<PathBuf, String> {
+    let records =
+        Records::load(&layout.config.join("records.config")).map_err(|e| e.to_string())?;
+    Ok(make_dirs(layout, &records).runtime_path)
 }
 
 /// The directories plugins see (TSConfigDirGet & co). Before a host starts they default to
@@ -95,15 +108,87 @@ pub fn dirs() -> &'static Dirs {
     })
 }
 
-static RECORDS: OnceLock<Records> = OnceLock::new();
+/// The records in force. A reload puts a new set in place and never frees the old one: plugins
+/// hold pointers into it (TSHttpTxnConfigStringGet's value, TSMgmtStringGet's copy source), and
+/// reloads are rare (one set is some tens of KiB).
+static RECORDS: RwLock<Option<&'static Records>> = RwLock::new(None);
+
+/// What a reload reads again: records.config's path and the command line's records over it.
+static SOURCE: OnceLock<(PathBuf, Vec<(String, RecValue)>)> = OnceLock::new();
 
 /// The records in force (defaults until a host starts).
 pub fn records() -> &'static Records {
-    RECORDS.get_or_init(Records::defaults)
+    if let Some(r) = *RECORDS.read() {
+        return r;
+    }
+    *RECORDS
+        .write()
+        .get_or_insert_with(|| Box::leak(Box::new(Records::defaults())))
 }
 
-/// Apply records.config settings that take effect process-wide.
-fn apply(records: &Records) -> Result<(), String> {
+/// Records whose new value a reload puts to work: the diagnostics (debug on/off and tags), the
+/// hook timeout, and how origins are reached over TLS (`proxy.config.ssl.client.*`: the proxy
+/// swaps its origin TLS settings, [`crate::proxy::reload`]). Records only plugins read
+/// (TSMgmtIntGet, TSHttpTxnConfig*Get of a record the transaction did not set) read the new
+/// value after a reload too, as do records tshost does not know. The rest are taken at start.
+pub fn reloadable(name: &str) -> bool {
+    name.starts_with("proxy.config.diags.debug.")
+        || name.starts_with("proxy.config.ssl.client.")
+        || name == "proxy.config.tshost.hook_timeout_ms"
+        || crate::config::records::is_stored_only(name)
+}
+
+/// What a records.config reload changed.
+#[derive(Debug, Default, PartialEq)]
+pub struct RecordsChange {
+    /// Changed records whose new value is in force now.
+    pub applied: Vec<String>,
+    /// Changed records tshost takes at start only: in force at the next start.
+    pub restart: Vec<String>,
+}
+
+/// Read records.config again (as `traffic_ctl config reload`): the environment's and the command
+/// line's records still win; the new records are in force for every later reader; the
+/// diagnostics and the hook timeout are applied. A file that does not load keeps the records in
+/// force (the error names the file and line).
+pub fn reload_records() -> Result<RecordsChange, String> {
+    let Some((path, overrides)) = SOURCE.get() else {
+        return Err(
+            "no records.config: tshost was started without a configuration directory".into(),
+        );
+    };
+    let mut new = Records::load(path).map_err(|e| e.to_string())?;
+    for (name, value) in overrides {
+        new.set(name, value.clone());
+    }
+    let old = records();
+    let mut change = RecordsChange::default();
+    let mut names: Vec<&str> = new.iter().map(|(n, _)| n).collect();
+    names.extend(old.iter().map(|(n, _)| n).filter(|n| new.get(n).is_none()));
+    names.sort_unstable();
+    names.dedup();
+    for name in names {
+        if old.get(name) != new.get(name) {
+            if reloadable(name) || !new.registered(name) {
+                change.applied.push(name.to_string());
+            } else {
+                change.restart.push(name.to_string());
+            }
+        }
+    }
+    apply_dynamic(&new)?;
+    *RECORDS.write() = Some(Box::leak(Box::new(new)));
+    for name in &change.restart {
+        crate::note!(
+            "records.config: {name} changed; tshost takes this setting at start: in force after \
+             the next restart"
+        );
+    }
+    Ok(change)
+}
+
+/// The settings a reload applies again (see [`reloadable`]).
+fn apply_dynamic(records: &Records) -> Result<(), String> {
     let debug_on = records
         .get_int("proxy.config.diags.debug.enabled")
         .unwrap_or(0)
@@ -112,11 +197,17 @@ fn apply(records: &Records) -> Result<(), String> {
         .get_str("proxy.config.diags.debug.tags")
         .unwrap_or("");
     crate::diags::configure_debug(debug_on, tags)?;
-    for name in crate::diags::configure_outputs(&|n| records.get_str(n).map(str::to_owned)) {
-        crate::note!("{name}: syslog (S) is not supported by tshost; the other outputs apply");
-    }
     if let Some(ms) = records.get_int("proxy.config.tshost.hook_timeout_ms") {
         crate::hooks::set_hook_timeout_ms(ms.max(0) as u64);
+    }
+    Ok(())
+}
+
+/// Apply records.config settings that take effect process-wide.
+fn apply(records: &Records) -> Result<(), String> {
+    apply_dynamic(records)?;
+    for name in crate::diags::configure_outputs(&|n| records.get_str(n).map(str::to_owned)) {
+        crate::note!("{name}: syslog (S) is not supported by tshost; the other outputs apply");
     }
     let int = |name: &str, default: i64| records.get_int(name).unwrap_or(default);
     let timeout = int("proxy.config.ssl.session_cache.timeout", 0);
@@ -252,8 +343,15 @@ fn configure_inner(layout: &Layout, overrides: &[(&str, RecValue)]) -> Result<()
             dirs().config_path.display()
         );
     }
+    let _ = SOURCE.set((
+        config_dir.join("records.config"),
+        overrides
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.clone()))
+            .collect(),
+    ));
     // Set before the plugins load, so that their TSPluginInit reads the records in force.
-    let _ = RECORDS.set(records);
+    *RECORDS.write() = Some(Box::leak(Box::new(records)));
     Ok(())
 }
 

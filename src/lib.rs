@@ -13,6 +13,8 @@ pub mod api;
 pub mod args;
 pub mod config;
 pub mod cont;
+pub mod ctl;
+pub mod ctlproto;
 pub mod diags;
 pub mod harness;
 pub mod hdrs;

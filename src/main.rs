@@ -26,6 +26,10 @@ static ALLOC: tshost::rt::alloc::MiAlloc = tshost::rt::alloc::MiAlloc;
 /// self-signed certificate) and forwards requests to the host they name. Started through a
 /// symlink named traffic_server, it takes traffic_server's options and layout instead
 /// (TS_ROOT, PROXY_CONFIG_CONFIG_DIR, --bind_stdout, -C verify_config, ...).
+///
+/// `tshost ctl [--config-dir DIR] COMMAND` controls a running tshost as traffic_ctl controls
+/// ATS (config reload, config get, metric get, plugin msg, server stop/drain): see
+/// `tshost ctl --help`.
 #[derive(Parser, Debug)]
 #[command(name = "tshost", version = concat!(env!("CARGO_PKG_VERSION"), " (ATS plugin API 9.2.9)"))]
 struct Cli {
@@ -59,6 +63,17 @@ fn main() -> ExitCode {
         .and_then(|n| n.to_str());
     if invoked_as == Some("traffic_server") {
         return traffic_server(&argv);
+    }
+    let words = || -> Vec<String> {
+        argv.iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    };
+    if invoked_as == Some("traffic_ctl") {
+        return ExitCode::from(tshost::ctl::main("traffic_ctl", &words()[1..]));
+    }
+    if argv.get(1).is_some_and(|a| a == "ctl") {
+        return ExitCode::from(tshost::ctl::main("tshost ctl", &words()[2..]));
     }
     let cli = Cli::parse();
     let started = match &cli.config_dir {

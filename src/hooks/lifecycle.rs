@@ -4,7 +4,7 @@
 //! origins), each server SSL_CTX made (edata the SSL_CTX), then PORTS_INITIALIZED (ports bound,
 //! not accepting yet), PORTS_READY (accepting), CACHE_READY (ATS fires it with the cache off
 //! too), TASK_THREADS_READY, and SHUTDOWN when a stop begins. MSG carries a TSPluginMsg (fired by
-//! `tshost_plugin_msg`).
+//! `tshost_plugin_msg` and `tshost ctl plugin msg`).
 //!
 //! Each call holds the continuation's mutex, as ATS's APIHook::invoke does.
 #![forbid(unsafe_code)]
@@ -47,6 +47,30 @@ pub fn fire(id: TSLifecycleHookID, edata: *mut c_void) {
         }
         cont.call_locked(event, edata);
     }
+}
+
+/// Deliver a plugin message, as ATS's `traffic_ctl plugin msg TAG [DATA]`: the continuations of
+/// TS_LIFECYCLE_MSG_HOOK get TS_EVENT_LIFECYCLE_MSG with a TSPluginMsg, on this thread, in add
+/// order. As traffic_ctl sends it, the data is NUL-terminated and `data_size` counts the NUL;
+/// without data, `data` is NULL and `data_size` 0. An error for a tag or data with a NUL byte.
+pub fn plugin_msg(tag: &str, data: Option<&str>) -> Result<(), String> {
+    let tag = std::ffi::CString::new(tag).map_err(|_| "the tag has a NUL byte".to_string())?;
+    let data = data
+        .map(std::ffi::CString::new)
+        .transpose()
+        .map_err(|_| "the data has a NUL byte".to_string())?;
+    let mut msg = crate::sys::types::TSPluginMsg {
+        tag: tag.as_ptr(),
+        data: data
+            .as_ref()
+            .map_or(std::ptr::null(), |d| d.as_ptr().cast()),
+        data_size: data.as_ref().map_or(0, |d| d.as_bytes_with_nul().len()),
+    };
+    fire(
+        TSLifecycleHookID::TS_LIFECYCLE_MSG_HOOK,
+        (&mut msg as *mut crate::sys::types::TSPluginMsg).cast(),
+    );
+    Ok(())
 }
 
 /// Whether any continuation waits on hook `id` (so a caller can skip making its edata).

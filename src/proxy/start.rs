@@ -34,6 +34,8 @@ pub struct Prepared {
     pub remap_file: Option<(std::path::PathBuf, std::path::PathBuf)>,
     /// ip_allow.yaml (proxy.config.cache.ip_allow.filename), reloaded with remap.config.
     pub ip_allow_file: Option<std::path::PathBuf>,
+    /// The configuration directory (None: built-in defaults).
+    pub config_dir: Option<std::path::PathBuf>,
     pub timeouts: ClientTimeouts,
     pub shutdown_timeout: Duration,
 }
@@ -260,7 +262,7 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
             30,
         ),
         redirect_actions: redirect_actions(records),
-        origin_tls: origin_tls(records, setup.config_dir),
+        origin_tls: arc_swap::ArcSwap::from_pointee(origin_tls(records, setup.config_dir)),
         pristine_host: records
             .get_int("proxy.config.url_remap.pristine_host_hdr")
             .unwrap_or(0)
@@ -294,6 +296,7 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
             .config_dir
             .map(|d| (d.join("remap.config"), setup.plugin_dir.to_path_buf())),
         ip_allow_file,
+        config_dir: setup.config_dir.map(Path::to_path_buf),
         timeouts: ClientTimeouts {
             keep_alive: secs(
                 records,
@@ -405,9 +408,8 @@ pub fn ignore_signals_until_run() {
 fn survived(name: &str) -> String {
     let ats = match name {
         "SIGHUP" => {
-            "tshost reads remap.config, ip_allow.yaml and sni.yaml again (ATS's traffic_server \
-             ignores SIGHUP: its reload is `traffic_ctl config reload`); the rest of the \
-             configuration needs a restart for now"
+            "tshost reloads its configuration as `tshost ctl config reload` does (ATS's \
+             traffic_server ignores SIGHUP: its reload is `traffic_ctl config reload`)"
         }
         "SIGUSR1" => {
             "ATS dumps its allocator free lists and memory statistics here; tshost has none to \
@@ -508,6 +510,31 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
         let mut hup = on(SignalKind::hangup())?;
         let mut usr1 = on(SignalKind::user_defined1())?;
         let mut usr2 = on(SignalKind::user_defined2())?;
+        // The control socket (tshost ctl, traffic_ctl) and SIGHUP reload the same way.
+        let control = Arc::new(super::control::Control {
+            reloader: super::reload::Reloader {
+                proxy: proxy.clone(),
+                config_dir: prepared.config_dir.clone(),
+                remap_file: prepared.remap_file.clone(),
+                ip_allow_file: prepared.ip_allow_file.clone(),
+                tls: prepared.tls.clone(),
+            },
+            stop: Arc::new(tokio::sync::Notify::new()),
+        });
+        let socket = prepared
+            .config_dir
+            .as_ref()
+            .and_then(|_| super::control::bind(&crate::host::dirs().runtime_path));
+        let serving = socket
+            .as_ref()
+            .map(|b| super::control::serve(&b.listener, control.clone()));
+        let serving = async move {
+            match serving {
+                Some(s) => s.await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(serving);
         fire(L::TS_LIFECYCLE_PORTS_READY_HOOK, std::ptr::null_mut());
         fire(L::TS_LIFECYCLE_CACHE_READY_HOOK, std::ptr::null_mut());
         crate::note!("{started}");
@@ -524,18 +551,18 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
                 _ = int.recv() => break crate::note!("SIGINT: stopping"),
                 _ = hup.recv() => {
                     crate::note!("{}", survived("SIGHUP"));
-                    // As `traffic_ctl config reload`: remap.config is read again.
-                    if let Some((file, plugin_dir)) = &prepared.remap_file {
-                        let ip_allow = prepared.ip_allow_file.as_deref();
-                        super::reload::reload_remap(&proxy, file, plugin_dir, ip_allow);
-                    }
-                    if prepared.tls.is_some() {
-                        crate::tls::sni::reload();
-                    }
+                    // As `traffic_ctl config reload`.
+                    let c = control.clone();
+                    let _ = tokio::task::spawn_blocking(move || c.reloader.reload()).await;
                 }
+                _ = control.stop.notified() => break crate::note!("stopping (control socket)"),
+                _ = &mut serving => {}
                 _ = usr1.recv() => crate::note!("{}", survived("SIGUSR1")),
                 _ = usr2.recv() => crate::note!("{}", survived("SIGUSR2")),
             }
+        }
+        if let Some(b) = &socket {
+            b.remove();
         }
         fire(L::TS_LIFECYCLE_SHUTDOWN_HOOK, std::ptr::null_mut());
         let left = server.shutdown(prepared.shutdown_timeout).await;
@@ -578,7 +605,7 @@ fn redirect_actions(
 /// certificate (proxy.config.ssl.client.cert.* and .private_key.*) and the CAs
 /// (proxy.config.ssl.client.CA.cert.*); a relative file is in its setting's directory, a relative
 /// directory in the configuration directory (as ATS's `set_paths_helper`, whose prefix is it).
-fn origin_tls(
+pub(super) fn origin_tls(
     records: &crate::config::records::Records,
     config_dir: Option<&Path>,
 ) -> super::origin_io::OriginTls {

@@ -260,7 +260,7 @@ where
         client_sni: None,
     };
     let tls = match super::origin_tls::TlsTo::new(
-        &proxy.config.origin_tls,
+        &proxy.config.origin_tls.load(),
         |_| None,
         names,
         || Some(host.to_ascii_lowercase()),

@@ -280,35 +280,22 @@ impl TlsServer {
         let server = Arc::new(TlsServer {
             certs: Arc::new(ArcSwapOption::empty()),
         });
-        let mut by_name = HashMap::new();
-        let mut by_addr = Vec::new();
-        let mut first_ctx = 0usize;
-        let Some(first) = certs.first() else {
-            return Err("no certificate".into());
-        };
-        for (i, c) in certs.iter().enumerate() {
-            let ctx = c.context()?;
-            if i == 0 {
-                first_ctx = ctx.as_ptr() as usize;
-            }
-            if let Some(ip) = c.dest_ip {
-                by_addr.push((ip, ctx.clone()));
-            }
-            for n in names_of(&c.chain[0]) {
-                let key = n.strip_prefix('*').map(str::to_string).unwrap_or(n);
-                by_name.entry(key).or_insert_with(|| ctx.clone());
-            }
-        }
-        server.certs.store(Some(Arc::new(Certs {
-            default: default_context(first, &server.certs)?,
-            by_name,
-            by_addr,
-            first_ctx,
-        })));
+        server
+            .certs
+            .store(Some(Arc::new(certs_of(certs, &server.certs)?)));
         *CURRENT.write() = Some(server.clone());
         Ok(server)
     }
 
+    /// Put a new set of certificates in place (ssl_multicert.config read again): new handshakes
+    /// use it, connections made before keep theirs. Sessions and tickets of a certificate that
+    /// is still there resume (the session id context is the certificate's, the ticket keys are
+    /// the process's). The old set stays when the new one does not load.
+    pub fn reload(&self, certs: &[CertKey]) -> Result<(), String> {
+        self.certs
+            .store(Some(Arc::new(certs_of(certs, &self.certs)?)));
+        Ok(())
+    }
     /// Replace the certificate whose name is `new`'s subject CN (every name and address it
     /// served; the default too if it is the default one).
     fn update(&self, new: CertKey) -> Result<(), String> {
@@ -363,6 +350,35 @@ impl TlsServer {
     pub fn names(&self) -> usize {
         self.certs.load().as_ref().map_or(0, |c| c.by_name.len())
     }
+}
+
+/// The contexts of `certs` (the first is the default), for the set in `slot`.
+fn certs_of(certs: &[CertKey], slot: &Arc<ArcSwapOption<Certs>>) -> Result<Certs, String> {
+    let mut by_name = HashMap::new();
+    let mut by_addr = Vec::new();
+    let mut first_ctx = 0usize;
+    let Some(first) = certs.first() else {
+        return Err("no certificate".into());
+    };
+    for (i, c) in certs.iter().enumerate() {
+        let ctx = c.context()?;
+        if i == 0 {
+            first_ctx = ctx.as_ptr() as usize;
+        }
+        if let Some(ip) = c.dest_ip {
+            by_addr.push((ip, ctx.clone()));
+        }
+        for n in names_of(&c.chain[0]) {
+            let key = n.strip_prefix('*').map(str::to_string).unwrap_or(n);
+            by_name.entry(key).or_insert_with(|| ctx.clone());
+        }
+    }
+    Ok(Certs {
+        default: default_context(first, slot)?,
+        by_name,
+        by_addr,
+        first_ctx,
+    })
 }
 
 /// The default context: `first`'s certificate, and the callbacks that pick the certificate by

@@ -45,8 +45,9 @@ pub struct SmConfig {
     /// proxy.config.http.redirect.actions: whether a redirect is followed, by the new origin's
     /// address class.
     pub redirect_actions: crate::config::redirect::RedirectActions,
-    /// How origins' certificates are checked (proxy.config.ssl.client.verify.server.*).
-    pub origin_tls: OriginTls,
+    /// How origins' certificates are checked (proxy.config.ssl.client.verify.server.*): replaced
+    /// whole by a records.config reload.
+    pub origin_tls: arc_swap::ArcSwap<OriginTls>,
 }
 
 pub struct Proxy {

@@ -499,7 +499,7 @@ async fn forward<C: ClientIo>(
             };
             let host_field = || client_req.with(|h| h.field(b"host").and_then(host_of));
             match TlsTo::new(
-                &proxy.config.origin_tls,
+                &proxy.config.origin_tls.load(),
                 |k| txn.config_str(k),
                 names,
                 host_field,
