@@ -121,9 +121,9 @@ pub fn records() -> &'static Records {
     if let Some(r) = *RECORDS.read() {
         return r;
     }
-    *RECORDS
-        .write()
-        .get_or_insert_with(|| Box::leak(Box::new(Records::defaults())))
+    let mut slot = RECORDS.write();
+    let r: &'static Records = slot.get_or_insert_with(|| Box::leak(Box::new(Records::defaults())));
+    r
 }
 
 /// Records whose new value a reload puts to work: the diagnostics (debug on/off and tags), the

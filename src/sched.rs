@@ -151,8 +151,9 @@ pub struct ScheduledEvent {
     pub pool: PoolKind,
     cancelled: AtomicBool,
     done: AtomicBool,
-    /// Deliver with NULL edata instead of the event's handle (TS_EVENT_MGMT_UPDATE).
-    null_edata: bool,
+    /// The edata delivered instead of the event's handle: NULL (TS_EVENT_MGMT_UPDATE), a VIO (a
+    /// VConnection's timeout events).
+    edata: Option<usize>,
 }
 
 impl ScheduledEvent {
@@ -171,13 +172,18 @@ impl ScheduledEvent {
             pool,
             cancelled: AtomicBool::new(false),
             done: AtomicBool::new(false),
-            null_edata: false,
+            edata: None,
         }
     }
     /// The event is delivered with NULL edata (as ATS's config-update callbacks are), not the
     /// TSEvent handle.
     pub fn with_null_edata(mut self) -> Self {
-        self.null_edata = true;
+        self.edata = Some(0);
+        self
+    }
+    /// The event is delivered with `edata` (a handle), not the TSEvent handle.
+    pub fn with_edata(mut self, edata: usize) -> Self {
+        self.edata = Some(edata);
         self
     }
     pub fn cancel(&self) -> bool {
@@ -274,11 +280,7 @@ fn deliver(ev: Arc<ScheduledEvent>) {
             return;
         }
     }
-    let edata = if ev.null_edata {
-        std::ptr::null_mut()
-    } else {
-        ev.handle as *mut c_void
-    };
+    let edata = ev.edata.unwrap_or(ev.handle) as *mut c_void;
     ev.cont.call(ev.event, edata);
     if let Some(m) = &ev.cont.mutex {
         m.unlock();

@@ -139,6 +139,19 @@ pub struct PluginVConn {
     /// tshost's own VConnection (an intercept's, ATS's PluginVC): a write wakes it even with
     /// nothing to write yet (it then asks the writer for data with WRITE_READY).
     hosted: bool,
+    timeouts: Mutex<Timeouts>,
+}
+
+/// TSVConnActiveTimeoutSet and TSVConnInactivityTimeoutSet, as ATS's PluginVC keeps them: when one
+/// expires, the continuation of the VIO in progress (the read one first) gets
+/// TS_EVENT_VCONN_ACTIVE_TIMEOUT or TS_EVENT_VCONN_INACTIVITY_TIMEOUT with the VIO, once. A new
+/// setting or a cancel replaces the timer (a generation number retires the old one); I/O
+/// (TSVConnRead/Write, TSVIOReenable) restarts the inactivity clock.
+struct Timeouts {
+    active_gen: u64,
+    inactivity: Option<Duration>,
+    inactive_gen: u64,
+    last_activity: std::time::Instant,
 }
 
 /// Make `cont` a VConnection (TSVConnCreate).
@@ -162,6 +175,12 @@ fn make(cont: Arc<Cont>, hosted: bool) -> Arc<PluginVConn> {
         closed: AtomicI32::new(0),
         output: AtomicUsize::new(0),
         hosted,
+        timeouts: Mutex::new(Timeouts {
+            active_gen: 0,
+            inactivity: None,
+            inactive_gen: 0,
+            last_activity: std::time::Instant::now(),
+        }),
     });
     PLUGIN_VCONNS.lock().insert(h, vc.clone());
     vc
@@ -212,8 +231,101 @@ impl PluginVConn {
         sched::schedule(ev, Duration::ZERO);
     }
 
+    /// TSVConnActiveTimeoutSet: the VIO in progress times out `after` from now.
+    pub fn set_active_timeout(self: &Arc<Self>, after: Duration) {
+        let gen = {
+            let mut t = self.timeouts.lock();
+            t.active_gen += 1;
+            t.active_gen
+        };
+        let weak = Arc::downgrade(self);
+        sched::after(after, move || {
+            if let Some(vc) = weak.upgrade() {
+                if vc.timeouts.lock().active_gen == gen {
+                    vc.timed_out(TSEvent::TS_EVENT_VCONN_ACTIVE_TIMEOUT);
+                }
+            }
+        });
+    }
+
+    /// TSVConnActiveTimeoutCancel.
+    pub fn cancel_active_timeout(&self) {
+        self.timeouts.lock().active_gen += 1;
+    }
+
+    /// TSVConnInactivityTimeoutSet: the VIO in progress times out once nothing happened on the
+    /// VConnection for `after`.
+    pub fn set_inactivity_timeout(self: &Arc<Self>, after: Duration) {
+        let gen = {
+            let mut t = self.timeouts.lock();
+            t.inactive_gen += 1;
+            t.inactivity = Some(after);
+            t.last_activity = std::time::Instant::now();
+            t.inactive_gen
+        };
+        self.arm_inactivity(gen, after);
+    }
+
+    /// TSVConnInactivityTimeoutCancel.
+    pub fn cancel_inactivity_timeout(&self) {
+        let mut t = self.timeouts.lock();
+        t.inactive_gen += 1;
+        t.inactivity = None;
+    }
+
+    /// One timer per setting: when it fires early (there was I/O since), it waits the rest.
+    fn arm_inactivity(self: &Arc<Self>, gen: u64, delay: Duration) {
+        let weak = Arc::downgrade(self);
+        sched::after(delay, move || {
+            let Some(vc) = weak.upgrade() else { return };
+            let rest = {
+                let mut t = vc.timeouts.lock();
+                let Some(limit) = t.inactivity.filter(|_| t.inactive_gen == gen) else {
+                    return;
+                };
+                let idle = t.last_activity.elapsed();
+                if idle >= limit {
+                    t.inactivity = None;
+                    None
+                } else {
+                    Some(limit - idle)
+                }
+            };
+            match rest {
+                Some(rest) => vc.arm_inactivity(gen, rest),
+                None => vc.timed_out(TSEvent::TS_EVENT_VCONN_INACTIVITY_TIMEOUT),
+            }
+        });
+    }
+
+    /// I/O happened: the inactivity clock starts again.
+    fn touch(&self) {
+        let mut t = self.timeouts.lock();
+        if t.inactivity.is_some() {
+            t.last_activity = std::time::Instant::now();
+        }
+    }
+
+    /// A timeout expired: tell the continuation of the VIO in progress (on a network thread,
+    /// under its mutex); nothing when the VConnection is closed or no VIO is in progress.
+    fn timed_out(&self, event: TSEvent) {
+        if self.closed() != 0 {
+            return;
+        }
+        let vio = [&self.read, &self.write]
+            .into_iter()
+            .find(|v| v.op() != Op::None);
+        let Some(vio) = vio else { return };
+        let Some(cont) = vio_cont(vio) else { return };
+        let (_, ev) = ACTIONS.insert(|h| {
+            ScheduledEvent::new(h, cont, event as c_int, None, PoolKind::Net).with_edata(vio.handle)
+        });
+        sched::schedule(ev, Duration::ZERO);
+    }
+
     /// Another party reads from it (TSVConnRead): `cont` is told, `buffer` is filled.
     pub fn do_read(&self, cont: usize, buffer: usize, nbytes: i64) -> Arc<Vio> {
+        self.touch();
         self.read.set(Op::Read, cont, nbytes, buffer, 0);
         self.wake();
         self.read.clone()
@@ -223,6 +335,7 @@ impl PluginVConn {
     /// VConnection is woken when the reader already has data (ATS's INKVConnInternal), tshost's
     /// own always (ATS's PluginVC).
     pub fn do_write(&self, cont: usize, reader: usize, nbytes: i64) -> Arc<Vio> {
+        self.touch();
         // As ATS's `buffer.reader_for`: the VIO's buffer is the reader's (TSVIOBufferGet on a
         // write VIO is the buffer it drains; transforms test it for the input's end).
         let buffer = crate::iobuf::READERS
@@ -276,6 +389,7 @@ impl PluginVConn {
 pub fn reenable(vio: &Vio) -> bool {
     match get(vio.vconn) {
         Some(vc) => {
+            vc.touch();
             vc.wake();
             true
         }

@@ -1,10 +1,11 @@
 //! ATS 9.2.9's TLS example plugins (`example/plugins/c-api/`: ssl_sni, ssl_sni_allowlist,
-//! disable_http2), built from ATS's source against tshost's headers alone, on tshost's TLS port
+//! disable_http2), built from ATS's source against tshost's headers alone and against Debian's
+//! ts.h (with tshost's stand-ins for the ATS-internal headers Debian does not ship), on tshost's TLS port
 //! with real clients: a certificate switched by SNI (TSSslContextFindByName + SSL_set_SSL_CTX), a
 //! blind tunnel (TSVConnTunnel) to a TLS server through a `tunnel://` rule, HTTP/2 turned off for
 //! a name (TSVConnProtocolDisable); ssl_preaccept (libtscore's IpAddr from tshost's
 //! `tscore/ink_inet.h`) tunneling the clients of an address range at VCONN_START; and Debian's
-//! certifier.so minting certificates.
+//! certifier.so minting certificates; ATS's test plugin ssl_hook_test built against Debian's header.
 
 mod common;
 
@@ -12,9 +13,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::ats::build_example;
+use common::ats::build_example_with;
 use common::proxy::{free_port, make_cert, run_with_timeout, Origin, Proxy, SServer, Setup};
-use common::temp_dir;
+use common::{temp_dir, Header};
 
 /// `openssl s_server -www` with a certificate for origin.test: the destination of the tunnels.
 fn tunnel_end(dir: &Path) -> SServer {
@@ -90,131 +91,143 @@ fn start(
 
 #[test]
 fn ssl_sni_switches_the_certificate_and_tunnels_facebook_blindly() {
-    let dir = temp_dir("ats-tls-examples");
-    let ssl_sni = build_example("ssl_sni/ssl_sni.cc", &dir);
-    let end = tunnel_end(&dir);
-    let origin = Origin::start();
-    let (proxy, port) = start(
-        "sni",
-        &origin,
-        end.port,
-        vec![ssl_sni.display().to_string()],
-        true,
-    );
+    // Built against tshost's headers, then against Debian's ts.h.
+    for header in [Header::Ours, Header::Debian] {
+        let dir = temp_dir("ats-tls-examples");
+        let ssl_sni = build_example_with("ssl_sni/ssl_sni.cc", &dir, header);
+        let end = tunnel_end(&dir);
+        let origin = Origin::start();
+        let (proxy, port) = start(
+            "sni",
+            &origin,
+            end.port,
+            vec![ssl_sni.display().to_string()],
+            true,
+        );
 
-    // www.yahoo.com: tshost has no certificate of that name (the default a.test would do); the
-    // plugin switches the connection to safelyfiled.com's context at the CERT hook.
-    let out = s_client(port, "www.yahoo.com", &[]);
-    assert!(subject(&out).contains("CN=safelyfiled.com"), "{out}");
-    // a.test: the plugin leaves it alone; proxied as usual.
-    let out = s_client(port, "a.test", &[]);
-    assert!(subject(&out).contains("CN=a.test"), "{out}");
-    assert!(out.contains(" 200 OK"), "{out}");
-    // www.facebook.com: a blind tunnel: the client's TLS is the s_server's, untouched.
-    let out = s_client(port, "www.facebook.com", &[]);
-    assert!(subject(&out).contains("CN=origin.test"), "{out}");
-    assert!(out.contains("HTTP/1.0 200 ok"), "{out}");
-    assert!(out.contains("s_server"), "{out}");
-    drop(proxy);
+        // www.yahoo.com: tshost has no certificate of that name (the default a.test would do); the
+        // plugin switches the connection to safelyfiled.com's context at the CERT hook.
+        let out = s_client(port, "www.yahoo.com", &[]);
+        assert!(subject(&out).contains("CN=safelyfiled.com"), "{out}");
+        // a.test: the plugin leaves it alone; proxied as usual.
+        let out = s_client(port, "a.test", &[]);
+        assert!(subject(&out).contains("CN=a.test"), "{out}");
+        assert!(out.contains(" 200 OK"), "{out}");
+        // www.facebook.com: a blind tunnel: the client's TLS is the s_server's, untouched.
+        let out = s_client(port, "www.facebook.com", &[]);
+        assert!(subject(&out).contains("CN=origin.test"), "{out}");
+        assert!(out.contains("HTTP/1.0 200 ok"), "{out}");
+        assert!(out.contains("s_server"), "{out}");
+        drop(proxy);
+    }
 }
 
 #[test]
 fn ssl_preaccept_tunnels_the_clients_of_its_address_range_at_vconn_start() {
-    let dir = temp_dir("ats-tls-preaccept");
-    let preaccept = build_example("ssl_preaccept/ssl_preaccept.cc", &dir);
-    let end = tunnel_end(&dir);
-    let origin = Origin::start();
-    // The clients (127.0.0.1) are in the range: every connection is tunneled blindly before its
-    // handshake, to the tunnel rule of its SNI.
-    let (proxy, port) = start(
-        "preaccept-in",
-        &origin,
-        end.port,
-        vec![format!("{} 127.0.0.1-127.0.0.2", preaccept.display())],
-        true,
-    );
-    let out = s_client(port, "unknown.test", &[]);
-    assert!(subject(&out).contains("CN=origin.test"), "{out}");
-    assert!(out.contains("HTTP/1.0 200 ok"), "{out}");
-    drop(proxy);
-    // Out of the range (one address): terminated and proxied by tshost.
-    let (_proxy, port) = start(
-        "preaccept-out",
-        &origin,
-        end.port,
-        vec![format!("{} 10.9.8.7", preaccept.display())],
-        true,
-    );
-    let out = s_client(port, "a.test", &[]);
-    assert!(subject(&out).contains("CN=a.test"), "{out}");
-    assert!(out.contains(" 200 OK"), "{out}");
+    // Built against tshost's headers, then against Debian's ts.h.
+    for header in [Header::Ours, Header::Debian] {
+        let dir = temp_dir("ats-tls-preaccept");
+        let preaccept = build_example_with("ssl_preaccept/ssl_preaccept.cc", &dir, header);
+        let end = tunnel_end(&dir);
+        let origin = Origin::start();
+        // The clients (127.0.0.1) are in the range: every connection is tunneled blindly before its
+        // handshake, to the tunnel rule of its SNI.
+        let (proxy, port) = start(
+            "preaccept-in",
+            &origin,
+            end.port,
+            vec![format!("{} 127.0.0.1-127.0.0.2", preaccept.display())],
+            true,
+        );
+        let out = s_client(port, "unknown.test", &[]);
+        assert!(subject(&out).contains("CN=origin.test"), "{out}");
+        assert!(out.contains("HTTP/1.0 200 ok"), "{out}");
+        drop(proxy);
+        // Out of the range (one address): terminated and proxied by tshost.
+        let (_proxy, port) = start(
+            "preaccept-out",
+            &origin,
+            end.port,
+            vec![format!("{} 10.9.8.7", preaccept.display())],
+            true,
+        );
+        let out = s_client(port, "a.test", &[]);
+        assert!(subject(&out).contains("CN=a.test"), "{out}");
+        assert!(out.contains(" 200 OK"), "{out}");
+    }
 }
 
 #[test]
 fn ssl_sni_allowlist_tunnels_names_without_a_certificate() {
-    let dir = temp_dir("ats-tls-allowlist");
-    let allow = build_example("ssl_sni_allowlist/ssl_sni_allowlist.cc", &dir);
-    let end = tunnel_end(&dir);
-    let origin = Origin::start();
-    // The port the client came to must be a connect port (ATS's default: 443 only), else the
-    // tunnel is refused (closed).
-    let (refusing, port) = start(
-        "allow-443",
-        &origin,
-        end.port,
-        vec![allow.display().to_string()],
-        false,
-    );
-    let out = s_client(port, "unknown.test", &[]);
-    assert!(!out.contains("CN=origin.test"), "{out}");
-    assert!(
-        refusing.wait_for_stderr(
-            "not in proxy.config.http.connect_ports",
-            Duration::from_secs(5)
-        ),
-        "{}",
-        refusing.stderr()
-    );
-    drop(refusing);
-    let (_proxy, port) = start(
-        "allow",
-        &origin,
-        end.port,
-        vec![allow.display().to_string()],
-        true,
-    );
-    // A name with a certificate is terminated by tshost.
-    let out = s_client(port, "safelyfiled.com", &[]);
-    assert!(subject(&out).contains("CN=safelyfiled.com"), "{out}");
-    // A name without one goes, blind, to the tunnel rule's destination.
-    let out = s_client(port, "unknown.test", &[]);
-    assert!(subject(&out).contains("CN=origin.test"), "{out}");
-    assert!(out.contains("HTTP/1.0 200 ok"), "{out}");
+    // Built against tshost's headers, then against Debian's ts.h.
+    for header in [Header::Ours, Header::Debian] {
+        let dir = temp_dir("ats-tls-allowlist");
+        let allow = build_example_with("ssl_sni_allowlist/ssl_sni_allowlist.cc", &dir, header);
+        let end = tunnel_end(&dir);
+        let origin = Origin::start();
+        // The port the client came to must be a connect port (ATS's default: 443 only), else the
+        // tunnel is refused (closed).
+        let (refusing, port) = start(
+            "allow-443",
+            &origin,
+            end.port,
+            vec![allow.display().to_string()],
+            false,
+        );
+        let out = s_client(port, "unknown.test", &[]);
+        assert!(!out.contains("CN=origin.test"), "{out}");
+        assert!(
+            refusing.wait_for_stderr(
+                "not in proxy.config.http.connect_ports",
+                Duration::from_secs(5)
+            ),
+            "{}",
+            refusing.stderr()
+        );
+        drop(refusing);
+        let (_proxy, port) = start(
+            "allow",
+            &origin,
+            end.port,
+            vec![allow.display().to_string()],
+            true,
+        );
+        // A name with a certificate is terminated by tshost.
+        let out = s_client(port, "safelyfiled.com", &[]);
+        assert!(subject(&out).contains("CN=safelyfiled.com"), "{out}");
+        // A name without one goes, blind, to the tunnel rule's destination.
+        let out = s_client(port, "unknown.test", &[]);
+        assert!(subject(&out).contains("CN=origin.test"), "{out}");
+        assert!(out.contains("HTTP/1.0 200 ok"), "{out}");
+    }
 }
 
 #[test]
 fn disable_http2_turns_h2_off_for_the_names_it_is_given() {
-    let dir = temp_dir("ats-tls-h2");
-    let no_h2 = build_example("disable_http2/disable_http2.cc", &dir);
-    let end = tunnel_end(&dir);
-    let origin = Origin::start();
-    let (proxy, port) = start(
-        "h2",
-        &origin,
-        end.port,
-        vec![format!("{} safelyfiled.com", no_h2.display())],
-        false,
-    );
-    let alpn = |sni: &str| {
-        let out = s_client(port, sni, &["-alpn", "h2,http/1.1"]);
-        out.lines()
-            .find(|l| l.starts_with("ALPN protocol:"))
-            .unwrap_or("")
-            .to_string()
-    };
-    assert_eq!(alpn("safelyfiled.com"), "ALPN protocol: http/1.1");
-    assert_eq!(alpn("a.test"), "ALPN protocol: h2");
-    drop(proxy);
+    // Built against tshost's headers, then against Debian's ts.h.
+    for header in [Header::Ours, Header::Debian] {
+        let dir = temp_dir("ats-tls-h2");
+        let no_h2 = build_example_with("disable_http2/disable_http2.cc", &dir, header);
+        let end = tunnel_end(&dir);
+        let origin = Origin::start();
+        let (proxy, port) = start(
+            "h2",
+            &origin,
+            end.port,
+            vec![format!("{} safelyfiled.com", no_h2.display())],
+            false,
+        );
+        let alpn = |sni: &str| {
+            let out = s_client(port, sni, &["-alpn", "h2,http/1.1"]);
+            out.lines()
+                .find(|l| l.starts_with("ALPN protocol:"))
+                .unwrap_or("")
+                .to_string()
+        };
+        assert_eq!(alpn("safelyfiled.com"), "ALPN protocol: http/1.1");
+        assert_eq!(alpn("a.test"), "ALPN protocol: h2");
+        drop(proxy);
+    }
 }
 
 /// Debian's unmodified certifier.so (TS_SSL_CERT_HOOK held while a task thread mints a
@@ -276,4 +289,83 @@ fn debians_certifier_mints_a_certificate_for_a_new_name() {
     assert!(kept.contains(&"new.test.crt".to_string()), "{kept:?}");
     assert!(kept.contains(&"a.test.crt".to_string()), "{kept:?}");
     drop(proxy);
+}
+
+/// ATS's test plugin `ssl_hook_test` (tests/tools/plugins, from ATS's source) built against
+/// Debian's ts.h alone, on every client connection hook at once: VCONN_START held for 2 s (its
+/// reenable is scheduled with TSContScheduleOnPool and calls TSVConnReenable), CLIENT_HELLO held
+/// and reenabled, CLIENT_HELLO immediate, SNI, CERT held and immediate, VCONN_CLOSE. Each callee
+/// is called once, in ATS's order, and the request goes through.
+#[test]
+fn atss_ssl_hook_test_built_against_debians_header_sees_every_hook_in_order() {
+    common::debian_header_present();
+    let dir = temp_dir("ats-ssl-hook-test");
+    let src = common::ats::ats_source().join("tests/tools/plugins/ssl_hook_test.cc");
+    let so = dir.join("ssl_hook_test.so");
+    let out = Command::new("g++")
+        .args(["-std=c++17", "-shared", "-fPIC", "-o"])
+        .arg(&so)
+        .arg(&src)
+        .output()
+        .expect("g++");
+    assert!(
+        out.status.success(),
+        "ssl_hook_test.cc against Debian's header: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let origin = Origin::start();
+    let p = Proxy::start(
+        "ats-ssl-hook-test",
+        &origin,
+        Setup {
+            records: vec![
+                "CONFIG proxy.config.diags.debug.enabled INT 1".into(),
+                "CONFIG proxy.config.diags.debug.tags STRING ssl_hook_test".into(),
+            ],
+            plugins: vec![format!(
+                "{} -preaccept=1 -client_hello=1 -client_hello_imm=1 -sni=1 -cert=1 -i=1 -close=1",
+                so.display()
+            )],
+            ..Default::default()
+        },
+    );
+    let started = std::time::Instant::now();
+    let out = common::proxy::s_client(p.tls_port, &["-servername", "example.com"]);
+    assert!(out.contains("HTTP/1.1 200 OK"), "{out}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(1900),
+        "VCONN_START was held for 2 s: {:?}",
+        started.elapsed()
+    );
+    assert!(
+        p.wait_for_stderr("Close callback 0", Duration::from_secs(5)),
+        "{}",
+        p.stderr()
+    );
+    let log = p.stderr();
+    let order = [
+        "Pre accept callback 0",
+        "Callback reenable ssl_vc=",
+        "Client Hello callback 0",
+        "SNI callback 0",
+        "Cert callback 0",
+        "Close callback 0",
+    ];
+    let mut at = 0;
+    for what in order {
+        let found = log[at..].find(what);
+        assert!(found.is_some(), "{what} after byte {at}:\n{log}");
+        at += found.unwrap() + what.len();
+    }
+    assert!(!log.contains("event is bad"), "{log}");
+    for once in [
+        "Pre accept callback 0",
+        "SNI callback 0",
+        "Close callback 0",
+    ] {
+        assert_eq!(log.matches(once).count(), 1, "{once}:\n{log}");
+    }
+    // Held and immediate: two Client Hello callees and two Cert callees, each once.
+    assert_eq!(log.matches("Client Hello callback 0").count(), 2, "{log}");
+    assert_eq!(log.matches("Cert callback 0").count(), 2, "{log}");
 }

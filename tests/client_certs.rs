@@ -393,7 +393,7 @@ fn sni_yaml_http2_off_and_valid_tls_versions_in() {
     let out = common::proxy::s_client(p.tls_port, &["-servername", "tls12.example.com"]);
     assert!(out.contains("New, TLSv1.2"), "{out}");
 
-    // SIGHUP reads sni.yaml again (tshost's; ATS's is `traffic_ctl config reload`): h2 is off
+    // SIGHUP reloads as `tshost ctl config reload` (ATS's is `traffic_ctl config reload`): h2 is off
     // for example.com too from now on.
     let yaml = format!("{SNI_YAML}- fqdn: example.com\n  http2: off\n");
     std::fs::write(p.dir.join("sni.yaml"), yaml).unwrap();
@@ -404,7 +404,10 @@ fn sni_yaml_http2_off_and_valid_tls_versions_in() {
         .unwrap();
     assert!(st.success());
     assert!(
-        p.wait_for_stderr("sni.yaml: reloaded (10 entries)", Duration::from_secs(10)),
+        p.wait_for_stderr(
+            "sni.yaml finished loading (10 entries)",
+            Duration::from_secs(10)
+        ),
         "{}",
         p.stderr()
     );

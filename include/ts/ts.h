@@ -4190,6 +4190,32 @@ tsapi void TSVConnShutdown(TSVConn connp, int read, int write);
 tsapi int TSVConnClosedGet(TSVConn connp);
 
 /**
+ * The VIO in progress on the VConnection (its read VIO first) times out `timeout` nanoseconds
+ * from now: its continuation gets TS_EVENT_VCONN_ACTIVE_TIMEOUT with the VIO, once (as ATS's
+ * PluginVC). 0 or less cancels; a new call replaces the timer. Logged and ignored for a bad
+ * handle or a client connection (whose timeouts are the proxy's settings).
+ */
+tsapi void TSVConnActiveTimeoutSet(TSVConn connp, TSHRTime timeout);
+
+/**
+ * Cancels TSVConnActiveTimeoutSet's timer.
+ */
+tsapi void TSVConnActiveTimeoutCancel(TSVConn connp);
+
+/**
+ * The VIO in progress on the VConnection times out once no I/O happened on it (TSVConnRead,
+ * TSVConnWrite, TSVIOReenable) for `timeout` nanoseconds: its continuation gets
+ * TS_EVENT_VCONN_INACTIVITY_TIMEOUT with the VIO, once. 0 or less cancels. Logged and ignored
+ * for a bad handle or a client connection.
+ */
+tsapi void TSVConnInactivityTimeoutSet(TSVConn connp, TSHRTime timeout);
+
+/**
+ * Cancels TSVConnInactivityTimeoutSet's timer.
+ */
+tsapi void TSVConnInactivityTimeoutCancel(TSVConn connp);
+
+/**
  * The VConnection's read VIO (what another party reads from it).
  */
 tsapi TSVIO TSVConnReadVIOGet(TSVConn connp);

@@ -12,7 +12,7 @@ use super::{guard, here, Here};
 use crate::cont::{Cont, CONTS};
 use crate::mutex::{TsMutex, MUTEXES};
 use crate::sys::types::{
-    TSCont, TSEventFunc, TSIOBuffer, TSIOBufferReader, TSMutex, TSVConn, TSVIO,
+    TSCont, TSEventFunc, TSHRTime, TSIOBuffer, TSIOBufferReader, TSMutex, TSVConn, TSVIO,
 };
 use crate::vio::{self, Op, PluginVConn, Vio, VIOS};
 
@@ -155,6 +155,63 @@ pub extern "C" fn TSVConnShutdown(
 pub extern "C" fn TSVConnClosedGet(connp: TSVConn) -> std::os::raw::c_int {
     guard!(-1, || {
         vconn_arg(here!(), connp).map_or(-1, |vc| vc.closed())
+    })
+}
+
+/// A timeout in nanoseconds, as a duration; None (cancel) for 0 or less.
+fn timeout_of(ns: TSHRTime) -> Option<std::time::Duration> {
+    (ns > 0).then(|| std::time::Duration::from_nanos(ns as u64))
+}
+
+/// The VIO in progress on the VConnection (its read VIO first) times out `timeout` nanoseconds
+/// from now: its continuation gets TS_EVENT_VCONN_ACTIVE_TIMEOUT with the VIO, once (as ATS's
+/// PluginVC). 0 or less cancels; a new call replaces the timer. Logged and ignored for a bad
+/// handle or a client connection (whose timeouts are the proxy's settings).
+#[no_mangle]
+pub extern "C" fn TSVConnActiveTimeoutSet(connp: TSVConn, timeout: TSHRTime) {
+    guard!((), || {
+        if let Some(vc) = vconn_arg(here!(), connp) {
+            match timeout_of(timeout) {
+                Some(d) => vc.set_active_timeout(d),
+                None => vc.cancel_active_timeout(),
+            }
+        }
+    })
+}
+
+/// Cancels TSVConnActiveTimeoutSet's timer.
+#[no_mangle]
+pub extern "C" fn TSVConnActiveTimeoutCancel(connp: TSVConn) {
+    guard!((), || {
+        if let Some(vc) = vconn_arg(here!(), connp) {
+            vc.cancel_active_timeout();
+        }
+    })
+}
+
+/// The VIO in progress on the VConnection times out once no I/O happened on it (TSVConnRead,
+/// TSVConnWrite, TSVIOReenable) for `timeout` nanoseconds: its continuation gets
+/// TS_EVENT_VCONN_INACTIVITY_TIMEOUT with the VIO, once. 0 or less cancels. Logged and ignored
+/// for a bad handle or a client connection.
+#[no_mangle]
+pub extern "C" fn TSVConnInactivityTimeoutSet(connp: TSVConn, timeout: TSHRTime) {
+    guard!((), || {
+        if let Some(vc) = vconn_arg(here!(), connp) {
+            match timeout_of(timeout) {
+                Some(d) => vc.set_inactivity_timeout(d),
+                None => vc.cancel_inactivity_timeout(),
+            }
+        }
+    })
+}
+
+/// Cancels TSVConnInactivityTimeoutSet's timer.
+#[no_mangle]
+pub extern "C" fn TSVConnInactivityTimeoutCancel(connp: TSVConn) {
+    guard!((), || {
+        if let Some(vc) = vconn_arg(here!(), connp) {
+            vc.cancel_inactivity_timeout();
+        }
     })
 }
 

@@ -118,10 +118,17 @@ impl Reloader {
                 tls.reload(&c).map(|_| c.len())
             })
             .map_err(|e| {
-                crate::error!("{e}; the previous certificates stay in force");
+                // ATS's words (SSLCertificateConfig::reconfigure), then what failed.
+                crate::error!(
+                    "{} failed to load: {e}; the previous certificates stay in force",
+                    super::start::multicert_path(records, dir).display()
+                );
                 format!("ssl_multicert.config: not reloaded: {e}")
             })?;
-        crate::note!("ssl_multicert.config: reloaded ({certs} certificate(s))");
+        crate::note!(
+            "{} finished loading ({certs} certificate(s))",
+            super::start::multicert_path(records, dir).display()
+        );
         if let Some(f) = records
             .get_str("proxy.config.ssl.server.ticket_key.filename")
             .filter(|f| !f.is_empty())

@@ -118,8 +118,12 @@ pub fn load_certificates(records: &Records, dir: &Path) -> Result<Vec<CertKey>, 
         .map_err(|e| e.to_string())?;
     let mut certs = Vec::new();
     for c in &specs_certs {
-        let mut ck = CertKey::load(&c.cert, c.key.as_deref())
-            .map_err(|e| format!("{multicert} line {}: {e}", c.line))?;
+        let mut ck = CertKey::load(&c.cert, c.key.as_deref()).map_err(|e| {
+            format!(
+                "{multicert} line {}: failed to load certificate {e}",
+                c.line
+            )
+        })?;
         if let Some(crate::config::ssl_multicert::DestIp::Addr(ip)) = c.dest_ip {
             ck.dest_ip = Some(ip);
         }
@@ -135,6 +139,38 @@ pub fn load_certificates(records: &Records, dir: &Path) -> Result<Vec<CertKey>, 
         certs.insert(0, default);
     }
     Ok(certs)
+}
+
+/// The path of ssl_multicert.config (proxy.config.ssl.server.multicert.filename).
+pub fn multicert_path(records: &Records, dir: &Path) -> std::path::PathBuf {
+    dir.join(
+        records
+            .get_str("proxy.config.ssl.server.multicert.filename")
+            .unwrap_or("ssl_multicert.config"),
+    )
+}
+
+/// ssl_multicert.config at start, with ATS's words: `PATH finished loading`, or a line's error
+/// and `FATAL: failed to load SSL certificate file, PATH` (the process exits, as ATS's does).
+fn certificates_at_start(records: &Records, dir: &Path) -> Result<Vec<CertKey>, String> {
+    let path = multicert_path(records, dir);
+    match load_certificates(records, dir) {
+        Ok(c) => {
+            if path.exists() {
+                crate::note!("{} finished loading", path.display());
+            }
+            Ok(c)
+        }
+        Err(e) => {
+            crate::error!("{e}");
+            crate::diags::emit(
+                crate::diags::Level::Fatal,
+                None,
+                &format!("failed to load SSL certificate file, {}", path.display()),
+            );
+            Err(e)
+        }
+    }
 }
 
 /// Read the network configuration and bind every port (binding happens here, before any plugin
@@ -154,7 +190,7 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
                 .map_err(|e| format!("proxy.config.http.server_ports: {e}"))?;
             let (remap, plugins) =
                 crate::plugin::remap::load(&dir.join("remap.config"), setup.plugin_dir)?;
-            (specs, remap, plugins, load_certificates(records, dir)?)
+            (specs, remap, plugins, certificates_at_start(records, dir)?)
         }
         None => {
             let lo = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));

@@ -92,9 +92,35 @@ pub fn server_name(ssl: &SslRef) -> Option<String> {
     }
 }
 
-fn build(config: SniConfig) -> Result<Table, String> {
+/// The file of an entry's `client_cert` or `client_key` (relative names are in the directory of
+/// `setting`, itself relative to the configuration directory `dir`), checked readable as ATS
+/// checks them when it loads sni.yaml.
+fn client_file(dir: &Path, setting: &str, name: &str) -> Result<PathBuf, String> {
+    let records = crate::host::records();
+    let base = match records.get_str(setting).unwrap_or_default() {
+        "" | "TS_BUILD_SYSCONFDIR" => dir.to_path_buf(),
+        d => dir.join(d),
+    };
+    let path = base.join(name);
+    std::fs::File::open(&path)
+        .map(|_| path.clone())
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn build(config: SniConfig, dir: &Path) -> Result<Table, String> {
     let mut entries = Vec::new();
     for e in config.entries {
+        let at = |what: &str, err: String| {
+            format!("{}:{}: {what}: {err}", config.file.display(), e.line)
+        };
+        if let Some(c) = &e.client_cert {
+            client_file(dir, "proxy.config.ssl.client.cert.path", c)
+                .map_err(|err| at("client_cert", err))?;
+        }
+        if let Some(k) = &e.client_key {
+            client_file(dir, "proxy.config.ssl.client.private_key.path", k)
+                .map_err(|err| at("client_key", err))?;
+        }
         let verify = match e.verify_client {
             Some(level) => Some(
                 SniVerify::new(level, e.ca_file.as_deref(), e.ca_dir.as_deref()).map_err(
@@ -122,7 +148,7 @@ fn build(config: SniConfig) -> Result<Table, String> {
 
 fn load(file: &Path, dir: &Path) -> Result<Table, String> {
     match SniConfig::load(file, dir).map_err(|e| e.to_string())? {
-        Some(c) => build(c),
+        Some(c) => build(c, dir),
         None => Ok(Table::default()),
     }
 }
@@ -146,15 +172,20 @@ pub fn reload() -> bool {
     let Some((file, dir)) = FILE.lock().unwrap_or_else(|p| p.into_inner()).clone() else {
         return false;
     };
+    // ATS's words (SNIConfig::reconfigure).
+    crate::note!("{} loading ...", file.display());
     match load(&file, &dir) {
         Ok(t) => {
             let n = t.entries.len();
             install(t);
-            crate::note!("{}: reloaded ({n} entries)", file.display());
+            crate::note!("{} finished loading ({n} entries)", file.display());
             true
         }
         Err(e) => {
-            crate::error!("{e}; the previous sni.yaml stays in force");
+            crate::error!(
+                "{} failed to load: {e}; the previous sni.yaml stays in force",
+                file.display()
+            );
             false
         }
     }
