@@ -29,7 +29,8 @@ static ALLOC: tshost::rt::alloc::MiAlloc = tshost::rt::alloc::MiAlloc;
 ///
 /// `tshost ctl [--config-dir DIR] COMMAND` controls a running tshost as traffic_ctl controls
 /// ATS (config reload, config get, metric get, plugin msg, server stop/drain): see
-/// `tshost ctl --help`.
+/// `tshost ctl --help`. `tshost plugin-check X.so` says, without loading it, whether a plugin
+/// would load (its kind and the functions tshost lacks).
 #[derive(Parser, Debug)]
 #[command(name = "tshost", version = concat!(env!("CARGO_PKG_VERSION"), " (ATS plugin API 9.2.9)"))]
 struct Cli {
@@ -75,6 +76,9 @@ fn main() -> ExitCode {
     if argv.get(1).is_some_and(|a| a == "ctl") {
         return ExitCode::from(tshost::ctl::main("tshost ctl", &words()[2..]));
     }
+    if argv.get(1).is_some_and(|a| a == "plugin-check") {
+        return ExitCode::from(plugin_check(&words()[2..]));
+    }
     let cli = Cli::parse();
     let started = match &cli.config_dir {
         Some(dir) => tshost::host::start(dir),
@@ -90,6 +94,85 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     serve(cli.config_dir.as_deref(), &summary, 0)
+}
+
+/// `tshost plugin-check X.so...`: which symbols each plugin needs that tshost's process would not
+/// have, and its kind; 0 when all would load, 1 when one would not, 2 for a usage error or a file
+/// that is not a shared object.
+fn plugin_check(args: &[String]) -> u8 {
+    if args.is_empty() || args.iter().any(|a| a == "-h" || a == "--help") {
+        eprintln!(
+            "Usage: tshost plugin-check PLUGIN.so...\n\nReads each plugin's dynamic symbols \
+             (nothing is loaded) and says whether it is a global or remap plugin and which \
+             functions tshost lacks.\nExit status: 0 all would load, 1 one would not, 2 usage \
+             or unreadable file."
+        );
+        return 2;
+    }
+    let host = match std::env::current_exe() {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("tshost plugin-check: cannot find tshost's own binary: {e}");
+            return 2;
+        }
+    };
+    let mut status = 0;
+    for plugin in args {
+        let name = Path::new(plugin)
+            .file_name()
+            .map_or(plugin.clone(), |n| n.to_string_lossy().into_owned());
+        let r = match tshost::plugin::check::check(
+            Path::new(plugin),
+            &host,
+            tshost::plugin::hostlibs::HOST_LIBRARIES,
+        ) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("tshost plugin-check: {e}");
+                status = 2;
+                continue;
+            }
+        };
+        let kind = match (r.global, r.remap) {
+            (true, true) => "a global and remap plugin (TSPluginInit, TSRemapInit)",
+            (true, false) => "a global plugin (TSPluginInit)",
+            (false, true) => "a remap plugin (TSRemapInit)",
+            (false, false) => "not a plugin: it defines neither TSPluginInit nor TSRemapInit",
+        };
+        println!("{name}: {kind}");
+        if r.missing_api.is_empty() {
+            println!("{name}: all {} ATS API symbols resolved", r.api_needed);
+        } else {
+            println!(
+                "{name}: {} of {} ATS API symbols missing in tshost: {}",
+                r.missing_api.len(),
+                r.api_needed,
+                r.missing_api.join(", ")
+            );
+        }
+        if !r.missing_other.is_empty() {
+            println!(
+                "{name}: {} other symbol(s) no library in reach defines: {}",
+                r.missing_other.len(),
+                r.missing_other.join(", ")
+            );
+        }
+        if !r.missing_libs.is_empty() {
+            println!("{name}: libraries not found: {}", r.missing_libs.join(", "));
+        }
+        println!(
+            "{name}: {}",
+            if r.ok() {
+                "would load"
+            } else {
+                "would not load"
+            }
+        );
+        if !r.ok() && status == 0 {
+            status = 1;
+        }
+    }
+    status
 }
 
 /// `tshost X started: N plugin(s) loaded (names)`.

@@ -74,6 +74,51 @@ pub unsafe extern "C" fn ink_ctime_r(clock: *const c_long, buf: *mut c_char) -> 
     })
 }
 
+/// libtscore's `ink_atoui64` on bytes: leading spaces, tabs, CRs and LFs skipped; `0x` and hex
+/// digits, else decimal digits with an optional K/M/G/T suffix (powers of 1024); stops at the
+/// first other byte; overflow wraps, as C's unsigned arithmetic.
+fn atoui64(s: &[u8]) -> u64 {
+    let mut s = s;
+    while let [b' ' | b'\t' | b'\n' | b'\r', rest @ ..] = s {
+        s = rest;
+    }
+    let mut num: u64 = 0;
+    if let [b'0', b'x', rest @ ..] = s {
+        for c in rest.iter().map_while(|c| (*c as char).to_digit(16)) {
+            num = (num << 4).wrapping_add(u64::from(c));
+        }
+        return num;
+    }
+    let mut i = 0;
+    while let Some(d) = s.get(i).filter(|c| c.is_ascii_digit()) {
+        num = num.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+        i += 1;
+    }
+    let shift = match s.get(i) {
+        Some(b'K') => 10,
+        Some(b'M') => 20,
+        Some(b'G') => 30,
+        Some(b'T') => 40,
+        _ => 0,
+    };
+    num.wrapping_mul(1u64 << shift)
+}
+
+/// `uint64_t ink_atoui64(const char *str)`: a number from text, as libtscore reads it (decimal with
+/// a K/M/G/T suffix, or `0x` hex); 0 for NULL (logged).
+/// cbindgen:ignore
+#[export_name = "_Z11ink_atoui64PKc"]
+pub unsafe extern "C" fn ink_atoui64(str: *const c_char) -> u64 {
+    guard!(0, || {
+        if str.is_null() {
+            crate::error!("{}: NULL string", here!());
+            return 0;
+        }
+        // SAFETY: non-NULL (checked above) and NUL-terminated (the function's contract).
+        atoui64(unsafe { std::ffi::CStr::from_ptr(str) }.to_bytes())
+    })
+}
+
 /// ATS's `IpAddr` (ink_inet.h): the family, then the address union (IPv4 in the first 4 bytes,
 /// network order) at offset 8, since the union holds `uint64_t`s: 24 bytes.
 #[repr(C, align(8))]
@@ -357,6 +402,17 @@ pub unsafe extern "C" fn ipmap_drop(this: *mut IpMapRepr) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn atoui64_reads_as_libtscore() {
+        assert_eq!(atoui64(b"  42abc"), 42);
+        assert_eq!(atoui64(b"\t0x1F"), 31);
+        assert_eq!(atoui64(b"2K"), 2048);
+        assert_eq!(atoui64(b"3M"), 3 << 20);
+        assert_eq!(atoui64(b"1T"), 1 << 40);
+        assert_eq!(atoui64(b"x1"), 0);
+        assert_eq!(atoui64(b""), 0);
+    }
 
     fn view(s: &str) -> StringView {
         StringView {

@@ -9,7 +9,7 @@ use libloading::os::unix::{Library, RTLD_GLOBAL, RTLD_NOW};
 use parking_lot::Mutex;
 
 /// What `traffic_server` links that plugins call (sonames as Debian ships them).
-const HOST_LIBRARIES: &[&str] = &["libpcre.so.3", "libz.so.1"];
+pub const HOST_LIBRARIES: &[&str] = &["libpcre.so.3", "libz.so.1"];
 
 /// Kept open for the life of the process.
 static OPENED: Mutex<Option<Vec<Library>>> = Mutex::new(None);

@@ -1,4 +1,5 @@
 //! Plugins: plugin.config parsing and loading; remap plugins (remap.config's `@plugin=`).
+pub mod check;
 pub mod config;
 pub mod hostlibs;
 pub mod loader;
