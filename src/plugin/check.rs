@@ -49,12 +49,12 @@ fn read(path: &Path) -> Result<Elf, String> {
         if let Ok(strings) = sections.strings(endian, &*data, link) {
             for d in entries {
                 let text = || {
-                    let val: u64 = d.d_val(endian).into();
+                    let val: u64 = d.d_val(endian);
                     let off = u32::try_from(val).ok()?;
                     let s = strings.get(off).ok()?;
                     Some(String::from_utf8_lossy(s).into_owned())
                 };
-                let tag: u64 = d.d_tag(endian).into();
+                let tag: u64 = d.d_tag(endian);
                 match tag as u32 {
                     object::elf::DT_NEEDED => elf.needed.extend(text()),
                     object::elf::DT_RUNPATH | object::elf::DT_RPATH => {
