@@ -1,8 +1,8 @@
 //! The few functions of ATS's own libraries (libtscore) that Debian's plugin binaries call from
 //! the host process, exported under their C++ names: regex_remap.so calls `ats_ip_ntop` and
 //! `ink_ctime_r`; header_rewrite.so `ats_ip_set`, `ats_ip_range_parse` and IpMap's `mark`,
-//! `contains`, `count` and destructor. Each behaves as ATS 9.2.9's (src/tscore/ink_inet.cc,
-//! ink_time.cc, IpMap.cc).
+//! `contains`, `count` and destructor; tcpinfo.so `ink_atoui64`. Each behaves as ATS 9.2.9's
+//! (src/tscore/ink_inet.cc, ink_time.cc, IpMap.cc, ParseRules.cc).
 
 use std::net::{IpAddr, SocketAddr};
 use std::os::raw::{c_char, c_int, c_long, c_void};
@@ -71,6 +71,41 @@ pub unsafe extern "C" fn ink_ctime_r(clock: *const c_long, buf: *mut c_char) -> 
         // SAFETY: `clock` points at a time_t and `buf` has room for ctime_r's 26 bytes (the
         // function's contract).
         unsafe { libc::ctime_r(clock, buf) }
+    })
+}
+
+/// `uint64_t ink_atoui64(const char *str)`: leading spaces, tabs, CR and LF skipped, then `0x`
+/// and hexadecimal digits, or decimal digits with an optional `K`, `M`, `G` or `T` after them
+/// (times 2^10, 2^20, 2^30, 2^40); what follows is ignored, overflow wraps. NULL: logged, 0.
+/// cbindgen:ignore
+#[export_name = "_Z11ink_atoui64PKc"]
+pub unsafe extern "C" fn ink_atoui64(s: *const c_char) -> u64 {
+    guard!(0, || {
+        if s.is_null() {
+            crate::error!("{}: NULL string", here!());
+            return 0;
+        }
+        // SAFETY: non-NULL (checked) and NUL-terminated (the function's contract).
+        let b = unsafe { std::ffi::CStr::from_ptr(s) }.to_bytes();
+        let b = &b[b.iter().take_while(|c| b" \t\n\r".contains(c)).count()..];
+        if let Some(hex) = b.strip_prefix(b"0x") {
+            return hex
+                .iter()
+                .map_while(|c| (*c as char).to_digit(16))
+                .fold(0u64, |n, d| (n << 4).wrapping_add(u64::from(d)));
+        }
+        let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+        let n = b[..digits].iter().fold(0u64, |n, c| {
+            n.wrapping_mul(10).wrapping_add(u64::from(c - b'0'))
+        });
+        let shift = match b.get(digits) {
+            Some(b'K') => 10,
+            Some(b'M') => 20,
+            Some(b'G') => 30,
+            Some(b'T') => 40,
+            _ => 0,
+        };
+        n.wrapping_mul(1 << shift)
     })
 }
 
@@ -378,5 +413,28 @@ mod tests {
         assert!(cmp("gzip", "br") > 0);
         assert!(cmp("gz", "gzip") < 0, "a proper prefix sorts first");
         assert!(cmp("GZIP", "gz") > 0);
+    }
+
+    #[test]
+    fn ink_atoui64_reads_decimal_with_multipliers_and_hex_after_blanks() {
+        let read = |s: &str| {
+            let c = std::ffi::CString::new(s).unwrap();
+            // SAFETY (test): a NUL-terminated string.
+            unsafe { ink_atoui64(c.as_ptr()) }
+        };
+        assert_eq!(read("1024"), 1024);
+        assert_eq!(read(" \t\r\n42abc"), 42);
+        assert_eq!(read("10M"), 10 << 20);
+        assert_eq!(read("2K"), 2048);
+        assert_eq!(read("0x1fZ"), 31);
+        assert_eq!(read("0x10K"), 16, "no multiplier after hexadecimal");
+        assert_eq!(read("x"), 0);
+        assert_eq!(
+            read("18446744073709551617"),
+            1,
+            "wraps as C's unsigned arithmetic"
+        );
+        // SAFETY (test): NULL is refused before it is read.
+        assert_eq!(unsafe { ink_atoui64(std::ptr::null()) }, 0);
     }
 }
