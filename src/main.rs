@@ -118,7 +118,12 @@ fn serve(config_dir: Option<&Path>, summary: &str, net_threads: i64) -> ExitCode
             .unwrap_or(2)
     }
     .max(1) as usize;
-    match tshost::proxy::start::run(prepared, threads, summary) {
+    let result = tshost::proxy::start::run(prepared, threads, summary);
+    // The plugins' text logs: what they wrote before the stop goes to their files.
+    if !tshost::textlog::flush_all(std::time::Duration::from_secs(5)) {
+        tshost::warning!("text logs: the log writer did not finish within 5 s; lines may be lost");
+    }
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e, 1),
     }

@@ -31,7 +31,18 @@ pub fn ats_source() -> PathBuf {
 /// Build `example/plugins/c-api/<rel>` into `dir`, with tshost's `include/` the only place ts/
 /// headers come from: the compiler's list of the headers it read names none of Debian's.
 pub fn build_example(rel: &str, dir: &Path) -> PathBuf {
-    let src = ats_source().join("example/plugins/c-api").join(rel);
+    build_ats_plugin(&format!("example/plugins/c-api/{rel}"), dir)
+}
+
+/// Build ATS's test plugin `tests/tools/plugins/<rel>` (what the gold tests load) into `dir`, as
+/// [`build_example`] builds the examples.
+pub fn build_test_plugin(rel: &str, dir: &Path) -> PathBuf {
+    build_ats_plugin(&format!("tests/tools/plugins/{rel}"), dir)
+}
+
+/// Build the plugin at `rel` in ATS's source into `dir` against tshost's `include/` alone.
+fn build_ats_plugin(rel: &str, dir: &Path) -> PathBuf {
+    let src = ats_source().join(rel);
     let cxx = rel.ends_with(".cc");
     let stem = Path::new(rel).file_stem().unwrap().to_str().unwrap();
     let so = dir.join(format!("{stem}.so"));
