@@ -19,6 +19,7 @@ const VARIADIC: &[&str] = &[
     "TSFatal",
     "TSAlert",
     "TSEmergency",
+    "TSTextLogObjectWrite",
 ];
 
 fn main() {

@@ -5,7 +5,7 @@
 //!   `rt` (handle pools, string blocks, the clock, the allocator);
 //! - the core: `cont`, `mutex`, `sched`, `stats`, `diags`, `args`, `hooks` (registry, dispatch,
 //!   reenable), `hdrs` (the header model), `iobuf` (IOBuffers), `vio` (plugin VConnections, VIOs), `tls`, `config`, `plugin`, `util`
-//!   (base64, percent coding, plugin files, UUIDs);
+//!   (base64, percent coding, plugin files, UUIDs), `textlog` (plugins' text logs and their writer);
 //! - `proxy` (sessions, transactions, the network driver), `layout`, `tscli`, `tscmd`, `verify`;
 //! - the composition roots `host` (start-up) and `harness` (the C test harness);
 //! - `api`, on top: every exported C function, imported by nothing (tests/house.rs checks it).
@@ -30,6 +30,7 @@ pub mod rt;
 pub mod sched;
 pub mod stats;
 pub mod sys;
+pub mod textlog;
 pub mod tls;
 pub mod tscli;
 pub mod tscmd;

@@ -91,6 +91,7 @@ fn main() -> ExitCode {
     let summary = summary();
     if cli.check {
         tshost::note!("{summary}");
+        flush_text_logs();
         return ExitCode::SUCCESS;
     }
     serve(cli.config_dir.as_deref(), &summary, 0)
@@ -216,9 +217,18 @@ fn serve(config_dir: Option<&Path>, summary: &str, net_threads: i64) -> ExitCode
             .unwrap_or(2)
     }
     .max(1) as usize;
-    match tshost::proxy::start::run(prepared, threads, summary) {
+    let result = tshost::proxy::start::run(prepared, threads, summary);
+    flush_text_logs();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e, 1),
+    }
+}
+
+/// The plugins' text logs at exit: what they wrote goes to their files (within 5 s).
+fn flush_text_logs() {
+    if !tshost::textlog::flush_all(std::time::Duration::from_secs(5)) {
+        tshost::warning!("text logs: the log writer did not finish within 5 s; lines may be lost");
     }
 }
 

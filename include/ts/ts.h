@@ -1109,6 +1109,11 @@ typedef tsapi_ssl_context *TSSslContext;
 typedef tsapi_x509 *TSSslX509;
 
 /**
+ * A custom text log file created with TSTextLogObjectCreate.
+ */
+typedef tsapi_textlogobject *TSTextLogObject;
+
+/**
  * A UUID object.
  */
 typedef tsapi_uuid *TSUuid;
@@ -1270,11 +1275,6 @@ typedef struct {
   const char *key_name;
   size_t key_name_len;
 } TSSecretID;
-
-/**
- * A custom text log file created with TSTextLogObjectCreate.
- */
-typedef tsapi_textlogobject *TSTextLogObject;
 
 #ifdef __cplusplus
 extern "C" {
@@ -3677,6 +3677,75 @@ tsapi void TSStatIntSet(int the_stat, TSMgmtInt value);
 tsapi TSReturnCode TSStatFindName(const char *name, int *idp);
 
 /**
+ * Creates a text log named `filename` in `proxy.config.log.logfile_dir` (`.log` added when the
+ * name has no `.`; a final `.` is dropped instead; `stdout` and `stderr` are the process's) and
+ * sets `*new_log_obj` to it. `mode` is 0 or an OR of TS_LOG_MODE_ADD_TIMESTAMP (each line starts
+ * with the local time, `20240309.07h05m02s `) and TS_LOG_MODE_DO_NOT_RENAME. As in ATS 9.2, any
+ * non-zero mode adds the timestamp (ATS tests `(bool)mode & TS_LOG_MODE_ADD_TIMESTAMP`). A name
+ * another live log has gets `_1`, `_2`, ... (a WARNING), and a file already there that is not a
+ * text log's is rolled away (a WARNING); with TS_LOG_MODE_DO_NOT_RENAME either is TS_ERROR
+ * instead. Rolling starts from `proxy.config.log.rolling_enabled` & co. The file is created
+ * with the first line (at once with `proxy.config.log.rolling_allow_empty`). A mode out of
+ * 0..=3 or a conflict: TS_ERROR, `*new_log_obj` NULL. A NULL name or `new_log_obj` is logged,
+ * TS_ERROR.
+ */
+tsapi
+TSReturnCode TSTextLogObjectCreate(const char *filename,
+                                   int mode,
+                                   TSTextLogObject *new_log_obj);
+
+/**
+ * Waits until every line written to `the_object` before this call is in its file (at most 10
+ * s; longer is a WARNING). A NULL, destroyed or foreign handle is logged.
+ */
+tsapi void TSTextLogObjectFlush(TSTextLogObject the_object);
+
+/**
+ * Writes what is left of the log's lines, closes its file and ends the handle: using it again is
+ * an error (logged). TS_SUCCESS; a NULL, destroyed or foreign handle is logged, TS_ERROR.
+ */
+tsapi TSReturnCode TSTextLogObjectDestroy(TSTextLogObject the_object);
+
+/**
+ * The line a new file of this log starts with (a newline added if it has none); NULL: none.
+ * Files already there keep theirs. A NULL, destroyed or foreign handle is logged.
+ */
+tsapi void TSTextLogObjectHeaderSet(TSTextLogObject the_object, const char *header);
+
+/**
+ * Sets the rolling mode, `proxy.config.log.rolling_enabled`'s values: 0 none, 1 on time, 2 on
+ * size, 3 time or size, 4 time and size. Call it before the other rolling setters: as in ATS, an
+ * interval, offset or size is only kept by a mode that uses it (values out of range are
+ * adjusted, with a NOTE). TS_SUCCESS; another value, or a NULL, destroyed or foreign handle, is
+ * logged, TS_ERROR.
+ */
+tsapi
+TSReturnCode TSTextLogObjectRollingEnabledSet(TSTextLogObject the_object,
+                                              int rolling_enabled);
+
+/**
+ * Rolls every `rolling_interval_sec` seconds from the offset hour (with a mode on time): raised
+ * to 30, lowered to 86400, or raised until it divides a day, with a NOTE. A NULL, destroyed or
+ * foreign handle is logged.
+ */
+tsapi
+void TSTextLogObjectRollingIntervalSecSet(TSTextLogObject the_object,
+                                          int rolling_interval_sec);
+
+/**
+ * The local hour (0 to 23) rolls on time are counted from (with a mode on time); another value
+ * is 0, with a NOTE. A NULL, destroyed or foreign handle is logged.
+ */
+tsapi void TSTextLogObjectRollingOffsetHrSet(TSTextLogObject the_object, int rolling_offset_hr);
+
+/**
+ * Rolls once the file holds more than `rolling_size_mb` MiB (with a mode on size; looked at every
+ * `proxy.config.log.periodic_tasks_interval` seconds); below 10 it is 10, with a NOTE. A NULL,
+ * destroyed or foreign handle is logged.
+ */
+tsapi void TSTextLogObjectRollingSizeMbSet(TSTextLogObject the_object, int rolling_size_mb);
+
+/**
  * Set an integer configuration for this transaction only.
  */
 tsapi
@@ -4306,9 +4375,9 @@ extern "C" {
  */
 extern tsapi void TSPluginInit(int argc, const char *argv[]);
 
-/* Variadic functions: defined in src/api/varargs.c (stable Rust cannot define them). Each
- * formats like printf and writes one line to the log; a message that cannot be formatted is
- * logged as "(unformattable message)". */
+/* Variadic functions: defined in src/api/varargs.c (stable Rust cannot define them). The
+ * diagnostics functions each format like printf and write one line to the log; a message that
+ * cannot be formatted is logged as "(unformattable message)". */
 
 /**
  * A debug message under `tag`, written only if debug output is on and `tag` matches
@@ -4347,6 +4416,16 @@ tsapi void TSAlert(const char *fmt, ...) TS_PRINTFLIKE(1, 2);
  * An EMERGENCY message, then the process exits with status 33.
  */
 tsapi void TSEmergency(const char *fmt, ...) TS_PRINTFLIKE(1, 2);
+/**
+ * Writes one line to a text log (TSTextLogObjectCreate): `format` formatted like printf (cut at
+ * 16383 bytes with the timestamp), after the local time `20240309.07h05m02s ` if the log has
+ * timestamps, then a newline. It is queued for the log's writer thread and never waits for the
+ * disk (TSTextLogObjectFlush does). TS_ERROR, the line not written, as ATS: empty; larger than a
+ * log buffer (`proxy.config.log.log_buffer_size`, NOTE); the writer's queue full (the line
+ * dropped, a WARNING once per burst). A line over `proxy.config.log.max_line_size` is cut
+ * (WARNING). A NULL format, or a NULL, destroyed or foreign handle, is logged, TS_ERROR.
+ */
+tsapi TSReturnCode TSTextLogObjectWrite(TSTextLogObject the_object, const char *format, ...) TS_PRINTFLIKE(2, 3);
 #define TSDEBUG             \
   if (diags_on_for_plugins) \
   TSDebug

@@ -32,6 +32,7 @@ pub mod ssl;
 pub mod ssl_ctx;
 pub mod ssn;
 pub mod stats;
+pub mod textlog;
 pub mod tscore;
 pub mod txn_config;
 pub mod txn_origin;

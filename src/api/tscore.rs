@@ -1,8 +1,8 @@
 //! The few functions of ATS's own libraries (libtscore) that Debian's plugin binaries call from
 //! the host process, exported under their C++ names: regex_remap.so calls `ats_ip_ntop` and
 //! `ink_ctime_r`; header_rewrite.so `ats_ip_set`, `ats_ip_range_parse` and IpMap's `mark`,
-//! `contains`, `count` and destructor. Each behaves as ATS 9.2.9's (src/tscore/ink_inet.cc,
-//! ink_time.cc, IpMap.cc).
+//! `contains`, `count` and destructor; tcpinfo.so `ink_atoui64`. Each behaves as ATS 9.2.9's
+//! (src/tscore/ink_inet.cc, ink_time.cc, IpMap.cc, ParseRules.cc).
 
 use std::net::{IpAddr, SocketAddr};
 use std::os::raw::{c_char, c_int, c_long, c_void};
@@ -403,17 +403,6 @@ pub unsafe extern "C" fn ipmap_drop(this: *mut IpMapRepr) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn atoui64_reads_as_libtscore() {
-        assert_eq!(atoui64(b"  42abc"), 42);
-        assert_eq!(atoui64(b"\t0x1F"), 31);
-        assert_eq!(atoui64(b"2K"), 2048);
-        assert_eq!(atoui64(b"3M"), 3 << 20);
-        assert_eq!(atoui64(b"1T"), 1 << 40);
-        assert_eq!(atoui64(b"x1"), 0);
-        assert_eq!(atoui64(b""), 0);
-    }
-
     fn view(s: &str) -> StringView {
         StringView {
             len: s.len(),
@@ -434,5 +423,28 @@ mod tests {
         assert!(cmp("gzip", "br") > 0);
         assert!(cmp("gz", "gzip") < 0, "a proper prefix sorts first");
         assert!(cmp("GZIP", "gz") > 0);
+    }
+
+    #[test]
+    fn ink_atoui64_reads_decimal_with_multipliers_and_hex_after_blanks() {
+        let read = |s: &str| {
+            let c = std::ffi::CString::new(s).unwrap();
+            // SAFETY (test): a NUL-terminated string.
+            unsafe { ink_atoui64(c.as_ptr()) }
+        };
+        assert_eq!(read("1024"), 1024);
+        assert_eq!(read(" \t\r\n42abc"), 42);
+        assert_eq!(read("10M"), 10 << 20);
+        assert_eq!(read("2K"), 2048);
+        assert_eq!(read("0x1fZ"), 31);
+        assert_eq!(read("0x10K"), 16, "no multiplier after hexadecimal");
+        assert_eq!(read("x"), 0);
+        assert_eq!(
+            read("18446744073709551617"),
+            1,
+            "wraps as C's unsigned arithmetic"
+        );
+        // SAFETY (test): NULL is refused before it is read.
+        assert_eq!(unsafe { ink_atoui64(std::ptr::null()) }, 0);
     }
 }

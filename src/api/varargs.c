@@ -1,6 +1,7 @@
-/* ATS's variadic diagnostics functions. Stable Rust cannot define C variadic functions, so
- * they live here: each formats its message with vsnprintf and hands the text to Rust
- * (src/api/log.rs), which decides where it goes. Declared in ts.h through cbindgen.toml. */
+/* ATS's variadic functions: the diagnostics and TSTextLogObjectWrite. Stable Rust cannot define
+ * C variadic functions, so they live here: each formats its text with vsnprintf and hands it to
+ * Rust (src/api/log.rs, src/api/textlog.rs), which decides where it goes. Declared in ts.h
+ * through cbindgen.toml. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,4 +77,24 @@ void TSDebugSpecific(int debug_flag, const char *tag, const char *fmt, ...)
   va_start(ap, fmt);
   emit(L_DIAG, tag, fmt, ap);
   va_end(ap);
+}
+
+/* TSTextLogObjectWrite: one line of a text log, formatted as ATS's TextLogObject::va_write does,
+ * into a 16 KiB buffer (longer text is cut; Rust cuts it again to leave room for a timestamp).
+ * TSReturnCode is an int-sized enum: TS_SUCCESS 0, TS_ERROR -1. */
+extern int __tshost_textlog_write(void *log, const char *text, size_t len);
+
+int TSTextLogObjectWrite(void *the_object, const char *format, ...)
+{
+  char entry[16 * 1024];
+  if (format == NULL)
+    return __tshost_textlog_write(the_object, NULL, 0);
+  va_list ap;
+  va_start(ap, format);
+  int n = vsnprintf(entry, sizeof(entry), format, ap);
+  va_end(ap);
+  if (n < 0)
+    n = 0;
+  size_t len = (size_t)n < sizeof(entry) ? (size_t)n : sizeof(entry) - 1;
+  return __tshost_textlog_write(the_object, entry, len);
 }

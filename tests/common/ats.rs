@@ -32,14 +32,25 @@ pub fn ats_source() -> PathBuf {
 /// Build `example/plugins/c-api/<rel>` into `dir`, with tshost's `include/` the only place ts/
 /// headers come from: the compiler's list of the headers it read names none of Debian's.
 pub fn build_example(rel: &str, dir: &Path) -> PathBuf {
-    build_example_with(rel, dir, Header::Ours)
+    build_ats_plugin(&format!("example/plugins/c-api/{rel}"), dir, Header::Ours)
 }
 
 /// Build `example/plugins/c-api/<rel>` into `dir` against `header`'s ts.h. With Debian's, the
 /// ATS-internal headers Debian does not ship (`tscore/`, `tscpp/util/`) are tshost's stand-ins;
 /// the compiler's list of the headers it read shows which ts.h it took.
 pub fn build_example_with(rel: &str, dir: &Path, header: Header) -> PathBuf {
-    let src = ats_source().join("example/plugins/c-api").join(rel);
+    build_ats_plugin(&format!("example/plugins/c-api/{rel}"), dir, header)
+}
+
+/// Build ATS's test plugin `tests/tools/plugins/<rel>` (what the gold tests load) into `dir`, as
+/// [`build_example`] builds the examples.
+pub fn build_test_plugin(rel: &str, dir: &Path) -> PathBuf {
+    build_ats_plugin(&format!("tests/tools/plugins/{rel}"), dir, Header::Ours)
+}
+
+/// Build the plugin at `rel` in ATS's source into `dir` against `header`'s ts.h.
+fn build_ats_plugin(rel: &str, dir: &Path, header: Header) -> PathBuf {
+    let src = ats_source().join(rel);
     let cxx = rel.ends_with(".cc");
     let stem = Path::new(rel).file_stem().unwrap().to_str().unwrap();
     let tag = match header {
