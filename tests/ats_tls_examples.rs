@@ -5,7 +5,8 @@
 //! blind tunnel (TSVConnTunnel) to a TLS server through a `tunnel://` rule, HTTP/2 turned off for
 //! a name (TSVConnProtocolDisable); ssl_preaccept (libtscore's IpAddr from tshost's
 //! `tscore/ink_inet.h`) tunneling the clients of an address range at VCONN_START; and Debian's
-//! certifier.so minting certificates; ATS's test plugin ssl_hook_test built against Debian's header.
+//! certifier.so minting certificates; ATS's test plugin ssl_hook_test built against Debian's header;
+//! client_context_dump writing sni.yaml's client certificates to its text log.
 
 mod common;
 
@@ -368,4 +369,58 @@ fn atss_ssl_hook_test_built_against_debians_header_sees_every_hook_in_order() {
     // Held and immediate: two Client Hello callees and two Cert callees, each once.
     assert_eq!(log.matches("Client Hello callback 0").count(), 2, "{log}");
     assert_eq!(log.matches("Cert callback 0").count(), 2, "{log}");
+}
+
+/// ATS's example `client_context_dump` (built against tshost's headers, then Debian's ts.h): at
+/// `tshost ctl plugin msg client_context_dump.t 1` it walks the client contexts
+/// (TSSslClientContextsNamesGet, TSSslClientContextFindByName) and writes each certificate's
+/// subject to its text log (TSTextLogObjectWrite, Flush): sni.yaml's two client certificates are
+/// there, made when sni.yaml loaded, as in ATS's gold test pluginTest/client_context_dump.
+#[test]
+fn client_context_dump_writes_the_client_certificates_to_its_log() {
+    for header in [Header::Ours, Header::Debian] {
+        let dir = temp_dir("ats-client-context-dump");
+        let so = build_example_with("client_context_dump/client_context_dump.cc", &dir, header);
+        let (one_cert, one_key) = make_cert(&dir, "one.test");
+        let (two_cert, two_key) = make_cert(&dir, "two.test");
+        let origin = Origin::start();
+        let p = Proxy::start(
+            "client-context-dump",
+            &origin,
+            Setup {
+                records: vec!["CONFIG proxy.config.log.logfile_dir STRING logs".into()],
+                plugins: vec![so.display().to_string()],
+                multicert: Some("dest_ip=* ssl_cert_name=one.pem ssl_key_name=one.key\n".into()),
+                files: vec![
+                    ("one.pem".into(), one_cert),
+                    ("one.key".into(), one_key),
+                    ("two.pem".into(), two_cert),
+                    ("two.key".into(), two_key),
+                    (
+                        "sni.yaml".into(),
+                        b"sni:\n- fqdn: \"*one.test\"\n  client_cert: one.pem\n  client_key: one.key\n- fqdn: \"*two.test\"\n  client_cert: two.pem\n  client_key: two.key\n".to_vec(),
+                    ),
+                ],
+                ..Default::default()
+            },
+        );
+        let out = common::tshost()
+            .args(["ctl", "--config-dir"])
+            .arg(&p.dir)
+            .args(["plugin", "msg", "client_context_dump.t", "1"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let log = p.dir.join("logs/client_context_dump.log");
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        for cn in ["CN=one.test", "CN=two.test"] {
+            assert!(
+                text.contains(cn),
+                "{header:?}: {cn} in {}:\n{text}\n{}",
+                log.display(),
+                p.stderr()
+            );
+        }
+        assert!(text.contains("LookupName: "), "{text}");
+    }
 }

@@ -211,6 +211,8 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
             (specs, RemapTable::default(), Default::default(), Vec::new())
         }
     };
+    // Before sni.yaml: its client certificates' contexts take the process's CAs.
+    let origin = origin_tls(records, setup.config_dir);
     let tls = if specs.iter().any(|p| p.tls) {
         client_certs_and_sni(records, setup.config_dir)?;
         let certs = if certs.is_empty() {
@@ -298,7 +300,7 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
             30,
         ),
         redirect_actions: redirect_actions(records),
-        origin_tls: arc_swap::ArcSwap::from_pointee(origin_tls(records, setup.config_dir)),
+        origin_tls: arc_swap::ArcSwap::from_pointee(origin),
         pristine_host: records
             .get_int("proxy.config.url_remap.pristine_host_hdr")
             .unwrap_or(0)

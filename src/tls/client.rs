@@ -77,6 +77,11 @@ pub(super) fn set_default(files: &ClientFiles) {
     let _ = DEFAULT.set(files.clone());
 }
 
+/// The files of the process's context (the CAs every other context takes too), once set.
+pub fn default_files() -> Option<ClientFiles> {
+    DEFAULT.get().cloned()
+}
+
 /// Every context's two names, in the order they were made: (CA files, certificate file), as
 /// pointers to NUL-terminated strings that live as long as the process.
 pub fn names() -> Vec<(*const std::os::raw::c_char, *const std::os::raw::c_char)> {

@@ -113,13 +113,26 @@ fn build(config: SniConfig, dir: &Path) -> Result<Table, String> {
         let at = |what: &str, err: String| {
             format!("{}:{}: {what}: {err}", config.file.display(), e.line)
         };
+        // As ATS, the context of an entry's client certificate is made when the file loads
+        // (TSSslClientContextsNamesGet lists it; a file that does not load fails the load).
+        let key = match &e.client_key {
+            Some(k) => Some(
+                client_file(dir, "proxy.config.ssl.client.private_key.path", k)
+                    .map_err(|err| at("client_key", err))?,
+            ),
+            None => None,
+        };
         if let Some(c) = &e.client_cert {
-            client_file(dir, "proxy.config.ssl.client.cert.path", c)
+            let cert = client_file(dir, "proxy.config.ssl.client.cert.path", c)
                 .map_err(|err| at("client_cert", err))?;
-        }
-        if let Some(k) = &e.client_key {
-            client_file(dir, "proxy.config.ssl.client.private_key.path", k)
-                .map_err(|err| at("client_key", err))?;
+            let cas = super::client::default_files().unwrap_or_default();
+            let files = super::client::ClientFiles {
+                cert: Some(cert),
+                key,
+                ca_file: cas.ca_file,
+                ca_path: cas.ca_path,
+            };
+            super::client::context_for(&files).map_err(|err| at("client_cert", err))?;
         }
         let verify = match e.verify_client {
             Some(level) => Some(
