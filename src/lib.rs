@@ -22,6 +22,7 @@ pub mod hooks;
 pub mod host;
 pub mod iobuf;
 pub mod layout;
+pub mod metrics;
 pub mod mgmt;
 pub mod mutex;
 pub mod plugin;

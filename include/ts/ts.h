@@ -3244,8 +3244,9 @@ tsapi void TSMgmtUpdateRegister(TSCont contp, const char *plugin_name);
  * Call `callback(rec_type, edata, registered, name, data_type, &datum)` for every record whose
  * type is in the mask `rec_type` (TS_RECORDTYPE_NULL: all): the configuration records
  * (TS_RECORDTYPE_CONFIG; records.config's names tshost does not know with `registered` 0), then
- * the plugin stats (TS_RECORDTYPE_PLUGIN, INT). A STRING's `rec_string` is NULL for ATS's NULL
- * string and valid during the call only. ATS's process statistics (`proxy.process.*`) are not
+ * tshost's own metrics (`proxy.process.*`, TS_RECORDTYPE_PROCESS: gauges INT, the rest COUNTER),
+ * then the plugin stats (TS_RECORDTYPE_PLUGIN, INT). A STRING's `rec_string` is NULL for ATS's
+ * NULL string and valid during the call only. ATS's other process statistics are not
  * records in tshost. A NULL callback is logged and nothing is called.
  */
 tsapi void TSRecordDump(int rec_type, TSRecordDumpCb callback, void *edata);

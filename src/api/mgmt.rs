@@ -25,6 +25,7 @@ use crate::sys::types::{
 
 const TS_RECORDTYPE_CONFIG: c_int = 0x01;
 const TS_RECORDTYPE_PLUGIN: c_int = 0x20;
+const TS_RECORDTYPE_PROCESS: c_int = 0x02;
 const TS_RECORDTYPE_ALL: c_int = 0x3F;
 const TS_RECORDDATATYPE_INT: c_int = 1;
 const TS_RECORDDATATYPE_FLOAT: c_int = 2;
@@ -56,6 +57,14 @@ fn value(name: &str) -> Option<RecValue> {
     }
     if let Some(p) = crate::mgmt::plugin_record(name) {
         return Some(p.value);
+    }
+    if let Some((m, _, gauge)) = crate::metrics::METRICS.iter().find(|(_, n, _)| *n == name) {
+        let v = crate::metrics::get(*m);
+        return Some(if *gauge {
+            RecValue::Int(v)
+        } else {
+            RecValue::Counter(v)
+        });
     }
     let id = crate::stats::find(name)?;
     crate::stats::get(id as i32).map(RecValue::Int)
@@ -276,8 +285,9 @@ pub unsafe extern "C" fn TSMgmtUpdateRegister(contp: TSCont, plugin_name: *const
 /// Call `callback(rec_type, edata, registered, name, data_type, &datum)` for every record whose
 /// type is in the mask `rec_type` (TS_RECORDTYPE_NULL: all): the configuration records
 /// (TS_RECORDTYPE_CONFIG; records.config's names tshost does not know with `registered` 0), then
-/// the plugin stats (TS_RECORDTYPE_PLUGIN, INT). A STRING's `rec_string` is NULL for ATS's NULL
-/// string and valid during the call only. ATS's process statistics (`proxy.process.*`) are not
+/// tshost's own metrics (`proxy.process.*`, TS_RECORDTYPE_PROCESS: gauges INT, the rest COUNTER),
+/// then the plugin stats (TS_RECORDTYPE_PLUGIN, INT). A STRING's `rec_string` is NULL for ATS's
+/// NULL string and valid during the call only. ATS's other process statistics are not
 /// records in tshost. A NULL callback is logged and nothing is called.
 #[no_mangle]
 pub unsafe extern "C" fn TSRecordDump(
@@ -342,6 +352,16 @@ pub unsafe extern "C" fn TSRecordDump(
         for p in created.iter().filter(|p| r.get(&p.name).is_none()) {
             if wants(p.rec_type) {
                 call(p.rec_type, true, &p.name, &p.value);
+            }
+        }
+        if wants(TS_RECORDTYPE_PROCESS) {
+            for (name, v, gauge) in crate::metrics::all() {
+                let v = if gauge {
+                    RecValue::Int(v)
+                } else {
+                    RecValue::Counter(v)
+                };
+                call(TS_RECORDTYPE_PROCESS, true, name, &v);
             }
         }
         if wants(TS_RECORDTYPE_PLUGIN) {

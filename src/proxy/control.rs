@@ -2,8 +2,8 @@
 //! `traffic_ctl` talk to. Commands, with traffic_ctl's names, output and exit codes:
 //! - `config reload` (src/proxy/reload.rs), `config get NAME...` (`NAME: VALUE`),
 //!   `config match REGEX...`;
-//! - `metric get NAME...` (`NAME VALUE`), `metric match [REGEX...]`: the plugins' stats
-//!   (TSStatCreate) and the records plugins created;
+//! - `metric get NAME...` (`NAME VALUE`), `metric match [REGEX...]`: tshost's metrics
+//!   (`proxy.process.*`, src/metrics.rs) and the plugins' stats (TSStatCreate);
 //! - `plugin msg TAG [DATA]`: TS_LIFECYCLE_MSG_HOOK's continuations get TS_EVENT_LIFECYCLE_MSG
 //!   with a TSPluginMsg (the data with its NUL, as traffic_ctl sends it), on a task thread;
 //! - `server stop` (as SIGTERM), `server drain` (every response says `Connection: close`) and
@@ -233,6 +233,9 @@ fn lookup(name: &str) -> Option<RecValue> {
     if let Some(p) = crate::mgmt::plugin_record(name) {
         return Some(p.value);
     }
+    if let Some(m) = crate::metrics::find(name) {
+        return Some(RecValue::Counter(crate::metrics::get(m)));
+    }
     let id = crate::stats::find(name)?;
     crate::stats::get(id as i32).map(RecValue::Int)
 }
@@ -267,11 +270,16 @@ fn config_records() -> Vec<(String, RecValue)> {
     v
 }
 
-/// The metrics: the plugins' stats (tshost keeps no core metrics yet).
+/// The metrics: tshost's own (`proxy.process.*`), then the plugins' stats.
 fn metrics() -> Vec<(String, RecValue)> {
-    crate::stats::all()
+    crate::metrics::all()
         .into_iter()
-        .map(|(n, v)| (n, RecValue::Int(v)))
+        .map(|(n, v, _)| (n.to_string(), RecValue::Counter(v)))
+        .chain(
+            crate::stats::all()
+                .into_iter()
+                .map(|(n, v)| (n, RecValue::Int(v))),
+        )
         .collect()
 }
 

@@ -36,6 +36,9 @@ pub struct Origin {
     pub bound: bool,
     /// Kept under this key with its address: 0 for TCP, else its TLS settings ([`TlsTo::key`]).
     tls_key: u64,
+    /// proxy.process.http.current_server_connections, for as long as it lives (None: an
+    /// intercept's, which is no server connection).
+    _counted: Option<crate::metrics::Held>,
 }
 
 impl std::ops::Deref for Origin {
@@ -141,6 +144,10 @@ impl OriginPool {
             used: 0,
             bound: from.is_some(),
             tls_key,
+            _counted: Some(crate::metrics::Held::new(
+                crate::metrics::M::TotalServerConnections,
+                crate::metrics::M::CurrentServerConnections,
+            )),
         }))
     }
 
@@ -154,6 +161,7 @@ impl OriginPool {
             used: 0,
             bound: true,
             tls_key: 0,
+            _counted: None,
         }))
     }
 

@@ -240,6 +240,11 @@ async fn connection(
         return;
     }
     let _ = stream.set_nodelay(true);
+    // proxy.process.http.current_client_connections, for the connection's life.
+    let _counted = crate::metrics::Held::new(
+        crate::metrics::M::TotalClientConnections,
+        crate::metrics::M::CurrentClientConnections,
+    );
     let local = stream.local_addr().ok();
     let fd = stream.as_raw_fd();
     match tls {
@@ -430,6 +435,7 @@ async fn tls_accept(
     match handshake {
         Ok(Ok(false)) => {
             s.get_mut().stop_recording();
+            crate::metrics::add(crate::metrics::M::SslHandshakesIn, 1);
             return Accepted::Tls(s);
         }
         Ok(Ok(true)) => {

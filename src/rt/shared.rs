@@ -20,6 +20,11 @@ impl<T> Shared<T> {
         self.0.lock().clone()
     }
 
+    /// Whether it holds a value now.
+    pub fn is_some(&self) -> bool {
+        self.0.lock().is_some()
+    }
+
     pub fn store(&self, v: Option<Arc<T>>) {
         let old = std::mem::replace(&mut *self.0.lock(), v);
         drop(old); // outside the lock: dropping the last reference may run a destructor

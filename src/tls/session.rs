@@ -124,7 +124,13 @@ pub fn install(ctx: &mut SslContextBuilder) {
                     let sid = SessionId::new(id)?;
                     // GET first: a plugin may insert the session (from a peer) now.
                     fire(TS_EVENT_SSL_SESSION_GET, id);
-                    let der = cache()?.get(&sid)?;
+                    let cache = cache()?;
+                    // proxy.process.ssl.ssl_session_cache_hit / _miss, as ATS counts its cache.
+                    let Some(der) = cache.get(&sid) else {
+                        crate::metrics::add(crate::metrics::M::SslSessionCacheMiss, 1);
+                        return None;
+                    };
+                    crate::metrics::add(crate::metrics::M::SslSessionCacheHit, 1);
                     let session = SslSession::from_der(&der).ok()?;
                     // proxy.config.tshost.ssl.session_max_age: a chain too old does not resume.
                     super::session_age::fresh(&session).then_some(session)

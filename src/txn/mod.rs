@@ -344,6 +344,16 @@ impl Txn {
     /// After TXN_CLOSE: the handle stops resolving and the session may close.
     pub fn free(&self) {
         TXNS.release(self.handle);
+        // proxy.process.http.completed_requests and the status classes, for a transaction
+        // whose request was read.
+        if self.headers.client_req.is_some() {
+            let status = self
+                .headers
+                .client_resp
+                .load_full()
+                .map_or(0, |r| r.with(|h| i32::from(h.status())));
+            crate::metrics::request_completed(status);
+        }
         let wakers = {
             let mut l = self.ssn.live.lock();
             l.count -= 1;

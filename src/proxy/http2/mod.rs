@@ -81,6 +81,10 @@ pub async fn serve<S>(
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let ssn = Session::create(info);
+    let _counted = crate::metrics::Held::new(
+        crate::metrics::M::Http2TotalClientConnections,
+        crate::metrics::M::Http2CurrentClientConnections,
+    );
     // ATS fires SSN_START for HTTP/2 right after the session is made, before the preface.
     if run_session_point(&ssn, id::SSN_START).await == Outcome::Continue {
         let mut builder = h2::server::Builder::new();

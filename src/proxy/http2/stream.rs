@@ -39,6 +39,7 @@ pub(super) async fn stream(
     };
     let creq = MBuffer::empty_request();
     txn.headers.client_req.store(Some(creq.clone()));
+    crate::metrics::request_started();
     let (parts, body) = req.into_parts();
     let mut client = H2Client {
         id: respond.stream_id().into(),

@@ -138,6 +138,7 @@ pub async fn run<S: Transport>(
     }));
     let creq = MBuffer::empty_request();
     txn.headers.client_req.store(Some(creq.clone()));
+    crate::metrics::request_started();
     let mut m = Machine::new();
     let outcome = run_point(ssn, Some(txn), id::TXN_START).await;
     m.hooks_ran(outcome, || plugin_status(txn));

@@ -1,0 +1,132 @@
+//! tshost's own metrics (`proxy.process.*`) against what curl saw: completed requests, responses
+//! by status class, client connections (HTTP/1.1, HTTP/2 over TLS), TLS handshakes, server
+//! connections; read with `tshost ctl metric get` and served by Debian's unmodified
+//! stats_over_http.so, which agree.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::proxy::{curl, raw_request, Origin, Proxy, Setup};
+use common::tshost;
+
+/// `tshost ctl metric get NAME` as a number.
+fn metric(dir: &Path, name: &str) -> i64 {
+    let out = tshost()
+        .args(["ctl", "--config-dir"])
+        .arg(dir)
+        .args(["metric", "get", name])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(&format!("{name} ")))
+        .unwrap_or_else(|| panic!("{name}: {text} {}", String::from_utf8_lossy(&out.stderr)));
+    line.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+/// Wait (bounded) until `name` reads `want`.
+fn settles(dir: &Path, name: &str, want: i64) -> i64 {
+    let end = Instant::now() + Duration::from_secs(10);
+    loop {
+        let v = metric(dir, name);
+        if v == want || Instant::now() > end {
+            return v;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn metrics_count_what_curl_saw_and_stats_over_http_agrees() {
+    let origin = Origin::start();
+    let p = Proxy::start(
+        "metrics",
+        &origin,
+        Setup {
+            plugins: vec!["/usr/lib/trafficserver/modules/stats_over_http.so".into()],
+            ..Default::default()
+        },
+    );
+    let d = &p.dir;
+    // 5 requests on one HTTP/1.1 connection, 2 on new ones; 2 that get a 404.
+    let url = format!("http://127.0.0.1:{}/size/10", p.port);
+    let many: Vec<&str> = std::iter::repeat_n(url.as_str(), 5).collect();
+    let mut args = vec![
+        "-H",
+        "Host: example.com",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}\n",
+    ];
+    args.extend(many);
+    let (rc, codes) = curl(&args);
+    assert_eq!(
+        (rc, String::from_utf8_lossy(&codes).matches("200").count()),
+        (0, 5)
+    );
+    for _ in 0..2 {
+        let r = raw_request(
+            p.port,
+            b"GET /size/3 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n",
+        );
+        assert!(r.starts_with(b"HTTP/1.1 200"));
+    }
+    for _ in 0..2 {
+        let r = raw_request(
+            p.port,
+            b"GET / HTTP/1.1\r\nHost: nowhere.example\r\nConnection: close\r\n\r\n",
+        );
+        assert!(r.starts_with(b"HTTP/1.1 404"));
+    }
+    // 3 HTTP/2 connections over TLS, one request each.
+    for _ in 0..3 {
+        let u = format!("https://127.0.0.1:{}/size/7", p.tls_port);
+        let (rc, body) = curl(&["-k", "--http2", "-H", "Host: example.com", &u]);
+        assert_eq!((rc, body.len()), (0, 7));
+    }
+    assert_eq!(settles(d, "proxy.process.http.completed_requests", 12), 12);
+    assert_eq!(metric(d, "proxy.process.http.incoming_requests"), 12);
+    assert_eq!(metric(d, "proxy.process.http.2xx_responses"), 10);
+    assert_eq!(metric(d, "proxy.process.http.4xx_responses"), 2);
+    assert_eq!(metric(d, "proxy.process.http.5xx_responses"), 0);
+    assert_eq!(metric(d, "proxy.process.http.total_client_connections"), 8);
+    assert_eq!(metric(d, "proxy.process.http2.total_client_connections"), 3);
+    assert_eq!(
+        metric(d, "proxy.process.ssl.total_success_handshake_count_in"),
+        3
+    );
+    assert_eq!(
+        settles(d, "proxy.process.http.current_client_connections", 0),
+        0
+    );
+    assert_eq!(
+        settles(d, "proxy.process.http.current_client_transactions", 0),
+        0
+    );
+    let servers = metric(d, "proxy.process.http.total_server_connections");
+    assert!((1..=10).contains(&servers), "{servers}");
+    // stats_over_http (an intercept: its own transaction is not complete while it answers).
+    let r = raw_request(
+        p.port,
+        b"GET /_stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    let r = String::from_utf8_lossy(&r);
+    assert!(
+        r.contains("\"proxy.process.http.completed_requests\": \"12\""),
+        "{r}"
+    );
+    assert!(
+        r.contains("\"proxy.process.http.2xx_responses\": \"10\""),
+        "{r}"
+    );
+    assert!(
+        r.contains("\"proxy.process.http2.total_client_connections\": \"3\""),
+        "{r}"
+    );
+    assert_eq!(settles(d, "proxy.process.http.completed_requests", 13), 13);
+    assert_eq!(metric(d, "proxy.process.http.2xx_responses"), 11);
+}
