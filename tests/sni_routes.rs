@@ -247,11 +247,20 @@ fn verify_server_policy_and_client_cert_of_sni_yaml_apply_by_the_origins_name() 
 
     // Without it, no certificate: the origin refuses it (TLS 1.3: after the handshake), a 502
     // with ATS's connect failure page, and a WARNING naming the origin (no ERROR, as ATS).
-    let sni = "sni:\n- fqdn: other.test\n  client_cert: client.test.pem\n";
+    // (The other name's entry must load: as ATS, sni.yaml makes every client_cert's context when
+    // it loads, and a certificate without its key fails the load.)
+    let sni =
+        "sni:\n- fqdn: other.test\n  client_cert: client.test.pem\n  client_key: client.test.key\n";
     let p = start(
         "sni-routes-no-client-cert",
         sni.to_string(),
-        vec![client_dir.clone()],
+        vec![
+            client_dir.clone(),
+            format!(
+                "CONFIG proxy.config.ssl.client.private_key.path STRING {}",
+                dir.display()
+            ),
+        ],
         remap.clone(),
     );
     let resp = get(&p);

@@ -3258,7 +3258,7 @@ tsapi void TSRecordDump(int rec_type, TSRecordDumpCb callback, void *edata);
  * TS_ERROR when `check_type` is not TS_RECORDCHECK_NULL and `check_regex` is NULL (as ATS), and
  * (logged) for a NULL name, a `rec_type` that is not a TSRecordType mask, or a name of one of
  * tshost's records of another type. `update_type`, `check_type` and `access_type` are
- * recorded by ATS for traffic_ctl; tshost has no traffic_ctl and keeps none of them.
+ * recorded by ATS for traffic_ctl; tshost keeps none of them (`tshost ctl config get` shows the value).
  */
 tsapi
 TSReturnCode TSMgmtIntCreate(TSRecordType rec_type,
