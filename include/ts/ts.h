@@ -1052,6 +1052,11 @@ typedef void (*TSRecordDumpCb)(TSRecordType rec_type,
                                TSRecordData *datum);
 
 /**
+ * High resolution time in nanoseconds.
+ */
+typedef int64_t TSHRTime;
+
+/**
  * Registration information passed to TSPluginRegister.
  */
 typedef struct {
@@ -1064,11 +1069,6 @@ typedef struct {
  * A cancellable action (returned by the scheduling functions).
  */
 typedef tsapi_action *TSAction;
-
-/**
- * High resolution time in nanoseconds.
- */
-typedef int64_t TSHRTime;
 
 /**
  * A thread created by TSThreadCreate/TSThreadInit.
@@ -3298,6 +3298,19 @@ tsapi TSReturnCode TSMgmtConfigFileAdd(const char *_parent, const char *_fileNam
  * when the plugin's path has no canonical form; any other value is TS_SUCCESS and does nothing.
  */
 tsapi TSReturnCode TSPluginDSOReloadEnable(int enabled);
+
+/**
+ * When the transaction reached `milestone`, in nanoseconds since the epoch (TShrtime's clock),
+ * into `*time`; 0 for a point it did not reach (tshost has no cache and no DNS lookups of its
+ * own, and does not time plugins: those read 0). TS_ERROR, with `*time` -1, for a milestone out
+ * of range (as ATS); TS_ERROR (logged) for a dead transaction or a NULL `time`. tshost stamps
+ * milestones once a plugin that imports this function is loaded; a plugin that finds it at run
+ * time turns stamping on with its first call (that transaction's earlier points read 0).
+ */
+tsapi
+TSReturnCode TSHttpTxnMilestoneGet(TSHttpTxn txnp,
+                                   TSMilestonesType milestone,
+                                   TSHRTime *time);
 
 /**
  * A new recursive mutex (free it with TSMutexDestroy unless a continuation owns it).

@@ -24,6 +24,7 @@ pub mod iobuffer;
 pub mod log;
 pub mod mem;
 pub mod mgmt;
+pub mod milestones;
 pub mod mutex;
 pub mod plugin;
 pub mod remap;

@@ -119,6 +119,98 @@ pub unsafe extern "C" fn ink_atoui64(str: *const c_char) -> u64 {
     })
 }
 
+/// libtscpputil's `ts::svtoi` on bytes (TextView.cc): leading blanks (isspace) skipped, an
+/// optional `-`, base 0 meaning 10, or 8 after a `0`, or 16 after `0x`/`0X`; digits of the base
+/// (letters from 10 up, with ATS's table, where `T`/`t` read as 20); an overflow stops at the
+/// largest value (-1 as signed). Returns the value and the length of the text read from the
+/// start of the blanks-trimmed text (0: no digit), and the blanks skipped.
+fn svtoi(src: &[u8], base: i32) -> (i64, usize, usize) {
+    if !(0..=36).contains(&base) {
+        return (0, 0, 0);
+    }
+    let blanks = src
+        .iter()
+        .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'))
+        .count();
+    let s = &src[blanks..];
+    if s.is_empty() {
+        return (0, 0, blanks);
+    }
+    let mut i = 0;
+    let neg = s[0] == b'-';
+    i += neg as usize;
+    let mut base = base as u64;
+    if base == 0 {
+        base = 10;
+        if s.get(i) == Some(&b'0') {
+            i += 1;
+            base = 8;
+            if matches!(s.get(i), Some(b'x' | b'X')) {
+                i += 1;
+                base = 16;
+            }
+        }
+    }
+    let digit = |c: u8| -> Option<u64> {
+        let v = match c {
+            b'0'..=b'9' => c - b'0',
+            b'T' | b't' => 20,
+            b'A'..=b'Z' => c - b'A' + 10,
+            b'a'..=b'z' => c - b'a' + 10,
+            _ => return None,
+        };
+        (u64::from(v) < base).then_some(u64::from(v))
+    };
+    let mut value: u64 = 0;
+    while let Some(d) = s.get(i).copied().and_then(digit) {
+        match value.checked_mul(base).and_then(|v| v.checked_add(d)) {
+            Some(v) => value = v,
+            None => {
+                value = u64::MAX;
+                break;
+            }
+        }
+        i += 1;
+    }
+    let read = if i > neg as usize { i } else { 0 };
+    let v = value as i64;
+    (if neg { v.wrapping_neg() } else { v }, read, blanks)
+}
+
+/// `intmax_t ts::svtoi(TextView src, TextView *out, int base)` (libtscpputil): the number at the
+/// start of `src` (see [`svtoi`]); `*out`, when given, is the text read (empty when none).
+/// cbindgen:ignore
+#[export_name = "_ZN2ts5svtoiENS_8TextViewEPS0_i"]
+pub unsafe extern "C" fn ts_svtoi(src: StringView, out: *mut StringView, base: c_int) -> i64 {
+    guard!(0, || {
+        if !out.is_null() {
+            // SAFETY: the caller's TextView (a string_view: length, then pointer).
+            unsafe {
+                out.write(StringView {
+                    len: 0,
+                    ptr: std::ptr::null(),
+                })
+            };
+        }
+        if src.ptr.is_null() || src.len == 0 {
+            return 0;
+        }
+        // SAFETY: a string_view's pointer and length name `len` readable bytes.
+        let bytes = unsafe { std::slice::from_raw_parts(src.ptr, src.len) };
+        let (v, read, blanks) = svtoi(bytes, base);
+        if read > 0 && !out.is_null() {
+            // SAFETY: as above; the text read is inside `src`.
+            unsafe {
+                out.write(StringView {
+                    len: read,
+                    ptr: src.ptr.add(blanks),
+                })
+            };
+        }
+        v
+    })
+}
+
 /// ATS's `IpAddr` (ink_inet.h): the family, then the address union (IPv4 in the first 4 bytes,
 /// network order) at offset 8, since the union holds `uint64_t`s: 24 bytes.
 #[repr(C, align(8))]
@@ -423,6 +515,28 @@ mod tests {
         assert!(cmp("gzip", "br") > 0);
         assert!(cmp("gz", "gzip") < 0, "a proper prefix sorts first");
         assert!(cmp("GZIP", "gz") > 0);
+    }
+
+    #[test]
+    fn svtoi_reads_as_libtscpputil() {
+        assert_eq!(svtoi(b"  42 rest", 10), (42, 2, 2));
+        assert_eq!(svtoi(b"-17", 10), (-17, 3, 0));
+        assert_eq!(svtoi(b"0x1F", 0), (31, 4, 0));
+        assert_eq!(svtoi(b"017", 0), (15, 3, 0));
+        assert_eq!(svtoi(b"0", 0), (0, 1, 0));
+        assert_eq!(svtoi(b"x", 10), (0, 0, 0));
+        assert_eq!(svtoi(b"-", 10), (0, 0, 0));
+        assert_eq!(svtoi(b"12", 40), (0, 0, 0));
+        assert_eq!(svtoi(b"99999999999999999999", 10).0, -1, "overflow stops at the top");
+        let src = " 123abc";
+        let mut out = StringView {
+            len: 9,
+            ptr: std::ptr::null(),
+        };
+        // SAFETY (test): a live view and a writable out.
+        let v = unsafe { ts_svtoi(view(src), &mut out, 10) };
+        assert_eq!((v, out.len), (123, 3));
+        assert_eq!(out.ptr, src[1..].as_ptr());
     }
 
     #[test]

@@ -126,6 +126,20 @@ fn provided_by(libs: &[String], runpath: &[PathBuf], into: &mut HashSet<String>)
     missing
 }
 
+/// Whether the library at `path` calls `symbol` (an undefined dynamic symbol of that name); false
+/// when it cannot be read.
+pub fn imports(path: &Path, symbol: &str) -> bool {
+    read(path).is_ok_and(|e| e.undefined.iter().any(|(n, _)| n == symbol))
+}
+
+/// Features tshost turns on only for plugins that use them: transaction milestones are stamped
+/// once a plugin that imports TSHttpTxnMilestoneGet is loaded.
+pub fn enable_features_for(path: &Path) {
+    if imports(path, "TSHttpTxnMilestoneGet") {
+        crate::txn::milestones::enable();
+    }
+}
+
 /// The verdict on one plugin.
 #[derive(Debug)]
 pub struct Report {

@@ -88,6 +88,7 @@ pub fn load(origin: &str, plugin_dir: &Path, argv: &[Vec<u8>]) -> Result<Arc<Plu
     if !path.exists() {
         return Err(format!("unable to load '{}': no such file", path.display()));
     }
+    super::check::enable_features_for(&path);
     // SAFETY: loading a plugin runs its initialisers; that is what the operator asked for.
     let lib = unsafe { Library::open(Some(&path), RTLD_NOW) }
         .map_err(|e| format!("unable to load '{}': {e}", path.display()))?;

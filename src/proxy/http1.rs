@@ -83,6 +83,7 @@ pub async fn serve<S: Transport>(
 }
 
 async fn close_transaction(ssn: &Session, txn: &Arc<Txn>) {
+    txn.closing();
     // ERROR at TXN_CLOSE counts as CONTINUE.
     run_point(ssn, Some(txn), id::TXN_CLOSE).await;
     txn.free();

@@ -6,6 +6,7 @@
 pub mod config;
 mod error_body;
 pub mod machine;
+pub mod milestones;
 pub mod origin;
 
 pub use error_body::ErrorBody;
@@ -188,6 +189,8 @@ pub struct Txn {
     pub args: [AtomicPtr<c_void>; TXN_ARGS],
     /// TSHttpTxnStatusSet.
     pub status: AtomicI32,
+    /// When it reached each point of its life (TSHttpTxnMilestoneGet).
+    pub milestones: milestones::Milestones,
     /// TSHttpTxnErrorBodySet: the body (and type) of a response tshost generates.
     pub error_body: Mutex<Option<ErrorBody>>,
     /// The overridable configurations a plugin set for this transaction (TSHttpTxnConfig*Set).
@@ -308,37 +311,56 @@ impl Txn {
         }
         ssn.txn_count.fetch_add(1, Ordering::AcqRel);
         let id = NEXT_TXN_ID.fetch_add(1, Ordering::Relaxed);
-        TXNS.insert(|handle| Txn {
-            handle,
-            id,
-            ssn: ssn.clone(),
-            hooks: HookList::default(),
-            gate: Arc::new(Gate::default()),
-            args: Default::default(),
-            status: AtomicI32::new(0),
-            redirect_to: Mutex::new(None),
-            access_denied: AtomicBool::new(false),
-            intercept: std::sync::atomic::AtomicUsize::new(0),
-            connect_failed: AtomicBool::new(false),
-            config: Mutex::new(None),
-            has_config: AtomicBool::new(false),
-            pristine_url: Mutex::new(None),
-            api_timeouts: [const { AtomicI32::new(-1) }; 4],
-            pristine_loc: std::sync::atomic::AtomicUsize::new(0),
-            error_body: Mutex::new(None),
-            aborted: AtomicBool::new(false),
-            request_version: std::sync::atomic::AtomicU32::new(0),
-            headers: crate::hdrs::TxnHeaders::default(),
-            cache_lookup_url: Mutex::new(None),
-            parent_selection_url: Mutex::new(None),
-            cache_lookup_status: AtomicI32::new(CACHE_LOOKUP_NONE),
-            origin: Mutex::new(origin::OriginSide::default()),
-            origin_steered: AtomicBool::new(false),
-            cntl: origin::Controls::default(),
-            remap_urls: Mutex::new(None),
-        })
-        .1
-        .into()
+        let txn = TXNS
+            .insert(|handle| Txn {
+                handle,
+                id,
+                ssn: ssn.clone(),
+                hooks: HookList::default(),
+                gate: Arc::new(Gate::default()),
+                args: Default::default(),
+                status: AtomicI32::new(0),
+                milestones: Default::default(),
+                redirect_to: Mutex::new(None),
+                access_denied: AtomicBool::new(false),
+                intercept: std::sync::atomic::AtomicUsize::new(0),
+                connect_failed: AtomicBool::new(false),
+                config: Mutex::new(None),
+                has_config: AtomicBool::new(false),
+                pristine_url: Mutex::new(None),
+                api_timeouts: [const { AtomicI32::new(-1) }; 4],
+                pristine_loc: std::sync::atomic::AtomicUsize::new(0),
+                error_body: Mutex::new(None),
+                aborted: AtomicBool::new(false),
+                request_version: std::sync::atomic::AtomicU32::new(0),
+                headers: crate::hdrs::TxnHeaders::default(),
+                cache_lookup_url: Mutex::new(None),
+                parent_selection_url: Mutex::new(None),
+                cache_lookup_status: AtomicI32::new(CACHE_LOOKUP_NONE),
+                origin: Mutex::new(origin::OriginSide::default()),
+                origin_steered: AtomicBool::new(false),
+                cntl: origin::Controls::default(),
+                remap_urls: Mutex::new(None),
+            })
+            .1;
+        txn.milestones
+            .stamp_all(&[milestones::SM_START, milestones::UA_BEGIN]);
+        Some(txn)
+    }
+
+    /// The transaction is over for the client (before TXN_CLOSE): UA_CLOSE, SERVER_CLOSE when it
+    /// had an origin connection and no earlier close, SM_FINISH.
+    pub fn closing(&self) {
+        use milestones::*;
+        if !milestones::enabled() {
+            return;
+        }
+        if self.milestones.get(SERVER_CONNECT_END).unwrap_or(0) != 0 {
+            self.milestones
+                .stamp_all(&[SERVER_CLOSE, UA_CLOSE, SM_FINISH]);
+        } else {
+            self.milestones.stamp_all(&[UA_CLOSE, SM_FINISH]);
+        }
     }
 
     /// After TXN_CLOSE: the handle stops resolving and the session may close.

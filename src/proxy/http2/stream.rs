@@ -40,6 +40,11 @@ pub(super) async fn stream(
     let creq = MBuffer::empty_request();
     txn.headers.client_req.store(Some(creq.clone()));
     crate::metrics::request_started();
+    // The stream's head came whole (HEADERS and CONTINUATIONs) before the stream was accepted.
+    txn.milestones.stamp_all(&[
+        crate::txn::milestones::UA_FIRST_READ,
+        crate::txn::milestones::UA_READ_HEADER_DONE,
+    ]);
     let (parts, body) = req.into_parts();
     let mut client = H2Client {
         id: respond.stream_id().into(),
@@ -98,6 +103,7 @@ pub(super) async fn stream(
             }
         }
     }
+    txn.closing();
     // ERROR at TXN_CLOSE counts as CONTINUE.
     run_point(&ssn, Some(&txn), id::TXN_CLOSE).await;
     txn.free();

@@ -8,6 +8,7 @@
 //! TXN_CLOSE is run by the session.
 #![forbid(unsafe_code)]
 
+use crate::txn::milestones as ms;
 use std::borrow::Cow;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -42,6 +43,7 @@ mod overrides;
 mod redirect;
 mod relay;
 mod remap;
+pub(crate) use remap::scheme_refused;
 mod remap_state;
 mod respond;
 mod rewrite;
@@ -164,7 +166,11 @@ pub async fn run<S: Transport>(
             let mut c = H1Client::new(client, Framing::None, tls);
             return respond(ssn, txn, &mut c, &mut m, true).await;
         }
-        Ok(Ok(Some(n))) => n,
+        Ok(Ok(Some(n))) => {
+            txn.milestones
+                .stamp_all(&[ms::UA_FIRST_READ, ms::UA_READ_HEADER_DONE]);
+            n
+        }
         Ok(Ok(None)) | Ok(Err(HeadError::Truncated)) | Ok(Err(HeadError::Io(_))) => {
             m.client_gone();
             txn.aborted.store(true, Ordering::Release);
@@ -279,31 +285,6 @@ pub async fn process<C: ClientIo>(
             }
         }
     }
-}
-
-/// A request whose URL names the other scheme than its connection's (`http` over TLS, `https`
-/// in the clear; `ws` and `wss` alike), logged as ATS does; true when
-/// ssl.client.scheme_proto_mismatch_policy (2, as ATS's default) refuses it: a 400 before
-/// READ_REQUEST_HDR, as ATS's HttpSM.
-pub(crate) fn scheme_refused(proxy: &Proxy, scheme: Option<&[u8]>, tls: bool) -> bool {
-    let policy = proxy.config.scheme_mismatch_policy;
-    let Some(s) = scheme.filter(|_| policy != 0) else {
-        return false;
-    };
-    let others: [&[u8]; 2] = if tls {
-        [b"http", b"ws"]
-    } else {
-        [b"https", b"wss"]
-    };
-    if !others.iter().any(|o| s.eq_ignore_ascii_case(o)) {
-        return false;
-    }
-    crate::warning!(
-        "scheme [{}] vs. protocol [{}] mismatch",
-        String::from_utf8_lossy(s),
-        if tls { "tls" } else { "plaintext" }
-    );
-    policy == 2
 }
 
 /// The status and reason of the response to TS_EVENT_HTTP_ERROR ([`crate::hdrs::api_error_status`]).
@@ -515,6 +496,8 @@ async fn forward<C: ClientIo>(
         } else {
             None
         };
+        txn.milestones
+            .stamp_all(&[ms::SERVER_FIRST_CONNECT, ms::SERVER_CONNECT]);
         let connected = match api_from {
             _ if intercept != 0 => OriginPool::intercepted(intercept)
                 .map(|c| (c, false))
@@ -529,7 +512,10 @@ async fn forward<C: ClientIo>(
             }
         };
         let (mut origin, reused) = match connected {
-            Ok(c) => c,
+            Ok(c) => {
+                txn.milestones.stamp_once(ms::SERVER_CONNECT_END);
+                c
+            }
             Err(ConnectError::Timeout) => return Err(fail(m, Failure::Respond(504))),
             Err(ConnectError::Failed(e)) => {
                 crate::debug!("http", "transaction {}: origin {addr}: {e}", txn.id);
@@ -583,6 +569,7 @@ async fn forward<C: ClientIo>(
         // connection (as ATS retries a request that failed on a reused server session).
         let mut retry = reused && request_framing == Framing::None;
         let (server_resp, resp_framing) = loop {
+            txn.milestones.stamp_once(ms::SERVER_BEGIN_WRITE);
             let sent = if relay_continue {
                 let max = resp_max;
                 // Boxed: the rare path's futures are not part of every transaction's.
@@ -623,7 +610,11 @@ async fn forward<C: ClientIo>(
                         resp_max
                     ));
                     match unless_gone(client, head).await {
-                        Some(Ok(r)) => break r,
+                        Some(Ok(r)) => {
+                            txn.milestones
+                                .stamp_all(&[ms::SERVER_FIRST_READ, ms::SERVER_READ_HEADER_DONE]);
+                            break r;
+                        }
                         Some(Err(None)) => true,
                         Some(Err(Some(f))) => return Err(fail(m, f)),
                         // The origin connection is dropped: closed, never reused.
@@ -743,6 +734,7 @@ async fn forward<C: ClientIo>(
 
     // Each write to the client within its limit (the connection's, or the HTTP/2 stream's): a
     // client that does not take its response in time is let go.
+    txn.milestones.stamp_once(ms::UA_BEGIN_WRITE);
     if client
         .send_head(&client_resp, client_framing)
         .await

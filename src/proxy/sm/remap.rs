@@ -290,3 +290,28 @@ pub(super) fn mapped_target<'p>(h: &HttpHdr, remapped: Target<'p>) -> Target<'p>
         _ => remapped,
     }
 }
+
+/// A request whose URL names the other scheme than its connection's (`http` over TLS, `https`
+/// in the clear; `ws` and `wss` alike), logged as ATS does; true when
+/// ssl.client.scheme_proto_mismatch_policy (2, as ATS's default) refuses it: a 400 before
+/// READ_REQUEST_HDR, as ATS's HttpSM.
+pub(crate) fn scheme_refused(proxy: &Proxy, scheme: Option<&[u8]>, tls: bool) -> bool {
+    let policy = proxy.config.scheme_mismatch_policy;
+    let Some(s) = scheme.filter(|_| policy != 0) else {
+        return false;
+    };
+    let others: [&[u8]; 2] = if tls {
+        [b"http", b"ws"]
+    } else {
+        [b"https", b"wss"]
+    };
+    if !others.iter().any(|o| s.eq_ignore_ascii_case(o)) {
+        return false;
+    }
+    crate::warning!(
+        "scheme [{}] vs. protocol [{}] mismatch",
+        String::from_utf8_lossy(s),
+        if tls { "tls" } else { "plaintext" }
+    );
+    policy == 2
+}

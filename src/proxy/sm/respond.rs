@@ -158,6 +158,8 @@ pub(crate) async fn respond<C: ClientIo>(
         Framing::Length(body.len() as u64)
     };
     let sent = async {
+        txn.milestones
+            .stamp_once(crate::txn::milestones::UA_BEGIN_WRITE);
         client.send_head(&resp, framing).await?;
         if framing != Framing::None {
             client.send_body(&body).await?;
