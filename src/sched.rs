@@ -236,6 +236,10 @@ fn spawn_worker(name: String, kind: PoolKind, rx: Receiver<Arc<ScheduledEvent>>)
             adopt_current_thread();
             for ev in rx.iter() {
                 deliver(ev);
+                // What the event's handler asked for "soon" goes out once it has returned.
+                for ev in DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut())) {
+                    enqueue(ev);
+                }
             }
         })
         .expect("event thread");
@@ -248,6 +252,28 @@ pub fn schedule(ev: Arc<ScheduledEvent>, delay: Duration) {
     } else {
         after(delay, move || enqueue(ev));
     }
+}
+
+thread_local! {
+    /// Events a pool thread's current handler scheduled with [`schedule_soon`].
+    static DEFERRED: std::cell::RefCell<Vec<Arc<ScheduledEvent>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Deliver `ev` now (TS_EVENT_IMMEDIATE), but not before the plugin code that asked for it has
+/// returned, as ATS's `schedule_imm` on the calling thread: from a pool thread, after the event
+/// it is handling; from a network thread's task (a hook, a remap call), after that task yields;
+/// from another thread, at once. So a continuation a plugin is still setting up (TSContDataSet
+/// after TSVConnWrite) is not called half-made.
+pub fn schedule_soon(ev: Arc<ScheduledEvent>) {
+    if current_pool().is_some() {
+        DEFERRED.with(|d| d.borrow_mut().push(ev));
+        return;
+    }
+    if let Ok(h) = tokio::runtime::Handle::try_current() {
+        h.spawn(async move { enqueue(ev) });
+        return;
+    }
+    enqueue(ev);
 }
 
 fn enqueue(ev: Arc<ScheduledEvent>) {

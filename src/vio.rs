@@ -225,10 +225,20 @@ impl PluginVConn {
     /// Send the VConnection's own continuation TS_EVENT_IMMEDIATE (on a network thread, under
     /// its mutex), as ATS's `eventProcessor.schedule_imm(this, ET_NET)`.
     pub fn wake(&self) {
+        sched::schedule(self.immediate(), Duration::ZERO);
+    }
+
+    /// [`PluginVConn::wake`] for a call of the plugin's (TSVConnRead/Write, TSVIOReenable, close,
+    /// shutdown): after the plugin's code returns ([`sched::schedule_soon`]).
+    fn wake_soon(&self) {
+        sched::schedule_soon(self.immediate());
+    }
+
+    fn immediate(&self) -> Arc<ScheduledEvent> {
         let event = TSEvent::TS_EVENT_IMMEDIATE as c_int;
-        let (_, ev) = ACTIONS
-            .insert(|h| ScheduledEvent::new(h, self.cont.clone(), event, None, PoolKind::Net));
-        sched::schedule(ev, Duration::ZERO);
+        ACTIONS
+            .insert(|h| ScheduledEvent::new(h, self.cont.clone(), event, None, PoolKind::Net))
+            .1
     }
 
     /// TSVConnActiveTimeoutSet: the VIO in progress times out `after` from now.
@@ -327,7 +337,7 @@ impl PluginVConn {
     pub fn do_read(&self, cont: usize, buffer: usize, nbytes: i64) -> Arc<Vio> {
         self.touch();
         self.read.set(Op::Read, cont, nbytes, buffer, 0);
-        self.wake();
+        self.wake_soon();
         self.read.clone()
     }
 
@@ -347,7 +357,7 @@ impl PluginVConn {
                 .get(reader)
                 .is_some_and(|r| r.avail() > 0)
         {
-            self.wake();
+            self.wake_soon();
         }
         self.write.clone()
     }
@@ -369,7 +379,7 @@ impl PluginVConn {
         if let Some(o) = get(out) {
             o.close(error);
         }
-        self.wake();
+        self.wake_soon();
     }
 
     /// TSVConnShutdown: stop reading and/or writing, and wake it.
@@ -380,7 +390,7 @@ impl PluginVConn {
         if write {
             self.write.stop();
         }
-        self.wake();
+        self.wake_soon();
     }
 }
 
@@ -390,7 +400,7 @@ pub fn reenable(vio: &Vio) -> bool {
     match get(vio.vconn) {
         Some(vc) => {
             vc.touch();
-            vc.wake();
+            vc.wake_soon();
             true
         }
         None => false,

@@ -9,7 +9,10 @@ use common::proxy::{raw_request, Origin, Proxy, Setup};
 
 fn field<'a>(resp: &'a str, name: &str) -> Option<&'a str> {
     resp.lines()
-        .find(|l| l.to_ascii_lowercase().starts_with(&format!("{}:", name.to_ascii_lowercase())))
+        .find(|l| {
+            l.to_ascii_lowercase()
+                .starts_with(&format!("{}:", name.to_ascii_lowercase()))
+        })
         .map(|l| l[name.len() + 1..].trim())
 }
 
@@ -64,7 +67,10 @@ fn xdebug_reports_the_milestones_in_order() {
     }
     let remap = field(&resp, "X-Remap").unwrap_or_else(|| panic!("{resp}"));
     assert!(remap.contains("from=http://example.com/"), "{remap}");
-    assert!(remap.contains(&format!("to=http://127.0.0.1:{}/", origin.port)), "{remap}");
+    assert!(
+        remap.contains(&format!("to=http://127.0.0.1:{}/", origin.port)),
+        "{remap}"
+    );
     // ts::svtoi reads X-Debug's forward count: the origin (/echo: the request it got) sees it
     // one lower.
     let ok = raw_request(

@@ -967,6 +967,11 @@ typedef tsapi_mloc *TSMLoc;
 typedef int64_t TSMgmtInt;
 
 /**
+ * A virtual connection: the same C type as TSCont (a VConn is a specialised continuation).
+ */
+typedef tsapi_cont *TSVConn;
+
+/**
  * A continuation.
  */
 typedef tsapi_cont *TSCont;
@@ -1117,11 +1122,6 @@ typedef tsapi_textlogobject *TSTextLogObject;
  * A UUID object.
  */
 typedef tsapi_uuid *TSUuid;
-
-/**
- * A virtual connection: the same C type as TSCont (a VConn is a specialised continuation).
- */
-typedef tsapi_cont *TSVConn;
 
 /**
  * A certificate verification context (really an OpenSSL `X509_STORE_CTX *`).
@@ -2040,6 +2040,29 @@ tsapi void TSHttpTxnUntransformedRespCache(TSHttpTxn txnp, int _on);
  * is TS_ERROR, as ATS.
  */
 tsapi TSReturnCode TSHttpTxnInfoIntGet(TSHttpTxn txnp, TSHttpTxnInfoKey key, TSMgmtInt *value);
+
+/**
+ * A VConnection to tshost's HTTP engine: the plugin writes HTTP/1 requests into it
+ * (TSVConnWrite) and reads the responses (TSVConnRead), as from a client connecting from
+ * `addr`. The session is internal (TSHttpSsnIsInternal/TSHttpTxnIsInternal 1, no client
+ * socket), runs every hook, and is kept alive between requests until the plugin closes the
+ * VConnection or proxy.config.http.keep_alive_no_activity_timeout_in passes; the plugin's read
+ * then gets TS_EVENT_VCONN_EOS. NULL (logged) for a NULL or unusable address, or when no proxy
+ * runs in the process.
+ */
+tsapi TSVConn TSHttpConnect(const sockaddr *addr);
+
+/**
+ * TSHttpConnect, with the plugin's `tag` and `id` on the session (TSHttpTxnPluginTagGet; ATS
+ * logs them). `tag` NULL: none.
+ */
+tsapi TSVConn TSHttpConnectWithPluginId(const sockaddr *addr, const char *tag, int64_t id);
+
+/**
+ * The tag of the plugin that made the transaction's session (TSHttpConnectWithPluginId); NULL
+ * for other sessions and (logged) for a dead transaction. Valid while the session lives.
+ */
+tsapi const char *TSHttpTxnPluginTagGet(TSHttpTxn txnp);
 
 /**
  * A new continuation that calls `funcp` with its events, holding `mutexp` (NULL: no mutex; it

@@ -15,6 +15,7 @@
 
 mod addr;
 pub mod cache;
+pub mod connect;
 pub mod cont;
 pub mod embed;
 pub mod file;

@@ -527,7 +527,11 @@ mod tests {
         assert_eq!(svtoi(b"x", 10), (0, 0, 0));
         assert_eq!(svtoi(b"-", 10), (0, 0, 0));
         assert_eq!(svtoi(b"12", 40), (0, 0, 0));
-        assert_eq!(svtoi(b"99999999999999999999", 10).0, -1, "overflow stops at the top");
+        assert_eq!(
+            svtoi(b"99999999999999999999", 10).0,
+            -1,
+            "overflow stops at the top"
+        );
         let src = " 123abc";
         let mut out = StringView {
             len: 9,

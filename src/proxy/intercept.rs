@@ -56,6 +56,8 @@ struct State {
     to_proxy: Vec<u8>,
     /// The transaction's read of the response waits on this.
     waker: Option<Waker>,
+    /// tshost's write waits on this while [`PENDING_MAX`] bytes wait for the plugin.
+    writer: Option<Waker>,
     /// The plugin closed the VConnection, or shut down or finished its writing.
     plugin_done: bool,
     /// The transaction is over (its side was dropped).
@@ -65,6 +67,10 @@ struct State {
     /// A transform chain's sink: the body ends when the last transform's write VIO is complete
     /// (its NBytes set to what it wrote), not only when it closes.
     end_on_complete: bool,
+    /// TSHttpConnect's: tshost is the server of the plugin's requests.
+    client_side: bool,
+    /// The plugin closed (or aborted) the VConnection.
+    plugin_closed: bool,
 }
 
 /// The transaction's side of an intercept: its origin connection.
@@ -89,6 +95,15 @@ pub fn accept(plugin: usize) -> Option<InterceptIo> {
 /// reads are the transformed body.
 pub fn sink() -> InterceptIo {
     hosted(true)
+}
+
+/// TSHttpConnect's VConnection: the plugin writes requests into it and reads the responses; tshost
+/// serves it as a client connection (its reads are the requests, its writes the responses). The
+/// plugin's handle is [`InterceptIo::handle`].
+pub fn client_side() -> InterceptIo {
+    let io = hosted(false);
+    io.shared.st.lock().client_side = true;
+    io
 }
 
 fn hosted(end_on_complete: bool) -> InterceptIo {
@@ -127,11 +142,14 @@ fn tell(vio: &vio::Vio, event: c_int) {
 fn pump(vc: &PluginVConn, shared: &Shared) {
     let mut events: Vec<(Arc<vio::Vio>, c_int)> = Vec::new();
     let mut wake = None;
+    let mut writer = None;
     let finished = {
         let mut st = shared.st.lock();
         if vc.closed() != 0 {
             st.plugin_done = true;
+            st.plugin_closed = true;
             wake = wake.or(st.waker.take());
+            writer = writer.or(st.writer.take());
         } else {
             // The request, into the plugin's read VIO.
             let r = &vc.read;
@@ -144,6 +162,7 @@ fn pump(vc: &PluginVConn, shared: &Shared) {
                         st.to_plugin.drain(..n);
                         r.set_ndone(r.ndone() + n as i64);
                         events.push((r.clone(), READ_READY));
+                        writer = writer.or(st.writer.take());
                     }
                 }
             }
@@ -197,6 +216,9 @@ fn pump(vc: &PluginVConn, shared: &Shared) {
     if let Some(w) = wake {
         w.wake();
     }
+    if let Some(w) = writer {
+        w.wake();
+    }
     for (v, e) in events {
         tell(&v, e);
     }
@@ -246,15 +268,28 @@ impl AsyncWrite for InterceptIo {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let me = self.get_mut();
-        {
+        let n = {
             let mut st = me.shared.st.lock();
-            if st.plugin_done {
+            // An intercept's plugin that finished its response takes no more of the request; a
+            // TSHttpConnect plugin that finished its request still reads the response, until it
+            // closes.
+            if (st.plugin_done && !st.client_side) || st.plugin_closed {
                 return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
             }
-            st.to_plugin.extend_from_slice(buf);
-        }
+            // At most PENDING_MAX bytes wait for the plugin to read them.
+            let room = PENDING_MAX.saturating_sub(st.to_plugin.len());
+            if room == 0 {
+                st.writer = Some(_cx.waker().clone());
+                drop(st);
+                me.vc.wake();
+                return Poll::Pending;
+            }
+            let n = room.min(buf.len());
+            st.to_plugin.extend_from_slice(&buf[..n]);
+            n
+        };
         me.vc.wake();
-        Poll::Ready(Ok(buf.len()))
+        Poll::Ready(Ok(n))
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -288,5 +323,11 @@ impl Drop for InterceptIo {
         self.shared.st.lock().proxy_gone = true;
         // The plugin hears of it (EOS on its read) and the VConnection goes once it closes.
         self.vc.wake();
+    }
+}
+
+impl crate::proxy::body::Transport for InterceptIo {
+    fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        InterceptIo::poll_read_ready(self, cx)
     }
 }

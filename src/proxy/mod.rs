@@ -4,6 +4,7 @@
 pub mod body;
 pub mod client;
 pub mod client_tls;
+pub mod connect;
 pub mod control;
 pub mod deadline;
 pub mod http1;

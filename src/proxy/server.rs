@@ -189,6 +189,19 @@ impl Server {
                 }
             });
         }
+        // Plugin-made sessions (TSHttpConnect) go to the same workers and count for the stop.
+        let counted = sessions.clone();
+        super::connect::install(super::connect::Runner {
+            proxy: proxy.clone(),
+            workers: workers.clone(),
+            timeouts,
+            stop: stop.subscribe(),
+            guard: Arc::new(move || {
+                counted.live.fetch_add(1, Ordering::AcqRel);
+                Box::new(SessionGuard(counted.clone())) as Box<dyn Send>
+            }),
+            next: Default::default(),
+        });
         Ok(Server {
             proxy,
             stop,
@@ -199,8 +212,9 @@ impl Server {
     /// Stop accepting, end idle sessions, let the others finish their current transaction; waits
     /// at most `timeout` for every session to close. Returns the number still open.
     pub async fn shutdown(&self, timeout: Duration) -> usize {
-        // Responses from now on say Connection: close.
+        // Responses from now on say Connection: close; plugins make no new sessions.
         self.proxy.draining.store(true, Ordering::Release);
+        super::connect::uninstall();
         let _ = self.stop.send(true);
         let deadline = tokio::time::Instant::now() + timeout;
         loop {

@@ -61,6 +61,9 @@ pub struct ClientInfo {
     pub stack: Vec<&'static CStr>,
     /// Created by a plugin (TSHttpConnect), not a real client.
     pub internal: bool,
+    /// TSHttpConnectWithPluginId's tag and id (TSHttpTxnPluginTagGet, TSHttpTxnPluginIdGet).
+    pub plugin_tag: Option<std::ffi::CString>,
+    pub plugin_id: i64,
     /// The client's IP address as text (X-Forwarded-For), made once per session.
     pub client_ip: Option<Box<[u8]>>,
     /// The connection as plugins know it (TSHttpSsnClientVConnGet): a TLS connection's from its
@@ -84,6 +87,8 @@ impl ClientInfo {
             fd,
             stack,
             internal: false,
+            plugin_tag: None,
+            plugin_id: 0,
             client_ip: client.map(|a| a.ip().to_string().into_bytes().into_boxed_slice()),
             vconn: std::sync::OnceLock::new(),
             tls: false,

@@ -1,0 +1,65 @@
+//! Requests a plugin makes itself (TSHttpConnect, TSHttpConnectWithPluginId): a VConnection the
+//! plugin writes HTTP/1 requests into and reads the responses from, served by tshost as a client
+//! connection from the address the plugin names: an internal session (TSHttpSsnIsInternal 1,
+//! no client socket) that runs every hook, as ATS's PluginVC session does. It lives on a network
+//! thread (the least loaded) and counts as a session for a graceful stop. The plugin's side is
+//! the one of [`super::intercept::client_side`]: what waits for the plugin is bounded, and the
+//! plugin hears TS_EVENT_VCONN_EOS once the session is over.
+#![forbid(unsafe_code)]
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use tokio::sync::watch;
+
+use super::server::{ClientTimeouts, Worker};
+use super::sm::Proxy;
+use crate::txn::ClientInfo;
+
+/// What a plugin-made session needs of the running proxy.
+pub(super) struct Runner {
+    pub proxy: Arc<Proxy>,
+    pub workers: Arc<Vec<Worker>>,
+    pub timeouts: ClientTimeouts,
+    pub stop: watch::Receiver<bool>,
+    /// Held while the session lives (the proxy's graceful stop waits for it).
+    pub guard: Arc<dyn Fn() -> Box<dyn Send> + Send + Sync>,
+    pub next: AtomicUsize,
+}
+
+static RUNNER: Mutex<Option<Arc<Runner>>> = Mutex::new(None);
+
+/// The running proxy takes plugin-made sessions from now on.
+pub(super) fn install(r: Runner) {
+    *RUNNER.lock() = Some(Arc::new(r));
+}
+
+/// The proxy is stopping: no new plugin-made sessions.
+pub(super) fn uninstall() {
+    *RUNNER.lock() = None;
+}
+
+/// A new internal session from `client` (its address as plugins see it), with the plugin's tag
+/// and id: the handle of the plugin's VConnection. An error when no proxy is running.
+pub fn connect(client: SocketAddr, tag: Option<&str>, id: i64) -> Result<usize, String> {
+    let Some(r) = RUNNER.lock().clone() else {
+        return Err("no proxy is running in this process".into());
+    };
+    let io = super::intercept::client_side();
+    let handle = io.handle();
+    let mut info = ClientInfo::new(Some(client), None, -1, vec![super::proto::TCP]);
+    info.internal = true;
+    info.plugin_tag = tag.and_then(|t| std::ffi::CString::new(t).ok());
+    info.plugin_id = id;
+    let w = r.next.fetch_add(1, Ordering::Relaxed) % r.workers.len();
+    let guard = (r.guard)();
+    let (proxy, stop, keep_alive) = (r.proxy.clone(), r.stop.clone(), r.timeouts.keep_alive);
+    r.workers[w].handle.spawn(async move {
+        let conn = super::body::Conn::new(io);
+        super::http1::serve(proxy, conn, info, "http", keep_alive, stop).await;
+        drop(guard);
+    });
+    Ok(handle)
+}

@@ -1,0 +1,177 @@
+//! Requests a plugin makes itself (TSHttpConnect): a C plugin (built against Debian's ts.h)
+//! writes a request into the VConnection and reads the response to its EOS; the transaction is
+//! internal, carries the plugin's tag, runs the global hooks, and a large response reaches the
+//! plugin whole (what waits for it is bounded).
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::proxy::{Origin, Proxy, Setup};
+use common::{build_plugin, crate_dir, temp_dir, tshost, Header};
+
+fn msg(dir: &Path, data: &str) {
+    let out = tshost()
+        .args(["ctl", "--config-dir"])
+        .arg(dir)
+        .args(["plugin", "msg", "connect_test.fetch", data])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+}
+
+/// The log's lines once it has `n` lines starting with `fetched` (bounded wait).
+fn fetched(log: &Path, n: usize) -> Vec<String> {
+    let end = Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        let lines: Vec<String> = text.lines().map(str::to_string).collect();
+        if lines.iter().filter(|l| l.starts_with("fetched")).count() >= n || Instant::now() > end {
+            return lines;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_plugin_fetches_through_tshost_with_tshttpconnect() {
+    let dir = temp_dir("connect-plugin");
+    let so = dir.join("connect_plugin.so");
+    build_plugin(
+        &crate_dir().join("tests/c/connect_plugin.c"),
+        &so,
+        Header::Debian,
+    );
+    let log = dir.join("connect.log");
+    let origin = Origin::start();
+    let p = Proxy::start(
+        "connect",
+        &origin,
+        Setup {
+            plugins: vec![format!("{} {}", so.display(), log.display())],
+            ..Default::default()
+        },
+    );
+    msg(&p.dir, "/size/100");
+    let lines = fetched(&log, 1);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("fetched ") && l.contains(": HTTP/1.1 200 OK")),
+        "{lines:?}\n{}",
+        p.stderr()
+    );
+    assert!(
+        lines.contains(&"txn internal=1 tag=connect_test".to_string()),
+        "{lines:?}"
+    );
+    let got: i64 = lines
+        .iter()
+        .find(|l| l.starts_with("fetched "))
+        .and_then(|l| l["fetched ".len()..].split(':').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(
+        (100..400).contains(&got),
+        "head and 100 bytes of body: {got}"
+    );
+    // A 5 MB body: more than tshost keeps waiting for the plugin at once.
+    msg(&p.dir, "/size/5000000");
+    let lines = fetched(&log, 2);
+    let big = lines
+        .iter()
+        .filter(|l| l.starts_with("fetched "))
+        .nth(1)
+        .unwrap();
+    let n: i64 = big["fetched ".len()..]
+        .split(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((5_000_000..5_000_400).contains(&n), "{big}");
+    // A client's own request is not internal.
+    let r = common::proxy::raw_request(
+        p.port,
+        b"GET /size/1 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n",
+    );
+    assert!(r.starts_with(b"HTTP/1.1 200"));
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("txn internal=0 tag=(null)"), "{text}");
+}
+
+/// `tshost ctl metric get NAME` as a number.
+fn metric(dir: &Path, name: &str) -> i64 {
+    let out = tshost()
+        .args(["ctl", "--config-dir"])
+        .arg(dir)
+        .args(["metric", "get", name])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(-1)
+}
+
+/// Debian's unmodified multiplexer.so (a remap plugin): each GET to its rule also goes, as a copy
+/// made with TSHttpConnect, to the host of its parameter (remapped to a second origin); the client
+/// gets the first origin's answer, the original request carries `X-Multiplexer: original`, and the
+/// plugin counts the copy as a hit once its response is drained.
+#[test]
+fn debians_multiplexer_copies_requests_with_tshttpconnect() {
+    let a = Origin::start();
+    let b = Origin::start();
+    let p = Proxy::start(
+        "connect-multiplexer",
+        &a,
+        Setup {
+            records: vec![
+                "CONFIG proxy.config.diags.debug.enabled INT 1".into(),
+                "CONFIG proxy.config.diags.debug.tags STRING multiplexer".into(),
+            ],
+            remap: vec![
+                format!(
+                    "map http://mux.example/ http://127.0.0.1:{}/ @plugin=/usr/lib/trafficserver/modules/multiplexer.so @pparam=copy.example",
+                    a.port
+                ),
+                format!("map http://copy.example/ http://127.0.0.1:{}/", b.port),
+            ],
+            ..Default::default()
+        },
+    );
+    let count_b = || {
+        let r = common::proxy::raw_request(
+            b.port,
+            b"GET /count HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n",
+        );
+        String::from_utf8_lossy(&r)
+            .lines()
+            .last()
+            .unwrap_or("")
+            .trim()
+            .parse::<i64>()
+            .unwrap()
+    };
+    let before = count_b();
+    for i in 0..3 {
+        let r = common::proxy::raw_request(
+            p.port,
+            b"GET /echo HTTP/1.1\r\nHost: mux.example\r\nConnection: close\r\n\r\n",
+        );
+        let r = String::from_utf8_lossy(&r);
+        assert!(r.starts_with("HTTP/1.1 200"), "{i}: {r}\n{}", p.stderr());
+        assert!(r.contains("X-Multiplexer: original"), "{r}");
+    }
+    let end = Instant::now() + Duration::from_secs(10);
+    while (count_b() - before < 3 || metric(&p.dir, "multiplexer.hits") < 3) && Instant::now() < end
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(count_b() - before, 3, "{}", p.stderr());
+    assert_eq!(metric(&p.dir, "multiplexer.requests"), 3);
+    assert_eq!(metric(&p.dir, "multiplexer.hits"), 3, "{}", p.stderr());
+    assert_eq!(metric(&p.dir, "multiplexer.failures"), 0);
+}
