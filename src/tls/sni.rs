@@ -115,6 +115,14 @@ fn build(config: SniConfig, dir: &Path) -> Result<Table, String> {
         };
         // As ATS, the context of an entry's client certificate is made when the file loads
         // (TSSslClientContextsNamesGet lists it; a file that does not load fails the load).
+        // The certificate first, then its key (ATS's order: a missing certificate is named).
+        let cert = match &e.client_cert {
+            Some(c) => Some(
+                client_file(dir, "proxy.config.ssl.client.cert.path", c)
+                    .map_err(|err| at("client_cert", err))?,
+            ),
+            None => None,
+        };
         let key = match &e.client_key {
             Some(k) => Some(
                 client_file(dir, "proxy.config.ssl.client.private_key.path", k)
@@ -122,9 +130,7 @@ fn build(config: SniConfig, dir: &Path) -> Result<Table, String> {
             ),
             None => None,
         };
-        if let Some(c) = &e.client_cert {
-            let cert = client_file(dir, "proxy.config.ssl.client.cert.path", c)
-                .map_err(|err| at("client_cert", err))?;
+        if let Some(cert) = cert {
             let cas = super::client::default_files().unwrap_or_default();
             let files = super::client::ClientFiles {
                 cert: Some(cert),
