@@ -175,3 +175,70 @@ fn debians_multiplexer_copies_requests_with_tshttpconnect() {
     assert_eq!(metric(&p.dir, "multiplexer.hits"), 3, "{}", p.stderr());
     assert_eq!(metric(&p.dir, "multiplexer.failures"), 0);
 }
+
+/// TSFetchUrl: the same plugin hands tshost a whole HTTP/1.0 request; with AFTER_BODY its
+/// continuation gets the success event once, with the response (TSFetchRespGet: head and body,
+/// TSFetchPageRespGet: the parsed head); with AFTER_HEADER twice (the head, then the end).
+#[test]
+fn tsfetchurl_gives_the_plugin_the_whole_response() {
+    let dir = temp_dir("connect-fetchurl");
+    let so = dir.join("connect_plugin.so");
+    build_plugin(
+        &crate_dir().join("tests/c/connect_plugin.c"),
+        &so,
+        Header::Debian,
+    );
+    let log = dir.join("fetch.log");
+    let origin = Origin::start();
+    let p = Proxy::start(
+        "connect-fetchurl",
+        &origin,
+        Setup {
+            plugins: vec![format!("{} {}", so.display(), log.display())],
+            ..Default::default()
+        },
+    );
+    let send = |tag: &str, data: &str| {
+        let out = tshost()
+            .args(["ctl", "--config-dir"])
+            .arg(&p.dir)
+            .args(["plugin", "msg", tag, data])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    };
+    let wait = |needle: &str, n: usize| {
+        let end = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if text.matches(needle).count() >= n || Instant::now() > end {
+                return text;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    send("connect_test.fetchurl", "/size/1000");
+    let text = wait("fetchurl ", 2);
+    assert!(text.contains("fetchurl head 200"), "{text}\n{}", p.stderr());
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("fetchurl 1"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let n: usize = line["fetchurl ".len()..]
+        .split(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1000..1400).contains(&n) && line.ends_with(": HTTP/1.0 200 OK"),
+        "{line}"
+    );
+    send("connect_test.fetchhead", "/size/10");
+    let text = wait("fetchurl head 200", 3);
+    assert_eq!(text.matches("fetchurl head 200").count(), 3, "{text}");
+    // A 404 is a response too.
+    send("connect_test.fetchurl", "/nothing/here");
+    let text = wait("fetchurl ", 6);
+    assert!(!text.contains("failed"), "{text}");
+}

@@ -972,9 +972,23 @@ typedef int64_t TSMgmtInt;
 typedef tsapi_cont *TSVConn;
 
 /**
+ * A fetch state machine (TSFetchUrl, TSFetchCreate).
+ */
+typedef tsapi_fetchsm *TSFetchSM;
+
+/**
  * A continuation.
  */
 typedef tsapi_cont *TSCont;
+
+/**
+ * Events sent by TSFetchUrl/TSFetchPages.
+ */
+typedef struct {
+  int success_event_id;
+  int failure_event_id;
+  int timeout_event_id;
+} TSFetchEvent;
 
 /**
  * A continuation handler.
@@ -1172,20 +1186,6 @@ typedef void (*TSConfigDestroyFunc)(void *data);
  * An event thread (EThread).
  */
 typedef tsapi_event_thread *TSEventThread;
-
-/**
- * Events sent by TSFetchUrl/TSFetchPages.
- */
-typedef struct {
-  int success_event_id;
-  int failure_event_id;
-  int timeout_event_id;
-} TSFetchEvent;
-
-/**
- * A fetch state machine (TSFetchUrl, TSFetchCreate).
- */
-typedef tsapi_fetchsm *TSFetchSM;
 
 /**
  * The result of TSHostLookup.
@@ -2063,6 +2063,38 @@ tsapi TSVConn TSHttpConnectWithPluginId(const sockaddr *addr, const char *tag, i
  * for other sessions and (logged) for a dead transaction. Valid while the session lives.
  */
 tsapi const char *TSHttpTxnPluginTagGet(TSHttpTxn txnp);
+
+/**
+ * Make the request `request` (`request_len` bytes of a raw HTTP/1 request) through tshost as an
+ * internal session from `addr`, and read its response to the session's end: with AFTER_BODY
+ * `contp` gets `event.success_event_id` with the fetch (TSFetchRespGet reads the response)
+ * then; with AFTER_HEADER, once the head is in (TSFetchPageRespGet) and again at the end;
+ * `event.failure_event_id` (edata NULL) when no response came; NO_CALLBACK, nothing
+ * (`contp` may be NULL). Each call holds `contp`'s mutex; the fetch lives until the last one
+ * returns. A request without a `Connection` field should say `Connection: close` (or be
+ * HTTP/1.0): the fetch ends when the session does. NULL (logged) for bad arguments or when no
+ * proxy runs.
+ */
+tsapi
+TSFetchSM TSFetchUrl(const char *request,
+                     int request_len,
+                     const sockaddr *addr,
+                     TSCont contp,
+                     TSFetchWakeUpOptions callback_options,
+                     TSFetchEvent event);
+
+/**
+ * The response a fetch got, head and body as received (NUL-terminated), and its length in
+ * `*length`; valid during the fetch's callback. NULL (logged, `*length` 0) for a handle that is
+ * not a live fetch.
+ */
+tsapi char *TSFetchRespGet(TSHttpTxn txnp, int *length);
+
+/**
+ * The response head of a fetch (in an AFTER_HEADER or later callback): `*bufp` and `*offset`.
+ * TS_ERROR before the head came, or (logged) for a handle that is not a live fetch.
+ */
+tsapi TSReturnCode TSFetchPageRespGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *offset);
 
 /**
  * A new continuation that calls `funcp` with its events, holding `mutexp` (NULL: no mutex; it

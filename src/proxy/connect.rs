@@ -44,22 +44,49 @@ pub(super) fn uninstall() {
 /// A new internal session from `client` (its address as plugins see it), with the plugin's tag
 /// and id: the handle of the plugin's VConnection. An error when no proxy is running.
 pub fn connect(client: SocketAddr, tag: Option<&str>, id: i64) -> Result<usize, String> {
-    let Some(r) = RUNNER.lock().clone() else {
-        return Err("no proxy is running in this process".into());
-    };
+    runner()?;
     let io = super::intercept::client_side();
     let handle = io.handle();
+    serve(client, tag, id, io)?;
+    Ok(handle)
+}
+
+fn runner() -> Result<Arc<Runner>, String> {
+    RUNNER
+        .lock()
+        .clone()
+        .ok_or_else(|| "no proxy is running in this process".to_string())
+}
+
+/// Serve an internal session from `client` over `io` on a network thread.
+pub fn serve<S>(client: SocketAddr, tag: Option<&str>, id: i64, io: S) -> Result<(), String>
+where
+    S: super::body::Transport + Send + Sync + 'static,
+{
+    let r = runner()?;
     let mut info = ClientInfo::new(Some(client), None, -1, vec![super::proto::TCP]);
     info.internal = true;
     info.plugin_tag = tag.and_then(|t| std::ffi::CString::new(t).ok());
     info.plugin_id = id;
-    let w = r.next.fetch_add(1, Ordering::Relaxed) % r.workers.len();
     let guard = (r.guard)();
     let (proxy, stop, keep_alive) = (r.proxy.clone(), r.stop.clone(), r.timeouts.keep_alive);
-    r.workers[w].handle.spawn(async move {
+    worker(&r).spawn(async move {
         let conn = super::body::Conn::new(io);
         super::http1::serve(proxy, conn, info, "http", keep_alive, stop).await;
         drop(guard);
     });
-    Ok(handle)
+    Ok(())
+}
+
+/// Run `task` on a network thread of the running proxy.
+pub fn spawn(task: impl std::future::Future<Output = ()> + Send + 'static) -> Result<(), String> {
+    let r = runner()?;
+    worker(&r).spawn(task);
+    Ok(())
+}
+
+/// The next network thread, in turn.
+fn worker(r: &Runner) -> &tokio::runtime::Handle {
+    let w = r.next.fetch_add(1, Ordering::Relaxed) % r.workers.len();
+    &r.workers[w].handle
 }

@@ -2,7 +2,10 @@
  * tests/connect.rs. `tshost ctl plugin msg connect_test.fetch PATH` connects (from 10.1.2.3:4567,
  * tag "connect_test", id 7), writes `GET PATH` for example.com, reads the response to its end
  * (TS_EVENT_VCONN_EOS) and appends `fetched BYTES: FIRST-LINE` to the log file (argv[1]). Its
- * READ_REQUEST_HDR hook appends `txn internal=N tag=TAG` for every transaction. */
+ * READ_REQUEST_HDR hook appends `txn internal=N tag=TAG` for every transaction.
+ * `connect_test.fetchurl PATH` does the same with TSFetchUrl (AFTER_BODY): `fetchurl head STATUS`
+ * and `fetchurl LEN: FIRST-LINE` from TSFetchPageRespGet and TSFetchRespGet;
+ * `connect_test.fetchhead PATH` with AFTER_HEADER (two callbacks). */
 #include <ts/ts.h>
 
 #include <arpa/inet.h>
@@ -105,6 +108,49 @@ fetch(const char *path)
   TSVConnRead(f->vc, c, f->resp, INT64_MAX);
 }
 
+#define FETCH_OK 40000
+#define FETCH_FAIL 40001
+
+static int
+on_fetched(TSCont contp, TSEvent ev, void *edata)
+{
+  char line[300];
+  if ((int)ev == FETCH_OK) {
+    TSMBuffer b;
+    TSMLoc h;
+    if (TSFetchPageRespGet(edata, &b, &h) == TS_SUCCESS) {
+      snprintf(line, sizeof line, "fetchurl head %d", (int)TSHttpHdrStatusGet(b, h));
+      note(line);
+    }
+    int len      = 0;
+    const char *r = TSFetchRespGet(edata, &len);
+    const char *eol = r ? strstr(r, "\r\n") : NULL;
+    snprintf(line, sizeof line, "fetchurl %d: %.*s", len, eol ? (int)(eol - r) : 0, r ? r : "");
+    note(line);
+  } else {
+    snprintf(line, sizeof line, "fetchurl failed (event %d, edata %s)", (int)ev, edata ? "set" : "NULL");
+    note(line);
+  }
+  (void)contp;
+  return 0;
+}
+
+static void
+fetch_url(const char *path, int after_header)
+{
+  struct sockaddr_in from;
+  memset(&from, 0, sizeof from);
+  from.sin_family = AF_INET;
+  inet_pton(AF_INET, "10.1.2.3", &from.sin_addr);
+  char req[512];
+  int n = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: example.com\r\n\r\n", path);
+  TSFetchEvent events = {FETCH_OK, FETCH_FAIL, FETCH_FAIL + 1};
+  TSCont c            = TSContCreate(on_fetched, TSMutexCreate());
+  if (!TSFetchUrl(req, n, (struct sockaddr *)&from, c, after_header ? AFTER_HEADER : AFTER_BODY, events)) {
+    note("TSFetchUrl failed");
+  }
+}
+
 static int
 on_msg(TSCont c, TSEvent ev, void *edata)
 {
@@ -112,6 +158,12 @@ on_msg(TSCont c, TSEvent ev, void *edata)
   TSPluginMsg *m = edata;
   if (ev == TS_EVENT_LIFECYCLE_MSG && strcmp(m->tag, "connect_test.fetch") == 0 && m->data) {
     fetch(m->data);
+  }
+  if (ev == TS_EVENT_LIFECYCLE_MSG && strcmp(m->tag, "connect_test.fetchurl") == 0 && m->data) {
+    fetch_url(m->data, 0);
+  }
+  if (ev == TS_EVENT_LIFECYCLE_MSG && strcmp(m->tag, "connect_test.fetchhead") == 0 && m->data) {
+    fetch_url(m->data, 1);
   }
   return 0;
 }
