@@ -119,7 +119,8 @@ fn metric(dir: &Path, name: &str) -> i64 {
 /// Debian's unmodified multiplexer.so (a remap plugin): each GET to its rule also goes, as a copy
 /// made with TSHttpConnect, to the host of its parameter (remapped to a second origin); the client
 /// gets the first origin's answer, the original request carries `X-Multiplexer: original`, and the
-/// plugin counts the copy as a hit once its response is drained.
+/// plugin counts the copy as a hit once its response is drained; a POST's body goes to both,
+/// through the plugin's request transform.
 #[test]
 fn debians_multiplexer_copies_requests_with_tshttpconnect() {
     let a = Origin::start();
@@ -174,6 +175,27 @@ fn debians_multiplexer_copies_requests_with_tshttpconnect() {
     assert_eq!(metric(&p.dir, "multiplexer.requests"), 3);
     assert_eq!(metric(&p.dir, "multiplexer.hits"), 3, "{}", p.stderr());
     assert_eq!(metric(&p.dir, "multiplexer.failures"), 0);
+    // A POST: its body reaches the original's origin through multiplexer's request transform
+    // (which copies it for the copy).
+    let r = common::proxy::raw_request(
+        p.port,
+        b"POST /echo HTTP/1.1\r\nHost: mux.example\r\nContent-Length: 9\r\nConnection: close\r\n\r\npost body",
+    );
+    let r = String::from_utf8_lossy(&r);
+    assert!(r.starts_with("HTTP/1.1 200"), "{r}\n{}", p.stderr());
+    assert!(r.contains("body-bytes: 9\n"), "{r}");
+    let end = Instant::now() + Duration::from_secs(10);
+    while (count_b() - before < 4 || metric(&p.dir, "multiplexer.hits") < 4) && Instant::now() < end
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        count_b() - before,
+        4,
+        "the copy of the POST: {}",
+        p.stderr()
+    );
+    assert_eq!(metric(&p.dir, "multiplexer.hits"), 4, "{}", p.stderr());
 }
 
 /// TSFetchUrl: the same plugin hands tshost a whole HTTP/1.0 request; with AFTER_BODY its

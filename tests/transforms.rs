@@ -161,3 +161,107 @@ fn compress_gzips_the_body_and_sets_the_head_from_its_transform() {
     assert_eq!(rc, 0);
     assert!(body == pattern(5000));
 }
+
+/// FNV-1a 64, as tshost-origin's /echo reports a body.
+fn fnv(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ *b as u64).wrapping_mul(0x100000001b3)
+    })
+}
+
+/// A request transform (TS_HTTP_REQUEST_TRANSFORM_HOOK; a C plugin built against Debian's ts.h,
+/// written as ATS's null_transform is): the origin gets the client's body upper-cased with "!"
+/// appended, chunked and without Content-Length, for bodies with a length or chunked, of 0 bytes
+/// (chunked) to 1 MB, over HTTP/1.1 and HTTP/2; a request without a body is not transformed.
+#[test]
+fn a_request_transform_changes_the_body_the_origin_gets() {
+    let dir = temp_dir("transform-request");
+    let so = dir.join("req_transform.so");
+    common::build_plugin(
+        &common::crate_dir().join("tests/c/req_transform.c"),
+        &so,
+        common::Header::Debian,
+    );
+    let origin = Origin::start();
+    let p = Proxy::start(
+        "transform-request",
+        &origin,
+        Setup {
+            plugins: vec![so.display().to_string()],
+            ..Setup::default()
+        },
+    );
+    for n in [0usize, 1, 16384, 1_000_000] {
+        let body: Vec<u8> = (0..n).map(|i| b"abcxyz 019"[i % 10]).collect();
+        let mut want: Vec<u8> = body.to_ascii_uppercase();
+        want.push(b'!');
+        for chunked in [false, true] {
+            let mut req =
+                format!("POST /echo HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n")
+                    .into_bytes();
+            if chunked {
+                req.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n");
+                if n > 0 {
+                    req.extend_from_slice(format!("{n:x}\r\n").as_bytes());
+                    req.extend_from_slice(&body);
+                    req.extend_from_slice(b"\r\n");
+                }
+                req.extend_from_slice(b"0\r\n\r\n");
+            } else {
+                req.extend_from_slice(format!("Content-Length: {n}\r\n\r\n").as_bytes());
+                req.extend_from_slice(&body);
+            }
+            let resp = String::from_utf8_lossy(&raw_request(p.port, &req)).into_owned();
+            assert!(
+                resp.starts_with("HTTP/1.1 200"),
+                "{n} {chunked}: {resp}\n{}",
+                p.stderr()
+            );
+            if n == 0 && !chunked {
+                // `Content-Length: 0` is no body: nothing to transform (ATS sets up no body
+                // tunnel either).
+                assert!(resp.contains("body-bytes: 0\n"), "{resp}");
+                continue;
+            }
+            assert!(
+                resp.contains(&format!("body-bytes: {}\n", want.len())),
+                "{n} {chunked}: {}",
+                &resp[..resp.len().min(600)]
+            );
+            assert!(
+                resp.contains(&format!("body-fnv: {:016x}", fnv(&want))),
+                "{n} {chunked}"
+            );
+            // What the origin received: the body of its /echo answer.
+            let echoed = resp[resp.find("\r\n\r\n").unwrap()..].to_ascii_lowercase();
+            assert!(echoed.contains("transfer-encoding: chunked"), "{resp}");
+            assert!(
+                !echoed.contains("content-length: "),
+                "the origin's head: {resp}"
+            );
+        }
+    }
+    // A GET is not transformed.
+    let resp = raw_request(
+        p.port,
+        b"GET /echo HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n",
+    );
+    assert!(String::from_utf8_lossy(&resp).contains("body-bytes: 0\n"));
+    // HTTP/2.
+    let url = format!("https://127.0.0.1:{}/echo", p.tls_port);
+    let (rc, body) = curl(&[
+        "-k",
+        "--http2",
+        "-H",
+        "Host: example.com",
+        "--data-binary",
+        "h2 body",
+        &url,
+    ]);
+    let body = String::from_utf8_lossy(&body);
+    assert_eq!(rc, 0, "{body}");
+    assert!(
+        body.contains(&format!("body-fnv: {:016x}", fnv(b"H2 BODY!"))),
+        "{body}"
+    );
+}

@@ -71,7 +71,7 @@ pub(super) enum SendError {
 }
 
 impl SendError {
-    fn origin(e: std::io::Error) -> SendError {
+    pub(super) fn origin(e: std::io::Error) -> SendError {
         if e.kind() == std::io::ErrorKind::TimedOut {
             SendError::OriginTimeout
         } else {

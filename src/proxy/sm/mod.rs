@@ -287,11 +287,6 @@ pub async fn process<C: ClientIo>(
     }
 }
 
-/// The status and reason of the response to TS_EVENT_HTTP_ERROR ([`crate::hdrs::api_error_status`]).
-fn api_error_status(txn: &Txn) -> (u16, &'static str) {
-    crate::hdrs::api_error_status(txn.status.load(Ordering::Acquire))
-}
-
 /// Run the hooks of `point`, the machine's next step, and report how they ended; `Err(Generate)`
 /// when the machine turns to a response tshost makes (an ERROR, a status set before remap). The
 /// proxy's code follows the machine's order (checked on every step in debug builds: the tests),
@@ -542,11 +537,14 @@ async fn forward<C: ClientIo>(
         // 100-continue goes to the origin, whose answer the client gets (ATS with
         // send_100_continue_response 0), where the client side can tell a body that comes without
         // waiting; else tshost answers 100 itself.
+        let req_chain = transform::request_chain_of(txn, request_framing);
         let relay_continue = C::RELAYS_CONTINUE
             && !proxy.config.send_100_continue
-            && request_framing != Framing::None;
+            && request_framing != Framing::None
+            && req_chain.is_empty();
         let (server_req, expect_continue) = client_req.copy_with(|h| {
             prepare_server_request(h, &target, proxy, txn, request_framing);
+            transform::chunked_if(h, &req_chain);
             let e = h
                 .field(b"expect")
                 .map(|v| v.eq_ignore_ascii_case(b"100-continue"))
@@ -591,6 +589,15 @@ async fn forward<C: ClientIo>(
                     }
                     Err(e) => Err(e),
                 }
+            } else if !req_chain.is_empty() {
+                transform::send_through(
+                    &req_chain,
+                    client,
+                    &mut origin,
+                    &server_req,
+                    expect_continue,
+                )
+                .await
             } else {
                 send_request(
                     client,

@@ -183,3 +183,8 @@ fn bodiless(status: u16) -> bool {
 pub(super) fn default_body(status: u16, reason: &str) -> String {
     format!("<HTML>\n<HEAD><TITLE>{status} {reason}</TITLE></HEAD>\n<BODY>\n<H1>{reason}</H1>\n<HR>\n<I>tshost</I>\n</BODY>\n</HTML>\n")
 }
+
+/// The status and reason of the response to TS_EVENT_HTTP_ERROR ([`crate::hdrs::api_error_status`]).
+fn api_error_status(txn: &Txn) -> (u16, &'static str) {
+    crate::hdrs::api_error_status(txn.status.load(Ordering::Acquire))
+}

@@ -52,18 +52,29 @@ pub(super) fn framing_for_client(chain: &[Arc<PluginVConn>], origin: Framing) ->
 /// The transforms a plugin added for the response, in add order (live plugin VConnections); none
 /// for a response without a body to transform (`head_only`).
 pub(super) fn chain_of(txn: &Txn, head_only: bool) -> Vec<Arc<PluginVConn>> {
+    chain_at(txn, id::RESPONSE_TRANSFORM, head_only)
+}
+
+/// The transforms a plugin added for the request's body (TS_HTTP_REQUEST_TRANSFORM_HOOK); none
+/// for a request without a body.
+pub(super) fn request_chain_of(txn: &Txn, framing: Framing) -> Vec<Arc<PluginVConn>> {
+    chain_at(txn, id::REQUEST_TRANSFORM, framing == Framing::None)
+}
+
+fn chain_at(txn: &Txn, hook: i32, no_body: bool) -> Vec<Arc<PluginVConn>> {
     let mut out = Vec::new();
-    if head_only || !txn.hooks.has(id::RESPONSE_TRANSFORM) {
+    if no_body || !txn.hooks.has(hook) {
         return out;
     }
     let mut i = 0;
-    while let Some(c) = txn.hooks.get(id::RESPONSE_TRANSFORM, i) {
+    while let Some(c) = txn.hooks.get(hook, i) {
         i += 1;
         match crate::vio::get(c.handle) {
             Some(vc) => out.push(vc),
             None => crate::warning!(
-                "transaction {}: a continuation on TS_HTTP_RESPONSE_TRANSFORM_HOOK is not a transform (TSTransformCreate); skipped",
-                txn.id
+                "transaction {}: a continuation on {} is not a transform (TSTransformCreate); skipped",
+                txn.id,
+                crate::sys::names::hook_name(hook).to_string_lossy()
             ),
         }
     }
@@ -196,6 +207,88 @@ impl Running {
                 _ = self.notify.notified() => {}
             }
         }
+    }
+}
+
+/// The server request of a body going through request transforms: no Content-Length (the
+/// transforms may change the length), chunked.
+pub(super) fn chunked_if(h: &mut crate::hdrs::http::HttpHdr, chain: &[Arc<PluginVConn>]) {
+    if !chain.is_empty() {
+        h.remove_field(b"content-length");
+        h.remove_field(b"transfer-encoding");
+        h.set_field(b"Transfer-Encoding", b"chunked");
+    }
+}
+
+/// Send the request head, then the client's body through the request transforms `chain` (as
+/// ATS's request transform: the chain's output, chunked, is the body the origin gets).
+pub(super) async fn send_through<C: ClientIo>(
+    chain: &[Arc<PluginVConn>],
+    client: &mut C,
+    origin: &mut super::super::origin::OriginConn,
+    req: &MBuffer,
+    expect_continue: bool,
+) -> Result<(), super::exchange::SendError> {
+    use super::exchange::SendError;
+    let Some(run) = start(chain, Framing::Chunked) else {
+        return Err(SendError::Origin);
+    };
+    origin
+        .write_with(|out| req.with(|h| h.write_request(out)))
+        .await
+        .map_err(SendError::origin)?;
+    if expect_continue {
+        client
+            .send_continue()
+            .await
+            .map_err(|_| SendError::Client)?;
+    }
+    run.finish_request(client, origin).await
+}
+
+impl Running {
+    /// A request body through the chain: the client's body in, the chain's output to the origin,
+    /// chunked (its length may change). At most [`IN_MAX`] bytes of the client's body wait for
+    /// the first transform. The chain is closed as `self` goes.
+    pub(super) async fn finish_request<C: ClientIo>(
+        mut self,
+        client: &mut C,
+        origin: &mut super::super::origin::OriginConn,
+    ) -> Result<(), super::exchange::SendError> {
+        use super::exchange::SendError;
+        let mut writer = BodyWriter::new(Framing::Chunked);
+        let mut out = vec![0u8; 16384];
+        let mut client_done = false;
+        loop {
+            let room = self.rd.avail() < IN_MAX;
+            tokio::select! {
+                piece = client.body_piece(), if !client_done && room => match piece {
+                    Ok(Some(p)) => self.took(Ok(Some(BytesMut::from(&p[..])))),
+                    Ok(None) => {
+                        client_done = true;
+                        self.took(Ok(None));
+                    }
+                    Err(BodyError::Malformed(_)) => return Err(SendError::BadClientBody),
+                    Err(BodyError::Io(std::io::ErrorKind::TimedOut)) => {
+                        return Err(SendError::ClientTimeout)
+                    }
+                    Err(_) => return Err(SendError::Client),
+                },
+                n = self.sink.read(&mut out) => match n {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => writer.write(origin, &out[..n]).await.map_err(SendError::origin)?,
+                },
+                _ = self.notify.notified() => {}
+            }
+        }
+        if !client_done {
+            // The chain ended before the client's body: the rest is not sent.
+            crate::debug!("http", "request transform ended before the client's body");
+        }
+        writer
+            .finish_with_trailers(origin, &[])
+            .await
+            .map_err(SendError::origin)
     }
 }
 
