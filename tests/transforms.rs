@@ -197,8 +197,7 @@ fn a_request_transform_changes_the_body_the_origin_gets() {
         want.push(b'!');
         for chunked in [false, true] {
             let mut req =
-                format!("POST /echo HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n")
-                    .into_bytes();
+                b"POST /echo HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n".to_vec();
             if chunked {
                 req.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n");
                 if n > 0 {
