@@ -118,7 +118,7 @@ impl Records {
                 };
                 if let Some(old) = rec.values.get(name) {
                     if std::mem::discriminant(old) != std::mem::discriminant(&value)
-                        && known.contains(name)
+                        && (known.contains(name) || super::defaults::is_builtin(name))
                     {
                         // A record ATS knows takes the value as text of its own type (ATS's
                         // RecSetRecordConvert; gold tests write `STRING 1` for INT records).
@@ -342,6 +342,9 @@ mod tests {
         assert_eq!(r.get_int("proxy.config.http.cache.http"), Some(1));
         let r = p("CONFIG proxy.config.diags.debug.tags INT 1\n").unwrap();
         assert_eq!(r.get_str("proxy.config.diags.debug.tags"), Some("1"));
+        // A record tshost only stores (gold tests write `INT 3` for this STRING record).
+        let r = p("CONFIG proxy.config.http.response_via_str INT 3\n").unwrap();
+        assert_eq!(r.get_str("proxy.config.http.response_via_str"), Some("3"));
         assert_eq!(
             err("# x\n\nCONFIG proxy.config.http.cache.http STRING yes\n"),
             "/etc/ts/records.config:3: record proxy.config.http.cache.http has type INT: invalid integer 'yes'"
