@@ -264,3 +264,44 @@ fn tsfetchurl_gives_the_plugin_the_whole_response() {
     let text = wait("fetchurl ", 6);
     assert!(!text.contains("failed"), "{text}");
 }
+
+/// Debian's unmodified authproxy.so (a remap plugin, `--auth-transform=head`): each request is
+/// first authorized by a HEAD of it, made with TSHttpConnect (an internal transaction the plugin
+/// lets through); a 2xx lets the request go on to the origin, anything else is the client's
+/// answer.
+#[test]
+fn debians_authproxy_authorizes_with_a_head_request() {
+    let origin = Origin::start();
+    let p = Proxy::start(
+        "connect-authproxy",
+        &origin,
+        Setup {
+            // The HEAD goes to the remapped URL (absolute form, as authproxy writes it): a rule of
+            // its own takes it to the origin, as ATS would need too.
+            remap: vec![
+                format!(
+                    "map http://auth.example/ http://127.0.0.1:{}/ @plugin=/usr/lib/trafficserver/modules/authproxy.so @pparam=--auth-transform=head",
+                    origin.port
+                ),
+                format!("map http://127.0.0.1:{0}/ http://127.0.0.1:{0}/", origin.port),
+            ],
+            ..Default::default()
+        },
+    );
+    let get = |path: &str| {
+        let req = format!("GET {path} HTTP/1.1\r\nHost: auth.example\r\nConnection: close\r\n\r\n");
+        String::from_utf8_lossy(&common::proxy::raw_request(p.port, req.as_bytes())).into_owned()
+    };
+    let ok = get("/size/10");
+    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}\n{}", p.stderr());
+    assert!(
+        ok.ends_with(&String::from_utf8_lossy(&common::proxy::pattern(10)).into_owned()),
+        "{ok}"
+    );
+    let denied = get("/status/403");
+    assert!(
+        denied.starts_with("HTTP/1.1 403"),
+        "{denied}\n{}",
+        p.stderr()
+    );
+}
