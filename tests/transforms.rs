@@ -264,3 +264,64 @@ fn a_request_transform_changes_the_body_the_origin_gets() {
         "{body}"
     );
 }
+
+/// A transform that takes its input and never gives output fails its transaction once
+/// transaction_no_activity_timeout_out passes (a 504: no head was sent), response or request
+/// side; other transactions go on meanwhile.
+#[test]
+fn a_stalled_transform_fails_its_transaction_at_the_no_activity_timeout() {
+    let dir = temp_dir("transform-stall");
+    let so = dir.join("stall_transform.so");
+    common::build_plugin(
+        &common::crate_dir().join("tests/c/stall_transform.c"),
+        &so,
+        common::Header::Debian,
+    );
+    let origin = Origin::start();
+    let p = Proxy::start(
+        "transform-stall",
+        &origin,
+        Setup {
+            records: vec![
+                "CONFIG proxy.config.http.transaction_no_activity_timeout_out INT 2".into(),
+            ],
+            plugins: vec![so.display().to_string()],
+            ..Setup::default()
+        },
+    );
+    let port = p.port;
+    let stalled = std::thread::spawn(move || {
+        let t = std::time::Instant::now();
+        let r = raw_request(
+            port,
+            b"GET /size/100000 HTTP/1.1\r\nHost: example.com\r\nX-Stall: resp\r\nConnection: close\r\n\r\n",
+        );
+        (String::from_utf8_lossy(&r).into_owned(), t.elapsed())
+    });
+    // Meanwhile, others are served.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let ok = raw_request(
+        p.port,
+        b"GET /size/10 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n",
+    );
+    assert!(ok.starts_with(b"HTTP/1.1 200"));
+    let (r, took) = stalled.join().unwrap();
+    assert!(r.starts_with("HTTP/1.1 504"), "{r}\n{}", p.stderr());
+    assert!(
+        took >= std::time::Duration::from_millis(1900) && took < std::time::Duration::from_secs(8),
+        "{took:?}"
+    );
+    let t = std::time::Instant::now();
+    let r = raw_request(
+        p.port,
+        b"POST /echo HTTP/1.1\r\nHost: example.com\r\nX-Stall: req\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello",
+    );
+    let r = String::from_utf8_lossy(&r);
+    assert!(r.starts_with("HTTP/1.1 504"), "{r}\n{}", p.stderr());
+    assert!(t.elapsed() < std::time::Duration::from_secs(8));
+    assert!(
+        p.stderr().contains("a transform made no progress for 2 s"),
+        "{}",
+        p.stderr()
+    );
+}

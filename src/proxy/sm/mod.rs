@@ -590,14 +590,8 @@ async fn forward<C: ClientIo>(
                     Err(e) => Err(e),
                 }
             } else if !req_chain.is_empty() {
-                transform::send_through(
-                    &req_chain,
-                    client,
-                    &mut origin,
-                    &server_req,
-                    expect_continue,
-                )
-                .await
+                let (req, e) = (&server_req, expect_continue);
+                transform::send_through(&req_chain, client, &mut origin, req, e, origin_idle).await
             } else {
                 send_request(
                     client,
@@ -730,10 +724,13 @@ async fn forward<C: ClientIo>(
     let transformed = !chain.is_empty() && client_framing != Framing::None;
     let mut running = None;
     if transformed {
-        let Some(mut run) = transform::start(&chain, resp_framing) else {
+        let idle = proxy.config.origin_response_timeout;
+        let Some(mut run) = transform::start(&chain, resp_framing, idle) else {
             return Err(fail(m, Failure::Respond(502)));
         };
-        run.until_output(&mut origin).await;
+        if !run.until_output(&mut origin).await {
+            return Err(fail(m, Failure::Respond(504)));
+        }
         running = Some(run);
     }
     worked(m, Step::Respond);

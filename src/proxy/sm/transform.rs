@@ -94,11 +94,23 @@ pub(super) struct Running {
     written: i64,
     origin_done: bool,
     origin_error: Option<String>,
+    /// The longest the chain may go without taking input or giving output
+    /// (transaction_no_activity_timeout_out): a transform that stalls fails the transaction.
+    idle: std::time::Duration,
+}
+
+/// Ready once `idle` has passed since `since` (the chain's last progress).
+async fn stalled(since: tokio::time::Instant, idle: std::time::Duration) {
+    tokio::time::sleep_until(since + idle).await;
 }
 
 /// Start the chain: each transform writes into the next, the last into the sink; the first
 /// gets its write VIO (the origin's body). None if no buffer could be made.
-pub(super) fn start(chain: &[Arc<PluginVConn>], framing: Framing) -> Option<Running> {
+pub(super) fn start(
+    chain: &[Arc<PluginVConn>],
+    framing: Framing,
+    idle: std::time::Duration,
+) -> Option<Running> {
     let known_length = match framing {
         Framing::Length(n) => Some(n),
         Framing::None => Some(0),
@@ -132,6 +144,7 @@ pub(super) fn start(chain: &[Arc<PluginVConn>], framing: Framing) -> Option<Runn
         written: 0,
         origin_done: false,
         origin_error: None,
+        idle,
     })
 }
 
@@ -160,16 +173,33 @@ impl Running {
     /// Feed the chain until its first output (or its end) is there, as ATS waits for the
     /// transform before the client's head: a transform may still change that head
     /// (TSHttpTxnTransformRespGet).
-    pub(super) async fn until_output(&mut self, origin: &mut super::super::origin::OriginConn) {
+    /// False when the chain stalled (nothing in or out for its limit).
+    pub(super) async fn until_output(
+        &mut self,
+        origin: &mut super::super::origin::OriginConn,
+    ) -> bool {
+        let mut since = tokio::time::Instant::now();
         loop {
             let room = self.rd.avail() < IN_MAX;
             let origin_done = self.origin_done;
             tokio::select! {
                 piece = self.reader.next(origin), if !origin_done && room => self.took(piece),
-                _ = std::future::poll_fn(|cx| self.sink.poll_read_ready(cx)) => return,
+                _ = std::future::poll_fn(|cx| self.sink.poll_read_ready(cx)) => return true,
                 _ = self.notify.notified() => {}
+                _ = stalled(since, self.idle) => return self.stall(),
             }
+            since = tokio::time::Instant::now();
         }
+    }
+
+    /// The chain made no progress for its limit: said once.
+    fn stall(&self) -> bool {
+        crate::warning!(
+            "a transform made no progress for {} s (transaction_no_activity_timeout_out): the \
+             transaction fails",
+            self.idle.as_secs()
+        );
+        false
     }
 
     /// Relay the rest: the origin's body in, the chain's output to the client.
@@ -183,10 +213,15 @@ impl Running {
             return Relayed::ClientGone;
         }
         let mut out = vec![0u8; 16384];
+        let mut since = tokio::time::Instant::now();
         loop {
             let room = self.rd.avail() < IN_MAX;
             let origin_done = self.origin_done;
             tokio::select! {
+                _ = stalled(since, self.idle) => {
+                    self.stall();
+                    return Relayed::OriginFailed("a response transform stalled".into());
+                }
                 piece = self.reader.next(origin), if !origin_done && room => self.took(piece),
                 n = self.sink.read(&mut out) => match n {
                     Ok(0) | Err(_) => {
@@ -206,6 +241,7 @@ impl Running {
                 },
                 _ = self.notify.notified() => {}
             }
+            since = tokio::time::Instant::now();
         }
     }
 }
@@ -228,9 +264,10 @@ pub(super) async fn send_through<C: ClientIo>(
     origin: &mut super::super::origin::OriginConn,
     req: &MBuffer,
     expect_continue: bool,
+    idle: std::time::Duration,
 ) -> Result<(), super::exchange::SendError> {
     use super::exchange::SendError;
-    let Some(run) = start(chain, Framing::Chunked) else {
+    let Some(run) = start(chain, Framing::Chunked, idle) else {
         return Err(SendError::Origin);
     };
     origin
@@ -259,9 +296,14 @@ impl Running {
         let mut writer = BodyWriter::new(Framing::Chunked);
         let mut out = vec![0u8; 16384];
         let mut client_done = false;
+        let mut since = tokio::time::Instant::now();
         loop {
             let room = self.rd.avail() < IN_MAX;
             tokio::select! {
+                _ = stalled(since, self.idle) => {
+                    self.stall();
+                    return Err(SendError::OriginTimeout);
+                }
                 piece = client.body_piece(), if !client_done && room => match piece {
                     Ok(Some(p)) => self.took(Ok(Some(BytesMut::from(&p[..])))),
                     Ok(None) => {
@@ -280,6 +322,7 @@ impl Running {
                 },
                 _ = self.notify.notified() => {}
             }
+            since = tokio::time::Instant::now();
         }
         if !client_done {
             // The chain ended before the client's body: the rest is not sent.
