@@ -126,3 +126,55 @@ fn generator_serves_bodies_of_the_size_asked_as_a_server_intercept() {
         assert!(body.iter().all(|b| *b == b'x'), "generator's body is x's");
     }
 }
+
+/// An intercepting plugin that never answers holds its transaction no longer than
+/// transaction_no_activity_timeout_out (a 504, as for a silent origin); other transactions go on
+/// meanwhile, and the plugin hears EOS.
+#[test]
+fn a_silent_intercept_fails_at_the_no_activity_timeout() {
+    let dir = temp_dir("intercept-stall");
+    let so = dir.join("stall_intercept.so");
+    common::build_plugin(
+        &common::crate_dir().join("tests/c/stall_intercept.c"),
+        &so,
+        common::Header::Debian,
+    );
+    let origin = Origin::start();
+    let p = Proxy::start(
+        "intercept-stall",
+        &origin,
+        Setup {
+            records: vec![
+                "CONFIG proxy.config.http.transaction_no_activity_timeout_out INT 2".into(),
+            ],
+            plugins: vec![so.display().to_string()],
+            ..Setup::default()
+        },
+    );
+    let port = p.port;
+    let stalled = std::thread::spawn(move || {
+        let t = std::time::Instant::now();
+        let r = raw_request(
+            port,
+            b"GET / HTTP/1.1\r\nHost: example.com\r\nX-Stall: 1\r\nConnection: close\r\n\r\n",
+        );
+        (String::from_utf8_lossy(&r).into_owned(), t.elapsed())
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let ok = raw_request(
+        p.port,
+        b"GET /size/10 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n",
+    );
+    assert!(ok.starts_with(b"HTTP/1.1 200"));
+    let (r, took) = stalled.join().unwrap();
+    assert!(r.starts_with("HTTP/1.1 504"), "{r}\n{}", p.stderr());
+    assert!(
+        took >= Duration::from_millis(1900) && took < Duration::from_secs(8),
+        "{took:?}"
+    );
+    assert!(
+        p.wait_for_stderr("[stall_intercept] EOS", Duration::from_secs(5)),
+        "{}",
+        p.stderr()
+    );
+}
