@@ -130,3 +130,50 @@ fn metrics_count_what_curl_saw_and_stats_over_http_agrees() {
     assert_eq!(settles(d, "proxy.process.http.completed_requests", 13), 13);
     assert_eq!(metric(d, "proxy.process.http.2xx_responses"), 11);
 }
+
+/// proxy.config.tshost.metrics_port: the same metrics in Prometheus's text format on
+/// 127.0.0.1, agreeing with `tshost ctl`; another path is a 404.
+#[test]
+fn the_prometheus_endpoint_serves_the_same_counts() {
+    let origin = Origin::start();
+    let mport = common::proxy::free_port();
+    let p = Proxy::start(
+        "metrics-prometheus",
+        &origin,
+        Setup {
+            records: vec![format!(
+                "CONFIG proxy.config.tshost.metrics_port INT {mport}"
+            )],
+            ..Default::default()
+        },
+    );
+    for _ in 0..3 {
+        let r = raw_request(
+            p.port,
+            b"GET /size/3 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n",
+        );
+        assert!(r.starts_with(b"HTTP/1.1 200"));
+    }
+    assert_eq!(
+        settles(&p.dir, "proxy.process.http.completed_requests", 3),
+        3
+    );
+    let page = String::from_utf8_lossy(&raw_request(
+        mport,
+        b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+    ))
+    .into_owned();
+    assert!(page.starts_with("HTTP/1.1 200 OK"), "{page}");
+    assert!(
+        page.contains(
+            "# TYPE proxy_process_http_completed_requests counter\nproxy_process_http_completed_requests 3\n"
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains("# TYPE proxy_process_http_current_client_connections gauge\n"),
+        "{page}"
+    );
+    let other = raw_request(mport, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(other.starts_with(b"HTTP/1.1 404"));
+}

@@ -16,6 +16,7 @@ pub mod origin;
 pub mod origin_io;
 pub mod origin_tls;
 pub mod pipe;
+pub mod prometheus;
 pub mod proto;
 pub mod reload;
 pub mod server;

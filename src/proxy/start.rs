@@ -566,10 +566,24 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
         let serving = socket
             .as_ref()
             .map(|b| super::control::serve(&b.listener, control.clone()));
+        // proxy.config.tshost.metrics_port: the Prometheus endpoint (off by default).
+        let port = crate::host::records()
+            .get_int("proxy.config.tshost.metrics_port")
+            .unwrap_or(0);
+        let prom = (1..=65535)
+            .contains(&port)
+            .then(|| super::prometheus::bind(port as u16))
+            .flatten();
         let serving = async move {
+            let prom = async {
+                match &prom {
+                    Some(l) => super::prometheus::serve(l).await,
+                    None => std::future::pending().await,
+                }
+            };
             match serving {
-                Some(s) => s.await,
-                None => std::future::pending().await,
+                Some(s) => tokio::join!(s, prom).0,
+                None => prom.await,
             }
         };
         tokio::pin!(serving);

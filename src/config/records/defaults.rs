@@ -137,6 +137,8 @@ pub(super) const DEFAULTS: &[(&str, Def)] = &[
     ("proxy.config.http2.settings_ack_timeout_in", I(10)),
     // tshost's own: a hook not reenabled within this many ms is reported once (0 = never).
     ("proxy.config.tshost.hook_timeout_ms", I(10000)),
+    // tshost's Prometheus endpoint (src/proxy/prometheus.rs): 0 is off.
+    ("proxy.config.tshost.metrics_port", I(0)),
 ];
 
 /// Records tshost keeps for plugins but does not act on: the overridable configurations
