@@ -153,7 +153,7 @@ fn verify_config(args: &TsArgs, layout: Option<&Layout>, overrides: &[(&str, Rec
         status |= 1 << 1;
         eprint!("ERROR: Failed to load records.config, exitStatus {status}\n\n");
     }
-    match crate::proxy::start::load_certificates(crate::host::records(), dir) {
+    match crate::proxy::tls_files::load_certificates(crate::host::records(), dir) {
         Ok(_) => eprint!("INFO: Successfully loaded ssl multicert.config\n\n"),
         Err(e) => {
             crate::error!("{e}");

@@ -8,38 +8,11 @@
 #![forbid(unsafe_code)]
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use parking_lot::Mutex;
-use tokio::sync::watch;
-
-use super::server::{ClientTimeouts, Worker};
-use super::sm::Proxy;
+use super::server::Runner;
 use crate::txn::ClientInfo;
-
-/// What a plugin-made session needs of the running proxy.
-pub(super) struct Runner {
-    pub proxy: Arc<Proxy>,
-    pub workers: Arc<Vec<Worker>>,
-    pub timeouts: ClientTimeouts,
-    pub stop: watch::Receiver<bool>,
-    /// Held while the session lives (the proxy's graceful stop waits for it).
-    pub guard: Arc<dyn Fn() -> Box<dyn Send> + Send + Sync>,
-    pub next: AtomicUsize,
-}
-
-static RUNNER: Mutex<Option<Arc<Runner>>> = Mutex::new(None);
-
-/// The running proxy takes plugin-made sessions from now on.
-pub(super) fn install(r: Runner) {
-    *RUNNER.lock() = Some(Arc::new(r));
-}
-
-/// The proxy is stopping: no new plugin-made sessions.
-pub(super) fn uninstall() {
-    *RUNNER.lock() = None;
-}
 
 /// A new internal session from `client` (its address as plugins see it), with the plugin's tag
 /// and id: the handle of the plugin's VConnection. An error when no proxy is running.
@@ -52,10 +25,7 @@ pub fn connect(client: SocketAddr, tag: Option<&str>, id: i64) -> Result<usize, 
 }
 
 fn runner() -> Result<Arc<Runner>, String> {
-    RUNNER
-        .lock()
-        .clone()
-        .ok_or_else(|| "no proxy is running in this process".to_string())
+    super::server::runner().ok_or_else(|| "no proxy is running in this process".to_string())
 }
 
 /// Serve an internal session from `client` over `io` on a network thread.

@@ -22,6 +22,7 @@ pub mod reload;
 pub mod server;
 pub mod sm;
 pub mod start;
+pub mod tls_files;
 pub mod tunnel;
 
 pub(crate) use crate::txn::{ClientInfo, Session, Txn};

@@ -63,7 +63,7 @@ impl Reloader {
                     .any(|n| n.starts_with("proxy.config.ssl.client."))
                 {
                     let records = crate::host::records();
-                    let tls = super::start::origin_tls(records, self.config_dir.as_deref());
+                    let tls = super::tls_files::origin_tls(records, self.config_dir.as_deref());
                     self.proxy.config.origin_tls.store(Arc::new(tls));
                 }
             }
@@ -109,7 +109,7 @@ impl Reloader {
     fn reload_certificates(&self, tls: &TlsServer) -> Result<String, String> {
         let dir = self.config_dir.as_deref().unwrap_or(Path::new("."));
         let records = crate::host::records();
-        let certs = super::start::load_certificates(records, dir)
+        let certs = super::tls_files::load_certificates(records, dir)
             .and_then(|c| {
                 if c.is_empty() {
                     // As at start: the self-signed certificate for localhost stays.
@@ -121,13 +121,13 @@ impl Reloader {
                 // ATS's words (SSLCertificateConfig::reconfigure), then what failed.
                 crate::error!(
                     "{} failed to load: {e}; the previous certificates stay in force",
-                    super::start::multicert_path(records, dir).display()
+                    super::tls_files::multicert_path(records, dir).display()
                 );
                 format!("ssl_multicert.config: not reloaded: {e}")
             })?;
         crate::note!(
             "{} finished loading ({certs} certificate(s))",
-            super::start::multicert_path(records, dir).display()
+            super::tls_files::multicert_path(records, dir).display()
         );
         if let Some(f) = records
             .get_str("proxy.config.ssl.server.ticket_key.filename")

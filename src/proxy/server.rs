@@ -191,7 +191,7 @@ impl Server {
         }
         // Plugin-made sessions (TSHttpConnect) go to the same workers and count for the stop.
         let counted = sessions.clone();
-        super::connect::install(super::connect::Runner {
+        install(Runner {
             proxy: proxy.clone(),
             workers: workers.clone(),
             timeouts,
@@ -214,7 +214,7 @@ impl Server {
     pub async fn shutdown(&self, timeout: Duration) -> usize {
         // Responses from now on say Connection: close; plugins make no new sessions.
         self.proxy.draining.store(true, Ordering::Release);
-        super::connect::uninstall();
+        uninstall();
         let _ = self.stop.send(true);
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
@@ -494,6 +494,34 @@ async fn probe<S: AsyncRead + AsyncWrite + Unpin>(
         _ = stop.changed() => return false,
     };
     matches!(first, Ok(Ok(n)) if n > 0)
+}
+
+/// What a plugin-made session needs of the running proxy.
+pub(super) struct Runner {
+    pub proxy: Arc<Proxy>,
+    pub workers: Arc<Vec<Worker>>,
+    pub timeouts: ClientTimeouts,
+    pub stop: watch::Receiver<bool>,
+    /// Held while the session lives (the proxy's graceful stop waits for it).
+    pub guard: Arc<dyn Fn() -> Box<dyn Send> + Send + Sync>,
+    pub next: AtomicUsize,
+}
+
+static RUNNER: parking_lot::Mutex<Option<Arc<Runner>>> = parking_lot::Mutex::new(None);
+
+/// The running proxy takes plugin-made sessions from now on.
+fn install(r: Runner) {
+    *RUNNER.lock() = Some(Arc::new(r));
+}
+
+/// The running proxy's, if one runs.
+pub(super) fn runner() -> Option<Arc<Runner>> {
+    RUNNER.lock().clone()
+}
+
+/// The proxy is stopping: no new plugin-made sessions.
+fn uninstall() {
+    *RUNNER.lock() = None;
 }
 
 #[cfg(test)]
