@@ -301,19 +301,7 @@ fn debians_certifier_mints_a_certificate_for_a_new_name() {
 fn atss_ssl_hook_test_built_against_debians_header_sees_every_hook_in_order() {
     common::debian_header_present();
     let dir = temp_dir("ats-ssl-hook-test");
-    let src = common::ats::ats_source().join("tests/tools/plugins/ssl_hook_test.cc");
-    let so = dir.join("ssl_hook_test.so");
-    let out = Command::new("g++")
-        .args(["-std=c++17", "-shared", "-fPIC", "-o"])
-        .arg(&so)
-        .arg(&src)
-        .output()
-        .expect("g++");
-    assert!(
-        out.status.success(),
-        "ssl_hook_test.cc against Debian's header: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let so = common::ats::build_test_plugin_with("ssl_hook_test.cc", &dir, common::Header::Debian);
     let origin = Origin::start();
     let p = Proxy::start(
         "ats-ssl-hook-test",

@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::proxy::{Origin, Proxy, Setup};
+use common::proxy::{metric, Origin, Proxy, Setup};
 use common::{build_plugin, crate_dir, temp_dir, tshost, Header};
 
 fn msg(dir: &Path, data: &str) {
@@ -99,21 +99,6 @@ fn a_plugin_fetches_through_tshost_with_tshttpconnect() {
     assert!(r.starts_with(b"HTTP/1.1 200"));
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains("txn internal=0 tag=(null)"), "{text}");
-}
-
-/// `tshost ctl metric get NAME` as a number.
-fn metric(dir: &Path, name: &str) -> i64 {
-    let out = tshost()
-        .args(["ctl", "--config-dir"])
-        .arg(dir)
-        .args(["metric", "get", name])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.split_whitespace()
-        .nth(1)
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(-1)
 }
 
 /// Debian's unmodified multiplexer.so (a remap plugin): each GET to its rule also goes, as a copy

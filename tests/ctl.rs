@@ -7,30 +7,13 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::proxy::{make_cert, Origin, Proxy, Setup};
-use common::{build_plugin, crate_dir, temp_dir, tshost, Header};
-
-/// `tshost ctl --config-dir DIR ARGS`: (exit code, stdout, stderr).
-fn ctl(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = tshost()
-        .arg("ctl")
-        .arg("--config-dir")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("run tshost ctl");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::proxy::{ctl, make_cert, Origin, Proxy, Setup};
+use common::{build_plugin, crate_dir, temp_dir, Header};
 
 /// One HTTP/1.1 request for `host` on a new connection: the status line.
 fn status_of(port: u16, host: &str) -> String {

@@ -8,24 +8,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::proxy::{curl, raw_request, Origin, Proxy, Setup};
-use common::tshost;
-
-/// `tshost ctl metric get NAME` as a number.
-fn metric(dir: &Path, name: &str) -> i64 {
-    let out = tshost()
-        .args(["ctl", "--config-dir"])
-        .arg(dir)
-        .args(["metric", "get", name])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let line = text
-        .lines()
-        .find(|l| l.starts_with(&format!("{name} ")))
-        .unwrap_or_else(|| panic!("{name}: {text} {}", String::from_utf8_lossy(&out.stderr)));
-    line.rsplit(' ').next().unwrap().parse().unwrap()
-}
+use common::proxy::{curl, metric, raw_request, Origin, Proxy, Setup};
 
 /// Wait (bounded) until `name` reads `want`.
 fn settles(dir: &Path, name: &str, want: i64) -> i64 {

@@ -542,19 +542,8 @@ fn client_contexts_are_named_found_and_their_certificate_reloaded() {
 #[test]
 fn atss_ssl_verify_test_built_against_debians_header_fails_a_bad_name() {
     let dir = temp_dir("origin-ssl-verify-test");
-    let src = common::ats::ats_source().join("tests/tools/plugins/ssl_verify_test.cc");
-    let so = dir.join("ssl_verify_test.so");
-    let out = Command::new("g++")
-        .args(["-std=c++17", "-shared", "-fPIC", "-o"])
-        .arg(&so)
-        .arg(&src)
-        .output()
-        .expect("g++");
-    assert!(
-        out.status.success(),
-        "ssl_verify_test.cc against Debian's header: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let so =
+        common::ats::build_test_plugin_with("ssl_verify_test.cc", &dir, common::Header::Debian);
     let origin = TlsOrigin::start(&dir, None);
     let conf = conf_remap();
     let rule = |host: &str, sni: &str| {

@@ -45,7 +45,12 @@ pub fn build_example_with(rel: &str, dir: &Path, header: Header) -> PathBuf {
 /// Build ATS's test plugin `tests/tools/plugins/<rel>` (what the gold tests load) into `dir`, as
 /// [`build_example`] builds the examples.
 pub fn build_test_plugin(rel: &str, dir: &Path) -> PathBuf {
-    build_ats_plugin(&format!("tests/tools/plugins/{rel}"), dir, Header::Ours)
+    build_test_plugin_with(rel, dir, Header::Ours)
+}
+
+/// [`build_test_plugin`] against `header`'s ts.h.
+pub fn build_test_plugin_with(rel: &str, dir: &Path, header: Header) -> PathBuf {
+    build_ats_plugin(&format!("tests/tools/plugins/{rel}"), dir, header)
 }
 
 /// Build the plugin at `rel` in ATS's source into `dir` against `header`'s ts.h.

@@ -886,3 +886,28 @@ impl Drop for SServer {
         let _ = self.child.wait();
     }
 }
+
+/// `tshost ctl --config-dir DIR ARGS`: (exit code, stdout, stderr).
+pub fn ctl(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = super::tshost()
+        .arg("ctl")
+        .arg("--config-dir")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("run tshost ctl");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `tshost ctl metric get NAME` as a number (-1 when it cannot be read).
+pub fn metric(dir: &Path, name: &str) -> i64 {
+    let (_, out, _) = ctl(dir, &["metric", "get", name]);
+    out.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(-1)
+}
