@@ -440,8 +440,9 @@ impl Reader {
                     p.offset = 0;
                 }
                 None => {
-                    // The last block: stay at its end (more may be written there).
-                    p.offset = b.read_avail();
+                    // The last block: stay at the end of what was counted (more may be written
+                    // there meanwhile, by another thread: reading its end again would skip that).
+                    p.offset += here;
                     return;
                 }
             }

@@ -302,6 +302,36 @@ impl AsyncWrite for InterceptIo {
 }
 
 impl InterceptIo {
+    /// Bytes the plugin has written that the proxy side has not read yet: what waits in its
+    /// write VIO's reader and here.
+    pub fn pending(&self) -> usize {
+        let waiting = self.shared.st.lock().to_proxy.len();
+        let w = &self.vc.write;
+        let in_vio = if w.op() == Op::Write {
+            READERS.get(w.reader()).map_or(0, |r| r.avail())
+        } else {
+            0
+        };
+        waiting + in_vio
+    }
+
+    /// Its state, for a log line: bytes waiting each way, whether the plugin is done, its write
+    /// VIO's progress.
+    pub fn describe(&self) -> String {
+        let st = self.shared.st.lock();
+        let w = &self.vc.write;
+        format!(
+            "to_proxy {} to_plugin {} plugin_done {} write op {:?} ndone {} nbytes {} reader avail {}",
+            st.to_proxy.len(),
+            st.to_plugin.len(),
+            st.plugin_done,
+            w.op(),
+            w.ndone(),
+            w.nbytes(),
+            READERS.get(w.reader()).map_or(-1, |r| r.avail() as i64)
+        )
+    }
+
     /// The VConnection's handle (a transform's output).
     pub fn handle(&self) -> usize {
         self.vc.handle()

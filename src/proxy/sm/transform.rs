@@ -27,6 +27,12 @@ use crate::vio::PluginVConn;
 /// The most body bytes that wait for the first transform.
 const IN_MAX: usize = 65_536;
 
+/// The most output of the last transform that waits for the proxy's side (the client, or the
+/// origin for a request transform) before the chain gets no more input: a transform that gives
+/// out at once what it takes (null_transform) cannot pile a body up in memory when the
+/// receiving side is slower than the sending one.
+const OUT_MAX: usize = 262_144;
+
 /// The proxy side's continuations (they hear the first transform's WRITE_READY/COMPLETE), by
 /// handle: what to wake.
 static WAITERS: LazyLock<Mutex<std::collections::HashMap<usize, Arc<Notify>>>> =
@@ -196,8 +202,12 @@ impl Running {
     fn stall(&self) -> bool {
         crate::warning!(
             "a transform made no progress for {} s (transaction_no_activity_timeout_out): the \
-             transaction fails",
-            self.idle.as_secs()
+             transaction fails (input: ndone {} nbytes {} waiting {}; output: {})",
+            self.idle.as_secs(),
+            self.input.ndone(),
+            self.input.nbytes(),
+            self.rd.avail(),
+            self.sink.describe()
         );
         false
     }
@@ -215,7 +225,7 @@ impl Running {
         let mut out = vec![0u8; 16384];
         let mut since = tokio::time::Instant::now();
         loop {
-            let room = self.rd.avail() < IN_MAX;
+            let room = self.rd.avail() < IN_MAX && self.sink.pending() < OUT_MAX;
             let origin_done = self.origin_done;
             tokio::select! {
                 _ = stalled(since, self.idle) => {
@@ -298,7 +308,7 @@ impl Running {
         let mut client_done = false;
         let mut since = tokio::time::Instant::now();
         loop {
-            let room = self.rd.avail() < IN_MAX;
+            let room = self.rd.avail() < IN_MAX && self.sink.pending() < OUT_MAX;
             tokio::select! {
                 _ = stalled(since, self.idle) => {
                     self.stall();
