@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::proxy::{curl, raw_request, Origin, Proxy, Setup};
 
-const FORMAT: &str = "%<cqhm> %<cquc> %<pssc> %<pscl> %<psql> %<cqhv> %<cqssl> %<cqtr> %<crc> %<phr> %<shi> %<sssc> %<{X-Tag}cqh> %<chi> %<cqtq> %<ttms> %<nosuchfield> %<cqup>";
+const FORMAT: &str = "%<cqhm> %<cquc> %<pssc> %<pscl> %<psql> %<cqhv> %<cqssl> %<cqtr> %<crc> %<phr> %<shi> %<sssc> %<{X-Tag}cqh> %<chi> %<cqtq> %<ttms> %<nosuchfield> %<cqup> %<pscert> %<cscert>";
 
 fn logging_yaml(format: &str) -> Vec<u8> {
     format!(
@@ -190,6 +190,8 @@ fn each_transaction_of_http1_tls_and_http2_is_one_line_with_what_the_client_got(
     assert!(f[0][15].parse::<u64>().unwrap() < 10_000);
     assert_eq!(f[0][16], "-");
     assert_eq!(f[0][17], "size/100");
+    // No TLS origin: pscert 0; curl sent no client certificate: cscert 0.
+    assert_eq!(&f[1][18..20], ["0", "0"], "{}", got[1]);
     // Each unsupported key and unknown field is named once, with its line.
     let err = p.stderr();
     assert_eq!(

@@ -58,8 +58,8 @@ pub enum Field {
     Cqtr,
     /// `cscert`: the TLS client sent a certificate (1/0).
     Cscert,
-    /// `pscert`: whether tshost sent a certificate to the origin (ATS: 0 no TLS origin or not
-    /// asked, 1 asked without one, 2 sent). tshost tells only 0 for a plain origin; `-` for TLS.
+    /// `pscert`: whether tshost sent a certificate to the origin: 0 no TLS origin or not asked,
+    /// 1 asked without one, 2 sent.
     Pscert,
     /// `{Name}cqh` & co: a header field's value.
     Header(Side, Vec<u8>),

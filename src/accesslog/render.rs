@@ -156,11 +156,13 @@ pub fn line(out: &mut Vec<u8>, pieces: &[Piece], txn: &Txn, counts: Counts) {
             Field::Cqssl => out.push(if txn.ssn.client.tls { b'1' } else { b'0' }),
             Field::Cscert => out.push(if txn.ssn.client.peer_cert { b'1' } else { b'0' }),
             Field::Pscert => {
-                let tls_origin = txn.origin.lock().next_hop.is_some()
-                    && creq
-                        .as_ref()
-                        .is_some_and(|r| r.with(|h| h.url().scheme() == Some(b"https")));
-                out.push(if tls_origin { b'-' } else { b'0' });
+                let sent = txn
+                    .origin
+                    .lock()
+                    .sent_cert
+                    .as_ref()
+                    .map_or(0, |s| s.load(Ordering::Relaxed));
+                let _ = write!(out, "{sent}");
             }
             Field::Cqtr => out.push(if txn.nth > 0 { b'1' } else { b'0' }),
             Field::Header(side, name) => {
