@@ -53,7 +53,14 @@ fn each_transaction_of_http1_tls_and_http2_is_one_line_with_what_the_client_got(
         "access-log-mixed",
         &origin,
         Setup {
-            files: vec![("logging.yaml".into(), logging_yaml(FORMAT))],
+            files: vec![(
+                "logging.yaml".into(),
+                [
+                    logging_yaml(FORMAT),
+                    b"    - format: common\n      filename: common\n".to_vec(),
+                ]
+                .concat(),
+            )],
             ..Default::default()
         },
     );
@@ -192,6 +199,19 @@ fn each_transaction_of_http1_tls_and_http2_is_one_line_with_what_the_client_got(
     assert_eq!(f[0][17], "size/100");
     // No TLS origin: pscert 0; curl sent no client certificate: cscert 0.
     assert_eq!(&f[1][18..20], ["0", "0"], "{}", got[1]);
+    // ATS's predefined `common` format: `chi - caun [cqtn] "cqtx" pssc pscl`.
+    let common = lines(&p.dir.join("common.log"), 6);
+    let c0 = &common[0];
+    assert!(
+        c0.starts_with("127.0.0.1 - - [")
+            && c0.ends_with(&format!("] \"GET http://{o}/size/100 HTTP/1.1\" 200 100")),
+        "{c0}"
+    );
+    let stamp = &c0[15..c0.find(']').unwrap()];
+    assert!(
+        chrono::DateTime::parse_from_str(stamp, "%d/%b/%Y:%H:%M:%S %z").is_ok(),
+        "{stamp}"
+    );
     // Each unsupported key and unknown field is named once, with its line.
     let err = p.stderr();
     assert_eq!(

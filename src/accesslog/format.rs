@@ -22,6 +22,13 @@ pub enum Field {
     Cqtq,
     /// `cqts`: the same in seconds.
     Cqts,
+    /// `cqtn`, `cqtd`, `cqtt`: the same as local `07/Dec/2026:14:58:00 +0000`, `2026-12-07`,
+    /// `14:58:00` (LogUtils's timestamp_to_netscape_str, _date_str, _time_str).
+    Cqtn,
+    Cqtd,
+    Cqtt,
+    /// `cqtx`: `METHOD URL HTTP/x.y`.
+    Cqtx,
     /// `chi`: the client's IP address.
     Chi,
     /// `caun`: the authenticated user (never: `-`).
@@ -41,8 +48,10 @@ pub enum Field {
     /// `psql`: bytes sent to the client (head and body), `pscl`: body bytes.
     Psql,
     Pscl,
-    /// `ttms`: the transaction's time in ms.
+    /// `ttms`: the transaction's time in ms; `ttmsf` in seconds with 3 decimals; `tts` seconds.
     Ttms,
+    Ttmsf,
+    Tts,
     /// `crc`: the cache result code (no cache: TCP_MISS, or ERR_*).
     Crc,
     /// `phr`: the hierarchy route (DIRECT when an origin was reached, else NONE).
@@ -92,6 +101,12 @@ fn field(sym: &str) -> Field {
     match sym {
         "cqtq" => Field::Cqtq,
         "cqts" => Field::Cqts,
+        "cqtn" => Field::Cqtn,
+        "cqtd" => Field::Cqtd,
+        "cqtt" => Field::Cqtt,
+        "cqtx" => Field::Cqtx,
+        "ttmsf" => Field::Ttmsf,
+        "tts" => Field::Tts,
         "chi" => Field::Chi,
         "caun" => Field::Caun,
         "cqhm" => Field::Cqhm,

@@ -71,9 +71,14 @@ pub fn start(records: &Records, config_dir: &Path, log_dir: &Path) -> Result<(),
     }
     let cfg = textlog::config(|| textlog::Config::from_records(records, log_dir.to_path_buf()));
     let mut logs = Vec::new();
+    let mut warned: Vec<String> = Vec::new();
     for s in specs {
         let pieces = format::parse(&s.format);
         for u in format::unknown(&pieces) {
+            if warned.iter().any(|w| w == u) {
+                continue;
+            }
+            warned.push(u.to_string());
             crate::warning!(
                 "{}:{}: log {}: field '{u}' is not known to tshost; logged as '-'",
                 file.display(),

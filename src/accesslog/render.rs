@@ -3,6 +3,8 @@
 #![forbid(unsafe_code)]
 
 use std::io::Write;
+
+use chrono::TimeZone;
 use std::sync::atomic::Ordering;
 
 use super::format::{Field, Piece, Side};
@@ -53,6 +55,32 @@ pub fn line(out: &mut Vec<u8>, pieces: &[Piece], txn: &Txn, counts: Counts) {
             Field::Cqts => {
                 let _ = write!(out, "{}", begin / 1_000_000_000);
             }
+            Field::Cqtn | Field::Cqtd | Field::Cqtt => {
+                let fmt = match f {
+                    Field::Cqtn => "%d/%b/%Y:%H:%M:%S %z",
+                    Field::Cqtd => "%Y-%m-%d",
+                    _ => "%H:%M:%S",
+                };
+                match chrono::Local
+                    .timestamp_opt(begin / 1_000_000_000, 0)
+                    .earliest()
+                {
+                    Some(t) => {
+                        let _ = write!(out, "{}", t.format(fmt));
+                    }
+                    None => dash(out),
+                }
+            }
+            Field::Cqtx => match &creq {
+                Some(r) => r.with(|h| {
+                    out.extend_from_slice(h.method());
+                    out.push(b' ');
+                    out.extend_from_slice(&h.url().to_bytes());
+                    let (a, b) = h.version();
+                    let _ = write!(out, " HTTP/{a}.{b}");
+                }),
+                None => dash(out),
+            },
             Field::Chi => match &txn.ssn.client.client_ip {
                 Some(ip) => out.extend_from_slice(ip),
                 None => out.extend_from_slice(b"0.0.0.0"),
@@ -112,17 +140,13 @@ pub fn line(out: &mut Vec<u8>, pieces: &[Piece], txn: &Txn, counts: Counts) {
                 let _ = write!(out, "{}", counts.body_out);
             }
             Field::Ttms => {
-                let start = txn.milestones.get(SM_START).unwrap_or(0);
-                let end = match txn.milestones.get(SM_FINISH).unwrap_or(0) {
-                    0 => now_ns(),
-                    t => t,
-                };
-                let ms = if start == 0 {
-                    0
-                } else {
-                    (end - start).max(0) / 1_000_000
-                };
-                let _ = write!(out, "{ms}");
+                let _ = write!(out, "{}", txn_ms(txn));
+            }
+            Field::Ttmsf => {
+                let _ = write!(out, "{:.3}", txn_ms(txn) as f64 / 1000.0);
+            }
+            Field::Tts => {
+                let _ = write!(out, "{}", txn_ms(txn) / 1000);
             }
             Field::Crc => out.extend_from_slice(if txn.connect_failed.load(Ordering::Acquire) {
                 b"ERR_CONNECT_FAIL"
@@ -179,6 +203,20 @@ pub fn line(out: &mut Vec<u8>, pieces: &[Piece], txn: &Txn, counts: Counts) {
             }
             Field::Unknown(_) => dash(out),
         }
+    }
+}
+
+/// SM_START to SM_FINISH (now when not stamped), in ms.
+fn txn_ms(txn: &Txn) -> i64 {
+    let start = txn.milestones.get(SM_START).unwrap_or(0);
+    let end = match txn.milestones.get(SM_FINISH).unwrap_or(0) {
+        0 => now_ns(),
+        t => t,
+    };
+    if start == 0 {
+        0
+    } else {
+        (end - start).max(0) / 1_000_000
     }
 }
 
