@@ -257,3 +257,43 @@ fn a_deleted_log_directory_costs_lines_not_requests() {
         start.elapsed()
     );
 }
+
+#[test]
+fn a_broken_logging_yaml_stops_the_start_naming_file_and_line() {
+    let dir = common::temp_dir("access-log-broken");
+    std::fs::write(
+        dir.join("records.config"),
+        "CONFIG proxy.config.http.server_ports STRING 0:ip-in=127.0.0.1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("logging.yaml"),
+        "logging:\n  logs:\n    - mode: ascii\n      format: nosuchformat\n      filename: x\n",
+    )
+    .unwrap();
+    let mut child = common::tshost()
+        .arg("--config-dir")
+        .arg(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let end = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break Some(s);
+        }
+        if Instant::now() > end {
+            let _ = child.kill();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(status.is_some_and(|s| !s.success()), "{status:?}\n{err}");
+    assert!(
+        err.contains("logging.yaml:3: log x: no format named 'nosuchformat'"),
+        "{err}"
+    );
+}
