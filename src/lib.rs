@@ -9,6 +9,7 @@
 //! - `proxy` (sessions, transactions, the network driver), `layout`, `tscli`, `tscmd`, `verify`;
 //! - the composition roots `host` (start-up) and `harness` (the C test harness);
 //! - `api`, on top: every exported C function, imported by nothing (tests/house.rs checks it).
+pub mod accesslog;
 pub mod api;
 pub mod args;
 pub mod config;

@@ -204,9 +204,20 @@ fn the_client_certificate_is_presented_when_the_origin_asks_for_one() {
         origin.port
     )];
 
-    let (p, _plain) = proxy("origin-client-cert-none", rule.clone(), vec![], vec![]);
+    // The access log's pscert says what went (ATS's sent_cert): 1 asked without a certificate.
+    let logging = (
+        "logging.yaml".to_string(),
+        b"logging:\n  formats:\n    - name: f\n      format: '%<pssc> %<pscert>'\n  logs:\n    - mode: ascii\n      format: f\n      filename: access\n".to_vec(),
+    );
+    let (p, _plain) = proxy(
+        "origin-client-cert-none",
+        rule.clone(),
+        vec![],
+        vec![logging.clone()],
+    );
     let (status, _) = get(&p, "tls.example", "/");
     assert_eq!(status, 502);
+    assert_eq!(access_log(&p.dir.join("access.log")), "502 1\n");
     let line = format!("origin 127.0.0.1 (127.0.0.1:{}): TLS: ", origin.port);
     assert!(
         p.wait_for_stderr(&line, Duration::from_secs(5)),
@@ -231,6 +242,7 @@ fn the_client_certificate_is_presented_when_the_origin_asks_for_one() {
             "keys/client.key".to_string(),
             std::fs::read(&client_key).unwrap(),
         ),
+        logging,
     ];
     let records = vec![
         rec("proxy.config.ssl.client.cert.path STRING certs"),
@@ -242,6 +254,20 @@ fn the_client_certificate_is_presented_when_the_origin_asks_for_one() {
     let (status, body) = get(&p, "tls.example", "/");
     assert_eq!(status, 200, "{body}\n{}", p.stderr());
     assert!(body.contains("client=tshost-client;"), "{body}");
+    // 2: asked, and the certificate went.
+    assert_eq!(access_log(&p.dir.join("access.log")), "200 2\n");
+}
+
+/// The access log's text once it has a line (within 5 s).
+fn access_log(path: &std::path::Path) -> String {
+    let end = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let t = std::fs::read_to_string(path).unwrap_or_default();
+        if !t.is_empty() || std::time::Instant::now() > end {
+            return t;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// `proxy.config.ssl.client.sni_policy` as ATS 9.2.9's HttpSM::get_outbound_sni: `host` (the

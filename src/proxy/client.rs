@@ -138,6 +138,7 @@ impl<S: Transport> ClientIo for H1Client<'_, S> {
     }
 
     async fn send_body(&mut self, data: &[u8]) -> std::io::Result<()> {
+        self.conn.body_out += data.len() as u64;
         self.writer.write(self.conn, data).await
     }
 

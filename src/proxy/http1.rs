@@ -59,8 +59,10 @@ pub async fn serve<S: Transport>(
             }
             let Some(txn) = Txn::create(&ssn) else { break };
             // Boxed: the transaction's large future is not part of an idle session's.
+            let body_before = conn.body_out;
             let done = Box::pin(sm::run(&proxy, &ssn, &txn, &mut conn, scheme)).await;
-            close_transaction(&ssn, &txn).await;
+            let body_out = conn.body_out - body_before;
+            close_transaction(&ssn, &txn, body_out).await;
             if !done.keep_alive || *stop.borrow() {
                 break;
             }
@@ -82,8 +84,11 @@ pub async fn serve<S: Transport>(
     ssn.free();
 }
 
-async fn close_transaction(ssn: &Session, txn: &Arc<Txn>) {
+async fn close_transaction(ssn: &Session, txn: &Arc<Txn>, body_out: u64) {
     txn.closing();
+    if crate::accesslog::enabled() {
+        crate::accesslog::txn_done(txn, crate::accesslog::Counts { body_out });
+    }
     // ERROR at TXN_CLOSE counts as CONTINUE.
     run_point(ssn, Some(txn), id::TXN_CLOSE).await;
     txn.free();

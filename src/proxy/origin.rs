@@ -36,6 +36,8 @@ pub struct Origin {
     pub bound: bool,
     /// Kept under this key with its address: 0 for TCP, else its TLS settings ([`TlsTo::key`]).
     tls_key: u64,
+    /// What it sent the origin when asked for a certificate (ATS's `sent_cert`).
+    sent_cert: u8,
     /// proxy.process.http.current_server_connections, for as long as it lives (None: an
     /// intercept's, which is no server connection).
     _counted: Option<crate::metrics::Held>,
@@ -91,6 +93,10 @@ impl OriginPool {
         connect_timeout: Duration,
     ) -> Result<(OriginConn, bool), ConnectError> {
         if let Some(c) = self.take_idle(addr, tls.map_or(0, |t| t.key())) {
+            if let Some(t) = tls {
+                t.sent_cert
+                    .store(c.sent_cert, std::sync::atomic::Ordering::Relaxed);
+            }
             return Ok((c, true));
         }
         Ok((
@@ -129,6 +135,11 @@ impl OriginPool {
         };
         let _ = s.set_nodelay(true);
         let local = s.local_addr().ok();
+        let sent_cert = || {
+            tls.map_or(0, |t| {
+                t.sent_cert.load(std::sync::atomic::Ordering::Relaxed)
+            })
+        };
         let (io, tls_key) = match tls {
             None => (OriginIo::Plain(s), 0),
             Some(t) => {
@@ -144,6 +155,7 @@ impl OriginPool {
             used: 0,
             bound: from.is_some(),
             tls_key,
+            sent_cert: sent_cert(),
             _counted: Some(crate::metrics::Held::new(
                 crate::metrics::M::TotalServerConnections,
                 crate::metrics::M::CurrentServerConnections,
@@ -161,6 +173,7 @@ impl OriginPool {
             used: 0,
             bound: true,
             tls_key: 0,
+            sent_cert: 0,
             _counted: None,
         }))
     }

@@ -44,6 +44,8 @@ pub struct TlsTo {
     ctx: SslContext,
     /// The pool key of connections with these settings (never 0, which is plain TCP).
     key: u64,
+    /// Whether the connection sent the origin a certificate (`pscert`: 0, 1 or 2).
+    pub sent_cert: std::sync::Arc<std::sync::atomic::AtomicU8>,
 }
 
 /// The names a transaction has for its origin.
@@ -55,6 +57,12 @@ pub struct Names<'a> {
 }
 
 impl TlsTo {
+    /// The transaction's access log reads what this connection sends the origin (`pscert`).
+    pub fn logged_in(self, txn: &crate::txn::Txn) -> TlsTo {
+        txn.origin.lock().sent_cert = Some(self.sent_cert.clone());
+        self
+    }
+
     /// The settings of one transaction's connection to `addr`: `cfg` (records.config), with what
     /// `txn_str` says a plugin set for the transaction; `host_field` is the host of the Host
     /// field of the request to the origin (read only when the SNI policy needs it).
@@ -108,6 +116,7 @@ impl TlsTo {
             verify,
             ctx,
             key: h.finish() | 1,
+            sent_cert: Default::default(),
         })
     }
 
@@ -219,6 +228,7 @@ pub async fn handshake(
         ConnectError::Tls(m)
     };
     let mut ssl = Ssl::new(&t.ctx).map_err(|e| tls_err(&e))?;
+    crate::tls::sent_cert::track(&mut ssl, t.sent_cert.clone());
     if let Some(sni) = &t.sni {
         ssl.set_hostname(sni).map_err(|e| tls_err(&e))?;
     }

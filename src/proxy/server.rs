@@ -330,7 +330,8 @@ async fn connection(
                     vec![proto::HTTP_2_0, version, proto::TCP, ip_tag(&peer)],
                 )
                 .with_vconn(vc)
-                .with_tls(sni.as_deref());
+                .with_tls(sni.as_deref())
+                .with_peer_cert(s.ssl().peer_certificate().is_some());
                 Box::pin(http2::serve(proxy, s, info, timeouts.h2, stop)).await;
                 return;
             }
@@ -348,7 +349,8 @@ async fn connection(
                 vec![version, proto::TCP, ip_tag(&peer)],
             )
             .with_vconn(vc)
-            .with_tls(sni.as_deref());
+            .with_tls(sni.as_deref())
+            .with_peer_cert(conn.io.ssl().peer_certificate().is_some());
             Box::pin(http1::serve(
                 proxy,
                 conn,

@@ -125,6 +125,10 @@ fn certificates_at_start(records: &Records, dir: &Path) -> Result<Vec<CertKey>, 
 /// sees traffic, so a port in use is a start-up error).
 pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> {
     let ip_allow_file = setup.config_dir.map(|d| ip_allow_path(records, d));
+    if let Some(dir) = setup.config_dir {
+        let d = crate::host::dirs();
+        crate::accesslog::start(records, dir, d.log_path.as_deref().unwrap_or(dir))?;
+    }
     let ip_allow = match &ip_allow_file {
         Some(f) => crate::config::ip_allow::IpAllow::load(f).map_err(|e| e.to_string())?,
         None => None,

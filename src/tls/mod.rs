@@ -7,6 +7,7 @@ pub mod client_cert;
 pub mod conn_hooks;
 pub mod hostname;
 pub mod origin_session;
+pub mod sent_cert;
 pub mod session;
 pub mod session_age;
 pub mod sni;

@@ -72,6 +72,8 @@ pub struct ClientInfo {
     /// A TLS connection, and the server name its ClientHello gave (lowercase), if any.
     pub tls: bool,
     pub sni: Option<Box<str>>,
+    /// The TLS client sent a certificate (ATS's client_provided_certificate).
+    pub peer_cert: bool,
 }
 
 impl ClientInfo {
@@ -93,6 +95,7 @@ impl ClientInfo {
             vconn: std::sync::OnceLock::new(),
             tls: false,
             sni: None,
+            peer_cert: false,
         }
     }
 
@@ -113,6 +116,12 @@ impl ClientInfo {
                 0,
             )
         })
+    }
+
+    /// Whether the TLS client sent a certificate.
+    pub fn with_peer_cert(mut self, sent: bool) -> Self {
+        self.peer_cert = sent;
+        self
     }
 
     /// The same, for a TLS connection with this SNI.
@@ -247,6 +256,8 @@ pub struct Txn {
     /// The FROM and TO URLs (TSMLocs of the heap held) of the remap rule the request matched
     /// (TSRemapFromUrlGet/ToUrlGet; kept when a plugin is loaded).
     pub remap_urls: Mutex<Option<(Arc<crate::hdrs::MBuffer>, usize, usize)>>,
+    /// Transactions of its session started before it (0: the first; ATS's client_tcp_reused).
+    pub nth: i32,
 }
 
 /// [`Txn::cache_lookup_status`] before the cache lookup point.
@@ -314,7 +325,7 @@ impl Txn {
             }
             l.count += 1;
         }
-        ssn.txn_count.fetch_add(1, Ordering::AcqRel);
+        let nth = ssn.txn_count.fetch_add(1, Ordering::AcqRel);
         let id = NEXT_TXN_ID.fetch_add(1, Ordering::Relaxed);
         let txn = TXNS
             .insert(|handle| Txn {
@@ -346,6 +357,7 @@ impl Txn {
                 origin_steered: AtomicBool::new(false),
                 cntl: origin::Controls::default(),
                 remap_urls: Mutex::new(None),
+                nth,
             })
             .1;
         txn.milestones

@@ -26,6 +26,9 @@ pub struct OriginSide {
     /// The C views handed out (made at the first call that needs one; their addresses stay for
     /// the transaction's life, their contents follow the transaction).
     pub views: Option<Box<CViews>>,
+    /// What its TLS connection to the origin sent when asked for a certificate (ATS's
+    /// `server_connection_provided_cert`, the access log's `pscert`); None: no TLS origin.
+    pub sent_cert: Option<std::sync::Arc<std::sync::atomic::AtomicU8>>,
 }
 
 /// The origin side as plugins set it.

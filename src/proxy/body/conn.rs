@@ -33,6 +33,9 @@ pub struct Conn<S> {
     limit: Option<Limit>,
     /// The timer of the waits bounded by `limit` (made at the first wait, then moved on).
     wait: Option<Pin<Box<Sleep>>>,
+    /// Response body bytes written to the client over the connection's life (the access log
+    /// takes a transaction's share).
+    pub body_out: u64,
 }
 
 /// A client connection's transport (TCP, or TLS over TCP): read and written, and its socket's
@@ -133,6 +136,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             timer: None,
             limit: None,
             wait: None,
+            body_out: 0,
         }
     }
 

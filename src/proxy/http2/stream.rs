@@ -57,6 +57,7 @@ pub(super) async fn stream(
             (active > 0).then(|| crate::rt::clock::coarse_ms() + active)
         },
         alarms,
+        body_out: 0,
     };
     // The transaction machine says what comes next; this drives it with the stream.
     let mut m = Machine::new();
@@ -104,6 +105,10 @@ pub(super) async fn stream(
         }
     }
     txn.closing();
+    if crate::accesslog::enabled() {
+        let body_out = client.body_out;
+        crate::accesslog::txn_done(&txn, crate::accesslog::Counts { body_out });
+    }
     // ERROR at TXN_CLOSE counts as CONTINUE.
     run_point(&ssn, Some(&txn), id::TXN_CLOSE).await;
     txn.free();
@@ -189,6 +194,8 @@ pub struct H2Client {
     until_ms: Option<u64>,
     id: u32,
     alarms: Arc<Alarms>,
+    /// Response body bytes sent (for the access log).
+    body_out: u64,
 }
 
 /// Reset the stream if the tap flagged its WINDOW_UPDATEs as too small.
@@ -280,6 +287,7 @@ impl ClientIo for H2Client {
     }
 
     async fn send_body(&mut self, mut data: &[u8]) -> std::io::Result<()> {
+        self.body_out += data.len() as u64;
         let H2Client {
             send: send_slot,
             respond,

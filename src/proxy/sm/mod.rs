@@ -482,7 +482,7 @@ async fn forward<C: ClientIo>(
                 host_field,
                 addr,
             ) {
-                Ok(t) => Some(t),
+                Ok(t) => Some(t.logged_in(txn)),
                 Err(e) => {
                     crate::error!("origin {} ({addr}): TLS: {e}", target.host);
                     return Err(fail(m, Failure::Respond(502)));
