@@ -135,6 +135,29 @@ pub fn plugin_record(name: &str) -> Option<PluginRecord> {
         .cloned()
 }
 
+/// The value of registered record `name`, as plugins read it (TSMgmt*Get, TSRecordDump) and
+/// `tshost ctl` prints it: a built-in record, then one a plugin created, then tshost's metrics
+/// (a gauge as INT, the rest COUNTER), then a plugin stat (INT).
+pub fn record_value(name: &str) -> Option<RecValue> {
+    let r = crate::host::records();
+    if r.registered(name) {
+        return r.get(name).cloned();
+    }
+    if let Some(p) = plugin_record(name) {
+        return Some(p.value);
+    }
+    if let Some((m, _, gauge)) = crate::metrics::METRICS.iter().find(|(_, n, _)| *n == name) {
+        let v = crate::metrics::get(*m);
+        return Some(if *gauge {
+            RecValue::Int(v)
+        } else {
+            RecValue::Counter(v)
+        });
+    }
+    let id = crate::stats::find(name)?;
+    crate::stats::get(id as i32).map(RecValue::Int)
+}
+
 /// Every record plugins created, in creation order.
 pub fn plugin_records() -> Vec<PluginRecord> {
     PLUGIN_RECORDS.read().clone()

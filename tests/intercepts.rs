@@ -151,26 +151,10 @@ fn a_silent_intercept_fails_at_the_no_activity_timeout() {
             ..Setup::default()
         },
     );
-    let port = p.port;
-    let stalled = std::thread::spawn(move || {
-        let t = std::time::Instant::now();
-        let r = raw_request(
-            port,
-            b"GET / HTTP/1.1\r\nHost: example.com\r\nX-Stall: 1\r\nConnection: close\r\n\r\n",
-        );
-        (String::from_utf8_lossy(&r).into_owned(), t.elapsed())
-    });
-    std::thread::sleep(Duration::from_millis(300));
-    let ok = raw_request(
-        p.port,
-        b"GET /size/10 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n",
-    );
-    assert!(ok.starts_with(b"HTTP/1.1 200"));
-    let (r, took) = stalled.join().unwrap();
-    assert!(r.starts_with("HTTP/1.1 504"), "{r}\n{}", p.stderr());
-    assert!(
-        took >= Duration::from_millis(1900) && took < Duration::from_secs(8),
-        "{took:?}"
+    common::proxy::stalled_request_gets_504(
+        &p,
+        b"GET / HTTP/1.1\r\nHost: example.com\r\nX-Stall: 1\r\nConnection: close\r\n\r\n",
+        2,
     );
     assert!(
         p.wait_for_stderr("[stall_intercept] EOS", Duration::from_secs(5)),

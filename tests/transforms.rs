@@ -289,27 +289,10 @@ fn a_stalled_transform_fails_its_transaction_at_the_no_activity_timeout() {
             ..Setup::default()
         },
     );
-    let port = p.port;
-    let stalled = std::thread::spawn(move || {
-        let t = std::time::Instant::now();
-        let r = raw_request(
-            port,
-            b"GET /size/100000 HTTP/1.1\r\nHost: example.com\r\nX-Stall: resp\r\nConnection: close\r\n\r\n",
-        );
-        (String::from_utf8_lossy(&r).into_owned(), t.elapsed())
-    });
-    // Meanwhile, others are served.
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let ok = raw_request(
-        p.port,
-        b"GET /size/10 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n",
-    );
-    assert!(ok.starts_with(b"HTTP/1.1 200"));
-    let (r, took) = stalled.join().unwrap();
-    assert!(r.starts_with("HTTP/1.1 504"), "{r}\n{}", p.stderr());
-    assert!(
-        took >= std::time::Duration::from_millis(1900) && took < std::time::Duration::from_secs(8),
-        "{took:?}"
+    common::proxy::stalled_request_gets_504(
+        &p,
+        b"GET /size/100000 HTTP/1.1\r\nHost: example.com\r\nX-Stall: resp\r\nConnection: close\r\n\r\n",
+        2,
     );
     let t = std::time::Instant::now();
     let r = raw_request(

@@ -49,27 +49,6 @@ unsafe fn name_arg<'a>(who: Here, p: *const c_char) -> Option<&'a str> {
     s
 }
 
-/// The value of registered record `name` (a plugin stat reads as an INT record).
-fn value(name: &str) -> Option<RecValue> {
-    let r = crate::host::records();
-    if r.registered(name) {
-        return r.get(name).cloned();
-    }
-    if let Some(p) = crate::mgmt::plugin_record(name) {
-        return Some(p.value);
-    }
-    if let Some((m, _, gauge)) = crate::metrics::METRICS.iter().find(|(_, n, _)| *n == name) {
-        let v = crate::metrics::get(*m);
-        return Some(if *gauge {
-            RecValue::Int(v)
-        } else {
-            RecValue::Counter(v)
-        });
-    }
-    let id = crate::stats::find(name)?;
-    crate::stats::get(id as i32).map(RecValue::Int)
-}
-
 /// Check `result` and the name, then write what `pick` takes of the record's value.
 ///
 /// # Safety
@@ -88,7 +67,7 @@ unsafe fn get<T>(
         crate::error!("{who}: NULL result");
         return TS_ERROR;
     }
-    match value(name).and_then(pick) {
+    match crate::mgmt::record_value(name).and_then(pick) {
         Some(v) => {
             // SAFETY: non-NULL (checked above) and writable (this function's contract).
             unsafe { result.write(v) };

@@ -224,20 +224,13 @@ fn shown(v: &RecValue) -> String {
     }
 }
 
-/// The value of any record: records.config's and the built-in ones, those plugins created, the
-/// plugins' stats.
+/// The value of any record: [`crate::mgmt::record_value`], and also a name records.config sets
+/// that tshost does not know.
 fn lookup(name: &str) -> Option<RecValue> {
-    if let Some(v) = crate::host::records().get(name) {
-        return Some(v.clone());
-    }
-    if let Some(p) = crate::mgmt::plugin_record(name) {
-        return Some(p.value);
-    }
-    if let Some(m) = crate::metrics::find(name) {
-        return Some(RecValue::Counter(crate::metrics::get(m)));
-    }
-    let id = crate::stats::find(name)?;
-    crate::stats::get(id as i32).map(RecValue::Int)
+    crate::host::records()
+        .get(name)
+        .cloned()
+        .or_else(|| crate::mgmt::record_value(name))
 }
 
 fn get(names: &[&str], sep: &str) -> Reply {

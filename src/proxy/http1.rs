@@ -84,7 +84,9 @@ pub async fn serve<S: Transport>(
     ssn.free();
 }
 
-async fn close_transaction(ssn: &Session, txn: &Arc<Txn>, body_out: u64) {
+/// The end of a transaction, HTTP/1 or an HTTP/2 stream: its last milestones, its access log
+/// line (`body_out`: the response body bytes sent), TXN_CLOSE, and its handle freed.
+pub(super) async fn close_transaction(ssn: &Session, txn: &Arc<Txn>, body_out: u64) {
     txn.closing();
     if crate::accesslog::enabled() {
         crate::accesslog::txn_done(txn, crate::accesslog::Counts { body_out });

@@ -74,10 +74,7 @@ pub fn origin_tls(
     let get = |n: &str| records.get_str(n).unwrap_or_default().to_string();
     let base = config_dir.unwrap_or(Path::new("."));
     // ATS's default cert.path is its configuration directory (TS_BUILD_SYSCONFDIR).
-    let dir = |n: &str| match get(n).as_str() {
-        "" | "TS_BUILD_SYSCONFDIR" => base.to_path_buf(),
-        d => base.join(d),
-    };
+    let dir = |n: &str| crate::tls::client::setting_dir(records, base, n);
     let (cert_dir, key_dir) = (
         dir("proxy.config.ssl.client.cert.path"),
         dir("proxy.config.ssl.client.private_key.path"),

@@ -70,6 +70,19 @@ impl Named {
 }
 
 static NAMED: LazyLock<Mutex<Vec<Named>>> = LazyLock::new(Default::default);
+/// The directory a `*.path` record names (`setting`), relative to `base` (the configuration
+/// directory); `base` itself when it is empty or ATS's `TS_BUILD_SYSCONFDIR`.
+pub fn setting_dir(
+    records: &crate::config::records::Records,
+    base: &Path,
+    setting: &str,
+) -> PathBuf {
+    match records.get_str(setting).unwrap_or_default() {
+        "" | "TS_BUILD_SYSCONFDIR" => base.to_path_buf(),
+        d => base.join(d),
+    }
+}
+
 /// The files of the process's context (proxy.config.ssl.client.*).
 static DEFAULT: OnceLock<ClientFiles> = OnceLock::new();
 

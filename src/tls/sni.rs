@@ -96,12 +96,7 @@ pub fn server_name(ssl: &SslRef) -> Option<String> {
 /// `setting`, itself relative to the configuration directory `dir`), checked readable as ATS
 /// checks them when it loads sni.yaml.
 fn client_file(dir: &Path, setting: &str, name: &str) -> Result<PathBuf, String> {
-    let records = crate::host::records();
-    let base = match records.get_str(setting).unwrap_or_default() {
-        "" | "TS_BUILD_SYSCONFDIR" => dir.to_path_buf(),
-        d => dir.join(d),
-    };
-    let path = base.join(name);
+    let path = super::client::setting_dir(crate::host::records(), dir, setting).join(name);
     std::fs::File::open(&path)
         .map(|_| path.clone())
         .map_err(|e| format!("{}: {e}", path.display()))

@@ -911,3 +911,27 @@ pub fn metric(dir: &Path, name: &str) -> i64 {
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(-1)
 }
+
+/// Send `stalled` (a request a plugin will hold) on its own connection, and meanwhile a plain
+/// request for example.com, which must be answered 200; then assert the held one got a 504 after
+/// about `limit_s` seconds (the no-activity timeout), not before, and within 8 s.
+pub fn stalled_request_gets_504(p: &Proxy, stalled: &'static [u8], limit_s: u64) {
+    let port = p.port;
+    let held = std::thread::spawn(move || {
+        let t = Instant::now();
+        let r = raw_request(port, stalled);
+        (String::from_utf8_lossy(&r).into_owned(), t.elapsed())
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let ok = raw_request(
+        p.port,
+        b"GET /size/10 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n",
+    );
+    assert!(ok.starts_with(b"HTTP/1.1 200"), "others go on meanwhile");
+    let (r, took) = held.join().unwrap();
+    assert!(r.starts_with("HTTP/1.1 504"), "{r}\n{}", p.stderr());
+    assert!(
+        took >= Duration::from_millis(limit_s * 1000 - 100) && took < Duration::from_secs(8),
+        "{took:?}"
+    );
+}

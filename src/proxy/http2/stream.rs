@@ -104,14 +104,7 @@ pub(super) async fn stream(
             }
         }
     }
-    txn.closing();
-    if crate::accesslog::enabled() {
-        let body_out = client.body_out;
-        crate::accesslog::txn_done(&txn, crate::accesslog::Counts { body_out });
-    }
-    // ERROR at TXN_CLOSE counts as CONTINUE.
-    run_point(&ssn, Some(&txn), id::TXN_CLOSE).await;
-    txn.free();
+    super::super::http1::close_transaction(&ssn, &txn, client.body_out).await;
 }
 
 /// An HTTP/2 request as an HTTP/1.1 request header, and how its body is framed to the origin.
