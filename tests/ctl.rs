@@ -242,3 +242,30 @@ fn only_the_proxys_user_may_use_the_control_socket() {
         assert!(!p.stderr().contains("reloading"));
     }
 }
+
+/// A client of the control socket that connects and sends nothing is answered with an error
+/// after 5 s and let go; the proxy goes on answering others meanwhile.
+#[test]
+fn a_silent_control_client_is_let_go_after_5_s() {
+    use std::io::Read;
+    let origin = Origin::start();
+    let p = Proxy::start("ctl-silent", &origin, Setup::default());
+    let t = std::time::Instant::now();
+    let mut s = std::os::unix::net::UnixStream::connect(p.dir.join("tshost_ctl.sock")).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+    // Meanwhile another command is answered.
+    let (rc, out, _) = ctl(&p.dir, &["config", "get", "proxy.config.exec_thread.limit"]);
+    assert_eq!(
+        (rc, out.as_str()),
+        (0, "proxy.config.exec_thread.limit: 2\n")
+    );
+    let mut reply = Vec::new();
+    s.read_to_end(&mut reply).unwrap();
+    let took = t.elapsed();
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(reply.contains("did not arrive within 5 s"), "{reply}");
+    assert!(
+        took >= Duration::from_millis(4900) && took < Duration::from_secs(10),
+        "{took:?}"
+    );
+}

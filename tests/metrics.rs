@@ -160,3 +160,32 @@ fn the_prometheus_endpoint_serves_the_same_counts() {
     let other = raw_request(mport, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     assert!(other.starts_with(b"HTTP/1.1 404"));
 }
+
+/// A client of the Prometheus endpoint that sends no request is let go after 5 s.
+#[test]
+fn a_silent_prometheus_client_is_let_go_after_5_s() {
+    use std::io::Read;
+    let origin = Origin::start();
+    let mport = common::proxy::free_port();
+    let _p = Proxy::start(
+        "metrics-silent",
+        &origin,
+        Setup {
+            records: vec![format!(
+                "CONFIG proxy.config.tshost.metrics_port INT {mport}"
+            )],
+            ..Default::default()
+        },
+    );
+    let t = Instant::now();
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", mport)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+    let mut got = Vec::new();
+    s.read_to_end(&mut got).unwrap();
+    let took = t.elapsed();
+    assert!(got.is_empty(), "closed without an answer: {got:?}");
+    assert!(
+        took >= Duration::from_millis(4900) && took < Duration::from_secs(10),
+        "{took:?}"
+    );
+}
