@@ -63,12 +63,18 @@ impl Cont {
     }
 
     /// Call the event function holding the continuation's mutex (waiting for it if another
-    /// thread holds it), as ATS's APIHook::invoke and TSContCall do.
+    /// thread holds it), as ATS's APIHook::invoke and TSContCall do. A continuation destroyed
+    /// before the mutex was got (by its own event function on another thread, as a transform
+    /// destroys itself once closed) is not called: 0.
     pub fn call_locked(&self, event: c_int, edata: *mut c_void) -> c_int {
         if let Some(m) = &self.mutex {
             m.lock();
         }
-        let r = self.call(event, edata);
+        let r = if self.is_deleted() {
+            0
+        } else {
+            self.call(event, edata)
+        };
         if let Some(m) = &self.mutex {
             m.unlock();
         }
@@ -100,5 +106,33 @@ fn call_event_func(func: TSEventFunc, handle: usize, event: c_int, edata: *mut c
         // SAFETY: `func` is the function the plugin gave TSContCreate, with ATS's signature.
         Some(f) => unsafe { f(handle as TSCont, event, edata) },
         None => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+
+    extern "C" fn count(_: TSCont, _: c_int, _: *mut c_void) -> c_int {
+        CALLS.fetch_add(1, Ordering::SeqCst);
+        7
+    }
+
+    /// The bug compress.so's brotli transform hit: the sink told the transform's write VIO of
+    /// progress after the transform had destroyed itself on another thread, and compress
+    /// asserted on its freed data. A destroyed continuation is never called again.
+    #[test]
+    fn a_destroyed_continuation_is_not_called_under_its_mutex() {
+        let mutex = crate::mutex::MUTEXES.insert(TsMutex::new).1;
+        let (h, c) = CONTS.insert(|h| Cont::new(h, Some(count), Some(mutex)));
+        assert_eq!(c.call_locked(1, std::ptr::null_mut()), 7);
+        assert_eq!(CALLS.load(Ordering::SeqCst), 1);
+        assert!(c.mark_deleted());
+        CONTS.release(h);
+        assert_eq!(c.call_locked(1, std::ptr::null_mut()), 0);
+        assert_eq!(CALLS.load(Ordering::SeqCst), 1);
     }
 }

@@ -88,17 +88,20 @@ fn null_transform_passes_bodies_through_unchanged_over_http1_and_http2() {
 
 /// Debian's unmodified compress.so: it adds its transform at READ_RESPONSE_HDR and changes the
 /// client's head from inside it (TSHttpTxnTransformRespGet: Content-Encoding, Vary), which works
-/// because the head waits for the transform's first output, as in ATS. What curl receives is
-/// gunzipped (by the gzip program) and compared with the origin's bytes.
+/// because the head waits for the transform's first output, as in ATS. With both algorithms
+/// configured it answers `Accept-Encoding: gzip` with gzip and `br` with brotli (its source:
+/// plugins/compress/misc.cc, `normalize_accept_encoding`). What curl receives is decoded (gzip by the gzip program, brotli
+/// by curl's own decoder, `--compressed`) and compared with the origin's bytes, over HTTP/1.1 and
+/// HTTP/2.
 #[test]
-fn compress_gzips_the_body_and_sets_the_head_from_its_transform() {
+fn compress_gzips_and_brotlis_the_body_and_sets_the_head_from_its_transform() {
     let dir = temp_dir("transform-compress");
     let conf = dir.join("compress.config");
     std::fs::write(
         &conf,
         "enabled true\ncache false\nremove-accept-encoding true\n\
          compressible-content-type application/octet-stream\nminimum-content-length 0\n\
-         supported-algorithms gzip\n",
+         supported-algorithms br,gzip\n",
     )
     .unwrap();
     let origin = Origin::start();
@@ -113,47 +116,66 @@ fn compress_gzips_the_body_and_sets_the_head_from_its_transform() {
             ..Setup::default()
         },
     );
-    for n in [1u64, 16384, 1_000_000] {
-        let url = format!("http://127.0.0.1:{}/size/{n}", p.port);
-        let head_file = dir.join("head");
-        let (rc, body) = curl(&[
-            "-H",
-            "Host: example.com",
-            "-H",
-            "Accept-Encoding: gzip",
-            "-D",
-            head_file.to_str().unwrap(),
-            &url,
-        ]);
-        assert_eq!(rc, 0, "{}", p.stderr());
-        let head = std::fs::read_to_string(&head_file)
-            .unwrap()
-            .to_ascii_lowercase();
-        assert!(
-            head.contains("content-encoding: gzip"),
-            "{head}\n{}",
-            p.stderr()
-        );
-        assert!(head.contains("vary: accept-encoding"), "{head}");
-        assert!(!head.contains("content-length"), "{head}");
-        let gz = dir.join("body.gz");
-        std::fs::write(&gz, &body).unwrap();
-        let out = std::process::Command::new("gzip")
-            .args(["-dc"])
-            .arg(&gz)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "gunzip: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(out.stdout == pattern(n), "{n}: the origin's bytes, gzipped");
-        assert!(
-            (body.len() as u64) < n.max(64),
-            "{n}: compressed to {}",
-            body.len()
-        );
+    let h1 = format!("http://127.0.0.1:{}", p.port);
+    let h2 = format!("https://127.0.0.1:{}", p.tls_port);
+    for (base, proto) in [(&h1, "--http1.1"), (&h2, "--http2")] {
+        for algo in ["gzip", "br"] {
+            for n in [1u64, 16384, 1_000_000] {
+                let case = format!("{proto} {algo} {n}");
+                let url = format!("{base}/size/{n}");
+                let head_file = dir.join("head");
+                let accept = format!("Accept-Encoding: {algo}");
+                let mut args = vec![
+                    "-k",
+                    proto,
+                    "-H",
+                    "Host: example.com",
+                    "-H",
+                    &accept,
+                    "-D",
+                    head_file.to_str().unwrap(),
+                ];
+                let (rc, raw) = curl(&[&args[..], &[url.as_str()]].concat());
+                assert_eq!(rc, 0, "{case}: {}", p.stderr());
+                let head = std::fs::read_to_string(&head_file)
+                    .unwrap()
+                    .to_ascii_lowercase();
+                assert!(
+                    head.contains(&format!("content-encoding: {algo}")),
+                    "{case}: {head}\n{}",
+                    p.stderr()
+                );
+                assert!(head.contains("vary: accept-encoding"), "{case}: {head}");
+                assert!(!head.contains("content-length"), "{case}: {head}");
+                assert!(
+                    (raw.len() as u64) < n.max(64),
+                    "{case}: compressed to {}",
+                    raw.len()
+                );
+                let decoded = if algo == "gzip" {
+                    let gz = dir.join("body.gz");
+                    std::fs::write(&gz, &raw).unwrap();
+                    let out = std::process::Command::new("gzip")
+                        .args(["-dc"])
+                        .arg(&gz)
+                        .output()
+                        .unwrap();
+                    assert!(
+                        out.status.success(),
+                        "{case}: gunzip: {}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                    out.stdout
+                } else {
+                    // The same response again, decoded by curl (built with brotli).
+                    args.push("--compressed");
+                    let (rc, body) = curl(&[&args[..], &[url.as_str()]].concat());
+                    assert_eq!(rc, 0, "{case}: curl --compressed");
+                    body
+                };
+                assert!(decoded == pattern(n), "{case}: the origin's bytes, encoded");
+            }
+        }
     }
     // Without Accept-Encoding: the origin's bytes as they are.
     let url = format!("http://127.0.0.1:{}/size/5000", p.port);
