@@ -290,3 +290,55 @@ fn debians_authproxy_authorizes_with_a_head_request() {
         p.stderr()
     );
 }
+
+/// Debian's unmodified background_fetch.so: for a 206 from the origin it adds a SEND_RESPONSE_HDR
+/// hook, asks TSHttpTxnIsCacheable and would fetch the whole object in the background (with
+/// TSHttpConnect) to fill the cache. With no cache, the answer is no and nothing is fetched: what
+/// Debian's ATS 9.2 does with `proxy.config.http.cache.http 0` (run here on 2026-12-07: its debug
+/// log ends at "Testing: request / response is cacheable?", and the origin saw the one ranged
+/// request). The client gets the origin's 206.
+#[test]
+fn debians_background_fetch_checks_a_206_and_fetches_nothing_without_a_cache() {
+    let origin = Origin::start();
+    let p = Proxy::start(
+        "connect-background-fetch",
+        &origin,
+        Setup {
+            records: vec![
+                "CONFIG proxy.config.diags.debug.enabled INT 1".into(),
+                "CONFIG proxy.config.diags.debug.tags STRING background_fetch".into(),
+            ],
+            plugins: vec!["/usr/lib/trafficserver/modules/background_fetch.so".into()],
+            ..Default::default()
+        },
+    );
+    let count = || {
+        let r = common::proxy::raw_request(
+            origin.port,
+            b"GET /count HTTP/1.1\r\nHost: o\r\nConnection: close\r\n\r\n",
+        );
+        let r = String::from_utf8_lossy(&r).into_owned();
+        r.rsplit("\r\n\r\n")
+            .next()
+            .unwrap()
+            .trim()
+            .parse::<u64>()
+            .unwrap()
+    };
+    let before = count();
+    let req = b"GET /range/1000 HTTP/1.1\r\nHost: example.com\r\nRange: bytes=0-9\r\nConnection: close\r\n\r\n";
+    let resp = common::proxy::raw_request(p.port, req);
+    let text = String::from_utf8_lossy(&resp).into_owned();
+    assert!(text.starts_with("HTTP/1.1 206"), "{text}\n{}", p.stderr());
+    assert!(text.contains("Content-Range: bytes 0-9/1000"), "{text}");
+    assert!(resp.ends_with(&common::proxy::pattern(10)), "{text}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !p.stderr().contains("request / response is cacheable?") {
+        assert!(Instant::now() < deadline, "{}", p.stderr());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Time for a background fetch to reach the origin, had one been made.
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(count() - before, 1, "{}", p.stderr());
+    assert!(p.stderr().contains("response status code: 206?"));
+}

@@ -13,6 +13,8 @@
 //!   /echo       the request head as received, then "body-bytes: N" and "body-fnv: X" (FNV-1a 64
 //!               of the request body) and "trailer: Name: value" per request trailer, so tests can see what the
 //!               proxy forwarded
+//!   /range/N    N bytes, cacheable (max-age=3600); a `Range: bytes=A-B` request gets those bytes
+//!               in a 206 with Content-Range
 //!   /count      how many requests (other than /count) this origin has received
 //!   anything else: a short greeting
 //! A query containing `then-close` makes the origin close the connection after its response
@@ -166,10 +168,22 @@ fn respond(
     w.write_all(&out)
 }
 
+/// `bytes=A-B` (or `bytes=A-`) within `n` bytes: the first and last byte.
+fn byte_range(v: &str, n: u64) -> Option<(u64, u64)> {
+    let (a, b) = v.trim().strip_prefix("bytes=")?.split_once('-')?;
+    let a: u64 = a.trim().parse().ok()?;
+    let b: u64 = match b.trim() {
+        "" => n.checked_sub(1)?,
+        b => b.parse::<u64>().ok()?.min(n.checked_sub(1)?),
+    };
+    (a <= b).then_some((a, b))
+}
+
 fn reason(s: u16) -> &'static str {
     match s {
         200 => "OK",
         204 => "No Content",
+        206 => "Partial Content",
         304 => "Not Modified",
         404 => "Not Found",
         500 => "Internal Server Error",
@@ -217,6 +231,24 @@ fn serve(stream: TcpStream) {
                 &body(n),
                 head_only,
             )
+        } else if let Some(n) = number(p, "/range/") {
+            let data = body(n);
+            match req.header("range").and_then(|r| byte_range(r, n)) {
+                Some((a, b)) => respond(
+                    &mut w,
+                    206,
+                    &format!("Cache-Control: max-age=3600\r\nContent-Range: bytes {a}-{b}/{n}\r\n"),
+                    &data[a as usize..=b as usize],
+                    head_only,
+                ),
+                None => respond(
+                    &mut w,
+                    200,
+                    "Cache-Control: max-age=3600\r\n",
+                    &data,
+                    head_only,
+                ),
+            }
         } else if let Some(n) = number(p, "/trailers/") {
             // N bytes chunked, then a trailer with their FNV-1a checksum.
             let data = body(n);
