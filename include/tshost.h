@@ -276,6 +276,14 @@ tsapi void tshost_job_free(tshost_job *job);
  */
 tsapi int tshost_ssn_is_live(TSHttpSsn ssn);
 
+/**
+ * How many objects of `kind` are live now, for tests that check nothing leaks (ATS's debug
+ * counters): "cont", "vconn" (plugin VConnections: TSVConnCreate, TSTransformCreate, tshost's
+ * intercept and sink ones), "vio", "iobuffer", "reader", "mutex", "action", "txn", "ssn",
+ * "fetch", "mbuffer". -1 for NULL or an unknown kind. Exact when no traffic is in flight.
+ */
+tsapi int64_t tshost_live_objects(const char *kind);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

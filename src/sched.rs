@@ -154,6 +154,8 @@ pub struct ScheduledEvent {
     /// The edata delivered instead of the event's handle: NULL (TS_EVENT_MGMT_UPDATE), a VIO (a
     /// VConnection's timeout events).
     edata: Option<usize>,
+    /// Run once the event is over: delivered, or dropped because the continuation is gone.
+    then: Option<Box<dyn Fn() + Send + Sync>>,
 }
 
 impl ScheduledEvent {
@@ -173,7 +175,14 @@ impl ScheduledEvent {
             cancelled: AtomicBool::new(false),
             done: AtomicBool::new(false),
             edata: None,
+            then: None,
         }
+    }
+    /// Run `f` once the event is over: after the continuation's call returned, or when the
+    /// event was dropped (its continuation destroyed, the event cancelled).
+    pub fn with_then(mut self, f: impl Fn() + Send + Sync + 'static) -> Self {
+        self.then = Some(Box::new(f));
+        self
     }
     /// The event is delivered with NULL edata (as ATS's config-update callbacks are), not the
     /// TSEvent handle.
@@ -320,6 +329,9 @@ fn deliver(ev: Arc<ScheduledEvent>) {
 fn finish(ev: &ScheduledEvent) {
     if !ev.done.swap(true, Ordering::AcqRel) {
         ACTIONS.release(ev.handle);
+        if let Some(f) = &ev.then {
+            f();
+        }
     }
 }
 

@@ -140,6 +140,9 @@ pub struct PluginVConn {
     /// nothing to write yet (it then asks the writer for data with WRITE_READY).
     hosted: bool,
     timeouts: Mutex<Timeouts>,
+    /// Its continuation has been called since its close (or is gone): the plugin was told.
+    told: std::sync::atomic::AtomicBool,
+    told_notify: tokio::sync::Notify,
 }
 
 /// TSVConnActiveTimeoutSet and TSVConnInactivityTimeoutSet, as ATS's PluginVC keeps them: when one
@@ -181,6 +184,8 @@ fn make(cont: Arc<Cont>, hosted: bool) -> Arc<PluginVConn> {
             inactive_gen: 0,
             last_activity: std::time::Instant::now(),
         }),
+        told: std::sync::atomic::AtomicBool::new(false),
+        told_notify: tokio::sync::Notify::new(),
     });
     PLUGIN_VCONNS.lock().insert(h, vc.clone());
     vc
@@ -363,23 +368,53 @@ impl PluginVConn {
     }
 
     /// TSVConnClose (`error` None) or TSVConnAbort: the VIOs stop, its output is closed the same
-    /// way, and it is woken to see TSVConnClosedGet.
-    pub fn close(&self, error: Option<i32>) {
-        self.closed.store(
-            if error.is_some() {
-                CLOSE_ABORT
-            } else {
-                CLOSE_NORMAL
-            },
-            Ordering::Release,
-        );
+    /// way, and it is woken to see TSVConnClosedGet. The first close is the one that counts (as
+    /// ATS's INKVConnInternal::do_io_close): an abort stays an abort.
+    pub fn close(self: &Arc<Self>, error: Option<i32>) {
+        let how = if error.is_some() {
+            CLOSE_ABORT
+        } else {
+            CLOSE_NORMAL
+        };
+        if self
+            .closed
+            .compare_exchange(0, how, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return;
+        }
         self.read.stop();
         self.write.stop();
         let out = self.output.swap(0, Ordering::AcqRel);
         if let Some(o) = get(out) {
             o.close(error);
         }
-        self.wake_soon();
+        // Woken to see the close; once its event function returned, the plugin was told.
+        let weak = Arc::downgrade(self);
+        let event = TSEvent::TS_EVENT_IMMEDIATE as c_int;
+        let ev = ACTIONS.insert(|h| {
+            ScheduledEvent::new(h, self.cont.clone(), event, None, PoolKind::Net).with_then(
+                move || {
+                    if let Some(vc) = weak.upgrade() {
+                        vc.told.store(true, Ordering::Release);
+                        vc.told_notify.notify_waiters();
+                    }
+                },
+            )
+        });
+        sched::schedule_soon(ev.1);
+    }
+
+    /// Wait until the plugin has been told of the close (its continuation called since, or
+    /// destroyed), at most `limit`: false if it was not in time.
+    pub async fn told_of_close(&self, limit: Duration) -> bool {
+        let told = self.told_notify.notified();
+        tokio::pin!(told);
+        told.as_mut().enable();
+        if self.told.load(Ordering::Acquire) || self.cont.is_deleted() {
+            return true;
+        }
+        tokio::time::timeout(limit, told).await.is_ok()
     }
 
     /// TSVConnShutdown: stop reading and/or writing, and wake it.

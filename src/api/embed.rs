@@ -645,3 +645,37 @@ pub extern "C" fn tshost_job_free(job: *mut tshost_job) {
 pub extern "C" fn tshost_ssn_is_live(ssn: TSHttpSsn) -> c_int {
     guard!(0, || { SSNS.get(ssn as usize).is_some() as c_int })
 }
+
+/// How many objects of `kind` are live now, for tests that check nothing leaks (ATS's debug
+/// counters): "cont", "vconn" (plugin VConnections: TSVConnCreate, TSTransformCreate, tshost's
+/// intercept and sink ones), "vio", "iobuffer", "reader", "mutex", "action", "txn", "ssn",
+/// "fetch", "mbuffer". -1 for NULL or an unknown kind. Exact when no traffic is in flight.
+#[no_mangle]
+pub extern "C" fn tshost_live_objects(kind: *const c_char) -> i64 {
+    guard!(-1, || {
+        if kind.is_null() {
+            crate::error!("{}: NULL kind", here!());
+            return -1;
+        }
+        // SAFETY: non-NULL; the caller's NUL-terminated string.
+        let k = unsafe { CStr::from_ptr(kind) }.to_bytes();
+        let n = match k {
+            b"cont" => crate::cont::CONTS.live(),
+            b"vconn" => crate::vio::live(),
+            b"vio" => crate::vio::VIOS.live(),
+            b"iobuffer" => crate::iobuf::live().0,
+            b"reader" => crate::iobuf::live().1,
+            b"mutex" => crate::mutex::MUTEXES.live(),
+            b"action" => crate::sched::ACTIONS.live(),
+            b"txn" => crate::txn::TXNS.live(),
+            b"ssn" => SSNS.live(),
+            b"fetch" => crate::proxy::fetch::FETCHES.live(),
+            b"mbuffer" => crate::hdrs::BUFFERS.live(),
+            _ => {
+                crate::error!("{}: unknown kind {:?}", here!(), String::from_utf8_lossy(k));
+                return -1;
+            }
+        };
+        n as i64
+    })
+}

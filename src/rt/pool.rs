@@ -143,6 +143,15 @@ impl<T: 'static> Pool<T> {
     }
 }
 
+impl<T> Pool<T> {
+    /// How many handles are live now (exact when no insert or release runs meanwhile): for
+    /// tests that count objects, as ATS's debug counters.
+    pub fn live(&self) -> usize {
+        let free = self.free.lock().len();
+        self.used.load(Ordering::Relaxed).saturating_sub(free)
+    }
+}
+
 impl<T> Default for Pool<T> {
     fn default() -> Self {
         Self::new()

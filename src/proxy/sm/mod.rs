@@ -64,6 +64,7 @@ use remap::*;
 pub use remap_state::{RemapState, RuleUrls};
 pub(crate) use respond::respond;
 use rewrite::*;
+pub(crate) use transform::close_all as close_transforms;
 
 /// ATS's `HttpTransact::ServerState_t::CONNECTION_ALIVE`: what TSRemapOSResponse is told when the
 /// origin's response arrived.

@@ -24,6 +24,11 @@ use crate::mutex::{TsMutex, MUTEXES};
 use crate::sys::types::{TSCont, TSEventRaw};
 use crate::vio::PluginVConn;
 
+/// ATS's EHTTP_ERROR: the chain is aborted with it (TSVConnClosedGet: TS_VC_CLOSE_ABORT) when the
+/// body cannot be whole: the origin or the client left mid-body, or the chain stalled (ATS's
+/// HttpTunnel::chain_abort_all).
+const EHTTP_ERROR: i32 = 20_600;
+
 /// The most body bytes that wait for the first transform.
 const IN_MAX: usize = 65_536;
 
@@ -76,7 +81,10 @@ fn chain_at(txn: &Txn, hook: i32, no_body: bool) -> Vec<Arc<PluginVConn>> {
     while let Some(c) = txn.hooks.get(hook, i) {
         i += 1;
         match crate::vio::get(c.handle) {
-            Some(vc) => out.push(vc),
+            Some(vc) => {
+                txn.transforms.lock().push(c.handle);
+                out.push(vc)
+            }
             None => crate::warning!(
                 "transaction {}: a continuation on {} is not a transform (TSTransformCreate); skipped",
                 txn.id,
@@ -170,10 +178,19 @@ impl Running {
             Err(e) => {
                 self.origin_done = true;
                 self.origin_error = Some(format!("{e:?}"));
-                self.input.set_nbytes(self.written);
+                // ATS aborts the chain at a truncated body: the transforms see
+                // TS_VC_CLOSE_ABORT, never a complete write.
+                self.abort();
+                return;
             }
         }
         self.first.wake();
+    }
+
+    /// Abort the chain (each transform sees TSVConnClosedGet TS_VC_CLOSE_ABORT); the close at the
+    /// end then changes nothing.
+    fn abort(&self) {
+        self.first.close(Some(EHTTP_ERROR));
     }
 
     /// Feed the chain until its first output (or its end) is there, as ATS waits for the
@@ -200,6 +217,7 @@ impl Running {
 
     /// The chain made no progress for its limit: said once.
     fn stall(&self) -> bool {
+        self.abort();
         crate::warning!(
             "a transform made no progress for {} s (transaction_no_activity_timeout_out): the \
              transaction fails (input: ndone {} nbytes {} waiting {}; output: {})",
@@ -220,6 +238,7 @@ impl Running {
         origin: &mut super::super::origin::OriginConn,
     ) -> Relayed {
         if client.push().await.is_err() {
+            self.abort();
             return Relayed::ClientGone;
         }
         let mut out = vec![0u8; 16384];
@@ -245,6 +264,7 @@ impl Running {
                     }
                     Ok(n) => {
                         if client.send_body(&out[..n]).await.is_err() {
+                            self.abort();
                             return Relayed::ClientGone;
                         }
                     }
@@ -320,15 +340,23 @@ impl Running {
                         client_done = true;
                         self.took(Ok(None));
                     }
-                    Err(BodyError::Malformed(_)) => return Err(SendError::BadClientBody),
-                    Err(BodyError::Io(std::io::ErrorKind::TimedOut)) => {
-                        return Err(SendError::ClientTimeout)
+                    Err(e) => {
+                        self.abort();
+                        return Err(match e {
+                            BodyError::Malformed(_) => SendError::BadClientBody,
+                            BodyError::Io(std::io::ErrorKind::TimedOut) => SendError::ClientTimeout,
+                            _ => SendError::Client,
+                        });
                     }
-                    Err(_) => return Err(SendError::Client),
                 },
                 n = self.sink.read(&mut out) => match n {
                     Ok(0) | Err(_) => break,
-                    Ok(n) => writer.write(origin, &out[..n]).await.map_err(SendError::origin)?,
+                    Ok(n) => {
+                        if let Err(e) = writer.write(origin, &out[..n]).await {
+                            self.abort();
+                            return Err(SendError::origin(e));
+                        }
+                    }
                 },
                 _ = self.notify.notified() => {}
             }
@@ -359,3 +387,30 @@ impl Drop for Running {
         self.buf.destroy();
     }
 }
+
+/// The transaction is ending: each of its transforms is closed (if the body did not close it)
+/// and its plugin told (its continuation called since), before TXN_CLOSE, as the lifecycle laws
+/// want. A plugin that is not told within [`TOLD_LIMIT`] (its mutex held elsewhere) is named;
+/// TXN_CLOSE then goes on.
+pub(crate) async fn close_all(txn: &Txn) {
+    let handles = std::mem::take(&mut *txn.transforms.lock());
+    let deadline = tokio::time::Instant::now() + TOLD_LIMIT;
+    for h in handles {
+        let Some(vc) = crate::vio::get(h) else {
+            continue; // destroyed already
+        };
+        vc.close(None);
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if !vc.told_of_close(left).await {
+            crate::warning!(
+                "transaction {}: {}'s transform was not told of its close within {} s; TXN_CLOSE goes on",
+                txn.id,
+                vc.cont.plugin_name(),
+                TOLD_LIMIT.as_secs()
+            );
+        }
+    }
+}
+
+/// How long the end of a transaction waits for its transforms to hear of their close.
+const TOLD_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
