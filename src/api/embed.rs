@@ -651,7 +651,7 @@ pub extern "C" fn tshost_ssn_is_live(ssn: TSHttpSsn) -> c_int {
 /// intercept and sink ones), "vio", "iobuffer", "reader", "mutex", "action", "txn", "ssn",
 /// "fetch", "mbuffer". -1 for NULL or an unknown kind. Exact when no traffic is in flight.
 #[no_mangle]
-pub extern "C" fn tshost_live_objects(kind: *const c_char) -> i64 {
+pub unsafe extern "C" fn tshost_live_objects(kind: *const c_char) -> i64 {
     guard!(-1, || {
         if kind.is_null() {
             crate::error!("{}: NULL kind", here!());
