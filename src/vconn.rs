@@ -304,7 +304,7 @@ impl VConn {
             if cont.is_deleted() {
                 continue;
             }
-            let answer = call_connection_hook(&self.gate, &cont, event_of(hook), self.handle);
+            let answer = call_connection_hook(&self.gate, &cont, hook, event_of(hook), self.handle);
             if self.tunnel_requested() {
                 // ATS: the tunnel is taken as the callback returns, reenabled or not.
                 return Step::Tunnel;
@@ -365,7 +365,7 @@ impl VConn {
             if cont.is_deleted() {
                 continue;
             }
-            let answer = call_connection_hook(&self.gate, &cont, event_of(hook), self.handle);
+            let answer = call_connection_hook(&self.gate, &cont, hook, event_of(hook), self.handle);
             if self.tunnel_requested() {
                 // Taken at the next holdable point (the certificate callback).
                 break;

@@ -189,3 +189,94 @@ fn a_silent_prometheus_client_is_let_go_after_5_s() {
         "{took:?}"
     );
 }
+
+/// Per-plugin hook times: a plugin that holds READ_REQUEST_HDR for 50 ms (reenabling from
+/// another continuation) and reenables SEND_RESPONSE_HDR at once. `tshost ctl metric match`
+/// counts each hook's calls, the total held and the quantiles' buckets; the Prometheus endpoint
+/// serves the same as one histogram per plugin and hook.
+#[test]
+fn hook_times_show_how_long_each_plugin_held_each_hook() {
+    let dir = common::temp_dir("metrics-hook-time");
+    let so = dir.join("hold_hook.so");
+    common::build_plugin(
+        &common::crate_dir().join("tests/c/hold_hook.c"),
+        &so,
+        common::Header::Debian,
+    );
+    let origin = Origin::start();
+    let mport = common::proxy::free_port();
+    let p = Proxy::start(
+        "metrics-hook-time",
+        &origin,
+        Setup {
+            records: vec![format!(
+                "CONFIG proxy.config.tshost.metrics_port INT {mport}"
+            )],
+            plugins: vec![format!("{} 50", so.display())],
+            ..Default::default()
+        },
+    );
+    let started = Instant::now();
+    for _ in 0..10 {
+        let r = raw_request(
+            p.port,
+            b"GET /size/3 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n",
+        );
+        assert!(r.starts_with(b"HTTP/1.1 200"), "{}", p.stderr());
+    }
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(500),
+        "each request held 50 ms"
+    );
+    let base = "proxy.process.tshost.hook_time.hold_hook";
+    assert_eq!(
+        settles(&p.dir, &format!("{base}.read_request_hdr.calls"), 10),
+        10
+    );
+    assert_eq!(
+        metric(&p.dir, &format!("{base}.send_response_hdr.calls")),
+        10
+    );
+    let held = metric(&p.dir, &format!("{base}.read_request_hdr.total_us"));
+    assert!(
+        (500_000..=took.as_micros() as i64).contains(&held),
+        "10 holds of 50 ms: {held} us in {took:?}"
+    );
+    // 50 ms and a little: the bucket up to 100 ms.
+    assert_eq!(
+        metric(&p.dir, &format!("{base}.read_request_hdr.p50_us")),
+        100_000
+    );
+    let quick = metric(&p.dir, &format!("{base}.send_response_hdr.p99_us"));
+    assert!((1..=50_000).contains(&quick), "an inline reenable: {quick}");
+    let (rc, out, _) = common::proxy::ctl(&p.dir, &["metric", "match", "hook_time.hold_hook"]);
+    assert_eq!(rc, 0);
+    assert_eq!(out.lines().count(), 8, "2 hooks x 4 values:\n{out}");
+    // hook_trace (loaded by every test proxy) has its own, for every hook it was called on.
+    assert_eq!(
+        metric(
+            &p.dir,
+            "proxy.process.tshost.hook_time.hook_trace.txn_close.calls"
+        ),
+        10
+    );
+    let page = String::from_utf8_lossy(&raw_request(
+        mport,
+        b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+    ))
+    .into_owned();
+    assert!(
+        page.contains("# TYPE tshost_plugin_hook_seconds histogram\n"),
+        "{page}"
+    );
+    for line in [
+        "tshost_plugin_hook_seconds_bucket{plugin=\"hold_hook\",hook=\"read_request_hdr\",le=\"0.05\"} 0\n",
+        "tshost_plugin_hook_seconds_bucket{plugin=\"hold_hook\",hook=\"read_request_hdr\",le=\"0.1\"} 10\n",
+        "tshost_plugin_hook_seconds_bucket{plugin=\"hold_hook\",hook=\"read_request_hdr\",le=\"+Inf\"} 10\n",
+        "tshost_plugin_hook_seconds_count{plugin=\"hold_hook\",hook=\"read_request_hdr\"} 10\n",
+        "tshost_plugin_hook_seconds_count{plugin=\"hold_hook\",hook=\"send_response_hdr\"} 10\n",
+    ] {
+        assert!(page.contains(line), "{line}\n{page}");
+    }
+}

@@ -88,6 +88,8 @@ pub struct Gate {
     seq: AtomicU64,
     /// The task waiting for a reenable from elsewhere (the slow path only).
     waker: Mutex<Option<Waker>>,
+    /// When a connection hook that is being held was called (for its plugin's hook time).
+    held_since: Mutex<Option<std::time::Instant>>,
 }
 
 /// Why a reenable was refused.
@@ -334,6 +336,7 @@ async fn call_one<S: HookScope, T: HookScope>(
     ssn: &S,
     txn: Option<&T>,
 ) -> Outcome {
+    let called = std::time::Instant::now();
     if let Some(m) = &cont.mutex {
         // As ATS: try the lock, retry after 10 ms while another thread holds it.
         while !m.try_lock() {
@@ -368,7 +371,15 @@ async fn call_one<S: HookScope, T: HookScope>(
     if let Some(idx) = traced {
         trace::record_reenable(idx, ev, inline, by != me & TOKEN_MASK);
     }
+    held(cont, hook, called);
     interpret(ev, hook, cont, ssn, txn)
+}
+
+/// Count how long `cont`'s plugin held `hook` (from its call to its reenable).
+fn held(cont: &Cont, hook: i32, since: std::time::Instant) {
+    if let Some(p) = &cont.plugin {
+        p.hook_times.record(hook, since.elapsed());
+    }
 }
 
 fn arm_watchdog(gate: &Arc<Gate>, hook: i32, cont: &Arc<Cont>, what: String) {
@@ -446,15 +457,23 @@ pub enum Answer {
 pub fn call_connection_hook(
     gate: &Arc<Gate>,
     cont: &Arc<Cont>,
+    hook: i32,
     event: i32,
     edata: usize,
 ) -> Answer {
+    let called = std::time::Instant::now();
     gate.begin();
     let _current = CurrentCall::enter(edata, gate);
     cont.call_locked(event, edata as *mut c_void);
     match gate.end_callback() {
-        Some((ev, _)) => Answer::Now(ev),
-        None => Answer::Held,
+        Some((ev, _)) => {
+            held(cont, hook, called);
+            Answer::Now(ev)
+        }
+        None => {
+            *gate.held_since.lock() = Some(called);
+            Answer::Held
+        }
     }
 }
 
@@ -463,6 +482,10 @@ impl Gate {
     /// [`Answer::Held`]); warns after the hook timeout, as for transaction hooks.
     pub async fn reenabled(self: &Arc<Self>, hook: i32, cont: &Arc<Cont>, what: String) -> i32 {
         arm_watchdog(self, hook, cont, what);
-        poll_fn(|cx| self.poll_reenabled(cx)).await.0
+        let ev = poll_fn(|cx| self.poll_reenabled(cx)).await.0;
+        if let Some(called) = self.held_since.lock().take() {
+            held(cont, hook, called);
+        }
+        ev
     }
 }

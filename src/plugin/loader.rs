@@ -107,6 +107,7 @@ pub fn load(origin: &str, plugin_dir: &Path, argv: &[Vec<u8>]) -> Result<Arc<Plu
         path: path.clone(),
         origin: origin.to_string(),
         registration: Mutex::new(None),
+        hook_times: Default::default(),
     });
     LIBRARIES.lock().push(lib);
 

@@ -65,6 +65,11 @@ pub struct RemapPlugin {
 /// Every remap plugin library loaded, once per path, in load order.
 static PLUGINS: Mutex<Vec<Arc<RemapPlugin>>> = Mutex::new(Vec::new());
 
+/// The remap plugin libraries loaded so far.
+pub fn loaded() -> Vec<Arc<RemapPlugin>> {
+    PLUGINS.lock().clone()
+}
+
 /// One rule's instance of a plugin: what TSRemapNewInstance made (`ih`).
 pub struct Instance {
     pub plugin: Arc<RemapPlugin>,
@@ -253,6 +258,7 @@ fn plugin(path: &Path) -> Result<Arc<RemapPlugin>, String> {
         path: path.to_path_buf(),
         origin: String::new(),
         registration: Mutex::new(None),
+        hook_times: Default::default(),
     });
     let mut api = TSRemapInterface {
         size: std::mem::size_of::<TSRemapInterface>() as c_ulong,

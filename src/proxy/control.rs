@@ -231,7 +231,16 @@ fn lookup(name: &str) -> Option<RecValue> {
         .get(name)
         .cloned()
         .or_else(|| crate::mgmt::record_value(name))
+        .or_else(|| {
+            name.starts_with(HOOK_TIME)
+                .then(|| hook_time_metrics().into_iter().find(|(n, _)| n == name))
+                .flatten()
+                .map(|(_, v)| v)
+        })
 }
+
+/// The prefix of the hook time metrics.
+const HOOK_TIME: &str = "proxy.process.tshost.hook_time.";
 
 fn get(names: &[&str], sep: &str) -> Reply {
     let mut r = Reply::default();
@@ -263,9 +272,11 @@ fn config_records() -> Vec<(String, RecValue)> {
     v
 }
 
-/// The metrics: tshost's own (`proxy.process.*`), then the plugins' stats.
+/// The metrics: tshost's own (`proxy.process.*`), the plugins' stats, then each plugin's hook
+/// times: `proxy.process.tshost.hook_time.PLUGIN.HOOK.calls`, `.total_us`, and `.p50_us` and
+/// `.p99_us` (the upper bound of the bucket the quantile falls in; -1 when over 5 s).
 fn metrics() -> Vec<(String, RecValue)> {
-    crate::metrics::all()
+    let mut v: Vec<(String, RecValue)> = crate::metrics::all()
         .into_iter()
         .map(|(n, v, _)| (n.to_string(), RecValue::Counter(v)))
         .chain(
@@ -273,7 +284,29 @@ fn metrics() -> Vec<(String, RecValue)> {
                 .into_iter()
                 .map(|(n, v)| (n, RecValue::Int(v))),
         )
-        .collect()
+        .collect();
+    v.extend(hook_time_metrics());
+    v
+}
+
+/// Each plugin's hook times, as metrics (see [`metrics`]).
+fn hook_time_metrics() -> Vec<(String, RecValue)> {
+    let mut v = Vec::new();
+    for (plugin, hook, s) in crate::plugin::hook_times() {
+        let base = format!("{HOOK_TIME}{plugin}.{hook}");
+        let q = |x: f64| match s.quantile_us(x) {
+            Some(u64::MAX) | None => -1,
+            Some(us) => us as i64,
+        };
+        v.push((format!("{base}.calls"), RecValue::Counter(s.calls as i64)));
+        v.push((
+            format!("{base}.total_us"),
+            RecValue::Counter((s.total_ns / 1000) as i64),
+        ));
+        v.push((format!("{base}.p50_us"), RecValue::Int(q(0.5))));
+        v.push((format!("{base}.p99_us"), RecValue::Int(q(0.99))));
+    }
+    v
 }
 
 /// Every record of `all` whose name one of `patterns` (regular expressions, unanchored) finds;

@@ -45,7 +45,41 @@ pub fn page() -> String {
     for (name, v) in crate::stats::all() {
         line(&name, "gauge", v);
     }
+    hook_times(&mut out);
     out
+}
+
+/// Each plugin's hook times as one histogram, `tshost_plugin_hook_seconds`, labelled by plugin
+/// and hook (from the call to the reenable).
+fn hook_times(out: &mut String) {
+    use crate::plugin::hooktime::BOUNDS_US;
+    let times = crate::plugin::hook_times();
+    if times.is_empty() {
+        return;
+    }
+    out.push_str("# TYPE tshost_plugin_hook_seconds histogram\n");
+    for (plugin, hook, s) in times {
+        let labels = format!("plugin=\"{plugin}\",hook=\"{hook}\"");
+        let mut cumulative = 0;
+        for (i, n) in s.buckets.iter().enumerate() {
+            cumulative += n;
+            let le = match BOUNDS_US.get(i) {
+                Some(us) => format!("{}", *us as f64 / 1e6),
+                None => "+Inf".to_string(),
+            };
+            out.push_str(&format!(
+                "tshost_plugin_hook_seconds_bucket{{{labels},le=\"{le}\"}} {cumulative}\n"
+            ));
+        }
+        out.push_str(&format!(
+            "tshost_plugin_hook_seconds_sum{{{labels}}} {}\n",
+            s.total_ns as f64 / 1e9
+        ));
+        out.push_str(&format!(
+            "tshost_plugin_hook_seconds_count{{{labels}}} {}\n",
+            s.calls
+        ));
+    }
 }
 
 /// Bind 127.0.0.1:`port` (a warning, and no endpoint, when it cannot be bound). Call within a
