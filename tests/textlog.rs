@@ -410,3 +410,66 @@ fn debians_tcpinfo_logs_sessions_with_its_header() {
         e[4].parse::<u32>().expect("rtt");
     }
 }
+
+/// proxy.config.log.max_space_mb_for_logs, as ATS's LogConfig::update_space_used: when the log
+/// directory holds more than the allowance less the headroom, rolled logs of ours are deleted
+/// (an old `threads.log_...old` here); when that is not enough (a file that is not ours fills
+/// the allowance), lines are dropped, with ATS's NOTE and WARNING, until there is room again.
+#[test]
+fn log_space_limits_delete_rolled_logs_and_suspend_logging_until_there_is_room() {
+    let origin = Origin::start();
+    let rolled = "logs/threads.log_testhost.20260101.00h00m00s-20260101.01h00m00s.old";
+    let p = Proxy::start(
+        "textlog-space",
+        &origin,
+        Setup {
+            records: [
+                "CONFIG proxy.config.log.logfile_dir STRING logs",
+                "CONFIG proxy.config.log.hostname STRING testhost",
+                "CONFIG proxy.config.log.periodic_tasks_interval INT 1",
+                "CONFIG proxy.config.log.max_space_mb_for_logs INT 1",
+                "CONFIG proxy.config.log.max_space_mb_headroom INT 0",
+                "CONFIG proxy.config.diags.output.status STRING E",
+                "CONFIG proxy.config.diags.output.note STRING E",
+                "CONFIG proxy.config.diags.output.warning STRING E",
+                "CONFIG proxy.config.diags.output.error STRING E",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            plugins: vec![scenario(Header::Ours, "threads")],
+            files: vec![(rolled.into(), vec![b'x'; 1_500_000])],
+            ..Setup::default()
+        },
+    );
+    line_with(&p, "textlog: threads done");
+    let d = logs(&p);
+    assert!(
+        wait_for(10, || (!p.dir.join(rolled).exists()).then_some(())).is_some(),
+        "the rolled log is deleted:\n{}",
+        p.stderr()
+    );
+    assert!(read(&d.join("threads.log")).contains("t3 0999"));
+    // Not ours and too big: logging is suspended.
+    let big = d.join("big.bin");
+    std::fs::write(&big, vec![b'y'; 1_200_000]).unwrap();
+    line_with(
+        &p,
+        "NOTE: Logging space exhausted, any logs writing to local disk will be dropped!",
+    );
+    line_with(
+        &p,
+        "WARNING: Access logging to local log directory suspended - configured space allocation exhausted.",
+    );
+    assert_eq!(get(&p, "/while-full"), "200");
+    assert_eq!(get(&p, "/flush"), "200");
+    assert!(!read(&d.join("threads.log")).contains("request /while-full"));
+    std::fs::remove_file(&big).unwrap();
+    line_with(&p, "NOTE: Logging space is no longer exhausted.");
+    line_with(&p, "were dropped while logging space was exhausted");
+    assert_eq!(get(&p, "/after"), "200");
+    assert_eq!(get(&p, "/flush"), "200");
+    let text = read(&d.join("threads.log"));
+    assert!(text.contains("request /after"), "{text}");
+    assert!(!text.contains("request /while-full"));
+}

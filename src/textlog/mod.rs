@@ -15,6 +15,7 @@
 mod file;
 mod name;
 pub mod rolling;
+pub mod space;
 mod writer;
 
 use std::collections::HashSet;
@@ -57,8 +58,13 @@ pub struct Config {
     pub log_buffer_size: usize,
     /// `proxy.config.log.max_line_size`.
     pub max_line_size: usize,
-    /// `proxy.config.log.periodic_tasks_interval`: how often rolling is looked at.
+    /// `proxy.config.log.periodic_tasks_interval`: how often rolling and space are looked at.
     pub periodic_secs: u64,
+    /// The log directory's space limits (`max_space_mb_for_logs`, ...).
+    pub space: space::Limits,
+    /// `proxy.config.log.rolling_min_count`: the rolled files of each log to keep when space is
+    /// short (0: as many as can be).
+    pub min_count: u32,
 }
 
 impl Config {
@@ -109,6 +115,14 @@ impl Config {
             log_buffer_size: positive("proxy.config.log.log_buffer_size", 9216) as usize,
             max_line_size: positive("proxy.config.log.max_line_size", 9216) as usize,
             periodic_secs: positive("proxy.config.log.periodic_tasks_interval", 5) as u64,
+            space: space::Limits {
+                max_space: int("proxy.config.log.max_space_mb_for_logs", 25000).max(0) << 20,
+                headroom: int("proxy.config.log.max_space_mb_headroom", 1000).max(0) << 20,
+                buffer: positive("proxy.config.log.log_buffer_size", 9216),
+                auto_delete,
+            },
+            min_count: int("proxy.config.log.rolling_min_count", 0).clamp(0, i64::from(u32::MAX))
+                as u32,
         };
         (config, warnings)
     }
@@ -205,8 +219,13 @@ fn queue(cfg: &Config) -> Result<Arc<Queue>, String> {
     }
     let tick = Duration::from_secs(cfg.periodic_secs);
     let made = Arc::new(
-        Queue::spawn(writer::QUEUE_LINES, writer::QUEUE_BYTES, tick)
-            .map_err(|e| format!("cannot start the log writer thread: {e}"))?,
+        Queue::spawn(
+            writer::QUEUE_LINES,
+            writer::QUEUE_BYTES,
+            tick,
+            Some((cfg.dir.clone(), cfg.space.clone())),
+        )
+        .map_err(|e| format!("cannot start the log writer thread: {e}"))?,
     );
     *q = Some(made.clone());
     Ok(made)

@@ -22,7 +22,7 @@ fn cfg(dir: &Path) -> Arc<Config> {
 }
 
 fn spawned() -> Arc<Queue> {
-    Arc::new(Queue::spawn(1024, 1 << 20, Duration::from_secs(3600)).unwrap())
+    Arc::new(Queue::spawn(1024, 1 << 20, Duration::from_secs(3600), None).unwrap())
 }
 
 fn read(p: &Path) -> String {

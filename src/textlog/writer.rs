@@ -23,6 +23,7 @@ use chrono::{TimeZone, Timelike};
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TrySendError};
 
 use super::file::LogFile;
+use super::space::{Kind, Limits, Space};
 use super::TextLog;
 
 /// Lines the queue holds at most.
@@ -56,12 +57,19 @@ pub struct Queue {
 
 impl Queue {
     /// A queue and the writer thread that drains it, looking at rolling every `tick`.
-    pub fn spawn(lines: usize, max_bytes: usize, tick: Duration) -> std::io::Result<Queue> {
+    /// With `space` (the log directory and its limits), the directory's space is looked at then
+    /// too ([`super::space`]).
+    pub fn spawn(
+        lines: usize,
+        max_bytes: usize,
+        tick: Duration,
+        space: Option<(std::path::PathBuf, Limits)>,
+    ) -> std::io::Result<Queue> {
         let (queue, rx) = Queue::detached(lines, max_bytes);
         let bytes = queue.bytes.clone();
         std::thread::Builder::new()
             .name("LOG_FLUSH".into())
-            .spawn(move || Writer::new(bytes).run(rx, tick))?;
+            .spawn(move || Writer::new(bytes, space).run(rx, tick))?;
         Ok(queue)
     }
 
@@ -127,6 +135,11 @@ struct Entry {
 struct Writer {
     entries: HashMap<u64, Entry>,
     bytes: Arc<AtomicUsize>,
+    /// The log directory and its limits; what the last look found.
+    limits: Option<(std::path::PathBuf, Limits)>,
+    space: Space,
+    /// Lines dropped while logging space is exhausted.
+    space_lost: u64,
 }
 
 fn now_secs() -> i64 {
@@ -145,10 +158,39 @@ fn local_secs_of_day(t: i64) -> i64 {
 }
 
 impl Writer {
-    fn new(bytes: Arc<AtomicUsize>) -> Writer {
+    fn new(bytes: Arc<AtomicUsize>, limits: Option<(std::path::PathBuf, Limits)>) -> Writer {
         Writer {
             entries: HashMap::new(),
             bytes,
+            limits,
+            space: Space::default(),
+            space_lost: 0,
+        }
+    }
+
+    /// LogConfig::update_space_used: look at the directory's space, delete rolled logs of ours
+    /// if it is short, suspend writing if that was not enough.
+    fn check_space(&mut self) {
+        let Some((dir, limits)) = &self.limits else {
+            return;
+        };
+        let kinds: Vec<Kind> = self
+            .entries
+            .values()
+            .map(|e| Kind {
+                file_name: e.log.basename.clone(),
+                min_count: e.log.cfg.min_count,
+            })
+            .collect();
+        let was = self.space.exhausted;
+        if was && !self.space.check(dir, &kinds, limits) && self.space_lost > 0 {
+            crate::note!(
+                "{} log line(s) were dropped while logging space was exhausted",
+                self.space_lost
+            );
+            self.space_lost = 0;
+        } else if !was {
+            self.space.check(dir, &kinds, limits);
         }
     }
 
@@ -173,6 +215,7 @@ impl Writer {
                 }
                 if due {
                     self.roll_due(now_secs());
+                    self.check_space();
                 }
             }));
             if step.is_err() {
@@ -232,8 +275,16 @@ impl Writer {
     }
 
     fn write_all(&mut self) {
+        let suspended = self.space.exhausted;
         for e in self.entries.values_mut() {
-            e.write_out();
+            if suspended {
+                // Logging space exhausted: dropped, as ATS drops them.
+                self.space_lost += e.lines;
+                e.pending.clear();
+                e.lines = 0;
+            } else {
+                e.write_out();
+            }
         }
     }
 
