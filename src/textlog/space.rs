@@ -128,7 +128,7 @@ impl Space {
             }
             for c in candidates.iter_mut() {
                 // Oldest last: popped first.
-                c.sort_by(|a, b| b.modified.cmp(&a.modified));
+                c.sort_by_key(|x| std::cmp::Reverse(x.modified));
             }
             while !self.room_for(limits, limits.headroom + limits.buffer) {
                 // The log with the most rolled files for what it wants kept (ATS's
