@@ -104,7 +104,20 @@ fn tsfetchpages_fetches_every_url_of_its_list() {
         )),
         "{lines:?}"
     );
-    let txns = r.lines("txn ", 2);
+    // TSFetchUrl of an HTTP/1.1 request: the body comes chunked; TSFetchFlagSet(DECHUNK) gives
+    // TSFetchRespGet its payload; the user data and the head are the fetch's.
+    r.send("url", "/chunked/50000");
+    let l = r.lines("url ", 1);
+    assert_eq!(
+        l,
+        [format!(
+            "url status=200 body=50000 fnv={} user=mine",
+            body_fnv(50000)
+        )],
+        "{}",
+        r.p.stderr()
+    );
+    let txns = r.lines("txn ", 3);
     for path in ["/size/100", "/chunked/3000"] {
         assert!(
             txns.contains(&format!("txn internal=1 tag=fetchSM path={path}")),
@@ -181,6 +194,13 @@ fn streaming_fetches_dechunk_and_stream_large_bodies_byte_exact() {
         l.contains("head=204 done bytes=0 ") && l.contains("ready=0"),
         "{l}"
     );
+    // HEAD: the head only, then BODY_DONE (the Content-Length is not a body).
+    r.send("stream", "6 /size/777 HEAD");
+    let l = stream_line(&r, STREAM_DECHUNK, "/size/777");
+    assert!(
+        l.contains("head=200 done bytes=0 ") && l.contains("ready=0"),
+        "{l}"
+    );
     // A body cut short by the origin: as ATS's FetchSM, BODY_DONE with what came.
     r.send("stream", "6 /die/5000");
     let l = stream_line(&r, STREAM_DECHUNK, "/die/5000");
@@ -192,7 +212,7 @@ fn streaming_fetches_dechunk_and_stream_large_bodies_byte_exact() {
     r.send("stream", "22 /size/10");
     let l = stream_line(&r, 22, "/size/10");
     assert!(l.contains("head=200 done bytes=10 "), "{l}");
-    let txns = r.lines("txn ", 6);
+    let txns = r.lines("txn ", 7);
     assert!(
         txns.contains(&"txn internal=0 tag=fetchSM path=/size/10".to_string()),
         "{txns:?}"

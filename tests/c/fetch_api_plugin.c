@@ -6,6 +6,9 @@
  *   stream "F PATH"    TSFetchCreate GET PATH with flags F: `stream F PATH head=S done
  *                      bytes=N fnv=H ready=K user=OK` (K: BODY_READY events), or `stream F PATH
  *                      event E` for any other event
+ *   stream "F PATH METHOD" the same with another method (HEAD)
+ *   url "PATH"         TSFetchUrl (HTTP/1.1, AFTER_BODY) with TSFetchFlagSet(DECHUNK) and user
+ *                      data: `url status=S body=N fnv=H user=U`
  *   post "N"           TSFetchCreate POST /echo with an N-byte body (the origin's pattern), in
  *                      two TSFetchWriteData calls: `post head=S body=...` (CRs dropped,
  *                      newlines as '|')
@@ -123,6 +126,49 @@ pages(const char *arg)
   TSFetchPages(params);
 }
 
+/* ---- TSFetchUrl with TSFetchFlagSet(DECHUNK) and user data ---- */
+
+#define URL_OK 42000
+#define URL_FAIL 42001
+
+static int
+on_url(TSCont contp, TSEvent ev, void *edata)
+{
+  (void)contp;
+  if ((int)ev != URL_OK) {
+    note("url failed event %d", (int)ev);
+    return 0;
+  }
+  int len         = 0;
+  const char *r   = TSFetchRespGet(edata, &len);
+  const char *b   = r ? strstr(r, "\r\n\r\n") : NULL;
+  size_t blen     = b ? (size_t)(r + len - (b + 4)) : 0;
+  const char *ud  = TSFetchUserDataGet(edata);
+  TSMBuffer mb    = TSFetchRespHdrMBufGet(edata);
+  TSMLoc ml       = TSFetchRespHdrMLocGet(edata);
+  int status      = mb && ml ? (int)TSHttpHdrStatusGet(mb, ml) : -1;
+  note("url status=%d body=%zu fnv=%016llx user=%s", status, blen,
+       b ? (unsigned long long)fnv((const unsigned char *)b + 4, blen) : 0ULL, ud ? ud : "(null)");
+  return 0;
+}
+
+static void
+url_dechunk(const char *path)
+{
+  static char req[512];
+  static char user[] = "mine";
+  struct sockaddr_in a = addr_of("10.9.8.7", 1234);
+  int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n", path);
+  TSFetchEvent events = {URL_OK, URL_FAIL, URL_FAIL + 1};
+  TSFetchSM f = TSFetchUrl(req, n, (struct sockaddr *)&a, TSContCreate(on_url, TSMutexCreate()), AFTER_BODY, events);
+  if (!f) {
+    note("url: TSFetchUrl failed");
+    return;
+  }
+  TSFetchFlagSet(f, TS_FETCH_FLAGS_DECHUNK);
+  TSFetchUserDataSet(f, user);
+}
+
 /* ---- TSFetchCreate: streaming ---- */
 
 struct stream {
@@ -229,12 +275,12 @@ static void
 stream(const char *arg)
 {
   int flags = 0;
-  char path[200];
-  if (sscanf(arg, "%d %199s", &flags, path) != 2) {
+  char path[200], method[16] = "GET";
+  if (sscanf(arg, "%d %199s %15s", &flags, path, method) < 2) {
     note("stream: bad argument");
     return;
   }
-  struct stream *s = stream_start("GET", path, flags);
+  struct stream *s = stream_start(method, path, flags);
   if (s) {
     TSFetchLaunch(s->fsm);
   }
@@ -450,6 +496,8 @@ on_msg(TSCont c, TSEvent ev, void *edata)
     pages(arg);
   } else if (strcmp(cmd, "stream") == 0) {
     stream(arg);
+  } else if (strcmp(cmd, "url") == 0) {
+    url_dechunk(arg);
   } else if (strcmp(cmd, "post") == 0) {
     post(arg);
   } else if (strcmp(cmd, "connect") == 0) {
