@@ -4,7 +4,8 @@
 //! STREAM|DECHUNK, the chunked framing kept without DECHUNK, a bodiless 204, a cut body) and
 //! posts a body with TSFetchWriteData; TSNetConnect connects to a socket (a request written, the
 //! reply read to EOS), fails on a closed port and, past proxy.config.http.connect_attempts_timeout,
-//! on a peer that never answers the handshake; bad arguments get error values.
+//! on a peer that never answers the handshake, and calls back nothing once cancelled; bad
+//! arguments get error values.
 
 mod common;
 
@@ -299,6 +300,12 @@ fn tsnetconnect_connects_fails_on_a_closed_port_and_times_out() {
         took >= Duration::from_millis(1500) && took < Duration::from_secs(10),
         "{took:?}"
     );
+    // A cancelled connect to the same peer: no callback, also after the deadline passed.
+    r.send("cancel", &port.to_string());
+    assert_eq!(r.lines("cancel ", 1), ["cancel issued: action returned"]);
+    std::thread::sleep(Duration::from_millis(3500));
+    let text = std::fs::read_to_string(&r.log).unwrap();
+    assert!(!text.contains("cancelled "), "{text}");
     // TSNetConnectTransparent: IP_TRANSPARENT needs CAP_NET_ADMIN; with it the connection is
     // made, without it the connect fails with EPERM.
     r.send("transparent", &r.origin.port.to_string());

@@ -16,6 +16,8 @@
  *                      `connect got N: FIRST-LINE` or `connect failed errno=E`
  *   transparent "PORT" TSNetConnectTransparent from 127.0.0.1 to 127.0.0.1:PORT, the same:
  *                      `transparent got ...` or `transparent failed errno=E`
+ *   cancel "PORT"      TSNetConnect then TSActionCancel at once: `cancel issued: action
+ *                      returned`, and no callback (it would log `cancelled ...`)
  *   badargs ""         bad arguments get error values: `badargs ok` or `badargs FAILED: what`
  * Its READ_REQUEST_HDR hook appends `txn internal=N tag=TAG path=PATH`. */
 #include <ts/ts.h>
@@ -394,7 +396,15 @@ net_connect(const char *arg, int transparent)
 {
   struct sockaddr_in to   = addr_of("127.0.0.1", atoi(arg));
   struct sockaddr_in from = addr_of("127.0.0.1", 0);
-  static const char *names[2] = {"connect", "transparent"};
+  static const char *names[3] = {"connect", "transparent", "cancelled"};
+  if (transparent == 2) {
+    TSCont c = TSContCreate(on_connect, TSMutexCreate());
+    TSContDataSet(c, (void *)names[2]);
+    TSAction a = TSNetConnect(c, (struct sockaddr *)&to);
+    TSActionCancel(a);
+    note("cancel issued: action %s", a ? "returned" : "NULL");
+    return;
+  }
   TSCont c                    = TSContCreate(on_connect, TSMutexCreate());
   TSContDataSet(c, (void *)names[transparent]);
   TSAction a = transparent ? TSNetConnectTransparent(c, (struct sockaddr *)&from, (struct sockaddr *)&to)
@@ -504,6 +514,8 @@ on_msg(TSCont c, TSEvent ev, void *edata)
     net_connect(arg, 0);
   } else if (strcmp(cmd, "transparent") == 0) {
     net_connect(arg, 1);
+  } else if (strcmp(cmd, "cancel") == 0) {
+    net_connect(arg, 2);
   } else if (strcmp(cmd, "badargs") == 0) {
     badargs();
   }
