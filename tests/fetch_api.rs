@@ -84,7 +84,8 @@ fn body_fnv(n: u64) -> String {
 
 #[test]
 fn tsfetchpages_fetches_every_url_of_its_list() {
-    let r = start("fetch-pages", Header::Ours);
+    // Debian's header: its TSFetchUrlParams_t layout, read by tshost.
+    let r = start("fetch-pages", Header::Debian);
     r.send("pages", "/size/100 /chunked/3000");
     let lines = r.lines("pages ", 2);
     // The second entry's request_len is -1 (up to its NUL). HTTP/1.0 requests: the chunked
@@ -249,7 +250,7 @@ fn a_streaming_fetch_posts_its_body_with_tsfetchwritedata() {
 
 #[test]
 fn tsnetconnect_connects_fails_on_a_closed_port_and_times_out() {
-    let r = start("fetch-netconnect", Header::Debian);
+    let r = start("fetch-netconnect", Header::Ours);
     r.send("connect", &r.origin.port.to_string());
     let l = r.lines("connect ", 1).remove(0);
     let got: usize = l
