@@ -1,7 +1,8 @@
 //! The fetch API and TSNetConnect, driven by a C plugin (tests/c/fetch_api_plugin.c, built once
 //! against tshost's header and once against Debian's): TSFetchPages fetches each URL of its list
 //! through tshost; TSFetchCreate streams a response (chunked and 1 MiB bodies byte-exact with
-//! STREAM|DECHUNK, the chunked framing kept without DECHUNK, a bodiless 204, a cut body) and
+//! STREAM|DECHUNK, the chunked framing kept without DECHUNK, a bodiless 204 and HEAD, a cut
+//! body, a fetch destroyed in its first BODY_READY, a session not internal) and
 //! posts a body with TSFetchWriteData; TSNetConnect connects to a socket (a request written, the
 //! reply read to EOS), fails on a closed port and, past proxy.config.http.connect_attempts_timeout,
 //! on a peer that never answers the handshake, and calls back nothing once cancelled; bad
@@ -210,11 +211,16 @@ fn streaming_fetches_dechunk_and_stream_large_bodies_byte_exact() {
         l.contains(&format!("head=200 done bytes=5000 fnv={} ", body_fnv(5000))),
         "{l}"
     );
-    // TS_FETCH_FLAGS_NOT_INTERNAL_REQUEST: the session is not internal.
+    // TSFetchDestroy in the first BODY_READY of a 5 MB body: no event after it, and the
+    // proxy goes on (the next fetch below works).
+    r.send("stream", "6 /size/5000000 GET early");
+    let l = stream_line(&r, STREAM_DECHUNK, "/size/5000000");
+    assert!(l.contains(" destroyed after "), "{l}");
+    // NOT_INTERNAL_REQUEST: the session is not internal.
     r.send("stream", "22 /size/10");
     let l = stream_line(&r, 22, "/size/10");
     assert!(l.contains("head=200 done bytes=10 "), "{l}");
-    let txns = r.lines("txn ", 7);
+    let txns = r.lines("txn ", 8);
     assert!(
         txns.contains(&"txn internal=0 tag=fetchSM path=/size/10".to_string()),
         "{txns:?}"
@@ -223,6 +229,10 @@ fn streaming_fetches_dechunk_and_stream_large_bodies_byte_exact() {
         txns.contains(&"txn internal=1 tag=fetchSM path=/chunked/100000".to_string()),
         "{txns:?}"
     );
+    // Nothing reached the destroyed fetch meanwhile.
+    std::thread::sleep(Duration::from_millis(300));
+    let text = std::fs::read_to_string(&r.log).unwrap();
+    assert!(!text.contains("after TSFetchDestroy"), "{text}");
 }
 
 #[test]

@@ -7,6 +7,9 @@
  *                      bytes=N fnv=H ready=K user=OK` (K: BODY_READY events), or `stream F PATH
  *                      event E` for any other event
  *   stream "F PATH METHOD" the same with another method (HEAD)
+ *   stream "F PATH GET early" the same, TSFetchDestroy at the first BODY_READY: `stream F
+ *                      PATH destroyed after N bytes`; an event after it logs `... after
+ *                      TSFetchDestroy`
  *   url "PATH"         TSFetchUrl (HTTP/1.1, AFTER_BODY) with TSFetchFlagSet(DECHUNK) and user
  *                      data: `url status=S body=N fnv=H user=U`
  *   post "N"           TSFetchCreate POST /echo with an N-byte body (the origin's pattern), in
@@ -180,6 +183,8 @@ struct stream {
   unsigned char *body;
   size_t len, cap;
   int post;
+  int early;     /* destroy the fetch at its first BODY_READY */
+  int destroyed; /* ... and did: any later event is a bug */
 };
 
 static void
@@ -203,6 +208,10 @@ on_stream(TSCont contp, TSEvent ev, void *edata)
 {
   struct stream *s = TSContDataGet(contp);
   int event        = (int)ev;
+  if (s->destroyed) {
+    note("stream %d %s event %d after TSFetchDestroy", s->flags, s->path, event);
+    return 0;
+  }
   if (edata != s->fsm) {
     note("stream %d %s edata is not the fetch", s->flags, s->path);
   }
@@ -219,6 +228,12 @@ on_stream(TSCont contp, TSEvent ev, void *edata)
   case TS_FETCH_EVENT_EXT_BODY_READY:
     s->ready++;
     drain(s);
+    if (s->early) {
+      /* The struct and continuation stay (leaked on purpose) to catch a late event. */
+      TSFetchDestroy(s->fsm);
+      s->destroyed = 1;
+      note("stream %d %s destroyed after %zu bytes", s->flags, s->path, s->len);
+    }
     return 0;
   case TS_FETCH_EVENT_EXT_BODY_DONE:
     drain(s);
@@ -277,13 +292,14 @@ static void
 stream(const char *arg)
 {
   int flags = 0;
-  char path[200], method[16] = "GET";
-  if (sscanf(arg, "%d %199s %15s", &flags, path, method) < 2) {
+  char path[200], method[16] = "GET", early[16] = "";
+  if (sscanf(arg, "%d %199s %15s %15s", &flags, path, method, early) < 2) {
     note("stream: bad argument");
     return;
   }
   struct stream *s = stream_start(method, path, flags);
   if (s) {
+    s->early = strcmp(early, "early") == 0;
     TSFetchLaunch(s->fsm);
   }
 }
