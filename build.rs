@@ -139,6 +139,7 @@ fn generate_headers(root: &Path) {
     let mut text = Vec::new();
     b.generate().expect("generate ts.h").write(&mut text);
     let text = alias_enumerators(&String::from_utf8(text).expect("ts.h is UTF-8"));
+    let text = tag_self_referential_structs(&text);
     let path = root.join("include/ts/ts.h");
     if fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
         fs::write(&path, text).expect("write include/ts/ts.h");
@@ -198,6 +199,42 @@ fn alias_enumerators(header: &str) -> String {
         }
     }
     out
+}
+
+/// A struct that points to its own type (ATS's `struct TSFetchUrlParams`, a linked list) needs a
+/// tag in C: cbindgen writes `typedef struct { ... X *next; } X;`, where `X` is not declared yet
+/// inside the braces. Such a struct becomes `typedef struct X { ... struct X *next; } X;`.
+fn tag_self_referential_structs(header: &str) -> String {
+    let lines: Vec<&str> = header.lines().collect();
+    let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i] != "typedef struct {" {
+            i += 1;
+            continue;
+        }
+        let Some(end) = (i + 1..lines.len()).find(|&j| lines[j].starts_with('}')) else {
+            break;
+        };
+        let name = lines[end]
+            .trim_start_matches('}')
+            .trim()
+            .trim_end_matches(';')
+            .to_string();
+        let own = format!("  {name} *");
+        if !name.is_empty() && (i + 1..end).any(|j| lines[j].starts_with(&own)) {
+            out[i] = format!("typedef struct {name} {{");
+            for (j, line) in out.iter_mut().enumerate().take(end).skip(i + 1) {
+                if lines[j].starts_with(&own) {
+                    *line = format!("  struct {}", &lines[j][2..]);
+                }
+            }
+        }
+        i = end + 1;
+    }
+    let mut text = out.join("\n");
+    text.push('\n');
+    text
 }
 
 /// The entry points a remap plugin defines (tshost calls them), as ATS 9.2's remap.h declares

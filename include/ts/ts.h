@@ -878,6 +878,13 @@ typedef enum {
  */
 typedef struct sockaddr sockaddr;
 
+/**
+ * Stands for `struct sockaddr_storage` of <sys/socket.h> (as [`sockaddr`]): cbindgen emits
+ * `typedef struct sockaddr_storage sockaddr_storage;`, the real struct; Rust code uses
+ * `libc::sockaddr_storage`.
+ */
+typedef struct sockaddr_storage sockaddr_storage;
+
 typedef struct tsapi_action tsapi_action;
 
 typedef struct tsapi_aiocallback tsapi_aiocallback;
@@ -972,14 +979,29 @@ typedef int64_t TSMgmtInt;
 typedef tsapi_cont *TSVConn;
 
 /**
- * A fetch state machine (TSFetchUrl, TSFetchCreate).
+ * A cancellable action (returned by the scheduling functions).
  */
-typedef tsapi_fetchsm *TSFetchSM;
+typedef tsapi_action *TSAction;
 
 /**
  * A continuation.
  */
 typedef tsapi_cont *TSCont;
+
+/**
+ * A continuation handler.
+ */
+typedef int (*TSEventFunc)(TSCont contp, TSEvent event, void *edata);
+
+/**
+ * A (recursive) mutex.
+ */
+typedef tsapi_mutex *TSMutex;
+
+/**
+ * A fetch state machine (TSFetchUrl, TSFetchCreate).
+ */
+typedef tsapi_fetchsm *TSFetchSM;
 
 /**
  * Events sent by TSFetchUrl/TSFetchPages.
@@ -991,14 +1013,24 @@ typedef struct {
 } TSFetchEvent;
 
 /**
- * A continuation handler.
+ * One fetch of a TSFetchPages list: as TSFetchUrl's arguments, `ip` the client address the
+ * request comes from (`port` unused: the port is `ip`'s), `next` the next fetch or NULL.
  */
-typedef int (*TSEventFunc)(TSCont contp, TSEvent event, void *edata);
+typedef struct TSFetchUrlParams {
+  const char *request;
+  int request_len;
+  sockaddr_storage ip;
+  int port;
+  TSCont contp;
+  TSFetchEvent events;
+  TSFetchWakeUpOptions options;
+  struct TSFetchUrlParams *next;
+} TSFetchUrlParams;
 
 /**
- * A (recursive) mutex.
+ * `struct TSFetchUrlParams` (ATS's typedef name).
  */
-typedef tsapi_mutex *TSMutex;
+typedef TSFetchUrlParams TSFetchUrlParams_t;
 
 /**
  * A file opened with TSfopen.
@@ -1083,11 +1115,6 @@ typedef struct {
   const char *vendor_name;
   const char *support_email;
 } TSPluginRegistrationInfo;
-
-/**
- * A cancellable action (returned by the scheduling functions).
- */
-typedef tsapi_action *TSAction;
 
 /**
  * A thread created by TSThreadCreate/TSThreadInit.
@@ -2065,36 +2092,28 @@ tsapi TSVConn TSHttpConnectWithPluginId(const sockaddr *addr, const char *tag, i
 tsapi const char *TSHttpTxnPluginTagGet(TSHttpTxn txnp);
 
 /**
- * Make the request `request` (`request_len` bytes of a raw HTTP/1 request) through tshost as an
- * internal session from `addr`, and read its response to the session's end: with AFTER_BODY
- * `contp` gets `event.success_event_id` with the fetch (TSFetchRespGet reads the response)
- * then; with AFTER_HEADER, once the head is in (TSFetchPageRespGet) and again at the end;
- * `event.failure_event_id` (edata NULL) when no response came; NO_CALLBACK, nothing
- * (`contp` may be NULL). Each call holds `contp`'s mutex; the fetch lives until the last one
- * returns. A request without a `Connection` field should say `Connection: close` (or be
- * HTTP/1.0): the fetch ends when the session does. NULL (logged) for bad arguments or when no
- * proxy runs.
+ * Opens a TCP connection to `to` (IPv4 or IPv6, with its port) on a network thread, within
+ * proxy.config.http.connect_attempts_timeout. `contp` then gets, under its mutex, either
+ * TS_EVENT_NET_CONNECT with a TSVConn of the connection (TSVConnRead/TSVConnWrite move its
+ * bytes; the peer's end of stream is TS_EVENT_VCONN_EOS on the read VIO; TSVConnShutdown of the
+ * writing sends a FIN; TSVConnClose ends the connection), or TS_EVENT_NET_CONNECT_FAILED with
+ * `-errno` as edata (-ETIMEDOUT at the deadline). The TSAction cancels the callback while it has
+ * not come (TSActionCancel; the connection is then dropped). NULL (logged) for a bad
+ * continuation or address, or when no proxy runs in the process.
+ */
+tsapi TSAction TSNetConnect(TSCont contp, const sockaddr *to);
+
+/**
+ * TSNetConnect from `client_addr`, bound with IP_TRANSPARENT (a foreign address needs
+ * CAP_NET_ADMIN and routing as for TPROXY; without them the connect fails: `contp` gets
+ * TS_EVENT_NET_CONNECT_FAILED with -EPERM or the bind's error). `client_addr` must be of
+ * `server_addr`'s family; NULL (logged) otherwise, as for TSNetConnect's bad arguments.
+ * Declared in ATS's experimental.h.
  */
 tsapi
-TSFetchSM TSFetchUrl(const char *request,
-                     int request_len,
-                     const sockaddr *addr,
-                     TSCont contp,
-                     TSFetchWakeUpOptions callback_options,
-                     TSFetchEvent event);
-
-/**
- * The response a fetch got, head and body as received (NUL-terminated), and its length in
- * `*length`; valid during the fetch's callback. NULL (logged, `*length` 0) for a handle that is
- * not a live fetch.
- */
-tsapi char *TSFetchRespGet(TSHttpTxn txnp, int *length);
-
-/**
- * The response head of a fetch (in an AFTER_HEADER or later callback): `*bufp` and `*offset`.
- * TS_ERROR before the head came, or (logged) for a handle that is not a live fetch.
- */
-tsapi TSReturnCode TSFetchPageRespGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *offset);
+TSAction TSNetConnectTransparent(TSCont contp,
+                                 const sockaddr *client_addr,
+                                 const sockaddr *server_addr);
 
 /**
  * A new continuation that calls `funcp` with its events, holding `mutexp` (NULL: no mutex; it
@@ -2129,6 +2148,146 @@ tsapi TSMutex TSContMutexGet(TSCont contp);
  * aborts if another thread holds the mutex; tshost waits for it.)
  */
 tsapi int TSContCall(TSCont contp, TSEvent event, void *edata);
+
+/**
+ * Make the request `request` (`request_len` bytes of a raw HTTP/1 request; -1: up to its NUL)
+ * through tshost as an internal session from `addr` (tag `fetchSM`), and read its response to
+ * the session's end: with AFTER_BODY `contp` gets `event.success_event_id` with the fetch
+ * (TSFetchRespGet reads the response) then; with AFTER_HEADER, once the head is in
+ * (TSFetchPageRespGet) and again at the end; `event.failure_event_id` (edata NULL) when no
+ * response came; NO_CALLBACK, nothing (`contp` may be NULL). Each call holds `contp`'s mutex;
+ * the fetch lives until the last one returns. A request without a `Connection` field should
+ * say `Connection: close` (or be HTTP/1.0): the fetch ends when the session does. NULL (logged)
+ * for bad arguments or when no proxy runs.
+ */
+tsapi
+TSFetchSM TSFetchUrl(const char *request,
+                     int request_len,
+                     const sockaddr *addr,
+                     TSCont contp,
+                     TSFetchWakeUpOptions callback_options,
+                     TSFetchEvent event);
+
+/**
+ * TSFetchUrl for each entry of the list `params` (through `next`, at most 10000): its
+ * `request` and `request_len`, the client address `ip` (`port` is not used: `ip`'s port is),
+ * `contp`, `options` and `events`. An entry with bad arguments is logged and skipped; the
+ * others go on.
+ */
+tsapi void TSFetchPages(TSFetchUrlParams_t *params);
+
+/**
+ * The response a TSFetchUrl fetch got, head and body as received (NUL-terminated; with
+ * TS_FETCH_FLAGS_DECHUNK set by TSFetchFlagSet, a chunked body's payload alone), and its length
+ * in `*length`; valid during the fetch's callback. NULL (logged, `*length` 0) for a handle that
+ * is not a live TSFetchUrl fetch.
+ */
+tsapi char *TSFetchRespGet(TSHttpTxn txnp, int *length);
+
+/**
+ * The response head of a TSFetchUrl fetch (in an AFTER_HEADER or later callback): `*bufp` and
+ * `*offset`. TS_ERROR before the head came, or (logged) for a handle that is not a live fetch.
+ */
+tsapi TSReturnCode TSFetchPageRespGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *offset);
+
+/**
+ * Sets a fetch's TS_FETCH_FLAGS_* (replacing them, as ATS). On a TSFetchUrl fetch, DECHUNK (or
+ * STREAM) makes TSFetchRespGet give a chunked body's payload alone, if set before the response
+ * is complete; its events stay TSFetchUrl's. On a TSFetchCreate fetch STREAM stays set, and
+ * DECHUNK counts if set before the response head arrives. Unknown bits, or a handle that is not
+ * a live fetch, are logged and change nothing.
+ */
+tsapi void TSFetchFlagSet(TSFetchSM fetch_sm, int flags);
+
+/**
+ * A streaming fetch (ATS's FetchSM with TS_FETCH_FLAGS_STREAM, always set): the request line
+ * `method url version` from `client_addr`; add fields with TSFetchHeaderAdd, then TSFetchLaunch,
+ * then the body with TSFetchWriteData (as much as its Content-Length field says). `contp` gets,
+ * with the fetch as edata and its mutex held: TS_FETCH_EVENT_EXT_HEAD_DONE when the response
+ * head is in (TSFetchRespHdrMBufGet, TSFetchRespHdrMLocGet); TS_FETCH_EVENT_EXT_BODY_READY as
+ * body bytes come (TSFetchReadData takes them; the fetch reads on while fewer than 1 MiB wait);
+ * TS_FETCH_EVENT_EXT_BODY_DONE when the body is complete, or the session ended after the head;
+ * TS_EVENT_VCONN_EOS if the session ended before a head, TS_EVENT_ERROR if the response is
+ * malformed. `flags`: TS_FETCH_FLAGS_DECHUNK (a chunked body reads as its payload alone),
+ * TS_FETCH_FLAGS_NOT_INTERNAL_REQUEST (the session is not internal), TS_FETCH_FLAGS_NEWLOCK
+ * (accepted: events always hold `contp`'s mutex). The session's plugin tag is `fetchSM`. Free
+ * with TSFetchDestroy. NULL (logged) for bad arguments or when no proxy runs.
+ */
+tsapi
+TSFetchSM TSFetchCreate(TSCont contp,
+                        const char *method,
+                        const char *url,
+                        const char *version,
+                        const sockaddr *client_addr,
+                        int flags);
+
+/**
+ * Adds the field `name: value` (`name_len` and `value_len` bytes) to a TSFetchCreate fetch's
+ * request, before TSFetchLaunch; a `Content-Length` field says how much TSFetchWriteData sends.
+ * Logged and ignored: NULL or negative lengths, a launched fetch, a handle that is not a live
+ * TSFetchCreate fetch.
+ */
+tsapi
+void TSFetchHeaderAdd(TSFetchSM fetch_sm,
+                      const char *name,
+                      int name_len,
+                      const char *value,
+                      int value_len);
+
+/**
+ * Sends `len` bytes at `data` as the request body of a launched TSFetchCreate fetch (after
+ * TSFetchLaunch, as in ATS), up to the Content-Length field it has (bytes beyond it are dropped,
+ * logged; no field: nothing is sent, as ATS). Logged and ignored: NULL data with a length, a
+ * fetch not launched, a handle that is not a live TSFetchCreate fetch.
+ */
+tsapi void TSFetchWriteData(TSFetchSM fetch_sm, const void *data, size_t len);
+
+/**
+ * Copies up to `len` response body bytes of a TSFetchCreate fetch into `buf` and returns how
+ * many (0: none waiting, or the head has not come). With TS_FETCH_FLAGS_DECHUNK a chunked body's
+ * payload. -1 (logged) for a NULL `buf` with a length or a handle that is not a live
+ * TSFetchCreate fetch.
+ */
+tsapi ssize_t TSFetchReadData(TSFetchSM fetch_sm, void *buf, size_t len);
+
+/**
+ * Ends a TSFetchCreate fetch's head and sends it: the fetch runs. Logged and ignored: a fetch
+ * launched already, a handle that is not a live TSFetchCreate fetch. When the proxy is gone,
+ * logged, and the continuation gets TS_EVENT_ERROR.
+ */
+tsapi void TSFetchLaunch(TSFetchSM fetch_sm);
+
+/**
+ * Ends a TSFetchCreate fetch: no event comes after it (also when called in one), its session
+ * ends, and the handle is dead. Logged and ignored: a TSFetchUrl fetch (tshost frees it at its
+ * end), a handle that is not a live fetch.
+ */
+tsapi void TSFetchDestroy(TSFetchSM fetch_sm);
+
+/**
+ * Keeps `data` with a fetch (either kind) for TSFetchUserDataGet. A handle that is not a live
+ * fetch is logged and ignored.
+ */
+tsapi void TSFetchUserDataSet(TSFetchSM fetch_sm, void *data);
+
+/**
+ * The data TSFetchUserDataSet kept with a fetch (NULL if none; NULL, logged, for a handle that
+ * is not a live fetch).
+ */
+tsapi void *TSFetchUserDataGet(TSFetchSM fetch_sm);
+
+/**
+ * The TSMBuffer of a fetch's response head (from TS_FETCH_EVENT_EXT_HEAD_DONE on; valid while
+ * the fetch lives). NULL before the head came and (logged) for a handle that is not a live
+ * fetch.
+ */
+tsapi TSMBuffer TSFetchRespHdrMBufGet(TSFetchSM fetch_sm);
+
+/**
+ * The TSMLoc of a fetch's response head, with TSFetchRespHdrMBufGet's buffer. TS_NULL_MLOC
+ * before the head came and (logged) for a handle that is not a live fetch.
+ */
+tsapi TSMLoc TSFetchRespHdrMLocGet(TSFetchSM fetch_sm);
 
 /**
  * Opens `filename`: `mode` "r" for reading, "w" for writing (created with mode 0644 if missing;

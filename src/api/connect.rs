@@ -1,18 +1,15 @@
-//! ts.h: requests a plugin makes itself (TSHttpConnect, TSHttpConnectWithPluginId, TSFetchUrl with
-//! TSFetchRespGet and TSFetchPageRespGet) and the tag of such a transaction
-//! (TSHttpTxnPluginTagGet); the work in `crate::proxy::connect` and `crate::proxy::fetch`.
+//! ts.h: connections a plugin makes itself: to tshost's HTTP engine (TSHttpConnect,
+//! TSHttpConnectWithPluginId) and the tag of such a transaction (TSHttpTxnPluginTagGet), and raw
+//! TCP connections (TSNetConnect, and experimental.h's TSNetConnectTransparent); the work in
+//! `crate::proxy::connect` and `crate::proxy::net_connect`. The fetch API is in `fetch.rs`.
 use std::ffi::CStr;
-use std::os::raw::{c_char, c_int};
+use std::os::raw::c_char;
 
 use super::addr::sockaddr_of;
 use super::cont::cont_arg;
 use super::http::txn_arg;
 use super::{guard, here, Here};
-use crate::proxy::fetch;
-use crate::sys::types::{
-    TSCont, TSFetchEvent, TSFetchSM, TSFetchWakeUpOptionsRaw, TSHttpTxn, TSMBuffer, TSMLoc,
-    TSReturnCodeRaw, TSVConn, TS_ERROR, TS_SUCCESS,
-};
+use crate::sys::types::{TSAction, TSCont, TSHttpTxn, TSVConn};
 
 /// Make the session; NULL (logged) when no proxy runs.
 fn connect(who: Here, addr: *const libc::sockaddr, tag: Option<&str>, id: i64) -> TSVConn {
@@ -76,118 +73,76 @@ pub extern "C" fn TSHttpTxnPluginTagGet(txnp: TSHttpTxn) -> *const c_char {
     })
 }
 
-/// Make the request `request` (`request_len` bytes of a raw HTTP/1 request) through tshost as an
-/// internal session from `addr`, and read its response to the session's end: with AFTER_BODY
-/// `contp` gets `event.success_event_id` with the fetch (TSFetchRespGet reads the response)
-/// then; with AFTER_HEADER, once the head is in (TSFetchPageRespGet) and again at the end;
-/// `event.failure_event_id` (edata NULL) when no response came; NO_CALLBACK, nothing
-/// (`contp` may be NULL). Each call holds `contp`'s mutex; the fetch lives until the last one
-/// returns. A request without a `Connection` field should say `Connection: close` (or be
-/// HTTP/1.0): the fetch ends when the session does. NULL (logged) for bad arguments or when no
-/// proxy runs.
-#[no_mangle]
-pub unsafe extern "C" fn TSFetchUrl(
-    request: *const c_char,
-    request_len: c_int,
-    addr: *const libc::sockaddr,
+/// Open the connection of TSNetConnect or TSNetConnectTransparent: the TSAction, or NULL (logged)
+/// for a bad argument or when no proxy runs.
+fn net_connect(
+    who: Here,
     contp: TSCont,
-    callback_options: TSFetchWakeUpOptionsRaw,
-    event: TSFetchEvent,
-) -> TSFetchSM {
-    guard!(std::ptr::null_mut(), || {
-        let who = here!();
-        if request.is_null() || request_len <= 0 {
-            crate::error!("{who}: NULL or empty request");
-            return std::ptr::null_mut();
-        }
-        if !(0..=2).contains(&callback_options) {
-            crate::error!("{who}: {callback_options} is not a TSFetchWakeUpOptions");
-            return std::ptr::null_mut();
-        }
-        let cont = if callback_options == fetch::NO_CALLBACK && contp.is_null() {
-            None
-        } else {
-            match cont_arg(who, contp) {
-                Some(c) => Some(c),
-                None => return std::ptr::null_mut(),
-            }
-        };
+    to: *const libc::sockaddr,
+    from: Option<*const libc::sockaddr>,
+) -> TSAction {
+    let Some(cont) = cont_arg(who, contp) else {
+        return std::ptr::null_mut();
+    };
+    // SAFETY: the plugin's sockaddr, or NULL (checked by sockaddr_of).
+    let Some(to) = (unsafe { sockaddr_of(who, to) }) else {
+        crate::error!("{who}: NULL or non-IP address to connect to");
+        return std::ptr::null_mut();
+    };
+    let from = match from {
         // SAFETY: the plugin's sockaddr, or NULL (checked by sockaddr_of).
-        let Some(client) = (unsafe { sockaddr_of(who, addr) }) else {
-            return std::ptr::null_mut();
-        };
-        // SAFETY: `request_len` readable bytes (the function's contract), copied now.
-        let bytes =
-            unsafe { std::slice::from_raw_parts(request.cast::<u8>(), request_len as usize) }
-                .to_vec();
-        let wake = fetch::Wakeup {
-            cont,
-            options: callback_options,
-            success: event.success_event_id,
-            failure: event.failure_event_id,
-        };
-        match fetch::fetch_url(bytes, client, wake) {
-            Ok(h) => h as TSFetchSM,
-            Err(e) => {
-                crate::error!("{who}: {e}");
-                std::ptr::null_mut()
+        Some(p) => match unsafe { sockaddr_of(who, p) } {
+            Some(a) if a.is_ipv4() == to.is_ipv4() => Some(a),
+            _ => {
+                crate::error!("{who}: the client address is NULL, not IP, or not of {to}'s family");
+                return std::ptr::null_mut();
             }
+        },
+        None => None,
+    };
+    match crate::proxy::net_connect::connect(cont, to, from) {
+        // A TSAction is an event's handle with bit 0 set (src/api/sched.rs).
+        Ok(h) => (h | 1) as TSAction,
+        Err(e) => {
+            crate::error!("{who}: {e}");
+            std::ptr::null_mut()
         }
-    })
+    }
 }
 
-/// The response a fetch got, head and body as received (NUL-terminated), and its length in
-/// `*length`; valid during the fetch's callback. NULL (logged, `*length` 0) for a handle that is
-/// not a live fetch.
+/// Opens a TCP connection to `to` (IPv4 or IPv6, with its port) on a network thread, within
+/// proxy.config.http.connect_attempts_timeout. `contp` then gets, under its mutex, either
+/// TS_EVENT_NET_CONNECT with a TSVConn of the connection (TSVConnRead/TSVConnWrite move its
+/// bytes; the peer's end of stream is TS_EVENT_VCONN_EOS on the read VIO; TSVConnShutdown of the
+/// writing sends a FIN; TSVConnClose ends the connection), or TS_EVENT_NET_CONNECT_FAILED with
+/// `-errno` as edata (-ETIMEDOUT at the deadline). The TSAction cancels the callback while it has
+/// not come (TSActionCancel; the connection is then dropped). NULL (logged) for a bad
+/// continuation or address, or when no proxy runs in the process.
 #[no_mangle]
-pub unsafe extern "C" fn TSFetchRespGet(txnp: TSHttpTxn, length: *mut c_int) -> *mut c_char {
-    guard!(std::ptr::null_mut(), || {
-        let who = here!();
-        if length.is_null() {
-            crate::error!("{who}: NULL length");
-            return std::ptr::null_mut();
-        }
-        let Some(f) = fetch::FETCHES.get(txnp as usize) else {
-            crate::error!("{who}: {txnp:p} is not a live fetch (TSFetchUrl)");
-            // SAFETY: non-NULL (checked above).
-            unsafe { *length = 0 };
-            return std::ptr::null_mut();
-        };
-        let (p, n) = f.response();
-        // SAFETY: non-NULL (checked above).
-        unsafe { *length = n.min(c_int::MAX as usize) as c_int };
-        p.cast_mut().cast()
-    })
+pub unsafe extern "C" fn TSNetConnect(contp: TSCont, to: *const libc::sockaddr) -> TSAction {
+    guard!(std::ptr::null_mut(), || net_connect(
+        here!(),
+        contp,
+        to,
+        None
+    ))
 }
 
-/// The response head of a fetch (in an AFTER_HEADER or later callback): `*bufp` and `*offset`.
-/// TS_ERROR before the head came, or (logged) for a handle that is not a live fetch.
+/// TSNetConnect from `client_addr`, bound with IP_TRANSPARENT (a foreign address needs
+/// CAP_NET_ADMIN and routing as for TPROXY; without them the connect fails: `contp` gets
+/// TS_EVENT_NET_CONNECT_FAILED with -EPERM or the bind's error). `client_addr` must be of
+/// `server_addr`'s family; NULL (logged) otherwise, as for TSNetConnect's bad arguments.
+/// Declared in ATS's experimental.h.
 #[no_mangle]
-pub unsafe extern "C" fn TSFetchPageRespGet(
-    txnp: TSHttpTxn,
-    bufp: *mut TSMBuffer,
-    offset: *mut TSMLoc,
-) -> TSReturnCodeRaw {
-    guard!(TS_ERROR, || {
-        let who = here!();
-        if bufp.is_null() || offset.is_null() {
-            crate::error!("{who}: NULL bufp or offset");
-            return TS_ERROR;
-        }
-        let Some(f) = fetch::FETCHES.get(txnp as usize) else {
-            crate::error!("{who}: {txnp:p} is not a live fetch (TSFetchUrl)");
-            return TS_ERROR;
-        };
-        match f.head() {
-            Some(h) => {
-                // SAFETY: both non-NULL (checked above) and writable (the function's contract).
-                unsafe {
-                    *bufp = h.handle() as TSMBuffer;
-                    *offset = h.hdr_loc() as TSMLoc;
-                }
-                TS_SUCCESS
-            }
-            None => TS_ERROR,
-        }
-    })
+pub unsafe extern "C" fn TSNetConnectTransparent(
+    contp: TSCont,
+    client_addr: *const libc::sockaddr,
+    server_addr: *const libc::sockaddr,
+) -> TSAction {
+    guard!(std::ptr::null_mut(), || net_connect(
+        here!(),
+        contp,
+        server_addr,
+        Some(client_addr)
+    ))
 }

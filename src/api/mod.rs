@@ -18,6 +18,7 @@ pub mod cache;
 pub mod connect;
 pub mod cont;
 pub mod embed;
+pub mod fetch;
 pub mod file;
 pub mod hdrs;
 pub mod http;

@@ -20,22 +20,29 @@ pub fn connect(client: SocketAddr, tag: Option<&str>, id: i64) -> Result<usize, 
     runner()?;
     let io = super::intercept::client_side();
     let handle = io.handle();
-    serve(client, tag, id, io)?;
+    serve(client, tag, id, true, io)?;
     Ok(handle)
 }
 
-fn runner() -> Result<Arc<Runner>, String> {
+pub(super) fn runner() -> Result<Arc<Runner>, String> {
     super::server::runner().ok_or_else(|| "no proxy is running in this process".to_string())
 }
 
-/// Serve an internal session from `client` over `io` on a network thread.
-pub fn serve<S>(client: SocketAddr, tag: Option<&str>, id: i64, io: S) -> Result<(), String>
+/// Serve a session from `client` over `io` on a network thread: internal (TSHttpSsnIsInternal)
+/// unless `internal` is false (TS_FETCH_FLAGS_NOT_INTERNAL_REQUEST).
+pub fn serve<S>(
+    client: SocketAddr,
+    tag: Option<&str>,
+    id: i64,
+    internal: bool,
+    io: S,
+) -> Result<(), String>
 where
     S: super::body::Transport + Send + Sync + 'static,
 {
     let r = runner()?;
     let mut info = ClientInfo::new(Some(client), None, -1, vec![super::proto::TCP]);
-    info.internal = true;
+    info.internal = internal;
     info.plugin_tag = tag.and_then(|t| std::ffi::CString::new(t).ok());
     info.plugin_id = id;
     let guard = (r.guard)();

@@ -9,6 +9,7 @@
 
 use std::net::SocketAddr;
 use std::os::raw::c_void;
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -31,6 +32,10 @@ pub struct Fetch {
     pub handle: usize,
     response: Mutex<Vec<u8>>,
     head: Mutex<Option<Arc<MBuffer>>>,
+    /// TSFetchFlagSet's (TS_FETCH_FLAGS_*): DECHUNK (or STREAM) gives TSFetchRespGet a chunked
+    /// body's payload alone, as ATS's FetchSM.
+    flags: AtomicI32,
+    user_data: AtomicUsize,
 }
 
 pub static FETCHES: Pool<Fetch> = Pool::new();
@@ -46,6 +51,41 @@ impl Fetch {
     pub fn head(&self) -> Option<Arc<MBuffer>> {
         self.head.lock().clone()
     }
+
+    /// TSFetchFlagSet: taken into account when the response is complete.
+    pub fn set_flags(&self, f: i32) {
+        self.flags.store(f, Ordering::Relaxed);
+    }
+
+    pub fn set_user_data(&self, p: usize) {
+        self.user_data.store(p, Ordering::Relaxed);
+    }
+
+    pub fn user_data(&self) -> usize {
+        self.user_data.load(Ordering::Relaxed)
+    }
+
+    /// The response complete: with DECHUNK or STREAM, a chunked body becomes its payload; then
+    /// the NUL C expects.
+    fn finish(&self) {
+        let dechunk = self.flags.load(Ordering::Relaxed)
+            & (super::fetch_stream::flags::DECHUNK | super::fetch_stream::flags::STREAM)
+            != 0;
+        let mut r = self.response.lock();
+        if dechunk {
+            if let Some(end) = crate::proxy::body::find_head_end(&r, 0) {
+                let chunked = crate::hdrs::parse::parse_response(&r[..end], false)
+                    .is_ok_and(|p| matches!(p.1, crate::hdrs::parse::Framing::Chunked));
+                if chunked {
+                    if let Some(body) = super::fetch_body::dechunk_all(&r[end..]) {
+                        r.truncate(end);
+                        r.extend_from_slice(&body);
+                    }
+                }
+            }
+        }
+        r.push(0);
+    }
 }
 
 /// What the continuation is told, and when.
@@ -59,11 +99,14 @@ pub struct Wakeup {
 /// Start a fetch of `request` (a raw HTTP/1 request) from `client`: the fetch's handle.
 pub fn fetch_url(request: Vec<u8>, client: SocketAddr, wake: Wakeup) -> Result<usize, String> {
     let (proxy_side, mut mine) = super::pipe::pipe();
-    super::connect::serve(client, None, 0, proxy_side)?;
+    let tag = Some(super::fetch_stream::TAG);
+    super::connect::serve(client, tag, 0, true, proxy_side)?;
     let (handle, fetch) = FETCHES.insert(|h| Fetch {
         handle: h,
         response: Mutex::new(Vec::new()),
         head: Mutex::new(None),
+        flags: AtomicI32::new(0),
+        user_data: AtomicUsize::new(0),
     });
     let run = async move {
         let mut ok = mine.write_all(&request).await.is_ok();
@@ -94,7 +137,7 @@ pub fn fetch_url(request: Vec<u8>, client: SocketAddr, wake: Wakeup) -> Result<u
                 tell(&wake, wake.success, fetch.handle).await;
             }
         }
-        fetch.response.lock().push(0);
+        fetch.finish();
         let got_response = fetch.head.lock().is_some();
         if wake.options != NO_CALLBACK {
             // As ATS's FetchSM: the fetch with success, NULL with failure.

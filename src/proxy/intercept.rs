@@ -71,6 +71,10 @@ struct State {
     client_side: bool,
     /// The plugin closed (or aborted) the VConnection.
     plugin_closed: bool,
+    /// TSNetConnect's: a shutdown of tshost's writing is the end of the plugin's reading.
+    eos_on_shutdown: bool,
+    /// tshost shut its writing down (the peer's end of stream).
+    shut: bool,
 }
 
 /// The transaction's side of an intercept: its origin connection.
@@ -103,6 +107,19 @@ pub fn sink() -> InterceptIo {
 pub fn client_side() -> InterceptIo {
     let io = hosted(false);
     io.shared.st.lock().client_side = true;
+    io
+}
+
+/// TSNetConnect's VConnection: the plugin's writes go to the socket, its reads come from it; once
+/// tshost shuts its writing down (the socket's end of stream) and the plugin has read everything,
+/// the plugin's read gets TS_EVENT_VCONN_EOS, while its writing may go on.
+pub fn net_side() -> InterceptIo {
+    let io = hosted(false);
+    {
+        let mut st = io.shared.st.lock();
+        st.client_side = true;
+        st.eos_on_shutdown = true;
+    }
     io
 }
 
@@ -166,7 +183,8 @@ fn pump(vc: &PluginVConn, shared: &Shared) {
                     }
                 }
             }
-            if st.proxy_gone && !st.eos_sent && r.op() == Op::Read && r.cont() != 0 {
+            let ended = st.proxy_gone || (st.shut && st.to_plugin.is_empty());
+            if ended && !st.eos_sent && r.op() == Op::Read && r.cont() != 0 {
                 st.eos_sent = true;
                 events.push((r.clone(), EOS));
             }
@@ -297,6 +315,15 @@ impl AsyncWrite for InterceptIo {
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let me = self.get_mut();
+        let shut = {
+            let mut st = me.shared.st.lock();
+            st.shut |= st.eos_on_shutdown;
+            st.shut
+        };
+        if shut {
+            me.vc.wake();
+        }
         Poll::Ready(Ok(()))
     }
 }

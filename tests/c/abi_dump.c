@@ -833,6 +833,17 @@ main(void)
   FIELD(TSFetchEvent, success_event_id, int);
   FIELD(TSFetchEvent, failure_event_id, int);
   FIELD(TSFetchEvent, timeout_event_id, int);
+  TYPE(TSFetchUrlParams_t);
+  TYPE(struct TSFetchUrlParams);
+  COMPAT(TSFetchUrlParams_t, struct TSFetchUrlParams);
+  FIELD(TSFetchUrlParams_t, request, const char *);
+  FIELD(TSFetchUrlParams_t, request_len, int);
+  FIELD(TSFetchUrlParams_t, ip, struct sockaddr_storage);
+  FIELD(TSFetchUrlParams_t, port, int);
+  FIELD(TSFetchUrlParams_t, contp, TSCont);
+  FIELD(TSFetchUrlParams_t, events, TSFetchEvent);
+  FIELD(TSFetchUrlParams_t, options, TSFetchWakeUpOptions);
+  FIELD(TSFetchUrlParams_t, next, struct TSFetchUrlParams *);
   TYPE(TSSslSessionID);
   FIELD(TSSslSessionID, len, size_t);
   FIELD(TSSslSessionID, bytes, char[TS_SSL_MAX_SSL_SESSION_ID_LENGTH]);

@@ -17,6 +17,13 @@ pub struct sockaddr {
     _p: (),
 }
 
+/// Stands for `struct sockaddr_storage` of <sys/socket.h> (as [`sockaddr`]): cbindgen emits
+/// `typedef struct sockaddr_storage sockaddr_storage;`, the real struct; Rust code uses
+/// `libc::sockaddr_storage`.
+pub struct sockaddr_storage {
+    _p: (),
+}
+
 // --------------------------------------------------------------------------------------------
 // Scalar typedefs
 

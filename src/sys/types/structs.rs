@@ -4,8 +4,8 @@
 use std::os::raw::{c_char, c_int, c_void};
 
 use super::{
-    TSConnectTypeRaw, TSIOBufferSizeIndexRaw, TSIOBufferWaterMarkRaw,
-    TS_SSL_MAX_SSL_SESSION_ID_LENGTH,
+    TSConnectTypeRaw, TSCont, TSFetchWakeUpOptionsRaw, TSIOBufferSizeIndexRaw,
+    TSIOBufferWaterMarkRaw, TS_SSL_MAX_SSL_SESSION_ID_LENGTH,
 };
 
 // --------------------------------------------------------------------------------------------
@@ -71,6 +71,24 @@ pub struct TSFetchEvent {
     pub failure_event_id: c_int,
     pub timeout_event_id: c_int,
 }
+
+/// One fetch of a TSFetchPages list: as TSFetchUrl's arguments, `ip` the client address the
+/// request comes from (`port` unused: the port is `ip`'s), `next` the next fetch or NULL.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct TSFetchUrlParams {
+    pub request: *const c_char,
+    pub request_len: c_int,
+    pub ip: libc::sockaddr_storage,
+    pub port: c_int,
+    pub contp: TSCont,
+    pub events: TSFetchEvent,
+    pub options: TSFetchWakeUpOptionsRaw,
+    pub next: *mut TSFetchUrlParams,
+}
+
+/// `struct TSFetchUrlParams` (ATS's typedef name).
+pub type TSFetchUrlParams_t = TSFetchUrlParams;
 
 /// A TLS session id (mirrors ATS's SSLSessionID).
 #[repr(C)]
