@@ -297,3 +297,77 @@ fn a_broken_logging_yaml_stops_the_start_naming_file_and_line() {
         "{err}"
     );
 }
+
+/// `tshost ctl config reload` reads logging.yaml again, as ATS's LogConfig reconfigure: a log
+/// named again keeps its file and takes its new format, a new log opens, a log no longer named is
+/// closed; a broken file fails the reload (exit 2, ATS's "... failed to load") and the logs in
+/// force stay.
+#[test]
+fn a_reload_reads_logging_yaml_again_and_a_broken_one_keeps_the_logs() {
+    let origin = Origin::start();
+    let two = |a: &str, b: &str| {
+        format!(
+            "logging:\n  formats:\n    - name: fa\n      format: '{a}'\n    - name: fb\n      format: '{b}'\n  logs:\n    - mode: ascii\n      format: fa\n      filename: first\n    - mode: ascii\n      format: fb\n      filename: second\n"
+        )
+    };
+    let p = Proxy::start(
+        "access-log-reload",
+        &origin,
+        Setup {
+            files: vec![(
+                "logging.yaml".into(),
+                "logging:\n  formats:\n    - name: fa\n      format: '%<pssc> %<cqup>'\n  logs:\n    - mode: ascii\n      format: fa\n      filename: first\n    - mode: ascii\n      format: fa\n      filename: gone\n"
+                    .into(),
+            )],
+            ..Default::default()
+        },
+    );
+    let get = |path: &str| {
+        let url = format!("http://127.0.0.1:{}{path}", p.port);
+        assert_eq!(curl_sizes(&["-H", "Host: example.com", &url]).0, 200);
+    };
+    get("/size/1");
+    assert_eq!(lines(&p.dir.join("first.log"), 1), ["200 size/1"]);
+    assert_eq!(lines(&p.dir.join("gone.log"), 1), ["200 size/1"]);
+    std::fs::write(
+        p.dir.join("logging.yaml"),
+        two("%<cqup> %<pssc>", "second %<cqup>"),
+    )
+    .unwrap();
+    let (rc, out, err) = common::proxy::ctl(&p.dir, &["config", "reload"]);
+    assert_eq!(rc, 0, "{out}{err}\n{}", p.stderr());
+    assert!(
+        p.stderr().contains("logging.yaml finished loading"),
+        "{}",
+        p.stderr()
+    );
+    get("/size/2");
+    assert_eq!(
+        lines(&p.dir.join("first.log"), 2),
+        ["200 size/1", "size/2 200"],
+        "the same file, the new format"
+    );
+    assert_eq!(lines(&p.dir.join("second.log"), 1), ["second size/2"]);
+    assert_eq!(
+        lines(&p.dir.join("gone.log"), 1),
+        ["200 size/1"],
+        "closed, nothing more"
+    );
+    // Broken: the reload fails and the logs stay as they are.
+    std::fs::write(
+        p.dir.join("logging.yaml"),
+        "logging:\n  logs:\n    - format: nosuch\n      filename: x\n",
+    )
+    .unwrap();
+    let (rc, _, _) = common::proxy::ctl(&p.dir, &["config", "reload"]);
+    assert_eq!(rc, 2);
+    assert!(
+        p.stderr().contains("logging.yaml failed to load"),
+        "{}",
+        p.stderr()
+    );
+    get("/size/3");
+    assert_eq!(lines(&p.dir.join("first.log"), 3)[2], "size/3 200");
+    assert_eq!(lines(&p.dir.join("second.log"), 2)[1], "second size/3");
+    assert!(!p.dir.join("x.log").exists());
+}

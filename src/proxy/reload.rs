@@ -11,6 +11,7 @@
 //!   those transactions ends); each plugin hears TSRemapPostConfigReload with how it went.
 //!   ip_allow.yaml is read again first: a broken one keeps the old remap.config and ip_allow.yaml
 //!   both (remap.config is then not read, and plugins hear nothing);
+//! - logging.yaml (the access logs), when there is one;
 //! - sni.yaml, ssl_multicert.config (new certificates for new handshakes) and the session ticket
 //!   key file (proxy.config.ssl.server.ticket_key.filename);
 //! - then TSMgmtUpdateRegister's continuations hear TS_EVENT_MGMT_UPDATE.
@@ -84,6 +85,23 @@ impl Reloader {
                 }
             ));
             ok &= r;
+        }
+        if let Some(dir) = &self.config_dir {
+            let records = crate::host::records();
+            let file = crate::accesslog::path(records, dir);
+            // No logging.yaml now: nothing to read (the logs in force, if any, stay).
+            if file.exists() {
+                let r = crate::accesslog::reload(records, dir);
+                said.push(format!(
+                    "logging.yaml: {}",
+                    if r {
+                        "reloaded"
+                    } else {
+                        "not reloaded (see the log)"
+                    }
+                ));
+                ok &= r;
+            }
         }
         if let Some(tls) = &self.tls {
             let sni = crate::tls::sni::reload();
