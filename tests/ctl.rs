@@ -143,7 +143,7 @@ fn served_name(out: &str) -> Option<&str> {
 }
 
 #[test]
-fn config_reload_serves_new_certificates_and_old_tickets_still_resume() {
+fn config_reload_under_tls_load_serves_new_certificates_and_old_tickets_still_resume() {
     let origin = Origin::start();
     let dir = temp_dir("ctl-certs");
     let (a_cert, a_key) = make_cert(&dir, "a.test");
@@ -163,6 +163,33 @@ fn config_reload_serves_new_certificates_and_old_tickets_still_resume() {
     assert_eq!(served_name(&first), Some("a.test"), "{first}");
     let b = common::proxy::s_client(p.tls_port, &["-servername", "b.test"]);
     assert_eq!(served_name(&b), Some("a.test"), "only a.test before: {b}");
+    // Load over TLS while the certificates change: a new handshake per request.
+    let done = Arc::new(AtomicBool::new(false));
+    let load = {
+        let (done, port) = (done.clone(), p.tls_port);
+        std::thread::spawn(move || {
+            let url = format!("https://127.0.0.1:{port}/size/10");
+            let mut codes = Vec::new();
+            for _ in 0..2000 {
+                if done.load(Ordering::Acquire) {
+                    break;
+                }
+                let (rc, out) = common::proxy::curl(&[
+                    "-k",
+                    "-o",
+                    "/dev/null",
+                    "-w",
+                    "%{http_code}",
+                    "-H",
+                    "Host: example.com",
+                    &url,
+                ]);
+                codes.push((rc, String::from_utf8_lossy(&out).into_owned()));
+            }
+            codes
+        })
+    };
+    std::thread::sleep(Duration::from_millis(300));
     std::fs::write(p.dir.join("b.pem"), b_cert).unwrap();
     std::fs::write(p.dir.join("b.key"), b_key).unwrap();
     std::fs::write(
@@ -178,6 +205,20 @@ fn config_reload_serves_new_certificates_and_old_tickets_still_resume() {
     assert!(b.contains("HTTP/1.1 200 OK"), "{b}");
     let again = common::proxy::s_client(p.tls_port, &["-servername", "a.test", "-sess_in", s]);
     assert!(again.contains("Reused, TLSv1."), "{again}");
+    std::thread::sleep(Duration::from_millis(300));
+    done.store(true, Ordering::Release);
+    let codes = load.join().unwrap();
+    assert!(codes.len() > 4, "the load ran: {}", codes.len());
+    let failed: Vec<_> = codes
+        .iter()
+        .filter(|(rc, c)| *rc != 0 || c != "200")
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {} failed: {failed:?}",
+        failed.len(),
+        codes.len()
+    );
 }
 
 #[test]
