@@ -106,7 +106,69 @@ pub const METRICS: [(M, &str, bool); 17] = [
     ),
 ];
 
-const N: usize = METRICS.len();
+/// ATS's per-status response counters (proxy/http/HttpConfig.cc): the client's response status.
+pub const CODES: [(u16, &str); 40] = [
+    (100, "proxy.process.http.100_responses"),
+    (101, "proxy.process.http.101_responses"),
+    (200, "proxy.process.http.200_responses"),
+    (201, "proxy.process.http.201_responses"),
+    (202, "proxy.process.http.202_responses"),
+    (203, "proxy.process.http.203_responses"),
+    (204, "proxy.process.http.204_responses"),
+    (205, "proxy.process.http.205_responses"),
+    (206, "proxy.process.http.206_responses"),
+    (300, "proxy.process.http.300_responses"),
+    (301, "proxy.process.http.301_responses"),
+    (302, "proxy.process.http.302_responses"),
+    (303, "proxy.process.http.303_responses"),
+    (304, "proxy.process.http.304_responses"),
+    (305, "proxy.process.http.305_responses"),
+    (307, "proxy.process.http.307_responses"),
+    (308, "proxy.process.http.308_responses"),
+    (400, "proxy.process.http.400_responses"),
+    (401, "proxy.process.http.401_responses"),
+    (402, "proxy.process.http.402_responses"),
+    (403, "proxy.process.http.403_responses"),
+    (404, "proxy.process.http.404_responses"),
+    (405, "proxy.process.http.405_responses"),
+    (406, "proxy.process.http.406_responses"),
+    (407, "proxy.process.http.407_responses"),
+    (408, "proxy.process.http.408_responses"),
+    (409, "proxy.process.http.409_responses"),
+    (410, "proxy.process.http.410_responses"),
+    (411, "proxy.process.http.411_responses"),
+    (412, "proxy.process.http.412_responses"),
+    (413, "proxy.process.http.413_responses"),
+    (414, "proxy.process.http.414_responses"),
+    (415, "proxy.process.http.415_responses"),
+    (416, "proxy.process.http.416_responses"),
+    (500, "proxy.process.http.500_responses"),
+    (501, "proxy.process.http.501_responses"),
+    (502, "proxy.process.http.502_responses"),
+    (503, "proxy.process.http.503_responses"),
+    (504, "proxy.process.http.504_responses"),
+    (505, "proxy.process.http.505_responses"),
+];
+
+/// ATS's per-method request counters (the client's request); the last counts every other method.
+pub const METHODS: [(&[u8], &str); 11] = [
+    (b"GET", "proxy.process.http.get_requests"),
+    (b"HEAD", "proxy.process.http.head_requests"),
+    (b"TRACE", "proxy.process.http.trace_requests"),
+    (b"OPTIONS", "proxy.process.http.options_requests"),
+    (b"POST", "proxy.process.http.post_requests"),
+    (b"PUT", "proxy.process.http.put_requests"),
+    (b"PUSH", "proxy.process.http.push_requests"),
+    (b"DELETE", "proxy.process.http.delete_requests"),
+    (b"PURGE", "proxy.process.http.purge_requests"),
+    (b"CONNECT", "proxy.process.http.connect_requests"),
+    (b"", "proxy.process.http.extension_method_requests"),
+];
+
+/// A block's slots: [`METRICS`], then [`CODES`], then [`METHODS`].
+const CODE0: usize = METRICS.len();
+const METHOD0: usize = CODE0 + CODES.len();
+const N: usize = METHOD0 + METHODS.len();
 
 struct Block([AtomicI64; N]);
 
@@ -152,39 +214,49 @@ thread_local! {
 /// its block is gone, the count goes to the retired block directly.
 #[inline]
 pub fn add(m: M, n: i64) {
-    add_all(&[(m, n)]);
+    add_slots(&[(m as usize, n)]);
 }
 
-/// [`add`] for several metrics, with one look at this thread's block (the request path counts two
-/// or three at a time).
+/// [`add`] for several metrics, with one look at this thread's block.
 #[inline]
-pub fn add_all(changes: &[(M, i64)]) {
+pub fn add_all<const K: usize>(changes: [(M, i64); K]) {
+    add_slots(&changes.map(|(m, n)| (m as usize, n)));
+}
+
+/// Add to slots of the block (the request path counts several at a time: one look at the
+/// thread's block).
+#[inline]
+fn add_slots(changes: &[(usize, i64)]) {
     if MINE
         .try_with(|b| {
-            for (m, n) in changes {
-                b.0 .0[*m as usize].fetch_add(*n, Ordering::Relaxed);
+            for (i, n) in changes {
+                b.0 .0[*i].fetch_add(*n, Ordering::Relaxed);
             }
         })
         .is_err()
     {
         let mut b = BLOCKS.lock();
-        for (m, n) in changes {
-            b.retired[*m as usize] += n;
+        for (i, n) in changes {
+            b.retired[*i] += n;
         }
     }
 }
 
-/// The value of metric `m` now.
-pub fn get(m: M) -> i64 {
+fn get_slot(i: usize) -> i64 {
     let b = BLOCKS.lock();
-    b.retired[m as usize]
+    b.retired[i]
         + b.live
             .iter()
-            .map(|x| x.0[m as usize].load(Ordering::Relaxed))
+            .map(|x| x.0[i].load(Ordering::Relaxed))
             .sum::<i64>()
 }
 
-/// The metric called `name`, if tshost keeps it.
+/// The value of metric `m` now.
+pub fn get(m: M) -> i64 {
+    get_slot(m as usize)
+}
+
+/// The metric called `name`, if it is one of [`METRICS`].
 pub fn find(name: &str) -> Option<M> {
     METRICS
         .iter()
@@ -192,21 +264,46 @@ pub fn find(name: &str) -> Option<M> {
         .map(|(m, _, _)| *m)
 }
 
-/// Every metric: name, value, whether it is a gauge; in [`METRICS`] order.
-pub fn all() -> Vec<(&'static str, i64, bool)> {
+/// Every metric's name and whether it is a gauge, by slot.
+fn names() -> impl Iterator<Item = (usize, &'static str, bool)> {
     METRICS
         .iter()
-        .map(|(m, name, gauge)| (*name, get(*m), *gauge))
-        .collect()
+        .enumerate()
+        .map(|(i, (_, n, g))| (i, *n, *g))
+        .chain(
+            CODES
+                .iter()
+                .enumerate()
+                .map(|(i, (_, n))| (CODE0 + i, *n, false)),
+        )
+        .chain(
+            METHODS
+                .iter()
+                .enumerate()
+                .map(|(i, (_, n))| (METHOD0 + i, *n, false)),
+        )
+}
+
+/// The value of the metric called `name` and whether it is a gauge.
+pub fn value(name: &str) -> Option<(i64, bool)> {
+    names()
+        .find(|(_, n, _)| *n == name)
+        .map(|(i, _, gauge)| (get_slot(i), gauge))
+}
+
+/// Every metric: name, value, whether it is a gauge ([`METRICS`], [`CODES`], [`METHODS`]).
+pub fn all() -> Vec<(&'static str, i64, bool)> {
+    names().map(|(i, n, g)| (n, get_slot(i), g)).collect()
 }
 
 /// A client's request was read (HTTP/1 or an HTTP/2 stream): a transaction in flight.
 pub fn request_started() {
-    add_all(&[(M::IncomingRequests, 1), (M::CurrentClientTransactions, 1)]);
+    add_all([(M::IncomingRequests, 1), (M::CurrentClientTransactions, 1)]);
 }
 
-/// A transaction whose request was read ended; `status` is the response the client got (0: none).
-pub fn request_completed(status: i32) {
+/// A transaction whose request was read ended: `method` its request's, `status` the response
+/// the client got (0: none).
+pub fn request_completed(method: &[u8], status: i32) {
     let class = match status {
         100..=199 => M::Responses1xx,
         200..=299 => M::Responses2xx,
@@ -214,17 +311,43 @@ pub fn request_completed(status: i32) {
         400..=499 => M::Responses4xx,
         500..=599 => M::Responses5xx,
         _ => {
-            return add_all(&[
-                (M::CompletedRequests, 1),
-                (M::CurrentClientTransactions, -1),
+            return add_slots(&[
+                (M::CompletedRequests as usize, 1),
+                (M::CurrentClientTransactions as usize, -1),
+                (method_slot(method), 1),
             ])
         }
     };
-    add_all(&[
-        (M::CompletedRequests, 1),
-        (M::CurrentClientTransactions, -1),
-        (class, 1),
-    ]);
+    let code = CODES
+        .binary_search_by_key(&(status as u16), |(c, _)| *c)
+        .map_or(class as usize, |i| CODE0 + i);
+    // A status without a counter of its own (`code` is then its class's slot) counts its class
+    // only.
+    if code == class as usize {
+        add_slots(&[
+            (M::CompletedRequests as usize, 1),
+            (M::CurrentClientTransactions as usize, -1),
+            (class as usize, 1),
+            (method_slot(method), 1),
+        ]);
+    } else {
+        add_slots(&[
+            (M::CompletedRequests as usize, 1),
+            (M::CurrentClientTransactions as usize, -1),
+            (class as usize, 1),
+            (code, 1),
+            (method_slot(method), 1),
+        ]);
+    }
+}
+
+/// The slot of `method`'s counter.
+fn method_slot(method: &[u8]) -> usize {
+    METHOD0
+        + METHODS[..METHODS.len() - 1]
+            .iter()
+            .position(|(m, _)| *m == method)
+            .unwrap_or(METHODS.len() - 1)
 }
 
 /// A gauge held for as long as the guard lives: `total` counted once, `current` up now and down
@@ -233,7 +356,7 @@ pub struct Held(M);
 
 impl Held {
     pub fn new(total: M, current: M) -> Held {
-        add_all(&[(total, 1), (current, 1)]);
+        add_all([(total, 1), (current, 1)]);
         Held(current)
     }
 }
@@ -282,6 +405,35 @@ mod tests {
         assert_eq!(get(M::Http2CurrentClientConnections) - c0, 1);
         std::thread::spawn(move || drop(held)).join().unwrap();
         assert_eq!(get(M::Http2CurrentClientConnections), c0);
+    }
+
+    #[test]
+    fn a_completed_request_counts_its_class_its_status_and_its_method() {
+        // (Statuses and methods no other unit test's transactions use.)
+        let v = |n: &str| value(n).unwrap().0;
+        let (c4, c415, purge, ext, c2) = (
+            v("proxy.process.http.4xx_responses"),
+            v("proxy.process.http.415_responses"),
+            v("proxy.process.http.purge_requests"),
+            v("proxy.process.http.extension_method_requests"),
+            v("proxy.process.http.2xx_responses"),
+        );
+        request_completed(b"PURGE", 415);
+        request_completed(b"BREW", 299);
+        assert_eq!(v("proxy.process.http.4xx_responses") - c4, 1);
+        assert_eq!(v("proxy.process.http.415_responses") - c415, 1);
+        assert_eq!(v("proxy.process.http.purge_requests") - purge, 1);
+        assert_eq!(v("proxy.process.http.extension_method_requests") - ext, 1);
+        assert_eq!(
+            v("proxy.process.http.2xx_responses") - c2,
+            1,
+            "299: its class once"
+        );
+        assert!(
+            CODES.windows(2).all(|w| w[0].0 < w[1].0),
+            "sorted for the search"
+        );
+        assert_eq!(all().len(), N);
     }
 
     #[test]

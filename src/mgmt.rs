@@ -146,9 +146,8 @@ pub fn record_value(name: &str) -> Option<RecValue> {
     if let Some(p) = plugin_record(name) {
         return Some(p.value);
     }
-    if let Some((m, _, gauge)) = crate::metrics::METRICS.iter().find(|(_, n, _)| *n == name) {
-        let v = crate::metrics::get(*m);
-        return Some(if *gauge {
+    if let Some((v, gauge)) = crate::metrics::value(name) {
+        return Some(if gauge {
             RecValue::Int(v)
         } else {
             RecValue::Counter(v)

@@ -76,6 +76,10 @@ fn metrics_count_what_curl_saw_and_stats_over_http_agrees() {
     assert_eq!(metric(d, "proxy.process.http.2xx_responses"), 10);
     assert_eq!(metric(d, "proxy.process.http.4xx_responses"), 2);
     assert_eq!(metric(d, "proxy.process.http.5xx_responses"), 0);
+    assert_eq!(metric(d, "proxy.process.http.200_responses"), 10);
+    assert_eq!(metric(d, "proxy.process.http.404_responses"), 2);
+    assert_eq!(metric(d, "proxy.process.http.get_requests"), 12);
+    assert_eq!(metric(d, "proxy.process.http.post_requests"), 0);
     assert_eq!(metric(d, "proxy.process.http.total_client_connections"), 8);
     assert_eq!(metric(d, "proxy.process.http2.total_client_connections"), 3);
     assert_eq!(

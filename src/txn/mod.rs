@@ -389,13 +389,13 @@ impl Txn {
         TXNS.release(self.handle);
         // proxy.process.http.completed_requests and the status classes, for a transaction
         // whose request was read.
-        if self.headers.client_req.is_some() {
+        if let Some(req) = self.headers.client_req.load_full() {
             let status = self
                 .headers
                 .client_resp
                 .load_full()
                 .map_or(0, |r| r.with(|h| i32::from(h.status())));
-            crate::metrics::request_completed(status);
+            req.with(|h| crate::metrics::request_completed(h.method(), status));
         }
         let wakers = {
             let mut l = self.ssn.live.lock();
