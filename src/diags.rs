@@ -12,7 +12,7 @@
 
 use std::fs::File;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::OnceLock;
 
@@ -101,8 +101,9 @@ pub fn tag_enabled(tag: Option<&str>) -> bool {
 }
 
 static PROGRAM: OnceLock<&'static str> = OnceLock::new();
-/// diags.log, once opened: STATUS and above are appended to it as well as printed on stderr.
-static LOG: OnceLock<File> = OnceLock::new();
+/// diags.log, once opened (and its path, to open it again on SIGUSR2): the levels whose output
+/// has L go to it.
+static LOG: parking_lot::RwLock<Option<(File, PathBuf)>> = parking_lot::RwLock::new(None);
 
 /// The name the main thread's lines carry (`tshost` unless set; `traffic_server` when started as
 /// ATS's traffic_server). Only the first call counts.
@@ -127,25 +128,51 @@ fn thread_label() -> String {
 /// (by default every level but DIAG and DEBUG) go to it instead of stderr. Only one diags.log per
 /// process: a second call is an error.
 pub fn open_log(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .mode(0o644)
-        .open(path)?;
-    LOG.set(file).map_err(|_| {
-        std::io::Error::new(
-            std::io::ErrorKind::AlreadyExists,
-            "a diags.log is already open in this process",
-        )
-    })?;
+    {
+        let mut log = LOG.write();
+        if log.is_some() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "a diags.log is already open in this process",
+            ));
+        }
+        *log = Some((open_append(path)?, path.to_path_buf()));
+    }
     emit(Level::Status, None, &format!("opened {}", path.display()));
     Ok(())
 }
 
+fn open_append(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o644)
+        .open(path)
+}
+
+/// ATS's Diags::reseat_diagslog (SIGUSR2, after a log rotation moved it): diags.log is opened
+/// again at its path. None when there is no diags.log; Some(its file name, whether it worked).
+pub fn reseat_log() -> Option<(String, bool)> {
+    let mut log = LOG.write();
+    let (_, path) = log.as_ref()?;
+    let path = path.clone();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match open_append(&path) {
+        Ok(f) => {
+            *log = Some((f, path));
+            Some((name, true))
+        }
+        Err(_) => Some((name, false)),
+    }
+}
+
 /// Whether diags.log is open.
 pub fn log_open() -> bool {
-    LOG.get().is_some()
+    LOG.read().is_some()
 }
 
 /// Where a level's lines go: `proxy.config.diags.output.<level>`, letters as ATS's: O stdout, E
@@ -215,7 +242,7 @@ pub fn emit(level: Level, tag: Option<&str>, msg: &str) {
         line.push_str(msg.trim_end_matches('\n'));
         line.push('\n');
         let mut to = OUTPUTS[level as usize].load(Ordering::Relaxed);
-        let log = LOG.get();
+        let log = LOG.read();
         if to & TO_LOG != 0 && log.is_none() {
             to |= TO_STDERR;
         }
@@ -225,10 +252,11 @@ pub fn emit(level: Level, tag: Option<&str>, msg: &str) {
         if to & TO_STDERR != 0 {
             let _ = std::io::stderr().lock().write_all(line.as_bytes());
         }
-        if let (true, Some(mut log)) = (to & TO_LOG != 0, log) {
+        if let (true, Some((mut file, _))) = (to & TO_LOG != 0, log.as_ref().map(|(f, p)| (f, p))) {
             // One write per line on an O_APPEND file: lines from threads never interleave.
-            let _ = log.write_all(line.as_bytes());
+            let _ = file.write_all(line.as_bytes());
         }
+        drop(log);
     }
     match level {
         Level::Fatal | Level::Alert => std::process::exit(70),

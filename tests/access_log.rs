@@ -371,3 +371,75 @@ fn a_reload_reads_logging_yaml_again_and_a_broken_one_keeps_the_logs() {
     assert_eq!(lines(&p.dir.join("second.log"), 2)[1], "second size/3");
     assert!(!p.dir.join("x.log").exists());
 }
+
+/// External log rotation, as ATS: after the files are moved (`mv`), lines go on into the moved
+/// access log until SIGUSR2; then diags.log is opened again at its path ("Reseated diags.log", in
+/// the new file) and so is the access log, for the lines after the signal (ATS's sigusr2 gold
+/// test, its second part).
+#[test]
+fn sigusr2_reopens_moved_logs_for_the_lines_after_it() {
+    let origin = Origin::start();
+    let p = Proxy::start(
+        "access-log-sigusr2",
+        &origin,
+        Setup {
+            records: [
+                "CONFIG proxy.config.log.logfile_dir STRING logs",
+                "CONFIG proxy.config.diags.output.status STRING E",
+                "CONFIG proxy.config.diags.output.note STRING EL",
+                "CONFIG proxy.config.diags.output.warning STRING EL",
+                "CONFIG proxy.config.diags.output.error STRING EL",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            files: vec![
+                (
+                    "logging.yaml".into(),
+                    "logging:\n  formats:\n    - name: p\n      format: '%<cqup>'\n  logs:\n    - filename: rot\n      format: p\n".into(),
+                ),
+                ("logs/.keep".into(), Vec::new()),
+            ],
+            ..Default::default()
+        },
+    );
+    let d = p.dir.join("logs");
+    let get = |path: &str| {
+        let url = format!("http://127.0.0.1:{}{path}", p.port);
+        assert_eq!(curl_sizes(&["-H", "Host: example.com", &url]).0, 200);
+    };
+    get("/size/1");
+    assert_eq!(lines(&d.join("rot.log"), 1), ["size/1"]);
+    std::fs::rename(d.join("rot.log"), d.join("rot.log_old")).unwrap();
+    std::fs::rename(d.join("diags.log"), d.join("diags.log_old")).unwrap();
+    get("/size/2");
+    assert_eq!(lines(&d.join("rot.log_old"), 2), ["size/1", "size/2"]);
+    assert!(!d.join("rot.log").exists(), "written on in the moved file");
+    let st = std::process::Command::new("kill")
+        .args(["-USR2", &p.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    assert!(
+        p.wait_for_stderr("NOTE: Reseated diags.log", Duration::from_secs(10)),
+        "{}",
+        p.stderr()
+    );
+    let end = Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(d.join("diags.log"))
+        .unwrap_or_default()
+        .contains("Reseated diags.log")
+    {
+        assert!(
+            Instant::now() < end,
+            "the new diags.log says it was reseated"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    get("/size/3");
+    assert_eq!(lines(&d.join("rot.log"), 1), ["size/3"]);
+    assert_eq!(lines(&d.join("rot.log_old"), 2), ["size/1", "size/2"]);
+    assert!(!std::fs::read_to_string(d.join("diags.log_old"))
+        .unwrap()
+        .contains("Reseated"));
+}

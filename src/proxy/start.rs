@@ -405,16 +405,14 @@ fn survived(name: &str) -> String {
             "ATS dumps its allocator free lists and memory statistics here; tshost has none to \
              dump"
         }
-        _ => {
-            "ATS reopens traffic.out, diags.log and its access logs here (log rotation); tshost \
-             does not reopen its diags.log or a bound traffic.out yet"
-        }
+        _ => "nothing more is done",
     };
     format!("{name} received: {ats}; still running")
 }
 
-/// Serve until SIGINT or SIGTERM, then stop gracefully. SIGHUP, SIGUSR1 and SIGUSR2 are logged
-/// and survived; SIGPIPE is ignored ([`ignore_signals_until_run`]).
+/// Serve until SIGINT or SIGTERM, then stop gracefully. SIGHUP reloads, SIGUSR2 reopens the
+/// logs a rotation moved (as ATS), SIGUSR1 is logged and survived; SIGPIPE is ignored
+/// ([`ignore_signals_until_run`]).
 /// `started` is logged once the signal handlers are in place, then ATS's `Traffic Server is fully
 /// initialized.`
 ///
@@ -562,7 +560,17 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
                 _ = control.stop.notified() => break crate::note!("stopping (control socket)"),
                 _ = &mut serving => {}
                 _ = usr1.recv() => crate::note!("{}", survived("SIGUSR1")),
-                _ = usr2.recv() => crate::note!("{}", survived("SIGUSR2")),
+                _ = usr2.recv() => {
+                    // ATS's log rotation: diags.log opened again at its path, then the moved
+                    // text and access logs.
+                    crate::debug!("log", "received SIGUSR2, reloading traffic.out");
+                    match crate::diags::reseat_log() {
+                        Some((name, true)) => crate::note!("Reseated {name}"),
+                        Some((name, false)) => crate::note!("Could not reseat {name}"),
+                        None => {}
+                    }
+                    let _ = tokio::task::spawn_blocking(crate::textlog::reopen_moved).await;
+                }
             }
         }
         if let Some(b) = &socket {

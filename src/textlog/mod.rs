@@ -361,6 +361,17 @@ pub fn destroy(handle: usize) -> bool {
 }
 
 /// Everything written so far to every text log is in its file (at exit), within `wait`.
+/// A log rotation was signalled (SIGUSR2, ATS's Log::handle_log_rotation_request): every log
+/// whose file was moved or deleted is opened again at its path. Waits for the writer (bounded).
+pub fn reopen_moved() {
+    let q = QUEUE.lock().clone();
+    if let Some(q) = q {
+        if !q.control(writer::CONTROL_WAIT, writer::Msg::Reopen) {
+            crate::warning!("text logs: the log writer did not reopen the logs in time");
+        }
+    }
+}
+
 pub fn flush_all(wait: Duration) -> bool {
     let q = QUEUE.lock().clone();
     q.is_none_or(|q| q.control(wait, writer::Msg::Flush))

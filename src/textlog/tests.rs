@@ -188,18 +188,34 @@ fn a_destroyed_handle_is_dead_and_its_name_free_again() {
 }
 
 #[test]
-fn a_deleted_directory_is_made_again_for_the_next_lines() {
-    let d = scratch("gone");
+fn a_moved_file_is_written_on_until_a_rotation_reopens_it() {
+    let d = scratch("rotated");
     let h = create_on(spawned(), b"g", false, true, cfg(&d)).unwrap();
     let log = get(h).unwrap();
     log.write(b"one");
     log.flush();
-    std::fs::remove_dir_all(&d).unwrap();
-    // Noticed at most a second later.
-    std::thread::sleep(Duration::from_millis(1100));
+    // A rotation moves the file: lines go on into the moved file (as ATS), until SIGUSR2.
+    std::fs::rename(d.join("g.log"), d.join("g.log_old")).unwrap();
     log.write(b"two");
     log.flush();
-    assert_eq!(read(&d.join("g.log")), "two\n");
+    assert_eq!(read(&d.join("g.log_old")), "one\ntwo\n");
+    assert!(log
+        .queue
+        .control(super::writer::CONTROL_WAIT, super::writer::Msg::Reopen));
+    log.write(b"three");
+    log.flush();
+    assert_eq!(read(&d.join("g.log")), "three\n");
+    assert_eq!(read(&d.join("g.log_old")), "one\ntwo\n");
+    // Its directory deleted: made again at the next rotation signal.
+    std::fs::remove_dir_all(&d).unwrap();
+    log.write(b"lost");
+    log.flush();
+    assert!(log
+        .queue
+        .control(super::writer::CONTROL_WAIT, super::writer::Msg::Reopen));
+    log.write(b"four");
+    log.flush();
+    assert_eq!(read(&d.join("g.log")), "four\n");
     destroy(h);
 }
 

@@ -8,10 +8,10 @@
 //! looks at each log's rolling. A flush (TSTextLogObjectFlush) or a close (Destroy) waits, with a
 //! bound, until the writer has written everything queued before it.
 //!
-//! A file that cannot be opened or written (its directory deleted, the disk full) costs the lines
-//! of that attempt: an ERROR once per failing spell, a NOTE when writing works again. A file
-//! deleted or moved away while open is noticed within a second and opened again (created again,
-//! with its directory).
+//! A file that cannot be opened or written (the disk full) costs the lines of that attempt: an
+//! ERROR once per failing spell, a NOTE when writing works again. As in ATS, a file moved or
+//! deleted while open is written on until a log rotation is signalled (SIGUSR2,
+//! [`Msg::Reopen`]): then it is opened again at its path (created again, with its directory).
 #![forbid(unsafe_code)]
 
 use std::collections::HashMap;
@@ -45,6 +45,9 @@ pub enum Msg {
     Flush(Sender<()>),
     /// Write this log's lines, close its file, forget it: then say so.
     Close(Arc<TextLog>, Sender<()>),
+    /// A log rotation (SIGUSR2): write what is queued, then each file no longer at its path
+    /// (moved or deleted by the rotation) is opened again there for its next lines; then say so.
+    Reopen(Sender<()>),
 }
 
 /// The writer's queue.
@@ -129,7 +132,6 @@ struct Entry {
     last: i64,
     /// Opening or writing fails: said once, lines lost since.
     failing: Option<u64>,
-    checked: Instant,
 }
 
 struct Writer {
@@ -241,7 +243,6 @@ impl Writer {
                     first: 0,
                     last: 0,
                     failing: None,
-                    checked: Instant::now(),
                 };
                 if e.log.cfg.allow_empty {
                     e.open();
@@ -262,6 +263,19 @@ impl Writer {
             }
             Msg::Flush(ack) => {
                 self.write_all();
+                let _ = ack.send(());
+            }
+            Msg::Reopen(ack) => {
+                self.write_all();
+                for e in self.entries.values_mut() {
+                    if e.file.moved() {
+                        crate::debug!("log", "{} was moved: opened again", e.log.name);
+                        e.file.close();
+                        if e.log.cfg.allow_empty {
+                            e.open();
+                        }
+                    }
+                }
                 let _ = ack.send(());
             }
             Msg::Close(log, ack) => {
@@ -360,12 +374,6 @@ impl Entry {
     fn write_out(&mut self) {
         if self.pending.is_empty() {
             return;
-        }
-        if self.checked.elapsed() >= Duration::from_secs(1) {
-            self.checked = Instant::now();
-            if self.file.moved() {
-                self.file.close();
-            }
         }
         let written = self.open()
             && match self.file.write(&self.pending, self.first, self.last) {
