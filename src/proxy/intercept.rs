@@ -71,6 +71,9 @@ struct State {
     client_side: bool,
     /// The plugin closed (or aborted) the VConnection.
     plugin_closed: bool,
+    /// The NBytes of the plugin's write when first seen (ATS's TransformTerminus tells its
+    /// transaction the length then: TRANSFORM_READ_READY).
+    announced: Option<i64>,
 }
 
 /// The transaction's side of an intercept: its origin connection.
@@ -172,6 +175,9 @@ fn pump(vc: &PluginVConn, shared: &Shared) {
             }
             // The response, out of the plugin's write VIO (while the client side keeps up).
             let w = &vc.write;
+            if w.op() == Op::Write && st.announced.is_none() {
+                st.announced = Some(w.nbytes());
+            }
             if w.op() == Op::Write && st.to_proxy.len() < PENDING_MAX {
                 if let Some(reader) = READERS.get(w.reader()) {
                     let todo = (w.nbytes() - w.ndone()).max(0) as usize;
@@ -330,6 +336,13 @@ impl InterceptIo {
             w.nbytes(),
             READERS.get(w.reader()).map_or(-1, |r| r.avail() as i64)
         )
+    }
+
+    /// The length the plugin's write announced when first seen (its TSVConnWrite's NBytes), if
+    /// one was (not INT64_MAX).
+    pub fn announced(&self) -> Option<u64> {
+        let n = self.shared.st.lock().announced?;
+        u64::try_from(n).ok().filter(|_| n != i64::MAX)
     }
 
     /// The VConnection's handle (a transform's output).

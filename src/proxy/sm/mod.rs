@@ -710,7 +710,7 @@ async fn forward<C: ClientIo>(
     // may change, so the client gets it framed anew.
     let chain = transform::chain_of(txn, head_only);
     let origin_framing = transform::framing_for_client(&chain, resp_framing);
-    let (client_resp, client_framing) = server_resp.copy_with(|h| {
+    let (client_resp, mut client_framing) = server_resp.copy_with(|h| {
         let keep = client_ka && !body_unsent;
         let framing = prepare_client_response(h, origin_framing, client_version, is_head, keep);
         if draining {
@@ -731,6 +731,7 @@ async fn forward<C: ClientIo>(
         if !run.until_output(&mut origin).await {
             return Err(fail(m, Failure::Respond(504)));
         }
+        client_framing = run.announce(resp_framing, &client_resp, client_framing);
         running = Some(run);
     }
     worked(m, Step::Respond);

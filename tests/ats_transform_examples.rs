@@ -1,0 +1,285 @@
+//! ATS 9.2.9's example plugins that move bodies (`example/plugins/c-api/` of the source Debian
+//! built its package from), built against tshost's headers alone (`common::ats::build_example`)
+//! and run end to end over HTTP/1.1 and HTTP/2 (TLS, curl --http2), with bodies of 0 bytes,
+//! 1 byte, 16 KiB and, for one transform, 64 MiB with the resident set bounded.
+//!
+//! What ATS does was seen on Debian's ATS 9.2.9 with the same plugins (built against these
+//! headers: the ABI is ATS's) and the same tshost-origin (2026-12-07); each test says it where
+//! it asserts it.
+mod common;
+
+use std::time::Duration;
+
+use common::ats::build_example;
+use common::proxy::{curl, pattern, raw_request, Origin, Proxy, Setup};
+use common::temp_dir;
+
+/// The body sizes every plugin is run with (the 64 MiB one apart).
+const SIZES: [u64; 3] = [0, 1, 16384];
+
+/// Split a raw HTTP/1.1 response: (head, body with chunked framing removed).
+fn split(resp: &[u8]) -> (String, Vec<u8>) {
+    let at = resp
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a head");
+    let head = String::from_utf8_lossy(&resp[..at]).into_owned();
+    let mut rest = &resp[at + 4..];
+    if !head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        return (head, rest.to_vec());
+    }
+    let mut body = Vec::new();
+    loop {
+        let nl = rest
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("a chunk size");
+        let n =
+            usize::from_str_radix(std::str::from_utf8(&rest[..nl]).unwrap().trim(), 16).unwrap();
+        rest = &rest[nl + 2..];
+        if n == 0 {
+            return (head, body);
+        }
+        body.extend_from_slice(&rest[..n]);
+        rest = &rest[n + 2..];
+    }
+}
+
+/// GET `path` for example.com over HTTP/1.1 (the connection closed after it).
+fn get1(p: &Proxy, path: &str, extra: &str) -> (String, Vec<u8>) {
+    let req =
+        format!("GET {path} HTTP/1.1\r\nHost: example.com\r\n{extra}Connection: close\r\n\r\n");
+    split(&raw_request(p.port, req.as_bytes()))
+}
+
+/// GET `path` for example.com over HTTP/2 with curl: (head as curl wrote it, body).
+fn get2(p: &Proxy, dir: &std::path::Path, path: &str, extra: &[&str]) -> (String, Vec<u8>) {
+    let head_file = dir.join("h2-head");
+    let url = format!("https://127.0.0.1:{}{path}", p.tls_port);
+    let mut args = vec![
+        "-k",
+        "--http2",
+        "-sS",
+        "-H",
+        "Host: example.com",
+        "-D",
+        head_file.to_str().unwrap(),
+    ];
+    for e in extra {
+        args.extend(["-H", e]);
+    }
+    args.push(&url);
+    let (rc, body) = curl(&args);
+    assert_eq!(rc, 0, "curl {path}\n{}", p.stderr());
+    let head = std::fs::read_to_string(&head_file).unwrap();
+    assert!(head.starts_with("HTTP/2 "), "{head}");
+    (head, body)
+}
+
+/// The value of `name` in a head (case-insensitive), if there.
+fn field(head: &str, name: &str) -> Option<String> {
+    head.lines().find_map(|l| {
+        let (n, v) = l.split_once(':')?;
+        n.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().to_string())
+    })
+}
+
+fn start(name: &str, origin: &Origin, plugins: Vec<String>, debug_tags: &str) -> Proxy {
+    let mut records = Vec::new();
+    if !debug_tags.is_empty() {
+        records.push("CONFIG proxy.config.diags.debug.enabled INT 1".into());
+        records.push(format!(
+            "CONFIG proxy.config.diags.debug.tags STRING {debug_tags}"
+        ));
+    }
+    Proxy::start(
+        name,
+        origin,
+        Setup {
+            records,
+            plugins,
+            ..Setup::default()
+        },
+    )
+}
+
+/// append_transform appends its file to 200 text/html bodies. On ATS the client gets
+/// `Content-Length: N + file length` (the transform's TSVConnWrite announces it, and ATS's
+/// TransformTerminus passes that length on as the response's), over HTTP/1.1 and HTTP/2; a body
+/// of 0 bytes becomes the file alone; a body that is not text/html is not transformed (the
+/// origin's Content-Length).
+#[test]
+fn append_transform_appends_the_file_to_html_bodies_over_http1_and_http2() {
+    let dir = temp_dir("ex-append");
+    let so = build_example("append_transform/append_transform.c", &dir);
+    let file = dir.join("append.txt");
+    let text: &[u8] = b"<p>appended by the plugin</p>\n";
+    std::fs::write(&file, text).unwrap();
+    let origin = Origin::start();
+    let p = start(
+        "ex-append",
+        &origin,
+        vec![format!("{} {}", so.display(), file.display())],
+        "",
+    );
+    for n in SIZES {
+        let mut want = pattern(n);
+        want.extend_from_slice(text);
+        let len = want.len().to_string();
+        let (head, body) = get1(&p, &format!("/html/{n}"), "");
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}\n{}", p.stderr());
+        assert_eq!(field(&head, "content-length"), Some(len.clone()), "{head}");
+        assert!(body == want, "/html/{n}: {} bytes", body.len());
+        let (head, body) = get2(&p, &dir, &format!("/html/{n}"), &[]);
+        assert_eq!(field(&head, "content-length"), Some(len), "{head}");
+        assert!(body == want, "HTTP/2 /html/{n}: {} bytes", body.len());
+        // Not text/html: as the origin sent it.
+        let (head, body) = get1(&p, &format!("/size/{n}"), "");
+        assert_eq!(
+            field(&head, "content-length"),
+            Some(n.to_string()),
+            "{head}"
+        );
+        assert!(body == pattern(n));
+    }
+}
+
+/// bnull_transform takes the whole body, then gives it out in one TSVConnWrite of its length:
+/// on ATS the client gets the body unchanged with that length as Content-Length when the origin
+/// sent a length, and chunked (HTTP/1.1) when the origin sent it chunked (the origin's
+/// Transfer-Encoding stays on the transformed response); a 404 is not transformed.
+#[test]
+fn bnull_transform_buffers_the_whole_body_and_passes_it_on_unchanged() {
+    let dir = temp_dir("ex-bnull");
+    let so = build_example("bnull_transform/bnull_transform.c", &dir);
+    let origin = Origin::start();
+    let p = start("ex-bnull", &origin, vec![so.display().to_string()], "");
+    for n in SIZES {
+        let (head, body) = get1(&p, &format!("/size/{n}"), "");
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}\n{}", p.stderr());
+        assert_eq!(
+            field(&head, "content-length"),
+            Some(n.to_string()),
+            "{head}"
+        );
+        assert!(body == pattern(n), "/size/{n}: {} bytes", body.len());
+        let (head, body) = get1(&p, &format!("/chunked/{n}"), "");
+        assert_eq!(
+            field(&head, "transfer-encoding").as_deref(),
+            Some("chunked")
+        );
+        assert_eq!(field(&head, "content-length"), None, "{head}");
+        assert!(body == pattern(n), "/chunked/{n}: {} bytes", body.len());
+        let (head, body) = get2(&p, &dir, &format!("/size/{n}"), &[]);
+        assert_eq!(
+            field(&head, "content-length"),
+            Some(n.to_string()),
+            "{head}"
+        );
+        assert!(body == pattern(n), "HTTP/2 /size/{n}: {} bytes", body.len());
+    }
+    let (head, body) = get1(&p, "/status/404", "");
+    assert!(head.starts_with("HTTP/1.1 404"), "{head}");
+    assert_eq!(field(&head, "content-length").as_deref(), Some("7"));
+    assert_eq!(body, b"status\n");
+}
+
+/// output_header prints the client request's MIME fields (TSMimeHdrPrint) to the debug log at
+/// OS_DNS, where on ATS the Host field is already the remapped origin's. Over HTTP/2 ATS prints
+/// the fields of the request it made from the HEADERS frame (the pseudo-headers gone, Host
+/// last, from :authority; a field name ATS knows spelt its way). The transaction goes on unchanged.
+#[test]
+fn output_header_prints_the_client_request_fields_to_the_debug_log() {
+    let dir = temp_dir("ex-output-header");
+    let so = build_example("output_header/output_header.c", &dir);
+    let origin = Origin::start();
+    let p = start(
+        "ex-output-header",
+        &origin,
+        vec![so.display().to_string()],
+        "output_header",
+    );
+    // (The test reads tshost's stderr by lines: the fields' CRLFs come as LFs.)
+    let host = format!("Host: 127.0.0.1:{}\n", origin.port);
+    let (head, body) = get1(&p, "/size/5", "X-First: one\r\nX-Second: two\r\n");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(body == pattern(5));
+    let want = format!("{host}X-First: one\nX-Second: two\nConnection: close\n\n");
+    assert!(
+        p.wait_for_stderr(&want, Duration::from_secs(5)),
+        "{}",
+        p.stderr()
+    );
+    let (_, body) = get2(&p, &dir, "/size/3", &["X-Over: h2"]);
+    assert!(body == pattern(3));
+    // ATS names the fields it knows as it spells them (Accept), others as they came.
+    let want = format!("Accept: */*\nx-over: h2\n{host}\n");
+    assert!(
+        p.wait_for_stderr(&want, Duration::from_secs(5)),
+        "{}",
+        p.stderr()
+    );
+}
+
+/// VmHWM (the resident set's high-water mark) of a process, in kB.
+fn hwm_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// A 64 MiB text/html body through append_transform: every byte in order and the file after
+/// them, with `Content-Length: 64 MiB + file` (announced by the plugin's first TSVConnWrite), and
+/// tshost's resident set grows by less than 32 MiB (the body is never held whole).
+#[test]
+fn append_transform_streams_a_64_mib_body_with_memory_bounded() {
+    use std::io::Read;
+    let dir = temp_dir("ex-append-64m");
+    let so = build_example("append_transform/append_transform.c", &dir);
+    let file = dir.join("append.txt");
+    std::fs::write(&file, b"-- the end --\n").unwrap();
+    let origin = Origin::start();
+    let p = start(
+        "ex-append-64m",
+        &origin,
+        vec![format!("{} {}", so.display(), file.display())],
+        "",
+    );
+    // Warm up (pools, buffers), then measure from here.
+    let _ = get1(&p, "/html/1000000", "");
+    let before = common::proxy::rss_kb(p.pid());
+    let n: u64 = 64 * 1024 * 1024;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", p.port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    std::io::Write::write_all(
+        &mut s,
+        format!("GET /html/{n} HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    )
+    .unwrap();
+    let mut raw = Vec::with_capacity(n as usize + (1 << 20));
+    s.read_to_end(&mut raw).unwrap();
+    let (head, body) = split(&raw);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}\n{}", p.stderr());
+    assert_eq!(
+        field(&head, "content-length"),
+        Some((n + 14).to_string()),
+        "{head}"
+    );
+    assert_eq!(body.len() as u64, n + 14, "{}", p.stderr());
+    assert!(
+        body[..n as usize] == pattern(n),
+        "the origin's bytes, in order"
+    );
+    assert_eq!(&body[n as usize..], b"-- the end --\n");
+    let grown = hwm_kb(p.pid()).saturating_sub(before);
+    assert!(grown < 32 * 1024, "resident set grew by {grown} kB");
+}
