@@ -283,3 +283,93 @@ fn append_transform_streams_a_64_mib_body_with_memory_bounded() {
     let grown = hwm_kb(p.pid()).saturating_sub(before);
     assert!(grown < 32 * 1024, "resident set grew by {grown} kB");
 }
+
+/// What tshost wrote on stderr after `from` bytes once `needle` is there `count` times in all
+/// (within 5 s).
+fn stderr_after(p: &Proxy, from: usize, needle: &str, count: usize) -> String {
+    let end = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let all = p.stderr();
+        if all.matches(needle).count() >= count || std::time::Instant::now() > end {
+            return all[from..].to_string();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The bytes txn_data_sink says it consumed in `log` ("Consumed N bytes" lines).
+fn consumed(log: &str) -> usize {
+    log.lines()
+        .filter_map(|l| l.split("(txn_data_sink) Consumed ").nth(1))
+        .filter_map(|r| r.strip_suffix(" bytes")?.parse::<usize>().ok())
+        .sum()
+}
+
+/// txn_data_sink adds a response agent (TS_HTTP_RESPONSE_CLIENT_HOOK) when the request has a
+/// TS-Agent field: it is written the bytes the client gets after the head, consumes them and
+/// logs them. On ATS 9.2.9: a body of N bytes with a length is consumed whole ("Consumed the
+/// following body"); a chunked one to an HTTP/1.1 client with its chunked framing (20 bytes in
+/// one chunk are 31: `14\r\n`, the bytes, `\r\n0\r\n\r\n`), to an HTTP/2 client without; a body
+/// of 0 bytes is never written to it (no event at all). The client's response is unchanged, and
+/// without TS-Agent no agent is added.
+#[test]
+fn txn_data_sink_sees_the_body_the_client_gets() {
+    let dir = temp_dir("ex-sink");
+    let so = build_example("txn_data_sink/txn_data_sink.cc", &dir);
+    let origin = Origin::start();
+    let p = start(
+        "ex-sink",
+        &origin,
+        vec![so.display().to_string()],
+        "txn_data_sink",
+    );
+    const DONE: &str = "Consumed the following body";
+    let mut done = 0;
+    let agent = "TS-Agent: yes\r\n";
+    for n in SIZES {
+        for h2 in [false, true] {
+            let from = p.stderr().len();
+            let (_, body) = if h2 {
+                get2(&p, &dir, &format!("/size/{n}"), &["TS-Agent: yes"])
+            } else {
+                get1(&p, &format!("/size/{n}"), agent)
+            };
+            assert!(body == pattern(n), "/size/{n} h2 {h2}");
+            if n > 0 {
+                done += 1;
+            }
+            let log = stderr_after(&p, from, DONE, done);
+            assert!(log.contains("Adding data sink"), "{log}");
+            assert_eq!(consumed(&log), n as usize, "/size/{n} h2 {h2}: {log}");
+            assert_eq!(log.contains(DONE), n > 0, "/size/{n} h2 {h2}: {log}");
+        }
+    }
+    // A chunked body: its framing too for HTTP/1.1.
+    for (h2, want) in [(false, 31), (true, 20)] {
+        let from = p.stderr().len();
+        let (_, body) = if h2 {
+            get2(&p, &dir, "/chunked/20", &["TS-Agent: yes"])
+        } else {
+            get1(&p, "/chunked/20", agent)
+        };
+        assert!(body == pattern(20));
+        done += 1;
+        let log = stderr_after(&p, from, DONE, done);
+        assert_eq!(consumed(&log), want, "h2 {h2}: {log}");
+    }
+    // Text the log can show: what the agent consumed is what the client got.
+    let from = p.stderr().len();
+    let (_, body) = get1(&p, "/echo", agent);
+    done += 1;
+    let log = stderr_after(&p, from, DONE, done);
+    let text = String::from_utf8(body).unwrap().replace("\r\n", "\n");
+    assert!(log.contains(&format!("{DONE}: \"{text}\"")), "{log}");
+    // No TS-Agent: no agent.
+    let from = p.stderr().len();
+    let (_, body) = get1(&p, "/size/10", "");
+    assert!(body == pattern(10));
+    std::thread::sleep(Duration::from_millis(200));
+    let log = p.stderr()[from..].to_string();
+    assert!(log.contains("Checking transaction"), "{log}");
+    assert!(!log.contains("Adding data sink"), "{log}");
+}

@@ -37,6 +37,7 @@ use crate::txn::machine::{Generated, Machine, Step};
 use crate::txn::origin::cntl;
 use crate::txn::ApiTimeout;
 
+mod agents;
 mod config;
 mod exchange;
 mod overrides;
@@ -736,6 +737,8 @@ async fn forward<C: ClientIo>(
     }
     worked(m, Step::Respond);
     hooks(ssn, txn, m, id::SEND_RESPONSE_HDR).await?;
+    let idle = proxy.config.origin_response_timeout;
+    let client = &mut agents::Teed::new(client, txn, ssn, client_framing, idle);
 
     // Each write to the client within its limit (the connection's, or the HTTP/2 stream's): a
     // client that does not take its response in time is let go.

@@ -79,6 +79,11 @@ pub(super) fn request_chain_of(txn: &Txn, framing: Framing) -> Vec<Arc<PluginVCo
     chain_at(txn, id::REQUEST_TRANSFORM, framing == Framing::None)
 }
 
+/// The response agents a plugin added (TS_HTTP_RESPONSE_CLIENT_HOOK), in add order.
+pub(super) fn agents_of(txn: &Txn) -> Vec<Arc<PluginVConn>> {
+    chain_at(txn, id::RESPONSE_CLIENT, false)
+}
+
 fn chain_at(txn: &Txn, hook: i32, no_body: bool) -> Vec<Arc<PluginVConn>> {
     let mut out = Vec::new();
     if no_body || !txn.hooks.has(hook) {
