@@ -373,3 +373,120 @@ fn txn_data_sink_sees_the_body_the_client_gets() {
     assert!(log.contains("Checking transaction"), "{log}");
     assert!(!log.contains("Adding data sink"), "{log}");
 }
+
+/// A tshost-origin on 127.0.0.1:`port` (the intercept example's server is at a fixed port):
+/// waits up to 10 s for the port to be free.
+struct FixedOrigin(std::process::Child);
+
+impl FixedOrigin {
+    fn start(port: u16) -> FixedOrigin {
+        use std::io::BufRead;
+        let end = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tshost-origin"))
+                .arg(format!("127.0.0.1:{port}"))
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            // It says "listening on ..." once bound, or exits.
+            let mut line = String::new();
+            let out = child.stdout.take().unwrap();
+            let _ = std::io::BufReader::new(out).read_line(&mut line);
+            if line.starts_with("listening") {
+                return FixedOrigin(child);
+            }
+            let _ = child.wait();
+            assert!(
+                std::time::Instant::now() < end,
+                "127.0.0.1:{port} stays taken: the intercept example's server cannot listen"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for FixedOrigin {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// intercept makes itself the origin of every transaction that is not a cache hit
+/// (TSHttpTxnServerIntercept at CACHE_LOOKUP_COMPLETE) and relays it, byte for byte, to a
+/// server it connects to itself at 127.0.0.1:60000 (a blocking connect() wrapped with
+/// TSVConnFdCreate). With tshost-origin there, the client gets that server's response over
+/// HTTP/1.1 and HTTP/2, and the remapped origin is never asked.
+#[test]
+fn intercept_relays_transactions_to_its_own_server_over_a_socket_vconn() {
+    let dir = temp_dir("ex-intercept");
+    let so = build_example("intercept/intercept.cc", &dir);
+    let server = FixedOrigin::start(60000);
+    let origin = Origin::start();
+    let p = start("ex-intercept", &origin, vec![so.display().to_string()], "");
+    for n in SIZES {
+        let (head, body) = get1(&p, &format!("/size/{n}"), "");
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}\n{}", p.stderr());
+        assert_eq!(field(&head, "content-length"), Some(n.to_string()));
+        assert!(body == pattern(n), "/size/{n}: {} bytes", body.len());
+        let (_, body) = get2(&p, &dir, &format!("/chunked/{n}"), &[]);
+        assert!(
+            body == pattern(n),
+            "HTTP/2 /chunked/{n}: {} bytes",
+            body.len()
+        );
+    }
+    // What the plugin's server got is what tshost would have sent the origin.
+    let (_, body) = get1(&p, "/echo", "X-Probe: through the plugin\r\n");
+    let text = String::from_utf8_lossy(&body);
+    assert!(text.starts_with("GET /echo HTTP/1.1\r\n"), "{text}");
+    assert!(text.contains("X-Probe: through the plugin\r\n"), "{text}");
+    assert_eq!(origin.count(), 0, "the remapped origin was asked");
+    drop(server);
+}
+
+/// passthru listens on its own port (config.plugin.passthru.server_ports, a record it creates;
+/// TSPortDescriptorParse and TSPortDescriptorAccept) and passes what it accepts into tshost's
+/// HTTP engine with TSHttpConnectWithPluginId from the client's own address: HTTP/1.1 requests
+/// sent to that port are answered as on the proxy's. As on ATS 9.2.9, such an internal session
+/// answers once, with `Connection: close`, and closes (proxy.config.http.keepalive_internal_vc
+/// is 0), so a second request on the connection is not answered. (Its port is plain TCP into an
+/// HTTP/1 session, on ATS too: no HTTP/2 there.)
+#[test]
+fn passthru_serves_its_own_port_through_the_http_engine() {
+    let dir = temp_dir("ex-passthru");
+    let so = build_example("passthru/passthru.cc", &dir);
+    let origin = Origin::start();
+    let port = common::proxy::free_port();
+    let p = Proxy::start(
+        "ex-passthru",
+        &origin,
+        Setup {
+            records: vec![format!(
+                "CONFIG config.plugin.passthru.server_ports STRING {port}:ip-in=127.0.0.1"
+            )],
+            plugins: vec![so.display().to_string()],
+            ..Setup::default()
+        },
+    );
+    for n in SIZES {
+        for close in ["Connection: close\r\n", ""] {
+            let req = format!("GET /size/{n} HTTP/1.1\r\nHost: example.com\r\n{close}\r\n");
+            let raw = raw_request(port, req.as_bytes());
+            let (head, body) = split(&raw);
+            assert!(head.starts_with("HTTP/1.1 200"), "{head}\n{}", p.stderr());
+            assert_eq!(field(&head, "content-length"), Some(n.to_string()));
+            assert_eq!(field(&head, "connection").as_deref(), Some("close"));
+            assert!(body == pattern(n), "/size/{n}: {} bytes", body.len());
+        }
+    }
+    // Two requests at once: one answer, then the connection closes.
+    let two = b"GET /size/3 HTTP/1.1\r\nHost: example.com\r\n\r\n\
+                GET /size/4 HTTP/1.1\r\nHost: example.com\r\n\r\n";
+    let raw = raw_request(port, two);
+    let text = String::from_utf8_lossy(&raw);
+    assert_eq!(text.matches("HTTP/1.1 ").count(), 1, "{text}");
+    assert!(text.ends_with("\r\n\r\n\u{7}&E"), "{text:?}");
+    assert_eq!(origin.count(), 2 * SIZES.len() as u64 + 1);
+}

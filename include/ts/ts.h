@@ -1076,6 +1076,11 @@ typedef void (*TSRecordDumpCb)(TSRecordType rec_type,
 typedef int64_t TSHRTime;
 
 /**
+ * A proxy port descriptor.
+ */
+typedef tsapi_port *TSPortDescriptor;
+
+/**
  * Registration information passed to TSPluginRegister.
  */
 typedef struct {
@@ -1260,11 +1265,6 @@ typedef struct {
    */
   size_t data_size;
 } TSPluginMsg;
-
-/**
- * A proxy port descriptor.
- */
-typedef tsapi_port *TSPortDescriptor;
 
 /**
  * Identifies a certificate and key pair (TSSslSecretGet & co).
@@ -2045,12 +2045,14 @@ tsapi TSReturnCode TSHttpTxnInfoIntGet(TSHttpTxn txnp, TSHttpTxnInfoKey key, TSM
  * A VConnection to tshost's HTTP engine: the plugin writes HTTP/1 requests into it
  * (TSVConnWrite) and reads the responses (TSVConnRead), as from a client connecting from
  * `addr`. The session is internal (TSHttpSsnIsInternal/TSHttpTxnIsInternal 1, no client
- * socket), runs every hook, and is kept alive between requests until the plugin closes the
- * VConnection or proxy.config.http.keep_alive_no_activity_timeout_in passes; the plugin's read
- * then gets TS_EVENT_VCONN_EOS. NULL (logged) for a NULL or unusable address, or when no proxy
+ * socket) and runs every hook. As in ATS, its first response closes it (`Connection: close`)
+ * unless proxy.config.http.keepalive_internal_vc is 1; then it is kept alive between requests
+ * until the plugin closes the VConnection or proxy.config.http.keep_alive_no_activity_timeout_in
+ * passes. The plugin's read then gets TS_EVENT_VCONN_EOS. NULL (logged) for a NULL or unusable address, or when no proxy
  * runs in the process.
  */
-tsapi TSVConn TSHttpConnect(const sockaddr *addr);
+tsapi
+TSVConn TSHttpConnect(const sockaddr *addr);
 
 /**
  * TSHttpConnect, with the plugin's `tag` and `id` on the session (TSHttpTxnPluginTagGet; ATS
@@ -3397,6 +3399,31 @@ tsapi TSReturnCode TSMutexLockTry(TSMutex mutexp);
 tsapi void TSMutexUnlock(TSMutex mutexp);
 
 /**
+ * A VConnection over the plugin's connected socket `fd`: what the peer sends is read with
+ * TSVConnRead (its end is TS_EVENT_VCONN_EOS), what the plugin writes with TSVConnWrite goes
+ * out. tshost owns the socket from here and closes it when the VConnection is closed. NULL
+ * (logged; the socket is then still the plugin's) for a negative `fd`, or when no proxy runs in
+ * the process.
+ */
+tsapi TSVConn TSVConnFdCreate(int fd);
+
+/**
+ * One port as proxy.config.http.server_ports describes them (`8080`,
+ * `8080:ipv4:ip-in=127.0.0.1`; options tshost does not implement are warned about); NULL
+ * (logged) for NULL, an empty or malformed descriptor, or more than one. It lives as long as
+ * the process (as ATS's).
+ */
+tsapi TSPortDescriptor TSPortDescriptorParse(const char *descriptor);
+
+/**
+ * Listen on the port (from TSPortDescriptorParse); each connection accepted is given to `contp`
+ * with TS_EVENT_NET_ACCEPT and its VConnection (as TSVConnFdCreate's), on a network thread,
+ * once the proxy runs. TS_ERROR (logged) for a bad descriptor or continuation, a port that
+ * cannot be bound, or a TLS one (not implemented).
+ */
+tsapi TSReturnCode TSPortDescriptorAccept(TSPortDescriptor descp, TSCont contp);
+
+/**
  * Records the plugin's registration. Only valid while its TSPluginInit runs (TS_ERROR otherwise).
  */
 tsapi TSReturnCode TSPluginRegister(const TSPluginRegistrationInfo *plugin_info);
@@ -4230,17 +4257,20 @@ tsapi TSReturnCode TSVConnProtocolDisable(TSVConn connp, const char *protocol_na
 tsapi TSReturnCode TSVConnProtocolEnable(TSVConn connp, const char *protocol_name);
 
 /**
- * The connection's socket; -1 for a NULL or dead connection.
+ * The connection's socket; -1 for a NULL or dead connection. A socket VConnection's
+ * (TSVConnFdCreate, TSPortDescriptorAccept) too.
  */
 tsapi int TSVConnFdGet(TSVConn sslp);
 
 /**
- * The peer's address (owned by the connection); NULL for a NULL or dead connection.
+ * The peer's address (owned by the connection); NULL for a NULL or dead connection. A socket
+ * VConnection's (TSVConnFdCreate, TSPortDescriptorAccept) too.
  */
 tsapi const sockaddr *TSNetVConnRemoteAddrGet(TSVConn vc);
 
 /**
- * The local (proxy) address of the connection; NULL for a NULL or dead connection.
+ * The local (proxy) address of the connection; NULL for a NULL or dead connection. A socket
+ * VConnection's (TSVConnFdCreate, TSPortDescriptorAccept) too.
  */
 tsapi const sockaddr *TSNetVConnLocalAddrGet(TSVConn vc);
 

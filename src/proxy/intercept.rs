@@ -109,6 +109,13 @@ pub fn client_side() -> InterceptIo {
     io
 }
 
+/// A socket's VConnection (TSVConnFdCreate, TSPortDescriptorAccept): tshost's side carries the
+/// socket (`super::fd_vconn`); as TSHttpConnect's, a plugin that shut its writing down still
+/// reads.
+pub fn socket_side() -> InterceptIo {
+    client_side()
+}
+
 fn hosted(end_on_complete: bool) -> InterceptIo {
     let mutex = MUTEXES.insert(TsMutex::new).1;
     let (_, cont) = CONTS.insert(|h| Cont::new(h, Some(host_event), Some(mutex)));
@@ -348,6 +355,17 @@ impl InterceptIo {
     /// The VConnection's handle (a transform's output).
     pub fn handle(&self) -> usize {
         self.vc.handle()
+    }
+
+    /// The peer's side ended: the plugin's read hears TS_EVENT_VCONN_EOS.
+    pub fn end_input(&self) {
+        self.shared.st.lock().proxy_gone = true;
+        self.vc.wake();
+    }
+
+    /// The plugin closed (or aborted) the VConnection.
+    pub fn plugin_closed(&self) -> bool {
+        self.shared.st.lock().plugin_closed
     }
 
     /// Ready when there is response data or the plugin is done.

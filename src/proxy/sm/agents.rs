@@ -159,14 +159,16 @@ pub(super) struct Teed<'a, C> {
 }
 
 impl<'a, C: ClientIo> Teed<'a, C> {
-    /// The agents on `txn`'s TS_HTTP_RESPONSE_CLIENT_HOOK for a response with `framing`.
+    /// The agents on `txn`'s TS_HTTP_RESPONSE_CLIENT_HOOK for a response with `framing`; the
+    /// most an agent may take nothing is `proxy`'s transaction_no_activity_timeout_out.
     pub(super) fn new(
         inner: &'a mut C,
         txn: &crate::proxy::Txn,
         ssn: &crate::proxy::Session,
+        proxy: &super::Proxy,
         framing: Framing,
-        idle: Duration,
     ) -> Self {
+        let idle = proxy.config.origin_response_timeout;
         let h2 = ssn.client.stack.contains(&super::super::proto::HTTP_2_0);
         let agents = super::transform::agents_of(txn)
             .into_iter()

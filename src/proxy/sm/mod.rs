@@ -704,8 +704,9 @@ async fn forward<C: ClientIo>(
         server_resp.with_mut(|h| set_content_length(h, 0));
     }
     let (client_version, client_ka) = client_req.with(|h| (h.version(), wants_keep_alive(h)));
-    let client_ka =
-        client_ka && txn_flag(txn, key::KEEP_ALIVE_ENABLED_IN, proxy.config.keep_alive_in);
+    let client_ka = client_ka
+        && (!ssn.client.internal || proxy.config.keepalive_internal_vc)
+        && txn_flag(txn, key::KEEP_ALIVE_ENABLED_IN, proxy.config.keep_alive_in);
     let draining = proxy.draining.load(Ordering::Acquire);
     // Response transforms a plugin added (TS_HTTP_RESPONSE_TRANSFORM_HOOK): the body's length
     // may change, so the client gets it framed anew.
@@ -737,8 +738,7 @@ async fn forward<C: ClientIo>(
     }
     worked(m, Step::Respond);
     hooks(ssn, txn, m, id::SEND_RESPONSE_HDR).await?;
-    let idle = proxy.config.origin_response_timeout;
-    let client = &mut agents::Teed::new(client, txn, ssn, client_framing, idle);
+    let client = &mut agents::Teed::new(client, txn, ssn, proxy, client_framing);
 
     // Each write to the client within its limit (the connection's, or the HTTP/2 stream's): a
     // client that does not take its response in time is let go.
