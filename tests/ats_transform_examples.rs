@@ -490,3 +490,84 @@ fn passthru_serves_its_own_port_through_the_http_engine() {
     assert!(text.ends_with("\r\n\r\n\u{7}&E"), "{text:?}");
     assert_eq!(origin.count(), 2 * SIZES.len() as u64 + 1);
 }
+
+/// request_buffer turns request buffering on for POSTs (TS_CONFIG_HTTP_REQUEST_BUFFER_ENABLED)
+/// and adds TS_HTTP_REQUEST_BUFFER_READ_COMPLETE_HOOK. As on ATS 9.2.9: the hook runs once the
+/// whole body is read, before the origin is asked, with event 60029 (the hook's generic event,
+/// not TS_EVENT_HTTP_REQUEST_BUFFER_COMPLETE, so the plugin logs "event[60029]" and not the
+/// body's length); the origin gets the body whole, over HTTP/1.1 (a length or chunked) and
+/// HTTP/2; a POST without a body is not buffered (no hook); a body larger than
+/// proxy.config.http.post_copy_size (2048) is refused by closing the connection without a
+/// response (ATS: "post exceeds buffer limit"), so the 16 KiB one gets nothing (the bodies go
+/// with their heads, without Expect: 100-continue).
+#[test]
+fn request_buffer_buffers_small_post_bodies_before_the_origin_is_asked() {
+    let dir = temp_dir("ex-request-buffer");
+    let so = build_example("request_buffer/request_buffer.c", &dir);
+    let origin = Origin::start();
+    let p = start(
+        "ex-request-buffer",
+        &origin,
+        vec![so.display().to_string()],
+        "request_buffer",
+    );
+    const HOOK: &str = "request_buffer_plugin starting, event[60029]";
+    let post = |n: usize, chunked: bool| {
+        let body = vec![b'q'; n];
+        let mut req = b"POST /echo HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n".to_vec();
+        if chunked {
+            req.extend_from_slice(
+                format!("Transfer-Encoding: chunked\r\n\r\n{n:x}\r\n").as_bytes(),
+            );
+            req.extend_from_slice(&body);
+            req.extend_from_slice(b"\r\n0\r\n\r\n");
+        } else {
+            req.extend_from_slice(format!("Content-Length: {n}\r\n\r\n").as_bytes());
+            req.extend_from_slice(&body);
+        }
+        String::from_utf8_lossy(&raw_request(p.port, &req)).into_owned()
+    };
+    let fnv = |n: usize| common::proxy::fnv(&vec![b'q'; n]);
+    // No body: no buffering, no hook.
+    let from = p.stderr().len();
+    let r = post(0, false);
+    assert!(r.contains("body-bytes: 0\n"), "{r}");
+    std::thread::sleep(Duration::from_millis(200));
+    let mut hooks = p.stderr().matches(HOOK).count();
+    assert_eq!(hooks, 0, "{}", p.stderr());
+    // 1 byte, and 2048 (the limit), with a length and chunked: buffered, then sent.
+    for (n, chunked) in [(1, false), (1, true), (2048, false)] {
+        let r = post(n, chunked);
+        assert!(r.starts_with("HTTP/1.1 200"), "{r}\n{}", p.stderr());
+        assert!(
+            r.contains(&format!("body-bytes: {n}\nbody-fnv: {}", fnv(n))),
+            "{r}"
+        );
+        hooks += 1;
+        let log = stderr_after(&p, from, HOOK, hooks);
+        assert_eq!(log.matches(HOOK).count(), hooks, "{log}");
+    }
+    // HTTP/2.
+    let url = format!("https://127.0.0.1:{}/echo", p.tls_port);
+    let args = [
+        "-k",
+        "--http2",
+        "-H",
+        "Host: example.com",
+        "--data-binary",
+        "x",
+    ];
+    let (rc, body) = curl(&[&args[..], &[url.as_str()]].concat());
+    assert_eq!(rc, 0);
+    assert!(String::from_utf8_lossy(&body).contains("body-bytes: 1\n"));
+    hooks += 1;
+    let log = stderr_after(&p, from, HOOK, hooks);
+    assert_eq!(log.matches(HOOK).count(), hooks, "{log}");
+    // Past post_copy_size (seen on ATS: 2048 bytes buffered, 2049 refused): no response.
+    for n in [2049, 16384] {
+        assert_eq!(post(n, false), "", "{n}: {}", p.stderr());
+    }
+    assert!(p
+        .stderr()
+        .contains("exceeds proxy.config.http.post_copy_size"));
+}

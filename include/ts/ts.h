@@ -3199,6 +3199,14 @@ tsapi int64_t TSIOBufferReaderAvail(TSIOBufferReader readerp);
 tsapi int64_t TSIOBufferReaderCopy(TSIOBufferReader readerp, void *buf, int64_t length);
 
 /**
+ * A new reader on the transaction's buffered request body (the caller frees it with
+ * TSIOBufferReaderFree): from TS_HTTP_REQUEST_BUFFER_READ_COMPLETE_HOOK on, when the transaction
+ * buffers its body (TS_CONFIG_HTTP_REQUEST_BUFFER_ENABLED). NULL (logged) for a dead transaction
+ * or one whose body is not buffered (ATS would crash).
+ */
+tsapi TSIOBufferReader TSHttpTxnPostBufferReaderGet(TSHttpTxn txnp);
+
+/**
  * 1 if debug output is on and `t` matches `proxy.config.diags.debug.tags` (a NULL tag matches).
  */
 tsapi int TSIsDebugTagSet(const char *t);

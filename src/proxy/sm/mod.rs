@@ -38,6 +38,7 @@ use crate::txn::origin::cntl;
 use crate::txn::ApiTimeout;
 
 mod agents;
+pub mod buffer;
 mod config;
 mod exchange;
 mod overrides;
@@ -385,14 +386,14 @@ async fn forward<C: ClientIo>(
         Some(target)
     };
     if request_framing == Framing::Chunked && client_req.with(|h| h.version()) < (1, 1) {
-        // Transfer-Encoding exists in HTTP/1.1 only; ATS refuses it in older requests with 406
-        // after remap (HttpTransact::check_request_validity, UNACCEPTABLE_TE_REQUIRED, #8451).
+        // Transfer-Encoding exists in HTTP/1.1 only: ATS answers 406 after remap (#8451).
         return Err(fail(m, Failure::Respond(406)));
     }
+    let client = &mut buffer::Buffered::new(client);
+    client.fill(ssn, txn, m, request_framing).await?;
 
     // From finding the origin to its response head: once, and again for each redirect a plugin
-    // asks to follow (TSHttpTxnRedirectUrlSet), as ATS's do_redirect.
-    // Where a redirect goes, once resolved (when it is followed).
+    // asks to follow (TSHttpTxnRedirectUrlSet), as ATS's do_redirect; where one goes, resolved.
     let mut redirected: Option<SocketAddr> = None;
     // A redirect not followed (redirect.actions `return`): the response head goes to the client
     // without its body, as ATS's build_response_copy.
