@@ -236,9 +236,10 @@ fn hwm_kb(pid: u32) -> u64 {
         .unwrap()
 }
 
-/// A 64 MiB text/html body through append_transform: every byte in order and the file after
-/// them, with `Content-Length: 64 MiB + file` (announced by the plugin's first TSVConnWrite), and
-/// tshost's resident set grows by less than 32 MiB (the body is never held whole).
+/// A 64 MiB text/html body through append_transform, over HTTP/1.1 then HTTP/2: every byte in
+/// order and the file after them, with `Content-Length: 64 MiB + file` (announced by the plugin's
+/// first TSVConnWrite), and tshost's resident set grows by less than 32 MiB (the body is never
+/// held whole).
 #[test]
 fn append_transform_streams_a_64_mib_body_with_memory_bounded() {
     use std::io::Read;
@@ -280,6 +281,27 @@ fn append_transform_streams_a_64_mib_body_with_memory_bounded() {
         "the origin's bytes, in order"
     );
     assert_eq!(&body[n as usize..], b"-- the end --\n");
+    drop((raw, body));
+    // The same over HTTP/2 (curl writes it to a file).
+    let out = dir.join("h2-body");
+    let url = format!("https://127.0.0.1:{}/html/{n}", p.tls_port);
+    let (rc, _) = curl(&[
+        "-k",
+        "--http2",
+        "-H",
+        "Host: example.com",
+        "-o",
+        out.to_str().unwrap(),
+        &url,
+    ]);
+    assert_eq!(rc, 0, "{}", p.stderr());
+    let body = std::fs::read(&out).unwrap();
+    std::fs::remove_file(&out).unwrap();
+    assert_eq!(body.len() as u64, n + 14);
+    assert!(
+        body[..n as usize] == pattern(n),
+        "HTTP/2: the origin's bytes, in order"
+    );
     let grown = hwm_kb(p.pid()).saturating_sub(before);
     assert!(grown < 32 * 1024, "resident set grew by {grown} kB");
 }

@@ -1,6 +1,6 @@
 //! Request buffering, as ATS 9.2.9 does it (HttpTransact::HandleRequest, HttpSM::
 //! wait_for_full_body): when proxy.config.http.request_buffer_enabled is on for the transaction
-//! (TSHttpTxnConfigIntSet with TS_CONFIG_HTTP_REQUEST_BUFFER_ENABLED) and its request has a body,
+//! (the record, or TSHttpTxnConfigIntSet with its key) and its request has a body,
 //! the whole body is read after POST_REMAP, before the origin is looked for; then
 //! TS_HTTP_REQUEST_BUFFER_READ_COMPLETE_HOOK runs (its event is ATS's generic one for that hook,
 //! TS_EVENT_HTTP_READ_REQUEST_HDR + 27 = 60029, as ATS 9.2.9 sends, not
@@ -63,13 +63,20 @@ impl<'a, C: ClientIo> Buffered<'a, C> {
     /// TS_HTTP_REQUEST_BUFFER_READ_COMPLETE_HOOK.
     pub(super) async fn fill(
         &mut self,
+        proxy: &Proxy,
         ssn: &Session,
         txn: &Txn,
         m: &mut Machine,
         framing: Framing,
     ) -> Result<(), Failure> {
         let has_body = !matches!(framing, Framing::None | Framing::Length(0));
-        if !has_body || !txn_flag(txn, key::REQUEST_BUFFER_ENABLED, false) {
+        if !has_body
+            || !txn_flag(
+                txn,
+                key::REQUEST_BUFFER_ENABLED,
+                proxy.config.request_buffer,
+            )
+        {
             return Ok(());
         }
         let (Some(buf), limit) = (

@@ -390,7 +390,7 @@ async fn forward<C: ClientIo>(
         return Err(fail(m, Failure::Respond(406)));
     }
     let client = &mut buffer::Buffered::new(client);
-    client.fill(ssn, txn, m, request_framing).await?;
+    client.fill(proxy, ssn, txn, m, request_framing).await?;
 
     // From finding the origin to its response head: once, and again for each redirect a plugin
     // asks to follow (TSHttpTxnRedirectUrlSet), as ATS's do_redirect; where one goes, resolved.
