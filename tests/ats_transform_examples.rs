@@ -147,6 +147,21 @@ fn append_transform_appends_the_file_to_html_bodies_over_http1_and_http2() {
         );
         assert!(body == pattern(n));
     }
+    // HEAD: the plugin adds its transform, which gets no body; tshost closes it at the
+    // transaction's end (ATS's transform_cleanup) and the plugin frees it. (ATS 9.2.9 runs the
+    // transform on the empty body and answers `Content-Length: 16`, the file's length; tshost
+    // keeps the origin's length: a known difference, not asserted here.)
+    let r = raw_request(
+        p.port,
+        b"HEAD /html/5 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n",
+    );
+    let r = String::from_utf8_lossy(&r);
+    assert!(
+        r.starts_with("HTTP/1.1 200") && r.ends_with("\r\n\r\n"),
+        "{r}"
+    );
+    let (_, body) = get1(&p, "/html/1", "");
+    assert_eq!(body.len(), 1 + text.len());
 }
 
 /// bnull_transform takes the whole body, then gives it out in one TSVConnWrite of its length:
@@ -346,7 +361,8 @@ fn txn_data_sink_sees_the_body_the_client_gets() {
         "txn_data_sink",
     );
     const DONE: &str = "Consumed the following body";
-    let mut done = 0;
+    const ADDED: &str = "Adding data sink";
+    let (mut done, mut added) = (0, 0);
     let agent = "TS-Agent: yes\r\n";
     for n in SIZES {
         for h2 in [false, true] {
@@ -360,8 +376,10 @@ fn txn_data_sink_sees_the_body_the_client_gets() {
             if n > 0 {
                 done += 1;
             }
+            added += 1;
+            stderr_after(&p, from, ADDED, added);
             let log = stderr_after(&p, from, DONE, done);
-            assert!(log.contains("Adding data sink"), "{log}");
+            assert!(log.contains(ADDED), "{log}");
             assert_eq!(consumed(&log), n as usize, "/size/{n} h2 {h2}: {log}");
             assert_eq!(log.contains(DONE), n > 0, "/size/{n} h2 {h2}: {log}");
         }
@@ -387,13 +405,13 @@ fn txn_data_sink_sees_the_body_the_client_gets() {
     let text = String::from_utf8(body).unwrap().replace("\r\n", "\n");
     assert!(log.contains(&format!("{DONE}: \"{text}\"")), "{log}");
     // No TS-Agent: no agent.
-    let from = p.stderr().len();
+    const CHECKING: &str = "Checking transaction";
+    let (from, checked) = (p.stderr().len(), p.stderr().matches(CHECKING).count());
     let (_, body) = get1(&p, "/size/10", "");
     assert!(body == pattern(10));
-    std::thread::sleep(Duration::from_millis(200));
-    let log = p.stderr()[from..].to_string();
-    assert!(log.contains("Checking transaction"), "{log}");
-    assert!(!log.contains("Adding data sink"), "{log}");
+    let log = stderr_after(&p, from, CHECKING, checked + 1);
+    assert!(log.contains(CHECKING), "{log}");
+    assert!(!log.contains(ADDED), "{log}");
 }
 
 /// A tshost-origin on 127.0.0.1:`port` (the intercept example's server is at a fixed port):
@@ -589,7 +607,8 @@ fn request_buffer_buffers_small_post_bodies_before_the_origin_is_asked() {
     for n in [2049, 16384] {
         assert_eq!(post(n, false), "", "{n}: {}", p.stderr());
     }
-    assert!(p
-        .stderr()
-        .contains("exceeds proxy.config.http.post_copy_size"));
+    assert!(p.wait_for_stderr(
+        "exceeds proxy.config.http.post_copy_size",
+        Duration::from_secs(5)
+    ));
 }

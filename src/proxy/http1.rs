@@ -91,6 +91,7 @@ pub(super) async fn close_transaction(ssn: &Session, txn: &Arc<Txn>, body_out: u
     if crate::accesslog::enabled() {
         crate::accesslog::txn_done(txn, crate::accesslog::Counts { body_out });
     }
+    super::sm::transform::close_leftovers(txn);
     // ERROR at TXN_CLOSE counts as CONTINUE.
     run_point(ssn, Some(txn), id::TXN_CLOSE).await;
     txn.free();

@@ -51,7 +51,7 @@ mod respond;
 mod rewrite;
 #[cfg(test)]
 mod tests;
-mod transform;
+pub(crate) mod transform;
 
 use crate::hdrs::parse::lines_within;
 pub use crate::hdrs::parse::{parse_request, parse_response, ParsedRequest};

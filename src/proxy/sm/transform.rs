@@ -84,6 +84,29 @@ pub(super) fn agents_of(txn: &Txn) -> Vec<Arc<PluginVConn>> {
     chain_at(txn, id::RESPONSE_CLIENT, false)
 }
 
+/// The transaction ends: a transform or response agent a plugin added that is still open (the
+/// response ended before it was started, or a chain never ran) is closed, as ATS's
+/// transform_cleanup and plugin_agents_cleanup do, so that the plugin sees TSVConnClosedGet and
+/// frees it.
+pub(crate) fn close_leftovers(txn: &Txn) {
+    for hook in [
+        id::REQUEST_TRANSFORM,
+        id::RESPONSE_TRANSFORM,
+        id::RESPONSE_CLIENT,
+    ] {
+        let mut i = 0;
+        while let Some(c) = txn.hooks.get(hook, i) {
+            i += 1;
+            // The same continuation (not another that took its handle since) and still open.
+            let live = crate::vio::get(c.handle)
+                .filter(|vc| Arc::ptr_eq(&vc.cont, &c) && vc.closed() == 0 && !c.is_deleted());
+            if let Some(vc) = live {
+                vc.close(None);
+            }
+        }
+    }
+}
+
 fn chain_at(txn: &Txn, hook: i32, no_body: bool) -> Vec<Arc<PluginVConn>> {
     let mut out = Vec::new();
     if no_body || !txn.hooks.has(hook) {
