@@ -3410,8 +3410,8 @@ tsapi void TSMutexUnlock(TSMutex mutexp);
  * A VConnection over the plugin's connected socket `fd`: what the peer sends is read with
  * TSVConnRead (its end is TS_EVENT_VCONN_EOS), what the plugin writes with TSVConnWrite goes
  * out. tshost owns the socket from here and closes it when the VConnection is closed. NULL
- * (logged; the socket is then still the plugin's) for a negative `fd`, or when no proxy runs in
- * the process.
+ * (logged; the socket is then still the plugin's) for a negative `fd`, one that cannot be made
+ * non-blocking, or when no proxy runs in the process.
  */
 tsapi TSVConn TSVConnFdCreate(int fd);
 

@@ -1,7 +1,7 @@
 //! ts.h: sockets a plugin brings (TSVConnFdCreate) and ports it listens on itself
 //! (TSPortDescriptorParse, TSPortDescriptorAccept); the work in `crate::proxy::fd_vconn`.
 use std::ffi::CStr;
-use std::os::fd::FromRawFd;
+use std::os::fd::{FromRawFd, IntoRawFd};
 use std::os::raw::{c_char, c_int};
 
 use super::{guard, here};
@@ -11,8 +11,8 @@ use crate::sys::types::{TSCont, TSPortDescriptor, TSReturnCodeRaw, TSVConn, TS_E
 /// A VConnection over the plugin's connected socket `fd`: what the peer sends is read with
 /// TSVConnRead (its end is TS_EVENT_VCONN_EOS), what the plugin writes with TSVConnWrite goes
 /// out. tshost owns the socket from here and closes it when the VConnection is closed. NULL
-/// (logged; the socket is then still the plugin's) for a negative `fd`, or when no proxy runs in
-/// the process.
+/// (logged; the socket is then still the plugin's) for a negative `fd`, one that cannot be made
+/// non-blocking, or when no proxy runs in the process.
 #[no_mangle]
 pub extern "C" fn TSVConnFdCreate(fd: c_int) -> TSVConn {
     guard!(std::ptr::null_mut(), || {
@@ -30,7 +30,11 @@ pub extern "C" fn TSVConnFdCreate(fd: c_int) -> TSVConn {
         let tcp = unsafe { std::net::TcpStream::from_raw_fd(fd) };
         match fd_vconn::wrap(tcp) {
             Ok(h) => h as TSVConn,
-            Err(e) => {
+            Err((e, back)) => {
+                // Still the plugin's to close (it was not made non-blocking).
+                if let Some(tcp) = back {
+                    let _ = tcp.into_raw_fd();
+                }
                 crate::error!("{who}: {e}");
                 std::ptr::null_mut()
             }

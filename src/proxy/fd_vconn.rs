@@ -47,9 +47,13 @@ pub fn can_carry() -> bool {
     super::server::runner().is_some()
 }
 
-/// A VConnection over the connected socket `tcp` (tshost owns it from here): its handle.
-pub fn wrap(tcp: TcpStream) -> Result<usize, String> {
-    wrap_for(tcp, None)
+/// A VConnection over the connected socket `tcp` (tshost owns it from here): its handle. When the
+/// socket cannot be made non-blocking it is given back with the error (its owner keeps it).
+pub fn wrap(tcp: TcpStream) -> Result<usize, (String, Option<TcpStream>)> {
+    if let Err(e) = tcp.set_nonblocking(true) {
+        return Err((e.to_string(), Some(tcp)));
+    }
+    wrap_for(tcp, None).map_err(|e| (e, None))
 }
 
 /// [`wrap`]; with `accept`, that continuation is given the VConnection (TS_EVENT_NET_ACCEPT) on
