@@ -1108,6 +1108,11 @@ typedef void (*TSRecordDumpCb)(TSRecordType rec_type,
 typedef int64_t TSHRTime;
 
 /**
+ * A proxy port descriptor.
+ */
+typedef tsapi_port *TSPortDescriptor;
+
+/**
  * Registration information passed to TSPluginRegister.
  */
 typedef struct {
@@ -1287,11 +1292,6 @@ typedef struct {
    */
   size_t data_size;
 } TSPluginMsg;
-
-/**
- * A proxy port descriptor.
- */
-typedef tsapi_port *TSPortDescriptor;
 
 /**
  * Identifies a certificate and key pair (TSSslSecretGet & co).
@@ -2072,12 +2072,14 @@ tsapi TSReturnCode TSHttpTxnInfoIntGet(TSHttpTxn txnp, TSHttpTxnInfoKey key, TSM
  * A VConnection to tshost's HTTP engine: the plugin writes HTTP/1 requests into it
  * (TSVConnWrite) and reads the responses (TSVConnRead), as from a client connecting from
  * `addr`. The session is internal (TSHttpSsnIsInternal/TSHttpTxnIsInternal 1, no client
- * socket), runs every hook, and is kept alive between requests until the plugin closes the
- * VConnection or proxy.config.http.keep_alive_no_activity_timeout_in passes; the plugin's read
- * then gets TS_EVENT_VCONN_EOS. NULL (logged) for a NULL or unusable address, or when no proxy
+ * socket) and runs every hook. As in ATS, its first response closes it (`Connection: close`)
+ * unless proxy.config.http.keepalive_internal_vc is 1; then it is kept alive between requests
+ * until the plugin closes the VConnection or proxy.config.http.keep_alive_no_activity_timeout_in
+ * passes. The plugin's read then gets TS_EVENT_VCONN_EOS. NULL (logged) for a NULL or unusable address, or when no proxy
  * runs in the process.
  */
-tsapi TSVConn TSHttpConnect(const sockaddr *addr);
+tsapi
+TSVConn TSHttpConnect(const sockaddr *addr);
 
 /**
  * TSHttpConnect, with the plugin's `tag` and `id` on the session (TSHttpTxnPluginTagGet; ATS
@@ -3356,6 +3358,14 @@ tsapi int64_t TSIOBufferReaderAvail(TSIOBufferReader readerp);
 tsapi int64_t TSIOBufferReaderCopy(TSIOBufferReader readerp, void *buf, int64_t length);
 
 /**
+ * A new reader on the transaction's buffered request body (the caller frees it with
+ * TSIOBufferReaderFree): from TS_HTTP_REQUEST_BUFFER_READ_COMPLETE_HOOK on, when the transaction
+ * buffers its body (TS_CONFIG_HTTP_REQUEST_BUFFER_ENABLED). NULL (logged) for a dead transaction
+ * or one whose body is not buffered (ATS would crash).
+ */
+tsapi TSIOBufferReader TSHttpTxnPostBufferReaderGet(TSHttpTxn txnp);
+
+/**
  * 1 if debug output is on and `t` matches `proxy.config.diags.debug.tags` (a NULL tag matches).
  */
 tsapi int TSIsDebugTagSet(const char *t);
@@ -3554,6 +3564,31 @@ tsapi TSReturnCode TSMutexLockTry(TSMutex mutexp);
  * is logged and ignored.
  */
 tsapi void TSMutexUnlock(TSMutex mutexp);
+
+/**
+ * A VConnection over the plugin's connected socket `fd`: what the peer sends is read with
+ * TSVConnRead (its end is TS_EVENT_VCONN_EOS), what the plugin writes with TSVConnWrite goes
+ * out. tshost owns the socket from here and closes it when the VConnection is closed. NULL
+ * (logged; the socket is then still the plugin's) for a negative `fd`, one that cannot be made
+ * non-blocking, or when no proxy runs in the process.
+ */
+tsapi TSVConn TSVConnFdCreate(int fd);
+
+/**
+ * One port as proxy.config.http.server_ports describes them (`8080`,
+ * `8080:ipv4:ip-in=127.0.0.1`; options tshost does not implement are warned about); NULL
+ * (logged) for NULL, an empty or malformed descriptor, or more than one. It lives as long as
+ * the process (as ATS's).
+ */
+tsapi TSPortDescriptor TSPortDescriptorParse(const char *descriptor);
+
+/**
+ * Listen on the port (from TSPortDescriptorParse); each connection accepted is given to `contp`
+ * with TS_EVENT_NET_ACCEPT and its VConnection (as TSVConnFdCreate's), on a network thread,
+ * once the proxy runs. TS_ERROR (logged) for a bad descriptor or continuation, a port that
+ * cannot be bound, or a TLS one (not implemented).
+ */
+tsapi TSReturnCode TSPortDescriptorAccept(TSPortDescriptor descp, TSCont contp);
 
 /**
  * Records the plugin's registration. Only valid while its TSPluginInit runs (TS_ERROR otherwise).
@@ -4389,17 +4424,20 @@ tsapi TSReturnCode TSVConnProtocolDisable(TSVConn connp, const char *protocol_na
 tsapi TSReturnCode TSVConnProtocolEnable(TSVConn connp, const char *protocol_name);
 
 /**
- * The connection's socket; -1 for a NULL or dead connection.
+ * The connection's socket; -1 for a NULL or dead connection. A socket VConnection's
+ * (TSVConnFdCreate, TSPortDescriptorAccept) too.
  */
 tsapi int TSVConnFdGet(TSVConn sslp);
 
 /**
- * The peer's address (owned by the connection); NULL for a NULL or dead connection.
+ * The peer's address (owned by the connection); NULL for a NULL or dead connection. A socket
+ * VConnection's (TSVConnFdCreate, TSPortDescriptorAccept) too.
  */
 tsapi const sockaddr *TSNetVConnRemoteAddrGet(TSVConn vc);
 
 /**
- * The local (proxy) address of the connection; NULL for a NULL or dead connection.
+ * The local (proxy) address of the connection; NULL for a NULL or dead connection. A socket
+ * VConnection's (TSVConnFdCreate, TSPortDescriptorAccept) too.
  */
 tsapi const sockaddr *TSNetVConnLocalAddrGet(TSVConn vc);
 

@@ -29,9 +29,10 @@ fn connect(who: Here, addr: *const libc::sockaddr, tag: Option<&str>, id: i64) -
 /// A VConnection to tshost's HTTP engine: the plugin writes HTTP/1 requests into it
 /// (TSVConnWrite) and reads the responses (TSVConnRead), as from a client connecting from
 /// `addr`. The session is internal (TSHttpSsnIsInternal/TSHttpTxnIsInternal 1, no client
-/// socket), runs every hook, and is kept alive between requests until the plugin closes the
-/// VConnection or proxy.config.http.keep_alive_no_activity_timeout_in passes; the plugin's read
-/// then gets TS_EVENT_VCONN_EOS. NULL (logged) for a NULL or unusable address, or when no proxy
+/// socket) and runs every hook. As in ATS, its first response closes it (`Connection: close`)
+/// unless proxy.config.http.keepalive_internal_vc is 1; then it is kept alive between requests
+/// until the plugin closes the VConnection or proxy.config.http.keep_alive_no_activity_timeout_in
+/// passes. The plugin's read then gets TS_EVENT_VCONN_EOS. NULL (logged) for a NULL or unusable address, or when no proxy
 /// runs in the process.
 #[no_mangle]
 pub unsafe extern "C" fn TSHttpConnect(addr: *const libc::sockaddr) -> TSVConn {

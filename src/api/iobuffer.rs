@@ -337,3 +337,26 @@ pub unsafe extern "C" fn TSIOBufferReaderCopy(
         r.copy_to(out) as i64
     })
 }
+
+/// A new reader on the transaction's buffered request body (the caller frees it with
+/// TSIOBufferReaderFree): from TS_HTTP_REQUEST_BUFFER_READ_COMPLETE_HOOK on, when the transaction
+/// buffers its body (TS_CONFIG_HTTP_REQUEST_BUFFER_ENABLED). NULL (logged) for a dead transaction
+/// or one whose body is not buffered (ATS would crash).
+#[no_mangle]
+pub extern "C" fn TSHttpTxnPostBufferReaderGet(
+    txnp: crate::sys::types::TSHttpTxn,
+) -> TSIOBufferReader {
+    guard!(std::ptr::null_mut(), || {
+        let who = here!();
+        let Some(txn) = super::http::txn_arg(who, txnp) else {
+            return std::ptr::null_mut();
+        };
+        match crate::proxy::sm::buffer::post_reader(txn.handle) {
+            Some(r) => r.handle() as TSIOBufferReader,
+            None => {
+                crate::error!("{who}: the transaction's request body is not buffered");
+                std::ptr::null_mut()
+            }
+        }
+    })
+}

@@ -28,6 +28,7 @@ pub mod mem;
 pub mod mgmt;
 pub mod milestones;
 pub mod mutex;
+pub mod net;
 pub mod plugin;
 pub mod remap;
 pub mod sched;

@@ -13,6 +13,7 @@ use openssl::ssl::SslRef;
 
 use super::{guard, here};
 use crate::hooks::dispatch::reenable_current;
+use crate::proxy::fd_vconn;
 use crate::sys::types::{
     TSEvent, TSEventRaw, TSHttpSsn, TSReturnCodeRaw, TSSslConnection, TSSslVerifyCTX, TSVConn,
 };
@@ -282,26 +283,42 @@ unsafe fn protocol_switch(
     TS_SUCCESS
 }
 
-/// The connection's socket; -1 for a NULL or dead connection.
+/// The connection's socket; -1 for a NULL or dead connection. A socket VConnection's
+/// (TSVConnFdCreate, TSPortDescriptorAccept) too.
 #[no_mangle]
 pub extern "C" fn TSVConnFdGet(sslp: TSVConn) -> c_int {
-    guard!(-1, || vconn_arg(here!(), sslp).map_or(-1, |vc| vc.fd))
+    guard!(-1, || {
+        if let Some(fd) = fd_vconn::with_addrs(sslp as usize, |a| a.fd) {
+            return fd;
+        }
+        vconn_arg(here!(), sslp).map_or(-1, |vc| vc.fd)
+    })
 }
 
-/// The peer's address (owned by the connection); NULL for a NULL or dead connection.
+/// The peer's address (owned by the connection); NULL for a NULL or dead connection. A socket
+/// VConnection's (TSVConnFdCreate, TSPortDescriptorAccept) too.
 #[no_mangle]
 pub extern "C" fn TSNetVConnRemoteAddrGet(vc: TSVConn) -> *const libc::sockaddr {
     guard!(std::ptr::null(), || {
+        if let Some(p) = fd_vconn::with_addrs(vc as usize, |a| a.peer.as_ref().map(|s| s.as_ptr()))
+        {
+            return p.unwrap_or(std::ptr::null());
+        }
         vconn_arg(here!(), vc)
             .and_then(|v| v.peer.as_ref().map(|a| a.as_ptr()))
             .unwrap_or(std::ptr::null())
     })
 }
 
-/// The local (proxy) address of the connection; NULL for a NULL or dead connection.
+/// The local (proxy) address of the connection; NULL for a NULL or dead connection. A socket
+/// VConnection's (TSVConnFdCreate, TSPortDescriptorAccept) too.
 #[no_mangle]
 pub extern "C" fn TSNetVConnLocalAddrGet(vc: TSVConn) -> *const libc::sockaddr {
     guard!(std::ptr::null(), || {
+        if let Some(p) = fd_vconn::with_addrs(vc as usize, |a| a.local.as_ref().map(|s| s.as_ptr()))
+        {
+            return p.unwrap_or(std::ptr::null());
+        }
         vconn_arg(here!(), vc)
             .and_then(|v| v.local.as_ref().map(|a| a.as_ptr()))
             .unwrap_or(std::ptr::null())

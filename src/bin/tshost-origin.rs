@@ -3,6 +3,7 @@
 //! Usage: tshost-origin [ADDR]   (default 127.0.0.1:8081; port 0 picks one)
 //! Prints "listening on ADDR" on stdout, then serves, keep-alive, one thread per connection:
 //!   /size/N     N bytes (a fixed pattern) with Content-Length
+//!   /html/N     the same bytes as text/html, with Content-Length
 //!   /chunked/N  the same bytes, chunked
 //!   /close/N    the same bytes, delimited by closing the connection
 //!   /die/N      announces 2N bytes, sends N, closes (an origin dying mid-response)
@@ -249,6 +250,14 @@ fn serve(stream: TcpStream) {
                     head_only,
                 ),
             }
+        } else if let Some(n) = number(p, "/html/") {
+            respond(
+                &mut w,
+                200,
+                "Content-Type: text/html\r\n",
+                &body(n),
+                head_only,
+            )
         } else if let Some(n) = number(p, "/trailers/") {
             // N bytes chunked, then a trailer with their FNV-1a checksum.
             let data = body(n);

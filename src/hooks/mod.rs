@@ -87,13 +87,15 @@ pub const TXN_SEQUENCE: [i32; 10] = [
 
 /// Every hook id tshost fires, and nothing else: the transaction hooks of [`TXN_SEQUENCE`], the
 /// session's start and close, TS_SSL_SESSION_HOOK (src/tls/session.rs), the client
-/// connection hooks (src/vconn.rs) and the request and response transforms (src/proxy/sm/transform.rs: their
-/// continuations are VConnections written into, not called at a point). The one list of
+/// connection hooks (src/vconn.rs), TS_HTTP_REQUEST_BUFFER_READ_COMPLETE_HOOK (src/proxy/sm/buffer.rs),
+/// the request and response transforms (src/proxy/sm/transform.rs)
+/// and the response agents (src/proxy/sm/agents.rs; their continuations are VConnections written
+/// into, not called at a point). The one list of
 /// them: [`dispatch::run_point`] and [`dispatch::invoke_global`] check (in debug builds) that the
 /// hook they run is here, and a continuation added for any other id gets a warning
 /// ([`warn_if_never_fired`]). Implementing a hook means adding it here, which ends its warning.
-pub const FIRED: [i32; TXN_SEQUENCE.len() + 14] = {
-    let mut all = [0; TXN_SEQUENCE.len() + 14];
+pub const FIRED: [i32; TXN_SEQUENCE.len() + 16] = {
+    let mut all = [0; TXN_SEQUENCE.len() + 16];
     let mut i = 0;
     while i < TXN_SEQUENCE.len() {
         all[i] = TXN_SEQUENCE[i];
@@ -113,6 +115,8 @@ pub const FIRED: [i32; TXN_SEQUENCE.len() + 14] = {
     all[i + 11] = id::VCONN_OUTBOUND_CLOSE;
     all[i + 12] = id::RESPONSE_TRANSFORM;
     all[i + 13] = id::REQUEST_TRANSFORM;
+    all[i + 14] = id::RESPONSE_CLIENT;
+    all[i + 15] = id::REQUEST_BUFFER_READ_COMPLETE;
     all
 };
 

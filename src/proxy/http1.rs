@@ -91,8 +91,8 @@ pub(super) async fn close_transaction(ssn: &Session, txn: &Arc<Txn>, body_out: u
     if crate::accesslog::enabled() {
         crate::accesslog::txn_done(txn, crate::accesslog::Counts { body_out });
     }
-    if !txn.transforms.lock().is_empty() {
-        super::sm::close_transforms(txn).await;
+    if super::sm::transform::any_to_close(txn) {
+        super::sm::transform::close_all(txn).await;
     }
     // ERROR at TXN_CLOSE counts as CONTINUE.
     run_point(ssn, Some(txn), id::TXN_CLOSE).await;

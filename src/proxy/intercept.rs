@@ -75,6 +75,9 @@ struct State {
     eos_on_shutdown: bool,
     /// tshost shut its writing down (the peer's end of stream).
     shut: bool,
+    /// The NBytes of the plugin's write when first seen (ATS's TransformTerminus tells its
+    /// transaction the length then: TRANSFORM_READ_READY).
+    announced: Option<i64>,
 }
 
 /// The transaction's side of an intercept: its origin connection.
@@ -121,6 +124,13 @@ pub fn net_side() -> InterceptIo {
         st.eos_on_shutdown = true;
     }
     io
+}
+
+/// A socket's VConnection (TSVConnFdCreate, TSPortDescriptorAccept): tshost's side carries the
+/// socket (`super::fd_vconn`); as TSHttpConnect's, a plugin that shut its writing down still
+/// reads.
+pub fn socket_side() -> InterceptIo {
+    client_side()
 }
 
 fn hosted(end_on_complete: bool) -> InterceptIo {
@@ -190,6 +200,9 @@ fn pump(vc: &PluginVConn, shared: &Shared) {
             }
             // The response, out of the plugin's write VIO (while the client side keeps up).
             let w = &vc.write;
+            if w.op() == Op::Write && st.announced.is_none() {
+                st.announced = Some(w.nbytes());
+            }
             if w.op() == Op::Write && st.to_proxy.len() < PENDING_MAX {
                 if let Some(reader) = READERS.get(w.reader()) {
                     let todo = (w.nbytes() - w.ndone()).max(0) as usize;
@@ -359,9 +372,27 @@ impl InterceptIo {
         )
     }
 
+    /// The length the plugin's write announced when first seen (its TSVConnWrite's NBytes), if
+    /// one was (not INT64_MAX).
+    pub fn announced(&self) -> Option<u64> {
+        let n = self.shared.st.lock().announced?;
+        u64::try_from(n).ok().filter(|_| n != i64::MAX)
+    }
+
     /// The VConnection's handle (a transform's output).
     pub fn handle(&self) -> usize {
         self.vc.handle()
+    }
+
+    /// The peer's side ended: the plugin's read hears TS_EVENT_VCONN_EOS.
+    pub fn end_input(&self) {
+        self.shared.st.lock().proxy_gone = true;
+        self.vc.wake();
+    }
+
+    /// The plugin closed (or aborted) the VConnection.
+    pub fn plugin_closed(&self) -> bool {
+        self.shared.st.lock().plugin_closed
     }
 
     /// Ready when there is response data or the plugin is done.

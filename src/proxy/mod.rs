@@ -7,6 +7,7 @@ pub mod client_tls;
 pub mod connect;
 pub mod control;
 pub mod deadline;
+pub mod fd_vconn;
 pub mod fetch;
 mod fetch_body;
 pub mod fetch_stream;

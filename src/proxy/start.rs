@@ -269,6 +269,14 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
             .get_int("proxy.config.http.keep_alive_enabled_out")
             .unwrap_or(1)
             != 0,
+        keepalive_internal_vc: records
+            .get_int("proxy.config.http.keepalive_internal_vc")
+            .unwrap_or(0)
+            != 0,
+        request_buffer: records
+            .get_int("proxy.config.http.request_buffer_enabled")
+            .unwrap_or(0)
+            != 0,
         insert_via: records
             .get_int("proxy.config.http.insert_request_via_str")
             .unwrap_or(1)

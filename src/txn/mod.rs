@@ -205,9 +205,6 @@ pub struct Txn {
     pub status: AtomicI32,
     /// When it reached each point of its life (TSHttpTxnMilestoneGet).
     pub milestones: milestones::Milestones,
-    /// Its transforms' VConnections (their handles), each closed and its plugin told before
-    /// TXN_CLOSE.
-    pub transforms: Mutex<Vec<usize>>,
     /// TSHttpTxnErrorBodySet: the body (and type) of a response tshost generates.
     pub error_body: Mutex<Option<ErrorBody>>,
     /// The overridable configurations a plugin set for this transaction (TSHttpTxnConfig*Set).
@@ -340,7 +337,6 @@ impl Txn {
                 args: Default::default(),
                 status: AtomicI32::new(0),
                 milestones: Default::default(),
-                transforms: Mutex::new(Vec::new()),
                 redirect_to: Mutex::new(None),
                 access_denied: AtomicBool::new(false),
                 intercept: std::sync::atomic::AtomicUsize::new(0),

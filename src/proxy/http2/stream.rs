@@ -119,11 +119,6 @@ fn convert_request(
         .unwrap_or("/");
     let mut fields: Vec<(&[u8], &[u8])> = Vec::with_capacity(parts.headers.len() + 1);
     let authority = parts.uri.authority().map(|a| a.as_str().as_bytes());
-    if let Some(a) = authority {
-        if !parts.headers.contains_key(http::header::HOST) {
-            fields.push((b"Host", a));
-        }
-    }
     let mut length = None;
     for (name, value) in &parts.headers {
         let n = name.as_str().as_bytes();
@@ -143,7 +138,16 @@ fn convert_request(
             }
             length = Some(v);
         }
+        // As ATS's HPACK decoding (MIMEField::name_set): a name ATS knows is its well-known
+        // string (`user-agent` is `User-Agent`), others as they came.
+        let n = crate::hdrs::tokens::lookup(n).map_or(n, |i| crate::hdrs::tokens::token(i).text());
         fields.push((n, value.as_bytes()));
+    }
+    // As ATS's http2_convert_header_from_2_to_1_1: Host from :authority, after the others.
+    if let Some(a) = authority {
+        if !parts.headers.contains_key(http::header::HOST) {
+            fields.push((b"Host", a));
+        }
     }
     if authority.is_none() && !parts.headers.contains_key(http::header::HOST) {
         return Err("no :authority and no host");

@@ -40,6 +40,13 @@ pub struct SmConfig {
     /// keep_alive_enabled_in / _out: client connections and origin connections kept alive.
     pub keep_alive_in: bool,
     pub keep_alive_out: bool,
+    /// proxy.config.http.keepalive_internal_vc: an internal session's (TSHttpConnect) client
+    /// may keep its connection; ATS's default 0: every response to one closes it
+    /// (HttpTransact::initialize_state_variables_from_request).
+    pub keepalive_internal_vc: bool,
+    /// proxy.config.http.request_buffer_enabled: request bodies read whole before the origin is
+    /// asked (`super::buffer`); a transaction's own setting wins.
+    pub request_buffer: bool,
     /// insert_request_via_str: the server request gets tshost's Via ([`super::overrides::DEFAULT_VIA`]).
     pub insert_via: bool,
     /// proxy.config.http.redirect.actions: whether a redirect is followed, by the new origin's

@@ -37,6 +37,8 @@ use crate::txn::machine::{Generated, Machine, Step};
 use crate::txn::origin::cntl;
 use crate::txn::ApiTimeout;
 
+mod agents;
+pub mod buffer;
 mod config;
 mod exchange;
 mod overrides;
@@ -49,7 +51,7 @@ mod respond;
 mod rewrite;
 #[cfg(test)]
 mod tests;
-mod transform;
+pub(crate) mod transform;
 
 use crate::hdrs::parse::lines_within;
 pub use crate::hdrs::parse::{parse_request, parse_response, ParsedRequest};
@@ -64,7 +66,6 @@ use remap::*;
 pub use remap_state::{RemapState, RuleUrls};
 pub(crate) use respond::respond;
 use rewrite::*;
-pub(crate) use transform::close_all as close_transforms;
 
 /// ATS's `HttpTransact::ServerState_t::CONNECTION_ALIVE`: what TSRemapOSResponse is told when the
 /// origin's response arrived.
@@ -385,14 +386,14 @@ async fn forward<C: ClientIo>(
         Some(target)
     };
     if request_framing == Framing::Chunked && client_req.with(|h| h.version()) < (1, 1) {
-        // Transfer-Encoding exists in HTTP/1.1 only; ATS refuses it in older requests with 406
-        // after remap (HttpTransact::check_request_validity, UNACCEPTABLE_TE_REQUIRED, #8451).
+        // Transfer-Encoding exists in HTTP/1.1 only: ATS answers 406 after remap (#8451).
         return Err(fail(m, Failure::Respond(406)));
     }
+    let client = &mut buffer::Buffered::new(client);
+    client.fill(proxy, ssn, txn, m, request_framing).await?;
 
     // From finding the origin to its response head: once, and again for each redirect a plugin
-    // asks to follow (TSHttpTxnRedirectUrlSet), as ATS's do_redirect.
-    // Where a redirect goes, once resolved (when it is followed).
+    // asks to follow (TSHttpTxnRedirectUrlSet), as ATS's do_redirect; where one goes, resolved.
     let mut redirected: Option<SocketAddr> = None;
     // A redirect not followed (redirect.actions `return`): the response head goes to the client
     // without its body, as ATS's build_response_copy.
@@ -704,14 +705,15 @@ async fn forward<C: ClientIo>(
         server_resp.with_mut(|h| set_content_length(h, 0));
     }
     let (client_version, client_ka) = client_req.with(|h| (h.version(), wants_keep_alive(h)));
-    let client_ka =
-        client_ka && txn_flag(txn, key::KEEP_ALIVE_ENABLED_IN, proxy.config.keep_alive_in);
+    let client_ka = client_ka
+        && (!ssn.client.internal || proxy.config.keepalive_internal_vc)
+        && txn_flag(txn, key::KEEP_ALIVE_ENABLED_IN, proxy.config.keep_alive_in);
     let draining = proxy.draining.load(Ordering::Acquire);
     // Response transforms a plugin added (TS_HTTP_RESPONSE_TRANSFORM_HOOK): the body's length
     // may change, so the client gets it framed anew.
     let chain = transform::chain_of(txn, head_only);
     let origin_framing = transform::framing_for_client(&chain, resp_framing);
-    let (client_resp, client_framing) = server_resp.copy_with(|h| {
+    let (client_resp, mut client_framing) = server_resp.copy_with(|h| {
         let keep = client_ka && !body_unsent;
         let framing = prepare_client_response(h, origin_framing, client_version, is_head, keep);
         if draining {
@@ -732,10 +734,12 @@ async fn forward<C: ClientIo>(
         if !run.until_output(&mut origin).await {
             return Err(fail(m, Failure::Respond(504)));
         }
+        client_framing = run.announce(resp_framing, &client_resp, client_framing);
         running = Some(run);
     }
     worked(m, Step::Respond);
     hooks(ssn, txn, m, id::SEND_RESPONSE_HDR).await?;
+    let client = &mut agents::Teed::new(client, txn, ssn, proxy, client_framing);
 
     // Each write to the client within its limit (the connection's, or the HTTP/2 stream's): a
     // client that does not take its response in time is let go.

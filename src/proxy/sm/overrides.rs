@@ -16,6 +16,7 @@ pub(super) mod key {
     pub const RESPONSE_HEADER_MAX_SIZE: usize = K::TS_CONFIG_HTTP_RESPONSE_HEADER_MAX_SIZE as usize;
     pub const TRANSACTION_NO_ACTIVITY_TIMEOUT_OUT: usize =
         K::TS_CONFIG_HTTP_TRANSACTION_NO_ACTIVITY_TIMEOUT_OUT as usize;
+    pub const REQUEST_BUFFER_ENABLED: usize = K::TS_CONFIG_HTTP_REQUEST_BUFFER_ENABLED as usize;
 }
 
 /// The Via tshost inserts (after `http/1.1 `).

@@ -3,8 +3,9 @@
 //! add order, each writing into the next (TSTransformOutputVConnGet), the last into a sink of
 //! tshost's ([`crate::proxy::intercept::sink`]). The origin's body is written into the first
 //! (its write VIO: NBytes the body's length when known, set to what was written when the body
-//! ends), and what reaches the sink goes to the client, framed anew (chunked for HTTP/1.1, the
-//! connection's end for 1.0, DATA frames for HTTP/2). At most [`IN_MAX`] bytes wait for the first
+//! ends), and what reaches the sink goes to the client, framed anew: with the length the last
+//! transform's write had when the sink first saw it, as ATS's TransformTerminus, else chunked for
+//! HTTP/1.1, the connection's end for 1.0, DATA frames for HTTP/2. At most [`IN_MAX`] bytes wait for the first
 //! transform: the origin is read no faster than the chain takes. At the end the first transform
 //! is closed, and with it the chain (each sees TSVConnClosedGet and destroys itself).
 #![forbid(unsafe_code)]
@@ -39,19 +40,30 @@ const IN_MAX: usize = 65_536;
 const OUT_MAX: usize = 262_144;
 
 /// The proxy side's continuations (they hear the first transform's WRITE_READY/COMPLETE), by
-/// handle: what to wake.
-static WAITERS: LazyLock<Mutex<std::collections::HashMap<usize, Arc<Notify>>>> =
+/// handle: what to wake, and the first transform.
+type Waiter = (Arc<Notify>, Arc<PluginVConn>);
+static WAITERS: LazyLock<Mutex<std::collections::HashMap<usize, Waiter>>> =
     LazyLock::new(Default::default);
 
-extern "C" fn input_event(contp: TSCont, _event: TSEventRaw, _edata: *mut c_void) -> c_int {
-    if let Some(n) = WAITERS.lock().get(&(contp as usize)) {
-        n.notify_one();
+const WRITE_COMPLETE: c_int = crate::sys::types::TSEvent::TS_EVENT_VCONN_WRITE_COMPLETE as c_int;
+
+extern "C" fn input_event(contp: TSCont, event: TSEventRaw, _edata: *mut c_void) -> c_int {
+    let Some((n, first)) = WAITERS.lock().get(&(contp as usize)).cloned() else {
+        return 0;
+    };
+    if event == WRITE_COMPLETE {
+        // As ATS's tunnel (HttpSM::tunnel_handler_transform_write): the write side is shut
+        // down, and the transform woken sees TSVIOBufferGet NULL on its input (bnull_transform
+        // gives out what it kept only then).
+        first.shutdown(false, true);
     }
+    n.notify_one();
     0
 }
 
 /// The framing to make the client's from: none promised under transforms (the length may
-/// change), the origin's otherwise.
+/// change; [`Running::announce`] may give one once the chain has written), the origin's
+/// otherwise.
 pub(super) fn framing_for_client(chain: &[Arc<PluginVConn>], origin: Framing) -> Framing {
     if chain.is_empty() {
         origin
@@ -72,6 +84,11 @@ pub(super) fn request_chain_of(txn: &Txn, framing: Framing) -> Vec<Arc<PluginVCo
     chain_at(txn, id::REQUEST_TRANSFORM, framing == Framing::None)
 }
 
+/// The response agents a plugin added (TS_HTTP_RESPONSE_CLIENT_HOOK), in add order.
+pub(super) fn agents_of(txn: &Txn) -> Vec<Arc<PluginVConn>> {
+    chain_at(txn, id::RESPONSE_CLIENT, false)
+}
+
 fn chain_at(txn: &Txn, hook: i32, no_body: bool) -> Vec<Arc<PluginVConn>> {
     let mut out = Vec::new();
     if no_body || !txn.hooks.has(hook) {
@@ -81,10 +98,7 @@ fn chain_at(txn: &Txn, hook: i32, no_body: bool) -> Vec<Arc<PluginVConn>> {
     while let Some(c) = txn.hooks.get(hook, i) {
         i += 1;
         match crate::vio::get(c.handle) {
-            Some(vc) => {
-                txn.transforms.lock().push(c.handle);
-                out.push(vc)
-            }
+            Some(vc) => out.push(vc),
             None => crate::warning!(
                 "transaction {}: a continuation on {} is not a transform (TSTransformCreate); skipped",
                 txn.id,
@@ -108,6 +122,9 @@ pub(super) struct Running {
     written: i64,
     origin_done: bool,
     origin_error: Option<String>,
+    /// The length the client was promised ([`Running::announce`]), and what it got so far.
+    announced: Option<u64>,
+    sent: u64,
     /// The longest the chain may go without taking input or giving output
     /// (transaction_no_activity_timeout_out): a transform that stalls fails the transaction.
     idle: std::time::Duration,
@@ -143,7 +160,7 @@ pub(super) fn start(
     let notify = Arc::new(Notify::new());
     let mutex = MUTEXES.insert(TsMutex::new).1;
     let (me, _cont) = CONTS.insert(|h| Cont::new(h, Some(input_event), Some(mutex)));
-    WAITERS.lock().insert(me, notify.clone());
+    WAITERS.lock().insert(me, (notify.clone(), first.clone()));
     let nbytes = known_length.map_or(i64::MAX, |n| n as i64);
     let input = first.do_write(me, rd.handle(), nbytes);
     Some(Running {
@@ -158,6 +175,8 @@ pub(super) fn start(
         written: 0,
         origin_done: false,
         origin_error: None,
+        announced: None,
+        sent: 0,
         idle,
     })
 }
@@ -215,6 +234,23 @@ impl Running {
         }
     }
 
+    /// ATS's TransformTerminus: the length the last transform announced for its output (its
+    /// TSVConnWrite's NBytes, unless INT64_MAX) becomes the client response's Content-Length
+    /// (HttpSM::state_response_wait_for_transform_read), except when the origin's body came
+    /// chunked (its Transfer-Encoding stays on the response and wins, as seen on ATS 9.2.9).
+    /// Changes `resp`; returns the client's framing. The body is then held to that length.
+    pub(super) fn announce(&mut self, origin: Framing, resp: &MBuffer, client: Framing) -> Framing {
+        let Some(n) = self.sink.announced().filter(|_| origin != Framing::Chunked) else {
+            return client;
+        };
+        resp.with_mut(|h| {
+            h.remove_field(b"transfer-encoding");
+            set_content_length(h, n);
+        });
+        self.announced = Some(n);
+        Framing::Length(n)
+    }
+
     /// The chain made no progress for its limit: said once.
     fn stall(&self) -> bool {
         self.abort();
@@ -254,8 +290,16 @@ impl Running {
                 piece = self.reader.next(origin), if !origin_done && room => self.took(piece),
                 n = self.sink.read(&mut out) => match n {
                     Ok(0) | Err(_) => {
+                        let short = self.announced.is_some_and(|a| self.sent < a);
                         return match self.origin_error.take() {
                             Some(e) => Relayed::OriginFailed(e),
+                            // Fewer bytes than the Content-Length said: the client cannot take
+                            // the response as complete (ATS aborts it too).
+                            None if short => Relayed::OriginFailed(format!(
+                                "a response transform gave {} of the {} bytes it announced",
+                                self.sent,
+                                self.announced.unwrap_or(0)
+                            )),
                             None => Relayed::Done {
                                 trailers: Vec::new(),
                                 origin_read: self.origin_done,
@@ -263,7 +307,10 @@ impl Running {
                         };
                     }
                     Ok(n) => {
-                        if client.send_body(&out[..n]).await.is_err() {
+                        // Never more than announced.
+                        let n = self.announced.map_or(n as u64, |a| (a - self.sent).min(n as u64));
+                        self.sent += n;
+                        if n > 0 && client.send_body(&out[..n as usize]).await.is_err() {
                             self.abort();
                             return Relayed::ClientGone;
                         }
@@ -388,26 +435,48 @@ impl Drop for Running {
     }
 }
 
-/// The transaction is ending: each of its transforms is closed (if the body did not close it)
-/// and its plugin told (its continuation called since), before TXN_CLOSE, as the lifecycle laws
-/// want. A plugin that is not told within [`TOLD_LIMIT`] (its mutex held elsewhere) is named;
-/// TXN_CLOSE then goes on.
+/// The hooks whose continuations are VConnections the transaction closes at its end.
+const VCONN_HOOKS: [i32; 3] = [
+    id::REQUEST_TRANSFORM,
+    id::RESPONSE_TRANSFORM,
+    id::RESPONSE_CLIENT,
+];
+
+/// Whether the transaction has transforms or response agents to close at its end (one load).
+#[inline]
+pub(crate) fn any_to_close(txn: &Txn) -> bool {
+    VCONN_HOOKS.iter().any(|h| txn.hooks.has(*h))
+}
+
+/// The transaction is ending: each transform or response agent a plugin added that is still open
+/// (the response ended before it was started, or a chain never ran) is closed, as ATS's
+/// transform_cleanup and plugin_agents_cleanup do, and each one's plugin is told (its
+/// continuation called since, or it destroyed itself) before TXN_CLOSE, as the lifecycle laws
+/// want. A plugin not told within [`TOLD_LIMIT`] (its mutex held elsewhere) is named; TXN_CLOSE
+/// then goes on.
 pub(crate) async fn close_all(txn: &Txn) {
-    let handles = std::mem::take(&mut *txn.transforms.lock());
     let deadline = tokio::time::Instant::now() + TOLD_LIMIT;
-    for h in handles {
-        let Some(vc) = crate::vio::get(h) else {
-            continue; // destroyed already
-        };
-        vc.close(None);
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        if !vc.told_of_close(left).await {
-            crate::warning!(
-                "transaction {}: {}'s transform was not told of its close within {} s; TXN_CLOSE goes on",
-                txn.id,
-                vc.cont.plugin_name(),
-                TOLD_LIMIT.as_secs()
-            );
+    for hook in VCONN_HOOKS {
+        let mut i = 0;
+        while let Some(c) = txn.hooks.get(hook, i) {
+            i += 1;
+            // The same continuation (not another that took its handle since), not destroyed.
+            let Some(vc) = crate::vio::get(c.handle)
+                .filter(|vc| Arc::ptr_eq(&vc.cont, &c) && !c.is_deleted())
+            else {
+                continue;
+            };
+            vc.close(None);
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if !vc.told_of_close(left).await {
+                crate::warning!(
+                    "transaction {}: {}'s {} was not told of its close within {} s; TXN_CLOSE goes on",
+                    txn.id,
+                    vc.cont.plugin_name(),
+                    crate::sys::names::hook_name(hook).to_string_lossy(),
+                    TOLD_LIMIT.as_secs()
+                );
+            }
         }
     }
 }
