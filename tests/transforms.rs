@@ -163,7 +163,10 @@ fn compress_gzips_and_brotlis_the_body_and_sets_the_head_from_its_transform() {
                 if n == 1 || head.contains("content-length") {
                     assert!(head.contains(&cl), "{case}: {head}");
                 } else if proto == "--http1.1" {
-                    assert!(head.contains("transfer-encoding: chunked"), "{case}: {head}");
+                    assert!(
+                        head.contains("transfer-encoding: chunked"),
+                        "{case}: {head}"
+                    );
                 }
                 assert!(
                     (raw.len() as u64) < n.max(64),

@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::OnceLock;
 
 /// TS_MILESTONE_LAST_ENTRY.
 pub const COUNT: usize = 24;
@@ -55,28 +56,33 @@ pub fn now_ns() -> i64 {
         .map_or(0, |d| d.as_nanos() as i64)
 }
 
-pub struct Milestones([AtomicI64; COUNT]);
-
-impl Default for Milestones {
-    fn default() -> Self {
-        Milestones([const { AtomicI64::new(0) }; COUNT])
-    }
-}
+/// The stamps, made on the first stamp (none at all while stamping is off: a transaction then
+/// pays no allocation and no zeroing for them).
+#[derive(Default)]
+pub struct Milestones(OnceLock<Box<[AtomicI64; COUNT]>>);
 
 impl Milestones {
+    fn stamps(&self) -> &[AtomicI64; COUNT] {
+        self.0
+            .get_or_init(|| Box::new([const { AtomicI64::new(0) }; COUNT]))
+    }
+
     /// Stamp `m` now (when stamping is on).
     #[inline]
     pub fn stamp(&self, m: usize) {
         if enabled() {
-            self.0[m].store(now_ns(), Ordering::Relaxed);
+            self.stamps()[m].store(now_ns(), Ordering::Relaxed);
         }
     }
 
     /// Stamp `m` now unless it was stamped already (the FIRST_ milestones, the ends).
     #[inline]
     pub fn stamp_once(&self, m: usize) {
-        if enabled() && self.0[m].load(Ordering::Relaxed) == 0 {
-            self.0[m].store(now_ns(), Ordering::Relaxed);
+        if enabled() {
+            let s = self.stamps();
+            if s[m].load(Ordering::Relaxed) == 0 {
+                s[m].store(now_ns(), Ordering::Relaxed);
+            }
         }
     }
 
@@ -85,9 +91,10 @@ impl Milestones {
     pub fn stamp_all(&self, ms: &[usize]) {
         if enabled() {
             let now = now_ns();
+            let s = self.stamps();
             for m in ms {
-                if self.0[*m].load(Ordering::Relaxed) == 0 {
-                    self.0[*m].store(now, Ordering::Relaxed);
+                if s[*m].load(Ordering::Relaxed) == 0 {
+                    s[*m].store(now, Ordering::Relaxed);
                 }
             }
         }
@@ -95,7 +102,10 @@ impl Milestones {
 
     /// The time of `m` (0: not reached, or not stamped); None for an index out of range.
     pub fn get(&self, m: usize) -> Option<i64> {
-        self.0.get(m).map(|v| v.load(Ordering::Relaxed))
+        if m >= COUNT {
+            return None;
+        }
+        Some(self.0.get().map_or(0, |s| s[m].load(Ordering::Relaxed)))
     }
 }
 

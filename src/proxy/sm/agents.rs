@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::os::raw::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock};
@@ -169,11 +170,16 @@ impl<'a, C: ClientIo> Teed<'a, C> {
         framing: Framing,
     ) -> Self {
         let idle = proxy.config.origin_response_timeout;
-        let h2 = ssn.client.stack.contains(&super::super::proto::HTTP_2_0);
-        let agents = super::transform::agents_of(txn)
-            .into_iter()
-            .filter_map(Agent::new)
-            .collect();
+        // (No agents, the usual case: nothing made.)
+        let agents: Vec<Agent> = if txn.hooks.has(crate::hooks::id::RESPONSE_CLIENT) {
+            super::transform::agents_of(txn)
+                .into_iter()
+                .filter_map(Agent::new)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let h2 = !agents.is_empty() && ssn.client.stack.contains(&super::super::proto::HTTP_2_0);
         Teed {
             inner,
             agents,
@@ -211,23 +217,61 @@ impl<'a, C: ClientIo> Teed<'a, C> {
 }
 
 impl<C: ClientIo> ClientIo for Teed<'_, C> {
-    async fn body_piece(&mut self) -> Result<Option<Bytes>, BodyError> {
-        self.inner.body_piece().await
+    fn body_piece(&mut self) -> impl Future<Output = Result<Option<Bytes>, BodyError>> {
+        self.inner.body_piece()
     }
-    async fn check_body_prefix(&mut self, timeout: Duration) -> Result<(), PrefixError> {
-        self.inner.check_body_prefix(timeout).await
+    fn check_body_prefix(
+        &mut self,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<(), PrefixError>> {
+        self.inner.check_body_prefix(timeout)
     }
-    async fn send_continue(&mut self) -> std::io::Result<()> {
-        self.inner.send_continue().await
+    fn send_continue(&mut self) -> impl Future<Output = std::io::Result<()>> {
+        self.inner.send_continue()
     }
-    async fn send_head(&mut self, resp: &MBuffer, framing: Framing) -> std::io::Result<()> {
-        self.inner.send_head(resp, framing).await
+    fn send_head(
+        &mut self,
+        resp: &MBuffer,
+        framing: Framing,
+    ) -> impl Future<Output = std::io::Result<()>> {
+        self.inner.send_head(resp, framing)
     }
     async fn send_body(&mut self, data: &[u8]) -> std::io::Result<()> {
         self.inner.send_body(data).await?;
         if data.is_empty() || self.agents.is_empty() {
             return Ok(());
         }
+        // Boxed: the agents' futures are not part of every transaction's.
+        Box::pin(self.tee_body(data)).await
+    }
+    fn request_trailers(&mut self) -> impl Future<Output = Trailers> {
+        self.inner.request_trailers()
+    }
+    async fn finish(&mut self, trailers: &[(Vec<u8>, Vec<u8>)]) -> std::io::Result<()> {
+        self.inner.finish(trailers).await?;
+        if self.agents.is_empty() {
+            return Ok(());
+        }
+        Box::pin(self.finish_agents(trailers)).await
+    }
+    fn abort(&mut self) -> impl Future<Output = ()> {
+        self.inner.abort()
+    }
+    fn push(&mut self) -> impl Future<Output = std::io::Result<()>> {
+        self.inner.push()
+    }
+    const RELAYS_CONTINUE: bool = C::RELAYS_CONTINUE;
+    fn body_started(&mut self) -> impl Future<Output = ()> {
+        self.inner.body_started()
+    }
+    fn gone(&mut self) -> impl Future<Output = ()> {
+        self.inner.gone()
+    }
+}
+
+impl<C: ClientIo> Teed<'_, C> {
+    /// A piece of the body for the agents (with its chunked framing for an HTTP/1.1 client).
+    async fn tee_body(&mut self, data: &[u8]) -> std::io::Result<()> {
         if self.chunked() {
             let size = format!("{:x}\r\n", data.len());
             self.tee(&[size.as_bytes(), data, b"\r\n"]).await
@@ -235,14 +279,9 @@ impl<C: ClientIo> ClientIo for Teed<'_, C> {
             self.tee(&[data]).await
         }
     }
-    async fn request_trailers(&mut self) -> Trailers {
-        self.inner.request_trailers().await
-    }
-    async fn finish(&mut self, trailers: &[(Vec<u8>, Vec<u8>)]) -> std::io::Result<()> {
-        self.inner.finish(trailers).await?;
-        if self.agents.is_empty() {
-            return Ok(());
-        }
+
+    /// The response's end for the agents: the last chunk and trailers, then their writes end.
+    async fn finish_agents(&mut self, trailers: &[(Vec<u8>, Vec<u8>)]) -> std::io::Result<()> {
         if self.chunked() {
             let mut end = b"0\r\n".to_vec();
             for (n, v) in trailers {
@@ -267,18 +306,5 @@ impl<C: ClientIo> ClientIo for Teed<'_, C> {
             }
         }
         Ok(())
-    }
-    async fn abort(&mut self) {
-        self.inner.abort().await
-    }
-    async fn push(&mut self) -> std::io::Result<()> {
-        self.inner.push().await
-    }
-    const RELAYS_CONTINUE: bool = C::RELAYS_CONTINUE;
-    async fn body_started(&mut self) {
-        self.inner.body_started().await
-    }
-    async fn gone(&mut self) {
-        self.inner.gone().await
     }
 }

@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 use std::collections::{HashMap, VecDeque};
+use std::future::Future;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -122,6 +123,10 @@ impl<'a, C: ClientIo> Buffered<'a, C> {
 
 impl<C> Drop for Buffered<'_, C> {
     fn drop(&mut self) {
+        // Nothing to free for a transaction that buffered nothing (the usual case: no lock).
+        if self.txn == 0 {
+            return;
+        }
         if let Some((buf, start)) = BODIES.lock().remove(&self.txn) {
             start.free();
             buf.destroy();
@@ -142,26 +147,33 @@ impl<C: ClientIo> ClientIo for Buffered<'_, C> {
             None => self.inner.check_body_prefix(timeout).await,
         }
     }
-    async fn send_continue(&mut self) -> std::io::Result<()> {
-        self.inner.send_continue().await
+    fn send_continue(&mut self) -> impl Future<Output = std::io::Result<()>> {
+        self.inner.send_continue()
     }
-    async fn send_head(&mut self, resp: &MBuffer, framing: Framing) -> std::io::Result<()> {
-        self.inner.send_head(resp, framing).await
+    fn send_head(
+        &mut self,
+        resp: &MBuffer,
+        framing: Framing,
+    ) -> impl Future<Output = std::io::Result<()>> {
+        self.inner.send_head(resp, framing)
     }
-    async fn send_body(&mut self, data: &[u8]) -> std::io::Result<()> {
-        self.inner.send_body(data).await
+    fn send_body(&mut self, data: &[u8]) -> impl Future<Output = std::io::Result<()>> {
+        self.inner.send_body(data)
     }
-    async fn request_trailers(&mut self) -> Trailers {
-        self.inner.request_trailers().await
+    fn request_trailers(&mut self) -> impl Future<Output = Trailers> {
+        self.inner.request_trailers()
     }
-    async fn finish(&mut self, trailers: &[(Vec<u8>, Vec<u8>)]) -> std::io::Result<()> {
-        self.inner.finish(trailers).await
+    fn finish(
+        &mut self,
+        trailers: &[(Vec<u8>, Vec<u8>)],
+    ) -> impl Future<Output = std::io::Result<()>> {
+        self.inner.finish(trailers)
     }
-    async fn abort(&mut self) {
-        self.inner.abort().await
+    fn abort(&mut self) -> impl Future<Output = ()> {
+        self.inner.abort()
     }
-    async fn push(&mut self) -> std::io::Result<()> {
-        self.inner.push().await
+    fn push(&mut self) -> impl Future<Output = std::io::Result<()>> {
+        self.inner.push()
     }
     const RELAYS_CONTINUE: bool = C::RELAYS_CONTINUE;
     async fn body_started(&mut self) {
@@ -169,7 +181,7 @@ impl<C: ClientIo> ClientIo for Buffered<'_, C> {
             self.inner.body_started().await
         }
     }
-    async fn gone(&mut self) {
-        self.inner.gone().await
+    fn gone(&mut self) -> impl Future<Output = ()> {
+        self.inner.gone()
     }
 }

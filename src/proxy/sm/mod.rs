@@ -731,11 +731,11 @@ async fn forward<C: ClientIo>(
         let Some(mut run) = transform::start(&chain, resp_framing, idle) else {
             return Err(fail(m, Failure::Respond(502)));
         };
-        if !run.until_output(&mut origin).await {
+        if !Box::pin(run.until_output(&mut origin)).await {
             return Err(fail(m, Failure::Respond(504)));
         }
         client_framing = run.announce(resp_framing, &client_resp, client_framing);
-        running = Some(run);
+        running = Some(Box::new(run));
     }
     worked(m, Step::Respond);
     hooks(ssn, txn, m, id::SEND_RESPONSE_HDR).await?;
@@ -752,7 +752,7 @@ async fn forward<C: ClientIo>(
         return Err(fail(m, Failure::ClientGone));
     }
     let relayed = if let Some(run) = running {
-        run.finish(client, &mut origin).await
+        Box::pin((*run).finish(client, &mut origin)).await
     } else {
         relay::plain(client, &mut origin, BodyReader::new(resp_framing)).await
     };

@@ -335,7 +335,26 @@ pub(super) fn chunked_if(h: &mut crate::hdrs::http::HttpHdr, chain: &[Arc<Plugin
 
 /// Send the request head, then the client's body through the request transforms `chain` (as
 /// ATS's request transform: the chain's output, chunked, is the body the origin gets).
-pub(super) async fn send_through<C: ClientIo>(
+/// (Boxed: the request transforms' futures are not part of every transaction's.)
+pub(super) fn send_through<'a, C: ClientIo>(
+    chain: &'a [Arc<PluginVConn>],
+    client: &'a mut C,
+    origin: &'a mut super::super::origin::OriginConn,
+    req: &'a MBuffer,
+    expect_continue: bool,
+    idle: std::time::Duration,
+) -> impl std::future::Future<Output = Result<(), super::exchange::SendError>> + 'a {
+    Box::pin(send_through_now(
+        chain,
+        client,
+        origin,
+        req,
+        expect_continue,
+        idle,
+    ))
+}
+
+async fn send_through_now<C: ClientIo>(
     chain: &[Arc<PluginVConn>],
     client: &mut C,
     origin: &mut super::super::origin::OriginConn,
@@ -461,8 +480,8 @@ pub(crate) async fn close_all(txn: &Txn) {
         while let Some(c) = txn.hooks.get(hook, i) {
             i += 1;
             // The same continuation (not another that took its handle since), not destroyed.
-            let Some(vc) = crate::vio::get(c.handle)
-                .filter(|vc| Arc::ptr_eq(&vc.cont, &c) && !c.is_deleted())
+            let Some(vc) =
+                crate::vio::get(c.handle).filter(|vc| Arc::ptr_eq(&vc.cont, &c) && !c.is_deleted())
             else {
                 continue;
             };
