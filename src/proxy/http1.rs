@@ -94,6 +94,15 @@ pub(super) async fn close_transaction(ssn: &Session, txn: &Arc<Txn>, body_out: u
     if super::sm::transform::any_to_close(txn) {
         super::sm::transform::close_all(txn).await;
     }
+    if txn.intercept.load(std::sync::atomic::Ordering::Acquire) != 0
+        && !super::intercept::told_before_close(txn.handle, Duration::from_secs(5)).await
+    {
+        crate::warning!(
+            "transaction {}: the intercepting plugin was not told of the transaction's end within \
+             5 s; TXN_CLOSE goes on",
+            txn.id
+        );
+    }
     // ERROR at TXN_CLOSE counts as CONTINUE.
     run_point(ssn, Some(txn), id::TXN_CLOSE).await;
     txn.free();

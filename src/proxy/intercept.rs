@@ -46,6 +46,38 @@ static HOSTED: LazyLock<Mutex<HashMap<usize, Arc<Shared>>>> = LazyLock::new(Defa
 #[derive(Default)]
 struct Shared {
     st: Mutex<State>,
+    /// The plugin has been told the transaction's side ended (EOS on its read), or needs no
+    /// telling (it closed the VConnection, or reads nothing): for the lifecycle law.
+    told: std::sync::atomic::AtomicBool,
+    told_notify: tokio::sync::Notify,
+}
+
+impl Shared {
+    fn set_told(&self) {
+        if !self.told.swap(true, std::sync::atomic::Ordering::AcqRel) {
+            self.told_notify.notify_waiters();
+        }
+    }
+}
+
+/// The intercepts of transactions in flight (by transaction handle): what the end of each waits
+/// for before TXN_CLOSE.
+static OF_TXN: LazyLock<Mutex<HashMap<usize, Arc<Shared>>>> = LazyLock::new(Default::default);
+
+/// The transaction `txn` is ending: wait (at most `limit`) until its intercepting plugin has been
+/// told the transaction's side ended, so that it hears it before TXN_CLOSE, as the lifecycle laws
+/// want. False if it was not told in time.
+pub async fn told_before_close(txn: usize, limit: std::time::Duration) -> bool {
+    let Some(sh) = OF_TXN.lock().remove(&txn) else {
+        return true;
+    };
+    let told = sh.told_notify.notified();
+    tokio::pin!(told);
+    told.as_mut().enable();
+    if sh.told.load(std::sync::atomic::Ordering::Acquire) {
+        return true;
+    }
+    tokio::time::timeout(limit, told).await.is_ok()
 }
 
 #[derive(Default)]
@@ -88,12 +120,13 @@ pub struct InterceptIo {
 
 /// Give the transaction to `plugin`'s continuation: a new VConnection with TS_EVENT_NET_ACCEPT.
 /// None (logged) if the continuation is gone.
-pub fn accept(plugin: usize) -> Option<InterceptIo> {
+pub fn accept(plugin: usize, txn: usize) -> Option<InterceptIo> {
     let Some(pc) = CONTS.get(plugin) else {
         crate::error!("intercept: the plugin's continuation {plugin:#x} is gone");
         return None;
     };
     let io = hosted(false);
+    OF_TXN.lock().insert(txn, io.shared.clone());
     pc.call_locked(NET_ACCEPT, io.vc.handle() as *mut c_void);
     Some(io)
 }
@@ -138,6 +171,8 @@ fn hosted(end_on_complete: bool) -> InterceptIo {
     let (_, cont) = CONTS.insert(|h| Cont::new(h, Some(host_event), Some(mutex)));
     let vc = vio::create_hosted(cont);
     let shared = Arc::new(Shared {
+        told: Default::default(),
+        told_notify: Default::default(),
         st: Mutex::new(State {
             end_on_complete,
             ..State::default()
@@ -250,8 +285,19 @@ fn pump(vc: &PluginVConn, shared: &Shared) {
     if let Some(w) = writer {
         w.wake();
     }
+    let mut told = false;
     for (v, e) in events {
         tell(&v, e);
+        told |= e == EOS;
+    }
+    {
+        // Told, or nothing to tell: the plugin closed, or the transaction is gone and the plugin
+        // reads nothing.
+        let st = shared.st.lock();
+        told |= st.plugin_closed || (st.proxy_gone && vc.read.op() != Op::Read);
+    }
+    if told {
+        shared.set_told();
     }
     if finished {
         destroy(vc);

@@ -165,8 +165,8 @@ impl OriginPool {
 
     /// The origin connection of an intercepted transaction: the plugin's continuation `plugin`
     /// is given a VConnection ([`super::intercept`]). Never kept for others.
-    pub fn intercepted(plugin: usize) -> Option<OriginConn> {
-        let io = super::intercept::accept(plugin)?;
+    pub fn intercepted(plugin: usize, txn: usize) -> Option<OriginConn> {
+        let io = super::intercept::accept(plugin, txn)?;
         Some(Box::new(Origin {
             conn: Conn::new(OriginIo::Intercept(Box::new(io))),
             local: None,

@@ -496,7 +496,7 @@ async fn forward<C: ClientIo>(
         txn.milestones
             .stamp_all(&[ms::SERVER_FIRST_CONNECT, ms::SERVER_CONNECT]);
         let connected = match api_from {
-            _ if intercept != 0 => OriginPool::intercepted(intercept)
+            _ if intercept != 0 => OriginPool::intercepted(intercept, txn.handle)
                 .map(|c| (c, false))
                 .ok_or(ConnectError::Failed(
                     std::io::ErrorKind::NotConnected.into(),
