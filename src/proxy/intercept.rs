@@ -8,8 +8,9 @@
 //! The VConnection is a [`crate::vio::PluginVConn`] whose event function is tshost's
 //! ([`host_event`]): woken on the plugin's reads, writes and reenables, it moves the request into
 //! the plugin's read VIO and the response out of its write VIO, and tells the VIOs' continuations
-//! (TS_EVENT_VCONN_READ_READY, WRITE_READY / WRITE_COMPLETE) as ATS's PluginVC does. The origin
-//! side of the transaction reads and writes [`InterceptIo`]. What the plugin has written waits in
+//! (TS_EVENT_VCONN_READ_READY, READ_COMPLETE once a read has all its NBytes, WRITE_READY /
+//! WRITE_COMPLETE) as ATS's PluginVC does. The origin side of the transaction reads and writes
+//! [`InterceptIo`]. What the plugin has written waits in
 //! at most [`PENDING_MAX`] bytes (its write VIO is not drained further until the client side has
 //! taken them). When the transaction ends first, a plugin still reading gets TS_EVENT_VCONN_EOS,
 //! once. The VConnection is destroyed when both sides are done with it.
@@ -35,6 +36,7 @@ use crate::vio::{self, Op, PluginVConn};
 pub const PENDING_MAX: usize = 65_536;
 
 const READ_READY: c_int = TSEvent::TS_EVENT_VCONN_READ_READY as c_int;
+const READ_COMPLETE: c_int = TSEvent::TS_EVENT_VCONN_READ_COMPLETE as c_int;
 const WRITE_READY: c_int = TSEvent::TS_EVENT_VCONN_WRITE_READY as c_int;
 const WRITE_COMPLETE: c_int = TSEvent::TS_EVENT_VCONN_WRITE_COMPLETE as c_int;
 const EOS: c_int = TSEvent::TS_EVENT_VCONN_EOS as c_int;
@@ -223,7 +225,9 @@ fn pump(vc: &PluginVConn, shared: &Shared) {
                         buf.write(&st.to_plugin[..n]);
                         st.to_plugin.drain(..n);
                         r.set_ndone(r.ndone() + n as i64);
-                        events.push((r.clone(), READ_READY));
+                        // As ATS's PluginVC: COMPLETE once the read has all it asked for.
+                        let done = r.ndone() >= r.nbytes();
+                        events.push((r.clone(), if done { READ_COMPLETE } else { READ_READY }));
                         writer = writer.or(st.writer.take());
                     }
                 }
