@@ -12,6 +12,8 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+
+use futures::future::Either;
 use std::os::raw::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock};
@@ -236,23 +238,36 @@ impl<C: ClientIo> ClientIo for Teed<'_, C> {
     ) -> impl Future<Output = std::io::Result<()>> {
         self.inner.send_head(resp, framing)
     }
-    async fn send_body(&mut self, data: &[u8]) -> std::io::Result<()> {
-        self.inner.send_body(data).await?;
-        if data.is_empty() || self.agents.is_empty() {
-            return Ok(());
+    fn send_body(&mut self, data: &[u8]) -> impl Future<Output = std::io::Result<()>> {
+        // No agents (the usual case): the client's own write, nothing around it. Else boxed: the
+        // agents' futures are not part of every transaction's.
+        if self.agents.is_empty() {
+            Either::Left(self.inner.send_body(data))
+        } else {
+            Either::Right(Box::pin(async move {
+                self.inner.send_body(data).await?;
+                if data.is_empty() {
+                    return Ok(());
+                }
+                self.tee_body(data).await
+            }))
         }
-        // Boxed: the agents' futures are not part of every transaction's.
-        Box::pin(self.tee_body(data)).await
     }
     fn request_trailers(&mut self) -> impl Future<Output = Trailers> {
         self.inner.request_trailers()
     }
-    async fn finish(&mut self, trailers: &[(Vec<u8>, Vec<u8>)]) -> std::io::Result<()> {
-        self.inner.finish(trailers).await?;
+    fn finish(
+        &mut self,
+        trailers: &[(Vec<u8>, Vec<u8>)],
+    ) -> impl Future<Output = std::io::Result<()>> {
         if self.agents.is_empty() {
-            return Ok(());
+            Either::Left(self.inner.finish(trailers))
+        } else {
+            Either::Right(Box::pin(async move {
+                self.inner.finish(trailers).await?;
+                self.finish_agents(trailers).await
+            }))
         }
-        Box::pin(self.finish_agents(trailers)).await
     }
     fn abort(&mut self) -> impl Future<Output = ()> {
         self.inner.abort()

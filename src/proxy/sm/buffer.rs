@@ -12,6 +12,8 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
+
+use futures::future::Either;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -61,25 +63,31 @@ impl<'a, C: ClientIo> Buffered<'a, C> {
     }
 
     /// Buffer the request body if the transaction wants it, then run
-    /// TS_HTTP_REQUEST_BUFFER_READ_COMPLETE_HOOK.
-    pub(super) async fn fill(
-        &mut self,
-        proxy: &Proxy,
-        ssn: &Session,
-        txn: &Txn,
-        m: &mut Machine,
+    /// TS_HTTP_REQUEST_BUFFER_READ_COMPLETE_HOOK. (Decided at once: a transaction that buffers
+    /// nothing, the usual case, runs no future of this; the other gets a boxed one.)
+    pub(super) fn fill<'s>(
+        &'s mut self,
+        proxy: &'s Proxy,
+        ssn: &'s Session,
+        txn: &'s Txn,
+        m: &'s mut Machine,
         framing: Framing,
-    ) -> Result<(), Failure> {
+    ) -> impl Future<Output = Result<(), Failure>> + 's + use<'s, 'a, C> {
         let has_body = !matches!(framing, Framing::None | Framing::Length(0));
-        if !has_body
-            || !txn_flag(
+        if has_body
+            && txn_flag(
                 txn,
                 key::REQUEST_BUFFER_ENABLED,
                 proxy.config.request_buffer,
             )
         {
-            return Ok(());
+            Either::Left(Box::pin(self.fill_now(ssn, txn, m)))
+        } else {
+            Either::Right(std::future::ready(Ok(())))
         }
+    }
+
+    async fn fill_now(&mut self, ssn: &Session, txn: &Txn, m: &mut Machine) -> Result<(), Failure> {
         let (Some(buf), limit) = (
             crate::iobuf::create(crate::iobuf::DEFAULT_SIZE_INDEX),
             post_copy_size(),

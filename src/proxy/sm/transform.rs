@@ -74,26 +74,34 @@ pub(super) fn framing_for_client(chain: &[Arc<PluginVConn>], origin: Framing) ->
 
 /// The transforms a plugin added for the response, in add order (live plugin VConnections); none
 /// for a response without a body to transform (`head_only`).
+#[inline]
 pub(super) fn chain_of(txn: &Txn, head_only: bool) -> Vec<Arc<PluginVConn>> {
     chain_at(txn, id::RESPONSE_TRANSFORM, head_only)
 }
 
 /// The transforms a plugin added for the request's body (TS_HTTP_REQUEST_TRANSFORM_HOOK); none
 /// for a request without a body.
+#[inline]
 pub(super) fn request_chain_of(txn: &Txn, framing: Framing) -> Vec<Arc<PluginVConn>> {
     chain_at(txn, id::REQUEST_TRANSFORM, framing == Framing::None)
 }
 
 /// The response agents a plugin added (TS_HTTP_RESPONSE_CLIENT_HOOK), in add order.
+#[inline]
 pub(super) fn agents_of(txn: &Txn) -> Vec<Arc<PluginVConn>> {
     chain_at(txn, id::RESPONSE_CLIENT, false)
 }
 
+#[inline]
 fn chain_at(txn: &Txn, hook: i32, no_body: bool) -> Vec<Arc<PluginVConn>> {
-    let mut out = Vec::new();
     if no_body || !txn.hooks.has(hook) {
-        return out;
+        return Vec::new();
     }
+    chain_of_hook(txn, hook)
+}
+
+fn chain_of_hook(txn: &Txn, hook: i32) -> Vec<Arc<PluginVConn>> {
+    let mut out = Vec::new();
     let mut i = 0;
     while let Some(c) = txn.hooks.get(hook, i) {
         i += 1;
