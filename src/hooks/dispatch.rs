@@ -8,13 +8,14 @@
 //! task waiting on it, which resumes on its own thread.
 #![forbid(unsafe_code)]
 
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::os::raw::c_void;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use futures::future::Either;
 use parking_lot::Mutex;
 
 use super::trace;
@@ -240,16 +241,38 @@ pub async fn run_session_point<S: HookScope>(ssn: &S, hook: i32) -> Outcome {
     run_point::<S, S>(ssn, None, hook).await
 }
 
-/// Run hook point `hook` for a session (txn None: SSN_START, SSN_CLOSE) or a transaction.
-pub async fn run_point<S: HookScope, T: HookScope>(ssn: &S, txn: Option<&T>, hook: i32) -> Outcome {
+/// Whether any continuation is hooked on `hook` for this session or transaction (globally, on
+/// the session, on the transaction): three loads. Callers on the request path look before
+/// making [`run_point`]'s future, so that a point nobody is hooked on costs no more.
+#[inline]
+pub fn hooked<S: HookScope, T: HookScope>(ssn: &S, txn: Option<&T>, hook: i32) -> bool {
+    GLOBAL.has(hook) || ssn.hooks().has(hook) || txn.is_some_and(|t| t.hooks().has(hook))
+}
+
+/// Run hook point `hook` for a session (txn None: SSN_START, SSN_CLOSE) or a transaction. Where
+/// nobody is hooked (the usual case for most points) that is known at once: the future is ready,
+/// nothing is set up.
+pub fn run_point<'a, S: HookScope, T: HookScope>(
+    ssn: &'a S,
+    txn: Option<&'a T>,
+    hook: i32,
+) -> impl Future<Output = Outcome> + 'a {
     debug_assert!(
         super::is_fired(hook),
         "hook {hook} is fired: add it to hooks::FIRED"
     );
-    if !GLOBAL.has(hook) && !ssn.hooks().has(hook) && !txn.is_some_and(|t| t.hooks().has(hook)) {
-        // Nobody is hooked here (the usual case for most points): nothing to set up.
-        return Outcome::Continue;
+    if hooked(ssn, txn, hook) {
+        Either::Left(run_hooked_point(ssn, txn, hook))
+    } else {
+        Either::Right(std::future::ready(Outcome::Continue))
     }
+}
+
+async fn run_hooked_point<S: HookScope, T: HookScope>(
+    ssn: &S,
+    txn: Option<&T>,
+    hook: i32,
+) -> Outcome {
     let (gate, edata, scopes) = match txn {
         Some(t) => (t.gate(), t.handle(), 3),
         None => (ssn.gate(), ssn.handle(), 2),
