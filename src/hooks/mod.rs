@@ -293,6 +293,13 @@ impl HookList {
         self.mask.load(Ordering::Acquire) & (1 << hook) != 0
     }
 
+    /// Is any continuation registered for one of `hooks`? (One load.)
+    #[inline]
+    pub fn has_any(&self, hooks: &[i32]) -> bool {
+        let want = hooks.iter().fold(0u32, |m, h| m | (1 << h));
+        self.mask.load(Ordering::Acquire) & want != 0
+    }
+
     pub fn get(&self, hook: i32, i: usize) -> Option<Arc<Cont>> {
         if !self.has(hook) {
             return None;

@@ -75,14 +75,14 @@ pub(super) fn framing_for_client(chain: &[Arc<PluginVConn>], origin: Framing) ->
 /// The transforms a plugin added for the response, in add order (live plugin VConnections); none
 /// for a response without a body to transform (`head_only`).
 #[inline]
-pub(super) fn chain_of(txn: &Txn, head_only: bool) -> Vec<Arc<PluginVConn>> {
+pub(super) fn chain_of(txn: &Txn, head_only: bool) -> Chain {
     chain_at(txn, id::RESPONSE_TRANSFORM, head_only)
 }
 
 /// The transforms a plugin added for the request's body (TS_HTTP_REQUEST_TRANSFORM_HOOK); none
 /// for a request without a body.
 #[inline]
-pub(super) fn request_chain_of(txn: &Txn, framing: Framing) -> Vec<Arc<PluginVConn>> {
+pub(super) fn request_chain_of(txn: &Txn, framing: Framing) -> Chain {
     chain_at(txn, id::REQUEST_TRANSFORM, framing == Framing::None)
 }
 
@@ -90,14 +90,28 @@ pub(super) fn request_chain_of(txn: &Txn, framing: Framing) -> Vec<Arc<PluginVCo
 #[inline]
 pub(super) fn agents_of(txn: &Txn) -> Vec<Arc<PluginVConn>> {
     chain_at(txn, id::RESPONSE_CLIENT, false)
+        .0
+        .unwrap_or_default()
+}
+
+/// The VConnections on one hook: none (the usual case) costs nothing to make or to drop.
+#[derive(Default)]
+pub(super) struct Chain(Option<Vec<Arc<PluginVConn>>>);
+
+impl std::ops::Deref for Chain {
+    type Target = [Arc<PluginVConn>];
+    #[inline]
+    fn deref(&self) -> &Self::Target {
+        self.0.as_deref().unwrap_or(&[])
+    }
 }
 
 #[inline]
-fn chain_at(txn: &Txn, hook: i32, no_body: bool) -> Vec<Arc<PluginVConn>> {
+fn chain_at(txn: &Txn, hook: i32, no_body: bool) -> Chain {
     if no_body || !txn.hooks.has(hook) {
-        return Vec::new();
+        return Chain(None);
     }
-    chain_of_hook(txn, hook)
+    Chain(Some(chain_of_hook(txn, hook)))
 }
 
 fn chain_of_hook(txn: &Txn, hook: i32) -> Vec<Arc<PluginVConn>> {
@@ -472,7 +486,7 @@ const VCONN_HOOKS: [i32; 3] = [
 /// Whether the transaction has transforms or response agents to close at its end (one load).
 #[inline]
 pub(crate) fn any_to_close(txn: &Txn) -> bool {
-    VCONN_HOOKS.iter().any(|h| txn.hooks.has(*h))
+    txn.hooks.has_any(&VCONN_HOOKS)
 }
 
 /// The transaction is ending: each transform or response agent a plugin added that is still open
