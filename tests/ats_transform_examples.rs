@@ -303,6 +303,9 @@ fn append_transform_streams_a_64_mib_body_with_memory_bounded() {
     let (rc, _) = curl(&[
         "-k",
         "--http2",
+        // (64 MiB through a debug build on a loaded 2-core machine: more than curl()'s 20 s.)
+        "--max-time",
+        "120",
         "-H",
         "Host: example.com",
         "-o",
