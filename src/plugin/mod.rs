@@ -98,37 +98,3 @@ impl Drop for Context<'_> {
 pub(crate) fn set_initializing(p: Option<Arc<PluginInfo>>) {
     IN_INIT.with(|c| *c.borrow_mut() = p);
 }
-
-/// Every loaded plugin's hook times (plugin.config's, then remap.config's): its name (the
-/// registered one; characters other than letters, digits, `_` and `-` made `_`), the hook's
-/// short name (`read_request_hdr`, `vconn_start`, ...) and what its histogram holds; hooks it was
-/// never called on are left out.
-pub fn hook_times() -> Vec<(String, String, hooktime::Snapshot)> {
-    let mut out = Vec::new();
-    let infos = loader::loaded()
-        .into_iter()
-        .chain(remap::loaded().into_iter().map(|p| p.info.clone()));
-    for info in infos {
-        let name: String = info
-            .name()
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        for (hook, snap) in info.hook_times.used() {
-            let full = crate::sys::names::hook_name(hook).to_string_lossy();
-            let short = full
-                .trim_start_matches("TS_")
-                .trim_start_matches("HTTP_")
-                .trim_end_matches("_HOOK")
-                .to_ascii_lowercase();
-            out.push((name.clone(), short, snap));
-        }
-    }
-    out
-}

@@ -292,7 +292,7 @@ fn metrics() -> Vec<(String, RecValue)> {
 /// Each plugin's hook times, as metrics (see [`metrics`]).
 fn hook_time_metrics() -> Vec<(String, RecValue)> {
     let mut v = Vec::new();
-    for (plugin, hook, s) in crate::plugin::hook_times() {
+    for (plugin, hook, s) in super::hook_times::hook_times() {
         let base = format!("{HOOK_TIME}{plugin}.{hook}");
         let q = |x: f64| match s.quantile_us(x) {
             Some(u64::MAX) | None => -1,

@@ -11,6 +11,7 @@ pub mod fd_vconn;
 pub mod fetch;
 mod fetch_body;
 pub mod fetch_stream;
+pub mod hook_times;
 pub mod http1;
 pub mod http2;
 pub mod intercept;

@@ -53,7 +53,7 @@ pub fn page() -> String {
 /// and hook (from the call to the reenable).
 fn hook_times(out: &mut String) {
     use crate::plugin::hooktime::BOUNDS_US;
-    let times = crate::plugin::hook_times();
+    let times = super::hook_times::hook_times();
     if times.is_empty() {
         return;
     }
