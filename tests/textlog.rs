@@ -473,3 +473,65 @@ fn log_space_limits_delete_rolled_logs_and_suspend_logging_until_there_is_room()
     assert!(text.contains("request /after"), "{text}");
     assert!(!text.contains("request /while-full"));
 }
+
+/// Debian's regex_revalidate.so with `--log revalidate`: at start it writes its rules to
+/// revalidate.log through the text log API, each line with ATS's timestamp (as Debian's ATS 9.2
+/// wrote them on 2026-12-07: `20261207.17h52m19s Current config:` then `http://example.com/foo.*
+/// epoch: <load time> expiry: <expiry> result: STALE`), and again when `tshost ctl config reload`
+/// tells it (TS_EVENT_MGMT_UPDATE) and its file changed.
+#[test]
+fn regex_revalidate_logs_its_rules_at_start_and_after_a_reload() {
+    let origin = Origin::start();
+    let dir = temp_dir("textlog-revalidate-rules");
+    let rules = dir.join("rules.conf");
+    let expiry = now() + 3600;
+    std::fs::write(&rules, format!("http://example.com/foo.* {expiry}\n")).unwrap();
+    let before = now();
+    let p = start(
+        "textlog-revalidate",
+        &origin,
+        format!(
+            "/usr/lib/trafficserver/modules/regex_revalidate.so --config {} --log revalidate",
+            rules.display()
+        ),
+        &[],
+    );
+    let log = logs(&p).join("revalidate.log");
+    let text = wait_for(10, || {
+        let t = std::fs::read_to_string(&log).ok()?;
+        t.contains("result: STALE").then_some(t)
+    })
+    .unwrap_or_else(|| panic!("no revalidate.log lines:\n{}", p.stderr()));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    let (stamp, first) = lines[0].split_at(18);
+    let t = local_time(stamp);
+    assert!(before - 1 <= t && t <= now() + 1, "{text}");
+    assert_eq!(first, " Current config:");
+    let rule = &lines[1][19..];
+    assert!(rule.starts_with("http://example.com/foo.* epoch: "), "{text}");
+    assert!(
+        rule.ends_with(&format!(" expiry: {expiry} result: STALE")),
+        "{text}"
+    );
+    // A second rule, then a reload: the rules again, the new one with them.
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(
+        &rules,
+        format!("http://example.com/foo.* {expiry}\nhttp://example.com/bar.* {expiry} MISS\n"),
+    )
+    .unwrap();
+    let (rc, out, err) = common::proxy::ctl(&p.dir, &["config", "reload"]);
+    assert_eq!(rc, 0, "{out}{err}");
+    let text = wait_for(10, || {
+        let t = std::fs::read_to_string(&log).ok()?;
+        t.contains("bar.*").then_some(t)
+    })
+    .unwrap_or_else(|| panic!("the reload was not logged:\n{}", p.stderr()));
+    assert_eq!(text.matches("Current config:").count(), 2, "{text}");
+    assert!(
+        text.contains(&format!("http://example.com/bar.* epoch: ")),
+        "{text}"
+    );
+    assert!(text.contains(&format!(" expiry: {expiry} result: MISS")), "{text}");
+}
