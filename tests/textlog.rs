@@ -509,7 +509,10 @@ fn regex_revalidate_logs_its_rules_at_start_and_after_a_reload() {
     assert!(before - 1 <= t && t <= now() + 1, "{text}");
     assert_eq!(first, " Current config:");
     let rule = &lines[1][19..];
-    assert!(rule.starts_with("http://example.com/foo.* epoch: "), "{text}");
+    assert!(
+        rule.starts_with("http://example.com/foo.* epoch: "),
+        "{text}"
+    );
     assert!(
         rule.ends_with(&format!(" expiry: {expiry} result: STALE")),
         "{text}"
@@ -533,5 +536,8 @@ fn regex_revalidate_logs_its_rules_at_start_and_after_a_reload() {
         text.contains(&format!("http://example.com/bar.* epoch: ")),
         "{text}"
     );
-    assert!(text.contains(&format!(" expiry: {expiry} result: MISS")), "{text}");
+    assert!(
+        text.contains(&format!(" expiry: {expiry} result: MISS")),
+        "{text}"
+    );
 }

@@ -413,6 +413,10 @@ fn survived(name: &str) -> String {
             "ATS dumps its allocator free lists and memory statistics here; tshost has none to \
              dump"
         }
+        "SIGUSR2" => {
+            "diags.log and the logs a rotation moved are opened again at their paths, as ATS's \
+             traffic_server does"
+        }
         _ => "nothing more is done",
     };
     format!("{name} received: {ats}; still running")
@@ -571,7 +575,7 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
                 _ = usr2.recv() => {
                     // ATS's log rotation: diags.log opened again at its path, then the moved
                     // text and access logs.
-                    crate::debug!("log", "received SIGUSR2, reloading traffic.out");
+                    crate::note!("{}", survived("SIGUSR2"));
                     match crate::diags::reseat_log() {
                         Some((name, true)) => crate::note!("Reseated {name}"),
                         Some((name, false)) => crate::note!("Could not reseat {name}"),
