@@ -532,10 +532,7 @@ fn regex_revalidate_logs_its_rules_at_start_and_after_a_reload() {
     })
     .unwrap_or_else(|| panic!("the reload was not logged:\n{}", p.stderr()));
     assert_eq!(text.matches("Current config:").count(), 2, "{text}");
-    assert!(
-        text.contains("http://example.com/bar.* epoch: "),
-        "{text}"
-    );
+    assert!(text.contains("http://example.com/bar.* epoch: "), "{text}");
     assert!(
         text.contains(&format!(" expiry: {expiry} result: MISS")),
         "{text}"
