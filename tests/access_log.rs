@@ -337,7 +337,7 @@ fn a_reload_reads_logging_yaml_again_and_a_broken_one_keeps_the_logs() {
     let (rc, out, err) = common::proxy::ctl(&p.dir, &["config", "reload"]);
     assert_eq!(rc, 0, "{out}{err}\n{}", p.stderr());
     assert!(
-        p.stderr().contains("logging.yaml finished loading"),
+        p.wait_for_stderr("logging.yaml finished loading", Duration::from_secs(5)),
         "{}",
         p.stderr()
     );
@@ -362,7 +362,7 @@ fn a_reload_reads_logging_yaml_again_and_a_broken_one_keeps_the_logs() {
     let (rc, _, _) = common::proxy::ctl(&p.dir, &["config", "reload"]);
     assert_eq!(rc, 2);
     assert!(
-        p.stderr().contains("logging.yaml failed to load"),
+        p.wait_for_stderr("logging.yaml failed to load", Duration::from_secs(5)),
         "{}",
         p.stderr()
     );
