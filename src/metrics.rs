@@ -327,28 +327,19 @@ pub fn request_completed(method: &[u8], status: i32) {
         }
         _ => (None, None),
     };
-    let count = |slots: &[AtomicI64]| {
-        slots[M::CompletedRequests as usize].fetch_add(1, Ordering::Relaxed);
-        slots[M::CurrentClientTransactions as usize].fetch_sub(1, Ordering::Relaxed);
-        slots[method].fetch_add(1, Ordering::Relaxed);
-        for i in [class, code].into_iter().flatten() {
-            slots[i].fetch_add(1, Ordering::Relaxed);
-        }
-    };
-    if MINE.try_with(|b| count(&b.0 .0)).is_err() {
-        let mut b = BLOCKS.lock();
-        for (i, n) in [
-            (Some(M::CompletedRequests as usize), 1),
-            (Some(M::CurrentClientTransactions as usize), -1),
-            (Some(method), 1),
-            (class, 1),
-            (code, 1),
-        ] {
-            if let Some(i) = i {
-                b.retired[i] += n;
-            }
-        }
+    let mut changes = [
+        (M::CompletedRequests as usize, 1),
+        (M::CurrentClientTransactions as usize, -1),
+        (method, 1),
+        (0, 0),
+        (0, 0),
+    ];
+    let mut n = 3;
+    for slot in [class, code].into_iter().flatten() {
+        changes[n] = (slot, 1);
+        n += 1;
     }
+    add_slots(&changes[..n]);
 }
 
 /// The slot of `method`'s counter (in [`METHODS`] order).

@@ -141,8 +141,7 @@ pub struct PluginVConn {
     hosted: bool,
     timeouts: Mutex<Timeouts>,
     /// Its continuation has been called since its close (or is gone): the plugin was told.
-    told: std::sync::atomic::AtomicBool,
-    told_notify: tokio::sync::Notify,
+    told: crate::rt::flag::Flag,
 }
 
 /// TSVConnActiveTimeoutSet and TSVConnInactivityTimeoutSet, as ATS's PluginVC keeps them: when one
@@ -184,8 +183,7 @@ fn make(cont: Arc<Cont>, hosted: bool) -> Arc<PluginVConn> {
             inactive_gen: 0,
             last_activity: std::time::Instant::now(),
         }),
-        told: std::sync::atomic::AtomicBool::new(false),
-        told_notify: tokio::sync::Notify::new(),
+        told: Default::default(),
     });
     PLUGIN_VCONNS.lock().insert(h, vc.clone());
     vc
@@ -396,8 +394,7 @@ impl PluginVConn {
             ScheduledEvent::new(h, self.cont.clone(), event, None, PoolKind::Net).with_then(
                 move || {
                     if let Some(vc) = weak.upgrade() {
-                        vc.told.store(true, Ordering::Release);
-                        vc.told_notify.notify_waiters();
+                        vc.told.set();
                     }
                 },
             )
@@ -408,13 +405,7 @@ impl PluginVConn {
     /// Wait until the plugin has been told of the close (its continuation called since, or
     /// destroyed), at most `limit`: false if it was not in time.
     pub async fn told_of_close(&self, limit: Duration) -> bool {
-        let told = self.told_notify.notified();
-        tokio::pin!(told);
-        told.as_mut().enable();
-        if self.told.load(Ordering::Acquire) || self.cont.is_deleted() {
-            return true;
-        }
-        tokio::time::timeout(limit, told).await.is_ok()
+        self.told.wait(limit, || self.cont.is_deleted()).await
     }
 
     /// TSVConnShutdown: stop reading and/or writing, and wake it.

@@ -50,16 +50,7 @@ struct Shared {
     st: Mutex<State>,
     /// The plugin has been told the transaction's side ended (EOS on its read), or needs no
     /// telling (it closed the VConnection, or reads nothing): for the lifecycle law.
-    told: std::sync::atomic::AtomicBool,
-    told_notify: tokio::sync::Notify,
-}
-
-impl Shared {
-    fn set_told(&self) {
-        if !self.told.swap(true, std::sync::atomic::Ordering::AcqRel) {
-            self.told_notify.notify_waiters();
-        }
-    }
+    told: crate::rt::flag::Flag,
 }
 
 /// The intercepts of transactions in flight (by transaction handle): what the end of each waits
@@ -73,13 +64,7 @@ pub async fn told_before_close(txn: usize, limit: std::time::Duration) -> bool {
     let Some(sh) = OF_TXN.lock().remove(&txn) else {
         return true;
     };
-    let told = sh.told_notify.notified();
-    tokio::pin!(told);
-    told.as_mut().enable();
-    if sh.told.load(std::sync::atomic::Ordering::Acquire) {
-        return true;
-    }
-    tokio::time::timeout(limit, told).await.is_ok()
+    sh.told.wait(limit, || false).await
 }
 
 #[derive(Default)]
@@ -105,9 +90,7 @@ struct State {
     client_side: bool,
     /// The plugin closed (or aborted) the VConnection.
     plugin_closed: bool,
-    /// TSNetConnect's: a shutdown of tshost's writing is the end of the plugin's reading.
-    eos_on_shutdown: bool,
-    /// tshost shut its writing down (the peer's end of stream).
+    /// The peer's side ended ([`InterceptIo::end_input`]): EOS once the plugin has read all.
     shut: bool,
     /// The NBytes of the plugin's write when first seen (ATS's TransformTerminus tells its
     /// transaction the length then: TRANSFORM_READ_READY).
@@ -148,20 +131,7 @@ pub fn client_side() -> InterceptIo {
     io
 }
 
-/// TSNetConnect's VConnection: the plugin's writes go to the socket, its reads come from it; once
-/// tshost shuts its writing down (the socket's end of stream) and the plugin has read everything,
-/// the plugin's read gets TS_EVENT_VCONN_EOS, while its writing may go on.
-pub fn net_side() -> InterceptIo {
-    let io = hosted(false);
-    {
-        let mut st = io.shared.st.lock();
-        st.client_side = true;
-        st.eos_on_shutdown = true;
-    }
-    io
-}
-
-/// A socket's VConnection (TSVConnFdCreate, TSPortDescriptorAccept): tshost's side carries the
+/// A socket's VConnection (TSVConnFdCreate, TSPortDescriptorAccept, TSNetConnect): tshost's side carries the
 /// socket (`super::fd_vconn`); as TSHttpConnect's, a plugin that shut its writing down still
 /// reads.
 pub fn socket_side() -> InterceptIo {
@@ -174,7 +144,6 @@ fn hosted(end_on_complete: bool) -> InterceptIo {
     let vc = vio::create_hosted(cont);
     let shared = Arc::new(Shared {
         told: Default::default(),
-        told_notify: Default::default(),
         st: Mutex::new(State {
             end_on_complete,
             ..State::default()
@@ -301,7 +270,7 @@ fn pump(vc: &PluginVConn, shared: &Shared) {
         told |= st.plugin_closed || (st.proxy_gone && vc.read.op() != Op::Read);
     }
     if told {
-        shared.set_told();
+        shared.told.set();
     }
     if finished {
         destroy(vc);
@@ -378,15 +347,6 @@ impl AsyncWrite for InterceptIo {
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let me = self.get_mut();
-        let shut = {
-            let mut st = me.shared.st.lock();
-            st.shut |= st.eos_on_shutdown;
-            st.shut
-        };
-        if shut {
-            me.vc.wake();
-        }
         Poll::Ready(Ok(()))
     }
 }
@@ -434,9 +394,10 @@ impl InterceptIo {
         self.vc.handle()
     }
 
-    /// The peer's side ended: the plugin's read hears TS_EVENT_VCONN_EOS.
+    /// The peer's side ended: the plugin's read hears TS_EVENT_VCONN_EOS once it has read
+    /// everything that came before; its writing may go on.
     pub fn end_input(&self) {
-        self.shared.st.lock().proxy_gone = true;
+        self.shared.st.lock().shut = true;
         self.vc.wake();
     }
 

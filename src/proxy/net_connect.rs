@@ -5,10 +5,10 @@
 //! `-errno` as edata (ETIMEDOUT at the deadline), as ATS's connect_re. A TSActionCancel before
 //! that drops the connection and the event.
 //!
-//! The VConnection is [`super::intercept::net_side`]'s: the plugin reads and writes it with
-//! TSVConnRead/TSVConnWrite; a bridge task copies between it and the socket. The socket's end of
-//! stream is the plugin's TS_EVENT_VCONN_EOS (its writes may go on); the plugin's shutdown of its
-//! writing is a FIN to the peer; its TSVConnClose ends the connection.
+//! The connected socket is carried as TSVConnFdCreate's ([`super::fd_vconn::wrap`]): the plugin
+//! reads and writes it with TSVConnRead/TSVConnWrite; the socket's end of stream is the plugin's
+//! TS_EVENT_VCONN_EOS (its writes may go on); the plugin's shutdown of its writing is a FIN to the
+//! peer; its TSVConnClose ends the connection; TSNetVConnRemoteAddrGet & co. answer for it.
 #![forbid(unsafe_code)]
 
 use std::net::SocketAddr;
@@ -16,19 +16,14 @@ use std::os::raw::c_int;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpSocket, TcpStream};
 
-use super::intercept::InterceptIo;
 use crate::cont::Cont;
 use crate::sched::{self, PoolKind, ScheduledEvent, ACTIONS};
 use crate::sys::types::TSEvent;
 
 const NET_CONNECT: c_int = TSEvent::TS_EVENT_NET_CONNECT as c_int;
 const NET_CONNECT_FAILED: c_int = TSEvent::TS_EVENT_NET_CONNECT_FAILED as c_int;
-
-/// How often a bridge whose socket is quiet looks whether the plugin closed the VConnection.
-const CLOSE_POLL: Duration = Duration::from_millis(100);
 
 /// Connect to `to` (from `from`, bound transparently, for TSNetConnectTransparent) for `cont`:
 /// the TSAction's handle (an event of [`ACTIONS`], never queued: a cancel of it stops the
@@ -50,12 +45,17 @@ pub fn connect(cont: Arc<Cont>, to: SocketAddr, from: Option<SocketAddr>) -> Res
             return;
         }
         match res {
-            Ok(tcp) => {
-                let io = super::intercept::net_side();
-                let vc = io.handle();
-                tell(&cont, NET_CONNECT, vc);
-                bridge(tcp, io).await;
-            }
+            Ok(tcp) => match tcp
+                .into_std()
+                .map_err(|e| e.to_string())
+                .and_then(|std| super::fd_vconn::wrap(std).map_err(|(e, _)| e))
+            {
+                Ok(vc) => tell(&cont, NET_CONNECT, vc),
+                Err(e) => {
+                    crate::error!("TSNetConnect to {to}: the connection cannot be carried: {e}");
+                    tell(&cont, NET_CONNECT_FAILED, (-(libc::EIO as isize)) as usize);
+                }
+            },
             Err(errno) => {
                 crate::debug!("net_connect", "connect to {to}: errno {errno}");
                 tell(&cont, NET_CONNECT_FAILED, (-(errno as isize)) as usize);
@@ -87,38 +87,4 @@ fn tell(cont: &Arc<Cont>, event: c_int, edata: usize) {
         ScheduledEvent::new(h, cont.clone(), event, None, PoolKind::Net).with_edata(edata)
     });
     sched::schedule(ev, Duration::ZERO);
-}
-
-/// Copy both ways between the socket and the plugin's VConnection until the plugin closes it
-/// (or both directions ended).
-async fn bridge(tcp: TcpStream, io: InterceptIo) {
-    let Some(vc) = crate::vio::get(io.handle()) else {
-        return;
-    };
-    let (mut tr, mut tw) = tcp.into_split();
-    let (mut ir, mut iw) = tokio::io::split(io);
-    // The plugin's bytes to the peer; the plugin's end of writing is a FIN.
-    let up = async {
-        let _ = tokio::io::copy(&mut ir, &mut tw).await;
-        let _ = tw.shutdown().await;
-    };
-    // The peer's bytes to the plugin; the peer's end of stream is the plugin's EOS.
-    let down = async {
-        let _ = tokio::io::copy(&mut tr, &mut iw).await;
-        let _ = iw.shutdown().await;
-    };
-    let closed = async {
-        while vc.closed() == 0 {
-            sched::sleep(CLOSE_POLL).await;
-        }
-    };
-    tokio::pin!(up, down, closed);
-    let (mut up_done, mut down_done) = (false, false);
-    while !(up_done && down_done) {
-        tokio::select! {
-            _ = &mut up, if !up_done => up_done = true,
-            _ = &mut down, if !down_done => down_done = true,
-            _ = &mut closed => break,
-        }
-    }
 }

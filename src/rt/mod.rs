@@ -5,6 +5,7 @@ pub mod alloc;
 pub mod bytes;
 pub mod clock;
 pub mod disk;
+pub mod flag;
 pub mod pool;
 pub mod shared;
 pub mod sockaddr;
