@@ -3,6 +3,7 @@
 //! on a stream. The state machine does not know which.
 #![forbid(unsafe_code)]
 
+use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::time::Duration;
 
@@ -54,6 +55,10 @@ pub trait ClientIo {
     async fn body_started(&mut self) {
         std::future::pending::<()>().await
     }
+    /// The request body was read ahead (request buffering, `super::sm::buffer`): from now on
+    /// [`ClientIo::body_piece`] gives these pieces, then the end; the body is here already
+    /// ([`ClientIo::check_body_prefix`] and [`ClientIo::body_started`] complete at once).
+    fn read_ahead(&mut self, pieces: VecDeque<Bytes>);
     /// Completes when the client is known to have left (connection reset, stream reset, TLS
     /// closed) while tshost waits on the origin; pending otherwise. Cancel-safe: it is raced
     /// against origin reads and dropped when they finish first.
@@ -70,6 +75,8 @@ pub struct H1Client<'a, S> {
     writer: BodyWriter,
     /// The end of the client's stream means it left (TLS); else it may be a half-close.
     eof_is_gone: bool,
+    /// The request body's pieces read ahead ([`ClientIo::read_ahead`]).
+    ahead: Option<VecDeque<Bytes>>,
 }
 
 /// Bytes a client may send ahead (its next requests) while its response is being made; past
@@ -86,17 +93,21 @@ impl<'a, S> H1Client<'a, S> {
             request_chunked: request_framing == Framing::Chunked,
             writer: BodyWriter::new(Framing::None),
             eof_is_gone: tls,
+            ahead: None,
         }
     }
 }
 
 impl<S: Transport> ClientIo for H1Client<'_, S> {
     async fn body_piece(&mut self) -> Result<Option<Bytes>, BodyError> {
+        if let Some(ahead) = &mut self.ahead {
+            return Ok(ahead.pop_front());
+        }
         Ok(self.reader.next(self.conn).await?.map(|b| b.freeze()))
     }
 
     async fn check_body_prefix(&mut self, timeout: Duration) -> Result<(), PrefixError> {
-        if !self.request_chunked {
+        if !self.request_chunked || self.ahead.is_some() {
             return Ok(());
         }
         let conn = &mut *self.conn;
@@ -160,8 +171,12 @@ impl<S: Transport> ClientIo for H1Client<'_, S> {
 
     const RELAYS_CONTINUE: bool = true;
 
+    fn read_ahead(&mut self, pieces: VecDeque<Bytes>) {
+        self.ahead = Some(pieces);
+    }
+
     async fn body_started(&mut self) {
-        while self.conn.buf.is_empty() {
+        while self.ahead.is_none() && self.conn.buf.is_empty() {
             if !matches!(self.conn.fill_unbounded().await, Ok(n) if n > 0) {
                 return;
             }

@@ -60,7 +60,8 @@ pub async fn serve<S: Transport>(
             let Some(txn) = Txn::create(&ssn) else { break };
             // Boxed: the transaction's large future is not part of an idle session's.
             let body_before = conn.body_out;
-            let done = Box::pin(sm::run(&proxy, &ssn, &txn, &mut conn, scheme)).await;
+            let done =
+                crate::rt::boxed::pinned(|| sm::run(&proxy, &ssn, &txn, &mut conn, scheme)).await;
             let body_out = conn.body_out - body_before;
             close_transaction(&ssn, &txn, body_out).await;
             if !done.keep_alive || *stop.borrow() {

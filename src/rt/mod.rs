@@ -2,6 +2,7 @@
 //! headers are made of, the coarse clock, and the binary's allocator. Nothing here knows ATS's API.
 
 pub mod alloc;
+pub mod boxed;
 pub mod bytes;
 pub mod clock;
 pub mod disk;

@@ -93,7 +93,14 @@ impl<T: 'static> Pool<T> {
         let i = reuse.unwrap_or_else(|| self.used.fetch_add(1, Ordering::Relaxed));
         let slot = self.slot_at(i);
         let handle = slot as *const Slot<T> as usize;
-        let obj = Arc::new(make(handle));
+        // Made in its allocation: `Arc::new(make(..))` would make it on the stack and copy it in
+        // (a transaction is large; bench/instructions counted the copy).
+        let mut obj = Arc::new_uninit();
+        Arc::get_mut(&mut obj)
+            .expect("a new Arc is unique")
+            .write(make(handle));
+        // SAFETY: the value was written just above.
+        let obj = unsafe { obj.assume_init() };
         slot.inner.store(Some(obj.clone()));
         (handle, obj)
     }

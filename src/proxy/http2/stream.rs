@@ -3,6 +3,7 @@
 //! control, the response head, body and trailers, resets).
 #![forbid(unsafe_code)]
 
+use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
 use std::sync::Arc;
 use std::task::Poll;
@@ -58,6 +59,7 @@ pub(super) async fn stream(
         },
         alarms,
         body_out: 0,
+        ahead: None,
     };
     // The transaction machine says what comes next; this drives it with the stream.
     let mut m = Machine::new();
@@ -193,6 +195,8 @@ pub struct H2Client {
     alarms: Arc<Alarms>,
     /// Response body bytes sent (for the access log).
     body_out: u64,
+    /// The request body's pieces read ahead ([`ClientIo::read_ahead`]).
+    ahead: Option<VecDeque<Bytes>>,
 }
 
 /// Reset the stream if the tap flagged its WINDOW_UPDATEs as too small.
@@ -218,6 +222,9 @@ fn calm(
 
 impl ClientIo for H2Client {
     async fn body_piece(&mut self) -> Result<Option<Bytes>, BodyError> {
+        if let Some(ahead) = &mut self.ahead {
+            return Ok(ahead.pop_front());
+        }
         let next = match limited(self.idle, self.until_ms, self.recv.data()).await {
             Ok(next) => next,
             Err(_) => return Err(BodyError::Truncated),
@@ -362,6 +369,16 @@ impl ClientIo for H2Client {
                 .map_err(std::io::Error::other)
         } else {
             s.send_trailers(map).map_err(std::io::Error::other)
+        }
+    }
+
+    fn read_ahead(&mut self, pieces: VecDeque<Bytes>) {
+        self.ahead = Some(pieces);
+    }
+
+    async fn body_started(&mut self) {
+        if self.ahead.is_none() {
+            std::future::pending::<()>().await
         }
     }
 

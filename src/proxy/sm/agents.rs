@@ -13,7 +13,6 @@
 use std::collections::HashMap;
 use std::future::Future;
 
-use futures::future::Either;
 use std::os::raw::{c_int, c_void};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock};
@@ -172,15 +171,10 @@ impl<'a, C: ClientIo> Teed<'a, C> {
         framing: Framing,
     ) -> Self {
         let idle = proxy.config.origin_response_timeout;
-        // (No agents, the usual case: nothing made.)
-        let agents: Vec<Agent> = if txn.hooks.has(crate::hooks::id::RESPONSE_CLIENT) {
-            super::transform::agents_of(txn)
-                .into_iter()
-                .filter_map(Agent::new)
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let agents: Vec<Agent> = super::transform::agents_of(txn)
+            .into_iter()
+            .filter_map(Agent::new)
+            .collect();
         let h2 = !agents.is_empty() && ssn.client.stack.contains(&super::super::proto::HTTP_2_0);
         Teed {
             inner,
@@ -238,36 +232,19 @@ impl<C: ClientIo> ClientIo for Teed<'_, C> {
     ) -> impl Future<Output = std::io::Result<()>> {
         self.inner.send_head(resp, framing)
     }
-    fn send_body(&mut self, data: &[u8]) -> impl Future<Output = std::io::Result<()>> {
-        // No agents (the usual case): the client's own write, nothing around it. Else boxed: the
-        // agents' futures are not part of every transaction's.
-        if self.agents.is_empty() {
-            Either::Left(self.inner.send_body(data))
-        } else {
-            Either::Right(Box::pin(async move {
-                self.inner.send_body(data).await?;
-                if data.is_empty() {
-                    return Ok(());
-                }
-                self.tee_body(data).await
-            }))
+    async fn send_body(&mut self, data: &[u8]) -> std::io::Result<()> {
+        self.inner.send_body(data).await?;
+        if data.is_empty() || self.agents.is_empty() {
+            return Ok(());
         }
+        self.tee_body(data).await
     }
     fn request_trailers(&mut self) -> impl Future<Output = Trailers> {
         self.inner.request_trailers()
     }
-    fn finish(
-        &mut self,
-        trailers: &[(Vec<u8>, Vec<u8>)],
-    ) -> impl Future<Output = std::io::Result<()>> {
-        if self.agents.is_empty() {
-            Either::Left(self.inner.finish(trailers))
-        } else {
-            Either::Right(Box::pin(async move {
-                self.inner.finish(trailers).await?;
-                self.finish_agents(trailers).await
-            }))
-        }
+    async fn finish(&mut self, trailers: &[(Vec<u8>, Vec<u8>)]) -> std::io::Result<()> {
+        self.inner.finish(trailers).await?;
+        self.finish_agents(trailers).await
     }
     fn abort(&mut self) -> impl Future<Output = ()> {
         self.inner.abort()
@@ -276,6 +253,9 @@ impl<C: ClientIo> ClientIo for Teed<'_, C> {
         self.inner.push()
     }
     const RELAYS_CONTINUE: bool = C::RELAYS_CONTINUE;
+    fn read_ahead(&mut self, pieces: std::collections::VecDeque<Bytes>) {
+        self.inner.read_ahead(pieces)
+    }
     fn body_started(&mut self) -> impl Future<Output = ()> {
         self.inner.body_started()
     }

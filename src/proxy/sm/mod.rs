@@ -59,7 +59,7 @@ pub use config::{Done, Proxy, SmConfig};
 use exchange::*;
 use overrides::*;
 use redirect::*;
-use relay::Relayed;
+use relay::{deliver, Delivered};
 pub(crate) use remap::resolve as resolve_host;
 pub use remap::Target;
 use remap::*;
@@ -389,8 +389,8 @@ async fn forward<C: ClientIo>(
         // Transfer-Encoding exists in HTTP/1.1 only: ATS answers 406 after remap (#8451).
         return Err(fail(m, Failure::Respond(406)));
     }
-    let client = &mut buffer::Buffered::new(client);
-    client.fill(proxy, ssn, txn, m, request_framing).await?;
+    // Freed when the transaction is done with it (on every return from here).
+    let _buffered = buffer::fill(client, proxy, ssn, txn, m, request_framing).await?;
 
     // From finding the origin to its response head: once, and again for each redirect a plugin
     // asks to follow (TSHttpTxnRedirectUrlSet), as ATS's do_redirect; where one goes, resolved.
@@ -739,43 +739,31 @@ async fn forward<C: ClientIo>(
     }
     worked(m, Step::Respond);
     hooks(ssn, txn, m, id::SEND_RESPONSE_HDR).await?;
-    let client = &mut agents::Teed::new(client, txn, ssn, proxy, client_framing);
-
-    // Each write to the client within its limit (the connection's, or the HTTP/2 stream's): a
-    // client that does not take its response in time is let go.
-    txn.milestones.stamp_once(ms::UA_BEGIN_WRITE);
-    if client
-        .send_head(&client_resp, client_framing)
+    // Response plugin agents (TS_HTTP_RESPONSE_CLIENT_HOOK) see the body beside the client; a
+    // transaction without (the usual case) sends to the client alone, with nothing around it.
+    let head = (&*client_resp, client_framing);
+    let delivered = if txn.hooks.has(id::RESPONSE_CLIENT) {
+        let client = &mut agents::Teed::new(client, txn, ssn, proxy, client_framing);
+        Box::pin(deliver(
+            client,
+            txn,
+            head,
+            running,
+            &mut origin,
+            resp_framing,
+        ))
         .await
-        .is_err()
-    {
-        return Err(fail(m, Failure::ClientGone));
-    }
-    let relayed = if let Some(run) = running {
-        Box::pin((*run).finish(client, &mut origin)).await
     } else {
-        relay::plain(client, &mut origin, BodyReader::new(resp_framing)).await
+        deliver(client, txn, head, running, &mut origin, resp_framing).await
     };
-    let (trailers, origin_read) = match relayed {
-        Relayed::ClientGone => return Err(fail(m, Failure::ClientGone)),
-        Relayed::OriginFailed(e) => {
-            // The origin died mid-response, or stalled past its limit: the client cannot get a
-            // complete response. ATS counts it as an aborted transaction (TSHttpTxnAborted at
-            // TXN_CLOSE).
-            crate::debug!("http", "transaction {}: origin body: {e}", txn.id);
-            txn.aborted.store(true, Ordering::Release);
-            client.abort().await;
+    let origin_read = match delivered {
+        Delivered::Done { origin_read } => origin_read,
+        Delivered::ClientGone => return Err(fail(m, Failure::ClientGone)),
+        Delivered::OriginFailed => {
             worked(m, Step::Send);
             return Ok(Done { keep_alive: false });
         }
-        Relayed::Done {
-            trailers,
-            origin_read,
-        } => (trailers, origin_read),
     };
-    if client.finish(&trailers).await.is_err() {
-        return Err(fail(m, Failure::ClientGone));
-    }
     let origin_keep_alive = resp_framing != Framing::Close
         && origin_read
         && !body_unsent

@@ -48,3 +48,55 @@ pub(super) async fn plain<C: ClientIo>(
         }
     }
 }
+
+/// How sending the response to the client ended.
+pub(super) enum Delivered {
+    /// The client has it all; `origin_read`: the origin's body was read to its end.
+    Done { origin_read: bool },
+    /// The origin's body failed midway: the client's response was aborted.
+    OriginFailed,
+    /// The client is gone.
+    ClientGone,
+}
+
+/// Send the response to the client: its head, then its body, as the origin sends it or through
+/// the transforms `running`, then its end.
+pub(super) async fn deliver<C: ClientIo>(
+    client: &mut C,
+    txn: &Txn,
+    head: (&MBuffer, Framing),
+    running: Option<Box<super::transform::Running>>,
+    origin: &mut super::super::origin::OriginConn,
+    resp_framing: Framing,
+) -> Delivered {
+    // Each write to the client within its limit (the connection's, or the HTTP/2 stream's): a
+    // client that does not take its response in time is let go.
+    txn.milestones.stamp_once(ms::UA_BEGIN_WRITE);
+    if client.send_head(head.0, head.1).await.is_err() {
+        return Delivered::ClientGone;
+    }
+    let relayed = if let Some(run) = running {
+        Box::pin((*run).finish(client, origin)).await
+    } else {
+        plain(client, origin, BodyReader::new(resp_framing)).await
+    };
+    match relayed {
+        Relayed::ClientGone => Delivered::ClientGone,
+        Relayed::OriginFailed(e) => {
+            // The origin died mid-response, or stalled past its limit: the client cannot get a
+            // complete response. ATS counts it as an aborted transaction (TSHttpTxnAborted at
+            // TXN_CLOSE).
+            crate::debug!("http", "transaction {}: origin body: {e}", txn.id);
+            txn.aborted.store(true, Ordering::Release);
+            client.abort().await;
+            Delivered::OriginFailed
+        }
+        Relayed::Done {
+            trailers,
+            origin_read,
+        } => match client.finish(&trailers).await {
+            Ok(()) => Delivered::Done { origin_read },
+            Err(_) => Delivered::ClientGone,
+        },
+    }
+}
