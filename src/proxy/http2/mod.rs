@@ -141,7 +141,9 @@ pub async fn serve<S>(
                             let (proxy, ssn) = (proxy.clone(), ssn.clone());
                             let idle = settings.no_activity_timeout;
                             let alarms = alarms.clone();
-                            streams.push(Box::pin(stream(proxy, ssn, req, respond, idle, alarms)));
+                            streams.push(crate::rt::boxed::pinned(|| {
+                                stream(proxy, ssn, req, respond, idle, alarms)
+                            }));
                         }
                         Some(Err(e)) => {
                             crate::debug!("http2", "session {}: {e}", ssn.id);
