@@ -999,6 +999,11 @@ typedef int (*TSEventFunc)(TSCont contp, TSEvent event, void *edata);
 typedef tsapi_mutex *TSMutex;
 
 /**
+ * The result of TSHostLookup.
+ */
+typedef tsapi_hostlookupresult *TSHostLookupResult;
+
+/**
  * A fetch state machine (TSFetchUrl, TSFetchCreate).
  */
 typedef tsapi_fetchsm *TSFetchSM;
@@ -1218,11 +1223,6 @@ typedef void (*TSConfigDestroyFunc)(void *data);
  * An event thread (EThread).
  */
 typedef tsapi_event_thread *TSEventThread;
-
-/**
- * The result of TSHostLookup.
- */
-typedef tsapi_hostlookupresult *TSHostLookupResult;
 
 /**
  * HTTP/2 priority (RFC 7540 section 5.3).
@@ -2150,6 +2150,33 @@ tsapi TSMutex TSContMutexGet(TSCont contp);
  * aborts if another thread holds the mutex; tshost waits for it.)
  */
 tsapi int TSContCall(TSCont contp, TSEvent event, void *edata);
+
+/**
+ * Look up `hostname` (`namelen` bytes) asynchronously: `contp` later gets TS_EVENT_HOST_LOOKUP
+ * under its mutex with a TSHostLookupResult (read it with TSHostLookupResultAddrGet during the
+ * call; it is gone after) or NULL when the name is not found (nor within 30 s). An IP address in
+ * text is its own answer. The TSAction cancels the callback while it has not come
+ * (TSActionCancel). NULL (logged) for a bad continuation, a NULL or empty name, or when no proxy
+ * runs in the process.
+ */
+tsapi TSAction TSHostLookup(TSCont contp, const char *hostname, size_t namelen);
+
+/**
+ * The address a TSHostLookup found (a `sockaddr`, AF_INET or AF_INET6, port 0), valid during
+ * the TS_EVENT_HOST_LOOKUP call that gave `lookup_result`; NULL (logged) for NULL or a result
+ * no longer alive.
+ */
+tsapi const sockaddr *TSHostLookupResultAddrGet(TSHostLookupResult lookup_result);
+
+/**
+ * Parse `str_len` bytes of `str` as an IP address, with an optional port, into `*addr`
+ * (`a.b.c.d`, `a.b.c.d:port`, an IPv6 address, `[v6]` or `[v6]:port`; leading blanks are
+ * skipped, text after the port ignored, as ATS's ats_ip_pton): a `sockaddr_in` or
+ * `sockaddr_in6` is written (port 0 when none is given), so `addr` must have room for the
+ * family it gets (a `sockaddr_storage` for IPv6). TS_ERROR for text that is no address (then
+ * `addr`'s family is AF_UNSPEC) or a NULL pointer.
+ */
+tsapi TSReturnCode TSIpStringToAddr(const char *str, size_t str_len, sockaddr *addr);
 
 /**
  * Make the request `request` (`request_len` bytes of a raw HTTP/1 request; -1: up to its NUL)
@@ -4096,6 +4123,76 @@ tsapi void TSHttpTxnDNSTimeoutSet(TSHttpTxn txnp, int timeout);
 tsapi void TSHttpTxnNoActivityTimeoutSet(TSHttpTxn txnp, int timeout);
 
 /**
+ * The client request head's size in bytes as it was read (request line, fields, the empty line;
+ * ATS's `client_request_hdr_bytes`). 0 for an HTTP/2 request (tshost reads no HTTP/1 text for
+ * it) and for a NULL or dead transaction.
+ */
+tsapi int TSHttpTxnClientReqHdrBytesGet(TSHttpTxn txnp);
+
+/**
+ * The client request body's bytes read so far (the payload, without chunk framing), as counted
+ * when the origin's response head came in; 0 before that and for a NULL or dead transaction.
+ */
+tsapi int64_t TSHttpTxnClientReqBodyBytesGet(TSHttpTxn txnp);
+
+/**
+ * The server request head's size in bytes as written to the origin (ATS's
+ * `server_request_hdr_bytes`), from the origin's response head on; 0 before and for a NULL or
+ * dead transaction.
+ */
+tsapi int TSHttpTxnServerReqHdrBytesGet(TSHttpTxn txnp);
+
+/**
+ * The request body bytes written to the origin (the payload), from the origin's response head
+ * on; 0 before and for a NULL or dead transaction.
+ */
+tsapi int64_t TSHttpTxnServerReqBodyBytesGet(TSHttpTxn txnp);
+
+/**
+ * The error the client connection received (class, code): 0 and 0, as ATS when there was none;
+ * tshost does not keep the HTTP/2 error codes of a stream for its transaction. Nothing is
+ * written (logged) for a NULL pointer.
+ */
+tsapi
+void TSHttpTxnClientReceivedErrorGet(TSHttpTxn txnp,
+                                     uint32_t *error_class,
+                                     uint64_t *error_code);
+
+/**
+ * The error sent on the client connection: as TSHttpTxnClientReceivedErrorGet.
+ */
+tsapi void TSHttpTxnClientSentErrorGet(TSHttpTxn txnp, uint32_t *error_class, uint64_t *error_code);
+
+/**
+ * The error the server connection received: 0 and 0 (origins are HTTP/1), as ATS for them.
+ */
+tsapi
+void TSHttpTxnServerReceivedErrorGet(TSHttpTxn txnp,
+                                     uint32_t *error_class,
+                                     uint64_t *error_code);
+
+/**
+ * The error sent on the server connection: 0 and 0, as TSHttpTxnServerReceivedErrorGet.
+ */
+tsapi void TSHttpTxnServerSentErrorGet(TSHttpTxn txnp, uint32_t *error_class, uint64_t *error_code);
+
+/**
+ * Is the client request a WebSocket upgrade, by ATS's test (HTTP/1.1, `Connection: Upgrade`,
+ * `Upgrade: websocket`, `Sec-WebSocket-Key`, `Sec-WebSocket-Version: 13`): 1 or 0; 0 for a
+ * NULL or dead transaction. (tshost itself forwards no upgrades.)
+ */
+tsapi int TSHttpTxnIsWebsocket(TSHttpTxn txnp);
+
+/**
+ * The freshness lifetime a response gives, in seconds: Cache-Control `s-maxage` (first), else
+ * `max-age` (a negative value reads 0), else -1, as ATS's HttpTransact::get_max_age. Of
+ * `response` (a TSMBuffer holding a response, as TSHttpTxnServerRespGet gives), or of the
+ * origin's response when it is NULL; -1 when there is no such response (before
+ * READ_RESPONSE_HDR, or not a response) and for a NULL or dead transaction.
+ */
+tsapi int TSHttpTxnGetMaxAge(TSHttpTxn txnp, TSMBuffer response);
+
+/**
  * The origin server's address (a `sockaddr` owned by the transaction): all zero (AF_UNSPEC)
  * until the origin is known (from TS_HTTP_OS_DNS_HOOK on), the address TSHttpTxnServerAddrSet
  * gave once one was set. NULL for a NULL or dead transaction.
@@ -4167,6 +4264,76 @@ tsapi TSReturnCode TSHttpTxnClientPacketTosSet(TSHttpTxn txnp, int tos);
  * with CAP_NET_ADMIN). Same rules as TSHttpTxnClientPacketDscpSet.
  */
 tsapi TSReturnCode TSHttpTxnClientPacketMarkSet(TSHttpTxn txnp, int mark);
+
+/**
+ * Set the DSCP bits of the packets sent to the origin (IP_TOS / IPV6_TCLASS = `dscp << 2`), as
+ * ATS: on the server connection the transaction holds now, and (the transaction's
+ * TS_CONFIG_NET_SOCK_PACKET_TOS_OUT) on each one it reaches later. TS_SUCCESS, also when the
+ * system refuses the option (noted in the debug log, tag `http`); TS_ERROR for a NULL or dead
+ * transaction.
+ */
+tsapi TSReturnCode TSHttpTxnServerPacketDscpSet(TSHttpTxn txnp, int dscp);
+
+/**
+ * Set the TOS byte of the packets sent to the origin (IP_TOS / IPV6_TCLASS = `tos`). Same rules
+ * as TSHttpTxnServerPacketDscpSet.
+ */
+tsapi TSReturnCode TSHttpTxnServerPacketTosSet(TSHttpTxn txnp, int tos);
+
+/**
+ * Set the firewall mark of the server connection (SO_MARK = `mark`; the system allows it only
+ * with CAP_NET_ADMIN; TS_CONFIG_NET_SOCK_PACKET_MARK_OUT for later ones). Same rules as
+ * TSHttpTxnServerPacketDscpSet.
+ */
+tsapi TSReturnCode TSHttpTxnServerPacketMarkSet(TSHttpTxn txnp, int mark);
+
+/**
+ * The socket of the origin connection the transaction holds, in `*fdp`: TS_SUCCESS from the
+ * moment the origin is reached (TS_HTTP_SEND_REQUEST_HDR_HOOK) until the response is sent;
+ * TS_ERROR with `*fdp` = -1 before and after (at TS_HTTP_TXN_CLOSE_HOOK the connection is back
+ * in the pool or closed, as ATS's), for an intercepted transaction (no socket), and for a NULL
+ * or dead transaction or a NULL `fdp` (then nothing is written).
+ */
+tsapi TSReturnCode TSHttpTxnServerFdGet(TSHttpTxn txnp, int *fdp);
+
+/**
+ * The origin side's state (TSServerState), as ATS's `current.state`: TS_SRVSTATE_STATE_UNDEFINED
+ * until the origin's response head is in, then TS_SRVSTATE_CONNECTION_ALIVE;
+ * TS_SRVSTATE_CONNECTION_ERROR when the origin could not be reached (refused, its TLS handshake
+ * failed, or the connect timed out); TS_SRVSTATE_INACTIVE_TIMEOUT when its response head did
+ * not come in time; TS_SRVSTATE_PARSE_ERROR for a malformed one. UNDEFINED (0) for a NULL or
+ * dead transaction.
+ */
+tsapi TSServerState TSHttpTxnServerStateGet(TSHttpTxn txnp);
+
+/**
+ * Up to `count` tags of the server connection's protocol stack, as ATS's
+ * populate_server_protocol: the server request's HTTP version (`http/1.1`), then, once the
+ * origin is reached, `tls/1.x` for a TLS origin, `tcp`, and `ipv4` or `ipv6` (pointer-equal to
+ * the `TS_PROTO_TAG_*` variables). Nothing before the server request is made (before
+ * TS_HTTP_SEND_REQUEST_HDR_HOOK). `*actual` (if non-NULL) = the number filled. TS_ERROR for a
+ * NULL or dead transaction, or a NULL `result` with `count` > 0.
+ */
+tsapi
+TSReturnCode TSHttpTxnServerProtocolStackGet(TSHttpTxn txnp,
+                                             int count,
+                                             const char **result,
+                                             int *actual);
+
+/**
+ * The parent proxy TSHttpTxnParentProxySet gave (`*hostname`, owned by the transaction, and
+ * `*port`), else NULL and -1 as ATS without parent proxying (tshost has no parent selection).
+ * TS_ERROR for a NULL or dead transaction or a NULL pointer to write to.
+ */
+tsapi TSReturnCode TSHttpTxnParentProxyGet(TSHttpTxn txnp, const char **hostname, int *port);
+
+/**
+ * Keep `hostname` (copied) and `port` as the transaction's parent proxy, read back by
+ * TSHttpTxnParentProxyGet. tshost has no parent selection: the request still goes to the origin
+ * (said once in the log, as a NOTE). Ignored (logged) for a NULL or dead transaction, a NULL
+ * hostname or a port not above 0 (ATS asserts these).
+ */
+tsapi void TSHttpTxnParentProxySet(TSHttpTxn txnp, const char *hostname, int port);
 
 /**
  * Set a transaction control (TSHttpCntlType). tshost acts on TS_HTTP_CNTL_SKIP_REMAPPING (set by

@@ -208,7 +208,7 @@ fn txn_stack(t: &Txn) -> Vec<&'static CStr> {
 ///
 /// # Safety
 /// `result` has room for `count` pointers when `count > 0`; `actual` is NULL or writable.
-unsafe fn fill_stack(
+pub(super) unsafe fn fill_stack(
     who: crate::api::Here,
     stack: impl Iterator<Item = &'static CStr>,
     count: c_int,

@@ -1,18 +1,21 @@
 //! ts.h: a transaction's origin side (TSHttpTxnServerAddrGet/Set, TSHttpTxnOutgoingAddrGet/Set,
-//! TSHttpTxnNextHop*, TSHttpTxnServerSsnTransactionCount), the client connection's packet
-//! marking (TSHttpTxnClientPacket*Set) and the transaction controls (TSHttpTxnCntlSet/Get).
+//! TSHttpTxnNextHop*, TSHttpTxnServerSsnTransactionCount, TSHttpTxnServerFdGet,
+//! TSHttpTxnServerStateGet, TSHttpTxnServerProtocolStackGet, TSHttpTxnParentProxyGet/Set), the
+//! packet marking of both connections (TSHttpTxnClientPacket*Set, TSHttpTxnServerPacket*Set) and
+//! the transaction controls (TSHttpTxnCntlSet/Get).
 //! Each as ATS 9.2.9's InkAPI.cc; where tshost does not act on a control, it is stored and read
 //! back (said at the function).
 
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::os::raw::{c_char, c_int};
 use std::sync::atomic::Ordering;
 
 use super::http::txn_arg;
 use super::{guard, here};
+use crate::proxy::proto;
 use crate::rt::sockaddr::CSockAddr;
 use crate::sys::types::{
-    TSCont, TSHttpCntlTypeRaw, TSHttpTxn, TSReturnCodeRaw, TS_ERROR, TS_SUCCESS,
+    TSCont, TSHttpCntlTypeRaw, TSHttpTxn, TSReturnCodeRaw, TSServerStateRaw, TS_ERROR, TS_SUCCESS,
 };
 use crate::txn::origin::cntl;
 
@@ -186,7 +189,7 @@ pub extern "C" fn TSHttpTxnServerSsnTransactionCount(txnp: TSHttpTxn) -> c_int {
 /// TS_SUCCESS even when the system refuses the option (noted in the debug log, tag `http`).
 #[no_mangle]
 pub extern "C" fn TSHttpTxnClientPacketDscpSet(txnp: TSHttpTxn, dscp: c_int) -> TSReturnCodeRaw {
-    guard!(TS_ERROR, || packet_option(
+    guard!(TS_ERROR, || client_packets(
         here!(),
         txnp,
         Mark::Tos((dscp as u32) << 2)
@@ -197,7 +200,7 @@ pub extern "C" fn TSHttpTxnClientPacketDscpSet(txnp: TSHttpTxn, dscp: c_int) -> 
 /// as TSHttpTxnClientPacketDscpSet.
 #[no_mangle]
 pub extern "C" fn TSHttpTxnClientPacketTosSet(txnp: TSHttpTxn, tos: c_int) -> TSReturnCodeRaw {
-    guard!(TS_ERROR, || packet_option(
+    guard!(TS_ERROR, || client_packets(
         here!(),
         txnp,
         Mark::Tos(tos as u32)
@@ -208,19 +211,57 @@ pub extern "C" fn TSHttpTxnClientPacketTosSet(txnp: TSHttpTxn, tos: c_int) -> TS
 /// with CAP_NET_ADMIN). Same rules as TSHttpTxnClientPacketDscpSet.
 #[no_mangle]
 pub extern "C" fn TSHttpTxnClientPacketMarkSet(txnp: TSHttpTxn, mark: c_int) -> TSReturnCodeRaw {
-    guard!(TS_ERROR, || packet_option(
+    guard!(TS_ERROR, || client_packets(
         here!(),
         txnp,
         Mark::Mark(mark as u32)
     ))
 }
 
+/// Set the DSCP bits of the packets sent to the origin (IP_TOS / IPV6_TCLASS = `dscp << 2`), as
+/// ATS: on the server connection the transaction holds now, and (the transaction's
+/// TS_CONFIG_NET_SOCK_PACKET_TOS_OUT) on each one it reaches later. TS_SUCCESS, also when the
+/// system refuses the option (noted in the debug log, tag `http`); TS_ERROR for a NULL or dead
+/// transaction.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnServerPacketDscpSet(txnp: TSHttpTxn, dscp: c_int) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || server_packets(
+        here!(),
+        txnp,
+        Mark::Tos((dscp as u32) << 2)
+    ))
+}
+
+/// Set the TOS byte of the packets sent to the origin (IP_TOS / IPV6_TCLASS = `tos`). Same rules
+/// as TSHttpTxnServerPacketDscpSet.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnServerPacketTosSet(txnp: TSHttpTxn, tos: c_int) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || server_packets(
+        here!(),
+        txnp,
+        Mark::Tos(tos as u32)
+    ))
+}
+
+/// Set the firewall mark of the server connection (SO_MARK = `mark`; the system allows it only
+/// with CAP_NET_ADMIN; TS_CONFIG_NET_SOCK_PACKET_MARK_OUT for later ones). Same rules as
+/// TSHttpTxnServerPacketDscpSet.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnServerPacketMarkSet(txnp: TSHttpTxn, mark: c_int) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || server_packets(
+        here!(),
+        txnp,
+        Mark::Mark(mark as u32)
+    ))
+}
+
+#[derive(Clone, Copy)]
 enum Mark {
     Tos(u32),
     Mark(u32),
 }
 
-fn packet_option(who: super::Here, txnp: TSHttpTxn, what: Mark) -> TSReturnCodeRaw {
+fn client_packets(who: super::Here, txnp: TSHttpTxn, what: Mark) -> TSReturnCodeRaw {
     let Some(t) = txn_arg(who, txnp) else {
         return TS_ERROR;
     };
@@ -231,17 +272,51 @@ fn packet_option(who: super::Here, txnp: TSHttpTxn, what: Mark) -> TSReturnCodeR
         return TS_ERROR;
     }
     let v6 = c.local_addr.as_ref().is_some_and(|a| a.is_ipv6());
+    // SAFETY: `c.fd` is the session's open client socket (the session is live while its
+    // transaction is).
+    unsafe { set_mark(who, c.fd, v6, what, "client") };
+    TS_SUCCESS
+}
+
+fn server_packets(who: super::Here, txnp: TSHttpTxn, what: Mark) -> TSReturnCodeRaw {
+    use crate::sys::types::TSOverridableConfigKey as K;
+    let Some(t) = txn_arg(who, txnp) else {
+        return TS_ERROR;
+    };
+    let fd = t.wire.server_fd.load(Ordering::Relaxed);
+    if fd >= 0 {
+        let v6 = t.origin.lock().layers.is_some_and(|(_, v6)| v6);
+        // SAFETY: `fd` is the origin socket the transaction holds (it is set to -1 before the
+        // transaction lets the connection go).
+        unsafe { set_mark(who, fd, v6, what, "origin") };
+    }
+    let (key, v) = match what {
+        Mark::Tos(v) => (K::TS_CONFIG_NET_SOCK_PACKET_TOS_OUT, v),
+        Mark::Mark(v) => (K::TS_CONFIG_NET_SOCK_PACKET_MARK_OUT, v),
+    };
+    t.config_set(
+        key as usize,
+        crate::txn::config::Value::Int(i64::from(v as i32)),
+    );
+    TS_SUCCESS
+}
+
+/// setsockopt of the mark on `fd` (a refusal is noted in the debug log).
+///
+/// # Safety
+/// `fd` is an open socket.
+unsafe fn set_mark(who: super::Here, fd: c_int, v6: bool, what: Mark, side: &str) {
     let (level, name, value) = match what {
         Mark::Tos(v) if v6 => (libc::IPPROTO_IPV6, libc::IPV6_TCLASS, v),
         Mark::Tos(v) => (libc::IPPROTO_IP, libc::IP_TOS, v),
         Mark::Mark(v) => (libc::SOL_SOCKET, libc::SO_MARK, v),
     };
     let value = value as c_int;
-    // SAFETY: `c.fd` is the session's open client socket (the session is live while its
-    // transaction is); the option value is a c_int of the size given.
+    // SAFETY: `fd` is an open socket (this function's contract); the option value is a c_int of
+    // the size given.
     let r = unsafe {
         libc::setsockopt(
-            c.fd,
+            fd,
             level,
             name,
             (&value as *const c_int).cast(),
@@ -251,11 +326,152 @@ fn packet_option(who: super::Here, txnp: TSHttpTxn, what: Mark) -> TSReturnCodeR
     if r != 0 {
         crate::debug!(
             "http",
-            "{who}: setsockopt({level}, {name}, {value}) on the client socket: {}",
+            "{who}: setsockopt({level}, {name}, {value}) on the {side} socket: {}",
             std::io::Error::last_os_error()
         );
     }
-    TS_SUCCESS
+}
+
+/// The socket of the origin connection the transaction holds, in `*fdp`: TS_SUCCESS from the
+/// moment the origin is reached (TS_HTTP_SEND_REQUEST_HDR_HOOK) until the response is sent;
+/// TS_ERROR with `*fdp` = -1 before and after (at TS_HTTP_TXN_CLOSE_HOOK the connection is back
+/// in the pool or closed, as ATS's), for an intercepted transaction (no socket), and for a NULL
+/// or dead transaction or a NULL `fdp` (then nothing is written).
+#[no_mangle]
+pub unsafe extern "C" fn TSHttpTxnServerFdGet(txnp: TSHttpTxn, fdp: *mut c_int) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || {
+        let who = here!();
+        if fdp.is_null() {
+            crate::error!("{who}: NULL fdp");
+            return TS_ERROR;
+        }
+        let fd = txn_arg(who, txnp).map_or(-1, |t| t.wire.server_fd.load(Ordering::Relaxed));
+        // SAFETY: non-NULL: where the caller wants the descriptor.
+        unsafe { *fdp = fd };
+        if fd < 0 {
+            TS_ERROR
+        } else {
+            TS_SUCCESS
+        }
+    })
+}
+
+/// The origin side's state (TSServerState), as ATS's `current.state`: TS_SRVSTATE_STATE_UNDEFINED
+/// until the origin's response head is in, then TS_SRVSTATE_CONNECTION_ALIVE;
+/// TS_SRVSTATE_CONNECTION_ERROR when the origin could not be reached (refused, its TLS handshake
+/// failed, or the connect timed out); TS_SRVSTATE_INACTIVE_TIMEOUT when its response head did
+/// not come in time; TS_SRVSTATE_PARSE_ERROR for a malformed one. UNDEFINED (0) for a NULL or
+/// dead transaction.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnServerStateGet(txnp: TSHttpTxn) -> TSServerStateRaw {
+    guard!(0, || txn_arg(here!(), txnp)
+        .map_or(0, |t| t.wire.server_state.load(Ordering::Relaxed)))
+}
+
+/// Up to `count` tags of the server connection's protocol stack, as ATS's
+/// populate_server_protocol: the server request's HTTP version (`http/1.1`), then, once the
+/// origin is reached, `tls/1.x` for a TLS origin, `tcp`, and `ipv4` or `ipv6` (pointer-equal to
+/// the `TS_PROTO_TAG_*` variables). Nothing before the server request is made (before
+/// TS_HTTP_SEND_REQUEST_HDR_HOOK). `*actual` (if non-NULL) = the number filled. TS_ERROR for a
+/// NULL or dead transaction, or a NULL `result` with `count` > 0.
+#[no_mangle]
+pub unsafe extern "C" fn TSHttpTxnServerProtocolStackGet(
+    txnp: TSHttpTxn,
+    count: c_int,
+    result: *mut *const c_char,
+    actual: *mut c_int,
+) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || {
+        let who = here!();
+        let Some(t) = txn_arg(who, txnp) else {
+            return TS_ERROR;
+        };
+        let mut stack: Vec<&'static CStr> = Vec::new();
+        let version = t.headers.server_req.load_full().map(|r| {
+            r.with(|h| {
+                let (a, b) = h.version();
+                (u32::from(a) << 16) | u32::from(b)
+            })
+        });
+        if let Some(tag) = version.and_then(proto::http_version_tag) {
+            stack.push(tag);
+            if t.wire.server_fd.load(Ordering::Relaxed) >= 0 {
+                if let Some((tls, v6)) = t.origin.lock().layers {
+                    stack.extend(tls);
+                    stack.push(proto::TCP);
+                    stack.push(if v6 { proto::IPV6 } else { proto::IPV4 });
+                }
+            }
+        }
+        // SAFETY: the plugin passes `result` with room for `count` tags and `actual` NULL or
+        // writable (the API's contract).
+        unsafe { super::ssn::fill_stack(who, stack.into_iter(), count, result, actual) }
+    })
+}
+
+/// The parent proxy TSHttpTxnParentProxySet gave (`*hostname`, owned by the transaction, and
+/// `*port`), else NULL and -1 as ATS without parent proxying (tshost has no parent selection).
+/// TS_ERROR for a NULL or dead transaction or a NULL pointer to write to.
+#[no_mangle]
+pub unsafe extern "C" fn TSHttpTxnParentProxyGet(
+    txnp: TSHttpTxn,
+    hostname: *mut *const c_char,
+    port: *mut c_int,
+) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || {
+        let who = here!();
+        if hostname.is_null() || port.is_null() {
+            crate::error!("{who}: NULL hostname or port pointer");
+            return TS_ERROR;
+        }
+        let Some(t) = txn_arg(who, txnp) else {
+            return TS_ERROR;
+        };
+        let o = t.origin.lock();
+        let (h, p) = o
+            .parent_proxy
+            .as_ref()
+            .map_or((std::ptr::null(), -1), |(h, p)| (h.as_ptr(), *p));
+        // SAFETY: both non-NULL: where the caller wants the values. The name lives in the
+        // transaction (replaced only by another Set, as ATS's arena copy).
+        unsafe {
+            *hostname = h;
+            *port = p;
+        }
+        TS_SUCCESS
+    })
+}
+
+/// Keep `hostname` (copied) and `port` as the transaction's parent proxy, read back by
+/// TSHttpTxnParentProxyGet. tshost has no parent selection: the request still goes to the origin
+/// (said once in the log, as a NOTE). Ignored (logged) for a NULL or dead transaction, a NULL
+/// hostname or a port not above 0 (ATS asserts these).
+#[no_mangle]
+pub unsafe extern "C" fn TSHttpTxnParentProxySet(
+    txnp: TSHttpTxn,
+    hostname: *const c_char,
+    port: c_int,
+) {
+    guard!((), || {
+        let who = here!();
+        if hostname.is_null() || port <= 0 {
+            crate::error!("{who}: NULL hostname or port {port} not above 0");
+            return;
+        }
+        let Some(t) = txn_arg(who, txnp) else {
+            return;
+        };
+        // SAFETY: non-NULL, a NUL-terminated string (the function's contract).
+        let name = unsafe { CStr::from_ptr(hostname) }.to_owned();
+        static SAID: std::sync::Once = std::sync::Once::new();
+        SAID.call_once(|| {
+            crate::note!(
+                "{who}: tshost has no parent selection; the parent proxy is kept for \
+                 TSHttpTxnParentProxyGet only, requests go to the origin"
+            )
+        });
+        t.origin.lock().parent_proxy = Some((name, port));
+    })
 }
 
 /// Set a transaction control (TSHttpCntlType). tshost acts on TS_HTTP_CNTL_SKIP_REMAPPING (set by

@@ -59,6 +59,9 @@ pub trait ClientIo {
     /// [`ClientIo::body_piece`] gives these pieces, then the end; the body is here already
     /// ([`ClientIo::check_body_prefix`] and [`ClientIo::body_started`] complete at once).
     fn read_ahead(&mut self, pieces: VecDeque<Bytes>);
+    /// The request body's bytes read from the client so far (ATS's
+    /// `client_request_body_bytes`; pieces given again after a read-ahead count once).
+    fn body_read(&self) -> u64;
     /// Completes when the client is known to have left (connection reset, stream reset, TLS
     /// closed) while tshost waits on the origin; pending otherwise. Cancel-safe: it is raced
     /// against origin reads and dropped when they finish first.
@@ -77,6 +80,8 @@ pub struct H1Client<'a, S> {
     eof_is_gone: bool,
     /// The request body's pieces read ahead ([`ClientIo::read_ahead`]).
     ahead: Option<VecDeque<Bytes>>,
+    /// [`ClientIo::body_read`].
+    body_read: u64,
 }
 
 /// Bytes a client may send ahead (its next requests) while its response is being made; past
@@ -94,6 +99,7 @@ impl<'a, S> H1Client<'a, S> {
             writer: BodyWriter::new(Framing::None),
             eof_is_gone: tls,
             ahead: None,
+            body_read: 0,
         }
     }
 }
@@ -103,7 +109,13 @@ impl<S: Transport> ClientIo for H1Client<'_, S> {
         if let Some(ahead) = &mut self.ahead {
             return Ok(ahead.pop_front());
         }
-        Ok(self.reader.next(self.conn).await?.map(|b| b.freeze()))
+        let piece = self.reader.next(self.conn).await?;
+        self.body_read += piece.as_ref().map_or(0, |b| b.len() as u64);
+        Ok(piece.map(|b| b.freeze()))
+    }
+
+    fn body_read(&self) -> u64 {
+        self.body_read
     }
 
     async fn check_body_prefix(&mut self, timeout: Duration) -> Result<(), PrefixError> {

@@ -12,6 +12,7 @@ pub mod fetch;
 mod fetch_body;
 pub mod fetch_stream;
 pub mod hook_times;
+pub mod host_lookup;
 pub mod http1;
 pub mod http2;
 pub mod intercept;

@@ -41,6 +41,39 @@ pub struct Origin {
     /// proxy.process.http.current_server_connections, for as long as it lives (None: an
     /// intercept's, which is no server connection).
     _counted: Option<crate::metrics::Held>,
+    /// The current request's head bytes written (ATS's `server_request_hdr_bytes`).
+    pub req_hdr: u64,
+    /// The current request's body bytes written (`server_request_body_bytes`: the payload).
+    pub req_body: u64,
+}
+
+impl Origin {
+    /// Queue the request head `req` (counted in [`Origin::req_hdr`]; the body count restarts).
+    pub async fn write_request(&mut self, req: &crate::hdrs::MBuffer) -> std::io::Result<()> {
+        let mut n = 0;
+        let r = self
+            .conn
+            .write_with(|out| {
+                let before = out.len();
+                req.with(|h| h.write_request(out));
+                n = out.len() - before;
+            })
+            .await;
+        self.req_hdr = n as u64;
+        self.req_body = 0;
+        r
+    }
+
+    /// The connection's socket (-1 for an intercept's, which has none).
+    pub fn fd(&self) -> i32 {
+        self.conn.io.fd()
+    }
+
+    /// The layers below HTTP, for TSHttpTxnServerProtocolStackGet: the TLS version's tag (None
+    /// for TCP) and whether the peer is IPv6.
+    pub fn layers(&self) -> (Option<&'static std::ffi::CStr>, bool) {
+        self.conn.io.layers()
+    }
 }
 
 impl std::ops::Deref for Origin {
@@ -160,6 +193,8 @@ impl OriginPool {
                 crate::metrics::M::TotalServerConnections,
                 crate::metrics::M::CurrentServerConnections,
             )),
+            req_hdr: 0,
+            req_body: 0,
         }))
     }
 
@@ -175,6 +210,8 @@ impl OriginPool {
             tls_key: 0,
             sent_cert: 0,
             _counted: None,
+            req_hdr: 0,
+            req_body: 0,
         }))
     }
 

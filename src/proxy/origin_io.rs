@@ -100,6 +100,65 @@ impl TlsIo {
 }
 
 impl OriginIo {
+    /// The socket (-1 for an intercept: no socket).
+    pub fn fd(&self) -> i32 {
+        use std::os::fd::AsRawFd;
+        match self {
+            OriginIo::Plain(s) => s.as_raw_fd(),
+            OriginIo::Tls(t) => t.stream.get_ref().as_raw_fd(),
+            OriginIo::Intercept(_) => -1,
+        }
+    }
+
+    /// The TLS version's protocol tag (None: plain TCP, or an intercept) and whether the peer is
+    /// IPv6.
+    pub fn layers(&self) -> (Option<&'static std::ffi::CStr>, bool) {
+        use super::proto;
+        let v6 = |s: &TcpStream| s.peer_addr().is_ok_and(|a| a.is_ipv6());
+        match self {
+            OriginIo::Plain(s) => (None, v6(s)),
+            OriginIo::Tls(t) => {
+                let tag = match t.stream.ssl().version2() {
+                    Some(openssl::ssl::SslVersion::TLS1_3) => Some(proto::TLS_1_3),
+                    Some(openssl::ssl::SslVersion::TLS1_2) => Some(proto::TLS_1_2),
+                    Some(openssl::ssl::SslVersion::TLS1_1) => Some(proto::TLS_1_1),
+                    Some(openssl::ssl::SslVersion::TLS1) => Some(proto::TLS_1_0),
+                    _ => None,
+                };
+                (tag, v6(t.stream.get_ref()))
+            }
+            OriginIo::Intercept(_) => (None, false),
+        }
+    }
+
+    /// Mark the packets sent on the connection as a plugin set for its transaction
+    /// (TS_CONFIG_NET_SOCK_PACKET_TOS_OUT: IP_TOS or IPV6_TCLASS; ..._MARK_OUT: SO_MARK). A
+    /// refusal of the system is noted in the debug log (tag `http`), as ATS goes on without.
+    pub fn mark(&self, tos: Option<i64>, mark: Option<i64>) {
+        let s = match self {
+            OriginIo::Plain(s) => s,
+            OriginIo::Tls(t) => t.stream.get_ref(),
+            OriginIo::Intercept(_) => return,
+        };
+        let sock = socket2::SockRef::from(s);
+        let v6 = s.peer_addr().is_ok_and(|a| a.is_ipv6());
+        if let Some(t) = tos {
+            let r = if v6 {
+                sock.set_tclass_v6(t as u32)
+            } else {
+                sock.set_tos(t as u32)
+            };
+            if let Err(e) = r {
+                crate::debug!("http", "origin socket: TOS {t}: {e}");
+            }
+        }
+        if let Some(m) = mark {
+            if let Err(e) = sock.set_mark(m as u32) {
+                crate::debug!("http", "origin socket: mark {m}: {e}");
+            }
+        }
+    }
+
     /// The origin refused this TLS connection before sending anything (an alert, a reset).
     pub fn refused(&self) -> bool {
         matches!(self, OriginIo::Tls(t) if t.refused)

@@ -258,6 +258,8 @@ pub struct Txn {
     pub remap_urls: Mutex<Option<(Arc<crate::hdrs::MBuffer>, usize, usize)>>,
     /// Transactions of its session started before it (0: the first; ATS's client_tcp_reused).
     pub nth: i32,
+    /// Byte counts, the origin socket and state (TSHttpTxn*BytesGet, TSHttpTxnServerFdGet & co).
+    pub wire: origin::Wire,
 }
 
 /// [`Txn::cache_lookup_status`] before the cache lookup point.
@@ -315,6 +317,13 @@ impl Txn {
         self.has_config.store(true, Ordering::Release);
     }
 
+    /// The origin could not be reached: its 502's page says `Could Not Connect`, and the origin
+    /// side is CONNECTION_ERROR (TSHttpTxnServerStateGet).
+    pub fn failed_connect(&self) {
+        self.connect_failed.store(true, Ordering::Release);
+        self.wire.state(origin::server_state::CONNECTION_ERROR);
+    }
+
     /// A new transaction of `ssn` (counted before TXN_START, as ATS); None once the session is
     /// closing.
     pub fn create(ssn: &Arc<Session>) -> Option<Arc<Txn>> {
@@ -358,6 +367,7 @@ impl Txn {
                 cntl: origin::Controls::default(),
                 remap_urls: Mutex::new(None),
                 nth,
+                wire: origin::Wire::default(),
             })
             .1;
         txn.milestones

@@ -9,7 +9,7 @@
 #![forbid(unsafe_code)]
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU8, Ordering};
 
 use crate::rt::sockaddr::CSockAddr;
 
@@ -29,6 +29,12 @@ pub struct OriginSide {
     /// What its TLS connection to the origin sent when asked for a certificate (ATS's
     /// `server_connection_provided_cert`, the access log's `pscert`); None: no TLS origin.
     pub sent_cert: Option<std::sync::Arc<std::sync::atomic::AtomicU8>>,
+    /// The server connection's protocol layers below HTTP (TSHttpTxnServerProtocolStackGet):
+    /// its TLS tag (None: TCP) and whether it is IPv6; None before it is reached.
+    pub layers: Option<(Option<&'static std::ffi::CStr>, bool)>,
+    /// TSHttpTxnParentProxySet's host and port (tshost has no parent selection: kept and read
+    /// back only).
+    pub parent_proxy: Option<(std::ffi::CString, i32)>,
 }
 
 /// The origin side as plugins set it.
@@ -73,6 +79,66 @@ impl OriginSide {
     /// What plugins set, if they set anything.
     pub fn steered(&self) -> Option<&Steer> {
         self.steer.as_deref()
+    }
+}
+
+/// ATS's `HttpTransact::ServerState_t` (TSServerState): the origin side's `current.state`.
+pub mod server_state {
+    pub const UNDEFINED: i32 = 0;
+    pub const CONNECTION_ALIVE: i32 = 3;
+    pub const CONNECTION_ERROR: i32 = 5;
+    pub const INACTIVE_TIMEOUT: i32 = 6;
+    pub const PARSE_ERROR: i32 = 8;
+}
+
+/// What the proxy counted of a transaction's connections, as ATS's HttpSM keeps it: each a plain
+/// store at a point the request path passes anyway (no work per byte).
+pub struct Wire {
+    /// The client request head's bytes as read (ATS's `client_request_hdr_bytes`).
+    pub client_req_hdr: AtomicI64,
+    /// The client request body's bytes read (`client_request_body_bytes`).
+    pub client_req_body: AtomicI64,
+    /// The server request head's bytes as written (`server_request_hdr_bytes`).
+    pub server_req_hdr: AtomicI64,
+    /// The request body bytes written to the origin (`server_request_body_bytes`).
+    pub server_req_body: AtomicI64,
+    /// The origin connection's socket while the transaction holds it (TSHttpTxnServerFdGet);
+    /// -1: none.
+    pub server_fd: AtomicI32,
+    /// The origin side's state ([`server_state`]; TSHttpTxnServerStateGet).
+    pub server_state: AtomicI32,
+}
+
+impl Default for Wire {
+    fn default() -> Self {
+        Wire {
+            client_req_hdr: AtomicI64::new(0),
+            client_req_body: AtomicI64::new(0),
+            server_req_hdr: AtomicI64::new(0),
+            server_req_body: AtomicI64::new(0),
+            server_fd: AtomicI32::new(-1),
+            server_state: AtomicI32::new(server_state::UNDEFINED),
+        }
+    }
+}
+
+impl Wire {
+    /// What one exchange with the origin counted: the client body read so far, the server
+    /// request's head and body written.
+    #[inline]
+    pub fn exchanged(&self, client_body: u64, server_hdr: u64, server_body: u64) {
+        self.client_req_body
+            .store(client_body as i64, Ordering::Relaxed);
+        self.server_req_hdr
+            .store(server_hdr as i64, Ordering::Relaxed);
+        self.server_req_body
+            .store(server_body as i64, Ordering::Relaxed);
+    }
+
+    /// The origin side's state is now `s` ([`server_state`]).
+    #[inline]
+    pub fn state(&self, s: i32) {
+        self.server_state.store(s, Ordering::Relaxed);
     }
 }
 

@@ -60,6 +60,7 @@ pub(super) async fn stream(
         alarms,
         body_out: 0,
         ahead: None,
+        body_read: 0,
     };
     // The transaction machine says what comes next; this drives it with the stream.
     let mut m = Machine::new();
@@ -197,6 +198,8 @@ pub struct H2Client {
     body_out: u64,
     /// The request body's pieces read ahead ([`ClientIo::read_ahead`]).
     ahead: Option<VecDeque<Bytes>>,
+    /// [`ClientIo::body_read`].
+    body_read: u64,
 }
 
 /// Reset the stream if the tap flagged its WINDOW_UPDATEs as too small.
@@ -233,6 +236,7 @@ impl ClientIo for H2Client {
             Some(Ok(data)) => {
                 // Flow control: the client may send as much again.
                 let _ = self.recv.flow_control().release_capacity(data.len());
+                self.body_read += data.len() as u64;
                 Ok(Some(data))
             }
             Some(Err(e)) => {
@@ -374,6 +378,10 @@ impl ClientIo for H2Client {
 
     fn read_ahead(&mut self, pieces: VecDeque<Bytes>) {
         self.ahead = Some(pieces);
+    }
+
+    fn body_read(&self) -> u64 {
+        self.body_read
     }
 
     async fn body_started(&mut self) {

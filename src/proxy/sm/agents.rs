@@ -256,6 +256,9 @@ impl<C: ClientIo> ClientIo for Teed<'_, C> {
     fn read_ahead(&mut self, pieces: std::collections::VecDeque<Bytes>) {
         self.inner.read_ahead(pieces)
     }
+    fn body_read(&self) -> u64 {
+        self.inner.body_read()
+    }
     fn body_started(&mut self) -> impl Future<Output = ()> {
         self.inner.body_started()
     }

@@ -3,6 +3,7 @@
 //! when the client leaves.
 
 use super::*;
+use crate::txn::origin::server_state;
 
 /// Wait for `origin_io` unless the client leaves first (None then). The origin is polled first:
 /// bytes already there cost no look at the client. Give it pinned in place (`pin!`): a large
@@ -89,10 +90,7 @@ pub(super) async fn send_request<C: ClientIo>(
     expect_continue: bool,
 ) -> Result<(), SendError> {
     // Printed into the connection's write queue (again for a retry).
-    origin
-        .write_with(|out| req.with(|h| h.write_request(out)))
-        .await
-        .map_err(SendError::origin)?;
+    origin.write_request(req).await.map_err(SendError::origin)?;
     if framing == Framing::None {
         return origin.flush().await.map_err(SendError::origin);
     }
@@ -124,10 +122,7 @@ pub(super) async fn relay_expect<C: ClientIo>(
     head_max: usize,
     head_timeout: Duration,
 ) -> Result<Expected, SendError> {
-    origin
-        .write_with(|out| req.with(|h| h.write_request(out)))
-        .await
-        .map_err(SendError::origin)?;
+    origin.write_request(req).await.map_err(SendError::origin)?;
     origin.flush().await.map_err(SendError::origin)?;
     loop {
         let head = tokio::select! {
@@ -176,10 +171,13 @@ pub(super) async fn send_body<C: ClientIo>(
     loop {
         // Each read within the client side's limit, each write within the origin's.
         match client.body_piece().await {
-            Ok(Some(piece)) => writer
-                .write(origin, &piece)
-                .await
-                .map_err(SendError::origin)?,
+            Ok(Some(piece)) => {
+                origin.req_body += piece.len() as u64;
+                writer
+                    .write(origin, &piece)
+                    .await
+                    .map_err(SendError::origin)?
+            }
             Ok(None) => break,
             Err(BodyError::Malformed(_)) => return Err(SendError::BadClientBody),
             Err(BodyError::Io(std::io::ErrorKind::TimedOut)) => {
@@ -193,4 +191,53 @@ pub(super) async fn send_body<C: ClientIo>(
         .finish_with_trailers(origin, &trailers)
         .await
         .map_err(SendError::origin)
+}
+
+/// The origin connection is reached (`plugins`: some plugin may ask about it): what
+/// TSHttpTxnOutgoingAddrGet, TSHttpTxnServerSsnTransactionCount, TSHttpTxnServerFdGet and
+/// TSHttpTxnServerProtocolStackGet read; the packet marks a plugin set for this transaction's
+/// server connections (TSHttpTxnServerPacket*Set) go on its socket.
+pub(super) fn reached(txn: &Txn, origin: &OriginConn, plugins: bool) {
+    if !plugins {
+        return;
+    }
+    {
+        let mut o = txn.origin.lock();
+        o.connected = Some((origin.local, origin.used));
+        o.layers = Some(origin.layers());
+    }
+    let fd = origin.fd();
+    txn.wire.server_fd.store(fd, Ordering::Relaxed);
+    if fd >= 0 && txn.has_config.load(Ordering::Acquire) {
+        use crate::sys::types::TSOverridableConfigKey as K;
+        let tos = txn.config_int(K::TS_CONFIG_NET_SOCK_PACKET_TOS_OUT as usize);
+        let mark = txn.config_int(K::TS_CONFIG_NET_SOCK_PACKET_MARK_OUT as usize);
+        origin.io.mark(tos, mark);
+    }
+}
+
+/// The origin's response head is in: the origin side is CONNECTION_ALIVE, and what was counted
+/// of the request is the transaction's.
+pub(super) fn answered<C: ClientIo>(txn: &Txn, client: &C, origin: &OriginConn) {
+    txn.wire.state(server_state::CONNECTION_ALIVE);
+    txn.wire
+        .exchanged(client.body_read(), origin.req_hdr, origin.req_body);
+}
+
+/// A failure of the origin's response head: the origin side's state as ATS's (a timeout, or a
+/// malformed response).
+pub(super) fn head_failed(txn: &Txn, f: Failure) -> Failure {
+    let s = match f {
+        Failure::Respond(504) => server_state::INACTIVE_TIMEOUT,
+        _ => server_state::PARSE_ERROR,
+    };
+    txn.wire.state(s);
+    f
+}
+
+/// The connection to the origin was not made in time: CONNECTION_ERROR (as ATS's, whose request
+/// was not written yet), and a 504.
+pub(super) fn connect_timed_out(txn: &Txn) -> Failure {
+    txn.wire.state(server_state::CONNECTION_ERROR);
+    Failure::Respond(504)
 }

@@ -198,6 +198,9 @@ pub async fn run<S: Transport>(
     // The head ends where the parser says (its first empty line: a bare-LF head may be followed
     // by bytes with a CRLF CRLF in them, which is where the head was found to end).
     let consumed = parsed.as_ref().map_or(head_len, |p| p.len);
+    txn.wire
+        .client_req_hdr
+        .store(consumed as i64, Ordering::Relaxed);
     bytes::Buf::advance(&mut client.buf, consumed);
     let refused = match &parsed {
         Ok(p) => scheme_refused(proxy, p.hdr.url().scheme(), tls),
@@ -266,6 +269,8 @@ pub async fn process<C: ClientIo>(
         is_head,
     )
     .await;
+    // The origin connection is no longer the transaction's (TSHttpTxnServerFdGet).
+    txn.wire.server_fd.store(-1, Ordering::Relaxed);
     match result {
         Ok(done) => Done {
             keep_alive: done.keep_alive && client_keep_alive,
@@ -513,15 +518,15 @@ async fn forward<C: ClientIo>(
                 txn.milestones.stamp_once(ms::SERVER_CONNECT_END);
                 c
             }
-            Err(ConnectError::Timeout) => return Err(fail(m, Failure::Respond(504))),
+            Err(ConnectError::Timeout) => return Err(fail(m, connect_timed_out(txn))),
             Err(ConnectError::Failed(e)) => {
                 crate::debug!("http", "transaction {}: origin {addr}: {e}", txn.id);
-                txn.connect_failed.store(true, Ordering::Release);
+                txn.failed_connect();
                 return Err(fail(m, Failure::Respond(502)));
             }
             // Logged where it failed, naming the origin and the reason.
             Err(ConnectError::Tls(_)) => {
-                txn.connect_failed.store(true, Ordering::Release);
+                txn.failed_connect();
                 return Err(fail(m, Failure::Respond(502)));
             }
         };
@@ -531,9 +536,7 @@ async fn forward<C: ClientIo>(
             until_ms: None,
         });
         origin.set_limit(origin_limit);
-        if remap_state.any_plugin {
-            txn.origin.lock().connected = Some((origin.local, origin.used));
-        }
+        reached(txn, &origin, remap_state.any_plugin);
 
         // The server request: the client request, remapped, with the proxy's fields. Expect:
         // 100-continue goes to the origin, whose answer the client gets (ATS with
@@ -619,7 +622,7 @@ async fn forward<C: ClientIo>(
                             break r;
                         }
                         Some(Err(None)) => true,
-                        Some(Err(Some(f))) => return Err(fail(m, f)),
+                        Some(Err(Some(f))) => return Err(fail(m, head_failed(txn, f))),
                         // The origin connection is dropped: closed, never reused.
                         None => return Err(fail(m, Failure::ClientGone)),
                     }
@@ -634,7 +637,7 @@ async fn forward<C: ClientIo>(
                 // A TLS origin that refused the connection (a client certificate it wanted):
                 // ATS's connect failure page.
                 if origin.io.refused() {
-                    txn.connect_failed.store(true, Ordering::Release);
+                    txn.failed_connect();
                 }
                 return Err(fail(m, Failure::Respond(502)));
             }
@@ -648,10 +651,9 @@ async fn forward<C: ClientIo>(
                 .await
                 .map_err(|_| fail(m, Failure::Respond(502)))?;
             origin.set_limit(origin_limit);
-            if remap_state.any_plugin {
-                txn.origin.lock().connected = Some((origin.local, origin.used));
-            }
+            reached(txn, &origin, remap_state.any_plugin);
         };
+        answered(txn, client, &origin);
         txn.headers.server_resp.store(Some(server_resp.clone()));
         if let Some(chain) = target.rule_id.and_then(|id| remap_state.plugins.of(id)) {
             // ATS's handle_response_from_server: the first plugin of the rule's chain hears of the

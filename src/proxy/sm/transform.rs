@@ -388,10 +388,7 @@ async fn send_through_now<C: ClientIo>(
     let Some(run) = start(chain, Framing::Chunked, idle) else {
         return Err(SendError::Origin);
     };
-    origin
-        .write_with(|out| req.with(|h| h.write_request(out)))
-        .await
-        .map_err(SendError::origin)?;
+    origin.write_request(req).await.map_err(SendError::origin)?;
     if expect_continue {
         client
             .send_continue()
@@ -440,6 +437,7 @@ impl Running {
                 n = self.sink.read(&mut out) => match n {
                     Ok(0) | Err(_) => break,
                     Ok(n) => {
+                        origin.req_body += n as u64;
                         if let Err(e) = writer.write(origin, &out[..n]).await {
                             self.abort();
                             return Err(SendError::origin(e));
