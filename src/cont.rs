@@ -1,7 +1,7 @@
 //! Continuations (TSCont): a C event function, a data pointer and an optional mutex.
 
 use std::os::raw::{c_int, c_void};
-use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::mutex::TsMutex;
@@ -21,6 +21,8 @@ pub struct Cont {
     deleted: AtomicBool,
     /// The plugin that created it (for diagnostics), if known.
     pub plugin: Option<Arc<PluginInfo>>,
+    /// Its thread affinity: the TSThread handle of an event thread, 0 for none.
+    affinity: AtomicUsize,
 }
 
 impl Cont {
@@ -35,6 +37,7 @@ impl Cont {
             mutex,
             deleted: AtomicBool::new(false),
             plugin: plugin::current(),
+            affinity: AtomicUsize::new(0),
         }
     }
 
@@ -44,6 +47,16 @@ impl Cont {
 
     pub fn set_data(&self, p: *mut c_void) {
         self.data.store(p, Ordering::Release)
+    }
+
+    /// The event thread (TSThread handle) its events go to first, 0 for none.
+    pub fn affinity(&self) -> usize {
+        self.affinity.load(Ordering::Acquire)
+    }
+
+    /// Set (a TSThread handle) or clear (0) its thread affinity.
+    pub fn set_affinity(&self, thread: usize) {
+        self.affinity.store(thread, Ordering::Release)
     }
 
     pub fn is_deleted(&self) -> bool {

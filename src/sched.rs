@@ -11,12 +11,12 @@ use std::collections::BinaryHeap;
 use std::future::Future;
 use std::os::raw::{c_int, c_void};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, OnceLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{unbounded, Receiver, Sender};
+use crossbeam_channel::{unbounded, Sender};
 use parking_lot::{Condvar, Mutex};
 
 use crate::cont::Cont;
@@ -149,6 +149,8 @@ pub struct ScheduledEvent {
     pub event: c_int,
     pub period: Option<Duration>,
     pub pool: PoolKind,
+    /// The event thread it runs on, chosen when it is scheduled.
+    thread: OnceLock<Arc<ThreadObj>>,
     cancelled: AtomicBool,
     done: AtomicBool,
     /// The edata delivered instead of the event's handle: NULL (TS_EVENT_MGMT_UPDATE), a VIO (a
@@ -172,6 +174,7 @@ impl ScheduledEvent {
             event,
             period,
             pool,
+            thread: OnceLock::new(),
             cancelled: AtomicBool::new(false),
             done: AtomicBool::new(false),
             edata: None,
@@ -203,9 +206,32 @@ impl ScheduledEvent {
     }
 }
 
+/// An event thread's way in: a pool worker's own queue, or a network thread's runtime.
+pub enum Exec {
+    Queue(Sender<Job>),
+    Runtime(tokio::runtime::Handle),
+}
+
+/// What a pool worker runs: an event, or a call tshost makes on an event thread (a lifecycle
+/// hook that ATS fires on one).
+pub enum Job {
+    Event(Arc<ScheduledEvent>),
+    Call(Task),
+}
+
+/// An event thread (ATS's EThread): a NET or TASK pool worker, or a network thread (NET).
+pub struct EventThread {
+    pub kind: PoolKind,
+    exec: Exec,
+    /// A pool worker (pools pick these); a network thread is reached only by being named
+    /// (TSContScheduleOnThread, a continuation's thread affinity).
+    worker: bool,
+}
+
 struct Pools {
-    net: Sender<Arc<ScheduledEvent>>,
-    task: Sender<Arc<ScheduledEvent>>,
+    net: Vec<Arc<ThreadObj>>,
+    task: Vec<Arc<ThreadObj>>,
+    next: [AtomicUsize; 2],
 }
 
 /// Number of NET pool threads (set before the first schedule; default 2).
@@ -217,15 +243,17 @@ pub fn set_net_threads(n: usize) {
 }
 
 static POOLS: LazyLock<Pools> = LazyLock::new(|| {
-    let (net, net_rx) = unbounded();
-    let (task, task_rx) = unbounded();
-    for i in 0..NET_THREADS.load(Ordering::Relaxed) {
-        spawn_worker(format!("ET_NET {i}"), PoolKind::Net, net_rx.clone());
+    let net = (0..NET_THREADS.load(Ordering::Relaxed))
+        .map(|i| spawn_worker(format!("ET_NET {i}"), PoolKind::Net))
+        .collect();
+    let task = (0..TASK_THREADS)
+        .map(|i| spawn_worker(format!("ET_TASK {i}"), PoolKind::Task))
+        .collect();
+    Pools {
+        net,
+        task,
+        next: [AtomicUsize::new(0), AtomicUsize::new(0)],
     }
-    for i in 0..TASK_THREADS {
-        spawn_worker(format!("ET_TASK {i}"), PoolKind::Task, task_rx.clone());
-    }
-    Pools { net, task }
 });
 
 thread_local! {
@@ -237,14 +265,26 @@ pub fn current_pool() -> Option<PoolKind> {
     MY_POOL.with(|p| p.get())
 }
 
-fn spawn_worker(name: String, kind: PoolKind, rx: Receiver<Arc<ScheduledEvent>>) {
+fn spawn_worker(name: String, kind: PoolKind) -> Arc<ThreadObj> {
+    let (tx, rx) = unbounded::<Job>();
+    let (h, obj) = THREADS.insert(|h| ThreadObj {
+        event: Some(EventThread {
+            kind,
+            exec: Exec::Queue(tx),
+            worker: true,
+        }),
+        ..ThreadObj::new(h, false)
+    });
     std::thread::Builder::new()
         .name(name)
         .spawn(move || {
             MY_POOL.with(|p| p.set(Some(kind)));
-            adopt_current_thread();
-            for ev in rx.iter() {
-                deliver(ev);
+            SELF.with(|s| s.set(h));
+            for job in rx.iter() {
+                match job {
+                    Job::Event(ev) => deliver(ev),
+                    Job::Call(f) => f(),
+                }
                 // What the event's handler asked for "soon" goes out once it has returned.
                 for ev in DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut())) {
                     enqueue(ev);
@@ -252,10 +292,83 @@ fn spawn_worker(name: String, kind: PoolKind, rx: Receiver<Arc<ScheduledEvent>>)
             }
         })
         .expect("event thread");
+    obj
+}
+
+/// The calling thread's event thread (a pool worker or a network thread), if it is one.
+pub fn current_event_thread() -> Option<Arc<ThreadObj>> {
+    event_thread(SELF.with(|s| s.get()))
+}
+
+/// The event thread of TSThread handle `h`, if it is one.
+pub fn event_thread(h: usize) -> Option<Arc<ThreadObj>> {
+    if h == 0 {
+        return None;
+    }
+    THREADS.get(h).filter(|t| t.event.is_some())
+}
+
+/// The next worker of pool `kind`, round robin (ATS's assign_thread).
+fn next_worker(kind: PoolKind) -> Arc<ThreadObj> {
+    let p = &*POOLS;
+    let (list, i) = match kind {
+        PoolKind::Net => (&p.net, 0),
+        PoolKind::Task => (&p.task, 1),
+    };
+    let n = p.next[i].fetch_add(1, Ordering::Relaxed);
+    list[n % list.len()].clone()
+}
+
+/// A worker of pool `kind` for an event that has no continuation affinity to honour: the calling
+/// thread if it is one, else the pool's next.
+pub fn pool_thread(kind: PoolKind) -> Arc<ThreadObj> {
+    match current_event_thread() {
+        Some(c) if c.event.as_ref().is_some_and(|e| e.worker && e.kind == kind) => c,
+        _ => next_worker(kind),
+    }
+}
+
+/// Run `f` on one of the pool's workers (as ATS runs a thread group's start callback on one of
+/// its threads).
+pub fn run_on_pool(kind: PoolKind, f: impl FnOnce() + Send + 'static) {
+    let t = next_worker(kind);
+    if let Some(EventThread {
+        exec: Exec::Queue(tx),
+        ..
+    }) = &t.event
+    {
+        let _ = tx.send(Job::Call(Box::new(f)));
+    }
+}
+
+/// The thread an event for `cont` on pool `kind` goes to, as ATS's EventProcessor::schedule
+/// chooses: the continuation's affinity thread if it is of that kind; else the calling thread if
+/// it is a worker of that pool; else the pool's next worker. A continuation without affinity gets
+/// the chosen thread as its affinity. Unlike ATS, a network thread is chosen only through
+/// affinity: events scheduled from a hook go to the pool's workers.
+pub fn pick_thread(cont: &Cont, kind: PoolKind) -> Arc<ThreadObj> {
+    let affine = cont.affinity();
+    if let Some(t) = event_thread(affine) {
+        if t.event.as_ref().is_some_and(|e| e.kind == kind) {
+            return t;
+        }
+    }
+    let t = pool_thread(kind);
+    if affine == 0 {
+        cont.set_affinity(t.handle);
+    }
+    t
+}
+
+/// Queue an event for delivery on `thread` after `delay`.
+pub fn schedule_on(ev: Arc<ScheduledEvent>, thread: Arc<ThreadObj>, delay: Duration) {
+    let _ = ev.thread.set(thread);
+    schedule(ev, delay);
 }
 
 /// Queue an event for delivery after `delay`.
 pub fn schedule(ev: Arc<ScheduledEvent>, delay: Duration) {
+    ev.thread.get_or_init(|| pick_thread(&ev.cont, ev.pool));
     if delay.is_zero() {
         enqueue(ev);
     } else {
@@ -286,12 +399,20 @@ pub fn schedule_soon(ev: Arc<ScheduledEvent>) {
 }
 
 fn enqueue(ev: Arc<ScheduledEvent>) {
-    let p = &*POOLS;
-    let tx = match ev.pool {
-        PoolKind::Net => &p.net,
-        PoolKind::Task => &p.task,
-    };
-    let _ = tx.send(ev);
+    let t = ev
+        .thread
+        .get_or_init(|| pick_thread(&ev.cont, ev.pool))
+        .clone();
+    match t.event.as_ref().map(|e| &e.exec) {
+        Some(Exec::Queue(tx)) => {
+            let _ = tx.send(Job::Event(ev));
+        }
+        // A network thread's runtime that has stopped drops the task: the proxy is stopping.
+        Some(Exec::Runtime(rt)) => {
+            rt.spawn(async move { deliver(ev) });
+        }
+        None => finish(&ev),
+    }
 }
 
 /// ATS retries a busy continuation mutex after 10 ms.
@@ -346,25 +467,48 @@ pub struct ThreadObj {
     pub(crate) created: bool,
     pub(crate) finished: Mutex<bool>,
     pub(crate) cv: Condvar,
+    /// Set for an event thread (TSEventThread is then this TSThread's handle).
+    pub event: Option<EventThread>,
+}
+
+impl ThreadObj {
+    pub(crate) fn new(handle: usize, created: bool) -> Self {
+        ThreadObj {
+            handle,
+            created,
+            finished: Mutex::new(false),
+            cv: Condvar::new(),
+            event: None,
+        }
+    }
 }
 
 thread_local! {
     pub(crate) static SELF: Cell<usize> = const { Cell::new(0) };
 }
 
-/// Give the calling tshost-made thread (event pools, drivers, main) a TSThread, as ATS's threads
-/// all have an EThread.
+/// Give the calling tshost-made thread (drivers, main) a TSThread, as ATS's threads all have an
+/// EThread.
 pub(crate) fn adopt_current_thread() -> usize {
     SELF.with(|s| {
         if s.get() == 0 {
-            let (h, _) = THREADS.insert(|h| ThreadObj {
-                handle: h,
-                created: false,
-                finished: Mutex::new(false),
-                cv: Condvar::new(),
-            });
+            let (h, _) = THREADS.insert(|h| ThreadObj::new(h, false));
             s.set(h);
         }
         s.get()
     })
+}
+
+/// Make the calling network thread an event thread of the NET kind (TSEventThreadSelf returns
+/// it); events scheduled on it run on its runtime, between its connections' tasks.
+pub(crate) fn adopt_network_thread(rt: tokio::runtime::Handle) {
+    let (h, _) = THREADS.insert(|h| ThreadObj {
+        event: Some(EventThread {
+            kind: PoolKind::Net,
+            exec: Exec::Runtime(rt),
+            worker: false,
+        }),
+        ..ThreadObj::new(h, false)
+    });
+    SELF.with(|s| s.set(h));
 }

@@ -2,14 +2,18 @@
 use std::os::raw::{c_int, c_void};
 use std::time::Duration;
 
-use parking_lot::{Condvar, Mutex};
+use std::sync::Arc;
 
 use super::cont::cont_arg;
+use super::http::txn_arg;
 use super::{guard, here};
 use crate::sched::{
     self, adopt_current_thread, PoolKind, ScheduledEvent, ThreadObj, ACTIONS, SELF, THREADS,
 };
-use crate::sys::types::{TSAction, TSCont, TSHRTime, TSThread, TSThreadFunc, TSThreadPoolRaw};
+use crate::sys::types::{
+    TSAction, TSCont, TSEventThread, TSHRTime, TSHttpTxn, TSReturnCodeRaw, TSThread, TSThreadFunc,
+    TSThreadPoolRaw, TS_ERROR, TS_SUCCESS,
+};
 
 const TS_EVENT_IMMEDIATE: c_int = 1;
 const TS_EVENT_TIMEOUT: c_int = 2;
@@ -29,12 +33,32 @@ fn pool_arg(who: crate::api::Here, tp: TSThreadPoolRaw, periodic: bool) -> Optio
     }
 }
 
+/// Where TSContSchedule* sends the continuation.
+enum Target {
+    /// ATS's EventProcessor::schedule on a pool: affinity of that pool, the calling worker of that
+    /// pool, else the pool's next worker (the choice becomes the affinity if there was none).
+    Pool(PoolKind),
+    /// TSContSchedule(Every): the continuation's affinity thread, else the calling event thread.
+    Here,
+    /// TSContSchedule(Every)OnThread: that thread (the affinity if there was none).
+    Thread(TSEventThread),
+}
+
+/// An event thread handle from C: one that TSEventThreadSelf or TSContThreadAffinityGet gave.
+fn ethread_arg(who: crate::api::Here, ethread: TSEventThread) -> Option<Arc<ThreadObj>> {
+    let t = sched::event_thread(ethread as usize);
+    if t.is_none() {
+        crate::error!("{who}: {ethread:p} is not an event thread (TSEventThreadSelf gives one)");
+    }
+    t
+}
+
 fn schedule(
     who: crate::api::Here,
     contp: TSCont,
     ms: TSHRTime,
     periodic: bool,
-    pool: Option<PoolKind>,
+    target: Target,
 ) -> TSAction {
     let null = std::ptr::null_mut();
     let Some(cont) = cont_arg(who, contp) else {
@@ -48,7 +72,24 @@ fn schedule(
         crate::error!("{who}: negative time {ms}");
         return null;
     }
-    let pool = pool.unwrap_or_else(|| sched::current_pool().unwrap_or(PoolKind::Net));
+    let thread = match target {
+        Target::Pool(kind) => sched::pick_thread(&cont, kind),
+        Target::Here => match sched::event_thread(cont.affinity()) {
+            Some(t) => t,
+            // Not on a pool thread (a hook's network thread, TSPluginInit): a NET pool thread.
+            None => sched::pick_thread(&cont, sched::current_pool().unwrap_or(PoolKind::Net)),
+        },
+        Target::Thread(ethread) => {
+            let Some(t) = ethread_arg(who, ethread) else {
+                return null;
+            };
+            if cont.affinity() == 0 {
+                cont.set_affinity(t.handle);
+            }
+            t
+        }
+    };
+    let pool = thread.event.as_ref().map_or(PoolKind::Net, |e| e.kind);
     let delay = Duration::from_millis(ms as u64);
     let (event, period) = match (periodic, ms) {
         (true, 0) => (TS_EVENT_TIMEOUT, None),
@@ -57,43 +98,74 @@ fn schedule(
         (false, _) => (TS_EVENT_TIMEOUT, None),
     };
     let (h, ev) = ACTIONS.insert(|h| ScheduledEvent::new(h, cont, event, period, pool));
-    sched::schedule(ev, delay);
+    sched::schedule_on(ev, thread, delay);
     (h | 1) as TSAction
 }
 
-/// Runs the continuation after `timeout` ms on the calling pool thread's pool (NET otherwise,
-/// including from TSPluginInit, where ATS would never run it).
+fn on_pool(who: crate::api::Here, tp: TSThreadPoolRaw, periodic: bool) -> Option<Target> {
+    pool_arg(who, tp, periodic).map(Target::Pool)
+}
+
+/// Runs the continuation after `timeout` ms on its affinity thread, else on the calling pool
+/// thread, which becomes its affinity. From a thread that is not a pool thread (a hook on a
+/// network thread, TSPluginInit, where ATS would not run it) it goes to a NET pool thread.
 #[no_mangle]
 pub extern "C" fn TSContSchedule(contp: TSCont, timeout: TSHRTime) -> TSAction {
     guard!(std::ptr::null_mut(), || {
-        schedule(here!(), contp, timeout, false, None)
+        schedule(here!(), contp, timeout, false, Target::Here)
     })
 }
 
-/// TSContSchedule on pool `tp` (TS_THREAD_POOL_NET or _TASK; DNS and UDP run on NET). NULL for a
-/// bad continuation, one without a mutex, a negative timeout or an unknown pool.
+/// TSContSchedule on pool `tp` (TS_THREAD_POOL_NET or _TASK; DNS and UDP run on NET): on the
+/// continuation's affinity thread if it is of that pool, else on the calling thread if it is one
+/// of the pool's, else on the pool's next thread; that thread becomes the affinity if there was
+/// none. NULL for a bad continuation, one without a mutex, a negative timeout or an unknown pool.
 #[no_mangle]
 pub extern "C" fn TSContScheduleOnPool(
     contp: TSCont,
     timeout: TSHRTime,
     tp: TSThreadPoolRaw,
 ) -> TSAction {
-    guard!(
-        std::ptr::null_mut(),
-        || match pool_arg(here!(), tp, false) {
-            Some(p) => schedule(here!(), contp, timeout, false, Some(p)),
-            None => std::ptr::null_mut(),
-        },
-    )
+    guard!(std::ptr::null_mut(), || match on_pool(here!(), tp, false) {
+        Some(t) => schedule(here!(), contp, timeout, false, t),
+        None => std::ptr::null_mut(),
+    },)
 }
 
-/// Sends the continuation TS_EVENT_TIMEOUT every `every` ms (0: once, at once) on the calling
-/// pool thread's pool (NET otherwise) until TSActionCancel. NULL for a bad continuation, one
+/// TSContSchedule on event thread `ethread` (from TSEventThreadSelf); it becomes the
+/// continuation's affinity if it had none. NULL as TSContSchedule, or for a NULL or unknown
+/// thread (ATS aborts on NULL).
+#[no_mangle]
+pub extern "C" fn TSContScheduleOnThread(
+    contp: TSCont,
+    timeout: TSHRTime,
+    ethread: TSEventThread,
+) -> TSAction {
+    guard!(std::ptr::null_mut(), || {
+        schedule(here!(), contp, timeout, false, Target::Thread(ethread))
+    })
+}
+
+/// TSContScheduleEvery on event thread `ethread`, which becomes the continuation's affinity if
+/// it had none. NULL as TSContScheduleOnThread.
+#[no_mangle]
+pub extern "C" fn TSContScheduleEveryOnThread(
+    contp: TSCont,
+    every: TSHRTime,
+    ethread: TSEventThread,
+) -> TSAction {
+    guard!(std::ptr::null_mut(), || {
+        schedule(here!(), contp, every, true, Target::Thread(ethread))
+    })
+}
+
+/// Sends the continuation TS_EVENT_TIMEOUT every `every` ms (0: once, at once) until
+/// TSActionCancel, on the thread TSContSchedule would choose. NULL for a bad continuation, one
 /// without a mutex or a negative period.
 #[no_mangle]
 pub extern "C" fn TSContScheduleEvery(contp: TSCont, every: TSHRTime) -> TSAction {
     guard!(std::ptr::null_mut(), || {
-        schedule(here!(), contp, every, true, None)
+        schedule(here!(), contp, every, true, Target::Here)
     })
 }
 
@@ -105,10 +177,77 @@ pub extern "C" fn TSContScheduleEveryOnPool(
     every: TSHRTime,
     tp: TSThreadPoolRaw,
 ) -> TSAction {
-    guard!(std::ptr::null_mut(), || match pool_arg(here!(), tp, true) {
-        Some(p) => schedule(here!(), contp, every, true, Some(p)),
+    guard!(std::ptr::null_mut(), || match on_pool(here!(), tp, true) {
+        Some(t) => schedule(here!(), contp, every, true, t),
         None => std::ptr::null_mut(),
     },)
+}
+
+/// Makes `ethread` the continuation's affinity thread: TSContSchedule* run it there.
+/// TS_ERROR for a bad continuation or a NULL or unknown thread (ATS aborts on NULL).
+#[no_mangle]
+pub extern "C" fn TSContThreadAffinitySet(
+    contp: TSCont,
+    ethread: TSEventThread,
+) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || {
+        let who = here!();
+        match (cont_arg(who, contp), ethread_arg(who, ethread)) {
+            (Some(c), Some(t)) => {
+                c.set_affinity(t.handle);
+                TS_SUCCESS
+            }
+            _ => TS_ERROR,
+        }
+    })
+}
+
+/// The continuation's affinity thread: the one set, or the one its first scheduling chose; NULL
+/// for none or a bad continuation.
+#[no_mangle]
+pub extern "C" fn TSContThreadAffinityGet(contp: TSCont) -> TSEventThread {
+    guard!(std::ptr::null_mut(), || {
+        cont_arg(here!(), contp).map_or(std::ptr::null_mut(), |c| c.affinity() as TSEventThread)
+    })
+}
+
+/// Clears the continuation's affinity thread (its next scheduling chooses again).
+#[no_mangle]
+pub extern "C" fn TSContThreadAffinityClear(contp: TSCont) {
+    guard!((), || {
+        if let Some(c) = cont_arg(here!(), contp) {
+            c.set_affinity(0);
+        }
+    })
+}
+
+/// Sends the continuation TS_EVENT_IMMEDIATE (`timeout` 0) or TS_EVENT_TIMEOUT after `timeout`
+/// ms with the transaction as edata, on a NET thread, holding the continuation's mutex if it has
+/// one (the plugin then reenables the transaction's hook). NULL for a bad continuation or
+/// transaction or a negative timeout.
+#[no_mangle]
+pub extern "C" fn TSHttpSchedule(contp: TSCont, txnp: TSHttpTxn, timeout: TSHRTime) -> TSAction {
+    guard!(std::ptr::null_mut(), || {
+        let who = here!();
+        let (Some(cont), Some(txn)) = (cont_arg(who, contp), txn_arg(who, txnp)) else {
+            return std::ptr::null_mut();
+        };
+        if timeout < 0 {
+            crate::error!("{who}: negative time {timeout}");
+            return std::ptr::null_mut();
+        }
+        let event = if timeout == 0 {
+            TS_EVENT_IMMEDIATE
+        } else {
+            TS_EVENT_TIMEOUT
+        };
+        let thread = sched::pool_thread(PoolKind::Net);
+        let (h, ev) = ACTIONS.insert(|h| {
+            ScheduledEvent::new(h, cont, event, None, PoolKind::Net).with_edata(txn.handle)
+        });
+        sched::schedule_on(ev, thread, Duration::from_millis(timeout as u64));
+        (h | 1) as TSAction
+    })
 }
 
 /// Cancels a scheduled event before delivery (and stops a periodic one). NULL, or an action whose
@@ -152,12 +291,7 @@ pub extern "C" fn TSThreadCreate(func: TSThreadFunc, data: *mut c_void) -> TSThr
             crate::error!("{}: NULL thread function", here!());
             return std::ptr::null_mut();
         };
-        let (h, obj) = THREADS.insert(|h| ThreadObj {
-            handle: h,
-            created: true,
-            finished: Mutex::new(false),
-            cv: Condvar::new(),
-        });
+        let (h, obj) = THREADS.insert(|h| ThreadObj::new(h, true));
         let plugin = crate::plugin::current().or_else(crate::plugin::initializing);
         let data = SendPtr(data);
         let spawned = std::thread::Builder::new()
@@ -187,6 +321,15 @@ pub extern "C" fn TSThreadCreate(func: TSThreadFunc, data: *mut c_void) -> TSThr
 pub extern "C" fn TSThreadInit() -> TSThread {
     guard!(std::ptr::null_mut(), || {
         adopt_current_thread() as TSThread
+    })
+}
+
+/// The calling event thread (a NET or TASK pool thread, or a network thread serving
+/// connections); NULL for any other thread (TSThreadCreate's, TSPluginInit's).
+#[no_mangle]
+pub extern "C" fn TSEventThreadSelf() -> TSEventThread {
+    guard!(std::ptr::null_mut(), || {
+        sched::current_event_thread().map_or(std::ptr::null_mut(), |t| t.handle as TSEventThread)
     })
 }
 

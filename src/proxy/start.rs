@@ -422,7 +422,16 @@ fn survived(name: &str) -> String {
     format!("{name} received: {ats}; still running")
 }
 
-/// Serve until SIGINT or SIGTERM, then stop gracefully. SIGHUP reloads, SIGUSR2 reopens the
+/// ATS's traffic_server looks for the signals it received this often (SignalContinuation).
+const SIGNAL_CHECK: Duration = Duration::from_millis(500);
+
+fn signalled(name: &str) -> bool {
+    crate::note!("{name}: stopping");
+    true
+}
+
+/// Serve until SIGINT or SIGTERM (acted on after ATS's signal check period, 500 ms), then stop
+/// gracefully. SIGHUP reloads, SIGUSR2 reopens the
 /// logs a rotation moved (as ATS), SIGUSR1 is logged and survived; SIGPIPE is ignored
 /// ([`ignore_signals_until_run`]).
 /// `started` is logged once the signal handlers are in place, then ATS's `Traffic Server is fully
@@ -443,7 +452,6 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
         let join = std::thread::Builder::new()
             .name(format!("ET_NET {}", n - 1))
             .spawn(move || {
-                crate::sched::adopt_current_thread();
                 super::origin::set_worker(n);
                 let rt = match tokio::runtime::Builder::new_current_thread()
                     .enable_all()
@@ -455,6 +463,7 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
                         return;
                     }
                 };
+                crate::sched::adopt_network_thread(rt.handle().clone());
                 let _ = handle_tx.send(Ok(rt.handle().clone()));
                 rt.block_on(async move {
                     let _ = exit_rx.await;
@@ -555,21 +564,27 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
         // ATS's line once plugins are initialised and every port listens (autest waits for it in
         // diags.log).
         crate::note!("Traffic Server is fully initialized.");
-        fire(
-            L::TS_LIFECYCLE_TASK_THREADS_READY_HOOK,
-            std::ptr::null_mut(),
-        );
-        loop {
+        // As ATS, on a TASK thread (ATS fires it on the last one to start).
+        crate::sched::run_on_pool(crate::sched::PoolKind::Task, || {
+            fire(
+                L::TS_LIFECYCLE_TASK_THREADS_READY_HOOK,
+                std::ptr::null_mut(),
+            )
+        });
+        let by_signal = loop {
             tokio::select! {
-                _ = term.recv() => break crate::note!("SIGTERM: stopping"),
-                _ = int.recv() => break crate::note!("SIGINT: stopping"),
+                _ = term.recv() => break signalled("SIGTERM"),
+                _ = int.recv() => break signalled("SIGINT"),
                 _ = hup.recv() => {
                     crate::note!("{}", survived("SIGHUP"));
                     // As `traffic_ctl config reload`.
                     let c = control.clone();
                     let _ = tokio::task::spawn_blocking(move || c.reloader.reload()).await;
                 }
-                _ = control.stop.notified() => break crate::note!("stopping (control socket)"),
+                _ = control.stop.notified() => {
+                    crate::note!("stopping (control socket)");
+                    break false;
+                }
                 _ = &mut serving => {}
                 _ = usr1.recv() => crate::note!("{}", survived("SIGUSR1")),
                 _ = usr2.recv() => {
@@ -582,6 +597,19 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
                         None => {}
                     }
                     let _ = tokio::task::spawn_blocking(crate::textlog::reopen_moved).await;
+                }
+            }
+        };
+        if by_signal {
+            // ATS's traffic_server acts on SIGINT and SIGTERM at its signal check (every 500 ms)
+            // and exits at its main loop's next 1 s tick, running what is due meanwhile: tshost
+            // serves on for one signal check period before it stops.
+            let linger = tokio::time::sleep(SIGNAL_CHECK);
+            tokio::pin!(linger);
+            loop {
+                tokio::select! {
+                    _ = &mut linger => break,
+                    _ = &mut serving => {}
                 }
             }
         }
