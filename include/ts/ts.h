@@ -1127,6 +1127,11 @@ typedef struct {
 } TSPluginRegistrationInfo;
 
 /**
+ * An event thread (EThread).
+ */
+typedef tsapi_event_thread *TSEventThread;
+
+/**
  * A thread created by TSThreadCreate/TSThreadInit.
  */
 typedef tsapi_thread *TSThread;
@@ -1218,11 +1223,6 @@ typedef tsapi_config *TSConfig;
  * Destroys configuration data registered with TSConfigSet.
  */
 typedef void (*TSConfigDestroyFunc)(void *data);
-
-/**
- * An event thread (EThread).
- */
-typedef tsapi_event_thread *TSEventThread;
 
 /**
  * HTTP/2 priority (RFC 7540 section 5.3).
@@ -3675,20 +3675,36 @@ tsapi TSReturnCode TSRemapFromUrlGet(TSHttpTxn txnp, TSMLoc *urlLocp);
 tsapi TSReturnCode TSRemapToUrlGet(TSHttpTxn txnp, TSMLoc *urlLocp);
 
 /**
- * Runs the continuation after `timeout` ms on the calling pool thread's pool (NET otherwise,
- * including from TSPluginInit, where ATS would never run it).
+ * Runs the continuation after `timeout` ms on its affinity thread, else on the calling pool
+ * thread, which becomes its affinity. From a thread that is not a pool thread (a hook on a
+ * network thread, TSPluginInit, where ATS would not run it) it goes to a NET pool thread.
  */
 tsapi TSAction TSContSchedule(TSCont contp, TSHRTime timeout);
 
 /**
- * TSContSchedule on pool `tp` (TS_THREAD_POOL_NET or _TASK; DNS and UDP run on NET). NULL for a
- * bad continuation, one without a mutex, a negative timeout or an unknown pool.
+ * TSContSchedule on pool `tp` (TS_THREAD_POOL_NET or _TASK; DNS and UDP run on NET): on the
+ * continuation's affinity thread if it is of that pool, else on the calling thread if it is one
+ * of the pool's, else on the pool's next thread; that thread becomes the affinity if there was
+ * none. NULL for a bad continuation, one without a mutex, a negative timeout or an unknown pool.
  */
 tsapi TSAction TSContScheduleOnPool(TSCont contp, TSHRTime timeout, TSThreadPool tp);
 
 /**
- * Sends the continuation TS_EVENT_TIMEOUT every `every` ms (0: once, at once) on the calling
- * pool thread's pool (NET otherwise) until TSActionCancel. NULL for a bad continuation, one
+ * TSContSchedule on event thread `ethread` (from TSEventThreadSelf); it becomes the
+ * continuation's affinity if it had none. NULL as TSContSchedule, or for a NULL or unknown
+ * thread (ATS aborts on NULL).
+ */
+tsapi TSAction TSContScheduleOnThread(TSCont contp, TSHRTime timeout, TSEventThread ethread);
+
+/**
+ * TSContScheduleEvery on event thread `ethread`, which becomes the continuation's affinity if
+ * it had none. NULL as TSContScheduleOnThread.
+ */
+tsapi TSAction TSContScheduleEveryOnThread(TSCont contp, TSHRTime every, TSEventThread ethread);
+
+/**
+ * Sends the continuation TS_EVENT_TIMEOUT every `every` ms (0: once, at once) until
+ * TSActionCancel, on the thread TSContSchedule would choose. NULL for a bad continuation, one
  * without a mutex or a negative period.
  */
 tsapi TSAction TSContScheduleEvery(TSCont contp, TSHRTime every);
@@ -3698,6 +3714,31 @@ tsapi TSAction TSContScheduleEvery(TSCont contp, TSHRTime every);
  * an unknown pool.
  */
 tsapi TSAction TSContScheduleEveryOnPool(TSCont contp, TSHRTime every, TSThreadPool tp);
+
+/**
+ * Makes `ethread` the continuation's affinity thread: TSContSchedule* run it there.
+ * TS_ERROR for a bad continuation or a NULL or unknown thread (ATS aborts on NULL).
+ */
+tsapi TSReturnCode TSContThreadAffinitySet(TSCont contp, TSEventThread ethread);
+
+/**
+ * The continuation's affinity thread: the one set, or the one its first scheduling chose; NULL
+ * for none or a bad continuation.
+ */
+tsapi TSEventThread TSContThreadAffinityGet(TSCont contp);
+
+/**
+ * Clears the continuation's affinity thread (its next scheduling chooses again).
+ */
+tsapi void TSContThreadAffinityClear(TSCont contp);
+
+/**
+ * Sends the continuation TS_EVENT_IMMEDIATE (`timeout` 0) or TS_EVENT_TIMEOUT after `timeout`
+ * ms with the transaction as edata, on a NET thread, holding the continuation's mutex if it has
+ * one (the plugin then reenables the transaction's hook). NULL for a bad continuation or
+ * transaction or a negative timeout.
+ */
+tsapi TSAction TSHttpSchedule(TSCont contp, TSHttpTxn txnp, TSHRTime timeout);
 
 /**
  * Cancels a scheduled event before delivery (and stops a periodic one). NULL, or an action whose
@@ -3720,6 +3761,12 @@ tsapi TSThread TSThreadCreate(TSThreadFunc func, void *data);
  * Makes the calling thread a tshost thread (TSThreadSelf then returns it).
  */
 tsapi TSThread TSThreadInit(void);
+
+/**
+ * The calling event thread (a NET or TASK pool thread, or a network thread serving
+ * connections); NULL for any other thread (TSThreadCreate's, TSPluginInit's).
+ */
+tsapi TSEventThread TSEventThreadSelf(void);
 
 /**
  * The calling thread's TSThread: one tshost made (event pools, TSThreadCreate) or adopted with
