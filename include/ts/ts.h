@@ -969,14 +969,19 @@ typedef tsapi_mbuffer *TSMBuffer;
 typedef tsapi_mloc *TSMLoc;
 
 /**
+ * Alternate selection information (TS_HTTP_SELECT_ALT_HOOK).
+ */
+typedef tsapi_httpaltinfo *TSHttpAltInfo;
+
+/**
  * Integer value of a management record (TSMgmtIntGet).
  */
 typedef int64_t TSMgmtInt;
 
 /**
- * A virtual connection: the same C type as TSCont (a VConn is a specialised continuation).
+ * A cache key.
  */
-typedef tsapi_cont *TSVConn;
+typedef tsapi_cachekey *TSCacheKey;
 
 /**
  * A cancellable action (returned by the scheduling functions).
@@ -987,6 +992,11 @@ typedef tsapi_action *TSAction;
  * A continuation.
  */
 typedef tsapi_cont *TSCont;
+
+/**
+ * A virtual connection: the same C type as TSCont (a VConn is a specialised continuation).
+ */
+typedef tsapi_cont *TSVConn;
 
 /**
  * A continuation handler.
@@ -1205,11 +1215,6 @@ typedef tsapi_net_accept *TSAcceptor;
 typedef tsapi_cachehttpinfo *TSCacheHttpInfo;
 
 /**
- * A cache key.
- */
-typedef tsapi_cachekey *TSCacheKey;
-
-/**
  * A cache transaction.
  */
 typedef tsapi_cachetxn *TSCacheTxn;
@@ -1238,11 +1243,6 @@ typedef struct {
    */
   int32_t stream_dependency;
 } TSHttp2Priority;
-
-/**
- * Alternate selection information (TS_HTTP_SELECT_ALT_HOOK).
- */
-typedef tsapi_httpaltinfo *TSHttpAltInfo;
 
 /**
  * Options for TSHttpConnectPlugin.
@@ -2023,6 +2023,27 @@ tsapi TSReturnCode TSHttpTxnCacheLookupCountGet(TSHttpTxn txnp, int *lookup_coun
 tsapi TSReturnCode TSHttpTxnCachedRespGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *obj);
 
 /**
+ * The cached request: TS_ERROR always (tshost has no cache, as ATS with the cache off: there is
+ * no object read from it); `*bufp` and `*obj` untouched.
+ */
+tsapi TSReturnCode TSHttpTxnCachedReqGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *obj);
+
+/**
+ * The client request of an alternate selection: TS_ERROR always (no alternates without a cache).
+ */
+tsapi TSReturnCode TSHttpAltInfoClientReqGet(TSHttpAltInfo infop, TSMBuffer *_bufp, TSMLoc *_obj);
+
+/**
+ * The cached request of an alternate: TS_ERROR always (no alternates without a cache).
+ */
+tsapi TSReturnCode TSHttpAltInfoCachedReqGet(TSHttpAltInfo infop, TSMBuffer *_bufp, TSMLoc *_obj);
+
+/**
+ * The cached response of an alternate: TS_ERROR always (no alternates without a cache).
+ */
+tsapi TSReturnCode TSHttpAltInfoCachedRespGet(TSHttpAltInfo infop, TSMBuffer *_bufp, TSMLoc *_obj);
+
+/**
  * A modifiable copy of the cached response: TS_ERROR always (no cache, so nothing was read from
  * it).
  */
@@ -2067,6 +2088,31 @@ tsapi void TSHttpTxnUntransformedRespCache(TSHttpTxn txnp, int _on);
  * is TS_ERROR, as ATS.
  */
 tsapi TSReturnCode TSHttpTxnInfoIntGet(TSHttpTxn txnp, TSHttpTxnInfoKey key, TSMgmtInt *value);
+
+/**
+ * A new cache key (free it with TSCacheKeyDestroy), its digest unset.
+ */
+tsapi TSCacheKey TSCacheKeyCreate(void);
+
+/**
+ * Sets the key's digest to the URL `url`'s (a TSMLoc of any live buffer, as ATS reads it
+ * without one): the MD5 of its text. TS_ERROR (logged) for a bad key or URL.
+ */
+tsapi TSReturnCode TSCacheKeyDigestFromUrlSet(TSCacheKey key, TSMLoc url);
+
+/**
+ * Frees the key: TS_SUCCESS; TS_ERROR (logged) for a NULL, destroyed or foreign key (ATS
+ * asserts).
+ */
+tsapi TSReturnCode TSCacheKeyDestroy(TSCacheKey key);
+
+/**
+ * Removes the object of `key` from the cache: tshost has no cache, so, as ATS's when its cache
+ * is not ready, `contp` is called back at once (under its mutex) with
+ * TS_EVENT_CACHE_REMOVE_FAILED and NULL edata, and the action returned is done
+ * (TSActionDone: 1). A bad continuation or key: logged, NULL, no call.
+ */
+tsapi TSAction TSCacheRemove(TSCont contp, TSCacheKey key);
 
 /**
  * A VConnection to tshost's HTTP engine: the plugin writes HTTP/1 requests into it
@@ -3975,6 +4021,20 @@ tsapi const char *TSRegisterProtocolTag(const char *tag);
  * complete), TS_ERROR otherwise or for a bad transaction.
  */
 tsapi TSReturnCode TSHttpTxnAborted(TSHttpTxn txnp);
+
+/**
+ * Pushes `url` (`url_len` bytes; negative: up to the NUL) to the client of an HTTP/2
+ * transaction (ATS 9.2 InkAPI.cc): a PUSH_PROMISE for `GET url` (with the client request's
+ * Accept-Encoding) on the transaction's stream, sent before its response's HEADERS, then the
+ * promised request runs through the proxy as a transaction of its own on the same session, its
+ * response on the promised stream. TS_SUCCESS when promised; TS_ERROR (with a debug line, tag
+ * `http2`) when `url` does not parse, the transaction is not on an HTTP/2 stream (HTTP/1: nothing
+ * is sent), the client set SETTINGS_ENABLE_PUSH 0, the URL was pushed on this connection already
+ * (its diary holds `proxy.config.http2.push_diary_size` URLs) or the connection is closed.
+ * tshost also answers TS_ERROR for a URL with no host and on a pushed stream (ATS would promise
+ * on it, which RFC 9113 forbids). A bad transaction or a NULL `url`: TS_ERROR, logged.
+ */
+tsapi TSReturnCode TSHttpTxnServerPush(TSHttpTxn txnp, const char *url, int url_len);
 
 /**
  * Returns the new stat's id (from 0), or TS_ERROR (-1). A name that already exists is an error

@@ -15,8 +15,8 @@ use super::http::txn_arg;
 use super::{guard, here, Here};
 use crate::hdrs::url::Url;
 use crate::sys::types::{
-    TSHttpTxn, TSHttpTxnInfoKeyRaw, TSMBuffer, TSMLoc, TSMgmtInt, TSReturnCodeRaw, TS_ERROR,
-    TS_SUCCESS,
+    TSHttpAltInfo, TSHttpTxn, TSHttpTxnInfoKeyRaw, TSMBuffer, TSMLoc, TSMgmtInt, TSReturnCodeRaw,
+    TS_ERROR, TS_SUCCESS,
 };
 use crate::txn::CACHE_LOOKUP_NONE;
 
@@ -284,6 +284,54 @@ pub extern "C" fn TSHttpTxnCachedRespGet(
     obj: *mut TSMLoc,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || cached_resp(here!(), txnp, bufp, obj))
+}
+
+/// The cached request: TS_ERROR always (tshost has no cache, as ATS with the cache off: there is
+/// no object read from it); `*bufp` and `*obj` untouched.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnCachedReqGet(
+    txnp: TSHttpTxn,
+    bufp: *mut TSMBuffer,
+    obj: *mut TSMLoc,
+) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || cached_resp(here!(), txnp, bufp, obj))
+}
+
+/// The alternate's parts in TS_HTTP_SELECT_ALT_HOOK: that hook never fires (tshost has no cache,
+/// so there are no alternates to select), so no TSHttpAltInfo is ever live: TS_ERROR, logged.
+fn alt_info(who: Here, infop: TSHttpAltInfo) -> TSReturnCodeRaw {
+    crate::error!("{who}: {infop:p} is not a TSHttpAltInfo (tshost has no cache: TS_HTTP_SELECT_ALT_HOOK never fires)");
+    TS_ERROR
+}
+
+/// The client request of an alternate selection: TS_ERROR always (no alternates without a cache).
+#[no_mangle]
+pub extern "C" fn TSHttpAltInfoClientReqGet(
+    infop: TSHttpAltInfo,
+    _bufp: *mut TSMBuffer,
+    _obj: *mut TSMLoc,
+) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || alt_info(here!(), infop))
+}
+
+/// The cached request of an alternate: TS_ERROR always (no alternates without a cache).
+#[no_mangle]
+pub extern "C" fn TSHttpAltInfoCachedReqGet(
+    infop: TSHttpAltInfo,
+    _bufp: *mut TSMBuffer,
+    _obj: *mut TSMLoc,
+) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || alt_info(here!(), infop))
+}
+
+/// The cached response of an alternate: TS_ERROR always (no alternates without a cache).
+#[no_mangle]
+pub extern "C" fn TSHttpAltInfoCachedRespGet(
+    infop: TSHttpAltInfo,
+    _bufp: *mut TSMBuffer,
+    _obj: *mut TSMLoc,
+) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || alt_info(here!(), infop))
 }
 
 /// A modifiable copy of the cached response: TS_ERROR always (no cache, so nothing was read from

@@ -15,6 +15,7 @@
 
 mod addr;
 pub mod cache;
+pub mod cache_io;
 pub mod connect;
 pub mod cont;
 pub mod dns;

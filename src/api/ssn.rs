@@ -447,6 +447,49 @@ pub extern "C" fn TSHttpTxnAborted(txnp: TSHttpTxn) -> TSReturnCodeRaw {
     })
 }
 
+/// Pushes `url` (`url_len` bytes; negative: up to the NUL) to the client of an HTTP/2
+/// transaction (ATS 9.2 InkAPI.cc): a PUSH_PROMISE for `GET url` (with the client request's
+/// Accept-Encoding) on the transaction's stream, sent before its response's HEADERS, then the
+/// promised request runs through the proxy as a transaction of its own on the same session, its
+/// response on the promised stream. TS_SUCCESS when promised; TS_ERROR (with a debug line, tag
+/// `http2`) when `url` does not parse, the transaction is not on an HTTP/2 stream (HTTP/1: nothing
+/// is sent), the client set SETTINGS_ENABLE_PUSH 0, the URL was pushed on this connection already
+/// (its diary holds `proxy.config.http2.push_diary_size` URLs) or the connection is closed.
+/// tshost also answers TS_ERROR for a URL with no host and on a pushed stream (ATS would promise
+/// on it, which RFC 9113 forbids). A bad transaction or a NULL `url`: TS_ERROR, logged.
+#[no_mangle]
+pub unsafe extern "C" fn TSHttpTxnServerPush(
+    txnp: TSHttpTxn,
+    url: *const c_char,
+    url_len: c_int,
+) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || {
+        let who = here!();
+        let Some(t) = txn_arg(who, txnp) else {
+            return TS_ERROR;
+        };
+        if url.is_null() {
+            crate::error!("{who}: NULL url");
+            return TS_ERROR;
+        }
+        let len = match usize::try_from(url_len) {
+            Ok(n) => n,
+            // SAFETY: non-NULL (checked above); with a negative length the caller passes a
+            // NUL-terminated string (ATS's URL::parse takes its strlen too).
+            Err(_) => unsafe { libc::strlen(url) },
+        };
+        // SAFETY: non-NULL with `len` readable bytes (the call's contract); copied at once.
+        let text = unsafe { std::slice::from_raw_parts(url.cast::<u8>(), len) };
+        match crate::proxy::http2::server_push(&t, text) {
+            Ok(()) => TS_SUCCESS,
+            Err(why) => {
+                crate::debug!("http2", "{who}: {}: {why}", String::from_utf8_lossy(text));
+                TS_ERROR
+            }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,9 @@
 //!   /range/N    N bytes, cacheable (max-age=3600); a `Range: bytes=A-B` request gets those bytes
 //!               in a 206 with Content-Range
 //!   /count      how many requests (other than /count) this origin has received
+//!   /preload?L&!M  an HTML page with `Link: <L>; rel=preload` for each `&`-separated target of
+//!               its query (`; nopush` added for one starting with `!`), for HTTP/2 server push
+//!   /esi?SRC    an ESI document (text/html, `X-Esi: 1`): `Hello, <esi:include src="SRC"/>`
 //!   anything else: a short greeting
 //! A query containing `then-close` makes the origin close the connection after its response
 //! without announcing it (as an origin whose keep-alive timeout expired).
@@ -329,6 +332,31 @@ fn serve(stream: TcpStream) {
                 b.extend_from_slice(format!("trailer: {t}\n").as_bytes());
             }
             respond(&mut w, 200, "Content-Type: text/plain\r\n", &b, head_only)
+        } else if let Some(q) = p.strip_prefix("/preload?") {
+            let mut links = String::new();
+            for l in q.split('&').filter(|l| !l.is_empty()) {
+                match l.strip_prefix('!') {
+                    Some(l) => links += &format!("Link: <{l}>; rel=preload; nopush\r\n"),
+                    None => links += &format!("Link: <{l}>; rel=preload\r\n"),
+                }
+            }
+            respond(
+                &mut w,
+                200,
+                &format!("Content-Type: text/html\r\n{links}"),
+                b"<html>preload</html>\n",
+                head_only,
+            )
+        } else if let Some(src) = p.strip_prefix("/esi?") {
+            let doc =
+                format!("<html>\n<body>\nHello, <esi:include src=\"{src}\"/>\n</body>\n</html>\n");
+            respond(
+                &mut w,
+                200,
+                "Content-Type: text/html\r\nX-Esi: 1\r\n",
+                doc.as_bytes(),
+                head_only,
+            )
         } else if p.starts_with("/count") {
             respond(
                 &mut w,

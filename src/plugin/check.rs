@@ -105,11 +105,17 @@ fn find_library(soname: &str, runpath: &[PathBuf]) -> Option<PathBuf> {
 }
 
 /// Every symbol defined by `libs` (sonames) and the libraries they need, searched from
-/// `runpath`; the sonames that were not found.
-fn provided_by(libs: &[String], runpath: &[PathBuf], into: &mut HashSet<String>) -> Vec<String> {
+/// `runpath`; the sonames that were not found, and the ATS API symbols those libraries import
+/// (strong ones: ATS's libtscppapi needs the TS API from the process as its plugin does).
+fn provided_by(
+    libs: &[String],
+    runpath: &[PathBuf],
+    into: &mut HashSet<String>,
+) -> (Vec<String>, Vec<String>) {
     let mut seen: HashSet<String> = HashSet::new();
     let mut todo: Vec<String> = libs.to_vec();
     let mut missing = Vec::new();
+    let mut imports = Vec::new();
     // Bounded: each soname is read once.
     while let Some(lib) = todo.pop() {
         if !seen.insert(lib.clone()) {
@@ -119,11 +125,17 @@ fn provided_by(libs: &[String], runpath: &[PathBuf], into: &mut HashSet<String>)
             Some(Ok(elf)) => {
                 into.extend(elf.defined);
                 todo.extend(elf.needed);
+                imports.extend(
+                    elf.undefined
+                        .into_iter()
+                        .filter(|(n, weak)| !weak && is_ats(n))
+                        .map(|(n, _)| n),
+                );
             }
             _ => missing.push(lib),
         }
     }
-    missing
+    (missing, imports)
 }
 
 /// Whether the library at `path` calls `symbol` (an undefined dynamic symbol of that name); false
@@ -184,7 +196,7 @@ pub fn check(plugin: &Path, host: &Path, host_libs: &[&str]) -> Result<Report, S
     let _ = provided_by(&h.needed, &h.runpath, &mut provided);
     let libs: Vec<String> = host_libs.iter().map(|s| s.to_string()).collect();
     let _ = provided_by(&libs, &[], &mut provided);
-    let missing_libs = provided_by(&p.needed, &p.runpath, &mut provided);
+    let (missing_libs, lib_imports) = provided_by(&p.needed, &p.runpath, &mut provided);
     let mut report = Report {
         global: p.defined.contains("TSPluginInit"),
         remap: p.defined.contains("TSRemapInit"),
@@ -203,6 +215,19 @@ pub fn check(plugin: &Path, host: &Path, host_libs: &[&str]) -> Result<Report, S
             report.missing_api.push(name.clone());
         } else {
             report.missing_other.push(name.clone());
+        }
+    }
+    // What the plugin's own libraries need from the process (libtscppapi's TS calls).
+    let mut lib_imports: Vec<String> = lib_imports
+        .into_iter()
+        .filter(|n| !p.undefined.iter().any(|(u, _)| u == n))
+        .collect();
+    lib_imports.sort();
+    lib_imports.dedup();
+    report.api_needed += lib_imports.len();
+    for name in lib_imports {
+        if !provided.contains(&name) && !report.missing_api.contains(&name) {
+            report.missing_api.push(name);
         }
     }
     report.missing_api.sort();

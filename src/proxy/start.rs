@@ -368,6 +368,10 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
                     "proxy.config.http2.settings_ack_timeout_in",
                     10,
                 ),
+                push_diary_size: records
+                    .get_int("proxy.config.http2.push_diary_size")
+                    .unwrap_or(256)
+                    .clamp(0, u32::MAX as i64) as u32,
             },
         },
         shutdown_timeout: secs(records, "proxy.config.stop.shutdown_timeout", 30),

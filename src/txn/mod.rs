@@ -49,6 +49,9 @@ pub struct Session {
     pub client: ClientInfo,
     /// The client connection is gone (HTTP/1 at SSN_CLOSE): no address, no fd.
     detached: AtomicBool,
+    /// An HTTP/2 session's server push state (TSHttpTxnServerPush), set by the HTTP/2 driver
+    /// (which alone knows its type); unset for HTTP/1.
+    pub h2_push: std::sync::OnceLock<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 /// What a session knows of its client connection.
@@ -145,6 +148,7 @@ impl Session {
             live: Mutex::new(Live::default()),
             client,
             detached: AtomicBool::new(false),
+            h2_push: std::sync::OnceLock::new(),
         })
         .1
     }

@@ -3,6 +3,7 @@
 //! buffered files of TSfopen & co (`file`, InkAPI.cc's FileImpl, with the TSFile handle pool) and
 //! UUIDs (`uuid`, ink_uuid.cc's ATSUuid, with the TSUuid handle pool and the process UUID).
 
+pub mod cache_key;
 pub mod codec;
 pub mod file;
 pub mod ipmap;

@@ -8,6 +8,7 @@
 //! averages, header-block and SETTINGS deadlines) in tap.rs.
 #![forbid(unsafe_code)]
 
+mod push;
 mod stream;
 mod tap;
 
@@ -30,6 +31,7 @@ use crate::hooks::id;
 use stream::stream;
 use tap::{Alarms, FrameCaps};
 
+pub use push::promise as server_push;
 pub use stream::H2Client;
 
 /// `proxy.config.http2.*` settings.
@@ -59,6 +61,9 @@ pub struct H2Settings {
     /// tshost's `settings_ack_timeout_in`: our SETTINGS must be acknowledged within this, else
     /// GOAWAY SETTINGS_TIMEOUT (RFC 9113 6.5.3). 0: none.
     pub settings_ack_timeout: Duration,
+    /// `push_diary_size`: URLs remembered as pushed per connection (TSHttpTxnServerPush pushes
+    /// each once).
+    pub push_diary_size: u32,
 }
 
 /// Fields that are connection-specific in HTTP/1.1 and forbidden in HTTP/2 (RFC 9113 8.2.2).
@@ -96,6 +101,13 @@ pub async fn serve<S>(
             .max_local_error_reset_streams(Some(1024))
             .max_send_buffer_size(256 * 1024);
         let alarms = Arc::new(Alarms::default());
+        let push = push::Port::install(
+            &ssn,
+            proxy.clone(),
+            alarms.clone(),
+            settings.no_activity_timeout,
+            settings.push_diary_size,
+        );
         let mut io = FrameCaps::new(io, &settings, alarms.clone());
         // (A connection error before the preface was through ends it: no GOAWAY to say it on.)
         if let Some(mut conn) = tokio::select! {
@@ -179,9 +191,11 @@ pub async fn serve<S>(
             }
             // The connection is over (or broken): every stream still running finishes on its own
             // (its I/O fails); each gets its TXN_CLOSE before SSN_CLOSE.
+            push.close();
             drop(conn);
             while streams.next().await.is_some() {}
         }
+        push.close();
         if io.tripped {
             // Lingering close after a connection error's GOAWAY: a flooding client still has
             // frames in flight, and closing with unread input would reset the connection

@@ -10,7 +10,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
-use h2::server::SendResponse;
+use h2::server::{SendPushedResponse, SendResponse};
 use h2::{Reason, RecvStream, SendStream};
 
 use super::tap::Alarms;
@@ -38,6 +38,53 @@ pub(super) async fn stream(
         respond.send_reset(Reason::REFUSED_STREAM);
         return;
     };
+    let (parts, body) = req.into_parts();
+    let end = body.is_end_stream();
+    let respond = Respond::Client(respond);
+    run(
+        proxy,
+        ssn,
+        txn,
+        parts,
+        Some(body),
+        end,
+        respond,
+        idle,
+        alarms,
+    )
+    .await;
+}
+
+/// A pushed stream (TSHttpTxnServerPush): its promised request, with no body, as a transaction
+/// of the session (`txn`, made when the promise was sent), as ATS runs one.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn pushed(
+    proxy: Arc<Proxy>,
+    ssn: Arc<Session>,
+    txn: Arc<Txn>,
+    req: http::Request<()>,
+    respond: SendPushedResponse<Bytes>,
+    idle: Duration,
+    alarms: Arc<Alarms>,
+) {
+    let (parts, ()) = req.into_parts();
+    let respond = Respond::Pushed(respond);
+    run(proxy, ssn, txn, parts, None, true, respond, idle, alarms).await;
+}
+
+/// The transaction of a stream whose request head is `parts` (`end`: no body follows).
+#[allow(clippy::too_many_arguments)]
+async fn run(
+    proxy: Arc<Proxy>,
+    ssn: Arc<Session>,
+    txn: Arc<Txn>,
+    parts: http::request::Parts,
+    body: Option<RecvStream>,
+    end: bool,
+    respond: Respond,
+    idle: Duration,
+    alarms: Arc<Alarms>,
+) {
     let creq = MBuffer::empty_request();
     txn.headers.client_req.store(Some(creq.clone()));
     crate::metrics::request_started();
@@ -46,9 +93,9 @@ pub(super) async fn stream(
         crate::txn::milestones::UA_FIRST_READ,
         crate::txn::milestones::UA_READ_HEADER_DONE,
     ]);
-    let (parts, body) = req.into_parts();
     let mut client = H2Client {
-        id: respond.stream_id().into(),
+        id: respond.stream_id(),
+        txn: txn.id,
         recv: body,
         respond,
         send: None,
@@ -71,7 +118,7 @@ pub(super) async fn stream(
     if m.next() != Step::ReadRequest {
         sm::respond(&ssn, &txn, &mut client, &mut m, false).await;
     } else {
-        match convert_request(&parts, client.recv.is_end_stream()) {
+        match convert_request(&parts, end) {
             Ok(_)
                 if sm::scheme_refused(&proxy, parts.uri.scheme_str().map(str::as_bytes), true) =>
             {
@@ -108,6 +155,13 @@ pub(super) async fn stream(
         }
     }
     super::super::http1::close_transaction(&ssn, &txn, client.body_out).await;
+    if client
+        .alarms
+        .promised
+        .load(std::sync::atomic::Ordering::Acquire)
+    {
+        super::push::forget(&client.alarms, txn.id);
+    }
 }
 
 /// An HTTP/2 request as an HTTP/1.1 request header, and how its body is framed to the origin.
@@ -182,10 +236,53 @@ fn convert_request(
     Ok((hdr, framing))
 }
 
+/// How a stream's response is sent: on a stream the client opened, or on one promised to it.
+enum Respond {
+    Client(SendResponse<Bytes>),
+    Pushed(SendPushedResponse<Bytes>),
+}
+
+impl Respond {
+    fn stream_id(&self) -> u32 {
+        match self {
+            Respond::Client(r) => r.stream_id().into(),
+            Respond::Pushed(r) => r.stream_id().into(),
+        }
+    }
+
+    fn send_reset(&mut self, reason: Reason) {
+        match self {
+            Respond::Client(r) => r.send_reset(reason),
+            Respond::Pushed(r) => r.send_reset(reason),
+        }
+    }
+
+    fn send_response(
+        &mut self,
+        head: http::Response<()>,
+        end: bool,
+    ) -> Result<SendStream<Bytes>, h2::Error> {
+        match self {
+            Respond::Client(r) => r.send_response(head, end),
+            Respond::Pushed(r) => r.send_response(head, end),
+        }
+    }
+
+    fn poll_reset(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Result<Reason, h2::Error>> {
+        match self {
+            Respond::Client(r) => r.poll_reset(cx),
+            Respond::Pushed(r) => r.poll_reset(cx),
+        }
+    }
+}
+
 /// The client side of one stream.
 pub struct H2Client {
-    recv: RecvStream,
-    respond: SendResponse<Bytes>,
+    /// The request body (None on a pushed stream: its request has none).
+    recv: Option<RecvStream>,
+    respond: Respond,
+    /// The transaction's id (for the promises it queued, TSHttpTxnServerPush).
+    txn: u64,
     send: Option<SendStream<Bytes>>,
     /// `no_activity_timeout_in`: the longest a stream waits for the client's DATA or for window
     /// (a zero-window stall ends the stream, as in ATS).
@@ -207,7 +304,7 @@ fn calm(
     alarms: &Alarms,
     id: u32,
     send: &mut Option<SendStream<Bytes>>,
-    respond: &mut SendResponse<Bytes>,
+    respond: &mut Respond,
 ) -> bool {
     if !alarms.take_calm(id) {
         return false;
@@ -228,14 +325,17 @@ impl ClientIo for H2Client {
         if let Some(ahead) = &mut self.ahead {
             return Ok(ahead.pop_front());
         }
-        let next = match limited(self.idle, self.until_ms, self.recv.data()).await {
+        let Some(recv) = &mut self.recv else {
+            return Ok(None);
+        };
+        let next = match limited(self.idle, self.until_ms, recv.data()).await {
             Ok(next) => next,
             Err(_) => return Err(BodyError::Truncated),
         };
         match next {
             Some(Ok(data)) => {
                 // Flow control: the client may send as much again.
-                let _ = self.recv.flow_control().release_capacity(data.len());
+                let _ = recv.flow_control().release_capacity(data.len());
                 self.body_read += data.len() as u64;
                 Ok(Some(data))
             }
@@ -260,12 +360,23 @@ impl ClientIo for H2Client {
             .status(100)
             .body(())
             .map_err(std::io::Error::other)?;
-        self.respond
-            .send_informational(resp)
-            .map_err(std::io::Error::other)
+        match &mut self.respond {
+            Respond::Client(r) => r.send_informational(resp).map_err(std::io::Error::other),
+            Respond::Pushed(_) => Ok(()),
+        }
     }
 
     async fn send_head(&mut self, resp: &MBuffer, framing: Framing) -> std::io::Result<()> {
+        // Pushes a plugin asked for (TSHttpTxnServerPush) go before the response's HEADERS.
+        if self
+            .alarms
+            .promised
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            if let Respond::Client(r) = &mut self.respond {
+                super::push::send(&self.alarms, self.txn, r);
+            }
+        }
         let head = resp.with(|resp| {
             let mut b = http::Response::builder().status(resp.status());
             for (name, value) in resp.fields() {
@@ -344,7 +455,10 @@ impl ClientIo for H2Client {
     }
 
     async fn request_trailers(&mut self) -> Trailers {
-        let trailers = match limited(self.idle, self.until_ms, self.recv.trailers()).await {
+        let Some(recv) = &mut self.recv else {
+            return Vec::new();
+        };
+        let trailers = match limited(self.idle, self.until_ms, recv.trailers()).await {
             Ok(Ok(Some(map))) => map,
             _ => return Vec::new(),
         };

@@ -35,6 +35,13 @@ pub(super) struct Alarms {
     any_calm: AtomicBool,
     /// Wakes every stream waiting on the client when `calm` grows.
     pub(super) streams: Notify,
+    /// The client's SETTINGS said SETTINGS_ENABLE_PUSH 0 (the tap reads it as it passes: the h2
+    /// crate does not tell, and TSHttpTxnServerPush must answer at once).
+    pub(super) push_off: AtomicBool,
+    /// `promises` is not empty (checked without the lock when a stream sends its response).
+    pub(super) promised: AtomicBool,
+    /// Pushes TSHttpTxnServerPush asked for, each sent by its stream's own task.
+    pub(super) promises: parking_lot::Mutex<Vec<super::push::Promise>>,
 }
 
 /// Streams flagged and not yet reset past which the whole connection is cut instead (the flags of
@@ -119,6 +126,8 @@ enum AtEnd {
     BlockDone,
     /// A WINDOW_UPDATE (its 4-byte payload is collected in `increment`).
     Window,
+    /// The client's SETTINGS (not an ACK): its 6-byte entries are read for ENABLE_PUSH.
+    Settings,
 }
 
 /// The client's byte stream, its frame headers read as they pass (never the payloads, but for a
@@ -147,6 +156,9 @@ pub(super) struct FrameCaps<S> {
     at_end: AtEnd,
     /// The WINDOW_UPDATE payload read so far.
     increment: u32,
+    /// The SETTINGS entry read so far, and how much of it.
+    setting: [u8; 6],
+    setting_len: usize,
     /// (cap, count in this window) for RST_STREAM, SETTINGS, PING, PRIORITY.
     caps: [(u32, u32); 4],
     window: Instant,
@@ -181,6 +193,8 @@ impl<S> FrameCaps<S> {
             skip: 0,
             at_end: AtEnd::Nothing,
             increment: 0,
+            setting: [0; 6],
+            setting_len: 0,
             caps: [
                 (s.max_rst_stream_frames_per_minute, 0),
                 (s.max_settings_frames_per_minute, 0),
@@ -244,6 +258,9 @@ impl<S> FrameCaps<S> {
                 if flags & 0x1 != 0 {
                     // SETTINGS ACK: ours arrived.
                     self.settings_ack_by = None;
+                } else {
+                    self.at_end = AtEnd::Settings;
+                    self.setting_len = 0;
                 }
                 1
             }
@@ -268,7 +285,7 @@ impl<S> FrameCaps<S> {
     /// The current frame's payload has passed.
     fn payload_end(&mut self) {
         match std::mem::replace(&mut self.at_end, AtEnd::Nothing) {
-            AtEnd::Nothing => {}
+            AtEnd::Nothing | AtEnd::Settings => {}
             AtEnd::BlockDone => {
                 self.block_open = false;
                 self.block_by = None;
@@ -277,6 +294,23 @@ impl<S> FrameCaps<S> {
                 let h = self.head;
                 let stream = u32::from_be_bytes([h[5], h[6], h[7], h[8]]) & 0x7fff_ffff;
                 self.window_update(stream, self.increment & 0x7fff_ffff);
+            }
+        }
+    }
+
+    /// Bytes of a SETTINGS payload: SETTINGS_ENABLE_PUSH (0x2) is noted for TSHttpTxnServerPush
+    /// (the h2 crate checks the values and refuses the push itself too).
+    fn settings(&mut self, data: &[u8]) {
+        for &b in data {
+            self.setting[self.setting_len] = b;
+            self.setting_len += 1;
+            if self.setting_len == 6 {
+                self.setting_len = 0;
+                let s = self.setting;
+                if u16::from_be_bytes([s[0], s[1]]) == 0x2 {
+                    let on = u32::from_be_bytes([s[2], s[3], s[4], s[5]]) != 0;
+                    self.alarms.push_off.store(!on, Ordering::Release);
+                }
             }
         }
     }
@@ -320,6 +354,8 @@ impl<S> FrameCaps<S> {
                     for &b in &data[..n] {
                         self.increment = self.increment << 8 | b as u32;
                     }
+                } else if self.at_end == AtEnd::Settings {
+                    self.settings(&data[..n]);
                 }
                 self.skip -= n;
                 data = &data[n..];
