@@ -281,6 +281,19 @@ pub fn prepare(records: &Records, setup: &NetSetup) -> Result<Prepared, String> 
             .get_int("proxy.config.http.insert_request_via_str")
             .unwrap_or(1)
             != 0,
+        insert_age: records
+            .get_int("proxy.config.http.insert_age_in_response")
+            .unwrap_or(1)
+            != 0,
+        response_server: records
+            .get_int("proxy.config.http.response_server_enabled")
+            .unwrap_or(1),
+        response_server_str: crate::hdrs::text::HStr::new(
+            records
+                .get_str("proxy.config.http.response_server_str")
+                .unwrap_or("ATS/9.2.9")
+                .as_bytes(),
+        ),
     };
     Ok(Prepared {
         proxy: Arc::new(Proxy {

@@ -116,7 +116,7 @@ async fn run(
         txn.status.load(std::sync::atomic::Ordering::Acquire)
     });
     if m.next() != Step::ReadRequest {
-        sm::respond(&ssn, &txn, &mut client, &mut m, false).await;
+        sm::respond(&proxy, &ssn, &txn, &mut client, &mut m, false).await;
     } else {
         match convert_request(&parts, end) {
             Ok(_)
@@ -124,7 +124,7 @@ async fn run(
             {
                 // `:scheme: http` over TLS: 400 on this stream (ATS's HttpSM, the same check).
                 m.failed(400);
-                sm::respond(&ssn, &txn, &mut client, &mut m, false).await;
+                sm::respond(&proxy, &ssn, &txn, &mut client, &mut m, false).await;
             }
             Ok((mut hdr, framing)) => {
                 hdr.apply_client_request_defaults(true);

@@ -47,6 +47,12 @@ pub struct SmConfig {
     /// proxy.config.http.request_buffer_enabled: request bodies read whole before the origin is
     /// asked (`super::buffer`); a transaction's own setting wins.
     pub request_buffer: bool,
+    /// insert_age_in_response: the client response gets an Age ([`super::stamp`]).
+    pub insert_age: bool,
+    /// response_server_enabled (0 no Server field, 1 set, 2 only where the origin gave none)
+    /// and response_server_str ([`super::stamp`]).
+    pub response_server: i64,
+    pub response_server_str: crate::hdrs::text::HStr,
     /// insert_request_via_str: the server request gets tshost's Via ([`super::overrides::DEFAULT_VIA`]).
     pub insert_via: bool,
     /// proxy.config.http.redirect.actions: whether a redirect is followed, by the new origin's

@@ -26,7 +26,6 @@ use super::origin::{OriginConn, OriginPool};
 use super::origin_io::ConnectError;
 use super::origin_tls::{host_of, TlsTo};
 use super::{Session, Txn};
-use crate::config::redirect::Action;
 use crate::config::remap::RemapTable;
 use crate::hdrs::http::split_host_port;
 use crate::hdrs::text::{Dec, HStr};
@@ -49,6 +48,7 @@ pub(crate) use remap::scheme_refused;
 mod remap_state;
 mod respond;
 mod rewrite;
+mod stamp;
 #[cfg(test)]
 mod tests;
 pub(crate) mod transform;
@@ -148,7 +148,7 @@ pub async fn run<S: Transport>(
     m.hooks_ran(outcome, || plugin_status(txn));
     if m.next() != Step::ReadRequest {
         let mut c = H1Client::new(client, Framing::None, tls);
-        return respond(ssn, txn, &mut c, &mut m, true).await;
+        return respond(proxy, ssn, txn, &mut c, &mut m, true).await;
     }
 
     // The request head: usually all here already (it woke the session up), then without a timer.
@@ -166,7 +166,7 @@ pub async fn run<S: Transport>(
         Err(_) => {
             m.failed(408);
             let mut c = H1Client::new(client, Framing::None, tls);
-            return respond(ssn, txn, &mut c, &mut m, true).await;
+            return respond(proxy, ssn, txn, &mut c, &mut m, true).await;
         }
         Ok(Ok(Some(n))) => {
             txn.milestones
@@ -181,7 +181,7 @@ pub async fn run<S: Transport>(
         Ok(Err(HeadError::TooLarge)) => {
             m.failed(400);
             let mut c = H1Client::new(client, Framing::None, tls);
-            return respond(ssn, txn, &mut c, &mut m, true).await;
+            return respond(proxy, ssn, txn, &mut c, &mut m, true).await;
         }
     };
     // Parsed where it lies (its strings are copied into the header's block), then consumed: no
@@ -214,7 +214,7 @@ pub async fn run<S: Transport>(
         _ => {
             m.failed(400);
             let mut c = H1Client::new(client, Framing::None, tls);
-            return respond(ssn, txn, &mut c, &mut m, true).await;
+            return respond(proxy, ssn, txn, &mut c, &mut m, true).await;
         }
     };
     parsed.hdr.apply_client_request_defaults(scheme == "https");
@@ -286,7 +286,7 @@ pub async fn process<C: ClientIo>(
                 }
                 _ => true,
             };
-            let d = respond(ssn, txn, client, &mut m, close).await;
+            let d = respond(proxy, ssn, txn, client, &mut m, close).await;
             Done {
                 keep_alive: d.keep_alive && client_keep_alive,
             }
@@ -403,7 +403,7 @@ async fn forward<C: ClientIo>(
     // A redirect not followed (redirect.actions `return`): the response head goes to the client
     // without its body, as ATS's build_response_copy.
     let mut head_only = false;
-    let (addr, mut origin, server_resp, mut resp_framing, body_unsent) = loop {
+    let (addr, mut origin, server_resp, mut resp_framing, body_unsent, times) = loop {
         // OS_DNS: resolve the origin, the one the client request names now (POST_REMAP may change it;
         // a redirect followed names it in the URL).
         let target = match remapped.take() {
@@ -571,6 +571,10 @@ async fn forward<C: ClientIo>(
         // before the first byte of a response: a request without a body goes once more, on a fresh
         // connection (as ATS retries a request that failed on a reused server session).
         let mut retry = reused && request_framing == Framing::None;
+        let mut times = stamp::Times {
+            sent: crate::rt::clock::coarse_unix_secs(),
+            received: 0,
+        };
         let (server_resp, resp_framing) = loop {
             txn.milestones.stamp_once(ms::SERVER_BEGIN_WRITE);
             let sent = if relay_continue {
@@ -654,6 +658,8 @@ async fn forward<C: ClientIo>(
             reached(txn, &origin, remap_state.any_plugin);
         };
         answered(txn, client, &origin);
+        times.received = crate::rt::clock::coarse_unix_secs();
+        server_resp.with_mut(stamp::date_if_missing);
         txn.headers.server_resp.store(Some(server_resp.clone()));
         if let Some(chain) = target.rule_id.and_then(|id| remap_state.plugins.of(id)) {
             // ATS's handle_response_from_server: the first plugin of the rule's chain hears of the
@@ -662,43 +668,19 @@ async fn forward<C: ClientIo>(
         }
         worked(m, Step::Exchange);
         hooks(ssn, txn, m, id::READ_RESPONSE_HDR).await?;
-        if txn.origin_steered.load(Ordering::Acquire) && request_framing == Framing::None {
-            let url = txn.origin.lock().steer().redirect_url.take();
-            if let Some(url) = url {
-                if client_req.with_mut(|h| follow_redirect(h, &url)) {
-                    txn.origin.lock().steer().redirect_tries += 1;
-                    let to = client_req.with(host_target);
-                    // A redirect resolves its origin first: redirect.actions says by its address
-                    // whether it is followed (ATS's OSDNSLookup with redirect_in_process).
-                    let Some(to_addr) = resolve(&to.host, to.port).await else {
-                        return Err(fail(m, Failure::Respond(502)));
-                    };
-                    let is_self = super::local_addr::is_self(to_addr.ip());
-                    let how = proxy.config.redirect_actions.action(to_addr.ip(), is_self);
-                    crate::debug!(
-                        "http",
-                        "transaction {}: redirect to {} ({to_addr}): {how:?}",
-                        txn.id,
-                        String::from_utf8_lossy(&url)
-                    );
-                    match how {
-                        Action::Follow => {
-                            m.follow_redirect();
-                            txn.origin.lock().steer().api_server_addr = None;
-                            redirected = Some(to_addr);
-                            // The first origin's response is not read: its connection is not reused.
-                            drop(origin);
-                            txn.headers.server_resp.store(None);
-                            txn.headers.server_req.store(None);
-                            continue;
-                        }
-                        Action::Reject => return Err(fail(m, Failure::Respond(403))),
-                        Action::Return => head_only = true,
-                    }
-                }
+        match asked_redirect(proxy, txn, m, &client_req, request_framing).await? {
+            Redirect::Follow(to_addr) => {
+                redirected = Some(to_addr);
+                // The first origin's response is not read: its connection is not reused.
+                drop(origin);
+                txn.headers.server_resp.store(None);
+                txn.headers.server_req.store(None);
+                continue;
             }
+            Redirect::Return => head_only = true,
+            Redirect::None => {}
         }
-        break (addr, origin, server_resp, resp_framing, body_unsent);
+        break (addr, origin, server_resp, resp_framing, body_unsent, times);
     };
 
     // The client response.
@@ -706,7 +688,8 @@ async fn forward<C: ClientIo>(
         resp_framing = Framing::Length(0);
         server_resp.with_mut(|h| set_content_length(h, 0));
     }
-    let (client_version, client_ka) = client_req.with(|h| (h.version(), wants_keep_alive(h)));
+    let (client_version, client_ka, conn) =
+        client_req.with(|h| (h.version(), wants_keep_alive(h), stamp::connection_name(h)));
     let client_ka = client_ka
         && (!ssn.client.internal || proxy.config.keepalive_internal_vc)
         && txn_flag(txn, key::KEEP_ALIVE_ENABLED_IN, proxy.config.keep_alive_in);
@@ -717,9 +700,12 @@ async fn forward<C: ClientIo>(
     let origin_framing = transform::framing_for_client(&chain, resp_framing);
     let (client_resp, mut client_framing) = server_resp.copy_with(|h| {
         let keep = client_ka && !body_unsent;
-        let framing = prepare_client_response(h, origin_framing, client_version, is_head, keep);
+        stamp::age(h, proxy, txn, times);
+        let how = (client_version, is_head, keep, conn);
+        let framing = prepare_client_response(h, origin_framing, how);
+        stamp::server(h, proxy, txn);
         if draining {
-            set_static(h, b"Connection", b"close\0");
+            set_static(h, conn, b"close\0");
         }
         framing
     });
@@ -781,7 +767,7 @@ async fn forward<C: ClientIo>(
     }
     let client_keep_alive = client_framing != Framing::Close
         && !body_unsent
-        && client_resp.with(|h| !h.has_token(b"connection", b"close"));
+        && client_resp.with(|h| !h.has_token(conn, b"close"));
     worked(m, Step::Send);
     Ok(Done {
         keep_alive: client_keep_alive,

@@ -17,6 +17,9 @@ pub(super) mod key {
     pub const TRANSACTION_NO_ACTIVITY_TIMEOUT_OUT: usize =
         K::TS_CONFIG_HTTP_TRANSACTION_NO_ACTIVITY_TIMEOUT_OUT as usize;
     pub const REQUEST_BUFFER_ENABLED: usize = K::TS_CONFIG_HTTP_REQUEST_BUFFER_ENABLED as usize;
+    pub const INSERT_AGE_IN_RESPONSE: usize = K::TS_CONFIG_HTTP_INSERT_AGE_IN_RESPONSE as usize;
+    pub const RESPONSE_SERVER_ENABLED: usize = K::TS_CONFIG_HTTP_RESPONSE_SERVER_ENABLED as usize;
+    pub const RESPONSE_SERVER_STR: usize = K::TS_CONFIG_HTTP_RESPONSE_SERVER_STR as usize;
 }
 
 /// The Via tshost inserts (after `http/1.1 `).

@@ -4,7 +4,62 @@
 //! host keeps the request's own.
 
 use super::*;
+use crate::config::redirect::Action;
 use crate::hdrs::url::Url;
+
+/// What becomes of a redirect a plugin asked for, once the origin's response head is in.
+pub(super) enum Redirect {
+    /// Followed: the request goes again, to this address.
+    Follow(SocketAddr),
+    /// Not followed (redirect.actions `return`): the response head goes to the client without
+    /// its body, as ATS's build_response_copy.
+    Return,
+    /// None asked, or the URL is not one.
+    None,
+}
+
+/// After READ_RESPONSE_HDR: the redirect a plugin asked for (a request without a body only),
+/// resolved, and what redirect.actions says of its address (ATS's OSDNSLookup with
+/// redirect_in_process); a followed one is counted and reported to the machine.
+pub(super) async fn asked_redirect(
+    proxy: &Proxy,
+    txn: &Txn,
+    m: &mut Machine,
+    client_req: &MBuffer,
+    request_framing: Framing,
+) -> Result<Redirect, Failure> {
+    if !txn.origin_steered.load(Ordering::Acquire) || request_framing != Framing::None {
+        return Ok(Redirect::None);
+    }
+    let Some(url) = txn.origin.lock().steer().redirect_url.take() else {
+        return Ok(Redirect::None);
+    };
+    if !client_req.with_mut(|h| follow_redirect(h, &url)) {
+        return Ok(Redirect::None);
+    }
+    txn.origin.lock().steer().redirect_tries += 1;
+    let to = client_req.with(host_target);
+    let Some(to_addr) = resolve(&to.host, to.port).await else {
+        return Err(fail(m, Failure::Respond(502)));
+    };
+    let is_self = super::super::local_addr::is_self(to_addr.ip());
+    let how = proxy.config.redirect_actions.action(to_addr.ip(), is_self);
+    crate::debug!(
+        "http",
+        "transaction {}: redirect to {} ({to_addr}): {how:?}",
+        txn.id,
+        String::from_utf8_lossy(&url)
+    );
+    match how {
+        Action::Follow => {
+            m.follow_redirect();
+            txn.origin.lock().steer().api_server_addr = None;
+            Ok(Redirect::Follow(to_addr))
+        }
+        Action::Reject => Err(fail(m, Failure::Respond(403))),
+        Action::Return => Ok(Redirect::Return),
+    }
+}
 
 /// Rewrite the client request `h` for `url`; false (nothing changed) when `url` is not one.
 pub(super) fn follow_redirect(h: &mut HttpHdr, url: &[u8]) -> bool {

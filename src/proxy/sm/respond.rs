@@ -9,6 +9,7 @@ use super::*;
 /// TSHttpTxnErrorBodySet (its type, or text/html), else the generated page of a `Status`
 /// response, else none (`Content-Length: 0`).
 pub(crate) async fn respond<C: ClientIo>(
+    proxy: &Proxy,
     ssn: &Session,
     txn: &Arc<Txn>,
     client: &mut C,
@@ -54,12 +55,12 @@ pub(crate) async fn respond<C: ClientIo>(
             (s, reason, None)
         }
     };
-    let is_head = txn
+    let (is_head, conn) = txn
         .headers
         .client_req
         .load_full()
-        .map(|r| r.with(|h| h.method() == b"HEAD"))
-        .unwrap_or(false);
+        .map(|r| r.with(|h| (h.method() == b"HEAD", stamp::connection_name(h))))
+        .unwrap_or((false, b"Connection"));
     // In the client's HTTP version once its request was parsed (as ATS).
     let version = match txn.request_version.load(Ordering::Acquire) {
         0x10000 => (1, 0),
@@ -82,11 +83,13 @@ pub(crate) async fn respond<C: ClientIo>(
         h.set_version(version);
         h.set_status(status);
         h.set_reason(reason.as_bytes());
-        // ATS's order (its gold test body_factory/http204_response_plugin): Connection, then
-        // Cache-Control and Location, then the body's fields: a plugin's body (set after the
-        // SEND_RESPONSE_HDR hooks, setup_internal_transfer) gives Content-Length then
-        // Content-Type, the generated page Content-Type then Content-Length.
-        h.set_field(b"Connection", connection);
+        // ATS's order (its gold tests body_factory/http204_response_plugin and http204_response):
+        // Date, Connection, Server, then Cache-Control and Location, then the body's fields: a
+        // plugin's body (set after the SEND_RESPONSE_HDR hooks, setup_internal_transfer) gives
+        // Content-Length then Content-Type, the generated page Content-Type then Content-Length.
+        h.set_field_hstr(b"Date", crate::hdrs::date::now_value());
+        h.set_field(conn, connection);
+        stamp::server(h, proxy, txn);
         if matches!(what, Generated::Status(_)) {
             h.set_field(b"Cache-Control", b"no-store");
         }
@@ -151,7 +154,7 @@ pub(crate) async fn respond<C: ClientIo>(
             Vec::new()
         }
     };
-    let keep = !close_after && !resp.with(|h| h.has_token(b"connection", b"close"));
+    let keep = !close_after && !resp.with(|h| h.has_token(conn, b"close"));
     let framing = if is_head || body.is_empty() {
         Framing::None
     } else {

@@ -136,25 +136,25 @@ pub(super) fn set_content_length(h: &mut HttpHdr, n: u64) {
 }
 
 /// Make the client response from the origin's: hop-by-hop fields out, the client's HTTP version,
-/// framing for this client, and the Connection field ATS puts in
-/// (`HttpTransact::handle_response_keep_alive_headers`): `keep-alive` when the connection stays
-/// (for HTTP/1.0 and 1.1 alike), `close` when it does not and the client is HTTP/1.1 or asked
-/// for keep-alive.
+/// framing for this client, and the keep-alive field ATS puts in (`conn`: `Connection`, or
+/// `Proxy-Connection` for a client that sent one; `HttpTransact::handle_response_keep_alive_headers`):
+/// `keep-alive` when the connection stays (for HTTP/1.0 and 1.1 alike), `close` when it does not
+/// and the client is HTTP/1.1 or asked for keep-alive. `how`: the client's version, a HEAD
+/// request, the connection kept, `conn`.
 pub(super) fn prepare_client_response(
     h: &mut HttpHdr,
     origin: Framing,
-    client_version: (u8, u8),
-    is_head: bool,
-    client_keep_alive: bool,
+    how: ((u8, u8), bool, bool, &[u8]),
 ) -> Framing {
+    let (client_version, is_head, client_keep_alive, conn) = how;
     let http11 = client_version >= (1, 1);
     // ATS answers in the client's version (HttpTransactHeaders::convert_response).
     h.set_version(if http11 { (1, 1) } else { (1, 0) });
     let framing = client_body_framing(h, origin, http11, is_head);
     if client_keep_alive && framing != Framing::Close {
-        set_static(h, b"Connection", b"keep-alive\0");
+        set_static(h, conn, b"keep-alive\0");
     } else if client_keep_alive || http11 {
-        set_static(h, b"Connection", b"close\0");
+        set_static(h, conn, b"close\0");
     }
     framing
 }
