@@ -160,6 +160,18 @@ impl Field {
         Field::new_in(None, name, value, live)
     }
 
+    /// A live field named by well-known string `wks` (its canonical spelling, interned: no name
+    /// lookup, no copy) with `value`.
+    pub(super) fn known(wks: usize, value: HStr) -> Field {
+        Field {
+            id: next_field_id(),
+            wks: Some(wks),
+            name: Some(HStr::from_static_nul(tokens::token(wks).nul())),
+            value: Some(value),
+            live: true,
+        }
+    }
+
     /// A field whose strings are taken from `block` (a parsed head's) when there is one.
     #[inline(always)]
     pub(super) fn new_in(

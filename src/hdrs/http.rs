@@ -41,6 +41,14 @@ pub struct HttpHdr {
     fields: Vec<Field>,
 }
 
+/// Where [`HttpHdr::find_known`] found the live fields of a name: the first one's index, and
+/// whether there are others.
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub struct Found {
+    pub first: Option<usize>,
+    pub more: bool,
+}
+
 /// Room for the fields a proxy adds to a header it copies or parses (Via, X-Forwarded-For,
 /// Connection, ...) without growing the field list.
 const FIELDS_SPARE: usize = 4;
@@ -336,6 +344,60 @@ impl HttpHdr {
         let mut f = Field::new(Some(name), None, true);
         f.set_value_hstr(value);
         self.fields.push(f);
+    }
+
+    /// For each well-known string of `wks` (their indexes), where its live fields are: the first
+    /// one's index and whether there is another; in one pass. A field's name is looked up once,
+    /// when it is made or renamed: this compares indexes only.
+    pub fn find_known<const N: usize>(&self, wks: [usize; N]) -> [Found; N] {
+        let mut found = [Found::default(); N];
+        for (i, f) in self.fields.iter().enumerate() {
+            let Some(w) = f.wks().filter(|_| f.live) else {
+                continue;
+            };
+            for (k, x) in wks.iter().enumerate() {
+                if *x == w {
+                    match found[k].first {
+                        None => found[k].first = Some(i),
+                        Some(_) => found[k].more = true,
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// [`HttpHdr::field`] for a well-known name (`wks`, its index): no name compared.
+    pub fn known_field(&self, wks: usize) -> Option<&[u8]> {
+        self.known_value(self.find_known([wks])[0])
+    }
+
+    /// The value of the first field [`HttpHdr::find_known`] found.
+    pub fn known_value(&self, found: Found) -> Option<&[u8]> {
+        found.first.map(|i| self.fields[i].value())
+    }
+
+    /// [`HttpHdr::set_field_hstr`] for a well-known name (`wks`, its index): one pass over the
+    /// fields, no name compared; a new field is named in the canonical spelling.
+    pub fn set_known(&mut self, wks: usize, value: HStr) {
+        let found = self.find_known([wks])[0];
+        self.put_known(wks, found, value);
+    }
+
+    /// [`HttpHdr::set_known`] where [`HttpHdr::find_known`] found the fields already (and
+    /// nothing changed the list since).
+    pub fn put_known(&mut self, wks: usize, found: Found, value: HStr) {
+        match found {
+            Found {
+                first: Some(i),
+                more: false,
+            } => self.fields[i].set_value_hstr(value),
+            Found { first: None, .. } => self.fields.push(Field::known(wks, value)),
+            Found { .. } => {
+                self.fields.retain(|f| !(f.live && f.wks() == Some(wks)));
+                self.fields.push(Field::known(wks, value));
+            }
+        }
     }
 
     /// The live field of this name if there is exactly one.

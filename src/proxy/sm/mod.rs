@@ -668,7 +668,13 @@ async fn forward<C: ClientIo>(
         }
         worked(m, Step::Exchange);
         hooks(ssn, txn, m, id::READ_RESPONSE_HDR).await?;
-        match asked_redirect(proxy, txn, m, &client_req, request_framing).await? {
+        // (Only where a plugin steered the origin: the rare path's future is boxed.)
+        let asked = txn.origin_steered.load(Ordering::Acquire) && request_framing == Framing::None;
+        let redirect = match asked {
+            true => Box::pin(asked_redirect(proxy, txn, m, &client_req)).await?,
+            false => Redirect::None,
+        };
+        match redirect {
             Redirect::Follow(to_addr) => {
                 redirected = Some(to_addr);
                 // The first origin's response is not read: its connection is not reused.
@@ -767,7 +773,7 @@ async fn forward<C: ClientIo>(
     }
     let client_keep_alive = client_framing != Framing::Close
         && !body_unsent
-        && client_resp.with(|h| !h.has_token(conn, b"close"));
+        && client_resp.with(|h| !h.has_token(crate::hdrs::tokens::token(conn).text(), b"close"));
     worked(m, Step::Send);
     Ok(Done {
         keep_alive: client_keep_alive,

@@ -18,7 +18,8 @@ pub(super) enum Redirect {
     None,
 }
 
-/// After READ_RESPONSE_HDR: the redirect a plugin asked for (a request without a body only),
+/// After READ_RESPONSE_HDR, where a plugin steered the origin: the redirect it asked for (for a
+/// request without a body only),
 /// resolved, and what redirect.actions says of its address (ATS's OSDNSLookup with
 /// redirect_in_process); a followed one is counted and reported to the machine.
 pub(super) async fn asked_redirect(
@@ -26,11 +27,7 @@ pub(super) async fn asked_redirect(
     txn: &Txn,
     m: &mut Machine,
     client_req: &MBuffer,
-    request_framing: Framing,
 ) -> Result<Redirect, Failure> {
-    if !txn.origin_steered.load(Ordering::Acquire) || request_framing != Framing::None {
-        return Ok(Redirect::None);
-    }
     let Some(url) = txn.origin.lock().steer().redirect_url.take() else {
         return Ok(Redirect::None);
     };

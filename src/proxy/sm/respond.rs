@@ -60,13 +60,17 @@ pub(crate) async fn respond<C: ClientIo>(
         .client_req
         .load_full()
         .map(|r| r.with(|h| (h.method() == b"HEAD", stamp::connection_name(h))))
-        .unwrap_or((false, b"Connection"));
+        .unwrap_or((false, stamp::NAMES.connection));
     // In the client's HTTP version once its request was parsed (as ATS).
     let version = match txn.request_version.load(Ordering::Acquire) {
         0x10000 => (1, 0),
         _ => (1, 1),
     };
-    let connection: &[u8] = if close_after { b"close" } else { b"keep-alive" };
+    let connection: &'static [u8] = if close_after {
+        b"close\0"
+    } else {
+        b"keep-alive\0"
+    };
     let plugin_body = |page: &Option<Vec<u8>>| -> Option<(Vec<u8>, Vec<u8>)> {
         match txn.error_body.lock().as_ref() {
             Some(b) => Some((
@@ -87,8 +91,8 @@ pub(crate) async fn respond<C: ClientIo>(
         // Date, Connection, Server, then Cache-Control and Location, then the body's fields: a
         // plugin's body (set after the SEND_RESPONSE_HDR hooks, setup_internal_transfer) gives
         // Content-Length then Content-Type, the generated page Content-Type then Content-Length.
-        h.set_field_hstr(b"Date", crate::hdrs::date::now_value());
-        h.set_field(conn, connection);
+        stamp::date_now(h);
+        h.set_known(conn, HStr::from_static_nul(connection));
         stamp::server(h, proxy, txn);
         if matches!(what, Generated::Status(_)) {
             h.set_field(b"Cache-Control", b"no-store");
@@ -154,7 +158,8 @@ pub(crate) async fn respond<C: ClientIo>(
             Vec::new()
         }
     };
-    let keep = !close_after && !resp.with(|h| h.has_token(conn, b"close"));
+    let conn_name = crate::hdrs::tokens::token(conn).text();
+    let keep = !close_after && !resp.with(|h| h.has_token(conn_name, b"close"));
     let framing = if is_head || body.is_empty() {
         Framing::None
     } else {

@@ -29,7 +29,7 @@ pub(super) fn prepare_server_request(
         Framing::Length(n) => set_content_length(h, n),
         Framing::Chunked => {
             h.remove_field(b"content-length");
-            set_static(h, b"Transfer-Encoding", b"chunked\0");
+            set_static(h, stamp::NAMES.transfer_encoding, b"chunked\0");
         }
         _ => {
             h.remove_field(b"content-length");
@@ -40,7 +40,7 @@ pub(super) fn prepare_server_request(
         key::KEEP_ALIVE_ENABLED_OUT,
         proxy.config.keep_alive_out,
     ) {
-        set_static(h, b"Connection", b"close\0");
+        set_static(h, stamp::NAMES.connection, b"close\0");
     }
     if txn_flag(
         txn,
@@ -120,10 +120,11 @@ pub(super) fn strip_hop_by_hop(h: &mut HttpHdr) {
     });
 }
 
-/// [`HttpHdr::set_field`] with a value the proxy always writes the same way: a static string
-/// (NUL-terminated, the NUL not part of the value), not a new one per response.
-pub(super) fn set_static(h: &mut HttpHdr, name: &[u8], value_nul: &'static [u8]) {
-    h.set_field_hstr(name, HStr::from_static_nul(value_nul));
+/// [`HttpHdr::set_field`] for a well-known name (`wks`, its index: [`stamp::NAMES`]) with a
+/// value the proxy always writes the same way: a static string (NUL-terminated, the NUL not part
+/// of the value), not a new one per response.
+pub(super) fn set_static(h: &mut HttpHdr, wks: usize, value_nul: &'static [u8]) {
+    h.set_known(wks, HStr::from_static_nul(value_nul));
 }
 
 /// Give the header exactly one Content-Length, `n`; a single field that says so already stays
@@ -144,7 +145,7 @@ pub(super) fn set_content_length(h: &mut HttpHdr, n: u64) {
 pub(super) fn prepare_client_response(
     h: &mut HttpHdr,
     origin: Framing,
-    how: ((u8, u8), bool, bool, &[u8]),
+    how: ((u8, u8), bool, bool, usize),
 ) -> Framing {
     let (client_version, is_head, client_keep_alive, conn) = how;
     let http11 = client_version >= (1, 1);
@@ -190,7 +191,7 @@ pub(super) fn client_body_framing(
         }
         Framing::Chunked | Framing::Close if http11 => {
             h.remove_field(b"content-length");
-            set_static(h, b"Transfer-Encoding", b"chunked\0");
+            set_static(h, stamp::NAMES.transfer_encoding, b"chunked\0");
             Framing::Chunked
         }
         _ => {

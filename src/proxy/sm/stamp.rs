@@ -15,8 +15,34 @@
 //! Each is a transaction's own where a plugin set its overridable configuration.
 #![forbid(unsafe_code)]
 
+use std::sync::LazyLock;
+
 use super::*;
 use crate::hdrs::date;
+use crate::hdrs::tokens::lookup;
+
+/// The well-known strings of the fields the proxy sets on responses (their indexes: a field is
+/// found by index, and made without looking its name up).
+pub(super) struct Names {
+    pub date: usize,
+    pub age: usize,
+    pub server: usize,
+    pub connection: usize,
+    pub proxy_connection: usize,
+    pub transfer_encoding: usize,
+}
+
+pub(super) static NAMES: LazyLock<Names> = LazyLock::new(|| {
+    let known = |n: &[u8]| lookup(n).expect("a well-known field name");
+    Names {
+        date: known(b"Date"),
+        age: known(b"Age"),
+        server: known(b"Server"),
+        connection: known(b"Connection"),
+        proxy_connection: known(b"Proxy-Connection"),
+        transfer_encoding: known(b"Transfer-Encoding"),
+    }
+});
 
 /// When the request went to the origin and its response head came (seconds since the epoch,
 /// ATS's request_sent_time and response_received_time).
@@ -28,9 +54,15 @@ pub(super) struct Times {
 
 /// The origin's response has a Date, or gets the current time.
 pub(super) fn date_if_missing(h: &mut HttpHdr) {
-    if h.field(b"date").is_none() {
-        h.set_field_hstr(b"Date", date::now_value());
+    let n = &*NAMES;
+    if h.known_field(n.date).is_none() {
+        h.set_known(n.date, date::now_value());
     }
+}
+
+/// `Date: <now>` (a response tshost makes).
+pub(super) fn date_now(h: &mut HttpHdr) {
+    h.set_known(NAMES.date, date::now_value());
 }
 
 /// An Age value as ATS reads one (`MIMEHdr::get_age`): the digits it starts with, a negative or
@@ -73,13 +105,20 @@ pub(super) fn age(h: &mut HttpHdr, proxy: &Proxy, txn: &Txn, t: Times) {
     if !txn_flag(txn, key::INSERT_AGE_IN_RESPONSE, proxy.config.insert_age) {
         return;
     }
-    let date = h.field(b"date").map_or(0, date::parse_cached);
-    let age_value = h.field(b"age").map_or(0, age_of);
+    let n = &*NAMES;
+    let [d, a] = h.find_known([n.date, n.age]);
+    let date = h.known_value(d).map_or(0, date::parse_cached);
+    let age_value = h.known_value(a).map_or(0, age_of);
     let now = crate::rt::clock::coarse_unix_secs();
-    let current = current_age(date, age_value, t, now);
-    h.set_field(b"Age", Dec::new(current.max(0) as u64).as_bytes());
+    let current = current_age(date, age_value, t, now).max(0);
+    // A fresh response's (the usual case) is a static string.
+    let value = match current {
+        0 => HStr::from_static_nul(b"0\0"),
+        c => HStr::new(Dec::new(c as u64).as_bytes()),
+    };
+    h.put_known(n.age, a, value);
     if date <= 0 {
-        h.set_field_hstr(b"Date", date::now_value());
+        h.set_known(n.date, date::now_value());
     }
 }
 
@@ -89,22 +128,25 @@ pub(super) fn server(h: &mut HttpHdr, proxy: &Proxy, txn: &Txn) {
     let mode = txn
         .config_int(key::RESPONSE_SERVER_ENABLED)
         .unwrap_or(proxy.config.response_server);
-    if mode == 0 || (mode == 2 && h.field(b"server").is_some()) {
+    let n = &*NAMES;
+    if mode == 0 || (mode == 2 && h.known_field(n.server).is_some()) {
         return;
     }
-    match txn.config_str(key::RESPONSE_SERVER_STR) {
-        Some(s) => h.set_field(b"Server", s.as_bytes()),
-        None => h.set_field_hstr(b"Server", proxy.config.response_server_str.clone()),
-    }
+    let value = match txn.config_str(key::RESPONSE_SERVER_STR) {
+        Some(s) => HStr::new(s.as_bytes()),
+        None => proxy.config.response_server_str.clone(),
+    };
+    h.set_known(n.server, value);
 }
 
-/// The name of the client response's keep-alive field: `Proxy-Connection` when the client's
-/// request had one.
-pub(super) fn connection_name(client_req: &HttpHdr) -> &'static [u8] {
-    if client_req.field(b"proxy-connection").is_some() {
-        b"Proxy-Connection"
+/// The client response's keep-alive field (its well-known string's index): `Proxy-Connection`
+/// when the client's request had one, else `Connection`.
+pub(super) fn connection_name(client_req: &HttpHdr) -> usize {
+    let n = &*NAMES;
+    if client_req.known_field(n.proxy_connection).is_some() {
+        n.proxy_connection
     } else {
-        b"Connection"
+        n.connection
     }
 }
 
