@@ -25,7 +25,7 @@ use crate::rt::pool::Pool;
 // ---------------------------------------------------------------------------------------------
 // Timer
 
-type Task = Box<dyn FnOnce() + Send>;
+pub type Task = Box<dyn FnOnce() + Send>;
 
 struct TimerEntry {
     at: Instant,
@@ -497,6 +497,39 @@ pub(crate) fn adopt_current_thread() -> usize {
         }
         s.get()
     })
+}
+
+/// What [`later`] keeps for the end of start-up.
+static LATER: Mutex<Vec<Task>> = Mutex::new(Vec::new());
+
+/// Run `f` once the calling plugin code is done, as ATS frees a continuation TSContDestroy
+/// could not free at once (`schedule_imm` on the calling EThread): on a pool worker, after the
+/// event it is handling; on a network thread, after the current task yields; elsewhere (the
+/// main thread while plugins load), at the end of start-up ([`run_later`]), when ATS's main
+/// thread starts its event loop.
+pub fn later(f: Task) {
+    if let Some(t) = current_event_thread() {
+        match t.event.as_ref().map(|e| &e.exec) {
+            Some(Exec::Queue(tx)) => {
+                let _ = tx.send(Job::Call(f));
+                return;
+            }
+            Some(Exec::Runtime(rt)) => {
+                rt.spawn(async move { f() });
+                return;
+            }
+            None => {}
+        }
+    }
+    LATER.lock().push(f);
+}
+
+/// Run what [`later`] kept (start-up is over).
+pub fn run_later() {
+    let kept = std::mem::take(&mut *LATER.lock());
+    for f in kept {
+        f();
+    }
 }
 
 /// Make the calling network thread an event thread of the NET kind (TSEventThreadSelf returns

@@ -2023,31 +2023,41 @@ tsapi TSReturnCode TSHttpTxnCacheLookupCountGet(TSHttpTxn txnp, int *lookup_coun
 tsapi TSReturnCode TSHttpTxnCachedRespGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *obj);
 
 /**
- * The cached request: TS_ERROR always (tshost has no cache, as ATS with the cache off: there is
- * no object read from it); `*bufp` and `*obj` untouched.
- */
-tsapi TSReturnCode TSHttpTxnCachedReqGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *obj);
-
-/**
- * The client request of an alternate selection: TS_ERROR always (no alternates without a cache).
- */
-tsapi TSReturnCode TSHttpAltInfoClientReqGet(TSHttpAltInfo infop, TSMBuffer *_bufp, TSMLoc *_obj);
-
-/**
- * The cached request of an alternate: TS_ERROR always (no alternates without a cache).
- */
-tsapi TSReturnCode TSHttpAltInfoCachedReqGet(TSHttpAltInfo infop, TSMBuffer *_bufp, TSMLoc *_obj);
-
-/**
- * The cached response of an alternate: TS_ERROR always (no alternates without a cache).
- */
-tsapi TSReturnCode TSHttpAltInfoCachedRespGet(TSHttpAltInfo infop, TSMBuffer *_bufp, TSMLoc *_obj);
-
-/**
  * A modifiable copy of the cached response: TS_ERROR always (no cache, so nothing was read from
  * it).
  */
 tsapi TSReturnCode TSHttpTxnCachedRespModifiableGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *obj);
+
+/**
+ * The request of the cached object: TS_ERROR always (no cache, so no object was read from it,
+ * as ATS when `cache_info.object_read` is NULL); `*bufp` and `*obj` untouched.
+ */
+tsapi TSReturnCode TSHttpTxnCachedReqGet(TSHttpTxn txnp, TSMBuffer *bufp, TSMLoc *obj);
+
+/**
+ * The client request of an alternate selection (TS_HTTP_SELECT_ALT_HOOK): TS_ERROR, logged, for
+ * any handle (tshost has no cache, so the hook never fires and no handle exists); `*bufp` and
+ * `*obj` untouched.
+ */
+tsapi TSReturnCode TSHttpAltInfoClientReqGet(TSHttpAltInfo infop, TSMBuffer *bufp, TSMLoc *obj);
+
+/**
+ * The cached request of an alternate selection: TS_ERROR, logged, for any handle, as
+ * TSHttpAltInfoClientReqGet.
+ */
+tsapi TSReturnCode TSHttpAltInfoCachedReqGet(TSHttpAltInfo infop, TSMBuffer *bufp, TSMLoc *obj);
+
+/**
+ * The cached response of an alternate selection: TS_ERROR, logged, for any handle, as
+ * TSHttpAltInfoClientReqGet.
+ */
+tsapi TSReturnCode TSHttpAltInfoCachedRespGet(TSHttpAltInfo infop, TSMBuffer *bufp, TSMLoc *obj);
+
+/**
+ * Set the quality of an alternate: nothing to set for any handle (logged), as
+ * TSHttpAltInfoClientReqGet.
+ */
+tsapi void TSHttpAltInfoQualitySet(TSHttpAltInfo infop, float quality);
 
 /**
  * The path of the cache disk the object was read from: NULL, `*length` (if non-NULL) 0, as ATS
@@ -2171,7 +2181,9 @@ tsapi TSCont TSContCreate(TSEventFunc funcp, TSMutex mutexp);
 
 /**
  * Destroys the continuation: events and hooks still pending for it are dropped, never delivered. A
- * NULL, destroyed or foreign handle is logged and ignored.
+ * NULL, destroyed or foreign handle is logged and ignored. Its mutex stays live until the calling
+ * code is done (as ATS frees the continuation, and drops its mutex reference, from an immediate
+ * event on the calling thread): another continuation may still take it meanwhile.
  */
 tsapi void TSContDestroy(TSCont contp);
 
@@ -4254,6 +4266,43 @@ tsapi int TSHttpTxnServerReqHdrBytesGet(TSHttpTxn txnp);
  * on; 0 before and for a NULL or dead transaction.
  */
 tsapi int64_t TSHttpTxnServerReqBodyBytesGet(TSHttpTxn txnp);
+
+/**
+ * The origin response head's size in bytes as read (status line, fields, the empty line; ATS's
+ * `server_response_hdr_bytes`), from READ_RESPONSE_HDR on; 0 before, for a response tshost
+ * made itself, and for a NULL or dead transaction.
+ */
+tsapi int TSHttpTxnServerRespHdrBytesGet(TSHttpTxn txnp);
+
+/**
+ * The origin response body's bytes read (the payload, without chunk framing; ATS's
+ * `server_response_body_bytes`), once the response was relayed to the client (TXN_CLOSE); 0
+ * before, for a response tshost made itself, and for a NULL or dead transaction.
+ */
+tsapi int64_t TSHttpTxnServerRespBodyBytesGet(TSHttpTxn txnp);
+
+/**
+ * The client response head's size in bytes as written (ATS's `client_response_hdr_bytes`; for
+ * HTTP/2, the head's size as HTTP/1 text, as ATS counts it), from the moment it is sent; 0
+ * before and for a NULL or dead transaction.
+ */
+tsapi int TSHttpTxnClientRespHdrBytesGet(TSHttpTxn txnp);
+
+/**
+ * The client response body's bytes written (the payload, without chunk framing; ATS's
+ * `client_response_body_bytes`), at the transaction's end (TXN_CLOSE); 0 before and for a
+ * NULL or dead transaction.
+ */
+tsapi int64_t TSHttpTxnClientRespBodyBytesGet(TSHttpTxn txnp);
+
+/**
+ * Set the client's incoming (local) port as the transaction sees it (ATS's
+ * `client_info.dst_addr` port): `map_with_recv_port` rules are looked up by it from then on.
+ * The connection's own address (TSHttpTxnIncomingAddrGet, TSNetVConnLocalAddrGet) does not
+ * change, as in ATS. A port outside 0..=65535 (which ATS truncates to 16 bits) is logged and
+ * ignored, as is a NULL or dead transaction.
+ */
+tsapi void TSHttpTxnClientIncomingPortSet(TSHttpTxn txnp, int port);
 
 /**
  * The error the client connection received (class, code): 0 and 0, as ATS when there was none;

@@ -286,54 +286,6 @@ pub extern "C" fn TSHttpTxnCachedRespGet(
     guard!(TS_ERROR, || cached_resp(here!(), txnp, bufp, obj))
 }
 
-/// The cached request: TS_ERROR always (tshost has no cache, as ATS with the cache off: there is
-/// no object read from it); `*bufp` and `*obj` untouched.
-#[no_mangle]
-pub extern "C" fn TSHttpTxnCachedReqGet(
-    txnp: TSHttpTxn,
-    bufp: *mut TSMBuffer,
-    obj: *mut TSMLoc,
-) -> TSReturnCodeRaw {
-    guard!(TS_ERROR, || cached_resp(here!(), txnp, bufp, obj))
-}
-
-/// The alternate's parts in TS_HTTP_SELECT_ALT_HOOK: that hook never fires (tshost has no cache,
-/// so there are no alternates to select), so no TSHttpAltInfo is ever live: TS_ERROR, logged.
-fn alt_info(who: Here, infop: TSHttpAltInfo) -> TSReturnCodeRaw {
-    crate::error!("{who}: {infop:p} is not a TSHttpAltInfo (tshost has no cache: TS_HTTP_SELECT_ALT_HOOK never fires)");
-    TS_ERROR
-}
-
-/// The client request of an alternate selection: TS_ERROR always (no alternates without a cache).
-#[no_mangle]
-pub extern "C" fn TSHttpAltInfoClientReqGet(
-    infop: TSHttpAltInfo,
-    _bufp: *mut TSMBuffer,
-    _obj: *mut TSMLoc,
-) -> TSReturnCodeRaw {
-    guard!(TS_ERROR, || alt_info(here!(), infop))
-}
-
-/// The cached request of an alternate: TS_ERROR always (no alternates without a cache).
-#[no_mangle]
-pub extern "C" fn TSHttpAltInfoCachedReqGet(
-    infop: TSHttpAltInfo,
-    _bufp: *mut TSMBuffer,
-    _obj: *mut TSMLoc,
-) -> TSReturnCodeRaw {
-    guard!(TS_ERROR, || alt_info(here!(), infop))
-}
-
-/// The cached response of an alternate: TS_ERROR always (no alternates without a cache).
-#[no_mangle]
-pub extern "C" fn TSHttpAltInfoCachedRespGet(
-    infop: TSHttpAltInfo,
-    _bufp: *mut TSMBuffer,
-    _obj: *mut TSMLoc,
-) -> TSReturnCodeRaw {
-    guard!(TS_ERROR, || alt_info(here!(), infop))
-}
-
 /// A modifiable copy of the cached response: TS_ERROR always (no cache, so nothing was read from
 /// it).
 #[no_mangle]
@@ -343,6 +295,78 @@ pub extern "C" fn TSHttpTxnCachedRespModifiableGet(
     obj: *mut TSMLoc,
 ) -> TSReturnCodeRaw {
     guard!(TS_ERROR, || cached_resp(here!(), txnp, bufp, obj))
+}
+
+/// The request of the cached object: TS_ERROR always (no cache, so no object was read from it,
+/// as ATS when `cache_info.object_read` is NULL); `*bufp` and `*obj` untouched.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnCachedReqGet(
+    txnp: TSHttpTxn,
+    bufp: *mut TSMBuffer,
+    obj: *mut TSMLoc,
+) -> TSReturnCodeRaw {
+    guard!(TS_ERROR, || cached_resp(here!(), txnp, bufp, obj))
+}
+
+/// An alternate-selection handle (TS_HTTP_SELECT_ALT_HOOK's `edata`) can never be live in
+/// tshost: without a cache the hook never fires. Any handle is a bad argument: logged.
+fn no_alt_info(who: Here, infop: TSHttpAltInfo) -> TSReturnCodeRaw {
+    if infop.is_null() {
+        crate::error!("{who}: NULL alternate info");
+    } else {
+        crate::error!(
+            "{who}: {infop:p} is no alternate info (tshost has no cache: TS_HTTP_SELECT_ALT_HOOK \
+             never fires)"
+        );
+    }
+    TS_ERROR
+}
+
+/// The client request of an alternate selection (TS_HTTP_SELECT_ALT_HOOK): TS_ERROR, logged, for
+/// any handle (tshost has no cache, so the hook never fires and no handle exists); `*bufp` and
+/// `*obj` untouched.
+#[no_mangle]
+pub extern "C" fn TSHttpAltInfoClientReqGet(
+    infop: TSHttpAltInfo,
+    bufp: *mut TSMBuffer,
+    obj: *mut TSMLoc,
+) -> TSReturnCodeRaw {
+    let _ = (bufp, obj); // never written: no handle is live
+    guard!(TS_ERROR, || no_alt_info(here!(), infop))
+}
+
+/// The cached request of an alternate selection: TS_ERROR, logged, for any handle, as
+/// TSHttpAltInfoClientReqGet.
+#[no_mangle]
+pub extern "C" fn TSHttpAltInfoCachedReqGet(
+    infop: TSHttpAltInfo,
+    bufp: *mut TSMBuffer,
+    obj: *mut TSMLoc,
+) -> TSReturnCodeRaw {
+    let _ = (bufp, obj); // never written: no handle is live
+    guard!(TS_ERROR, || no_alt_info(here!(), infop))
+}
+
+/// The cached response of an alternate selection: TS_ERROR, logged, for any handle, as
+/// TSHttpAltInfoClientReqGet.
+#[no_mangle]
+pub extern "C" fn TSHttpAltInfoCachedRespGet(
+    infop: TSHttpAltInfo,
+    bufp: *mut TSMBuffer,
+    obj: *mut TSMLoc,
+) -> TSReturnCodeRaw {
+    let _ = (bufp, obj); // never written: no handle is live
+    guard!(TS_ERROR, || no_alt_info(here!(), infop))
+}
+
+/// Set the quality of an alternate: nothing to set for any handle (logged), as
+/// TSHttpAltInfoClientReqGet.
+#[no_mangle]
+pub extern "C" fn TSHttpAltInfoQualitySet(infop: TSHttpAltInfo, quality: f32) {
+    let _ = quality; // nothing to set it on
+    guard!((), || {
+        no_alt_info(here!(), infop);
+    })
 }
 
 /// The path of the cache disk the object was read from: NULL, `*length` (if non-NULL) 0, as ATS

@@ -47,7 +47,9 @@ pub(crate) fn cont_arg(who: crate::api::Here, contp: TSCont) -> Option<std::sync
 }
 
 /// Destroys the continuation: events and hooks still pending for it are dropped, never delivered. A
-/// NULL, destroyed or foreign handle is logged and ignored.
+/// NULL, destroyed or foreign handle is logged and ignored. Its mutex stays live until the calling
+/// code is done (as ATS frees the continuation, and drops its mutex reference, from an immediate
+/// event on the calling thread): another continuation may still take it meanwhile.
 #[no_mangle]
 pub extern "C" fn TSContDestroy(contp: TSCont) {
     guard!((), || {
@@ -57,6 +59,9 @@ pub extern "C" fn TSContDestroy(contp: TSCont) {
             CONTS.release(contp as usize);
             // A plugin VConnection (TSVConnCreate) goes with its continuation.
             crate::vio::forget(contp as usize);
+            if c.mutex.is_some() {
+                crate::sched::later(Box::new(move || drop(c)));
+            }
         }
     })
 }

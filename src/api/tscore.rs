@@ -7,7 +7,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::os::raw::{c_char, c_int, c_long, c_void};
 
-use super::{guard, here};
+use super::{guard, here, Here};
 
 /// `const char *ats_ip_ntop(const sockaddr *addr, char *dst, size_t size)`: the address as text
 /// (inet_ntop for IPv4 and IPv6; `*Not IP address [FAMILY]*` otherwise), NULL if it does not fit
@@ -342,8 +342,42 @@ unsafe fn view_bytes<'a>(v: &StringView) -> &'a [u8] {
     }
 }
 
-/// libtscore's `int strcasecmp(const std::string_view &, const std::string_view &)` (TextView.h):
-/// the two compared ignoring ASCII case; a proper prefix sorts first. Negative, 0 or positive.
+/// How libtscpputil's TextView.cc orders two views (`memcmp` and `strcasecmp` on string_views):
+/// the common prefix compared by `cmp` (its value returned when non-zero); then the longer view
+/// sorts first (-1 when `lhs` is longer, 1 when shorter: the reverse of what ATS's header says,
+/// but what its code and Debian's library do); 0 for equal views.
+fn view_order(lhs: &[u8], rhs: &[u8], cmp: impl Fn(&[u8], &[u8]) -> c_int) -> c_int {
+    let n = lhs.len().min(rhs.len());
+    match cmp(&lhs[..n], &rhs[..n]) {
+        0 => match lhs.len().cmp(&rhs.len()) {
+            std::cmp::Ordering::Less => 1,
+            std::cmp::Ordering::Equal => 0,
+            std::cmp::Ordering::Greater => -1,
+        },
+        r => r,
+    }
+}
+
+/// Both views of a string_view comparison, or None (logged) for a NULL reference.
+///
+/// # Safety
+/// Each pointer is NULL or a live string_view.
+unsafe fn two_views<'a>(
+    who: Here,
+    lhs: *const StringView,
+    rhs: *const StringView,
+) -> Option<(&'a [u8], &'a [u8])> {
+    if lhs.is_null() || rhs.is_null() {
+        crate::error!("{who}: NULL argument");
+        return None;
+    }
+    // SAFETY: references to live string_views (this function's contract).
+    Some(unsafe { (view_bytes(&*lhs), view_bytes(&*rhs)) })
+}
+
+/// libtscpputil's `int strcasecmp(const std::string_view &, const std::string_view &)`
+/// (TextView.h): the common prefix compared as `strncasecmp` does (ASCII case ignored), then the
+/// longer view first (see [`view_order`]). Negative, 0 or positive.
 /// cbindgen:ignore
 #[export_name = "_Z10strcasecmpRKSt17basic_string_viewIcSt11char_traitsIcEES4_"]
 pub unsafe extern "C" fn ts_strcasecmp_views(
@@ -351,20 +385,97 @@ pub unsafe extern "C" fn ts_strcasecmp_views(
     rhs: *const StringView,
 ) -> c_int {
     guard!(0, || {
-        if lhs.is_null() || rhs.is_null() {
-            crate::error!("{}: NULL argument", here!());
+        // SAFETY: the caller's references (the function's contract), checked for NULL.
+        let Some((a, b)) = (unsafe { two_views(here!(), lhs, rhs) }) else {
             return 0;
-        }
-        // SAFETY: references to live string_views (the function's contract).
-        let (a, b) = unsafe { (view_bytes(&*lhs), view_bytes(&*rhs)) };
-        let lower = |c: &u8| c.to_ascii_lowercase();
-        match a.iter().map(lower).cmp(b.iter().map(lower)) {
-            std::cmp::Ordering::Less => -1,
-            std::cmp::Ordering::Equal => 0,
-            std::cmp::Ordering::Greater => 1,
-        }
+        };
+        view_order(a, b, |x, y| {
+            let d = x
+                .iter()
+                .zip(y)
+                .map(|(p, q)| {
+                    c_int::from(p.to_ascii_lowercase()) - c_int::from(q.to_ascii_lowercase())
+                })
+                .find(|d| *d != 0);
+            d.unwrap_or(0)
+        })
     })
 }
+
+/// libtscpputil's `int memcmp(const std::string_view &, const std::string_view &)` (TextView.h):
+/// the common prefix compared as `memcmp` does, then the longer view first (see
+/// [`view_order`]). Negative, 0 or positive.
+/// cbindgen:ignore
+#[export_name = "_Z6memcmpRKSt17basic_string_viewIcSt11char_traitsIcEES4_"]
+pub unsafe extern "C" fn ts_memcmp_views(lhs: *const StringView, rhs: *const StringView) -> c_int {
+    guard!(0, || {
+        // SAFETY: the caller's references (the function's contract), checked for NULL.
+        let Some((a, b)) = (unsafe { two_views(here!(), lhs, rhs) }) else {
+            return 0;
+        };
+        view_order(a, b, |x, y| {
+            if x.is_empty() {
+                return 0;
+            }
+            // SAFETY: both slices hold `x.len()` readable bytes (same length: the common prefix).
+            unsafe { libc::memcmp(x.as_ptr().cast(), y.as_ptr().cast(), x.len()) }
+        })
+    })
+}
+
+/// `std::ostream &std::operator<<(std::ostream &os, const ts::TextView &b)` (libtscpputil): the
+/// view's bytes written as a formatted string is (the stream's width, fill and adjustment; the
+/// width reset to 0), through libstdc++'s own inserter (`std::__ostream_insert`), which the
+/// calling plugin's C++ runtime has loaded. Returns `os`. A NULL argument, or a process without
+/// libstdc++, writes nothing (logged). A stream whose exception mask asks for exceptions must not
+/// be used (an exception cannot cross tshost).
+/// cbindgen:ignore
+#[export_name = "_ZStlsRSoRKN2ts8TextViewE"]
+pub unsafe extern "C" fn ts_textview_ostream(os: *mut c_void, b: *const StringView) -> *mut c_void {
+    guard!(os, || {
+        let who = here!();
+        if os.is_null() || b.is_null() {
+            crate::error!("{who}: NULL argument");
+            return os;
+        }
+        let Some(insert) = ostream_insert() else {
+            crate::error!("{who}: libstdc++'s std::__ostream_insert is not in the process");
+            return os;
+        };
+        // SAFETY: `b` is a live string_view (the operator's contract); `insert` is libstdc++'s
+        // `__ostream_insert<char>(ostream&, const char*, streamsize)`, given the caller's stream.
+        unsafe { insert(os, (*b).ptr, (*b).len as isize) }
+    })
+}
+
+/// libstdc++'s `std::__ostream_insert<char, std::char_traits<char>>`, looked up once in the
+/// loaded libstdc++ (never loaded by tshost itself).
+fn ostream_insert() -> Option<OstreamInsert> {
+    static FOUND: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let f = *FOUND.get_or_init(|| {
+        // SAFETY: RTLD_NOLOAD only finds a library that is already loaded (nothing runs); dlsym
+        // reads its symbol table. The handle is kept (the library stays loaded).
+        unsafe {
+            let h = libc::dlopen(
+                c"libstdc++.so.6".as_ptr(),
+                libc::RTLD_NOW | libc::RTLD_NOLOAD,
+            );
+            if h.is_null() {
+                return 0;
+            }
+            libc::dlsym(
+                h,
+                c"_ZSt16__ostream_insertIcSt11char_traitsIcEERSt13basic_ostreamIT_T0_ES6_PKS3_l"
+                    .as_ptr(),
+            ) as usize
+        }
+    });
+    // SAFETY: a non-zero address is the function of that name, whose signature OstreamInsert is.
+    (f != 0).then(|| unsafe { std::mem::transmute::<usize, OstreamInsert>(f) })
+}
+
+/// `std::ostream &std::__ostream_insert(std::ostream &, const char *, std::streamsize)`.
+type OstreamInsert = unsafe extern "C" fn(*mut c_void, *const u8, isize) -> *mut c_void;
 
 /// ATS's `IpMap` object as a plugin holds it: two pointers (its IPv4 and IPv6 maps), zero when
 /// made. tshost keeps its own map behind the first; the second stays NULL.
@@ -503,7 +614,7 @@ mod tests {
     }
 
     #[test]
-    fn strcasecmp_of_views_ignores_ascii_case_and_sorts_prefixes_first() {
+    fn strcasecmp_of_views_ignores_ascii_case_and_sorts_prefixes_last() {
         let cmp = |a: &str, b: &str| {
             let (a, b) = (view(a), view(b));
             // SAFETY (test): two live string_views.
@@ -513,8 +624,26 @@ mod tests {
         assert_eq!(cmp("", ""), 0);
         assert!(cmp("br", "gzip") < 0);
         assert!(cmp("gzip", "br") > 0);
-        assert!(cmp("gz", "gzip") < 0, "a proper prefix sorts first");
-        assert!(cmp("GZIP", "gz") > 0);
+        // As Debian's libtscpputil (its code, not its header's comment): the longer view first.
+        assert_eq!(cmp("gz", "gzip"), 1);
+        assert_eq!(cmp("GZIP", "gz"), -1);
+    }
+
+    #[test]
+    fn memcmp_of_views_orders_as_libtscpputil() {
+        let cmp = |a: &str, b: &str| {
+            let (a, b) = (view(a), view(b));
+            // SAFETY (test): two live string_views.
+            unsafe { ts_memcmp_views(&a, &b) }
+        };
+        // Debian's libtscpputil.so: memcmp("ab","abc") 1, ("abc","ab") -1, ("abc","abd") -1.
+        assert_eq!(cmp("ab", "abc"), 1);
+        assert_eq!(cmp("abc", "ab"), -1);
+        assert!(cmp("abc", "abd") < 0);
+        assert!(cmp("abd", "abc") > 0);
+        assert_eq!(cmp("abc", "abc"), 0);
+        assert_eq!(cmp("", ""), 0);
+        assert!(cmp("A", "a") < 0, "case counts");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! ts.h: what a transaction counted and what it is (TSHttpTxnClientReqHdrBytesGet & co, the
+//! ts.h: what a transaction counted and what it is (TSHttpTxn{Client,Server}{Req,Resp}*BytesGet, the
 //! connections' error codes, TSHttpTxnIsWebsocket, TSHttpTxnGetMaxAge), as ATS 9.2.9's InkAPI.cc.
 
 use std::os::raw::c_int;
@@ -44,6 +44,58 @@ pub extern "C" fn TSHttpTxnServerReqHdrBytesGet(txnp: TSHttpTxn) -> c_int {
 #[no_mangle]
 pub extern "C" fn TSHttpTxnServerReqBodyBytesGet(txnp: TSHttpTxn) -> i64 {
     guard!(0, || count(here!(), txnp, |t| &t.wire.server_req_body))
+}
+
+/// The origin response head's size in bytes as read (status line, fields, the empty line; ATS's
+/// `server_response_hdr_bytes`), from READ_RESPONSE_HDR on; 0 before, for a response tshost
+/// made itself, and for a NULL or dead transaction.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnServerRespHdrBytesGet(txnp: TSHttpTxn) -> c_int {
+    guard!(0, || count(here!(), txnp, |t| &t.wire.server_resp_hdr)
+        as c_int)
+}
+
+/// The origin response body's bytes read (the payload, without chunk framing; ATS's
+/// `server_response_body_bytes`), once the response was relayed to the client (TXN_CLOSE); 0
+/// before, for a response tshost made itself, and for a NULL or dead transaction.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnServerRespBodyBytesGet(txnp: TSHttpTxn) -> i64 {
+    guard!(0, || count(here!(), txnp, |t| &t.wire.server_resp_body))
+}
+
+/// The client response head's size in bytes as written (ATS's `client_response_hdr_bytes`; for
+/// HTTP/2, the head's size as HTTP/1 text, as ATS counts it), from the moment it is sent; 0
+/// before and for a NULL or dead transaction.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnClientRespHdrBytesGet(txnp: TSHttpTxn) -> c_int {
+    guard!(0, || count(here!(), txnp, |t| &t.wire.client_resp_hdr)
+        as c_int)
+}
+
+/// The client response body's bytes written (the payload, without chunk framing; ATS's
+/// `client_response_body_bytes`), at the transaction's end (TXN_CLOSE); 0 before and for a
+/// NULL or dead transaction.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnClientRespBodyBytesGet(txnp: TSHttpTxn) -> i64 {
+    guard!(0, || count(here!(), txnp, |t| &t.wire.client_resp_body))
+}
+
+/// Set the client's incoming (local) port as the transaction sees it (ATS's
+/// `client_info.dst_addr` port): `map_with_recv_port` rules are looked up by it from then on.
+/// The connection's own address (TSHttpTxnIncomingAddrGet, TSNetVConnLocalAddrGet) does not
+/// change, as in ATS. A port outside 0..=65535 (which ATS truncates to 16 bits) is logged and
+/// ignored, as is a NULL or dead transaction.
+#[no_mangle]
+pub extern "C" fn TSHttpTxnClientIncomingPortSet(txnp: TSHttpTxn, port: c_int) {
+    guard!((), || {
+        let who = here!();
+        let Some(t) = txn_arg(who, txnp) else { return };
+        if !(0..=65535).contains(&port) {
+            crate::error!("{who}: port {port} is out of range");
+            return;
+        }
+        t.wire.incoming_port.store(port, Ordering::Relaxed);
+    })
 }
 
 /// Write an error class and code (tshost's connections carry no HTTP/2 or QUIC error codes to a

@@ -33,8 +33,9 @@ pub trait ClientIo {
     async fn check_body_prefix(&mut self, timeout: Duration) -> Result<(), PrefixError>;
     /// Tell a client that waits (Expect: 100-continue) to send its body.
     async fn send_continue(&mut self) -> std::io::Result<()>;
-    /// The response head; its body follows with this framing.
-    async fn send_head(&mut self, resp: &MBuffer, framing: Framing) -> std::io::Result<()>;
+    /// The response head; its body follows with this framing. Its size as HTTP/1 text (ATS's
+    /// `client_response_hdr_bytes`).
+    async fn send_head(&mut self, resp: &MBuffer, framing: Framing) -> std::io::Result<u64>;
     async fn send_body(&mut self, data: &[u8]) -> std::io::Result<()>;
     /// The request body's trailer fields (after its end).
     async fn request_trailers(&mut self) -> Trailers;
@@ -153,11 +154,17 @@ impl<S: Transport> ClientIo for H1Client<'_, S> {
         Ok(())
     }
 
-    async fn send_head(&mut self, resp: &MBuffer, framing: Framing) -> std::io::Result<()> {
+    async fn send_head(&mut self, resp: &MBuffer, framing: Framing) -> std::io::Result<u64> {
         self.writer = BodyWriter::new(framing);
+        let mut n = 0;
         self.conn
-            .write_with(|out| resp.with(|h| h.write_response(out)))
-            .await
+            .write_with(|out| {
+                let before = out.len();
+                resp.with(|h| h.write_response(out));
+                n = out.len() - before;
+            })
+            .await?;
+        Ok(n as u64)
     }
 
     async fn send_body(&mut self, data: &[u8]) -> std::io::Result<()> {

@@ -89,6 +89,9 @@ pub async fn serve<S: Transport>(
 /// line (`body_out`: the response body bytes sent), TXN_CLOSE, and its handle freed.
 pub(super) async fn close_transaction(ssn: &Session, txn: &Arc<Txn>, body_out: u64) {
     txn.closing();
+    txn.wire
+        .client_resp_body
+        .store(body_out as i64, std::sync::atomic::Ordering::Relaxed);
     if crate::accesslog::enabled() {
         crate::accesslog::txn_done(txn, crate::accesslog::Counts { body_out });
     }

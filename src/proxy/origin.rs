@@ -45,6 +45,10 @@ pub struct Origin {
     pub req_hdr: u64,
     /// The current request's body bytes written (`server_request_body_bytes`: the payload).
     pub req_body: u64,
+    /// The current response's head bytes read (`server_response_hdr_bytes`).
+    pub resp_hdr: u64,
+    /// The current response's body bytes read (`server_response_body_bytes`: the payload).
+    pub resp_body: u64,
 }
 
 impl Origin {
@@ -61,6 +65,8 @@ impl Origin {
             .await;
         self.req_hdr = n as u64;
         self.req_body = 0;
+        self.resp_hdr = 0;
+        self.resp_body = 0;
         r
     }
 
@@ -194,6 +200,8 @@ impl OriginPool {
                 crate::metrics::M::CurrentServerConnections,
             )),
             req_hdr: 0,
+            resp_hdr: 0,
+            resp_body: 0,
             req_body: 0,
         }))
     }
@@ -211,6 +219,8 @@ impl OriginPool {
             sent_cert: 0,
             _counted: None,
             req_hdr: 0,
+            resp_hdr: 0,
+            resp_body: 0,
             req_body: 0,
         }))
     }

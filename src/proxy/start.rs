@@ -581,6 +581,8 @@ pub fn run(prepared: Prepared, threads: usize, started: &str) -> Result<(), Stri
         // ATS's line once plugins are initialised and every port listens (autest waits for it in
         // diags.log).
         crate::note!("Traffic Server is fully initialized.");
+        // What plugins left for after start-up (continuations destroyed while loading).
+        crate::sched::run_later();
         // As ATS, on a TASK thread (ATS fires it on the last one to start).
         crate::sched::run_on_pool(crate::sched::PoolKind::Task, || {
             fire(

@@ -102,6 +102,19 @@ pub struct Wire {
     pub server_req_hdr: AtomicI64,
     /// The request body bytes written to the origin (`server_request_body_bytes`).
     pub server_req_body: AtomicI64,
+    /// The origin response head's bytes as read (`server_response_hdr_bytes`).
+    pub server_resp_hdr: AtomicI64,
+    /// The origin response body's bytes read (`server_response_body_bytes`: the payload), at the
+    /// response's end.
+    pub server_resp_body: AtomicI64,
+    /// The client response head's bytes as written, HTTP/1 text (`client_response_hdr_bytes`).
+    pub client_resp_hdr: AtomicI64,
+    /// The client response body's bytes written (`client_response_body_bytes`: the payload), at
+    /// the response's end.
+    pub client_resp_body: AtomicI64,
+    /// The client's incoming (local) port as the transaction sees it, set by
+    /// TSHttpTxnClientIncomingPortSet (ATS's `client_info.dst_addr` port); -1: the connection's.
+    pub incoming_port: AtomicI32,
     /// The origin connection's socket while the transaction holds it (TSHttpTxnServerFdGet);
     /// -1: none.
     pub server_fd: AtomicI32,
@@ -116,6 +129,11 @@ impl Default for Wire {
             client_req_body: AtomicI64::new(0),
             server_req_hdr: AtomicI64::new(0),
             server_req_body: AtomicI64::new(0),
+            server_resp_hdr: AtomicI64::new(0),
+            server_resp_body: AtomicI64::new(0),
+            client_resp_hdr: AtomicI64::new(0),
+            client_resp_body: AtomicI64::new(0),
+            incoming_port: AtomicI32::new(-1),
             server_fd: AtomicI32::new(-1),
             server_state: AtomicI32::new(server_state::UNDEFINED),
         }
@@ -124,9 +142,11 @@ impl Default for Wire {
 
 impl Wire {
     /// What one exchange with the origin counted: the client body read so far, the server
-    /// request's head and body written.
+    /// request's head and body written, the origin response's head read.
     #[inline]
-    pub fn exchanged(&self, client_body: u64, server_hdr: u64, server_body: u64) {
+    pub fn exchanged(&self, client_body: u64, server_hdr: u64, server_body: u64, resp_hdr: u64) {
+        self.server_resp_hdr
+            .store(resp_hdr as i64, Ordering::Relaxed);
         self.client_req_body
             .store(client_body as i64, Ordering::Relaxed);
         self.server_req_hdr

@@ -1,12 +1,21 @@
 /* tscpp/util/TextView.h: the part of ATS's internal tscpp/util/TextView.h that ATS's example
- * plugins tshost builds use (client_context_dump, cert_update): the `_sv` literal (a constexpr
- * std::string_view), and ts::TextView as a std::string_view with its `_tv` literal. ATS's class
- * has many more methods (take_prefix_at, split_*, ltrim, ...): a plugin that uses them does not
- * compile against this header. Written for tshost; not ATS's header. C++17. */
+ * and test plugins tshost builds use (client_context_dump, cert_update, test_cppapi): the `_sv`
+ * literal (a constexpr std::string_view), ts::TextView as a std::string_view with its `_tv`
+ * literal, and the functions of libtscpputil that traffic_server gives its plugins and tshost
+ * exports with the same symbols: memcmp and strcasecmp on two views, and writing a TextView to an
+ * ostream. ATS's class has many more methods (take_prefix_at, split_*, ltrim, ...): a plugin that
+ * uses them does not compile against this header. Written for tshost; not ATS's header. C++17. */
 #pragma once
 
 #include <cstddef>
+#include <iosfwd>
 #include <string_view>
+
+/* Order two views: their common prefix compared byte by byte (memcmp) or ignoring ASCII case
+ * (strcasecmp), that result if it is not 0; else the longer view first (1 when `lhs` is the
+ * shorter, -1 when it is the longer), 0 when both are equal. */
+int memcmp(const std::string_view &lhs, const std::string_view &rhs);
+int strcasecmp(const std::string_view &lhs, const std::string_view &rhs);
 
 namespace ts
 {
@@ -24,6 +33,13 @@ namespace literals
   constexpr ts::TextView operator"" _tv(const char *s, size_t n) { return {s, n}; }
 } // namespace literals
 } // namespace ts
+
+namespace std
+{
+/* Write the view as a formatted string is written (the stream's width, fill and adjustment;
+ * the width is reset to 0). */
+ostream &operator<<(ostream &os, const ts::TextView &b);
+} // namespace std
 
 /* A constexpr std::string_view literal, as ATS's header gives it (global). */
 constexpr std::string_view operator"" _sv(const char *s, size_t n)

@@ -366,7 +366,7 @@ impl ClientIo for H2Client {
         }
     }
 
-    async fn send_head(&mut self, resp: &MBuffer, framing: Framing) -> std::io::Result<()> {
+    async fn send_head(&mut self, resp: &MBuffer, framing: Framing) -> std::io::Result<u64> {
         // Pushes a plugin asked for (TSHttpTxnServerPush) go before the response's HEADERS.
         if self
             .alarms
@@ -377,6 +377,8 @@ impl ClientIo for H2Client {
                 super::push::send(&self.alarms, self.txn, r);
             }
         }
+        // ATS's HTTP/2 streams count the head as the HTTP/1 text the transaction wrote.
+        let text_len = resp.with(|h| h.length()) as u64;
         let head = resp.with(|resp| {
             let mut b = http::Response::builder().status(resp.status());
             for (name, value) in resp.fields() {
@@ -402,7 +404,7 @@ impl ClientIo for H2Client {
         if !end {
             self.send = Some(send);
         }
-        Ok(())
+        Ok(text_len)
     }
 
     async fn send_body(&mut self, mut data: &[u8]) -> std::io::Result<()> {

@@ -229,7 +229,7 @@ impl<C: ClientIo> ClientIo for Teed<'_, C> {
         &mut self,
         resp: &MBuffer,
         framing: Framing,
-    ) -> impl Future<Output = std::io::Result<()>> {
+    ) -> impl Future<Output = std::io::Result<u64>> {
         self.inner.send_head(resp, framing)
     }
     async fn send_body(&mut self, data: &[u8]) -> std::io::Result<()> {

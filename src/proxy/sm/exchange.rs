@@ -50,6 +50,7 @@ pub(super) async fn read_response_head(
         let parsed = parse_response(&origin.buf[..n], is_head);
         let (resp, framing, status, len) = parsed.map_err(|_| Some(Failure::Respond(502)))?;
         bytes::Buf::advance(&mut origin.buf, len);
+        origin.resp_hdr = len as u64;
         if (100..200).contains(&status) && status != 101 {
             continue; // interim responses are not forwarded
         }
@@ -220,8 +221,12 @@ pub(super) fn reached(txn: &Txn, origin: &OriginConn, plugins: bool) {
 /// of the request is the transaction's.
 pub(super) fn answered<C: ClientIo>(txn: &Txn, client: &C, origin: &OriginConn) {
     txn.wire.state(server_state::CONNECTION_ALIVE);
-    txn.wire
-        .exchanged(client.body_read(), origin.req_hdr, origin.req_body);
+    txn.wire.exchanged(
+        client.body_read(),
+        origin.req_hdr,
+        origin.req_body,
+        origin.resp_hdr,
+    );
 }
 
 /// A failure of the origin's response head: the origin side's state as ATS's (a timeout, or a

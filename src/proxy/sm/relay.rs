@@ -34,6 +34,7 @@ pub(super) async fn plain<C: ClientIo>(
         };
         match next {
             Ok(Some(piece)) => {
+                origin.resp_body += piece.len() as u64;
                 if client.send_body(&piece).await.is_err() {
                     return Relayed::ClientGone;
                 }
@@ -72,14 +73,18 @@ pub(super) async fn deliver<C: ClientIo>(
     // Each write to the client within its limit (the connection's, or the HTTP/2 stream's): a
     // client that does not take its response in time is let go.
     txn.milestones.stamp_once(ms::UA_BEGIN_WRITE);
-    if client.send_head(head.0, head.1).await.is_err() {
-        return Delivered::ClientGone;
+    match client.send_head(head.0, head.1).await {
+        Ok(n) => txn.wire.client_resp_hdr.store(n as i64, Ordering::Relaxed),
+        Err(_) => return Delivered::ClientGone,
     }
     let relayed = if let Some(run) = running {
         Box::pin((*run).finish(client, origin)).await
     } else {
         plain(client, origin, BodyReader::new(resp_framing)).await
     };
+    txn.wire
+        .server_resp_body
+        .store(origin.resp_body as i64, Ordering::Relaxed);
     match relayed {
         Relayed::ClientGone => Delivered::ClientGone,
         Relayed::OriginFailed(e) => {

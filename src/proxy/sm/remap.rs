@@ -82,7 +82,11 @@ pub(super) fn remap<'p>(
         let port = port.unwrap_or(if scheme == "https" { 443 } else { 80 });
         let local = || ssn.client.local_addr.as_ref().and_then(|a| a.as_socket());
         let recv_port = if table.has_recv_port {
-            local().map_or(0, |a| a.port())
+            // A port a plugin set (TSHttpTxnClientIncomingPortSet) is the one ATS looks up by.
+            match txn.wire.incoming_port.load(Ordering::Relaxed) {
+                p @ 0..=65535 => p as u16,
+                _ => local().map_or(0, |a| a.port()),
+            }
         } else {
             0
         };

@@ -168,7 +168,10 @@ pub(crate) async fn respond<C: ClientIo>(
     let sent = async {
         txn.milestones
             .stamp_once(crate::txn::milestones::UA_BEGIN_WRITE);
-        client.send_head(&resp, framing).await?;
+        let head = client.send_head(&resp, framing).await?;
+        txn.wire
+            .client_resp_hdr
+            .store(head as i64, Ordering::Relaxed);
         if framing != Framing::None {
             client.send_body(&body).await?;
         }

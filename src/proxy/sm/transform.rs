@@ -204,7 +204,19 @@ pub(super) fn start(
 }
 
 impl Running {
-    /// Take a piece of the origin's body into the chain.
+    /// Take a piece of the origin's response body into the chain (counted as the origin's).
+    fn took_response(
+        &mut self,
+        piece: Result<Option<BytesMut>, BodyError>,
+        origin: &mut super::super::origin::OriginConn,
+    ) {
+        if let Ok(Some(p)) = &piece {
+            origin.resp_body += p.len() as u64;
+        }
+        self.took(piece);
+    }
+
+    /// Take a piece of a body into the chain.
     fn took(&mut self, piece: Result<Option<BytesMut>, BodyError>) {
         match piece {
             Ok(Some(p)) => {
@@ -247,7 +259,7 @@ impl Running {
             let room = self.rd.avail() < IN_MAX;
             let origin_done = self.origin_done;
             tokio::select! {
-                piece = self.reader.next(origin), if !origin_done && room => self.took(piece),
+                piece = self.reader.next(origin), if !origin_done && room => self.took_response(piece, origin),
                 _ = std::future::poll_fn(|cx| self.sink.poll_read_ready(cx)) => return true,
                 _ = self.notify.notified() => {}
                 _ = stalled(since, self.idle) => return self.stall(),
@@ -309,7 +321,7 @@ impl Running {
                     self.stall();
                     return Relayed::OriginFailed("a response transform stalled".into());
                 }
-                piece = self.reader.next(origin), if !origin_done && room => self.took(piece),
+                piece = self.reader.next(origin), if !origin_done && room => self.took_response(piece, origin),
                 n = self.sink.read(&mut out) => match n {
                     Ok(0) | Err(_) => {
                         let short = self.announced.is_some_and(|a| self.sent < a);
