@@ -58,6 +58,9 @@ fn start(name: &str, origin: &Origin, plugins: Vec<String>) -> Proxy {
             records: vec![
                 "CONFIG proxy.config.diags.debug.enabled INT 1".into(),
                 "CONFIG proxy.config.diags.debug.tags STRING edit_plugin|add_header".into(),
+                // tshost's Server only where a response has none left: what the plugins removed
+                // shows (with ATS's default, 1, every response says ATS/9.2.9).
+                "CONFIG proxy.config.http.response_server_enabled INT 2".into(),
             ],
             plugins,
             ..Setup::default()
@@ -297,7 +300,11 @@ fn response_edits(h: Header) {
     let r = fetch(&url, &["-H", "X-Test-Resp: read"]);
     assert_eq!(r.status_line, "HTTP/1.1 201 Created By Plugin", "{r:?}");
     assert_eq!(r.field("X-Read-Resp"), Some("1"));
-    assert_eq!(r.field("Server"), None, "removed at READ_RESPONSE_HDR");
+    assert_eq!(
+        r.field("Server"),
+        Some("ATS/9.2.9"),
+        "the origin's removed at READ_RESPONSE_HDR, tshost's added"
+    );
     assert_eq!(r.field("X-Served-By"), Some("tshost"), "add_header");
     assert_eq!(r.field("X-Other"), Some("v"), "add_header");
     assert_eq!(r.body, pattern(3000));
@@ -714,7 +721,11 @@ fn error_at_later_hooks(client: Client) {
     );
     assert_eq!(r.field("Content-Length"), Some("0"));
     assert!(r.body.is_empty());
-    assert_eq!(r.field("Server"), None, "the origin's fields are gone");
+    assert_eq!(
+        r.field("Server"),
+        Some("ATS/9.2.9"),
+        "the origin's fields are gone, tshost's are there"
+    );
     connection(&r, "keep-alive");
     let r = client.fetch(&proxy, "/echo/deny-late-body");
     assert_eq!(
@@ -1131,13 +1142,14 @@ fn probe(proxy: &Proxy, url: &str, curl_tls: &[&str], want_stack: &str, want_tls
     assert_eq!(r.field("X-Probe-Tls"), Some(want_tls));
     // Every string of the parsed request and response (which share one copy of their head) is
     // followed by a NUL: method and reason, names and values. curl sends 3 fields (Host,
-    // User-Agent, Accept), the origin's /size answer 3 (Server, Content-Type, Content-Length).
+    // User-Agent, Accept), the origin's /size answer 3 (Server, Content-Type, Content-Length),
+    // and tshost gives it a Date (as ATS, to a response without one).
     let unterminated = r.field("X-Probe-Unterminated").unwrap_or_default();
     let (bad, checked) = unterminated.split_once(" of ").expect("B of N");
     assert_eq!(bad, "0", "{r:?}");
     assert_eq!(
         checked.parse::<u32>().unwrap(),
-        1 + 2 * 3 + 1 + 2 * 3,
+        1 + 2 * 3 + 1 + 2 * 4,
         "{r:?}"
     );
     let layers = ssn_stack.split(',').count();

@@ -23,10 +23,29 @@ fn get(proxy: &Proxy, host: &str, path: &str, extra: &[&str]) -> String {
     args.push(&url);
     let (rc, out) = curl(&args);
     assert_eq!(rc, 0, "curl {args:?}");
-    String::from_utf8_lossy(&out).replace("\r\n", "\n")
+    dated(String::from_utf8_lossy(&out).replace("\r\n", "\n"))
 }
 
-/// The head tshost sends with its generated page for `status reason` (and a Location).
+/// A response with its head's Date (now) as a placeholder, `Date: DATE` (its form checked here).
+fn dated(text: String) -> String {
+    let Some((head, body)) = text.split_once("\n\n") else {
+        return text;
+    };
+    let head: Vec<String> = head
+        .lines()
+        .map(|l| match l.strip_prefix("Date: ") {
+            Some(d) => {
+                assert!(d.ends_with(" GMT") && d.len() == 29, "Date: {d}");
+                "Date: DATE".to_string()
+            }
+            None => l.to_string(),
+        })
+        .collect();
+    format!("{}\n\n{body}", head.join("\n"))
+}
+
+/// The head tshost sends with its generated page for `status reason` (and a Location), in ATS's
+/// order (Date, Connection, Server, Cache-Control, Location, the body's fields).
 fn generated(
     version: &str,
     status: u16,
@@ -39,7 +58,7 @@ fn generated(
     );
     let loc = location.map_or(String::new(), |l| format!("Location: {l}\n"));
     format!(
-        "HTTP/{version} {status} {reason}\nConnection: {conn}\nCache-Control: no-store\n{loc}Content-Type: text/html\nContent-Length: {}\n\n{body}",
+        "HTTP/{version} {status} {reason}\nDate: DATE\nConnection: {conn}\nServer: ATS/9.2.9\nCache-Control: no-store\n{loc}Content-Type: text/html\nContent-Length: {}\n\n{body}",
         body.len()
     )
 }
@@ -395,7 +414,10 @@ fn get_from(proxy: &Proxy, from: &str, host: &str, extra: &[&str]) -> (i32, Stri
     args.extend_from_slice(extra);
     args.push(&url);
     let (rc, out) = curl(&args);
-    (rc, String::from_utf8_lossy(&out).replace("\r\n", "\n"))
+    (
+        rc,
+        dated(String::from_utf8_lossy(&out).replace("\r\n", "\n")),
+    )
 }
 
 /// Closed without an answer: curl's "Empty reply from server" (52), or 56 when the close

@@ -86,7 +86,9 @@ fn setup(records: &[&str], maps: &[(&str, u16)]) -> Setup {
         records: records.iter().map(|s| s.to_string()).collect(),
         remap: maps
             .iter()
-            .map(|(h, p)| format!("map http://{h}/ http://127.0.0.1:{p}/"))
+            .flat_map(|(h, p)| {
+                ["http", "https"].map(|s| format!("map {s}://{h}/ http://127.0.0.1:{p}/"))
+            })
             .collect(),
         ..Default::default()
     }
@@ -218,13 +220,13 @@ fn http2_responses_carry_date_age_and_server_too() {
         &origin,
         setup(&[], &[("bare.test", bare)]),
     );
-    let url = format!("https://bare.test:{}/x", p.tls_port);
-    let resolve = format!("bare.test:{}:127.0.0.1", p.tls_port);
+    // (The rule's host without a port: curl's :authority from the Host given.)
+    let url = format!("https://127.0.0.1:{}/x", p.tls_port);
     let (code, out) = common::proxy::curl(&[
         "-k",
         "--http2",
-        "--resolve",
-        &resolve,
+        "-H",
+        "Host: bare.test",
         "-D",
         "-",
         "-o",

@@ -43,6 +43,9 @@ pub(super) const DEFAULTS: &[(&str, Def)] = &[
     ("proxy.config.http.header_field_max_size", I(131070)),
     ("proxy.config.http.insert_squid_x_forwarded_for", I(1)),
     ("proxy.config.http.insert_request_via_str", I(1)),
+    ("proxy.config.http.response_server_enabled", I(1)),
+    ("proxy.config.http.response_server_str", S("ATS/9.2.9")),
+    ("proxy.config.http.insert_age_in_response", I(1)),
     // TLS to origins (per transaction too: conf_remap, TSHttpTxnConfigStringSet).
     (
         "proxy.config.ssl.client.verify.server.policy",
@@ -165,7 +168,6 @@ pub(super) const STORED: &[(&str, Def)] = &[
     ("proxy.config.http.anonymize_remove_cookie", I(0)),
     ("proxy.config.http.anonymize_remove_client_ip", I(0)),
     ("proxy.config.http.insert_client_ip", I(1)),
-    ("proxy.config.http.response_server_enabled", I(1)),
     ("proxy.config.http.send_http11_requests", I(1)),
     ("proxy.config.http.cache.ignore_client_no_cache", I(1)),
     ("proxy.config.http.cache.ignore_client_cc_max_age", I(1)),
@@ -199,7 +201,6 @@ pub(super) const STORED: &[(&str, Def)] = &[
     ("proxy.config.http.down_server.abort_threshold", I(10)),
     ("proxy.config.http.doc_in_cache_skip_dns", I(1)),
     ("proxy.config.http.background_fill_active_timeout", I(0)),
-    ("proxy.config.http.response_server_str", S("ATS/9.2.9")),
     ("proxy.config.http.cache.heuristic_lm_factor", F(0.1)),
     (
         "proxy.config.http.background_fill_completed_threshold",
@@ -207,7 +208,6 @@ pub(super) const STORED: &[(&str, Def)] = &[
     ),
     ("proxy.config.net.sock_packet_mark_out", I(0)),
     ("proxy.config.net.sock_packet_tos_out", I(0)),
-    ("proxy.config.http.insert_age_in_response", I(1)),
     ("proxy.config.http.chunking.size", I(4096)),
     ("proxy.config.http.flow_control.enabled", I(0)),
     ("proxy.config.http.flow_control.low_water", I(0)),
