@@ -499,14 +499,14 @@ pub(crate) fn adopt_current_thread() -> usize {
     })
 }
 
-/// What [`later`] keeps for the end of start-up.
-static LATER: Mutex<Vec<Task>> = Mutex::new(Vec::new());
+/// What [`later`] keeps for the end of start-up (None once it is over).
+static LATER: Mutex<Option<Vec<Task>>> = Mutex::new(Some(Vec::new()));
 
 /// Run `f` once the calling plugin code is done, as ATS frees a continuation TSContDestroy
 /// could not free at once (`schedule_imm` on the calling EThread): on a pool worker, after the
 /// event it is handling; on a network thread, after the current task yields; elsewhere (the
 /// main thread while plugins load), at the end of start-up ([`run_later`]), when ATS's main
-/// thread starts its event loop.
+/// thread starts its event loop; on any other thread after start-up (a plugin's own), at once.
 pub fn later(f: Task) {
     if let Some(t) = current_event_thread() {
         match t.event.as_ref().map(|e| &e.exec) {
@@ -521,12 +521,20 @@ pub fn later(f: Task) {
             None => {}
         }
     }
-    LATER.lock().push(f);
+    let mut kept = LATER.lock();
+    match kept.as_mut() {
+        Some(v) => v.push(f),
+        None => {
+            drop(kept);
+            f();
+        }
+    }
 }
 
-/// Run what [`later`] kept (start-up is over).
+/// Run what [`later`] kept (start-up is over); from now on it runs at once what it is given off
+/// the event threads.
 pub fn run_later() {
-    let kept = std::mem::take(&mut *LATER.lock());
+    let kept = LATER.lock().take().unwrap_or_default();
     for f in kept {
         f();
     }

@@ -38,10 +38,16 @@ fn start(name: &str, origin: &Origin) -> Proxy {
 
 /// `nghttp -nv` for `path` on example.com over TLS, with `args`; its output.
 fn nghttp(proxy: &Proxy, args: &[&str], path: &str) -> String {
+    nghttp_to(proxy, "example.com", args, path)
+}
+
+/// [`nghttp`] with this `:authority`.
+fn nghttp_to(proxy: &Proxy, authority: &str, args: &[&str], path: &str) -> String {
     let url = format!("https://127.0.0.1:{}{path}", proxy.tls_port);
+    let authority = format!(":authority: {authority}");
     let (rc, out, err) = run_with_timeout(
         Command::new("nghttp")
-            .args(["-nv", "-H", ":authority: example.com"])
+            .args(["-nv", "-H", &authority])
             .args(args)
             .arg(&url),
         b"",
@@ -148,7 +154,6 @@ fn bad_arguments_are_errors_and_the_cache_key_api_answers_as_ats_without_a_cache
 /// client/server response header/body byte counts); it passed with them supplied by a
 /// preloaded stub library.
 #[test]
-#[ignore = "libtscppapi.so.9 needs transaction accessors tshost does not export yet"]
 fn debian_server_push_preload_pushes_the_link_preload_targets() {
     let origin = Origin::start();
     let proxy = Proxy::start(
@@ -156,13 +161,18 @@ fn debian_server_push_preload_pushes_the_link_preload_targets() {
         &origin,
         Setup {
             remap: vec![format!(
-                "map https://127.0.0.1/ http://127.0.0.1:{}/ @plugin=/usr/lib/trafficserver/modules/server_push_preload.so",
+                "map https://preload.test/ http://127.0.0.1:{}/ @plugin=/usr/lib/trafficserver/modules/server_push_preload.so",
                 origin.port
             )],
             ..Setup::default()
         },
     );
-    let out = nghttp(&proxy, &[], "/preload?/size/7&!/size/9&/html/3");
+    let out = nghttp_to(
+        &proxy,
+        "preload.test",
+        &[],
+        "/preload?/size/7&!/size/9&/html/3",
+    );
     assert!(out.contains("recv (stream_id=13) :path: /size/7"), "{out}");
     assert!(!out.contains("recv (stream_id=13) :path: /size/9"), "{out}");
     assert!(out.contains("recv (stream_id=13) :path: /html/3"), "{out}");

@@ -149,7 +149,14 @@ pub fn fetch_url(request: Vec<u8>, client: SocketAddr, wake: Wakeup) -> Result<u
         }
         FETCHES.release(fetch.handle);
     };
-    super::connect::spawn(run)?;
+    // The request goes once the calling plugin code is done (ATS's FetchSM runs on the caller's
+    // event thread, after it): the fetch cannot end, and its handle die, before the caller's
+    // TSFetchFlagSet or TSFetchUserDataSet on it.
+    crate::sched::later(Box::new(move || {
+        if let Err(e) = super::connect::spawn(run) {
+            crate::error!("TSFetchUrl: {e}");
+        }
+    }));
     Ok(handle)
 }
 
