@@ -246,6 +246,7 @@ pub fn start(config_dir: &Path) -> Result<(), String> {
 /// Start the host from a layout: [`configure`], then every plugin of plugin.config in order.
 pub fn start_layout(layout: &Layout, overrides: &[(&str, RecValue)]) -> Result<(), String> {
     configure(layout, overrides)?;
+    crate::mgmt::reconfigured();
     load_plugins()
 }
 

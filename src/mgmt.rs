@@ -135,10 +135,28 @@ pub fn plugin_record(name: &str) -> Option<PluginRecord> {
         .cloned()
 }
 
+/// `proxy.node.config.reconfigure_time`: when the configuration was last read (seconds since
+/// the epoch), as ATS's traffic_server registers it at start and sets it at each reload; 0
+/// before start-up. tslua reads it to tell a script loaded by this configuration.
+static RECONFIGURED: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+/// The configuration was read (at start, or by a reload): `proxy.node.config.reconfigure_time`
+/// is now.
+pub fn reconfigured() {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    RECONFIGURED.store(now, std::sync::atomic::Ordering::Release);
+}
+
 /// The value of registered record `name`, as plugins read it (TSMgmt*Get, TSRecordDump) and
 /// `tshost ctl` prints it: a built-in record, then one a plugin created, then tshost's metrics
 /// (a gauge as INT, the rest COUNTER), then a plugin stat (INT).
 pub fn record_value(name: &str) -> Option<RecValue> {
+    if name == "proxy.node.config.reconfigure_time" {
+        let t = RECONFIGURED.load(std::sync::atomic::Ordering::Acquire);
+        return (t != 0).then_some(RecValue::Int(t));
+    }
     let r = crate::host::records();
     if r.registered(name) {
         return r.get(name).cloned();

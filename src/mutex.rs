@@ -128,3 +128,32 @@ mod tests {
         assert!(m.unlock(), "unlocking a free mutex is a no-op");
     }
 }
+
+/// A mutex made when first asked for and held, as one of its users, until this is dropped: a
+/// transaction's (TSContMutexGet on a TSHttpTxn: ATS's HttpSM is a continuation with a mutex,
+/// which plugins such as tslua take for continuations of their own).
+#[derive(Default)]
+pub struct LazyMutex(std::sync::OnceLock<std::sync::Arc<TsMutex>>);
+
+impl LazyMutex {
+    /// The mutex's TSMutex handle, made now if it was not yet.
+    pub fn handle(&self) -> usize {
+        self.0
+            .get_or_init(|| {
+                let m = MUTEXES.insert(TsMutex::new).1;
+                m.users.fetch_add(1, Ordering::AcqRel);
+                m
+            })
+            .handle
+    }
+}
+
+impl Drop for LazyMutex {
+    fn drop(&mut self) {
+        if let Some(m) = self.0.get() {
+            if m.users.fetch_sub(1, Ordering::AcqRel) == 1 {
+                MUTEXES.release(m.handle);
+            }
+        }
+    }
+}

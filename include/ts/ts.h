@@ -2199,7 +2199,10 @@ tsapi void TSContDataSet(TSCont contp, void *data);
 tsapi void *TSContDataGet(TSCont contp);
 
 /**
- * The mutex the continuation was created with; NULL if it has none or for a bad handle.
+ * The mutex the continuation was created with; NULL if it has none or for a bad handle. A
+ * transaction (a TSHttpTxn given as a TSCont, as ATS's HttpSM is a continuation) has one too,
+ * made when first asked for: continuations a plugin creates with it live on after the
+ * transaction, and the mutex with them.
  */
 tsapi TSMutex TSContMutexGet(TSCont contp);
 

@@ -93,10 +93,16 @@ pub extern "C" fn TSContDataGet(contp: TSCont) -> *mut c_void {
     })
 }
 
-/// The mutex the continuation was created with; NULL if it has none or for a bad handle.
+/// The mutex the continuation was created with; NULL if it has none or for a bad handle. A
+/// transaction (a TSHttpTxn given as a TSCont, as ATS's HttpSM is a continuation) has one too,
+/// made when first asked for: continuations a plugin creates with it live on after the
+/// transaction, and the mutex with them.
 #[no_mangle]
 pub extern "C" fn TSContMutexGet(contp: TSCont) -> TSMutex {
     guard!(std::ptr::null_mut(), || {
+        if let Some(t) = crate::txn::TXNS.get(contp as usize) {
+            return t.mutex.handle() as TSMutex;
+        }
         match cont_arg(here!(), contp) {
             Some(c) => c
                 .mutex

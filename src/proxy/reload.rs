@@ -46,6 +46,7 @@ impl Reloader {
                 false,
             );
         }
+        crate::mgmt::reconfigured();
         match crate::host::reload_records() {
             Ok(change) => {
                 said.push(format!(

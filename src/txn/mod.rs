@@ -264,6 +264,8 @@ pub struct Txn {
     pub nth: i32,
     /// Byte counts, the origin socket and state (TSHttpTxn*BytesGet, TSHttpTxnServerFdGet & co).
     pub wire: origin::Wire,
+    /// Its mutex, made when a plugin asks for it (TSContMutexGet on the transaction).
+    pub mutex: crate::mutex::LazyMutex,
 }
 
 /// [`Txn::cache_lookup_status`] before the cache lookup point.
@@ -372,6 +374,7 @@ impl Txn {
                 remap_urls: Mutex::new(None),
                 nth,
                 wire: origin::Wire::default(),
+                mutex: Default::default(),
             })
             .1;
         txn.milestones
