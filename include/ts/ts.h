@@ -3470,8 +3470,10 @@ tsapi void _TSReleaseAssert(const char *txt, const char *f, int l) TS_NORETURN;
 tsapi int _TSAssert(const char *_txt, const char *_f, int _l);
 
 /**
- * `size` bytes from the C allocator (free with TSfree). NULL for size 0, as ATS, and NULL (logged)
- * when out of memory.
+ * `size` bytes from the C allocator (free with TSfree), zeroed. NULL for size 0, as ATS, and NULL
+ * (logged) when out of memory. ATS does not promise zeroes, but its plugins are loaded while its
+ * heap is fresh, and some depend on that: esi.so placement-news an options struct whose flags
+ * have no initializer into TSmalloc's memory (with garbage there, it reads "disable gzip").
  */
 tsapi void *_TSmalloc(size_t size, const char *_path);
 

@@ -3,16 +3,18 @@ use std::os::raw::{c_char, c_void};
 
 use super::{guard, here};
 
-/// `size` bytes from the C allocator (free with TSfree). NULL for size 0, as ATS, and NULL (logged)
-/// when out of memory.
+/// `size` bytes from the C allocator (free with TSfree), zeroed. NULL for size 0, as ATS, and NULL
+/// (logged) when out of memory. ATS does not promise zeroes, but its plugins are loaded while its
+/// heap is fresh, and some depend on that: esi.so placement-news an options struct whose flags
+/// have no initializer into TSmalloc's memory (with garbage there, it reads "disable gzip").
 #[no_mangle]
 pub unsafe extern "C" fn _TSmalloc(size: usize, _path: *const c_char) -> *mut c_void {
     guard!(std::ptr::null_mut(), || {
         if size == 0 {
             return std::ptr::null_mut();
         }
-        // SAFETY: malloc takes any size; a NULL answer is handled below.
-        let p = unsafe { libc::malloc(size) };
+        // SAFETY: calloc takes any size; a NULL answer is handled below.
+        let p = unsafe { libc::calloc(1, size) };
         if p.is_null() {
             crate::error!("{}: out of memory allocating {size} bytes", here!());
         }
@@ -138,6 +140,22 @@ pub unsafe extern "C" fn _TSfree(ptr: *mut c_void) {
 mod string_tests {
     use super::*;
     use std::ffi::CStr;
+
+    #[test]
+    fn tsmalloc_gives_zeroed_memory_even_where_the_heap_held_bytes() {
+        // SAFETY: blocks from _TSmalloc, written within their size, freed once.
+        unsafe {
+            let p = _TSmalloc(256, std::ptr::null()) as *mut u8;
+            std::ptr::write_bytes(p, 0xAB, 256);
+            libc::free(p.cast());
+            for _ in 0..8 {
+                let q = _TSmalloc(256, std::ptr::null()) as *mut u8;
+                assert!(std::slice::from_raw_parts(q, 256).iter().all(|b| *b == 0));
+                libc::free(q.cast());
+            }
+            assert!(_TSmalloc(0, std::ptr::null()).is_null());
+        }
+    }
 
     fn dup(s: &CStr, length: i64) -> Option<String> {
         // SAFETY: a NUL-terminated literal; the copy is freed here.

@@ -227,11 +227,15 @@ fn pump(vc: &PluginVConn, shared: &Shared) {
                     }
                     // As ATS's PluginVC: COMPLETE once the last bytes are taken; READY after a
                     // part, and when there is nothing to take yet (the writer is asked for data);
-                    // nothing when nothing is left to do.
+                    // nothing when nothing is left to do. A transform chain's sink is ATS's
+                    // TransformTerminus instead, which says READY only after it took bytes: a
+                    // transform that set up its write before it has output (esi.so, waiting for
+                    // an include) takes a READY as its output having been consumed.
+                    let ask = reader.avail() == 0 && !st.end_on_complete;
                     if todo > 0 {
                         if n > 0 && w.ndone() >= w.nbytes() {
                             events.push((w.clone(), WRITE_COMPLETE));
-                        } else if n > 0 || reader.avail() == 0 {
+                        } else if n > 0 || ask {
                             events.push((w.clone(), WRITE_READY));
                         }
                     }
