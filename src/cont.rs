@@ -28,7 +28,7 @@ pub struct Cont {
 impl Cont {
     pub fn new(handle: usize, func: TSEventFunc, mutex: Option<Arc<TsMutex>>) -> Cont {
         if let Some(m) = &mutex {
-            m.users.fetch_add(1, Ordering::AcqRel);
+            m.hold();
         }
         Cont {
             handle,
@@ -105,10 +105,7 @@ impl Cont {
 impl Drop for Cont {
     fn drop(&mut self) {
         if let Some(m) = &self.mutex {
-            if m.users.fetch_sub(1, Ordering::AcqRel) == 1 {
-                // The last continuation using the mutex is gone: so is the mutex (as in ATS).
-                crate::mutex::MUTEXES.release(m.handle);
-            }
+            m.let_go();
         }
     }
 }

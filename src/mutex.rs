@@ -50,6 +50,18 @@ impl TsMutex {
         }
     }
 
+    /// One more user (a continuation, a transaction) holds the mutex.
+    pub fn hold(&self) {
+        self.users.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// A user lets go; with the last, the handle dies (as in ATS).
+    pub fn let_go(&self) {
+        if self.users.fetch_sub(1, Ordering::AcqRel) == 1 {
+            MUTEXES.release(self.handle);
+        }
+    }
+
     pub fn lock(&self) {
         let me = thread_token();
         let mut st = self.state.lock();
@@ -141,7 +153,7 @@ impl LazyMutex {
         self.0
             .get_or_init(|| {
                 let m = MUTEXES.insert(TsMutex::new).1;
-                m.users.fetch_add(1, Ordering::AcqRel);
+                m.hold();
                 m
             })
             .handle
@@ -151,9 +163,7 @@ impl LazyMutex {
 impl Drop for LazyMutex {
     fn drop(&mut self) {
         if let Some(m) = self.0.get() {
-            if m.users.fetch_sub(1, Ordering::AcqRel) == 1 {
-                MUTEXES.release(m.handle);
-            }
+            m.let_go();
         }
     }
 }

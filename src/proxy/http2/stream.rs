@@ -378,8 +378,8 @@ impl ClientIo for H2Client {
             }
         }
         // ATS's HTTP/2 streams count the head as the HTTP/1 text the transaction wrote.
-        let text_len = resp.with(|h| h.length()) as u64;
-        let head = resp.with(|resp| {
+        let (text_len, head) = resp.with(|resp| {
+            let text_len = resp.length() as u64;
             let mut b = http::Response::builder().status(resp.status());
             for (name, value) in resp.fields() {
                 let lower = name.to_ascii_lowercase();
@@ -393,7 +393,7 @@ impl ClientIo for H2Client {
                     b = b.header(n, v);
                 }
             }
-            b.body(())
+            (text_len, b.body(()))
         });
         let head = head.map_err(std::io::Error::other)?;
         let end = framing == Framing::None;
